@@ -1,0 +1,126 @@
+//! Statehouse's user interface: Leptos components rendered on the server and hydrated in the browser.
+//!
+//! With the `ssr` feature the server renders these components to HTML; with `hydrate` the
+//! same components compile to wasm32 and take over that HTML in the browser. Server-only
+//! code (database access behind server functions) sits behind `#[cfg(feature = "ssr")]`.
+
+pub mod home;
+pub mod status;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    components::{A, Route, Router, Routes},
+    path,
+};
+
+/// The name under which the wasm-bindgen output (`pkg/statehouse.js`, `pkg/statehouse_bg.wasm`)
+/// and the stylesheet (`pkg/statehouse.css`) are published.
+pub const OUTPUT_NAME: &str = "statehouse";
+
+/// The HTML document around the app; only the server renders it.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The root component: page chrome, navigation and routes.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="statehouse-css" href=format!("/pkg/{OUTPUT_NAME}.css") />
+        <Title formatter=|page: String| {
+            if page.is_empty() { "Statehouse".to_string() } else { format!("{page} · Statehouse") }
+        } />
+        <Router>
+            <header class="topbar">
+                <A href="/" attr:class="brand">
+                    <span class="brand-mark" aria-hidden="true">"◆"</span>
+                    "Statehouse"
+                </A>
+                <Navigation />
+            </header>
+            <main class="page">
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=home::HomePage />
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+/// The sections of Statehouse. A section that is not built yet is shown as planned, not as a link.
+#[component]
+fn Navigation() -> impl IntoView {
+    let planned = ["Designer", "Executions", "Approvals"];
+    view! {
+        <nav class="mainnav" aria-label="Main">
+            <ul>
+                {planned
+                    .into_iter()
+                    .map(|section| {
+                        view! {
+                            <li>
+                                <span class="nav-planned" aria-disabled="true" title="Not built yet">
+                                    {section}
+                                    <span class="badge">"planned"</span>
+                                </span>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </nav>
+    }
+}
+
+/// Shown for any path no route matches; the server also answers such requests with 404.
+#[component]
+fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    {
+        if let Some(response) = use_context::<leptos_axum_response::ResponseOptions>() {
+            response.set_status(leptos_axum_response::StatusCode::NOT_FOUND);
+        }
+    }
+    view! {
+        <Title text="Not found" />
+        <section class="card">
+            <h1>"Not found"</h1>
+            <p>"There is no page at this address. " <A href="/">"Go to the start page"</A> "."</p>
+        </section>
+    }
+}
+
+#[cfg(feature = "ssr")]
+mod leptos_axum_response {
+    //! Re-export of the response handle the server provides while rendering, so a page can set its status.
+    pub use http::StatusCode;
+    pub use leptos_axum::ResponseOptions;
+}
+
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    //! What the server hands to server functions while it renders or answers them.
+
+    /// Shared server resources, provided as Leptos context for every request.
+    #[derive(Clone, Debug)]
+    pub struct ServerContext {
+        /// The database pool (the embedded SQLite file by default).
+        pub pool: sqlx::SqlitePool,
+    }
+}

@@ -1,0 +1,276 @@
+//! Building: the wasm bundle (cargo, wasm-bindgen as a library, wasm-opt), the site folder,
+//! the server binary, and the format, lint and Rust-test checks.
+
+use std::{
+    fs,
+    path::{Path, PathBuf},
+    process::Command,
+};
+
+use anyhow::{Context, bail};
+
+use crate::{
+    step::{output, run, step},
+    tools::WASM_TARGET,
+};
+
+/// The name of the generated JavaScript, wasm and stylesheet files (`app::OUTPUT_NAME`).
+const OUTPUT_NAME: &str = "statehouse";
+
+/// Which server build to make. The browser bundle is always size-optimised.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Profile {
+    /// `target/debug`: quick to compile, what the tests use.
+    Debug,
+    /// `target/release`: what `cargo xtask run` serves.
+    Release,
+}
+
+impl Profile {
+    fn directory(self) -> &'static str {
+        match self {
+            Profile::Debug => "debug",
+            Profile::Release => "release",
+        }
+    }
+}
+
+/// The workspace's folders.
+#[derive(Clone, Debug)]
+pub struct Workspace {
+    root: PathBuf,
+    target: PathBuf,
+}
+
+impl Workspace {
+    /// Finds the workspace root and cargo's target folder (honouring `CARGO_TARGET_DIR`).
+    pub fn locate() -> anyhow::Result<Self> {
+        let metadata =
+            output(Command::new(cargo()).args(["metadata", "--format-version", "1", "--no-deps"]))?;
+        let metadata: serde_json::Value =
+            serde_json::from_str(&metadata).context("reading `cargo metadata`")?;
+        let field = |name: &str| {
+            metadata[name]
+                .as_str()
+                .map(PathBuf::from)
+                .with_context(|| format!("`cargo metadata` has no {name}"))
+        };
+        Ok(Self {
+            root: field("workspace_root")?,
+            target: field("target_directory")?,
+        })
+    }
+
+    /// The workspace root.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// `end2end/`, with the npm packages and the browser tests.
+    pub fn end2end_dir(&self) -> PathBuf {
+        self.root.join("end2end")
+    }
+
+    fn server_binary(&self, profile: Profile) -> PathBuf {
+        self.target.join(profile.directory()).join("statehouse")
+    }
+
+    fn site_dir(&self, profile: Profile) -> PathBuf {
+        self.target.join(profile.directory()).join("site")
+    }
+}
+
+/// Builds the site folder (bundle, stylesheet, public files) and the server; returns the binary.
+pub fn build_all(workspace: &Workspace, profile: Profile) -> anyhow::Result<PathBuf> {
+    let site = workspace.site_dir(profile);
+    step(
+        "building the browser bundle (wasm32, profile wasm-release)",
+        || build_bundle(workspace, &site),
+    )?;
+    step(
+        &format!("building the server ({})", profile.directory()),
+        || {
+            let mut command = Command::new(cargo());
+            command.current_dir(workspace.root()).args([
+                "build",
+                "--package",
+                "server",
+                "--bin",
+                "statehouse",
+            ]);
+            if profile == Profile::Release {
+                command.arg("--release");
+            }
+            run(&mut command)
+        },
+    )?;
+    Ok(workspace.server_binary(profile))
+}
+
+fn build_bundle(workspace: &Workspace, site: &Path) -> anyhow::Result<()> {
+    run(Command::new(cargo()).current_dir(workspace.root()).args([
+        "build",
+        "--package",
+        "statehouse-hydrate",
+        "--target",
+        WASM_TARGET,
+        "--profile",
+        "wasm-release",
+    ]))?;
+    let compiled = workspace
+        .target
+        .join(WASM_TARGET)
+        .join("wasm-release")
+        .join("statehouse_hydrate.wasm");
+
+    let pkg = site.join("pkg");
+    if site.exists() {
+        fs::remove_dir_all(site).with_context(|| format!("clearing {}", site.display()))?;
+    }
+    fs::create_dir_all(&pkg).with_context(|| format!("creating {}", pkg.display()))?;
+
+    let mut bindgen = wasm_bindgen_cli_support::Bindgen::new();
+    bindgen
+        .input_path(&compiled)
+        .out_name(OUTPUT_NAME)
+        .web(true)
+        .context("choosing wasm-bindgen's web target")?
+        .typescript(false)
+        .debug(false)
+        .keep_debug(false)
+        .remove_name_section(true)
+        .remove_producers_section(true);
+    bindgen
+        .generate(&pkg)
+        .with_context(|| format!("running wasm-bindgen on {}", compiled.display()))?;
+
+    let wasm = pkg.join(format!("{OUTPUT_NAME}_bg.wasm"));
+    let before = file_size(&wasm)?;
+    optimise_wasm(workspace, &wasm)?;
+    let after = file_size(&wasm)?;
+    eprintln!(
+        "    wasm: {} KiB after bindgen, {} KiB after wasm-opt -Oz, {} KiB gzipped",
+        before / 1024,
+        after / 1024,
+        gzipped_size(&wasm)
+            .map(|size| (size / 1024).to_string())
+            .unwrap_or_else(|_| "?".into())
+    );
+
+    fs::copy(
+        workspace.root().join("style/main.css"),
+        pkg.join(format!("{OUTPUT_NAME}.css")),
+    )
+    .context("copying style/main.css")?;
+    copy_dir(&workspace.root().join("public"), site)
+}
+
+/// Runs `wasm-opt -Oz` from the npm package `binaryen` (Debian's older wasm-opt breaks hydration).
+fn optimise_wasm(workspace: &Workspace, wasm: &Path) -> anyhow::Result<()> {
+    let wasm_opt = workspace.end2end_dir().join("node_modules/.bin/wasm-opt");
+    if !wasm_opt.is_file() {
+        bail!("{} is missing: run `cargo xtask setup`", wasm_opt.display());
+    }
+    let optimised = wasm.with_extension("opt.wasm");
+    run(Command::new(&wasm_opt)
+        .arg(wasm)
+        .arg("-o")
+        .arg(&optimised)
+        .args(["-Oz", "--strip-debug", "--strip-producers"])
+        // The features rustc enables by default for wasm32-unknown-unknown.
+        .args([
+            "--enable-bulk-memory",
+            "--enable-mutable-globals",
+            "--enable-nontrapping-float-to-int",
+            "--enable-sign-ext",
+            "--enable-reference-types",
+            "--enable-multivalue",
+        ]))?;
+    fs::rename(&optimised, wasm).with_context(|| format!("replacing {}", wasm.display()))
+}
+
+/// `cargo fmt --check`, then clippy on the native crates and on the wasm crate, warnings as errors.
+pub fn check_format_and_lints(workspace: &Workspace) -> anyhow::Result<()> {
+    step("checking formatting (cargo fmt --check)", || {
+        run(Command::new(cargo())
+            .current_dir(workspace.root())
+            .args(["fmt", "--all", "--check"]))
+    })?;
+    step(
+        "linting the native crates (cargo clippy, warnings are errors)",
+        || {
+            run(Command::new(cargo()).current_dir(workspace.root()).args([
+                "clippy",
+                "--all-targets",
+                "--",
+                "--deny",
+                "warnings",
+            ]))
+        },
+    )?;
+    step(
+        "linting the browser crates for wasm32 (cargo clippy, warnings are errors)",
+        || {
+            run(Command::new(cargo()).current_dir(workspace.root()).args([
+                "clippy",
+                "--package",
+                "statehouse-hydrate",
+                "--package",
+                "asl",
+                "--target",
+                WASM_TARGET,
+                "--",
+                "--deny",
+                "warnings",
+            ]))
+        },
+    )
+}
+
+/// `cargo test` over the native crates.
+pub fn run_rust_tests(workspace: &Workspace) -> anyhow::Result<()> {
+    step("running the Rust tests (cargo test)", || {
+        run(Command::new(cargo())
+            .current_dir(workspace.root())
+            .args(["test", "--no-fail-fast"]))
+    })
+}
+
+fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string())
+}
+
+fn file_size(path: &Path) -> anyhow::Result<u64> {
+    Ok(fs::metadata(path)
+        .with_context(|| format!("reading {}", path.display()))?
+        .len())
+}
+
+fn gzipped_size(path: &Path) -> anyhow::Result<u64> {
+    let compressed = Command::new("gzip")
+        .args(["-9", "-c"])
+        .arg(path)
+        .output()
+        .context("running gzip")?;
+    Ok(compressed.stdout.len() as u64)
+}
+
+fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
+    for entry in fs::read_dir(from).with_context(|| format!("reading {}", from.display()))? {
+        let entry = entry?;
+        let destination = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            fs::create_dir_all(&destination)?;
+            copy_dir(&entry.path(), &destination)?;
+        } else {
+            fs::copy(entry.path(), &destination).with_context(|| {
+                format!(
+                    "copying {} to {}",
+                    entry.path().display(),
+                    destination.display()
+                )
+            })?;
+        }
+    }
+    Ok(())
+}

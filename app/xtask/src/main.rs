@@ -1,0 +1,84 @@
+//! `cargo xtask`: Statehouse's build driver, in Rust so it needs nothing but cargo.
+//!
+//! - `cargo xtask run [-- ARGS]` installs what is missing, builds a release and serves it.
+//! - `cargo xtask test` installs what is missing, then checks formatting and lints and runs
+//!   every test: the Rust tests and the browser tests against a freshly started server.
+//! - `cargo xtask build [--release]` builds the browser bundle and the server.
+//! - `cargo xtask setup [--browser]` only installs the tools.
+
+mod build;
+mod e2e;
+mod step;
+mod tools;
+
+use anyhow::{Context, bail};
+
+use crate::build::Profile;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  run [-- ARGS]       install what is missing, build a release and run `statehouse ARGS`
+  test                install what is missing, check format and lints, run every test
+  build [--release]   build the browser bundle and the server (debug unless --release)
+  setup [--browser]   install the wasm32 target and npm packages (and Chromium with --browser)
+";
+
+fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let command = args.next().unwrap_or_default();
+    let rest: Vec<String> = args.collect();
+    let workspace = build::Workspace::locate().context("locating the workspace")?;
+    match command.as_str() {
+        "run" => {
+            let server_args = match rest.first().map(String::as_str) {
+                Some("--") => &rest[1..],
+                _ => &rest[..],
+            };
+            tools::ensure_build_tools(&workspace)?;
+            let server = build::build_all(&workspace, Profile::Release)?;
+            step::exec_server(&server, server_args)
+        }
+        "test" => {
+            expect_no_args(&command, &rest)?;
+            tools::ensure_build_tools(&workspace)?;
+            tools::ensure_browser()?;
+            build::check_format_and_lints(&workspace)?;
+            build::run_rust_tests(&workspace)?;
+            let server = build::build_all(&workspace, Profile::Debug)?;
+            e2e::run_browser_tests(&workspace, &server)
+        }
+        "build" => {
+            let profile = match rest.as_slice() {
+                [] => Profile::Debug,
+                [flag] if flag == "--release" => Profile::Release,
+                _ => bail!("`build` takes only --release, not {rest:?}\n\n{USAGE}"),
+            };
+            tools::ensure_build_tools(&workspace)?;
+            build::build_all(&workspace, profile)?;
+            Ok(())
+        }
+        "setup" => {
+            tools::ensure_build_tools(&workspace)?;
+            match rest.as_slice() {
+                [] => Ok(()),
+                [flag] if flag == "--browser" => tools::ensure_browser(),
+                _ => bail!("`setup` takes only --browser, not {rest:?}\n\n{USAGE}"),
+            }
+        }
+        "" | "help" | "--help" | "-h" => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        other => bail!("unknown command {other:?}\n\n{USAGE}"),
+    }
+}
+
+fn expect_no_args(command: &str, rest: &[String]) -> anyhow::Result<()> {
+    if rest.is_empty() {
+        Ok(())
+    } else {
+        bail!("`{command}` takes no arguments, not {rest:?}\n\n{USAGE}")
+    }
+}

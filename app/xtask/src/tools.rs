@@ -1,0 +1,110 @@
+//! Installs what the build and the tests need when it is missing, and skips what is there.
+//!
+//! Everything comes from a package registry this project can reach: the wasm32 target from
+//! rustup, npm packages (Playwright, and `binaryen` for `wasm-opt`) from npm, and Chromium
+//! from Debian. Nothing downloads a binary of its own at run time.
+
+use std::{path::Path, process::Command};
+
+use anyhow::{Context, bail};
+
+use crate::{
+    build::Workspace,
+    step::{on_path, output, run, step},
+};
+
+/// The Rust target the browser bundle is compiled for.
+pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+/// Where Debian installs Chromium; the browser tests drive exactly this binary.
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// The wasm32 target and the npm packages (Playwright and wasm-opt).
+pub fn ensure_build_tools(workspace: &Workspace) -> anyhow::Result<()> {
+    ensure_wasm_target()?;
+    ensure_node()?;
+    ensure_npm_packages(&workspace.end2end_dir())
+}
+
+/// Debian's Chromium, for the browser tests.
+pub fn ensure_browser() -> anyhow::Result<()> {
+    if Path::new(CHROMIUM).is_file() {
+        return Ok(());
+    }
+    step(
+        "installing Chromium from Debian (apt-get install chromium chromium-driver)",
+        || apt_install(&["chromium", "chromium-driver"]),
+    )
+}
+
+fn ensure_wasm_target() -> anyhow::Result<()> {
+    let installed = output(Command::new("rustup").args(["target", "list", "--installed"]))
+        .context("asking rustup for the installed targets (is rustup on PATH?)")?;
+    if installed.lines().any(|line| line.trim() == WASM_TARGET) {
+        return Ok(());
+    }
+    step(
+        &format!("installing the {WASM_TARGET} target (rustup)"),
+        || run(Command::new("rustup").args(["target", "add", WASM_TARGET])),
+    )
+}
+
+fn ensure_node() -> anyhow::Result<()> {
+    if on_path("node") && on_path("npm") {
+        return Ok(());
+    }
+    step("installing Node.js and npm from Debian", || {
+        apt_install(&["nodejs", "npm"])
+    })
+}
+
+/// `npm ci` in `end2end/` unless `node_modules` already matches `package-lock.json`.
+fn ensure_npm_packages(end2end: &Path) -> anyhow::Result<()> {
+    let lock = end2end.join("package-lock.json");
+    let installed_marker = end2end.join("node_modules/.package-lock.json");
+    let up_to_date = match (
+        std::fs::metadata(&lock),
+        std::fs::metadata(&installed_marker),
+    ) {
+        (Ok(lock), Ok(marker)) => match (lock.modified(), marker.modified()) {
+            (Ok(lock_time), Ok(marker_time)) => marker_time >= lock_time,
+            _ => false,
+        },
+        _ => false,
+    };
+    if up_to_date {
+        return Ok(());
+    }
+    step("installing the end2end npm packages (npm ci)", || {
+        run(Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(end2end)
+            // Playwright must use Debian's Chromium; it may not fetch a browser of its own.
+            .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"))
+    })
+}
+
+/// `apt-get update` then `apt-get install -y PACKAGES`, through sudo when not root.
+fn apt_install(packages: &[&str]) -> anyhow::Result<()> {
+    if !on_path("apt-get") {
+        bail!("cannot install {packages:?}: this machine has no apt-get; install them by hand");
+    }
+    let is_root = output(Command::new("id").arg("-u"))
+        .map(|uid| uid.trim() == "0")
+        .unwrap_or(false);
+    let apt = |args: &[&str]| {
+        let mut command = if is_root {
+            Command::new("apt-get")
+        } else {
+            let mut sudo = Command::new("sudo");
+            sudo.arg("apt-get");
+            sudo
+        };
+        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        command
+    };
+    run(&mut apt(&["update", "-qq"]))?;
+    let mut install = apt(&["install", "-y", "-qq"]);
+    install.args(packages);
+    run(&mut install)
+}

@@ -1,0 +1,38 @@
+// Playwright settings for Statehouse's browser tests.
+//
+// `cargo xtask test` starts the real server and passes its address as BASE_URL. The browser
+// is Debian's Chromium (/usr/bin/chromium); Playwright never downloads one of its own.
+import { defineConfig } from "@playwright/test";
+
+const baseURL = process.env.BASE_URL;
+if (!baseURL) {
+  throw new Error(
+    "BASE_URL is not set: run the browser tests with `cargo xtask test`, which starts the server",
+  );
+}
+
+export default defineConfig({
+  testDir: "./tests",
+  workers: 1,
+  retries: 0,
+  timeout: 30_000,
+  reporter: [["list"]],
+  use: {
+    baseURL,
+    trace: "retain-on-failure",
+    screenshot: "only-on-failure",
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    },
+  },
+});

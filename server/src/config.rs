@@ -1,0 +1,140 @@
+//! Settings for `statehouse serve`, read from flags and `STATEHOUSE_*` environment variables.
+
+use std::{
+    fmt,
+    net::{IpAddr, Ipv4Addr, SocketAddr},
+    path::PathBuf,
+    str::FromStr,
+};
+
+use clap::Args;
+
+/// Where the server listens, what it stores and which browser bundle it serves.
+#[derive(Args, Clone, Debug)]
+pub struct ServeConfig {
+    /// Address to listen on, as host:port. Only loopback addresses are accepted until
+    /// Statehouse has authentication.
+    #[arg(
+        long,
+        env = "STATEHOUSE_LISTEN",
+        default_value = "127.0.0.1:3000",
+        value_name = "HOST:PORT"
+    )]
+    pub listen: ListenAddr,
+
+    /// Folder for the embedded SQLite database; created when missing.
+    #[arg(
+        long,
+        env = "STATEHOUSE_DATA_DIR",
+        default_value = "data",
+        value_name = "DIR"
+    )]
+    pub data_dir: PathBuf,
+
+    /// Folder with the browser bundle (`pkg/`) and static files. Defaults to `site/` beside
+    /// the executable, where `cargo xtask build` puts it.
+    #[arg(long, env = "STATEHOUSE_SITE_DIR", value_name = "DIR")]
+    pub site_dir: Option<PathBuf>,
+}
+
+impl ServeConfig {
+    /// The site folder to serve: the one configured, or `site/` beside the running executable.
+    pub fn site_dir(&self) -> PathBuf {
+        if let Some(dir) = &self.site_dir {
+            return dir.clone();
+        }
+        std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent().map(|parent| parent.join("site")))
+            .unwrap_or_else(|| PathBuf::from("site"))
+    }
+}
+
+/// A socket address that is known to be on the loopback interface.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ListenAddr(SocketAddr);
+
+impl ListenAddr {
+    /// The address to bind.
+    pub fn socket_addr(self) -> SocketAddr {
+        self.0
+    }
+}
+
+impl fmt::Display for ListenAddr {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(formatter)
+    }
+}
+
+/// Why a listen address was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ListenAddrError {
+    /// The text is not `host:port` with an IP address (or `localhost`) and a port number.
+    #[error("{0:?} is not host:port with an IP address and a port, for example 127.0.0.1:3000")]
+    Syntax(String),
+    /// The address is valid but not loopback, and there is no authentication yet.
+    #[error(
+        "refusing to listen on {0}: Statehouse has no authentication yet, so it only listens on \
+         loopback addresses (127.0.0.0/8 or [::1]); use for example 127.0.0.1:{port}",
+        port = .0.port()
+    )]
+    NotLoopback(SocketAddr),
+}
+
+impl FromStr for ListenAddr {
+    type Err = ListenAddrError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let address = match text.parse::<SocketAddr>() {
+            Ok(address) => address,
+            Err(_) => match text.rsplit_once(':') {
+                Some(("localhost", port)) => {
+                    let port = port
+                        .parse::<u16>()
+                        .map_err(|_| ListenAddrError::Syntax(text.to_string()))?;
+                    SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port)
+                }
+                _ => return Err(ListenAddrError::Syntax(text.to_string())),
+            },
+        };
+        if address.ip().is_loopback() {
+            Ok(Self(address))
+        } else {
+            Err(ListenAddrError::NotLoopback(address))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(text: &str, expected: Result<&str, &str>) {
+        let actual = text
+            .parse::<ListenAddr>()
+            .map(|address| address.to_string())
+            .map_err(|error| error.to_string());
+        match expected {
+            Ok(address) => assert_eq!(actual, Ok(address.to_string()), "{text}"),
+            Err(fragment) => {
+                let message = actual.expect_err(text);
+                assert!(message.contains(fragment), "{text}: {message}");
+            }
+        }
+    }
+
+    #[test]
+    fn accepts_loopback_and_refuses_everything_else() {
+        check("127.0.0.1:3000", Ok("127.0.0.1:3000"));
+        check("127.8.9.10:80", Ok("127.8.9.10:80"));
+        check("[::1]:0", Ok("[::1]:0"));
+        check("localhost:4000", Ok("127.0.0.1:4000"));
+        check("0.0.0.0:3000", Err("refusing to listen on 0.0.0.0:3000"));
+        check("[::]:3000", Err("only listens on loopback"));
+        check("192.168.1.4:3000", Err("use for example 127.0.0.1:3000"));
+        check("127.0.0.1", Err("is not host:port"));
+        check("localhost:http", Err("is not host:port"));
+        check("example.com:3000", Err("is not host:port"));
+    }
+}

@@ -1,0 +1,40 @@
+//! The embedded SQLite database: opening, tuning and migrating it.
+
+use std::{path::Path, str::FromStr, time::Duration};
+
+use anyhow::Context;
+use sqlx::{
+    SqlitePool,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+};
+
+/// The migrations under `migrations/sqlite`, compiled into the binary.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+
+/// The database file's name inside the data folder.
+pub const DATABASE_FILE: &str = "statehouse.db";
+
+/// Opens (creating when missing) the database in `data_dir` and applies pending migrations.
+pub async fn open(data_dir: &Path) -> anyhow::Result<SqlitePool> {
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("creating the data folder {}", data_dir.display()))?;
+    let path = data_dir.join(DATABASE_FILE);
+    let options = SqliteConnectOptions::from_str("sqlite:")
+        .context("building the SQLite options")?
+        .filename(&path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(5));
+    let pool = SqlitePoolOptions::new()
+        .max_connections(8)
+        .connect_with(options)
+        .await
+        .with_context(|| format!("opening the database {}", path.display()))?;
+    MIGRATOR
+        .run(&pool)
+        .await
+        .with_context(|| format!("migrating the database {}", path.display()))?;
+    Ok(pool)
+}

@@ -1,0 +1,8 @@
+//! The statehouse server: configuration, storage and the HTTP surface, wired together by `main.rs`.
+//!
+//! Everything with a side effect lives in this crate; the language itself is in `asl` and
+//! the pages are in `app`.
+
+pub mod config;
+pub mod db;
+pub mod web;
