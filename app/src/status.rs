@@ -23,11 +23,10 @@ pub async fn check_server() -> Result<ServerStatus, ServerFnError> {
 
     let context = expect_context::<ServerContext>();
     let started = std::time::Instant::now();
-    let applied_migrations: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success = 1")
-            .fetch_one(&context.pool)
-            .await
-            .map_err(|error| ServerFnError::new(format!("the database did not answer: {error}")))?;
+    let applied_migrations: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success = 1")
+        .fetch_one(&context.pool)
+        .await
+        .map_err(|error| ServerFnError::new(format!("the database did not answer: {error}")))?;
     Ok(ServerStatus {
         version: env!("CARGO_PKG_VERSION").to_string(),
         database: "SQLite".to_string(),

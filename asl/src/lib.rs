@@ -1,8 +1,46 @@
 //! The Amazon States Language: everything that is a function of a definition and some JSON.
 //!
 //! This crate is pure. It does no IO and has no async code, so the same implementation runs
-//! natively in the engine and compiled to `wasm32-unknown-unknown` in the designer. The
-//! document model, validator, evaluator and graph arrive with later issues.
+//! natively in the engine and compiled to `wasm32-unknown-unknown` in the designer.
+//!
+//! - [`json`]: the lossless JSON tree every definition is read into, and its printer.
+//! - [`document`]: a definition read from JSON or YAML text, never failing, with positions.
+//! - [`diagnostic`]: findings with AWS's codes, JSON pointers and line/column positions.
+//! - [`path`]: JSONPath and reference-path syntax as Step Functions accepts it.
+//! - [`intrinsic`]: intrinsic functions (`States.Format(…)`): syntax, arity and argument rules.
+//! - [`jsonata`]: the JSONata expression language: parser (and, later, evaluator).
+//! - [`validate`]: what AWS would refuse, with AWS's codes, messages and locations.
+//! - [`lint`]: warnings about definitions AWS accepts but that are likely mistakes.
+//! - [`graph`]: states, labelled transitions and nested groups, for drawing.
+//! - [`layout`]: a deterministic layered layout for graphs with nested groups.
 
-/// The ASL specification version this crate targets (the top-level `Version` default).
-pub const ASL_VERSION: &str = "1.0";
+pub mod diagnostic;
+pub mod document;
+pub mod graph;
+pub mod intrinsic;
+pub mod json;
+pub mod jsonata;
+pub mod layout;
+pub mod lint;
+pub mod path;
+pub mod validate;
+
+pub use diagnostic::{Diagnostic, Fix, FixEdit, LineIndex, Severity};
+pub use document::{Document, SourceFormat};
+
+/// Reads a definition (JSON, or YAML when the text does not start with `{`) and validates
+/// it. Never fails: the diagnostics say what is wrong, with lines and columns.
+pub fn parse(text: &str) -> (Document, Vec<Diagnostic>) {
+    let format = if text.trim_start().starts_with('{') { SourceFormat::Json } else { SourceFormat::Yaml };
+    parse_as(text, format)
+}
+
+/// Reads a definition in the given format and validates it.
+pub fn parse_as(text: &str, format: SourceFormat) -> (Document, Vec<Diagnostic>) {
+    let (document, mut diagnostics) = Document::read(text, format);
+    if let Some(root) = document.root() {
+        diagnostics.extend(validate::validate(root));
+    }
+    document.locate(&mut diagnostics);
+    (document, diagnostics)
+}

@@ -14,21 +14,11 @@ use clap::Args;
 pub struct ServeConfig {
     /// Address to listen on, as host:port. Only loopback addresses are accepted until
     /// Statehouse has authentication.
-    #[arg(
-        long,
-        env = "STATEHOUSE_LISTEN",
-        default_value = "127.0.0.1:3000",
-        value_name = "HOST:PORT"
-    )]
+    #[arg(long, env = "STATEHOUSE_LISTEN", default_value = "127.0.0.1:3000", value_name = "HOST:PORT")]
     pub listen: ListenAddr,
 
     /// Folder for the embedded SQLite database; created when missing.
-    #[arg(
-        long,
-        env = "STATEHOUSE_DATA_DIR",
-        default_value = "data",
-        value_name = "DIR"
-    )]
+    #[arg(long, env = "STATEHOUSE_DATA_DIR", default_value = "data", value_name = "DIR")]
     pub data_dir: PathBuf,
 
     /// Folder with the browser bundle (`pkg/`) and static files. Defaults to `site/` beside
@@ -90,19 +80,13 @@ impl FromStr for ListenAddr {
             Ok(address) => address,
             Err(_) => match text.rsplit_once(':') {
                 Some(("localhost", port)) => {
-                    let port = port
-                        .parse::<u16>()
-                        .map_err(|_| ListenAddrError::Syntax(text.to_string()))?;
+                    let port = port.parse::<u16>().map_err(|_| ListenAddrError::Syntax(text.to_string()))?;
                     SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port)
                 }
                 _ => return Err(ListenAddrError::Syntax(text.to_string())),
             },
         };
-        if address.ip().is_loopback() {
-            Ok(Self(address))
-        } else {
-            Err(ListenAddrError::NotLoopback(address))
-        }
+        if address.ip().is_loopback() { Ok(Self(address)) } else { Err(ListenAddrError::NotLoopback(address)) }
     }
 }
 
@@ -111,10 +95,7 @@ mod tests {
     use super::*;
 
     fn check(text: &str, expected: Result<&str, &str>) {
-        let actual = text
-            .parse::<ListenAddr>()
-            .map(|address| address.to_string())
-            .map_err(|error| error.to_string());
+        let actual = text.parse::<ListenAddr>().map(|address| address.to_string()).map_err(|error| error.to_string());
         match expected {
             Ok(address) => assert_eq!(actual, Ok(address.to_string()), "{text}"),
             Err(fragment) => {

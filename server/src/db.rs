@@ -16,8 +16,7 @@ pub const DATABASE_FILE: &str = "statehouse.db";
 
 /// Opens (creating when missing) the database in `data_dir` and applies pending migrations.
 pub async fn open(data_dir: &Path) -> anyhow::Result<SqlitePool> {
-    std::fs::create_dir_all(data_dir)
-        .with_context(|| format!("creating the data folder {}", data_dir.display()))?;
+    std::fs::create_dir_all(data_dir).with_context(|| format!("creating the data folder {}", data_dir.display()))?;
     let path = data_dir.join(DATABASE_FILE);
     let options = SqliteConnectOptions::from_str("sqlite:")
         .context("building the SQLite options")?
@@ -32,9 +31,6 @@ pub async fn open(data_dir: &Path) -> anyhow::Result<SqlitePool> {
         .connect_with(options)
         .await
         .with_context(|| format!("opening the database {}", path.display()))?;
-    MIGRATOR
-        .run(&pool)
-        .await
-        .with_context(|| format!("migrating the database {}", path.display()))?;
+    MIGRATOR.run(&pool).await.with_context(|| format!("migrating the database {}", path.display()))?;
     Ok(pool)
 }

@@ -1,10 +1,10 @@
 //! The `statehouse` binary: parses the command line, then wires storage and the router and serves.
 
-use std::io::IsTerminal;
+use std::{io::IsTerminal, process::ExitCode};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use server::{config::ServeConfig, db, web};
+use server::{cli, config::ServeConfig, db, web};
 use tokio::net::TcpListener;
 use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 
@@ -23,32 +23,42 @@ struct Cli {
 enum Command {
     /// Serve the web app (the default when no command is given).
     Serve(ServeConfig),
+    /// Check definitions as AWS would: `file:line:col: error[CODE]: message`; exit 1 on errors.
+    Validate(cli::ValidateArgs),
+    /// Validation plus warnings about risky definitions (no Catch, no timeout, …).
+    Lint(cli::LintArgs),
+    /// Rewrite JSON definitions in the canonical layout; `--check` only reports.
+    Fmt(cli::FmtArgs),
+    /// Print a definition's graph as Graphviz DOT or JSON.
+    Graph(cli::GraphArgs),
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
-    init_tracing();
+    let mut stdout = std::io::stdout().lock();
     let config = match cli.command {
+        Some(Command::Validate(args)) => return cli::validate(&args, &mut stdout),
+        Some(Command::Lint(args)) => return cli::lint(&args, &mut stdout),
+        Some(Command::Fmt(args)) => return cli::fmt(&args, &mut stdout),
+        Some(Command::Graph(args)) => return cli::graph(&args, &mut stdout),
         Some(Command::Serve(config)) => config,
         None => cli.serve,
     };
+    drop(stdout);
+    init_tracing();
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?
-        .block_on(serve(config))
+        .block_on(serve(config))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn init_tracing() {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,tower_http=info,sqlx=warn"));
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,tower_http=info,sqlx=warn"));
     tracing_subscriber::registry()
         .with(filter)
-        .with(
-            fmt::layer()
-                .with_writer(std::io::stderr)
-                .with_ansi(std::io::stderr().is_terminal()),
-        )
+        .with(fmt::layer().with_writer(std::io::stderr).with_ansi(std::io::stderr().is_terminal()))
         .init();
 }
 
@@ -57,11 +67,7 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     tracing::info!(path = %config.data_dir.join(db::DATABASE_FILE).display(), "database ready");
 
     let site_dir = config.site_dir();
-    if !site_dir
-        .join("pkg")
-        .join(format!("{}.js", app::OUTPUT_NAME))
-        .is_file()
-    {
+    if !site_dir.join("pkg").join(format!("{}.js", app::OUTPUT_NAME)).is_file() {
         tracing::warn!(
             site_dir = %site_dir.display(),
             "no browser bundle found: pages render but are not interactive; build it with `cargo xtask build`"
@@ -70,16 +76,11 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let router = web::router(web::AppState::new(&site_dir, pool.clone()));
 
     let address = config.listen.socket_addr();
-    let listener = TcpListener::bind(address)
-        .await
-        .with_context(|| format!("listening on {address}"))?;
+    let listener = TcpListener::bind(address).await.with_context(|| format!("listening on {address}"))?;
     let bound = listener.local_addr().context("reading the bound address")?;
     tracing::info!("statehouse listening on http://{bound}");
 
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("serving HTTP")?;
+    axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await.context("serving HTTP")?;
     pool.close().await;
     tracing::info!("statehouse stopped");
     Ok(())

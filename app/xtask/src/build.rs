@@ -45,20 +45,12 @@ pub struct Workspace {
 impl Workspace {
     /// Finds the workspace root and cargo's target folder (honouring `CARGO_TARGET_DIR`).
     pub fn locate() -> anyhow::Result<Self> {
-        let metadata =
-            output(Command::new(cargo()).args(["metadata", "--format-version", "1", "--no-deps"]))?;
-        let metadata: serde_json::Value =
-            serde_json::from_str(&metadata).context("reading `cargo metadata`")?;
+        let metadata = output(Command::new(cargo()).args(["metadata", "--format-version", "1", "--no-deps"]))?;
+        let metadata: serde_json::Value = serde_json::from_str(&metadata).context("reading `cargo metadata`")?;
         let field = |name: &str| {
-            metadata[name]
-                .as_str()
-                .map(PathBuf::from)
-                .with_context(|| format!("`cargo metadata` has no {name}"))
+            metadata[name].as_str().map(PathBuf::from).with_context(|| format!("`cargo metadata` has no {name}"))
         };
-        Ok(Self {
-            root: field("workspace_root")?,
-            target: field("target_directory")?,
-        })
+        Ok(Self { root: field("workspace_root")?, target: field("target_directory")? })
     }
 
     /// The workspace root.
@@ -83,28 +75,22 @@ impl Workspace {
 /// Builds the site folder (bundle, stylesheet, public files) and the server; returns the binary.
 pub fn build_all(workspace: &Workspace, profile: Profile) -> anyhow::Result<PathBuf> {
     let site = workspace.site_dir(profile);
-    step(
-        "building the browser bundle (wasm32, profile wasm-release)",
-        || build_bundle(workspace, &site),
-    )?;
-    step(
-        &format!("building the server ({})", profile.directory()),
-        || {
-            let mut command = Command::new(cargo());
-            command.current_dir(workspace.root()).args([
-                "build",
-                "--package",
-                "server",
-                "--bin",
-                "statehouse",
-            ]);
-            if profile == Profile::Release {
-                command.arg("--release");
-            }
-            run(&mut command)
-        },
-    )?;
+    step("building the browser bundle (wasm32, profile wasm-release)", || build_bundle(workspace, &site))?;
+    step(&format!("building the server ({})", profile.directory()), || {
+        let mut command = Command::new(cargo());
+        command.current_dir(workspace.root()).args(["build", "--package", "server", "--bin", "statehouse"]);
+        if profile == Profile::Release {
+            command.arg("--release");
+        }
+        run(&mut command)
+    })?;
     Ok(workspace.server_binary(profile))
+}
+
+/// Builds the site folder that the server of `profile` serves: bundle, stylesheet, public files.
+pub fn build_site(workspace: &Workspace, profile: Profile) -> anyhow::Result<()> {
+    let site = workspace.site_dir(profile);
+    step("building the browser bundle (wasm32, profile wasm-release)", || build_bundle(workspace, &site))
 }
 
 fn build_bundle(workspace: &Workspace, site: &Path) -> anyhow::Result<()> {
@@ -117,11 +103,7 @@ fn build_bundle(workspace: &Workspace, site: &Path) -> anyhow::Result<()> {
         "--profile",
         "wasm-release",
     ]))?;
-    let compiled = workspace
-        .target
-        .join(WASM_TARGET)
-        .join("wasm-release")
-        .join("statehouse_hydrate.wasm");
+    let compiled = workspace.target.join(WASM_TARGET).join("wasm-release").join("statehouse_hydrate.wasm");
 
     let pkg = site.join("pkg");
     if site.exists() {
@@ -140,9 +122,7 @@ fn build_bundle(workspace: &Workspace, site: &Path) -> anyhow::Result<()> {
         .keep_debug(false)
         .remove_name_section(true)
         .remove_producers_section(true);
-    bindgen
-        .generate(&pkg)
-        .with_context(|| format!("running wasm-bindgen on {}", compiled.display()))?;
+    bindgen.generate(&pkg).with_context(|| format!("running wasm-bindgen on {}", compiled.display()))?;
 
     let wasm = pkg.join(format!("{OUTPUT_NAME}_bg.wasm"));
     let before = file_size(&wasm)?;
@@ -152,16 +132,11 @@ fn build_bundle(workspace: &Workspace, site: &Path) -> anyhow::Result<()> {
         "    wasm: {} KiB after bindgen, {} KiB after wasm-opt -Oz, {} KiB gzipped",
         before / 1024,
         after / 1024,
-        gzipped_size(&wasm)
-            .map(|size| (size / 1024).to_string())
-            .unwrap_or_else(|_| "?".into())
+        gzipped_size(&wasm).map(|size| (size / 1024).to_string()).unwrap_or_else(|_| "?".into())
     );
 
-    fs::copy(
-        workspace.root().join("style/main.css"),
-        pkg.join(format!("{OUTPUT_NAME}.css")),
-    )
-    .context("copying style/main.css")?;
+    fs::copy(workspace.root().join("style/main.css"), pkg.join(format!("{OUTPUT_NAME}.css")))
+        .context("copying style/main.css")?;
     copy_dir(&workspace.root().join("public"), site)
 }
 
@@ -192,48 +167,43 @@ fn optimise_wasm(workspace: &Workspace, wasm: &Path) -> anyhow::Result<()> {
 /// `cargo fmt --check`, then clippy on the native crates and on the wasm crate, warnings as errors.
 pub fn check_format_and_lints(workspace: &Workspace) -> anyhow::Result<()> {
     step("checking formatting (cargo fmt --check)", || {
-        run(Command::new(cargo())
-            .current_dir(workspace.root())
-            .args(["fmt", "--all", "--check"]))
+        run(Command::new(cargo()).current_dir(workspace.root()).args(["fmt", "--all", "--check"]))
     })?;
-    step(
-        "linting the native crates (cargo clippy, warnings are errors)",
-        || {
-            run(Command::new(cargo()).current_dir(workspace.root()).args([
-                "clippy",
-                "--all-targets",
-                "--",
-                "--deny",
-                "warnings",
-            ]))
-        },
-    )?;
-    step(
-        "linting the browser crates for wasm32 (cargo clippy, warnings are errors)",
-        || {
-            run(Command::new(cargo()).current_dir(workspace.root()).args([
-                "clippy",
-                "--package",
-                "statehouse-hydrate",
-                "--package",
-                "asl",
-                "--target",
-                WASM_TARGET,
-                "--",
-                "--deny",
-                "warnings",
-            ]))
-        },
-    )
+    step("linting the native crates (cargo clippy, warnings are errors)", || {
+        run(Command::new(cargo()).current_dir(workspace.root()).args([
+            "clippy",
+            "--all-targets",
+            "--",
+            "--deny",
+            "warnings",
+        ]))
+    })?;
+    step("linting the browser crates for wasm32 (cargo clippy, warnings are errors)", || {
+        run(Command::new(cargo()).current_dir(workspace.root()).args([
+            "clippy",
+            "--package",
+            "statehouse-hydrate",
+            "--package",
+            "asl",
+            "--target",
+            WASM_TARGET,
+            "--",
+            "--deny",
+            "warnings",
+        ]))
+    })
 }
 
-/// `cargo test` over the native crates.
-pub fn run_rust_tests(workspace: &Workspace) -> anyhow::Result<()> {
+/// `cargo test` over the native crates; returns the debug server binary it built.
+pub fn run_rust_tests(workspace: &Workspace) -> anyhow::Result<PathBuf> {
     step("running the Rust tests (cargo test)", || {
-        run(Command::new(cargo())
-            .current_dir(workspace.root())
-            .args(["test", "--no-fail-fast"]))
-    })
+        run(Command::new(cargo()).current_dir(workspace.root()).args(["test", "--no-fail-fast"]))
+    })?;
+    let server = workspace.server_binary(Profile::Debug);
+    if !server.is_file() {
+        bail!("`cargo test` did not leave {} behind", server.display());
+    }
+    Ok(server)
 }
 
 fn cargo() -> String {
@@ -241,17 +211,11 @@ fn cargo() -> String {
 }
 
 fn file_size(path: &Path) -> anyhow::Result<u64> {
-    Ok(fs::metadata(path)
-        .with_context(|| format!("reading {}", path.display()))?
-        .len())
+    Ok(fs::metadata(path).with_context(|| format!("reading {}", path.display()))?.len())
 }
 
 fn gzipped_size(path: &Path) -> anyhow::Result<u64> {
-    let compressed = Command::new("gzip")
-        .args(["-9", "-c"])
-        .arg(path)
-        .output()
-        .context("running gzip")?;
+    let compressed = Command::new("gzip").args(["-9", "-c"]).arg(path).output().context("running gzip")?;
     Ok(compressed.stdout.len() as u64)
 }
 
@@ -263,13 +227,8 @@ fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
             fs::create_dir_all(&destination)?;
             copy_dir(&entry.path(), &destination)?;
         } else {
-            fs::copy(entry.path(), &destination).with_context(|| {
-                format!(
-                    "copying {} to {}",
-                    entry.path().display(),
-                    destination.display()
-                )
-            })?;
+            fs::copy(entry.path(), &destination)
+                .with_context(|| format!("copying {} to {}", entry.path().display(), destination.display()))?;
         }
     }
     Ok(())

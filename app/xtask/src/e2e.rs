@@ -26,34 +26,26 @@ const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(15);
 
 /// Starts `server`, runs `npx playwright test` against it and stops it again.
 pub fn run_browser_tests(workspace: &Workspace, server: &Path) -> anyhow::Result<()> {
-    step(
-        "running the browser tests (Playwright, Debian's Chromium)",
-        || {
-            let data_dir = fresh_data_dir()?;
-            let log_path = data_dir.with_extension("log");
-            let mut running = RunningServer::start(server, &data_dir, &log_path)?;
-            eprintln!(
-                "    server at {} (data {}, log {})",
-                running.base_url,
-                data_dir.display(),
-                log_path.display()
-            );
+    step("running the browser tests (Playwright, Debian's Chromium)", || {
+        let data_dir = fresh_data_dir()?;
+        let log_path = data_dir.with_extension("log");
+        let mut running = RunningServer::start(server, &data_dir, &log_path)?;
+        eprintln!("    server at {} (data {}, log {})", running.base_url, data_dir.display(), log_path.display());
 
-            let tests = run(Command::new("npx")
-                .args(["playwright", "test"])
-                .current_dir(workspace.end2end_dir())
-                .env("BASE_URL", &running.base_url)
-                .env("CHROMIUM_PATH", CHROMIUM));
-            let stopped = running.stop();
-            if tests.is_err() || stopped.is_err() {
-                eprintln!("    the server's log is at {}", log_path.display());
-            }
-            tests?;
-            stopped?;
-            std::fs::remove_dir_all(&data_dir).ok();
-            Ok(())
-        },
-    )
+        let tests = run(Command::new("npx")
+            .args(["playwright", "test"])
+            .current_dir(workspace.end2end_dir())
+            .env("BASE_URL", &running.base_url)
+            .env("CHROMIUM_PATH", CHROMIUM));
+        let stopped = running.stop();
+        if tests.is_err() || stopped.is_err() {
+            eprintln!("    the server's log is at {}", log_path.display());
+        }
+        tests?;
+        stopped?;
+        std::fs::remove_dir_all(&data_dir).ok();
+        Ok(())
+    })
 }
 
 /// A server process started for the tests.
@@ -77,8 +69,7 @@ impl RunningServer {
 
         // Copy the server's log to a file and pick out the address it reports.
         let stderr = child.stderr.take().context("the server's stderr")?;
-        let mut log = std::fs::File::create(log_path)
-            .with_context(|| format!("creating {}", log_path.display()))?;
+        let mut log = std::fs::File::create(log_path).with_context(|| format!("creating {}", log_path.display()))?;
         let (address_sender, address_receiver) = mpsc::channel();
         thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
@@ -93,10 +84,7 @@ impl RunningServer {
             Ok(url) => url,
             Err(_) => {
                 child.kill().ok();
-                bail!(
-                    "the server did not report its address within {STARTUP_DEADLINE:?}; see {}",
-                    log_path.display()
-                );
+                bail!("the server did not report its address within {STARTUP_DEADLINE:?}; see {}", log_path.display());
             }
         };
         let mut running = Self { child, base_url };
@@ -155,9 +143,7 @@ impl Drop for RunningServer {
 
 /// A new, empty data folder for one run of the browser tests.
 fn fresh_data_dir() -> anyhow::Result<PathBuf> {
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)?
-        .as_millis();
+    let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis();
     let dir = std::env::temp_dir().join(format!("statehouse-e2e-{}-{stamp}", std::process::id()));
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     Ok(dir)
@@ -167,10 +153,7 @@ fn fresh_data_dir() -> anyhow::Result<PathBuf> {
 fn http_status(host: &str, path: &str) -> anyhow::Result<u16> {
     let mut stream = TcpStream::connect(host)?;
     stream.set_read_timeout(Some(Duration::from_secs(2)))?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
-    )?;
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n")?;
     let mut head = [0u8; 12];
     stream.read_exact(&mut head)?;
     let status = std::str::from_utf8(&head[9..12])?.parse()?;

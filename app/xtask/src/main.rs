@@ -45,8 +45,10 @@ fn main() -> anyhow::Result<()> {
             tools::ensure_build_tools(&workspace)?;
             tools::ensure_browser()?;
             build::check_format_and_lints(&workspace)?;
-            build::run_rust_tests(&workspace)?;
-            let server = build::build_all(&workspace, Profile::Debug)?;
+            // `cargo test` also builds target/debug/statehouse (the integration tests run it);
+            // the browser tests use that binary rather than rebuilding it with other features.
+            let server = build::run_rust_tests(&workspace)?;
+            build::build_site(&workspace, Profile::Debug)?;
             e2e::run_browser_tests(&workspace, &server)
         }
         "build" => {
@@ -76,9 +78,5 @@ fn main() -> anyhow::Result<()> {
 }
 
 fn expect_no_args(command: &str, rest: &[String]) -> anyhow::Result<()> {
-    if rest.is_empty() {
-        Ok(())
-    } else {
-        bail!("`{command}` takes no arguments, not {rest:?}\n\n{USAGE}")
-    }
+    if rest.is_empty() { Ok(()) } else { bail!("`{command}` takes no arguments, not {rest:?}\n\n{USAGE}") }
 }

@@ -34,9 +34,7 @@ pub fn human(duration: Duration) -> String {
 /// Runs a command to completion, failing with its command line when it exits non-zero.
 pub fn run(command: &mut Command) -> anyhow::Result<()> {
     let description = describe(command);
-    let status = command
-        .status()
-        .with_context(|| format!("starting `{description}`"))?;
+    let status = command.status().with_context(|| format!("starting `{description}`"))?;
     if !status.success() {
         bail!("`{description}` failed ({status})");
     }
@@ -46,18 +44,11 @@ pub fn run(command: &mut Command) -> anyhow::Result<()> {
 /// Runs a command and returns its standard output, failing when it exits non-zero.
 pub fn output(command: &mut Command) -> anyhow::Result<String> {
     let description = describe(command);
-    let output = command
-        .output()
-        .with_context(|| format!("starting `{description}`"))?;
+    let output = command.output().with_context(|| format!("starting `{description}`"))?;
     if !output.status.success() {
-        bail!(
-            "`{description}` failed ({}): {}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr).trim()
-        );
+        bail!("`{description}` failed ({}): {}", output.status, String::from_utf8_lossy(&output.stderr).trim());
     }
-    String::from_utf8(output.stdout)
-        .with_context(|| format!("`{description}` printed non-UTF-8 output"))
+    String::from_utf8(output.stdout).with_context(|| format!("`{description}` printed non-UTF-8 output"))
 }
 
 /// Whether a program can be found on PATH.
@@ -70,10 +61,7 @@ pub fn on_path(program: &str) -> bool {
 /// Replaces this process's job with the server: runs it in the foreground until it exits.
 pub fn exec_server(server: &Path, args: &[String]) -> anyhow::Result<()> {
     eprintln!("\n==> starting {} {}", server.display(), args.join(" "));
-    let status = Command::new(server)
-        .args(args)
-        .status()
-        .with_context(|| format!("starting {}", server.display()))?;
+    let status = Command::new(server).args(args).status().with_context(|| format!("starting {}", server.display()))?;
     if !status.success() {
         bail!("statehouse exited with {status}");
     }

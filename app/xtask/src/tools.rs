@@ -31,10 +31,9 @@ pub fn ensure_browser() -> anyhow::Result<()> {
     if Path::new(CHROMIUM).is_file() {
         return Ok(());
     }
-    step(
-        "installing Chromium from Debian (apt-get install chromium chromium-driver)",
-        || apt_install(&["chromium", "chromium-driver"]),
-    )
+    step("installing Chromium from Debian (apt-get install chromium chromium-driver)", || {
+        apt_install(&["chromium", "chromium-driver"])
+    })
 }
 
 fn ensure_wasm_target() -> anyhow::Result<()> {
@@ -43,29 +42,23 @@ fn ensure_wasm_target() -> anyhow::Result<()> {
     if installed.lines().any(|line| line.trim() == WASM_TARGET) {
         return Ok(());
     }
-    step(
-        &format!("installing the {WASM_TARGET} target (rustup)"),
-        || run(Command::new("rustup").args(["target", "add", WASM_TARGET])),
-    )
+    step(&format!("installing the {WASM_TARGET} target (rustup)"), || {
+        run(Command::new("rustup").args(["target", "add", WASM_TARGET]))
+    })
 }
 
 fn ensure_node() -> anyhow::Result<()> {
     if on_path("node") && on_path("npm") {
         return Ok(());
     }
-    step("installing Node.js and npm from Debian", || {
-        apt_install(&["nodejs", "npm"])
-    })
+    step("installing Node.js and npm from Debian", || apt_install(&["nodejs", "npm"]))
 }
 
 /// `npm ci` in `end2end/` unless `node_modules` already matches `package-lock.json`.
 fn ensure_npm_packages(end2end: &Path) -> anyhow::Result<()> {
     let lock = end2end.join("package-lock.json");
     let installed_marker = end2end.join("node_modules/.package-lock.json");
-    let up_to_date = match (
-        std::fs::metadata(&lock),
-        std::fs::metadata(&installed_marker),
-    ) {
+    let up_to_date = match (std::fs::metadata(&lock), std::fs::metadata(&installed_marker)) {
         (Ok(lock), Ok(marker)) => match (lock.modified(), marker.modified()) {
             (Ok(lock_time), Ok(marker_time)) => marker_time >= lock_time,
             _ => false,
@@ -89,9 +82,7 @@ fn apt_install(packages: &[&str]) -> anyhow::Result<()> {
     if !on_path("apt-get") {
         bail!("cannot install {packages:?}: this machine has no apt-get; install them by hand");
     }
-    let is_root = output(Command::new("id").arg("-u"))
-        .map(|uid| uid.trim() == "0")
-        .unwrap_or(false);
+    let is_root = output(Command::new("id").arg("-u")).map(|uid| uid.trim() == "0").unwrap_or(false);
     let apt = |args: &[&str]| {
         let mut command = if is_root {
             Command::new("apt-get")

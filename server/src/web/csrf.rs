@@ -16,17 +16,10 @@ use axum::{
 
 /// Refuses unsafe-method requests that a browser reports as cross-site.
 pub async fn refuse_cross_site_writes(request: Request, next: Next) -> Response {
-    let safe_method = matches!(
-        *request.method(),
-        Method::GET | Method::HEAD | Method::OPTIONS
-    );
+    let safe_method = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if !safe_method && let Err(reason) = check_same_origin(request.headers()) {
         tracing::warn!(method = %request.method(), uri = %request.uri(), reason, "refused a cross-site request");
-        return (
-            StatusCode::FORBIDDEN,
-            format!("cross-site request refused: {reason}"),
-        )
-            .into_response();
+        return (StatusCode::FORBIDDEN, format!("cross-site request refused: {reason}")).into_response();
     }
     next.run(request).await
 }
@@ -44,15 +37,9 @@ fn check_same_origin(headers: &HeaderMap) -> Result<(), &'static str> {
     let Some(host) = headers.get(header::HOST) else {
         return Err("the request has an Origin but no Host header");
     };
-    let origin = origin
-        .to_str()
-        .map_err(|_| "the Origin header is not text")?;
+    let origin = origin.to_str().map_err(|_| "the Origin header is not text")?;
     let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or("");
-    if origin_host.as_bytes() == host.as_bytes() {
-        Ok(())
-    } else {
-        Err("the Origin header names another site")
-    }
+    if origin_host.as_bytes() == host.as_bytes() { Ok(()) } else { Err("the Origin header names another site") }
 }
 
 #[cfg(test)]
@@ -75,29 +62,13 @@ mod tests {
             (&[("sec-fetch-site", "none")], true),
             (&[("sec-fetch-site", "cross-site")], false),
             (&[("sec-fetch-site", "same-site")], false),
-            (
-                &[
-                    ("origin", "http://127.0.0.1:3000"),
-                    ("host", "127.0.0.1:3000"),
-                ],
-                true,
-            ),
-            (
-                &[
-                    ("origin", "http://evil.example"),
-                    ("host", "127.0.0.1:3000"),
-                ],
-                false,
-            ),
+            (&[("origin", "http://127.0.0.1:3000"), ("host", "127.0.0.1:3000")], true),
+            (&[("origin", "http://evil.example"), ("host", "127.0.0.1:3000")], false),
             (&[("origin", "null"), ("host", "127.0.0.1:3000")], false),
             (&[("origin", "http://127.0.0.1:3000")], false),
         ];
         for (pairs, allowed) in cases {
-            assert_eq!(
-                check_same_origin(&headers(pairs)).is_ok(),
-                *allowed,
-                "{pairs:?}"
-            );
+            assert_eq!(check_same_origin(&headers(pairs)).is_ok(), *allowed, "{pairs:?}");
         }
     }
 }

@@ -29,38 +29,25 @@ impl AppState {
             .site_root(site_dir.to_string_lossy().into_owned())
             .site_pkg_dir("pkg")
             .build();
-        Self {
-            leptos_options,
-            pool,
-        }
+        Self { leptos_options, pool }
     }
 }
 
 /// The whole application: Leptos pages and server functions, `/healthz`, and the static
 /// files of the site folder, with cross-site POSTs refused.
 pub fn router(state: AppState) -> Router {
-    let server_context = ServerContext {
-        pool: state.pool.clone(),
-    };
+    let server_context = ServerContext { pool: state.pool.clone() };
     let provide_server_context = move || provide_context(server_context.clone());
     let options = state.leptos_options.clone();
     let shell = move || app::shell(options.clone());
 
-    let not_found_page = leptos_axum::render_app_to_stream_with_context(
-        provide_server_context.clone(),
-        shell.clone(),
-    );
-    let static_files = ServeDir::new(state.leptos_options.site_root.as_ref())
-        .not_found_service(not_found_page.into_service());
+    let not_found_page = leptos_axum::render_app_to_stream_with_context(provide_server_context.clone(), shell.clone());
+    let static_files =
+        ServeDir::new(state.leptos_options.site_root.as_ref()).not_found_service(not_found_page.into_service());
 
     Router::new()
         .route("/healthz", get(health::healthz))
-        .leptos_routes_with_context(
-            &state,
-            generate_route_list(app::App),
-            provide_server_context,
-            shell,
-        )
+        .leptos_routes_with_context(&state, generate_route_list(app::App), provide_server_context, shell)
         .fallback_service(static_files)
         .layer(axum::middleware::from_fn(csrf::refuse_cross_site_writes))
         .layer(TraceLayer::new_for_http())

@@ -1,0 +1,410 @@
+//! The graph of a definition, for the designer and the execution views: a node per state,
+//! labelled edges for every transition, nested groups for Parallel branches and Map item
+//! processors, and start and end markers.
+//!
+//! A Parallel or Map state is drawn as a group that holds the state's own node at its top and
+//! its inner states below it; the state's node leads into each inner `StartAt`, and the
+//! inner terminal states lead out to the state's `Next` (or to the end marker). Catch edges
+//! leave from the state's node.
+
+use crate::{
+    diagnostic::pointer_push,
+    json::{Node, Value},
+};
+
+/// The whole graph.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Graph {
+    /// States and markers, in document order (markers first).
+    pub nodes: Vec<GraphNode>,
+    /// Transitions.
+    pub edges: Vec<GraphEdge>,
+    /// Parallel states, their branches, and Map item processors.
+    pub groups: Vec<GraphGroup>,
+}
+
+/// A state or a marker.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GraphNode {
+    /// Unique id: the state's JSON pointer (`/States/A`), or `#start` / `#end`.
+    pub id: String,
+    /// The state's name, or "Start" / "End".
+    pub label: String,
+    /// What it is.
+    pub kind: NodeKind,
+    /// The group it sits in (an index into [`Graph::groups`]).
+    pub group: Option<usize>,
+}
+
+/// What a node stands for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NodeKind {
+    /// The start marker.
+    Start,
+    /// The end marker.
+    End,
+    /// A state.
+    State {
+        /// `Pass`, `Task`, … (as written; may be unknown in a half-edited definition).
+        state_type: String,
+        /// `JSONPath` or `JSONata`, after inheritance from the machine.
+        query_language: String,
+    },
+}
+
+/// A transition.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GraphEdge {
+    /// Source node id.
+    pub from: String,
+    /// Target node id.
+    pub to: String,
+    /// Why the transition happens.
+    pub kind: EdgeKind,
+    /// A short human label ("Default", "$.total > 100", "States.ALL").
+    pub label: String,
+}
+
+/// The kinds of transition.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EdgeKind {
+    /// `Next`, `End`, and the markers' edges.
+    Next,
+    /// A Choice rule (its index in `Choices`).
+    Choice(usize),
+    /// A Choice state's `Default`.
+    Default,
+    /// A catcher (its index in `Catch`).
+    Catch(usize),
+    /// From a Parallel or Map state into an inner `StartAt`.
+    Enter,
+}
+
+/// A box around nested states.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GraphGroup {
+    /// Unique id: the pointer of what it holds (`/States/P`, `/States/P/Branches/0`, `/States/M/ItemProcessor`).
+    pub id: String,
+    /// Title shown on the box.
+    pub label: String,
+    /// What it holds.
+    pub kind: GroupKind,
+    /// The enclosing group.
+    pub parent: Option<usize>,
+}
+
+/// What a group holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GroupKind {
+    /// A Parallel state: its node and its branch groups.
+    Parallel,
+    /// One branch of a Parallel state.
+    Branch(usize),
+    /// A Map state: its node and its item processor's states.
+    Map,
+}
+
+/// Builds the graph of a definition's tree. Unreadable parts are skipped, not reported:
+/// validation reports them.
+pub fn graph(root: &Node) -> Graph {
+    let mut builder = Builder { graph: Graph::default(), machine_language: language_of(root, "JSONPath") };
+    builder.graph.nodes.push(marker("#start", "Start", NodeKind::Start));
+    builder.graph.nodes.push(marker("#end", "End", NodeKind::End));
+    if let Some(start) = root.get("StartAt").and_then(Node::as_str)
+        && root.get("States").and_then(|states| states.get(start)).is_some()
+    {
+        let target = pointer_push("/States", start);
+        builder.edge("#start", &target, EdgeKind::Next, "");
+    }
+    builder.scope(root, "", None, "#end");
+    builder.graph
+}
+
+fn marker(id: &str, label: &str, kind: NodeKind) -> GraphNode {
+    GraphNode { id: id.to_string(), label: label.to_string(), kind, group: None }
+}
+
+fn language_of(node: &Node, inherited: &str) -> String {
+    node.get("QueryLanguage").and_then(Node::as_str).unwrap_or(inherited).to_string()
+}
+
+struct Builder {
+    graph: Graph,
+    machine_language: String,
+}
+
+impl Builder {
+    fn edge(&mut self, from: &str, to: &str, kind: EdgeKind, label: impl Into<String>) {
+        self.graph.edges.push(GraphEdge { from: from.to_string(), to: to.to_string(), kind, label: label.into() });
+    }
+
+    /// Adds the states of a scope. `exit` is where the scope's terminal states lead.
+    fn scope(&mut self, container: &Node, pointer: &str, group: Option<usize>, exit: &str) {
+        let Some(states) = container.get("States").and_then(Node::members) else { return };
+        let states_pointer = pointer_push(pointer, "States");
+        let target = |name: &str| pointer_push(&states_pointer, name);
+        let exists = |name: &str| states.iter().any(|member| member.key == name);
+        for member in states {
+            let state = &member.value;
+            let id = target(&member.key);
+            let state_type = state.get("Type").and_then(Node::as_str).unwrap_or("").to_string();
+            let query_language = language_of(state, &self.machine_language);
+            let nested = matches!(state_type.as_str(), "Parallel" | "Map");
+            let own_group = if nested {
+                self.graph.groups.push(GraphGroup {
+                    id: id.clone(),
+                    label: member.key.clone(),
+                    kind: if state_type == "Parallel" { GroupKind::Parallel } else { GroupKind::Map },
+                    parent: group,
+                });
+                Some(self.graph.groups.len() - 1)
+            } else {
+                None
+            };
+            self.graph.nodes.push(GraphNode {
+                id: id.clone(),
+                label: member.key.clone(),
+                kind: NodeKind::State { state_type: state_type.clone(), query_language },
+                group: own_group.or(group),
+            });
+
+            // Where this state's normal completion leads.
+            let next = state.get("Next").and_then(Node::as_str).filter(|name| exists(name)).map(target);
+            let ends = state.get("End").and_then(Node::as_bool) == Some(true)
+                || matches!(state_type.as_str(), "Succeed" | "Fail");
+            let onward = next.clone().or_else(|| ends.then(|| exit.to_string()));
+
+            if nested {
+                let inner_exit = onward.clone().unwrap_or_else(|| exit.to_string());
+                self.nested(state, &id, &state_type, own_group, &inner_exit);
+            } else if let Some(onward) = &onward {
+                self.edge(&id, onward, EdgeKind::Next, "");
+            }
+
+            if let Some(rules) = state.get("Choices").and_then(Node::elements) {
+                for (index, rule) in rules.iter().enumerate() {
+                    if let Some(name) = rule.get("Next").and_then(Node::as_str).filter(|name| exists(name)) {
+                        self.edge(&id, &target(name), EdgeKind::Choice(index), rule_label(rule));
+                    }
+                }
+            }
+            if let Some(name) = state.get("Default").and_then(Node::as_str).filter(|name| exists(name)) {
+                self.edge(&id, &target(name), EdgeKind::Default, "Default");
+            }
+            if let Some(catchers) = state.get("Catch").and_then(Node::elements) {
+                for (index, catcher) in catchers.iter().enumerate() {
+                    if let Some(name) = catcher.get("Next").and_then(Node::as_str).filter(|name| exists(name)) {
+                        let errors: Vec<&str> = catcher
+                            .get("ErrorEquals")
+                            .and_then(Node::elements)
+                            .unwrap_or_default()
+                            .iter()
+                            .filter_map(Node::as_str)
+                            .collect();
+                        self.edge(&id, &target(name), EdgeKind::Catch(index), errors.join(", "));
+                    }
+                }
+            }
+        }
+    }
+
+    fn nested(&mut self, state: &Node, id: &str, state_type: &str, own_group: Option<usize>, exit: &str) {
+        let inner: Vec<(String, &Node, Option<usize>)> = if state_type == "Parallel" {
+            let branches = state.get("Branches").and_then(Node::elements).unwrap_or_default();
+            branches
+                .iter()
+                .enumerate()
+                .map(|(index, branch)| {
+                    let branch_pointer = pointer_push(&pointer_push(id, "Branches"), &index.to_string());
+                    self.graph.groups.push(GraphGroup {
+                        id: branch_pointer.clone(),
+                        label: format!("Branch {}", index + 1),
+                        kind: GroupKind::Branch(index),
+                        parent: own_group,
+                    });
+                    (branch_pointer, branch, Some(self.graph.groups.len() - 1))
+                })
+                .collect()
+        } else {
+            let field = if state.get("ItemProcessor").is_some() { "ItemProcessor" } else { "Iterator" };
+            state.get(field).map(|processor| vec![(pointer_push(id, field), processor, own_group)]).unwrap_or_default()
+        };
+        for (pointer, machine, group) in inner {
+            if let Some(start) = machine.get("StartAt").and_then(Node::as_str)
+                && machine.get("States").and_then(|states| states.get(start)).is_some()
+            {
+                let start_id = pointer_push(&pointer_push(&pointer, "States"), start);
+                self.edge(id, &start_id, EdgeKind::Enter, "");
+            }
+            self.scope(machine, &pointer, group, exit);
+        }
+    }
+}
+
+/// A short human summary of a Choice rule: `$.total > 100`, `not ($.x == "a")`, `{% … %}`.
+pub fn rule_label(rule: &Node) -> String {
+    if let Some(condition) = rule.get("Condition") {
+        return match &condition.value {
+            Value::String(text) => text.trim().trim_start_matches("{%").trim_end_matches("%}").trim().to_string(),
+            other => format!("{other:?}"),
+        };
+    }
+    if let Some(inner) = rule.get("Not") {
+        return format!("not ({})", rule_label(inner));
+    }
+    for (combinator, word) in [("And", " and "), ("Or", " or ")] {
+        if let Some(rules) = rule.get(combinator).and_then(Node::elements) {
+            let parts: Vec<String> = rules.iter().map(|rule| format!("({})", rule_label(rule))).collect();
+            return parts.join(word);
+        }
+    }
+    let variable = rule.get("Variable").and_then(Node::as_str).unwrap_or("?");
+    let Some(members) = rule.members() else { return String::new() };
+    for member in members {
+        let operator = member.key.as_str();
+        if matches!(operator, "Variable" | "Next" | "Comment" | "Assign") {
+            continue;
+        }
+        let value = match &member.value.value {
+            Value::String(text) if operator.ends_with("Path") => text.clone(),
+            Value::String(text) => format!("{text:?}"),
+            Value::Number(text) => text.clone(),
+            Value::Bool(flag) => flag.to_string(),
+            _ => String::from("…"),
+        };
+        let base = operator.strip_suffix("Path").filter(|_| !operator.starts_with("Is")).unwrap_or(operator);
+        let symbol = match base {
+            _ if base.ends_with("GreaterThanEquals") => ">=",
+            _ if base.ends_with("LessThanEquals") => "<=",
+            _ if base.ends_with("GreaterThan") => ">",
+            _ if base.ends_with("LessThan") => "<",
+            _ if base.ends_with("Equals") => "==",
+            "StringMatches" => "matches",
+            "IsNull" => {
+                return if value == "true" { format!("{variable} is null") } else { format!("{variable} is not null") };
+            }
+            "IsPresent" => {
+                return if value == "true" {
+                    format!("{variable} is present")
+                } else {
+                    format!("{variable} is absent")
+                };
+            }
+            _ if base.starts_with("Is") => {
+                let kind = base.trim_start_matches("Is").to_lowercase();
+                return if value == "true" {
+                    format!("{variable} is {kind}")
+                } else {
+                    format!("{variable} is not {kind}")
+                };
+            }
+            _ => operator,
+        };
+        return format!("{variable} {symbol} {value}");
+    }
+    String::new()
+}
+
+/// Sizes every node for drawing and lays the graph out (top to bottom), with group boxes
+/// and routed edges. Deterministic: the same graph always gets the same picture.
+pub fn layout(graph: &Graph) -> crate::layout::Layout {
+    use crate::layout::{LayoutEdge, LayoutGroup, LayoutInput, LayoutNode, LayoutOptions};
+    let input = LayoutInput {
+        nodes: graph
+            .nodes
+            .iter()
+            .map(|node| {
+                let (width, height) = node_size(node);
+                LayoutNode { id: node.id.clone(), width, height, group: node.group }
+            })
+            .collect(),
+        edges: graph.edges.iter().map(|edge| LayoutEdge { from: edge.from.clone(), to: edge.to.clone() }).collect(),
+        groups: graph
+            .groups
+            .iter()
+            .map(|group| LayoutGroup { id: group.id.clone(), parent: group.parent, label_height: 22.0 })
+            .collect(),
+    };
+    crate::layout::layout(&input, &LayoutOptions::default())
+}
+
+/// The drawn size of a node: markers are small circles; states grow with their name.
+pub fn node_size(node: &GraphNode) -> (f64, f64) {
+    match node.kind {
+        NodeKind::Start | NodeKind::End => (28.0, 28.0),
+        NodeKind::State { .. } => {
+            let characters = node.label.chars().count() as f64;
+            ((characters * 7.5 + 40.0).clamp(120.0, 280.0), 48.0)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn edges(graph: &Graph) -> Vec<(String, String, String)> {
+        graph.edges.iter().map(|edge| (edge.from.clone(), edge.to.clone(), edge.label.clone())).collect()
+    }
+
+    #[test]
+    fn choice_catch_and_markers_become_labelled_edges() {
+        let root = crate::json::parse(
+            r#"{"StartAt":"Check","States":{
+                "Check":{"Type":"Choice","Choices":[{"Variable":"$.total","NumericGreaterThan":100,"Next":"Charge"}],"Default":"Done"},
+                "Charge":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Next":"Done",
+                          "Catch":[{"ErrorEquals":["States.Timeout","States.TaskFailed"],"Next":"Failed"}]},
+                "Failed":{"Type":"Fail"},
+                "Done":{"Type":"Succeed"}}}"#,
+        )
+        .expect("valid JSON");
+        let graph = graph(&root);
+        let expected = [
+            ("#start", "/States/Check", ""),
+            ("/States/Check", "/States/Charge", "$.total > 100"),
+            ("/States/Check", "/States/Done", "Default"),
+            ("/States/Charge", "/States/Done", ""),
+            ("/States/Charge", "/States/Failed", "States.Timeout, States.TaskFailed"),
+            ("/States/Failed", "#end", ""),
+            ("/States/Done", "#end", ""),
+        ];
+        let expected: Vec<_> = expected.iter().map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string())).collect();
+        assert_eq!(edges(&graph), expected);
+    }
+
+    #[test]
+    fn parallel_branches_are_nested_groups_that_lead_to_next() {
+        let root = crate::json::parse(
+            r#"{"StartAt":"P","States":{
+                "P":{"Type":"Parallel","Next":"After","Branches":[
+                    {"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}},
+                    {"StartAt":"B","States":{"B":{"Type":"Pass","End":true}}}]},
+                "After":{"Type":"Succeed"}}}"#,
+        )
+        .expect("valid JSON");
+        let graph = graph(&root);
+        let groups: Vec<_> = graph.groups.iter().map(|group| (group.id.as_str(), group.parent)).collect();
+        assert_eq!(groups, [("/States/P", None), ("/States/P/Branches/0", Some(0)), ("/States/P/Branches/1", Some(0))]);
+        let a = graph.nodes.iter().find(|node| node.label == "A").expect("A");
+        assert_eq!(a.group, Some(1));
+        let edges = edges(&graph);
+        assert!(edges.contains(&("/States/P".into(), "/States/P/Branches/0/States/A".into(), String::new())));
+        assert!(edges.contains(&("/States/P/Branches/1/States/B".into(), "/States/After".into(), String::new())));
+    }
+
+    #[test]
+    fn rule_labels_read_like_conditions() {
+        let check = |rule: &str, expected: &str| {
+            let rule = crate::json::parse(rule).expect("valid JSON");
+            assert_eq!(rule_label(&rule), expected);
+        };
+        check(r#"{"Variable":"$.a","StringEquals":"x"}"#, "$.a == \"x\"");
+        check(r#"{"Variable":"$.a","NumericLessThanEqualsPath":"$.b"}"#, "$.a <= $.b");
+        check(r#"{"Not":{"Variable":"$.a","IsPresent":true}}"#, "not ($.a is present)");
+        check(
+            r#"{"And":[{"Variable":"$.a","BooleanEquals":true},{"Variable":"$.b","IsNumeric":false}]}"#,
+            "($.a == true) and ($.b is not numeric)",
+        );
+        check(r#"{"Condition":"{% $states.input.n > 1 %}"}"#, "$states.input.n > 1");
+    }
+}

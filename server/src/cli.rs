@@ -1,0 +1,408 @@
+//! The command-line tools for deployment repositories: `validate`, `lint`, `fmt` and `graph`.
+//! They read files, need no server or database, and exit non-zero when a check fails.
+
+use std::{
+    io::Write,
+    path::{Path, PathBuf},
+    process::ExitCode,
+};
+
+use anyhow::Context;
+use asl::{
+    Diagnostic, Document, Severity, SourceFormat,
+    lint::{LintOptions, WorkflowType},
+};
+use clap::{Args, ValueEnum};
+
+/// How findings are printed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// `file:line:col: error[CODE]: message`, one per line.
+    #[default]
+    Text,
+    /// One JSON document with every file's findings.
+    Json,
+}
+
+/// `statehouse validate FILE…`
+#[derive(Args, Debug)]
+pub struct ValidateArgs {
+    /// Definition files (`.asl.json`, `.asl.yaml`, `.asl.yml`).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: OutputFormat,
+}
+
+/// `statehouse lint FILE…`
+#[derive(Args, Debug)]
+pub struct LintArgs {
+    /// Definition files.
+    #[arg(value_name = "FILE", required_unless_present = "explain")]
+    pub files: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: OutputFormat,
+    /// Lint as an EXPRESS workflow (at-least-once, no .sync or callbacks).
+    #[arg(long)]
+    pub express: bool,
+    /// Print the documentation of one rule (or of all with `all`) and exit.
+    #[arg(long, value_name = "CODE")]
+    pub explain: Option<String>,
+}
+
+/// `statehouse fmt FILE…`
+#[derive(Args, Debug)]
+pub struct FmtArgs {
+    /// JSON definition files to rewrite in the canonical layout (2-space indentation).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Change nothing; exit 1 when a file is not in the canonical layout.
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// `statehouse graph FILE`
+#[derive(Args, Debug)]
+pub struct GraphArgs {
+    /// The definition file.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// `dot` (Graphviz) or `json` (nodes, edges, groups and the laid-out positions).
+    #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+    pub format: GraphFormat,
+}
+
+/// Output of `statehouse graph`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// Graphviz DOT.
+    Dot,
+    /// JSON.
+    Json,
+}
+
+struct Checked {
+    path: PathBuf,
+    document: Option<Document>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+fn read_file(path: &Path) -> Checked {
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            let format = SourceFormat::from_file_name(&path.to_string_lossy());
+            let (document, diagnostics) = asl::parse_as(&text, format);
+            Checked { path: path.to_path_buf(), document: Some(document), diagnostics }
+        }
+        Err(error) => {
+            let mut diagnostic = Diagnostic::error("FILE_UNREADABLE", "", format!("cannot read the file: {error}"));
+            diagnostic.line = 1;
+            diagnostic.column = 1;
+            Checked { path: path.to_path_buf(), document: None, diagnostics: vec![diagnostic] }
+        }
+    }
+}
+
+/// Runs `validate`: exit 1 when any file has an error.
+pub fn validate(args: &ValidateArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    let checked: Vec<Checked> = args.files.iter().map(|path| read_file(path)).collect();
+    report(&checked, args.format, out)
+}
+
+/// Runs `lint`: the validation errors plus the lint warnings; exit 1 when any file has an error.
+pub fn lint(args: &LintArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    if let Some(code) = &args.explain {
+        return explain(code, out);
+    }
+    let options =
+        LintOptions { workflow_type: if args.express { WorkflowType::Express } else { WorkflowType::Standard } };
+    let mut checked: Vec<Checked> = args.files.iter().map(|path| read_file(path)).collect();
+    for file in &mut checked {
+        let Some(document) = &file.document else { continue };
+        let Some(root) = document.root() else { continue };
+        let mut warnings = asl::lint::lint(root, &options);
+        document.locate(&mut warnings);
+        file.diagnostics.extend(warnings);
+    }
+    report(&checked, args.format, out)
+}
+
+fn explain(code: &str, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    let rules: Vec<_> = if code.eq_ignore_ascii_case("all") {
+        asl::lint::RULES.iter().collect()
+    } else {
+        asl::lint::rule(&code.to_ascii_uppercase()).into_iter().collect()
+    };
+    if rules.is_empty() {
+        let known: Vec<&str> = asl::lint::RULES.iter().map(|rule| rule.code).collect();
+        anyhow::bail!("no lint rule is called {code:?}; the rules are: {}", known.join(", "));
+    }
+    for rule in rules {
+        writeln!(
+            out,
+            "{}: {}\n\n  Why: {}\n  Fix: {}\n\n  Example:\n{}\n",
+            rule.code,
+            rule.summary,
+            rule.why,
+            rule.fix,
+            indent(rule.example, "    ")
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn indent(text: &str, prefix: &str) -> String {
+    text.lines().map(|line| format!("{prefix}{line}")).collect::<Vec<_>>().join("\n")
+}
+
+fn report(checked: &[Checked], format: OutputFormat, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    let failed =
+        checked.iter().any(|file| file.diagnostics.iter().any(|diagnostic| diagnostic.severity == Severity::Error));
+    match format {
+        OutputFormat::Text => {
+            let (mut errors, mut warnings) = (0, 0);
+            for file in checked {
+                for diagnostic in &file.diagnostics {
+                    match diagnostic.severity {
+                        Severity::Error => errors += 1,
+                        Severity::Warning => warnings += 1,
+                    }
+                    writeln!(
+                        out,
+                        "{}:{}:{}: {}[{}]: {}",
+                        file.path.display(),
+                        diagnostic.line,
+                        diagnostic.column,
+                        diagnostic.severity.as_str(),
+                        diagnostic.code,
+                        diagnostic.message
+                    )?;
+                }
+            }
+            writeln!(out, "{} file(s) checked: {errors} error(s), {warnings} warning(s)", checked.len())?;
+        }
+        OutputFormat::Json => {
+            let files: Vec<serde_json::Value> = checked
+                .iter()
+                .map(|file| {
+                    serde_json::json!({
+                        "file": file.path.display().to_string(),
+                        "diagnostics": file.diagnostics.iter().map(diagnostic_json).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            serde_json::to_writer_pretty(&mut *out, &serde_json::json!({ "ok": !failed, "files": files }))?;
+            writeln!(out)?;
+        }
+    }
+    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+fn diagnostic_json(diagnostic: &Diagnostic) -> serde_json::Value {
+    serde_json::json!({
+        "severity": diagnostic.severity.as_str(),
+        "code": diagnostic.code,
+        "message": diagnostic.message,
+        "pointer": diagnostic.pointer,
+        "location": diagnostic.location,
+        "line": diagnostic.line,
+        "column": diagnostic.column,
+        "fix": diagnostic.fix.as_ref().map(|fix| serde_json::json!({
+            "title": fix.title,
+            "edits": fix.edits.iter().map(|edit| match edit {
+                asl::FixEdit::Set { pointer, value } => serde_json::json!({ "set": pointer, "value": value }),
+                asl::FixEdit::Remove { pointer } => serde_json::json!({ "remove": pointer }),
+            }).collect::<Vec<_>>(),
+        })),
+    })
+}
+
+/// Runs `fmt`: rewrites JSON files in the canonical layout, or with `--check` reports them.
+pub fn fmt(args: &FmtArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    let mut unformatted = 0;
+    let mut unreadable = 0;
+    for path in &args.files {
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        if SourceFormat::from_file_name(&path.to_string_lossy()) == SourceFormat::Yaml {
+            writeln!(out, "{}: skipped: fmt formats JSON definitions only", path.display())?;
+            continue;
+        }
+        let (document, diagnostics) = Document::read(&text, SourceFormat::Json);
+        let Some(formatted) = document.to_canonical_json() else {
+            let diagnostic = &diagnostics[0];
+            writeln!(
+                out,
+                "{}:{}:{}: error[{}]: {}",
+                path.display(),
+                diagnostic.line,
+                diagnostic.column,
+                diagnostic.code,
+                diagnostic.message
+            )?;
+            unreadable += 1;
+            continue;
+        };
+        if formatted == text {
+            continue;
+        }
+        unformatted += 1;
+        if args.check {
+            writeln!(out, "{}: not in the canonical layout (run `statehouse fmt {}`)", path.display(), path.display())?;
+        } else {
+            write_atomically(path, &formatted)?;
+            writeln!(out, "{}: formatted", path.display())?;
+        }
+    }
+    let failed = unreadable > 0 || (args.check && unformatted > 0);
+    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+/// Writes through a temporary file in the same folder and renames it over the original, so
+/// an interrupted write never leaves half a definition behind.
+fn write_atomically(path: &Path, contents: &str) -> anyhow::Result<()> {
+    let file_name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+    let temporary = path.with_file_name(format!(".{file_name}.statehouse-fmt"));
+    std::fs::write(&temporary, contents).with_context(|| format!("writing {}", temporary.display()))?;
+    std::fs::rename(&temporary, path).with_context(|| format!("replacing {}", path.display()))
+}
+
+/// Runs `graph`: prints the graph as DOT or JSON.
+pub fn graph(args: &GraphArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    let text = std::fs::read_to_string(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let format = SourceFormat::from_file_name(&args.file.to_string_lossy());
+    let (document, diagnostics) = Document::read(&text, format);
+    let Some(root) = document.root() else {
+        let diagnostic = &diagnostics[0];
+        writeln!(
+            out,
+            "{}:{}:{}: error[{}]: {}",
+            args.file.display(),
+            diagnostic.line,
+            diagnostic.column,
+            diagnostic.code,
+            diagnostic.message
+        )?;
+        return Ok(ExitCode::FAILURE);
+    };
+    let graph = asl::graph::graph(root);
+    match args.format {
+        GraphFormat::Dot => write_dot(&graph, out)?,
+        GraphFormat::Json => {
+            let mut json = graph_json(&graph);
+            json["layout"] = layout_json(&asl::graph::layout(&graph));
+            serde_json::to_writer_pretty(&mut *out, &json)?;
+            writeln!(out)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn dot_quote(text: &str) -> String {
+    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+fn write_dot(graph: &asl::graph::Graph, out: &mut dyn Write) -> anyhow::Result<()> {
+    use asl::graph::{EdgeKind, NodeKind};
+    writeln!(out, "digraph statemachine {{")?;
+    writeln!(out, "  rankdir=TB;\n  node [fontname=\"Helvetica\"];\n  edge [fontname=\"Helvetica\", fontsize=10];")?;
+    // Groups become nested clusters.
+    fn write_group(
+        graph: &asl::graph::Graph,
+        group: Option<usize>,
+        depth: usize,
+        out: &mut dyn Write,
+    ) -> anyhow::Result<()> {
+        let pad = "  ".repeat(depth);
+        for node in graph.nodes.iter().filter(|node| node.group == group) {
+            let (shape, style) = match &node.kind {
+                NodeKind::Start | NodeKind::End => ("circle", "filled"),
+                NodeKind::State { state_type, .. } => match state_type.as_str() {
+                    "Choice" => ("diamond", "solid"),
+                    "Succeed" => ("box", "rounded,bold"),
+                    "Fail" => ("box", "rounded,filled"),
+                    "Wait" => ("box", "rounded,dashed"),
+                    _ => ("box", "rounded"),
+                },
+            };
+            writeln!(
+                out,
+                "{pad}{} [label={}, shape={shape}, style=\"{style}\"];",
+                dot_quote(&node.id),
+                dot_quote(&node.label)
+            )?;
+        }
+        for (index, child) in graph.groups.iter().enumerate().filter(|(_, child)| child.parent == group) {
+            writeln!(out, "{pad}subgraph {} {{", dot_quote(&format!("cluster_{index}")))?;
+            writeln!(out, "{pad}  label={};", dot_quote(&child.label))?;
+            write_group(graph, Some(index), depth + 1, out)?;
+            writeln!(out, "{pad}}}")?;
+        }
+        Ok(())
+    }
+    write_group(graph, None, 1, out)?;
+    for edge in &graph.edges {
+        let style = match edge.kind {
+            EdgeKind::Catch(_) => ", style=dashed, color=\"#c0392b\"",
+            EdgeKind::Default => ", style=dotted",
+            _ => "",
+        };
+        writeln!(
+            out,
+            "  {} -> {} [label={}{style}];",
+            dot_quote(&edge.from),
+            dot_quote(&edge.to),
+            dot_quote(&edge.label)
+        )?;
+    }
+    writeln!(out, "}}")?;
+    Ok(())
+}
+
+fn layout_json(layout: &asl::layout::Layout) -> serde_json::Value {
+    let boxes = |id: &str, x: f64, y: f64, width: f64, height: f64| serde_json::json!({ "id": id, "x": x, "y": y, "width": width, "height": height });
+    serde_json::json!({
+        "width": layout.width,
+        "height": layout.height,
+        "nodes": layout.nodes.iter().map(|node| boxes(&node.id, node.x, node.y, node.width, node.height)).collect::<Vec<_>>(),
+        "groups": layout.groups.iter().map(|group| boxes(&group.id, group.x, group.y, group.width, group.height)).collect::<Vec<_>>(),
+        "edges": layout.edges.iter().map(|edge| serde_json::json!({
+            "from": edge.from,
+            "to": edge.to,
+            "points": edge.points.iter().map(|point| [point.x, point.y]).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn graph_json(graph: &asl::graph::Graph) -> serde_json::Value {
+    use asl::graph::{EdgeKind, GroupKind, NodeKind};
+    serde_json::json!({
+        "nodes": graph.nodes.iter().map(|node| {
+            let (kind, state_type, language) = match &node.kind {
+                NodeKind::Start => ("start", None, None),
+                NodeKind::End => ("end", None, None),
+                NodeKind::State { state_type, query_language } => ("state", Some(state_type.clone()), Some(query_language.clone())),
+            };
+            serde_json::json!({ "id": node.id, "label": node.label, "kind": kind, "type": state_type, "queryLanguage": language, "group": node.group.map(|group| &graph.groups[group].id) })
+        }).collect::<Vec<_>>(),
+        "edges": graph.edges.iter().map(|edge| {
+            let kind = match edge.kind {
+                EdgeKind::Next => "next".to_string(),
+                EdgeKind::Default => "default".to_string(),
+                EdgeKind::Enter => "enter".to_string(),
+                EdgeKind::Choice(index) => format!("choice:{index}"),
+                EdgeKind::Catch(index) => format!("catch:{index}"),
+            };
+            serde_json::json!({ "from": edge.from, "to": edge.to, "kind": kind, "label": edge.label })
+        }).collect::<Vec<_>>(),
+        "groups": graph.groups.iter().map(|group| {
+            let kind = match group.kind {
+                GroupKind::Parallel => "parallel".to_string(),
+                GroupKind::Map => "map".to_string(),
+                GroupKind::Branch(index) => format!("branch:{index}"),
+            };
+            serde_json::json!({ "id": group.id, "label": group.label, "kind": kind, "parent": group.parent.map(|parent| &graph.groups[parent].id) })
+        }).collect::<Vec<_>>(),
+    })
+}

@@ -1,0 +1,147 @@
+//! The command-line tools as a deployment repository's CI uses them: real files in, compiler-style
+//! lines and exit codes out, no server and no database.
+
+use std::{path::Path, process::Command};
+
+fn statehouse(args: &[&str], dir: &Path) -> (i32, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_statehouse"))
+        .args(args)
+        .current_dir(dir)
+        .env("STATEHOUSE_DATA_DIR", dir.join("must-not-be-created"))
+        .output()
+        .expect("statehouse runs");
+    let text = String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
+    (output.status.code().unwrap_or(-1), text)
+}
+
+const VALID: &str = r#"{
+  "Comment": "Charge and confirm",
+  "StartAt": "Charge",
+  "States": {
+    "Charge": {
+      "Type": "Task",
+      "Resource": "arn:aws:states:::lambda:invoke",
+      "Next": "Done"
+    },
+    "Done": {
+      "Type": "Succeed"
+    }
+  }
+}
+"#;
+
+const BROKEN_TARGET: &str = r#"{
+  "StartAt": "Charge",
+  "States": {
+    "Charge": {
+      "Type": "Task",
+      "Resource": "arn:aws:states:::lambda:invoke",
+      "Next": "Confirm"
+    },
+    "Done": {
+      "Type": "Succeed"
+    }
+  }
+}
+"#;
+
+#[test]
+fn validate_prints_compiler_style_lines_and_fails_on_errors() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("good.asl.json"), VALID).expect("write");
+    std::fs::write(dir.path().join("bad.asl.json"), BROKEN_TARGET).expect("write");
+
+    let (code, output) = statehouse(&["validate", "good.asl.json"], dir.path());
+    assert_eq!(code, 0, "{output}");
+    assert!(output.contains("1 file(s) checked: 0 error(s)"), "{output}");
+
+    let (code, output) = statehouse(&["validate", "good.asl.json", "bad.asl.json"], dir.path());
+    assert_eq!(code, 1, "{output}");
+    assert!(
+        output.contains("bad.asl.json:7:15: error[MISSING_TRANSITION_TARGET]: Missing 'Next' target: Confirm"),
+        "{output}"
+    );
+    assert!(
+        output.contains("bad.asl.json:9:5: error[MISSING_TRANSITION_TARGET]: State \"Done\" is not reachable."),
+        "{output}"
+    );
+
+    let (code, output) = statehouse(&["validate", "--format", "json", "bad.asl.json"], dir.path());
+    assert_eq!(code, 1);
+    let report: serde_json::Value = serde_json::from_str(&output).expect("JSON output");
+    assert_eq!(report["ok"], false);
+    assert_eq!(report["files"][0]["diagnostics"][0]["location"], "/States/Charge/Next");
+    assert!(!dir.path().join("must-not-be-created").exists(), "the CLI touches no database");
+}
+
+#[test]
+fn validate_points_at_broken_json_and_yaml() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("broken.asl.json"),
+        "{\n  \"StartAt\": \"A\",\n  \"States\": {\n    \"A\": {\"Type\": \"Pass\",}\n  }\n}\n",
+    )
+    .expect("write");
+    std::fs::write(dir.path().join("flow.asl.yaml"), "StartAt: A\nStates:\n  A:\n    Type: Pass\n    End: true\n")
+        .expect("write");
+    let (code, output) = statehouse(&["validate", "broken.asl.json", "flow.asl.yaml"], dir.path());
+    assert_eq!(code, 1, "{output}");
+    assert!(output.contains("broken.asl.json:4:26: error[INVALID_JSON_DESCRIPTION]"), "{output}");
+    assert!(!output.contains("flow.asl.yaml:"), "the YAML file is valid: {output}");
+}
+
+#[test]
+fn lint_warns_without_failing_and_explains_its_rules() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("good.asl.json"), VALID).expect("write");
+    let (code, output) = statehouse(&["lint", "good.asl.json"], dir.path());
+    assert_eq!(code, 0, "warnings alone do not fail: {output}");
+    assert!(output.contains("good.asl.json:5:5: warning[TASK_WITHOUT_CATCH]"), "{output}");
+    assert!(output.contains("warning[TASK_WITHOUT_TIMEOUT]"), "{output}");
+
+    let (code, output) = statehouse(&["lint", "--explain", "task_without_timeout"], dir.path());
+    assert_eq!(code, 0, "{output}");
+    assert!(output.starts_with("TASK_WITHOUT_TIMEOUT: "), "{output}");
+    let (code, output) = statehouse(&["lint", "--explain", "NO_SUCH_RULE"], dir.path());
+    assert_ne!(code, 0);
+    assert!(output.contains("no lint rule is called"), "{output}");
+}
+
+#[test]
+fn fmt_rewrites_to_the_canonical_layout_and_check_reports_without_writing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let compact = r#"{"StartAt":"A","States":{"A":{"Type":"Pass","Result":1.50,"End":true}}}"#;
+    let path = dir.path().join("flow.asl.json");
+    std::fs::write(&path, compact).expect("write");
+
+    let (code, output) = statehouse(&["fmt", "--check", "flow.asl.json"], dir.path());
+    assert_eq!(code, 1, "{output}");
+    assert_eq!(std::fs::read_to_string(&path).expect("read"), compact, "--check changes nothing");
+
+    let (code, output) = statehouse(&["fmt", "flow.asl.json"], dir.path());
+    assert_eq!(code, 0, "{output}");
+    let formatted = std::fs::read_to_string(&path).expect("read");
+    assert_eq!(
+        formatted,
+        "{\n  \"StartAt\": \"A\",\n  \"States\": {\n    \"A\": {\n      \"Type\": \"Pass\",\n      \"Result\": 1.50,\n      \"End\": true\n    }\n  }\n}\n"
+    );
+    let (code, _) = statehouse(&["fmt", "--check", "flow.asl.json"], dir.path());
+    assert_eq!(code, 0, "a formatted file passes --check");
+}
+
+#[test]
+fn graph_prints_dot_and_json() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("flow.asl.json"), VALID).expect("write");
+    let (code, output) = statehouse(&["graph", "flow.asl.json"], dir.path());
+    assert_eq!(code, 0, "{output}");
+    assert!(output.starts_with("digraph statemachine {"), "{output}");
+    assert!(output.contains("\"/States/Charge\" -> \"/States/Done\""), "{output}");
+
+    let (code, output) = statehouse(&["graph", "--format", "json", "flow.asl.json"], dir.path());
+    assert_eq!(code, 0, "{output}");
+    let graph: serde_json::Value = serde_json::from_str(&output).expect("JSON");
+    let labels: Vec<&str> =
+        graph["nodes"].as_array().expect("nodes").iter().filter_map(|node| node["label"].as_str()).collect();
+    assert_eq!(labels, ["Start", "End", "Charge", "Done"]);
+}
