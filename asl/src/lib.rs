@@ -11,11 +11,13 @@
 //! - [`jsonata`]: the JSONata expression language: parser (and, later, evaluator).
 //! - [`validate`]: what AWS would refuse, with AWS's codes, messages and locations.
 //! - [`lint`]: warnings about definitions AWS accepts but that are likely mistakes.
+//! - [`eval`]: evaluation (data flow, intrinsics, Choice rules, JSONata, variables, TestState).
 //! - [`graph`]: states, labelled transitions and nested groups, for drawing.
 //! - [`layout`]: a deterministic layered layout for graphs with nested groups.
 
 pub mod diagnostic;
 pub mod document;
+pub mod eval;
 pub mod graph;
 pub mod intrinsic;
 pub mod json;

@@ -1614,7 +1614,7 @@ mod tests {
             ("$.store.bicycle[?(@.color == 'blue')].price", json!([])),
             ("$..author", json!(["Nigel Rees", "Evelyn Waugh", "Herman Melville", "J. R. R. Tolkien"])),
             ("$..bicycle.color", json!(["red"])),
-            ("$.store..price", json!([19.95, 8.95, 12.99, 8.99, 22.99])),
+            ("$.store..price", json!([8.95, 12.99, 8.99, 22.99, 19.95])),
             ("$..book[2].title", json!(["Moby Dick"])),
             ("$..[?(@.price > 20)].title", json!(["Rings"])),
             ("$.store.bicycle['color','price']", json!([{"color": "red", "price": 19.95}])),
