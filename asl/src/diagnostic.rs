@@ -59,7 +59,7 @@ pub struct Fix {
 }
 
 /// One edit of a fix: set the value at a JSON pointer (creating the last member if missing),
-/// or remove it.
+/// remove it, or append to the array there.
 #[derive(Clone, Debug, PartialEq)]
 pub enum FixEdit {
     /// Set the value at `pointer` to `value`.
@@ -73,6 +73,14 @@ pub enum FixEdit {
     Remove {
         /// What.
         pointer: String,
+    },
+    /// Append `value` to the array at `pointer`, leaving its elements as written (duplicate
+    /// keys and number spellings included).
+    Append {
+        /// The array; it must exist.
+        pointer: String,
+        /// The new last element.
+        value: serde_json::Value,
     },
 }
 

@@ -5,6 +5,7 @@
 //!
 //! - [`json`]: the lossless JSON tree every definition is read into, and its printer.
 //! - [`document`]: a definition read from JSON or YAML text, never failing, with positions.
+//! - [`edit`]: edits of a definition that change only what they touch, each with its exact inverse.
 //! - [`diagnostic`]: findings with AWS's codes, JSON pointers and line/column positions.
 //! - [`path`]: JSONPath and reference-path syntax as Step Functions accepts it.
 //! - [`intrinsic`]: intrinsic functions (`States.Format(…)`): syntax, arity and argument rules.
@@ -17,6 +18,7 @@
 
 pub mod diagnostic;
 pub mod document;
+pub mod edit;
 pub mod eval;
 pub mod graph;
 pub mod intrinsic;

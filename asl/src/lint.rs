@@ -591,14 +591,21 @@ impl Linter {
         if uncovered.is_empty() {
             return;
         }
-        let mut retriers: Vec<serde_json::Value> = existing.iter().map(Node::to_serde).collect();
-        retriers.push(json!({
+        let retrier = json!({
             "ErrorEquals": uncovered,
             "IntervalSeconds": 1,
             "MaxAttempts": 3,
             "BackoffRate": 2,
             "JitterStrategy": "FULL",
-        }));
+        });
+        // Append to an existing Retry rather than rewriting it, so the retriers already there
+        // stay exactly as written (duplicate keys, number spellings).
+        let retry_pointer = pointer_push(state_pointer, "Retry");
+        let edit = if state.get("Retry").is_some() {
+            FixEdit::Append { pointer: retry_pointer, value: retrier }
+        } else {
+            FixEdit::Set { pointer: retry_pointer, value: serde_json::Value::Array(vec![retrier]) }
+        };
         let message = if uncovered.len() == LAMBDA_SERVICE_ERRORS.len() {
             format!(
                 "Lambda task {name:?} has no retrier for Lambda's transient service errors, so a momentary Lambda blip fails the step."
@@ -609,13 +616,10 @@ impl Linter {
                 uncovered.join(", ")
             )
         };
-        self.diagnostics.push(Diagnostic::warning(LAMBDA_WITHOUT_SERVICE_RETRY, state_pointer, message).with_fix(
-            set_fix(
-                "Add AWS's recommended Lambda retrier".to_string(),
-                pointer_push(state_pointer, "Retry"),
-                serde_json::Value::Array(retriers),
-            ),
-        ));
+        self.diagnostics.push(
+            Diagnostic::warning(LAMBDA_WITHOUT_SERVICE_RETRY, state_pointer, message)
+                .with_fix(Fix { title: "Add AWS's recommended Lambda retrier".to_string(), edits: vec![edit] }),
+        );
     }
 
     fn check_express_task(
@@ -1566,8 +1570,9 @@ mod tests {
         ));
         let diagnostic = assert_reports(&partial, &STANDARD, LAMBDA_WITHOUT_SERVICE_RETRY, "/States/S");
         assert!(diagnostic.message.contains("Lambda.SdkClientException, Lambda.TooManyRequestsException"));
-        let FixEdit::Set { value, .. } = &diagnostic.fix.expect("fix").edits[0] else { panic!("a Set") };
-        assert_eq!(value[1]["ErrorEquals"], json!(["Lambda.SdkClientException", "Lambda.TooManyRequestsException"]));
+        let FixEdit::Append { pointer, value } = &diagnostic.fix.expect("fix").edits[0] else { panic!("an Append") };
+        assert_eq!(pointer, "/States/S/Retry");
+        assert_eq!(value["ErrorEquals"], json!(["Lambda.SdkClientException", "Lambda.TooManyRequestsException"]));
 
         for wildcard in ["States.ALL", "States.TaskFailed"] {
             let covered = single(&good_task("arn:aws:states:::lambda:invoke", "").replace(
@@ -1749,11 +1754,12 @@ mod tests {
     }
 
     /// Applies fix edits to a serde_json value: `Set` replaces or creates the last token
-    /// (an object member, or an array element at an index up to the length), `Remove` deletes.
+    /// (an object member, or an array element at an index up to the length), `Remove` deletes,
+    /// `Append` pushes onto the array the pointer names.
     fn apply_fix(document: &mut serde_json::Value, fix: &Fix) {
         for edit in &fix.edits {
             let pointer = match edit {
-                FixEdit::Set { pointer, .. } | FixEdit::Remove { pointer } => pointer,
+                FixEdit::Set { pointer, .. } | FixEdit::Remove { pointer } | FixEdit::Append { pointer, .. } => pointer,
             };
             let tokens: Vec<String> =
                 pointer.split('/').skip(1).map(|token| token.replace("~1", "/").replace("~0", "~")).collect();
@@ -1769,6 +1775,16 @@ mod tests {
                 };
             }
             match (edit, parent) {
+                (FixEdit::Append { value, .. }, serde_json::Value::Object(map)) => {
+                    map.get_mut(last)
+                        .and_then(serde_json::Value::as_array_mut)
+                        .expect("array to append to")
+                        .push(value.clone());
+                }
+                (FixEdit::Append { value, .. }, serde_json::Value::Array(elements)) => {
+                    let index: usize = last.parse().expect("index");
+                    elements[index].as_array_mut().expect("array to append to").push(value.clone());
+                }
                 (FixEdit::Set { value, .. }, serde_json::Value::Object(map)) => {
                     map.insert(last.clone(), value.clone());
                 }

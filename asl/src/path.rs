@@ -19,12 +19,22 @@
 //! What is deliberately refused, because Jayway refuses it or AWS documents it as unsupported:
 //! functions such as `length()`, script expressions `[(@.length-1)]`, the word operators of
 //! Jayway filters (`in`, `nin`, `subsetof`, …) and JSON literals inside filters.
+//!
+//! Regular-expression filters (`[?(@.name =~ /^ab.*$/i)]`) run Java patterns on the `regex`
+//! crate, translated where Java's defaults differ (see `java_regex`); what `regex` cannot run
+//! (backreferences, look-around) is refused by [`JsonPath::try_select`].
+//!
+//! [`evaluate_path`], [`evaluate_path_text`] and [`evaluate_field_path`] read a path from what a
+//! state can see ([`PathScope`]) and fail with AWS's `States.Runtime` causes.
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
 use std::fmt;
 use std::fmt::Write as _;
 
 use serde_json::Value;
+
+use crate::eval::{EvalError, PathScope};
 
 /// Where a path starts.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -221,6 +231,53 @@ pub fn parse_reference_path(text: &str) -> Result<JsonPath, PathError> {
     Ok(path)
 }
 
+/// Resolves a path against what a state can read, as AWS does for `InputPath`, `OutputPath`,
+/// `ItemsPath`, `…SecondsPath` and the other path fields: the root is chosen by
+/// [`PathRoot`] (`$` → `scope.input`, `$$` → `scope.context`, `$name` → the variable), a
+/// definite path yields the node it names, and any other path (wildcard, filter, slice, `..`,
+/// union of indexes) yields an array of what it selects, possibly empty (Jayway's rule: a
+/// filter always yields an array).
+///
+/// When a definite path names nothing, the error is `States.Runtime` with the cause AWS
+/// words after its state prefix, the path quoted as [`JsonPath`]'s `Display` writes it and
+/// Jayway's reason: `Invalid path '$.foo' : No results for path: $['foo']` (recorded for
+/// `OutputPath` and `HeartbeatSecondsPath`) or `Invalid path '$.a.b' : Missing property in
+/// path $['a']` (recorded). AWS's full cause starts with `An error occurred while executing
+/// the state 'X' (entered at the event id #2). `: the caller, which knows the state, adds
+/// it. Use [`evaluate_path_text`] to quote the path exactly as written, and
+/// [`evaluate_field_path`] for a `.$` field of a payload template, whose cause AWS words
+/// differently.
+///
+/// An undefined variable fails with `States.Runtime` and the cause `Invalid path '$x.y' :
+/// The variable '$x' is not defined` (AWS's wording was not recorded).
+pub fn evaluate_path(path: &JsonPath, scope: &PathScope<'_>) -> Result<Value, EvalError> {
+    evaluate_invalid_path_style(path, &path.to_string(), scope)
+}
+
+/// [`evaluate_path`] for a path given as text (parsed here), quoting the text exactly as
+/// written in the cause. A text that is not a path fails with `States.Runtime`.
+pub fn evaluate_path_text(text: &str, scope: &PathScope<'_>) -> Result<Value, EvalError> {
+    let path =
+        parse_path(text).map_err(|error| EvalError::runtime(format!("Invalid path '{text}' : {}", error.message)))?;
+    evaluate_invalid_path_style(&path, text, scope)
+}
+
+/// Resolves the path of a payload-template field (`"value.$": "$.x"` in `Parameters`,
+/// `ItemSelector`, `ResultSelector`, `Assign`, …) as [`evaluate_path`] does, with AWS's
+/// cause for a path that names nothing (recorded): `The JSONPath '$.x' specified for the
+/// field 'value.$' could not be found in the input '{"a":1}'`. `text` is the path as written
+/// and `field` the key, `.$` included. The input quoted is the value the path was read from
+/// (the state's input for `$`, the context object for `$$`, the variable for `$name`), as
+/// compact JSON. The caller adds the state prefix, as for [`evaluate_path`].
+pub fn evaluate_field_path(
+    path: &JsonPath,
+    text: &str,
+    field: &str,
+    scope: &PathScope<'_>,
+) -> Result<Value, EvalError> {
+    evaluate_in_field(path, text, Some(field), scope)
+}
+
 impl JsonPath {
     /// Whether the path names at most one node, as Jayway decides it: only names and single
     /// indexes, or a union of names at the very end (Jayway merges those into one object). A
@@ -234,24 +291,26 @@ impl JsonPath {
     ///
     /// `root` is the value the path's root names: the input for `$`, the context object for
     /// `$$`, the variable's value for `$name` (a `$` inside a filter refers to it too). For a
-    /// definite path the result has at most one element.
+    /// definite path the result has at most one element. Object members are visited in the
+    /// order `serde_json::Map` keeps them (document order: `preserve_order` is on), as Jayway
+    /// does.
     ///
-    /// Regular-expression filters (`=~`) are not evaluated yet: a path holding one selects
-    /// nothing here; [`JsonPath::try_select`] says so instead. Object members are visited in
-    /// the order `serde_json::Map` keeps them (sorted by key unless `preserve_order` is on),
-    /// where Jayway follows the document's order.
+    /// A regular-expression filter (`=~`) whose Java pattern cannot be run by the `regex`
+    /// crate (backreferences, look-around) selects nothing here; [`JsonPath::try_select`]
+    /// says so instead.
     pub fn select(&self, root: &Value) -> Vec<Value> {
         self.try_select(root).unwrap_or_default()
     }
 
-    /// Like [`JsonPath::select`], but refuses paths it cannot evaluate faithfully (for now,
-    /// those with a `=~` filter) instead of selecting nothing.
+    /// Like [`JsonPath::select`], but refuses paths it cannot evaluate faithfully (a `=~`
+    /// pattern the `regex` crate cannot run) instead of selecting nothing.
     pub fn try_select(&self, root: &Value) -> Result<Vec<Value>, SelectError> {
-        if self.segments.iter().any(segment_uses_regex) {
-            return Err(SelectError { message: "regular-expression filters ('=~') are not evaluated yet".to_string() });
+        let mut regexes = Regexes::default();
+        for segment in &self.segments {
+            regexes.compile_segment(segment)?;
         }
         let mut found = Vec::new();
-        Selector { root }.walk(&self.segments, root, &mut found);
+        Selector { root, regexes: &regexes }.walk(&self.segments, root, &mut found);
         Ok(found)
     }
 
@@ -319,6 +378,22 @@ impl JsonPath {
             write_jayway_segment(segment, &mut rendered);
         }
         format!("No results for path: {rendered}")
+    }
+}
+
+impl fmt::Display for JsonPath {
+    /// The path in the notation people write: `$.a.b[0]`, `$['a b'][*]`, `$..name`,
+    /// `$.items[?(@.price > 10)]`. Parsing the text gives the same path back.
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = match &self.root {
+            PathRoot::Input => String::from("$"),
+            PathRoot::Context => String::from("$$"),
+            PathRoot::Variable(name) => format!("${name}"),
+        };
+        for segment in &self.segments {
+            write_segment(segment, &mut out);
+        }
+        formatter.write_str(&out)
     }
 }
 
@@ -968,27 +1043,298 @@ fn segments_are_definite(segments: &[Segment]) -> bool {
     })
 }
 
-fn segment_uses_regex(segment: &Segment) -> bool {
-    match segment {
-        Segment::RecursiveDescent(inner) => segment_uses_regex(inner),
-        Segment::Filter(condition) => condition_uses_regex(condition),
-        _ => false,
+/// The compiled regular expressions of a path, by the address of their literal in the tree.
+#[derive(Default)]
+struct Regexes {
+    compiled: HashMap<usize, regex::Regex>,
+}
+
+impl Regexes {
+    fn key(literal: &RegexLiteral) -> usize {
+        std::ptr::from_ref(literal) as usize
+    }
+
+    fn get(&self, literal: &RegexLiteral) -> Option<&regex::Regex> {
+        self.compiled.get(&Self::key(literal))
+    }
+
+    fn compile_segment(&mut self, segment: &Segment) -> Result<(), SelectError> {
+        match segment {
+            Segment::RecursiveDescent(inner) => self.compile_segment(inner),
+            Segment::Filter(condition) => self.compile_condition(condition),
+            _ => Ok(()),
+        }
+    }
+
+    fn compile_path(&mut self, path: &FilterPath) -> Result<(), SelectError> {
+        path.segments.iter().try_for_each(|segment| self.compile_segment(segment))
+    }
+
+    fn compile_operand(&mut self, operand: &FilterOperand) -> Result<(), SelectError> {
+        match operand {
+            FilterOperand::Path(path) => self.compile_path(path),
+            FilterOperand::Literal(_) | FilterOperand::Word(_) => Ok(()),
+        }
+    }
+
+    fn compile_condition(&mut self, condition: &FilterExpr) -> Result<(), SelectError> {
+        match condition {
+            FilterExpr::Or(left, right) | FilterExpr::And(left, right) => {
+                self.compile_condition(left)?;
+                self.compile_condition(right)
+            }
+            FilterExpr::Not(inner) => self.compile_condition(inner),
+            FilterExpr::Exists(path) => self.compile_path(path),
+            FilterExpr::Compare { left, right, .. } => {
+                self.compile_operand(left)?;
+                self.compile_operand(right)
+            }
+            FilterExpr::Matches { operand, pattern } => {
+                self.compile_operand(operand)?;
+                let compiled = java_regex(&pattern.pattern, &pattern.flags).map_err(|reason| SelectError {
+                    message: format!(
+                        "the regular expression /{}/{} cannot be evaluated: {reason}",
+                        pattern.pattern, pattern.flags
+                    ),
+                })?;
+                self.compiled.insert(Self::key(pattern), compiled);
+                Ok(())
+            }
+        }
     }
 }
 
-fn condition_uses_regex(condition: &FilterExpr) -> bool {
-    let operand_uses_regex = |operand: &FilterOperand| match operand {
-        FilterOperand::Path(path) => path.segments.iter().any(segment_uses_regex),
-        FilterOperand::Literal(_) | FilterOperand::Word(_) => false,
-    };
-    match condition {
-        FilterExpr::Or(left, right) | FilterExpr::And(left, right) => {
-            condition_uses_regex(left) || condition_uses_regex(right)
+/// Compiles a Java regular expression written as `/pattern/flags` in a Jayway filter into an
+/// equivalent `regex::Regex` that must match the whole string (Jayway calls `matches()`).
+///
+/// Java's defaults are kept where the two engines differ: `\d`, `\w`, `\s`, `\b` and the
+/// POSIX classes (`\p{Alpha}`, …) are ASCII-only unless the `U` flag asks for Unicode; `\Q…\E`
+/// quotes; `\h`, `\R`, `\e`, `\cX`, octal `\0nn` and `\uhhhh` are translated; `\/` is a
+/// slash. Flags: `i`, `m`, `s`, `x` as in Java, `U` as above; `d` (Unix lines) and `u`
+/// (Unicode case folding) are accepted and ignored (`regex` always folds case over Unicode).
+/// What the `regex` crate cannot run is refused with a reason: backreferences, look-around,
+/// atomic groups, `\G`. Possessive quantifiers (`a*+`) are run as greedy ones, which only
+/// differs when backtracking into them would have found a match.
+pub(crate) fn java_regex(pattern: &str, flags: &str) -> Result<regex::Regex, String> {
+    let unicode_classes = flags.contains('U');
+    let inline: String = ['i', 'm', 's', 'x'].into_iter().filter(|flag| flags.contains(*flag)).collect();
+    let mut translated = if inline.is_empty() { String::new() } else { format!("(?{inline})") };
+    translated.push_str("\\A(?:");
+    translate_java_pattern(pattern, unicode_classes, &mut translated)?;
+    translated.push_str(")\\z");
+    regex::RegexBuilder::new(&translated)
+        .size_limit(1 << 22)
+        .nest_limit(64)
+        .build()
+        .map_err(|error| error.to_string().lines().last().unwrap_or("invalid pattern").trim().to_string())
+}
+
+const ASCII_SPACE: &str = "\\x20\\t\\n\\x0B\\x0C\\r";
+
+fn posix_class(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "Lower" => "a-z",
+        "Upper" => "A-Z",
+        "ASCII" => "\\x00-\\x7F",
+        "Alpha" => "a-zA-Z",
+        "Digit" => "0-9",
+        "Alnum" => "a-zA-Z0-9",
+        "Punct" => "!-/:-@\\[-`{-~",
+        "Graph" => "!-~",
+        "Print" => "\\x20-~",
+        "Blank" => "\\x20\\t",
+        "Cntrl" => "\\x00-\\x1F\\x7F",
+        "XDigit" => "0-9a-fA-F",
+        "Space" => ASCII_SPACE,
+        _ => return None,
+    })
+}
+
+fn translate_java_pattern(pattern: &str, unicode_classes: bool, out: &mut String) -> Result<(), String> {
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut at = 0;
+    let mut class_depth = 0usize;
+    // Whether the last thing written is a quantifier (so a `+` or `?` after it modifies it).
+    let mut quantified = false;
+    // A class body (between `[` and `]`) takes ranges without brackets; outside, a class.
+    let class = |body: &str, negated: bool, inside: bool| -> String {
+        match (inside, negated) {
+            (true, false) => body.to_string(),
+            (_, true) => format!("[^{body}]"),
+            (false, false) => format!("[{body}]"),
         }
-        FilterExpr::Not(inner) => condition_uses_regex(inner),
-        FilterExpr::Exists(path) => path.segments.iter().any(segment_uses_regex),
-        FilterExpr::Compare { left, right, .. } => operand_uses_regex(left) || operand_uses_regex(right),
-        FilterExpr::Matches { .. } => true,
+    };
+    while at < chars.len() {
+        let character = chars[at];
+        let inside = class_depth > 0;
+        match character {
+            '\\' => {
+                let Some(&next) = chars.get(at + 1) else {
+                    return Err("a trailing backslash".to_string());
+                };
+                at += 2;
+                match next {
+                    'Q' => {
+                        let mut literal = String::new();
+                        while at < chars.len() && !(chars[at] == '\\' && chars.get(at + 1) == Some(&'E')) {
+                            literal.push(chars[at]);
+                            at += 1;
+                        }
+                        at = (at + 2).min(chars.len().max(at));
+                        out.push_str(&regex::escape(&literal));
+                    }
+                    'E' => {}
+                    'd' | 'D' | 'w' | 'W' | 's' | 'S' if !unicode_classes => {
+                        let body = match next.to_ascii_lowercase() {
+                            'd' => "0-9",
+                            'w' => "a-zA-Z0-9_",
+                            _ => ASCII_SPACE,
+                        };
+                        out.push_str(&class(body, next.is_ascii_uppercase(), inside));
+                    }
+                    'b' | 'B' if !unicode_classes && !inside => {
+                        out.push_str(if next == 'b' { "(?-u:\\b)" } else { "(?-u:\\B)" });
+                    }
+                    'h' | 'H' => out.push_str(&class(
+                        "\\x20\\t\\xA0\\x{1680}\\x{180e}\\x{2000}-\\x{200a}\\x{202f}\\x{205f}\\x{3000}",
+                        next == 'H',
+                        inside,
+                    )),
+                    'v' | 'V' => out.push_str(&class("\\n\\x0B\\x0C\\r\\x{85}\\x{2028}\\x{2029}", next == 'V', inside)),
+                    'R' if !inside => out.push_str("(?:\\r\\n|[\\n\\x0B\\x0C\\r\\x{85}\\x{2028}\\x{2029}])"),
+                    'e' => out.push_str("\\x1B"),
+                    'a' => out.push_str("\\x07"),
+                    'Z' if !inside => out.push_str("(?:\\n?\\z)"),
+                    'c' => {
+                        let Some(&control) = chars.get(at) else {
+                            return Err("'\\c' without a letter".to_string());
+                        };
+                        at += 1;
+                        out.push_str(&format!("\\x{{{:X}}}", (control as u32) ^ 64));
+                    }
+                    '0' => {
+                        let mut value = 0u32;
+                        let mut digits = 0;
+                        while digits < 3 && at < chars.len() && ('0'..='7').contains(&chars[at]) {
+                            let candidate = value * 8 + chars[at].to_digit(8).unwrap_or(0);
+                            if candidate > 0o377 {
+                                break;
+                            }
+                            value = candidate;
+                            at += 1;
+                            digits += 1;
+                        }
+                        if digits == 0 {
+                            return Err("an octal escape '\\0' needs digits".to_string());
+                        }
+                        out.push_str(&format!("\\x{{{value:X}}}"));
+                    }
+                    'u' => {
+                        let hex: String = chars.iter().skip(at).take(4).collect();
+                        if hex.len() != 4 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+                            return Err("'\\u' needs four hexadecimal digits".to_string());
+                        }
+                        at += 4;
+                        out.push_str(&format!("\\x{{{hex}}}"));
+                    }
+                    'p' | 'P' if chars.get(at) == Some(&'{') => {
+                        let Some(close) = chars[at..].iter().position(|c| *c == '}') else {
+                            return Err("'\\p{' without '}'".to_string());
+                        };
+                        let name: String = chars[at + 1..at + close].iter().collect();
+                        at += close + 1;
+                        match posix_class(&name).filter(|_| !unicode_classes) {
+                            Some(body) => out.push_str(&class(body, next == 'P', inside)),
+                            None => {
+                                let name = name.strip_prefix("Is").or_else(|| name.strip_prefix("In")).unwrap_or(&name);
+                                out.push_str(&format!("\\{next}{{{name}}}"));
+                            }
+                        }
+                    }
+                    '1'..='9' | 'k' => return Err("backreferences are not supported".to_string()),
+                    'G' => return Err("'\\G' is not supported".to_string()),
+                    other if other.is_ascii_alphanumeric() => {
+                        out.push('\\');
+                        out.push(other);
+                    }
+                    other => out.push_str(&regex::escape(&other.to_string())),
+                }
+                quantified = false;
+                continue;
+            }
+            '[' => {
+                class_depth += 1;
+                out.push('[');
+                at += 1;
+                if chars.get(at) == Some(&'^') {
+                    out.push('^');
+                    at += 1;
+                }
+                // A `]` first in a class is a literal in Java.
+                if chars.get(at) == Some(&']') {
+                    out.push_str("\\]");
+                    at += 1;
+                }
+                quantified = false;
+                continue;
+            }
+            ']' if inside => {
+                class_depth -= 1;
+                out.push(']');
+            }
+            '(' if !inside && chars.get(at + 1) == Some(&'?') => {
+                let rest: String = chars[at + 2..chars.len().min(at + 4)].iter().collect();
+                if rest.starts_with('=') || rest.starts_with('!') || rest.starts_with("<=") || rest.starts_with("<!") {
+                    return Err("look-around is not supported".to_string());
+                }
+                if rest.starts_with('>') {
+                    return Err("atomic groups are not supported".to_string());
+                }
+                out.push('(');
+            }
+            '*' | '+' | '?' if !inside => {
+                if quantified && character != '*' {
+                    // `?` after a quantifier makes it lazy (as in Rust); `+` makes it
+                    // possessive, which runs as the greedy one.
+                    if character == '?' {
+                        out.push('?');
+                    }
+                    quantified = false;
+                } else {
+                    out.push(character);
+                    quantified = true;
+                }
+                at += 1;
+                continue;
+            }
+            '{' if !inside => {
+                let close = chars[at..].iter().position(|c| *c == '}').map(|offset| at + offset);
+                match close {
+                    Some(close) => {
+                        out.extend(&chars[at..=close]);
+                        at = close + 1;
+                        quantified = true;
+                        continue;
+                    }
+                    None => out.push('{'),
+                }
+            }
+            other => out.push(other),
+        }
+        quantified = false;
+        at += 1;
+    }
+    Ok(())
+}
+
+/// What Jayway matches a regular expression against: strings as they are, numbers and
+/// booleans as text, anything else (and a missing value) as the empty string.
+fn regex_input(value: Option<&Value>) -> String {
+    match value {
+        Some(Value::String(text)) => text.clone(),
+        Some(Value::Number(number)) => crate::intrinsic::java::number_to_java_string(number),
+        Some(Value::Bool(flag)) => flag.to_string(),
+        _ => String::new(),
     }
 }
 
@@ -1082,9 +1428,257 @@ fn write_jayway_segment(segment: &Segment, out: &mut String) {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Evaluation against a scope, and AWS's wording of failures
+// ---------------------------------------------------------------------------------------------
+
+/// Why a path read from a scope found nothing to return.
+enum Miss<'a> {
+    /// A definite path named nothing in this root: Jayway's reason.
+    NotFound { root: &'a Value, reason: String },
+    /// `$name` names no variable in scope.
+    UndefinedVariable(String),
+    /// The path cannot be evaluated faithfully (a regular expression `regex` cannot run).
+    Unsupported(String),
+}
+
+fn resolve<'a>(path: &JsonPath, scope: &PathScope<'a>) -> Result<Value, Miss<'a>> {
+    let root: &'a Value = match &path.root {
+        PathRoot::Input => scope.input,
+        PathRoot::Context => scope.context,
+        PathRoot::Variable(name) => scope.variables.get(name).ok_or_else(|| Miss::UndefinedVariable(name.clone()))?,
+    };
+    if path.is_definite() {
+        path.find(root).map_err(|missing| Miss::NotFound { root, reason: missing.message })
+    } else {
+        path.try_select(root).map(Value::Array).map_err(|error| Miss::Unsupported(error.message))
+    }
+}
+
+fn undefined_variable(text: &str, name: &str) -> EvalError {
+    EvalError::runtime(format!("Invalid path '{text}' : The variable '${name}' is not defined"))
+}
+
+fn evaluate_invalid_path_style(path: &JsonPath, text: &str, scope: &PathScope<'_>) -> Result<Value, EvalError> {
+    resolve(path, scope).map_err(|miss| match miss {
+        Miss::NotFound { reason, .. } | Miss::Unsupported(reason) => {
+            EvalError::runtime(format!("Invalid path '{text}' : {reason}"))
+        }
+        Miss::UndefinedVariable(name) => undefined_variable(text, &name),
+    })
+}
+
+/// [`evaluate_field_path`] with the field optional: without one (an intrinsic call evaluated
+/// on its own) the cause leaves out `specified for the field '…'`.
+pub(crate) fn evaluate_in_field(
+    path: &JsonPath,
+    text: &str,
+    field: Option<&str>,
+    scope: &PathScope<'_>,
+) -> Result<Value, EvalError> {
+    resolve(path, scope).map_err(|miss| match miss {
+        Miss::NotFound { root, .. } => {
+            let input = crate::intrinsic::java::compact_json(root);
+            EvalError::runtime(match field {
+                Some(field) => format!(
+                    "The JSONPath '{text}' specified for the field '{field}' could not be found in the input '{input}'"
+                ),
+                None => format!("The JSONPath '{text}' could not be found in the input '{input}'"),
+            })
+        }
+        Miss::UndefinedVariable(name) => undefined_variable(text, &name),
+        Miss::Unsupported(reason) => EvalError::runtime(format!("Invalid path '{text}' : {reason}")),
+    })
+}
+
+/// Whether a member name can be written in dot notation and read back the same.
+fn is_plain_name(name: &str) -> bool {
+    !name.is_empty()
+        && name != "*"
+        && !name.chars().any(|c| {
+            c.is_whitespace() || matches!(c, '.' | '[' | ']' | '(' | ')' | '\'' | '"' | '*' | ',' | '?' | '@' | '$')
+        })
+        && !name.starts_with(|c: char| c.is_ascii_digit() || c == '-')
+}
+
+/// Whether a name reads back the same after `.` (the parser takes a dot name up to the next
+/// `.`, `[`, `(` or whitespace, and `*` right after the dot is a wildcard).
+fn is_dot_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('*')
+        && !name.chars().any(|c| c.is_whitespace() || matches!(c, '.' | '[' | '('))
+}
+
+/// Whether a name reads back the same between `quote`s: names keep their backslashes as
+/// written, so each `quote` inside must follow an odd run of backslashes, and the name must
+/// not end in one (it would escape the closing quote).
+fn fits_in_quotes(name: &str, quote: char) -> bool {
+    let mut backslashes = 0usize;
+    for character in name.chars() {
+        if character == quote && backslashes.is_multiple_of(2) {
+            return false;
+        }
+        backslashes = if character == '\\' { backslashes + 1 } else { 0 };
+    }
+    backslashes.is_multiple_of(2)
+}
+
+/// Whether a member name is written `.name` rather than `['name']`: when it is plain, or when
+/// quotes cannot hold it but a dot can.
+fn in_dot_notation(name: &str) -> bool {
+    is_plain_name(name) || (!fits_in_quotes(name, '\'') && !fits_in_quotes(name, '"') && is_dot_name(name))
+}
+
+fn write_quoted_name(name: &str, out: &mut String) {
+    let quote = if fits_in_quotes(name, '\'') || !fits_in_quotes(name, '"') { '\'' } else { '"' };
+    out.push(quote);
+    out.push_str(name);
+    out.push(quote);
+}
+
+/// Appends a segment in the notation people write.
+fn write_segment(segment: &Segment, out: &mut String) {
+    match segment {
+        Segment::Child(name) if in_dot_notation(name) => {
+            out.push('.');
+            out.push_str(name);
+        }
+        Segment::Child(name) => {
+            out.push('[');
+            write_quoted_name(name, out);
+            out.push(']');
+        }
+        Segment::Index(index) => {
+            let _ = write!(out, "[{index}]");
+        }
+        Segment::Wildcard => out.push_str("[*]"),
+        Segment::Slice { start, end, step } => {
+            let bound = |value: &Option<i64>| value.map(|v| v.to_string()).unwrap_or_default();
+            let _ = write!(out, "[{}:{}", bound(start), bound(end));
+            if let Some(step) = step {
+                let _ = write!(out, ":{step}");
+            }
+            out.push(']');
+        }
+        Segment::Union(members) => {
+            out.push('[');
+            for (position, member) in members.iter().enumerate() {
+                if position > 0 {
+                    out.push(',');
+                }
+                match member {
+                    UnionMember::Name(name) => write_quoted_name(name, out),
+                    UnionMember::Index(index) => {
+                        let _ = write!(out, "{index}");
+                    }
+                }
+            }
+            out.push(']');
+        }
+        Segment::RecursiveDescent(inner) => match inner.as_ref() {
+            Segment::Wildcard => out.push_str("..*"),
+            Segment::Child(name) if in_dot_notation(name) => {
+                out.push_str("..");
+                out.push_str(name);
+            }
+            inner => {
+                out.push_str("..");
+                write_segment(inner, out);
+            }
+        },
+        Segment::Filter(condition) => {
+            out.push_str("[?(");
+            write_condition(condition, out);
+            out.push_str(")]");
+        }
+    }
+}
+
+fn write_condition(condition: &FilterExpr, out: &mut String) {
+    match condition {
+        FilterExpr::Or(left, right) => {
+            write_condition(left, out);
+            out.push_str(" || ");
+            write_condition(right, out);
+        }
+        FilterExpr::And(left, right) => {
+            for (position, side) in [left, right].into_iter().enumerate() {
+                if position > 0 {
+                    out.push_str(" && ");
+                }
+                if matches!(side.as_ref(), FilterExpr::Or(..)) {
+                    out.push('(');
+                    write_condition(side, out);
+                    out.push(')');
+                } else {
+                    write_condition(side, out);
+                }
+            }
+        }
+        FilterExpr::Not(inner) => {
+            out.push('!');
+            if matches!(inner.as_ref(), FilterExpr::Exists(_) | FilterExpr::Not(_)) {
+                write_condition(inner, out);
+            } else {
+                out.push('(');
+                write_condition(inner, out);
+                out.push(')');
+            }
+        }
+        FilterExpr::Exists(path) => write_filter_path(path, out),
+        FilterExpr::Compare { left, operator, right } => {
+            write_operand(left, out);
+            out.push_str(match operator {
+                ComparisonOperator::Equal => " == ",
+                ComparisonOperator::NotEqual => " != ",
+                ComparisonOperator::Less => " < ",
+                ComparisonOperator::LessOrEqual => " <= ",
+                ComparisonOperator::Greater => " > ",
+                ComparisonOperator::GreaterOrEqual => " >= ",
+            });
+            write_operand(right, out);
+        }
+        FilterExpr::Matches { operand, pattern } => {
+            write_operand(operand, out);
+            let _ = write!(out, " =~ /{}/{}", pattern.pattern, pattern.flags);
+        }
+    }
+}
+
+fn write_filter_path(path: &FilterPath, out: &mut String) {
+    out.push(match path.origin {
+        FilterOrigin::Current => '@',
+        FilterOrigin::Root => '$',
+    });
+    for segment in &path.segments {
+        write_segment(segment, out);
+    }
+}
+
+fn write_operand(operand: &FilterOperand, out: &mut String) {
+    match operand {
+        FilterOperand::Path(path) => write_filter_path(path, out),
+        FilterOperand::Literal(Value::String(text)) => {
+            out.push('\'');
+            for character in text.chars() {
+                if matches!(character, '\'' | '\\') {
+                    out.push('\\');
+                }
+                out.push(character);
+            }
+            out.push('\'');
+        }
+        FilterOperand::Literal(value) => {
+            let _ = write!(out, "{value}");
+        }
+        FilterOperand::Word(word) => out.push_str(word),
+    }
+}
+
 /// Walks segments over a value the way Jayway's path tokens do.
 struct Selector<'v> {
     root: &'v Value,
+    regexes: &'v Regexes,
 }
 
 impl Selector<'_> {
@@ -1211,8 +1805,10 @@ impl Selector<'_> {
                 let right = self.operand(right, current);
                 compare(left.as_ref(), *operator, right.as_ref())
             }
-            // try_select refuses these before walking.
-            FilterExpr::Matches { .. } => false,
+            FilterExpr::Matches { operand, pattern } => {
+                let input = regex_input(self.operand(operand, current).as_ref());
+                self.regexes.get(pattern).is_some_and(|regex| regex.is_match(&input))
+            }
         }
     }
 
@@ -1669,11 +2265,196 @@ mod tests {
     }
 
     #[test]
-    fn regular_expressions_are_not_evaluated_silently() {
-        let path = parse_path("$[?(@ =~ /a.*/)]").expect("parses");
-        let error = path.try_select(&json!(["abc"])).expect_err("unsupported");
-        assert_eq!(error.message, "regular-expression filters ('=~') are not evaluated yet");
-        assert_eq!(path.select(&json!(["abc"])), Vec::<Value>::new());
+    fn regular_expressions_follow_jayway_and_java() {
+        let document = json!({
+            "people": [
+                {"name": "Abc", "age": 30},
+                {"name": "abc", "age": 41},
+                {"name": "xabcx", "age": 5},
+                {"name": "a/b", "age": 12},
+                {"name": "é1", "age": 7},
+                {"age": 0},
+                {"name": true, "age": 1}
+            ]
+        });
+        let cases: Vec<(&str, Value)> = vec![
+            // The whole string must match (Java's matches()).
+            ("$.people[?(@.name =~ /abc/)].age", json!([41])),
+            ("$.people[?(@.name =~ /.*abc.*/)].age", json!([41, 5])),
+            ("$.people[?(@.name =~ /abc/i)].age", json!([30, 41])),
+            // An escaped slash is a slash.
+            (r"$.people[?(@.name =~ /a\/b/)].age", json!([12])),
+            // Numbers and booleans match as text; a missing value as the empty string.
+            (r"$.people[?(@.age =~ /4\d/)].name", json!(["abc"])),
+            ("$.people[?(@.name =~ /true/)].age", json!([1])),
+            ("$.people[?(@.name =~ /x*/)].age", json!([0])),
+            // Java's \w is ASCII unless the U flag asks for Unicode.
+            (r"$.people[?(@.name =~ /\w\d/)].age", json!([])),
+            (r"$.people[?(@.name =~ /\w\d/U)].age", json!([7])),
+            (r"$.people[?(@.name =~ /\p{Alpha}+/)].age", json!([30, 41, 5, 1])),
+            (r"$.people[?(@.name =~ /\Q(a\E|\Qa\E\/b/)].age", json!([12])),
+            (r"$.people[?(@.name =~ /[ab\d\/]+/)].age", json!([12])),
+            ("$.people[?(!(@.name =~ /a.*/))].age", json!([30, 5, 7, 0, 1])),
+        ];
+        for (path, expected) in cases {
+            check_select(&document, path, expected);
+        }
+    }
+
+    #[test]
+    fn regular_expressions_the_regex_crate_cannot_run_are_refused() {
+        for pattern in [r"(a)\1", "a(?=b)", "(?<!a)b", "(?>a)", r"\G"] {
+            let text = format!("$[?(@ =~ /{pattern}/)]");
+            let path = parse_path(&text).expect("parses");
+            let error = path.try_select(&json!(["abc"])).expect_err("unsupported");
+            assert!(error.message.starts_with("the regular expression"), "{text}: {}", error.message);
+            assert_eq!(path.select(&json!(["abc"])), Vec::<Value>::new());
+        }
+        // Possessive quantifiers run as greedy ones.
+        check_select(&json!(["aaa", "b"]), "$[?(@ =~ /a*+/)]", json!(["aaa"]));
+    }
+
+    #[test]
+    fn paths_print_as_written() {
+        let texts = [
+            "$",
+            "$$",
+            "$var",
+            "$.a.b[0]",
+            "$$.Execution.Input.x",
+            "$var.list[-1]",
+            "$['a b'].c",
+            "$['Test\\\"\"Name\"']",
+            "$[\"it's\"]",
+            "$.items[*]",
+            "$.a[1:3]",
+            "$.a[1:]",
+            "$.a[:-1]",
+            "$.a[0:6:2]",
+            "$['a','b']",
+            "$[0,1]",
+            "$..author",
+            "$..*",
+            "$..[0]",
+            "$..['a b']",
+            "$.input-foo-bar",
+            "$.users[?(@.status == 0)]",
+            "$[?(@.a > 1 || @.b && !(@.c != 'x'))]",
+            "$[?((@.a || @.b) && @.c)]",
+            "$[?(!@.isbn)]",
+            "$[?(@.name =~ /^ab.*c$/i)]",
+            "$[?(@.price > $.limit)]",
+            "$.Labels[?(@.Name == Receipt)]",
+            "$[?(@.t == 'it\\'s')]",
+            "$[?(@.n >= -1.5 && @.m <= 1000 && @.z == null && @.f == false)]",
+        ];
+        for text in texts {
+            let parsed = parse_path(text).unwrap_or_else(|error| panic!("{text}: {error}"));
+            let printed = parsed.to_string();
+            assert_eq!(printed, text, "printing {text}");
+            assert_eq!(parse_path(&printed).as_ref(), Ok(&parsed), "re-reading {printed}");
+        }
+        // Other spellings print in one notation that reads back the same.
+        for (text, printed) in [("$['a']", "$.a"), ("$.*", "$[*]"), ("$.[0]", "$[0]"), ("$.a ", "$.a")] {
+            assert_eq!(parse_path(text).expect(text).to_string(), printed);
+        }
+    }
+
+    fn scope_parts() -> (Value, Value, serde_json::Map<String, Value>) {
+        let input = json!({"a": {"b": [10, 20]}, "n": null, "items": [{"p": 1}, {"p": 5}]});
+        let context = json!({"Execution": {"Id": "arn:1", "Input": {"x": 1}}, "State": {"Name": "S"}});
+        let variables = json!({"v": {"k": "value"}, "count": 3}).as_object().cloned().unwrap_or_default();
+        (input, context, variables)
+    }
+
+    #[test]
+    fn evaluate_path_reads_the_scope_as_aws_does() {
+        let (input, context, variables) = scope_parts();
+        let scope = PathScope { input: &input, context: &context, variables: &variables };
+        let ok: Vec<(&str, Value)> = vec![
+            ("$", input.clone()),
+            ("$.a.b[1]", json!(20)),
+            ("$.n", Value::Null),
+            ("$$.Execution.Id", json!("arn:1")),
+            ("$$", context.clone()),
+            ("$v.k", json!("value")),
+            ("$count", json!(3)),
+            // Indefinite paths yield arrays, possibly empty (recorded for `$.items[*]`).
+            ("$.items[*].p", json!([1, 5])),
+            ("$.items[?(@.p > 2)]", json!([{"p": 5}])),
+            ("$.missing[*]", json!([])),
+            ("$..p", json!([1, 5])),
+            ("$.a['b','x']", json!({"b": [10, 20]})),
+        ];
+        for (text, expected) in ok {
+            let parsed = parse_path(text).expect(text);
+            assert_eq!(evaluate_path(&parsed, &scope), Ok(expected.clone()), "{text}");
+            assert_eq!(evaluate_path_text(text, &scope), Ok(expected), "{text}");
+        }
+        let runtime = |cause: &str| Err(EvalError::runtime(cause));
+        let failing: Vec<(&str, Result<Value, EvalError>)> = vec![
+            // Recorded causes (after AWS's state prefix).
+            (
+                "$.NoSuchOutputPath",
+                runtime("Invalid path '$.NoSuchOutputPath' : No results for path: $['NoSuchOutputPath']"),
+            ),
+            (
+                "$.no.such.result.path",
+                runtime("Invalid path '$.no.such.result.path' : Missing property in path $['no']"),
+            ),
+            (
+                "$$.Execution.Nope",
+                runtime("Invalid path '$$.Execution.Nope' : No results for path: $['Execution']['Nope']"),
+            ),
+            ("$v.nope", runtime("Invalid path '$v.nope' : No results for path: $['nope']")),
+            ("$undefined.x", runtime("Invalid path '$undefined.x' : The variable '$undefined' is not defined")),
+            ("$.a.b[7]", runtime("Invalid path '$.a.b[7]' : No results for path: $['a']['b'][7]")),
+        ];
+        for (text, expected) in failing {
+            assert_eq!(evaluate_path_text(text, &scope), expected, "{text}");
+        }
+        assert_eq!(
+            evaluate_path_text("$['a']['nope']", &scope),
+            runtime("Invalid path '$['a']['nope']' : No results for path: $['a']['nope']")
+        );
+        assert_eq!(
+            evaluate_path(&parse_path("$['a']['nope']").expect("parses"), &scope),
+            runtime("Invalid path '$.a.nope' : No results for path: $['a']['nope']")
+        );
+        assert_eq!(evaluate_path_text("ipsum", &scope), runtime("Invalid path 'ipsum' : a path must start with '$'"));
+        let regex = parse_path("$.items[?(@.p =~ /(a)\\1/)]").expect("parses");
+        assert_eq!(evaluate_path(&regex, &scope).map_err(|error| error.error), Err("States.Runtime".to_string()));
+    }
+
+    #[test]
+    fn field_paths_use_aws_field_wording() {
+        let input = json!({"int-literal": 0});
+        let (_, context, variables) = scope_parts();
+        let scope = PathScope { input: &input, context: &context, variables: &variables };
+        let path = parse_path("$.no_such_jsonpath").expect("parses");
+        // Recorded (test_invalid_jsonpath INVALID_JSONPATH_IN_STRING_EXPR_JSONPATH), with the
+        // input in place of the recording's `<json-input:1>` placeholder.
+        assert_eq!(
+            evaluate_field_path(&path, "$.no_such_jsonpath", "value.$", &scope),
+            Err(EvalError::runtime(
+                "The JSONPath '$.no_such_jsonpath' specified for the field 'value.$' could not be found in the input '{\"int-literal\":0}'"
+            ))
+        );
+        let context_path = parse_path("$$.State.Nope").expect("parses");
+        assert_eq!(
+            evaluate_field_path(&context_path, "$$.State.Nope", "s.$", &scope),
+            Err(EvalError::runtime(format!(
+                "The JSONPath '$$.State.Nope' specified for the field 's.$' could not be found in the input '{}'",
+                crate::intrinsic::java::compact_json(&context)
+            )))
+        );
+        assert_eq!(
+            evaluate_in_field(&path, "$.no_such_jsonpath", None, &scope),
+            Err(EvalError::runtime(
+                "The JSONPath '$.no_such_jsonpath' could not be found in the input '{\"int-literal\":0}'"
+            ))
+        );
+        assert_eq!(evaluate_field_path(&parse_path("$").expect("parses"), "$", "all.$", &scope), Ok(input.clone()));
     }
 
     #[test]

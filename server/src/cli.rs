@@ -214,6 +214,7 @@ fn diagnostic_json(diagnostic: &Diagnostic) -> serde_json::Value {
             "edits": fix.edits.iter().map(|edit| match edit {
                 asl::FixEdit::Set { pointer, value } => serde_json::json!({ "set": pointer, "value": value }),
                 asl::FixEdit::Remove { pointer } => serde_json::json!({ "remove": pointer }),
+                asl::FixEdit::Append { pointer, value } => serde_json::json!({ "append": pointer, "value": value }),
             }).collect::<Vec<_>>(),
         })),
     })

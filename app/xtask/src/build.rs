@@ -58,6 +58,11 @@ impl Workspace {
         &self.root
     }
 
+    /// Cargo's target folder.
+    pub fn target_dir(&self) -> &Path {
+        &self.target
+    }
+
     /// `end2end/`, with the npm packages and the browser tests.
     pub fn end2end_dir(&self) -> PathBuf {
         self.root.join("end2end")
@@ -111,20 +116,7 @@ fn build_bundle(workspace: &Workspace, site: &Path) -> anyhow::Result<()> {
     }
     fs::create_dir_all(&pkg).with_context(|| format!("creating {}", pkg.display()))?;
 
-    let mut bindgen = wasm_bindgen_cli_support::Bindgen::new();
-    bindgen
-        .input_path(&compiled)
-        .out_name(OUTPUT_NAME)
-        .web(true)
-        .context("choosing wasm-bindgen's web target")?
-        .typescript(false)
-        .debug(false)
-        .keep_debug(false)
-        .remove_name_section(true)
-        .remove_producers_section(true);
-    bindgen.generate(&pkg).with_context(|| format!("running wasm-bindgen on {}", compiled.display()))?;
-
-    let wasm = pkg.join(format!("{OUTPUT_NAME}_bg.wasm"));
+    let wasm = bindgen(&compiled, &pkg, OUTPUT_NAME)?;
     let before = file_size(&wasm)?;
     optimise_wasm(workspace, &wasm)?;
     let after = file_size(&wasm)?;
@@ -140,8 +132,26 @@ fn build_bundle(workspace: &Workspace, site: &Path) -> anyhow::Result<()> {
     copy_dir(&workspace.root().join("public"), site)
 }
 
+/// Runs wasm-bindgen (the library, for the web target) on `compiled`, writing `out_name.js` and
+/// `out_name_bg.wasm` into `out_dir`; returns the path of the wasm file.
+pub fn bindgen(compiled: &Path, out_dir: &Path, out_name: &str) -> anyhow::Result<PathBuf> {
+    let mut bindgen = wasm_bindgen_cli_support::Bindgen::new();
+    bindgen
+        .input_path(compiled)
+        .out_name(out_name)
+        .web(true)
+        .context("choosing wasm-bindgen's web target")?
+        .typescript(false)
+        .debug(false)
+        .keep_debug(false)
+        .remove_name_section(true)
+        .remove_producers_section(true);
+    bindgen.generate(out_dir).with_context(|| format!("running wasm-bindgen on {}", compiled.display()))?;
+    Ok(out_dir.join(format!("{out_name}_bg.wasm")))
+}
+
 /// Runs `wasm-opt -Oz` from the npm package `binaryen` (Debian's older wasm-opt breaks hydration).
-fn optimise_wasm(workspace: &Workspace, wasm: &Path) -> anyhow::Result<()> {
+pub fn optimise_wasm(workspace: &Workspace, wasm: &Path) -> anyhow::Result<()> {
     let wasm_opt = workspace.end2end_dir().join("node_modules/.bin/wasm-opt");
     if !wasm_opt.is_file() {
         bail!("{} is missing: run `cargo xtask setup`", wasm_opt.display());
@@ -206,7 +216,8 @@ pub fn run_rust_tests(workspace: &Workspace) -> anyhow::Result<PathBuf> {
     Ok(server)
 }
 
-fn cargo() -> String {
+/// The cargo that runs xtask (`CARGO`), or `cargo` from PATH.
+pub fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string())
 }
 

@@ -5,7 +5,9 @@
 //!   every test: the Rust tests and the browser tests against a freshly started server.
 //! - `cargo xtask build [--release]` builds the browser bundle and the server.
 //! - `cargo xtask setup [--browser]` only installs the tools.
+//! - `cargo xtask bench [--runs N]` runs the ASL benchmarks natively and in Chromium.
 
+mod bench;
 mod build;
 mod e2e;
 mod step;
@@ -23,6 +25,8 @@ commands:
   test                install what is missing, check format and lints, run every test
   build [--release]   build the browser bundle and the server (debug unless --release)
   setup [--browser]   install the wasm32 target and npm packages (and Chromium with --browser)
+  bench [--runs N]    ASL benchmarks (parse, validate, lint, graph, layout), native and in
+                      Chromium, N timed runs per step (default 30, at least 20)
 ";
 
 fn main() -> anyhow::Result<()> {
@@ -68,6 +72,21 @@ fn main() -> anyhow::Result<()> {
                 [flag] if flag == "--browser" => tools::ensure_browser(),
                 _ => bail!("`setup` takes only --browser, not {rest:?}\n\n{USAGE}"),
             }
+        }
+        "bench" => {
+            let runs = match rest.as_slice() {
+                [] => bench::DEFAULT_RUNS,
+                [flag, runs] if flag == "--runs" => {
+                    runs.parse().with_context(|| format!("--runs takes a number, not {runs:?}"))?
+                }
+                _ => bail!("`bench` takes only --runs N, not {rest:?}\n\n{USAGE}"),
+            };
+            if runs < bench::MIN_RUNS {
+                bail!("`bench` needs at least {} runs, not {runs}", bench::MIN_RUNS);
+            }
+            tools::ensure_build_tools(&workspace)?;
+            tools::ensure_browser()?;
+            bench::run_benchmarks(&workspace, runs)
         }
         "" | "help" | "--help" | "-h" => {
             print!("{USAGE}");

@@ -127,3 +127,26 @@ pub struct PathScope<'a> {
     /// Variables visible to the state (inner scopes included outer ones already).
     pub variables: &'a serde_json::Map<String, Value>,
 }
+
+/// Choice rules: JSONPath comparisons with AWS's type rules, and JSONata conditions.
+pub mod choice;
+/// The context object (`$$`, `$states.context`) with AWS's key order and formats.
+pub mod context;
+/// `{% … %}` JSONata templates in state fields, with `$states` and AWS's causes.
+pub mod expression;
+/// Failures (error and cause), error matching, error output and AWS's cause prefix.
+pub mod failure;
+/// The JSONPath data flow: InputPath, payload templates, ResultPath, OutputPath.
+pub mod jsonpath;
+/// A definition read for evaluation: scopes, states, retriers and catchers.
+pub mod machine;
+/// A minimal in-memory runner over the state steps.
+pub mod runner;
+/// One state's evaluation as pure steps: start, finish, recover.
+pub mod state;
+/// The TestState API.
+pub mod test_state;
+/// ISO-8601 timestamps as Step Functions reads and writes them.
+pub mod time;
+/// `Assign`: evaluation, size limits and scoping.
+pub mod variables;

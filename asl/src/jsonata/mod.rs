@@ -13,15 +13,24 @@
 //! regular expressions, `@` and `#` bindings, transforms and comments.
 
 mod ast;
+mod datetime;
+mod eval;
+mod format;
+mod functions;
 mod lexer;
 mod parser;
 mod process;
+mod regex;
 mod signature;
 
+#[cfg(test)]
+mod eval_tests;
 #[cfg(test)]
 mod tests;
 
 use std::fmt;
+
+pub use eval::{MAX_DEPTH, MAX_STEPS, UNSUPPORTED_RESULT, evaluate};
 
 pub use ast::{
     BinaryOp, Expr, ExprKind, Group, Lambda, ParamModifier, Path, Signature, SignatureParam, SortTerm, Stage, Step,

@@ -9,12 +9,25 @@
 //! 'parsed.$' must be a valid JSONPath or a valid intrinsic function call`). An unescaped `{}`
 //! is a placeholder of `States.Format`; `\{` and `\}` are plain braces.
 //!
-//! Evaluation arrives with the evaluator; the tree keeps what it needs: decoded literals, where
-//! a template's placeholders are, parsed paths with their text as written.
+//! [`evaluate`] runs a call as AWS does ([`evaluate_text`] parses first, [`evaluate_field`]
+//! handles any `.$` field value, call or path): the tree keeps what evaluation needs, decoded
+//! literals, where a template's placeholders are, parsed paths with their text as written.
 
 use std::fmt;
 
 use crate::path::{self, JsonPath};
+
+mod eval;
+pub(crate) mod java;
+
+pub use eval::{MAX_RANGE_ITEMS, MAX_TEXT_LENGTH, evaluate, evaluate_field, evaluate_text};
+
+#[cfg(test)]
+mod conformance_tests;
+#[cfg(test)]
+mod eval_tests;
+#[cfg(test)]
+mod fuzz_tests;
 
 /// One call of an intrinsic function, `States.Name(arguments…)`.
 #[derive(Clone, Debug, PartialEq)]
@@ -67,6 +80,10 @@ pub struct StringLiteral {
     /// The byte offsets in `value` of each `{}` written without escapes: the places
     /// `States.Format` puts its arguments, in order.
     pub placeholders: Vec<usize>,
+    /// The byte offsets in `value` of each `{` or `}` written without an escape that is not
+    /// part of a `{}`. AWS accepts such a template when the definition is created but
+    /// `States.Format` fails on it at run time.
+    pub stray_braces: Vec<usize>,
 }
 
 /// The intrinsic functions of the Amazon States Language.
@@ -468,6 +485,7 @@ impl Parser {
         self.position += 1;
         let mut value = String::new();
         let mut placeholders = Vec::new();
+        let mut stray_braces = Vec::new();
         loop {
             match self.peek() {
                 None => return Err(IntrinsicError::syntax(opening, "missing closing quote")),
@@ -489,12 +507,17 @@ impl Parser {
                 },
                 Some('\'') => {
                     self.position += 1;
-                    return Ok(StringLiteral { value, placeholders });
+                    return Ok(StringLiteral { value, placeholders, stray_braces });
                 }
                 Some('{') if self.peek_at(1) == Some('}') => {
                     placeholders.push(value.len());
                     value.push_str("{}");
                     self.position += 2;
+                }
+                Some(brace @ ('{' | '}')) => {
+                    stray_braces.push(value.len());
+                    value.push(brace);
+                    self.position += 1;
                 }
                 Some(character) => {
                     value.push(character);
@@ -718,6 +741,7 @@ mod tests {
             value: ArgumentValue::String(StringLiteral {
                 value: value.to_string(),
                 placeholders: placeholders.to_vec(),
+                stray_braces: Vec::new(),
             }),
             offset,
         }
@@ -781,10 +805,25 @@ mod tests {
                     0,
                 ),
             ),
-            // Escaped braces are not placeholders; `\\` is a backslash.
+            // Escaped braces are not placeholders; `\\` is a backslash. The `}` after `\{` and
+            // the `{` before `\}` are braces on their own (States.Format fails on them).
             (
                 "States.Format('\\{} {\\} \\\\ {}', $.a)",
-                call(F::Format, vec![string("{} {} \\ {}", &[8], 14), path_argument("$.a", 31)], 0),
+                call(
+                    F::Format,
+                    vec![
+                        Argument {
+                            value: ArgumentValue::String(StringLiteral {
+                                value: "{} {} \\ {}".to_string(),
+                                placeholders: vec![8],
+                                stray_braces: vec![1, 3],
+                            }),
+                            offset: 14,
+                        },
+                        path_argument("$.a", 31),
+                    ],
+                    0,
+                ),
             ),
             (
                 "States.Array('Foo', 2020, $.someJson, null, true, false, -1, 2.5, 1e3)",

@@ -1,0 +1,402 @@
+//! A definition read once for evaluation: scopes (the machine, Parallel branches, Map item
+//! processors) of named states, each state with its type, resolved query language,
+//! transition, retriers and catchers. Field values stay JSON: the evaluators read them.
+//!
+//! Reading assumes a definition that validation accepted; what cannot be read is reported as
+//! a [`MachineError`] rather than guessed.
+
+use serde_json::{Map, Value};
+
+use crate::{json::Node, validate::QueryLanguage};
+
+/// A state machine ready to run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Machine {
+    /// The top-level scope.
+    pub root: Scope,
+    /// The machine's `TimeoutSeconds`, when set.
+    pub timeout_seconds: Option<u64>,
+    /// The machine's query language (states without their own `QueryLanguage` use it).
+    pub language: QueryLanguage,
+}
+
+/// A `StartAt` and its `States`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scope {
+    /// The first state's name.
+    pub start_at: String,
+    /// The states, in document order.
+    pub states: Vec<State>,
+}
+
+/// One state.
+#[derive(Clone, Debug, PartialEq)]
+pub struct State {
+    /// Its name.
+    pub name: String,
+    /// Its query language: its own `QueryLanguage`, else the machine's.
+    pub language: QueryLanguage,
+    /// What it is, with the scopes it holds.
+    pub kind: StateKind,
+    /// The state's JSON object, as written.
+    pub fields: Map<String, Value>,
+    /// Where it goes when it completes.
+    pub transition: Transition,
+    /// `Retry`, in order.
+    pub retriers: Vec<Retrier>,
+    /// `Catch`, in order.
+    pub catchers: Vec<Catcher>,
+}
+
+/// The state types, with what each holds.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StateKind {
+    /// `Pass`.
+    Pass,
+    /// `Task`.
+    Task,
+    /// `Choice`.
+    Choice,
+    /// `Wait`.
+    Wait,
+    /// `Succeed`.
+    Succeed,
+    /// `Fail`.
+    Fail,
+    /// `Parallel`, with its branches.
+    Parallel {
+        /// The branches, in order.
+        branches: Vec<Scope>,
+    },
+    /// `Map`, with its item processor (`ItemProcessor`, or the legacy `Iterator`).
+    Map {
+        /// The states run for each item.
+        processor: Box<Scope>,
+        /// `ProcessorConfig.Mode`.
+        mode: MapMode,
+    },
+}
+
+/// How a Map state runs its items.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MapMode {
+    /// In the execution (the default).
+    Inline,
+    /// As child executions (`"Mode": "DISTRIBUTED"`).
+    Distributed,
+}
+
+/// Where a state goes when it completes normally.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Transition {
+    /// `Next`.
+    Next(String),
+    /// `End: true`, and the states that end by their nature (Succeed, Fail).
+    End,
+    /// Choice states: the rule or `Default` decides.
+    Choose,
+}
+
+/// One element of `Retry`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Retrier {
+    /// `ErrorEquals`.
+    pub error_equals: Vec<String>,
+    /// `IntervalSeconds` (default 1).
+    pub interval_seconds: f64,
+    /// `MaxAttempts` (default 3).
+    pub max_attempts: u32,
+    /// `BackoffRate` (default 2.0).
+    pub backoff_rate: f64,
+    /// `MaxDelaySeconds`, when set.
+    pub max_delay_seconds: Option<f64>,
+    /// `JitterStrategy: FULL`.
+    pub full_jitter: bool,
+}
+
+/// One element of `Catch`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Catcher {
+    /// `ErrorEquals`.
+    pub error_equals: Vec<String>,
+    /// `Next`.
+    pub next: String,
+    /// The catcher's JSON object (`ResultPath`, `Assign`, `Output`).
+    pub fields: Map<String, Value>,
+}
+
+/// Why a definition cannot be read for evaluation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MachineError {
+    /// What is wrong.
+    pub message: String,
+}
+
+impl std::fmt::Display for MachineError {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for MachineError {}
+
+impl Machine {
+    /// Reads a machine from its JSON.
+    pub fn from_value(definition: &Value) -> Result<Machine, MachineError> {
+        let object = definition.as_object().ok_or_else(|| error("the definition must be a JSON object"))?;
+        let language = language_of(object.get("QueryLanguage"), QueryLanguage::JsonPath)?;
+        let root = Scope::read(object, language)?;
+        let timeout_seconds = object.get("TimeoutSeconds").and_then(Value::as_u64);
+        Ok(Machine { root, timeout_seconds, language })
+    }
+
+    /// Reads a machine from a definition's tree.
+    pub fn from_node(definition: &Node) -> Result<Machine, MachineError> {
+        Machine::from_value(&definition.to_serde())
+    }
+
+    /// A machine of one state (as the TestState API takes it): the state is called
+    /// `state_name` and the machine's query language is JSONPath.
+    pub fn single_state(state_name: &str, state: &Value) -> Result<Machine, MachineError> {
+        let object = state.as_object().ok_or_else(|| error("a state must be a JSON object"))?;
+        let state = State::read(state_name, object, QueryLanguage::JsonPath)?;
+        Ok(Machine {
+            root: Scope { start_at: state_name.to_string(), states: vec![state] },
+            timeout_seconds: None,
+            language: QueryLanguage::JsonPath,
+        })
+    }
+}
+
+impl Scope {
+    /// Reads a `StartAt` + `States` object; states inherit `machine_language`.
+    pub fn read(object: &Map<String, Value>, machine_language: QueryLanguage) -> Result<Scope, MachineError> {
+        let start_at = object
+            .get("StartAt")
+            .and_then(Value::as_str)
+            .ok_or_else(|| error("StartAt is missing or not a string"))?
+            .to_string();
+        let states_object = object
+            .get("States")
+            .and_then(Value::as_object)
+            .ok_or_else(|| error("States is missing or not an object"))?;
+        let states = states_object
+            .iter()
+            .map(|(name, state)| {
+                let fields =
+                    state.as_object().ok_or_else(|| error(format!("the state '{name}' is not a JSON object")))?;
+                State::read(name, fields, machine_language)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if !states.iter().any(|state| state.name == start_at) {
+            return Err(error(format!("StartAt names '{start_at}', which is not a state of its scope")));
+        }
+        Ok(Scope { start_at, states })
+    }
+
+    /// The state called `name` in this scope.
+    pub fn state(&self, name: &str) -> Option<&State> {
+        self.states.iter().find(|state| state.name == name)
+    }
+
+    /// The state called `name` here or in any nested scope (state names are unique in a machine).
+    pub fn find_state(&self, name: &str) -> Option<&State> {
+        self.states.iter().find_map(|state| {
+            if state.name == name {
+                return Some(state);
+            }
+            match &state.kind {
+                StateKind::Parallel { branches } => branches.iter().find_map(|branch| branch.find_state(name)),
+                StateKind::Map { processor, .. } => processor.find_state(name),
+                _ => None,
+            }
+        })
+    }
+}
+
+impl State {
+    /// Reads one state; `machine_language` applies unless the state sets its own.
+    pub fn read(
+        name: &str,
+        fields: &Map<String, Value>,
+        machine_language: QueryLanguage,
+    ) -> Result<State, MachineError> {
+        let language = language_of(fields.get("QueryLanguage"), machine_language)?;
+        let state_type = fields.get("Type").and_then(Value::as_str).unwrap_or("");
+        let kind = match state_type {
+            "Pass" => StateKind::Pass,
+            "Task" => StateKind::Task,
+            "Choice" => StateKind::Choice,
+            "Wait" => StateKind::Wait,
+            "Succeed" => StateKind::Succeed,
+            "Fail" => StateKind::Fail,
+            "Parallel" => {
+                let branches = fields
+                    .get("Branches")
+                    .and_then(Value::as_array)
+                    .ok_or_else(|| error(format!("the Parallel state '{name}' has no Branches array")))?
+                    .iter()
+                    .map(|branch| {
+                        let object = branch.as_object().ok_or_else(|| error("a branch must be a JSON object"))?;
+                        Scope::read(object, machine_language)
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                StateKind::Parallel { branches }
+            }
+            "Map" => {
+                let processor_value = fields
+                    .get("ItemProcessor")
+                    .or_else(|| fields.get("Iterator"))
+                    .and_then(Value::as_object)
+                    .ok_or_else(|| error(format!("the Map state '{name}' has no ItemProcessor")))?;
+                let mode = match processor_value.get("ProcessorConfig").and_then(|config| config.get("Mode")) {
+                    Some(Value::String(mode)) if mode == "DISTRIBUTED" => MapMode::Distributed,
+                    _ => MapMode::Inline,
+                };
+                StateKind::Map { processor: Box::new(Scope::read(processor_value, machine_language)?), mode }
+            }
+            other => return Err(error(format!("the state '{name}' has an unknown Type '{other}'"))),
+        };
+        let transition = match (&kind, fields.get("Next").and_then(Value::as_str)) {
+            (StateKind::Choice, _) => Transition::Choose,
+            (StateKind::Succeed | StateKind::Fail, _) => Transition::End,
+            (_, Some(next)) => Transition::Next(next.to_string()),
+            (_, None) => Transition::End,
+        };
+        let retriers = fields
+            .get("Retry")
+            .and_then(Value::as_array)
+            .map(|list| list.iter().filter_map(Value::as_object).map(Retrier::read).collect())
+            .unwrap_or_default();
+        let catchers = fields
+            .get("Catch")
+            .and_then(Value::as_array)
+            .map(|list| list.iter().filter_map(Value::as_object).map(Catcher::read).collect())
+            .unwrap_or_default();
+        Ok(State { name: name.to_string(), language, kind, fields: fields.clone(), transition, retriers, catchers })
+    }
+
+    /// The field `name`, when present.
+    pub fn field(&self, name: &str) -> Option<&Value> {
+        self.fields.get(name)
+    }
+
+    /// The state's `Type`, as AWS spells it.
+    pub fn type_name(&self) -> &'static str {
+        match self.kind {
+            StateKind::Pass => "Pass",
+            StateKind::Task => "Task",
+            StateKind::Choice => "Choice",
+            StateKind::Wait => "Wait",
+            StateKind::Succeed => "Succeed",
+            StateKind::Fail => "Fail",
+            StateKind::Parallel { .. } => "Parallel",
+            StateKind::Map { .. } => "Map",
+        }
+    }
+
+    /// Whether the context object shows `State.RetryCount` for this state.
+    pub fn can_retry(&self) -> bool {
+        matches!(self.kind, StateKind::Task | StateKind::Parallel { .. } | StateKind::Map { .. })
+    }
+}
+
+impl Retrier {
+    fn read(object: &Map<String, Value>) -> Retrier {
+        Retrier {
+            error_equals: error_names(object),
+            interval_seconds: object.get("IntervalSeconds").and_then(Value::as_f64).unwrap_or(1.0),
+            max_attempts: object
+                .get("MaxAttempts")
+                .and_then(Value::as_u64)
+                .map_or(3, |attempts| u32::try_from(attempts).unwrap_or(u32::MAX)),
+            backoff_rate: object.get("BackoffRate").and_then(Value::as_f64).unwrap_or(2.0),
+            max_delay_seconds: object.get("MaxDelaySeconds").and_then(Value::as_f64),
+            full_jitter: object.get("JitterStrategy").and_then(Value::as_str) == Some("FULL"),
+        }
+    }
+
+    /// The delay before retry number `retry_count + 1` (`retry_count` retries already made):
+    /// `IntervalSeconds × BackoffRate^retry_count`, capped by `MaxDelaySeconds`. Jitter is left
+    /// to the caller, which owns randomness.
+    pub fn delay_seconds(&self, retry_count: u32) -> f64 {
+        let exponent = i32::try_from(retry_count).unwrap_or(i32::MAX);
+        let delay = self.interval_seconds * self.backoff_rate.powi(exponent);
+        match self.max_delay_seconds {
+            Some(cap) => delay.min(cap),
+            None => delay,
+        }
+    }
+}
+
+impl Catcher {
+    fn read(object: &Map<String, Value>) -> Catcher {
+        Catcher {
+            error_equals: error_names(object),
+            next: object.get("Next").and_then(Value::as_str).unwrap_or_default().to_string(),
+            fields: object.clone(),
+        }
+    }
+}
+
+fn error_names(object: &Map<String, Value>) -> Vec<String> {
+    object
+        .get("ErrorEquals")
+        .and_then(Value::as_array)
+        .map(|names| names.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+fn language_of(value: Option<&Value>, inherited: QueryLanguage) -> Result<QueryLanguage, MachineError> {
+    match value {
+        None => Ok(inherited),
+        Some(Value::String(name)) if name == "JSONPath" => Ok(QueryLanguage::JsonPath),
+        Some(Value::String(name)) if name == "JSONata" => Ok(QueryLanguage::Jsonata),
+        Some(other) => Err(error(format!("QueryLanguage must be \"JSONPath\" or \"JSONata\", not {other}"))),
+    }
+}
+
+fn error(message: impl Into<String>) -> MachineError {
+    MachineError { message: message.into() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn states_inherit_the_machine_language_unless_they_set_their_own() {
+        let machine = Machine::from_value(&json!({
+            "QueryLanguage": "JSONata",
+            "StartAt": "P",
+            "States": {
+                "P": {"Type": "Parallel", "Next": "Q", "Branches": [
+                    {"StartAt": "Inner", "States": {"Inner": {"Type": "Pass", "End": true}}}
+                ]},
+                "Q": {"Type": "Pass", "QueryLanguage": "JSONPath", "End": true}
+            }
+        }))
+        .expect("readable");
+        assert_eq!(machine.root.states[0].language, QueryLanguage::Jsonata);
+        assert_eq!(machine.root.states[1].language, QueryLanguage::JsonPath);
+        assert_eq!(machine.root.find_state("Inner").map(|state| state.language), Some(QueryLanguage::Jsonata));
+        assert_eq!(machine.root.states[0].transition, Transition::Next("Q".into()));
+    }
+
+    #[test]
+    fn retriers_take_aws_defaults_and_cap_delays() {
+        let retrier =
+            Retrier::read(json!({"ErrorEquals": ["States.ALL"], "MaxDelaySeconds": 5}).as_object().expect("o"));
+        assert_eq!((retrier.interval_seconds, retrier.max_attempts, retrier.backoff_rate), (1.0, 3, 2.0));
+        assert_eq!(retrier.delay_seconds(0), 1.0);
+        assert_eq!(retrier.delay_seconds(2), 4.0);
+        assert_eq!(retrier.delay_seconds(5), 5.0);
+    }
+
+    #[test]
+    fn unreadable_definitions_are_reported() {
+        assert!(Machine::from_value(&json!({"StartAt": "X", "States": {}})).is_err());
+        assert!(Machine::from_value(&json!({"StartAt": "X", "States": {"X": {"Type": "Nope"}}})).is_err());
+    }
+}
