@@ -260,12 +260,12 @@ impl Validator {
         let allowed = fields::state_fields(state_type);
         for member in members {
             let field = member.key.as_str();
-            let field_pointer = pointer_push(pointer, field);
             if fields::is_common(field) {
                 continue;
             }
+            let field_pointer = || pointer_push(pointer, field);
             if !allowed.contains(&field) {
-                self.error_at(SCHEMA, field_pointer, pointer, format!("Field '{field}' is not supported"));
+                self.error_at(SCHEMA, field_pointer(), pointer, format!("Field '{field}' is not supported"));
                 continue;
             }
             let wrong_language = match language {
@@ -279,7 +279,7 @@ impl Validator {
                 };
                 self.error_at(
                     SCHEMA,
-                    field_pointer,
+                    field_pointer(),
                     pointer,
                     format!(
                         "The QueryLanguage is set to '{}', but field '{field}' is only supported for the '{other}' QueryLanguage",
@@ -1248,34 +1248,68 @@ impl Validator {
     /// JSON objects with the same key twice, anywhere: AWS's JSON reader refuses them.
     /// (Two states of the same name are reported as DUPLICATE_STATE_NAME instead.)
     fn duplicate_keys(&mut self, node: &Node, pointer: &str) {
+        // The walk covers the whole document, so pointers are built only when a duplicate is
+        // found: the path is kept as a stack of borrowed keys and indexes.
+        let mut trail: Vec<TrailStep<'_>> = Vec::new();
+        self.duplicate_keys_in(node, pointer, &mut trail);
+    }
+
+    fn duplicate_keys_in<'a>(&mut self, node: &'a Node, base: &str, trail: &mut Vec<TrailStep<'a>>) {
         match &node.value {
             Value::Object(members) => {
+                let inside_states = matches!(trail.last(), Some(TrailStep::Key("States")));
+                if !inside_states && has_duplicate_key(members) {
+                    let mut seen = BTreeSet::new();
+                    for member in members {
+                        if !seen.insert(member.key.as_str()) {
+                            let pointer = pointer_push(&trail_pointer(base, trail), &member.key);
+                            self.diagnostics.push(Diagnostic::error(
+                                "INVALID_JSON_DESCRIPTION",
+                                pointer,
+                                format!("Duplicate field '{}'", member.key),
+                            ));
+                        }
+                    }
+                }
                 for member in members {
-                    self.duplicate_keys(&member.value, &pointer_push(pointer, &member.key));
+                    trail.push(TrailStep::Key(&member.key));
+                    self.duplicate_keys_in(&member.value, base, trail);
+                    trail.pop();
                 }
             }
             Value::Array(elements) => {
                 for (index, element) in elements.iter().enumerate() {
-                    self.duplicate_keys(element, &pointer_push(pointer, &index.to_string()));
+                    trail.push(TrailStep::Index(index));
+                    self.duplicate_keys_in(element, base, trail);
+                    trail.pop();
                 }
-                return;
             }
-            _ => return,
+            _ => {}
         }
-        if pointer.ends_with("/States") {
-            return;
-        }
-        let Some(members) = node.members() else { return };
+    }
+}
+
+/// One step of a path being walked: a member name or an array index.
+#[derive(Clone, Copy)]
+enum TrailStep<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+fn trail_pointer(base: &str, trail: &[TrailStep<'_>]) -> String {
+    trail.iter().fold(base.to_string(), |pointer, step| match step {
+        TrailStep::Key(key) => pointer_push(&pointer, key),
+        TrailStep::Index(index) => pointer_push(&pointer, &index.to_string()),
+    })
+}
+
+/// Whether an object has the same key twice (a quadratic scan is fastest for small objects).
+fn has_duplicate_key(members: &[crate::json::Member]) -> bool {
+    if members.len() <= 16 {
+        members.iter().enumerate().any(|(index, member)| members[..index].iter().any(|other| other.key == member.key))
+    } else {
         let mut seen = BTreeSet::new();
-        for member in members {
-            if !seen.insert(member.key.as_str()) {
-                self.diagnostics.push(Diagnostic::error(
-                    "INVALID_JSON_DESCRIPTION",
-                    pointer_push(pointer, &member.key),
-                    format!("Duplicate field '{}'", member.key),
-                ));
-            }
-        }
+        !members.iter().all(|member| seen.insert(member.key.as_str()))
     }
 }
 
