@@ -10,7 +10,12 @@
 mod fields;
 mod timestamp;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::{
+    collections::{BTreeSet, HashMap, HashSet, hash_map::Entry},
+    fmt,
+    hash::{BuildHasherDefault, Hasher},
+    sync::LazyLock,
+};
 
 pub use fields::{ComparisonKind, STATE_TYPES};
 pub use timestamp::is_rfc3339_timestamp;
@@ -49,27 +54,33 @@ pub fn validate(root: &Node) -> Vec<Diagnostic> {
 }
 
 #[derive(Default)]
-struct Validator {
+struct Validator<'a> {
     diagnostics: Vec<Diagnostic>,
-    /// Every state name in the whole machine with the pointer of its first definition.
-    state_names: BTreeMap<String, String>,
+    /// Every state name in the whole machine.
+    state_names: HashSet<&'a str, FastHash>,
     top_language: Option<QueryLanguage>,
 }
 
 const SCHEMA: &str = "SCHEMA_VALIDATION_FAILED";
 const MISSING_TARGET: &str = "MISSING_TRANSITION_TARGET";
 
-impl Validator {
+impl<'a> Validator<'a> {
     fn error(&mut self, code: &'static str, pointer: impl Into<String>, message: impl Into<String>) {
         self.diagnostics.push(Diagnostic::error(code, pointer, message));
     }
 
-    fn error_at(&mut self, code: &'static str, pointer: String, location: &str, message: impl Into<String>) {
-        let location = crate::diagnostic::aws_location(location);
+    fn error_at(
+        &mut self,
+        code: &'static str,
+        pointer: impl Into<String>,
+        location: &Ptr<'_>,
+        message: impl Into<String>,
+    ) {
+        let location = crate::diagnostic::aws_location(&location.to_string());
         self.diagnostics.push(Diagnostic::error(code, pointer, message).with_location(Some(location)));
     }
 
-    fn machine(&mut self, root: &Node) {
+    fn machine(&mut self, root: &'a Node) {
         let Some(members) = root.members() else {
             self.error(SCHEMA, "", format!("the definition must be a JSON object, not {}", article(root.type_name())));
             return;
@@ -86,7 +97,7 @@ impl Validator {
             self.error(SCHEMA, "", format!("These fields are required: [{}]", missing.join(", ")));
         }
         for member in members {
-            let pointer = pointer_push("", &member.key);
+            let pointer = Ptr::ROOT.key(&member.key);
             match member.key.as_str() {
                 "StartAt" | "States" => {}
                 "Comment" => self.expect_string(&member.value, &pointer),
@@ -101,15 +112,15 @@ impl Validator {
                     Some("JSONata") => self.top_language = Some(QueryLanguage::Jsonata),
                     _ => self.error(SCHEMA, pointer, "QueryLanguage must be \"JSONPath\" or \"JSONata\""),
                 },
-                other => self.error_at(SCHEMA, pointer, "", format!("Field '{other}' is not supported")),
+                other => self.error_at(SCHEMA, pointer, &Ptr::ROOT, format!("Field '{other}' is not supported")),
             }
         }
-        self.scope(root, "");
+        self.scope(root, &Ptr::ROOT);
     }
 
     /// Validates a `StartAt` + `States` container (the machine, a branch, an item processor).
-    fn scope(&mut self, container: &Node, pointer: &str) {
-        let states_pointer = pointer_push(pointer, "States");
+    fn scope(&mut self, container: &'a Node, pointer: &Ptr<'_>) {
+        let states_pointer = pointer.key("States");
         let Some(states) = container.get("States") else { return };
         let Some(state_members) = states.members() else {
             self.error(
@@ -120,37 +131,40 @@ impl Validator {
             return;
         };
         if state_members.is_empty() {
-            self.error(SCHEMA, states_pointer.clone(), "States must contain at least one state");
+            self.error(SCHEMA, states_pointer, "States must contain at least one state");
         }
-        let mut names_here = BTreeSet::new();
+        // Each distinct name of this scope with a number (its first definition's order).
+        let mut names_here: HashMap<&str, usize, FastHash> =
+            HashMap::with_capacity_and_hasher(state_members.len(), FastHash::default());
+        self.state_names.reserve(state_members.len());
         for member in state_members {
-            let state_pointer = pointer_push(&states_pointer, &member.key);
-            if !names_here.insert(member.key.clone()) || self.state_names.contains_key(&member.key) {
-                self.error(
-                    "DUPLICATE_STATE_NAME",
-                    state_pointer.clone(),
-                    format!("Duplicate State name: {}", member.key),
-                );
-            } else {
-                self.state_names.insert(member.key.clone(), state_pointer.clone());
+            let state_pointer = states_pointer.key(&member.key);
+            let id = names_here.len();
+            let new_here = match names_here.entry(member.key.as_str()) {
+                Entry::Occupied(_) => false,
+                Entry::Vacant(entry) => {
+                    entry.insert(id);
+                    true
+                }
+            };
+            if !new_here || !self.state_names.insert(member.key.as_str()) {
+                self.error("DUPLICATE_STATE_NAME", state_pointer, format!("Duplicate State name: {}", member.key));
             }
             if member.key.is_empty() || member.key.chars().count() > 80 {
-                self.error(SCHEMA, state_pointer.clone(), "State names must be 1 to 80 characters long");
+                self.error(SCHEMA, state_pointer, "State names must be 1 to 80 characters long");
             }
             self.state(&member.value, &state_pointer);
         }
 
         match container.get("StartAt") {
             Some(start) => match start.as_str() {
-                Some(start_name) if names_here.contains(start_name) => {}
-                Some(start_name) => self.error(
-                    MISSING_TARGET,
-                    pointer_push(pointer, "StartAt"),
-                    format!("Missing 'Next' target: {start_name}"),
-                ),
-                None => self.expect_string(start, &pointer_push(pointer, "StartAt")),
+                Some(start_name) if names_here.contains_key(start_name) => {}
+                Some(start_name) => {
+                    self.error(MISSING_TARGET, pointer.key("StartAt"), format!("Missing 'Next' target: {start_name}"))
+                }
+                None => self.expect_string(start, &pointer.key("StartAt")),
             },
-            None if !pointer.is_empty() => {
+            None if !pointer.is_root() => {
                 self.error(SCHEMA, pointer.to_string(), "These fields are required: [StartAt]");
             }
             None => {}
@@ -160,80 +174,125 @@ impl Validator {
 
     /// Checks that every transition names a state of this scope, that an end is reachable,
     /// and that every state is reachable.
-    fn transitions(&mut self, container: &Node, pointer: &str, names: &BTreeSet<String>) {
+    fn transitions(&mut self, container: &'a Node, pointer: &Ptr<'_>, names: &HashMap<&str, usize, FastHash>) {
         let Some(states) = container.get("States").and_then(Node::members) else { return };
-        let mut edges: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-        let mut terminal: BTreeSet<&str> = BTreeSet::new();
-        let states_pointer = pointer_push(pointer, "States");
+        // Edges between state numbers (see `scope`), in order of their source state.
+        let mut edges: Vec<(usize, usize)> = Vec::with_capacity(states.len());
+        let mut terminal = false;
+        let states_pointer = pointer.key("States");
         for member in states {
             let state = &member.value;
-            let state_pointer = pointer_push(&states_pointer, &member.key);
-            let mut targets = Vec::new();
-            let note = |target: Option<&Node>, target_pointer: String, targets: &mut Vec<(String, String)>| {
-                if let Some(name) = target.and_then(Node::as_str) {
-                    targets.push((name.to_string(), target_pointer));
+            let state_pointer = states_pointer.key(&member.key);
+            let from = names.get(member.key.as_str()).copied().unwrap_or_default();
+            let mut state_type = "";
+            let mut ends = None;
+            // One pass over the members for the first Next, Default, Choices, Catch, Type and End
+            // (what `Node::get` would find).
+            let (mut next, mut default, mut choices, mut catch) = (None, None, None, None);
+            let (mut seen_type, mut seen_end) = (false, false);
+            for field in state.members().unwrap_or_default() {
+                let value = &field.value;
+                match field.key.as_str() {
+                    "Next" => next = next.or(Some(value)),
+                    "Default" => default = default.or(Some(value)),
+                    "Choices" => choices = choices.or(Some(value)),
+                    "Catch" => catch = catch.or(Some(value)),
+                    "Type" if !seen_type => {
+                        seen_type = true;
+                        state_type = value.as_str().unwrap_or("");
+                    }
+                    "End" if !seen_end => {
+                        seen_end = true;
+                        ends = value.as_bool();
+                    }
+                    _ => {}
                 }
-            };
-            note(state.get("Next"), pointer_push(&state_pointer, "Next"), &mut targets);
-            note(state.get("Default"), pointer_push(&state_pointer, "Default"), &mut targets);
-            for (field, list) in [("Choices", state.get("Choices")), ("Catch", state.get("Catch"))] {
+            }
+            self.transition_target(next, names, from, &mut edges, || state_pointer.key("Next"));
+            self.transition_target(default, names, from, &mut edges, || state_pointer.key("Default"));
+            for (field, list) in [("Choices", choices), ("Catch", catch)] {
                 for (index, rule) in list.and_then(Node::elements).unwrap_or_default().iter().enumerate() {
-                    let rule_pointer = pointer_push(&pointer_push(&state_pointer, field), &index.to_string());
-                    note(rule.get("Next"), pointer_push(&rule_pointer, "Next"), &mut targets);
+                    self.transition_target(rule.get("Next"), names, from, &mut edges, || {
+                        state_pointer.key(field).index(index).key("Next").to_string()
+                    });
                 }
             }
-            let successors = edges.entry(member.key.as_str()).or_default();
-            for (target, target_pointer) in targets {
-                if let Some(name) = names.get(&target) {
-                    successors.push(name.as_str());
-                } else {
-                    self.diagnostics.push(Diagnostic::error(
-                        MISSING_TARGET,
-                        target_pointer,
-                        format!("Missing 'Next' target: {target}"),
-                    ));
-                }
-            }
-            let state_type = state.get("Type").and_then(Node::as_str).unwrap_or("");
-            if matches!(state_type, "Succeed" | "Fail") || state.get("End").and_then(Node::as_bool) == Some(true) {
-                terminal.insert(member.key.as_str());
+            if matches!(state_type, "Succeed" | "Fail") || ends == Some(true) {
+                terminal = true;
             }
         }
 
         // AWS reports a scope with no terminal state at all (and then nothing about
         // reachability), and otherwise every state the start cannot reach.
-        if terminal.is_empty() {
+        if !terminal {
             self.diagnostics.push(
                 Diagnostic::error("MISSING_END_STATE", pointer.to_string(), "Workflow has no terminal state")
                     .with_location(None),
             );
             return;
         }
-        let Some(start) = container.get("StartAt").and_then(Node::as_str).filter(|start| names.contains(*start)) else {
+        let Some(&start) = container.get("StartAt").and_then(Node::as_str).and_then(|start| names.get(start)) else {
             return;
         };
-        let start = names.get(start).map(String::as_str).unwrap_or(start);
-        let mut reached = BTreeSet::from([start]);
+        // The successors of each state number, laid out contiguously (counting sort by source).
+        let count = names.len();
+        let mut offsets = vec![0; count + 1];
+        for &(from, _) in &edges {
+            offsets[from + 1] += 1;
+        }
+        for index in 0..count {
+            offsets[index + 1] += offsets[index];
+        }
+        let mut fill = offsets.clone();
+        let mut successors = vec![0; edges.len()];
+        for &(from, to) in &edges {
+            successors[fill[from]] = to;
+            fill[from] += 1;
+        }
+        let mut reached = vec![false; count];
+        reached[start] = true;
         let mut queue = vec![start];
-        while let Some(name) = queue.pop() {
-            for next in edges.get(name).into_iter().flatten() {
-                if reached.insert(next) {
+        while let Some(state) = queue.pop() {
+            for &next in &successors[offsets[state]..offsets[state + 1]] {
+                if !reached[next] {
+                    reached[next] = true;
                     queue.push(next);
                 }
             }
         }
         for member in states {
-            if !reached.contains(member.key.as_str()) {
+            if !names.get(member.key.as_str()).is_some_and(|&id| reached[id]) {
                 self.error(
                     MISSING_TARGET,
-                    pointer_push(&states_pointer, &member.key),
+                    states_pointer.key(&member.key),
                     format!("State \"{}\" is not reachable.", member.key),
                 );
             }
         }
     }
 
-    fn state(&mut self, state: &Node, pointer: &str) {
+    /// Notes a transition's target as a successor, or reports it when this scope has no such state.
+    fn transition_target<P: Into<String>>(
+        &mut self,
+        target: Option<&'a Node>,
+        names: &HashMap<&str, usize, FastHash>,
+        from: usize,
+        edges: &mut Vec<(usize, usize)>,
+        target_pointer: impl FnOnce() -> P,
+    ) {
+        let Some(target) = target.and_then(Node::as_str) else { return };
+        if let Some(&to) = names.get(target) {
+            edges.push((from, to));
+        } else {
+            self.diagnostics.push(Diagnostic::error(
+                MISSING_TARGET,
+                target_pointer(),
+                format!("Missing 'Next' target: {target}"),
+            ));
+        }
+    }
+
+    fn state(&mut self, state: &'a Node, pointer: &Ptr<'_>) {
         let Some(members) = state.members() else {
             self.error(
                 SCHEMA,
@@ -247,11 +306,7 @@ impl Validator {
             return;
         };
         let Some(state_type) = state_type.as_str().filter(|name| STATE_TYPES.contains(name)) else {
-            self.error(
-                SCHEMA,
-                pointer_push(pointer, "Type"),
-                format!("Type must be one of {}", STATE_TYPES.join(", ")),
-            );
+            self.error(SCHEMA, pointer.key("Type"), format!("Type must be one of {}", STATE_TYPES.join(", ")));
             return;
         };
         let language = self.state_language(state, pointer);
@@ -263,7 +318,7 @@ impl Validator {
             if fields::is_common(field) {
                 continue;
             }
-            let field_pointer = || pointer_push(pointer, field);
+            let field_pointer = || pointer.key(field);
             if !allowed.contains(&field) {
                 self.error_at(SCHEMA, field_pointer(), pointer, format!("Field '{field}' is not supported"));
                 continue;
@@ -288,9 +343,8 @@ impl Validator {
                 );
             }
         }
-        for group in fields::EXCLUSIVE {
-            let present: Vec<&str> = group.iter().copied().filter(|field| state.get(field).is_some()).collect();
-            if present.len() > 1 && group.iter().all(|field| allowed.contains(field)) {
+        for group in exclusive_groups(state_type) {
+            if group.iter().filter(|field| state.get(field).is_some()).count() > 1 {
                 self.error(
                     SCHEMA,
                     pointer.to_string(),
@@ -300,7 +354,7 @@ impl Validator {
         }
 
         if let Some(comment) = state.get("Comment") {
-            self.expect_string(comment, &pointer_push(pointer, "Comment"));
+            self.expect_string(comment, &pointer.key("Comment"));
         }
         self.transition_fields(state, state_type, pointer);
         self.data_fields(state, language, pointer);
@@ -317,15 +371,15 @@ impl Validator {
         for field in ["Retry", "Catch"] {
             if let Some(list) = state.get(field) {
                 if field == "Retry" {
-                    self.retriers(list, &pointer_push(pointer, field));
+                    self.retriers(list, &pointer.key(field));
                 } else {
-                    self.catchers(list, language, &pointer_push(pointer, field));
+                    self.catchers(list, language, &pointer.key(field));
                 }
             }
         }
     }
 
-    fn state_language(&mut self, state: &Node, pointer: &str) -> QueryLanguage {
+    fn state_language(&mut self, state: &'a Node, pointer: &Ptr<'_>) -> QueryLanguage {
         let machine = self.top_language.unwrap_or(QueryLanguage::JsonPath);
         match state.get("QueryLanguage").map(|value| value.as_str()) {
             None => machine,
@@ -333,26 +387,22 @@ impl Validator {
             Some(Some("JSONPath")) if machine == QueryLanguage::Jsonata => {
                 self.error(
                     SCHEMA,
-                    pointer_push(pointer, "QueryLanguage"),
+                    pointer.key("QueryLanguage"),
                     "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine",
                 );
                 self.diagnostics.last_mut().expect("just pushed").location =
-                    Some(crate::diagnostic::aws_location(pointer));
+                    Some(crate::diagnostic::aws_location(&pointer.to_string()));
                 QueryLanguage::Jsonata
             }
             Some(Some("JSONPath")) => QueryLanguage::JsonPath,
             Some(_) => {
-                self.error(
-                    SCHEMA,
-                    pointer_push(pointer, "QueryLanguage"),
-                    "QueryLanguage must be \"JSONPath\" or \"JSONata\"",
-                );
+                self.error(SCHEMA, pointer.key("QueryLanguage"), "QueryLanguage must be \"JSONPath\" or \"JSONata\"");
                 machine
             }
         }
     }
 
-    fn transition_fields(&mut self, state: &Node, state_type: &str, pointer: &str) {
+    fn transition_fields(&mut self, state: &'a Node, state_type: &str, pointer: &Ptr<'_>) {
         let terminal_type = matches!(state_type, "Choice" | "Succeed" | "Fail");
         if terminal_type {
             return; // Next and End are reported as unsupported fields.
@@ -360,12 +410,12 @@ impl Validator {
         let next = state.get("Next");
         let end = state.get("End");
         if let Some(next) = next {
-            self.expect_string(next, &pointer_push(pointer, "Next"));
+            self.expect_string(next, &pointer.key("Next"));
         }
         if let Some(end) = end
             && end.as_bool().is_none()
         {
-            self.error(SCHEMA, pointer_push(pointer, "End"), "End must be true or false");
+            self.error(SCHEMA, pointer.key("End"), "End must be true or false");
         }
         let ends = end.and_then(Node::as_bool) == Some(true);
         if next.is_none() && !ends {
@@ -378,18 +428,18 @@ impl Validator {
     }
 
     /// InputPath, OutputPath, ResultPath, Parameters, ResultSelector, Result, Assign, Arguments, Output.
-    fn data_fields(&mut self, state: &Node, language: QueryLanguage, pointer: &str) {
+    fn data_fields(&mut self, state: &'a Node, language: QueryLanguage, pointer: &Ptr<'_>) {
         for field in ["InputPath", "OutputPath"] {
             if let Some(value) = state.get(field) {
-                self.path_or_null(value, &pointer_push(pointer, field), false);
+                self.path_or_null(value, &pointer.key(field), false);
             }
         }
         if let Some(value) = state.get("ResultPath") {
-            self.result_path(value, &pointer_push(pointer, "ResultPath"));
+            self.result_path(value, &pointer.key("ResultPath"));
         }
         for field in ["Parameters", "ResultSelector", "ItemSelector"] {
             if let Some(value) = state.get(field) {
-                let field_pointer = pointer_push(pointer, field);
+                let field_pointer = pointer.key(field);
                 if language == QueryLanguage::Jsonata {
                     self.jsonata_values(value, &field_pointer);
                 } else {
@@ -398,34 +448,34 @@ impl Validator {
             }
         }
         if let Some(assign) = state.get("Assign") {
-            self.assign(assign, language, &pointer_push(pointer, "Assign"));
+            self.assign(assign, language, &pointer.key("Assign"));
         }
         for field in ["Arguments", "Output"] {
             if let Some(value) = state.get(field) {
-                self.jsonata_values(value, &pointer_push(pointer, field));
+                self.jsonata_values(value, &pointer.key(field));
             }
         }
     }
 
-    fn assign(&mut self, assign: &Node, language: QueryLanguage, pointer: &str) {
+    fn assign(&mut self, assign: &'a Node, language: QueryLanguage, pointer: &Ptr<'_>) {
         let Some(members) = assign.members() else {
             self.error(SCHEMA, pointer.to_string(), "Assign must be an object of variable names and values");
             return;
         };
         for member in members {
             let name = member.key.strip_suffix(".$").unwrap_or(&member.key);
-            let member_pointer = pointer_push(pointer, &member.key);
+            let member_pointer = pointer.key(&member.key);
             if !is_variable_name(name) {
                 self.error(
                     SCHEMA,
-                    member_pointer.clone(),
+                    member_pointer,
                     format!("'{name}' is not a valid variable name: use letters, digits, '_' and '-', starting with a letter or '_'"),
                 );
             }
             if language == QueryLanguage::Jsonata && member.key.ends_with(".$") {
                 self.error(
                     SCHEMA,
-                    member_pointer.clone(),
+                    member_pointer,
                     "keys ending in '.$' are JSONPath syntax; in JSONata use a {% %} expression",
                 );
             }
@@ -437,7 +487,7 @@ impl Validator {
     }
 
     /// A JSONPath payload template: `key.$` members hold paths or intrinsic calls, at any depth.
-    fn payload_template(&mut self, node: &Node, pointer: &str) {
+    fn payload_template(&mut self, node: &'a Node, pointer: &Ptr<'_>) {
         match &node.value {
             Value::Object(members) => {
                 let mut names = BTreeSet::new();
@@ -446,13 +496,13 @@ impl Validator {
                     if !names.insert(name) && members.iter().filter(|other| other.key == member.key).count() == 1 {
                         self.error(
                             SCHEMA,
-                            pointer_push(pointer, &member.key),
+                            pointer.key(&member.key),
                             format!("The field '{name}' is given twice, as '{name}' and '{name}.$': keep one"),
                         );
                     }
                 }
                 for member in members {
-                    let member_pointer = pointer_push(pointer, &member.key);
+                    let member_pointer = pointer.key(&member.key);
                     if member.key.ends_with(".$") && member.key.len() > 2 {
                         let valid = member.value.as_str().is_some_and(is_path_or_intrinsic);
                         if !valid {
@@ -473,7 +523,7 @@ impl Validator {
             }
             Value::Array(elements) => {
                 for (index, element) in elements.iter().enumerate() {
-                    self.payload_template(element, &pointer_push(pointer, &index.to_string()));
+                    self.payload_template(element, &pointer.index(index));
                 }
             }
             _ => {}
@@ -481,24 +531,24 @@ impl Validator {
     }
 
     /// Every string in a JSONata-language value: `{% … %}` templates must parse.
-    fn jsonata_values(&mut self, node: &Node, pointer: &str) {
+    fn jsonata_values(&mut self, node: &'a Node, pointer: &Ptr<'_>) {
         match &node.value {
             Value::String(text) => self.jsonata_string(text, pointer),
             Value::Object(members) => {
                 for member in members {
-                    self.jsonata_values(&member.value, &pointer_push(pointer, &member.key));
+                    self.jsonata_values(&member.value, &pointer.key(&member.key));
                 }
             }
             Value::Array(elements) => {
                 for (index, element) in elements.iter().enumerate() {
-                    self.jsonata_values(element, &pointer_push(pointer, &index.to_string()));
+                    self.jsonata_values(element, &pointer.index(index));
                 }
             }
             _ => {}
         }
     }
 
-    fn jsonata_string(&mut self, text: &str, pointer: &str) {
+    fn jsonata_string(&mut self, text: &str, pointer: &Ptr<'_>) {
         let trimmed = text.trim();
         let opens = trimmed.starts_with("{%");
         let closes = trimmed.ends_with("%}");
@@ -527,15 +577,15 @@ impl Validator {
         }
     }
 
-    fn task(&mut self, state: &Node, language: QueryLanguage, pointer: &str) {
+    fn task(&mut self, state: &'a Node, language: QueryLanguage, pointer: &Ptr<'_>) {
         match state.get("Resource") {
             None => self.error(SCHEMA, pointer.to_string(), "These fields are required: [Resource]"),
             Some(resource) if is_cloudformation_intrinsic(resource) => {}
             Some(resource) => match resource.as_str() {
-                None => self.expect_string(resource, &pointer_push(pointer, "Resource")),
+                None => self.expect_string(resource, &pointer.key("Resource")),
                 Some(arn) => {
                     if let Err(message) = check_resource(arn) {
-                        self.error(SCHEMA, pointer_push(pointer, "Resource"), message);
+                        self.error(SCHEMA, pointer.key("Resource"), message);
                     }
                 }
             },
@@ -545,24 +595,20 @@ impl Validator {
         if let (Some(timeout), Some(heartbeat)) = (timeout, heartbeat)
             && heartbeat >= timeout
         {
-            self.error(
-                SCHEMA,
-                pointer_push(pointer, "HeartbeatSeconds"),
-                "HeartbeatSeconds must be smaller than TimeoutSeconds",
-            );
+            self.error(SCHEMA, pointer.key("HeartbeatSeconds"), "HeartbeatSeconds must be smaller than TimeoutSeconds");
         }
         for field in ["TimeoutSecondsPath", "HeartbeatSecondsPath"] {
             if let Some(value) = state.get(field) {
-                self.reference_path(value, &pointer_push(pointer, field));
+                self.reference_path(value, &pointer.key(field));
             }
         }
         if let Some(credentials) = state.get("Credentials") {
-            let credentials_pointer = pointer_push(pointer, "Credentials");
+            let credentials_pointer = pointer.key("Credentials");
             let role = credentials.get("RoleArn").or_else(|| credentials.get("RoleArn.$"));
             if credentials.members().is_none() || role.is_none() {
                 self.error_at(
                     SCHEMA,
-                    credentials_pointer.clone(),
+                    credentials_pointer,
                     &credentials_pointer,
                     "The field 'RoleArn' is required but was missing",
                 );
@@ -571,9 +617,15 @@ impl Validator {
     }
 
     /// A TimeoutSeconds/HeartbeatSeconds literal (or JSONata expression); returns the literal.
-    fn seconds_field(&mut self, state: &Node, field: &str, language: QueryLanguage, pointer: &str) -> Option<i64> {
+    fn seconds_field(
+        &mut self,
+        state: &'a Node,
+        field: &str,
+        language: QueryLanguage,
+        pointer: &Ptr<'_>,
+    ) -> Option<i64> {
         let value = state.get(field)?;
-        let field_pointer = pointer_push(pointer, field);
+        let field_pointer = pointer.key(field);
         if language == QueryLanguage::Jsonata && value.as_str().is_some() {
             self.jsonata_values(value, &field_pointer);
             return None;
@@ -582,26 +634,26 @@ impl Validator {
         value.as_i64()
     }
 
-    fn choice(&mut self, state: &Node, language: QueryLanguage, pointer: &str) {
-        let choices_pointer = pointer_push(pointer, "Choices");
+    fn choice(&mut self, state: &'a Node, language: QueryLanguage, pointer: &Ptr<'_>) {
+        let choices_pointer = pointer.key("Choices");
         match state.get("Choices") {
             None => self.error(SCHEMA, pointer.to_string(), "These fields are required: [Choices]"),
             Some(choices) => match choices.elements() {
                 Some([]) => self.error(SCHEMA, choices_pointer, "Choices must contain at least one rule"),
                 Some(rules) => {
                     for (index, rule) in rules.iter().enumerate() {
-                        self.choice_rule(rule, language, &pointer_push(&choices_pointer, &index.to_string()), true);
+                        self.choice_rule(rule, language, &choices_pointer.index(index), true);
                     }
                 }
                 None => self.error(SCHEMA, choices_pointer, "Choices must be an array of rules"),
             },
         }
         if let Some(default) = state.get("Default") {
-            self.expect_string(default, &pointer_push(pointer, "Default"));
+            self.expect_string(default, &pointer.key("Default"));
         }
     }
 
-    fn choice_rule(&mut self, rule: &Node, language: QueryLanguage, pointer: &str, top_level: bool) {
+    fn choice_rule(&mut self, rule: &'a Node, language: QueryLanguage, pointer: &Ptr<'_>, top_level: bool) {
         let Some(members) = rule.members() else {
             self.error(SCHEMA, pointer.to_string(), "a Choice rule must be an object");
             return;
@@ -609,14 +661,14 @@ impl Validator {
         if top_level {
             match rule.get("Next") {
                 None => self.error(SCHEMA, pointer.to_string(), "These fields are required: [Next]"),
-                Some(next) => self.expect_string(next, &pointer_push(pointer, "Next")),
+                Some(next) => self.expect_string(next, &pointer.key("Next")),
             }
         } else if rule.get("Next").is_some() {
-            self.error(SCHEMA, pointer_push(pointer, "Next"), "Field 'Next' is not supported inside And, Or or Not");
+            self.error(SCHEMA, pointer.key("Next"), "Field 'Next' is not supported inside And, Or or Not");
         }
         if language == QueryLanguage::Jsonata {
             for member in members {
-                let member_pointer = pointer_push(pointer, &member.key);
+                let member_pointer = pointer.key(&member.key);
                 match member.key.as_str() {
                     "Condition" => match &member.value.value {
                         Value::Bool(_) => {}
@@ -653,7 +705,7 @@ impl Validator {
 
         let mut operators = Vec::new();
         for member in members {
-            let member_pointer = pointer_push(pointer, &member.key);
+            let member_pointer = pointer.key(&member.key);
             match member.key.as_str() {
                 "Next" | "Comment" => {}
                 "Assign" if top_level => self.assign(&member.value, language, &member_pointer),
@@ -668,7 +720,7 @@ impl Validator {
                         }
                         Some(rules) => {
                             for (index, nested) in rules.iter().enumerate() {
-                                self.choice_rule(nested, language, &pointer_push(&member_pointer, &index.to_string()), false);
+                                self.choice_rule(nested, language, &member_pointer.index(index), false);
                             }
                         }
                     }
@@ -705,11 +757,9 @@ impl Validator {
             1 if !is_combinator && rule.get("Variable").is_none() => {
                 self.error(SCHEMA, pointer.to_string(), "These fields are required: [Variable]")
             }
-            1 if is_combinator && rule.get("Variable").is_some() => self.error(
-                SCHEMA,
-                pointer_push(pointer, "Variable"),
-                "Field 'Variable' is not supported with And, Or or Not",
-            ),
+            1 if is_combinator && rule.get("Variable").is_some() => {
+                self.error(SCHEMA, pointer.key("Variable"), "Field 'Variable' is not supported with And, Or or Not")
+            }
             1 => {}
             _ => self.error(
                 SCHEMA,
@@ -723,7 +773,7 @@ impl Validator {
         }
     }
 
-    fn choice_variable(&mut self, value: &Node, pointer: &str) {
+    fn choice_variable(&mut self, value: &'a Node, pointer: &Ptr<'_>) {
         match value.as_str() {
             Some(text) if path::parse_path(text).is_ok() => {}
             Some(_) => self.error(SCHEMA, pointer.to_string(), "Variable must be a valid JSONPath"),
@@ -731,7 +781,7 @@ impl Validator {
         }
     }
 
-    fn comparison_value(&mut self, operator: &str, kind: ComparisonKind, value: &Node, pointer: &str) {
+    fn comparison_value(&mut self, operator: &str, kind: ComparisonKind, value: &'a Node, pointer: &Ptr<'_>) {
         let ok = match kind {
             ComparisonKind::String => value.as_str().is_some(),
             ComparisonKind::Number => value.as_f64().is_some(),
@@ -751,7 +801,7 @@ impl Validator {
         }
     }
 
-    fn wait(&mut self, state: &Node, language: QueryLanguage, pointer: &str) {
+    fn wait(&mut self, state: &'a Node, language: QueryLanguage, pointer: &Ptr<'_>) {
         let present = ["Seconds", "Timestamp", "SecondsPath", "TimestampPath"]
             .iter()
             .filter(|field| state.get(field).is_some())
@@ -764,7 +814,7 @@ impl Validator {
             );
         }
         if let Some(seconds) = state.get("Seconds") {
-            let field_pointer = pointer_push(pointer, "Seconds");
+            let field_pointer = pointer.key("Seconds");
             if language == QueryLanguage::Jsonata && seconds.as_str().is_some() {
                 self.jsonata_values(seconds, &field_pointer);
             } else {
@@ -772,7 +822,7 @@ impl Validator {
             }
         }
         if let Some(timestamp) = state.get("Timestamp") {
-            let field_pointer = pointer_push(pointer, "Timestamp");
+            let field_pointer = pointer.key("Timestamp");
             match timestamp.as_str() {
                 Some(text) if language == QueryLanguage::Jsonata && jsonata::template_body(text).is_some() => {
                     self.jsonata_string(text, &field_pointer)
@@ -785,15 +835,15 @@ impl Validator {
         }
         for field in ["SecondsPath", "TimestampPath"] {
             if let Some(value) = state.get(field) {
-                self.reference_path(value, &pointer_push(pointer, field));
+                self.reference_path(value, &pointer.key(field));
             }
         }
     }
 
-    fn fail(&mut self, state: &Node, language: QueryLanguage, pointer: &str) {
+    fn fail(&mut self, state: &'a Node, language: QueryLanguage, pointer: &Ptr<'_>) {
         for field in ["Error", "Cause"] {
             if let Some(value) = state.get(field) {
-                let field_pointer = pointer_push(pointer, field);
+                let field_pointer = pointer.key(field);
                 self.expect_string(value, &field_pointer);
                 if language == QueryLanguage::Jsonata {
                     self.jsonata_values(value, &field_pointer);
@@ -809,7 +859,7 @@ impl Validator {
                 if !valid {
                     self.error(
                         SCHEMA,
-                        pointer_push(pointer, field),
+                        pointer.key(field),
                         format!("{field} must be a reference path or an intrinsic function call"),
                     );
                 }
@@ -817,22 +867,22 @@ impl Validator {
         }
     }
 
-    fn parallel(&mut self, state: &Node, pointer: &str) {
-        let branches_pointer = pointer_push(pointer, "Branches");
+    fn parallel(&mut self, state: &'a Node, pointer: &Ptr<'_>) {
+        let branches_pointer = pointer.key("Branches");
         match state.get("Branches").map(Node::elements) {
             None => self.error(SCHEMA, pointer.to_string(), "These fields are required: [Branches]"),
             Some(None) => self.error(SCHEMA, branches_pointer, "Branches must be an array of state machines"),
             Some(Some([])) => self.error(SCHEMA, branches_pointer, "Branches must contain at least one branch"),
             Some(Some(branches)) => {
                 for (index, branch) in branches.iter().enumerate() {
-                    let branch_pointer = pointer_push(&branches_pointer, &index.to_string());
+                    let branch_pointer = branches_pointer.index(index);
                     self.inner_machine(branch, &branch_pointer, &["StartAt", "States", "Comment"]);
                 }
             }
         }
     }
 
-    fn map(&mut self, state: &Node, language: QueryLanguage, pointer: &str) {
+    fn map(&mut self, state: &'a Node, language: QueryLanguage, pointer: &Ptr<'_>) {
         let processor = state
             .get("ItemProcessor")
             .map(|node| (node, "ItemProcessor"))
@@ -840,18 +890,18 @@ impl Validator {
         match processor {
             None => self.error(SCHEMA, pointer.to_string(), "These fields are required: [ItemProcessor]"),
             Some((processor, field)) => {
-                let processor_pointer = pointer_push(pointer, field);
+                let processor_pointer = pointer.key(field);
                 self.inner_machine(processor, &processor_pointer, &["StartAt", "States", "Comment", "ProcessorConfig"]);
                 if let Some(config) = processor.get("ProcessorConfig") {
-                    self.processor_config(config, &pointer_push(&processor_pointer, "ProcessorConfig"));
+                    self.processor_config(config, &processor_pointer.key("ProcessorConfig"));
                 }
             }
         }
         if let Some(items_path) = state.get("ItemsPath") {
-            self.path_or_null(items_path, &pointer_push(pointer, "ItemsPath"), true);
+            self.path_or_null(items_path, &pointer.key("ItemsPath"), true);
         }
         if let Some(items) = state.get("Items") {
-            let items_pointer = pointer_push(pointer, "Items");
+            let items_pointer = pointer.key("Items");
             match &items.value {
                 Value::Array(_) => self.jsonata_values(items, &items_pointer),
                 Value::String(text) if jsonata::template_body(text).is_some() => {
@@ -864,7 +914,7 @@ impl Validator {
             [("MaxConcurrency", None), ("ToleratedFailureCount", None), ("ToleratedFailurePercentage", Some(100.0))]
         {
             let Some(value) = state.get(field) else { continue };
-            let field_pointer = pointer_push(pointer, field);
+            let field_pointer = pointer.key(field);
             if language == QueryLanguage::Jsonata && value.as_str().is_some() {
                 self.jsonata_values(value, &field_pointer);
                 continue;
@@ -889,11 +939,11 @@ impl Validator {
         }
         for field in ["MaxConcurrencyPath", "ToleratedFailureCountPath", "ToleratedFailurePercentagePath"] {
             if let Some(value) = state.get(field) {
-                self.reference_path(value, &pointer_push(pointer, field));
+                self.reference_path(value, &pointer.key(field));
             }
         }
         if let Some(label) = state.get("Label") {
-            let label_pointer = pointer_push(pointer, "Label");
+            let label_pointer = pointer.key("Label");
             match label.as_str() {
                 Some(text) => {
                     if let Err(message) = check_map_label(text) {
@@ -905,22 +955,22 @@ impl Validator {
         }
         for field in ["ItemReader", "ResultWriter"] {
             if let Some(value) = state.get(field) {
-                let field_pointer = pointer_push(pointer, field);
+                let field_pointer = pointer.key(field);
                 if value.members().is_none() {
                     self.error(SCHEMA, field_pointer, format!("{field} must be an object"));
                     continue;
                 }
                 if let Some(resource) = value.get("Resource").and_then(Node::as_str) {
                     if let Err(message) = check_resource(resource) {
-                        self.error(SCHEMA, pointer_push(&field_pointer, "Resource"), message);
+                        self.error(SCHEMA, field_pointer.key("Resource"), message);
                     }
                 } else if field == "ItemReader" {
-                    self.error(SCHEMA, field_pointer.clone(), "These fields are required: [Resource]");
+                    self.error(SCHEMA, field_pointer, "These fields are required: [Resource]");
                 }
                 match language {
                     QueryLanguage::JsonPath => {
                         if let Some(parameters) = value.get("Parameters") {
-                            self.payload_template(parameters, &pointer_push(&field_pointer, "Parameters"));
+                            self.payload_template(parameters, &field_pointer.key("Parameters"));
                         }
                     }
                     QueryLanguage::Jsonata => self.jsonata_values(value, &field_pointer),
@@ -930,7 +980,7 @@ impl Validator {
         if let Some(batcher) = state.get("ItemBatcher") {
             self.sub_object(
                 batcher,
-                &pointer_push(pointer, "ItemBatcher"),
+                &pointer.key("ItemBatcher"),
                 &[
                     "MaxItemsPerBatch",
                     "MaxItemsPerBatchPath",
@@ -947,7 +997,7 @@ impl Validator {
         if let Some(config) = state.get("ItemReader").and_then(|reader| reader.get("ReaderConfig")) {
             self.sub_object(
                 config,
-                &pointer_push(&pointer_push(pointer, "ItemReader"), "ReaderConfig"),
+                &pointer.key("ItemReader").key("ReaderConfig"),
                 &[
                     "InputType",
                     "CSVHeaderLocation",
@@ -964,7 +1014,7 @@ impl Validator {
     }
 
     /// An object with a fixed set of fields, some of them mutually exclusive.
-    fn sub_object(&mut self, node: &Node, pointer: &str, allowed: &[&str], exclusive: &[&[&str]]) {
+    fn sub_object(&mut self, node: &'a Node, pointer: &Ptr<'_>, allowed: &[&str], exclusive: &[&[&str]]) {
         let Some(members) = node.members() else {
             self.error(SCHEMA, pointer.to_string(), "Value must be an object");
             return;
@@ -973,7 +1023,7 @@ impl Validator {
             if !allowed.contains(&member.key.as_str()) {
                 self.error_at(
                     SCHEMA,
-                    pointer_push(pointer, &member.key),
+                    pointer.key(&member.key),
                     pointer,
                     format!("Field '{}' is not supported", member.key),
                 );
@@ -990,18 +1040,18 @@ impl Validator {
         }
         for member in members {
             if member.key.ends_with("Path") {
-                self.reference_path(&member.value, &pointer_push(pointer, &member.key));
+                self.reference_path(&member.value, &pointer.key(&member.key));
             }
         }
     }
 
-    fn processor_config(&mut self, config: &Node, pointer: &str) {
+    fn processor_config(&mut self, config: &'a Node, pointer: &Ptr<'_>) {
         let Some(members) = config.members() else {
             self.error(SCHEMA, pointer.to_string(), "ProcessorConfig must be an object");
             return;
         };
         for member in members {
-            let member_pointer = pointer_push(pointer, &member.key);
+            let member_pointer = pointer.key(&member.key);
             match (member.key.as_str(), member.value.as_str()) {
                 ("Mode", Some("INLINE" | "DISTRIBUTED")) | ("ExecutionType", Some("STANDARD" | "EXPRESS")) => {}
                 ("Mode", _) => self.error(SCHEMA, member_pointer, "Mode must be \"INLINE\" or \"DISTRIBUTED\""),
@@ -1019,7 +1069,7 @@ impl Validator {
     }
 
     /// A Parallel branch or a Map item processor: its own scope of states.
-    fn inner_machine(&mut self, machine: &Node, pointer: &str, allowed: &[&str]) {
+    fn inner_machine(&mut self, machine: &'a Node, pointer: &Ptr<'_>, allowed: &[&str]) {
         let Some(members) = machine.members() else {
             self.error(SCHEMA, pointer.to_string(), "this must be an object with StartAt and States");
             return;
@@ -1038,7 +1088,7 @@ impl Validator {
             if !allowed.contains(&member.key.as_str()) {
                 self.error_at(
                     SCHEMA,
-                    pointer_push(pointer, &member.key),
+                    pointer.key(&member.key),
                     pointer,
                     format!("Field '{}' is not supported", member.key),
                 );
@@ -1048,28 +1098,28 @@ impl Validator {
             self.scope(machine, pointer);
         } else if machine.get("States").is_some() {
             // Still check the states themselves.
-            let states_pointer = pointer_push(pointer, "States");
+            let states_pointer = pointer.key("States");
             for member in machine.get("States").and_then(Node::members).unwrap_or_default() {
-                self.state(&member.value, &pointer_push(&states_pointer, &member.key));
+                self.state(&member.value, &states_pointer.key(&member.key));
             }
         }
     }
 
-    fn retriers(&mut self, list: &Node, pointer: &str) {
+    fn retriers(&mut self, list: &'a Node, pointer: &Ptr<'_>) {
         let Some(retriers) = list.elements() else {
             self.error(SCHEMA, pointer.to_string(), "Retry must be an array of retriers");
             return;
         };
         self.states_all_placement(retriers, pointer);
         for (index, retrier) in retriers.iter().enumerate() {
-            let retrier_pointer = pointer_push(pointer, &index.to_string());
+            let retrier_pointer = pointer.index(index);
             let Some(members) = retrier.members() else {
                 self.error(SCHEMA, retrier_pointer, "a retrier must be an object");
                 continue;
             };
             self.error_equals(retrier, &retrier_pointer);
             for member in members {
-                let member_pointer = pointer_push(&retrier_pointer, &member.key);
+                let member_pointer = retrier_pointer.key(&member.key);
                 match member.key.as_str() {
                     "ErrorEquals" | "Comment" => {}
                     "IntervalSeconds" => self.positive_integer(&member.value, &member_pointer, 99_999_999),
@@ -1096,24 +1146,24 @@ impl Validator {
         }
     }
 
-    fn catchers(&mut self, list: &Node, language: QueryLanguage, pointer: &str) {
+    fn catchers(&mut self, list: &'a Node, language: QueryLanguage, pointer: &Ptr<'_>) {
         let Some(catchers) = list.elements() else {
             self.error(SCHEMA, pointer.to_string(), "Catch must be an array of catchers");
             return;
         };
         self.states_all_placement(catchers, pointer);
         for (index, catcher) in catchers.iter().enumerate() {
-            let catcher_pointer = pointer_push(pointer, &index.to_string());
+            let catcher_pointer = pointer.index(index);
             let Some(members) = catcher.members() else {
                 self.error(SCHEMA, catcher_pointer, "a catcher must be an object");
                 continue;
             };
             self.error_equals(catcher, &catcher_pointer);
             if catcher.get("Next").is_none() {
-                self.error(SCHEMA, catcher_pointer.clone(), "These fields are required: [Next]");
+                self.error(SCHEMA, catcher_pointer, "These fields are required: [Next]");
             }
             for member in members {
-                let member_pointer = pointer_push(&catcher_pointer, &member.key);
+                let member_pointer = catcher_pointer.key(&member.key);
                 match (member.key.as_str(), language) {
                     ("ErrorEquals" | "Comment", _) => {}
                     ("Next", _) => self.expect_string(&member.value, &member_pointer),
@@ -1138,39 +1188,34 @@ impl Validator {
     }
 
     /// `States.ALL` must be the only name of its ErrorEquals and in the last retrier or catcher.
-    fn states_all_placement(&mut self, rules: &[Node], pointer: &str) {
+    fn states_all_placement(&mut self, rules: &'a [Node], pointer: &Ptr<'_>) {
         for (index, rule) in rules.iter().enumerate() {
             let names = rule.get("ErrorEquals").and_then(Node::elements).unwrap_or_default();
             for (position, name) in names.iter().enumerate() {
                 if name.as_str() == Some("States.ALL") && (names.len() > 1 || index + 1 < rules.len()) {
-                    let name_pointer = pointer_push(
-                        &pointer_push(&pointer_push(pointer, &index.to_string()), "ErrorEquals"),
-                        &position.to_string(),
-                    );
+                    let name_pointer = pointer.index(index).key("ErrorEquals").index(position).to_string();
                     self.error(SCHEMA, name_pointer, "States.ALL must appear alone and at end of list");
                 }
             }
         }
     }
 
-    fn error_equals(&mut self, rule: &Node, pointer: &str) {
+    fn error_equals(&mut self, rule: &'a Node, pointer: &Ptr<'_>) {
         match rule.get("ErrorEquals") {
             None => self.error(SCHEMA, pointer.to_string(), "These fields are required: [ErrorEquals]"),
             Some(errors) => match errors.elements() {
-                Some([]) => {
-                    self.error(SCHEMA, pointer_push(pointer, "ErrorEquals"), "ErrorEquals must name at least one error")
-                }
+                Some([]) => self.error(SCHEMA, pointer.key("ErrorEquals"), "ErrorEquals must name at least one error"),
                 Some(names) if names.iter().all(|name| name.as_str().is_some()) => {}
                 _ => self.error(
                     SCHEMA,
-                    pointer_push(pointer, "ErrorEquals"),
+                    pointer.key("ErrorEquals"),
                     "ErrorEquals must be an array of error names (strings)",
                 ),
             },
         }
     }
 
-    fn result_path(&mut self, value: &Node, pointer: &str) {
+    fn result_path(&mut self, value: &'a Node, pointer: &Ptr<'_>) {
         if let Some(text) = value.as_str()
             && let Ok(parsed) = path::parse_reference_path(text)
             && parsed.root != path::PathRoot::Input
@@ -1185,7 +1230,7 @@ impl Validator {
         self.path_or_null(value, pointer, true);
     }
 
-    fn path_or_null(&mut self, value: &Node, pointer: &str, reference: bool) {
+    fn path_or_null(&mut self, value: &'a Node, pointer: &Ptr<'_>, reference: bool) {
         match &value.value {
             Value::Null => {}
             Value::String(text) if has_substitution(text) => {}
@@ -1204,14 +1249,14 @@ impl Validator {
         }
     }
 
-    fn reference_path(&mut self, value: &Node, pointer: &str) {
+    fn reference_path(&mut self, value: &'a Node, pointer: &Ptr<'_>) {
         match value.as_str() {
             Some(text) if path::parse_reference_path(text).is_ok() => {}
             _ => self.error(SCHEMA, pointer.to_string(), "Value is not a Reference Path"),
         }
     }
 
-    fn expect_string(&mut self, value: &Node, pointer: &str) {
+    fn expect_string(&mut self, value: &'a Node, pointer: &Ptr<'_>) {
         if value.as_str().is_none() {
             self.error(
                 SCHEMA,
@@ -1221,15 +1266,15 @@ impl Validator {
         }
     }
 
-    fn positive_integer(&mut self, value: &Node, pointer: &str, maximum: i64) {
+    fn positive_integer(&mut self, value: &'a Node, pointer: &Ptr<'_>, maximum: i64) {
         self.integer_in(value, pointer, 1, maximum);
     }
 
-    fn non_negative_integer(&mut self, value: &Node, pointer: &str, maximum: i64) {
+    fn non_negative_integer(&mut self, value: &'a Node, pointer: &Ptr<'_>, maximum: i64) {
         self.integer_in(value, pointer, 0, maximum);
     }
 
-    fn integer_in(&mut self, value: &Node, pointer: &str, minimum: i64, maximum: i64) {
+    fn integer_in(&mut self, value: &'a Node, pointer: &Ptr<'_>, minimum: i64, maximum: i64) {
         if value.as_str().is_some_and(has_substitution) {
             return;
         }
@@ -1247,14 +1292,14 @@ impl Validator {
 
     /// JSON objects with the same key twice, anywhere: AWS's JSON reader refuses them.
     /// (Two states of the same name are reported as DUPLICATE_STATE_NAME instead.)
-    fn duplicate_keys(&mut self, node: &Node, pointer: &str) {
+    fn duplicate_keys(&mut self, node: &'a Node, pointer: &str) {
         // The walk covers the whole document, so pointers are built only when a duplicate is
         // found: the path is kept as a stack of borrowed keys and indexes.
         let mut trail: Vec<TrailStep<'_>> = Vec::new();
         self.duplicate_keys_in(node, pointer, &mut trail);
     }
 
-    fn duplicate_keys_in<'a>(&mut self, node: &'a Node, base: &str, trail: &mut Vec<TrailStep<'a>>) {
+    fn duplicate_keys_in<'n>(&mut self, node: &'n Node, base: &str, trail: &mut Vec<TrailStep<'n>>) {
         match &node.value {
             Value::Object(members) => {
                 let inside_states = matches!(trail.last(), Some(TrailStep::Key("States")));
@@ -1286,6 +1331,95 @@ impl Validator {
             }
             _ => {}
         }
+    }
+}
+
+/// For each state type, the [`fields::EXCLUSIVE`] groups whose fields the type all supports
+/// (the only groups that can be reported for it), in their order.
+fn exclusive_groups(state_type: &str) -> &'static [&'static [&'static str]] {
+    type Group = &'static [&'static str];
+    static GROUPS: LazyLock<Vec<(&str, Vec<Group>)>> = LazyLock::new(|| {
+        STATE_TYPES
+            .iter()
+            .map(|&state_type| {
+                let allowed = fields::state_fields(state_type);
+                let groups = fields::EXCLUSIVE
+                    .iter()
+                    .copied()
+                    .filter(|group| group.iter().all(|field| allowed.contains(field)))
+                    .collect();
+                (state_type, groups)
+            })
+            .collect()
+    });
+    GROUPS.iter().find(|(name, _)| *name == state_type).map(|(_, groups)| groups.as_slice()).unwrap_or_default()
+}
+
+/// A quick hash for the validator's sets of state names (the FxHash mix, a word at a time).
+#[derive(Clone, Copy, Default)]
+struct FastHasher(u64);
+
+impl Hasher for FastHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        const SEED: u64 = 0x517c_c1b7_2722_0a95;
+        let mix = |hash: u64, word: u64| (hash.rotate_left(5) ^ word).wrapping_mul(SEED);
+        let mut chunks = bytes.chunks_exact(8);
+        let mut hash = self.0;
+        for chunk in &mut chunks {
+            hash = mix(hash, u64::from_le_bytes(chunk.try_into().expect("chunks of 8 bytes")));
+        }
+        for &byte in chunks.remainder() {
+            hash = mix(hash, u64::from(byte));
+        }
+        self.0 = hash;
+    }
+}
+
+type FastHash = BuildHasherDefault<FastHasher>;
+
+/// A JSON pointer (RFC 6901) being walked: a chain of borrowed steps up to the root, turned
+/// into text (with [`pointer_push`]) only when a diagnostic is reported.
+#[derive(Clone, Copy)]
+struct Ptr<'a>(Option<(&'a Ptr<'a>, TrailStep<'a>)>);
+
+impl<'a> Ptr<'a> {
+    /// The whole document, `""`.
+    const ROOT: Ptr<'static> = Ptr(None);
+
+    fn key<'b>(&'b self, key: &'b str) -> Ptr<'b> {
+        Ptr(Some((self, TrailStep::Key(key))))
+    }
+
+    fn index(&self, index: usize) -> Ptr<'_> {
+        Ptr(Some((self, TrailStep::Index(index))))
+    }
+
+    fn is_root(&self) -> bool {
+        self.0.is_none()
+    }
+
+    fn materialise(&self) -> String {
+        match self.0 {
+            None => String::new(),
+            Some((parent, TrailStep::Key(key))) => pointer_push(&parent.materialise(), key),
+            Some((parent, TrailStep::Index(index))) => pointer_push(&parent.materialise(), &index.to_string()),
+        }
+    }
+}
+
+impl fmt::Display for Ptr<'_> {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(&self.materialise())
+    }
+}
+
+impl From<Ptr<'_>> for String {
+    fn from(pointer: Ptr<'_>) -> String {
+        pointer.materialise()
     }
 }
 
@@ -1327,6 +1461,9 @@ fn is_path_or_intrinsic(text: &str) -> bool {
 /// Whether a string holds a deployment tool's placeholder (`${Name}`, `${AWS::Region}`,
 /// `{{resolve:…}}`) that is filled in before the definition reaches AWS. An unclosed `${` is not one.
 pub fn has_substitution(text: &str) -> bool {
+    if !text.contains('{') {
+        return false; // Both kinds open with a brace.
+    }
     let closed = |open: &str, close: &str| {
         text.match_indices(open).any(|(start, _)| text[start + open.len()..].find(close).is_some_and(|end| end > 0))
     };
