@@ -190,7 +190,7 @@ impl LineIndex {
     /// Indexes the line starts of `text`.
     pub fn new(text: &str) -> Self {
         let mut line_starts = vec![0];
-        line_starts.extend(text.bytes().enumerate().filter(|(_, byte)| *byte == b'\n').map(|(index, _)| index + 1));
+        line_starts.extend(text.match_indices('\n').map(|(index, _)| index + 1));
         Self { line_starts }
     }
 

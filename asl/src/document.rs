@@ -32,7 +32,8 @@ pub struct Document {
     text: String,
     format: SourceFormat,
     root: Option<Node>,
-    line_index: LineIndex,
+    /// Built on first use: most documents are read without any position being asked for.
+    line_index: std::sync::OnceLock<LineIndex>,
     indent: String,
     trailing_newline: bool,
 }
@@ -41,7 +42,7 @@ impl Document {
     /// Reads `text` in `format`. The diagnostics are the syntax errors (at most one); the
     /// document then has no tree.
     pub fn read(text: &str, format: SourceFormat) -> (Document, Vec<Diagnostic>) {
-        let line_index = LineIndex::new(text);
+        let line_index = std::sync::OnceLock::new();
         let (root, error) = match format {
             SourceFormat::Json => match json::parse(text) {
                 Ok(root) => (Some(root), None),
@@ -71,7 +72,7 @@ impl Document {
                     Diagnostic::error("INVALID_JSON_DESCRIPTION", "", format!("the definition is {what}: {message}"))
                         .with_location(None);
                 diagnostic.span = Span::new(offset, offset);
-                let (line, column) = document.line_index.line_column(&document.text, offset);
+                let (line, column) = document.line_column(offset);
                 diagnostic.line = line;
                 diagnostic.column = column;
                 vec![diagnostic]
@@ -84,7 +85,7 @@ impl Document {
     pub fn from_root(root: Node) -> Document {
         let text = json::print(&root, "  ");
         Document {
-            line_index: LineIndex::new(&text),
+            line_index: std::sync::OnceLock::new(),
             text,
             format: SourceFormat::Json,
             root: Some(root),
@@ -122,7 +123,7 @@ impl Document {
             }
             let span = resolve_span(root, &diagnostic.pointer);
             diagnostic.span = span;
-            let (line, column) = self.line_index.line_column(&self.text, span.start);
+            let (line, column) = self.line_column(span.start);
             diagnostic.line = line;
             diagnostic.column = column;
         }
@@ -130,7 +131,7 @@ impl Document {
 
     /// The 1-based line and column of a byte offset in the source text.
     pub fn line_column(&self, offset: usize) -> (usize, usize) {
-        self.line_index.line_column(&self.text, offset)
+        self.line_index.get_or_init(|| LineIndex::new(&self.text)).line_column(&self.text, offset)
     }
 
     /// Prints the tree as JSON in the source's own indentation (so an unedited document in
