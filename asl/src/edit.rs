@@ -1496,24 +1496,8 @@ mod tests {
 
     #[test]
     fn renaming_each_real_world_start_state_keeps_validation_and_undoes_exactly() {
-        let corpus = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus/real-asl"));
-        if !corpus.is_dir() {
-            println!("skipped: ../shared not present");
-            return;
-        }
-        let mut files = Vec::new();
-        let mut folders = vec![corpus.to_path_buf()];
-        while let Some(folder) = folders.pop() {
-            for entry in std::fs::read_dir(&folder).expect("readable folder") {
-                let path = entry.expect("entry").path();
-                if path.is_dir() {
-                    folders.push(path);
-                } else if path.extension().is_some_and(|extension| extension == "json") {
-                    files.push(path);
-                }
-            }
-        }
-        files.sort();
+        let Some(corpus) = crate::test_support::shared("corpus/real-asl") else { return };
+        let files = crate::test_support::real_asl_files(&corpus, &["json"]);
         let (mut renamed, mut not_json, mut no_start) = (0, 0, 0);
         for path in &files {
             let text = std::fs::read_to_string(path).expect("readable file");

@@ -29,6 +29,9 @@ pub mod lint;
 pub mod path;
 pub mod validate;
 
+#[cfg(test)]
+mod test_support;
+
 pub use diagnostic::{Diagnostic, Fix, FixEdit, LineIndex, Severity};
 pub use document::{Document, SourceFormat};
 

@@ -1870,26 +1870,8 @@ mod tests {
 
     #[test]
     fn real_world_corpus_lints_without_panicking() {
-        let corpus = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus/real-asl"));
-        if !corpus.is_dir() {
-            println!("skipped: ../shared not present");
-            return;
-        }
-        let mut files = Vec::new();
-        let mut folders = vec![corpus.to_path_buf()];
-        while let Some(folder) = folders.pop() {
-            for entry in std::fs::read_dir(&folder).expect("readable folder") {
-                let path = entry.expect("entry").path();
-                if path.is_dir() {
-                    folders.push(path);
-                } else if path.extension().is_some_and(|extension| extension == "json")
-                    && path.file_name().is_some_and(|name| name != "manifest.json")
-                {
-                    files.push(path);
-                }
-            }
-        }
-        files.sort();
+        let Some(corpus) = crate::test_support::shared("corpus/real-asl") else { return };
+        let files = crate::test_support::real_asl_files(&corpus, &["json"]);
         let mut linted = 0;
         let mut not_json = 0;
         let mut counts: Vec<(&str, usize, usize, usize)> = RULES.iter().map(|rule| (rule.code, 0, 0, 0)).collect();

@@ -8,7 +8,7 @@
 //! fails the test, and a listed case that passes is reported so the list can shrink.
 
 use std::{
-    collections::{BTreeMap, BTreeSet},
+    collections::BTreeMap,
     fs,
     path::{Path, PathBuf},
 };
@@ -25,14 +25,11 @@ use serde_json::{Map, Value, json};
 
 const NOW: i64 = 1_767_225_600_000;
 
+#[path = "../src/test_support.rs"]
+mod support;
+
 fn conformance() -> Option<PathBuf> {
-    let path = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/conformance"));
-    if path.join("aws-recorded/index.json").is_file() {
-        Some(path.to_path_buf())
-    } else {
-        println!("skipped: ../shared not present");
-        None
-    }
+    support::shared("conformance").filter(|path| path.join("aws-recorded/index.json").is_file())
 }
 
 fn read_json(path: &Path) -> Value {
@@ -56,36 +53,9 @@ fn cases(root: &Path, kind: &str) -> Vec<(String, PathBuf, Value)> {
         .collect()
 }
 
-fn known_failures(group: &str) -> BTreeSet<String> {
-    include_str!("known-failures-eval.txt")
-        .lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty() && !line.starts_with('#'))
-        .filter_map(|line| line.split_once(' '))
-        .filter(|(kind, _)| *kind == group)
-        .map(|(_, case)| case.trim().to_string())
-        .collect()
-}
-
-/// Prints the pass rate; fails on failures not on the known list; reports fixed ones.
+/// Prints the pass rate; fails on failures not on `tests/known-failures-eval.txt`; reports fixed ones.
 fn judge(group: &str, total: usize, failures: &BTreeMap<String, String>) {
-    let known = known_failures(group);
-    let failed: BTreeSet<String> = failures.keys().cloned().collect();
-    let new: Vec<_> = failed.difference(&known).map(|case| format!("{case}: {}", failures[case])).collect();
-    let fixed: Vec<_> = known.difference(&failed).collect();
-    let passed = total - failures.len();
-    println!(
-        "{group}: {passed}/{total} pass ({:.1} %), {} known failures",
-        100.0 * passed as f64 / total.max(1) as f64,
-        known.len()
-    );
-    for (case, reason) in failures {
-        println!("  {group} {case}: {reason}");
-    }
-    if !fixed.is_empty() {
-        println!("{group}: now passing, remove from tests/known-failures-eval.txt: {fixed:?}");
-    }
-    assert!(new.is_empty(), "{group}: new failures (regressions):\n{}", new.join("\n"));
+    support::judge("tests/known-failures-eval.txt", include_str!("known-failures-eval.txt"), group, total, failures);
 }
 
 // ---------------------------------------------------------------------------------------

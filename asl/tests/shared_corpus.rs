@@ -14,42 +14,17 @@ use std::{
 
 use asl::{Document, Severity, SourceFormat, validate::validate};
 
+#[path = "../src/test_support.rs"]
+mod support;
+
 fn shared() -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared");
-    if path.is_dir() {
-        Some(path)
-    } else {
-        eprintln!("skipped: ../shared is not present next to this checkout ({})", path.display());
-        None
-    }
+    support::shared("")
 }
 
-fn known_failures(check: &str) -> BTreeSet<String> {
-    let list = include_str!("known-failures.txt");
-    list.lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty() && !line.starts_with('#'))
-        .filter_map(|line| line.split_once(' '))
-        .filter(|(kind, _)| *kind == check)
-        .map(|(_, case)| case.trim().to_string())
-        .collect()
-}
-
-/// Compares failures with the known list: fails on new ones, reports fixed ones.
+/// Compares failures with `tests/known-failures.txt`: fails on new ones, reports fixed ones.
 fn judge(check: &str, total: usize, failures: &BTreeSet<String>) {
-    let known = known_failures(check);
-    let new: Vec<_> = failures.difference(&known).collect();
-    let fixed: Vec<_> = known.difference(failures).collect();
-    let passed = total - failures.len();
-    println!(
-        "{check}: {passed}/{total} pass ({:.1} %), {} known failures",
-        100.0 * passed as f64 / total.max(1) as f64,
-        known.len()
-    );
-    if !fixed.is_empty() {
-        println!("{check}: now passing, remove from tests/known-failures.txt: {fixed:?}");
-    }
-    assert!(new.is_empty(), "{check}: new failures (regressions): {new:#?}");
+    let failures = failures.iter().map(|case| (case.clone(), String::new())).collect();
+    support::judge("tests/known-failures.txt", include_str!("known-failures.txt"), check, total, &failures);
 }
 
 fn read(path: &Path) -> (Document, Vec<asl::Diagnostic>) {
@@ -78,16 +53,7 @@ fn files_in(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn real_asl_files(shared: &Path) -> Vec<PathBuf> {
-    let root = shared.join("corpus/real-asl");
-    let mut files = Vec::new();
-    for repository in files_in_dirs(&root) {
-        files.extend(
-            files_in(&repository)
-                .into_iter()
-                .filter(|path| path.file_name().is_some_and(|name| name != "manifest.json")),
-        );
-    }
-    files
+    support::real_asl_files(&shared.join("corpus/real-asl"), &["json", "asl", "yaml", "yml"])
 }
 
 fn files_in_dirs(dir: &Path) -> Vec<PathBuf> {
