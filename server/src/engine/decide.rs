@@ -1,0 +1,1357 @@
+//! The engine's pure core: [`apply`] takes an execution's snapshot and one signal (start,
+//! a timer fired, a task finished, stop) and advances the execution as far as it can go
+//! without the outside world. It returns the history events to record and the actions for
+//! the driver to carry out (set a timer, invoke a task, cancel one). It does no IO, so the
+//! same code runs Standard executions (snapshot and events committed in one transaction)
+//! and Express ones (in memory), and tests drive it directly.
+//!
+//! An execution is a tree of threads: the root, each Parallel branch and each Map
+//! iteration. A thread is at one state; a state attempt is in one phase (ready, backing off
+//! before a retry, waiting, waiting for a task, running branches or items). Every state goes
+//! through `asl`'s pure steps, so evaluation here cannot disagree with the simulator.
+//!
+//! Event ids follow AWS's rules, learnt from recorded histories: each thread remembers its
+//! last event, and a new event's `previousEventId` is the last event of its thread. A few
+//! events are "side" events that do not move the thread on (`ExecutionStarted`,
+//! `MapIterationSucceeded`, `MapStateSucceeded`, `ParallelStateSucceeded`).
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use asl::eval::{
+    Environment,
+    context::ExecutionInfo,
+    failure::Failure,
+    machine::{Machine, MapMode, Scope, State, StateKind},
+    state::{
+        Completion, Entry, ItemRead, MapConfig, Next, Recovery, Step, WaitUntil, finish, recover, select_items, start,
+    },
+    variables,
+};
+
+use super::{
+    history::{self, EventBody, HistoryEvent, TaskTimeouts},
+    task::{Pattern, TaskResource},
+};
+
+/// AWS's payload limit for inputs, outputs and task results, in bytes.
+pub const PAYLOAD_LIMIT_BYTES: usize = 256 * 1024;
+/// AWS's limit on one execution's history.
+pub const MAX_HISTORY_EVENTS: u64 = 25_000;
+
+/// A failure as stored: error and cause, each optional.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailureRecord {
+    /// The error name.
+    pub error: Option<String>,
+    /// The cause.
+    pub cause: Option<String>,
+}
+
+impl From<Failure> for FailureRecord {
+    fn from(failure: Failure) -> Self {
+        FailureRecord { error: failure.error, cause: failure.cause }
+    }
+}
+
+impl From<&FailureRecord> for Failure {
+    fn from(record: &FailureRecord) -> Self {
+        Failure { error: record.error.clone(), cause: record.cause.clone() }
+    }
+}
+
+/// Where an execution stands.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status")]
+pub enum Status {
+    /// Not yet started, or running.
+    Running,
+    /// Succeeded with this output.
+    Succeeded {
+        /// The output.
+        output: Value,
+    },
+    /// Failed.
+    Failed {
+        /// Why.
+        failure: FailureRecord,
+    },
+    /// The execution's own `TimeoutSeconds` passed.
+    TimedOut {
+        /// `States.Timeout`.
+        failure: FailureRecord,
+    },
+    /// Stopped by StopExecution.
+    Aborted {
+        /// The error and cause StopExecution gave.
+        failure: FailureRecord,
+    },
+}
+
+impl Status {
+    /// AWS's name for it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Status::Running => "RUNNING",
+            Status::Succeeded { .. } => "SUCCEEDED",
+            Status::Failed { .. } => "FAILED",
+            Status::TimedOut { .. } => "TIMED_OUT",
+            Status::Aborted { .. } => "ABORTED",
+        }
+    }
+
+    /// Whether the execution has ended.
+    pub fn is_final(&self) -> bool {
+        !matches!(self, Status::Running)
+    }
+}
+
+/// Everything the engine needs to resume an execution, apart from its definition and
+/// identity: this is what a Standard execution commits after every decision.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// Where it stands.
+    pub status: Status,
+    /// The root thread (absent before the start signal).
+    pub root: Option<Thread>,
+    /// The id of the last history event.
+    pub last_event_id: u64,
+    /// The last timer or task key handed out.
+    pub last_key: u64,
+    /// The timer of the execution's own `TimeoutSeconds`.
+    pub timeout_key: Option<u64>,
+    /// How many times each Task state has been invoked (mock responses are chosen by it).
+    #[serde(default)]
+    pub invocations: std::collections::BTreeMap<String, u32>,
+}
+
+impl Default for Snapshot {
+    fn default() -> Self {
+        Snapshot {
+            status: Status::Running,
+            root: None,
+            last_event_id: 0,
+            last_key: 0,
+            timeout_key: None,
+            invocations: Default::default(),
+        }
+    }
+}
+
+/// One step of the way from the root scope to a nested one: a Parallel state's branch or a
+/// Map state's processor (branch 0).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScopeStep {
+    /// The Parallel or Map state.
+    pub state: String,
+    /// The branch.
+    pub branch: usize,
+}
+
+/// A line of execution: the root, a Parallel branch or a Map iteration.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Thread {
+    /// Its scope.
+    pub path: Vec<ScopeStep>,
+    /// The id of its last event (the next event's `previousEventId`).
+    pub last: u64,
+    /// The variables it sees.
+    pub variables: Map<String, Value>,
+    /// Whether its events are left out of the history (a distributed Map's items, which
+    /// AWS records in child executions).
+    #[serde(default)]
+    pub muted: bool,
+    /// Where it is.
+    pub at: At,
+}
+
+/// Where a thread is.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum At {
+    /// About to enter a state.
+    Enter {
+        /// The state.
+        state: String,
+        /// Its input.
+        input: Value,
+    },
+    /// In a state.
+    Run(Box<Attempt>),
+    /// The thread ended with this output.
+    Done {
+        /// The output.
+        output: Value,
+    },
+    /// The thread failed.
+    Failed {
+        /// Why.
+        failure: FailureRecord,
+    },
+}
+
+/// A state being run: its input, retry bookkeeping and phase.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Attempt {
+    /// The state.
+    pub state: String,
+    /// Its raw input.
+    pub input: Value,
+    /// The id of its `…StateEntered` event.
+    pub entered_event: u64,
+    /// The `previousEventId` of that event.
+    pub before_entered: u64,
+    /// When it was entered, in milliseconds since the epoch.
+    pub entered_millis: i64,
+    /// How many times each retrier has retried it.
+    pub retry_counts: Vec<u32>,
+    /// How many retries so far (`$$.State.RetryCount`).
+    pub attempts: u32,
+    /// The task token it was given, for `.waitForTaskToken` tasks.
+    pub token: Option<String>,
+    /// What it is doing.
+    pub phase: Phase,
+}
+
+/// What a state attempt is doing.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Phase {
+    /// Ready to be evaluated.
+    Ready,
+    /// Waiting for timer `key` before the next retry.
+    Backoff {
+        /// The timer.
+        key: u64,
+    },
+    /// A Wait state waiting for timer `key`, after which it completes.
+    Waiting {
+        /// The timer.
+        key: u64,
+        /// Its output.
+        output: Value,
+        /// Where it goes.
+        next: Option<String>,
+        /// What it assigns.
+        assigned: Map<String, Value>,
+    },
+    /// A Task waiting for its result.
+    Task(Box<TaskWait>),
+    /// A Parallel state's branches.
+    Parallel {
+        /// One thread per branch.
+        branches: Vec<Thread>,
+    },
+    /// A Map state's items.
+    Map(Box<MapRun>),
+}
+
+/// A task in flight.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TaskWait {
+    /// The task's key (what the driver reports back with).
+    pub key: u64,
+    /// Its resource.
+    pub resource: TaskResource,
+    /// Its effective parameters.
+    pub arguments: Value,
+    /// Whether its `…Started` event is recorded (activities start when a worker takes them).
+    pub started: bool,
+    /// The `TimeoutSeconds` timer.
+    pub timeout_key: Option<u64>,
+    /// The current `HeartbeatSeconds` timer.
+    pub heartbeat_key: Option<u64>,
+    /// `HeartbeatSeconds`.
+    pub heartbeat_seconds: Option<u64>,
+}
+
+/// A Map state's run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MapRun {
+    /// The items, after ItemSelector.
+    pub items: Vec<Value>,
+    /// The next item to start.
+    pub next_index: usize,
+    /// The iterations running.
+    pub running: Vec<Iteration>,
+    /// The outputs so far, by index.
+    pub outputs: Vec<Option<Value>>,
+    /// How many items failed.
+    pub failures: usize,
+    /// `MaxConcurrency` (0: no limit).
+    pub max_concurrency: u64,
+    /// `ToleratedFailureCount`.
+    pub tolerated_failure_count: Option<u64>,
+    /// `ToleratedFailurePercentage`.
+    pub tolerated_failure_percentage: Option<f64>,
+    /// Whether it is a distributed Map.
+    pub distributed: bool,
+    /// The `MapStateStarted` event.
+    pub started_event: u64,
+    /// The last event of the iteration that finished last.
+    pub last_finished: Option<u64>,
+    /// The last `MapIterationSucceeded`/`Failed` event.
+    pub last_iteration_event: Option<u64>,
+}
+
+/// One Map iteration.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Iteration {
+    /// The item's index.
+    pub index: usize,
+    /// Its thread.
+    pub thread: Thread,
+}
+
+/// What can happen to an execution.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Signal {
+    /// Start it.
+    Start,
+    /// Timer `key` fired.
+    Timer {
+        /// The timer.
+        key: u64,
+    },
+    /// A worker took activity task `key`.
+    TaskStarted {
+        /// The task.
+        key: u64,
+        /// The worker's name.
+        worker_name: Option<String>,
+    },
+    /// A `.sync` / `.waitForTaskToken` call was made and the task now waits.
+    TaskSubmitted {
+        /// The task.
+        key: u64,
+        /// The service's response.
+        output: Value,
+    },
+    /// Task `key` succeeded.
+    TaskSucceeded {
+        /// The task.
+        key: u64,
+        /// Its result.
+        output: Value,
+    },
+    /// Task `key` failed.
+    TaskFailed {
+        /// The task.
+        key: u64,
+        /// Why.
+        failure: Failure,
+    },
+    /// Task `key` sent a heartbeat.
+    Heartbeat {
+        /// The task.
+        key: u64,
+    },
+    /// StopExecution.
+    Stop {
+        /// The error and cause given.
+        failure: Failure,
+    },
+}
+
+/// A task for the driver to run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TaskRequest {
+    /// Report back with this key.
+    pub key: u64,
+    /// The state's name.
+    pub state_name: String,
+    /// The resource.
+    pub resource: TaskResource,
+    /// The effective parameters.
+    pub arguments: Value,
+    /// The task token (`.waitForTaskToken` tasks and activities).
+    pub token: Option<String>,
+    /// `TimeoutSeconds`.
+    pub timeout_seconds: Option<u64>,
+    /// `HeartbeatSeconds`.
+    pub heartbeat_seconds: Option<u64>,
+    /// How many times this state was invoked before in this execution (0 the first time).
+    pub invocation: u32,
+}
+
+/// Something the driver must do.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Action {
+    /// Signal `Timer { key }` at this time.
+    SetTimer {
+        /// The timer.
+        key: u64,
+        /// When, in milliseconds since the epoch.
+        at_millis: i64,
+    },
+    /// Run a task and report its outcome.
+    Invoke(TaskRequest),
+    /// Task `key` is no longer wanted (its state was aborted or timed out).
+    Cancel {
+        /// The task.
+        key: u64,
+    },
+}
+
+/// What one signal led to.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Decision {
+    /// New history events, in order.
+    pub events: Vec<HistoryEvent>,
+    /// What the driver must do once they are recorded.
+    pub actions: Vec<Action>,
+}
+
+/// Reads a Map state's items for an `ItemReader` (the local stand-in for S3).
+pub trait ItemSource {
+    /// The items `reader` names.
+    fn read_items(&self, reader: &ItemRead) -> Result<Vec<Value>, Failure>;
+}
+
+/// An [`ItemSource`] that has nothing to read.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoItems;
+
+impl ItemSource for NoItems {
+    fn read_items(&self, reader: &ItemRead) -> Result<Vec<Value>, Failure> {
+        Err(Failure::new(
+            "States.ItemReaderFailed",
+            format!("No local folder stands in for S3 here, so '{}' cannot be read.", reader.resource),
+        ))
+    }
+}
+
+/// What [`apply`] works with.
+pub struct Context<'a> {
+    /// The definition.
+    pub machine: &'a Machine,
+    /// The execution's identity.
+    pub info: &'a ExecutionInfo,
+    /// The clock and randomness.
+    pub env: &'a mut dyn Environment,
+    /// Where ItemReaders read from.
+    pub items: &'a dyn ItemSource,
+}
+
+/// Applies `signal` to the execution in `snapshot` and returns what happened.
+pub fn apply(context: Context<'_>, snapshot: &mut Snapshot, signal: Signal) -> Decision {
+    let Context { machine, info, env, items } = context;
+    let mut decider = Decider {
+        machine,
+        info,
+        env,
+        items,
+        last_event_id: snapshot.last_event_id,
+        last_key: snapshot.last_key,
+        decision: Decision::default(),
+        over_limit: false,
+        invocations: std::mem::take(&mut snapshot.invocations),
+    };
+    if !snapshot.status.is_final() {
+        decider.handle(snapshot, signal);
+    }
+    snapshot.last_event_id = decider.last_event_id;
+    snapshot.last_key = decider.last_key;
+    snapshot.invocations = decider.invocations;
+    decider.decision
+}
+
+struct Decider<'a> {
+    machine: &'a Machine,
+    info: &'a ExecutionInfo,
+    env: &'a mut dyn Environment,
+    items: &'a dyn ItemSource,
+    last_event_id: u64,
+    last_key: u64,
+    decision: Decision,
+    over_limit: bool,
+    invocations: std::collections::BTreeMap<String, u32>,
+}
+
+/// Where a task or timer key was found.
+enum Found {
+    Backoff,
+    Waiting,
+    Task,
+    TaskTimeout,
+    HeartbeatTimeout,
+}
+
+impl Decider<'_> {
+    fn handle(&mut self, snapshot: &mut Snapshot, signal: Signal) {
+        match signal {
+            Signal::Start => {
+                if snapshot.root.is_some() {
+                    return;
+                }
+                self.emit(0, history::execution_started(&self.info.input, &self.info.role_arn));
+                if let Some(seconds) = self.machine.timeout_seconds {
+                    let key = self.timer(seconds_to_millis(seconds as f64));
+                    snapshot.timeout_key = Some(key);
+                }
+                snapshot.root = Some(Thread {
+                    path: Vec::new(),
+                    last: 0,
+                    variables: Map::new(),
+                    muted: false,
+                    at: At::Enter { state: self.machine.root.start_at.clone(), input: self.info.input.clone() },
+                });
+            }
+            Signal::Stop { failure } => {
+                let mut keys = Vec::new();
+                if let Some(root) = &snapshot.root {
+                    task_keys(root, &mut keys);
+                }
+                for key in keys {
+                    self.decision.actions.push(Action::Cancel { key });
+                }
+                self.emit(self.last_event_id, history::execution_ended("ExecutionAborted", &failure));
+                snapshot.status = Status::Aborted { failure: failure.into() };
+                return;
+            }
+            Signal::Timer { key } if Some(key) == snapshot.timeout_key => {
+                let mut keys = Vec::new();
+                if let Some(root) = &snapshot.root {
+                    task_keys(root, &mut keys);
+                }
+                for key in keys {
+                    self.decision.actions.push(Action::Cancel { key });
+                }
+                let failure = Failure { error: Some("States.Timeout".into()), cause: None };
+                self.emit(self.last_event_id, history::execution_ended("ExecutionTimedOut", &failure));
+                snapshot.status = Status::TimedOut { failure: failure.into() };
+                return;
+            }
+            other => {
+                let Some(root) = snapshot.root.as_mut() else { return };
+                self.deliver(root, other);
+            }
+        }
+        let Some(root) = snapshot.root.as_mut() else { return };
+        self.drive(root);
+        if self.over_limit {
+            let failure = Failure::new(
+                "States.Runtime",
+                format!("The execution reached the maximum number of history events ({MAX_HISTORY_EVENTS})."),
+            );
+            self.cancel_all(root);
+            self.emit(self.last_event_id, history::execution_ended("ExecutionFailed", &failure));
+            snapshot.status = Status::Failed { failure: failure.into() };
+            return;
+        }
+        match &root.at {
+            At::Done { output } => {
+                let output = output.clone();
+                self.emit(root.last, history::execution_succeeded(&output));
+                snapshot.status = Status::Succeeded { output };
+            }
+            At::Failed { failure } => {
+                let failure = failure.clone();
+                self.emit(root.last, history::execution_ended("ExecutionFailed", &(&failure).into()));
+                snapshot.status = Status::Failed { failure };
+            }
+            _ => {}
+        }
+    }
+
+    // -- events, keys, timers ----------------------------------------------------------
+
+    fn emit(&mut self, previous: u64, body: EventBody) -> u64 {
+        self.last_event_id += 1;
+        if self.last_event_id > MAX_HISTORY_EVENTS {
+            self.over_limit = true;
+        }
+        let now = self.env.now_millis();
+        self.decision.events.push(HistoryEvent {
+            id: self.last_event_id,
+            previous_event_id: previous,
+            timestamp_millis: now,
+            event_type: body.event_type,
+            details: body.details,
+        });
+        self.last_event_id
+    }
+
+    /// Records an event on `thread` and moves the thread on to it (unless muted).
+    fn emit_on(&mut self, thread: &mut Thread, body: EventBody) -> u64 {
+        if thread.muted {
+            return thread.last;
+        }
+        let id = self.emit(thread.last, body);
+        thread.last = id;
+        id
+    }
+
+    /// Records a side event on `thread`: its previous event is the thread's last, but the
+    /// thread does not move on to it.
+    fn emit_side(&mut self, thread: &Thread, body: EventBody) -> u64 {
+        if thread.muted {
+            return thread.last;
+        }
+        self.emit(thread.last, body)
+    }
+
+    fn key(&mut self) -> u64 {
+        self.last_key += 1;
+        self.last_key
+    }
+
+    fn timer(&mut self, delay_millis: i64) -> u64 {
+        let key = self.key();
+        let at_millis = self.env.now_millis().saturating_add(delay_millis.max(0));
+        self.decision.actions.push(Action::SetTimer { key, at_millis });
+        key
+    }
+
+    fn scope(&self, path: &[ScopeStep]) -> &Scope {
+        let mut scope = &self.machine.root;
+        for step in path {
+            let nested = scope.state(&step.state).and_then(|state| match &state.kind {
+                StateKind::Parallel { branches } => branches.get(step.branch),
+                StateKind::Map { processor, .. } => Some(processor),
+                _ => None,
+            });
+            match nested {
+                Some(nested) => scope = nested,
+                None => break,
+            }
+        }
+        scope
+    }
+
+    fn state<'s>(&'s self, path: &[ScopeStep], name: &str) -> Option<&'s State> {
+        self.scope(path).state(name)
+    }
+
+    // -- delivering signals to the thread that waits for them --------------------------
+
+    fn deliver(&mut self, thread: &mut Thread, signal: Signal) {
+        let key = match &signal {
+            Signal::Timer { key }
+            | Signal::TaskStarted { key, .. }
+            | Signal::TaskSubmitted { key, .. }
+            | Signal::TaskSucceeded { key, .. }
+            | Signal::TaskFailed { key, .. }
+            | Signal::Heartbeat { key } => *key,
+            Signal::Start | Signal::Stop { .. } => return,
+        };
+        let Some((target, found)) = find(thread, key) else { return };
+        let path = target.path.clone();
+        let At::Run(attempt) = &mut target.at else { return };
+        let Some(state) = self.state(&path, &attempt.state).cloned() else { return };
+        match (found, signal) {
+            (Found::Backoff, Signal::Timer { .. }) => attempt.phase = Phase::Ready,
+            (Found::Waiting, Signal::Timer { .. }) => {
+                let Phase::Waiting { output, next, assigned, .. } = std::mem::replace(&mut attempt.phase, Phase::Ready)
+                else {
+                    return;
+                };
+                let next = next.map_or(Next::End, Next::State);
+                self.complete(target, &state, Completion { output, next, assigned });
+            }
+            (Found::Task, Signal::TaskStarted { worker_name, .. }) => {
+                let Phase::Task(task) = &mut attempt.phase else { return };
+                if !task.started {
+                    task.started = true;
+                    let body = task.resource.events.started(worker_name.as_deref());
+                    self.emit_on(target, body);
+                }
+            }
+            (Found::Task, Signal::TaskSubmitted { output, .. }) => {
+                let Phase::Task(task) = &attempt.phase else { return };
+                let body = task.resource.events.submitted(&output);
+                self.emit_on(target, body);
+            }
+            (Found::Task, Signal::Heartbeat { .. }) => {
+                let Phase::Task(task) = &mut attempt.phase else { return };
+                if let Some(seconds) = task.heartbeat_seconds {
+                    let key = self.timer(seconds_to_millis(seconds as f64));
+                    if let Phase::Task(task) = &mut attempt.phase {
+                        task.heartbeat_key = Some(key);
+                    }
+                }
+            }
+            (Found::Task, Signal::TaskSucceeded { output, .. }) => self.task_succeeded(target, &state, output),
+            (Found::Task, Signal::TaskFailed { failure, .. }) => self.task_failed(target, &state, failure),
+            (Found::TaskTimeout, Signal::Timer { .. }) => {
+                let failure = Failure { error: Some("States.Timeout".into()), cause: None };
+                self.timed_out(target, &state, failure);
+            }
+            (Found::HeartbeatTimeout, Signal::Timer { .. }) => {
+                let failure = Failure { error: Some("States.HeartbeatTimeout".into()), cause: None };
+                self.timed_out(target, &state, failure);
+            }
+            _ => {}
+        }
+    }
+
+    fn timed_out(&mut self, thread: &mut Thread, state: &State, failure: Failure) {
+        if let At::Run(attempt) = &thread.at
+            && let Phase::Task(task) = &attempt.phase
+        {
+            self.decision.actions.push(Action::Cancel { key: task.key });
+        }
+        self.task_failed(thread, state, failure);
+    }
+
+    fn task_succeeded(&mut self, thread: &mut Thread, state: &State, output: Value) {
+        let At::Run(attempt) = &mut thread.at else { return };
+        let Phase::Task(task) = std::mem::replace(&mut attempt.phase, Phase::Ready) else { return };
+        if !task.started {
+            self.emit_on(thread, task.resource.events.started(None));
+        }
+        if payload_size(&output) > PAYLOAD_LIMIT_BYTES {
+            let failure = Failure::new(
+                "States.DataLimitExceeded",
+                format!(
+                    "The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.",
+                    data_limit_name(&task.resource)
+                ),
+            );
+            self.emit_on(thread, task.resource.events.failed(&failure));
+            self.fail_attempt(thread, state, failure);
+            return;
+        }
+        self.emit_on(thread, task.resource.events.succeeded(&output));
+        let result = {
+            let At::Run(attempt) = &thread.at else { return };
+            let entry = self.entry(&thread.path, &thread.variables, attempt, state);
+            finish(&entry, output, self.env, None)
+        };
+        match result {
+            Ok(completion) => self.complete(thread, state, completion),
+            Err(failure) => {
+                self.note_evaluation_failure(thread, state, &failure);
+                self.fail_attempt(thread, state, failure);
+            }
+        }
+    }
+
+    fn task_failed(&mut self, thread: &mut Thread, state: &State, failure: Failure) {
+        let At::Run(attempt) = &mut thread.at else { return };
+        let Phase::Task(task) = std::mem::replace(&mut attempt.phase, Phase::Ready) else { return };
+        if !task.started && !matches!(task.resource.events, history::TaskEvents::Activity { .. }) {
+            self.emit_on(thread, task.resource.events.started(None));
+        }
+        self.emit_on(thread, task.resource.events.failed(&failure));
+        self.fail_attempt(thread, state, failure);
+    }
+
+    // -- driving threads ----------------------------------------------------------------
+
+    /// Runs `thread` until it waits for something from outside, or ends.
+    fn drive(&mut self, thread: &mut Thread) {
+        loop {
+            if self.over_limit {
+                return;
+            }
+            match &mut thread.at {
+                At::Done { .. } | At::Failed { .. } => return,
+                At::Enter { state, input } => {
+                    let name = state.clone();
+                    let input = std::mem::take(input);
+                    let Some(state) = self.state(&thread.path, &name).cloned() else {
+                        thread.at = At::Failed {
+                            failure: Failure::new(
+                                "States.Runtime",
+                                format!("The state '{name}' does not exist in its scope."),
+                            )
+                            .into(),
+                        };
+                        return;
+                    };
+                    let before = thread.last;
+                    let entered = self.emit_on(thread, history::state_entered(state.type_name(), &name, &input));
+                    if payload_size(&input) > PAYLOAD_LIMIT_BYTES {
+                        thread.at = At::Failed {
+                            failure: Failure::new(
+                                "States.DataLimitExceeded",
+                                format!(
+                                    "The state/task '{name}' has an input with a size exceeding the maximum number of bytes service limit."
+                                ),
+                            )
+                            .into(),
+                        };
+                        return;
+                    }
+                    let token = wants_token(&state).then(|| new_token(self.env));
+                    thread.at = At::Run(Box::new(Attempt {
+                        state: name,
+                        input,
+                        entered_event: entered,
+                        before_entered: before,
+                        entered_millis: self.env.now_millis(),
+                        retry_counts: vec![0; state.retriers.len()],
+                        attempts: 0,
+                        token,
+                        phase: Phase::Ready,
+                    }));
+                }
+                At::Run(attempt) => {
+                    let Some(state) = self.state(&thread.path, &attempt.state).cloned() else { return };
+                    match &attempt.phase {
+                        Phase::Ready => self.begin(thread, &state),
+                        Phase::Backoff { .. } | Phase::Waiting { .. } | Phase::Task(_) => return,
+                        Phase::Parallel { .. } => {
+                            if !self.drive_parallel(thread, &state) {
+                                return;
+                            }
+                        }
+                        Phase::Map(_) => {
+                            if !self.drive_map(thread, &state) {
+                                return;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn entry<'e>(
+        &self,
+        path: &[ScopeStep],
+        variables: &'e Map<String, Value>,
+        attempt: &Attempt,
+        state: &'e State,
+    ) -> Entry<'e> {
+        let _ = path;
+        let mut context = self.info.context(&state.name, attempt.entered_millis);
+        if state.can_retry() {
+            context.retry_count = Some(attempt.attempts);
+        }
+        context.task_token = attempt.token.clone();
+        Entry {
+            state,
+            input: attempt.input.clone(),
+            context: context.to_value(),
+            variables,
+            entered_event_id: Some(attempt.entered_event),
+        }
+    }
+
+    /// Evaluates a ready state and moves it to its next phase.
+    fn begin(&mut self, thread: &mut Thread, state: &State) {
+        let step = {
+            let At::Run(attempt) = &thread.at else { return };
+            let entry = self.entry(&thread.path, &thread.variables, attempt, state);
+            start(&entry, self.env, None)
+        };
+        match step {
+            Step::Complete(completion) => self.complete(thread, state, completion),
+            Step::Fail(failure) => {
+                self.note_evaluation_failure(thread, state, &failure);
+                self.fail_attempt(thread, state, failure);
+            }
+            Step::Wait { until, completion } => {
+                let now = self.env.now_millis();
+                let delay = match &until {
+                    WaitUntil::Seconds(seconds) => i64::try_from(*seconds).unwrap_or(i64::MAX).saturating_mul(1000),
+                    WaitUntil::Timestamp { instant, .. } => instant.to_millis().saturating_sub(now),
+                };
+                let key = self.timer(delay);
+                if let At::Run(attempt) = &mut thread.at {
+                    attempt.phase = Phase::Waiting {
+                        key,
+                        output: completion.output,
+                        next: match completion.next {
+                            Next::State(name) => Some(name),
+                            Next::End => None,
+                        },
+                        assigned: completion.assigned,
+                    };
+                }
+            }
+            Step::Invoke { resource, arguments } => self.invoke(thread, state, resource, arguments),
+            Step::Branches { input } => {
+                let StateKind::Parallel { branches } = &state.kind else { return };
+                let started = self.emit_on(thread, EventBody::bare("ParallelStateStarted"));
+                let threads = branches
+                    .iter()
+                    .enumerate()
+                    .map(|(index, branch)| Thread {
+                        path: nested_path(&thread.path, &state.name, index),
+                        last: started,
+                        variables: thread.variables.clone(),
+                        muted: thread.muted,
+                        at: At::Enter { state: branch.start_at.clone(), input: input.clone() },
+                    })
+                    .collect();
+                if let At::Run(attempt) = &mut thread.at {
+                    attempt.phase = Phase::Parallel { branches: threads };
+                }
+            }
+            Step::Items { items, config } => self.start_map(thread, items, &config),
+            Step::ReadItems { reader, config } => {
+                let selected = self.items.read_items(&reader).and_then(|items| {
+                    let At::Run(attempt) = &thread.at else { return Ok(Vec::new()) };
+                    let entry = self.entry(&thread.path, &thread.variables, attempt, state);
+                    select_items(&entry, items, self.env)
+                });
+                match selected {
+                    Ok(items) => self.start_map(thread, items, &config),
+                    Err(failure) => {
+                        self.fail_attempt(thread, state, failure);
+                    }
+                }
+            }
+        }
+    }
+
+    /// A JSONata evaluation error is recorded as `EvaluationFailed` before the state fails.
+    fn note_evaluation_failure(&mut self, thread: &mut Thread, state: &State, failure: &Failure) {
+        if failure.error.as_deref() != Some("States.QueryEvaluationError") || thread.muted {
+            return;
+        }
+        let At::Run(attempt) = &thread.at else { return };
+        let previous =
+            if matches!(state.kind, StateKind::Wait) { attempt.entered_event } else { attempt.before_entered };
+        let id = self.emit(previous, history::evaluation_failed(&state.name, failure));
+        thread.last = id;
+    }
+
+    fn invoke(&mut self, thread: &mut Thread, state: &State, resource: String, arguments: Value) {
+        let resource = TaskResource::parse(&resource);
+        let timeouts = {
+            let At::Run(attempt) = &thread.at else { return };
+            TaskTimeouts {
+                timeout_seconds: seconds_field(state, "TimeoutSeconds", &attempt.input),
+                heartbeat_seconds: seconds_field(state, "HeartbeatSeconds", &attempt.input),
+            }
+        };
+        let region = self.info.region.clone();
+        self.emit_on(thread, resource.events.scheduled(&region, &arguments, timeouts));
+        let is_activity = matches!(resource.events, history::TaskEvents::Activity { .. });
+        let key = self.key();
+        let token = match &thread.at {
+            At::Run(attempt) => attempt.token.clone(),
+            _ => None,
+        };
+        let token = if is_activity { Some(new_token(self.env)) } else { token };
+        if !is_activity {
+            self.emit_on(thread, resource.events.started(None));
+        }
+        let timeout_key = timeouts.timeout_seconds.map(|seconds| self.timer(seconds_to_millis(seconds as f64)));
+        let heartbeat_key = timeouts.heartbeat_seconds.map(|seconds| self.timer(seconds_to_millis(seconds as f64)));
+        let counter = self.invocations.entry(state.name.clone()).or_insert(0);
+        let invocation = *counter;
+        *counter += 1;
+        self.decision.actions.push(Action::Invoke(TaskRequest {
+            invocation,
+            key,
+            state_name: state.name.clone(),
+            resource: resource.clone(),
+            arguments: arguments.clone(),
+            token,
+            timeout_seconds: timeouts.timeout_seconds,
+            heartbeat_seconds: timeouts.heartbeat_seconds,
+        }));
+        if let At::Run(attempt) = &mut thread.at {
+            attempt.phase = Phase::Task(Box::new(TaskWait {
+                key,
+                resource,
+                arguments,
+                started: !is_activity,
+                timeout_key,
+                heartbeat_key,
+                heartbeat_seconds: timeouts.heartbeat_seconds,
+            }));
+        }
+    }
+
+    /// The state completed: record its exit and move the thread on.
+    fn complete(&mut self, thread: &mut Thread, state: &State, completion: Completion) {
+        if payload_size(&completion.output) > PAYLOAD_LIMIT_BYTES {
+            thread.at = At::Failed {
+                failure: Failure::new(
+                    "States.DataLimitExceeded",
+                    format!(
+                        "The state/task '{}' has an output with a size exceeding the maximum number of bytes service limit.",
+                        state.name
+                    ),
+                )
+                .into(),
+            };
+            return;
+        }
+        self.emit_on(
+            thread,
+            history::state_exited(state.type_name(), &state.name, &completion.output, &completion.assigned),
+        );
+        variables::apply(&mut thread.variables, &completion.assigned);
+        thread.at = match completion.next {
+            Next::State(name) => At::Enter { state: name, input: completion.output },
+            Next::End => At::Done { output: completion.output },
+        };
+    }
+
+    /// The attempt failed: retry, catch, or fail the thread.
+    fn fail_attempt(&mut self, thread: &mut Thread, state: &State, failure: Failure) {
+        let recovery = {
+            let At::Run(attempt) = &thread.at else { return };
+            let entry = self.entry(&thread.path, &thread.variables, attempt, state);
+            recover(&entry, failure, &attempt.retry_counts, self.env)
+        };
+        match recovery {
+            Recovery::Retry { retrier, delay_seconds } => {
+                let full_jitter = state.retriers.get(retrier).is_some_and(|retrier| retrier.full_jitter);
+                let delay = if full_jitter { delay_seconds * self.env.random() } else { delay_seconds };
+                let key = self.timer(seconds_to_millis(delay));
+                if let At::Run(attempt) = &mut thread.at {
+                    if let Some(count) = attempt.retry_counts.get_mut(retrier) {
+                        *count += 1;
+                    }
+                    attempt.attempts += 1;
+                    attempt.phase = Phase::Backoff { key };
+                }
+            }
+            Recovery::Catch { completion, .. } => {
+                self.state_failed_event(thread, state);
+                self.complete(thread, state, completion);
+            }
+            Recovery::Fail { failure, .. } => {
+                self.state_failed_event(thread, state);
+                thread.at = At::Failed { failure: failure.into() };
+            }
+        }
+    }
+
+    /// `ParallelStateFailed` / `MapStateFailed`, once it is known the attempt is not retried.
+    fn state_failed_event(&mut self, thread: &mut Thread, state: &State) {
+        let event_type = match state.kind {
+            StateKind::Parallel { .. } => "ParallelStateFailed",
+            StateKind::Map { .. } => "MapStateFailed",
+            _ => return,
+        };
+        self.emit_on(thread, EventBody::bare(event_type));
+    }
+
+    // -- Parallel ------------------------------------------------------------------------
+
+    /// Drives the branches; returns true when the state moved on (completed or failed).
+    fn drive_parallel(&mut self, thread: &mut Thread, state: &State) -> bool {
+        let mut branches = match &mut thread.at {
+            At::Run(attempt) => match &mut attempt.phase {
+                Phase::Parallel { branches } => std::mem::take(branches),
+                _ => return false,
+            },
+            _ => return false,
+        };
+        for branch in &mut branches {
+            self.drive(branch);
+            if matches!(branch.at, At::Failed { .. }) {
+                break;
+            }
+        }
+        let failed = branches.iter().find_map(|branch| match &branch.at {
+            At::Failed { failure } => Some(Failure::from(failure)),
+            _ => None,
+        });
+        if let Some(failure) = failed {
+            for branch in &branches {
+                self.cancel_all(branch);
+            }
+            thread.last = branches.iter().map(|branch| branch.last).max().unwrap_or(thread.last).max(thread.last);
+            if let At::Run(attempt) = &mut thread.at {
+                attempt.phase = Phase::Ready;
+            }
+            let failure = if failure.is_terminal() {
+                failure
+            } else {
+                Failure { error: failure.error.clone(), cause: failure.cause.clone() }
+            };
+            self.fail_attempt(thread, state, failure);
+            return true;
+        }
+        if branches.iter().all(|branch| matches!(branch.at, At::Done { .. })) {
+            thread.last = branches.iter().map(|branch| branch.last).max().unwrap_or(thread.last).max(thread.last);
+            let outputs: Vec<Value> = branches
+                .into_iter()
+                .map(|branch| match branch.at {
+                    At::Done { output } => output,
+                    _ => Value::Null,
+                })
+                .collect();
+            let side = self.emit_side(thread, EventBody::bare("ParallelStateSucceeded"));
+            let _ = side;
+            self.finish_with(thread, state, Value::Array(outputs));
+            return true;
+        }
+        if let At::Run(attempt) = &mut thread.at {
+            attempt.phase = Phase::Parallel { branches };
+        }
+        false
+    }
+
+    /// A Parallel or Map state got its result: apply its output processing.
+    fn finish_with(&mut self, thread: &mut Thread, state: &State, result: Value) {
+        let outcome = {
+            let At::Run(attempt) = &thread.at else { return };
+            let entry = self.entry(&thread.path, &thread.variables, attempt, state);
+            finish(&entry, result, self.env, None)
+        };
+        if let At::Run(attempt) = &mut thread.at {
+            attempt.phase = Phase::Ready;
+        }
+        match outcome {
+            Ok(completion) => self.complete(thread, state, completion),
+            Err(failure) => {
+                self.note_evaluation_failure(thread, state, &failure);
+                self.fail_attempt(thread, state, failure);
+            }
+        }
+    }
+
+    // -- Map -----------------------------------------------------------------------------
+
+    fn start_map(&mut self, thread: &mut Thread, items: Vec<Value>, config: &MapConfig) {
+        let started = self.emit_on(thread, history::map_state_started(items.len()));
+        let distributed = config.mode == MapMode::Distributed;
+        if distributed {
+            let arn = format!(
+                "arn:{}:states:{}:{}:mapRun:{}/{}:{}",
+                self.info.partition,
+                self.info.region,
+                self.info.account,
+                self.info.state_machine_name,
+                thread.path.iter().map(|step| step.state.as_str()).chain([""]).collect::<Vec<_>>().join("/"),
+                self.env.uuid()
+            );
+            self.emit_on(thread, history::map_run_started(&arn));
+        }
+        let count = items.len();
+        let run = MapRun {
+            items,
+            next_index: 0,
+            running: Vec::new(),
+            outputs: vec![None; count],
+            failures: 0,
+            max_concurrency: config.max_concurrency,
+            tolerated_failure_count: config.tolerated_failure_count,
+            tolerated_failure_percentage: config.tolerated_failure_percentage,
+            distributed,
+            started_event: started,
+            last_finished: None,
+            last_iteration_event: None,
+        };
+        if let At::Run(attempt) = &mut thread.at {
+            attempt.phase = Phase::Map(Box::new(run));
+        }
+    }
+
+    /// Drives the iterations; returns true when the state moved on.
+    fn drive_map(&mut self, thread: &mut Thread, state: &State) -> bool {
+        let mut run = match &mut thread.at {
+            At::Run(attempt) => match std::mem::replace(&mut attempt.phase, Phase::Ready) {
+                Phase::Map(run) => run,
+                other => {
+                    attempt.phase = other;
+                    return false;
+                }
+            },
+            _ => return false,
+        };
+        let StateKind::Map { processor, .. } = &state.kind else { return false };
+        let processor_start = processor.start_at.clone();
+        let total = run.items.len();
+        let capacity = if run.max_concurrency == 0 { usize::MAX } else { run.max_concurrency as usize };
+        loop {
+            let mut progressed = false;
+            // Start what capacity allows.
+            while run.running.len() < capacity && run.next_index < total {
+                let index = run.next_index;
+                run.next_index += 1;
+                let mut iteration = Thread {
+                    path: nested_path(&thread.path, &state.name, 0),
+                    last: run.last_finished.unwrap_or(run.started_event),
+                    variables: thread.variables.clone(),
+                    muted: thread.muted || run.distributed,
+                    at: At::Enter { state: processor_start.clone(), input: std::mem::take(&mut run.items[index]) },
+                };
+                self.emit_on(&mut iteration, history::map_iteration("MapIterationStarted", &state.name, index));
+                run.running.push(Iteration { index, thread: iteration });
+                progressed = true;
+            }
+            for iteration in &mut run.running {
+                self.drive(&mut iteration.thread);
+            }
+            // Collect what ended, in order.
+            let mut still_running = Vec::with_capacity(run.running.len());
+            let mut failure = None;
+            for iteration in std::mem::take(&mut run.running) {
+                match &iteration.thread.at {
+                    At::Done { output } => {
+                        run.outputs[iteration.index] = Some(output.clone());
+                        let id = self.emit_side(
+                            &iteration.thread,
+                            history::map_iteration("MapIterationSucceeded", &state.name, iteration.index),
+                        );
+                        run.last_iteration_event = Some(id);
+                        run.last_finished = Some(iteration.thread.last);
+                        progressed = true;
+                    }
+                    At::Failed { failure: record } => {
+                        let item_failure = Failure::from(record);
+                        let id = self.emit_side(
+                            &iteration.thread,
+                            history::map_iteration("MapIterationFailed", &state.name, iteration.index),
+                        );
+                        run.last_iteration_event = Some(id);
+                        run.last_finished = Some(iteration.thread.last);
+                        progressed = true;
+                        run.failures += 1;
+                        if item_failure.is_terminal() || !run.distributed {
+                            failure.get_or_insert(item_failure);
+                        } else {
+                            run.outputs[iteration.index] = Some(item_failure.error_output());
+                            let config = MapConfig {
+                                mode: MapMode::Distributed,
+                                max_concurrency: run.max_concurrency,
+                                tolerated_failure_count: run.tolerated_failure_count,
+                                tolerated_failure_percentage: run.tolerated_failure_percentage,
+                            };
+                            if config.exceeded(run.failures, total) {
+                                failure.get_or_insert(Failure::new(
+                                    "States.ExceedToleratedFailureThreshold",
+                                    "The specified tolerated failure threshold was exceeded",
+                                ));
+                            }
+                        }
+                    }
+                    _ => still_running.push(iteration),
+                }
+            }
+            run.running = still_running;
+            if let Some(failure) = failure {
+                for iteration in &run.running {
+                    self.cancel_all(&iteration.thread);
+                    self.emit_side(
+                        &iteration.thread,
+                        history::map_iteration("MapIterationAborted", &state.name, iteration.index),
+                    );
+                }
+                if let Some(last) = run.last_finished {
+                    thread.last = thread.last.max(last);
+                }
+                if run.distributed {
+                    self.emit_on(thread, history::map_run_failed(&failure));
+                }
+                self.fail_attempt(thread, state, failure);
+                return true;
+            }
+            if run.running.is_empty() && run.next_index >= total {
+                if run.distributed {
+                    self.emit_on(thread, EventBody::bare("MapRunSucceeded"));
+                } else if let Some(id) = run.last_iteration_event {
+                    thread.last = id;
+                }
+                self.emit_side(thread, EventBody::bare("MapStateSucceeded"));
+                let outputs = run.outputs.into_iter().map(|output| output.unwrap_or(Value::Null)).collect();
+                self.finish_with(thread, state, Value::Array(outputs));
+                return true;
+            }
+            if !progressed {
+                break;
+            }
+        }
+        if let At::Run(attempt) = &mut thread.at {
+            attempt.phase = Phase::Map(run);
+        }
+        false
+    }
+
+    /// Cancels every task still running in `thread` (its state was aborted).
+    fn cancel_all(&mut self, thread: &Thread) {
+        let mut keys = Vec::new();
+        task_keys(thread, &mut keys);
+        for key in keys {
+            self.decision.actions.push(Action::Cancel { key });
+        }
+    }
+}
+
+/// Finds the thread whose current attempt waits for `key`.
+fn find(thread: &mut Thread, key: u64) -> Option<(&mut Thread, Found)> {
+    let found = match &thread.at {
+        At::Run(attempt) => match &attempt.phase {
+            Phase::Backoff { key: timer } if *timer == key => Some(Found::Backoff),
+            Phase::Waiting { key: timer, .. } if *timer == key => Some(Found::Waiting),
+            Phase::Task(task) if task.key == key => Some(Found::Task),
+            Phase::Task(task) if task.timeout_key == Some(key) => Some(Found::TaskTimeout),
+            Phase::Task(task) if task.heartbeat_key == Some(key) => Some(Found::HeartbeatTimeout),
+            _ => None,
+        },
+        _ => None,
+    };
+    if let Some(found) = found {
+        return Some((thread, found));
+    }
+    let At::Run(attempt) = &mut thread.at else { return None };
+    match &mut attempt.phase {
+        Phase::Parallel { branches } => branches.iter_mut().find_map(|branch| find(branch, key)),
+        Phase::Map(run) => run.running.iter_mut().find_map(|iteration| find(&mut iteration.thread, key)),
+        _ => None,
+    }
+}
+
+/// The keys of every task in flight under `thread`.
+pub fn task_keys(thread: &Thread, keys: &mut Vec<u64>) {
+    let At::Run(attempt) = &thread.at else { return };
+    match &attempt.phase {
+        Phase::Task(task) => keys.push(task.key),
+        Phase::Parallel { branches } => branches.iter().for_each(|branch| task_keys(branch, keys)),
+        Phase::Map(run) => run.running.iter().for_each(|iteration| task_keys(&iteration.thread, keys)),
+        _ => {}
+    }
+}
+
+fn nested_path(path: &[ScopeStep], state: &str, branch: usize) -> Vec<ScopeStep> {
+    let mut nested = path.to_vec();
+    nested.push(ScopeStep { state: state.to_string(), branch });
+    nested
+}
+
+fn seconds_to_millis(seconds: f64) -> i64 {
+    (seconds * 1000.0).round().clamp(0.0, i64::MAX as f64) as i64
+}
+
+/// The size AWS counts: the payload's UTF-8 JSON text.
+pub fn payload_size(value: &Value) -> usize {
+    serde_json::to_string(value).map_or(0, |text| text.len())
+}
+
+fn data_limit_name(resource: &TaskResource) -> String {
+    match &resource.events {
+        history::TaskEvents::Service { resource_type, .. } => resource_type.clone(),
+        history::TaskEvents::Lambda { resource } | history::TaskEvents::Activity { resource } => resource.clone(),
+    }
+}
+
+/// Whether a Task state gets a task token before its parameters are evaluated.
+fn wants_token(state: &State) -> bool {
+    matches!(state.kind, StateKind::Task)
+        && state
+            .field("Resource")
+            .and_then(Value::as_str)
+            .is_some_and(|resource| TaskResource::parse(resource).pattern == Pattern::WaitForTaskToken)
+}
+
+/// A task token: long, random and opaque, like AWS's.
+fn new_token(env: &mut dyn Environment) -> String {
+    let mut token = String::with_capacity(96);
+    for _ in 0..3 {
+        token.push_str(&env.uuid().replace('-', ""));
+    }
+    token
+}
+
+/// `TimeoutSeconds` / `HeartbeatSeconds`, or their `…Path` forms read from the input.
+fn seconds_field(state: &State, name: &str, input: &Value) -> Option<u64> {
+    if let Some(value) = state.field(name).and_then(Value::as_u64) {
+        return Some(value);
+    }
+    let path = state.field(&format!("{name}Path")).and_then(Value::as_str)?;
+    let scope = asl::eval::PathScope { input, context: &Value::Null, variables: &Map::new() };
+    asl::eval::jsonpath::read_reference(path, &scope).and_then(|value| value.as_u64())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,175 @@
+//! The decider driven directly: histories, retries, waits and tasks.
+
+use asl::eval::{FixedEnvironment, context::ExecutionInfo, failure::Failure, machine::Machine};
+use serde_json::{Value, json};
+
+use super::*;
+
+/// Runs `definition` on `input` to its end; timers fire at once and tasks get their result
+/// from `task`.
+fn run(
+    definition: Value,
+    input: Value,
+    mut task: impl FnMut(&TaskRequest) -> Result<Value, Failure>,
+) -> (Snapshot, Vec<HistoryEvent>) {
+    let machine = Machine::from_value(&definition).expect("readable");
+    let info = ExecutionInfo::new("M", "e", input, 0);
+    let mut env = FixedEnvironment::new(1, 0);
+    let mut snapshot = Snapshot::default();
+    let mut events = Vec::new();
+    let mut pending = vec![Signal::Start];
+    while let Some(signal) = pending.pop() {
+        let decision =
+            apply(Context { machine: &machine, info: &info, env: &mut env, items: &NoItems }, &mut snapshot, signal);
+        events.extend(decision.events);
+        for action in decision.actions.into_iter().rev() {
+            match action {
+                Action::SetTimer { key, .. } => pending.insert(0, Signal::Timer { key }),
+                Action::Invoke(request) => pending.push(match task(&request) {
+                    Ok(output) => Signal::TaskSucceeded { key: request.key, output },
+                    Err(failure) => Signal::TaskFailed { key: request.key, failure },
+                }),
+                Action::Cancel { .. } => {}
+            }
+        }
+    }
+    (snapshot, events)
+}
+
+fn types(events: &[HistoryEvent]) -> Vec<(u64, u64, &str)> {
+    events.iter().map(|event| (event.id, event.previous_event_id, event.event_type.as_str())).collect()
+}
+
+#[test]
+fn a_pass_chain_has_aws_ids() {
+    let (snapshot, events) = run(
+        json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Pass", "Result": 2, "End": true}}}),
+        json!({"x": 1}),
+        |_| unreachable!(),
+    );
+    assert_eq!(snapshot.status, Status::Succeeded { output: json!(2) });
+    assert_eq!(
+        types(&events),
+        vec![
+            (1, 0, "ExecutionStarted"),
+            (2, 0, "PassStateEntered"),
+            (3, 2, "PassStateExited"),
+            (4, 3, "PassStateEntered"),
+            (5, 4, "PassStateExited"),
+            (6, 5, "ExecutionSucceeded"),
+        ]
+    );
+}
+
+#[test]
+fn map_iterations_chain_their_previous_ids_as_aws_does() {
+    let (snapshot, events) = run(
+        json!({"StartAt": "M", "States": {"M": {"Type": "Map", "MaxConcurrency": 1, "ItemProcessor": {
+            "StartAt": "I", "States": {"I": {"Type": "Pass", "End": true}}}, "End": true}}}),
+        json!([1, 2]),
+        |_| unreachable!(),
+    );
+    assert_eq!(snapshot.status, Status::Succeeded { output: json!([1, 2]) });
+    assert_eq!(
+        types(&events),
+        vec![
+            (1, 0, "ExecutionStarted"),
+            (2, 0, "MapStateEntered"),
+            (3, 2, "MapStateStarted"),
+            (4, 3, "MapIterationStarted"),
+            (5, 4, "PassStateEntered"),
+            (6, 5, "PassStateExited"),
+            (7, 6, "MapIterationSucceeded"),
+            (8, 6, "MapIterationStarted"),
+            (9, 8, "PassStateEntered"),
+            (10, 9, "PassStateExited"),
+            (11, 10, "MapIterationSucceeded"),
+            (12, 11, "MapStateSucceeded"),
+            (13, 11, "MapStateExited"),
+            (14, 13, "ExecutionSucceeded"),
+        ]
+    );
+}
+
+#[test]
+fn retries_then_catch_record_each_attempt() {
+    let mut calls = 0;
+    let (snapshot, events) = run(
+        json!({"StartAt": "T", "States": {
+            "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"FunctionName": "f"},
+                  "Retry": [{"ErrorEquals": ["Boom"], "MaxAttempts": 1}],
+                  "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Done"}], "End": true},
+            "Done": {"Type": "Succeed"}}}),
+        json!({}),
+        |request| {
+            calls += 1;
+            assert_eq!(request.invocation, calls - 1);
+            Err(Failure::new("Boom", "bad"))
+        },
+    );
+    assert_eq!(calls, 2);
+    assert_eq!(snapshot.status, Status::Succeeded { output: json!({"error": {"Error": "Boom", "Cause": "bad"}}) });
+    let names: Vec<&str> = events.iter().map(|event| event.event_type.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "ExecutionStarted",
+            "TaskStateEntered",
+            "TaskScheduled",
+            "TaskStarted",
+            "TaskFailed",
+            "TaskScheduled",
+            "TaskStarted",
+            "TaskFailed",
+            "TaskStateExited",
+            "SucceedStateEntered",
+            "SucceedStateExited",
+            "ExecutionSucceeded"
+        ]
+    );
+    assert_eq!(events[5].previous_event_id, 5, "a retry follows the failure it retries");
+}
+
+#[test]
+fn a_failing_branch_fails_the_parallel_state() {
+    let (snapshot, events) = run(
+        json!({"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": true, "Branches": [
+            {"StartAt": "W", "States": {"W": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "End": true}}},
+            {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Nope"}}}
+        ]}}}),
+        json!({}),
+        |request| {
+            assert!(request.token.as_ref().is_some_and(|token| token.len() >= 64), "a long token");
+            Ok(json!("late"))
+        },
+    );
+    assert_eq!(snapshot.status.name(), "FAILED");
+    assert!(events.iter().any(|event| event.event_type == "ParallelStateFailed"));
+    assert_eq!(events.last().unwrap().event_type, "ExecutionFailed");
+}
+
+#[test]
+fn waits_park_on_timers() {
+    let machine =
+        Machine::from_value(&json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 60, "End": true}}}))
+            .unwrap();
+    let info = ExecutionInfo::new("M", "e", json!(1), 0);
+    let mut env = FixedEnvironment::new(1, 1_000);
+    let mut snapshot = Snapshot::default();
+    let decision =
+        apply(Context { machine: &machine, info: &info, env: &mut env, items: &NoItems }, &mut snapshot, Signal::Start);
+    assert_eq!(decision.actions, vec![Action::SetTimer { key: 1, at_millis: 61_000 }]);
+    assert_eq!(snapshot.status, Status::Running);
+    // The snapshot survives a round trip through JSON, as a restart needs.
+    let mut snapshot: Snapshot = serde_json::from_str(&serde_json::to_string(&snapshot).unwrap()).unwrap();
+    let decision = apply(
+        Context { machine: &machine, info: &info, env: &mut env, items: &NoItems },
+        &mut snapshot,
+        Signal::Timer { key: 1 },
+    );
+    assert_eq!(snapshot.status, Status::Succeeded { output: json!(1) });
+    assert_eq!(
+        decision.events.iter().map(|event| event.event_type.as_str()).collect::<Vec<_>>(),
+        ["WaitStateExited", "ExecutionSucceeded"]
+    );
+}

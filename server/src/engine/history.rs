@@ -1,0 +1,352 @@
+//! History events in the exact shape `GetExecutionHistory` returns: ids, previous event ids,
+//! the event type and one `…EventDetails` object, with inputs and outputs as JSON text.
+//!
+//! Only the engine builds events; the API and the views read them back as stored.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use asl::eval::failure::{Failure, compact};
+
+/// One history event.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HistoryEvent {
+    /// The event's id: 1, 2, 3, … within its execution.
+    pub id: u64,
+    /// The id of the event this one follows (0 for none), by AWS's rules.
+    pub previous_event_id: u64,
+    /// When it happened, in milliseconds since the Unix epoch.
+    pub timestamp_millis: i64,
+    /// `ExecutionStarted`, `PassStateEntered`, …
+    pub event_type: String,
+    /// The details member's name (`stateEnteredEventDetails`) and value; events such as
+    /// `MapStateSucceeded` have none.
+    pub details: Option<(String, Value)>,
+}
+
+impl HistoryEvent {
+    /// The event as GetExecutionHistory returns it. `timestamp` is epoch seconds, as the
+    /// JSON 1.0 protocol sends it. With `include_data` false, inputs and outputs are left
+    /// out (`includeExecutionData: false`).
+    pub fn to_aws_json(&self, include_data: bool) -> Value {
+        let mut object = Map::new();
+        object.insert("timestamp".into(), json!(self.timestamp_millis as f64 / 1000.0));
+        object.insert("type".into(), Value::String(self.event_type.clone()));
+        object.insert("id".into(), json!(self.id));
+        object.insert("previousEventId".into(), json!(self.previous_event_id));
+        if let Some((key, details)) = &self.details {
+            let mut details = details.clone();
+            if !include_data && let Value::Object(members) = &mut details {
+                for field in ["input", "output", "parameters"] {
+                    members.remove(field);
+                }
+            }
+            object.insert(key.clone(), details);
+        }
+        Value::Object(object)
+    }
+}
+
+/// `inputDetails` / `outputDetails`: nothing is ever truncated, because payloads over AWS's
+/// 256 KB limit fail the execution before they are recorded.
+fn not_truncated() -> Value {
+    json!({"truncated": false})
+}
+
+/// An event's type and details, before it gets its ids.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EventBody {
+    /// The event type.
+    pub event_type: String,
+    /// The details member.
+    pub details: Option<(String, Value)>,
+}
+
+impl EventBody {
+    fn new(event_type: impl Into<String>, key: &str, details: Value) -> EventBody {
+        EventBody { event_type: event_type.into(), details: Some((key.to_string(), details)) }
+    }
+
+    /// An event with no details (`MapStateSucceeded`, `ParallelStateStarted`, …).
+    pub fn bare(event_type: impl Into<String>) -> EventBody {
+        EventBody { event_type: event_type.into(), details: None }
+    }
+}
+
+/// `ExecutionStarted`.
+pub fn execution_started(input: &Value, role_arn: &str) -> EventBody {
+    EventBody::new(
+        "ExecutionStarted",
+        "executionStartedEventDetails",
+        json!({"input": compact(input), "inputDetails": not_truncated(), "roleArn": role_arn}),
+    )
+}
+
+/// `ExecutionSucceeded`.
+pub fn execution_succeeded(output: &Value) -> EventBody {
+    EventBody::new(
+        "ExecutionSucceeded",
+        "executionSucceededEventDetails",
+        json!({"output": compact(output), "outputDetails": not_truncated()}),
+    )
+}
+
+/// `error` and `cause`, each only when present.
+fn failure_details(failure: &Failure) -> Map<String, Value> {
+    let mut details = Map::new();
+    if let Some(error) = &failure.error {
+        details.insert("error".into(), Value::String(error.clone()));
+    }
+    if let Some(cause) = &failure.cause {
+        details.insert("cause".into(), Value::String(cause.clone()));
+    }
+    details
+}
+
+/// `ExecutionFailed`, `ExecutionAborted` or `ExecutionTimedOut`.
+pub fn execution_ended(event_type: &str, failure: &Failure) -> EventBody {
+    let key = match event_type {
+        "ExecutionAborted" => "executionAbortedEventDetails",
+        "ExecutionTimedOut" => "executionTimedOutEventDetails",
+        _ => "executionFailedEventDetails",
+    };
+    EventBody::new(event_type, key, Value::Object(failure_details(failure)))
+}
+
+/// `<Type>StateEntered`.
+pub fn state_entered(state_type: &str, name: &str, input: &Value) -> EventBody {
+    EventBody::new(
+        format!("{state_type}StateEntered"),
+        "stateEnteredEventDetails",
+        json!({"name": name, "input": compact(input), "inputDetails": not_truncated()}),
+    )
+}
+
+/// `<Type>StateExited`, with the variables the state assigned.
+pub fn state_exited(state_type: &str, name: &str, output: &Value, assigned: &Map<String, Value>) -> EventBody {
+    let mut details = Map::new();
+    details.insert("name".into(), Value::String(name.to_string()));
+    details.insert("output".into(), Value::String(compact(output)));
+    details.insert("outputDetails".into(), not_truncated());
+    if !assigned.is_empty() {
+        let variables = assigned.iter().map(|(key, value)| (key.clone(), Value::String(compact(value)))).collect();
+        details.insert("assignedVariables".into(), Value::Object(variables));
+        details.insert("assignedVariablesDetails".into(), not_truncated());
+    }
+    EventBody::new(format!("{state_type}StateExited"), "stateExitedEventDetails", Value::Object(details))
+}
+
+/// `EvaluationFailed`: a JSONata (or other evaluation) error, with the field it came from
+/// when the cause names one.
+pub fn evaluation_failed(state: &str, failure: &Failure) -> EventBody {
+    let mut details = failure_details(failure);
+    if let Some(location) = failure.cause.as_deref().and_then(field_named_in) {
+        details.insert("location".into(), Value::String(location.to_string()));
+    }
+    details.insert("state".into(), Value::String(state.to_string()));
+    EventBody::new("EvaluationFailed", "evaluationFailedEventDetails", Value::Object(details))
+}
+
+/// The field an evaluation cause names: `… specified for the field 'Output/result' …`.
+fn field_named_in(cause: &str) -> Option<&str> {
+    let start = cause.find("for the field '")? + "for the field '".len();
+    let length = cause[start..].find('\'')?;
+    Some(&cause[start..start + length])
+}
+
+/// `MapStateStarted`.
+pub fn map_state_started(length: usize) -> EventBody {
+    EventBody::new("MapStateStarted", "mapStateStartedEventDetails", json!({"length": length}))
+}
+
+/// `MapIterationStarted`, `MapIterationSucceeded`, `MapIterationFailed`, `MapIterationAborted`.
+pub fn map_iteration(event_type: &str, state: &str, index: usize) -> EventBody {
+    let key = match event_type {
+        "MapIterationStarted" => "mapIterationStartedEventDetails",
+        "MapIterationSucceeded" => "mapIterationSucceededEventDetails",
+        "MapIterationFailed" => "mapIterationFailedEventDetails",
+        _ => "mapIterationAbortedEventDetails",
+    };
+    EventBody::new(event_type, key, json!({"index": index, "name": state}))
+}
+
+/// `MapRunStarted`.
+pub fn map_run_started(map_run_arn: &str) -> EventBody {
+    EventBody::new("MapRunStarted", "mapRunStartedEventDetails", json!({"mapRunArn": map_run_arn}))
+}
+
+/// `MapRunFailed`.
+pub fn map_run_failed(failure: &Failure) -> EventBody {
+    EventBody::new("MapRunFailed", "mapRunFailedEventDetails", Value::Object(failure_details(failure)))
+}
+
+/// The events of one kind of task, as AWS names them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TaskEvents {
+    /// A bare Lambda function ARN: `LambdaFunction…` events.
+    Lambda {
+        /// The function ARN.
+        resource: String,
+    },
+    /// An activity: `Activity…` events.
+    Activity {
+        /// The activity ARN.
+        resource: String,
+    },
+    /// A service integration (`arn:aws:states:::sqs:sendMessage.waitForTaskToken`,
+    /// `…:aws-sdk:s3:getObject`): `Task…` events.
+    Service {
+        /// `sqs`, `lambda`, `aws-sdk:s3`, …
+        resource_type: String,
+        /// `sendMessage.waitForTaskToken`, `invoke`, …
+        resource: String,
+    },
+}
+
+/// Timeout settings shown in the scheduling event.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskTimeouts {
+    /// `TimeoutSeconds`, when set.
+    pub timeout_seconds: Option<u64>,
+    /// `HeartbeatSeconds`, when set.
+    pub heartbeat_seconds: Option<u64>,
+}
+
+impl TaskEvents {
+    fn service_details(&self) -> Map<String, Value> {
+        let mut details = Map::new();
+        if let TaskEvents::Service { resource_type, resource } = self {
+            details.insert("resource".into(), Value::String(resource.clone()));
+            details.insert("resourceType".into(), Value::String(resource_type.clone()));
+        }
+        details
+    }
+
+    /// `TaskScheduled`, `LambdaFunctionScheduled` or `ActivityScheduled`.
+    pub fn scheduled(&self, region: &str, parameters: &Value, timeouts: TaskTimeouts) -> EventBody {
+        let mut details = Map::new();
+        let event_type = match self {
+            TaskEvents::Lambda { resource } | TaskEvents::Activity { resource } => {
+                details.insert("resource".into(), Value::String(resource.clone()));
+                details.insert("input".into(), Value::String(compact(parameters)));
+                details.insert("inputDetails".into(), not_truncated());
+                if matches!(self, TaskEvents::Lambda { .. }) { "LambdaFunction" } else { "Activity" }
+            }
+            TaskEvents::Service { .. } => {
+                details = self.service_details();
+                details.insert("region".into(), Value::String(region.to_string()));
+                details.insert("parameters".into(), Value::String(compact(parameters)));
+                "Task"
+            }
+        };
+        if let Some(seconds) = timeouts.timeout_seconds {
+            details.insert("timeoutInSeconds".into(), json!(seconds));
+        }
+        if let Some(seconds) = timeouts.heartbeat_seconds {
+            details.insert("heartbeatInSeconds".into(), json!(seconds));
+        }
+        EventBody::new(
+            format!("{event_type}Scheduled"),
+            &format!("{}ScheduledEventDetails", lower(event_type)),
+            details.into(),
+        )
+    }
+
+    /// `TaskStarted`, `LambdaFunctionStarted` or `ActivityStarted` (with the worker's name).
+    pub fn started(&self, worker_name: Option<&str>) -> EventBody {
+        match self {
+            TaskEvents::Lambda { .. } => EventBody::bare("LambdaFunctionStarted"),
+            TaskEvents::Activity { .. } => {
+                let mut details = Map::new();
+                if let Some(worker) = worker_name {
+                    details.insert("workerName".into(), Value::String(worker.to_string()));
+                }
+                EventBody::new("ActivityStarted", "activityStartedEventDetails", details.into())
+            }
+            TaskEvents::Service { .. } => {
+                EventBody::new("TaskStarted", "taskStartedEventDetails", self.service_details().into())
+            }
+        }
+    }
+
+    /// `TaskSubmitted`: a `.sync` or `.waitForTaskToken` service call returned `output` and
+    /// the task now waits.
+    pub fn submitted(&self, output: &Value) -> EventBody {
+        let mut details = self.service_details();
+        details.insert("output".into(), Value::String(compact(output)));
+        details.insert("outputDetails".into(), not_truncated());
+        EventBody::new("TaskSubmitted", "taskSubmittedEventDetails", details.into())
+    }
+
+    /// `…Succeeded` with the task's result.
+    pub fn succeeded(&self, output: &Value) -> EventBody {
+        let mut details = self.service_details();
+        details.insert("output".into(), Value::String(compact(output)));
+        details.insert("outputDetails".into(), not_truncated());
+        let prefix = self.prefix();
+        EventBody::new(format!("{prefix}Succeeded"), &format!("{}SucceededEventDetails", lower(prefix)), details.into())
+    }
+
+    /// `…Failed` or `…TimedOut`.
+    pub fn failed(&self, failure: &Failure) -> EventBody {
+        let mut details = self.service_details();
+        details.extend(failure_details(failure));
+        let prefix = self.prefix();
+        let outcome = if failure.error.as_deref() == Some("States.Timeout") { "TimedOut" } else { "Failed" };
+        EventBody::new(format!("{prefix}{outcome}"), &format!("{}{outcome}EventDetails", lower(prefix)), details.into())
+    }
+
+    fn prefix(&self) -> &'static str {
+        match self {
+            TaskEvents::Lambda { .. } => "LambdaFunction",
+            TaskEvents::Activity { .. } => "Activity",
+            TaskEvents::Service { .. } => "Task",
+        }
+    }
+}
+
+/// `LambdaFunction` → `lambdaFunction`.
+fn lower(name: &str) -> String {
+    let mut characters = name.chars();
+    match characters.next() {
+        Some(first) => first.to_ascii_lowercase().to_string() + characters.as_str(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_have_aws_member_names() {
+        let lambda = TaskEvents::Lambda { resource: "arn:aws:lambda:us-east-1:1:function:f".into() };
+        let scheduled = lambda.scheduled("us-east-1", &json!({"a": 1}), TaskTimeouts::default());
+        assert_eq!(scheduled.event_type, "LambdaFunctionScheduled");
+        assert_eq!(scheduled.details.as_ref().unwrap().0, "lambdaFunctionScheduledEventDetails");
+        let timed_out = lambda.failed(&Failure { error: Some("States.Timeout".into()), cause: None });
+        assert_eq!(timed_out.event_type, "LambdaFunctionTimedOut");
+        assert_eq!(
+            timed_out.details.unwrap(),
+            ("lambdaFunctionTimedOutEventDetails".into(), json!({"error": "States.Timeout"}))
+        );
+        let failure = Failure::new("States.QueryEvaluationError", "x specified for the field 'Output/result' returned");
+        let evaluation = evaluation_failed("S", &failure);
+        assert_eq!(evaluation.details.unwrap().1["location"], "Output/result");
+    }
+
+    #[test]
+    fn history_json_matches_the_api() {
+        let event = HistoryEvent {
+            id: 2,
+            previous_event_id: 0,
+            timestamp_millis: 1_500,
+            event_type: "PassStateEntered".into(),
+            details: state_entered("Pass", "A", &json!({"x": 1})).details,
+        };
+        let value = event.to_aws_json(true);
+        assert_eq!(value["stateEnteredEventDetails"]["input"], "{\"x\":1}");
+        assert_eq!(value["timestamp"], 1.5);
+        assert!(event.to_aws_json(false)["stateEnteredEventDetails"].get("input").is_none());
+    }
+}
