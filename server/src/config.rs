@@ -25,6 +25,19 @@ pub struct ServeConfig {
     /// the executable, where `cargo xtask build` puts it.
     #[arg(long, env = "STATEHOUSE_SITE_DIR", value_name = "DIR")]
     pub site_dir: Option<PathBuf>,
+
+    /// The AWS region in the ARNs the Step Functions API hands out.
+    #[arg(long, env = "STATEHOUSE_REGION", default_value = "us-east-1", value_name = "REGION")]
+    pub region: String,
+
+    /// The 12-digit account id in those ARNs.
+    #[arg(long, env = "STATEHOUSE_ACCOUNT", default_value = "123456789012", value_name = "ACCOUNT")]
+    pub account: String,
+
+    /// A MockConfigFile in Step Functions Local's format. Executions started as
+    /// `STATE_MACHINE_ARN#TEST_CASE` answer their Task states from it.
+    #[arg(long, env = "SFN_MOCK_CONFIG", value_name = "FILE")]
+    pub mock_config: Option<PathBuf>,
 }
 
 impl ServeConfig {

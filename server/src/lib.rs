@@ -3,6 +3,7 @@
 //! Everything with a side effect lives in this crate; the language itself is in `asl` and
 //! the pages are in `app`.
 
+pub mod api;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -1,10 +1,17 @@
 //! The `statehouse` binary: parses the command line, then wires storage and the router and serves.
 
-use std::{io::IsTerminal, process::ExitCode};
+use std::{io::IsTerminal, process::ExitCode, sync::Arc};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use server::{cli, config::ServeConfig, db, web};
+
+use server::{
+    cli,
+    config::ServeConfig,
+    db,
+    engine::{Engine, EngineSettings, mock::MockConfig},
+    web,
+};
 use tokio::net::TcpListener;
 use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 
@@ -73,7 +80,24 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
             "no browser bundle found: pages render but are not interactive; build it with `cargo xtask build`"
         );
     }
-    let router = web::router(web::AppState::new(&site_dir, pool.clone()));
+    let mocks = match &config.mock_config {
+        Some(path) => Some(Arc::new(
+            MockConfig::load(path)
+                .with_context(|| format!("reading the MockConfigFile {} (SFN_MOCK_CONFIG)", path.display()))?,
+        )),
+        None => None,
+    };
+    let settings = EngineSettings {
+        partition: "aws".into(),
+        region: config.region.clone(),
+        account: config.account.clone(),
+        mocks,
+    };
+    let engine = Engine::new(pool.clone(), settings);
+    let running = engine.recover().await.context("resuming running executions")?;
+    tracing::info!(running, "engine ready");
+    let timers = engine.spawn_timer_loop();
+    let router = web::router(web::AppState::new(&site_dir, pool.clone(), engine));
 
     let address = config.listen.socket_addr();
     let listener = TcpListener::bind(address).await.with_context(|| format!("listening on {address}"))?;
@@ -81,6 +105,7 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     tracing::info!("statehouse listening on http://{bound}");
 
     axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await.context("serving HTTP")?;
+    timers.abort();
     pool.close().await;
     tracing::info!("statehouse stopped");
     Ok(())

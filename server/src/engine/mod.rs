@@ -1,8 +1,622 @@
 //! The execution engine: runs state machines with AWS's semantics. [`decide`] is the pure
-//! core that advances an execution; the driver here stores its decisions (Standard
-//! executions durably in SQLite, Express ones in memory), keeps timers and hands tasks to
-//! their backends.
+//! core that advances an execution; the [`Engine`] here is the driver. It stores each
+//! decision (Standard executions durably in SQLite through [`store`], Express ones in
+//! memory), keeps the timers, hands tasks to their backends (mocks, activity workers,
+//! callbacks) and feeds their outcomes back as signals, one at a time per execution.
 
 pub mod decide;
 pub mod history;
+pub mod mock;
+pub mod store;
 pub mod task;
+
+use std::{
+    cmp::Reverse,
+    collections::{BinaryHeap, HashMap, VecDeque},
+    sync::{Arc, Mutex, MutexGuard},
+    time::Duration,
+};
+
+use rand::Rng;
+use serde_json::Value;
+use sqlx::SqlitePool;
+use tokio::sync::{Notify, oneshot};
+
+use asl::eval::{Environment, context::ExecutionInfo, failure::Failure, machine::Machine};
+
+use decide::{Action, Context, Decision, NoItems, Signal, Snapshot, Status, TaskRequest};
+use history::{HistoryEvent, TaskEvents};
+use mock::{MockConfig, MockOutcome};
+use store::{ExecutionRecord, SqliteStore, StoreError};
+use task::Pattern;
+
+/// Engine failures a caller can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The definition cannot be run.
+    #[error("the definition cannot be run: {0}")]
+    Definition(String),
+    /// An execution with this name exists (its ARN is given).
+    #[error("execution already exists: {0}")]
+    ExecutionAlreadyExists(String),
+    /// No such execution.
+    #[error("execution does not exist: {0}")]
+    ExecutionDoesNotExist(String),
+    /// No task waits for this token.
+    #[error("task does not exist")]
+    TaskDoesNotExist,
+}
+
+/// Standard (durable) or Express (in memory).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ExecutionType {
+    /// Durable, exactly-once.
+    Standard,
+    /// In memory, lost on restart.
+    Express,
+}
+
+/// Where the engine runs and what its task backends use.
+#[derive(Clone, Debug)]
+pub struct EngineSettings {
+    /// `aws`.
+    pub partition: String,
+    /// The region in ARNs.
+    pub region: String,
+    /// The account in ARNs.
+    pub account: String,
+    /// The MockConfigFile (`SFN_MOCK_CONFIG`).
+    pub mocks: Option<Arc<MockConfig>>,
+}
+
+impl Default for EngineSettings {
+    fn default() -> Self {
+        EngineSettings {
+            partition: "aws".into(),
+            region: "us-east-1".into(),
+            account: "123456789012".into(),
+            mocks: None,
+        }
+    }
+}
+
+/// A request to start an execution.
+#[derive(Clone, Debug)]
+pub struct StartRequest {
+    /// The state machine's ARN.
+    pub state_machine_arn: String,
+    /// The state machine's name.
+    pub state_machine_name: String,
+    /// The execution's name.
+    pub name: String,
+    /// The definition.
+    pub definition: String,
+    /// The input.
+    pub input: Value,
+    /// The role.
+    pub role_arn: String,
+    /// Standard or Express.
+    pub kind: ExecutionType,
+    /// The MockConfigFile test case.
+    pub test_case: Option<String>,
+}
+
+/// An execution as the API describes it.
+#[derive(Clone, Debug)]
+pub struct ExecutionView {
+    /// Identity and definition.
+    pub record: ExecutionRecord,
+    /// Where it stands.
+    pub status: Status,
+}
+
+/// The engine. Cheap to clone.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.debug_struct("Engine").finish_non_exhaustive()
+    }
+}
+
+struct Inner {
+    store: SqliteStore,
+    settings: EngineSettings,
+    machines: Mutex<HashMap<String, Arc<Machine>>>,
+    locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    express: Mutex<HashMap<String, ExpressExecution>>,
+    express_tokens: Mutex<HashMap<String, (String, u64)>>,
+    timers: Mutex<BinaryHeap<Reverse<(i64, String, u64)>>>,
+    timer_wake: Notify,
+    activities: Mutex<HashMap<String, VecDeque<ActivityTask>>>,
+    activity_wake: Notify,
+    waiters: Mutex<HashMap<String, Vec<oneshot::Sender<Status>>>>,
+}
+
+struct ExpressExecution {
+    record: ExecutionRecord,
+    snapshot: Snapshot,
+    events: Vec<HistoryEvent>,
+}
+
+#[derive(Clone, Debug)]
+struct ActivityTask {
+    token: String,
+    execution_arn: String,
+    key: u64,
+    input: Value,
+}
+
+/// A task an activity worker took: its token and input.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ActivityWork {
+    /// The token to report back with.
+    pub token: String,
+    /// The input, as JSON.
+    pub input: Value,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The real clock and a cryptographic random source.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RealEnvironment;
+
+impl Environment for RealEnvironment {
+    fn random(&mut self) -> f64 {
+        rand::rng().random::<f64>()
+    }
+
+    fn uuid(&mut self) -> String {
+        let mut bytes: [u8; 16] = rand::rng().random();
+        bytes[6] = (bytes[6] & 0x0F) | 0x40;
+        bytes[8] = (bytes[8] & 0x3F) | 0x80;
+        let hex: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
+        format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
+    }
+
+    fn now_millis(&mut self) -> i64 {
+        now_millis()
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX))
+}
+
+impl Engine {
+    /// An engine over a migrated database.
+    pub fn new(pool: SqlitePool, settings: EngineSettings) -> Engine {
+        Engine {
+            inner: Arc::new(Inner {
+                store: SqliteStore::new(pool),
+                settings,
+                machines: Mutex::default(),
+                locks: Mutex::default(),
+                express: Mutex::default(),
+                express_tokens: Mutex::default(),
+                timers: Mutex::default(),
+                timer_wake: Notify::new(),
+                activities: Mutex::default(),
+                activity_wake: Notify::new(),
+                waiters: Mutex::default(),
+            }),
+        }
+    }
+
+    /// The engine's settings.
+    pub fn settings(&self) -> &EngineSettings {
+        &self.inner.settings
+    }
+
+    /// Picks up where the last process stopped: reloads the timers of running Standard
+    /// executions and hands their tasks in flight back to their backends. Returns how many
+    /// executions are running.
+    pub async fn recover(&self) -> Result<usize, EngineError> {
+        let timers = self.inner.store.timers().await?;
+        {
+            let mut heap = lock(&self.inner.timers);
+            for (arn, key, due) in timers {
+                heap.push(Reverse((due, arn, key)));
+            }
+        }
+        self.inner.timer_wake.notify_one();
+        for task in self.inner.store.tasks().await? {
+            if task.started && matches!(task.request.resource.events, TaskEvents::Activity { .. }) {
+                continue; // a worker has it; its heartbeat or timeout decides
+            }
+            let Some((record, _)) = self.inner.store.load(&task.execution_arn).await? else { continue };
+            self.dispatch(&record, task.request);
+        }
+        Ok(self.inner.store.running().await?.len())
+    }
+
+    /// Runs the timer loop until the process ends.
+    pub fn spawn_timer_loop(&self) -> tokio::task::JoinHandle<()> {
+        let engine = self.clone();
+        tokio::spawn(async move { engine.timer_loop().await })
+    }
+
+    async fn timer_loop(&self) {
+        loop {
+            let next_due = lock(&self.inner.timers).peek().map(|Reverse((due, _, _))| *due);
+            let now = now_millis();
+            match next_due {
+                Some(due) if due <= now => {
+                    let mut fired = Vec::new();
+                    {
+                        let mut heap = lock(&self.inner.timers);
+                        while heap.peek().is_some_and(|Reverse((due, _, _))| *due <= now) {
+                            if let Some(Reverse((_, arn, key))) = heap.pop() {
+                                fired.push((arn, key));
+                            }
+                        }
+                    }
+                    for (arn, key) in fired {
+                        let engine = self.clone();
+                        tokio::spawn(async move {
+                            if let Err(error) = engine.signal(&arn, Signal::Timer { key }).await {
+                                tracing::error!(%arn, key, %error, "a timer could not be applied");
+                            }
+                        });
+                    }
+                }
+                Some(due) => {
+                    let wait = Duration::from_millis(u64::try_from(due - now).unwrap_or(0));
+                    tokio::select! {
+                        () = tokio::time::sleep(wait) => {}
+                        () = self.inner.timer_wake.notified() => {}
+                    }
+                }
+                None => self.inner.timer_wake.notified().await,
+            }
+        }
+    }
+
+    fn machine(&self, definition: &str) -> Result<Arc<Machine>, EngineError> {
+        if let Some(machine) = lock(&self.inner.machines).get(definition) {
+            return Ok(machine.clone());
+        }
+        let value: Value = serde_json::from_str(definition)
+            .map_err(|error| EngineError::Definition(format!("the definition is not JSON: {error}")))?;
+        let machine =
+            Arc::new(Machine::from_value(&value).map_err(|error| EngineError::Definition(error.to_string()))?);
+        lock(&self.inner.machines).insert(definition.to_string(), machine.clone());
+        Ok(machine)
+    }
+
+    fn info(&self, record: &ExecutionRecord, state_machine_name: &str) -> ExecutionInfo {
+        let settings = &self.inner.settings;
+        let mut info = ExecutionInfo::new(state_machine_name, &record.name, record.input.clone(), record.start_millis);
+        info.partition = settings.partition.clone();
+        info.region = settings.region.clone();
+        info.account = settings.account.clone();
+        info.role_arn = record.role_arn.clone();
+        info.redrive_count = record.redrive_count;
+        info
+    }
+
+    /// The execution ARN for `name` under `state_machine_arn`.
+    pub fn execution_arn(&self, state_machine_arn: &str, name: &str, kind: ExecutionType) -> String {
+        let base = state_machine_arn.replacen(":stateMachine:", ":execution:", 1);
+        match kind {
+            ExecutionType::Standard => format!("{base}:{name}"),
+            ExecutionType::Express => {
+                let express = state_machine_arn.replacen(":stateMachine:", ":express:", 1);
+                format!("{express}:{name}:{}", RealEnvironment.uuid())
+            }
+        }
+    }
+
+    /// Starts an execution and runs it as far as it goes without waiting. Returns its ARN
+    /// and where it stands.
+    pub async fn start(&self, request: StartRequest) -> Result<(String, Status), EngineError> {
+        let machine = self.machine(&request.definition)?;
+        let arn = self.execution_arn(&request.state_machine_arn, &request.name, request.kind);
+        let record = ExecutionRecord {
+            arn: arn.clone(),
+            state_machine_arn: request.state_machine_arn.clone(),
+            name: request.name.clone(),
+            input: request.input,
+            definition: request.definition,
+            role_arn: request.role_arn,
+            start_millis: now_millis(),
+            stop_millis: None,
+            redrive_count: 0,
+            test_case: request.test_case,
+        };
+        let lock_handle = self.lock_for(&arn);
+        let guard = lock_handle.lock().await;
+        let info = self.info(&record, &request.state_machine_name);
+        let mut snapshot = Snapshot::default();
+        let mut env = RealEnvironment;
+        let decision = decide::apply(
+            Context { machine: &machine, info: &info, env: &mut env, items: &NoItems },
+            &mut snapshot,
+            Signal::Start,
+        );
+        match request.kind {
+            ExecutionType::Standard => match self.inner.store.insert(&record, &snapshot, &decision).await {
+                Ok(()) => {}
+                Err(StoreError::AlreadyExists) => return Err(EngineError::ExecutionAlreadyExists(arn)),
+                Err(error) => return Err(error.into()),
+            },
+            ExecutionType::Express => {
+                lock(&self.inner.express).insert(
+                    arn.clone(),
+                    ExpressExecution {
+                        record: record.clone(),
+                        snapshot: snapshot.clone(),
+                        events: decision.events.clone(),
+                    },
+                );
+            }
+        }
+        let status = snapshot.status.clone();
+        self.after(&record, request.kind, &status, decision);
+        drop(guard);
+        self.release(&arn, lock_handle);
+        Ok((arn, status))
+    }
+
+    fn lock_for(&self, arn: &str) -> Arc<tokio::sync::Mutex<()>> {
+        lock(&self.inner.locks).entry(arn.to_string()).or_default().clone()
+    }
+
+    fn release(&self, arn: &str, handle: Arc<tokio::sync::Mutex<()>>) {
+        let mut locks = lock(&self.inner.locks);
+        drop(handle);
+        if locks.get(arn).is_some_and(|entry| Arc::strong_count(entry) == 1) {
+            locks.remove(arn);
+        }
+    }
+
+    /// Applies `signal` to execution `arn`. Returns where it stands afterwards.
+    pub async fn signal(&self, arn: &str, signal: Signal) -> Result<Status, EngineError> {
+        let lock_handle = self.lock_for(arn);
+        let guard = lock_handle.lock().await;
+        let result = self.signal_locked(arn, signal).await;
+        drop(guard);
+        self.release(arn, lock_handle);
+        result
+    }
+
+    async fn signal_locked(&self, arn: &str, signal: Signal) -> Result<Status, EngineError> {
+        let express = lock(&self.inner.express).remove(arn);
+        if let Some(mut execution) = express {
+            let decision = self.decide(&execution.record, &mut execution.snapshot, signal)?;
+            execution.events.extend(decision.events.iter().cloned());
+            let status = execution.snapshot.status.clone();
+            let record = execution.record.clone();
+            lock(&self.inner.express).insert(arn.to_string(), execution);
+            self.after(&record, ExecutionType::Express, &status, decision);
+            return Ok(status);
+        }
+        let Some((record, mut snapshot)) = self.inner.store.load(arn).await? else {
+            return Err(EngineError::ExecutionDoesNotExist(arn.to_string()));
+        };
+        if snapshot.status.is_final() {
+            return Ok(snapshot.status);
+        }
+        let decision = self.decide(&record, &mut snapshot, signal.clone())?;
+        self.inner.store.commit(arn, &snapshot, &decision, &signal).await?;
+        self.after(&record, ExecutionType::Standard, &snapshot.status, decision);
+        Ok(snapshot.status)
+    }
+
+    fn decide(
+        &self,
+        record: &ExecutionRecord,
+        snapshot: &mut Snapshot,
+        signal: Signal,
+    ) -> Result<Decision, EngineError> {
+        let machine = self.machine(&record.definition)?;
+        let state_machine_name = record.state_machine_arn.rsplit(':').next().unwrap_or_default().to_string();
+        let info = self.info(record, &state_machine_name);
+        let mut env = RealEnvironment;
+        Ok(decide::apply(Context { machine: &machine, info: &info, env: &mut env, items: &NoItems }, snapshot, signal))
+    }
+
+    /// Carries out a committed decision's actions and wakes waiters of a finished execution.
+    fn after(&self, record: &ExecutionRecord, kind: ExecutionType, status: &Status, decision: Decision) {
+        for action in decision.actions {
+            match action {
+                Action::SetTimer { key, at_millis } => {
+                    lock(&self.inner.timers).push(Reverse((at_millis, record.arn.clone(), key)));
+                    self.inner.timer_wake.notify_one();
+                }
+                Action::Invoke(request) => {
+                    if kind == ExecutionType::Express
+                        && let Some(token) = &request.token
+                    {
+                        lock(&self.inner.express_tokens).insert(token.clone(), (record.arn.clone(), request.key));
+                    }
+                    self.dispatch(record, request);
+                }
+                Action::Cancel { key } => {
+                    lock(&self.inner.express_tokens)
+                        .retain(|_, (arn, task_key)| !(arn == &record.arn && *task_key == key));
+                }
+            }
+        }
+        if status.is_final() {
+            if kind == ExecutionType::Express {
+                lock(&self.inner.express_tokens).retain(|_, (arn, _)| arn != &record.arn);
+            }
+            let waiters = lock(&self.inner.waiters).remove(&record.arn).unwrap_or_default();
+            for waiter in waiters {
+                let _ = waiter.send(status.clone());
+            }
+        }
+    }
+
+    /// Hands a task to its backend: a mock when the execution has a test case, an activity
+    /// worker's queue, or nothing (a `.waitForTaskToken` task waits for its callback).
+    fn dispatch(&self, record: &ExecutionRecord, request: TaskRequest) {
+        let arn = record.arn.clone();
+        let key = request.key;
+        if let (Some(mocks), Some(test_case)) = (&self.inner.settings.mocks, &record.test_case) {
+            let state_machine_name = record.state_machine_arn.rsplit(':').next().unwrap_or_default();
+            let signal = match mocks.response(state_machine_name, test_case, &request.state_name, request.invocation) {
+                Ok(MockOutcome::Return(output)) => Signal::TaskSucceeded { key, output },
+                Ok(MockOutcome::Throw(failure)) => Signal::TaskFailed { key, failure },
+                Err(miss) => Signal::TaskFailed { key, failure: Failure::new("States.Runtime", miss.to_string()) },
+            };
+            self.spawn_signal(arn, signal);
+            return;
+        }
+        if let TaskEvents::Activity { resource } = &request.resource.events {
+            let Some(token) = request.token.clone() else { return };
+            lock(&self.inner.activities).entry(resource.clone()).or_default().push_back(ActivityTask {
+                token,
+                execution_arn: arn,
+                key,
+                input: request.arguments,
+            });
+            self.inner.activity_wake.notify_waiters();
+            return;
+        }
+        if request.resource.pattern == Pattern::WaitForTaskToken {
+            return; // SendTaskSuccess / SendTaskFailure with the token continue it
+        }
+        let failure = Failure::new(
+            "States.Runtime",
+            format!(
+                "The Task state '{}' calls '{}', which has no local binding and no mock. Name a MockConfigFile in \
+                 SFN_MOCK_CONFIG and start the execution as 'STATE_MACHINE_ARN#TEST_CASE'.",
+                request.state_name, request.resource.arn
+            ),
+        );
+        self.spawn_signal(arn, Signal::TaskFailed { key, failure });
+    }
+
+    fn spawn_signal(&self, arn: String, signal: Signal) {
+        let engine = self.clone();
+        tokio::spawn(async move {
+            if let Err(error) = engine.signal(&arn, signal).await {
+                tracing::error!(%arn, %error, "a task outcome could not be applied");
+            }
+        });
+    }
+
+    /// Where an execution stands.
+    pub async fn describe(&self, arn: &str) -> Result<Option<ExecutionView>, EngineError> {
+        if let Some(execution) = lock(&self.inner.express).get(arn) {
+            return Ok(Some(ExecutionView {
+                record: execution.record.clone(),
+                status: execution.snapshot.status.clone(),
+            }));
+        }
+        Ok(self
+            .inner
+            .store
+            .load(arn)
+            .await?
+            .map(|(record, snapshot)| ExecutionView { record, status: snapshot.status }))
+    }
+
+    /// An execution's history.
+    pub async fn history(&self, arn: &str) -> Result<Option<Vec<HistoryEvent>>, EngineError> {
+        if let Some(execution) = lock(&self.inner.express).get(arn) {
+            return Ok(Some(execution.events.clone()));
+        }
+        if self.inner.store.status(arn).await?.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(self.inner.store.history(arn).await?))
+    }
+
+    /// Waits until execution `arn` ends.
+    pub async fn wait(&self, arn: &str) -> Result<Status, EngineError> {
+        let (sender, receiver) = oneshot::channel();
+        lock(&self.inner.waiters).entry(arn.to_string()).or_default().push(sender);
+        let Some(view) = self.describe(arn).await? else {
+            return Err(EngineError::ExecutionDoesNotExist(arn.to_string()));
+        };
+        if view.status.is_final() {
+            return Ok(view.status);
+        }
+        receiver.await.map_err(|_| EngineError::ExecutionDoesNotExist(arn.to_string()))
+    }
+
+    /// StopExecution.
+    pub async fn stop(&self, arn: &str, error: Option<String>, cause: Option<String>) -> Result<Status, EngineError> {
+        self.signal(arn, Signal::Stop { failure: Failure { error, cause } }).await
+    }
+
+    async fn task_for_token(&self, token: &str) -> Result<(String, u64), EngineError> {
+        if let Some(found) = lock(&self.inner.express_tokens).get(token).cloned() {
+            return Ok(found);
+        }
+        self.inner.store.task_by_token(token).await?.ok_or(EngineError::TaskDoesNotExist)
+    }
+
+    /// SendTaskSuccess.
+    pub async fn send_task_success(&self, token: &str, output: Value) -> Result<(), EngineError> {
+        let (arn, key) = self.task_for_token(token).await?;
+        lock(&self.inner.express_tokens).remove(token);
+        self.signal(&arn, Signal::TaskSucceeded { key, output }).await.map(|_| ())
+    }
+
+    /// SendTaskFailure.
+    pub async fn send_task_failure(
+        &self,
+        token: &str,
+        error: Option<String>,
+        cause: Option<String>,
+    ) -> Result<(), EngineError> {
+        let (arn, key) = self.task_for_token(token).await?;
+        lock(&self.inner.express_tokens).remove(token);
+        self.signal(&arn, Signal::TaskFailed { key, failure: Failure { error, cause } }).await.map(|_| ())
+    }
+
+    /// SendTaskHeartbeat.
+    pub async fn send_task_heartbeat(&self, token: &str) -> Result<(), EngineError> {
+        let (arn, key) = self.task_for_token(token).await?;
+        self.signal(&arn, Signal::Heartbeat { key }).await.map(|_| ())
+    }
+
+    /// GetActivityTask: the next task for `activity_arn`, waiting up to `wait` for one.
+    pub async fn get_activity_task(
+        &self,
+        activity_arn: &str,
+        worker_name: Option<String>,
+        wait: Duration,
+    ) -> Result<Option<ActivityWork>, EngineError> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let notified = self.inner.activity_wake.notified();
+            let next = lock(&self.inner.activities).get_mut(activity_arn).and_then(VecDeque::pop_front);
+            match next {
+                Some(task) => {
+                    let still_waiting = self.task_for_token(&task.token).await.is_ok();
+                    if !still_waiting {
+                        continue;
+                    }
+                    self.signal(
+                        &task.execution_arn,
+                        Signal::TaskStarted { key: task.key, worker_name: worker_name.clone() },
+                    )
+                    .await?;
+                    return Ok(Some(ActivityWork { token: task.token, input: task.input }));
+                }
+                None => {
+                    if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                        return Ok(None);
+                    }
+                }
+            }
+        }
+    }
+}

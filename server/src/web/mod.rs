@@ -6,10 +6,19 @@ mod health;
 use std::path::Path;
 
 use app::ssr::ServerContext;
-use axum::{Router, handler::HandlerWithoutStateExt, routing::get};
+use axum::{
+    Router,
+    handler::HandlerWithoutStateExt,
+    routing::{get, post},
+};
 use leptos::prelude::{LeptosOptions, provide_context};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use sqlx::SqlitePool;
+
+use crate::{
+    api::{self, ApiState},
+    engine::Engine,
+};
 use tower_http::{services::ServeDir, trace::TraceLayer};
 
 /// State shared by every handler.
@@ -19,17 +28,20 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// The database.
     pub pool: SqlitePool,
+    /// The Step Functions API (and through it, the engine).
+    pub api: ApiState,
 }
 
 impl AppState {
     /// Builds the state for a site folder (the browser bundle) and an open database.
-    pub fn new(site_dir: &Path, pool: SqlitePool) -> Self {
+    pub fn new(site_dir: &Path, pool: SqlitePool, engine: Engine) -> Self {
         let leptos_options = LeptosOptions::builder()
             .output_name(app::OUTPUT_NAME)
             .site_root(site_dir.to_string_lossy().into_owned())
             .site_pkg_dir("pkg")
             .build();
-        Self { leptos_options, pool }
+        let api = ApiState { pool: pool.clone(), engine };
+        Self { leptos_options, pool, api }
     }
 }
 
@@ -47,6 +59,7 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/", post(api::handle))
         .leptos_routes_with_context(&state, generate_route_list(app::App), provide_server_context, shell)
         .fallback_service(static_files)
         .layer(axum::middleware::from_fn(csrf::refuse_cross_site_writes))

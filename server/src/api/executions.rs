@@ -1,0 +1,231 @@
+//! Execution and task operations: start (also synchronously), describe, stop, history,
+//! activity workers and task-token callbacks.
+
+use std::time::Duration;
+
+use serde_json::{Map, Value, json};
+
+use super::{ApiState, AwsError, check_name, epoch_seconds, machines, optional, required};
+use crate::engine::{
+    ExecutionType, ExecutionView, RealEnvironment, StartRequest,
+    decide::{PAYLOAD_LIMIT_BYTES, Status},
+};
+use asl::eval::Environment;
+
+/// How long GetActivityTask waits for work, as AWS does.
+const ACTIVITY_POLL: Duration = Duration::from_secs(60);
+
+fn parse_payload(text: &str, field: &str, kind: &'static str) -> Result<Value, AwsError> {
+    if text.len() > PAYLOAD_LIMIT_BYTES {
+        return Err(AwsError::validation(format!(
+            "1 validation error detected: Value at '{field}' failed to satisfy constraint: Member must have length less than or equal to {PAYLOAD_LIMIT_BYTES}"
+        )));
+    }
+    serde_json::from_str(text)
+        .map_err(|error| AwsError::new(kind, format!("Invalid {field}: the {field} is not valid JSON ({error})")))
+}
+
+/// StartExecution and StartSyncExecution.
+pub async fn start(state: &ApiState, request: &Value, sync: bool) -> Result<Value, AwsError> {
+    let qualified = required(request, "stateMachineArn")?;
+    let (machine_arn, test_case) = match qualified.split_once('#') {
+        Some((arn, case)) => (arn, Some(case.to_string())),
+        None => (qualified, None),
+    };
+    machines::check_machine_arn(state, machine_arn)?;
+    let machine = machines::load(state, machine_arn).await?;
+    let name = match optional(request, "name")? {
+        Some(name) => {
+            check_name(name, "execution")?;
+            name.to_string()
+        }
+        None => RealEnvironment.uuid(),
+    };
+    let input_text = optional(request, "input")?.unwrap_or("{}");
+    let input = parse_payload(input_text, "input", "InvalidExecutionInput")?;
+    let kind = if machine.kind == "EXPRESS" { ExecutionType::Express } else { ExecutionType::Standard };
+    if sync && kind != ExecutionType::Express {
+        return Err(AwsError::new(
+            "StateMachineTypeNotSupported",
+            "This operation is not supported by this type of state machine",
+        ));
+    }
+    let start = StartRequest {
+        state_machine_arn: machine.arn.clone(),
+        state_machine_name: machine.name.clone(),
+        name: name.clone(),
+        definition: machine.definition.clone(),
+        input: input.clone(),
+        role_arn: machine.role_arn.clone(),
+        kind,
+        test_case,
+    };
+    let (arn, status) = match state.engine.start(start).await {
+        Ok(started) => started,
+        Err(crate::engine::EngineError::ExecutionAlreadyExists(arn)) => {
+            // AWS's idempotency rule: the same name and input while it runs gives it back.
+            if let Some(existing) = state.engine.describe(&arn).await?
+                && existing.status == Status::Running
+                && existing.record.input == input
+            {
+                return Ok(json!({"executionArn": arn, "startDate": epoch_seconds(existing.record.start_millis)}));
+            }
+            return Err(AwsError::new("ExecutionAlreadyExists", format!("Execution Already Exists: '{arn}'")));
+        }
+        Err(error) => return Err(error.into()),
+    };
+    let view = state.engine.describe(&arn).await?;
+    let start_millis = view.as_ref().map_or(0, |view| view.record.start_millis);
+    if !sync {
+        return Ok(json!({"executionArn": arn, "startDate": epoch_seconds(start_millis)}));
+    }
+    let status = if status.is_final() { status } else { state.engine.wait(&arn).await? };
+    let Some(view) = state.engine.describe(&arn).await? else {
+        return Err(AwsError::new("ExecutionDoesNotExist", format!("Execution Does Not Exist: '{arn}'")));
+    };
+    let mut response = execution_json(&ExecutionView { record: view.record, status });
+    if let Value::Object(members) = &mut response {
+        members.remove("redriveCount");
+        members.remove("redriveStatus");
+        let duration = members.get("stopDate").and_then(Value::as_f64).unwrap_or_default()
+            - members.get("startDate").and_then(Value::as_f64).unwrap_or_default();
+        let billed_millis = ((duration * 1000.0 / 100.0).ceil() * 100.0).max(100.0) as u64;
+        members.insert(
+            "billingDetails".into(),
+            json!({"billedMemoryUsedInMB": 64, "billedDurationInMilliseconds": billed_millis}),
+        );
+    }
+    Ok(response)
+}
+
+fn execution_json(view: &ExecutionView) -> Value {
+    let record = &view.record;
+    let mut members = Map::new();
+    members.insert("executionArn".into(), json!(record.arn));
+    members.insert("stateMachineArn".into(), json!(record.state_machine_arn));
+    members.insert("name".into(), json!(record.name));
+    members.insert("status".into(), json!(view.status.name()));
+    members.insert("startDate".into(), epoch_seconds(record.start_millis));
+    if let Some(stop) = record.stop_millis {
+        members.insert("stopDate".into(), epoch_seconds(stop));
+    } else if view.status.is_final() {
+        members.insert("stopDate".into(), epoch_seconds(crate::engine::now_millis()));
+    }
+    members.insert("input".into(), json!(record.input.to_string()));
+    members.insert("inputDetails".into(), json!({"included": true}));
+    match &view.status {
+        Status::Succeeded { output } => {
+            members.insert("output".into(), json!(output.to_string()));
+            members.insert("outputDetails".into(), json!({"included": true}));
+        }
+        Status::Failed { failure } | Status::TimedOut { failure } | Status::Aborted { failure } => {
+            if let Some(error) = &failure.error {
+                members.insert("error".into(), json!(error));
+            }
+            if let Some(cause) = &failure.cause {
+                members.insert("cause".into(), json!(cause));
+            }
+        }
+        Status::Running => {}
+    }
+    members.insert("redriveCount".into(), json!(record.redrive_count));
+    Value::Object(members)
+}
+
+async fn view(state: &ApiState, arn: &str) -> Result<ExecutionView, AwsError> {
+    if !arn.starts_with("arn:") || !(arn.contains(":execution:") || arn.contains(":express:")) {
+        return Err(AwsError::new(
+            "InvalidArn",
+            format!("Invalid Arn: 'Resource type not valid in this context: {arn}'"),
+        ));
+    }
+    state
+        .engine
+        .describe(arn)
+        .await?
+        .ok_or_else(|| AwsError::new("ExecutionDoesNotExist", format!("Execution Does Not Exist: '{arn}'")))
+}
+
+/// DescribeExecution.
+pub async fn describe(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
+    let arn = required(request, "executionArn")?;
+    Ok(execution_json(&view(state, arn).await?))
+}
+
+/// StopExecution.
+pub async fn stop(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
+    let arn = required(request, "executionArn")?;
+    view(state, arn).await?;
+    let error = optional(request, "error")?.map(str::to_string);
+    let cause = optional(request, "cause")?.map(str::to_string);
+    state.engine.stop(arn, error, cause).await?;
+    Ok(json!({"stopDate": epoch_seconds(crate::engine::now_millis())}))
+}
+
+/// GetExecutionHistory, with `maxResults`, `nextToken`, `reverseOrder` and
+/// `includeExecutionData`.
+pub async fn history(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
+    let arn = required(request, "executionArn")?;
+    view(state, arn).await?;
+    let mut events = state.engine.history(arn).await?.unwrap_or_default();
+    if request.get("reverseOrder").and_then(Value::as_bool) == Some(true) {
+        events.reverse();
+    }
+    let include_data = request.get("includeExecutionData").and_then(Value::as_bool).unwrap_or(true);
+    let max_results = match request.get("maxResults").and_then(Value::as_u64) {
+        None | Some(0) => 100,
+        Some(count) if count > 1000 => {
+            return Err(AwsError::validation(format!(
+                "1 validation error detected: Value '{count}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000"
+            )));
+        }
+        Some(count) => count as usize,
+    };
+    let offset = match optional(request, "nextToken")? {
+        Some(token) => {
+            token.parse::<usize>().map_err(|_| AwsError::new("InvalidToken", format!("Invalid Token: '{token}'")))?
+        }
+        None => 0,
+    };
+    let page: Vec<Value> =
+        events.iter().skip(offset).take(max_results).map(|event| event.to_aws_json(include_data)).collect();
+    let mut response = json!({"events": page});
+    if offset + max_results < events.len() {
+        response["nextToken"] = json!((offset + max_results).to_string());
+    }
+    Ok(response)
+}
+
+/// GetActivityTask (long poll).
+pub async fn get_activity_task(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
+    let arn = required(request, "activityArn")?;
+    let worker = optional(request, "workerName")?.map(str::to_string);
+    match state.engine.get_activity_task(arn, worker, ACTIVITY_POLL).await? {
+        Some(work) => Ok(json!({"taskToken": work.token, "input": work.input.to_string()})),
+        None => Ok(json!({})),
+    }
+}
+
+/// SendTaskSuccess.
+pub async fn send_task_success(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
+    let token = required(request, "taskToken")?;
+    let output = parse_payload(required(request, "output")?, "output", "InvalidOutput")?;
+    state.engine.send_task_success(token, output).await?;
+    Ok(json!({}))
+}
+
+/// SendTaskFailure.
+pub async fn send_task_failure(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
+    let token = required(request, "taskToken")?;
+    let error = optional(request, "error")?.map(str::to_string);
+    let cause = optional(request, "cause")?.map(str::to_string);
+    state.engine.send_task_failure(token, error, cause).await?;
+    Ok(json!({}))
+}
+
+/// SendTaskHeartbeat.
+pub async fn send_task_heartbeat(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
+    let token = required(request, "taskToken")?;
+    state.engine.send_task_heartbeat(token).await?;
+    Ok(json!({}))
+}

@@ -1,0 +1,221 @@
+//! State machine and activity operations: create, describe, list, delete, validate.
+
+use serde_json::{Value, json};
+use sqlx::Row;
+
+use asl::{Severity, parse};
+
+use super::{ApiState, AwsError, check_name, epoch_seconds, optional, required};
+use crate::engine::{RealEnvironment, now_millis};
+use asl::eval::Environment;
+
+/// A state machine as stored.
+#[derive(Clone, Debug)]
+pub struct StoredMachine {
+    /// Its ARN.
+    pub arn: String,
+    /// Its name.
+    pub name: String,
+    /// `STANDARD` or `EXPRESS`.
+    pub kind: String,
+    /// The definition.
+    pub definition: String,
+    /// The role.
+    pub role_arn: String,
+}
+
+/// The errors AWS reports for a definition it refuses, joined as its message does.
+fn definition_errors(definition: &str) -> Vec<String> {
+    let (_, diagnostics) = parse(definition);
+    diagnostics
+        .iter()
+        .filter(|diagnostic| diagnostic.severity == Severity::Error)
+        .map(|diagnostic| diagnostic.aws_text())
+        .collect()
+}
+
+fn check_definition(definition: &str) -> Result<(), AwsError> {
+    let errors = definition_errors(definition);
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AwsError::new("InvalidDefinition", format!("Invalid State Machine Definition: '{}'", errors.join(", "))))
+    }
+}
+
+/// Loads a state machine by ARN (a `#TestCase` suffix and a version/alias qualifier are
+/// not part of the stored ARN).
+pub async fn load(state: &ApiState, arn: &str) -> Result<StoredMachine, AwsError> {
+    let row = sqlx::query("SELECT arn, name, type, definition, role_arn FROM state_machines WHERE arn = ?")
+        .bind(arn)
+        .fetch_optional(&state.pool)
+        .await?;
+    let Some(row) = row else {
+        return Err(AwsError::new("StateMachineDoesNotExist", format!("State Machine Does Not Exist: '{arn}'")));
+    };
+    Ok(StoredMachine {
+        arn: row.try_get("arn")?,
+        name: row.try_get("name")?,
+        kind: row.try_get("type")?,
+        definition: row.try_get("definition")?,
+        role_arn: row.try_get("role_arn")?,
+    })
+}
+
+/// Checks the shape of a state machine ARN in this account and region.
+pub fn check_machine_arn(state: &ApiState, arn: &str) -> Result<(), AwsError> {
+    let settings = state.engine.settings();
+    let prefix = format!("arn:{}:states:{}:{}:stateMachine:", settings.partition, settings.region, settings.account);
+    match arn.strip_prefix(&prefix) {
+        Some(name) if !name.is_empty() => Ok(()),
+        _ => Err(AwsError::new("InvalidArn", format!("Invalid Arn: 'Resource type not valid in this context: {arn}'"))),
+    }
+}
+
+/// CreateStateMachine.
+pub async fn create(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
+    let name = required(request, "name")?;
+    let definition = required(request, "definition")?;
+    let role_arn = required(request, "roleArn")?;
+    check_name(name, "state machine")?;
+    let kind = optional(request, "type")?.unwrap_or("STANDARD");
+    if !matches!(kind, "STANDARD" | "EXPRESS") {
+        return Err(AwsError::validation(format!(
+            "1 validation error detected: Value '{kind}' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]"
+        )));
+    }
+    check_definition(definition)?;
+    let settings = state.engine.settings();
+    let arn = format!("arn:{}:states:{}:{}:stateMachine:{name}", settings.partition, settings.region, settings.account);
+    let created = now_millis();
+    if let Ok(existing) = load(state, &arn).await {
+        // AWS returns the existing machine when everything is the same.
+        if existing.definition == definition && existing.role_arn == role_arn && existing.kind == kind {
+            let created: i64 = sqlx::query_scalar("SELECT created_millis FROM state_machines WHERE arn = ?")
+                .bind(&arn)
+                .fetch_one(&state.pool)
+                .await?;
+            return Ok(json!({"stateMachineArn": arn, "creationDate": epoch_seconds(created)}));
+        }
+        return Err(AwsError::new("StateMachineAlreadyExists", format!("State Machine Already Exists: '{arn}'")));
+    }
+    sqlx::query(
+        "INSERT INTO state_machines (arn, name, type, definition, role_arn, description, logging_configuration,
+                                     tracing_configuration, revision_id, created_millis)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&arn)
+    .bind(name)
+    .bind(kind)
+    .bind(definition)
+    .bind(role_arn)
+    .bind(optional(request, "versionDescription")?)
+    .bind(request.get("loggingConfiguration").map(Value::to_string))
+    .bind(request.get("tracingConfiguration").map(Value::to_string))
+    .bind(RealEnvironment.uuid())
+    .bind(created)
+    .execute(&state.pool)
+    .await?;
+    Ok(json!({"stateMachineArn": arn, "creationDate": epoch_seconds(created)}))
+}
+
+/// DescribeStateMachine.
+pub async fn describe(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
+    let arn = required(request, "stateMachineArn")?;
+    check_machine_arn(state, arn)?;
+    let row = sqlx::query("SELECT * FROM state_machines WHERE arn = ?").bind(arn).fetch_optional(&state.pool).await?;
+    let Some(row) = row else {
+        return Err(AwsError::new("StateMachineDoesNotExist", format!("State Machine Does Not Exist: '{arn}'")));
+    };
+    let logging: Option<String> = row.try_get("logging_configuration")?;
+    let tracing: Option<String> = row.try_get("tracing_configuration")?;
+    Ok(json!({
+        "stateMachineArn": row.try_get::<String, _>("arn")?,
+        "name": row.try_get::<String, _>("name")?,
+        "status": "ACTIVE",
+        "definition": row.try_get::<String, _>("definition")?,
+        "roleArn": row.try_get::<String, _>("role_arn")?,
+        "type": row.try_get::<String, _>("type")?,
+        "creationDate": epoch_seconds(row.try_get("created_millis")?),
+        "loggingConfiguration": logging.and_then(|text| serde_json::from_str::<Value>(&text).ok())
+            .unwrap_or_else(|| json!({"level": "OFF", "includeExecutionData": false})),
+        "tracingConfiguration": tracing.and_then(|text| serde_json::from_str::<Value>(&text).ok())
+            .unwrap_or_else(|| json!({"enabled": false})),
+        "revisionId": row.try_get::<String, _>("revision_id")?,
+    }))
+}
+
+/// ListStateMachines.
+pub async fn list(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
+    let _ = request;
+    let rows = sqlx::query("SELECT arn, name, type, created_millis FROM state_machines ORDER BY name")
+        .fetch_all(&state.pool)
+        .await?;
+    let machines = rows
+        .iter()
+        .map(|row| {
+            Ok(json!({
+                "stateMachineArn": row.try_get::<String, _>("arn")?,
+                "name": row.try_get::<String, _>("name")?,
+                "type": row.try_get::<String, _>("type")?,
+                "creationDate": epoch_seconds(row.try_get("created_millis")?),
+            }))
+        })
+        .collect::<Result<Vec<Value>, sqlx::Error>>()?;
+    Ok(json!({"stateMachines": machines}))
+}
+
+/// DeleteStateMachine.
+pub async fn delete(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
+    let arn = required(request, "stateMachineArn")?;
+    check_machine_arn(state, arn)?;
+    sqlx::query("DELETE FROM state_machines WHERE arn = ?").bind(arn).execute(&state.pool).await?;
+    Ok(json!({}))
+}
+
+/// ValidateStateMachineDefinition.
+pub fn validate(request: &Value) -> Result<Value, AwsError> {
+    let definition = required(request, "definition")?;
+    let (_, diagnostics) = parse(definition);
+    let errors: Vec<Value> = diagnostics
+        .iter()
+        .filter(|diagnostic| diagnostic.severity == Severity::Error)
+        .map(|diagnostic| {
+            json!({
+                "severity": "ERROR",
+                "code": diagnostic.code,
+                "message": diagnostic.message,
+                "location": diagnostic.location.clone().unwrap_or_default(),
+            })
+        })
+        .collect();
+    let result = if errors.is_empty() { "OK" } else { "FAIL" };
+    Ok(json!({"result": result, "diagnostics": errors}))
+}
+
+/// CreateActivity.
+pub async fn create_activity(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
+    let name = required(request, "name")?;
+    check_name(name, "activity")?;
+    let settings = state.engine.settings();
+    let arn = format!("arn:{}:states:{}:{}:activity:{name}", settings.partition, settings.region, settings.account);
+    let created = now_millis();
+    sqlx::query("INSERT INTO activities (arn, name, created_millis) VALUES (?, ?, ?) ON CONFLICT (arn) DO NOTHING")
+        .bind(&arn)
+        .bind(name)
+        .bind(created)
+        .execute(&state.pool)
+        .await?;
+    let created: i64 = sqlx::query_scalar("SELECT created_millis FROM activities WHERE arn = ?")
+        .bind(&arn)
+        .fetch_one(&state.pool)
+        .await?;
+    Ok(json!({"activityArn": arn, "creationDate": epoch_seconds(created)}))
+}
+
+/// DeleteActivity.
+pub async fn delete_activity(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
+    let arn = required(request, "activityArn")?;
+    sqlx::query("DELETE FROM activities WHERE arn = ?").bind(arn).execute(&state.pool).await?;
+    Ok(json!({}))
+}

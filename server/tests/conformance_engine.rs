@@ -1,0 +1,697 @@
+//! The engine checked against executions recorded on AWS (`../shared/conformance`, read in
+//! place, never copied): every `execution_history` case runs through the decider
+//! (`engine::decide::apply`) with timers firing in order of their due time, and its status,
+//! output, error, cause and whole history are compared with the rules of `compare.py`
+//! (re-implemented below, and checked against the real script by
+//! `the_comparator_agrees_with_compare_py`).
+//!
+//! Cases with Task states get their task results from a Step Functions Local
+//! `MockConfigFile` derived from the recorded history itself (each task outcome recorded, in
+//! order per state) and read with `engine::mock`, so the mock format is exercised too.
+//!
+//! Pass rates are printed per group (without and with tasks) and per test file. Accepted
+//! failures are listed in `tests/known-failures-engine.txt` (`<group> <case>  # reason`):
+//! a failure not on the list fails the test, and a listed case that passes is reported so
+//! the list can shrink.
+
+use std::{
+    collections::{BTreeMap, BTreeSet, VecDeque},
+    fs,
+    path::{Path, PathBuf},
+};
+
+use asl::eval::{FixedEnvironment, context::ExecutionInfo, failure::Failure, machine::Machine};
+use serde_json::{Map, Value, json};
+use server::engine::{
+    decide::{Action, Context, NoItems, Signal, Snapshot, Status, TaskRequest, apply},
+    mock::{MockConfig, MockMiss, MockOutcome, split_test_case},
+};
+
+#[path = "../../asl/src/test_support.rs"]
+mod support;
+
+const NOW: i64 = 1_767_225_600_000;
+const MACHINE: &str = "ConformanceMachine";
+const TEST_CASE: &str = "Recorded";
+const KNOWN_FAILURES: &str = include_str!("known-failures-engine.txt");
+
+fn conformance() -> Option<PathBuf> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance");
+    if path.join("aws-recorded/index.json").is_file() {
+        Some(path)
+    } else {
+        println!("skipped: ../shared/conformance absent ({})", path.display());
+        None
+    }
+}
+
+fn read_json(path: &Path) -> Value {
+    let text = fs::read_to_string(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
+}
+
+/// One recorded `execution_history` case.
+struct Case {
+    name: String,
+    dir: PathBuf,
+    has_task: bool,
+}
+
+impl Case {
+    /// The test file it came from (`test_base_scenarios`).
+    fn group(&self) -> &str {
+        self.name.split("__").next().unwrap_or(&self.name)
+    }
+}
+
+fn history_cases(root: &Path) -> Vec<Case> {
+    let index = read_json(&root.join("aws-recorded/index.json"));
+    let mut seen = BTreeSet::new();
+    index
+        .as_array()
+        .expect("index.json is a list")
+        .iter()
+        .filter(|entry| entry["kind"] == "execution_history")
+        .filter_map(|entry| {
+            let dir = entry["dir"].as_str().expect("dir");
+            let name = dir.rsplit('/').next().unwrap_or(dir).to_string();
+            // index.json lists one case twice; it is run once.
+            seen.insert(name.clone()).then(|| Case {
+                name,
+                dir: root.join("aws-recorded").join(dir),
+                has_task: entry["has_task"] == true,
+            })
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// compare.py, re-implemented (regular expressions replaced by a small matcher)
+
+/// Expected strings that match anything. `date` is not in compare.py's list but is how the
+/// recordings replaced every time value (`"StartTime": "date"`), so it is treated alike, as
+/// `asl/tests/conformance_eval.rs` does.
+const WHOLE_WILDCARDS: [&str; 5] = ["timestamp", "snf_role_arn", "activity_arn", "map_run_arn", "date"];
+const ACCOUNT: &str = "111111111111";
+
+fn parse_json_strings(value: &Value) -> Value {
+    match value {
+        Value::Object(members) => {
+            let mut out = Map::new();
+            for (key, item) in members {
+                let mut item =
+                    if item.is_object() || item.is_array() { parse_json_strings(item) } else { item.clone() };
+                if let Value::String(text) = &item
+                    && text.starts_with('{')
+                    && let Ok(parsed) = serde_json::from_str::<Value>(text)
+                {
+                    item = parsed;
+                }
+                out.insert(key.clone(), item);
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => Value::Array(
+            items.iter().map(|item| if item.is_object() { parse_json_strings(item) } else { item.clone() }).collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// A piece of an expected string's pattern.
+#[derive(Debug)]
+enum Piece {
+    /// This character.
+    Literal(char),
+    /// Twelve digits (the recording account).
+    Account,
+    /// A `<…>` placeholder: one or more characters.
+    Any,
+}
+
+/// compare.py's pattern: `<…>` segments are `.+?`, the account id is `\d{12}`.
+fn pattern(expected: &str) -> Vec<Piece> {
+    let mut pieces = Vec::new();
+    let mut rest = expected;
+    while !rest.is_empty() {
+        if rest.starts_with('<')
+            && let Some(end) = rest[1..].find(['<', '>'])
+            && end > 0
+            && rest[1 + end..].starts_with('>')
+        {
+            pieces.push(Piece::Any);
+            rest = &rest[end + 2..];
+        } else if let Some(after) = rest.strip_prefix(ACCOUNT) {
+            pieces.push(Piece::Account);
+            rest = after;
+        } else {
+            let character = rest.chars().next().expect("not empty");
+            pieces.push(Piece::Literal(character));
+            rest = &rest[character.len_utf8()..];
+        }
+    }
+    pieces
+}
+
+fn matches_pieces(pieces: &[Piece], actual: &[char]) -> bool {
+    match pieces.split_first() {
+        None => actual.is_empty(),
+        Some((Piece::Literal(character), rest)) => {
+            actual.first() == Some(character) && matches_pieces(rest, &actual[1..])
+        }
+        Some((Piece::Account, rest)) => {
+            actual.len() >= 12 && actual[..12].iter().all(char::is_ascii_digit) && matches_pieces(rest, &actual[12..])
+        }
+        Some((Piece::Any, rest)) => (1..=actual.len()).any(|taken| matches_pieces(rest, &actual[taken..])),
+    }
+}
+
+fn string_matches(expected: &str, actual: &str) -> bool {
+    if WHOLE_WILDCARDS.contains(&expected) || expected == actual {
+        return true;
+    }
+    if !expected.contains('<') && !expected.contains(ACCOUNT) {
+        return false;
+    }
+    let actual: Vec<char> = actual.chars().collect();
+    matches_pieces(&pattern(expected), &actual)
+}
+
+fn same_number(expected: &Value, actual: &Value) -> bool {
+    match (expected.as_f64(), actual.as_f64()) {
+        (Some(left), Some(right)) => left == right,
+        _ => false,
+    }
+}
+
+fn diff(expected: &Value, actual: &Value, at: &str) -> Option<String> {
+    match (expected, actual) {
+        (Value::String(expected), Value::String(actual)) => {
+            (!string_matches(expected, actual)).then(|| format!("{at}: expected {expected:?}, got {actual:?}"))
+        }
+        (Value::String(expected), _) if WHOLE_WILDCARDS.contains(&expected.as_str()) => None,
+        (Value::Object(_) | Value::Array(_), Value::String(text)) => match serde_json::from_str::<Value>(text) {
+            Ok(parsed) => diff(expected, &parsed, at),
+            Err(_) => Some(format!("{at}: expected {}, got {}", truncate(expected), truncate(actual))),
+        },
+        (Value::Object(expected), Value::Object(actual)) => {
+            for (key, value) in expected {
+                let Some(found) = actual.get(key) else { return Some(format!("{at}.{key}: missing")) };
+                if let Some(difference) = diff(value, found, &format!("{at}.{key}")) {
+                    return Some(difference);
+                }
+            }
+            let extra: Vec<_> = actual.keys().filter(|key| !expected.contains_key(*key)).collect();
+            (!extra.is_empty()).then(|| format!("{at}: unexpected keys {extra:?}"))
+        }
+        (Value::Array(expected), Value::Array(actual)) => {
+            if expected.len() != actual.len() {
+                return Some(format!("{at}: expected {} items, got {}", expected.len(), actual.len()));
+            }
+            expected.iter().zip(actual).enumerate().find_map(|(index, (e, a))| diff(e, a, &format!("{at}[{index}]")))
+        }
+        (Value::Number(_), Value::Number(_)) if same_number(expected, actual) => None,
+        _ if expected == actual && !expected.is_number() => None,
+        _ => Some(format!("{at}: expected {}, got {}", truncate(expected), truncate(actual))),
+    }
+}
+
+fn truncate(value: &Value) -> String {
+    value.to_string().chars().take(300).collect()
+}
+
+fn as_value(value: &Value) -> Value {
+    match value {
+        Value::String(text) => serde_json::from_str(text).unwrap_or_else(|_| value.clone()),
+        other => other.clone(),
+    }
+}
+
+/// Whether an expected event's id marks it as one of the branch events that were sorted
+/// when recorded. compare.py counts ids equal to 0; some recordings wrote such ids as `[0]`
+/// (a list), which compare.py means the same way but does not recognise, so both count here.
+fn sorted_when_recorded(event: &Value) -> bool {
+    event["id"] == json!(0) || event["id"] == json!([0])
+}
+
+/// compare.py's `compare`: status, output/error/cause, then every history event.
+fn compare(expected: &Value, actual: &Value) -> Option<String> {
+    if expected["status"] != actual["status"] {
+        return Some(format!("status: expected {}, got {}", expected["status"], actual["status"]));
+    }
+    for field in ["output", "error", "cause"] {
+        let Some(wanted) = expected.get(field).filter(|value| !value.is_null()) else { continue };
+        let wrap = |value: Value| parse_json_strings(&json!({ "v": value }))["v"].clone();
+        let found = actual.get(field).cloned().unwrap_or(Value::Null);
+        if let Some(difference) = diff(&wrap(as_value(wanted)), &wrap(as_value(&found)), field) {
+            return Some(difference);
+        }
+    }
+    let (Some(expected_history), Some(actual_history)) = (expected.get("history"), actual.get("history")) else {
+        return None;
+    };
+    if expected_history.as_array().is_none_or(Vec::is_empty) {
+        return None;
+    }
+    let events = |history: &Value| -> Vec<Value> {
+        parse_json_strings(&json!({ "e": history }))["e"].as_array().cloned().unwrap_or_default()
+    };
+    let (expected_events, actual_events) = (events(expected_history), events(actual_history));
+    let type_of = |event: &Value| event.get("type").cloned().unwrap_or(Value::Null);
+    if expected_events.len() != actual_events.len() {
+        let expected_types: Vec<Value> = expected_events.iter().map(type_of).collect();
+        let actual_types: Vec<Value> = actual_events.iter().map(type_of).collect();
+        return Some(format!(
+            "history: expected {} events, got {}; expected types {}, got {}",
+            expected_events.len(),
+            actual_events.len(),
+            json!(expected_types),
+            json!(actual_types)
+        ));
+    }
+    if expected_events.iter().filter(|event| sorted_when_recorded(event)).count() > 1 {
+        let strip = |event: &Value| -> Value {
+            let mut event = event.clone();
+            if let Value::Object(members) = &mut event {
+                members.remove("id");
+                members.remove("previousEventId");
+            }
+            event
+        };
+        let mut remaining: Vec<Value> = actual_events.iter().map(strip).collect();
+        for (index, event) in expected_events.iter().map(strip).enumerate() {
+            let Some(found) = remaining.iter().position(|actual| diff(&event, actual, "$").is_none()) else {
+                return Some(format!("history: no event matches expected event {index} ({})", type_of(&event)));
+            };
+            remaining.remove(found);
+        }
+        return None;
+    }
+    for (index, (expected, actual)) in expected_events.iter().zip(&actual_events).enumerate() {
+        if type_of(expected) != type_of(actual) {
+            return Some(format!("history[{index}].type: expected {}, got {}", type_of(expected), type_of(actual)));
+        }
+        if let Some(difference) = diff(expected, actual, &format!("history[{index}]")) {
+            return Some(difference);
+        }
+    }
+    None
+}
+
+// ---------------------------------------------------------------------------------------
+// A MockConfigFile from a recorded history
+
+/// What the recording says one invocation of a Task state did.
+#[derive(Default)]
+struct RecordedInvocation {
+    /// The worker that took it (activities).
+    worker: Option<Option<String>>,
+    /// What the service answered before the task waited (`TaskSubmitted`).
+    submitted: Option<Value>,
+    /// `Return` or `Throw`, when it finished.
+    outcome: Option<Value>,
+}
+
+/// The task results a recorded history shows, for replaying it.
+struct Replay {
+    /// The mock configuration built from them and read back with `engine::mock`.
+    config: MockConfig,
+    /// Per state, what happened around each invocation besides its outcome.
+    invocations: BTreeMap<String, Vec<RecordedInvocation>>,
+}
+
+/// An event's id, or `None` for ids recorded as 0 / `[0]` (events sorted when recorded).
+fn event_id(event: &Value) -> Option<u64> {
+    event["id"].as_u64().filter(|id| *id > 0)
+}
+
+fn task_event(event_type: &str) -> Option<&str> {
+    ["Task", "LambdaFunction", "Activity"].iter().find_map(|prefix| event_type.strip_prefix(prefix))
+}
+
+fn details(event: &Value) -> Value {
+    event
+        .as_object()
+        .and_then(|members| members.iter().find(|(key, _)| key.ends_with("EventDetails")))
+        .map_or(Value::Null, |(_, details)| details.clone())
+}
+
+/// The recorded output of a task event (JSON text, or already parsed by the recording).
+fn recorded_output(details: &Value) -> Value {
+    match &details["output"] {
+        Value::String(text) => serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.clone())),
+        other => other.clone(),
+    }
+}
+
+/// Walks the recorded events: each task event is tied to its state and invocation through
+/// the `previousEventId` chain (`…StateEntered` → `…Scheduled` → `…Started` → outcome), or,
+/// where ids were not recorded, to the latest state entered and the latest unfinished task.
+fn derive_replay(history: &[Value]) -> Replay {
+    let mut state_of: BTreeMap<u64, String> = BTreeMap::new();
+    let mut invocation_of: BTreeMap<u64, (String, usize)> = BTreeMap::new();
+    let mut invocations: BTreeMap<String, Vec<RecordedInvocation>> = BTreeMap::new();
+    let mut last_entered: Option<String> = None;
+    let mut unfinished: Vec<(String, usize)> = Vec::new();
+    for event in history {
+        let id = event_id(event);
+        let previous = event["previousEventId"].as_u64();
+        let event_type = event["type"].as_str().unwrap_or_default();
+        let details = details(event);
+        if event_type.ends_with("StateEntered") {
+            let name = details["name"].as_str().unwrap_or_default().to_string();
+            last_entered = Some(name.clone());
+            if let Some(id) = id {
+                state_of.insert(id, name);
+            }
+            continue;
+        }
+        let Some(step) = task_event(event_type) else {
+            if let (Some(id), Some(state)) = (id, previous.and_then(|previous| state_of.get(&previous)).cloned()) {
+                state_of.insert(id, state);
+            }
+            continue;
+        };
+        let owner = if step == "Scheduled" {
+            let state = previous.and_then(|previous| state_of.get(&previous)).cloned().or_else(|| last_entered.clone());
+            let Some(state) = state else { continue };
+            let list = invocations.entry(state.clone()).or_default();
+            list.push(RecordedInvocation::default());
+            unfinished.push((state.clone(), list.len() - 1));
+            (state, list.len() - 1)
+        } else {
+            let known = previous.and_then(|previous| invocation_of.get(&previous)).cloned();
+            let Some(owner) = known.or_else(|| unfinished.last().cloned()) else { continue };
+            owner
+        };
+        if let Some(id) = id {
+            invocation_of.insert(id, owner.clone());
+            state_of.insert(id, owner.0.clone());
+        }
+        let Some(invocation) = invocations.get_mut(&owner.0).and_then(|list| list.get_mut(owner.1)) else { continue };
+        let failure = || {
+            let mut thrown = Map::new();
+            for (field, key) in [("error", "Error"), ("cause", "Cause")] {
+                if let Some(text) = details[field].as_str() {
+                    thrown.insert(key.into(), Value::String(text.to_string()));
+                }
+            }
+            json!({ "Throw": thrown })
+        };
+        match step {
+            "Started" => invocation.worker = Some(details["workerName"].as_str().map(str::to_string)),
+            "Submitted" => invocation.submitted = Some(recorded_output(&details)),
+            "Succeeded" => invocation.outcome = Some(json!({ "Return": recorded_output(&details) })),
+            "Failed" | "TimedOut" | "StartFailed" | "ScheduleFailed" | "SubmitFailed" => {
+                invocation.outcome = Some(failure())
+            }
+            _ => {}
+        }
+        if invocation.outcome.is_some() {
+            unfinished.retain(|pending| *pending != owner);
+        }
+    }
+    let mut test_case = Map::new();
+    let mut responses = Map::new();
+    for (index, (state, list)) in invocations.iter().enumerate() {
+        let name = format!("Recorded{index}");
+        let entries: Map<String, Value> = list
+            .iter()
+            .enumerate()
+            .filter_map(|(number, invocation)| Some((number.to_string(), invocation.outcome.clone()?)))
+            .collect();
+        test_case.insert(state.clone(), Value::String(name.clone()));
+        responses.insert(name, Value::Object(entries));
+    }
+    let text = json!({
+        "StateMachines": { MACHINE: { "TestCases": { TEST_CASE: test_case } } },
+        "MockedResponses": responses,
+    })
+    .to_string();
+    let config = MockConfig::from_json(&text).unwrap_or_else(|error| panic!("the derived mock config: {error}"));
+    Replay { config, invocations }
+}
+
+// ---------------------------------------------------------------------------------------
+// Running cases
+
+/// The signals that answer `request`, taken from the mock configuration. An invocation the
+/// recording started but never finished (its execution ended first) gets no answer; one
+/// that timed out is answered by its timeout timer.
+fn answer(replay: Option<&Replay>, test_case: &str, request: &TaskRequest) -> Vec<Signal> {
+    let key = request.key;
+    let Some(replay) = replay else {
+        return vec![Signal::TaskFailed { key, failure: Failure::new("States.Runtime", "no mock configuration") }];
+    };
+    let recorded = replay.invocations.get(&request.state_name).and_then(|list| list.get(request.invocation as usize));
+    let mut signals = Vec::new();
+    if let Some(recorded) = recorded {
+        if let Some(worker_name) = &recorded.worker
+            && request.resource.service == "activity"
+        {
+            signals.push(Signal::TaskStarted { key, worker_name: worker_name.clone() });
+        }
+        if let Some(output) = &recorded.submitted {
+            signals.push(Signal::TaskSubmitted { key, output: output.clone() });
+        }
+    }
+    match replay.config.response(MACHINE, test_case, &request.state_name, request.invocation) {
+        Ok(MockOutcome::Return(output)) => signals.push(Signal::TaskSucceeded { key, output }),
+        Ok(MockOutcome::Throw(failure)) => {
+            let by_timer = match failure.error.as_deref() {
+                Some("States.Timeout") => request.timeout_seconds.is_some(),
+                Some("States.HeartbeatTimeout") => request.heartbeat_seconds.is_some(),
+                _ => false,
+            };
+            if !by_timer {
+                signals.push(Signal::TaskFailed { key, failure });
+            }
+        }
+        Err(MockMiss::InvocationOutOfRange { .. }) if recorded.is_some() => {}
+        Err(miss) => signals.push(Signal::TaskFailed { key, failure: miss.to_failure() }),
+    }
+    signals
+}
+
+/// Runs a definition through the decider: signals first, then timers by due time.
+fn execute(definition: &Value, input: Value, replay: Option<&Replay>) -> Value {
+    let machine = match Machine::from_value(definition) {
+        Ok(machine) => machine,
+        Err(error) => return json!({"status": "UNREADABLE", "error": error.message}),
+    };
+    let info = ExecutionInfo::new(MACHINE, "conformance-execution", input, NOW);
+    // How Step Functions Local chooses the test case: StartExecution names `arn#TestCase`.
+    let started_with = format!("{}#{TEST_CASE}", info.state_machine_arn());
+    let (_, test_case) = split_test_case(&started_with);
+    let test_case = test_case.unwrap_or_default();
+    let mut env = FixedEnvironment::new(42, NOW);
+    let mut snapshot = Snapshot::default();
+    let mut events = Vec::new();
+    let mut signals = VecDeque::from([Signal::Start]);
+    let mut timers: BTreeSet<(i64, u64)> = BTreeSet::new();
+    for _ in 0..200_000 {
+        let signal = match signals.pop_front() {
+            Some(signal) => signal,
+            None => match timers.pop_first() {
+                Some((at_millis, key)) => {
+                    env.now_millis = env.now_millis.max(at_millis);
+                    Signal::Timer { key }
+                }
+                None => break,
+            },
+        };
+        let decision =
+            apply(Context { machine: &machine, info: &info, env: &mut env, items: &NoItems }, &mut snapshot, signal);
+        events.extend(decision.events);
+        if snapshot.status.is_final() {
+            break;
+        }
+        for action in decision.actions {
+            match action {
+                Action::SetTimer { key, at_millis } => {
+                    timers.insert((at_millis, key));
+                }
+                Action::Invoke(request) => signals.extend(answer(replay, test_case, &request)),
+                Action::Cancel { key } => signals.retain(|signal| signal_key(signal) != Some(key)),
+            }
+        }
+    }
+    let history: Vec<Value> = events.iter().map(|event| event.to_aws_json(true)).collect();
+    let mut actual = json!({"status": snapshot.status.name(), "history": history});
+    match &snapshot.status {
+        Status::Succeeded { output } => actual["output"] = Value::String(output.to_string()),
+        Status::Failed { failure } | Status::TimedOut { failure } | Status::Aborted { failure } => {
+            actual["error"] = json!(failure.error);
+            actual["cause"] = json!(failure.cause);
+        }
+        Status::Running => {}
+    }
+    actual
+}
+
+fn signal_key(signal: &Signal) -> Option<u64> {
+    match signal {
+        Signal::Timer { key }
+        | Signal::TaskStarted { key, .. }
+        | Signal::TaskSubmitted { key, .. }
+        | Signal::TaskSucceeded { key, .. }
+        | Signal::TaskFailed { key, .. }
+        | Signal::Heartbeat { key } => Some(*key),
+        Signal::Start | Signal::Stop { .. } => None,
+    }
+}
+
+/// Runs a case; returns what AWS recorded and what the engine did.
+fn run_case(case: &Case) -> (Value, Value) {
+    let expected = read_json(&case.dir.join("expected.json"));
+    let definition = read_json(&case.dir.join("definition.json"));
+    let input = read_json(&case.dir.join("input.json"));
+    let replay = case.has_task.then(|| derive_replay(expected["history"].as_array().map_or(&[], Vec::as_slice)));
+    let actual = execute(&definition, input, replay.as_ref());
+    (expected, actual)
+}
+
+/// The known-failures list without its `# reason` comments, as `support::judge` reads it.
+fn known_failures_list() -> String {
+    KNOWN_FAILURES
+        .lines()
+        .map(|line| line.split_once('#').map_or(line, |(entry, _)| entry).trim_end())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn execution_history_cases_through_the_engine() {
+    let Some(root) = conformance() else { return };
+    let list = known_failures_list();
+    let mut per_file: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut results = Vec::new();
+    for (group, has_task) in [("no_task", false), ("task", true)] {
+        let cases: Vec<Case> = history_cases(&root).into_iter().filter(|case| case.has_task == has_task).collect();
+        let mut failures = BTreeMap::new();
+        for case in &cases {
+            let (expected, actual) = run_case(case);
+            let failure = compare(&expected, &actual);
+            let tally = per_file.entry(format!("{} [{group}]", case.group())).or_default();
+            tally.0 += 1;
+            match failure {
+                Some(reason) => {
+                    failures.insert(case.name.clone(), reason);
+                }
+                None => tally.1 += 1,
+            }
+        }
+        results.push((group, cases.len(), failures));
+    }
+    for (file, (total, passed)) in &per_file {
+        println!("{file}: {passed}/{total} pass ({:.1} %)", 100.0 * *passed as f64 / (*total).max(1) as f64);
+    }
+    // Both groups are judged (and printed) before either one's regressions fail the test.
+    let verdicts: Vec<_> = results
+        .iter()
+        .map(|(group, total, failures)| {
+            std::panic::catch_unwind(|| {
+                support::judge("tests/known-failures-engine.txt", &list, group, *total, failures)
+            })
+        })
+        .collect();
+    for verdict in verdicts {
+        if let Err(panic) = verdict {
+            std::panic::resume_unwind(panic);
+        }
+    }
+}
+
+#[test]
+fn a_derived_mock_config_replays_each_invocation_in_order() {
+    let history = json!([
+        {"id": 1, "previousEventId": 0, "type": "ExecutionStarted"},
+        {"id": 2, "previousEventId": 0, "type": "TaskStateEntered", "stateEnteredEventDetails": {"name": "T"}},
+        {"id": 3, "previousEventId": 2, "type": "TaskScheduled"},
+        {"id": 4, "previousEventId": 3, "type": "TaskStarted"},
+        {"id": 5, "previousEventId": 4, "type": "TaskFailed", "taskFailedEventDetails": {"error": "E", "cause": "c"}},
+        {"id": 6, "previousEventId": 5, "type": "TaskScheduled"},
+        {"id": 7, "previousEventId": 6, "type": "TaskStarted"},
+        {"id": 8, "previousEventId": 7, "type": "TaskSucceeded", "taskSucceededEventDetails": {"output": "{\"a\":1}"}},
+    ]);
+    let replay = derive_replay(history.as_array().expect("list"));
+    assert_eq!(replay.config.response(MACHINE, TEST_CASE, "T", 0), Ok(MockOutcome::Throw(Failure::new("E", "c"))));
+    assert_eq!(replay.config.response(MACHINE, TEST_CASE, "T", 1), Ok(MockOutcome::Return(json!({"a": 1}))));
+    assert!(replay.config.response(MACHINE, TEST_CASE, "T", 2).is_err());
+}
+
+/// The port above and the real `compare.py` agree, on matching results and on results
+/// changed to differ (skipped without python3).
+#[test]
+fn the_comparator_agrees_with_compare_py() {
+    let Some(root) = conformance() else { return };
+    if std::process::Command::new("python3").arg("--version").output().is_err() {
+        println!("skipped: python3 absent");
+        return;
+    }
+    let script = root.join("compare.py");
+    let folder = tempfile::tempdir().expect("temporary folder");
+    // Cases whose recordings use neither of this port's two additions (the `date` wildcard
+    // and `[0]` ids), so both comparators must give the same verdict.
+    let cases: Vec<Case> = history_cases(&root)
+        .into_iter()
+        .filter(|case| {
+            let text = fs::read_to_string(case.dir.join("expected.json")).unwrap_or_default();
+            !text.contains("\"date\"") && !text.contains("\"id\": [")
+        })
+        .collect();
+    let mut samples = Vec::new();
+    for case in
+        cases.iter().filter(|case| !case.has_task).step_by(40).chain(cases.iter().filter(|c| c.has_task).step_by(30))
+    {
+        let (expected, actual) = run_case(case);
+        samples.push((format!("{} as run", case.name), expected.clone(), actual.clone()));
+        let mut changed = actual.clone();
+        if let Some(event) = changed["history"].as_array_mut().and_then(|events| events.last_mut()) {
+            event["previousEventId"] = json!(999);
+        }
+        samples.push((format!("{} with a wrong previousEventId", case.name), expected.clone(), changed));
+        let mut changed = actual;
+        changed["status"] = json!("ABORTED");
+        samples.push((format!("{} with a wrong status", case.name), expected, changed));
+    }
+    assert!(samples.len() >= 10, "enough samples: {}", samples.len());
+    let mut verdicts = BTreeSet::new();
+    for (index, (label, expected, actual)) in samples.iter().enumerate() {
+        let expected_path = folder.path().join(format!("expected{index}.json"));
+        let actual_path = folder.path().join(format!("actual{index}.json"));
+        fs::write(&expected_path, expected.to_string()).expect("write");
+        fs::write(&actual_path, actual.to_string()).expect("write");
+        let output = std::process::Command::new("python3")
+            .arg(&script)
+            .arg(&expected_path)
+            .arg(&actual_path)
+            .output()
+            .expect("python3 runs");
+        let python_matches = output.status.success();
+        let port = compare(expected, actual);
+        assert_eq!(
+            python_matches,
+            port.is_none(),
+            "{label}: compare.py says {:?}, the port says {port:?}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+        verdicts.insert(python_matches);
+    }
+    assert_eq!(verdicts.len(), 2, "the samples include matches and differences");
+}
+
+#[test]
+fn the_comparator_follows_compare_py() {
+    assert!(string_matches(
+        "arn:<partition>:states:<region>:111111111111:execution:<a>:<b>",
+        "arn:aws:states:us-east-1:123456789012:execution:M:e"
+    ));
+    assert!(!string_matches("arn:<partition>:states", "arn:aws:lambda"));
+    assert!(!string_matches("x:<a>", "x:"), "a placeholder stands for at least one character");
+    assert!(string_matches("timestamp", "anything"));
+    let expected = json!({"status": "SUCCEEDED", "output": {"a": "{\"b\": 1}"}});
+    assert_eq!(compare(&expected, &json!({"status": "SUCCEEDED", "output": "{\"a\":{\"b\":1.0}}"})), None);
+    assert!(compare(&expected, &json!({"status": "SUCCEEDED", "output": "{\"a\":{\"b\":2}}"})).is_some());
+    assert!(compare(&expected, &json!({"status": "FAILED"})).is_some());
+}
