@@ -392,8 +392,15 @@ fn derive_replay(history: &[Value]) -> Replay {
         let failure = || {
             let mut thrown = Map::new();
             for (field, key) in [("error", "Error"), ("cause", "Cause")] {
-                if let Some(text) = details[field].as_str() {
-                    thrown.insert(key.into(), Value::String(text.to_string()));
+                // The recording parsed causes that are JSON text; they are text again here.
+                match &details[field] {
+                    Value::Null => {}
+                    Value::String(text) => {
+                        thrown.insert(key.into(), Value::String(text.clone()));
+                    }
+                    parsed => {
+                        thrown.insert(key.into(), Value::String(parsed.to_string()));
+                    }
                 }
             }
             json!({ "Throw": thrown })
@@ -474,12 +481,14 @@ fn answer(replay: Option<&Replay>, test_case: &str, request: &TaskRequest) -> Ve
 }
 
 /// Runs a definition through the decider: signals first, then timers by due time.
-fn execute(definition: &Value, input: Value, replay: Option<&Replay>) -> Value {
+fn execute(definition: &Value, input_text: &str, replay: Option<&Replay>) -> Value {
     let machine = match Machine::from_value(definition) {
         Ok(machine) => machine,
         Err(error) => return json!({"status": "UNREADABLE", "error": error.message}),
     };
-    let info = ExecutionInfo::new(MACHINE, "conformance-execution", input, NOW);
+    let input = serde_json::from_str(input_text).unwrap_or_else(|error| panic!("input.json: {error}"));
+    let mut info = ExecutionInfo::new(MACHINE, "conformance-execution", input, NOW);
+    info.input_text = Some(input_text.to_string());
     // How Step Functions Local chooses the test case: StartExecution names `arn#TestCase`.
     let started_with = format!("{}#{TEST_CASE}", info.state_machine_arn());
     let (_, test_case) = split_test_case(&started_with);
@@ -545,9 +554,9 @@ fn signal_key(signal: &Signal) -> Option<u64> {
 fn run_case(case: &Case) -> (Value, Value) {
     let expected = read_json(&case.dir.join("expected.json"));
     let definition = read_json(&case.dir.join("definition.json"));
-    let input = read_json(&case.dir.join("input.json"));
+    let input = fs::read_to_string(case.dir.join("input.json")).expect("input.json");
     let replay = case.has_task.then(|| derive_replay(expected["history"].as_array().map_or(&[], Vec::as_slice)));
-    let actual = execute(&definition, input, replay.as_ref());
+    let actual = execute(&definition, &input, replay.as_ref());
     (expected, actual)
 }
 
@@ -571,6 +580,9 @@ fn execution_history_cases_through_the_engine() {
         let mut failures = BTreeMap::new();
         for case in &cases {
             let (expected, actual) = run_case(case);
+            if std::env::var("CONFORMANCE_SHOW").is_ok_and(|shown| case.name.contains(&shown)) {
+                println!("{}: actual {actual:#}", case.name);
+            }
             let failure = compare(&expected, &actual);
             let tally = per_file.entry(format!("{} [{group}]", case.group())).or_default();
             tally.0 += 1;

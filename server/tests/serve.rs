@@ -1,81 +1,11 @@
 //! The real `statehouse` binary, started as a user would: it serves, answers health checks,
 //! stores its database where it is told, refuses what it must, and stops cleanly.
 
-use std::{
-    io::{BufRead, BufReader},
-    path::Path,
-    process::{Child, Command, ExitStatus, Stdio},
-    sync::{Arc, Mutex, mpsc},
-    thread,
-    time::{Duration, Instant},
-};
+mod support;
 
-/// A running server process with its captured log.
-struct TestServer {
-    child: Child,
-    base_url: String,
-    log: Arc<Mutex<Vec<String>>>,
-}
+use std::process::Command;
 
-impl TestServer {
-    /// Starts `statehouse serve` on a free loopback port with `data_dir` as its data folder.
-    fn spawn(data_dir: &Path) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_statehouse"))
-            .arg("serve")
-            .env("STATEHOUSE_LISTEN", "127.0.0.1:0")
-            .env("STATEHOUSE_DATA_DIR", data_dir)
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("statehouse starts");
-        let stderr = child.stderr.take().expect("stderr is piped");
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let (address_sender, address_receiver) = mpsc::channel();
-        let log_writer = Arc::clone(&log);
-        thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(url) = line.split("listening on ").nth(1) {
-                    address_sender.send(url.trim().to_string()).ok();
-                }
-                log_writer.lock().expect("log lock").push(line);
-            }
-        });
-        let base_url = address_receiver
-            .recv_timeout(Duration::from_secs(30))
-            .unwrap_or_else(|_| panic!("no address reported; log: {:?}", log.lock().expect("log lock")));
-        Self { child, base_url, log }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base_url)
-    }
-
-    /// Sends SIGTERM and waits for the process to exit.
-    fn terminate(mut self) -> (ExitStatus, Vec<String>) {
-        let status = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().expect("kill runs");
-        assert!(status.success());
-        let deadline = Instant::now() + Duration::from_secs(15);
-        let exit = loop {
-            if let Some(exit) = self.child.try_wait().expect("waiting for the server") {
-                break exit;
-            }
-            assert!(Instant::now() < deadline, "the server did not stop within 15 s of SIGTERM");
-            thread::sleep(Duration::from_millis(20));
-        };
-        // Let the reader thread drain the last lines.
-        thread::sleep(Duration::from_millis(100));
-        let log = self.log.lock().expect("log lock").clone();
-        (exit, log)
-    }
-}
-
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        self.child.kill().ok();
-        self.child.wait().ok();
-    }
-}
+use support::TestServer;
 
 #[tokio::test]
 async fn serves_health_and_pages_then_stops_cleanly_on_sigterm() {

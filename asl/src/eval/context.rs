@@ -35,6 +35,9 @@ pub struct ExecutionInfo {
     pub start_time_millis: i64,
     /// The execution's input.
     pub input: Value,
+    /// The input exactly as StartExecution received it, when known: AWS records this text,
+    /// spacing and all, in `ExecutionStarted` (states see the parsed `input`).
+    pub input_text: Option<String>,
     /// How many times the execution was redriven.
     pub redrive_count: u32,
     /// Which shape of context object to build.
@@ -93,6 +96,7 @@ impl ExecutionInfo {
             role_arn: "arn:aws:iam::123456789012:role/StatehouseExecutionRole".to_string(),
             start_time_millis,
             input,
+            input_text: None,
             redrive_count: 0,
             kind: ContextKind::Execution,
         }

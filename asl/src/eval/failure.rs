@@ -37,9 +37,12 @@ impl Failure {
 
     /// Errors no retrier or catcher can handle: the execution fails at once. AWS does not
     /// catch `States.Runtime` even when a catcher names it (recorded: a catcher for
-    /// `States.Runtime` on a state whose OutputPath failed did not run).
+    /// `States.Runtime` on a state whose OutputPath failed did not run). Although AWS's
+    /// documentation calls `States.DataLimitExceeded` terminal, AWS catches it, by name and
+    /// by `States.ALL`, when a task's result is over the limit (recorded three times), so it
+    /// is not terminal here.
     pub fn is_terminal(&self) -> bool {
-        matches!(self.error.as_deref(), Some("States.Runtime" | "States.DataLimitExceeded"))
+        matches!(self.error.as_deref(), Some("States.Runtime"))
     }
 
     /// Whether an `ErrorEquals` list matches this failure: a name equal to the error,

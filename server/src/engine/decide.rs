@@ -31,7 +31,7 @@ use asl::eval::{
 
 use super::{
     history::{self, EventBody, HistoryEvent, TaskTimeouts},
-    task::{Pattern, TaskResource},
+    task::TaskResource,
 };
 
 /// AWS's payload limit for inputs, outputs and task results, in bytes.
@@ -444,6 +444,7 @@ pub fn apply(context: Context<'_>, snapshot: &mut Snapshot, signal: Signal) -> D
         decision: Decision::default(),
         over_limit: false,
         invocations: std::mem::take(&mut snapshot.invocations),
+        start_input_text: None,
     };
     if !snapshot.status.is_final() {
         decider.handle(snapshot, signal);
@@ -464,6 +465,8 @@ struct Decider<'a> {
     decision: Decision,
     over_limit: bool,
     invocations: std::collections::BTreeMap<String, u32>,
+    /// The input text as StartExecution received it, until the first state is entered.
+    start_input_text: Option<String>,
 }
 
 /// Where a task or timer key was found.
@@ -482,11 +485,15 @@ impl Decider<'_> {
                 if snapshot.root.is_some() {
                     return;
                 }
-                self.emit(0, history::execution_started(&self.info.input, &self.info.role_arn));
+                self.emit(
+                    0,
+                    history::execution_started(&self.info.input, self.info.input_text.as_deref(), &self.info.role_arn),
+                );
                 if let Some(seconds) = self.machine.timeout_seconds {
                     let key = self.timer(seconds_to_millis(seconds as f64));
                     snapshot.timeout_key = Some(key);
                 }
+                self.start_input_text = self.info.input_text.clone();
                 snapshot.root = Some(Thread {
                     path: Vec::new(),
                     last: 0,
@@ -671,12 +678,22 @@ impl Decider<'_> {
             }
             (Found::Task, Signal::TaskSucceeded { output, .. }) => self.task_succeeded(target, &state, output),
             (Found::Task, Signal::TaskFailed { failure, .. }) => self.task_failed(target, &state, failure),
+            // A timed-out task's error output has an empty `Cause` while its events have none
+            // (recorded; `history` leaves empty causes out).
             (Found::TaskTimeout, Signal::Timer { .. }) => {
-                let failure = Failure { error: Some("States.Timeout".into()), cause: None };
+                let failure = Failure { error: Some("States.Timeout".into()), cause: Some(String::new()) };
                 self.timed_out(target, &state, failure);
             }
             (Found::HeartbeatTimeout, Signal::Timer { .. }) => {
-                let failure = Failure { error: Some("States.HeartbeatTimeout".into()), cause: None };
+                // AWS fails a service integration whose heartbeat stopped with
+                // `States.Timeout` (recorded, `TaskTimedOut`); activities keep the
+                // documented `States.HeartbeatTimeout`.
+                let Phase::Task(task) = &attempt.phase else { return };
+                let error = match task.resource.events {
+                    history::TaskEvents::Service { .. } => "States.Timeout",
+                    _ => "States.HeartbeatTimeout",
+                };
+                let failure = Failure { error: Some(error.into()), cause: Some(String::new()) };
                 self.timed_out(target, &state, failure);
             }
             _ => {}
@@ -759,7 +776,11 @@ impl Decider<'_> {
                         return;
                     };
                     let before = thread.last;
-                    let entered = self.emit_on(thread, history::state_entered(state.type_name(), &name, &input));
+                    let body = match self.start_input_text.take().filter(|_| thread.path.is_empty()) {
+                        Some(text) => history::state_entered_text(state.type_name(), &name, text),
+                        None => history::state_entered(state.type_name(), &name, &input),
+                    };
+                    let entered = self.emit_on(thread, body);
                     if payload_size(&input) > PAYLOAD_LIMIT_BYTES {
                         thread.at = At::Failed {
                             failure: Failure::new(
@@ -839,6 +860,7 @@ impl Decider<'_> {
             Step::Complete(completion) => self.complete(thread, state, completion),
             Step::Fail(failure) => {
                 self.note_evaluation_failure(thread, state, &failure);
+                self.map_started_before_tolerance(thread, state, &failure);
                 self.fail_attempt(thread, state, failure);
             }
             Step::Wait { until, completion } => {
@@ -879,7 +901,7 @@ impl Decider<'_> {
                     attempt.phase = Phase::Parallel { branches: threads };
                 }
             }
-            Step::Items { items, config } => self.start_map(thread, items, &config),
+            Step::Items { items, config } => self.start_map(thread, state, items, &config),
             Step::ReadItems { reader, config } => {
                 let selected = self.items.read_items(&reader).and_then(|items| {
                     let At::Run(attempt) = &thread.at else { return Ok(Vec::new()) };
@@ -887,12 +909,32 @@ impl Decider<'_> {
                     select_items(&entry, items, self.env)
                 });
                 match selected {
-                    Ok(items) => self.start_map(thread, items, &config),
+                    Ok(items) => self.start_map(thread, state, items, &config),
                     Err(failure) => {
                         self.fail_attempt(thread, state, failure);
                     }
                 }
             }
+        }
+    }
+
+    /// AWS reads a Map state's `ToleratedFailure…` fields after it has started it (recorded:
+    /// `MapStateStarted` with the number of items, then the failure), while every other
+    /// field is read before. When those fields fail, the start is recorded first.
+    fn map_started_before_tolerance(&mut self, thread: &mut Thread, state: &State, failure: &Failure) {
+        let StateKind::Map { .. } = state.kind else { return };
+        if !failure.cause.as_deref().is_some_and(|cause| cause.contains("ToleratedFailure")) {
+            return;
+        }
+        let mut without_tolerance = state.clone();
+        without_tolerance.fields.retain(|name, _| !name.starts_with("ToleratedFailure"));
+        let step = {
+            let At::Run(attempt) = &thread.at else { return };
+            let entry = self.entry(&thread.path, &thread.variables, attempt, &without_tolerance);
+            start(&entry, self.env, None)
+        };
+        if let Step::Items { items, .. } = step {
+            self.emit_on(thread, history::map_state_started(items.len()));
         }
     }
 
@@ -912,13 +954,33 @@ impl Decider<'_> {
         let resource = TaskResource::parse(&resource);
         let timeouts = {
             let At::Run(attempt) = &thread.at else { return };
-            TaskTimeouts {
-                timeout_seconds: seconds_field(state, "TimeoutSeconds", &attempt.input),
-                heartbeat_seconds: seconds_field(state, "HeartbeatSeconds", &attempt.input),
+            let entry = self.entry(&thread.path, &thread.variables, attempt, state);
+            let read = seconds_field(&entry, "TimeoutSeconds")
+                .and_then(|timeout| Ok((timeout, seconds_field(&entry, "HeartbeatSeconds")?)));
+            match read {
+                Ok((timeout_seconds, heartbeat_seconds)) => TaskTimeouts { timeout_seconds, heartbeat_seconds },
+                Err(error) => {
+                    let failure = entry.failure(error);
+                    self.fail_attempt(thread, state, failure);
+                    return;
+                }
+            }
+        };
+        let credentials = {
+            let At::Run(attempt) = &thread.at else { return };
+            let entry = self.entry(&thread.path, &thread.variables, attempt, state);
+            match task_credentials(&entry, self.env) {
+                Ok(credentials) => credentials,
+                Err(error) => {
+                    let failure = entry.failure(error);
+                    self.fail_attempt(thread, state, failure);
+                    return;
+                }
             }
         };
         let region = self.info.region.clone();
-        self.emit_on(thread, resource.events.scheduled(&region, &arguments, timeouts));
+        let scheduled = resource.events.scheduled(&region, &arguments, timeouts).with_task_credentials(credentials);
+        self.emit_on(thread, scheduled);
         let is_activity = matches!(resource.events, history::TaskEvents::Activity { .. });
         let key = self.key();
         let token = match &thread.at {
@@ -1008,7 +1070,11 @@ impl Decider<'_> {
                 self.complete(thread, state, completion);
             }
             Recovery::Fail { failure, .. } => {
-                self.state_failed_event(thread, state);
+                // A runtime error ends the execution at once: AWS records no
+                // `MapStateFailed` / `ParallelStateFailed` for it.
+                if failure.error.as_deref() != Some("States.Runtime") {
+                    self.state_failed_event(thread, state);
+                }
                 thread.at = At::Failed { failure: failure.into() };
             }
         }
@@ -1102,17 +1168,20 @@ impl Decider<'_> {
 
     // -- Map -----------------------------------------------------------------------------
 
-    fn start_map(&mut self, thread: &mut Thread, items: Vec<Value>, config: &MapConfig) {
+    fn start_map(&mut self, thread: &mut Thread, state: &State, items: Vec<Value>, config: &MapConfig) {
         let started = self.emit_on(thread, history::map_state_started(items.len()));
         let distributed = config.mode == MapMode::Distributed;
         if distributed {
+            // AWS names a map run after the state machine and the Map state's `Label`
+            // (its name when it has none).
+            let label = state.field("Label").and_then(Value::as_str).unwrap_or(&state.name).to_string();
             let arn = format!(
                 "arn:{}:states:{}:{}:mapRun:{}/{}:{}",
                 self.info.partition,
                 self.info.region,
                 self.info.account,
                 self.info.state_machine_name,
-                thread.path.iter().map(|step| step.state.as_str()).chain([""]).collect::<Vec<_>>().join("/"),
+                label,
                 self.env.uuid()
             );
             self.emit_on(thread, history::map_run_started(&arn));
@@ -1331,7 +1400,7 @@ fn wants_token(state: &State) -> bool {
         && state
             .field("Resource")
             .and_then(Value::as_str)
-            .is_some_and(|resource| TaskResource::parse(resource).pattern == Pattern::WaitForTaskToken)
+            .is_some_and(|resource| TaskResource::parse(resource).waits())
 }
 
 /// A task token: long, random and opaque, like AWS's.
@@ -1343,14 +1412,31 @@ fn new_token(env: &mut dyn Environment) -> String {
     token
 }
 
-/// `TimeoutSeconds` / `HeartbeatSeconds`, or their `…Path` forms read from the input.
-fn seconds_field(state: &State, name: &str, input: &Value) -> Option<u64> {
-    if let Some(value) = state.field(name).and_then(Value::as_u64) {
-        return Some(value);
+/// A Task state's `Credentials`, evaluated like its parameters (JSONPath `RoleArn.$` paths,
+/// intrinsics and variables, or JSONata), as the scheduling event shows them:
+/// `{"roleArn": …}`.
+fn task_credentials(entry: &Entry<'_>, env: &mut dyn Environment) -> Result<Option<Value>, asl::eval::EvalError> {
+    let Some(template) = entry.state.field("Credentials") else { return Ok(None) };
+    let credentials = if entry.state.language == asl::validate::QueryLanguage::Jsonata {
+        let states = asl::eval::expression::States::new(entry.input.clone(), entry.context.clone());
+        let scope = asl::eval::expression::ExpressionScope::new(entry.variables, &states);
+        asl::eval::expression::evaluate_template(template, "Credentials", &scope, env)?
+    } else {
+        let scope = asl::eval::PathScope { input: &entry.input, context: &entry.context, variables: entry.variables };
+        asl::eval::jsonpath::payload_template(template, &scope, env)?
+    };
+    Ok(credentials.get("RoleArn").map(|role_arn| serde_json::json!({ "roleArn": role_arn })))
+}
+
+/// `TimeoutSeconds` / `HeartbeatSeconds`, or their `…Path` forms read from the input; a
+/// path that names nothing is an error (recorded: `States.Runtime`, "Invalid path …").
+fn seconds_field(entry: &Entry<'_>, name: &str) -> Result<Option<u64>, asl::eval::EvalError> {
+    if let Some(value) = entry.state.field(name).and_then(Value::as_u64) {
+        return Ok(Some(value));
     }
-    let path = state.field(&format!("{name}Path")).and_then(Value::as_str)?;
-    let scope = asl::eval::PathScope { input, context: &Value::Null, variables: &Map::new() };
-    asl::eval::jsonpath::read_reference(path, &scope).and_then(|value| value.as_u64())
+    let Some(path) = entry.state.field(&format!("{name}Path")).and_then(Value::as_str) else { return Ok(None) };
+    let scope = asl::eval::PathScope { input: &entry.input, context: &entry.context, variables: entry.variables };
+    asl::eval::jsonpath::read_required(path, &scope).map(|value| value.as_u64())
 }
 
 #[cfg(test)]

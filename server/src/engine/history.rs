@@ -67,18 +67,29 @@ impl EventBody {
         EventBody { event_type: event_type.into(), details: Some((key.to_string(), details)) }
     }
 
+    /// A scheduling event with `taskCredentials` (`{"roleArn": …}`), for a Task state with
+    /// `Credentials`.
+    pub fn with_task_credentials(mut self, credentials: Option<Value>) -> EventBody {
+        if let (Some(credentials), Some((_, Value::Object(details)))) = (credentials, &mut self.details) {
+            details.insert("taskCredentials".into(), credentials);
+        }
+        self
+    }
+
     /// An event with no details (`MapStateSucceeded`, `ParallelStateStarted`, …).
     pub fn bare(event_type: impl Into<String>) -> EventBody {
         EventBody { event_type: event_type.into(), details: None }
     }
 }
 
-/// `ExecutionStarted`.
-pub fn execution_started(input: &Value, role_arn: &str) -> EventBody {
+/// `ExecutionStarted`, with the input as StartExecution received it (`input_text`) when
+/// known, else as compact JSON.
+pub fn execution_started(input: &Value, input_text: Option<&str>, role_arn: &str) -> EventBody {
+    let input = input_text.map_or_else(|| compact(input), str::to_string);
     EventBody::new(
         "ExecutionStarted",
         "executionStartedEventDetails",
-        json!({"input": compact(input), "inputDetails": not_truncated(), "roleArn": role_arn}),
+        json!({"input": input, "inputDetails": not_truncated(), "roleArn": role_arn}),
     )
 }
 
@@ -91,13 +102,14 @@ pub fn execution_succeeded(output: &Value) -> EventBody {
     )
 }
 
-/// `error` and `cause`, each only when present.
+/// `error` and `cause`, each only when present; AWS records no `cause` rather than an empty
+/// one (a timed-out task's error output says `"Cause": ""`, its events say nothing).
 fn failure_details(failure: &Failure) -> Map<String, Value> {
     let mut details = Map::new();
     if let Some(error) = &failure.error {
         details.insert("error".into(), Value::String(error.clone()));
     }
-    if let Some(cause) = &failure.cause {
+    if let Some(cause) = failure.cause.as_ref().filter(|cause| !cause.is_empty()) {
         details.insert("cause".into(), Value::String(cause.clone()));
     }
     details
@@ -115,10 +127,16 @@ pub fn execution_ended(event_type: &str, failure: &Failure) -> EventBody {
 
 /// `<Type>StateEntered`.
 pub fn state_entered(state_type: &str, name: &str, input: &Value) -> EventBody {
+    state_entered_text(state_type, name, compact(input))
+}
+
+/// `<Type>StateEntered` with the input as text: the first state of an execution shows the
+/// execution's input exactly as StartExecution received it (recorded).
+pub fn state_entered_text(state_type: &str, name: &str, input: String) -> EventBody {
     EventBody::new(
         format!("{state_type}StateEntered"),
         "stateEnteredEventDetails",
-        json!({"name": name, "input": compact(input), "inputDetails": not_truncated()}),
+        json!({"name": name, "input": input, "inputDetails": not_truncated()}),
     )
 }
 
@@ -147,11 +165,21 @@ pub fn evaluation_failed(state: &str, failure: &Failure) -> EventBody {
     EventBody::new("EvaluationFailed", "evaluationFailedEventDetails", Value::Object(details))
 }
 
-/// The field an evaluation cause names: `… specified for the field 'Output/result' …`.
+/// The field an evaluation cause names: `… specified for the field 'Output/result' …`, or
+/// `… The Timestamp field cannot be parsed …` (both recorded with a `location`).
 fn field_named_in(cause: &str) -> Option<&str> {
-    let start = cause.find("for the field '")? + "for the field '".len();
-    let length = cause[start..].find('\'')?;
-    Some(&cause[start..start + length])
+    if let Some(start) = cause.find("for the field '").map(|at| at + "for the field '".len()) {
+        let length = cause[start..].find('\'')?;
+        return Some(&cause[start..start + length]);
+    }
+    cause.match_indices("The ").find_map(|(at, _)| {
+        let rest = &cause[at + "The ".len()..];
+        let length = rest.find(" field ")?;
+        let field = &rest[..length];
+        let is_field = field.starts_with(|character: char| character.is_ascii_uppercase())
+            && field.chars().all(|character| character.is_ascii_alphanumeric() || character == '/');
+        is_field.then_some(field)
+    })
 }
 
 /// `MapStateStarted`.
