@@ -312,6 +312,34 @@ struct RecordedInvocation {
     outcome: Option<Value>,
 }
 
+impl RecordedInvocation {
+    /// Records what a task event (`Started`, `Submitted`, `Succeeded`, `Failed`, …) says.
+    fn note(&mut self, step: &str, details: &Value) {
+        match step {
+            "Started" => self.worker = Some(details["workerName"].as_str().map(str::to_string)),
+            "Submitted" => self.submitted = Some(recorded_output(details)),
+            "Succeeded" => self.outcome = Some(json!({ "Return": recorded_output(details) })),
+            "Failed" | "TimedOut" | "StartFailed" | "ScheduleFailed" | "SubmitFailed" => {
+                let mut thrown = Map::new();
+                for (field, key) in [("error", "Error"), ("cause", "Cause")] {
+                    // The recording parsed causes that are JSON text; they are text again here.
+                    match &details[field] {
+                        Value::Null => {}
+                        Value::String(text) => {
+                            thrown.insert(key.into(), Value::String(text.clone()));
+                        }
+                        parsed => {
+                            thrown.insert(key.into(), Value::String(parsed.to_string()));
+                        }
+                    }
+                }
+                self.outcome = Some(json!({ "Throw": thrown }));
+            }
+            _ => {}
+        }
+    }
+}
+
 /// The task results a recorded history shows, for replaying it.
 struct Replay {
     /// The mock configuration built from them and read back with `engine::mock`.
@@ -325,8 +353,13 @@ fn event_id(event: &Value) -> Option<u64> {
     event["id"].as_u64().filter(|id| *id > 0)
 }
 
+/// The step of a task event (`Scheduled`, `Started`, `Succeeded`, …), for the `Task…`,
+/// `LambdaFunction…` and `Activity…` events (not `TaskStateEntered` and the like).
 fn task_event(event_type: &str) -> Option<&str> {
-    ["Task", "LambdaFunction", "Activity"].iter().find_map(|prefix| event_type.strip_prefix(prefix))
+    ["Task", "LambdaFunction", "Activity"]
+        .iter()
+        .find_map(|prefix| event_type.strip_prefix(prefix))
+        .filter(|step| !step.starts_with("State"))
 }
 
 fn details(event: &Value) -> Value {
@@ -353,6 +386,7 @@ fn derive_replay(history: &[Value]) -> Replay {
     let mut invocations: BTreeMap<String, Vec<RecordedInvocation>> = BTreeMap::new();
     let mut last_entered: Option<String> = None;
     let mut unfinished: Vec<(String, usize)> = Vec::new();
+    let mut orphans: Vec<(String, Value)> = Vec::new();
     for event in history {
         let id = event_id(event);
         let previous = event["previousEventId"].as_u64();
@@ -376,12 +410,23 @@ fn derive_replay(history: &[Value]) -> Replay {
             let state = previous.and_then(|previous| state_of.get(&previous)).cloned().or_else(|| last_entered.clone());
             let Some(state) = state else { continue };
             let list = invocations.entry(state.clone()).or_default();
-            list.push(RecordedInvocation::default());
-            unfinished.push((state.clone(), list.len() - 1));
+            let mut invocation = RecordedInvocation::default();
+            // Events sorted when recorded can put a task's outcome before its scheduling.
+            for (step, details) in orphans.drain(..) {
+                invocation.note(&step, &details);
+            }
+            let finished = invocation.outcome.is_some();
+            list.push(invocation);
+            if !finished {
+                unfinished.push((state.clone(), list.len() - 1));
+            }
             (state, list.len() - 1)
         } else {
             let known = previous.and_then(|previous| invocation_of.get(&previous)).cloned();
-            let Some(owner) = known.or_else(|| unfinished.last().cloned()) else { continue };
+            let Some(owner) = known.or_else(|| unfinished.last().cloned()) else {
+                orphans.push((step.to_string(), details));
+                continue;
+            };
             owner
         };
         if let Some(id) = id {
@@ -389,31 +434,7 @@ fn derive_replay(history: &[Value]) -> Replay {
             state_of.insert(id, owner.0.clone());
         }
         let Some(invocation) = invocations.get_mut(&owner.0).and_then(|list| list.get_mut(owner.1)) else { continue };
-        let failure = || {
-            let mut thrown = Map::new();
-            for (field, key) in [("error", "Error"), ("cause", "Cause")] {
-                // The recording parsed causes that are JSON text; they are text again here.
-                match &details[field] {
-                    Value::Null => {}
-                    Value::String(text) => {
-                        thrown.insert(key.into(), Value::String(text.clone()));
-                    }
-                    parsed => {
-                        thrown.insert(key.into(), Value::String(parsed.to_string()));
-                    }
-                }
-            }
-            json!({ "Throw": thrown })
-        };
-        match step {
-            "Started" => invocation.worker = Some(details["workerName"].as_str().map(str::to_string)),
-            "Submitted" => invocation.submitted = Some(recorded_output(&details)),
-            "Succeeded" => invocation.outcome = Some(json!({ "Return": recorded_output(&details) })),
-            "Failed" | "TimedOut" | "StartFailed" | "ScheduleFailed" | "SubmitFailed" => {
-                invocation.outcome = Some(failure())
-            }
-            _ => {}
-        }
+        invocation.note(step, &details);
         if invocation.outcome.is_some() {
             unfinished.retain(|pending| *pending != owner);
         }

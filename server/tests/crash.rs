@@ -152,7 +152,7 @@ async fn executions_survive_repeated_sigkill() {
         .call(
             &client,
             "StartExecution",
-            &json!({"stateMachineArn": format!("{MACHINE}#Flaky"), "name": "reference", "input": "{\"order\": 0}"}),
+            &json!({"stateMachineArn": format!("{MACHINE}#Flaky"), "name": "reference", "input": "{\"order\":0}"}),
         )
         .await
         .expect("start the reference");

@@ -56,6 +56,7 @@ pub async fn start(state: &ApiState, request: &Value, sync: bool) -> Result<Valu
         name: name.clone(),
         definition: machine.definition.clone(),
         input: input.clone(),
+        input_text: Some(input_text.to_string()),
         role_arn: machine.role_arn.clone(),
         kind,
         test_case,
@@ -111,7 +112,7 @@ fn execution_json(view: &ExecutionView) -> Value {
     } else if view.status.is_final() {
         members.insert("stopDate".into(), epoch_seconds(crate::engine::now_millis()));
     }
-    members.insert("input".into(), json!(record.input.to_string()));
+    members.insert("input".into(), json!(record.input_text));
     members.insert("inputDetails".into(), json!({"included": true}));
     match &view.status {
         Status::Succeeded { output } => {

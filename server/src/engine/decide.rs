@@ -120,6 +120,10 @@ pub struct Snapshot {
     pub last_key: u64,
     /// The timer of the execution's own `TimeoutSeconds`.
     pub timeout_key: Option<u64>,
+    /// The most history events the execution may record: AWS's 25,000 for Standard
+    /// executions; Express executions have no such limit.
+    #[serde(default = "standard_history_limit")]
+    pub history_limit: Option<u64>,
     /// How many times each Task state has been invoked (mock responses are chosen by it).
     #[serde(default)]
     pub invocations: std::collections::BTreeMap<String, u32>,
@@ -133,9 +137,14 @@ impl Default for Snapshot {
             last_event_id: 0,
             last_key: 0,
             timeout_key: None,
+            history_limit: standard_history_limit(),
             invocations: Default::default(),
         }
     }
+}
+
+fn standard_history_limit() -> Option<u64> {
+    Some(MAX_HISTORY_EVENTS)
 }
 
 /// One step of the way from the root scope to a nested one: a Parallel state's branch or a
@@ -373,6 +382,9 @@ pub struct TaskRequest {
 }
 
 /// Something the driver must do.
+// Actions live only between a decision and the driver carrying it out, a handful at a time;
+// boxing the request would cost an allocation per task for no saving.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Action {
     /// Signal `Timer { key }` at this time.
@@ -443,6 +455,7 @@ pub fn apply(context: Context<'_>, snapshot: &mut Snapshot, signal: Signal) -> D
         last_key: snapshot.last_key,
         decision: Decision::default(),
         over_limit: false,
+        history_limit: snapshot.history_limit,
         invocations: std::mem::take(&mut snapshot.invocations),
         start_input_text: None,
     };
@@ -464,6 +477,7 @@ struct Decider<'a> {
     last_key: u64,
     decision: Decision,
     over_limit: bool,
+    history_limit: Option<u64>,
     invocations: std::collections::BTreeMap<String, u32>,
     /// The input text as StartExecution received it, until the first state is entered.
     start_input_text: Option<String>,
@@ -537,7 +551,10 @@ impl Decider<'_> {
         if self.over_limit {
             let failure = Failure::new(
                 "States.Runtime",
-                format!("The execution reached the maximum number of history events ({MAX_HISTORY_EVENTS})."),
+                format!(
+                    "The execution reached the maximum number of history events ({}).",
+                    snapshot.history_limit.unwrap_or(MAX_HISTORY_EVENTS)
+                ),
             );
             self.cancel_all(root);
             self.emit(self.last_event_id, history::execution_ended("ExecutionFailed", &failure));
@@ -563,7 +580,7 @@ impl Decider<'_> {
 
     fn emit(&mut self, previous: u64, body: EventBody) -> u64 {
         self.last_event_id += 1;
-        if self.last_event_id > MAX_HISTORY_EVENTS {
+        if self.history_limit.is_some_and(|limit| self.last_event_id > limit) {
             self.over_limit = true;
         }
         let now = self.env.now_millis();
@@ -1397,10 +1414,7 @@ fn data_limit_name(resource: &TaskResource) -> String {
 /// Whether a Task state gets a task token before its parameters are evaluated.
 fn wants_token(state: &State) -> bool {
     matches!(state.kind, StateKind::Task)
-        && state
-            .field("Resource")
-            .and_then(Value::as_str)
-            .is_some_and(|resource| TaskResource::parse(resource).waits())
+        && state.field("Resource").and_then(Value::as_str).is_some_and(|resource| TaskResource::parse(resource).waits())
 }
 
 /// A task token: long, random and opaque, like AWS's.

@@ -96,6 +96,8 @@ pub struct StartRequest {
     pub definition: String,
     /// The input.
     pub input: Value,
+    /// The input as it was sent, when it was sent as text.
+    pub input_text: Option<String>,
     /// The role.
     pub role_arn: String,
     /// Standard or Express.
@@ -137,7 +139,12 @@ struct Inner {
     activities: Mutex<HashMap<String, VecDeque<ActivityTask>>>,
     activity_wake: Notify,
     waiters: Mutex<HashMap<String, Vec<oneshot::Sender<Status>>>>,
+    /// Finished Express executions kept for the views, oldest first.
+    express_finished: Mutex<VecDeque<String>>,
 }
+
+/// How many finished Express executions stay in memory for DescribeExecution and the views.
+pub const EXPRESS_RETAINED: usize = 1_000;
 
 struct ExpressExecution {
     record: ExecutionRecord,
@@ -211,6 +218,7 @@ impl Engine {
                 activities: Mutex::default(),
                 activity_wake: Notify::new(),
                 waiters: Mutex::default(),
+                express_finished: Mutex::default(),
             }),
         }
     }
@@ -304,6 +312,7 @@ impl Engine {
         info.account = settings.account.clone();
         info.role_arn = record.role_arn.clone();
         info.redrive_count = record.redrive_count;
+        info.input_text = Some(record.input_text.clone());
         info
     }
 
@@ -328,6 +337,7 @@ impl Engine {
             arn: arn.clone(),
             state_machine_arn: request.state_machine_arn.clone(),
             name: request.name.clone(),
+            input_text: request.input_text.unwrap_or_else(|| request.input.to_string()),
             input: request.input,
             definition: request.definition,
             role_arn: request.role_arn,
@@ -340,6 +350,9 @@ impl Engine {
         let guard = lock_handle.lock().await;
         let info = self.info(&record, &request.state_machine_name);
         let mut snapshot = Snapshot::default();
+        if request.kind == ExecutionType::Express {
+            snapshot.history_limit = None;
+        }
         let mut env = RealEnvironment;
         let decision = decide::apply(
             Context { machine: &machine, info: &info, env: &mut env, items: &NoItems },
@@ -453,6 +466,13 @@ impl Engine {
         if status.is_final() {
             if kind == ExecutionType::Express {
                 lock(&self.inner.express_tokens).retain(|_, (arn, _)| arn != &record.arn);
+                let mut finished = lock(&self.inner.express_finished);
+                finished.push_back(record.arn.clone());
+                if finished.len() > EXPRESS_RETAINED
+                    && let Some(oldest) = finished.pop_front()
+                {
+                    lock(&self.inner.express).remove(&oldest);
+                }
             }
             let waiters = lock(&self.inner.waiters).remove(&record.arn).unwrap_or_default();
             for waiter in waiters {

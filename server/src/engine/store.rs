@@ -35,6 +35,8 @@ pub struct ExecutionRecord {
     pub name: String,
     /// Its input.
     pub input: Value,
+    /// Its input as it was sent (AWS shows this text, spacing and all).
+    pub input_text: String,
     /// The definition it runs.
     pub definition: String,
     /// The role it runs as.
@@ -100,7 +102,7 @@ impl SqliteStore {
         .bind(&record.arn)
         .bind(&record.state_machine_arn)
         .bind(&record.name)
-        .bind(serde_json::to_string(&record.input)?)
+        .bind(&record.input_text)
         .bind(&record.definition)
         .bind(&record.role_arn)
         .bind(record.start_millis)
@@ -216,6 +218,7 @@ fn record_from(row: &SqliteRow) -> Result<ExecutionRecord, StoreError> {
         state_machine_arn: row.try_get("state_machine_arn")?,
         name: row.try_get("name")?,
         input: serde_json::from_str(row.try_get::<&str, _>("input")?)?,
+        input_text: row.try_get("input")?,
         definition: row.try_get("definition")?,
         role_arn: row.try_get("role_arn")?,
         start_millis: row.try_get("start_millis")?,

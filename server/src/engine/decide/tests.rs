@@ -173,3 +173,36 @@ fn waits_park_on_timers() {
         ["WaitStateExited", "ExecutionSucceeded"]
     );
 }
+
+#[test]
+fn a_timed_out_task_records_no_cause_but_its_error_output_has_an_empty_one() {
+    // Recorded on AWS (test_task_service_lambda::test_invoke_timeout): `TaskTimedOut` has
+    // only an error, the caught error output says `"Cause": ""`; the first state shows the
+    // execution's input as it was sent.
+    let machine = Machine::from_value(&json!({"StartAt": "T", "States": {
+        "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "TimeoutSeconds": 5,
+              "Catch": [{"ErrorEquals": ["States.Timeout"], "Next": "Done"}], "End": true},
+        "Done": {"Type": "Pass", "End": true}}}))
+    .unwrap();
+    let mut info = ExecutionInfo::new("M", "e", json!([1, 2]), 0);
+    info.input_text = Some("[1, 2]".into());
+    let mut env = FixedEnvironment::new(1, 0);
+    let mut snapshot = Snapshot::default();
+    let context = |env: &mut FixedEnvironment, snapshot: &mut Snapshot, signal| {
+        apply(Context { machine: &machine, info: &info, env, items: &NoItems }, snapshot, signal)
+    };
+    let started = context(&mut env, &mut snapshot, Signal::Start);
+    assert_eq!(started.events[0].details.as_ref().unwrap().1["input"], "[1, 2]");
+    assert_eq!(started.events[1].details.as_ref().unwrap().1["input"], "[1, 2]");
+    let timer = started.actions.iter().find_map(|action| match action {
+        Action::SetTimer { key, .. } => Some(*key),
+        _ => None,
+    });
+    let decision = context(&mut env, &mut snapshot, Signal::Timer { key: timer.expect("a timeout timer") });
+    assert_eq!(decision.events[0].event_type, "TaskTimedOut");
+    assert_eq!(
+        decision.events[0].details.as_ref().unwrap().1,
+        json!({"error": "States.Timeout", "resource": "invoke", "resourceType": "lambda"})
+    );
+    assert_eq!(snapshot.status, Status::Succeeded { output: json!({"Error": "States.Timeout", "Cause": ""}) });
+}

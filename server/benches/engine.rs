@@ -1,0 +1,179 @@
+//! Engine throughput and memory, printed as a table: transitions per second for a 5-state
+//! Pass chain and a Choice loop, as Standard (SQLite, durable) and Express (in memory)
+//! executions, and the resident memory of executions parked on a Wait and on a callback.
+//! `cargo xtask bench-engine` runs it beside aws-local-stepfunctions; see BENCHMARKS.md.
+
+use std::time::Instant;
+
+use serde_json::{Value, json};
+use server::engine::{Engine, EngineSettings, ExecutionType, StartRequest, decide::Status};
+
+const MACHINE: &str = "arn:aws:states:us-east-1:123456789012:stateMachine:bench";
+
+fn pass_chain() -> Value {
+    json!({"StartAt": "S1", "States": {
+        "S1": {"Type": "Pass", "Next": "S2"},
+        "S2": {"Type": "Pass", "Result": {"step": 2}, "ResultPath": "$.two", "Next": "S3"},
+        "S3": {"Type": "Pass", "Next": "S4"},
+        "S4": {"Type": "Pass", "Parameters": {"two.$": "$.two"}, "Next": "S5"},
+        "S5": {"Type": "Pass", "End": true}
+    }})
+}
+
+fn choice_loop(iterations: u64) -> Value {
+    json!({"StartAt": "Init", "States": {
+        "Init": {"Type": "Pass", "Result": {"i": 0}, "Next": "Loop"},
+        "Loop": {"Type": "Choice", "Choices": [{"Variable": "$.i", "NumericLessThan": iterations, "Next": "Inc"}], "Default": "Done"},
+        "Inc": {"Type": "Pass", "Parameters": {"i.$": "States.MathAdd($.i, 1)"}, "Next": "Loop"},
+        "Done": {"Type": "Succeed"}
+    }})
+}
+
+fn parked(callback: bool) -> Value {
+    if callback {
+        json!({"StartAt": "Approve", "States": {"Approve": {"Type": "Task",
+            "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+            "Parameters": {"QueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/q", "MessageBody": {"token.$": "$$.Task.Token"}},
+            "End": true}}})
+    } else {
+        json!({"StartAt": "Sleep", "States": {"Sleep": {"Type": "Wait", "Seconds": 86400, "End": true}}})
+    }
+}
+
+fn request(definition: &Value, name: String, kind: ExecutionType) -> StartRequest {
+    StartRequest {
+        state_machine_arn: MACHINE.into(),
+        state_machine_name: "bench".into(),
+        name,
+        definition: definition.to_string(),
+        input: json!({"order": 1}),
+        input_text: None,
+        role_arn: "arn:aws:iam::123456789012:role/bench".into(),
+        kind,
+        test_case: None,
+    }
+}
+
+async fn engine() -> (Engine, tempfile::TempDir) {
+    let folder = tempfile::tempdir().expect("temp dir");
+    let pool = server::db::open(folder.path()).await.expect("database");
+    (Engine::new(pool, EngineSettings::default()), folder)
+}
+
+/// Runs `count` executions of `definition` one after the other; returns transitions/s.
+async fn throughput(
+    engine: &Engine,
+    definition: &Value,
+    kind: ExecutionType,
+    count: usize,
+    transitions_each: u64,
+    label: &str,
+) -> f64 {
+    let started = Instant::now();
+    for index in 0..count {
+        let (_, status) = engine.start(request(definition, format!("{label}-{index}"), kind)).await.expect("start");
+        assert!(matches!(status, Status::Succeeded { .. }), "{label}: {status:?}");
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let rate = (count as u64 * transitions_each) as f64 / seconds;
+    println!("{label:<42} {count:>7} executions  {:>9.1} ms  {:>12.0} transitions/s", seconds * 1000.0, rate);
+    rate
+}
+
+fn resident_megabytes() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(f64::NAN, |kilobytes| kilobytes / 1024.0)
+}
+
+async fn parked_memory(count: usize, callback: bool) -> (f64, f64) {
+    let (engine, _folder) = engine().await;
+    let definition = parked(callback);
+    let before = resident_megabytes();
+    let started = Instant::now();
+    for index in 0..count {
+        let (_, status) = engine
+            .start(request(&definition, format!("parked-{index}"), ExecutionType::Standard))
+            .await
+            .expect("start");
+        assert_eq!(status, Status::Running);
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let after = resident_megabytes();
+    let label = if callback { "waiting for a callback" } else { "waiting on a Wait state" };
+    println!(
+        "{count} Standard executions {label}: started in {seconds:.1} s, RSS {after:.0} MB (before {before:.0} MB)"
+    );
+    (after, seconds)
+}
+
+fn flag(arguments: &[String], name: &str, default: usize) -> usize {
+    arguments
+        .iter()
+        .position(|argument| argument == name)
+        .and_then(|index| arguments.get(index + 1))
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(default)
+}
+
+/// `engine [--runs N]` measures throughput; `engine --parked-wait N` and
+/// `engine --parked-callback N` measure the memory of N parked executions (one kind per
+/// process, so one figure does not include the other).
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let arguments: Vec<String> = std::env::args().collect();
+    for (mode, callback) in [("--parked-wait", false), ("--parked-callback", true)] {
+        if arguments.iter().any(|argument| argument == mode) {
+            let count = flag(&arguments, mode, 100_000);
+            let (rss, _) = runtime.block_on(parked_memory(count, callback));
+            println!(
+                "RESULT {}",
+                json!({ format!("parked_{}_rss_mb", if callback { "callback" } else { "wait" }): rss.round() })
+            );
+            return;
+        }
+    }
+    let chain_runs = flag(&arguments, "--runs", 5_000);
+    runtime.block_on(async {
+        let (engine, _folder) = engine().await;
+        println!("engine benchmark: {chain_runs} pass-chain executions per kind, choice loops once each");
+        let chain = pass_chain();
+        // Warm up the definition cache and the database.
+        throughput(&engine, &chain, ExecutionType::Standard, 50, 5, "warm-up").await;
+        let standard_chain =
+            throughput(&engine, &chain, ExecutionType::Standard, chain_runs, 5, "standard pass chain (5 states)").await;
+        let express_chain =
+            throughput(&engine, &chain, ExecutionType::Express, chain_runs, 5, "express pass chain (5 states)").await;
+        // AWS caps a Standard history at 25,000 events: 6,000 iterations (24,008 events) fit.
+        let standard_loop = throughput(
+            &engine,
+            &choice_loop(6_000),
+            ExecutionType::Standard,
+            1,
+            2 * 6_000 + 3,
+            "standard choice loop (6,000 iterations)",
+        )
+        .await;
+        let express_loop = throughput(
+            &engine,
+            &choice_loop(10_000),
+            ExecutionType::Express,
+            1,
+            2 * 10_000 + 3,
+            "express choice loop (10,000 iterations)",
+        )
+        .await;
+        println!(
+            "RESULT {}",
+            json!({
+                "standard_pass_chain_tps": standard_chain.round(),
+                "express_pass_chain_tps": express_chain.round(),
+                "standard_choice_loop_tps": standard_loop.round(),
+                "express_choice_loop_tps": express_loop.round(),
+            })
+        );
+    });
+}
