@@ -80,6 +80,37 @@ async fn throughput(
     rate
 }
 
+/// Runs `count` executions with `in_flight` of them started at a time; returns transitions/s.
+async fn throughput_concurrent(
+    engine: &Engine,
+    definition: &Value,
+    kind: ExecutionType,
+    count: usize,
+    in_flight: usize,
+    transitions_each: u64,
+    label: &str,
+) -> f64 {
+    let started = Instant::now();
+    let mut next = 0;
+    let mut running = tokio::task::JoinSet::new();
+    while next < count || !running.is_empty() {
+        while next < count && running.len() < in_flight {
+            let engine = engine.clone();
+            let request = request(definition, format!("{label}-{next}"), kind);
+            running.spawn(async move { engine.start(request).await });
+            next += 1;
+        }
+        if let Some(done) = running.join_next().await {
+            let (_, status) = done.expect("task").expect("start");
+            assert!(matches!(status, Status::Succeeded { .. }), "{label}: {status:?}");
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let rate = (count as u64 * transitions_each) as f64 / seconds;
+    println!("{label:<42} {count:>7} executions  {:>9.1} ms  {:>12.0} transitions/s", seconds * 1000.0, rate);
+    rate
+}
+
 fn resident_megabytes() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
@@ -145,6 +176,16 @@ fn main() {
         throughput(&engine, &chain, ExecutionType::Standard, 50, 5, "warm-up").await;
         let standard_chain =
             throughput(&engine, &chain, ExecutionType::Standard, chain_runs, 5, "standard pass chain (5 states)").await;
+        let standard_parallel = throughput_concurrent(
+            &engine,
+            &chain,
+            ExecutionType::Standard,
+            chain_runs,
+            64,
+            5,
+            "standard pass chain, 64 in flight",
+        )
+        .await;
         let express_chain =
             throughput(&engine, &chain, ExecutionType::Express, chain_runs, 5, "express pass chain (5 states)").await;
         // AWS caps a Standard history at 25,000 events: 6,000 iterations (24,008 events) fit.
@@ -170,6 +211,7 @@ fn main() {
             "RESULT {}",
             json!({
                 "standard_pass_chain_tps": standard_chain.round(),
+                "standard_pass_chain_64_in_flight_tps": standard_parallel.round(),
                 "express_pass_chain_tps": express_chain.round(),
                 "standard_choice_loop_tps": standard_loop.round(),
                 "express_choice_loop_tps": express_loop.round(),

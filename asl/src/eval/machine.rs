@@ -46,6 +46,9 @@ pub struct State {
     pub retriers: Vec<Retrier>,
     /// `Catch`, in order.
     pub catchers: Vec<Catcher>,
+    /// Whether any of its own fields can read the context object (`$$` in JSONPath,
+    /// `$states.context` in JSONata). A runner may skip building the context when not.
+    pub reads_context: bool,
 }
 
 /// The state types, with what each holds.
@@ -273,7 +276,20 @@ impl State {
             .and_then(Value::as_array)
             .map(|list| list.iter().filter_map(Value::as_object).map(Catcher::read).collect())
             .unwrap_or_default();
-        Ok(State { name: name.to_string(), language, kind, fields: fields.clone(), transition, retriers, catchers })
+        let reads_context = fields
+            .iter()
+            .filter(|(key, _)| !matches!(key.as_str(), "Branches" | "ItemProcessor" | "Iterator"))
+            .any(|(_, value)| mentions_context(value, language));
+        Ok(State {
+            name: name.to_string(),
+            language,
+            kind,
+            fields: fields.clone(),
+            transition,
+            retriers,
+            catchers,
+            reads_context,
+        })
     }
 
     /// The field `name`, when present.
@@ -298,6 +314,23 @@ impl State {
     /// Whether the context object shows `State.RetryCount` for this state.
     pub fn can_retry(&self) -> bool {
         matches!(self.kind, StateKind::Task | StateKind::Parallel { .. } | StateKind::Map { .. })
+    }
+}
+
+/// Whether `value` holds text that can read the context object: `$$` (JSONPath paths and
+/// intrinsic functions) or, in JSONata, anything mentioning `context` (conservative: an
+/// alias of `$states` still has to name `.context`).
+fn mentions_context(value: &Value, language: QueryLanguage) -> bool {
+    match value {
+        Value::String(text) => match language {
+            QueryLanguage::JsonPath => text.contains("$$"),
+            QueryLanguage::Jsonata => text.contains("context") || text.contains("$$"),
+        },
+        Value::Array(items) => items.iter().any(|item| mentions_context(item, language)),
+        Value::Object(members) => {
+            members.iter().any(|(key, item)| key.contains("$$") || mentions_context(item, language))
+        }
+        _ => false,
     }
 }
 

@@ -1,11 +1,15 @@
-//! Execution and task operations: start (also synchronously), describe, stop, history,
-//! activity workers and task-token callbacks.
+//! Execution and task operations: start (also synchronously), describe, list, stop, history,
+//! the definition an execution ran, activity workers and task-token callbacks.
 
 use std::time::Duration;
 
 use serde_json::{Map, Value, json};
+use sqlx::Row;
 
-use super::{ApiState, AwsError, check_name, epoch_seconds, machines, optional, required};
+use super::{
+    ApiState, AwsError, check_name, decode_token, encode_token, epoch_seconds, machines, max_results, optional,
+    required,
+};
 use crate::engine::{
     ExecutionType, ExecutionView, RealEnvironment, StartRequest,
     decide::{PAYLOAD_LIMIT_BYTES, Status},
@@ -229,4 +233,135 @@ pub async fn send_task_heartbeat(state: &ApiState, request: &Value) -> Result<Va
     let token = required(request, "taskToken")?;
     state.engine.send_task_heartbeat(token).await?;
     Ok(json!({}))
+}
+
+/// The statuses ListExecutions filters on.
+const STATUS_FILTERS: [&str; 6] = ["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"];
+
+/// ListExecutions: a Standard state machine's executions, newest first, optionally only
+/// those with `statusFilter`, paged by `maxResults` and an opaque `nextToken`.
+pub async fn list(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
+    if optional(request, "mapRunArn")?.is_some() {
+        return Err(AwsError::validation("Statehouse does not list the executions of a Map Run yet"));
+    }
+    let Some(machine_arn) = optional(request, "stateMachineArn")? else {
+        return Err(AwsError::validation("Must provide a StateMachine ARN or MapRun ARN"));
+    };
+    machines::check_machine_arn(state, machine_arn)?;
+    let machine = machines::load(state, machine_arn).await?;
+    if machine.kind == "EXPRESS" {
+        return Err(AwsError::new(
+            "StateMachineTypeNotSupported",
+            "This operation is not supported by this type of state machine",
+        ));
+    }
+    let status_filter = optional(request, "statusFilter")?;
+    if let Some(status) = status_filter
+        && !STATUS_FILTERS.contains(&status)
+    {
+        return Err(AwsError::validation(format!(
+            "1 validation error detected: Value '{status}' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
+            STATUS_FILTERS.join(", ")
+        )));
+    }
+    let limit = max_results(request)?;
+    // The token is the (start time, ARN) of the last execution returned, so executions
+    // started meanwhile neither repeat nor shift the pages.
+    let after = match optional(request, "nextToken")? {
+        None => None,
+        Some(token) => {
+            let position = decode_token(token)?;
+            let parsed = position
+                .strip_prefix("after:")
+                .and_then(|rest| rest.split_once(':'))
+                .and_then(|(millis, arn)| Some((millis.parse::<i64>().ok()?, arn.to_string())));
+            Some(parsed.ok_or_else(|| AwsError::new("InvalidToken", format!("Invalid Token: '{token}'")))?)
+        }
+    };
+    let (after_millis, after_arn) = match &after {
+        Some((millis, arn)) => (Some(*millis), Some(arn.as_str())),
+        None => (None, None),
+    };
+    let rows = sqlx::query(
+        "SELECT arn, state_machine_arn, name, status, start_millis, stop_millis, redrive_count FROM executions
+         WHERE state_machine_arn = ?1 AND (?2 IS NULL OR status = ?2)
+           AND (?3 IS NULL OR start_millis < ?3 OR (start_millis = ?3 AND arn < ?4))
+         ORDER BY start_millis DESC, arn DESC
+         LIMIT ?5",
+    )
+    .bind(&machine.arn)
+    .bind(status_filter)
+    .bind(after_millis)
+    .bind(after_arn)
+    .bind(limit as i64 + 1)
+    .fetch_all(&state.pool)
+    .await?;
+    let mut executions = Vec::with_capacity(limit);
+    for row in rows.iter().take(limit) {
+        let mut item = Map::new();
+        item.insert("executionArn".into(), json!(row.try_get::<String, _>("arn")?));
+        item.insert("stateMachineArn".into(), json!(row.try_get::<String, _>("state_machine_arn")?));
+        item.insert("name".into(), json!(row.try_get::<String, _>("name")?));
+        item.insert("status".into(), json!(row.try_get::<String, _>("status")?));
+        item.insert("startDate".into(), epoch_seconds(row.try_get("start_millis")?));
+        if let Some(stop) = row.try_get::<Option<i64>, _>("stop_millis")? {
+            item.insert("stopDate".into(), epoch_seconds(stop));
+        }
+        item.insert("redriveCount".into(), json!(row.try_get::<i64, _>("redrive_count")?));
+        executions.push(Value::Object(item));
+    }
+    let mut response = json!({"executions": executions});
+    if rows.len() > limit
+        && let Some(last) = rows.get(limit - 1)
+    {
+        let position =
+            format!("after:{}:{}", last.try_get::<i64, _>("start_millis")?, last.try_get::<String, _>("arn")?);
+        response["nextToken"] = json!(encode_token(&position));
+    }
+    Ok(response)
+}
+
+/// DescribeStateMachineForExecution: the definition and role an execution started with (a
+/// later UpdateStateMachine does not change them), with the machine's other settings.
+pub async fn describe_machine_for_execution(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
+    let arn = required(request, "executionArn")?;
+    let record = view(state, arn).await?.record;
+    let machine_name = record.state_machine_arn.rsplit(':').next().unwrap_or_default().to_string();
+    let mut response = Map::new();
+    response.insert("stateMachineArn".into(), json!(record.state_machine_arn));
+    response.insert("name".into(), json!(machine_name));
+    response.insert("definition".into(), json!(record.definition));
+    response.insert("roleArn".into(), json!(record.role_arn));
+    let machine = sqlx::query(
+        "SELECT definition, created_millis, updated_millis, logging_configuration, tracing_configuration, revision_id
+         FROM state_machines WHERE arn = ?",
+    )
+    .bind(&record.state_machine_arn)
+    .fetch_optional(&state.pool)
+    .await?;
+    let mut update_millis = record.start_millis;
+    let mut logging = None;
+    let mut tracing = None;
+    if let Some(machine) = machine {
+        let updated: Option<i64> = machine.try_get("updated_millis")?;
+        let created: i64 = machine.try_get("created_millis")?;
+        // The machine's last change before this execution started.
+        update_millis = updated.filter(|updated| *updated <= record.start_millis).unwrap_or(created);
+        let text = |column: &str| -> Result<Option<Value>, sqlx::Error> {
+            let stored: Option<String> = machine.try_get(column)?;
+            Ok(stored.and_then(|text| serde_json::from_str(&text).ok()))
+        };
+        logging = text("logging_configuration")?;
+        tracing = text("tracing_configuration")?;
+        if machine.try_get::<String, _>("definition")? == record.definition {
+            response.insert("revisionId".into(), json!(machine.try_get::<String, _>("revision_id")?));
+        }
+    }
+    response.insert("updateDate".into(), epoch_seconds(update_millis));
+    response.insert(
+        "loggingConfiguration".into(),
+        logging.unwrap_or_else(|| json!({"level": "OFF", "includeExecutionData": false})),
+    );
+    response.insert("tracingConfiguration".into(), tracing.unwrap_or_else(|| json!({"enabled": false})));
+    Ok(Value::Object(response))
 }

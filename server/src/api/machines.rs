@@ -1,11 +1,14 @@
-//! State machine and activity operations: create, describe, list, delete, validate.
+//! State machine and activity operations: create, describe, list, update, delete, validate.
 
 use serde_json::{Value, json};
 use sqlx::Row;
 
 use asl::{Severity, parse};
 
-use super::{ApiState, AwsError, check_name, epoch_seconds, optional, required};
+use super::{
+    ApiState, AwsError, check_name, epoch_seconds, invalid_arn, max_results, next_offset_token, offset_from_token,
+    optional, required, tags,
+};
 use crate::engine::{RealEnvironment, now_millis};
 use asl::eval::Environment;
 
@@ -85,6 +88,10 @@ pub async fn create(state: &ApiState, request: &Value) -> Result<Value, AwsError
         )));
     }
     check_definition(definition)?;
+    let new_tags = tags::read_tags(request)?;
+    if request.get("publish").and_then(Value::as_bool) == Some(true) {
+        return Err(versions_not_implemented());
+    }
     let settings = state.engine.settings();
     let arn = format!("arn:{}:states:{}:{}:stateMachine:{name}", settings.partition, settings.region, settings.account);
     let created = now_millis();
@@ -99,6 +106,7 @@ pub async fn create(state: &ApiState, request: &Value) -> Result<Value, AwsError
         }
         return Err(AwsError::new("StateMachineAlreadyExists", format!("State Machine Already Exists: '{arn}'")));
     }
+    let mut transaction = state.pool.begin().await?;
     sqlx::query(
         "INSERT INTO state_machines (arn, name, type, definition, role_arn, description, logging_configuration,
                                      tracing_configuration, revision_id, created_millis)
@@ -114,8 +122,10 @@ pub async fn create(state: &ApiState, request: &Value) -> Result<Value, AwsError
     .bind(request.get("tracingConfiguration").map(Value::to_string))
     .bind(RealEnvironment.uuid())
     .bind(created)
-    .execute(&state.pool)
+    .execute(&mut *transaction)
     .await?;
+    tags::store_tags(&mut transaction, &arn, &new_tags.unwrap_or_default()).await?;
+    transaction.commit().await?;
     Ok(json!({"stateMachineArn": arn, "creationDate": epoch_seconds(created)}))
 }
 
@@ -145,14 +155,18 @@ pub async fn describe(state: &ApiState, request: &Value) -> Result<Value, AwsErr
     }))
 }
 
-/// ListStateMachines.
+/// ListStateMachines, by name, with `maxResults` and `nextToken`.
 pub async fn list(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
-    let _ = request;
+    let limit = max_results(request)?;
+    let offset = offset_from_token(request)?;
     let rows = sqlx::query("SELECT arn, name, type, created_millis FROM state_machines ORDER BY name")
         .fetch_all(&state.pool)
         .await?;
+    let total = rows.len();
     let machines = rows
         .iter()
+        .skip(offset)
+        .take(limit)
         .map(|row| {
             Ok(json!({
                 "stateMachineArn": row.try_get::<String, _>("arn")?,
@@ -162,7 +176,11 @@ pub async fn list(state: &ApiState, request: &Value) -> Result<Value, AwsError> 
             }))
         })
         .collect::<Result<Vec<Value>, sqlx::Error>>()?;
-    Ok(json!({"stateMachines": machines}))
+    let mut response = json!({"stateMachines": machines});
+    if let Some(token) = next_offset_token(offset, limit, total) {
+        response["nextToken"] = json!(token);
+    }
+    Ok(response)
 }
 
 /// DeleteStateMachine.
@@ -170,6 +188,7 @@ pub async fn delete(state: &ApiState, request: &Value) -> Result<Value, AwsError
     let arn = required(request, "stateMachineArn")?;
     check_machine_arn(state, arn)?;
     sqlx::query("DELETE FROM state_machines WHERE arn = ?").bind(arn).execute(&state.pool).await?;
+    tags::delete_tags(state, arn).await?;
     Ok(json!({}))
 }
 
@@ -199,13 +218,17 @@ pub async fn create_activity(state: &ApiState, request: &Value) -> Result<Value,
     check_name(name, "activity")?;
     let settings = state.engine.settings();
     let arn = format!("arn:{}:states:{}:{}:activity:{name}", settings.partition, settings.region, settings.account);
+    let new_tags = tags::read_tags(request)?;
     let created = now_millis();
+    let mut transaction = state.pool.begin().await?;
     sqlx::query("INSERT INTO activities (arn, name, created_millis) VALUES (?, ?, ?) ON CONFLICT (arn) DO NOTHING")
         .bind(&arn)
         .bind(name)
         .bind(created)
-        .execute(&state.pool)
+        .execute(&mut *transaction)
         .await?;
+    tags::store_tags(&mut transaction, &arn, &new_tags.unwrap_or_default()).await?;
+    transaction.commit().await?;
     let created: i64 = sqlx::query_scalar("SELECT created_millis FROM activities WHERE arn = ?")
         .bind(&arn)
         .fetch_one(&state.pool)
@@ -216,6 +239,108 @@ pub async fn create_activity(state: &ApiState, request: &Value) -> Result<Value,
 /// DeleteActivity.
 pub async fn delete_activity(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
     let arn = required(request, "activityArn")?;
+    check_activity_arn(state, arn)?;
     sqlx::query("DELETE FROM activities WHERE arn = ?").bind(arn).execute(&state.pool).await?;
+    tags::delete_tags(state, arn).await?;
     Ok(json!({}))
+}
+
+/// Checks the shape of an activity ARN in this account and region.
+pub fn check_activity_arn(state: &ApiState, arn: &str) -> Result<(), AwsError> {
+    let settings = state.engine.settings();
+    let prefix = format!("arn:{}:states:{}:{}:activity:", settings.partition, settings.region, settings.account);
+    match arn.strip_prefix(&prefix) {
+        Some(name) if !name.is_empty() => Ok(()),
+        _ => Err(invalid_arn(arn)),
+    }
+}
+
+/// DescribeActivity.
+pub async fn describe_activity(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
+    let arn = required(request, "activityArn")?;
+    check_activity_arn(state, arn)?;
+    let row = sqlx::query("SELECT arn, name, created_millis FROM activities WHERE arn = ?")
+        .bind(arn)
+        .fetch_optional(&state.pool)
+        .await?;
+    let Some(row) = row else {
+        return Err(AwsError::new("ActivityDoesNotExist", format!("Activity Does Not Exist: '{arn}'")));
+    };
+    Ok(json!({
+        "activityArn": row.try_get::<String, _>("arn")?,
+        "name": row.try_get::<String, _>("name")?,
+        "creationDate": epoch_seconds(row.try_get("created_millis")?),
+    }))
+}
+
+/// ListActivities, by name, with `maxResults` and `nextToken`.
+pub async fn list_activities(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
+    let limit = max_results(request)?;
+    let offset = offset_from_token(request)?;
+    let rows =
+        sqlx::query("SELECT arn, name, created_millis FROM activities ORDER BY name").fetch_all(&state.pool).await?;
+    let activities = rows
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .map(|row| {
+            Ok(json!({
+                "activityArn": row.try_get::<String, _>("arn")?,
+                "name": row.try_get::<String, _>("name")?,
+                "creationDate": epoch_seconds(row.try_get("created_millis")?),
+            }))
+        })
+        .collect::<Result<Vec<Value>, sqlx::Error>>()?;
+    let mut response = json!({"activities": activities});
+    if let Some(token) = next_offset_token(offset, limit, rows.len()) {
+        response["nextToken"] = json!(token);
+    }
+    Ok(response)
+}
+
+/// UpdateStateMachine: a new `definition`, `roleArn`, `loggingConfiguration` or
+/// `tracingConfiguration`; answers `updateDate` and the new `revisionId`. Running executions
+/// keep the definition they started with.
+pub async fn update(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
+    let arn = required(request, "stateMachineArn")?;
+    check_machine_arn(state, arn)?;
+    let definition = optional(request, "definition")?;
+    let role_arn = optional(request, "roleArn")?;
+    let logging = request.get("loggingConfiguration").filter(|value| !value.is_null());
+    let tracing = request.get("tracingConfiguration").filter(|value| !value.is_null());
+    if request.get("publish").and_then(Value::as_bool) == Some(true) {
+        return Err(versions_not_implemented());
+    }
+    if definition.is_none() && role_arn.is_none() && logging.is_none() && tracing.is_none() {
+        return Err(AwsError::new(
+            "MissingRequiredParameter",
+            "Either the definition, the role ARN, the LoggingConfiguration, or the TracingConfiguration must be specified",
+        ));
+    }
+    load(state, arn).await?;
+    if let Some(definition) = definition {
+        check_definition(definition)?;
+    }
+    let updated = now_millis();
+    let revision_id = RealEnvironment.uuid();
+    sqlx::query(
+        "UPDATE state_machines SET definition = COALESCE(?, definition), role_arn = COALESCE(?, role_arn),
+                logging_configuration = COALESCE(?, logging_configuration),
+                tracing_configuration = COALESCE(?, tracing_configuration), revision_id = ?, updated_millis = ?
+         WHERE arn = ?",
+    )
+    .bind(definition)
+    .bind(role_arn)
+    .bind(logging.map(Value::to_string))
+    .bind(tracing.map(Value::to_string))
+    .bind(&revision_id)
+    .bind(updated)
+    .bind(arn)
+    .execute(&state.pool)
+    .await?;
+    Ok(json!({"updateDate": epoch_seconds(updated), "revisionId": revision_id}))
+}
+
+fn versions_not_implemented() -> AwsError {
+    AwsError::validation("Statehouse does not implement state machine versions (publish) yet")
 }

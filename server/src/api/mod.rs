@@ -5,6 +5,8 @@
 
 mod executions;
 mod machines;
+mod tags;
+mod test_state;
 
 use axum::{
     body::Bytes,
@@ -131,6 +133,15 @@ async fn dispatch(state: &ApiState, operation: &str, request: &Value) -> Result<
         "ValidateStateMachineDefinition" => machines::validate(request),
         "CreateActivity" => machines::create_activity(state, request).await,
         "DeleteActivity" => machines::delete_activity(state, request).await,
+        "DescribeActivity" => machines::describe_activity(state, request).await,
+        "ListActivities" => machines::list_activities(state, request).await,
+        "UpdateStateMachine" => machines::update(state, request).await,
+        "DescribeStateMachineForExecution" => executions::describe_machine_for_execution(state, request).await,
+        "ListExecutions" => executions::list(state, request).await,
+        "TestState" => test_state::test_state(request),
+        "TagResource" => tags::tag_resource(state, request).await,
+        "UntagResource" => tags::untag_resource(state, request).await,
+        "ListTagsForResource" => tags::list_tags_for_resource(state, request).await,
         "StartExecution" => executions::start(state, request, false).await,
         "StartSyncExecution" => executions::start(state, request, true).await,
         "DescribeExecution" => executions::describe(state, request).await,
@@ -166,6 +177,63 @@ fn optional<'a>(request: &'a Value, field: &str) -> Result<Option<&'a str>, AwsE
         Some(Value::String(text)) => Ok(Some(text)),
         Some(_) => Err(AwsError::validation(format!("1 validation error detected: '{field}' must be a string"))),
     }
+}
+
+/// `maxResults`: 0 or absent means the default of 100; AWS refuses more than 1000.
+fn max_results(request: &Value) -> Result<usize, AwsError> {
+    match request.get("maxResults") {
+        None | Some(Value::Null) => Ok(100),
+        Some(value) => match value.as_i64() {
+            Some(0) => Ok(100),
+            Some(count @ 1..=1000) => Ok(count as usize),
+            Some(count) if count < 0 => Err(AwsError::validation(format!(
+                "1 validation error detected: Value '{count}' at 'maxResults' failed to satisfy constraint: Member must have value greater than or equal to 0"
+            ))),
+            _ => Err(AwsError::validation(format!(
+                "1 validation error detected: Value '{value}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000"
+            ))),
+        },
+    }
+}
+
+/// Wraps a position in a listing as an opaque `nextToken` (hex, so clients treat it as opaque).
+fn encode_token(position: &str) -> String {
+    position.bytes().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// Reads a `nextToken` written by [`encode_token`]; anything else is `InvalidToken`.
+fn decode_token(token: &str) -> Result<String, AwsError> {
+    let invalid = || AwsError::new("InvalidToken", format!("Invalid Token: '{token}'"));
+    if !token.len().is_multiple_of(2) || !token.is_ascii() {
+        return Err(invalid());
+    }
+    let bytes = (0..token.len())
+        .step_by(2)
+        .map(|index| u8::from_str_radix(&token[index..index + 2], 16))
+        .collect::<Result<Vec<u8>, _>>()
+        .map_err(|_| invalid())?;
+    String::from_utf8(bytes).map_err(|_| invalid())
+}
+
+/// A `nextToken` for offset-paged listings (ordered by a stable key such as the name).
+fn offset_from_token(request: &Value) -> Result<usize, AwsError> {
+    match optional(request, "nextToken")? {
+        None => Ok(0),
+        Some(token) => decode_token(token)?
+            .strip_prefix("offset:")
+            .and_then(|offset| offset.parse().ok())
+            .ok_or_else(|| AwsError::new("InvalidToken", format!("Invalid Token: '{token}'"))),
+    }
+}
+
+/// The `nextToken` after a page of `page_length` items that started at `offset`, if more follow.
+fn next_offset_token(offset: usize, page_length: usize, total: usize) -> Option<String> {
+    (offset + page_length < total).then(|| encode_token(&format!("offset:{}", offset + page_length)))
+}
+
+/// The error for a resource ARN of the wrong shape.
+fn invalid_arn(arn: &str) -> AwsError {
+    AwsError::new("InvalidArn", format!("Invalid Arn: 'Resource type not valid in this context: {arn}'"))
 }
 
 fn lower_first(text: &str) -> String {

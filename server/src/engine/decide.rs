@@ -492,7 +492,7 @@ enum Found {
     HeartbeatTimeout,
 }
 
-impl Decider<'_> {
+impl<'a> Decider<'a> {
     fn handle(&mut self, snapshot: &mut Snapshot, signal: Signal) {
         match signal {
             Signal::Start => {
@@ -625,8 +625,9 @@ impl Decider<'_> {
         key
     }
 
-    fn scope(&self, path: &[ScopeStep]) -> &Scope {
-        let mut scope = &self.machine.root;
+    fn scope(&self, path: &[ScopeStep]) -> &'a Scope {
+        let machine: &'a Machine = self.machine;
+        let mut scope = &machine.root;
         for step in path {
             let nested = scope.state(&step.state).and_then(|state| match &state.kind {
                 StateKind::Parallel { branches } => branches.get(step.branch),
@@ -641,7 +642,7 @@ impl Decider<'_> {
         scope
     }
 
-    fn state<'s>(&'s self, path: &[ScopeStep], name: &str) -> Option<&'s State> {
+    fn state(&self, path: &[ScopeStep], name: &str) -> Option<&'a State> {
         self.scope(path).state(name)
     }
 
@@ -660,7 +661,7 @@ impl Decider<'_> {
         let Some((target, found)) = find(thread, key) else { return };
         let path = target.path.clone();
         let At::Run(attempt) = &mut target.at else { return };
-        let Some(state) = self.state(&path, &attempt.state).cloned() else { return };
+        let Some(state) = self.state(&path, &attempt.state) else { return };
         match (found, signal) {
             (Found::Backoff, Signal::Timer { .. }) => attempt.phase = Phase::Ready,
             (Found::Waiting, Signal::Timer { .. }) => {
@@ -669,7 +670,7 @@ impl Decider<'_> {
                     return;
                 };
                 let next = next.map_or(Next::End, Next::State);
-                self.complete(target, &state, Completion { output, next, assigned });
+                self.complete(target, state, Completion { output, next, assigned });
             }
             (Found::Task, Signal::TaskStarted { worker_name, .. }) => {
                 let Phase::Task(task) = &mut attempt.phase else { return };
@@ -693,13 +694,13 @@ impl Decider<'_> {
                     }
                 }
             }
-            (Found::Task, Signal::TaskSucceeded { output, .. }) => self.task_succeeded(target, &state, output),
-            (Found::Task, Signal::TaskFailed { failure, .. }) => self.task_failed(target, &state, failure),
+            (Found::Task, Signal::TaskSucceeded { output, .. }) => self.task_succeeded(target, state, output),
+            (Found::Task, Signal::TaskFailed { failure, .. }) => self.task_failed(target, state, failure),
             // A timed-out task's error output has an empty `Cause` while its events have none
             // (recorded; `history` leaves empty causes out).
             (Found::TaskTimeout, Signal::Timer { .. }) => {
                 let failure = Failure { error: Some("States.Timeout".into()), cause: Some(String::new()) };
-                self.timed_out(target, &state, failure);
+                self.timed_out(target, state, failure);
             }
             (Found::HeartbeatTimeout, Signal::Timer { .. }) => {
                 // AWS fails a service integration whose heartbeat stopped with
@@ -711,7 +712,7 @@ impl Decider<'_> {
                     _ => "States.HeartbeatTimeout",
                 };
                 let failure = Failure { error: Some(error.into()), cause: Some(String::new()) };
-                self.timed_out(target, &state, failure);
+                self.timed_out(target, state, failure);
             }
             _ => {}
         }
@@ -782,7 +783,7 @@ impl Decider<'_> {
                 At::Enter { state, input } => {
                     let name = state.clone();
                     let input = std::mem::take(input);
-                    let Some(state) = self.state(&thread.path, &name).cloned() else {
+                    let Some(state) = self.state(&thread.path, &name) else {
                         thread.at = At::Failed {
                             failure: Failure::new(
                                 "States.Runtime",
@@ -810,7 +811,7 @@ impl Decider<'_> {
                         };
                         return;
                     }
-                    let token = wants_token(&state).then(|| new_token(self.env));
+                    let token = wants_token(state).then(|| new_token(self.env));
                     thread.at = At::Run(Box::new(Attempt {
                         state: name,
                         input,
@@ -824,17 +825,17 @@ impl Decider<'_> {
                     }));
                 }
                 At::Run(attempt) => {
-                    let Some(state) = self.state(&thread.path, &attempt.state).cloned() else { return };
+                    let Some(state) = self.state(&thread.path, &attempt.state) else { return };
                     match &attempt.phase {
-                        Phase::Ready => self.begin(thread, &state),
+                        Phase::Ready => self.begin(thread, state),
                         Phase::Backoff { .. } | Phase::Waiting { .. } | Phase::Task(_) => return,
                         Phase::Parallel { .. } => {
-                            if !self.drive_parallel(thread, &state) {
+                            if !self.drive_parallel(thread, state) {
                                 return;
                             }
                         }
                         Phase::Map(_) => {
-                            if !self.drive_map(thread, &state) {
+                            if !self.drive_map(thread, state) {
                                 return;
                             }
                         }
@@ -852,18 +853,19 @@ impl Decider<'_> {
         state: &'e State,
     ) -> Entry<'e> {
         let _ = path;
-        let mut context = self.info.context(&state.name, attempt.entered_millis);
-        if state.can_retry() {
-            context.retry_count = Some(attempt.attempts);
-        }
-        context.task_token = attempt.token.clone();
-        Entry {
-            state,
-            input: attempt.input.clone(),
-            context: context.to_value(),
-            variables,
-            entered_event_id: Some(attempt.entered_event),
-        }
+        // Building the context object costs more than many states' whole evaluation, so
+        // it is built only for states that can read it.
+        let context = if state.reads_context {
+            let mut context = self.info.context(&state.name, attempt.entered_millis);
+            if state.can_retry() {
+                context.retry_count = Some(attempt.attempts);
+            }
+            context.task_token = attempt.token.clone();
+            context.to_value()
+        } else {
+            Value::Null
+        };
+        Entry { state, input: attempt.input.clone(), context, variables, entered_event_id: Some(attempt.entered_event) }
     }
 
     /// Evaluates a ready state and moves it to its next phase.

@@ -4,6 +4,7 @@
 
 use serde_json::Value;
 use sqlx::{Row, SqlitePool, sqlite::SqliteRow};
+use tokio::sync::{mpsc, oneshot};
 
 use super::{
     decide::{Action, Decision, Signal, Snapshot, Status, TaskRequest},
@@ -22,6 +23,9 @@ pub enum StoreError {
     /// An execution with this ARN exists.
     #[error("execution already exists")]
     AlreadyExists,
+    /// The writer task stopped (the runtime is shutting down).
+    #[error("the database writer has stopped")]
+    WriterGone,
 }
 
 /// An execution's identity and definition, as stored.
@@ -73,16 +77,58 @@ pub fn task_id(execution_arn: &str, request: &TaskRequest) -> String {
     }
 }
 
-/// The SQLite store.
+/// The SQLite store. Writes go through one writer task that commits whatever decisions
+/// are waiting in one transaction (group commit): each decision is still atomic, and many
+/// executions in flight share the cost of a commit.
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    writer: mpsc::UnboundedSender<WriteJob>,
 }
 
+/// A decision ready to be written: everything already serialized.
+#[derive(Debug)]
+struct PreparedWrite {
+    arn: String,
+    /// Set for a new execution.
+    insert: Option<ExecutionRecord>,
+    snapshot: String,
+    status: &'static str,
+    output: Option<String>,
+    error: Option<String>,
+    cause: Option<String>,
+    is_final: bool,
+    stop_millis: Option<i64>,
+    events: Vec<(u64, u64, i64, String, Option<String>)>,
+    fired_timer: Option<u64>,
+    finished_task: Option<u64>,
+    started_task: Option<u64>,
+    timers: Vec<(u64, i64)>,
+    tasks: Vec<(String, u64, String, Option<String>, i64)>,
+    cancelled: Vec<u64>,
+}
+
+#[derive(Debug)]
+struct WriteJob {
+    write: PreparedWrite,
+    reply: oneshot::Sender<Result<(), StoreError>>,
+}
+
+/// The most decisions one transaction commits.
+const MAX_BATCH: usize = 256;
+
 impl SqliteStore {
-    /// A store over `pool` (migrated).
+    /// A store over `pool` (migrated). Starts its writer task on the current runtime.
     pub fn new(pool: SqlitePool) -> Self {
-        SqliteStore { pool }
+        let (writer, jobs) = mpsc::unbounded_channel();
+        tokio::spawn(write_loop(pool.clone(), jobs));
+        SqliteStore { pool, writer }
+    }
+
+    async fn write(&self, write: PreparedWrite) -> Result<(), StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.writer.send(WriteJob { write, reply }).map_err(|_| StoreError::WriterGone)?;
+        answer.await.map_err(|_| StoreError::WriterGone)?
     }
 
     /// Inserts a new execution with its first decision. Fails with
@@ -93,30 +139,7 @@ impl SqliteStore {
         snapshot: &Snapshot,
         decision: &Decision,
     ) -> Result<(), StoreError> {
-        let mut transaction = self.pool.begin().await?;
-        let inserted = sqlx::query(
-            "INSERT INTO executions (arn, state_machine_arn, name, status, input, definition, role_arn, start_millis,
-                                     redrive_count, test_case, snapshot)
-             VALUES (?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (arn) DO NOTHING",
-        )
-        .bind(&record.arn)
-        .bind(&record.state_machine_arn)
-        .bind(&record.name)
-        .bind(&record.input_text)
-        .bind(&record.definition)
-        .bind(&record.role_arn)
-        .bind(record.start_millis)
-        .bind(record.redrive_count)
-        .bind(&record.test_case)
-        .bind(serde_json::to_string(snapshot)?)
-        .execute(&mut *transaction)
-        .await?;
-        if inserted.rows_affected() == 0 {
-            return Err(StoreError::AlreadyExists);
-        }
-        write_decision(&mut transaction, &record.arn, snapshot, decision, None).await?;
-        transaction.commit().await?;
-        Ok(())
+        self.write(prepare(&record.arn, Some(record.clone()), snapshot, decision, None)?).await
     }
 
     /// Loads an execution and its snapshot.
@@ -142,10 +165,7 @@ impl SqliteStore {
         decision: &Decision,
         signal: &Signal,
     ) -> Result<(), StoreError> {
-        let mut transaction = self.pool.begin().await?;
-        write_decision(&mut transaction, arn, snapshot, decision, Some(signal)).await?;
-        transaction.commit().await?;
-        Ok(())
+        self.write(prepare(arn, None, snapshot, decision, Some(signal))?).await
     }
 
     /// Every pending timer of a running execution: `(execution, key, due)`.
@@ -246,14 +266,14 @@ fn event_from(row: &SqliteRow) -> Result<HistoryEvent, StoreError> {
     })
 }
 
-/// Writes one decision inside `transaction`.
-async fn write_decision(
-    transaction: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+/// Serializes a decision for the writer.
+fn prepare(
     arn: &str,
+    insert: Option<ExecutionRecord>,
     snapshot: &Snapshot,
     decision: &Decision,
     signal: Option<&Signal>,
-) -> Result<(), StoreError> {
+) -> Result<PreparedWrite, StoreError> {
     let (output, error, cause) = match &snapshot.status {
         Status::Running => (None, None, None),
         Status::Succeeded { output } => (Some(serde_json::to_string(output)?), None, None),
@@ -261,100 +281,226 @@ async fn write_decision(
             (None, failure.error.clone(), failure.cause.clone())
         }
     };
-    let stop_millis = decision.events.last().filter(|_| snapshot.status.is_final()).map(|event| event.timestamp_millis);
-    sqlx::query(
-        "UPDATE executions SET snapshot = ?, status = ?, output = ?, error = ?, cause = ?,
-                stop_millis = COALESCE(?, stop_millis) WHERE arn = ?",
-    )
-    .bind(serde_json::to_string(snapshot)?)
-    .bind(snapshot.status.name())
-    .bind(output)
-    .bind(error)
-    .bind(cause)
-    .bind(stop_millis)
-    .bind(arn)
-    .execute(&mut **transaction)
-    .await?;
-    for event in &decision.events {
-        let details = event.details.as_ref().map(serde_json::to_string).transpose()?;
-        sqlx::query(
-            "INSERT INTO history_events (execution_arn, id, previous_id, timestamp_millis, type, details)
-             VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(arn)
-        .bind(event.id as i64)
-        .bind(event.previous_event_id as i64)
-        .bind(event.timestamp_millis)
-        .bind(&event.event_type)
-        .bind(details)
-        .execute(&mut **transaction)
-        .await?;
-    }
-    match signal {
-        Some(Signal::Timer { key }) => {
-            sqlx::query("DELETE FROM timers WHERE execution_arn = ? AND key = ?")
-                .bind(arn)
-                .bind(*key as i64)
-                .execute(&mut **transaction)
-                .await?;
-        }
-        Some(Signal::TaskSucceeded { key, .. } | Signal::TaskFailed { key, .. }) => {
-            sqlx::query("DELETE FROM tasks WHERE execution_arn = ? AND key = ?")
-                .bind(arn)
-                .bind(*key as i64)
-                .execute(&mut **transaction)
-                .await?;
-        }
-        Some(Signal::TaskStarted { key, .. }) => {
-            sqlx::query("UPDATE tasks SET started = 1 WHERE execution_arn = ? AND key = ?")
-                .bind(arn)
-                .bind(*key as i64)
-                .execute(&mut **transaction)
-                .await?;
-        }
-        _ => {}
-    }
+    let is_final = snapshot.status.is_final();
+    let stop_millis = decision.events.last().filter(|_| is_final).map(|event| event.timestamp_millis);
+    let events = decision
+        .events
+        .iter()
+        .map(|event| {
+            let details = event.details.as_ref().map(serde_json::to_string).transpose()?;
+            Ok((event.id, event.previous_event_id, event.timestamp_millis, event.event_type.clone(), details))
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    let created = decision.events.last().map_or(0, |event| event.timestamp_millis);
+    let mut timers = Vec::new();
+    let mut tasks = Vec::new();
+    let mut cancelled = Vec::new();
     for action in &decision.actions {
         match action {
-            Action::SetTimer { key, at_millis } => {
-                sqlx::query("INSERT OR REPLACE INTO timers (execution_arn, key, due_millis) VALUES (?, ?, ?)")
-                    .bind(arn)
-                    .bind(*key as i64)
-                    .bind(at_millis)
-                    .execute(&mut **transaction)
-                    .await?;
-            }
+            Action::SetTimer { key, at_millis } => timers.push((*key, *at_millis)),
             Action::Invoke(request) => {
                 let activity = match &request.resource.events {
                     super::history::TaskEvents::Activity { resource } => Some(resource.clone()),
                     _ => None,
                 };
-                let created = decision.events.last().map_or(0, |event| event.timestamp_millis);
-                sqlx::query(
-                    "INSERT OR REPLACE INTO tasks (token, execution_arn, key, request, activity_arn, created_millis)
-                     VALUES (?, ?, ?, ?, ?, ?)",
-                )
-                .bind(task_id(arn, request))
-                .bind(arn)
-                .bind(request.key as i64)
-                .bind(serde_json::to_string(request)?)
-                .bind(activity)
-                .bind(created)
-                .execute(&mut **transaction)
-                .await?;
+                tasks.push((task_id(arn, request), request.key, serde_json::to_string(request)?, activity, created));
             }
-            Action::Cancel { key } => {
-                sqlx::query("DELETE FROM tasks WHERE execution_arn = ? AND key = ?")
-                    .bind(arn)
-                    .bind(*key as i64)
-                    .execute(&mut **transaction)
-                    .await?;
+            Action::Cancel { key } => cancelled.push(*key),
+        }
+    }
+    Ok(PreparedWrite {
+        arn: arn.to_string(),
+        insert,
+        snapshot: serde_json::to_string(snapshot)?,
+        status: snapshot.status.name(),
+        output,
+        error,
+        cause,
+        is_final,
+        stop_millis,
+        events,
+        fired_timer: match signal {
+            Some(Signal::Timer { key }) => Some(*key),
+            _ => None,
+        },
+        finished_task: match signal {
+            Some(Signal::TaskSucceeded { key, .. } | Signal::TaskFailed { key, .. }) => Some(*key),
+            _ => None,
+        },
+        started_task: match signal {
+            Some(Signal::TaskStarted { key, .. }) => Some(*key),
+            _ => None,
+        },
+        timers,
+        tasks,
+        cancelled,
+    })
+}
+
+/// The writer: takes what is waiting (up to [`MAX_BATCH`]) and commits it in one
+/// transaction. When the batch fails, each decision is retried on its own so one bad write
+/// cannot sink the others.
+async fn write_loop(pool: SqlitePool, mut jobs: mpsc::UnboundedReceiver<WriteJob>) {
+    while let Some(first) = jobs.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        match write_batch(&pool, &batch).await {
+            Ok(outcomes) => {
+                for (job, outcome) in batch.into_iter().zip(outcomes) {
+                    let _ = job.reply.send(outcome);
+                }
+            }
+            Err(_) => {
+                for job in batch {
+                    let outcome = match write_batch(&pool, std::slice::from_ref(&job)).await {
+                        Ok(mut outcomes) => outcomes.pop().unwrap_or(Ok(())),
+                        Err(error) => Err(error),
+                    };
+                    let _ = job.reply.send(outcome);
+                }
             }
         }
     }
-    if snapshot.status.is_final() {
+}
+
+/// Writes `batch` in one transaction; each job's own outcome (an insert may find its ARN
+/// taken) is returned in order.
+async fn write_batch(pool: &SqlitePool, batch: &[WriteJob]) -> Result<Vec<Result<(), StoreError>>, StoreError> {
+    let mut transaction = pool.begin().await?;
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for job in batch {
+        outcomes.push(write_one(&mut transaction, &job.write).await?);
+    }
+    transaction.commit().await?;
+    Ok(outcomes)
+}
+
+async fn write_one(
+    transaction: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    write: &PreparedWrite,
+) -> Result<Result<(), StoreError>, StoreError> {
+    let arn = write.arn.as_str();
+    if let Some(record) = &write.insert {
+        let inserted = sqlx::query(
+            "INSERT INTO executions (arn, state_machine_arn, name, status, input, output, error, cause, definition,
+                                     role_arn, start_millis, stop_millis, redrive_count, test_case, snapshot)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (arn) DO NOTHING",
+        )
+        .bind(&record.arn)
+        .bind(&record.state_machine_arn)
+        .bind(&record.name)
+        .bind(write.status)
+        .bind(&record.input_text)
+        .bind(&write.output)
+        .bind(&write.error)
+        .bind(&write.cause)
+        .bind(&record.definition)
+        .bind(&record.role_arn)
+        .bind(record.start_millis)
+        .bind(write.stop_millis)
+        .bind(record.redrive_count)
+        .bind(&record.test_case)
+        .bind(&write.snapshot)
+        .execute(&mut **transaction)
+        .await?;
+        if inserted.rows_affected() == 0 {
+            return Ok(Err(StoreError::AlreadyExists));
+        }
+    } else {
+        sqlx::query(
+            "UPDATE executions SET snapshot = ?, status = ?, output = ?, error = ?, cause = ?,
+                    stop_millis = COALESCE(?, stop_millis) WHERE arn = ?",
+        )
+        .bind(&write.snapshot)
+        .bind(write.status)
+        .bind(&write.output)
+        .bind(&write.error)
+        .bind(&write.cause)
+        .bind(write.stop_millis)
+        .bind(arn)
+        .execute(&mut **transaction)
+        .await?;
+    }
+    // One statement per chunk of events, not per event.
+    for chunk in write.events.chunks(500) {
+        let mut sql = String::from(
+            "INSERT INTO history_events (execution_arn, id, previous_id, timestamp_millis, type, details) VALUES ",
+        );
+        for index in 0..chunk.len() {
+            sql.push_str(if index == 0 { "(?, ?, ?, ?, ?, ?)" } else { ", (?, ?, ?, ?, ?, ?)" });
+        }
+        let mut query = sqlx::query(&sql);
+        for (id, previous, timestamp, event_type, details) in chunk {
+            query = query
+                .bind(arn)
+                .bind(*id as i64)
+                .bind(*previous as i64)
+                .bind(*timestamp)
+                .bind(event_type.as_str())
+                .bind(details.as_deref());
+        }
+        query.execute(&mut **transaction).await?;
+    }
+    if let Some(key) = write.fired_timer {
+        sqlx::query("DELETE FROM timers WHERE execution_arn = ? AND key = ?")
+            .bind(arn)
+            .bind(key as i64)
+            .execute(&mut **transaction)
+            .await?;
+    }
+    if let Some(key) = write.finished_task {
+        sqlx::query("DELETE FROM tasks WHERE execution_arn = ? AND key = ?")
+            .bind(arn)
+            .bind(key as i64)
+            .execute(&mut **transaction)
+            .await?;
+    }
+    if let Some(key) = write.started_task {
+        sqlx::query("UPDATE tasks SET started = 1 WHERE execution_arn = ? AND key = ?")
+            .bind(arn)
+            .bind(key as i64)
+            .execute(&mut **transaction)
+            .await?;
+    }
+    if !write.is_final {
+        for (key, at_millis) in &write.timers {
+            sqlx::query("INSERT OR REPLACE INTO timers (execution_arn, key, due_millis) VALUES (?, ?, ?)")
+                .bind(arn)
+                .bind(*key as i64)
+                .bind(at_millis)
+                .execute(&mut **transaction)
+                .await?;
+        }
+        for (token, key, request, activity, created) in &write.tasks {
+            sqlx::query(
+                "INSERT OR REPLACE INTO tasks (token, execution_arn, key, request, activity_arn, created_millis)
+                 VALUES (?, ?, ?, ?, ?, ?)",
+            )
+            .bind(token)
+            .bind(arn)
+            .bind(*key as i64)
+            .bind(request)
+            .bind(activity)
+            .bind(created)
+            .execute(&mut **transaction)
+            .await?;
+        }
+    }
+    for key in &write.cancelled {
+        sqlx::query("DELETE FROM tasks WHERE execution_arn = ? AND key = ?")
+            .bind(arn)
+            .bind(*key as i64)
+            .execute(&mut **transaction)
+            .await?;
+    }
+    if write.is_final && write.insert.is_none() {
         sqlx::query("DELETE FROM timers WHERE execution_arn = ?").bind(arn).execute(&mut **transaction).await?;
         sqlx::query("DELETE FROM tasks WHERE execution_arn = ?").bind(arn).execute(&mut **transaction).await?;
     }
-    Ok(())
+    Ok(Ok(()))
 }

@@ -1,0 +1,235 @@
+"""One pass through the Step Functions API with the real boto3 client against Statehouse.
+
+Usage: boto3_flow.py BASE_URL. Asserts with plain `assert`; any failure exits non-zero.
+Not covered (Statehouse does not implement them yet): versions, aliases, redrive, Map Runs.
+"""
+
+import json
+import sys
+import threading
+import time
+import uuid
+
+import boto3
+from botocore.config import Config
+
+BASE_URL = sys.argv[1]
+sfn = boto3.client(
+    "stepfunctions",
+    endpoint_url=BASE_URL,
+    region_name="us-east-1",
+    aws_access_key_id="x",
+    aws_secret_access_key="x",
+    # TestState and StartSyncExecution would otherwise go to "sync-<host>".
+    config=Config(retries={"max_attempts": 1}, read_timeout=90, inject_host_prefix=False),
+)
+ROLE = "arn:aws:iam::123456789012:role/statehouse-test"
+RUN = uuid.uuid4().hex[:8]
+
+
+def definition(states, start):
+    return json.dumps({"StartAt": start, "States": states})
+
+
+def create(name, states, start, **extra):
+    response = sfn.create_state_machine(
+        name=f"{name}-{RUN}", definition=definition(states, start), roleArn=ROLE, **extra
+    )
+    return response["stateMachineArn"]
+
+
+def wait_for(execution_arn, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        described = sfn.describe_execution(executionArn=execution_arn)
+        if described["status"] != "RUNNING":
+            return described
+        time.sleep(0.1)
+    raise AssertionError(f"{execution_arn} still running after {timeout} s")
+
+
+def raises(exception, call, **arguments):
+    try:
+        call(**arguments)
+    except exception as error:
+        return error
+    raise AssertionError(f"{call.__name__}({arguments}) did not raise {exception.__name__}")
+
+
+def full_history(execution_arn, **arguments):
+    events, token = [], None
+    while True:
+        page = sfn.get_execution_history(
+            executionArn=execution_arn, **arguments, **({"nextToken": token} if token else {})
+        )
+        events += page["events"]
+        token = page.get("nextToken")
+        if not token:
+            return events
+
+
+# Create, describe, update, start, describe.
+hello = create(
+    "hello",
+    {"Hello": {"Type": "Pass", "Parameters": {"greeting.$": "States.Format('hi {}', $.who)"}, "End": True}},
+    "Hello",
+    tags=[{"key": "team", "value": "blue"}],
+)
+machine = sfn.describe_state_machine(stateMachineArn=hello)
+assert machine["name"] == f"hello-{RUN}" and machine["status"] == "ACTIVE" and machine["type"] == "STANDARD"
+assert machine["roleArn"] == ROLE
+assert any(item["stateMachineArn"] == hello for item in sfn.list_state_machines()["stateMachines"])
+
+execution_arns = []
+for index in range(5):
+    started = sfn.start_execution(stateMachineArn=hello, name=f"run-{index}", input=json.dumps({"who": index}))
+    assert started["executionArn"].endswith(f":execution:hello-{RUN}:run-{index}")
+    execution_arns.append(started["executionArn"])
+    time.sleep(0.01)
+for index, execution_arn in enumerate(execution_arns):
+    described = wait_for(execution_arn)
+    assert described["status"] == "SUCCEEDED", described
+    assert json.loads(described["output"]) == {"greeting": f"hi {index}"}, described["output"]
+    assert described["stateMachineArn"] == hello and described["name"] == f"run-{index}"
+
+# ListExecutions with pagination: 2 + 2 + 1, newest first, nothing repeated.
+pages, token = [], None
+while True:
+    page = sfn.list_executions(stateMachineArn=hello, maxResults=2, **({"nextToken": token} if token else {}))
+    pages.append(page["executions"])
+    token = page.get("nextToken")
+    if not token:
+        break
+assert [len(page) for page in pages] == [2, 2, 1], [len(page) for page in pages]
+listed = [item["executionArn"] for page in pages for item in page]
+assert listed == list(reversed(execution_arns)), listed
+assert all(item["status"] == "SUCCEEDED" and "stopDate" in item for page in pages for item in page)
+assert sfn.list_executions(stateMachineArn=hello, statusFilter="RUNNING")["executions"] == []
+assert len(sfn.list_executions(stateMachineArn=hello, statusFilter="SUCCEEDED")["executions"]) == 5
+raises(sfn.exceptions.InvalidToken, sfn.list_executions, stateMachineArn=hello, nextToken="not-a-token")
+
+# GetExecutionHistory with pagination and reverseOrder.
+history = sfn.get_execution_history(executionArn=execution_arns[0])["events"]
+assert [event["type"] for event in history] == [
+    "ExecutionStarted", "PassStateEntered", "PassStateExited", "ExecutionSucceeded"
+], [event["type"] for event in history]
+paged = full_history(execution_arns[0], maxResults=1)
+assert [event["id"] for event in paged] == [event["id"] for event in history]
+reversed_events = full_history(execution_arns[0], maxResults=3, reverseOrder=True)
+assert [event["id"] for event in reversed_events] == [event["id"] for event in reversed(history)]
+
+# UpdateStateMachine, and the definition an execution ran.
+updated = sfn.update_state_machine(
+    stateMachineArn=hello,
+    definition=definition({"Hello": {"Type": "Pass", "Result": "updated", "End": True}}, "Hello"),
+)
+assert updated["revisionId"] and updated["updateDate"]
+assert "updated" in sfn.describe_state_machine(stateMachineArn=hello)["definition"]
+ran = sfn.describe_state_machine_for_execution(executionArn=execution_arns[0])
+assert ran["stateMachineArn"] == hello and "States.Format" in ran["definition"] and ran["roleArn"] == ROLE
+raises(sfn.exceptions.MissingRequiredParameter, sfn.update_state_machine, stateMachineArn=hello)
+
+# Tags.
+assert sfn.list_tags_for_resource(resourceArn=hello)["tags"] == [{"key": "team", "value": "blue"}]
+sfn.tag_resource(resourceArn=hello, tags=[{"key": "team", "value": "red"}, {"key": "tier", "value": "1"}])
+sfn.untag_resource(resourceArn=hello, tagKeys=["tier"])
+assert sfn.list_tags_for_resource(resourceArn=hello)["tags"] == [{"key": "team", "value": "red"}]
+
+# StopExecution: ABORTED with the error and cause given.
+waiting = create("waiting", {"Wait": {"Type": "Wait", "Seconds": 300, "End": True}}, "Wait")
+long_run = sfn.start_execution(stateMachineArn=waiting)["executionArn"]
+assert sfn.describe_execution(executionArn=long_run)["status"] == "RUNNING"
+assert [item["executionArn"] for item in sfn.list_executions(stateMachineArn=waiting, statusFilter="RUNNING")["executions"]] == [long_run]
+stopped = sfn.stop_execution(executionArn=long_run, error="Operator.Stop", cause="no longer needed")
+assert stopped["stopDate"]
+aborted = wait_for(long_run)
+assert aborted["status"] == "ABORTED", aborted
+assert aborted["error"] == "Operator.Stop" and aborted["cause"] == "no longer needed", aborted
+
+# Activities with a worker thread.
+activity = sfn.create_activity(name=f"work-{RUN}")["activityArn"]
+assert sfn.describe_activity(activityArn=activity)["name"] == f"work-{RUN}"
+assert any(item["activityArn"] == activity for item in sfn.list_activities()["activities"])
+worker_result = {}
+
+
+def worker():
+    task = sfn.get_activity_task(activityArn=activity, workerName="python-worker")
+    worker_result["input"] = json.loads(task["input"])
+    sfn.send_task_success(taskToken=task["taskToken"], output=json.dumps({"doubled": worker_result["input"]["n"] * 2}))
+
+
+thread = threading.Thread(target=worker)
+thread.start()
+with_activity = create("activity", {"Work": {"Type": "Task", "Resource": activity, "End": True}}, "Work")
+activity_run = sfn.start_execution(stateMachineArn=with_activity, input=json.dumps({"n": 21}))["executionArn"]
+thread.join(timeout=60)
+assert not thread.is_alive(), "the activity worker got no task"
+assert worker_result["input"] == {"n": 21}
+finished = wait_for(activity_run)
+assert finished["status"] == "SUCCEEDED" and json.loads(finished["output"]) == {"doubled": 42}, finished
+
+# A task-token callback: the token comes from the TaskScheduled event's parameters.
+callback = create(
+    "callback",
+    {
+        "Send": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+            "Parameters": {
+                "QueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/queue",
+                "MessageBody": {"token.$": "$$.Task.Token", "order.$": "$.order"},
+            },
+            "End": True,
+        }
+    },
+    "Send",
+)
+callback_run = sfn.start_execution(stateMachineArn=callback, input=json.dumps({"order": 7}))["executionArn"]
+token, deadline = None, time.time() + 30
+while token is None and time.time() < deadline:
+    for event in sfn.get_execution_history(executionArn=callback_run)["events"]:
+        if event["type"] == "TaskScheduled":
+            parameters = json.loads(event["taskScheduledEventDetails"]["parameters"])
+            assert parameters["MessageBody"]["order"] == 7, parameters
+            token = parameters["MessageBody"]["token"]
+    time.sleep(0.1)
+assert token, "no TaskScheduled event with a token"
+assert sfn.describe_execution(executionArn=callback_run)["status"] == "RUNNING"
+sfn.send_task_success(taskToken=token, output=json.dumps({"delivered": True}))
+called_back = wait_for(callback_run)
+assert called_back["status"] == "SUCCEEDED" and json.loads(called_back["output"]) == {"delivered": True}, called_back
+
+# ValidateStateMachineDefinition and TestState.
+assert sfn.validate_state_machine_definition(definition=definition({"A": {"Type": "Pass", "End": True}}, "A"))["result"] == "OK"
+failed = sfn.validate_state_machine_definition(definition=definition({"A": {"Type": "Pass", "Next": "Nowhere"}}, "A"))
+assert failed["result"] == "FAIL" and failed["diagnostics"] and failed["diagnostics"][0]["severity"] == "ERROR", failed
+tested = sfn.test_state(
+    definition=json.dumps({"Type": "Pass", "Parameters": {"sum.$": "States.MathAdd($.a, $.b)"}, "Next": "After"}),
+    input=json.dumps({"a": 2, "b": 3}),
+    inspectionLevel="DEBUG",
+)
+assert tested["status"] == "SUCCEEDED" and json.loads(tested["output"]) == {"sum": 5}, tested
+assert tested["nextState"] == "After" and "afterParameters" in tested["inspectionData"], tested
+
+# Errors, each as the exception class AWS's clients raise.
+account_prefix = "arn:aws:states:us-east-1:123456789012"
+raises(sfn.exceptions.ExecutionDoesNotExist, sfn.describe_execution, executionArn=f"{account_prefix}:execution:hello-{RUN}:nope")
+raises(sfn.exceptions.StateMachineDoesNotExist, sfn.describe_state_machine, stateMachineArn=f"{account_prefix}:stateMachine:nope-{RUN}")
+raises(sfn.exceptions.StateMachineDoesNotExist, sfn.list_executions, stateMachineArn=f"{account_prefix}:stateMachine:nope-{RUN}")
+raises(sfn.exceptions.ActivityDoesNotExist, sfn.describe_activity, activityArn=f"{account_prefix}:activity:nope-{RUN}")
+raises(sfn.exceptions.InvalidDefinition, sfn.create_state_machine, name=f"broken-{RUN}", definition='{"StartAt": "A", "States": {}}', roleArn=ROLE)
+raises(sfn.exceptions.InvalidName, sfn.create_state_machine, name="bad name", definition=definition({"A": {"Type": "Pass", "End": True}}, "A"), roleArn=ROLE)
+raises(sfn.exceptions.ExecutionAlreadyExists, sfn.start_execution, stateMachineArn=hello, name="run-0", input=json.dumps({"who": "someone else"}))
+raises(sfn.exceptions.TaskDoesNotExist, sfn.send_task_success, taskToken="no-such-token", output="{}")
+raises(sfn.exceptions.InvalidArn, sfn.describe_execution, executionArn="not-an-arn")
+raises(sfn.exceptions.InvalidArn, sfn.describe_state_machine, stateMachineArn="arn:aws:states:us-east-1:123456789012:activity:x")
+raises(sfn.exceptions.ResourceNotFound, sfn.list_tags_for_resource, resourceArn=f"{account_prefix}:stateMachine:nope-{RUN}")
+
+# Deleting a state machine.
+sfn.delete_state_machine(stateMachineArn=callback)
+raises(sfn.exceptions.StateMachineDoesNotExist, sfn.describe_state_machine, stateMachineArn=callback)
+sfn.delete_activity(activityArn=activity)
+raises(sfn.exceptions.ActivityDoesNotExist, sfn.describe_activity, activityArn=activity)
+
+print("boto3 flow: all checks passed")
