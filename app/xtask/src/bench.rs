@@ -129,7 +129,7 @@ fn build_wasm(workspace: &Workspace, variant: &Variant, dir: &Path) -> anyhow::R
 }
 
 /// The processor's model name and the number of cores this process may use.
-fn machine() -> String {
+pub fn machine() -> String {
     let model = fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|info| {
@@ -143,7 +143,7 @@ fn machine() -> String {
 }
 
 /// The load averages from `/proc/loadavg`: other work on the machine skews the figures.
-fn load_average() -> String {
+pub fn load_average() -> String {
     fs::read_to_string("/proc/loadavg")
         .map(|text| text.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
         .unwrap_or_else(|_| "unknown".to_string())

@@ -6,8 +6,11 @@
 //! - `cargo xtask build [--release]` builds the browser bundle and the server.
 //! - `cargo xtask setup [--browser]` only installs the tools.
 //! - `cargo xtask bench [--runs N]` runs the ASL benchmarks natively and in Chromium.
+//! - `cargo xtask bench-engine [--runs N] [--parked N]` runs the engine benchmarks beside
+//!   aws-local-stepfunctions.
 
 mod bench;
+mod bench_engine;
 mod build;
 mod e2e;
 mod step;
@@ -27,6 +30,10 @@ commands:
   setup [--browser]   install the wasm32 target and npm packages (and Chromium with --browser)
   bench [--runs N]    ASL benchmarks (parse, validate, lint, graph, layout), native and in
                       Chromium, N timed runs per step (default 30, at least 20)
+  bench-engine [--runs N] [--parked N]
+                      engine throughput (N Pass-chain executions, default 5000) and the
+                      memory of N parked executions (default 100000), beside
+                      aws-local-stepfunctions on Node 22
 ";
 
 fn main() -> anyhow::Result<()> {
@@ -48,6 +55,7 @@ fn main() -> anyhow::Result<()> {
             expect_no_args(&command, &rest)?;
             tools::ensure_build_tools(&workspace)?;
             tools::ensure_browser()?;
+            tools::ensure_python_venv()?;
             build::check_format_and_lints(&workspace)?;
             // `cargo test` also builds target/debug/statehouse (the integration tests run it);
             // the browser tests use that binary rather than rebuilding it with other features.
@@ -87,6 +95,22 @@ fn main() -> anyhow::Result<()> {
             tools::ensure_build_tools(&workspace)?;
             tools::ensure_browser()?;
             bench::run_benchmarks(&workspace, runs)
+        }
+        "bench-engine" => {
+            let mut runs = 5_000;
+            let mut parked = 100_000;
+            let mut arguments = rest.iter();
+            while let Some(flag) = arguments.next() {
+                let value = arguments.next().with_context(|| format!("{flag} takes a number"))?;
+                let number: usize = value.parse().with_context(|| format!("{flag} takes a number, not {value:?}"))?;
+                match flag.as_str() {
+                    "--runs" => runs = number,
+                    "--parked" => parked = number,
+                    _ => bail!("`bench-engine` takes --runs N and --parked N, not {flag:?}\n\n{USAGE}"),
+                }
+            }
+            tools::ensure_build_tools(&workspace)?;
+            bench_engine::run_engine_benchmarks(&workspace, runs, parked)
         }
         "" | "help" | "--help" | "-h" => {
             print!("{USAGE}");

@@ -26,6 +26,26 @@ pub fn ensure_build_tools(workspace: &Workspace) -> anyhow::Result<()> {
     ensure_npm_packages(&workspace.end2end_dir())
 }
 
+/// Python 3 with `venv` and `pip`, from Debian: the tests install boto3 and the AWS CLI
+/// from PyPI into a virtual environment of their own.
+pub fn ensure_python_venv() -> anyhow::Result<()> {
+    let works = Command::new("python3")
+        .args(["-m", "venv", "--help"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    let has_ensurepip = Command::new("python3")
+        .args(["-c", "import ensurepip"])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if works && has_ensurepip {
+        return Ok(());
+    }
+    step("installing Python's venv and pip from Debian", || apt_install(&["python3", "python3-venv", "python3-pip"]))
+}
+
 /// Debian's Chromium, for the browser tests.
 pub fn ensure_browser() -> anyhow::Result<()> {
     if Path::new(CHROMIUM).is_file() {
@@ -55,7 +75,7 @@ fn ensure_node() -> anyhow::Result<()> {
 }
 
 /// `npm ci` in `end2end/` unless `node_modules` already matches `package-lock.json`.
-fn ensure_npm_packages(end2end: &Path) -> anyhow::Result<()> {
+pub fn ensure_npm_packages(end2end: &Path) -> anyhow::Result<()> {
     let lock = end2end.join("package-lock.json");
     let installed_marker = end2end.join("node_modules/.package-lock.json");
     let up_to_date = match (std::fs::metadata(&lock), std::fs::metadata(&installed_marker)) {
