@@ -55,9 +55,15 @@ fn request(definition: &Value, name: String, kind: ExecutionType) -> StartReques
 }
 
 async fn engine() -> (Engine, tempfile::TempDir) {
+    engine_with(true).await
+}
+
+/// An engine over a fresh database; `express_history` says whether Express executions
+/// record their history.
+async fn engine_with(express_history: bool) -> (Engine, tempfile::TempDir) {
     let folder = tempfile::tempdir().expect("temp dir");
     let pool = server::db::open(folder.path()).await.expect("database");
-    (Engine::new(pool, EngineSettings::default()), folder)
+    (Engine::new(pool, EngineSettings { express_history, ..EngineSettings::default() }), folder)
 }
 
 /// Runs `count` executions of `definition` one after the other; returns transitions/s.
@@ -188,6 +194,10 @@ fn main() {
         .await;
         let express_chain =
             throughput(&engine, &chain, ExecutionType::Express, chain_runs, 5, "express pass chain (5 states)").await;
+        let (quiet, _quiet_folder) = engine_with(false).await;
+        throughput(&quiet, &chain, ExecutionType::Express, 50, 5, "warm-up").await;
+        let express_chain_quiet =
+            throughput(&quiet, &chain, ExecutionType::Express, chain_runs, 5, "express pass chain, no history").await;
         // AWS caps a Standard history at 25,000 events: 6,000 iterations (24,008 events) fit.
         let standard_loop = throughput(
             &engine,
@@ -207,6 +217,15 @@ fn main() {
             "express choice loop (10,000 iterations)",
         )
         .await;
+        let express_loop_quiet = throughput(
+            &quiet,
+            &choice_loop(10_000),
+            ExecutionType::Express,
+            1,
+            2 * 10_000 + 3,
+            "express choice loop, no history",
+        )
+        .await;
         println!(
             "RESULT {}",
             json!({
@@ -215,6 +234,8 @@ fn main() {
                 "express_pass_chain_tps": express_chain.round(),
                 "standard_choice_loop_tps": standard_loop.round(),
                 "express_choice_loop_tps": express_loop.round(),
+                "express_pass_chain_no_history_tps": express_chain_quiet.round(),
+                "express_choice_loop_no_history_tps": express_loop_quiet.round(),
             })
         );
     });

@@ -9,6 +9,8 @@ use std::{
 
 use clap::Args;
 
+use crate::api::sigv4::AccessKeys;
+
 /// Where the server listens, what it stores and which browser bundle it serves.
 #[derive(Args, Clone, Debug)]
 pub struct ServeConfig {
@@ -38,6 +40,28 @@ pub struct ServeConfig {
     /// `STATE_MACHINE_ARN#TEST_CASE` answer their Task states from it.
     #[arg(long, env = "SFN_MOCK_CONFIG", value_name = "FILE")]
     pub mock_config: Option<PathBuf>,
+
+    /// Whether Express executions record their history for the execution views (`true`) or
+    /// run without one, as on AWS (`false`, faster).
+    #[arg(long, env = "STATEHOUSE_EXPRESS_HISTORY", default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub express_history: bool,
+
+    /// Access keys the Step Functions API accepts, as `AKID:SECRET[,AKID2:SECRET2]`. When
+    /// set, every API request must be SigV4-signed with one of them (as AWS's SDKs and CLI
+    /// do) and others are refused with AWS's errors; when unset, requests are served
+    /// whatever their signature. Prefer the environment variable: flags show in `ps`.
+    #[arg(long, env = "STATEHOUSE_ACCESS_KEYS", value_name = "AKID:SECRET,…", hide_env_values = true)]
+    pub access_keys: Option<AccessKeys>,
+
+    /// Base URL of a Lambda-Invoke-compatible endpoint (for example `http://127.0.0.1:3001`
+    /// from `sam local start-lambda`) for Lambda tasks without a mock.
+    #[arg(long, env = "STATEHOUSE_LAMBDA_ENDPOINT", value_name = "URL")]
+    pub lambda_endpoint: Option<String>,
+
+    /// The folder that stands in for S3 for Map ItemReaders: `s3://BUCKET/KEY` is
+    /// `FOLDER/BUCKET/KEY`. Defaults to `s3/` in the data folder.
+    #[arg(long, env = "STATEHOUSE_S3_DIR", value_name = "DIR")]
+    pub s3_dir: Option<PathBuf>,
 }
 
 impl ServeConfig {

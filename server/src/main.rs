@@ -92,12 +92,19 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         region: config.region.clone(),
         account: config.account.clone(),
         mocks,
+        express_history: config.express_history,
+        lambda_endpoint: config.lambda_endpoint.clone(),
+        s3_root: Some(config.s3_dir.clone().unwrap_or_else(|| config.data_dir.join("s3"))),
     };
     let engine = Engine::new(pool.clone(), settings);
     let running = engine.recover().await.context("resuming running executions")?;
     tracing::info!(running, "engine ready");
     let timers = engine.spawn_timer_loop();
-    let router = web::router(web::AppState::new(&site_dir, pool.clone(), engine));
+    let mut router = web::router(web::AppState::new(&site_dir, pool.clone(), engine));
+    if let Some(keys) = config.access_keys.clone() {
+        tracing::info!(?keys, "the Step Functions API requires SigV4 signatures");
+        router = router.layer(axum::Extension(Arc::new(keys)));
+    }
 
     let address = config.listen.socket_addr();
     let listener = TcpListener::bind(address).await.with_context(|| format!("listening on {address}"))?;

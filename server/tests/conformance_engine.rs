@@ -567,7 +567,7 @@ fn signal_key(signal: &Signal) -> Option<u64> {
         | Signal::TaskSucceeded { key, .. }
         | Signal::TaskFailed { key, .. }
         | Signal::Heartbeat { key } => Some(*key),
-        Signal::Start | Signal::Stop { .. } => None,
+        Signal::Start | Signal::Stop { .. } | Signal::Redrive { .. } => None,
     }
 }
 

@@ -8,8 +8,11 @@
 //! - `cargo xtask bench [--runs N]` runs the ASL benchmarks natively and in Chromium.
 //! - `cargo xtask bench-engine [--runs N] [--parked N]` runs the engine benchmarks beside
 //!   aws-local-stepfunctions.
+//! - `cargo xtask bench-api [--executions N] [--sync-calls N]` runs the Step Functions API
+//!   benchmarks beside moto.
 
 mod bench;
+mod bench_api;
 mod bench_engine;
 mod build;
 mod e2e;
@@ -34,6 +37,10 @@ commands:
                       engine throughput (N Pass-chain executions, default 5000) and the
                       memory of N parked executions (default 100000), beside
                       aws-local-stepfunctions on Node 22
+  bench-api [--executions N] [--sync-calls N]
+                      Step Functions API throughput with boto3 (N Pass-chain executions,
+                      default 1000, 8 threads) beside moto, and StartSyncExecution latency
+                      (N calls, default 2000)
 ";
 
 fn main() -> anyhow::Result<()> {
@@ -111,6 +118,22 @@ fn main() -> anyhow::Result<()> {
             }
             tools::ensure_build_tools(&workspace)?;
             bench_engine::run_engine_benchmarks(&workspace, runs, parked)
+        }
+        "bench-api" => {
+            let mut executions = 1_000;
+            let mut sync_calls = 2_000;
+            let mut arguments = rest.iter();
+            while let Some(flag) = arguments.next() {
+                let value = arguments.next().with_context(|| format!("{flag} takes a number"))?;
+                let number: usize = value.parse().with_context(|| format!("{flag} takes a number, not {value:?}"))?;
+                match flag.as_str() {
+                    "--executions" => executions = number,
+                    "--sync-calls" => sync_calls = number,
+                    _ => bail!("`bench-api` takes --executions N and --sync-calls N, not {flag:?}\n\n{USAGE}"),
+                }
+            }
+            tools::ensure_build_tools(&workspace)?;
+            bench_api::run_api_benchmarks(&workspace, executions, sync_calls)
         }
         "" | "help" | "--help" | "-h" => {
             print!("{USAGE}");

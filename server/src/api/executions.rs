@@ -134,6 +134,20 @@ fn execution_json(view: &ExecutionView) -> Value {
         Status::Running => {}
     }
     members.insert("redriveCount".into(), json!(record.redrive_count));
+    let express = record.arn.contains(":express:");
+    match (&view.status, express) {
+        (Status::Failed { .. } | Status::TimedOut { .. } | Status::Aborted { .. }, false) => {
+            members.insert("redriveStatus".into(), json!("REDRIVABLE"));
+        }
+        (_, true) => {
+            members.insert("redriveStatus".into(), json!("NOT_REDRIVABLE"));
+            members.insert("redriveStatusReason".into(), json!("Execution is not a Standard execution."));
+        }
+        (status, false) => {
+            members.insert("redriveStatus".into(), json!("NOT_REDRIVABLE"));
+            members.insert("redriveStatusReason".into(), json!(format!("Execution is {}.", status.name())));
+        }
+    }
     Value::Object(members)
 }
 
@@ -165,6 +179,15 @@ pub async fn stop(state: &ApiState, request: &Value) -> Result<Value, AwsError> 
     let cause = optional(request, "cause")?.map(str::to_string);
     state.engine.stop(arn, error, cause).await?;
     Ok(json!({"stopDate": epoch_seconds(crate::engine::now_millis())}))
+}
+
+/// RedriveExecution: resumes a failed, aborted or timed-out Standard execution at the state
+/// that did not succeed.
+pub async fn redrive(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
+    let arn = required(request, "executionArn")?;
+    view(state, arn).await?;
+    state.engine.redrive(arn).await?;
+    Ok(json!({"redriveDate": epoch_seconds(crate::engine::now_millis())}))
 }
 
 /// GetExecutionHistory, with `maxResults`, `nextToken`, `reverseOrder` and

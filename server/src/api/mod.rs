@@ -1,17 +1,22 @@
 //! The Step Functions API in AWS's JSON 1.0 protocol: `POST /` with
 //! `X-Amz-Target: AWSStepFunctions.<Operation>`, JSON in and out, errors as
 //! `{"__type", "message"}` with HTTP 400 so the AWS CLI and SDKs raise the right exception.
-//! It serves on the UI's port; the engine does the work.
+//! It serves on the UI's port; the engine does the work. When access keys are configured,
+//! every request must carry a valid SigV4 signature (`sigv4.rs`).
 
 mod executions;
 mod machines;
+pub mod sigv4;
 mod tags;
 mod test_state;
 
+use std::{sync::Arc, time::SystemTime};
+
 use axum::{
+    Extension,
     body::Bytes,
     extract::State,
-    http::{HeaderMap, StatusCode, header},
+    http::{HeaderMap, Method, StatusCode, Uri, header},
     response::{IntoResponse, Response},
 };
 use serde_json::{Value, json};
@@ -79,6 +84,7 @@ impl From<EngineError> for AwsError {
                 AwsError::new("ExecutionDoesNotExist", format!("Execution Does Not Exist: '{arn}'"))
             }
             EngineError::TaskDoesNotExist => AwsError::new("TaskDoesNotExist", "Task Does Not Exist"),
+            EngineError::ExecutionNotRedrivable(message) => AwsError::new("ExecutionNotRedrivable", message),
             EngineError::Definition(message) => AwsError::new("InvalidDefinition", message),
             EngineError::Store(error) => AwsError::internal(error),
         }
@@ -92,8 +98,40 @@ impl IntoResponse for AwsError {
     }
 }
 
+impl From<sigv4::SignatureError> for AwsError {
+    fn from(error: sigv4::SignatureError) -> Self {
+        AwsError { kind: error.aws_kind(), message: error.to_string(), status: error.status() }
+    }
+}
+
 /// `POST /`: one Step Functions operation.
-pub async fn handle(State(state): State<ApiState>, headers: HeaderMap, body: Bytes) -> Response {
+///
+/// When the router carries an `Extension<Arc<AccessKeys>>` (`statehouse serve` adds it when
+/// `STATEHOUSE_ACCESS_KEYS` is set), the request's SigV4 signature is checked first; without
+/// it, requests are served whatever their signature.
+pub async fn handle(
+    State(state): State<ApiState>,
+    access_keys: Option<Extension<Arc<sigv4::AccessKeys>>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Some(Extension(keys)) = access_keys {
+        let request = sigv4::SignedRequest {
+            method: method.as_str(),
+            path: uri.path(),
+            query: uri.query().unwrap_or_default(),
+            headers: &headers,
+            body: &body,
+        };
+        let now =
+            SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs() as i64);
+        if let Err(error) = sigv4::verify(&keys, &request, now) {
+            tracing::info!(%error, "refused a Step Functions API request");
+            return AwsError::from(error).into_response();
+        }
+    }
     let Some(target) = headers.get("x-amz-target").and_then(|value| value.to_str().ok()) else {
         return AwsError::new("MissingAction", "The X-Amz-Target header is missing.").into_response();
     };
@@ -146,6 +184,7 @@ async fn dispatch(state: &ApiState, operation: &str, request: &Value) -> Result<
         "StartSyncExecution" => executions::start(state, request, true).await,
         "DescribeExecution" => executions::describe(state, request).await,
         "StopExecution" => executions::stop(state, request).await,
+        "RedriveExecution" => executions::redrive(state, request).await,
         "GetExecutionHistory" => executions::history(state, request).await,
         "GetActivityTask" => executions::get_activity_task(state, request).await,
         "SendTaskSuccess" => executions::send_task_success(state, request).await,

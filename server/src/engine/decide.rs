@@ -124,6 +124,14 @@ pub struct Snapshot {
     /// executions; Express executions have no such limit.
     #[serde(default = "standard_history_limit")]
     pub history_limit: Option<u64>,
+    /// Whether history events are recorded. Express executions may run without (AWS keeps
+    /// none for them); event ids are counted either way, because error causes quote them.
+    #[serde(default = "recorded")]
+    pub record_history: bool,
+    /// Where a redrive resumes: the top-level state that failed (or was running when the
+    /// execution was stopped or timed out) and its input.
+    #[serde(default)]
+    pub redrive_from: Option<(String, Value)>,
     /// How many times each Task state has been invoked (mock responses are chosen by it).
     #[serde(default)]
     pub invocations: std::collections::BTreeMap<String, u32>,
@@ -138,9 +146,15 @@ impl Default for Snapshot {
             last_key: 0,
             timeout_key: None,
             history_limit: standard_history_limit(),
+            record_history: true,
+            redrive_from: None,
             invocations: Default::default(),
         }
     }
+}
+
+fn recorded() -> bool {
+    true
 }
 
 fn standard_history_limit() -> Option<u64> {
@@ -358,6 +372,12 @@ pub enum Signal {
         /// The error and cause given.
         failure: Failure,
     },
+    /// RedriveExecution: resume a failed, aborted or timed-out execution at the state that
+    /// did not succeed. The count is the execution's redrive count after this redrive.
+    Redrive {
+        /// The new redrive count.
+        redrive_count: u32,
+    },
 }
 
 /// A task for the driver to run.
@@ -456,15 +476,20 @@ pub fn apply(context: Context<'_>, snapshot: &mut Snapshot, signal: Signal) -> D
         decision: Decision::default(),
         over_limit: false,
         history_limit: snapshot.history_limit,
+        recording: snapshot.record_history,
+        redrive_from: snapshot.redrive_from.take(),
         invocations: std::mem::take(&mut snapshot.invocations),
         start_input_text: None,
     };
-    if !snapshot.status.is_final() {
+    if let Signal::Redrive { redrive_count } = signal {
+        decider.redrive(snapshot, redrive_count);
+    } else if !snapshot.status.is_final() {
         decider.handle(snapshot, signal);
     }
     snapshot.last_event_id = decider.last_event_id;
     snapshot.last_key = decider.last_key;
     snapshot.invocations = decider.invocations;
+    snapshot.redrive_from = decider.redrive_from;
     decider.decision
 }
 
@@ -478,6 +503,8 @@ struct Decider<'a> {
     decision: Decision,
     over_limit: bool,
     history_limit: Option<u64>,
+    recording: bool,
+    redrive_from: Option<(String, Value)>,
     invocations: std::collections::BTreeMap<String, u32>,
     /// The input text as StartExecution received it, until the first state is entered.
     start_input_text: Option<String>,
@@ -546,6 +573,11 @@ impl<'a> Decider<'a> {
                 self.deliver(root, other);
             }
         }
+        self.handle_running(snapshot);
+    }
+
+    /// Drives a running execution as far as it goes and records how it ended, if it did.
+    fn handle_running(&mut self, snapshot: &mut Snapshot) {
         let Some(root) = snapshot.root.as_mut() else { return };
         self.drive(root);
         if self.over_limit {
@@ -583,6 +615,9 @@ impl<'a> Decider<'a> {
         if self.history_limit.is_some_and(|limit| self.last_event_id > limit) {
             self.over_limit = true;
         }
+        if !self.recording {
+            return self.last_event_id;
+        }
         let now = self.env.now_millis();
         self.decision.events.push(HistoryEvent {
             id: self.last_event_id,
@@ -611,6 +646,50 @@ impl<'a> Decider<'a> {
             return thread.last;
         }
         self.emit(thread.last, body)
+    }
+
+    /// Notes where a redrive of a failing top-level thread resumes.
+    fn remember_failure_point(&mut self, thread: &Thread) {
+        if !thread.path.is_empty() {
+            return;
+        }
+        match &thread.at {
+            At::Run(attempt) => self.redrive_from = Some((attempt.state.clone(), attempt.input.clone())),
+            At::Enter { state, input } => self.redrive_from = Some((state.clone(), input.clone())),
+            At::Done { .. } | At::Failed { .. } => {}
+        }
+    }
+
+    /// RedriveExecution: `ExecutionRedriven`, then the state that did not succeed is
+    /// entered again with the input it had. States that succeeded are not run again. A
+    /// failed Parallel or Map state runs again whole (AWS reruns only its failed branches
+    /// and iterations).
+    fn redrive(&mut self, snapshot: &mut Snapshot, redrive_count: u32) {
+        if !matches!(snapshot.status, Status::Failed { .. } | Status::TimedOut { .. } | Status::Aborted { .. }) {
+            return;
+        }
+        let Some(root) = snapshot.root.as_mut() else { return };
+        // Stopped or timed out while a state ran: resume at that state.
+        if self.redrive_from.is_none() {
+            self.remember_failure_point(root);
+        }
+        let Some((state, input)) = self.redrive_from.take() else { return };
+        let id = self.emit(
+            self.last_event_id,
+            EventBody::new(
+                "ExecutionRedriven",
+                "executionRedrivenEventDetails",
+                serde_json::json!({ "redriveCount": redrive_count }),
+            ),
+        );
+        root.last = id;
+        root.at = At::Enter { state, input };
+        snapshot.status = Status::Running;
+        if let Some(seconds) = self.machine.timeout_seconds {
+            let key = self.timer(seconds_to_millis(seconds as f64));
+            snapshot.timeout_key = Some(key);
+        }
+        self.handle_running(snapshot);
     }
 
     fn key(&mut self) -> u64 {
@@ -656,7 +735,7 @@ impl<'a> Decider<'a> {
             | Signal::TaskSucceeded { key, .. }
             | Signal::TaskFailed { key, .. }
             | Signal::Heartbeat { key } => *key,
-            Signal::Start | Signal::Stop { .. } => return,
+            Signal::Start | Signal::Stop { .. } | Signal::Redrive { .. } => return,
         };
         let Some((target, found)) = find(thread, key) else { return };
         let path = target.path.clone();
@@ -795,11 +874,15 @@ impl<'a> Decider<'a> {
                     };
                     let before = thread.last;
                     let body = match self.start_input_text.take().filter(|_| thread.path.is_empty()) {
+                        _ if !self.recording => EventBody::unrecorded(),
                         Some(text) => history::state_entered_text(state.type_name(), &name, text),
                         None => history::state_entered(state.type_name(), &name, &input),
                     };
                     let entered = self.emit_on(thread, body);
                     if payload_size(&input) > PAYLOAD_LIMIT_BYTES {
+                        if thread.path.is_empty() {
+                            self.redrive_from = Some((name.clone(), input.clone()));
+                        }
                         thread.at = At::Failed {
                             failure: Failure::new(
                                 "States.DataLimitExceeded",
@@ -1041,6 +1124,7 @@ impl<'a> Decider<'a> {
     /// The state completed: record its exit and move the thread on.
     fn complete(&mut self, thread: &mut Thread, state: &State, completion: Completion) {
         if payload_size(&completion.output) > PAYLOAD_LIMIT_BYTES {
+            self.remember_failure_point(thread);
             thread.at = At::Failed {
                 failure: Failure::new(
                     "States.DataLimitExceeded",
@@ -1053,10 +1137,12 @@ impl<'a> Decider<'a> {
             };
             return;
         }
-        self.emit_on(
-            thread,
-            history::state_exited(state.type_name(), &state.name, &completion.output, &completion.assigned),
-        );
+        let body = if self.recording {
+            history::state_exited(state.type_name(), &state.name, &completion.output, &completion.assigned)
+        } else {
+            EventBody::unrecorded()
+        };
+        self.emit_on(thread, body);
         variables::apply(&mut thread.variables, &completion.assigned);
         thread.at = match completion.next {
             Next::State(name) => At::Enter { state: name, input: completion.output },
@@ -1094,6 +1180,7 @@ impl<'a> Decider<'a> {
                 if failure.error.as_deref() != Some("States.Runtime") {
                     self.state_failed_event(thread, state);
                 }
+                self.remember_failure_point(thread);
                 thread.at = At::Failed { failure: failure.into() };
             }
         }
@@ -1401,9 +1488,24 @@ fn seconds_to_millis(seconds: f64) -> i64 {
     (seconds * 1000.0).round().clamp(0.0, i64::MAX as f64) as i64
 }
 
-/// The size AWS counts: the payload's UTF-8 JSON text.
+/// The size AWS counts: the length of the payload's UTF-8 JSON text, counted without
+/// building the text.
 pub fn payload_size(value: &Value) -> usize {
-    serde_json::to_string(value).map_or(0, |text| text.len())
+    struct Counter(usize);
+    impl std::io::Write for Counter {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 += bytes.len();
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut counter = Counter(0);
+    match serde_json::to_writer(&mut counter, value) {
+        Ok(()) => counter.0,
+        Err(_) => 0,
+    }
 }
 
 fn data_limit_name(resource: &TaskResource) -> String {

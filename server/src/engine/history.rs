@@ -63,7 +63,8 @@ pub struct EventBody {
 }
 
 impl EventBody {
-    fn new(event_type: impl Into<String>, key: &str, details: Value) -> EventBody {
+    /// An event with a details member.
+    pub fn new(event_type: impl Into<String>, key: &str, details: Value) -> EventBody {
         EventBody { event_type: event_type.into(), details: Some((key.to_string(), details)) }
     }
 
@@ -74,6 +75,11 @@ impl EventBody {
             details.insert("taskCredentials".into(), credentials);
         }
         self
+    }
+
+    /// A placeholder for an event that is counted but not recorded (no allocation).
+    pub fn unrecorded() -> EventBody {
+        EventBody { event_type: String::new(), details: None }
     }
 
     /// An event with no details (`MapStateSucceeded`, `ParallelStateStarted`, …).

@@ -4,8 +4,10 @@
 //! memory), keeps the timers, hands tasks to their backends (mocks, activity workers,
 //! callbacks) and feeds their outcomes back as signals, one at a time per execution.
 
+pub mod backends;
 pub mod decide;
 pub mod history;
+pub mod items;
 pub mod mock;
 pub mod store;
 pub mod task;
@@ -48,6 +50,9 @@ pub enum EngineError {
     /// No task waits for this token.
     #[error("task does not exist")]
     TaskDoesNotExist,
+    /// RedriveExecution refused: the reason says why.
+    #[error("{0}")]
+    ExecutionNotRedrivable(String),
 }
 
 /// Standard (durable) or Express (in memory).
@@ -70,6 +75,13 @@ pub struct EngineSettings {
     pub account: String,
     /// The MockConfigFile (`SFN_MOCK_CONFIG`).
     pub mocks: Option<Arc<MockConfig>>,
+    /// A Lambda-Invoke-compatible endpoint (`sam local start-lambda`'s, for one) that Lambda
+    /// tasks call when no mock answers them (`STATEHOUSE_LAMBDA_ENDPOINT`). None: they fail.
+    pub lambda_endpoint: Option<String>,
+    /// Whether Express executions record their history (for the views); AWS keeps none.
+    pub express_history: bool,
+    /// The folder that stands in for S3 for Map ItemReaders (`BUCKET/KEY` under it).
+    pub s3_root: Option<std::path::PathBuf>,
 }
 
 impl Default for EngineSettings {
@@ -79,6 +91,9 @@ impl Default for EngineSettings {
             region: "us-east-1".into(),
             account: "123456789012".into(),
             mocks: None,
+            lambda_endpoint: None,
+            express_history: true,
+            s3_root: None,
         }
     }
 }
@@ -129,6 +144,8 @@ impl std::fmt::Debug for Engine {
 
 struct Inner {
     store: SqliteStore,
+    /// The database, for the backends' reads of the API's tables (`state_machines`).
+    pool: SqlitePool,
     settings: EngineSettings,
     machines: Mutex<HashMap<String, Arc<Machine>>>,
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
@@ -207,7 +224,8 @@ impl Engine {
     pub fn new(pool: SqlitePool, settings: EngineSettings) -> Engine {
         Engine {
             inner: Arc::new(Inner {
-                store: SqliteStore::new(pool),
+                store: SqliteStore::new(pool.clone()),
+                pool,
                 settings,
                 machines: Mutex::default(),
                 locks: Mutex::default(),
@@ -352,13 +370,16 @@ impl Engine {
         let mut snapshot = Snapshot::default();
         if request.kind == ExecutionType::Express {
             snapshot.history_limit = None;
+            snapshot.record_history = self.inner.settings.express_history;
         }
         let mut env = RealEnvironment;
-        let decision = decide::apply(
-            Context { machine: &machine, info: &info, env: &mut env, items: &NoItems },
-            &mut snapshot,
-            Signal::Start,
-        );
+        let decision = self.with_items(|items| {
+            decide::apply(
+                Context { machine: &machine, info: &info, env: &mut env, items },
+                &mut snapshot,
+                Signal::Start,
+            )
+        });
         match request.kind {
             ExecutionType::Standard => match self.inner.store.insert(&record, &snapshot, &decision).await {
                 Ok(()) => {}
@@ -438,7 +459,17 @@ impl Engine {
         let state_machine_name = record.state_machine_arn.rsplit(':').next().unwrap_or_default().to_string();
         let info = self.info(record, &state_machine_name);
         let mut env = RealEnvironment;
-        Ok(decide::apply(Context { machine: &machine, info: &info, env: &mut env, items: &NoItems }, snapshot, signal))
+        Ok(self.with_items(|items| {
+            decide::apply(Context { machine: &machine, info: &info, env: &mut env, items }, snapshot, signal)
+        }))
+    }
+
+    /// Runs `work` with the ItemReader source: the local S3 folder when one is set.
+    fn with_items<R>(&self, work: impl FnOnce(&dyn decide::ItemSource) -> R) -> R {
+        match &self.inner.settings.s3_root {
+            Some(root) => work(&items::LocalS3::new(root)),
+            None => work(&NoItems),
+        }
     }
 
     /// Carries out a committed decision's actions and wakes waiters of a finished execution.
@@ -482,7 +513,8 @@ impl Engine {
     }
 
     /// Hands a task to its backend: a mock when the execution has a test case, an activity
-    /// worker's queue, or nothing (a `.waitForTaskToken` task waits for its callback).
+    /// worker's queue, a real call ([`backends`]: HTTP Task, Lambda, nested executions), or
+    /// nothing (any other `.waitForTaskToken` task waits for its callback).
     fn dispatch(&self, record: &ExecutionRecord, request: TaskRequest) {
         let arn = record.arn.clone();
         let key = request.key;
@@ -507,14 +539,23 @@ impl Engine {
             self.inner.activity_wake.notify_waiters();
             return;
         }
+        if self.dispatch_to_backend(record, &request) {
+            return;
+        }
         if request.resource.pattern == Pattern::WaitForTaskToken {
             return; // SendTaskSuccess / SendTaskFailure with the token continue it
         }
+        let lambda_hint =
+            if backends::Backend::for_resource(&request.resource).is_some_and(backends::Backend::is_lambda) {
+                ", or set STATEHOUSE_LAMBDA_ENDPOINT to a Lambda-Invoke-compatible endpoint (sam local start-lambda)"
+            } else {
+                ""
+            };
         let failure = Failure::new(
             "States.Runtime",
             format!(
                 "The Task state '{}' calls '{}', which has no local binding and no mock. Name a MockConfigFile in \
-                 SFN_MOCK_CONFIG and start the execution as 'STATE_MACHINE_ARN#TEST_CASE'.",
+                 SFN_MOCK_CONFIG and start the execution as 'STATE_MACHINE_ARN#TEST_CASE'{lambda_hint}.",
                 request.state_name, request.resource.arn
             ),
         );
@@ -568,6 +609,48 @@ impl Engine {
             return Ok(view.status);
         }
         receiver.await.map_err(|_| EngineError::ExecutionDoesNotExist(arn.to_string()))
+    }
+
+    /// RedriveExecution: resumes a failed, aborted or timed-out Standard execution at the
+    /// state that did not succeed. Returns the new redrive count.
+    pub async fn redrive(&self, arn: &str) -> Result<u32, EngineError> {
+        if lock(&self.inner.express).contains_key(arn) {
+            return Err(EngineError::ExecutionNotRedrivable(format!(
+                "Execution '{arn}' is an Express execution; only Standard executions can be redriven."
+            )));
+        }
+        let lock_handle = self.lock_for(arn);
+        let guard = lock_handle.lock().await;
+        let result = self.redrive_locked(arn).await;
+        drop(guard);
+        self.release(arn, lock_handle);
+        result
+    }
+
+    async fn redrive_locked(&self, arn: &str) -> Result<u32, EngineError> {
+        let Some((mut record, mut snapshot)) = self.inner.store.load(arn).await? else {
+            return Err(EngineError::ExecutionDoesNotExist(arn.to_string()));
+        };
+        if !matches!(snapshot.status, Status::Failed { .. } | Status::TimedOut { .. } | Status::Aborted { .. }) {
+            return Err(EngineError::ExecutionNotRedrivable(format!(
+                "Execution '{arn}' is {}; only FAILED, ABORTED and TIMED_OUT executions can be redriven.",
+                snapshot.status.name()
+            )));
+        }
+        if record.redrive_count >= 1_000 {
+            return Err(EngineError::ExecutionNotRedrivable(format!(
+                "Execution '{arn}' has been redriven 1000 times, AWS's limit."
+            )));
+        }
+        record.redrive_count += 1;
+        let redrive_count = record.redrive_count;
+        let decision = self.decide(&record, &mut snapshot, Signal::Redrive { redrive_count })?;
+        if decision.events.is_empty() {
+            return Err(EngineError::ExecutionNotRedrivable(format!("Execution '{arn}' has no state to resume from.")));
+        }
+        self.inner.store.commit_redrive(arn, &snapshot, &decision, redrive_count).await?;
+        self.after(&record, ExecutionType::Standard, &snapshot.status, decision);
+        Ok(redrive_count)
     }
 
     /// StopExecution.

@@ -106,6 +106,8 @@ struct PreparedWrite {
     timers: Vec<(u64, i64)>,
     tasks: Vec<(String, u64, String, Option<String>, i64)>,
     cancelled: Vec<u64>,
+    /// Set by a redrive: the execution's new redrive count.
+    redrive_count: Option<u32>,
 }
 
 #[derive(Debug)]
@@ -166,6 +168,19 @@ impl SqliteStore {
         signal: &Signal,
     ) -> Result<(), StoreError> {
         self.write(prepare(arn, None, snapshot, decision, Some(signal))?).await
+    }
+
+    /// Commits a redrive's decision together with the execution's new redrive count.
+    pub async fn commit_redrive(
+        &self,
+        arn: &str,
+        snapshot: &Snapshot,
+        decision: &Decision,
+        redrive_count: u32,
+    ) -> Result<(), StoreError> {
+        let mut write = prepare(arn, None, snapshot, decision, None)?;
+        write.redrive_count = Some(redrive_count);
+        self.write(write).await
     }
 
     /// Every pending timer of a running execution: `(execution, key, due)`.
@@ -334,6 +349,7 @@ fn prepare(
         timers,
         tasks,
         cancelled,
+        redrive_count: None,
     })
 }
 
@@ -414,14 +430,18 @@ async fn write_one(
     } else {
         sqlx::query(
             "UPDATE executions SET snapshot = ?, status = ?, output = ?, error = ?, cause = ?,
-                    stop_millis = COALESCE(?, stop_millis) WHERE arn = ?",
+                    stop_millis = CASE WHEN ? = 'RUNNING' THEN NULL ELSE COALESCE(?, stop_millis) END,
+                    redrive_count = COALESCE(?, redrive_count)
+             WHERE arn = ?",
         )
         .bind(&write.snapshot)
         .bind(write.status)
         .bind(&write.output)
         .bind(&write.error)
         .bind(&write.cause)
+        .bind(write.status)
         .bind(write.stop_millis)
+        .bind(write.redrive_count)
         .bind(arn)
         .execute(&mut **transaction)
         .await?;

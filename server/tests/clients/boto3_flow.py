@@ -1,7 +1,7 @@
 """One pass through the Step Functions API with the real boto3 client against Statehouse.
 
 Usage: boto3_flow.py BASE_URL. Asserts with plain `assert`; any failure exits non-zero.
-Not covered (Statehouse does not implement them yet): versions, aliases, redrive, Map Runs.
+Not covered (Statehouse does not implement them yet): versions, aliases, Map Runs.
 """
 
 import json
@@ -145,6 +145,54 @@ assert stopped["stopDate"]
 aborted = wait_for(long_run)
 assert aborted["status"] == "ABORTED", aborted
 assert aborted["error"] == "Operator.Stop" and aborted["cause"] == "no longer needed", aborted
+
+# RedriveExecution: a failed execution resumes at the state that failed, with its input.
+def scheduled_token(execution_arn, after_id=0):
+    for event in full_history(execution_arn):
+        if event["type"] == "TaskScheduled" and event["id"] > after_id:
+            return json.loads(event["taskScheduledEventDetails"]["parameters"])["MessageBody"]["token"], event["id"]
+    return None, after_id
+
+
+flaky = create(
+    "flaky",
+    {
+        "Prepare": {"Type": "Pass", "Result": {"order": 7}, "Next": "Approve"},
+        "Approve": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+            "Parameters": {"QueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/q", "MessageBody": {"token.$": "$$.Task.Token", "order.$": "$.order"}},
+            "End": True,
+        },
+    },
+    "Prepare",
+)
+attempt = sfn.start_execution(stateMachineArn=flaky)["executionArn"]
+token, first_id = None, 0
+for _ in range(100):
+    token, first_id = scheduled_token(attempt)
+    if token:
+        break
+    time.sleep(0.05)
+sfn.send_task_failure(taskToken=token, error="Approval.Unavailable", cause="approver away")
+failed_run = wait_for(attempt)
+assert failed_run["status"] == "FAILED" and failed_run["redriveStatus"] == "REDRIVABLE", failed_run
+assert sfn.redrive_execution(executionArn=attempt)["redriveDate"]
+assert sfn.describe_execution(executionArn=attempt)["status"] == "RUNNING"
+second_token = None
+for _ in range(100):
+    second_token, _ = scheduled_token(attempt, after_id=first_id)
+    if second_token:
+        break
+    time.sleep(0.05)
+assert second_token and second_token != token
+sfn.send_task_success(taskToken=second_token, output=json.dumps({"approved": True}))
+redriven = wait_for(attempt)
+assert redriven["status"] == "SUCCEEDED" and redriven["redriveCount"] == 1, redriven
+types = [event["type"] for event in full_history(attempt)]
+assert types.count("PassStateEntered") == 1, "the state that succeeded does not run again"
+assert types[types.index("ExecutionFailed") + 1 : types.index("ExecutionFailed") + 3] == ["ExecutionRedriven", "TaskStateEntered"], types
+raises(sfn.exceptions.ExecutionNotRedrivable, sfn.redrive_execution, executionArn=attempt)
 
 # Activities with a worker thread.
 activity = sfn.create_activity(name=f"work-{RUN}")["activityArn"]

@@ -206,3 +206,57 @@ fn a_timed_out_task_records_no_cause_but_its_error_output_has_an_empty_one() {
     );
     assert_eq!(snapshot.status, Status::Succeeded { output: json!({"Error": "States.Timeout", "Cause": ""}) });
 }
+
+#[test]
+fn without_history_nothing_is_recorded_but_causes_still_quote_event_ids() {
+    let machine = Machine::from_value(&json!({"StartAt": "A", "States": {
+        "A": {"Type": "Pass", "Next": "B"},
+        "B": {"Type": "Pass", "InputPath": "$.missing", "End": true}
+    }}))
+    .unwrap();
+    let info = ExecutionInfo::new("M", "e", json!({}), 0);
+    let mut env = FixedEnvironment::new(1, 0);
+    let mut snapshot = Snapshot { record_history: false, ..Snapshot::default() };
+    let decision =
+        apply(Context { machine: &machine, info: &info, env: &mut env, items: &NoItems }, &mut snapshot, Signal::Start);
+    assert!(decision.events.is_empty());
+    let Status::Failed { failure } = &snapshot.status else { panic!("{:?}", snapshot.status) };
+    assert!(
+        failure.cause.as_deref().is_some_and(|cause| cause.contains("(entered at the event id #4)")),
+        "{failure:?}"
+    );
+}
+
+#[test]
+fn a_redrive_resumes_at_the_failed_state_and_keeps_counting_events() {
+    let machine = Machine::from_value(&json!({"StartAt": "Prepare", "States": {
+        "Prepare": {"Type": "Pass", "Result": {"n": 1}, "Next": "Charge"},
+        "Charge": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}
+    }}))
+    .unwrap();
+    let info = ExecutionInfo::new("M", "e", json!({}), 0);
+    let mut env = FixedEnvironment::new(1, 0);
+    let mut snapshot = Snapshot::default();
+    let mut step = |snapshot: &mut Snapshot, signal: Signal| {
+        apply(Context { machine: &machine, info: &info, env: &mut env, items: &NoItems }, snapshot, signal)
+    };
+    let started = step(&mut snapshot, Signal::Start);
+    let Some(Action::Invoke(first)) = started.actions.first().cloned() else { panic!("{:?}", started.actions) };
+    let failed = step(&mut snapshot, Signal::TaskFailed { key: first.key, failure: Failure::new("Boom", "down") });
+    assert_eq!(snapshot.status.name(), "FAILED");
+    let last_id = failed.events.last().unwrap().id;
+
+    let redriven = step(&mut snapshot, Signal::Redrive { redrive_count: 1 });
+    assert_eq!(snapshot.status, Status::Running);
+    let names: Vec<&str> = redriven.events.iter().map(|event| event.event_type.as_str()).collect();
+    assert_eq!(names, ["ExecutionRedriven", "TaskStateEntered", "TaskScheduled", "TaskStarted"]);
+    assert_eq!((redriven.events[0].id, redriven.events[0].previous_event_id), (last_id + 1, last_id));
+    assert_eq!(redriven.events[1].previous_event_id, last_id + 1);
+    assert_eq!(redriven.events[1].details.as_ref().unwrap().1["input"], "{\"n\":1}", "the failed state's own input");
+    let Some(Action::Invoke(second)) = redriven.actions.first().cloned() else { panic!("{:?}", redriven.actions) };
+    assert_eq!(second.invocation, 1);
+    step(&mut snapshot, Signal::TaskSucceeded { key: second.key, output: json!("ok") });
+    assert_eq!(snapshot.status, Status::Succeeded { output: json!("ok") });
+    // A succeeded execution cannot be redriven.
+    assert!(step(&mut snapshot, Signal::Redrive { redrive_count: 2 }).events.is_empty());
+}
