@@ -1275,6 +1275,13 @@ impl<'a> Decider<'a> {
     // -- Map -----------------------------------------------------------------------------
 
     fn start_map(&mut self, thread: &mut Thread, state: &State, items: Vec<Value>, config: &MapConfig) {
+        let items = match self.batch_items(thread, state, items) {
+            Ok(items) => items,
+            Err(failure) => {
+                self.fail_attempt(thread, state, failure);
+                return;
+            }
+        };
         let started = self.emit_on(thread, history::map_state_started(items.len()));
         let distributed = config.mode == MapMode::Distributed;
         if distributed {
@@ -1310,6 +1317,74 @@ impl<'a> Decider<'a> {
         if let At::Run(attempt) = &mut thread.at {
             attempt.phase = Phase::Map(Box::new(run));
         }
+    }
+
+    /// A distributed Map's `ItemBatcher`: items grouped into `{"Items": [...], "BatchInput":
+    /// …}` objects of at most `MaxItemsPerBatch` items and `MaxInputBytesPerBatch` bytes.
+    /// `BatchInput` is evaluated against the state's input.
+    fn batch_items(&mut self, thread: &Thread, state: &State, items: Vec<Value>) -> Result<Vec<Value>, Failure> {
+        let Some(Value::Object(batcher)) = state.field("ItemBatcher") else { return Ok(items) };
+        let At::Run(attempt) = &thread.at else { return Ok(items) };
+        let limit = |name: &str| -> Result<Option<u64>, Failure> {
+            if let Some(value) = batcher.get(name).and_then(Value::as_u64) {
+                return Ok(Some(value));
+            }
+            let Some(path) = batcher.get(&format!("{name}Path")).and_then(Value::as_str) else { return Ok(None) };
+            let scope =
+                asl::eval::PathScope { input: &attempt.input, context: &Value::Null, variables: &thread.variables };
+            match asl::eval::jsonpath::read_reference(path, &scope).and_then(|value| value.as_u64()) {
+                Some(value) => Ok(Some(value)),
+                None => Err(Failure::new(
+                    "States.Runtime",
+                    format!(
+                        "The ItemBatcher field '{name}Path' ('{path}') does not name a positive integer in the input."
+                    ),
+                )),
+            }
+        };
+        let max_items =
+            limit("MaxItemsPerBatch")?.filter(|count| *count > 0).map_or(usize::MAX, |count| count as usize);
+        let max_bytes =
+            limit("MaxInputBytesPerBatch")?.filter(|bytes| *bytes > 0).map_or(usize::MAX, |bytes| bytes as usize);
+        let batch_input = match batcher.get("BatchInput") {
+            None => None,
+            Some(template) => {
+                let scope =
+                    asl::eval::PathScope { input: &attempt.input, context: &Value::Null, variables: &thread.variables };
+                let evaluated = if state.language == asl::validate::QueryLanguage::Jsonata {
+                    Ok(template.clone())
+                } else {
+                    asl::eval::jsonpath::payload_template(template, &scope, self.env)
+                };
+                Some(evaluated.map_err(|error| Failure::new(error.error, error.cause))?)
+            }
+        };
+        let mut batches = Vec::new();
+        let mut current: Vec<Value> = Vec::new();
+        let mut current_bytes = 0;
+        for item in items {
+            let size = payload_size(&item);
+            if !current.is_empty() && (current.len() >= max_items || current_bytes + size > max_bytes) {
+                batches.push(std::mem::take(&mut current));
+                current_bytes = 0;
+            }
+            current_bytes += size;
+            current.push(item);
+        }
+        if !current.is_empty() {
+            batches.push(current);
+        }
+        Ok(batches
+            .into_iter()
+            .map(|batch| {
+                let mut object = Map::new();
+                if let Some(input) = &batch_input {
+                    object.insert("BatchInput".into(), input.clone());
+                }
+                object.insert("Items".into(), Value::Array(batch));
+                Value::Object(object)
+            })
+            .collect())
     }
 
     /// Drives the iterations; returns true when the state moved on.

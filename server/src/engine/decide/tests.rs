@@ -260,3 +260,21 @@ fn a_redrive_resumes_at_the_failed_state_and_keeps_counting_events() {
     // A succeeded execution cannot be redriven.
     assert!(step(&mut snapshot, Signal::Redrive { redrive_count: 2 }).events.is_empty());
 }
+
+#[test]
+fn an_item_batcher_groups_items_with_the_batch_input() {
+    let (snapshot, _) = run(
+        json!({"StartAt": "M", "States": {"M": {"Type": "Map", "ItemsPath": "$.items",
+            "ItemBatcher": {"MaxItemsPerBatch": 2, "BatchInput": {"order.$": "$.order"}},
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                "StartAt": "Count", "States": {"Count": {"Type": "Pass",
+                    "Parameters": {"n.$": "States.ArrayLength($.Items)", "order.$": "$.BatchInput.order"}, "End": true}}},
+            "End": true}}}),
+        json!({"order": 7, "items": [1, 2, 3, 4, 5]}),
+        |_| unreachable!(),
+    );
+    assert_eq!(
+        snapshot.status,
+        Status::Succeeded { output: json!([{"n": 2, "order": 7}, {"n": 2, "order": 7}, {"n": 1, "order": 7}]) }
+    );
+}
