@@ -3,7 +3,8 @@
 //! Installs `moto[server,stepfunctions]` (pinned) from PyPI into the cached venv the tests
 //! use, builds a release `statehouse`, starts both servers on free loopback ports (Statehouse
 //! with a fresh data folder), enables moto's execution of state machines through its
-//! `/moto-api/config` endpoint and runs `end2end/bench/api-peer/bench.py` against both.
+//! `/moto-api/config` endpoint and runs `end2end/bench/api-peer/bench.py` (boto3) and then
+//! the Rust load generator `server/benches/api_load.rs` against both.
 
 use std::{
     io::{BufRead, BufReader, Read, Write},
@@ -72,6 +73,17 @@ pub fn run_api_benchmarks(workspace: &Workspace, executions: usize, sync_calls: 
             "--sync-calls",
             &sync_calls.to_string(),
         ]))
+    });
+    let result = result.and_then(|()| {
+        step("api_load (Rust client): Statehouse and moto", || {
+            run(Command::new(cargo())
+                .current_dir(workspace.root())
+                .args(["bench", "--quiet", "--package", "server", "--bench", "api_load", "--"])
+                .args(["--target", &format!("statehouse={statehouse_url}")])
+                .args(["--target", &format!("moto=http://{moto_address}")])
+                .args(["--sync", "statehouse", "--executions", &executions.to_string()])
+                .args(["--sync-calls", &sync_calls.to_string()]))
+        })
     });
     println!("Load average (1, 5, 15 min) after: {}", load_average());
     drop(statehouse_process);

@@ -8,7 +8,7 @@ use sqlx::Row;
 
 use super::{
     ApiState, AwsError, check_name, decode_token, encode_token, epoch_seconds, machines, max_results, optional,
-    required,
+    required, versions,
 };
 use crate::engine::{
     ExecutionType, ExecutionView, RealEnvironment, StartRequest,
@@ -29,15 +29,17 @@ fn parse_payload(text: &str, field: &str, kind: &'static str) -> Result<Value, A
         .map_err(|error| AwsError::new(kind, format!("Invalid {field}: the {field} is not valid JSON ({error})")))
 }
 
-/// StartExecution and StartSyncExecution.
+/// StartExecution and StartSyncExecution. The ARN may name a version or an alias (the
+/// execution runs that version's definition; an alias picks a version by its weights) and
+/// may end in `#TestCase` (Step Functions Local's MockConfigFile test case).
 pub async fn start(state: &ApiState, request: &Value, sync: bool) -> Result<Value, AwsError> {
     let qualified = required(request, "stateMachineArn")?;
     let (machine_arn, test_case) = match qualified.split_once('#') {
         Some((arn, case)) => (arn, Some(case.to_string())),
         None => (qualified, None),
     };
-    machines::check_machine_arn(state, machine_arn)?;
-    let machine = machines::load(state, machine_arn).await?;
+    let target = versions::resolve(state, machine_arn).await?;
+    let machine = &target.machine;
     let name = match optional(request, "name")? {
         Some(name) => {
             check_name(name, "execution")?;
@@ -79,6 +81,15 @@ pub async fn start(state: &ApiState, request: &Value, sync: bool) -> Result<Valu
         }
         Err(error) => return Err(error.into()),
     };
+    if target.version_arn.is_some() {
+        // The engine records the unqualified machine; which version and alias ran is the API's.
+        sqlx::query("UPDATE executions SET state_machine_version_arn = ?, state_machine_alias_arn = ? WHERE arn = ?")
+            .bind(&target.version_arn)
+            .bind(&target.alias_arn)
+            .bind(&arn)
+            .execute(&state.pool)
+            .await?;
+    }
     let view = state.engine.describe(&arn).await?;
     let start_millis = view.as_ref().map_or(0, |view| view.record.start_millis);
     if !sync {
@@ -89,6 +100,7 @@ pub async fn start(state: &ApiState, request: &Value, sync: bool) -> Result<Valu
         return Err(AwsError::new("ExecutionDoesNotExist", format!("Execution Does Not Exist: '{arn}'")));
     };
     let mut response = execution_json(&ExecutionView { record: view.record, status });
+    add_qualifiers(&mut response, target.version_arn, target.alias_arn);
     if let Value::Object(members) = &mut response {
         members.remove("redriveCount");
         members.remove("redriveStatus");
@@ -151,6 +163,28 @@ fn execution_json(view: &ExecutionView) -> Value {
     Value::Object(members)
 }
 
+/// Adds `stateMachineVersionArn` and `stateMachineAliasArn` to an execution's description.
+fn add_qualifiers(response: &mut Value, version_arn: Option<String>, alias_arn: Option<String>) {
+    if let Some(version_arn) = version_arn {
+        response["stateMachineVersionArn"] = json!(version_arn);
+    }
+    if let Some(alias_arn) = alias_arn {
+        response["stateMachineAliasArn"] = json!(alias_arn);
+    }
+}
+
+/// The version and alias a stored execution started through.
+async fn qualifiers(state: &ApiState, arn: &str) -> Result<(Option<String>, Option<String>), AwsError> {
+    let row = sqlx::query("SELECT state_machine_version_arn, state_machine_alias_arn FROM executions WHERE arn = ?")
+        .bind(arn)
+        .fetch_optional(&state.pool)
+        .await?;
+    match row {
+        Some(row) => Ok((row.try_get("state_machine_version_arn")?, row.try_get("state_machine_alias_arn")?)),
+        None => Ok((None, None)),
+    }
+}
+
 async fn view(state: &ApiState, arn: &str) -> Result<ExecutionView, AwsError> {
     if !arn.starts_with("arn:") || !(arn.contains(":execution:") || arn.contains(":express:")) {
         return Err(AwsError::new(
@@ -168,7 +202,10 @@ async fn view(state: &ApiState, arn: &str) -> Result<ExecutionView, AwsError> {
 /// DescribeExecution.
 pub async fn describe(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
     let arn = required(request, "executionArn")?;
-    Ok(execution_json(&view(state, arn).await?))
+    let mut response = execution_json(&view(state, arn).await?);
+    let (version_arn, alias_arn) = qualifiers(state, arn).await?;
+    add_qualifiers(&mut response, version_arn, alias_arn);
+    Ok(response)
 }
 
 /// StopExecution.
@@ -270,8 +307,14 @@ pub async fn list(state: &ApiState, request: &Value) -> Result<Value, AwsError> 
     let Some(machine_arn) = optional(request, "stateMachineArn")? else {
         return Err(AwsError::validation("Must provide a StateMachine ARN or MapRun ARN"));
     };
-    machines::check_machine_arn(state, machine_arn)?;
-    let machine = machines::load(state, machine_arn).await?;
+    let parsed = versions::MachineArn::parse(state, machine_arn)?;
+    let machine = machines::load(state, &parsed.machine_arn).await?;
+    // A version or alias ARN lists the executions started through it.
+    let (version_filter, alias_filter) = match &parsed.qualifier {
+        versions::Qualifier::Latest => (None, None),
+        versions::Qualifier::Version(_) => (Some(machine_arn), None),
+        versions::Qualifier::Alias(_) => (None, Some(machine_arn)),
+    };
     if machine.kind == "EXPRESS" {
         return Err(AwsError::new(
             "StateMachineTypeNotSupported",
@@ -306,9 +349,12 @@ pub async fn list(state: &ApiState, request: &Value) -> Result<Value, AwsError> 
         None => (None, None),
     };
     let rows = sqlx::query(
-        "SELECT arn, state_machine_arn, name, status, start_millis, stop_millis, redrive_count FROM executions
+        "SELECT arn, state_machine_arn, name, status, start_millis, stop_millis, redrive_count,
+                state_machine_version_arn, state_machine_alias_arn
+         FROM executions
          WHERE state_machine_arn = ?1 AND (?2 IS NULL OR status = ?2)
            AND (?3 IS NULL OR start_millis < ?3 OR (start_millis = ?3 AND arn < ?4))
+           AND (?6 IS NULL OR state_machine_version_arn = ?6) AND (?7 IS NULL OR state_machine_alias_arn = ?7)
          ORDER BY start_millis DESC, arn DESC
          LIMIT ?5",
     )
@@ -317,6 +363,8 @@ pub async fn list(state: &ApiState, request: &Value) -> Result<Value, AwsError> 
     .bind(after_millis)
     .bind(after_arn)
     .bind(limit as i64 + 1)
+    .bind(version_filter)
+    .bind(alias_filter)
     .fetch_all(&state.pool)
     .await?;
     let mut executions = Vec::with_capacity(limit);
@@ -331,6 +379,12 @@ pub async fn list(state: &ApiState, request: &Value) -> Result<Value, AwsError> 
             item.insert("stopDate".into(), epoch_seconds(stop));
         }
         item.insert("redriveCount".into(), json!(row.try_get::<i64, _>("redrive_count")?));
+        if let Some(version_arn) = row.try_get::<Option<String>, _>("state_machine_version_arn")? {
+            item.insert("stateMachineVersionArn".into(), json!(version_arn));
+        }
+        if let Some(alias_arn) = row.try_get::<Option<String>, _>("state_machine_alias_arn")? {
+            item.insert("stateMachineAliasArn".into(), json!(alias_arn));
+        }
         executions.push(Value::Object(item));
     }
     let mut response = json!({"executions": executions});

@@ -7,7 +7,7 @@ use asl::{Severity, parse};
 
 use super::{
     ApiState, AwsError, check_name, epoch_seconds, invalid_arn, max_results, next_offset_token, offset_from_token,
-    optional, required, tags,
+    optional, required, tags, versions,
 };
 use crate::engine::{RealEnvironment, now_millis};
 use asl::eval::Environment;
@@ -65,14 +65,22 @@ pub async fn load(state: &ApiState, arn: &str) -> Result<StoredMachine, AwsError
     })
 }
 
-/// Checks the shape of a state machine ARN in this account and region.
+/// Checks the shape of an unqualified state machine ARN in this account and region.
 pub fn check_machine_arn(state: &ApiState, arn: &str) -> Result<(), AwsError> {
-    let settings = state.engine.settings();
-    let prefix = format!("arn:{}:states:{}:{}:stateMachine:", settings.partition, settings.region, settings.account);
-    match arn.strip_prefix(&prefix) {
-        Some(name) if !name.is_empty() => Ok(()),
-        _ => Err(AwsError::new("InvalidArn", format!("Invalid Arn: 'Resource type not valid in this context: {arn}'"))),
+    unqualified_machine_arn(state, arn).map(drop)
+}
+
+/// Reads a state machine ARN that must not name a version or an alias: `InvalidArn` for
+/// other shapes, `ValidationException` for a qualified one (as AWS answers operations on
+/// the machine itself).
+pub fn unqualified_machine_arn(state: &ApiState, arn: &str) -> Result<String, AwsError> {
+    let parsed = versions::MachineArn::parse(state, arn)?;
+    if parsed.qualifier != versions::Qualifier::Latest {
+        return Err(AwsError::validation(format!(
+            "Invalid State Machine Arn: '{arn}': a version or alias ARN is not accepted here; use the state machine's ARN"
+        )));
     }
+    Ok(parsed.machine_arn)
 }
 
 /// CreateStateMachine.
@@ -89,8 +97,11 @@ pub async fn create(state: &ApiState, request: &Value) -> Result<Value, AwsError
     }
     check_definition(definition)?;
     let new_tags = tags::read_tags(request)?;
-    if request.get("publish").and_then(Value::as_bool) == Some(true) {
-        return Err(versions_not_implemented());
+    let publish = request.get("publish").and_then(Value::as_bool) == Some(true);
+    let version_description = optional(request, "versionDescription")?;
+    versions::check_description(version_description, "versionDescription")?;
+    if version_description.is_some() && !publish {
+        return Err(AwsError::validation("Version description can only be set when publish is true"));
     }
     let settings = state.engine.settings();
     let arn = format!("arn:{}:states:{}:{}:stateMachine:{name}", settings.partition, settings.region, settings.account);
@@ -102,7 +113,15 @@ pub async fn create(state: &ApiState, request: &Value) -> Result<Value, AwsError
                 .bind(&arn)
                 .fetch_one(&state.pool)
                 .await?;
-            return Ok(json!({"stateMachineArn": arn, "creationDate": epoch_seconds(created)}));
+            let mut response = json!({"stateMachineArn": arn, "creationDate": epoch_seconds(created)});
+            if publish {
+                let mut transaction = state.pool.begin().await?;
+                let (version_arn, _) =
+                    versions::publish_current(&mut transaction, &arn, version_description, None).await?;
+                transaction.commit().await?;
+                response["stateMachineVersionArn"] = json!(version_arn);
+            }
+            return Ok(response);
         }
         return Err(AwsError::new("StateMachineAlreadyExists", format!("State Machine Already Exists: '{arn}'")));
     }
@@ -117,7 +136,7 @@ pub async fn create(state: &ApiState, request: &Value) -> Result<Value, AwsError
     .bind(kind)
     .bind(definition)
     .bind(role_arn)
-    .bind(optional(request, "versionDescription")?)
+    .bind(None::<&str>)
     .bind(request.get("loggingConfiguration").map(Value::to_string))
     .bind(request.get("tracingConfiguration").map(Value::to_string))
     .bind(RealEnvironment.uuid())
@@ -125,14 +144,23 @@ pub async fn create(state: &ApiState, request: &Value) -> Result<Value, AwsError
     .execute(&mut *transaction)
     .await?;
     tags::store_tags(&mut transaction, &arn, &new_tags.unwrap_or_default()).await?;
+    let mut response = json!({"stateMachineArn": arn, "creationDate": epoch_seconds(created)});
+    if publish {
+        let (version_arn, _) = versions::publish_current(&mut transaction, &arn, version_description, None).await?;
+        response["stateMachineVersionArn"] = json!(version_arn);
+    }
     transaction.commit().await?;
-    Ok(json!({"stateMachineArn": arn, "creationDate": epoch_seconds(created)}))
+    Ok(response)
 }
 
-/// DescribeStateMachine.
+/// DescribeStateMachine, of the machine or of one of its versions.
 pub async fn describe(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
     let arn = required(request, "stateMachineArn")?;
-    check_machine_arn(state, arn)?;
+    match versions::MachineArn::parse(state, arn)?.qualifier {
+        versions::Qualifier::Latest => {}
+        versions::Qualifier::Version(_) => return versions::describe_version(state, arn).await,
+        versions::Qualifier::Alias(_) => return Err(super::invalid_arn(arn)),
+    }
     let row = sqlx::query("SELECT * FROM state_machines WHERE arn = ?").bind(arn).fetch_optional(&state.pool).await?;
     let Some(row) = row else {
         return Err(AwsError::new("StateMachineDoesNotExist", format!("State Machine Does Not Exist: '{arn}'")));
@@ -183,11 +211,14 @@ pub async fn list(state: &ApiState, request: &Value) -> Result<Value, AwsError> 
     Ok(response)
 }
 
-/// DeleteStateMachine.
+/// DeleteStateMachine, with its versions and aliases.
 pub async fn delete(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
     let arn = required(request, "stateMachineArn")?;
     check_machine_arn(state, arn)?;
-    sqlx::query("DELETE FROM state_machines WHERE arn = ?").bind(arn).execute(&state.pool).await?;
+    let mut transaction = state.pool.begin().await?;
+    sqlx::query("DELETE FROM state_machines WHERE arn = ?").bind(arn).execute(&mut *transaction).await?;
+    versions::delete_all(&mut transaction, arn).await?;
+    transaction.commit().await?;
     tags::delete_tags(state, arn).await?;
     Ok(json!({}))
 }
@@ -299,7 +330,8 @@ pub async fn list_activities(state: &ApiState, request: &Value) -> Result<Value,
 }
 
 /// UpdateStateMachine: a new `definition`, `roleArn`, `loggingConfiguration` or
-/// `tracingConfiguration`; answers `updateDate` and the new `revisionId`. Running executions
+/// `tracingConfiguration`; answers `updateDate` and the new `revisionId` (and, with
+/// `publish: true`, the `stateMachineVersionArn` published from it). Running executions
 /// keep the definition they started with.
 pub async fn update(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
     let arn = required(request, "stateMachineArn")?;
@@ -308,8 +340,11 @@ pub async fn update(state: &ApiState, request: &Value) -> Result<Value, AwsError
     let role_arn = optional(request, "roleArn")?;
     let logging = request.get("loggingConfiguration").filter(|value| !value.is_null());
     let tracing = request.get("tracingConfiguration").filter(|value| !value.is_null());
-    if request.get("publish").and_then(Value::as_bool) == Some(true) {
-        return Err(versions_not_implemented());
+    let publish = request.get("publish").and_then(Value::as_bool) == Some(true);
+    let version_description = optional(request, "versionDescription")?;
+    versions::check_description(version_description, "versionDescription")?;
+    if version_description.is_some() && !publish {
+        return Err(AwsError::validation("Version description can only be set when publish is true"));
     }
     if definition.is_none() && role_arn.is_none() && logging.is_none() && tracing.is_none() {
         return Err(AwsError::new(
@@ -323,6 +358,7 @@ pub async fn update(state: &ApiState, request: &Value) -> Result<Value, AwsError
     }
     let updated = now_millis();
     let revision_id = RealEnvironment.uuid();
+    let mut transaction = state.pool.begin().await?;
     sqlx::query(
         "UPDATE state_machines SET definition = COALESCE(?, definition), role_arn = COALESCE(?, role_arn),
                 logging_configuration = COALESCE(?, logging_configuration),
@@ -336,11 +372,13 @@ pub async fn update(state: &ApiState, request: &Value) -> Result<Value, AwsError
     .bind(&revision_id)
     .bind(updated)
     .bind(arn)
-    .execute(&state.pool)
+    .execute(&mut *transaction)
     .await?;
-    Ok(json!({"updateDate": epoch_seconds(updated), "revisionId": revision_id}))
-}
-
-fn versions_not_implemented() -> AwsError {
-    AwsError::validation("Statehouse does not implement state machine versions (publish) yet")
+    let mut response = json!({"updateDate": epoch_seconds(updated), "revisionId": revision_id});
+    if publish {
+        let (version_arn, _) = versions::publish_current(&mut transaction, arn, version_description, None).await?;
+        response["stateMachineVersionArn"] = json!(version_arn);
+    }
+    transaction.commit().await?;
+    Ok(response)
 }

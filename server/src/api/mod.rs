@@ -1,6 +1,7 @@
 //! The Step Functions API in AWS's JSON 1.0 protocol: `POST /` with
 //! `X-Amz-Target: AWSStepFunctions.<Operation>`, JSON in and out, errors as
 //! `{"__type", "message"}` with HTTP 400 so the AWS CLI and SDKs raise the right exception.
+//! Versions and aliases (`versions.rs`) let executions start from a frozen definition.
 //! It serves on the UI's port; the engine does the work. When access keys are configured,
 //! every request must carry a valid SigV4 signature (`sigv4.rs`).
 
@@ -9,6 +10,7 @@ mod machines;
 pub mod sigv4;
 mod tags;
 mod test_state;
+mod versions;
 
 use std::{sync::Arc, time::SystemTime};
 
@@ -174,6 +176,14 @@ async fn dispatch(state: &ApiState, operation: &str, request: &Value) -> Result<
         "DescribeActivity" => machines::describe_activity(state, request).await,
         "ListActivities" => machines::list_activities(state, request).await,
         "UpdateStateMachine" => machines::update(state, request).await,
+        "PublishStateMachineVersion" => versions::publish(state, request).await,
+        "ListStateMachineVersions" => versions::list_versions(state, request).await,
+        "DeleteStateMachineVersion" => versions::delete_version(state, request).await,
+        "CreateStateMachineAlias" => versions::create_alias(state, request).await,
+        "DescribeStateMachineAlias" => versions::describe_alias(state, request).await,
+        "UpdateStateMachineAlias" => versions::update_alias(state, request).await,
+        "DeleteStateMachineAlias" => versions::delete_alias(state, request).await,
+        "ListStateMachineAliases" => versions::list_aliases(state, request).await,
         "DescribeStateMachineForExecution" => executions::describe_machine_for_execution(state, request).await,
         "ListExecutions" => executions::list(state, request).await,
         "TestState" => test_state::test_state(request),

@@ -1,7 +1,7 @@
 """One pass through the Step Functions API with the real boto3 client against Statehouse.
 
 Usage: boto3_flow.py BASE_URL. Asserts with plain `assert`; any failure exits non-zero.
-Not covered (Statehouse does not implement them yet): versions, aliases, Map Runs.
+Not covered (Statehouse does not implement them yet): Map Runs.
 """
 
 import json
@@ -273,6 +273,88 @@ raises(sfn.exceptions.TaskDoesNotExist, sfn.send_task_success, taskToken="no-suc
 raises(sfn.exceptions.InvalidArn, sfn.describe_execution, executionArn="not-an-arn")
 raises(sfn.exceptions.InvalidArn, sfn.describe_state_machine, stateMachineArn="arn:aws:states:us-east-1:123456789012:activity:x")
 raises(sfn.exceptions.ResourceNotFound, sfn.list_tags_for_resource, resourceArn=f"{account_prefix}:stateMachine:nope-{RUN}")
+
+# Versions and aliases: each version's definition says which it is, so outputs prove what ran.
+def which(number):
+    return {"Which": {"Type": "Pass", "Result": {"version": number}, "End": True}}
+
+
+versioned_name = f"versioned-{RUN}"
+created = sfn.create_state_machine(
+    name=versioned_name, definition=definition(which(1), "Which"), roleArn=ROLE, publish=True, versionDescription="first"
+)
+versioned = created["stateMachineArn"]
+version_1 = created["stateMachineVersionArn"]
+assert version_1 == f"{versioned}:1", created
+revision = sfn.describe_state_machine(stateMachineArn=versioned)["revisionId"]
+again = sfn.publish_state_machine_version(stateMachineArn=versioned, revisionId=revision)
+assert again["stateMachineVersionArn"] == version_1, "publishing an unchanged revision returns the latest version"
+raises(sfn.exceptions.ConflictException, sfn.publish_state_machine_version, stateMachineArn=versioned, revisionId="stale")
+updated = sfn.update_state_machine(stateMachineArn=versioned, definition=definition(which(2), "Which"), publish=True, versionDescription="second")
+version_2 = updated["stateMachineVersionArn"]
+assert version_2 == f"{versioned}:2", updated
+sfn.update_state_machine(stateMachineArn=versioned, definition=definition(which(3), "Which"))
+version_3 = sfn.publish_state_machine_version(stateMachineArn=versioned, description="third")["stateMachineVersionArn"]
+assert version_3 == f"{versioned}:3"
+listed_versions = sfn.list_state_machine_versions(stateMachineArn=versioned)["stateMachineVersions"]
+assert [item["stateMachineVersionArn"] for item in listed_versions] == [version_3, version_2, version_1], listed_versions
+first_page = sfn.list_state_machine_versions(stateMachineArn=versioned, maxResults=2)
+assert len(first_page["stateMachineVersions"]) == 2 and first_page["nextToken"]
+described_version = sfn.describe_state_machine(stateMachineArn=version_1)
+assert json.loads(described_version["definition"]) == {"StartAt": "Which", "States": which(1)}, described_version
+assert described_version["description"] == "first" and described_version["stateMachineArn"] == version_1
+assert described_version["revisionId"] == revision, described_version
+
+alias = sfn.create_state_machine_alias(
+    name="live",
+    description="half and half",
+    routingConfiguration=[
+        {"stateMachineVersionArn": version_1, "weight": 50},
+        {"stateMachineVersionArn": version_2, "weight": 50},
+    ],
+)["stateMachineAliasArn"]
+assert alias == f"{versioned}:live", alias
+described_alias = sfn.describe_state_machine_alias(stateMachineAliasArn=alias)
+assert described_alias["name"] == "live" and described_alias["description"] == "half and half", described_alias
+assert {route["weight"] for route in described_alias["routingConfiguration"]} == {50}, described_alias
+assert [item["stateMachineAliasArn"] for item in sfn.list_state_machine_aliases(stateMachineArn=versioned)["stateMachineAliases"]] == [alias]
+assert sfn.list_state_machine_aliases(stateMachineArn=version_3)["stateMachineAliases"] == []
+
+seen_versions = set()
+for attempt_number in range(40):
+    run = sfn.start_execution(stateMachineArn=alias, name=f"alias-{attempt_number}")["executionArn"]
+    done = wait_for(run)
+    assert done["stateMachineArn"] == versioned and done["stateMachineAliasArn"] == alias, done
+    ran_version = json.loads(done["output"])["version"]
+    assert done["stateMachineVersionArn"] == f"{versioned}:{ran_version}", done
+    seen_versions.add(ran_version)
+    if seen_versions == {1, 2}:
+        break
+assert seen_versions == {1, 2}, f"a 50/50 alias ran only {seen_versions}"
+by_version = wait_for(sfn.start_execution(stateMachineArn=version_1, name="by-version")["executionArn"])
+assert json.loads(by_version["output"]) == {"version": 1} and by_version["stateMachineVersionArn"] == version_1, by_version
+assert "stateMachineAliasArn" not in by_version, by_version
+latest = wait_for(sfn.start_execution(stateMachineArn=versioned, name="latest")["executionArn"])
+assert json.loads(latest["output"]) == {"version": 3} and "stateMachineVersionArn" not in latest, latest
+version_runs = sfn.list_executions(stateMachineArn=version_1)["executions"]
+assert "by-version" in [item["name"] for item in version_runs], version_runs
+
+updated_alias = sfn.update_state_machine_alias(stateMachineAliasArn=alias, routingConfiguration=[{"stateMachineVersionArn": version_3, "weight": 100}])
+assert "updateDate" in updated_alias
+through_alias = wait_for(sfn.start_execution(stateMachineArn=alias, name="after-update")["executionArn"])
+assert json.loads(through_alias["output"]) == {"version": 3}, through_alias
+assert "updateDate" in sfn.describe_state_machine_alias(stateMachineAliasArn=alias)
+
+raises(sfn.exceptions.ConflictException, sfn.delete_state_machine_version, stateMachineVersionArn=version_3)
+raises(sfn.exceptions.ResourceNotFound, sfn.describe_state_machine_alias, stateMachineAliasArn=f"{versioned}:nope")
+raises(sfn.exceptions.ValidationException, sfn.create_state_machine_alias, name="uneven",
+       routingConfiguration=[{"stateMachineVersionArn": version_1, "weight": 60}, {"stateMachineVersionArn": version_2, "weight": 30}])
+raises(sfn.exceptions.StateMachineDoesNotExist, sfn.describe_state_machine, stateMachineArn=f"{versioned}:99")
+sfn.delete_state_machine_version(stateMachineVersionArn=version_1)
+assert [item["stateMachineVersionArn"] for item in sfn.list_state_machine_versions(stateMachineArn=versioned)["stateMachineVersions"]] == [version_3, version_2]
+sfn.delete_state_machine_alias(stateMachineAliasArn=alias)
+raises(sfn.exceptions.ResourceNotFound, sfn.describe_state_machine_alias, stateMachineAliasArn=alias)
+sfn.delete_state_machine_version(stateMachineVersionArn=version_3)
 
 # Deleting a state machine.
 sfn.delete_state_machine(stateMachineArn=callback)
