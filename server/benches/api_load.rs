@@ -56,9 +56,10 @@ async fn create(client: &reqwest::Client, url: &str, name: &str, kind: &str) -> 
     created["stateMachineArn"].as_str().map(str::to_string).ok_or_else(|| format!("no ARN in {created}"))
 }
 
-async fn one_execution(client: &reqwest::Client, url: &str, machine: &str) -> Result<(), String> {
-    let started =
-        call(client, url, "StartExecution", &json!({"stateMachineArn": machine, "input": "{\"order\": 1}"})).await?;
+/// One execution, named `name` (moto names unnamed executions "None", so every run is named).
+async fn one_execution(client: &reqwest::Client, url: &str, machine: &str, name: &str) -> Result<(), String> {
+    let request = json!({"stateMachineArn": machine, "name": name, "input": "{\"order\": 1}"});
+    let started = call(client, url, "StartExecution", &request).await?;
     let arn = started["executionArn"].as_str().ok_or("no execution ARN")?.to_string();
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
@@ -75,8 +76,8 @@ async fn throughput(name: &str, url: &str, executions: usize, concurrency: usize
     let client = reqwest::Client::new();
     let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |time| time.as_millis());
     let machine = create(&client, url, &format!("load-{stamp}"), "STANDARD").await?;
-    for _ in 0..8 {
-        one_execution(&client, url, &machine).await?;
+    for index in 0..8 {
+        one_execution(&client, url, &machine, &format!("warm-{index}")).await?;
     }
     let started = Instant::now();
     let mut running = tokio::task::JoinSet::new();
@@ -84,7 +85,8 @@ async fn throughput(name: &str, url: &str, executions: usize, concurrency: usize
     while next < executions || !running.is_empty() {
         while next < executions && running.len() < concurrency {
             let (client, url, machine) = (client.clone(), url.to_string(), machine.clone());
-            running.spawn(async move { one_execution(&client, &url, &machine).await });
+            let name = format!("run-{next}");
+            running.spawn(async move { one_execution(&client, &url, &machine, &name).await });
             next += 1;
         }
         if let Some(done) = running.join_next().await {
