@@ -130,6 +130,15 @@ pub struct ExecutionView {
     pub status: Status,
 }
 
+/// Something that takes `.waitForTaskToken` tasks before the engine's own backends do (the
+/// approval portal takes those whose target is one of its channels). Called after the
+/// decision that scheduled the task is committed, and again for every task still waiting
+/// after a restart, so it must be idempotent by token.
+pub trait TaskInterceptor: Send + Sync {
+    /// Whether it took the task: the engine then leaves it waiting for its callback.
+    fn intercept(&self, execution: &ExecutionRecord, request: &TaskRequest) -> bool;
+}
+
 /// The engine. Cheap to clone.
 #[derive(Clone)]
 pub struct Engine {
@@ -158,6 +167,8 @@ struct Inner {
     waiters: Mutex<HashMap<String, Vec<oneshot::Sender<Status>>>>,
     /// Finished Express executions kept for the views, oldest first.
     express_finished: Mutex<VecDeque<String>>,
+    /// Takes `.waitForTaskToken` tasks first (the approval portal), once set.
+    interceptor: std::sync::OnceLock<Arc<dyn TaskInterceptor>>,
 }
 
 /// How many finished Express executions stay in memory for DescribeExecution and the views.
@@ -237,8 +248,15 @@ impl Engine {
                 activity_wake: Notify::new(),
                 waiters: Mutex::default(),
                 express_finished: Mutex::default(),
+                interceptor: std::sync::OnceLock::new(),
             }),
         }
+    }
+
+    /// Sets the interceptor of `.waitForTaskToken` tasks (once; before [`Engine::recover`], so
+    /// tasks still waiting from the last run reach it too). Returns false if one was set.
+    pub fn set_interceptor(&self, interceptor: Arc<dyn TaskInterceptor>) -> bool {
+        self.inner.interceptor.set(interceptor).is_ok()
     }
 
     /// The engine's settings.
@@ -538,6 +556,12 @@ impl Engine {
             });
             self.inner.activity_wake.notify_waiters();
             return;
+        }
+        if request.resource.pattern == Pattern::WaitForTaskToken
+            && let Some(interceptor) = self.inner.interceptor.get()
+            && interceptor.intercept(record, &request)
+        {
+            return; // its callback continues it
         }
         if self.dispatch_to_backend(record, &request) {
             return;
