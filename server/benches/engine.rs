@@ -51,6 +51,7 @@ fn request(definition: &Value, name: String, kind: ExecutionType) -> StartReques
         role_arn: "arn:aws:iam::123456789012:role/bench".into(),
         kind,
         test_case: None,
+        map_run_arn: None,
     }
 }
 

@@ -1,5 +1,6 @@
 //! A Distributed Map reads its items from the local folder that stands in for S3
-//! (`STATEHOUSE_S3_DIR`), through the real server and its API.
+//! (`STATEHOUSE_S3_DIR`) and runs each as a child execution of its Map Run, through the
+//! real server and its API.
 
 mod support;
 
@@ -60,6 +61,26 @@ async fn a_distributed_map_reads_a_csv_from_the_local_s3_folder() {
         output,
         json!([{"order": "1", "amount": "10"}, {"order": "2", "amount": "2,5"}, {"order": "3", "amount": "7"}])
     );
+
+    // Each item ran as a child execution of the Map Run, which the API describes.
+    let runs = server.call(&client, "ListMapRuns", &json!({"executionArn": arn})).await.expect("list map runs");
+    let runs = runs["mapRuns"].as_array().cloned().unwrap_or_default();
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    let map_run = runs[0]["mapRunArn"].as_str().expect("map run arn").to_string();
+    assert!(map_run.contains(":mapRun:csv-map/Each:"), "{map_run}");
+    let described = server.call(&client, "DescribeMapRun", &json!({"mapRunArn": map_run})).await.expect("describe");
+    assert_eq!(described["status"], "SUCCEEDED", "{described}");
+    assert_eq!(described["itemCounts"]["total"], 3);
+    assert_eq!(described["itemCounts"]["succeeded"], 3);
+    let children = server.call(&client, "ListExecutions", &json!({"mapRunArn": map_run})).await.expect("children");
+    let children = children["executions"].as_array().cloned().unwrap_or_default();
+    assert_eq!(children.len(), 3);
+    assert!(children.iter().all(|child| child["status"] == "SUCCEEDED"), "{children:?}");
+    let history = server.call(&client, "GetExecutionHistory", &json!({"executionArn": arn})).await.expect("history");
+    let types: Vec<&str> =
+        history["events"].as_array().expect("events").iter().filter_map(|event| event["type"].as_str()).collect();
+    assert!(types.contains(&"MapRunStarted") && types.contains(&"MapRunSucceeded"), "{types:?}");
+    assert!(!types.iter().any(|kind| kind.starts_with("Pass")), "item states live in the children: {types:?}");
 
     // A missing object fails the state with States.ItemReaderFailed naming it.
     let missing = definition.to_string().replace("incoming/orders.csv", "incoming/none.csv");

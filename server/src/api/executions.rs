@@ -66,6 +66,7 @@ pub async fn start(state: &ApiState, request: &Value, sync: bool) -> Result<Valu
         role_arn: machine.role_arn.clone(),
         kind,
         test_case,
+        map_run_arn: None,
     };
     let (arn, status) = match state.engine.start(start).await {
         Ok(started) => started,
@@ -298,15 +299,11 @@ pub async fn send_task_heartbeat(state: &ApiState, request: &Value) -> Result<Va
 /// The statuses ListExecutions filters on.
 const STATUS_FILTERS: [&str; 6] = ["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"];
 
-/// ListExecutions: a Standard state machine's executions, newest first, optionally only
-/// those with `statusFilter`, paged by `maxResults` and an opaque `nextToken`.
-pub async fn list(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
-    if optional(request, "mapRunArn")?.is_some() {
-        return Err(AwsError::validation("Statehouse does not list the executions of a Map Run yet"));
-    }
-    let Some(machine_arn) = optional(request, "stateMachineArn")? else {
-        return Err(AwsError::validation("Must provide a StateMachine ARN or MapRun ARN"));
-    };
+/// The machine a ListExecutions ARN names, and the version or alias it filters by.
+async fn machine_filters<'a>(
+    state: &ApiState,
+    machine_arn: &'a str,
+) -> Result<(machines::StoredMachine, Option<&'a str>, Option<&'a str>), AwsError> {
     let parsed = versions::MachineArn::parse(state, machine_arn)?;
     let machine = machines::load(state, &parsed.machine_arn).await?;
     // A version or alias ARN lists the executions started through it.
@@ -321,7 +318,34 @@ pub async fn list(state: &ApiState, request: &Value) -> Result<Value, AwsError> 
             "This operation is not supported by this type of state machine",
         ));
     }
+    Ok((machine, version_filter, alias_filter))
+}
+
+/// ListExecutions: a Standard state machine's executions (or a version's, an alias's, or a
+/// Map Run's children), newest first, optionally only those with `statusFilter`, paged by
+/// `maxResults` and an opaque `nextToken`.
+pub async fn list(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
+    let map_run = optional(request, "mapRunArn")?;
+    if let Some(map_run) = map_run {
+        super::map_runs::require(state, map_run).await?;
+    }
+    let machine_arn = match (optional(request, "stateMachineArn")?, map_run) {
+        (Some(machine_arn), None) => Some(machine_arn),
+        (None, Some(_)) => None,
+        (Some(_), Some(_)) => {
+            return Err(AwsError::validation("Must provide either a StateMachine ARN or a MapRun ARN, not both"));
+        }
+        (None, None) => return Err(AwsError::validation("Must provide a StateMachine ARN or MapRun ARN")),
+    };
+    let (machine, version_filter, alias_filter) = match machine_arn {
+        Some(machine_arn) => {
+            let (machine, version_filter, alias_filter) = machine_filters(state, machine_arn).await?;
+            (Some(machine), version_filter, alias_filter)
+        }
+        None => (None, None, None),
+    };
     let status_filter = optional(request, "statusFilter")?;
+
     if let Some(status) = status_filter
         && !STATUS_FILTERS.contains(&status)
     {
@@ -352,19 +376,21 @@ pub async fn list(state: &ApiState, request: &Value) -> Result<Value, AwsError> 
         "SELECT arn, state_machine_arn, name, status, start_millis, stop_millis, redrive_count,
                 state_machine_version_arn, state_machine_alias_arn
          FROM executions
-         WHERE state_machine_arn = ?1 AND (?2 IS NULL OR status = ?2)
+         WHERE (?1 IS NULL OR state_machine_arn = ?1) AND (?8 IS NULL OR map_run_arn = ?8)
+           AND (?2 IS NULL OR status = ?2)
            AND (?3 IS NULL OR start_millis < ?3 OR (start_millis = ?3 AND arn < ?4))
            AND (?6 IS NULL OR state_machine_version_arn = ?6) AND (?7 IS NULL OR state_machine_alias_arn = ?7)
          ORDER BY start_millis DESC, arn DESC
          LIMIT ?5",
     )
-    .bind(&machine.arn)
+    .bind(machine.as_ref().map(|machine| machine.arn.clone()))
     .bind(status_filter)
     .bind(after_millis)
     .bind(after_arn)
     .bind(limit as i64 + 1)
     .bind(version_filter)
     .bind(alias_filter)
+    .bind(map_run)
     .fetch_all(&state.pool)
     .await?;
     let mut executions = Vec::with_capacity(limit);

@@ -7,6 +7,7 @@
 
 mod executions;
 mod machines;
+mod map_runs;
 pub mod sigv4;
 mod tags;
 mod test_state;
@@ -195,6 +196,8 @@ async fn dispatch(state: &ApiState, operation: &str, request: &Value) -> Result<
         "DescribeExecution" => executions::describe(state, request).await,
         "StopExecution" => executions::stop(state, request).await,
         "RedriveExecution" => executions::redrive(state, request).await,
+        "ListMapRuns" => map_runs::list(state, request).await,
+        "DescribeMapRun" => map_runs::describe(state, request).await,
         "GetExecutionHistory" => executions::history(state, request).await,
         "GetActivityTask" => executions::get_activity_task(state, request).await,
         "SendTaskSuccess" => executions::send_task_success(state, request).await,

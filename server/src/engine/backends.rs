@@ -297,6 +297,7 @@ impl Engine {
             role_arn,
             kind,
             test_case: None,
+            map_run_arn: None,
         };
         match self.start(start).await {
             Ok((arn, _)) => {

@@ -132,6 +132,11 @@ pub struct Snapshot {
     /// execution was stopped or timed out) and its input.
     #[serde(default)]
     pub redrive_from: Option<(String, Value)>,
+    /// Whether a distributed Map runs its items as child executions (the engine) or inside
+    /// this execution with their events left out (the conformance replay, which has no
+    /// engine to start children).
+    #[serde(default)]
+    pub map_children: bool,
     /// How many times each Task state has been invoked (mock responses are chosen by it).
     #[serde(default)]
     pub invocations: std::collections::BTreeMap<String, u32>,
@@ -148,6 +153,7 @@ impl Default for Snapshot {
             history_limit: standard_history_limit(),
             record_history: true,
             redrive_from: None,
+            map_children: false,
             invocations: Default::default(),
         }
     }
@@ -313,7 +319,39 @@ pub struct MapRun {
     pub last_finished: Option<u64>,
     /// The last `MapIterationSucceeded`/`Failed` event.
     pub last_iteration_event: Option<u64>,
+    /// A distributed Map's Map Run.
+    #[serde(default)]
+    pub map_run_arn: Option<String>,
+    /// A distributed Map's items running as child executions.
+    #[serde(default)]
+    pub children: Vec<ChildItem>,
+    /// Child executions that ended and are not yet counted.
+    #[serde(default)]
+    pub child_outcomes: Vec<ChildOutcome>,
 }
+
+/// A distributed Map item running as a child execution: the task key it reports with.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChildItem {
+    /// The item's index.
+    pub index: usize,
+    /// The key its outcome arrives with.
+    pub key: u64,
+}
+
+/// How a child execution ended.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChildOutcome {
+    /// The item's index.
+    pub index: usize,
+    /// Its output, when it succeeded.
+    pub output: Option<Value>,
+    /// Its failure, when it did not.
+    pub failure: Option<FailureRecord>,
+}
+
+/// The resource of the task that runs one distributed Map item as a child execution.
+pub const MAP_ITEM_RESOURCE: &str = "arn:aws:states:::statehouse:mapItem";
 
 /// One Map iteration.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -421,6 +459,28 @@ pub enum Action {
         /// The task.
         key: u64,
     },
+    /// A distributed Map started a Map Run: record it.
+    MapRunStarted {
+        /// Its ARN.
+        arn: String,
+        /// The Map state.
+        state_name: String,
+        /// How many items (after batching).
+        total: usize,
+        /// `MaxConcurrency`.
+        max_concurrency: u64,
+        /// `ToleratedFailureCount`.
+        tolerated_failure_count: Option<u64>,
+        /// `ToleratedFailurePercentage`.
+        tolerated_failure_percentage: Option<f64>,
+    },
+    /// A Map Run ended: `SUCCEEDED` or `FAILED`.
+    MapRunEnded {
+        /// Its ARN.
+        arn: String,
+        /// Its status.
+        status: String,
+    },
 }
 
 /// What one signal led to.
@@ -478,6 +538,7 @@ pub fn apply(context: Context<'_>, snapshot: &mut Snapshot, signal: Signal) -> D
         history_limit: snapshot.history_limit,
         recording: snapshot.record_history,
         redrive_from: snapshot.redrive_from.take(),
+        map_children: snapshot.map_children,
         invocations: std::mem::take(&mut snapshot.invocations),
         start_input_text: None,
     };
@@ -505,6 +566,7 @@ struct Decider<'a> {
     history_limit: Option<u64>,
     recording: bool,
     redrive_from: Option<(String, Value)>,
+    map_children: bool,
     invocations: std::collections::BTreeMap<String, u32>,
     /// The input text as StartExecution received it, until the first state is entered.
     start_input_text: Option<String>,
@@ -737,6 +799,23 @@ impl<'a> Decider<'a> {
             | Signal::Heartbeat { key } => *key,
             Signal::Start | Signal::Stop { .. } | Signal::Redrive { .. } => return,
         };
+        if let Some(run) = find_child_run(thread, key) {
+            let index = run.children.iter().find(|child| child.key == key).map(|child| child.index);
+            let outcome = match (index, signal) {
+                (Some(index), Signal::TaskSucceeded { output, .. }) => {
+                    Some(ChildOutcome { index, output: Some(output), failure: None })
+                }
+                (Some(index), Signal::TaskFailed { failure, .. }) => {
+                    Some(ChildOutcome { index, output: None, failure: Some(failure.into()) })
+                }
+                _ => None,
+            };
+            if let Some(outcome) = outcome {
+                run.children.retain(|child| child.key != key);
+                run.child_outcomes.push(outcome);
+            }
+            return;
+        }
         let Some((target, found)) = find(thread, key) else { return };
         let path = target.path.clone();
         let At::Run(attempt) = &mut target.at else { return };
@@ -1284,6 +1363,7 @@ impl<'a> Decider<'a> {
         };
         let started = self.emit_on(thread, history::map_state_started(items.len()));
         let distributed = config.mode == MapMode::Distributed;
+        let mut map_run_arn = None;
         if distributed {
             // AWS names a map run after the state machine and the Map state's `Label`
             // (its name when it has none).
@@ -1298,6 +1378,15 @@ impl<'a> Decider<'a> {
                 self.env.uuid()
             );
             self.emit_on(thread, history::map_run_started(&arn));
+            self.decision.actions.push(Action::MapRunStarted {
+                arn: arn.clone(),
+                state_name: state.name.clone(),
+                total: items.len(),
+                max_concurrency: config.max_concurrency,
+                tolerated_failure_count: config.tolerated_failure_count,
+                tolerated_failure_percentage: config.tolerated_failure_percentage,
+            });
+            map_run_arn = Some(arn);
         }
         let count = items.len();
         let run = MapRun {
@@ -1313,6 +1402,9 @@ impl<'a> Decider<'a> {
             started_event: started,
             last_finished: None,
             last_iteration_event: None,
+            map_run_arn,
+            children: Vec::new(),
+            child_outcomes: Vec::new(),
         };
         if let At::Run(attempt) = &mut thread.at {
             attempt.phase = Phase::Map(Box::new(run));
@@ -1406,9 +1498,32 @@ impl<'a> Decider<'a> {
         loop {
             let mut progressed = false;
             // Start what capacity allows.
-            while run.running.len() < capacity && run.next_index < total {
+            while run.running.len() + run.children.len() < capacity && run.next_index < total {
                 let index = run.next_index;
                 run.next_index += 1;
+                if run.distributed && self.map_children {
+                    let key = self.key();
+                    let item = std::mem::take(&mut run.items[index]);
+                    self.decision.actions.push(Action::Invoke(TaskRequest {
+                        key,
+                        state_name: state.name.clone(),
+                        resource: TaskResource::parse(MAP_ITEM_RESOURCE),
+                        arguments: serde_json::json!({
+                            "MapRunArn": run.map_run_arn,
+                            "Index": index,
+                            "Item": item,
+                            "Processor": processor_definition(state, self.machine),
+                            "ExecutionType": child_execution_type(state),
+                        }),
+                        token: None,
+                        timeout_seconds: None,
+                        heartbeat_seconds: None,
+                        invocation: u32::try_from(index).unwrap_or(u32::MAX),
+                    }));
+                    run.children.push(ChildItem { index, key });
+                    progressed = true;
+                    continue;
+                }
                 let mut iteration = Thread {
                     path: nested_path(&thread.path, &state.name, 0),
                     last: run.last_finished.unwrap_or(run.started_event),
@@ -1470,7 +1585,38 @@ impl<'a> Decider<'a> {
                 }
             }
             run.running = still_running;
+            for outcome in std::mem::take(&mut run.child_outcomes) {
+                progressed = true;
+                match (outcome.output, outcome.failure) {
+                    (Some(output), None) => run.outputs[outcome.index] = Some(output),
+                    (_, failure_record) => {
+                        let item_failure = failure_record
+                            .as_ref()
+                            .map_or(Failure { error: Some("States.TaskFailed".into()), cause: None }, Failure::from);
+                        run.failures += 1;
+                        run.outputs[outcome.index] = Some(item_failure.error_output());
+                        let config = MapConfig {
+                            mode: MapMode::Distributed,
+                            max_concurrency: run.max_concurrency,
+                            tolerated_failure_count: run.tolerated_failure_count,
+                            tolerated_failure_percentage: run.tolerated_failure_percentage,
+                        };
+                        if config.exceeded(run.failures, total) {
+                            failure.get_or_insert(Failure::new(
+                                "States.ExceedToleratedFailureThreshold",
+                                "The specified tolerated failure threshold was exceeded",
+                            ));
+                        }
+                    }
+                }
+            }
             if let Some(failure) = failure {
+                for child in std::mem::take(&mut run.children) {
+                    self.decision.actions.push(Action::Cancel { key: child.key });
+                }
+                if let Some(arn) = run.map_run_arn.clone() {
+                    self.decision.actions.push(Action::MapRunEnded { arn, status: "FAILED".into() });
+                }
                 for iteration in &run.running {
                     self.cancel_all(&iteration.thread);
                     self.emit_side(
@@ -1487,7 +1633,10 @@ impl<'a> Decider<'a> {
                 self.fail_attempt(thread, state, failure);
                 return true;
             }
-            if run.running.is_empty() && run.next_index >= total {
+            if run.running.is_empty() && run.children.is_empty() && run.next_index >= total {
+                if let Some(arn) = run.map_run_arn.clone() {
+                    self.decision.actions.push(Action::MapRunEnded { arn, status: "SUCCEEDED".into() });
+                }
                 if run.distributed {
                     self.emit_on(thread, EventBody::bare("MapRunSucceeded"));
                 } else if let Some(id) = run.last_iteration_event {
@@ -1537,9 +1686,54 @@ fn find(thread: &mut Thread, key: u64) -> Option<(&mut Thread, Found)> {
     let At::Run(attempt) = &mut thread.at else { return None };
     match &mut attempt.phase {
         Phase::Parallel { branches } => branches.iter_mut().find_map(|branch| find(branch, key)),
+        Phase::Map(run) if run.children.iter().any(|child| child.key == key) => None,
         Phase::Map(run) => run.running.iter_mut().find_map(|iteration| find(&mut iteration.thread, key)),
         _ => None,
     }
+}
+
+/// The Map run whose child execution reports with `key`.
+fn find_child_run(thread: &mut Thread, key: u64) -> Option<&mut MapRun> {
+    let At::Run(attempt) = &mut thread.at else { return None };
+    let owns = matches!(&attempt.phase, Phase::Map(run) if run.children.iter().any(|child| child.key == key));
+    if owns {
+        return match &mut attempt.phase {
+            Phase::Map(run) => Some(run),
+            _ => None,
+        };
+    }
+    match &mut attempt.phase {
+        Phase::Parallel { branches } => branches.iter_mut().find_map(|branch| find_child_run(branch, key)),
+        Phase::Map(run) => run.running.iter_mut().find_map(|iteration| find_child_run(&mut iteration.thread, key)),
+        _ => None,
+    }
+}
+
+/// A distributed Map's item processor as a definition of its own, for its child executions.
+fn processor_definition(state: &State, machine: &Machine) -> Value {
+    let mut processor = state
+        .field("ItemProcessor")
+        .or_else(|| state.field("Iterator"))
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    processor.remove("ProcessorConfig");
+    if state.language == asl::validate::QueryLanguage::Jsonata && !processor.contains_key("QueryLanguage") {
+        processor.insert("QueryLanguage".into(), Value::String("JSONata".into()));
+    }
+    let _ = machine;
+    Value::Object(processor)
+}
+
+/// `STANDARD` or `EXPRESS`: how a distributed Map runs its child executions.
+fn child_execution_type(state: &State) -> String {
+    state
+        .field("ItemProcessor")
+        .and_then(|processor| processor.get("ProcessorConfig"))
+        .and_then(|config| config.get("ExecutionType"))
+        .and_then(Value::as_str)
+        .unwrap_or("STANDARD")
+        .to_string()
 }
 
 /// The keys of every task in flight under `thread`.
@@ -1548,7 +1742,10 @@ pub fn task_keys(thread: &Thread, keys: &mut Vec<u64>) {
     match &attempt.phase {
         Phase::Task(task) => keys.push(task.key),
         Phase::Parallel { branches } => branches.iter().for_each(|branch| task_keys(branch, keys)),
-        Phase::Map(run) => run.running.iter().for_each(|iteration| task_keys(&iteration.thread, keys)),
+        Phase::Map(run) => {
+            keys.extend(run.children.iter().map(|child| child.key));
+            run.running.iter().for_each(|iteration| task_keys(&iteration.thread, keys));
+        }
         _ => {}
     }
 }

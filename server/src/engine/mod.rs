@@ -119,6 +119,8 @@ pub struct StartRequest {
     pub kind: ExecutionType,
     /// The MockConfigFile test case.
     pub test_case: Option<String>,
+    /// The Map Run it is a child execution of.
+    pub map_run_arn: Option<String>,
 }
 
 /// An execution as the API describes it.
@@ -381,11 +383,12 @@ impl Engine {
             stop_millis: None,
             redrive_count: 0,
             test_case: request.test_case,
+            map_run_arn: request.map_run_arn,
         };
         let lock_handle = self.lock_for(&arn);
         let guard = lock_handle.lock().await;
         let info = self.info(&record, &request.state_machine_name);
-        let mut snapshot = Snapshot::default();
+        let mut snapshot = Snapshot { map_children: true, ..Snapshot::default() };
         if request.kind == ExecutionType::Express {
             snapshot.history_limit = None;
             snapshot.record_history = self.inner.settings.express_history;
@@ -506,6 +509,8 @@ impl Engine {
                     }
                     self.dispatch(record, request);
                 }
+                // Recorded by the store with the decision; nothing to do here.
+                Action::MapRunStarted { .. } | Action::MapRunEnded { .. } => {}
                 Action::Cancel { key } => {
                     lock(&self.inner.express_tokens)
                         .retain(|_, (arn, task_key)| !(arn == &record.arn && *task_key == key));
@@ -536,8 +541,14 @@ impl Engine {
     fn dispatch(&self, record: &ExecutionRecord, request: TaskRequest) {
         let arn = record.arn.clone();
         let key = request.key;
+        if request.resource.arn == decide::MAP_ITEM_RESOURCE {
+            self.start_map_child(record, request);
+            return;
+        }
         if let (Some(mocks), Some(test_case)) = (&self.inner.settings.mocks, &record.test_case) {
-            let state_machine_name = record.state_machine_arn.rsplit(':').next().unwrap_or_default();
+            // A distributed Map's children answer from their parent state machine's mocks.
+            let state_machine_name =
+                record.state_machine_arn.rsplit(':').next().unwrap_or_default().split('/').next().unwrap_or_default();
             let signal = match mocks.response(state_machine_name, test_case, &request.state_name, request.invocation) {
                 Ok(MockOutcome::Return(output)) => Signal::TaskSucceeded { key, output },
                 Ok(MockOutcome::Throw(failure)) => Signal::TaskFailed { key, failure },
@@ -584,6 +595,65 @@ impl Engine {
             ),
         );
         self.spawn_signal(arn, Signal::TaskFailed { key, failure });
+    }
+
+    /// Runs one distributed Map item as a child execution (`STATE_MACHINE/LABEL` named after
+    /// the Map Run and the item, so a restart finds it again) and reports its end to the
+    /// parent.
+    fn start_map_child(&self, parent: &ExecutionRecord, request: TaskRequest) {
+        let engine = self.clone();
+        let parent = parent.clone();
+        tokio::spawn(async move {
+            let key = request.key;
+            let outcome = engine.run_map_child(&parent, &request).await;
+            let signal = match outcome {
+                Ok(Status::Succeeded { output }) => Signal::TaskSucceeded { key, output },
+                Ok(Status::Failed { failure } | Status::TimedOut { failure } | Status::Aborted { failure }) => {
+                    Signal::TaskFailed { key, failure: Failure::from(&failure) }
+                }
+                Ok(Status::Running) => return,
+                Err(error) => Signal::TaskFailed {
+                    key,
+                    failure: Failure::new("States.Runtime", format!("The Map item could not be started: {error}")),
+                },
+            };
+            if let Err(error) = engine.signal(&parent.arn, signal).await {
+                tracing::error!(parent = %parent.arn, %error, "a Map item's outcome could not be applied");
+            }
+        });
+    }
+
+    async fn run_map_child(&self, parent: &ExecutionRecord, request: &TaskRequest) -> Result<Status, EngineError> {
+        let arguments = &request.arguments;
+        let map_run_arn = arguments["MapRunArn"].as_str().unwrap_or_default().to_string();
+        // arn:aws:states:REGION:ACCOUNT:mapRun:MACHINE/LABEL:RUN_ID
+        let run_id = map_run_arn.rsplit(':').next().unwrap_or_default();
+        let label = map_run_arn.rsplit(':').nth(1).and_then(|part| part.split_once('/')).map_or("", |(_, label)| label);
+        let index = arguments["Index"].as_u64().unwrap_or_default();
+        let state_machine_name = parent.state_machine_arn.rsplit(':').next().unwrap_or_default();
+        let kind =
+            if arguments["ExecutionType"] == "EXPRESS" { ExecutionType::Express } else { ExecutionType::Standard };
+        let child = StartRequest {
+            state_machine_arn: format!("{}/{label}", parent.state_machine_arn),
+            state_machine_name: format!("{state_machine_name}/{label}"),
+            name: format!("{run_id}-{index}"),
+            definition: arguments["Processor"].to_string(),
+            input: arguments["Item"].clone(),
+            input_text: None,
+            role_arn: parent.role_arn.clone(),
+            kind,
+            test_case: parent.test_case.clone(),
+            map_run_arn: Some(map_run_arn.clone()),
+        };
+        let (child_arn, status) = match self.start(child).await {
+            Ok(started) => started,
+            Err(EngineError::ExecutionAlreadyExists(arn)) => {
+                let status = self.describe(&arn).await?.map_or(Status::Running, |view| view.status);
+                (arn, status)
+            }
+            Err(error) => return Err(error),
+        };
+        if status.is_final() { Ok(status) } else { self.wait(&child_arn).await }
     }
 
     fn spawn_signal(&self, arn: String, signal: Signal) {

@@ -53,6 +53,8 @@ pub struct ExecutionRecord {
     pub redrive_count: u32,
     /// The MockConfigFile test case it runs with.
     pub test_case: Option<String>,
+    /// The Map Run it is a child execution of.
+    pub map_run_arn: Option<String>,
 }
 
 /// A stored task in flight.
@@ -108,6 +110,10 @@ struct PreparedWrite {
     cancelled: Vec<u64>,
     /// Set by a redrive: the execution's new redrive count.
     redrive_count: Option<u32>,
+    /// Map Runs started: `(arn, state, total, max concurrency, tolerated count, tolerated %)`.
+    map_runs_started: Vec<(String, String, usize, u64, Option<u64>, Option<f64>)>,
+    /// Map Runs ended: `(arn, status)`.
+    map_runs_ended: Vec<(String, String)>,
 }
 
 #[derive(Debug)]
@@ -148,7 +154,7 @@ impl SqliteStore {
     pub async fn load(&self, arn: &str) -> Result<Option<(ExecutionRecord, Snapshot)>, StoreError> {
         let row = sqlx::query(
             "SELECT arn, state_machine_arn, name, input, definition, role_arn, start_millis, stop_millis,
-                    redrive_count, test_case, snapshot
+                    redrive_count, test_case, map_run_arn, snapshot
              FROM executions WHERE arn = ?",
         )
         .bind(arn)
@@ -260,6 +266,7 @@ fn record_from(row: &SqliteRow) -> Result<ExecutionRecord, StoreError> {
         stop_millis: row.try_get("stop_millis")?,
         redrive_count: row.try_get::<i64, _>("redrive_count")? as u32,
         test_case: row.try_get("test_case")?,
+        map_run_arn: row.try_get("map_run_arn")?,
     })
 }
 
@@ -310,6 +317,8 @@ fn prepare(
     let mut timers = Vec::new();
     let mut tasks = Vec::new();
     let mut cancelled = Vec::new();
+    let mut map_runs_started = Vec::new();
+    let mut map_runs_ended = Vec::new();
     for action in &decision.actions {
         match action {
             Action::SetTimer { key, at_millis } => timers.push((*key, *at_millis)),
@@ -321,6 +330,22 @@ fn prepare(
                 tasks.push((task_id(arn, request), request.key, serde_json::to_string(request)?, activity, created));
             }
             Action::Cancel { key } => cancelled.push(*key),
+            Action::MapRunStarted {
+                arn,
+                state_name,
+                total,
+                max_concurrency,
+                tolerated_failure_count,
+                tolerated_failure_percentage,
+            } => map_runs_started.push((
+                arn.clone(),
+                state_name.clone(),
+                *total,
+                *max_concurrency,
+                *tolerated_failure_count,
+                *tolerated_failure_percentage,
+            )),
+            Action::MapRunEnded { arn, status } => map_runs_ended.push((arn.clone(), status.clone())),
         }
     }
     Ok(PreparedWrite {
@@ -350,6 +375,8 @@ fn prepare(
         tasks,
         cancelled,
         redrive_count: None,
+        map_runs_started,
+        map_runs_ended,
     })
 }
 
@@ -404,8 +431,9 @@ async fn write_one(
     if let Some(record) = &write.insert {
         let inserted = sqlx::query(
             "INSERT INTO executions (arn, state_machine_arn, name, status, input, output, error, cause, definition,
-                                     role_arn, start_millis, stop_millis, redrive_count, test_case, snapshot)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (arn) DO NOTHING",
+                                     role_arn, start_millis, stop_millis, redrive_count, test_case, snapshot,
+                                     map_run_arn)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (arn) DO NOTHING",
         )
         .bind(&record.arn)
         .bind(&record.state_machine_arn)
@@ -422,6 +450,7 @@ async fn write_one(
         .bind(record.redrive_count)
         .bind(&record.test_case)
         .bind(&write.snapshot)
+        .bind(&record.map_run_arn)
         .execute(&mut **transaction)
         .await?;
         if inserted.rows_affected() == 0 {
@@ -510,6 +539,33 @@ async fn write_one(
             .execute(&mut **transaction)
             .await?;
         }
+    }
+    let now = write.events.last().map_or(0, |event| event.2);
+    for (map_run, state_name, total, max_concurrency, tolerated_count, tolerated_percentage) in &write.map_runs_started
+    {
+        sqlx::query(
+            "INSERT OR IGNORE INTO map_runs (arn, execution_arn, state_name, status, total, max_concurrency,
+                                             tolerated_failure_count, tolerated_failure_percentage, start_millis)
+             VALUES (?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?)",
+        )
+        .bind(map_run)
+        .bind(arn)
+        .bind(state_name)
+        .bind(*total as i64)
+        .bind(*max_concurrency as i64)
+        .bind(tolerated_count.map(|count| count as i64))
+        .bind(tolerated_percentage)
+        .bind(now)
+        .execute(&mut **transaction)
+        .await?;
+    }
+    for (map_run, status) in &write.map_runs_ended {
+        sqlx::query("UPDATE map_runs SET status = ?, stop_millis = ? WHERE arn = ?")
+            .bind(status)
+            .bind(now)
+            .bind(map_run)
+            .execute(&mut **transaction)
+            .await?;
     }
     for key in &write.cancelled {
         sqlx::query("DELETE FROM tasks WHERE execution_arn = ? AND key = ?")

@@ -29,7 +29,7 @@ fn run(
                     Ok(output) => Signal::TaskSucceeded { key: request.key, output },
                     Err(failure) => Signal::TaskFailed { key: request.key, failure },
                 }),
-                Action::Cancel { .. } => {}
+                Action::Cancel { .. } | Action::MapRunStarted { .. } | Action::MapRunEnded { .. } => {}
             }
         }
     }

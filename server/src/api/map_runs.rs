@@ -1,0 +1,129 @@
+//! Map Runs of distributed Map states: ListMapRuns and DescribeMapRun, with item and child
+//! execution counts taken from the child executions themselves.
+
+use serde_json::{Value, json};
+use sqlx::Row;
+
+use super::{ApiState, AwsError, epoch_seconds, max_results, optional, required};
+
+/// Fails with `ResourceNotFound` unless the Map Run exists.
+pub async fn require(state: &ApiState, map_run_arn: &str) -> Result<(), AwsError> {
+    if !map_run_arn.starts_with("arn:") || !map_run_arn.contains(":mapRun:") {
+        return Err(AwsError::new(
+            "InvalidArn",
+            format!("Invalid Arn: 'Resource type not valid in this context: {map_run_arn}'"),
+        ));
+    }
+    let found: Option<String> = sqlx::query_scalar("SELECT arn FROM map_runs WHERE arn = ?")
+        .bind(map_run_arn)
+        .fetch_optional(&state.pool)
+        .await?;
+    match found {
+        Some(_) => Ok(()),
+        None => Err(AwsError::new("ResourceNotFound", format!("Resource not found: '{map_run_arn}'"))),
+    }
+}
+
+/// ListMapRuns: the Map Runs an execution started, oldest first.
+pub async fn list(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
+    let execution_arn = required(request, "executionArn")?;
+    let exists: Option<String> = sqlx::query_scalar("SELECT arn FROM executions WHERE arn = ?")
+        .bind(execution_arn)
+        .fetch_optional(&state.pool)
+        .await?;
+    if exists.is_none() {
+        return Err(AwsError::new("ExecutionDoesNotExist", format!("Execution Does Not Exist: '{execution_arn}'")));
+    }
+    let limit = max_results(request)?;
+    let offset = match optional(request, "nextToken")? {
+        Some(token) => {
+            token.parse::<usize>().map_err(|_| AwsError::new("InvalidToken", format!("Invalid Token: '{token}'")))?
+        }
+        None => 0,
+    };
+    let rows = sqlx::query(
+        "SELECT map_runs.arn, map_runs.start_millis, map_runs.stop_millis, executions.state_machine_arn
+         FROM map_runs JOIN executions ON executions.arn = map_runs.execution_arn
+         WHERE map_runs.execution_arn = ? ORDER BY map_runs.start_millis, map_runs.arn LIMIT ? OFFSET ?",
+    )
+    .bind(execution_arn)
+    .bind(limit as i64 + 1)
+    .bind(offset as i64)
+    .fetch_all(&state.pool)
+    .await?;
+    let mut runs = Vec::new();
+    for row in rows.iter().take(limit) {
+        let mut run = json!({
+            "executionArn": execution_arn,
+            "mapRunArn": row.try_get::<String, _>("arn")?,
+            "stateMachineArn": row.try_get::<String, _>("state_machine_arn")?,
+            "startDate": epoch_seconds(row.try_get("start_millis")?),
+        });
+        if let Some(stop) = row.try_get::<Option<i64>, _>("stop_millis")? {
+            run["stopDate"] = epoch_seconds(stop);
+        }
+        runs.push(run);
+    }
+    let mut response = json!({"mapRuns": runs});
+    if rows.len() > limit {
+        response["nextToken"] = json!((offset + limit).to_string());
+    }
+    Ok(response)
+}
+
+/// DescribeMapRun: its status, settings and the counts of its items and child executions.
+pub async fn describe(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
+    let arn = required(request, "mapRunArn")?;
+    require(state, arn).await?;
+    let row = sqlx::query(
+        "SELECT execution_arn, status, total, max_concurrency, tolerated_failure_count,
+                tolerated_failure_percentage, start_millis, stop_millis FROM map_runs WHERE arn = ?",
+    )
+    .bind(arn)
+    .fetch_one(&state.pool)
+    .await?;
+    let counts = sqlx::query("SELECT status, COUNT(*) AS n FROM executions WHERE map_run_arn = ? GROUP BY status")
+        .bind(arn)
+        .fetch_all(&state.pool)
+        .await?;
+    let count = |status: &str| -> Result<i64, sqlx::Error> {
+        for row in &counts {
+            if row.try_get::<String, _>("status")? == status {
+                return row.try_get("n");
+            }
+        }
+        Ok(0)
+    };
+    let total: i64 = row.try_get("total")?;
+    let (running, succeeded, failed, timed_out, aborted) =
+        (count("RUNNING")?, count("SUCCEEDED")?, count("FAILED")?, count("TIMED_OUT")?, count("ABORTED")?);
+    let started = running + succeeded + failed + timed_out + aborted;
+    let status: String = row.try_get("status")?;
+    let pending = if status == "RUNNING" { (total - started).max(0) } else { 0 };
+    let item_counts = json!({
+        "pending": pending, "running": running, "succeeded": succeeded, "failed": failed,
+        "timedOut": timed_out, "aborted": aborted, "total": total, "resultsWritten": succeeded + failed,
+        "failuresNotRedrivable": 0, "pendingRedrive": 0,
+    });
+    let execution_counts = json!({
+        "pending": pending, "running": running, "succeeded": succeeded, "failed": failed,
+        "timedOut": timed_out, "aborted": aborted, "total": started + pending, "resultsWritten": succeeded + failed,
+        "failuresNotRedrivable": 0, "pendingRedrive": 0,
+    });
+    let mut response = json!({
+        "mapRunArn": arn,
+        "executionArn": row.try_get::<String, _>("execution_arn")?,
+        "status": status,
+        "startDate": epoch_seconds(row.try_get("start_millis")?),
+        "maxConcurrency": row.try_get::<i64, _>("max_concurrency")?,
+        "toleratedFailurePercentage": row.try_get::<Option<f64>, _>("tolerated_failure_percentage")?.unwrap_or(0.0),
+        "toleratedFailureCount": row.try_get::<Option<i64>, _>("tolerated_failure_count")?.unwrap_or(0),
+        "itemCounts": item_counts,
+        "executionCounts": execution_counts,
+        "redriveCount": 0,
+    });
+    if let Some(stop) = row.try_get::<Option<i64>, _>("stop_millis")? {
+        response["stopDate"] = epoch_seconds(stop);
+    }
+    Ok(response)
+}
