@@ -16,6 +16,7 @@
 //! - [`graph`]: states, labelled transitions and nested groups, for drawing.
 //! - [`layout`]: a deterministic layered layout for graphs with nested groups.
 
+pub mod cost;
 pub mod diagnostic;
 pub mod document;
 pub mod edit;

@@ -5,6 +5,10 @@
 
 use std::time::Instant;
 
+/// The allocator the trial measures (see BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use serde_json::{Value, json};
 use server::engine::{Engine, EngineSettings, ExecutionType, StartRequest, decide::Status};
 

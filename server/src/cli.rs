@@ -1,4 +1,4 @@
-//! The command-line tools for deployment repositories: `validate`, `lint`, `fmt` and `graph`.
+//! The command-line tools for deployment repositories: `validate`, `lint`, `fmt`, `graph` and `cost`.
 //! They read files, need no server or database, and exit non-zero when a check fails.
 
 use std::{
@@ -72,6 +72,66 @@ pub struct GraphArgs {
     /// `dot` (Graphviz) or `json` (nodes, edges, groups and the laid-out positions).
     #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
     pub format: GraphFormat,
+}
+
+/// What `statehouse cost --help` says about the assumptions file.
+const COST_ASSUMPTIONS_HELP: &str = "\
+Assumptions file (--assumptions FILE, JSON or YAML; every field optional):
+
+  memory_mb: 64                # Express memory estimate, billed in 64 MB steps (default 64)
+  task_duration_seconds: 0.2   # duration of every Task without its own (default 0)
+  states:
+    IsValid:  { choices: [0.9, 0.05] }   # Choice: one probability per rule, in order;
+                                         # Default gets the rest (unset: all equally likely)
+    Charge:   { failure_rate: 0.02, duration_seconds: 1.5, error: States.Timeout }
+                                         # Task/Parallel/Map: each attempt fails with this
+                                         # probability; the retrier and catcher that match
+                                         # `error` (unset: the first ones) decide what follows
+    EachLine: { items: 12 }              # Map: item count, or { min: 1, max: 40 } (uniform)
+    Pause:    { duration_seconds: 30 }   # Wait without Seconds (Wait with Seconds uses it)
+
+Billing as AWS bills: every state entered is a transition (Succeed, Fail and Choice
+included) and every retry another; Distributed Map children are billed as their
+ProcessorConfig.ExecutionType; Express rounds duration up to 100 ms. Prices: the Standard
+table of aws.amazon.com/step-functions/pricing (18 regions); Express prices for us-east-1 only.";
+
+/// `statehouse cost FILE --executions-per-month N`
+#[derive(Args, Debug)]
+#[command(after_long_help = COST_ASSUMPTIONS_HELP)]
+pub struct CostArgs {
+    /// The definition file.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Executions started a month.
+    #[arg(long, value_name = "N")]
+    pub executions_per_month: u64,
+    /// The AWS region whose prices apply.
+    #[arg(long, value_name = "R", default_value = "us-east-1")]
+    pub region: String,
+    /// Output format: a table, or JSON.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: OutputFormat,
+    /// The type the state machine is created as (marked in the output; both are estimated).
+    #[arg(long = "type", value_enum, value_name = "TYPE")]
+    pub workflow_type: Option<CostWorkflowType>,
+    /// Choice probabilities, failure rates, durations, Map items, memory (see below).
+    #[arg(long, value_name = "FILE")]
+    pub assumptions: Option<PathBuf>,
+    /// Monte Carlo runs for p50 and p95.
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    pub simulations: u32,
+    /// Monte Carlo seed (the same seed gives the same figures).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub seed: u64,
+}
+
+/// `--type` of `statehouse cost`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CostWorkflowType {
+    /// STANDARD.
+    Standard,
+    /// EXPRESS.
+    Express,
 }
 
 /// Output of `statehouse graph`.
@@ -406,4 +466,169 @@ fn graph_json(graph: &asl::graph::Graph) -> serde_json::Value {
             serde_json::json!({ "id": group.id, "label": group.label, "kind": kind, "parent": group.parent.map(|parent| &graph.groups[parent].id) })
         }).collect::<Vec<_>>(),
     })
+}
+
+/// Runs `cost`: the monthly estimate for Standard and Express side by side.
+pub fn cost(args: &CostArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    let checked = read_file(&args.file);
+    let has_errors = checked.diagnostics.iter().any(|diagnostic| diagnostic.severity == Severity::Error);
+    let root = checked.document.as_ref().and_then(Document::root);
+    let Some(root) = root.filter(|_| !has_errors) else {
+        return report(&[checked], args.format, out);
+    };
+    let definition = root.to_serde();
+    let assumptions = match &args.assumptions {
+        None => asl::cost::Assumptions::default(),
+        Some(path) => read_assumptions(path)?,
+    };
+    let options = asl::cost::Options {
+        executions_per_month: args.executions_per_month,
+        region: args.region.clone(),
+        simulations: args.simulations,
+        seed: args.seed,
+    };
+    let estimate = asl::cost::estimate_definition(&definition, &assumptions, &options)
+        .with_context(|| format!("estimating {}", args.file.display()))?;
+    let chosen = args.workflow_type.map(|kind| match kind {
+        CostWorkflowType::Standard => "standard",
+        CostWorkflowType::Express => "express",
+    });
+    match args.format {
+        OutputFormat::Json => {
+            let mut json = estimate.to_json();
+            json["file"] = serde_json::json!(args.file.display().to_string());
+            json["workflow_type"] = serde_json::json!(chosen);
+            serde_json::to_writer_pretty(&mut *out, &json)?;
+            writeln!(out)?;
+        }
+        OutputFormat::Text => write_cost_table(args, &estimate, chosen, out)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_assumptions(path: &Path) -> anyhow::Result<asl::cost::Assumptions> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading the assumptions {}", path.display()))?;
+    let (document, diagnostics) = Document::read(&text, SourceFormat::from_file_name(&path.to_string_lossy()));
+    let Some(root) = document.root() else {
+        let diagnostic = &diagnostics[0];
+        anyhow::bail!("{}:{}:{}: {}", path.display(), diagnostic.line, diagnostic.column, diagnostic.message);
+    };
+    asl::cost::Assumptions::from_value(&root.to_serde()).with_context(|| format!("in {}", path.display()))
+}
+
+fn dollars(amount: f64) -> String {
+    let cents = (amount * 100.0).round() as u64;
+    format!("${}.{:02}", thousands(cents / 100), cents % 100)
+}
+
+fn thousands(number: u64) -> String {
+    let digits = number.to_string();
+    let mut grouped = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    grouped
+}
+
+fn write_cost_table(
+    args: &CostArgs,
+    estimate: &asl::cost::Estimate,
+    chosen: Option<&str>,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    use asl::lint::WorkflowType as Type;
+    let standard = &estimate.standard;
+    let express = estimate.express.as_ref();
+    let mark = |kind: Type, name: &str| {
+        let mut label = name.to_string();
+        if chosen == Some(&*name.to_ascii_lowercase()) {
+            label.push_str(" (yours)");
+        }
+        if estimate.cheaper == Some(kind) {
+            label.push_str(" *cheaper*");
+        }
+        label
+    };
+    let or_dash = |value: Option<String>| value.unwrap_or_else(|| "-".into());
+    writeln!(
+        out,
+        "{}: {} executions a month in {} ({})\n",
+        args.file.display(),
+        thousands(estimate.executions_per_month),
+        estimate.prices.region,
+        estimate.prices.name
+    )?;
+    let rows: Vec<(&str, String, String)> = vec![
+        ("", mark(Type::Standard, "STANDARD"), mark(Type::Express, "EXPRESS")),
+        ("Transitions per execution", format!("{:.2}", standard.transitions_per_execution), "(not billed)".into()),
+        ("Transitions a month", thousands(standard.monthly_transitions.round() as u64), "-".into()),
+        (
+            "Requests a month",
+            "-".into(),
+            or_dash(express.map(|express| thousands(express.monthly_requests.round() as u64))),
+        ),
+        (
+            "Billed duration, memory",
+            "-".into(),
+            or_dash(
+                express.map(|express| {
+                    format!("{:.0} ms, {} MB", express.mean_billed_duration_ms, express.billed_memory_mb)
+                }),
+            ),
+        ),
+        ("GB-hours a month", "-".into(), or_dash(express.map(|express| format!("{:.2}", express.monthly_gb_hours)))),
+        ("Before the free tier", dollars(standard.monthly_cost_before_free_tier_usd), "-".into()),
+        (
+            "Monthly cost",
+            dollars(standard.monthly_cost_usd),
+            or_dash(express.map(|express| dollars(express.monthly_cost_usd))),
+        ),
+        (
+            "Cost per execution",
+            format!("${:.7}", standard.cost_per_execution_usd),
+            or_dash(express.map(|express| format!("${:.7}", express.cost_per_execution_usd))),
+        ),
+    ];
+    for (label, standard_cell, express_cell) in rows {
+        writeln!(out, "  {label:<27}{standard_cell:<26}{express_cell}")?;
+    }
+    if express.is_none() {
+        writeln!(out, "  (no Express prices are recorded for {}; only us-east-1 has them)", estimate.prices.region)?;
+    }
+    let children = &estimate.children;
+    if children.standard_transitions_per_execution > 0.0 || children.express_requests_per_execution > 0.0 {
+        writeln!(
+            out,
+            "  Distributed Map children per execution: {:.2} Standard transitions, {:.2} Express executions (in both columns)",
+            children.standard_transitions_per_execution, children.express_requests_per_execution
+        )?;
+    }
+    let monte_carlo = &estimate.monte_carlo;
+    writeln!(
+        out,
+        "\nMonte Carlo ({} runs, seed {}): transitions p50 {}, p95 {} (mean {:.2}); duration p50 {:.2} s, p95 {:.2} s; failed {:.1}%",
+        thousands(u64::from(monte_carlo.simulations)),
+        monte_carlo.seed,
+        monte_carlo.p50_transitions,
+        monte_carlo.p95_transitions,
+        monte_carlo.mean_transitions,
+        monte_carlo.p50_duration_seconds,
+        monte_carlo.p95_duration_seconds,
+        monte_carlo.failed_share * 100.0
+    )?;
+    writeln!(out, "\nCostliest states (transitions per execution, share, Standard a month before the free tier):")?;
+    for state in &estimate.costliest_states {
+        writeln!(
+            out,
+            "  {:<30}{:>10.2}{:>8.1}%{:>14}",
+            state.name,
+            state.transitions_per_execution,
+            state.share * 100.0,
+            dollars(state.monthly_standard_cost_usd)
+        )?;
+    }
+    Ok(())
 }

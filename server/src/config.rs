@@ -9,7 +9,7 @@ use std::{
 
 use clap::Args;
 
-use crate::api::sigv4::AccessKeys;
+use crate::{api::sigv4::AccessKeys, approvals::mail::SmtpUrl};
 
 /// Where the server listens, what it stores and which browser bundle it serves.
 #[derive(Args, Clone, Debug)]
@@ -62,6 +62,65 @@ pub struct ServeConfig {
     /// `FOLDER/BUCKET/KEY`. Defaults to `s3/` in the data folder.
     #[arg(long, env = "STATEHOUSE_S3_DIR", value_name = "DIR")]
     pub s3_dir: Option<PathBuf>,
+
+    /// The settings file with the approval channels (`[[approvals.channels]]`). A missing
+    /// file means no channels; a file that cannot be read stops the server.
+    #[arg(long, env = "STATEHOUSE_CONFIG", default_value = "statehouse.toml", value_name = "FILE")]
+    pub config: PathBuf,
+
+    /// The SMTP server for approval mails, `smtp://[user:password@]host[:port]`. Without
+    /// it, mails are kept in the dev mailbox (`/approvals/dev-mailbox`) and the log.
+    #[arg(long, env = "STATEHOUSE_SMTP_URL", value_name = "URL", hide_env_values = true)]
+    pub smtp_url: Option<SmtpUrl>,
+
+    /// The sender of approval mails.
+    #[arg(
+        long,
+        env = "STATEHOUSE_MAIL_FROM",
+        default_value = "Statehouse <statehouse@localhost>",
+        value_name = "MAILBOX"
+    )]
+    pub mail_from: lettre::message::Mailbox,
+
+    /// The base URL of the links in approval mails, as approvers reach this server.
+    /// Defaults to `http://` and the listen address.
+    #[arg(long, env = "STATEHOUSE_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<PublicUrl>,
+}
+
+/// A base URL: `http://` or `https://`, a host, no query; kept without a trailing slash.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublicUrl(String);
+
+impl PublicUrl {
+    /// `http://` and an address.
+    pub fn for_address(address: SocketAddr) -> Self {
+        Self(format!("http://{address}"))
+    }
+
+    /// The URL, without a trailing slash.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Why a public URL was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{0:?} is not a base URL: use http://host[:port][/path] or https://…, without a query")]
+pub struct PublicUrlError(String);
+
+impl FromStr for PublicUrl {
+    type Err = PublicUrlError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let rest = text.strip_prefix("http://").or_else(|| text.strip_prefix("https://"));
+        match rest {
+            Some(rest) if !rest.is_empty() && !rest.starts_with('/') && !text.contains(['?', '#', ' ']) => {
+                Ok(Self(text.trim_end_matches('/').to_string()))
+            }
+            _ => Err(PublicUrlError(text.to_string())),
+        }
+    }
 }
 
 impl ServeConfig {
@@ -154,5 +213,16 @@ mod tests {
         check("127.0.0.1", Err("is not host:port"));
         check("localhost:http", Err("is not host:port"));
         check("example.com:3000", Err("is not host:port"));
+    }
+
+    #[test]
+    fn public_urls() {
+        assert_eq!(
+            "https://approve.example.com/".parse::<PublicUrl>().map(|url| url.0),
+            Ok("https://approve.example.com".into())
+        );
+        assert!("approve.example.com".parse::<PublicUrl>().is_err());
+        assert!("http://".parse::<PublicUrl>().is_err());
+        assert!("http://h/?x=1".parse::<PublicUrl>().is_err());
     }
 }

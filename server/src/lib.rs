@@ -4,6 +4,7 @@
 //! the pages are in `app`.
 
 pub mod api;
+pub mod approvals;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -1,13 +1,19 @@
 //! The `statehouse` binary: parses the command line, then wires storage and the router and serves.
 
-use std::{io::IsTerminal, process::ExitCode, sync::Arc};
+use std::{io::IsTerminal, net::SocketAddr, process::ExitCode, sync::Arc};
+
+/// mimalloc: the engine allocates many small JSON values, and it measured 1.3-1.6x faster
+/// than the system allocator on the engine benchmarks (BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use server::{
+    approvals::{Approvals, ApprovalsSettings, config::ApprovalsConfig},
     cli,
-    config::ServeConfig,
+    config::{PublicUrl, ServeConfig},
     db,
     engine::{Engine, EngineSettings, mock::MockConfig},
     web,
@@ -29,7 +35,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Serve the web app (the default when no command is given).
-    Serve(ServeConfig),
+    Serve(Box<ServeConfig>),
     /// Check definitions as AWS would: `file:line:col: error[CODE]: message`; exit 1 on errors.
     Validate(cli::ValidateArgs),
     /// Validation plus warnings about risky definitions (no Catch, no timeout, …).
@@ -38,6 +44,8 @@ enum Command {
     Fmt(cli::FmtArgs),
     /// Print a definition's graph as Graphviz DOT or JSON.
     Graph(cli::GraphArgs),
+    /// Estimate a definition's monthly cost on Standard and Express (`--help` for assumptions).
+    Cost(cli::CostArgs),
 }
 
 fn main() -> anyhow::Result<ExitCode> {
@@ -48,7 +56,8 @@ fn main() -> anyhow::Result<ExitCode> {
         Some(Command::Lint(args)) => return cli::lint(&args, &mut stdout),
         Some(Command::Fmt(args)) => return cli::fmt(&args, &mut stdout),
         Some(Command::Graph(args)) => return cli::graph(&args, &mut stdout),
-        Some(Command::Serve(config)) => config,
+        Some(Command::Cost(args)) => return cli::cost(&args, &mut stdout),
+        Some(Command::Serve(config)) => *config,
         None => cli.serve,
     };
     drop(stdout);
@@ -70,6 +79,8 @@ fn init_tracing() {
 }
 
 async fn serve(config: ServeConfig) -> anyhow::Result<()> {
+    let approvals_config =
+        ApprovalsConfig::load(&config.config).context("reading the approval channels (STATEHOUSE_CONFIG)")?;
     let pool = db::open(&config.data_dir).await?;
     tracing::info!(path = %config.data_dir.join(db::DATABASE_FILE).display(), "database ready");
 
@@ -96,23 +107,46 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         lambda_endpoint: config.lambda_endpoint.clone(),
         s3_root: Some(config.s3_dir.clone().unwrap_or_else(|| config.data_dir.join("s3"))),
     };
+    // Bound before the engine starts: approval links need the address (port 0 picks one).
+    let address = config.listen.socket_addr();
+    let listener = TcpListener::bind(address).await.with_context(|| format!("listening on {address}"))?;
+    let bound = listener.local_addr().context("reading the bound address")?;
+
     let engine = Engine::new(pool.clone(), settings);
+    let channels = approvals_config.channels.len();
+    let approvals = Approvals::new(
+        pool.clone(),
+        engine.clone(),
+        ApprovalsSettings {
+            config: approvals_config,
+            smtp: config.smtp_url.clone(),
+            mail_from: config.mail_from.clone(),
+            public_url: config.public_url.clone().unwrap_or_else(|| PublicUrl::for_address(bound)).as_str().to_string(),
+        },
+    )
+    .await
+    .context("starting the approval portal")?;
+    engine.set_interceptor(Arc::new(approvals.clone()));
     let running = engine.recover().await.context("resuming running executions")?;
     tracing::info!(running, "engine ready");
     let timers = engine.spawn_timer_loop();
-    let mut router = web::router(web::AppState::new(&site_dir, pool.clone(), engine));
+    let workers = approvals.spawn_workers();
+    tracing::info!(channels, smtp = ?config.smtp_url, "approval portal ready");
+    let mut router = web::router(web::AppState::new(&site_dir, pool.clone(), engine).with_approvals(approvals));
     if let Some(keys) = config.access_keys.clone() {
         tracing::info!(?keys, "the Step Functions API requires SigV4 signatures");
         router = router.layer(axum::Extension(Arc::new(keys)));
     }
 
-    let address = config.listen.socket_addr();
-    let listener = TcpListener::bind(address).await.with_context(|| format!("listening on {address}"))?;
-    let bound = listener.local_addr().context("reading the bound address")?;
     tracing::info!("statehouse listening on http://{bound}");
-
-    axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await.context("serving HTTP")?;
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("serving HTTP")?;
     timers.abort();
+    for worker in workers {
+        worker.abort();
+    }
     pool.close().await;
     tracing::info!("statehouse stopped");
     Ok(())

@@ -145,3 +145,55 @@ fn graph_prints_dot_and_json() {
         graph["nodes"].as_array().expect("nodes").iter().filter_map(|node| node["label"].as_str()).collect();
     assert_eq!(labels, ["Start", "End", "Charge", "Done"]);
 }
+
+#[test]
+fn cost_prints_standard_and_express_side_by_side() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Five transitions an execution: the issue's seed example.
+    let five = r#"{"StartAt": "A", "States": {
+        "A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Pass", "Next": "C"},
+        "C": {"Type": "Pass", "Next": "D"}, "D": {"Type": "Pass", "Next": "E"},
+        "E": {"Type": "Succeed"}}}"#;
+    std::fs::write(dir.path().join("five.asl.json"), five).expect("write");
+    let (code, output) =
+        statehouse(&["cost", "five.asl.json", "--executions-per-month", "10000", "--format", "json"], dir.path());
+    assert_eq!(code, 0, "{output}");
+    let estimate: serde_json::Value = serde_json::from_str(&output).expect("JSON");
+    assert_eq!(estimate["standard"]["transitions_per_execution"], serde_json::json!(5.0));
+    assert_eq!(estimate["standard"]["monthly_cost_before_free_tier_usd"], serde_json::json!(1.25));
+    assert_eq!(estimate["standard"]["monthly_cost_usd"], serde_json::json!(1.15));
+    assert!(estimate["express"]["monthly_cost_usd"].as_f64().expect("express cost") > 0.0, "{output}");
+    assert_eq!(estimate["cheaper"], "express");
+
+    // Assumptions from YAML: a retried Task adds transitions; the text table marks the cheaper.
+    std::fs::write(dir.path().join("flow.asl.json"), VALID).expect("write");
+    std::fs::write(dir.path().join("load.yaml"), "states:\n  Charge: { failure_rate: 0.5 }\n").expect("write");
+    let (code, output) = statehouse(
+        &[
+            "cost",
+            "flow.asl.json",
+            "--executions-per-month",
+            "1000000",
+            "--assumptions",
+            "load.yaml",
+            "--type",
+            "standard",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{output}");
+    assert!(output.contains("STANDARD (yours)"), "{output}");
+    assert!(output.contains("*cheaper*"), "{output}");
+    assert!(output.contains("Costliest states"), "{output}");
+
+    // Bad input names the field and the reason; a broken definition is reported like validate.
+    std::fs::write(dir.path().join("bad.yaml"), "states:\n  Charge: { failure_rate: 3 }\n").expect("write");
+    let (code, output) =
+        statehouse(&["cost", "flow.asl.json", "--executions-per-month", "1", "--assumptions", "bad.yaml"], dir.path());
+    assert_eq!(code, 1, "{output}");
+    assert!(output.contains("states.Charge.failure_rate must be a probability from 0 to 1"), "{output}");
+    std::fs::write(dir.path().join("broken.asl.json"), BROKEN_TARGET).expect("write");
+    let (code, output) = statehouse(&["cost", "broken.asl.json", "--executions-per-month", "1"], dir.path());
+    assert_eq!(code, 1, "{output}");
+    assert!(output.contains("broken.asl.json:"), "{output}");
+}

@@ -518,6 +518,9 @@ impl Engine {
             }
         }
         if status.is_final() {
+            if !matches!(status, Status::Succeeded { .. }) && kind == ExecutionType::Standard {
+                self.stop_map_children(&record.arn);
+            }
             if kind == ExecutionType::Express {
                 lock(&self.inner.express_tokens).retain(|_, (arn, _)| arn != &record.arn);
                 let mut finished = lock(&self.inner.express_finished);
@@ -654,6 +657,34 @@ impl Engine {
             Err(error) => return Err(error),
         };
         if status.is_final() { Ok(status) } else { self.wait(&child_arn).await }
+    }
+
+    /// An execution that failed or was stopped stops the child executions its Map Runs still
+    /// run, as AWS aborts them.
+    fn stop_map_children(&self, parent_arn: &str) {
+        let engine = self.clone();
+        let parent_arn = parent_arn.to_string();
+        tokio::spawn(async move {
+            let children: Result<Vec<String>, sqlx::Error> = sqlx::query_scalar(
+                "SELECT arn FROM executions WHERE status = 'RUNNING' AND map_run_arn IN
+                     (SELECT arn FROM map_runs WHERE execution_arn = ?)",
+            )
+            .bind(&parent_arn)
+            .fetch_all(&engine.inner.pool)
+            .await;
+            match children {
+                Ok(children) => {
+                    for child in children {
+                        let failure =
+                            Failure::new("States.Aborted", format!("The parent execution {parent_arn} ended."));
+                        if let Err(error) = engine.signal(&child, Signal::Stop { failure }).await {
+                            tracing::warn!(%child, %error, "a Map Run child could not be stopped");
+                        }
+                    }
+                }
+                Err(error) => tracing::warn!(%parent_arn, %error, "the Map Run children could not be listed"),
+            }
+        });
     }
 
     fn spawn_signal(&self, arn: String, signal: Signal) {

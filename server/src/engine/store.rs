@@ -110,8 +110,8 @@ struct PreparedWrite {
     cancelled: Vec<u64>,
     /// Set by a redrive: the execution's new redrive count.
     redrive_count: Option<u32>,
-    /// Map Runs started: `(arn, state, total, max concurrency, tolerated count, tolerated %)`.
-    map_runs_started: Vec<(String, String, usize, u64, Option<u64>, Option<f64>)>,
+    /// Map Runs started.
+    map_runs_started: Vec<MapRunRow>,
     /// Map Runs ended: `(arn, status)`.
     map_runs_ended: Vec<(String, String)>,
 }
@@ -120,6 +120,17 @@ struct PreparedWrite {
 struct WriteJob {
     write: PreparedWrite,
     reply: oneshot::Sender<Result<(), StoreError>>,
+}
+
+/// A Map Run as first recorded.
+#[derive(Debug)]
+struct MapRunRow {
+    arn: String,
+    state_name: String,
+    total: usize,
+    max_concurrency: u64,
+    tolerated_failure_count: Option<u64>,
+    tolerated_failure_percentage: Option<f64>,
 }
 
 /// The most decisions one transaction commits.
@@ -337,14 +348,14 @@ fn prepare(
                 max_concurrency,
                 tolerated_failure_count,
                 tolerated_failure_percentage,
-            } => map_runs_started.push((
-                arn.clone(),
-                state_name.clone(),
-                *total,
-                *max_concurrency,
-                *tolerated_failure_count,
-                *tolerated_failure_percentage,
-            )),
+            } => map_runs_started.push(MapRunRow {
+                arn: arn.clone(),
+                state_name: state_name.clone(),
+                total: *total,
+                max_concurrency: *max_concurrency,
+                tolerated_failure_count: *tolerated_failure_count,
+                tolerated_failure_percentage: *tolerated_failure_percentage,
+            }),
             Action::MapRunEnded { arn, status } => map_runs_ended.push((arn.clone(), status.clone())),
         }
     }
@@ -541,20 +552,19 @@ async fn write_one(
         }
     }
     let now = write.events.last().map_or(0, |event| event.2);
-    for (map_run, state_name, total, max_concurrency, tolerated_count, tolerated_percentage) in &write.map_runs_started
-    {
+    for map_run in &write.map_runs_started {
         sqlx::query(
             "INSERT OR IGNORE INTO map_runs (arn, execution_arn, state_name, status, total, max_concurrency,
                                              tolerated_failure_count, tolerated_failure_percentage, start_millis)
              VALUES (?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?)",
         )
-        .bind(map_run)
+        .bind(&map_run.arn)
         .bind(arn)
-        .bind(state_name)
-        .bind(*total as i64)
-        .bind(*max_concurrency as i64)
-        .bind(tolerated_count.map(|count| count as i64))
-        .bind(tolerated_percentage)
+        .bind(&map_run.state_name)
+        .bind(map_run.total as i64)
+        .bind(map_run.max_concurrency as i64)
+        .bind(map_run.tolerated_failure_count.map(|count| count as i64))
+        .bind(map_run.tolerated_failure_percentage)
         .bind(now)
         .execute(&mut **transaction)
         .await?;

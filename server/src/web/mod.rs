@@ -1,4 +1,5 @@
-//! The HTTP surface: one axum router for pages, server functions, static files and health.
+//! The HTTP surface: one axum router for pages, server functions, static files, health and
+//! the approval portal.
 
 mod csrf;
 mod health;
@@ -17,6 +18,7 @@ use sqlx::SqlitePool;
 
 use crate::{
     api::{self, ApiState},
+    approvals::{self, Approvals},
     engine::Engine,
 };
 use tower_http::{services::ServeDir, trace::TraceLayer};
@@ -30,6 +32,8 @@ pub struct AppState {
     pub pool: SqlitePool,
     /// The Step Functions API (and through it, the engine).
     pub api: ApiState,
+    /// The approval portal, when the server runs one.
+    pub approvals: Option<Approvals>,
 }
 
 impl AppState {
@@ -41,7 +45,12 @@ impl AppState {
             .site_pkg_dir("pkg")
             .build();
         let api = ApiState { pool: pool.clone(), engine };
-        Self { leptos_options, pool, api }
+        Self { leptos_options, pool, api, approvals: None }
+    }
+
+    /// Serves the approval portal's pages too.
+    pub fn with_approvals(self, approvals: Approvals) -> Self {
+        Self { approvals: Some(approvals), ..self }
     }
 }
 
@@ -57,9 +66,14 @@ pub fn router(state: AppState) -> Router {
     let static_files =
         ServeDir::new(state.leptos_options.site_root.as_ref()).not_found_service(not_found_page.into_service());
 
+    let approval_pages = match state.approvals.clone() {
+        Some(approvals) => approvals::web::routes(approvals),
+        None => Router::new(),
+    };
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/", post(api::handle))
+        .merge(approval_pages)
         .leptos_routes_with_context(&state, generate_route_list(app::App), provide_server_context, shell)
         .fallback_service(static_files)
         .layer(axum::middleware::from_fn(csrf::refuse_cross_site_writes))

@@ -1,0 +1,308 @@
+//! Approval mails: rendering (askama, HTML and text), the SMTP or dev-mailbox transport, and
+//! the outbox worker that delivers with retries and backoff.
+
+use std::{fmt, str::FromStr, sync::Arc, time::Duration};
+
+use askama::Template;
+use lettre::{
+    AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
+    message::{Mailbox, MultiPart},
+    transport::smtp::authentication::Credentials,
+};
+use sqlx::SqlitePool;
+use tokio::sync::Notify;
+
+use super::store::{self, MailRow, OutboxTable};
+use crate::engine::now_millis;
+
+/// After this many failed attempts a mail is marked `failed` (at the 5-minute cap, about
+/// three hours of retries: an SMTP server down for an hour loses nothing).
+pub const MAX_MAIL_ATTEMPTS: i64 = 40;
+
+/// What an approval mail says; rendered once, when the request is recorded.
+#[derive(Clone, Debug)]
+pub struct MailContent {
+    /// What is asked.
+    pub subject: String,
+    /// The state machine's name.
+    pub workflow: String,
+    /// The execution's name.
+    pub execution: String,
+    /// Its ARN.
+    pub execution_arn: String,
+    /// The Task state.
+    pub state_name: String,
+    /// The details, pretty-printed JSON (empty when there are none).
+    pub details: String,
+    /// The deadline, as written.
+    pub deadline: Option<String>,
+    /// The recipient.
+    pub approver: String,
+    /// The approver's own link.
+    pub link: String,
+}
+
+#[derive(Template)]
+#[template(path = "approvals/request_mail.html")]
+struct HtmlMail<'a> {
+    mail: &'a MailContent,
+}
+
+#[derive(Template)]
+#[template(path = "approvals/request_mail.txt")]
+struct TextMail<'a> {
+    mail: &'a MailContent,
+}
+
+/// Renders the (text, HTML) bodies.
+pub fn render(mail: &MailContent) -> Result<(String, String), askama::Error> {
+    Ok((TextMail { mail }.render()?, HtmlMail { mail }.render()?))
+}
+
+/// `STATEHOUSE_SMTP_URL`: `smtp://[user:password@]host[:port]`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SmtpUrl {
+    /// The server's host.
+    pub host: String,
+    /// Its port (25 by default).
+    pub port: u16,
+    /// User and password, when the server wants them.
+    pub credentials: Option<(String, String)>,
+}
+
+impl fmt::Debug for SmtpUrl {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let user = self.credentials.as_ref().map(|(user, _)| user.as_str());
+        write!(formatter, "smtp://{}@{}:{}", user.unwrap_or(""), self.host, self.port)
+    }
+}
+
+/// Why an SMTP URL was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SmtpUrlError {
+    /// Not `smtp://host[:port]`.
+    #[error("{0:?} is not an SMTP URL: use smtp://[user:password@]host[:port]")]
+    Syntax(String),
+    /// `smtps://` or `?tls=`: this build has no TLS stack.
+    #[error(
+        "smtps:// and STARTTLS are not supported by this build (it has no TLS library); use smtp:// to a local relay"
+    )]
+    TlsUnsupported,
+}
+
+impl FromStr for SmtpUrl {
+    type Err = SmtpUrlError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let syntax = || SmtpUrlError::Syntax(text.to_string());
+        if text.starts_with("smtps://") || text.contains("tls=") {
+            return Err(SmtpUrlError::TlsUnsupported);
+        }
+        let rest = text.strip_prefix("smtp://").ok_or_else(syntax)?;
+        let rest = rest.trim_end_matches('/');
+        let (credentials, host_port) = match rest.rsplit_once('@') {
+            Some((user_info, host_port)) => {
+                let (user, password) = user_info.split_once(':').unwrap_or((user_info, ""));
+                (
+                    Some((percent_decode(user).ok_or_else(syntax)?, percent_decode(password).ok_or_else(syntax)?)),
+                    host_port,
+                )
+            }
+            None => (None, rest),
+        };
+        let (host, port) = match host_port.rsplit_once(':') {
+            Some((host, port)) => (host, port.parse::<u16>().map_err(|_| syntax())?),
+            None => (host_port, 25),
+        };
+        if host.is_empty() || host.contains('/') {
+            return Err(syntax());
+        }
+        Ok(Self { host: host.trim_start_matches('[').trim_end_matches(']').to_string(), port, credentials })
+    }
+}
+
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        if bytes[index] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(index + 1..index + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            index += 3;
+        } else {
+            out.push(bytes[index]);
+            index += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Where mails go.
+#[derive(Clone)]
+pub enum Transport {
+    /// A real SMTP server.
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// Nowhere but the database (listed at `/approvals/dev-mailbox`) and the log.
+    DevMailbox,
+}
+
+impl Transport {
+    /// The transport for a configured URL, or the dev mailbox.
+    pub fn new(url: Option<&SmtpUrl>) -> Self {
+        match url {
+            None => Transport::DevMailbox,
+            Some(url) => {
+                let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(url.host.clone())
+                    .port(url.port)
+                    .timeout(Some(Duration::from_secs(30)));
+                if let Some((user, password)) = &url.credentials {
+                    builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
+                }
+                Transport::Smtp(builder.build())
+            }
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            Transport::Smtp(_) => "smtp",
+            Transport::DevMailbox => "dev-mailbox",
+        }
+    }
+}
+
+/// Why one delivery failed.
+#[derive(Debug, thiserror::Error)]
+enum SendError {
+    /// The mail cannot be built (an address is not one); retrying will not help.
+    #[error("{0}")]
+    Permanent(String),
+    /// The server refused or could not be reached.
+    #[error("{0}")]
+    Transient(String),
+}
+
+/// The outbox worker: delivers due mails until the process ends; `wake` says new ones are in.
+pub async fn run_worker(pool: SqlitePool, transport: Transport, from: Mailbox, wake: Arc<Notify>) {
+    loop {
+        let now = now_millis();
+        match store::due_mails(&pool, now, 50).await {
+            Ok(mails) => {
+                for mail in mails {
+                    deliver(&pool, &transport, &from, &mail).await;
+                }
+            }
+            Err(error) => tracing::error!(%error, "reading the mail outbox"),
+        }
+        let wait = match store::next_due(&pool, OutboxTable::Mail).await {
+            Ok(Some(due)) => Duration::from_millis(due.saturating_sub(now_millis()).clamp(0, 5_000) as u64),
+            Ok(None) => Duration::from_secs(5),
+            Err(error) => {
+                tracing::error!(%error, "reading the mail outbox");
+                Duration::from_secs(5)
+            }
+        };
+        if wait.is_zero() {
+            continue;
+        }
+        tokio::select! {
+            () = wake.notified() => {}
+            () = tokio::time::sleep(wait) => {}
+        }
+    }
+}
+
+async fn deliver(pool: &SqlitePool, transport: &Transport, from: &Mailbox, mail: &MailRow) {
+    let result = send(transport, from, mail).await;
+    let now = now_millis();
+    let written = match result {
+        Ok(()) => {
+            tracing::info!(to = %mail.recipient, subject = %mail.subject, transport = transport.name(), "approval mail sent");
+            if matches!(transport, Transport::DevMailbox) {
+                tracing::info!(to = %mail.recipient, "dev mailbox (no STATEHOUSE_SMTP_URL):\n{}", mail.text_body);
+            }
+            store::mail_sent(pool, mail.id, transport.name(), now).await
+        }
+        Err(error) => {
+            let attempts = mail.attempts + 1;
+            let next = match error {
+                SendError::Transient(_) if attempts < MAX_MAIL_ATTEMPTS => Some(now + backoff_millis(attempts)),
+                _ => None,
+            };
+            tracing::warn!(to = %mail.recipient, %error, attempts, retry_at = ?next, "an approval mail was not delivered");
+            store::mail_attempt_failed(pool, mail.id, &error.to_string(), next).await
+        }
+    };
+    if let Err(error) = written {
+        tracing::error!(%error, mail = mail.id, "recording a mail delivery");
+    }
+}
+
+/// The delay before attempt `attempts + 1`: 1 s doubling to a cap of 5 minutes.
+pub fn backoff_millis(attempts: i64) -> i64 {
+    1_000_i64.saturating_mul(1_i64 << attempts.clamp(0, 20)).min(300_000)
+}
+
+async fn send(transport: &Transport, from: &Mailbox, mail: &MailRow) -> Result<(), SendError> {
+    let Transport::Smtp(smtp) = transport else {
+        return Ok(());
+    };
+    let to = mail
+        .recipient
+        .parse::<Mailbox>()
+        .map_err(|error| SendError::Permanent(format!("{:?} is not an email address: {error}", mail.recipient)))?;
+    let message = Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(mail.subject.clone())
+        .multipart(MultiPart::alternative_plain_html(mail.text_body.clone(), mail.html_body.clone()))
+        .map_err(|error| SendError::Permanent(format!("building the mail: {error}")))?;
+    match smtp.send(message).await {
+        Ok(_) => Ok(()),
+        Err(error) if error.is_permanent() => {
+            Err(SendError::Permanent(format!("the SMTP server refused the mail: {error}")))
+        }
+        Err(error) => Err(SendError::Transient(format!("SMTP: {error}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn smtp_urls() {
+        let url: SmtpUrl = "smtp://user%40x:p%3Ass@mail.local:2525".parse().expect("valid");
+        assert_eq!((url.host.as_str(), url.port), ("mail.local", 2525));
+        assert_eq!(url.credentials, Some(("user@x".into(), "p:ss".into())));
+        assert_eq!("smtp://127.0.0.1".parse::<SmtpUrl>().map(|url| url.port), Ok(25));
+        assert_eq!("smtps://h:465".parse::<SmtpUrl>(), Err(SmtpUrlError::TlsUnsupported));
+        assert!(matches!("http://h".parse::<SmtpUrl>(), Err(SmtpUrlError::Syntax(_))));
+        assert!(matches!("smtp://h:port".parse::<SmtpUrl>(), Err(SmtpUrlError::Syntax(_))));
+        assert_eq!(backoff_millis(1), 2_000);
+        assert_eq!(backoff_millis(30), 300_000);
+    }
+
+    #[test]
+    fn mails_escape_the_details_in_html() {
+        let content = MailContent {
+            subject: "Ship <b>it</b>?".into(),
+            workflow: "orders".into(),
+            execution: "e1".into(),
+            execution_arn: "arn:aws:states:us-east-1:1:execution:orders:e1".into(),
+            state_name: "Approve".into(),
+            details: "{\"x\": \"<script>alert(1)</script>\"}".into(),
+            deadline: Some("2030-01-01T00:00:00Z".into()),
+            approver: "a@x".into(),
+            link: "http://127.0.0.1:3000/approve/abc".into(),
+        };
+        let (text, html) = render(&content).expect("renders");
+        assert!(html.contains("&#60;script&#62;") && !html.contains("<script>"), "{html}");
+        assert!(html.contains("http://127.0.0.1:3000/approve/abc"));
+        assert!(
+            text.contains("<script>alert(1)</script>") && text.contains("http://127.0.0.1:3000/approve/abc"),
+            "{text}"
+        );
+    }
+}

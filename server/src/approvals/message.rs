@@ -1,0 +1,139 @@
+//! Reading a Task's arguments: which channel its target names, and what its message asks.
+//!
+//! Pure: the interceptor calls [`match_channel`] synchronously inside the engine.
+
+use serde_json::Value;
+
+use super::config::{Channel, Target};
+
+/// What a request message carries besides the token (the engine gives the token itself).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RequestMessage {
+    /// Approvers named by the message; empty means the channel's.
+    pub approvers: Vec<String>,
+    /// What is asked.
+    pub subject: Option<String>,
+    /// Anything to show the approver.
+    pub details: Value,
+    /// When the request expires, as written.
+    pub deadline: Option<String>,
+}
+
+/// The channel a task's target belongs to, if any: `service` and `action` are the
+/// integration's (`sqs`/`sendMessage`, …) and `arguments` the Task's effective parameters.
+pub fn match_channel<'a>(
+    channels: &'a [Channel],
+    service: &str,
+    action: &str,
+    arguments: &Value,
+) -> Option<&'a Channel> {
+    let target = task_target(service, action, arguments)?;
+    channels.iter().find(|channel| channel.target == target)
+}
+
+/// The target a task sends to: `sqs:sendMessage` QueueUrl, `sns:publish` TopicArn,
+/// `events:putEvents` EventBusName (of the first entry), `lambda:invoke` FunctionName.
+pub fn task_target(service: &str, action: &str, arguments: &Value) -> Option<Target> {
+    let text = |value: &Value| value.as_str().map(str::to_string);
+    match (service, action) {
+        ("sqs", "sendMessage") => text(&arguments["QueueUrl"]).map(Target::Queue),
+        ("sns", "publish") => text(&arguments["TopicArn"]).map(Target::Topic),
+        ("events", "putEvents") => {
+            let entry = &arguments["Entries"][0];
+            text(&entry["EventBusName"]).or_else(|| text(&arguments["EventBusName"])).map(Target::EventBus)
+        }
+        ("lambda", "invoke") => text(&arguments["FunctionName"]).map(Target::Function),
+        _ => None,
+    }
+}
+
+/// Reads the message (MessageBody / Message / Entries[0].Detail / Payload), which is a JSON
+/// object or JSON text of one. Anything else is treated as a bare subject.
+pub fn read_message(service: &str, arguments: &Value) -> RequestMessage {
+    let body = match service {
+        "sqs" => &arguments["MessageBody"],
+        "sns" => &arguments["Message"],
+        "events" => &arguments["Entries"][0]["Detail"],
+        _ => &arguments["Payload"],
+    };
+    let parsed;
+    let object = match body {
+        Value::String(text) => match serde_json::from_str::<Value>(text) {
+            Ok(value @ Value::Object(_)) => {
+                parsed = value;
+                &parsed
+            }
+            _ => {
+                return RequestMessage {
+                    approvers: Vec::new(),
+                    subject: Some(text.clone()),
+                    details: Value::Null,
+                    deadline: None,
+                };
+            }
+        },
+        other => other,
+    };
+    let approvers = match &object["approvers"] {
+        Value::Array(items) => items.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+        Value::String(one) => vec![one.clone()],
+        _ => Vec::new(),
+    };
+    let deadline = match &object["deadline"] {
+        Value::String(text) => Some(text.clone()),
+        Value::Null => None,
+        other => Some(other.to_string()),
+    };
+    RequestMessage {
+        approvers,
+        subject: object["subject"].as_str().map(str::to_string),
+        details: object.get("details").cloned().unwrap_or(Value::Null),
+        deadline,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::approvals::config::Policy;
+
+    fn channel(target: Target) -> Channel {
+        Channel {
+            name: "c".into(),
+            target,
+            approvers: vec![],
+            policy: Policy::Any,
+            reject_error: "R".into(),
+            expire_error: "E".into(),
+        }
+    }
+
+    #[test]
+    fn matches_the_four_targets_and_reads_their_messages() {
+        let channels = [
+            channel(Target::Queue("q".into())),
+            channel(Target::Topic("t".into())),
+            channel(Target::EventBus("b".into())),
+            channel(Target::Function("f".into())),
+        ];
+        assert!(match_channel(&channels, "sqs", "sendMessage", &json!({"QueueUrl": "q"})).is_some());
+        assert!(match_channel(&channels, "sqs", "sendMessage", &json!({"QueueUrl": "other"})).is_none());
+        assert!(match_channel(&channels, "sns", "publish", &json!({"TopicArn": "t"})).is_some());
+        assert!(
+            match_channel(&channels, "events", "putEvents", &json!({"Entries": [{"EventBusName": "b"}]})).is_some()
+        );
+        assert!(match_channel(&channels, "lambda", "invoke", &json!({"FunctionName": "f"})).is_some());
+        assert!(match_channel(&channels, "lambda", "invoke", &json!({"QueueUrl": "q"})).is_none());
+
+        let text = json!({"MessageBody": "{\"subject\":\"Ship?\",\"approvers\":[\"a@x\"],\"details\":{\"n\":1}}"});
+        let message = read_message("sqs", &text);
+        assert_eq!(message.subject.as_deref(), Some("Ship?"));
+        assert_eq!(message.approvers, vec!["a@x".to_string()]);
+        assert_eq!(message.details, json!({"n": 1}));
+        let object = read_message("events", &json!({"Entries": [{"Detail": {"deadline": "2030-01-01T00:00:00Z"}}]}));
+        assert_eq!(object.deadline.as_deref(), Some("2030-01-01T00:00:00Z"));
+        assert_eq!(read_message("sns", &json!({"Message": "plain"})).subject.as_deref(), Some("plain"));
+    }
+}

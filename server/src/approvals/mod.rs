@@ -1,0 +1,281 @@
+//! The approval portal: `.waitForTaskToken` tasks whose target is an approval channel become
+//! requests mailed to approvers, decided on `/approve/<id>` and called back to the engine.
+//!
+//! Flow: the engine's [`TaskInterceptor`] hook hands a task over ([`Approvals::intercept`]);
+//! the request, its per-approver links and their rendered mails are written in one
+//! transaction ([`store::record_request`]); the mail worker ([`mail::run_worker`]) delivers
+//! the outbox. A POST on a link records the decision, and when the channel's policy is met,
+//! the request's status and its callback in one transaction ([`store::submit`]); the
+//! callback worker ([`callback::run_worker`]) calls SendTaskSuccess / SendTaskFailure.
+
+pub mod callback;
+pub mod config;
+pub mod mail;
+pub mod message;
+pub mod policy;
+pub mod store;
+pub mod web;
+
+use std::sync::Arc;
+
+use hmac::{Hmac, Mac};
+use lettre::message::Mailbox;
+use rand::Rng;
+use sha2::Sha256;
+use sqlx::SqlitePool;
+use tokio::{sync::Notify, task::JoinHandle};
+
+use crate::engine::{Engine, TaskInterceptor, decide::TaskRequest, now_millis, store::ExecutionRecord};
+use config::{ApprovalsConfig, Channel};
+use mail::{MailContent, SmtpUrl, Transport};
+use store::{NewLink, NewRequest};
+
+/// Everything the portal needs, validated before the server starts.
+#[derive(Clone, Debug)]
+pub struct ApprovalsSettings {
+    /// The channels of `statehouse.toml`.
+    pub config: ApprovalsConfig,
+    /// The SMTP server; `None` keeps mails in the dev mailbox.
+    pub smtp: Option<SmtpUrl>,
+    /// The mails' sender.
+    pub mail_from: Mailbox,
+    /// The base of the links in mails, without a trailing slash.
+    pub public_url: String,
+}
+
+/// Approval portal failures.
+#[derive(Debug, thiserror::Error)]
+pub enum ApprovalsError {
+    /// The database failed.
+    #[error("approvals storage: {0}")]
+    Database(#[from] sqlx::Error),
+    /// A template failed to render.
+    #[error("rendering an approval template: {0}")]
+    Template(#[from] askama::Error),
+}
+
+/// The portal. Cheap to clone.
+#[derive(Clone)]
+pub struct Approvals {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Approvals {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.debug_struct("Approvals").field("channels", &self.channels().len()).finish_non_exhaustive()
+    }
+}
+
+struct Inner {
+    pool: SqlitePool,
+    engine: Engine,
+    settings: ApprovalsSettings,
+    csrf_key: Vec<u8>,
+    mail_wake: Arc<Notify>,
+    callback_wake: Arc<Notify>,
+}
+
+impl Approvals {
+    /// Builds the portal on an open database (reads the CSRF key).
+    pub async fn new(pool: SqlitePool, engine: Engine, settings: ApprovalsSettings) -> Result<Self, ApprovalsError> {
+        let csrf_key = store::secret(&pool).await?.into_bytes();
+        Ok(Self {
+            inner: Arc::new(Inner {
+                pool,
+                engine,
+                settings,
+                csrf_key,
+                mail_wake: Arc::new(Notify::new()),
+                callback_wake: Arc::new(Notify::new()),
+            }),
+        })
+    }
+
+    /// Starts the mail and callback workers.
+    pub fn spawn_workers(&self) -> Vec<JoinHandle<()>> {
+        let inner = &self.inner;
+        let transport = Transport::new(inner.settings.smtp.as_ref());
+        vec![
+            tokio::spawn(mail::run_worker(
+                inner.pool.clone(),
+                transport,
+                inner.settings.mail_from.clone(),
+                Arc::clone(&inner.mail_wake),
+            )),
+            tokio::spawn(callback::run_worker(
+                inner.pool.clone(),
+                inner.engine.clone(),
+                Arc::clone(&inner.callback_wake),
+            )),
+        ]
+    }
+
+    /// The channels.
+    pub fn channels(&self) -> &[Channel] {
+        &self.inner.settings.config.channels
+    }
+
+    pub(crate) fn pool(&self) -> &SqlitePool {
+        &self.inner.pool
+    }
+
+    pub(crate) fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
+    pub(crate) fn smtp_configured(&self) -> bool {
+        self.inner.settings.smtp.is_some()
+    }
+
+    pub(crate) fn wake_callbacks(&self) {
+        self.inner.callback_wake.notify_one();
+    }
+
+    /// The CSRF field of a link's form: HMAC-SHA256 of the link id under the database's key.
+    pub fn csrf_token(&self, link_id: &str) -> String {
+        hex::encode(self.csrf_mac(link_id).finalize().into_bytes())
+    }
+
+    /// Whether `token` is the link's CSRF field (compared in constant time).
+    pub fn csrf_valid(&self, link_id: &str, token: &str) -> bool {
+        hex::decode(token).is_ok_and(|bytes| self.csrf_mac(link_id).verify_slice(&bytes).is_ok())
+    }
+
+    fn csrf_mac(&self, link_id: &str) -> Hmac<Sha256> {
+        // HMAC accepts keys of any length, so this cannot fail.
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.inner.csrf_key).expect("HMAC takes any key length");
+        mac.update(b"approve:");
+        mac.update(link_id.as_bytes());
+        mac
+    }
+
+    /// Records the request of a task the interceptor took (idempotent by token).
+    async fn record(
+        &self,
+        channel: Channel,
+        execution: ExecutionInfo,
+        request: TaskRequest,
+    ) -> Result<bool, ApprovalsError> {
+        let Some(token) = request.token.clone() else {
+            return Ok(false);
+        };
+        let message = message::read_message(&request.resource.service, &request.arguments);
+        let approvers =
+            if message.approvers.is_empty() { channel.approvers.clone() } else { message.approvers.clone() };
+        if approvers.is_empty() {
+            tracing::warn!(channel = %channel.name, execution = %execution.arn, "an approval request names no approvers and its channel has none: nobody is mailed");
+        }
+        let subject =
+            message.subject.clone().unwrap_or_else(|| format!("{} in {}", request.state_name, execution.workflow));
+        let details = match &message.details {
+            serde_json::Value::Null => String::new(),
+            value => serde_json::to_string_pretty(value).unwrap_or_default(),
+        };
+        let mut links = Vec::with_capacity(approvers.len());
+        for approver in approvers {
+            let id = new_link_id();
+            let content = MailContent {
+                subject: subject.clone(),
+                workflow: execution.workflow.clone(),
+                execution: execution.name.clone(),
+                execution_arn: execution.arn.clone(),
+                state_name: request.state_name.clone(),
+                details: details.clone(),
+                deadline: message.deadline.clone(),
+                approver: approver.clone(),
+                link: format!("{}/approve/{id}", self.inner.settings.public_url),
+            };
+            let (text_body, html_body) = mail::render(&content)?;
+            links.push(NewLink {
+                id,
+                approver,
+                mail_subject: format!("Approval requested: {subject}"),
+                text_body,
+                html_body,
+            });
+        }
+        let new = NewRequest {
+            channel: channel.name.clone(),
+            token,
+            execution_arn: execution.arn,
+            state_machine_arn: execution.state_machine_arn,
+            state_name: request.state_name,
+            subject,
+            details: if details.is_empty() { "null".into() } else { message.details.to_string() },
+            deadline_at: message
+                .deadline
+                .as_deref()
+                .and_then(asl::eval::time::parse_timestamp)
+                .map(|instant| instant.to_millis()),
+            deadline: message.deadline,
+            policy: channel.policy,
+            reject_error: channel.reject_error,
+            expire_error: channel.expire_error,
+            links,
+            now: now_millis(),
+        };
+        let recorded = store::record_request(&self.inner.pool, &new).await?;
+        if recorded {
+            tracing::info!(channel = %new.channel, execution = %new.execution_arn, state = %new.state_name, "approval requested");
+            self.inner.mail_wake.notify_one();
+            if new.deadline_at.is_some() {
+                // The worker that expires requests sleeps until the earliest deadline it knows.
+                self.inner.callback_wake.notify_one();
+            }
+        }
+        Ok(recorded)
+    }
+}
+
+impl TaskInterceptor for Approvals {
+    fn intercept(&self, execution: &ExecutionRecord, request: &TaskRequest) -> bool {
+        let Some(channel) = message::match_channel(
+            self.channels(),
+            &request.resource.service,
+            &request.resource.action,
+            &request.arguments,
+        ) else {
+            return false;
+        };
+        if request.token.is_none() {
+            return false;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            tracing::error!("the approval interceptor ran outside the async runtime");
+            return false;
+        };
+        let info = ExecutionInfo::from(execution);
+        let (approvals, channel, request) = (self.clone(), channel.clone(), request.clone());
+        runtime.spawn(async move {
+            let arn = info.arn.clone();
+            if let Err(error) = approvals.record(channel, info, request).await {
+                tracing::error!(execution = %arn, %error, "an approval request could not be recorded");
+            }
+        });
+        true
+    }
+}
+
+/// What a request needs from the execution record.
+struct ExecutionInfo {
+    arn: String,
+    name: String,
+    state_machine_arn: String,
+    workflow: String,
+}
+
+impl From<&ExecutionRecord> for ExecutionInfo {
+    fn from(record: &ExecutionRecord) -> Self {
+        Self {
+            arn: record.arn.clone(),
+            name: record.name.clone(),
+            state_machine_arn: record.state_machine_arn.clone(),
+            workflow: record.state_machine_arn.rsplit(':').next().unwrap_or_default().to_string(),
+        }
+    }
+}
+
+/// A link id: 192 random bits in hex.
+fn new_link_id() -> String {
+    hex::encode(rand::rng().random::<[u8; 24]>())
+}

@@ -1,0 +1,614 @@
+//! The approval portal end to end: the real `statehouse` binary takes a `.waitForTaskToken`
+//! task whose QueueUrl is a channel's, mails the approver through a real SMTP server started
+//! here (or keeps the mail in the dev mailbox), and the approver's link decides it: approval
+//! resumes the execution with the approval as output, rejection runs the Catch path. Links
+//! opened ten times, reused, forged or posted without the CSRF field change nothing, and two
+//! approvers posting at once make one decision.
+
+mod support;
+
+use std::{
+    path::Path,
+    time::{Duration, Instant},
+};
+
+use base64::Engine as _;
+use serde_json::{Value, json};
+use support::TestServer;
+use tokio::{
+    io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
+    net::TcpListener,
+    sync::mpsc,
+};
+
+const QUEUE_URL: &str = "https://sqs.us-east-1.amazonaws.com/123456789012/approvals";
+const ROLE: &str = "arn:aws:iam::123456789012:role/approvals";
+
+/// A minimal SMTP server: enough of RFC 5321 for lettre, capturing each message's raw DATA.
+struct SmtpSink {
+    port: u16,
+    mails: mpsc::UnboundedReceiver<String>,
+}
+
+impl SmtpSink {
+    async fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind the SMTP sink");
+        let port = listener.local_addr().expect("sink address").port();
+        let (sender, mails) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else { return };
+                let sender = sender.clone();
+                tokio::spawn(async move {
+                    let (reader, mut writer) = stream.into_split();
+                    let mut reader = BufReader::new(reader);
+                    writer.write_all(b"220 sink ESMTP ready\r\n").await.ok();
+                    let mut line = String::new();
+                    loop {
+                        line.clear();
+                        if reader.read_line(&mut line).await.unwrap_or(0) == 0 {
+                            return;
+                        }
+                        let command = line.trim_end().to_ascii_uppercase();
+                        let reply: &[u8] = if command.starts_with("EHLO") {
+                            b"250-sink greets you\r\n250 8BITMIME\r\n"
+                        } else if command.starts_with("HELO")
+                            || command.starts_with("MAIL")
+                            || command.starts_with("RCPT")
+                            || command.starts_with("RSET")
+                            || command.starts_with("NOOP")
+                        {
+                            b"250 OK\r\n"
+                        } else if command == "DATA" {
+                            writer.write_all(b"354 end with <CRLF>.<CRLF>\r\n").await.ok();
+                            let mut data = String::new();
+                            loop {
+                                line.clear();
+                                if reader.read_line(&mut line).await.unwrap_or(0) == 0 {
+                                    return;
+                                }
+                                if line == ".\r\n" {
+                                    break;
+                                }
+                                // Dot-stuffing: a leading ".." stands for ".".
+                                data.push_str(if line.starts_with("..") { &line[1..] } else { &line });
+                            }
+                            sender.send(data).ok();
+                            b"250 queued\r\n"
+                        } else if command == "QUIT" {
+                            writer.write_all(b"221 bye\r\n").await.ok();
+                            return;
+                        } else {
+                            b"502 not implemented\r\n"
+                        };
+                        writer.write_all(reply).await.ok();
+                    }
+                });
+            }
+        });
+        Self { port, mails }
+    }
+
+    async fn next_mail(&mut self) -> Mail {
+        let raw = tokio::time::timeout(Duration::from_secs(15), self.mails.recv())
+            .await
+            .expect("a mail arrives within 15 s")
+            .expect("the sink runs");
+        Mail::parse(&raw)
+    }
+}
+
+/// A received mail: its headers and its decoded text and HTML parts.
+struct Mail {
+    raw: String,
+    text: String,
+    html: String,
+}
+
+impl Mail {
+    fn parse(raw: &str) -> Self {
+        let mut text = String::new();
+        let mut html = String::new();
+        // Parts are separated by boundary lines; each has headers, a blank line, a body.
+        for part in raw.split("\r\n--") {
+            let Some((headers, body)) = part.split_once("\r\n\r\n") else { continue };
+            let headers_lower = headers.to_ascii_lowercase();
+            let body = body.split("\r\n--").next().unwrap_or(body);
+            let decoded = if headers_lower.contains("content-transfer-encoding: base64") {
+                let compact: String = body.chars().filter(|c| !c.is_whitespace()).collect();
+                String::from_utf8(base64::engine::general_purpose::STANDARD.decode(compact).expect("base64 body"))
+                    .expect("utf-8 body")
+            } else if headers_lower.contains("content-transfer-encoding: quoted-printable") {
+                decode_quoted_printable(body)
+            } else {
+                body.to_string()
+            };
+            if headers_lower.contains("content-type: text/plain") {
+                text = decoded;
+            } else if headers_lower.contains("content-type: text/html") {
+                html = decoded;
+            }
+        }
+        assert!(!text.is_empty() && !html.is_empty(), "a text and an HTML part: {raw}");
+        Self { raw: raw.to_string(), text, html }
+    }
+
+    /// The approval link in the text part.
+    fn link(&self) -> String {
+        find_link(&self.text).unwrap_or_else(|| panic!("no approval link in {}", self.text))
+    }
+}
+
+fn find_link(text: &str) -> Option<String> {
+    let start = text.find("http://")?;
+    let rest = &text[start..];
+    let end = rest.find(|c: char| c.is_whitespace() || c == '<' || c == '"').unwrap_or(rest.len());
+    let link = &rest[..end];
+    link.contains("/approve/").then(|| link.to_string())
+}
+
+fn decode_quoted_printable(body: &str) -> String {
+    let mut bytes = Vec::new();
+    let mut lines = body.split("\r\n").peekable();
+    while let Some(line) = lines.next() {
+        let (content, soft_break) = match line.strip_suffix('=') {
+            Some(content) => (content, true),
+            None => (line, false),
+        };
+        let raw = content.as_bytes();
+        let mut index = 0;
+        while index < raw.len() {
+            if raw[index] == b'=' && raw.len() >= index + 3 {
+                let hex = std::str::from_utf8(&raw[index + 1..index + 3]).expect("ascii");
+                bytes.push(u8::from_str_radix(hex, 16).expect("a =XX escape"));
+                index += 3;
+            } else {
+                bytes.push(raw[index]);
+                index += 1;
+            }
+        }
+        if !soft_break && lines.peek().is_some() {
+            bytes.extend_from_slice(b"\r\n");
+        }
+    }
+    String::from_utf8(bytes).expect("utf-8 body")
+}
+
+fn write_config(dir: &Path, approvers: &[&str], policy: &str) -> std::path::PathBuf {
+    let path = dir.join("statehouse.toml");
+    let approvers = approvers.iter().map(|approver| format!("{approver:?}")).collect::<Vec<_>>().join(", ");
+    std::fs::write(
+        &path,
+        format!(
+            "[[approvals.channels]]\nname = \"orders\"\nqueue_url = \"{QUEUE_URL}\"\napprovers = [{approvers}]\npolicy = \"{policy}\"\n"
+        ),
+    )
+    .expect("write statehouse.toml");
+    path
+}
+
+fn definition() -> String {
+    definition_with(json!("Ship order 42?"), json!(["ApprovalRejected"]))
+}
+
+/// The approval machine with its deadline from the input's `deadline`, catching expiry too.
+fn definition_with_deadline() -> String {
+    let mut definition: Value =
+        serde_json::from_str(&definition_with(json!("Ship order 42?"), json!(["ApprovalRejected", "ApprovalExpired"])))
+            .expect("JSON");
+    definition["States"]["Approve"]["Parameters"]["MessageBody"]["deadline.$"] = json!("$.deadline");
+    definition.to_string()
+}
+
+fn definition_with(subject: Value, caught: Value) -> String {
+    json!({
+        "StartAt": "Approve",
+        "States": {
+            "Approve": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                "Parameters": {
+                    "QueueUrl": QUEUE_URL,
+                    "MessageBody": {
+                        "taskToken.$": "$$.Task.Token",
+                        "subject": subject,
+                        "details": {"order": 42, "note": "<script>alert('x')</script>"}
+                    }
+                },
+                "Catch": [{"ErrorEquals": caught, "ResultPath": "$.rejection", "Next": "Rejected"}],
+                "End": true
+            },
+            "Rejected": {"Type": "Pass", "Result": "rejected", "ResultPath": "$.outcome", "End": true}
+        }
+    })
+    .to_string()
+}
+
+struct Portal {
+    server: TestServer,
+    client: reqwest::Client,
+    machine_arn: String,
+}
+
+impl Portal {
+    async fn start(dir: &Path, config: &Path, smtp_port: Option<u16>) -> Self {
+        let smtp_url = smtp_port.map(|port| format!("smtp://127.0.0.1:{port}"));
+        let mut environment = vec![("STATEHOUSE_CONFIG", config.to_str().expect("utf-8 path"))];
+        if let Some(url) = &smtp_url {
+            environment.push(("STATEHOUSE_SMTP_URL", url.as_str()));
+        }
+        let server = TestServer::spawn_with(&dir.join("data"), &environment);
+        let client = reqwest::Client::new();
+        let created = server
+            .call(
+                &client,
+                "CreateStateMachine",
+                &json!({"name": "orders", "definition": definition(), "roleArn": ROLE}),
+            )
+            .await
+            .expect("CreateStateMachine");
+        let machine_arn = created["stateMachineArn"].as_str().expect("an ARN").to_string();
+        Self { server, client, machine_arn }
+    }
+
+    async fn start_execution(&self, name: &str) -> String {
+        self.start_on(&self.machine_arn, name, &json!({})).await
+    }
+
+    async fn start_on(&self, machine_arn: &str, name: &str, input: &Value) -> String {
+        let started = self
+            .server
+            .call(
+                &self.client,
+                "StartExecution",
+                &json!({"stateMachineArn": machine_arn, "name": name, "input": input.to_string()}),
+            )
+            .await
+            .expect("StartExecution");
+        started["executionArn"].as_str().expect("an ARN").to_string()
+    }
+
+    async fn create_machine(&self, name: &str, definition: &str) -> String {
+        let created = self
+            .server
+            .call(&self.client, "CreateStateMachine", &json!({"name": name, "definition": definition, "roleArn": ROLE}))
+            .await
+            .expect("CreateStateMachine");
+        created["stateMachineArn"].as_str().expect("an ARN").to_string()
+    }
+
+    async fn describe(&self, arn: &str) -> Value {
+        self.server
+            .call(&self.client, "DescribeExecution", &json!({"executionArn": arn}))
+            .await
+            .expect("DescribeExecution")
+    }
+
+    async fn wait_for_end(&self, arn: &str) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let described = self.describe(arn).await;
+            if described["status"] != "RUNNING" {
+                return described;
+            }
+            assert!(Instant::now() < deadline, "the execution still runs after 15 s: {described}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    async fn history(&self, arn: &str) -> Vec<Value> {
+        let history = self
+            .server
+            .call(&self.client, "GetExecutionHistory", &json!({"executionArn": arn, "maxResults": 1000}))
+            .await
+            .expect("GetExecutionHistory");
+        history["events"].as_array().expect("events").clone()
+    }
+
+    /// GETs a page: (status, body).
+    async fn get(&self, url: &str) -> (u16, String) {
+        let response = self.client.get(url).send().await.expect("GET");
+        let status = response.status().as_u16();
+        (status, response.text().await.expect("body"))
+    }
+
+    /// POSTs the approval form as a same-origin browser would: (status, body).
+    async fn post(&self, url: &str, fields: &[(&str, &str)]) -> (u16, String) {
+        let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
+        let response = self
+            .client
+            .post(url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("sec-fetch-site", "same-origin")
+            .body(body)
+            .send()
+            .await
+            .expect("POST");
+        let status = response.status().as_u16();
+        (status, response.text().await.expect("body"))
+    }
+}
+
+/// The CSRF field's value in an approval page.
+fn csrf_field(page: &str) -> String {
+    let start = page.find("name=\"csrf\" value=\"").expect("a CSRF field") + "name=\"csrf\" value=\"".len();
+    page[start..].split('"').next().expect("its value").to_string()
+}
+
+/// The task token, as the engine recorded it in TaskScheduled's parameters.
+fn task_token(history: &[Value]) -> String {
+    let scheduled = history.iter().find(|event| event["type"] == "TaskScheduled").expect("TaskScheduled");
+    let parameters: Value =
+        serde_json::from_str(scheduled["taskScheduledEventDetails"]["parameters"].as_str().expect("parameters"))
+            .expect("JSON");
+    let body = &parameters["MessageBody"];
+    let body: Value = match body {
+        Value::String(text) => serde_json::from_str(text).expect("JSON body"),
+        other => other.clone(),
+    };
+    body["taskToken"].as_str().expect("taskToken").to_string()
+}
+
+#[tokio::test]
+async fn an_approval_by_mail_resumes_the_execution_and_bad_or_late_posts_change_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut sink = SmtpSink::start().await;
+    let config = write_config(dir.path(), &["boss@example.com"], "any");
+    let portal = Portal::start(dir.path(), &config, Some(sink.port)).await;
+    let execution = portal.start_execution("order-42").await;
+
+    let mail = sink.next_mail().await;
+    assert!(mail.raw.contains("To: boss@example.com"), "{}", mail.raw);
+    assert!(mail.raw.contains("Subject: Approval requested: Ship order 42?"), "{}", mail.raw);
+    let link = mail.link();
+    assert!(link.starts_with(&format!("{}/approve/", portal.server.base_url)), "{link}");
+    let id = link.rsplit('/').next().expect("an id");
+    assert!(id.len() >= 32, "at least 128 bits: {id}");
+    assert!(mail.text.contains("<script>alert('x')</script>") && mail.text.contains("order-42"), "{}", mail.text);
+    assert!(mail.html.contains("&#60;script&#62;") && !mail.html.contains("<script>"), "{}", mail.html);
+    assert!(mail.html.contains(&link), "{}", mail.html);
+    let token = task_token(&portal.history(&execution).await);
+    assert!(!mail.raw.contains(&token) && !link.contains(&token), "the task token is in no mail or link");
+
+    // Opening the link decides nothing, however often.
+    let mut page = String::new();
+    for _ in 0..10 {
+        let (status, body) = portal.get(&link).await;
+        assert_eq!(status, 200, "{body}");
+        page = body;
+    }
+    assert!(
+        page.contains("Ship order 42?") && page.contains("&#60;script&#62;") && !page.contains("<script>"),
+        "{page}"
+    );
+    assert!(page.contains("method=\"post\"") && page.contains("<textarea id=\"comment\" name=\"comment\""), "{page}");
+    assert!(
+        page.contains("name=\"decision\" value=\"approve\"") && page.contains("name=\"decision\" value=\"reject\"")
+    );
+    assert_eq!(portal.describe(&execution).await["status"], "RUNNING");
+
+    // Refused: no CSRF field, a wrong one, a cross-site POST, a forged id.
+    let csrf = csrf_field(&page);
+    let (status, body) = portal.post(&link, &[("decision", "approve"), ("comment", "ok")]).await;
+    assert_eq!(status, 403, "{body}");
+    let (status, _) = portal.post(&link, &[("csrf", &"0".repeat(64)), ("decision", "approve")]).await;
+    assert_eq!(status, 403);
+    let form = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([("csrf", csrf.as_str()), ("decision", "approve")])
+        .finish();
+    let cross_site = portal
+        .client
+        .post(&link)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "cross-site")
+        .body(form)
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(cross_site.status().as_u16(), 403);
+    let forged = format!("{}/approve/{}", portal.server.base_url, "ab".repeat(24));
+    assert_eq!(portal.get(&forged).await.0, 404);
+    assert_eq!(portal.post(&forged, &[("csrf", &csrf), ("decision", "approve")]).await.0, 404);
+    assert_eq!(portal.get(&format!("{}/approve/not-an-id", portal.server.base_url)).await.0, 404);
+    assert_eq!(portal.describe(&execution).await["status"], "RUNNING");
+
+    // The decision.
+    let (status, body) =
+        portal.post(&link, &[("csrf", &csrf), ("comment", "Looks <fine>"), ("decision", "approve")]).await;
+    assert_eq!(status, 200, "{body}");
+    let described = portal.wait_for_end(&execution).await;
+    assert_eq!(described["status"], "SUCCEEDED", "{described}");
+    let output: Value = serde_json::from_str(described["output"].as_str().expect("output")).expect("JSON output");
+    assert_eq!(output["approved"], true, "{output}");
+    assert_eq!(output["approver"], "boss@example.com");
+    assert_eq!(output["comment"], "Looks <fine>");
+    let decided_at = output["decidedAt"].as_str().expect("decidedAt");
+    assert!(decided_at.len() == 24 && decided_at.ends_with('Z') && decided_at.as_bytes()[10] == b'T', "{decided_at}");
+
+    // A second click and a later visit get a clear refusal, and nothing changes.
+    let (status, body) = portal.post(&link, &[("csrf", &csrf), ("comment", "again"), ("decision", "reject")]).await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body.contains("already been decided"), "{body}");
+    let (status, body) = portal.get(&link).await;
+    assert_eq!(status, 409, "{body}");
+    assert!(!body.contains("<form"), "{body}");
+    assert_eq!(portal.describe(&execution).await["output"], described["output"]);
+    let successes = portal.history(&execution).await.iter().filter(|event| event["type"] == "TaskSucceeded").count();
+    assert_eq!(successes, 1);
+    // With SMTP configured there is no dev mailbox to leak links.
+    assert_eq!(portal.get(&portal.server.url("/approvals/dev-mailbox")).await.0, 404);
+}
+
+#[tokio::test]
+async fn a_rejection_from_the_dev_mailbox_runs_the_catch_path() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = write_config(dir.path(), &["boss@example.com"], "any");
+    let portal = Portal::start(dir.path(), &config, None).await;
+    let execution = portal.start_execution("order-43").await;
+
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let link = loop {
+        let (status, mailbox) = portal.get(&portal.server.url("/approvals/dev-mailbox")).await;
+        assert_eq!(status, 200, "{mailbox}");
+        if let Some(link) = find_link(&mailbox) {
+            assert!(mailbox.contains("&#60;script&#62;") && !mailbox.contains("<script>"), "{mailbox}");
+            break link;
+        }
+        assert!(Instant::now() < deadline, "no mail in the dev mailbox: {mailbox}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let (_, page) = portal.get(&link).await;
+    let csrf = csrf_field(&page);
+    let (status, body) =
+        portal.post(&link, &[("csrf", &csrf), ("comment", "Too expensive"), ("decision", "reject")]).await;
+    assert_eq!(status, 200, "{body}");
+    let described = portal.wait_for_end(&execution).await;
+    assert_eq!(described["status"], "SUCCEEDED", "{described}");
+    let output: Value = serde_json::from_str(described["output"].as_str().expect("output")).expect("JSON output");
+    assert_eq!(output["outcome"], "rejected", "{output}");
+    assert_eq!(output["rejection"]["Error"], "ApprovalRejected");
+    assert_eq!(output["rejection"]["Cause"], "Too expensive");
+}
+
+#[tokio::test]
+async fn a_request_past_its_deadline_expires_and_its_link_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut sink = SmtpSink::start().await;
+    let config = write_config(dir.path(), &["boss@example.com"], "any");
+    let portal = Portal::start(dir.path(), &config, Some(sink.port)).await;
+    let machine = portal.create_machine("deadlines", &definition_with_deadline()).await;
+    let now =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_millis() as i64;
+    let deadline = asl::eval::time::format_millis(now + 1_500);
+    let execution = portal.start_on(&machine, "order-45", &json!({"deadline": deadline})).await;
+
+    let mail = sink.next_mail().await;
+    assert!(mail.text.contains(&deadline), "{}", mail.text);
+    let link = mail.link();
+    let (status, page) = portal.get(&link).await;
+    assert_eq!(status, 200, "{page}");
+    let csrf = csrf_field(&page);
+
+    let described = portal.wait_for_end(&execution).await;
+    assert_eq!(described["status"], "SUCCEEDED", "{described}");
+    let output: Value = serde_json::from_str(described["output"].as_str().expect("output")).expect("JSON output");
+    assert_eq!(output["rejection"]["Error"], "ApprovalExpired", "{output}");
+    let deadline_millis = now + 1_500;
+    let ended =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_millis() as i64;
+    assert!(ended >= deadline_millis, "expired before its deadline");
+
+    let (status, body) = portal.post(&link, &[("csrf", &csrf), ("decision", "approve")]).await;
+    assert_eq!(status, 410, "{body}");
+    assert!(body.contains("expired"), "{body}");
+    assert_eq!(portal.get(&link).await.0, 410);
+    assert_eq!(portal.describe(&execution).await["output"], described["output"]);
+}
+
+#[tokio::test]
+async fn a_stopped_execution_cancels_its_request() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut sink = SmtpSink::start().await;
+    let config = write_config(dir.path(), &["boss@example.com"], "any");
+    let portal = Portal::start(dir.path(), &config, Some(sink.port)).await;
+    let execution = portal.start_execution("order-46").await;
+    let link = sink.next_mail().await.link();
+    let (_, page) = portal.get(&link).await;
+    let csrf = csrf_field(&page);
+    portal
+        .server
+        .call(&portal.client, "StopExecution", &json!({"executionArn": execution}))
+        .await
+        .expect("StopExecution");
+
+    let (status, body) = portal.post(&link, &[("csrf", &csrf), ("decision", "approve")]).await;
+    assert_eq!(status, 410, "{body}");
+    assert!(body.contains("cancelled"), "{body}");
+    let (status, body) = portal.get(&link).await;
+    assert_eq!(status, 410, "{body}");
+    assert!(!body.contains("<form"), "{body}");
+    assert_eq!(portal.describe(&execution).await["status"], "ABORTED");
+}
+
+#[tokio::test]
+async fn a_restart_keeps_the_request_and_mails_nobody_twice() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut sink = SmtpSink::start().await;
+    let config = write_config(dir.path(), &["boss@example.com"], "any");
+    let portal = Portal::start(dir.path(), &config, Some(sink.port)).await;
+    let execution = portal.start_execution("order-47").await;
+    let link = sink.next_mail().await.link();
+    let path = link.split_once("/approve/").map(|(_, id)| format!("/approve/{id}")).expect("a path");
+    let (status, _) = portal.server.terminate();
+    assert!(status.success());
+
+    // The engine hands the waiting task to the portal again; the request is known by its token.
+    let environment = [
+        ("STATEHOUSE_CONFIG", config.to_str().expect("utf-8")),
+        ("STATEHOUSE_SMTP_URL", &format!("smtp://127.0.0.1:{}", sink.port)),
+    ];
+    let server = TestServer::spawn_with(&dir.path().join("data"), &environment);
+    let portal = Portal { server, client: portal.client, machine_arn: portal.machine_arn };
+    let link = portal.server.url(&path);
+    let (status, page) = portal.get(&link).await;
+    assert_eq!(status, 200, "{page}");
+    let (status, body) = portal.post(&link, &[("csrf", &csrf_field(&page)), ("decision", "approve")]).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(portal.wait_for_end(&execution).await["status"], "SUCCEEDED");
+    assert!(sink.mails.try_recv().is_err(), "no second mail after the restart");
+}
+
+#[tokio::test]
+async fn two_approvers_posting_at_once_make_one_decision() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut sink = SmtpSink::start().await;
+    let config = write_config(dir.path(), &["alice@example.com", "bob@example.com"], "any");
+    let portal = Portal::start(dir.path(), &config, Some(sink.port)).await;
+    let execution = portal.start_execution("order-44").await;
+
+    let mut links = Vec::new();
+    for _ in 0..2 {
+        let mail = sink.next_mail().await;
+        let recipient =
+            if mail.raw.contains("To: alice@example.com") { "alice@example.com" } else { "bob@example.com" };
+        links.push((recipient, mail.link()));
+    }
+    assert_ne!(links[0].0, links[1].0, "one mail per approver");
+    assert_ne!(links[0].1, links[1].1, "one link per approver");
+    let (_, first_page) = portal.get(&links[0].1).await;
+    let (_, second_page) = portal.get(&links[1].1).await;
+    let (first_csrf, second_csrf) = (csrf_field(&first_page), csrf_field(&second_page));
+    let first_fields = [("csrf", first_csrf.as_str()), ("comment", "first"), ("decision", "approve")];
+    let second_fields = [("csrf", second_csrf.as_str()), ("comment", "second"), ("decision", "approve")];
+    let (first, second) =
+        tokio::join!(portal.post(&links[0].1, &first_fields), portal.post(&links[1].1, &second_fields));
+    let mut statuses = [first.0, second.0];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 409], "{first:?} {second:?}");
+    let winner = if first.0 == 200 { links[0].0 } else { links[1].0 };
+
+    let described = portal.wait_for_end(&execution).await;
+    assert_eq!(described["status"], "SUCCEEDED", "{described}");
+    let output: Value = serde_json::from_str(described["output"].as_str().expect("output")).expect("JSON output");
+    assert_eq!(output["approver"], winner, "{output}");
+    let successes = portal.history(&execution).await.iter().filter(|event| event["type"] == "TaskSucceeded").count();
+    assert_eq!(successes, 1);
+}
+
+#[test]
+fn a_bad_statehouse_toml_stops_the_server_with_the_field_named() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("statehouse.toml");
+    std::fs::write(&config, "[[approvals.channels]]\nname = \"orders\"\nqueue_url = \"q\"\npolicy = \"most\"\n")
+        .expect("write");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_statehouse"))
+        .arg("serve")
+        .env("STATEHOUSE_LISTEN", "127.0.0.1:0")
+        .env("STATEHOUSE_DATA_DIR", dir.path().join("data"))
+        .env("STATEHOUSE_CONFIG", &config)
+        .output()
+        .expect("statehouse runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("approvals.channels[0]") && stderr.contains("policy"), "{stderr}");
+}
