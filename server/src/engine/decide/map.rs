@@ -1,0 +1,355 @@
+//! Map states in the decider: starting a run (ItemBatcher, Map Run records), driving its
+//! iterations (threads inside this execution) or its child executions (a distributed Map's
+//! items, run by the driver), and tolerating failures.
+
+use super::*;
+
+impl Decider<'_> {
+    pub(super) fn start_map(&mut self, thread: &mut Thread, state: &State, items: Vec<Value>, config: &MapConfig) {
+        let items = match self.batch_items(thread, state, items) {
+            Ok(items) => items,
+            Err(failure) => {
+                self.fail_attempt(thread, state, failure);
+                return;
+            }
+        };
+        let started = self.emit_on(thread, history::map_state_started(items.len()));
+        let distributed = config.mode == MapMode::Distributed;
+        let mut map_run_arn = None;
+        if distributed {
+            // AWS names a map run after the state machine and the Map state's `Label`
+            // (its name when it has none).
+            let label = state.field("Label").and_then(Value::as_str).unwrap_or(&state.name).to_string();
+            let arn = format!(
+                "arn:{}:states:{}:{}:mapRun:{}/{}:{}",
+                self.info.partition,
+                self.info.region,
+                self.info.account,
+                self.info.state_machine_name,
+                label,
+                self.env.uuid()
+            );
+            self.emit_on(thread, history::map_run_started(&arn));
+            self.decision.actions.push(Action::MapRunStarted {
+                arn: arn.clone(),
+                state_name: state.name.clone(),
+                total: items.len(),
+                max_concurrency: config.max_concurrency,
+                tolerated_failure_count: config.tolerated_failure_count,
+                tolerated_failure_percentage: config.tolerated_failure_percentage,
+            });
+            map_run_arn = Some(arn);
+        }
+        let count = items.len();
+        let run = MapRun {
+            items,
+            next_index: 0,
+            running: Vec::new(),
+            outputs: vec![None; count],
+            failures: 0,
+            max_concurrency: config.max_concurrency,
+            tolerated_failure_count: config.tolerated_failure_count,
+            tolerated_failure_percentage: config.tolerated_failure_percentage,
+            distributed,
+            started_event: started,
+            last_finished: None,
+            last_iteration_event: None,
+            map_run_arn,
+            children: Vec::new(),
+            child_outcomes: Vec::new(),
+        };
+        if let At::Run(attempt) = &mut thread.at {
+            attempt.phase = Phase::Map(Box::new(run));
+        }
+    }
+
+    /// A distributed Map's `ItemBatcher`: items grouped into `{"Items": [...], "BatchInput":
+    /// …}` objects of at most `MaxItemsPerBatch` items and `MaxInputBytesPerBatch` bytes.
+    /// `BatchInput` is evaluated against the state's input.
+    fn batch_items(&mut self, thread: &Thread, state: &State, items: Vec<Value>) -> Result<Vec<Value>, Failure> {
+        let Some(Value::Object(batcher)) = state.field("ItemBatcher") else { return Ok(items) };
+        let At::Run(attempt) = &thread.at else { return Ok(items) };
+        let limit = |name: &str| -> Result<Option<u64>, Failure> {
+            if let Some(value) = batcher.get(name).and_then(Value::as_u64) {
+                return Ok(Some(value));
+            }
+            let Some(path) = batcher.get(&format!("{name}Path")).and_then(Value::as_str) else { return Ok(None) };
+            let scope =
+                asl::eval::PathScope { input: &attempt.input, context: &Value::Null, variables: &thread.variables };
+            match asl::eval::jsonpath::read_reference(path, &scope).and_then(|value| value.as_u64()) {
+                Some(value) => Ok(Some(value)),
+                None => Err(Failure::new(
+                    "States.Runtime",
+                    format!(
+                        "The ItemBatcher field '{name}Path' ('{path}') does not name a positive integer in the input."
+                    ),
+                )),
+            }
+        };
+        let max_items =
+            limit("MaxItemsPerBatch")?.filter(|count| *count > 0).map_or(usize::MAX, |count| count as usize);
+        let max_bytes =
+            limit("MaxInputBytesPerBatch")?.filter(|bytes| *bytes > 0).map_or(usize::MAX, |bytes| bytes as usize);
+        let batch_input = match batcher.get("BatchInput") {
+            None => None,
+            Some(template) => {
+                let scope =
+                    asl::eval::PathScope { input: &attempt.input, context: &Value::Null, variables: &thread.variables };
+                let evaluated = if state.language == asl::validate::QueryLanguage::Jsonata {
+                    Ok(template.clone())
+                } else {
+                    asl::eval::jsonpath::payload_template(template, &scope, self.env)
+                };
+                Some(evaluated.map_err(|error| Failure::new(error.error, error.cause))?)
+            }
+        };
+        let mut batches = Vec::new();
+        let mut current: Vec<Value> = Vec::new();
+        let mut current_bytes = 0;
+        for item in items {
+            let size = payload_size(&item);
+            if !current.is_empty() && (current.len() >= max_items || current_bytes + size > max_bytes) {
+                batches.push(std::mem::take(&mut current));
+                current_bytes = 0;
+            }
+            current_bytes += size;
+            current.push(item);
+        }
+        if !current.is_empty() {
+            batches.push(current);
+        }
+        Ok(batches
+            .into_iter()
+            .map(|batch| {
+                let mut object = Map::new();
+                if let Some(input) = &batch_input {
+                    object.insert("BatchInput".into(), input.clone());
+                }
+                object.insert("Items".into(), Value::Array(batch));
+                Value::Object(object)
+            })
+            .collect())
+    }
+
+    /// Drives the iterations; returns true when the state moved on.
+    pub(super) fn drive_map(&mut self, thread: &mut Thread, state: &State) -> bool {
+        let mut run = match &mut thread.at {
+            At::Run(attempt) => match std::mem::replace(&mut attempt.phase, Phase::Ready) {
+                Phase::Map(run) => run,
+                other => {
+                    attempt.phase = other;
+                    return false;
+                }
+            },
+            _ => return false,
+        };
+        let StateKind::Map { processor, .. } = &state.kind else { return false };
+        let processor_start = processor.start_at.clone();
+        let total = run.items.len();
+        let capacity = if run.max_concurrency == 0 { usize::MAX } else { run.max_concurrency as usize };
+        loop {
+            let mut progressed = false;
+            // Start what capacity allows.
+            while run.running.len() + run.children.len() < capacity && run.next_index < total {
+                let index = run.next_index;
+                run.next_index += 1;
+                if run.distributed && self.map_children {
+                    let key = self.key();
+                    let item = std::mem::take(&mut run.items[index]);
+                    self.decision.actions.push(Action::Invoke(TaskRequest {
+                        key,
+                        state_name: state.name.clone(),
+                        resource: TaskResource::parse(MAP_ITEM_RESOURCE),
+                        arguments: serde_json::json!({
+                            "MapRunArn": run.map_run_arn,
+                            "Index": index,
+                            "Item": item,
+                            "Processor": processor_definition(state, self.machine),
+                            "ExecutionType": child_execution_type(state),
+                        }),
+                        token: None,
+                        timeout_seconds: None,
+                        heartbeat_seconds: None,
+                        invocation: u32::try_from(index).unwrap_or(u32::MAX),
+                    }));
+                    run.children.push(ChildItem { index, key });
+                    progressed = true;
+                    continue;
+                }
+                let mut iteration = Thread {
+                    path: nested_path(&thread.path, &state.name, 0),
+                    last: run.last_finished.unwrap_or(run.started_event),
+                    variables: thread.variables.clone(),
+                    muted: thread.muted || run.distributed,
+                    at: At::Enter { state: processor_start.clone(), input: std::mem::take(&mut run.items[index]) },
+                };
+                self.emit_on(&mut iteration, history::map_iteration("MapIterationStarted", &state.name, index));
+                run.running.push(Iteration { index, thread: iteration });
+                progressed = true;
+            }
+            for iteration in &mut run.running {
+                self.drive(&mut iteration.thread);
+            }
+            // Collect what ended, in order.
+            let mut still_running = Vec::with_capacity(run.running.len());
+            let mut failure = None;
+            for iteration in std::mem::take(&mut run.running) {
+                match &iteration.thread.at {
+                    At::Done { output } => {
+                        run.outputs[iteration.index] = Some(output.clone());
+                        let id = self.emit_side(
+                            &iteration.thread,
+                            history::map_iteration("MapIterationSucceeded", &state.name, iteration.index),
+                        );
+                        run.last_iteration_event = Some(id);
+                        run.last_finished = Some(iteration.thread.last);
+                        progressed = true;
+                    }
+                    At::Failed { failure: record } => {
+                        let item_failure = Failure::from(record);
+                        let id = self.emit_side(
+                            &iteration.thread,
+                            history::map_iteration("MapIterationFailed", &state.name, iteration.index),
+                        );
+                        run.last_iteration_event = Some(id);
+                        run.last_finished = Some(iteration.thread.last);
+                        progressed = true;
+                        run.failures += 1;
+                        if item_failure.is_terminal() || !run.distributed {
+                            failure.get_or_insert(item_failure);
+                        } else {
+                            run.outputs[iteration.index] = Some(item_failure.error_output());
+                            let config = MapConfig {
+                                mode: MapMode::Distributed,
+                                max_concurrency: run.max_concurrency,
+                                tolerated_failure_count: run.tolerated_failure_count,
+                                tolerated_failure_percentage: run.tolerated_failure_percentage,
+                            };
+                            if config.exceeded(run.failures, total) {
+                                failure.get_or_insert(Failure::new(
+                                    "States.ExceedToleratedFailureThreshold",
+                                    "The specified tolerated failure threshold was exceeded",
+                                ));
+                            }
+                        }
+                    }
+                    _ => still_running.push(iteration),
+                }
+            }
+            run.running = still_running;
+            for outcome in std::mem::take(&mut run.child_outcomes) {
+                progressed = true;
+                match (outcome.output, outcome.failure) {
+                    (Some(output), None) => run.outputs[outcome.index] = Some(output),
+                    (_, failure_record) => {
+                        let item_failure = failure_record
+                            .as_ref()
+                            .map_or(Failure { error: Some("States.TaskFailed".into()), cause: None }, Failure::from);
+                        run.failures += 1;
+                        run.outputs[outcome.index] = Some(item_failure.error_output());
+                        let config = MapConfig {
+                            mode: MapMode::Distributed,
+                            max_concurrency: run.max_concurrency,
+                            tolerated_failure_count: run.tolerated_failure_count,
+                            tolerated_failure_percentage: run.tolerated_failure_percentage,
+                        };
+                        if config.exceeded(run.failures, total) {
+                            failure.get_or_insert(Failure::new(
+                                "States.ExceedToleratedFailureThreshold",
+                                "The specified tolerated failure threshold was exceeded",
+                            ));
+                        }
+                    }
+                }
+            }
+            if let Some(failure) = failure {
+                for child in std::mem::take(&mut run.children) {
+                    self.decision.actions.push(Action::Cancel { key: child.key });
+                }
+                if let Some(arn) = run.map_run_arn.clone() {
+                    self.decision.actions.push(Action::MapRunEnded { arn, status: "FAILED".into() });
+                }
+                for iteration in &run.running {
+                    self.cancel_all(&iteration.thread);
+                    self.emit_side(
+                        &iteration.thread,
+                        history::map_iteration("MapIterationAborted", &state.name, iteration.index),
+                    );
+                }
+                if let Some(last) = run.last_finished {
+                    thread.last = thread.last.max(last);
+                }
+                if run.distributed {
+                    self.emit_on(thread, history::map_run_failed(&failure));
+                }
+                self.fail_attempt(thread, state, failure);
+                return true;
+            }
+            if run.running.is_empty() && run.children.is_empty() && run.next_index >= total {
+                if let Some(arn) = run.map_run_arn.clone() {
+                    self.decision.actions.push(Action::MapRunEnded { arn, status: "SUCCEEDED".into() });
+                }
+                if run.distributed {
+                    self.emit_on(thread, EventBody::bare("MapRunSucceeded"));
+                } else if let Some(id) = run.last_iteration_event {
+                    thread.last = id;
+                }
+                self.emit_side(thread, EventBody::bare("MapStateSucceeded"));
+                let outputs = run.outputs.into_iter().map(|output| output.unwrap_or(Value::Null)).collect();
+                self.finish_with(thread, state, Value::Array(outputs));
+                return true;
+            }
+            if !progressed {
+                break;
+            }
+        }
+        if let At::Run(attempt) = &mut thread.at {
+            attempt.phase = Phase::Map(run);
+        }
+        false
+    }
+}
+
+/// The Map run whose child execution reports with `key`.
+pub(super) fn find_child_run(thread: &mut Thread, key: u64) -> Option<&mut MapRun> {
+    let At::Run(attempt) = &mut thread.at else { return None };
+    let owns = matches!(&attempt.phase, Phase::Map(run) if run.children.iter().any(|child| child.key == key));
+    if owns {
+        return match &mut attempt.phase {
+            Phase::Map(run) => Some(run),
+            _ => None,
+        };
+    }
+    match &mut attempt.phase {
+        Phase::Parallel { branches } => branches.iter_mut().find_map(|branch| find_child_run(branch, key)),
+        Phase::Map(run) => run.running.iter_mut().find_map(|iteration| find_child_run(&mut iteration.thread, key)),
+        _ => None,
+    }
+}
+
+/// A distributed Map's item processor as a definition of its own, for its child executions.
+fn processor_definition(state: &State, machine: &Machine) -> Value {
+    let mut processor = state
+        .field("ItemProcessor")
+        .or_else(|| state.field("Iterator"))
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    processor.remove("ProcessorConfig");
+    if state.language == asl::validate::QueryLanguage::Jsonata && !processor.contains_key("QueryLanguage") {
+        processor.insert("QueryLanguage".into(), Value::String("JSONata".into()));
+    }
+    let _ = machine;
+    Value::Object(processor)
+}
+
+/// `STANDARD` or `EXPRESS`: how a distributed Map runs its child executions.
+fn child_execution_type(state: &State) -> String {
+    state
+        .field("ItemProcessor")
+        .and_then(|processor| processor.get("ProcessorConfig"))
+        .and_then(|config| config.get("ExecutionType"))
+        .and_then(Value::as_str)
+        .unwrap_or("STANDARD")
+        .to_string()
+}
