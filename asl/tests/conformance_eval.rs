@@ -28,6 +28,11 @@ const NOW: i64 = 1_767_225_600_000;
 #[path = "../src/test_support.rs"]
 mod support;
 
+#[path = "support/compare.rs"]
+mod compare;
+
+use compare::{as_value, compare, diff, parse_json_strings, string_matches};
+
 fn conformance() -> Option<PathBuf> {
     support::shared("conformance").filter(|path| path.join("aws-recorded/index.json").is_file())
 }
@@ -56,125 +61,6 @@ fn cases(root: &Path, kind: &str) -> Vec<(String, PathBuf, Value)> {
 /// Prints the pass rate; fails on failures not on `tests/known-failures-eval.txt`; reports fixed ones.
 fn judge(group: &str, total: usize, failures: &BTreeMap<String, String>) {
     support::judge("tests/known-failures-eval.txt", include_str!("known-failures-eval.txt"), group, total, failures);
-}
-
-// ---------------------------------------------------------------------------------------
-// compare.py, re-implemented
-
-/// Expected strings that match anything. `date` is not in compare.py's list but is how the
-/// recordings replaced every time value (`"StartTime": "date"`), so it is treated alike.
-const WHOLE_WILDCARDS: [&str; 5] = ["timestamp", "snf_role_arn", "activity_arn", "map_run_arn", "date"];
-const ACCOUNT: &str = "111111111111";
-
-fn parse_json_strings(value: &Value) -> Value {
-    match value {
-        Value::Object(members) => {
-            let mut out = Map::new();
-            for (key, item) in members {
-                let mut item =
-                    if item.is_object() || item.is_array() { parse_json_strings(item) } else { item.clone() };
-                if let Value::String(text) = &item
-                    && text.starts_with('{')
-                    && let Ok(parsed) = serde_json::from_str::<Value>(text)
-                {
-                    item = parsed;
-                }
-                out.insert(key.clone(), item);
-            }
-            Value::Object(out)
-        }
-        Value::Array(items) => Value::Array(
-            items.iter().map(|item| if item.is_object() { parse_json_strings(item) } else { item.clone() }).collect(),
-        ),
-        other => other.clone(),
-    }
-}
-
-fn string_matches(expected: &str, actual: &str) -> bool {
-    if WHOLE_WILDCARDS.contains(&expected) || expected == actual {
-        return true;
-    }
-    if !expected.contains('<') && !expected.contains(ACCOUNT) {
-        return false;
-    }
-    let placeholder = Regex::new(r"<[^<>]+>").expect("regex");
-    let mut pattern = String::from("(?s)^");
-    for (index, part) in placeholder.split(expected).enumerate() {
-        if index > 0 {
-            pattern.push_str(".+?");
-        }
-        let pieces: Vec<String> = part.split(ACCOUNT).map(regex::escape).collect();
-        pattern.push_str(&pieces.join(r"\d{12}"));
-    }
-    pattern.push('$');
-    Regex::new(&pattern).is_ok_and(|regex| regex.is_match(actual))
-}
-
-fn same_number(expected: &Value, actual: &Value) -> bool {
-    match (expected.as_f64(), actual.as_f64()) {
-        (Some(left), Some(right)) => left == right,
-        _ => false,
-    }
-}
-
-fn diff(expected: &Value, actual: &Value, at: &str) -> Option<String> {
-    match (expected, actual) {
-        (Value::String(expected), Value::String(actual)) => {
-            (!string_matches(expected, actual)).then(|| format!("{at}: expected {expected:?}, got {actual:?}"))
-        }
-        (Value::String(expected), _) if WHOLE_WILDCARDS.contains(&expected.as_str()) => None,
-        (Value::Object(_) | Value::Array(_), Value::String(text)) => match serde_json::from_str::<Value>(text) {
-            Ok(parsed) => diff(expected, &parsed, at),
-            Err(_) => Some(format!("{at}: expected {expected}, got {actual}")),
-        },
-        (Value::Object(expected), Value::Object(actual)) => {
-            for (key, value) in expected {
-                let Some(found) = actual.get(key) else { return Some(format!("{at}.{key}: missing")) };
-                if let Some(difference) = diff(value, found, &format!("{at}.{key}")) {
-                    return Some(difference);
-                }
-            }
-            let extra: Vec<_> = actual.keys().filter(|key| !expected.contains_key(*key)).collect();
-            (!extra.is_empty()).then(|| format!("{at}: unexpected keys {extra:?}"))
-        }
-        (Value::Array(expected), Value::Array(actual)) => {
-            if expected.len() != actual.len() {
-                return Some(format!("{at}: expected {} items, got {}", expected.len(), actual.len()));
-            }
-            expected.iter().zip(actual).enumerate().find_map(|(index, (e, a))| diff(e, a, &format!("{at}[{index}]")))
-        }
-        (Value::Number(_), Value::Number(_)) if same_number(expected, actual) => None,
-        _ if expected == actual && !expected.is_number() => None,
-        _ => Some(format!("{at}: expected {}, got {}", truncate(expected), truncate(actual))),
-    }
-}
-
-fn truncate(value: &Value) -> String {
-    value.to_string().chars().take(300).collect()
-}
-
-fn as_value(value: &Value) -> Value {
-    match value {
-        Value::String(text) => serde_json::from_str(text).unwrap_or_else(|_| value.clone()),
-        other => other.clone(),
-    }
-}
-
-/// compare.py's `compare` without the history: status, then output, error and cause where
-/// the expected side has them.
-fn compare(expected: &Value, actual: &Value) -> Option<String> {
-    if expected["status"] != actual["status"] {
-        return Some(format!("status: expected {}, got {}", expected["status"], actual["status"]));
-    }
-    for field in ["output", "error", "cause"] {
-        let Some(wanted) = expected.get(field).filter(|value| !value.is_null()) else { continue };
-        let wrap = |value: Value| parse_json_strings(&json!({ "v": value }))["v"].clone();
-        let found = actual.get(field).cloned().unwrap_or(Value::Null);
-        if let Some(difference) = diff(&wrap(as_value(wanted)), &wrap(as_value(&found)), field) {
-            return Some(difference);
-        }
-    }
-    None
 }
 
 // ---------------------------------------------------------------------------------------

@@ -3,7 +3,9 @@
 
 #![allow(dead_code)]
 
+#[path = "../../../asl/tests/support/compare.rs"]
 pub mod compare;
+pub mod smtp;
 
 use std::{
     io::{BufRead, BufReader},
@@ -32,10 +34,16 @@ impl TestServer {
 
     /// Starts it with extra environment variables.
     pub fn spawn_with(data_dir: &Path, environment: &[(&str, &str)]) -> Self {
+        Self::spawn_listening(data_dir, "127.0.0.1:0", environment)
+    }
+
+    /// Starts it on `listen` (a loopback `host:port`), for tests whose configuration must
+    /// name the server's own address before it starts.
+    pub fn spawn_listening(data_dir: &Path, listen: &str, environment: &[(&str, &str)]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_statehouse"))
             .arg("serve")
             .envs(environment.iter().copied())
-            .env("STATEHOUSE_LISTEN", "127.0.0.1:0")
+            .env("STATEHOUSE_LISTEN", listen)
             .env("STATEHOUSE_DATA_DIR", data_dir)
             .env("RUST_LOG", "info")
             .stdout(Stdio::null())

@@ -214,23 +214,11 @@ impl Decider<'_> {
                         run.last_iteration_event = Some(id);
                         run.last_finished = Some(iteration.thread.last);
                         progressed = true;
-                        run.failures += 1;
                         if item_failure.is_terminal() || !run.distributed {
+                            run.failures += 1;
                             failure.get_or_insert(item_failure);
-                        } else {
-                            run.outputs[iteration.index] = Some(item_failure.error_output());
-                            let config = MapConfig {
-                                mode: MapMode::Distributed,
-                                max_concurrency: run.max_concurrency,
-                                tolerated_failure_count: run.tolerated_failure_count,
-                                tolerated_failure_percentage: run.tolerated_failure_percentage,
-                            };
-                            if config.exceeded(run.failures, total) {
-                                failure.get_or_insert(Failure::new(
-                                    "States.ExceedToleratedFailureThreshold",
-                                    "The specified tolerated failure threshold was exceeded",
-                                ));
-                            }
+                        } else if let Some(exceeded) = run.tolerate(iteration.index, &item_failure) {
+                            failure.get_or_insert(exceeded);
                         }
                     }
                     _ => still_running.push(iteration),
@@ -245,19 +233,8 @@ impl Decider<'_> {
                         let item_failure = failure_record
                             .as_ref()
                             .map_or(Failure { error: Some("States.TaskFailed".into()), cause: None }, Failure::from);
-                        run.failures += 1;
-                        run.outputs[outcome.index] = Some(item_failure.error_output());
-                        let config = MapConfig {
-                            mode: MapMode::Distributed,
-                            max_concurrency: run.max_concurrency,
-                            tolerated_failure_count: run.tolerated_failure_count,
-                            tolerated_failure_percentage: run.tolerated_failure_percentage,
-                        };
-                        if config.exceeded(run.failures, total) {
-                            failure.get_or_insert(Failure::new(
-                                "States.ExceedToleratedFailureThreshold",
-                                "The specified tolerated failure threshold was exceeded",
-                            ));
+                        if let Some(exceeded) = run.tolerate(outcome.index, &item_failure) {
+                            failure.get_or_insert(exceeded);
                         }
                     }
                 }
@@ -307,6 +284,28 @@ impl Decider<'_> {
             attempt.phase = Phase::Map(run);
         }
         false
+    }
+}
+
+impl MapRun {
+    /// Counts a failed item of a distributed Map (its error output takes its place in the
+    /// results) and returns `States.ExceedToleratedFailureThreshold` once the failures exceed
+    /// what the state tolerates.
+    fn tolerate(&mut self, index: usize, item_failure: &Failure) -> Option<Failure> {
+        self.failures += 1;
+        self.outputs[index] = Some(item_failure.error_output());
+        let config = MapConfig {
+            mode: MapMode::Distributed,
+            max_concurrency: self.max_concurrency,
+            tolerated_failure_count: self.tolerated_failure_count,
+            tolerated_failure_percentage: self.tolerated_failure_percentage,
+        };
+        config.exceeded(self.failures, self.items.len()).then(|| {
+            Failure::new(
+                "States.ExceedToleratedFailureThreshold",
+                "The specified tolerated failure threshold was exceeded",
+            )
+        })
     }
 }
 

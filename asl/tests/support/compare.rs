@@ -1,13 +1,16 @@
-//! compare.py (`../shared/conformance/compare.py`) re-implemented for the conformance tests:
-//! `compare(expected, actual)` judges an execution's status, output, error, cause and whole
-//! history the way the script does (regular expressions replaced by a small matcher).
-//! `conformance_engine.rs` checks this port against the real script.
+//! compare.py (`../shared/conformance/compare.py`) re-implemented, once, for every
+//! conformance test (asl's evaluation tests include it as `support/compare.rs`, the server's
+//! engine and API tests by path): `compare(expected, actual)` judges an execution's status,
+//! output, error, cause and, when the actual side has one, whole history the way the script
+//! does (regular expressions replaced by a small matcher). `server/tests/conformance_engine.rs`
+//! checks this port against the real script.
+
+#![allow(dead_code)]
 
 use serde_json::{Map, Value, json};
 
 /// Expected strings that match anything. `date` is not in compare.py's list but is how the
-/// recordings replaced every time value (`"StartTime": "date"`), so it is treated alike, as
-/// `asl/tests/conformance_eval.rs` does.
+/// recordings replaced every time value (`"StartTime": "date"`), so it is treated alike.
 pub const WHOLE_WILDCARDS: [&str; 5] = ["timestamp", "snf_role_arn", "activity_arn", "map_run_arn", "date"];
 /// The account id the recordings were made in; expected strings match any 12 digits there.
 pub const ACCOUNT: &str = "111111111111";
@@ -147,7 +150,7 @@ fn truncate(value: &Value) -> String {
 }
 
 /// A value that may be JSON text, parsed.
-fn as_value(value: &Value) -> Value {
+pub fn as_value(value: &Value) -> Value {
     match value {
         Value::String(text) => serde_json::from_str(text).unwrap_or_else(|_| value.clone()),
         other => other.clone(),
