@@ -1,4 +1,4 @@
-//! The start page: what Statehouse is, where its parts will be, and a live check of the server.
+//! The start page: what Statehouse is, where its parts are (or will be), and a live check of the server.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -27,8 +27,8 @@ pub fn HomePage() -> impl IntoView {
                 <p>"Run state machines locally and follow their history in AWS's shape. Not built yet."</p>
             </article>
             <article class="card">
-                <h2>"Approvals"</h2>
-                <p>"Turn waitForTaskToken tasks into approval requests decided by email. Not built yet."</p>
+                <h2><a href="/approvals">"Approvals"</a></h2>
+                <p>"Turn waitForTaskToken tasks into approval requests decided by email, and follow each one's audit trail."</p>
             </article>
         </section>
         <ServerCheck />

@@ -4,6 +4,7 @@
 //! same components compile to wasm32 and take over that HTML in the browser. Server-only
 //! code (database access behind server functions) sits behind `#[cfg(feature = "ssr")]`.
 
+pub mod approvals;
 pub mod home;
 pub mod status;
 
@@ -57,6 +58,8 @@ pub fn App() -> impl IntoView {
             <main class="page">
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=home::HomePage />
+                    <Route path=path!("/approvals") view=approvals::ApprovalsPage />
+                    <Route path=path!("/approvals/:id") view=approvals::ApprovalPage />
                 </Routes>
             </main>
         </Router>
@@ -66,7 +69,7 @@ pub fn App() -> impl IntoView {
 /// The sections of Statehouse. A section that is not built yet is shown as planned, not as a link.
 #[component]
 fn Navigation() -> impl IntoView {
-    let planned = ["Designer", "Executions", "Approvals"];
+    let planned = ["Designer", "Executions"];
     view! {
         <nav class="mainnav" aria-label="Main">
             <ul>
@@ -83,6 +86,9 @@ fn Navigation() -> impl IntoView {
                         }
                     })
                     .collect_view()}
+                <li>
+                    <A href="/approvals">"Approvals"</A>
+                </li>
             </ul>
         </nav>
     }
@@ -117,10 +123,38 @@ mod leptos_axum_response {
 pub mod ssr {
     //! What the server hands to server functions while it renders or answers them.
 
+    use std::{future::Future, pin::Pin, sync::Arc};
+
+    use crate::approvals::{InboxError, InboxFacets, InboxFilter, InboxPage, RequestDetail};
+
     /// Shared server resources, provided as Leptos context for every request.
     #[derive(Clone, Debug)]
     pub struct ServerContext {
         /// The database pool (the embedded SQLite file by default).
         pub pool: sqlx::SqlitePool,
+        /// The approvals inbox's queries (the server's `approvals::inbox`), run on `pool`.
+        pub inbox: Arc<dyn ApprovalInbox>,
+    }
+
+    /// A boxed future, so [`ApprovalInbox`] can be used as a trait object.
+    pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+    /// The read-only approval queries the app's pages need. The server implements it (the app
+    /// cannot depend on the server crate, which depends on it).
+    pub trait ApprovalInbox: Send + Sync + std::fmt::Debug {
+        /// One page of requests matching `filter`, newest first.
+        fn list<'a>(
+            &'a self,
+            pool: &'a sqlx::SqlitePool,
+            filter: &'a InboxFilter,
+        ) -> BoxFuture<'a, Result<InboxPage, InboxError>>;
+        /// The channels and state machines that have requests.
+        fn facets<'a>(&'a self, pool: &'a sqlx::SqlitePool) -> BoxFuture<'a, Result<InboxFacets, InboxError>>;
+        /// One request with its audit trail, if it exists.
+        fn request<'a>(
+            &'a self,
+            pool: &'a sqlx::SqlitePool,
+            id: i64,
+        ) -> BoxFuture<'a, Result<Option<RequestDetail>, InboxError>>;
     }
 }

@@ -12,167 +12,14 @@ use std::{
     time::{Duration, Instant},
 };
 
-use base64::Engine as _;
 use serde_json::{Value, json};
-use support::TestServer;
-use tokio::{
-    io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
-    net::TcpListener,
-    sync::mpsc,
+use support::{
+    TestServer,
+    smtp::{SmtpSink, find_link},
 };
 
 const QUEUE_URL: &str = "https://sqs.us-east-1.amazonaws.com/123456789012/approvals";
 const ROLE: &str = "arn:aws:iam::123456789012:role/approvals";
-
-/// A minimal SMTP server: enough of RFC 5321 for lettre, capturing each message's raw DATA.
-struct SmtpSink {
-    port: u16,
-    mails: mpsc::UnboundedReceiver<String>,
-}
-
-impl SmtpSink {
-    async fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind the SMTP sink");
-        let port = listener.local_addr().expect("sink address").port();
-        let (sender, mails) = mpsc::unbounded_channel();
-        tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else { return };
-                let sender = sender.clone();
-                tokio::spawn(async move {
-                    let (reader, mut writer) = stream.into_split();
-                    let mut reader = BufReader::new(reader);
-                    writer.write_all(b"220 sink ESMTP ready\r\n").await.ok();
-                    let mut line = String::new();
-                    loop {
-                        line.clear();
-                        if reader.read_line(&mut line).await.unwrap_or(0) == 0 {
-                            return;
-                        }
-                        let command = line.trim_end().to_ascii_uppercase();
-                        let reply: &[u8] = if command.starts_with("EHLO") {
-                            b"250-sink greets you\r\n250 8BITMIME\r\n"
-                        } else if command.starts_with("HELO")
-                            || command.starts_with("MAIL")
-                            || command.starts_with("RCPT")
-                            || command.starts_with("RSET")
-                            || command.starts_with("NOOP")
-                        {
-                            b"250 OK\r\n"
-                        } else if command == "DATA" {
-                            writer.write_all(b"354 end with <CRLF>.<CRLF>\r\n").await.ok();
-                            let mut data = String::new();
-                            loop {
-                                line.clear();
-                                if reader.read_line(&mut line).await.unwrap_or(0) == 0 {
-                                    return;
-                                }
-                                if line == ".\r\n" {
-                                    break;
-                                }
-                                // Dot-stuffing: a leading ".." stands for ".".
-                                data.push_str(if line.starts_with("..") { &line[1..] } else { &line });
-                            }
-                            sender.send(data).ok();
-                            b"250 queued\r\n"
-                        } else if command == "QUIT" {
-                            writer.write_all(b"221 bye\r\n").await.ok();
-                            return;
-                        } else {
-                            b"502 not implemented\r\n"
-                        };
-                        writer.write_all(reply).await.ok();
-                    }
-                });
-            }
-        });
-        Self { port, mails }
-    }
-
-    async fn next_mail(&mut self) -> Mail {
-        let raw = tokio::time::timeout(Duration::from_secs(15), self.mails.recv())
-            .await
-            .expect("a mail arrives within 15 s")
-            .expect("the sink runs");
-        Mail::parse(&raw)
-    }
-}
-
-/// A received mail: its headers and its decoded text and HTML parts.
-struct Mail {
-    raw: String,
-    text: String,
-    html: String,
-}
-
-impl Mail {
-    fn parse(raw: &str) -> Self {
-        let mut text = String::new();
-        let mut html = String::new();
-        // Parts are separated by boundary lines; each has headers, a blank line, a body.
-        for part in raw.split("\r\n--") {
-            let Some((headers, body)) = part.split_once("\r\n\r\n") else { continue };
-            let headers_lower = headers.to_ascii_lowercase();
-            let body = body.split("\r\n--").next().unwrap_or(body);
-            let decoded = if headers_lower.contains("content-transfer-encoding: base64") {
-                let compact: String = body.chars().filter(|c| !c.is_whitespace()).collect();
-                String::from_utf8(base64::engine::general_purpose::STANDARD.decode(compact).expect("base64 body"))
-                    .expect("utf-8 body")
-            } else if headers_lower.contains("content-transfer-encoding: quoted-printable") {
-                decode_quoted_printable(body)
-            } else {
-                body.to_string()
-            };
-            if headers_lower.contains("content-type: text/plain") {
-                text = decoded;
-            } else if headers_lower.contains("content-type: text/html") {
-                html = decoded;
-            }
-        }
-        assert!(!text.is_empty() && !html.is_empty(), "a text and an HTML part: {raw}");
-        Self { raw: raw.to_string(), text, html }
-    }
-
-    /// The approval link in the text part.
-    fn link(&self) -> String {
-        find_link(&self.text).unwrap_or_else(|| panic!("no approval link in {}", self.text))
-    }
-}
-
-fn find_link(text: &str) -> Option<String> {
-    let start = text.find("http://")?;
-    let rest = &text[start..];
-    let end = rest.find(|c: char| c.is_whitespace() || c == '<' || c == '"').unwrap_or(rest.len());
-    let link = &rest[..end];
-    link.contains("/approve/").then(|| link.to_string())
-}
-
-fn decode_quoted_printable(body: &str) -> String {
-    let mut bytes = Vec::new();
-    let mut lines = body.split("\r\n").peekable();
-    while let Some(line) = lines.next() {
-        let (content, soft_break) = match line.strip_suffix('=') {
-            Some(content) => (content, true),
-            None => (line, false),
-        };
-        let raw = content.as_bytes();
-        let mut index = 0;
-        while index < raw.len() {
-            if raw[index] == b'=' && raw.len() >= index + 3 {
-                let hex = std::str::from_utf8(&raw[index + 1..index + 3]).expect("ascii");
-                bytes.push(u8::from_str_radix(hex, 16).expect("a =XX escape"));
-                index += 3;
-            } else {
-                bytes.push(raw[index]);
-                index += 1;
-            }
-        }
-        if !soft_break && lines.peek().is_some() {
-            bytes.extend_from_slice(b"\r\n");
-        }
-    }
-    String::from_utf8(bytes).expect("utf-8 body")
-}
 
 fn write_config(dir: &Path, approvers: &[&str], policy: &str) -> std::path::PathBuf {
     let path = dir.join("statehouse.toml");
@@ -611,4 +458,54 @@ fn a_bad_statehouse_toml_stops_the_server_with_the_field_named() {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("approvals.channels[0]") && stderr.contains("policy"), "{stderr}");
+}
+
+#[tokio::test]
+async fn a_waiting_request_is_escalated_and_reminded_before_its_deadline() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut sink = SmtpSink::start().await;
+    let config = dir.path().join("statehouse.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[approvals.channels]]\nname = \"orders\"\nqueue_url = \"{QUEUE_URL}\"\napprovers = [\"boss@example.com\"]\n\
+             remind_before = \"3s\"\nescalate_to = [\"deputy@example.com\", \"boss@example.com\"]\nescalate_after = \"1s\"\n"
+        ),
+    )
+    .expect("write statehouse.toml");
+    let portal = Portal::start(dir.path(), &config, Some(sink.port)).await;
+    let machine = portal.create_machine("deadlines", &definition_with_deadline()).await;
+    let started = Instant::now();
+    let now =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_millis() as i64;
+    let execution =
+        portal.start_on(&machine, "order-48", &json!({"deadline": asl::eval::time::format_millis(now + 6_000)})).await;
+
+    let first = sink.next_mail().await;
+    assert!(first.raw.contains("To: boss@example.com") && first.raw.contains("Subject: Approval requested:"));
+    // After a second: a link for the deputy only (the boss has one already).
+    let escalated = sink.next_mail().await;
+    assert!(started.elapsed() >= Duration::from_millis(900), "escalated too early: {:?}", started.elapsed());
+    assert!(escalated.raw.contains("To: deputy@example.com"), "{}", escalated.raw);
+    assert!(escalated.raw.contains("Subject: Escalated: approval requested: Ship order 42?"), "{}", escalated.raw);
+    assert_ne!(escalated.link(), first.link());
+    // Three seconds before the deadline: a reminder to each approver who has not decided.
+    let mut reminded = Vec::new();
+    for _ in 0..2 {
+        let reminder = sink.next_mail().await;
+        assert!(reminder.raw.contains("Subject: Reminder: approval requested: Ship order 42?"), "{}", reminder.raw);
+        reminded.push((reminder.raw.contains("To: boss@example.com"), reminder.link()));
+    }
+    assert!(started.elapsed() >= Duration::from_millis(2_900), "reminded too early: {:?}", started.elapsed());
+    reminded.sort();
+    assert_eq!(reminded, vec![(false, escalated.link()), (true, first.link())], "the same links, once each");
+
+    let (_, page) = portal.get(&escalated.link()).await;
+    let (status, body) = portal.post(&escalated.link(), &[("csrf", &csrf_field(&page)), ("decision", "approve")]).await;
+    assert_eq!(status, 200, "{body}");
+    let described = portal.wait_for_end(&execution).await;
+    let output: Value = serde_json::from_str(described["output"].as_str().expect("output")).expect("JSON output");
+    assert_eq!(output["approver"], "deputy@example.com", "{output}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(sink.mails.try_recv().is_err(), "nothing more once decided");
 }

@@ -1,5 +1,6 @@
-//! The browser tests: start the real server on a free port with a fresh data folder, run
-//! Playwright against it with Debian's Chromium, then stop the server and check it stopped cleanly.
+//! The browser tests: start the real server on a free port with a fresh data folder (and a test
+//! `statehouse.toml` with one approval channel in it), run Playwright against it with Debian's
+//! Chromium, then stop the server and check it stopped cleanly.
 
 use std::{
     io::{BufRead, BufReader, Read, Write},
@@ -23,12 +24,19 @@ use crate::{
 const STARTUP_DEADLINE: Duration = Duration::from_secs(60);
 /// How long the server may take to stop after SIGTERM.
 const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(15);
+/// The queue URL of the approval channel the browser tests use (`end2end/tests/approvals.spec.ts`).
+const APPROVAL_QUEUE_URL: &str = "https://sqs.us-east-1.amazonaws.com/123456789012/e2e-approvals";
+/// The test's `statehouse.toml`: one approval channel on that queue, decided by its first answer.
+const TEST_CONFIG: &str = "[[approvals.channels]]\nname = \"e2e\"\nqueue_url = \"QUEUE_URL\"\napprovers = [\"boss@example.com\"]\npolicy = \"any\"\n";
 
 /// Starts `server`, runs `npx playwright test` against it and stops it again.
 pub fn run_browser_tests(workspace: &Workspace, server: &Path) -> anyhow::Result<()> {
     step("running the browser tests (Playwright, Debian's Chromium)", || {
         let data_dir = fresh_data_dir()?;
         let log_path = data_dir.with_extension("log");
+        let config_path = data_dir.join("statehouse.toml");
+        std::fs::write(&config_path, TEST_CONFIG.replace("QUEUE_URL", APPROVAL_QUEUE_URL))
+            .with_context(|| format!("writing {}", config_path.display()))?;
         let mut running = RunningServer::start(server, &data_dir, &log_path)?;
         eprintln!("    server at {} (data {}, log {})", running.base_url, data_dir.display(), log_path.display());
 
@@ -36,6 +44,7 @@ pub fn run_browser_tests(workspace: &Workspace, server: &Path) -> anyhow::Result
             .args(["playwright", "test"])
             .current_dir(workspace.end2end_dir())
             .env("BASE_URL", &running.base_url)
+            .env("APPROVAL_QUEUE_URL", APPROVAL_QUEUE_URL)
             .env("CHROMIUM_PATH", CHROMIUM));
         let stopped = running.stop();
         if tests.is_err() || stopped.is_err() {
@@ -60,6 +69,8 @@ impl RunningServer {
             .arg("serve")
             .env("STATEHOUSE_LISTEN", "127.0.0.1:0")
             .env("STATEHOUSE_DATA_DIR", data_dir)
+            .env("STATEHOUSE_CONFIG", data_dir.join("statehouse.toml"))
+            .env_remove("STATEHOUSE_SMTP_URL")
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::null())

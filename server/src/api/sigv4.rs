@@ -265,8 +265,9 @@ fn parse_authorization(header: &str, has_date: bool) -> Result<Authorization<'_>
     })
 }
 
-/// The canonical request of the SigV4 specification.
-fn canonical_request(request: &SignedRequest<'_>, signed_headers: &[&str]) -> String {
+/// The canonical request of the SigV4 specification (shared with the approval portal's
+/// signer, `approvals::aws`).
+pub fn canonical_request(request: &SignedRequest<'_>, signed_headers: &[&str]) -> String {
     let mut headers = String::new();
     for name in signed_headers {
         let values: Vec<String> = request
@@ -338,7 +339,8 @@ fn percent_decode(text: &str) -> String {
     String::from_utf8_lossy(&decoded).into_owned()
 }
 
-fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
+/// HMAC-SHA256 of `data` under `key` (the steps of SigV4's signing key).
+pub fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
     let mut mac = HmacSha256::new_from_slice(key).expect("HMAC takes keys of any length");
     mac.update(data);
     mac.finalize().into_bytes().to_vec()
@@ -363,7 +365,7 @@ fn parse_amz_date(text: &str) -> Option<i64> {
 }
 
 /// Seconds since the Unix epoch → `20150830T123600Z`.
-fn format_amz_date(seconds: i64) -> String {
+pub fn format_amz_date(seconds: i64) -> String {
     let (days, second_of_day) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
     let (year, month, day) = civil_from_days(days);
     format!(

@@ -1,13 +1,15 @@
 //! The callback worker: expires requests past their deadline, and delivers decided requests'
 //! SendTaskSuccess / SendTaskFailure from the outbox, retrying with backoff, so a decision
-//! survives its target being unavailable.
+//! survives its target being unavailable. Requests of the local engine are called back
+//! directly; requests from real AWS go to their channel's Step Functions endpoint, signed.
 
-use std::{sync::Arc, time::Duration};
+use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use sqlx::SqlitePool;
 use tokio::sync::Notify;
 
 use super::{
+    aws::AwsClient,
     mail::backoff_millis,
     store::{self, CallbackRow, OutboxTable},
 };
@@ -18,7 +20,12 @@ pub const MAX_CALLBACK_ATTEMPTS: i64 = 40;
 
 /// Expires and delivers until the process ends; `wake` says a new callback is in. One worker
 /// per process, so a callback is never delivered twice at once.
-pub async fn run_worker(pool: SqlitePool, engine: Engine, wake: Arc<Notify>) {
+pub async fn run_worker(
+    pool: SqlitePool,
+    engine: Engine,
+    aws_clients: Arc<HashMap<String, AwsClient>>,
+    wake: Arc<Notify>,
+) {
     loop {
         match store::expire_due(&pool, now_millis()).await {
             Ok(0) => {}
@@ -28,7 +35,7 @@ pub async fn run_worker(pool: SqlitePool, engine: Engine, wake: Arc<Notify>) {
         match store::due_callbacks(&pool, now_millis(), 50).await {
             Ok(callbacks) => {
                 for callback in callbacks {
-                    deliver(&pool, &engine, &callback).await;
+                    deliver(&pool, &engine, &aws_clients, &callback).await;
                 }
             }
             Err(error) => tracing::error!(%error, "reading the callback outbox"),
@@ -54,25 +61,59 @@ pub async fn run_worker(pool: SqlitePool, engine: Engine, wake: Arc<Notify>) {
     }
 }
 
-async fn deliver(pool: &SqlitePool, engine: &Engine, callback: &CallbackRow) {
+/// What one delivery attempt came to.
+enum Delivery {
+    Delivered,
+    /// No task waits for the token any more.
+    Gone,
+    Failed(String),
+}
+
+async fn deliver_to_engine(engine: &Engine, callback: &CallbackRow, output: serde_json::Value) -> Delivery {
     let result = match callback.outcome.as_str() {
-        "success" => {
-            let output = callback
-                .output
-                .as_deref()
-                .and_then(|text| serde_json::from_str(text).ok())
-                .unwrap_or(serde_json::Value::Null);
-            engine.send_task_success(&callback.token, output).await
-        }
+        "success" => engine.send_task_success(&callback.token, output).await,
         _ => engine.send_task_failure(&callback.token, callback.error.clone(), callback.cause.clone()).await,
     };
+    match result {
+        Ok(()) => Delivery::Delivered,
+        Err(EngineError::TaskDoesNotExist) => Delivery::Gone,
+        Err(error) => Delivery::Failed(error.to_string()),
+    }
+}
+
+async fn deliver_to_aws(client: &AwsClient, callback: &CallbackRow, output: serde_json::Value) -> Delivery {
+    let result = match callback.outcome.as_str() {
+        "success" => client.send_task_success(&callback.token, &output).await,
+        _ => client.send_task_failure(&callback.token, callback.error.as_deref(), callback.cause.as_deref()).await,
+    };
+    match result {
+        Ok(()) => Delivery::Delivered,
+        Err(error) if error.task_is_gone() => Delivery::Gone,
+        Err(error) => Delivery::Failed(error.to_string()),
+    }
+}
+
+async fn deliver(pool: &SqlitePool, engine: &Engine, aws_clients: &HashMap<String, AwsClient>, callback: &CallbackRow) {
+    let output =
+        callback.output.as_deref().and_then(|text| serde_json::from_str(text).ok()).unwrap_or(serde_json::Value::Null);
+    let delivery = if callback.origin == "aws" {
+        match aws_clients.get(&callback.channel) {
+            Some(client) => deliver_to_aws(client, callback, output).await,
+            None => Delivery::Failed(format!(
+                "the channel {:?} has no [aws] settings any more; restore them to deliver this decision",
+                callback.channel
+            )),
+        }
+    } else {
+        deliver_to_engine(engine, callback, output).await
+    };
     let now = now_millis();
-    let written = match result {
-        Ok(()) => {
+    let written = match delivery {
+        Delivery::Delivered => {
             tracing::info!(request = callback.request_id, outcome = %callback.outcome, "approval decision delivered");
             store::callback_finished(pool, callback.id, "delivered", now).await.map(drop)
         }
-        Err(EngineError::TaskDoesNotExist) => {
+        Delivery::Gone => {
             // The execution stopped or the task timed out before the decision: it is kept in
             // the audit trail, and the request shows that it no longer waits.
             tracing::warn!(request = callback.request_id, "the task of a decided approval no longer exists");
@@ -85,11 +126,11 @@ async fn deliver(pool: &SqlitePool, engine: &Engine, callback: &CallbackRow) {
                 Err(error) => Err(error),
             }
         }
-        Err(error) => {
+        Delivery::Failed(error) => {
             let attempts = callback.attempts + 1;
             let next = (attempts < MAX_CALLBACK_ATTEMPTS).then(|| now + backoff_millis(attempts));
             tracing::warn!(request = callback.request_id, %error, attempts, retry_at = ?next, "an approval decision was not delivered");
-            store::callback_attempt_failed(pool, callback.id, &error.to_string(), next).await
+            store::callback_attempt_failed(pool, callback.id, &error, next).await
         }
     };
     if let Err(error) = written {

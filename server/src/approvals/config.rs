@@ -26,6 +26,138 @@ pub struct Channel {
     pub reject_error: String,
     /// The error of SendTaskFailure on expiry.
     pub expire_error: String,
+    /// The shared secret of `POST /approvals/intake/<name>` (header `X-Statehouse-Secret`);
+    /// `None` means the channel takes no HTTP intake.
+    pub intake_secret: Option<Secret>,
+    /// Real AWS: where requests from SQS or the intake are called back, and, for a
+    /// `queue_url` channel, the queue that is polled.
+    pub aws: Option<AwsSettings>,
+    /// A reminder goes to the approvers who have not decided this long before the deadline
+    /// (milliseconds; only for requests with a deadline).
+    pub remind_before_millis: Option<i64>,
+    /// Escalation: links go to these addresses too when no decision came this long after the
+    /// request (milliseconds).
+    pub escalation: Option<Escalation>,
+}
+
+/// Who a request is escalated to, and when.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Escalation {
+    /// The second list of approvers.
+    pub to: Vec<String>,
+    /// Milliseconds after the request.
+    pub after_millis: i64,
+}
+
+/// Reads `90s`, `15m`, `1h`, `2d`, or a sum such as `1h30m`, into milliseconds.
+pub fn parse_duration(text: &str) -> Result<i64, String> {
+    let refuse =
+        || format!("{text:?} is not a duration: use a number and a unit (s, m, h, d), like \"1h\" or \"1h30m\"");
+    let mut total: i64 = 0;
+    let mut number = String::new();
+    for character in text.trim().chars() {
+        if character.is_ascii_digit() {
+            number.push(character);
+            continue;
+        }
+        let unit = match character {
+            's' => 1_000,
+            'm' => 60_000,
+            'h' => 3_600_000,
+            'd' => 86_400_000,
+            _ => return Err(refuse()),
+        };
+        let value: i64 = number.parse().map_err(|_| refuse())?;
+        total = value.checked_mul(unit).and_then(|part| total.checked_add(part)).ok_or_else(refuse)?;
+        number.clear();
+    }
+    if !number.is_empty() || total == 0 {
+        return Err(refuse());
+    }
+    Ok(total)
+}
+
+/// A secret from the configuration; `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(text: impl Into<String>) -> Self {
+        Self(text.into())
+    }
+
+    /// The secret itself, for signing or comparing.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("Secret(…)")
+    }
+}
+
+/// AWS credentials (from the channel's `[aws]` table or the `AWS_*` environment variables).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Credentials {
+    /// The access key id.
+    pub access_key_id: String,
+    /// The secret access key.
+    pub secret_access_key: Secret,
+    /// A session token, for temporary credentials.
+    pub session_token: Option<String>,
+}
+
+/// An `http://host[:port]` endpoint (no TLS stack is in the build, so `https` is refused).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpEndpoint {
+    url: String,
+    authority: String,
+}
+
+impl HttpEndpoint {
+    /// Reads `http://host[:port][/]`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        if text.starts_with("https://") {
+            return Err(format!(
+                "{text:?} is https, and this build has no TLS stack: put a plain-http endpoint here \
+                 (for AWS itself, a local TLS-originating proxy such as stunnel or an HTTP proxy sidecar)"
+            ));
+        }
+        let Some(rest) = text.strip_prefix("http://") else {
+            return Err(format!("{text:?} is not an http:// URL"));
+        };
+        let authority = rest.trim_end_matches('/');
+        if authority.is_empty() || authority.contains(['/', '?', '#', '@', ' ']) {
+            return Err(format!("{text:?} must be http://host[:port] with no path"));
+        }
+        Ok(Self { url: format!("http://{authority}/"), authority: authority.to_string() })
+    }
+
+    /// The URL, ending in `/`.
+    pub fn as_str(&self) -> &str {
+        &self.url
+    }
+
+    /// `host[:port]`, as the `Host` header says it.
+    pub fn authority(&self) -> &str {
+        &self.authority
+    }
+}
+
+/// A channel's real-AWS settings, validated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AwsSettings {
+    /// The region of the signatures' scope.
+    pub region: String,
+    /// Step Functions (SendTaskSuccess / SendTaskFailure).
+    pub states_endpoint: HttpEndpoint,
+    /// SQS (ReceiveMessage / DeleteMessage).
+    pub sqs_endpoint: HttpEndpoint,
+    /// The keys that sign.
+    pub credentials: Credentials,
 }
 
 /// What a channel listens to: one of the four AWS targets a Task can send a message to.
@@ -122,8 +254,18 @@ impl ApprovalsConfig {
         Self::parse(&text, &display)
     }
 
-    /// Reads the text of a `statehouse.toml`; `path` only names it in messages.
+    /// Reads the text of a `statehouse.toml`; `path` only names it in messages. Missing AWS
+    /// credentials come from `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`.
     pub fn parse(text: &str, path: &str) -> Result<Self, ConfigError> {
+        Self::parse_with_environment(text, path, |name| std::env::var(name).ok())
+    }
+
+    /// [`Self::parse`] with the environment given.
+    pub fn parse_with_environment(
+        text: &str,
+        path: &str,
+        environment: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
         let file: File = toml::from_str(text)
             .map_err(|error| ConfigError::Syntax { path: path.to_string(), message: error.to_string() })?;
         let mut channels: Vec<Channel> = Vec::new();
@@ -173,6 +315,39 @@ impl ApprovalsConfig {
                     raw.approvers.len()
                 )));
             }
+            let intake_secret = match raw.intake_secret {
+                Some(secret) if secret.len() < 16 => {
+                    return Err(refuse("intake_secret: use at least 16 characters".into()));
+                }
+                other => other.map(Secret::new),
+            };
+            let aws = match raw.aws {
+                Some(aws) => Some(aws_settings(aws, &environment).map_err(|message| refuse(format!("aws.{message}")))?),
+                None => None,
+            };
+            let remind_before_millis = raw
+                .remind_before
+                .as_deref()
+                .map(parse_duration)
+                .transpose()
+                .map_err(|message| refuse(format!("remind_before: {message}")))?;
+            let escalation = match (raw.escalate_to, raw.escalate_after.as_deref()) {
+                (None, None) => None,
+                (Some(to), Some(after)) if !to.is_empty() => {
+                    if let Some(address) = to.iter().find(|address| !address.contains('@')) {
+                        return Err(refuse(format!("escalate_to: {address:?} is not an email address")));
+                    }
+                    let after_millis =
+                        parse_duration(after).map_err(|message| refuse(format!("escalate_after: {message}")))?;
+                    Some(Escalation { to, after_millis })
+                }
+                _ => return Err(refuse("set escalate_to (a non-empty list) and escalate_after together".into())),
+            };
+            if intake_secret.is_some() && aws.is_none() {
+                return Err(refuse(
+                    "intake_secret needs an [approvals.channels.aws] table: requests from the intake are decided on AWS".into(),
+                ));
+            }
             channels.push(Channel {
                 name: raw.name,
                 target,
@@ -180,6 +355,10 @@ impl ApprovalsConfig {
                 policy,
                 reject_error: raw.reject_error.unwrap_or_else(|| "ApprovalRejected".into()),
                 expire_error: raw.expire_error.unwrap_or_else(|| "ApprovalExpired".into()),
+                intake_secret,
+                aws,
+                remind_before_millis,
+                escalation,
             });
         }
         Ok(Self { channels })
@@ -213,6 +392,52 @@ struct RawChannel {
     policy: Option<String>,
     reject_error: Option<String>,
     expire_error: Option<String>,
+    intake_secret: Option<String>,
+    aws: Option<RawAws>,
+    remind_before: Option<String>,
+    escalate_to: Option<Vec<String>>,
+    escalate_after: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAws {
+    region: String,
+    endpoint_url: Option<String>,
+    sqs_endpoint_url: Option<String>,
+    access_key_id: Option<String>,
+    secret_access_key: Option<String>,
+    session_token: Option<String>,
+}
+
+/// Validates a channel's `[aws]` table; the error names the field (after `aws.`).
+fn aws_settings(raw: RawAws, environment: &impl Fn(&str) -> Option<String>) -> Result<AwsSettings, String> {
+    if raw.region.is_empty() || !raw.region.bytes().all(|byte| byte.is_ascii_alphanumeric() || byte == b'-') {
+        return Err(format!("region: {:?} is not a region", raw.region));
+    }
+    let states_url = raw.endpoint_url.clone().unwrap_or_else(|| format!("https://states.{}.amazonaws.com", raw.region));
+    let states_endpoint = HttpEndpoint::parse(&states_url).map_err(|message| format!("endpoint_url: {message}"))?;
+    let sqs_endpoint = match &raw.sqs_endpoint_url {
+        Some(url) => HttpEndpoint::parse(url).map_err(|message| format!("sqs_endpoint_url: {message}"))?,
+        None => states_endpoint.clone(),
+    };
+    let access_key_id = raw.access_key_id.or_else(|| environment("AWS_ACCESS_KEY_ID"));
+    let secret_access_key = raw.secret_access_key.or_else(|| environment("AWS_SECRET_ACCESS_KEY"));
+    let (Some(access_key_id), Some(secret_access_key)) = (access_key_id, secret_access_key) else {
+        return Err("access_key_id: set access_key_id and secret_access_key, or AWS_ACCESS_KEY_ID and \
+                    AWS_SECRET_ACCESS_KEY in the environment"
+            .into());
+    };
+    Ok(AwsSettings {
+        region: raw.region,
+        states_endpoint,
+        sqs_endpoint,
+        credentials: Credentials {
+            access_key_id,
+            secret_access_key: Secret::new(secret_access_key),
+            session_token: raw.session_token.or_else(|| environment("AWS_SESSION_TOKEN")),
+        },
+    })
 }
 
 #[cfg(test)]
@@ -248,5 +473,69 @@ mod tests {
             "[[approvals.channels]]\nname = \"o\"\nqueue_url = \"q\"\napprovers = [\"a@x\"]\npolicy = \"quorum:2\"\n",
             Err("quorum:2 needs more approvers"),
         );
+    }
+
+    fn check_aws(aws: &str, expected: Result<&str, &str>) {
+        let text = format!(
+            "[[approvals.channels]]\nname = \"o\"\nfunction_name = \"f\"\nintake_secret = \"0123456789abcdef\"\n\
+             [approvals.channels.aws]\n{aws}"
+        );
+        match (ApprovalsConfig::parse_with_environment(&text, "statehouse.toml", |_| None), expected) {
+            (Ok(config), Ok(debug)) => assert!(format!("{config:?}").contains(debug), "{config:?}"),
+            (Err(error), Err(fragment)) => assert!(error.to_string().contains(fragment), "{error}"),
+            (actual, expected) => panic!("{aws}: got {actual:?}, expected {expected:?}"),
+        }
+    }
+
+    #[test]
+    fn reads_real_aws_settings_and_refuses_https_and_missing_keys() {
+        let keys = "access_key_id = \"AK\"\nsecret_access_key = \"very-secret\"\n";
+        check_aws(
+            &format!("region = \"eu-west-1\"\nendpoint_url = \"http://127.0.0.1:9/\"\n{keys}"),
+            Ok("authority: \"127.0.0.1:9\""),
+        );
+        check_aws(&format!("region = \"eu-west-1\"\nendpoint_url = \"http://127.0.0.1:9\"\n{keys}"), Ok("Secret(…)"));
+        check_aws(
+            &format!("region = \"eu-west-1\"\n{keys}"),
+            Err("aws.endpoint_url: \"https://states.eu-west-1.amazonaws.com\" is https"),
+        );
+        check_aws("region = \"eu-west-1\"\nendpoint_url = \"http://h\"\n", Err("aws.access_key_id: set access_key_id"));
+        let config = ApprovalsConfig::parse_with_environment(
+            "[[approvals.channels]]\nname = \"o\"\nqueue_url = \"q\"\n[approvals.channels.aws]\nregion = \"r\"\nendpoint_url = \"http://h:1\"\n",
+            "statehouse.toml",
+            |name| Some(format!("env-{name}")),
+        )
+        .expect("valid");
+        let aws = config.channels[0].aws.as_ref().expect("aws");
+        assert_eq!(aws.credentials.access_key_id, "env-AWS_ACCESS_KEY_ID");
+        assert!(!format!("{config:?}").contains("env-AWS_SECRET_ACCESS_KEY"), "the secret is not in Debug");
+        check(
+            "[[approvals.channels]]\nname = \"o\"\nqueue_url = \"q\"\nintake_secret = \"0123456789abcdef\"\n",
+            Err("intake_secret needs an [approvals.channels.aws] table"),
+        );
+        check(
+            "[[approvals.channels]]\nname = \"o\"\nqueue_url = \"q\"\nintake_secret = \"short\"\n",
+            Err("at least 16"),
+        );
+    }
+
+    #[test]
+    fn reads_reminders_and_escalation() {
+        assert_eq!(parse_duration("1h30m"), Ok(5_400_000));
+        assert_eq!(parse_duration("90s"), Ok(90_000));
+        assert!(parse_duration("1x").is_err() && parse_duration("10").is_err() && parse_duration("").is_err());
+        let channel = "[[approvals.channels]]\nname = \"o\"\nqueue_url = \"q\"\n";
+        check(
+            &format!("{channel}remind_before = \"1h\"\nescalate_to = [\"b@x\"]\nescalate_after = \"2h\"\n"),
+            Ok(
+                "remind_before_millis: Some(3600000), escalation: Some(Escalation { to: [\"b@x\"], after_millis: 7200000 })",
+            ),
+        );
+        check(&format!("{channel}remind_before = \"soon\"\n"), Err("remind_before: \"soon\" is not a duration"));
+        check(
+            &format!("{channel}escalate_to = [\"b@x\"]\n"),
+            Err("set escalate_to (a non-empty list) and escalate_after"),
+        );
+        check(&format!("{channel}escalate_to = [\"b\"]\nescalate_after = \"1h\"\n"), Err("escalate_to: \"b\""));
     }
 }

@@ -183,15 +183,26 @@ enum SendError {
     Transient(String),
 }
 
+/// How many mails of a batch are in flight at once.
+const PARALLEL_MAILS: usize = 8;
+
 /// The outbox worker: delivers due mails until the process ends; `wake` says new ones are in.
 pub async fn run_worker(pool: SqlitePool, transport: Transport, from: Mailbox, wake: Arc<Notify>) {
     loop {
         let now = now_millis();
         match store::due_mails(&pool, now, 50).await {
             Ok(mails) => {
+                // Distinct rows, delivered a few at a time: one slow SMTP exchange or SQLite
+                // commit does not hold up the rest of the batch.
+                let mut batch = tokio::task::JoinSet::new();
                 for mail in mails {
-                    deliver(&pool, &transport, &from, &mail).await;
+                    if batch.len() >= PARALLEL_MAILS {
+                        batch.join_next().await;
+                    }
+                    let (pool, transport, from) = (pool.clone(), transport.clone(), from.clone());
+                    batch.spawn(async move { deliver(&pool, &transport, &from, &mail).await });
                 }
+                while batch.join_next().await.is_some() {}
             }
             Err(error) => tracing::error!(%error, "reading the mail outbox"),
         }

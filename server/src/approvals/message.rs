@@ -74,6 +74,66 @@ pub fn read_message(service: &str, arguments: &Value) -> RequestMessage {
         },
         other => other,
     };
+    read_object(object)
+}
+
+/// A request message from outside the engine (an SQS message body or the intake's body): the
+/// token comes with it, and optionally where it comes from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RemoteMessage {
+    /// `taskToken` or `TaskToken`.
+    pub token: String,
+    /// What it asks.
+    pub message: RequestMessage,
+    /// `executionArn` (`$$.Execution.Id`), when the sender put it in.
+    pub execution_arn: Option<String>,
+    /// `stateMachineArn`, when given.
+    pub state_machine_arn: Option<String>,
+    /// `stateName`, when given.
+    pub state_name: Option<String>,
+}
+
+/// Why a remote message was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum RemoteMessageError {
+    /// Not a JSON object (nor JSON text of one).
+    #[error("the message must be a JSON object (or a JSON string holding one)")]
+    NotAnObject,
+    /// No token.
+    #[error("the message has no taskToken (or TaskToken) string")]
+    NoToken,
+}
+
+/// Reads a message that carries its own token: a JSON object, or JSON text of one.
+pub fn read_remote(body: &Value) -> Result<RemoteMessage, RemoteMessageError> {
+    let parsed;
+    let object = match body {
+        Value::Object(_) => body,
+        Value::String(text) => match serde_json::from_str::<Value>(text) {
+            Ok(value @ Value::Object(_)) => {
+                parsed = value;
+                &parsed
+            }
+            _ => return Err(RemoteMessageError::NotAnObject),
+        },
+        _ => return Err(RemoteMessageError::NotAnObject),
+    };
+    let token = object["taskToken"]
+        .as_str()
+        .or_else(|| object["TaskToken"].as_str())
+        .filter(|token| !token.is_empty())
+        .ok_or(RemoteMessageError::NoToken)?;
+    let text = |name: &str| object[name].as_str().filter(|text| !text.is_empty()).map(str::to_string);
+    Ok(RemoteMessage {
+        token: token.to_string(),
+        message: read_object(object),
+        execution_arn: text("executionArn"),
+        state_machine_arn: text("stateMachineArn"),
+        state_name: text("stateName"),
+    })
+}
+
+fn read_object(object: &Value) -> RequestMessage {
     let approvers = match &object["approvers"] {
         Value::Array(items) => items.iter().filter_map(Value::as_str).map(str::to_string).collect(),
         Value::String(one) => vec![one.clone()],
@@ -107,6 +167,10 @@ mod tests {
             policy: Policy::Any,
             reject_error: "R".into(),
             expire_error: "E".into(),
+            intake_secret: None,
+            aws: None,
+            remind_before_millis: None,
+            escalation: None,
         }
     }
 
@@ -135,5 +199,18 @@ mod tests {
         let object = read_message("events", &json!({"Entries": [{"Detail": {"deadline": "2030-01-01T00:00:00Z"}}]}));
         assert_eq!(object.deadline.as_deref(), Some("2030-01-01T00:00:00Z"));
         assert_eq!(read_message("sns", &json!({"Message": "plain"})).subject.as_deref(), Some("plain"));
+    }
+
+    #[test]
+    fn reads_remote_messages_with_their_token() {
+        let remote = read_remote(&json!("{\"TaskToken\":\"t\",\"subject\":\"S\",\"executionArn\":\"arn:x\"}"))
+            .expect("a message");
+        assert_eq!((remote.token.as_str(), remote.message.subject.as_deref()), ("t", Some("S")));
+        assert_eq!(remote.execution_arn.as_deref(), Some("arn:x"));
+        assert_eq!(read_remote(&json!({"taskToken": "u"})).map(|remote| remote.token), Ok("u".to_string()));
+        assert_eq!(read_remote(&json!({"subject": "S"})), Err(RemoteMessageError::NoToken));
+        assert_eq!(read_remote(&json!({"taskToken": ""})), Err(RemoteMessageError::NoToken));
+        assert_eq!(read_remote(&json!("plain")), Err(RemoteMessageError::NotAnObject));
+        assert_eq!(read_remote(&json!([1])), Err(RemoteMessageError::NotAnObject));
     }
 }

@@ -7,16 +7,25 @@
 //! the outbox. A POST on a link records the decision, and when the channel's policy is met,
 //! the request's status and its callback in one transaction ([`store::submit`]); the
 //! callback worker ([`callback::run_worker`]) calls SendTaskSuccess / SendTaskFailure.
+//!
+//! Real AWS: requests also arrive from a channel's SQS queue ([`sqs::run_poller`]) and from
+//! `POST /approvals/intake/<channel>` ([`intake`]); their decisions go back to AWS Step
+//! Functions through [`aws::AwsClient`] (SigV4 over plain HTTP).
 
+pub mod aws;
 pub mod callback;
 pub mod config;
+pub mod inbox;
+pub mod intake;
 pub mod mail;
 pub mod message;
 pub mod policy;
+pub mod reminders;
+pub mod sqs;
 pub mod store;
 pub mod web;
 
-use std::sync::Arc;
+use std::{collections::HashMap, sync::Arc};
 
 use hmac::{Hmac, Mac};
 use lettre::message::Mailbox;
@@ -26,9 +35,11 @@ use sqlx::SqlitePool;
 use tokio::{sync::Notify, task::JoinHandle};
 
 use crate::engine::{Engine, TaskInterceptor, decide::TaskRequest, now_millis, store::ExecutionRecord};
-use config::{ApprovalsConfig, Channel};
+use aws::AwsClient;
+use config::{ApprovalsConfig, Channel, Target};
 use mail::{MailContent, SmtpUrl, Transport};
-use store::{NewLink, NewRequest};
+use message::{RemoteMessage, RequestMessage};
+use store::{FollowUpSchedule, NewLink, NewRequest, Origin};
 
 /// Everything the portal needs, validated before the server starts.
 #[derive(Clone, Debug)]
@@ -73,12 +84,21 @@ struct Inner {
     csrf_key: Vec<u8>,
     mail_wake: Arc<Notify>,
     callback_wake: Arc<Notify>,
+    follow_up_wake: Arc<Notify>,
+    /// One client per channel with an `[aws]` table, by channel name.
+    aws_clients: Arc<HashMap<String, AwsClient>>,
 }
 
 impl Approvals {
     /// Builds the portal on an open database (reads the CSRF key).
     pub async fn new(pool: SqlitePool, engine: Engine, settings: ApprovalsSettings) -> Result<Self, ApprovalsError> {
         let csrf_key = store::secret(&pool).await?.into_bytes();
+        let aws_clients = settings
+            .config
+            .channels
+            .iter()
+            .filter_map(|channel| Some((channel.name.clone(), AwsClient::new(channel.aws.clone()?))))
+            .collect();
         Ok(Self {
             inner: Arc::new(Inner {
                 pool,
@@ -87,15 +107,27 @@ impl Approvals {
                 csrf_key,
                 mail_wake: Arc::new(Notify::new()),
                 callback_wake: Arc::new(Notify::new()),
+                follow_up_wake: Arc::new(Notify::new()),
+                aws_clients: Arc::new(aws_clients),
             }),
         })
     }
 
-    /// Starts the mail and callback workers.
+    /// Starts the mail and callback workers, and one SQS poller per `queue_url` channel with
+    /// an `[aws]` table.
     pub fn spawn_workers(&self) -> Vec<JoinHandle<()>> {
         let inner = &self.inner;
         let transport = Transport::new(inner.settings.smtp.as_ref());
-        vec![
+        let pollers = self.channels().iter().filter_map(|channel| {
+            let (Target::Queue(queue_url), Some(client)) = (&channel.target, inner.aws_clients.get(&channel.name))
+            else {
+                return None;
+            };
+            Some(tokio::spawn(sqs::run_poller(self.clone(), channel.name.clone(), queue_url.clone(), client.clone())))
+        });
+        let mut workers: Vec<JoinHandle<()>> = pollers.collect();
+        workers.push(tokio::spawn(reminders::run_worker(self.clone(), Arc::clone(&inner.follow_up_wake))));
+        workers.extend([
             tokio::spawn(mail::run_worker(
                 inner.pool.clone(),
                 transport,
@@ -105,9 +137,11 @@ impl Approvals {
             tokio::spawn(callback::run_worker(
                 inner.pool.clone(),
                 inner.engine.clone(),
+                Arc::clone(&inner.aws_clients),
                 Arc::clone(&inner.callback_wake),
             )),
-        ]
+        ]);
+        workers
     }
 
     /// The channels.
@@ -160,64 +194,121 @@ impl Approvals {
             return Ok(false);
         };
         let message = message::read_message(&request.resource.service, &request.arguments);
+        self.record_message(&channel, execution, request.state_name, token, message, Origin::Engine).await
+    }
+
+    /// Records a request that came from real AWS (the channel's queue or the HTTP intake),
+    /// idempotent by token: false when the token is known. Its decision goes back to AWS.
+    pub async fn record_remote(&self, channel: &Channel, remote: RemoteMessage) -> Result<bool, ApprovalsError> {
+        let execution = ExecutionInfo::remote(&remote);
+        let state_name = remote.state_name.clone().unwrap_or_default();
+        self.record_message(channel, execution, state_name, remote.token, remote.message, Origin::Aws).await
+    }
+
+    /// One approver's link and its rendered mail, `template` giving everything but the
+    /// approver and the link.
+    fn link_mail(
+        &self,
+        template: &MailContent,
+        id: String,
+        approver: String,
+        subject_prefix: &str,
+    ) -> Result<NewLink, ApprovalsError> {
+        let content = MailContent {
+            approver: approver.clone(),
+            link: format!("{}/approve/{id}", self.inner.settings.public_url),
+            ..template.clone()
+        };
+        let (text_body, html_body) = mail::render(&content)?;
+        Ok(NewLink {
+            id,
+            approver,
+            mail_subject: format!("{subject_prefix}: {}", template.subject),
+            text_body,
+            html_body,
+        })
+    }
+
+    pub(crate) fn wake_mails(&self) {
+        self.inner.mail_wake.notify_one();
+    }
+
+    /// The channel named `name`.
+    pub fn channel(&self, name: &str) -> Option<&Channel> {
+        self.channels().iter().find(|channel| channel.name == name)
+    }
+
+    async fn record_message(
+        &self,
+        channel: &Channel,
+        execution: ExecutionInfo,
+        state_name: String,
+        token: String,
+        message: RequestMessage,
+        origin: Origin,
+    ) -> Result<bool, ApprovalsError> {
         let approvers =
             if message.approvers.is_empty() { channel.approvers.clone() } else { message.approvers.clone() };
         if approvers.is_empty() {
             tracing::warn!(channel = %channel.name, execution = %execution.arn, "an approval request names no approvers and its channel has none: nobody is mailed");
         }
-        let subject =
-            message.subject.clone().unwrap_or_else(|| format!("{} in {}", request.state_name, execution.workflow));
+        let subject = message.subject.clone().unwrap_or_else(|| {
+            if state_name.is_empty() {
+                format!("Approval in {}", execution.workflow)
+            } else {
+                format!("{state_name} in {}", execution.workflow)
+            }
+        });
         let details = match &message.details {
             serde_json::Value::Null => String::new(),
             value => serde_json::to_string_pretty(value).unwrap_or_default(),
         };
         let mut links = Vec::with_capacity(approvers.len());
+        let template = MailContent {
+            subject: subject.clone(),
+            workflow: execution.workflow.clone(),
+            execution: execution.name.clone(),
+            execution_arn: execution.arn.clone(),
+            state_name: state_name.clone(),
+            details: details.clone(),
+            deadline: message.deadline.clone(),
+            approver: String::new(),
+            link: String::new(),
+        };
         for approver in approvers {
-            let id = new_link_id();
-            let content = MailContent {
-                subject: subject.clone(),
-                workflow: execution.workflow.clone(),
-                execution: execution.name.clone(),
-                execution_arn: execution.arn.clone(),
-                state_name: request.state_name.clone(),
-                details: details.clone(),
-                deadline: message.deadline.clone(),
-                approver: approver.clone(),
-                link: format!("{}/approve/{id}", self.inner.settings.public_url),
-            };
-            let (text_body, html_body) = mail::render(&content)?;
-            links.push(NewLink {
-                id,
-                approver,
-                mail_subject: format!("Approval requested: {subject}"),
-                text_body,
-                html_body,
-            });
+            links.push(self.link_mail(&template, new_link_id(), approver, "Approval requested")?);
         }
+        let now = now_millis();
+        let deadline_at =
+            message.deadline.as_deref().and_then(asl::eval::time::parse_timestamp).map(|instant| instant.to_millis());
         let new = NewRequest {
             channel: channel.name.clone(),
             token,
             execution_arn: execution.arn,
             state_machine_arn: execution.state_machine_arn,
-            state_name: request.state_name,
+            state_name,
             subject,
             details: if details.is_empty() { "null".into() } else { message.details.to_string() },
-            deadline_at: message
-                .deadline
-                .as_deref()
-                .and_then(asl::eval::time::parse_timestamp)
-                .map(|instant| instant.to_millis()),
+            deadline_at,
             deadline: message.deadline,
             policy: channel.policy,
-            reject_error: channel.reject_error,
-            expire_error: channel.expire_error,
+            reject_error: channel.reject_error.clone(),
+            expire_error: channel.expire_error.clone(),
             links,
-            now: now_millis(),
+            origin,
+            now,
         };
-        let recorded = store::record_request(&self.inner.pool, &new).await?;
+        let follow_ups = FollowUpSchedule {
+            remind_at: deadline_at.zip(channel.remind_before_millis).map(|(deadline, before)| deadline - before),
+            escalate_at: channel.escalation.as_ref().map(|escalation| now + escalation.after_millis),
+        };
+        let recorded = store::record_request_with_follow_ups(&self.inner.pool, &new, follow_ups).await?;
         if recorded {
             tracing::info!(channel = %new.channel, execution = %new.execution_arn, state = %new.state_name, "approval requested");
             self.inner.mail_wake.notify_one();
+            if follow_ups != FollowUpSchedule::default() {
+                self.inner.follow_up_wake.notify_one();
+            }
             if new.deadline_at.is_some() {
                 // The worker that expires requests sleeps until the earliest deadline it knows.
                 self.inner.callback_wake.notify_one();
@@ -272,6 +363,23 @@ impl From<&ExecutionRecord> for ExecutionInfo {
             state_machine_arn: record.state_machine_arn.clone(),
             workflow: record.state_machine_arn.rsplit(':').next().unwrap_or_default().to_string(),
         }
+    }
+}
+
+impl ExecutionInfo {
+    /// What a remote message says of its execution (`executionArn`, `stateMachineArn`).
+    fn remote(remote: &RemoteMessage) -> Self {
+        let arn = remote.execution_arn.clone().unwrap_or_default();
+        // arn:aws:states:REGION:ACCOUNT:execution:MACHINE:NAME
+        let parts: Vec<&str> = arn.split(':').collect();
+        let derived_machine = (parts.len() == 8 && parts[5] == "execution")
+            .then(|| format!("{}:stateMachine:{}", parts[..5].join(":"), parts[6]));
+        let state_machine_arn = remote.state_machine_arn.clone().or(derived_machine).unwrap_or_default();
+        let workflow = match state_machine_arn.rsplit(':').next() {
+            Some(name) if !name.is_empty() => name.to_string(),
+            _ => "AWS Step Functions".to_string(),
+        };
+        Self { name: arn.rsplit(':').next().unwrap_or_default().to_string(), arn, state_machine_arn, workflow }
     }
 }
 

@@ -37,8 +37,29 @@ pub struct NewRequest {
     pub expire_error: String,
     /// One link and one rendered mail per approver.
     pub links: Vec<NewLink>,
+    /// Where the decision goes back to.
+    pub origin: Origin,
     /// Milliseconds since the epoch.
     pub now: i64,
+}
+
+/// Where a request came from, which is where its decision goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// A task of the local engine.
+    Engine,
+    /// Real AWS Step Functions (through SQS or the HTTP intake).
+    Aws,
+}
+
+impl Origin {
+    /// As stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::Engine => "engine",
+            Origin::Aws => "aws",
+        }
+    }
 }
 
 /// One approver's link and mail.
@@ -85,6 +106,8 @@ pub struct LinkView {
     pub status: String,
     /// This approver's decision, if made.
     pub own_decision: Option<String>,
+    /// `engine` or `aws`.
+    pub origin: String,
 }
 
 /// A decision as submitted.
@@ -168,6 +191,10 @@ pub struct CallbackRow {
     pub cause: Option<String>,
     /// Attempts so far.
     pub attempts: i64,
+    /// Its request's origin: `engine` or `aws`.
+    pub origin: String,
+    /// Its request's channel.
+    pub channel: String,
 }
 
 /// The CSRF key.
@@ -175,14 +202,32 @@ pub async fn secret(pool: &SqlitePool) -> Result<String, sqlx::Error> {
     sqlx::query_scalar("SELECT secret FROM approval_secret WHERE id = 1").fetch_one(pool).await
 }
 
+/// When a request's reminder and escalation are due (milliseconds since the epoch).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FollowUpSchedule {
+    /// When to remind the approvers who have not decided.
+    pub remind_at: Option<i64>,
+    /// When to escalate to the channel's second list.
+    pub escalate_at: Option<i64>,
+}
+
 /// Records a request, its links and its mails in one transaction. Idempotent by token:
 /// returns false (and writes nothing) when the token is known.
 pub async fn record_request(pool: &SqlitePool, request: &NewRequest) -> Result<bool, sqlx::Error> {
+    record_request_with_follow_ups(pool, request, FollowUpSchedule::default()).await
+}
+
+/// [`record_request`] with a reminder and an escalation scheduled.
+pub async fn record_request_with_follow_ups(
+    pool: &SqlitePool,
+    request: &NewRequest,
+    follow_ups: FollowUpSchedule,
+) -> Result<bool, sqlx::Error> {
     let mut transaction = pool.begin().await?;
     let id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO approval_requests (channel, token, execution_arn, state_machine_arn, state_name, subject, \
-         details, deadline, deadline_at, policy, reject_error, expire_error, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         details, deadline, deadline_at, policy, reject_error, expire_error, created_at, origin, \
+         remind_at, escalate_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
          ON CONFLICT (token) DO NOTHING RETURNING id",
     )
     .bind(&request.channel)
@@ -198,32 +243,160 @@ pub async fn record_request(pool: &SqlitePool, request: &NewRequest) -> Result<b
     .bind(&request.reject_error)
     .bind(&request.expire_error)
     .bind(request.now)
+    .bind(request.origin.as_str())
+    .bind(follow_ups.remind_at)
+    .bind(follow_ups.escalate_at)
     .fetch_optional(&mut *transaction)
     .await?;
     let Some(id) = id else {
         return Ok(false);
     };
     for link in &request.links {
-        sqlx::query("INSERT INTO approval_links (id, request_id, approver) VALUES (?, ?, ?)")
-            .bind(&link.id)
-            .bind(id)
-            .bind(&link.approver)
-            .execute(&mut *transaction)
-            .await?;
-        sqlx::query(
-            "INSERT INTO approval_mail_outbox (request_id, link_id, recipient, subject, text_body, html_body, \
-             next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(id)
+        insert_link(&mut transaction, id, link).await?;
+        insert_mail(&mut transaction, id, link, request.now).await?;
+    }
+    transaction.commit().await?;
+    Ok(true)
+}
+
+async fn insert_link(
+    transaction: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    request_id: i64,
+    link: &NewLink,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO approval_links (id, request_id, approver) VALUES (?, ?, ?)")
         .bind(&link.id)
+        .bind(request_id)
         .bind(&link.approver)
-        .bind(&link.mail_subject)
-        .bind(&link.text_body)
-        .bind(&link.html_body)
-        .bind(request.now)
-        .bind(request.now)
-        .execute(&mut *transaction)
-        .await?;
+        .execute(&mut **transaction)
+        .await
+        .map(drop)
+}
+
+async fn insert_mail(
+    transaction: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    request_id: i64,
+    link: &NewLink,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO approval_mail_outbox (request_id, link_id, recipient, subject, text_body, html_body, \
+         next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(request_id)
+    .bind(&link.id)
+    .bind(&link.approver)
+    .bind(&link.mail_subject)
+    .bind(&link.text_body)
+    .bind(&link.html_body)
+    .bind(now)
+    .bind(now)
+    .execute(&mut **transaction)
+    .await
+    .map(drop)
+}
+
+/// A reminder or an escalation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FollowUpKind {
+    /// To the approvers who have not decided, before the deadline.
+    Reminder,
+    /// New links to the channel's second list.
+    Escalation,
+}
+
+/// A pending request whose reminder or escalation is due, with what its mails say.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct DueFollowUp {
+    /// The request.
+    pub request_id: i64,
+    /// Its channel.
+    pub channel: String,
+    /// The waiting execution.
+    pub execution_arn: String,
+    /// Its state machine.
+    pub state_machine_arn: String,
+    /// The Task state.
+    pub state_name: String,
+    /// What is asked.
+    pub subject: String,
+    /// JSON text.
+    pub details: String,
+    /// As written.
+    pub deadline: Option<String>,
+    /// Whether it is a reminder (else an escalation).
+    pub is_reminder: bool,
+}
+
+/// Pending requests whose reminder or escalation is due at `now`.
+pub async fn due_follow_ups(pool: &SqlitePool, now: i64) -> Result<Vec<DueFollowUp>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id AS request_id, channel, execution_arn, state_machine_arn, state_name, subject, details, deadline, \
+         1 AS is_reminder FROM approval_requests \
+         WHERE status = 'pending' AND remind_at <= ? AND reminded_at IS NULL \
+         UNION ALL \
+         SELECT id, channel, execution_arn, state_machine_arn, state_name, subject, details, deadline, 0 \
+         FROM approval_requests WHERE status = 'pending' AND escalate_at <= ? AND escalated_at IS NULL \
+         LIMIT 100",
+    )
+    .bind(now)
+    .bind(now)
+    .fetch_all(pool)
+    .await
+}
+
+/// The earliest reminder or escalation still to send.
+pub async fn next_follow_up(pool: &SqlitePool) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT min(due) FROM (\
+         SELECT min(remind_at) AS due FROM approval_requests WHERE status = 'pending' AND reminded_at IS NULL \
+         UNION ALL \
+         SELECT min(escalate_at) FROM approval_requests WHERE status = 'pending' AND escalated_at IS NULL)",
+    )
+    .fetch_one(pool)
+    .await
+}
+
+/// A request's links: (id, approver, whether that approver has decided).
+pub async fn request_links(pool: &SqlitePool, request_id: i64) -> Result<Vec<(String, String, bool)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT l.id, l.approver, d.id IS NOT NULL FROM approval_links l \
+         LEFT JOIN approval_decisions d ON d.link_id = l.id WHERE l.request_id = ? ORDER BY l.rowid",
+    )
+    .bind(request_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// Records a reminder (`mails` to existing links) or an escalation (`mails` to new links,
+/// created here), and marks it sent, in one transaction. False, writing nothing, when the
+/// request is no longer pending or the follow-up was sent already.
+pub async fn record_follow_up(
+    pool: &SqlitePool,
+    request_id: i64,
+    kind: FollowUpKind,
+    mails: &[NewLink],
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let mut transaction = pool.begin().await?;
+    let sql = match kind {
+        FollowUpKind::Reminder => {
+            "UPDATE approval_requests SET reminded_at = ? WHERE id = ? AND status = 'pending' AND reminded_at IS NULL"
+        }
+        FollowUpKind::Escalation => {
+            "UPDATE approval_requests SET escalated_at = ? WHERE id = ? AND status = 'pending' AND escalated_at IS NULL"
+        }
+    };
+    let marked = sqlx::query(sql).bind(now).bind(request_id).execute(&mut *transaction).await?;
+    if marked.rows_affected() == 0 {
+        transaction.rollback().await?;
+        return Ok(false);
+    }
+    for mail in mails {
+        if kind == FollowUpKind::Escalation {
+            insert_link(&mut transaction, request_id, mail).await?;
+        }
+        insert_mail(&mut transaction, request_id, mail, now).await?;
     }
     transaction.commit().await?;
     Ok(true)
@@ -233,7 +406,7 @@ pub async fn record_request(pool: &SqlitePool, request: &NewRequest) -> Result<b
 pub async fn find_link(pool: &SqlitePool, link_id: &str) -> Result<Option<LinkView>, sqlx::Error> {
     sqlx::query_as(
         "SELECT l.id AS link_id, l.approver, r.id AS request_id, r.channel, r.execution_arn, r.state_machine_arn, \
-         r.state_name, r.subject, r.details, r.deadline, r.policy, r.status, d.decision AS own_decision \
+         r.state_name, r.subject, r.details, r.deadline, r.policy, r.status, d.decision AS own_decision, r.origin \
          FROM approval_links l JOIN approval_requests r ON r.id = l.request_id \
          LEFT JOIN approval_decisions d ON d.link_id = l.id WHERE l.id = ?",
     )
@@ -492,8 +665,9 @@ pub enum OutboxTable {
 /// Callbacks due for an attempt.
 pub async fn due_callbacks(pool: &SqlitePool, now: i64, limit: i64) -> Result<Vec<CallbackRow>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT id, request_id, token, outcome, output, error, cause, attempts FROM approval_callbacks \
-         WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
+        "SELECT c.id, c.request_id, c.token, c.outcome, c.output, c.error, c.cause, c.attempts, r.origin, r.channel \
+         FROM approval_callbacks c JOIN approval_requests r ON r.id = c.request_id \
+         WHERE c.status = 'pending' AND c.next_attempt_at <= ? ORDER BY c.next_attempt_at, c.id LIMIT ?",
     )
     .bind(now)
     .bind(limit)

@@ -57,7 +57,8 @@ impl AppState {
 /// The whole application: Leptos pages and server functions, `/healthz`, and the static
 /// files of the site folder, with cross-site POSTs refused.
 pub fn router(state: AppState) -> Router {
-    let server_context = ServerContext { pool: state.pool.clone() };
+    let server_context =
+        ServerContext { pool: state.pool.clone(), inbox: std::sync::Arc::new(approvals::inbox::SqliteInbox) };
     let provide_server_context = move || provide_context(server_context.clone());
     let options = state.leptos_options.clone();
     let shell = move || app::shell(options.clone());

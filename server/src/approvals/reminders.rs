@@ -1,0 +1,96 @@
+//! Reminders and escalation: before a request's deadline, the approvers who have not decided
+//! get a reminder (the channel's `remind_before`); after `escalate_after` without a decision,
+//! the channel's `escalate_to` list gets links of its own. Each is sent once, its mails
+//! written through the outbox in the same transaction that marks it sent.
+
+use std::{sync::Arc, time::Duration};
+
+use tokio::sync::Notify;
+
+use super::{
+    Approvals, ApprovalsError,
+    mail::MailContent,
+    new_link_id,
+    store::{self, DueFollowUp, FollowUpKind},
+};
+use crate::engine::now_millis;
+
+/// Sends due reminders and escalations until the process ends; `wake` says a request with
+/// one was recorded.
+pub async fn run_worker(approvals: Approvals, wake: Arc<Notify>) {
+    loop {
+        let now = now_millis();
+        match store::due_follow_ups(approvals.pool(), now).await {
+            Ok(due) => {
+                for follow_up in due {
+                    if let Err(error) = send(&approvals, &follow_up, now).await {
+                        tracing::error!(request = follow_up.request_id, %error, "sending an approval reminder or escalation");
+                    }
+                }
+            }
+            Err(error) => tracing::error!(%error, "reading due approval reminders"),
+        }
+        let wait = match store::next_follow_up(approvals.pool()).await {
+            Ok(Some(due)) => Duration::from_millis(due.saturating_sub(now_millis()).clamp(50, 5_000) as u64),
+            Ok(None) => Duration::from_secs(5),
+            Err(error) => {
+                tracing::error!(%error, "reading due approval reminders");
+                Duration::from_secs(5)
+            }
+        };
+        tokio::select! {
+            () = wake.notified() => {}
+            () = tokio::time::sleep(wait) => {}
+        }
+    }
+}
+
+async fn send(approvals: &Approvals, due: &DueFollowUp, now: i64) -> Result<(), ApprovalsError> {
+    let details = match serde_json::from_str::<serde_json::Value>(&due.details) {
+        Ok(serde_json::Value::Null) | Err(_) => String::new(),
+        Ok(value) => serde_json::to_string_pretty(&value).unwrap_or_default(),
+    };
+    let workflow = match due.state_machine_arn.rsplit(':').next() {
+        Some(name) if !name.is_empty() => name.to_string(),
+        _ => "AWS Step Functions".to_string(),
+    };
+    let template = MailContent {
+        subject: due.subject.clone(),
+        workflow,
+        execution: due.execution_arn.rsplit(':').next().unwrap_or_default().to_string(),
+        execution_arn: due.execution_arn.clone(),
+        state_name: due.state_name.clone(),
+        details,
+        deadline: due.deadline.clone(),
+        approver: String::new(),
+        link: String::new(),
+    };
+    let links = store::request_links(approvals.pool(), due.request_id).await?;
+    let (kind, mails) = if due.is_reminder {
+        let mut mails = Vec::new();
+        for (id, approver, decided) in links {
+            if !decided {
+                mails.push(approvals.link_mail(&template, id, approver, "Reminder: approval requested")?);
+            }
+        }
+        (FollowUpKind::Reminder, mails)
+    } else {
+        let escalate_to = approvals
+            .channel(&due.channel)
+            .and_then(|channel| channel.escalation.as_ref())
+            .map(|escalation| escalation.to.clone())
+            .unwrap_or_default();
+        let mut mails = Vec::new();
+        for approver in escalate_to {
+            if !links.iter().any(|(_, existing, _)| *existing == approver) {
+                mails.push(approvals.link_mail(&template, new_link_id(), approver, "Escalated: approval requested")?);
+            }
+        }
+        (FollowUpKind::Escalation, mails)
+    };
+    if store::record_follow_up(approvals.pool(), due.request_id, kind, &mails, now).await? {
+        tracing::info!(request = due.request_id, ?kind, mails = mails.len(), "approval follow-up written");
+        approvals.wake_mails();
+    }
+    Ok(())
+}
