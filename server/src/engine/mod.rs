@@ -704,12 +704,7 @@ impl Engine {
                 status: execution.snapshot.status.clone(),
             }));
         }
-        Ok(self
-            .inner
-            .store
-            .load(arn)
-            .await?
-            .map(|(record, snapshot)| ExecutionView { record, status: snapshot.status }))
+        Ok(self.inner.store.describe(arn).await?.map(|(record, status)| ExecutionView { record, status }))
     }
 
     /// An execution's history.

@@ -7,7 +7,7 @@ use sqlx::{Row, SqlitePool, sqlite::SqliteRow};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{
-    decide::{Action, Decision, Signal, Snapshot, Status, TaskRequest},
+    decide::{Action, Decision, FailureRecord, Signal, Snapshot, Status, TaskRequest},
     history::HistoryEvent,
 };
 
@@ -174,6 +174,34 @@ impl SqliteStore {
         let Some(row) = row else { return Ok(None) };
         let snapshot: Snapshot = serde_json::from_str(row.try_get::<&str, _>("snapshot")?)?;
         Ok(Some((record_from(&row)?, snapshot)))
+    }
+
+    /// An execution and where it stands, read from its columns without its snapshot (what
+    /// DescribeExecution needs, cheaply).
+    pub async fn describe(&self, arn: &str) -> Result<Option<(ExecutionRecord, Status)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT arn, state_machine_arn, name, input, definition, role_arn, start_millis, stop_millis,
+                    redrive_count, test_case, map_run_arn, status, output, error, cause
+             FROM executions WHERE arn = ?",
+        )
+        .bind(arn)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let failure = || -> Result<FailureRecord, StoreError> {
+            Ok(FailureRecord { error: row.try_get("error")?, cause: row.try_get("cause")? })
+        };
+        let status = match row.try_get::<&str, _>("status")? {
+            "SUCCEEDED" => {
+                let output: Option<String> = row.try_get("output")?;
+                Status::Succeeded { output: serde_json::from_str(output.as_deref().unwrap_or("null"))? }
+            }
+            "FAILED" => Status::Failed { failure: failure()? },
+            "TIMED_OUT" => Status::TimedOut { failure: failure()? },
+            "ABORTED" => Status::Aborted { failure: failure()? },
+            _ => Status::Running,
+        };
+        Ok(Some((record_from(&row)?, status)))
     }
 
     /// Commits a decision that `signal` led to.
