@@ -417,7 +417,22 @@ fn InboxTable(page: InboxPage, filter: InboxFilter) -> impl IntoView {
 pub fn ApprovalPage() -> impl IntoView {
     let params = use_params_map();
     let id = Memo::new(move |_| params.with(|params| params.get("id").unwrap_or_default()));
-    let detail = Resource::new(move || id.get(), approval_request);
+    // Blocking, so the server waits for it before the first byte: an unknown id answers 404.
+    let detail = Resource::new_blocking(
+        move || id.get(),
+        |id| {
+            #[cfg(feature = "ssr")]
+            let response = use_context::<crate::leptos_axum_response::ResponseOptions>();
+            async move {
+                let detail = approval_request(id).await;
+                #[cfg(feature = "ssr")]
+                if let (Err(InboxError::NotFound(_)), Some(response)) = (&detail, response) {
+                    response.set_status(crate::leptos_axum_response::StatusCode::NOT_FOUND);
+                }
+                detail
+            }
+        },
+    );
     view! {
         <p><a href="/approvals">"← All approval requests"</a></p>
         <ErrorBoundary fallback=error_list>

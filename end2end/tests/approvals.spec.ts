@@ -134,7 +134,21 @@ test("an approval is mailed, decided in the browser, called back and audited", a
   expect((await sfn(request, "DescribeExecution", { executionArn: approvedArn })).status).toBe("RUNNING");
   await page.getByLabel(/Comment/).fill("looks right");
   await page.locator('button[name="decision"][value="approve"]').click();
+  // Post/Redirect/Get: the POST answers 303 back to the link, whose GET confirms it once.
+  await expect(page).toHaveURL(new URL(approveLink).pathname);
   await expect(page.getByRole("heading", { level: 1 })).toContainText("Thank you");
+  await expect(page.getByRole("status")).toContainText("Your approval was recorded");
+  await expect(page.locator("form")).toHaveCount(0);
+  // A refresh posts nothing again: it shows the request as decided (409), without the confirmation.
+  const refreshed = await page.reload();
+  expect(refreshed?.status()).toBe(409);
+  await expect(page.getByRole("status")).toContainText("already been decided (approved)");
+  const approvePath = new URL(approveLink).pathname;
+  for (let index = problems.length - 1; index >= 0; index--) {
+    if (problems[index].includes(approvePath) && problems[index].includes("409")) {
+      problems.splice(index, 1);
+    }
+  }
 
   const approved = await waitForEnd(request, approvedArn);
   expect(approved.status).toBe("SUCCEEDED");
@@ -143,12 +157,28 @@ test("an approval is mailed, decided in the browser, called back and audited", a
   expect(typeof approvedOutput.decidedAt).toBe("string");
 
   // Reject: the Catch path runs and the execution ends through the Pass state.
+  // Decided on a 390-px phone, by keyboard: nothing wider than the screen, the comment
+  // labelled, the buttons reached with Tab.
   const rejectLink = await linkFromDevMailbox(mailbox, rejectSubject);
+  const desktop = page.viewportSize();
+  await page.setViewportSize({ width: 390, height: 844 });
   await page.goto(new URL(rejectLink).pathname);
   await expect(page.getByRole("heading", { level: 1 })).toContainText(rejectSubject);
+  const approverOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(approverOverflow, "horizontal overflow on the approver's page").toBeLessThanOrEqual(0);
+  await expect(page.locator("html")).toHaveAttribute("lang", "en");
+  await expect(page.getByLabel(/Comment/)).toHaveAttribute("autocomplete", "off");
   await page.getByLabel(/Comment/).fill("not this one");
-  await page.locator('button[name="decision"][value="reject"]').click();
+  await page.keyboard.press("Tab");
+  await expect(page.getByRole("button", { name: "Approve" })).toBeFocused();
+  await page.keyboard.press("Tab");
+  await expect(page.getByRole("button", { name: "Reject" })).toBeFocused();
+  await page.keyboard.press("Enter");
   await expect(page.getByRole("heading", { level: 1 })).toContainText("Thank you");
+  await expect(page.getByRole("status")).toContainText("Your rejection was recorded");
+  if (desktop) {
+    await page.setViewportSize(desktop);
+  }
 
   const rejected = await waitForEnd(request, rejectedArn);
   expect(rejected.status).toBe("SUCCEEDED");
@@ -214,9 +244,11 @@ test("an approval is mailed, decided in the browser, called back and audited", a
   expect(problems).toEqual([]);
 });
 
-test("a request that does not exist is a clear message", async ({ page }) => {
+test("a request that does not exist answers 404 with a clear message", async ({ page }) => {
   const problems = watchForProblems(page);
-  await page.goto("/approvals/999999");
+  const response = await page.goto("/approvals/999999");
+  expect(response?.status()).toBe(404);
   await expect(page.getByRole("alert")).toContainText("there is no approval request 999999");
-  expect(problems).toEqual([]);
+  // The 404 itself is the expected answer (Chromium also logs it as a failed resource).
+  expect(problems.filter((problem) => !problem.includes("404"))).toEqual([]);
 });

@@ -68,8 +68,9 @@ pub struct ServeConfig {
     #[arg(long, env = "STATEHOUSE_CONFIG", default_value = "statehouse.toml", value_name = "FILE")]
     pub config: PathBuf,
 
-    /// The SMTP server for approval mails, `smtp://[user:password@]host[:port]`. Without
-    /// it, mails are kept in the dev mailbox (`/approvals/dev-mailbox`) and the log.
+    /// The SMTP server for approval mails: `smtp://[user:password@]host[:port]` (plain, port
+    /// 25), `smtp://…?tls=required` (STARTTLS, port 587) or `smtps://…` (implicit TLS, port
+    /// 465). Without it, mails are kept in the dev mailbox (`/approvals/dev-mailbox`) and the log.
     #[arg(long, env = "STATEHOUSE_SMTP_URL", value_name = "URL", hide_env_values = true)]
     pub smtp_url: Option<SmtpUrl>,
 
@@ -81,6 +82,12 @@ pub struct ServeConfig {
         value_name = "MAILBOX"
     )]
     pub mail_from: lettre::message::Mailbox,
+
+    /// A PEM file of CA certificates to trust besides the bundled Mozilla roots, for https
+    /// (HTTP Tasks, Lambda, the portal's AWS calls) and SMTP over TLS: a corporate proxy's or
+    /// a private CA. The machine's certificate store is never read.
+    #[arg(long, env = "STATEHOUSE_EXTRA_CA_FILE", value_name = "FILE")]
+    pub extra_ca_file: Option<PathBuf>,
 
     /// The base URL of the links in approval mails, as approvers reach this server.
     /// Defaults to `http://` and the listen address.

@@ -9,4 +9,5 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod engine;
+pub mod tls;
 pub mod web;

@@ -16,6 +16,7 @@ use server::{
     config::{PublicUrl, ServeConfig},
     db,
     engine::{Engine, EngineSettings, mock::MockConfig},
+    tls::{self, ExtraRoots},
     web,
 };
 use tokio::net::TcpListener;
@@ -79,6 +80,11 @@ fn init_tracing() {
 }
 
 async fn serve(config: ServeConfig) -> anyhow::Result<()> {
+    if let Some(path) = &config.extra_ca_file {
+        let roots = ExtraRoots::load(path).context("reading the extra CA certificates (STATEHOUSE_EXTRA_CA_FILE)")?;
+        tracing::info!(path = %path.display(), certificates = roots.len(), "trusting extra CA certificates");
+        tls::install(roots);
+    }
     let approvals_config =
         ApprovalsConfig::load(&config.config).context("reading the approval channels (STATEHOUSE_CONFIG)")?;
     let pool = db::open(&config.data_dir).await?;

@@ -3,7 +3,8 @@
 //! here (or keeps the mail in the dev mailbox), and the approver's link decides it: approval
 //! resumes the execution with the approval as output, rejection runs the Catch path. Links
 //! opened ten times, reused, forged or posted without the CSRF field change nothing, and two
-//! approvers posting at once make one decision.
+//! approvers posting at once make one decision. A decision answers 303 back to the link
+//! (Post/Redirect/Get), whose GET shows a one-time confirmation from the session cookie.
 
 mod support;
 
@@ -85,7 +86,8 @@ impl Portal {
             environment.push(("STATEHOUSE_SMTP_URL", url.as_str()));
         }
         let server = TestServer::spawn_with(&dir.join("data"), &environment);
-        let client = reqwest::Client::new();
+        // Redirects are not followed, so the tests see the decision's 303 and its cookie.
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
         let created = server
             .call(
                 &client,
@@ -161,18 +163,44 @@ impl Portal {
 
     /// POSTs the approval form as a same-origin browser would: (status, body).
     async fn post(&self, url: &str, fields: &[(&str, &str)]) -> (u16, String) {
+        let response = self.post_form(url, fields).await;
+        let status = response.status().as_u16();
+        (status, response.text().await.expect("body"))
+    }
+
+    async fn post_form(&self, url: &str, fields: &[(&str, &str)]) -> reqwest::Response {
         let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
-        let response = self
-            .client
+        self.client
             .post(url)
             .header("content-type", "application/x-www-form-urlencoded")
             .header("sec-fetch-site", "same-origin")
             .body(body)
             .send()
             .await
-            .expect("POST");
+            .expect("POST")
+    }
+
+    /// Decides through the form as a browser does: the POST answers 303 back to the link with
+    /// a session cookie, and the redirected GET shows the confirmation. Returns (that page,
+    /// the cookie to send).
+    async fn decide(&self, url: &str, fields: &[(&str, &str)]) -> (String, String) {
+        let response = self.post_form(url, fields).await;
         let status = response.status().as_u16();
-        (status, response.text().await.expect("body"))
+        let headers = response.headers().clone();
+        assert_eq!(status, 303, "{}", response.text().await.unwrap_or_default());
+        let location = headers.get("location").and_then(|value| value.to_str().ok()).expect("a Location");
+        assert!(url.ends_with(location) && location.starts_with("/approve/"), "{location}");
+        let set_cookie = headers.get("set-cookie").and_then(|value| value.to_str().ok()).expect("a session cookie");
+        assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax"), "{set_cookie}");
+        assert!(set_cookie.contains("Path=/approve") && set_cookie.contains("Max-Age="), "{set_cookie}");
+        assert!(!set_cookie.contains("Secure"), "not Secure on a plain-http public URL: {set_cookie}");
+        let cookie = set_cookie.split(';').next().expect("name=value").to_string();
+        let response = self.client.get(url).header("cookie", &cookie).send().await.expect("GET");
+        let status = response.status().as_u16();
+        let page = response.text().await.expect("body");
+        assert_eq!(status, 200, "{page}");
+        assert!(page.contains("role=\"status\"") && !page.contains("<form"), "{page}");
+        (page, cookie)
     }
 }
 
@@ -259,10 +287,13 @@ async fn an_approval_by_mail_resumes_the_execution_and_bad_or_late_posts_change_
     assert_eq!(portal.get(&format!("{}/approve/not-an-id", portal.server.base_url)).await.0, 404);
     assert_eq!(portal.describe(&execution).await["status"], "RUNNING");
 
-    // The decision.
-    let (status, body) =
-        portal.post(&link, &[("csrf", &csrf), ("comment", "Looks <fine>"), ("decision", "approve")]).await;
-    assert_eq!(status, 200, "{body}");
+    // The decision: 303 to the link, whose GET confirms it once; a refresh shows the request's state.
+    let (body, cookie) =
+        portal.decide(&link, &[("csrf", &csrf), ("comment", "Looks <fine>"), ("decision", "approve")]).await;
+    assert!(body.contains("<h1>Thank you</h1>") && body.contains("Your approval was recorded"), "{body}");
+    let refreshed = portal.client.get(&link).header("cookie", &cookie).send().await.expect("GET");
+    assert_eq!(refreshed.status().as_u16(), 409);
+    assert!(!refreshed.text().await.expect("body").contains("was recorded"), "the confirmation is shown once");
     let described = portal.wait_for_end(&execution).await;
     assert_eq!(described["status"], "SUCCEEDED", "{described}");
     let output: Value = serde_json::from_str(described["output"].as_str().expect("output")).expect("JSON output");
@@ -306,9 +337,9 @@ async fn a_rejection_from_the_dev_mailbox_runs_the_catch_path() {
     };
     let (_, page) = portal.get(&link).await;
     let csrf = csrf_field(&page);
-    let (status, body) =
-        portal.post(&link, &[("csrf", &csrf), ("comment", "Too expensive"), ("decision", "reject")]).await;
-    assert_eq!(status, 200, "{body}");
+    let (body, _) =
+        portal.decide(&link, &[("csrf", &csrf), ("comment", "Too expensive"), ("decision", "reject")]).await;
+    assert!(body.contains("Your rejection was recorded"), "{body}");
     let described = portal.wait_for_end(&execution).await;
     assert_eq!(described["status"], "SUCCEEDED", "{described}");
     let output: Value = serde_json::from_str(described["output"].as_str().expect("output")).expect("JSON output");
@@ -399,8 +430,7 @@ async fn a_restart_keeps_the_request_and_mails_nobody_twice() {
     let link = portal.server.url(&path);
     let (status, page) = portal.get(&link).await;
     assert_eq!(status, 200, "{page}");
-    let (status, body) = portal.post(&link, &[("csrf", &csrf_field(&page)), ("decision", "approve")]).await;
-    assert_eq!(status, 200, "{body}");
+    portal.decide(&link, &[("csrf", &csrf_field(&page)), ("decision", "approve")]).await;
     assert_eq!(portal.wait_for_end(&execution).await["status"], "SUCCEEDED");
     assert!(sink.mails.try_recv().is_err(), "no second mail after the restart");
 }
@@ -431,8 +461,8 @@ async fn two_approvers_posting_at_once_make_one_decision() {
         tokio::join!(portal.post(&links[0].1, &first_fields), portal.post(&links[1].1, &second_fields));
     let mut statuses = [first.0, second.0];
     statuses.sort_unstable();
-    assert_eq!(statuses, [200, 409], "{first:?} {second:?}");
-    let winner = if first.0 == 200 { links[0].0 } else { links[1].0 };
+    assert_eq!(statuses, [303, 409], "{first:?} {second:?}");
+    let winner = if first.0 == 303 { links[0].0 } else { links[1].0 };
 
     let described = portal.wait_for_end(&execution).await;
     assert_eq!(described["status"], "SUCCEEDED", "{described}");
@@ -501,8 +531,7 @@ async fn a_waiting_request_is_escalated_and_reminded_before_its_deadline() {
     assert_eq!(reminded, vec![(false, escalated.link()), (true, first.link())], "the same links, once each");
 
     let (_, page) = portal.get(&escalated.link()).await;
-    let (status, body) = portal.post(&escalated.link(), &[("csrf", &csrf_field(&page)), ("decision", "approve")]).await;
-    assert_eq!(status, 200, "{body}");
+    portal.decide(&escalated.link(), &[("csrf", &csrf_field(&page)), ("decision", "approve")]).await;
     let described = portal.wait_for_end(&execution).await;
     let output: Value = serde_json::from_str(described["output"].as_str().expect("output")).expect("JSON output");
     assert_eq!(output["approver"], "deputy@example.com", "{output}");

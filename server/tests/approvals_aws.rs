@@ -116,7 +116,10 @@ impl AwsSide {
                 ("STATEHOUSE_ACCESS_KEYS", &keys),
             ],
         );
-        Self { server, client: reqwest::Client::new() }
+        Self {
+            server,
+            client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client"),
+        }
     }
 
     async fn call(&self, operation: &str, request: &Value) -> Value {
@@ -183,7 +186,8 @@ impl AwsSide {
             .send()
             .await
             .expect("POST");
-        assert_eq!(response.status().as_u16(), 200, "{}", response.text().await.unwrap_or_default());
+        // A decision redirects (303) to its confirmation.
+        assert_eq!(response.status().as_u16(), 303, "{}", response.text().await.unwrap_or_default());
     }
 
     async fn wait_for_end(&self, arn: &str, within: Duration) -> Value {

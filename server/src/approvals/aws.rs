@@ -1,8 +1,9 @@
 //! The portal's own AWS client: SigV4-signed JSON 1.0 calls to SQS (polling a channel's
-//! queue) and Step Functions (SendTaskSuccess / SendTaskFailure), over plain HTTP.
+//! queue) and Step Functions (SendTaskSuccess / SendTaskFailure), over https (or plain http
+//! to a local emulator).
 //!
-//! It stands in for the official AWS SDK, whose Rust crates pull a TLS stack this build does
-//! not include. Signing shares its canonicalization with the API's verifier
+//! It stands in for the official AWS SDK, whose Rust crates are far larger than the four calls
+//! the portal makes (and default to the aws-lc-rs TLS provider, which needs cmake). Signing shares its canonicalization with the API's verifier
 //! (`api::sigv4`), so the signer and the verifier cannot drift apart.
 
 use std::time::Duration;
@@ -127,7 +128,7 @@ impl AwsClient {
     /// A client for the channel's settings.
     pub fn new(settings: AwsSettings) -> Self {
         // Long polls last up to 20 s; leave room for the answer.
-        let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap_or_default();
+        let http = crate::tls::http_client().timeout(Duration::from_secs(30)).build().unwrap_or_default();
         Self { http, settings }
     }
 

@@ -110,7 +110,7 @@ pub struct Credentials {
     pub session_token: Option<String>,
 }
 
-/// An `http://host[:port]` endpoint (no TLS stack is in the build, so `https` is refused).
+/// An `https://host[:port]` endpoint (AWS itself), or `http://host[:port]` (a local emulator).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HttpEndpoint {
     url: String,
@@ -118,22 +118,18 @@ pub struct HttpEndpoint {
 }
 
 impl HttpEndpoint {
-    /// Reads `http://host[:port][/]`.
+    /// Reads `https://host[:port][/]` or `http://host[:port][/]`.
     pub fn parse(text: &str) -> Result<Self, String> {
-        if text.starts_with("https://") {
-            return Err(format!(
-                "{text:?} is https, and this build has no TLS stack: put a plain-http endpoint here \
-                 (for AWS itself, a local TLS-originating proxy such as stunnel or an HTTP proxy sidecar)"
-            ));
-        }
-        let Some(rest) = text.strip_prefix("http://") else {
-            return Err(format!("{text:?} is not an http:// URL"));
+        let (scheme, rest) = match (text.strip_prefix("https://"), text.strip_prefix("http://")) {
+            (Some(rest), _) => ("https", rest),
+            (None, Some(rest)) => ("http", rest),
+            (None, None) => return Err(format!("{text:?} is not an https:// or http:// URL")),
         };
         let authority = rest.trim_end_matches('/');
         if authority.is_empty() || authority.contains(['/', '?', '#', '@', ' ']) {
-            return Err(format!("{text:?} must be http://host[:port] with no path"));
+            return Err(format!("{text:?} must be {scheme}://host[:port] with no path"));
         }
-        Ok(Self { url: format!("http://{authority}/"), authority: authority.to_string() })
+        Ok(Self { url: format!("{scheme}://{authority}/"), authority: authority.to_string() })
     }
 
     /// The URL, ending in `/`.
@@ -417,9 +413,12 @@ fn aws_settings(raw: RawAws, environment: &impl Fn(&str) -> Option<String>) -> R
     }
     let states_url = raw.endpoint_url.clone().unwrap_or_else(|| format!("https://states.{}.amazonaws.com", raw.region));
     let states_endpoint = HttpEndpoint::parse(&states_url).map_err(|message| format!("endpoint_url: {message}"))?;
-    let sqs_endpoint = match &raw.sqs_endpoint_url {
-        Some(url) => HttpEndpoint::parse(url).map_err(|message| format!("sqs_endpoint_url: {message}"))?,
-        None => states_endpoint.clone(),
+    // Without endpoints, AWS itself; with endpoint_url only, an emulator serving both services.
+    let sqs_endpoint = match (&raw.sqs_endpoint_url, &raw.endpoint_url) {
+        (Some(url), _) => HttpEndpoint::parse(url).map_err(|message| format!("sqs_endpoint_url: {message}"))?,
+        (None, Some(_)) => states_endpoint.clone(),
+        (None, None) => HttpEndpoint::parse(&format!("https://sqs.{}.amazonaws.com", raw.region))
+            .map_err(|message| format!("region: {message}"))?,
     };
     let access_key_id = raw.access_key_id.or_else(|| environment("AWS_ACCESS_KEY_ID"));
     let secret_access_key = raw.secret_access_key.or_else(|| environment("AWS_SECRET_ACCESS_KEY"));
@@ -488,16 +487,31 @@ mod tests {
     }
 
     #[test]
-    fn reads_real_aws_settings_and_refuses_https_and_missing_keys() {
+    fn reads_real_aws_settings_and_refuses_missing_keys() {
         let keys = "access_key_id = \"AK\"\nsecret_access_key = \"very-secret\"\n";
         check_aws(
             &format!("region = \"eu-west-1\"\nendpoint_url = \"http://127.0.0.1:9/\"\n{keys}"),
             Ok("authority: \"127.0.0.1:9\""),
         );
         check_aws(&format!("region = \"eu-west-1\"\nendpoint_url = \"http://127.0.0.1:9\"\n{keys}"), Ok("Secret(…)"));
+        // AWS itself by default, over https.
+        let defaults = format!("region = \"eu-west-1\"\n{keys}");
+        check_aws(&defaults, Ok("url: \"https://states.eu-west-1.amazonaws.com/\""));
         check_aws(
-            &format!("region = \"eu-west-1\"\n{keys}"),
-            Err("aws.endpoint_url: \"https://states.eu-west-1.amazonaws.com\" is https"),
+            &defaults,
+            Ok("url: \"https://sqs.eu-west-1.amazonaws.com/\", authority: \"sqs.eu-west-1.amazonaws.com\""),
+        );
+        check_aws(
+            &format!("region = \"eu-west-1\"\nendpoint_url = \"https://vpce.example.com:8443/\"\n{keys}"),
+            Ok("url: \"https://vpce.example.com:8443/\", authority: \"vpce.example.com:8443\""),
+        );
+        check_aws(
+            &format!("region = \"eu-west-1\"\nendpoint_url = \"ftp://h\"\n{keys}"),
+            Err("aws.endpoint_url: \"ftp://h\" is not an https:// or http:// URL"),
+        );
+        check_aws(
+            &format!("region = \"eu-west-1\"\nsqs_endpoint_url = \"https://h/path\"\n{keys}"),
+            Err("must be https://host[:port] with no path"),
         );
         check_aws("region = \"eu-west-1\"\nendpoint_url = \"http://h\"\n", Err("aws.access_key_id: set access_key_id"));
         let config = ApprovalsConfig::parse_with_environment(

@@ -7,7 +7,7 @@ use askama::Template;
 use lettre::{
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
     message::{Mailbox, MultiPart},
-    transport::smtp::authentication::Credentials,
+    transport::smtp::{authentication::Credentials, client::Tls},
 };
 use sqlx::SqlitePool;
 use tokio::sync::Notify;
@@ -59,35 +59,60 @@ pub fn render(mail: &MailContent) -> Result<(String, String), askama::Error> {
     Ok((TextMail { mail }.render()?, HtmlMail { mail }.render()?))
 }
 
-/// `STATEHOUSE_SMTP_URL`: `smtp://[user:password@]host[:port]`.
+/// How the connection to the SMTP server is protected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SmtpSecurity {
+    /// `smtp://`: none (a local relay, or the tests' sink).
+    Plain,
+    /// `smtp://…?tls=required`: STARTTLS, and no mail is sent if the server does not offer it.
+    StartTls,
+    /// `smtps://`: TLS from the first byte (implicit TLS, port 465).
+    Implicit,
+}
+
+/// `STATEHOUSE_SMTP_URL`: `smtp://[user:password@]host[:port]` (plain, port 25),
+/// `smtp://…?tls=required` (STARTTLS, port 587) or `smtps://…` (implicit TLS, port 465), the
+/// spellings of lettre's `from_url`. Certificates are checked against the bundled roots and
+/// `STATEHOUSE_EXTRA_CA_FILE`'s.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SmtpUrl {
     /// The server's host.
     pub host: String,
-    /// Its port (25 by default).
+    /// Its port (25, 587 or 465 by default, as `security` says).
     pub port: u16,
     /// User and password, when the server wants them.
     pub credentials: Option<(String, String)>,
+    /// Plain, STARTTLS or implicit TLS.
+    pub security: SmtpSecurity,
 }
 
 impl fmt::Debug for SmtpUrl {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         let user = self.credentials.as_ref().map(|(user, _)| user.as_str());
-        write!(formatter, "smtp://{}@{}:{}", user.unwrap_or(""), self.host, self.port)
+        let (scheme, query) = match self.security {
+            SmtpSecurity::Plain => ("smtp", ""),
+            SmtpSecurity::StartTls => ("smtp", "?tls=required"),
+            SmtpSecurity::Implicit => ("smtps", ""),
+        };
+        write!(formatter, "{scheme}://{}@{}:{}{query}", user.unwrap_or(""), self.host, self.port)
     }
 }
 
 /// Why an SMTP URL was refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SmtpUrlError {
-    /// Not `smtp://host[:port]`.
-    #[error("{0:?} is not an SMTP URL: use smtp://[user:password@]host[:port]")]
-    Syntax(String),
-    /// `smtps://` or `?tls=`: this build has no TLS stack.
+    /// Not `smtp://host[:port]` or `smtps://host[:port]`.
     #[error(
-        "smtps:// and STARTTLS are not supported by this build (it has no TLS library); use smtp:// to a local relay"
+        "{0:?} is not an SMTP URL: use smtp://[user:password@]host[:port] (plain), \
+         smtp://…?tls=required (STARTTLS) or smtps://… (implicit TLS)"
     )]
-    TlsUnsupported,
+    Syntax(String),
+    /// A query other than `?tls=required`.
+    #[error(
+        "{0:?}: the only query is ?tls=required (STARTTLS); opportunistic TLS would send in the clear \
+         when the server does not offer STARTTLS"
+    )]
+    Query(String),
 }
 
 impl FromStr for SmtpUrl {
@@ -95,10 +120,21 @@ impl FromStr for SmtpUrl {
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let syntax = || SmtpUrlError::Syntax(text.to_string());
-        if text.starts_with("smtps://") || text.contains("tls=") {
-            return Err(SmtpUrlError::TlsUnsupported);
-        }
-        let rest = text.strip_prefix("smtp://").ok_or_else(syntax)?;
+        let (mut security, rest) = match (text.strip_prefix("smtps://"), text.strip_prefix("smtp://")) {
+            (Some(rest), _) => (SmtpSecurity::Implicit, rest),
+            (None, Some(rest)) => (SmtpSecurity::Plain, rest),
+            (None, None) => return Err(syntax()),
+        };
+        let rest = match rest.split_once('?') {
+            None => rest,
+            Some((rest, query)) => {
+                if security != SmtpSecurity::Plain || !query.eq_ignore_ascii_case("tls=required") {
+                    return Err(SmtpUrlError::Query(text.to_string()));
+                }
+                security = SmtpSecurity::StartTls;
+                rest
+            }
+        };
         let rest = rest.trim_end_matches('/');
         let (credentials, host_port) = match rest.rsplit_once('@') {
             Some((user_info, host_port)) => {
@@ -110,14 +146,19 @@ impl FromStr for SmtpUrl {
             }
             None => (None, rest),
         };
-        let (host, port) = match host_port.rsplit_once(':') {
+        let default_port = match security {
+            SmtpSecurity::Plain => 25,
+            SmtpSecurity::StartTls => 587,
+            SmtpSecurity::Implicit => 465,
+        };
+        let (host, port) = match host_port.rsplit_once(':').filter(|(_, port)| !port.ends_with(']')) {
             Some((host, port)) => (host, port.parse::<u16>().map_err(|_| syntax())?),
-            None => (host_port, 25),
+            None => (host_port, default_port),
         };
         if host.is_empty() || host.contains('/') {
             return Err(syntax());
         }
-        Ok(Self { host: host.trim_start_matches('[').trim_end_matches(']').to_string(), port, credentials })
+        Ok(Self { host: host.trim_start_matches('[').trim_end_matches(']').to_string(), port, credentials, security })
     }
 }
 
@@ -148,18 +189,24 @@ pub enum Transport {
 }
 
 impl Transport {
-    /// The transport for a configured URL, or the dev mailbox.
-    pub fn new(url: Option<&SmtpUrl>) -> Self {
+    /// The transport for a configured URL, or the dev mailbox. Fails only when the TLS
+    /// settings cannot be built (`STATEHOUSE_EXTRA_CA_FILE` is checked before, at start-up).
+    pub fn new(url: Option<&SmtpUrl>) -> Result<Self, lettre::transport::smtp::Error> {
         match url {
-            None => Transport::DevMailbox,
+            None => Ok(Transport::DevMailbox),
             Some(url) => {
                 let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(url.host.clone())
                     .port(url.port)
                     .timeout(Some(Duration::from_secs(30)));
+                builder = match url.security {
+                    SmtpSecurity::Plain => builder,
+                    SmtpSecurity::StartTls => builder.tls(Tls::Required(crate::tls::smtp_parameters(&url.host)?)),
+                    SmtpSecurity::Implicit => builder.tls(Tls::Wrapper(crate::tls::smtp_parameters(&url.host)?)),
+                };
                 if let Some((user, password)) = &url.credentials {
                     builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
                 }
-                Transport::Smtp(builder.build())
+                Ok(Transport::Smtp(builder.build()))
             }
         }
     }
@@ -287,8 +334,20 @@ mod tests {
         let url: SmtpUrl = "smtp://user%40x:p%3Ass@mail.local:2525".parse().expect("valid");
         assert_eq!((url.host.as_str(), url.port), ("mail.local", 2525));
         assert_eq!(url.credentials, Some(("user@x".into(), "p:ss".into())));
+        assert_eq!(url.security, SmtpSecurity::Plain);
         assert_eq!("smtp://127.0.0.1".parse::<SmtpUrl>().map(|url| url.port), Ok(25));
-        assert_eq!("smtps://h:465".parse::<SmtpUrl>(), Err(SmtpUrlError::TlsUnsupported));
+        let url: SmtpUrl = "smtps://u:p@mail.example.com".parse().expect("valid");
+        assert_eq!((url.port, url.security), (465, SmtpSecurity::Implicit));
+        assert_eq!(format!("{url:?}"), "smtps://u@mail.example.com:465", "no password in Debug");
+        let url: SmtpUrl = "smtp://mail.example.com?tls=required".parse().expect("valid");
+        assert_eq!((url.host.as_str(), url.port, url.security), ("mail.example.com", 587, SmtpSecurity::StartTls));
+        let url: SmtpUrl = "smtp://[::1]:2525/?tls=required".parse().expect("valid");
+        assert_eq!((url.host.as_str(), url.port), ("::1", 2525));
+        assert_eq!("smtp://[::1]".parse::<SmtpUrl>().map(|url| url.port), Ok(25));
+        assert!(matches!("smtp://h?tls=opportunistic".parse::<SmtpUrl>(), Err(SmtpUrlError::Query(_))));
+        assert!(matches!("smtps://h?tls=required".parse::<SmtpUrl>(), Err(SmtpUrlError::Query(_))));
+        assert!(Transport::new(Some(&"smtps://mail.example.com".parse().expect("valid"))).is_ok());
+        assert!(Transport::new(Some(&"smtp://mail.example.com?tls=required".parse().expect("valid"))).is_ok());
         assert!(matches!("http://h".parse::<SmtpUrl>(), Err(SmtpUrlError::Syntax(_))));
         assert!(matches!("smtp://h:port".parse::<SmtpUrl>(), Err(SmtpUrlError::Syntax(_))));
         assert_eq!(backoff_millis(1), 2_000);

@@ -10,7 +10,7 @@
 //!
 //! Real AWS: requests also arrive from a channel's SQS queue ([`sqs::run_poller`]) and from
 //! `POST /approvals/intake/<channel>` ([`intake`]); their decisions go back to AWS Step
-//! Functions through [`aws::AwsClient`] (SigV4 over plain HTTP).
+//! Functions through [`aws::AwsClient`] (SigV4 over https, or http to an emulator).
 
 pub mod aws;
 pub mod callback;
@@ -63,6 +63,9 @@ pub enum ApprovalsError {
     /// A template failed to render.
     #[error("rendering an approval template: {0}")]
     Template(#[from] askama::Error),
+    /// The SMTP transport's TLS settings cannot be built.
+    #[error("setting up SMTP: {0}")]
+    Smtp(#[from] lettre::transport::smtp::Error),
 }
 
 /// The portal. Cheap to clone.
@@ -87,12 +90,15 @@ struct Inner {
     follow_up_wake: Arc<Notify>,
     /// One client per channel with an `[aws]` table, by channel name.
     aws_clients: Arc<HashMap<String, AwsClient>>,
+    /// Where mails go (SMTP or the dev mailbox).
+    transport: Transport,
 }
 
 impl Approvals {
     /// Builds the portal on an open database (reads the CSRF key).
     pub async fn new(pool: SqlitePool, engine: Engine, settings: ApprovalsSettings) -> Result<Self, ApprovalsError> {
         let csrf_key = store::secret(&pool).await?.into_bytes();
+        let transport = Transport::new(settings.smtp.as_ref())?;
         let aws_clients = settings
             .config
             .channels
@@ -109,6 +115,7 @@ impl Approvals {
                 callback_wake: Arc::new(Notify::new()),
                 follow_up_wake: Arc::new(Notify::new()),
                 aws_clients: Arc::new(aws_clients),
+                transport,
             }),
         })
     }
@@ -117,7 +124,7 @@ impl Approvals {
     /// an `[aws]` table.
     pub fn spawn_workers(&self) -> Vec<JoinHandle<()>> {
         let inner = &self.inner;
-        let transport = Transport::new(inner.settings.smtp.as_ref());
+        let transport = inner.transport.clone();
         let pollers = self.channels().iter().filter_map(|channel| {
             let (Target::Queue(queue_url), Some(client)) = (&channel.target, inner.aws_clients.get(&channel.name))
             else {
@@ -163,6 +170,11 @@ impl Approvals {
 
     pub(crate) fn wake_callbacks(&self) {
         self.inner.callback_wake.notify_one();
+    }
+
+    /// Whether the links in mails are https, so the portal's cookies get `Secure`.
+    pub(crate) fn public_url_is_https(&self) -> bool {
+        self.inner.settings.public_url.to_ascii_lowercase().starts_with("https://")
     }
 
     /// The CSRF field of a link's form: HMAC-SHA256 of the link id under the database's key.

@@ -1,6 +1,9 @@
 //! The approver's pages (`GET`/`POST /approve/<id>`) and the dev mailbox, server-rendered
 //! with askama so they work without WASM. GET decides nothing (mail scanners open links);
-//! POST decides, with an HMAC CSRF field on top of the router's same-origin check.
+//! POST decides, with an HMAC CSRF field on top of the router's same-origin check, and
+//! answers a recorded decision with `303 See Other` back to the link (Post/Redirect/Get): the
+//! GET shows a one-time confirmation kept in a short-lived session (tower-sessions), so a
+//! refresh never posts again. Refusals are answered directly, with their own status.
 
 use std::net::SocketAddr;
 
@@ -10,8 +13,13 @@ use axum::{
     body::Bytes,
     extract::{ConnectInfo, DefaultBodyLimit, Path, State},
     http::{HeaderValue, StatusCode, header},
-    response::{Html, IntoResponse, Response},
+    response::{Html, IntoResponse, Redirect, Response},
     routing::get,
+};
+use serde::{Deserialize, Serialize};
+use tower_sessions::{
+    Expiry, MemoryStore, Session, SessionManagerLayer,
+    cookie::{SameSite, time::Duration},
 };
 
 use super::{
@@ -25,12 +33,37 @@ pub const BODY_LIMIT: usize = 256 * 1024;
 
 /// The portal's routes, with their state applied.
 pub fn routes<S: Clone + Send + Sync + 'static>(approvals: Approvals) -> Router<S> {
+    // The flash of Post/Redirect/Get. Kept in memory: it only bridges a redirect, and a restart
+    // losing one shows the link's current state instead, which is still a clear page.
+    let sessions = SessionManagerLayer::new(MemoryStore::default())
+        .with_name("statehouse_flash")
+        .with_path("/approve")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(approvals.public_url_is_https())
+        .with_expiry(Expiry::OnInactivity(Duration::minutes(FLASH_MINUTES)));
+    let approver_page = Router::new().route("/approve/{id}", get(show).post(decide)).layer(sessions);
     Router::new()
-        .route("/approve/{id}", get(show).post(decide))
+        .merge(approver_page)
         .route("/approvals/dev-mailbox", get(dev_mailbox))
         .route("/approvals/intake/{channel}", axum::routing::post(super::intake::intake))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(approvals)
+}
+
+/// How long a confirmation waits in its session for the redirected GET.
+const FLASH_MINUTES: i64 = 5;
+
+/// The session key of the one-time confirmation.
+const FLASH_KEY: &str = "decision";
+
+/// The confirmation a decision leaves for the page it redirects to.
+#[derive(Debug, Serialize, Deserialize)]
+struct Flash {
+    /// The link it belongs to; another link's page does not show it.
+    link: String,
+    title: String,
+    text: String,
 }
 
 type RemoteAddress = Option<Extension<ConnectInfo<SocketAddr>>>;
@@ -49,6 +82,8 @@ struct ApprovePage<'a> {
     approver: &'a str,
     details: String,
     note: Option<String>,
+    /// After a decision: the one-time confirmation (title, text) instead of the form.
+    confirmation: Option<(String, String)>,
 }
 
 #[derive(Template)]
@@ -165,6 +200,16 @@ fn page(
     status: StatusCode,
     note: Option<String>,
 ) -> Result<Response, PageError> {
+    page_with(approvals, link, status, note, None)
+}
+
+fn page_with(
+    approvals: &Approvals,
+    link: &LinkView,
+    status: StatusCode,
+    note: Option<String>,
+    confirmation: Option<(String, String)>,
+) -> Result<Response, PageError> {
     let details = match serde_json::from_str::<serde_json::Value>(&link.details) {
         Ok(serde_json::Value::Null) | Err(_) => String::new(),
         Ok(value) => serde_json::to_string_pretty(&value).unwrap_or_default(),
@@ -185,16 +230,37 @@ fn page(
         approver: &link.approver,
         details,
         note,
+        confirmation,
     }
     .render()?;
     Ok(private(status, html))
 }
 
-/// `GET /approve/<id>`: shows the request and, while it is open to this approver, the form.
+/// Takes this link's confirmation out of the session, if the decision just redirected here.
+async fn take_flash(session: &Session, link_id: &str) -> Option<Flash> {
+    let flash = match session.get::<Flash>(FLASH_KEY).await {
+        Ok(flash) => flash?,
+        Err(error) => {
+            tracing::warn!(%error, "reading an approval confirmation");
+            return None;
+        }
+    };
+    if flash.link != link_id {
+        return None;
+    }
+    if let Err(error) = session.flush().await {
+        tracing::warn!(%error, "dropping an approval confirmation");
+    }
+    Some(flash)
+}
+
+/// `GET /approve/<id>`: shows the request and, while it is open to this approver, the form;
+/// right after a decision, its one-time confirmation.
 async fn show(
     State(approvals): State<Approvals>,
     Path(id): Path<String>,
     remote: RemoteAddress,
+    session: Session,
 ) -> Result<Response, PageError> {
     if !plausible_id(&id) {
         return Ok(not_found());
@@ -204,6 +270,9 @@ async fn show(
     };
     let remote = remote.map(|Extension(ConnectInfo(address))| address.ip().to_string());
     store::record_view(approvals.pool(), &id, remote.as_deref(), now_millis()).await?;
+    if let Some(flash) = take_flash(&session, &id).await {
+        return page_with(&approvals, &link, StatusCode::OK, None, Some((flash.title, flash.text)));
+    }
     let status = current_status(&approvals, &link).await?;
     if status != "pending" {
         let (code, text) = closed_message(&status);
@@ -228,6 +297,7 @@ async fn decide(
     State(approvals): State<Approvals>,
     Path(id): Path<String>,
     remote: RemoteAddress,
+    session: Session,
     body: Bytes,
 ) -> Result<Response, PageError> {
     if !plausible_id(&id) {
@@ -277,34 +347,44 @@ async fn decide(
         now,
         now_text: asl::eval::time::format_millis(now),
     };
-    Ok(match store::submit(approvals.pool(), &submission).await? {
-        Submitted::UnknownLink => not_found(),
-        Submitted::AlreadyDecidedByYou => message(
-            StatusCode::CONFLICT,
-            "Already decided",
-            "You have already decided this request. Nothing was changed.",
-        ),
+    let (title, text) = match store::submit(approvals.pool(), &submission).await? {
+        Submitted::UnknownLink => return Ok(not_found()),
+        Submitted::AlreadyDecidedByYou => {
+            return Ok(message(
+                StatusCode::CONFLICT,
+                "Already decided",
+                "You have already decided this request. Nothing was changed.",
+            ));
+        }
         Submitted::Closed(status) => {
             let (code, text) = closed_message(&status);
-            message(code, "Request closed", &text)
+            return Ok(message(code, "Request closed", &text));
         }
         Submitted::Recorded => {
             let verb = if approve { "approval" } else { "rejection" };
-            message(
-                StatusCode::OK,
-                "Decision recorded",
-                &format!("Your {verb} is recorded. The request waits for the other approvers."),
-            )
+            ("Decision recorded", format!("Your {verb} was recorded. The request waits for the other approvers."))
         }
         Submitted::Decided { outcome, .. } => {
             approvals.wake_callbacks();
             let text = match outcome {
-                super::policy::Outcome::Approved => "Approved. The workflow continues with your approval.",
-                super::policy::Outcome::Rejected => "Rejected. The workflow has been told.",
+                super::policy::Outcome::Approved => {
+                    "Your approval was recorded. The workflow continues with your approval."
+                }
+                super::policy::Outcome::Rejected => "Your rejection was recorded. The workflow has been told.",
             };
-            message(StatusCode::OK, "Thank you", text)
+            ("Thank you", text.to_string())
         }
-    })
+    };
+    // Post/Redirect/Get: the confirmation waits in the session for the redirected GET.
+    let flash = Flash { link: id.clone(), title: title.to_string(), text: text.clone() };
+    if let Err(error) = session.insert(FLASH_KEY, flash).await {
+        tracing::warn!(%error, "keeping an approval confirmation; showing it directly");
+        return Ok(message(StatusCode::OK, title, &text));
+    }
+    let mut response = Redirect::to(&format!("/approve/{id}")).into_response();
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    Ok(response)
 }
 
 /// `GET /approvals/dev-mailbox`: the mails kept when no SMTP server is configured. With one,

@@ -154,7 +154,7 @@ fn client() -> Result<&'static reqwest::Client, BackendError> {
     if let Some(client) = CLIENT.get() {
         return Ok(client);
     }
-    let built = reqwest::Client::builder()
+    let built = crate::tls::http_client()
         .build()
         .map_err(|error| BackendError::Arguments(format!("the HTTP client cannot be built: {}", chain(&error))))?;
     Ok(CLIENT.get_or_init(|| built))
@@ -423,8 +423,8 @@ pub enum ArrayFormat {
 /// Calls the HTTP Task's endpoint. Arguments: `Method`, `ApiEndpoint`, `Headers`,
 /// `QueryParameters`, `RequestBody`, `Transform`. `Authentication.ConnectionArn` (and
 /// `InvocationConfig`) is accepted and ignored: there are no EventBridge connections here, so
-/// put any credentials the endpoint needs in `Headers`. Plain `http` only (this build has no
-/// TLS). The result is `{Headers, ResponseBody, StatusCode, StatusText}`.
+/// put any credentials the endpoint needs in `Headers`. `http` and `https` (rustls, with the
+/// bundled roots and `STATEHOUSE_EXTRA_CA_FILE`'s). The result is `{Headers, ResponseBody, StatusCode, StatusText}`.
 pub async fn invoke_http(request: &TaskRequest, region: &str) -> Result<Value, BackendError> {
     let arguments = &request.arguments;
     let text = |field: &str| arguments.get(field).and_then(Value::as_str);
@@ -437,14 +437,10 @@ pub async fn invoke_http(request: &TaskRequest, region: &str) -> Result<Value, B
     let mut url =
         Url::parse(endpoint).map_err(|error| BackendError::Arguments(format!("'{endpoint}' is not a URL: {error}")))?;
     match url.scheme() {
-        "http" => {}
-        "https" => {
-            return Err(BackendError::Arguments(format!(
-                "'{endpoint}' uses https, which this build of statehouse cannot call yet; point ApiEndpoint at a \
-                 plain http endpoint"
-            )));
+        "http" | "https" => {}
+        scheme => {
+            return Err(BackendError::Arguments(format!("'{endpoint}' has scheme '{scheme}', not http or https")));
         }
-        scheme => return Err(BackendError::Arguments(format!("'{endpoint}' has scheme '{scheme}', not http"))),
     }
     let transform = arguments.get("Transform");
     let array_format = match transform.and_then(|transform| transform.pointer("/RequestEncodingOptions/ArrayFormat")) {

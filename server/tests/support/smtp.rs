@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use tokio::{
-    io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
+    io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader},
     net::TcpListener,
     sync::mpsc,
 };
@@ -20,6 +20,15 @@ pub struct SmtpSink {
 
 impl SmtpSink {
     pub async fn start() -> Self {
+        Self::start_with(None).await
+    }
+
+    /// An smtps:// sink: TLS from the first byte (implicit TLS), with `acceptor`'s certificate.
+    pub async fn start_tls(acceptor: tokio_rustls::TlsAcceptor) -> Self {
+        Self::start_with(Some(acceptor)).await
+    }
+
+    async fn start_with(acceptor: Option<tokio_rustls::TlsAcceptor>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind the SMTP sink");
         let port = listener.local_addr().expect("sink address").port();
         let (sender, mails) = mpsc::unbounded_channel();
@@ -27,49 +36,15 @@ impl SmtpSink {
             loop {
                 let Ok((stream, _)) = listener.accept().await else { return };
                 let sender = sender.clone();
+                let acceptor = acceptor.clone();
                 tokio::spawn(async move {
-                    let (reader, mut writer) = stream.into_split();
-                    let mut reader = BufReader::new(reader);
-                    writer.write_all(b"220 sink ESMTP ready\r\n").await.ok();
-                    let mut line = String::new();
-                    loop {
-                        line.clear();
-                        if reader.read_line(&mut line).await.unwrap_or(0) == 0 {
-                            return;
-                        }
-                        let command = line.trim_end().to_ascii_uppercase();
-                        let reply: &[u8] = if command.starts_with("EHLO") {
-                            b"250-sink greets you\r\n250 8BITMIME\r\n"
-                        } else if command.starts_with("HELO")
-                            || command.starts_with("MAIL")
-                            || command.starts_with("RCPT")
-                            || command.starts_with("RSET")
-                            || command.starts_with("NOOP")
-                        {
-                            b"250 OK\r\n"
-                        } else if command == "DATA" {
-                            writer.write_all(b"354 end with <CRLF>.<CRLF>\r\n").await.ok();
-                            let mut data = String::new();
-                            loop {
-                                line.clear();
-                                if reader.read_line(&mut line).await.unwrap_or(0) == 0 {
-                                    return;
-                                }
-                                if line == ".\r\n" {
-                                    break;
-                                }
-                                // Dot-stuffing: a leading ".." stands for ".".
-                                data.push_str(if line.starts_with("..") { &line[1..] } else { &line });
+                    match acceptor {
+                        None => session(stream, sender).await,
+                        Some(acceptor) => {
+                            if let Ok(stream) = acceptor.accept(stream).await {
+                                session(stream, sender).await;
                             }
-                            sender.send(data).ok();
-                            b"250 queued\r\n"
-                        } else if command == "QUIT" {
-                            writer.write_all(b"221 bye\r\n").await.ok();
-                            return;
-                        } else {
-                            b"502 not implemented\r\n"
-                        };
-                        writer.write_all(reply).await.ok();
+                        }
                     }
                 });
             }
@@ -83,6 +58,53 @@ impl SmtpSink {
             .expect("a mail arrives within 15 s")
             .expect("the sink runs");
         Mail::parse(&raw)
+    }
+}
+
+/// One SMTP conversation on `stream`, sending each message's raw DATA to `sender`.
+async fn session<S: AsyncRead + AsyncWrite + Send>(stream: S, sender: mpsc::UnboundedSender<String>) {
+    let (reader, mut writer) = tokio::io::split(stream);
+    let mut reader = BufReader::new(reader);
+    writer.write_all(b"220 sink ESMTP ready\r\n").await.ok();
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if reader.read_line(&mut line).await.unwrap_or(0) == 0 {
+            return;
+        }
+        let command = line.trim_end().to_ascii_uppercase();
+        let reply: &[u8] = if command.starts_with("EHLO") {
+            b"250-sink greets you\r\n250 8BITMIME\r\n"
+        } else if command.starts_with("HELO")
+            || command.starts_with("MAIL")
+            || command.starts_with("RCPT")
+            || command.starts_with("RSET")
+            || command.starts_with("NOOP")
+        {
+            b"250 OK\r\n"
+        } else if command == "DATA" {
+            writer.write_all(b"354 end with <CRLF>.<CRLF>\r\n").await.ok();
+            let mut data = String::new();
+            loop {
+                line.clear();
+                if reader.read_line(&mut line).await.unwrap_or(0) == 0 {
+                    return;
+                }
+                if line == ".\r\n" {
+                    break;
+                }
+                // Dot-stuffing: a leading ".." stands for ".".
+                data.push_str(if line.starts_with("..") { &line[1..] } else { &line });
+            }
+            sender.send(data).ok();
+            b"250 queued\r\n"
+        } else if command == "QUIT" {
+            writer.write_all(b"221 bye\r\n").await.ok();
+            return;
+        } else {
+            b"502 not implemented\r\n"
+        };
+        writer.write_all(reply).await.ok();
     }
 }
 
