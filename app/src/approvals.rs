@@ -462,9 +462,9 @@ fn RequestView(detail: RequestDetail) -> impl IntoView {
                 <dt>"State machine"</dt><dd><code>{request.state_machine_arn}</code></dd>
                 <dt>"Execution"</dt>
                 <dd>
-                    <code data-testid="execution-arn">{request.execution_arn}</code>
+                    <code data-testid="execution-arn">{request.execution_arn.clone()}</code>
                     <br />
-                    <small>"Its history: GetExecutionHistory with this ARN (the app has no executions view yet)."</small>
+                    <a href=crate::executions::execution_href(&request.execution_arn)>"Its graph and history"</a>
                 </dd>
                 <dt>"State"</dt><dd>{request.state_name}</dd>
                 <dt>"Created"</dt><dd>{request.created_at}</dd>

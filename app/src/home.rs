@@ -23,8 +23,8 @@ pub fn HomePage() -> impl IntoView {
                 <p>"Edit state machines as graphs that round-trip losslessly to ASL JSON and YAML. Not built yet."</p>
             </article>
             <article class="card">
-                <h2>"Executions"</h2>
-                <p>"Run state machines locally and follow their history in AWS's shape. Not built yet."</p>
+                <h2><a href="/executions">"Executions"</a></h2>
+                <p>"Run state machines locally and follow each execution on its graph and in its history, in AWS's shape."</p>
             </article>
             <article class="card">
                 <h2><a href="/approvals">"Approvals"</a></h2>

@@ -5,6 +5,8 @@
 //! code (database access behind server functions) sits behind `#[cfg(feature = "ssr")]`.
 
 pub mod approvals;
+pub mod executions;
+pub mod graph_view;
 pub mod home;
 pub mod status;
 
@@ -58,6 +60,8 @@ pub fn App() -> impl IntoView {
             <main class="page">
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=home::HomePage />
+                    <Route path=path!("/executions") view=executions::ExecutionsPage />
+                    <Route path=path!("/executions/:arn") view=executions::ExecutionPage />
                     <Route path=path!("/approvals") view=approvals::ApprovalsPage />
                     <Route path=path!("/approvals/:id") view=approvals::ApprovalPage />
                 </Routes>
@@ -69,7 +73,7 @@ pub fn App() -> impl IntoView {
 /// The sections of Statehouse. A section that is not built yet is shown as planned, not as a link.
 #[component]
 fn Navigation() -> impl IntoView {
-    let planned = ["Designer", "Executions"];
+    let planned = ["Designer"];
     view! {
         <nav class="mainnav" aria-label="Main">
             <ul>
@@ -86,6 +90,9 @@ fn Navigation() -> impl IntoView {
                         }
                     })
                     .collect_view()}
+                <li>
+                    <A href="/executions">"Executions"</A>
+                </li>
                 <li>
                     <A href="/approvals">"Approvals"</A>
                 </li>
@@ -125,7 +132,10 @@ pub mod ssr {
 
     use std::{future::Future, pin::Pin, sync::Arc};
 
-    use crate::approvals::{InboxError, InboxFacets, InboxFilter, InboxPage, RequestDetail};
+    use crate::{
+        approvals::{InboxError, InboxFacets, InboxFilter, InboxPage, RequestDetail},
+        executions::{ExecutionDetail, ExecutionFilter, ExecutionPage, ExecutionsError},
+    };
 
     /// Shared server resources, provided as Leptos context for every request.
     #[derive(Clone, Debug)]
@@ -134,6 +144,8 @@ pub mod ssr {
         pub pool: sqlx::SqlitePool,
         /// The approvals inbox's queries (the server's `approvals::inbox`), run on `pool`.
         pub inbox: Arc<dyn ApprovalInbox>,
+        /// The execution views' queries (the server's `web::executions_data`), run on `pool`.
+        pub executions: Arc<dyn ExecutionReader>,
     }
 
     /// A boxed future, so [`ApprovalInbox`] can be used as a trait object.
@@ -156,5 +168,21 @@ pub mod ssr {
             pool: &'a sqlx::SqlitePool,
             id: i64,
         ) -> BoxFuture<'a, Result<Option<RequestDetail>, InboxError>>;
+    }
+
+    /// The read-only execution queries the app's pages need, implemented by the server.
+    pub trait ExecutionReader: Send + Sync + std::fmt::Debug {
+        /// One page of executions matching `filter`, newest first.
+        fn list<'a>(
+            &'a self,
+            pool: &'a sqlx::SqlitePool,
+            filter: &'a ExecutionFilter,
+        ) -> BoxFuture<'a, Result<ExecutionPage, ExecutionsError>>;
+        /// One execution with its definition and history, if it exists.
+        fn execution<'a>(
+            &'a self,
+            pool: &'a sqlx::SqlitePool,
+            arn: &'a str,
+        ) -> BoxFuture<'a, Result<Option<ExecutionDetail>, ExecutionsError>>;
     }
 }

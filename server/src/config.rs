@@ -58,8 +58,8 @@ pub struct ServeConfig {
     #[arg(long, env = "STATEHOUSE_LAMBDA_ENDPOINT", value_name = "URL")]
     pub lambda_endpoint: Option<String>,
 
-    /// The folder that stands in for S3 for Map ItemReaders: `s3://BUCKET/KEY` is
-    /// `FOLDER/BUCKET/KEY`. Defaults to `s3/` in the data folder.
+    /// The folder that stands in for S3 for Map ItemReaders and ResultWriters:
+    /// `s3://BUCKET/KEY` is `FOLDER/BUCKET/KEY`. Defaults to `s3/` in the data folder.
     #[arg(long, env = "STATEHOUSE_S3_DIR", value_name = "DIR")]
     pub s3_dir: Option<PathBuf>,
 

@@ -328,6 +328,13 @@ pub struct MapRun {
     /// Child executions that ended and are not yet counted.
     #[serde(default)]
     pub child_outcomes: Vec<ChildOutcome>,
+    /// The task that writes a distributed Map's results through its `ResultWriter`, once
+    /// every item ended.
+    #[serde(default)]
+    pub writer_key: Option<u64>,
+    /// How that task ended, until the Map state takes it.
+    #[serde(default)]
+    pub writer_outcome: Option<ChildOutcome>,
 }
 
 /// A distributed Map item running as a child execution: the task key it reports with.
@@ -352,6 +359,10 @@ pub struct ChildOutcome {
 
 /// The resource of the task that runs one distributed Map item as a child execution.
 pub const MAP_ITEM_RESOURCE: &str = "arn:aws:states:::statehouse:mapItem";
+
+/// The resource of the task that writes a distributed Map's child execution results to the
+/// local S3 folder (its `ResultWriter`); it answers with the `ResultWriterDetails` result.
+pub const WRITE_RESULTS_RESOURCE: &str = "arn:aws:states:::statehouse:writeResults";
 
 /// One Map iteration.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -800,6 +811,19 @@ impl<'a> Decider<'a> {
             Signal::Start | Signal::Stop { .. } | Signal::Redrive { .. } => return,
         };
         if let Some(run) = map::find_child_run(thread, key) {
+            if run.writer_key == Some(key) {
+                run.writer_outcome = match signal {
+                    Signal::TaskSucceeded { output, .. } => {
+                        Some(ChildOutcome { index: 0, output: Some(output), failure: None })
+                    }
+                    Signal::TaskFailed { failure, .. } => {
+                        Some(ChildOutcome { index: 0, output: None, failure: Some(failure.into()) })
+                    }
+                    _ => return,
+                };
+                run.writer_key = None;
+                return;
+            }
             let index = run.children.iter().find(|child| child.key == key).map(|child| child.index);
             let outcome = match (index, signal) {
                 (Some(index), Signal::TaskSucceeded { output, .. }) => {
@@ -1380,7 +1404,7 @@ fn find(thread: &mut Thread, key: u64) -> Option<(&mut Thread, Found)> {
     let At::Run(attempt) = &mut thread.at else { return None };
     match &mut attempt.phase {
         Phase::Parallel { branches } => branches.iter_mut().find_map(|branch| find(branch, key)),
-        Phase::Map(run) if run.children.iter().any(|child| child.key == key) => None,
+        Phase::Map(run) if run.writer_key == Some(key) || run.children.iter().any(|child| child.key == key) => None,
         Phase::Map(run) => run.running.iter_mut().find_map(|iteration| find(&mut iteration.thread, key)),
         _ => None,
     }
@@ -1394,6 +1418,7 @@ pub fn task_keys(thread: &Thread, keys: &mut Vec<u64>) {
         Phase::Parallel { branches } => branches.iter().for_each(|branch| task_keys(branch, keys)),
         Phase::Map(run) => {
             keys.extend(run.children.iter().map(|child| child.key));
+            keys.extend(run.writer_key);
             run.running.iter().for_each(|iteration| task_keys(&iteration.thread, keys));
         }
         _ => {}

@@ -1,7 +1,8 @@
 //! A local folder standing in for S3, for Map states with an `ItemReader`: `BUCKET/KEY` is
 //! the file `ROOT/BUCKET/KEY`. `s3:getObject` reads a JSON array, JSON Lines, CSV (with its
 //! header row or given headers, and any of AWS's delimiters) or an S3 inventory manifest;
-//! `s3:listObjectsV2` lists the objects under a prefix, in AWS's item shape.
+//! `s3:listObjectsV2` lists the objects under a prefix, in AWS's item shape. A Map's
+//! `ResultWriter` writes its files here too ([`LocalS3::put_object`]).
 
 use std::path::{Path, PathBuf};
 
@@ -34,6 +35,26 @@ impl LocalS3 {
             return Err(reader_failed(format!("The bucket '{bucket}' and key '{key}' do not name a local object.")));
         }
         Ok(self.root.join(bucket).join(key))
+    }
+
+    /// Writes `body` as `bucket`/`key` (a Map's `ResultWriter`): to a temporary file beside
+    /// it first, then renamed into place, so a reader never sees half an object.
+    pub fn put_object(&self, bucket: &str, key: &str, body: &[u8]) -> Result<(), Failure> {
+        let failed = |cause: String| Failure::new(super::results::RESULT_WRITER_FAILED, cause);
+        let path = self.object_path(bucket, key).map_err(|failure| failed(failure.cause.unwrap_or_default()))?;
+        let write = || -> std::io::Result<()> {
+            let folder = path.parent().unwrap_or(&self.root);
+            std::fs::create_dir_all(folder)?;
+            let name = path.file_name().and_then(|name| name.to_str()).unwrap_or("object");
+            let temporary = folder.join(format!(".{name}.{:016x}.tmp", rand::random::<u64>()));
+            std::fs::write(&temporary, body)?;
+            std::fs::rename(&temporary, &path).inspect_err(|_| {
+                let _ = std::fs::remove_file(&temporary);
+            })
+        };
+        write().map_err(|error| {
+            failed(format!("Cannot write s3://{bucket}/{key} (local file {}): {error}", path.display()))
+        })
     }
 
     fn read_text(&self, bucket: &str, key: &str) -> Result<String, Failure> {

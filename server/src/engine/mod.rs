@@ -9,6 +9,7 @@ pub mod decide;
 pub mod history;
 pub mod items;
 pub mod mock;
+pub mod results;
 pub mod store;
 pub mod task;
 
@@ -80,7 +81,8 @@ pub struct EngineSettings {
     pub lambda_endpoint: Option<String>,
     /// Whether Express executions record their history (for the views); AWS keeps none.
     pub express_history: bool,
-    /// The folder that stands in for S3 for Map ItemReaders (`BUCKET/KEY` under it).
+    /// The folder that stands in for S3 for Map ItemReaders and ResultWriters (`BUCKET/KEY`
+    /// under it).
     pub s3_root: Option<std::path::PathBuf>,
 }
 
@@ -548,6 +550,19 @@ impl Engine {
             self.start_map_child(record, request);
             return;
         }
+        if request.resource.arn == decide::WRITE_RESULTS_RESOURCE {
+            let engine = self.clone();
+            tokio::spawn(async move {
+                let signal = match engine.write_map_results(&request.arguments).await {
+                    Ok(details) => Signal::TaskSucceeded { key, output: details },
+                    Err(failure) => Signal::TaskFailed { key, failure },
+                };
+                if let Err(error) = engine.signal(&arn, signal).await {
+                    tracing::error!(%arn, %error, "a Map Run's ResultWriter outcome could not be applied");
+                }
+            });
+            return;
+        }
         if let (Some(mocks), Some(test_case)) = (&self.inner.settings.mocks, &record.test_case) {
             // A distributed Map's children answer from their parent state machine's mocks.
             let state_machine_name =
@@ -657,6 +672,69 @@ impl Engine {
             Err(error) => return Err(error),
         };
         if status.is_final() { Ok(status) } else { self.wait(&child_arn).await }
+    }
+
+    /// Writes a Map Run's child execution results through its `ResultWriter` into the local
+    /// S3 folder ([`results`]), from the children's rows (and Express children still in
+    /// memory), and answers with the Map state's result. Writing again after a restart
+    /// replaces the same objects.
+    async fn write_map_results(&self, arguments: &Value) -> Result<Value, Failure> {
+        let request = results::WriteRequest::from_arguments(arguments)?;
+        let Some(root) = self.inner.settings.s3_root.clone() else {
+            return Err(Failure::new(
+                results::RESULT_WRITER_FAILED,
+                format!(
+                    "No local folder stands in for S3 here (set STATEHOUSE_S3_DIR), so s3://{}/{} cannot be written.",
+                    request.bucket,
+                    request.manifest_key()
+                ),
+            ));
+        };
+        let child_result = |record: ExecutionRecord, status: Status| results::ChildResult {
+            arn: record.arn,
+            state_machine_arn: record.state_machine_arn,
+            name: record.name,
+            input_text: record.input_text,
+            start_millis: record.start_millis,
+            stop_millis: record.stop_millis,
+            redrive_count: record.redrive_count,
+            status,
+        };
+        let mut children: Vec<results::ChildResult> = self
+            .inner
+            .store
+            .map_run_children(&request.map_run_arn)
+            .await
+            .map_err(|error| {
+                Failure::new(
+                    results::RESULT_WRITER_FAILED,
+                    format!("The Map Run's children could not be read: {error}"),
+                )
+            })?
+            .into_iter()
+            .map(|(record, status)| child_result(record, status))
+            .collect();
+        children.extend(
+            lock(&self.inner.express)
+                .values()
+                .filter(|execution| execution.record.map_run_arn.as_deref() == Some(request.map_run_arn.as_str()))
+                .map(|execution| {
+                    let mut record = execution.record.clone();
+                    if record.stop_millis.is_none() && execution.snapshot.status.is_final() {
+                        record.stop_millis = execution.events.last().map(|event| event.timestamp_millis);
+                    }
+                    child_result(record, execution.snapshot.status.clone())
+                }),
+        );
+        let objects = results::result_files(&request, &children);
+        let bucket = request.bucket.clone();
+        tokio::task::spawn_blocking(move || {
+            let s3 = items::LocalS3::new(root);
+            objects.iter().try_for_each(|(key, body)| s3.put_object(&bucket, key, body))
+        })
+        .await
+        .map_err(|error| Failure::new(results::RESULT_WRITER_FAILED, format!("The writer stopped: {error}")))??;
+        Ok(request.details())
     }
 
     /// An execution that failed or was stopped stops the child executions its Map Runs still

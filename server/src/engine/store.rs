@@ -188,20 +188,21 @@ impl SqliteStore {
         .fetch_optional(&self.pool)
         .await?;
         let Some(row) = row else { return Ok(None) };
-        let failure = || -> Result<FailureRecord, StoreError> {
-            Ok(FailureRecord { error: row.try_get("error")?, cause: row.try_get("cause")? })
-        };
-        let status = match row.try_get::<&str, _>("status")? {
-            "SUCCEEDED" => {
-                let output: Option<String> = row.try_get("output")?;
-                Status::Succeeded { output: serde_json::from_str(output.as_deref().unwrap_or("null"))? }
-            }
-            "FAILED" => Status::Failed { failure: failure()? },
-            "TIMED_OUT" => Status::TimedOut { failure: failure()? },
-            "ABORTED" => Status::Aborted { failure: failure()? },
-            _ => Status::Running,
-        };
-        Ok(Some((record_from(&row)?, status)))
+        Ok(Some((record_from(&row)?, status_from(&row)?)))
+    }
+
+    /// The child executions of a Map Run and where they stand (what its `ResultWriter`
+    /// writes), oldest first.
+    pub async fn map_run_children(&self, map_run_arn: &str) -> Result<Vec<(ExecutionRecord, Status)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT arn, state_machine_arn, name, input, definition, role_arn, start_millis, stop_millis,
+                    redrive_count, test_case, map_run_arn, status, output, error, cause
+             FROM executions WHERE map_run_arn = ? ORDER BY start_millis",
+        )
+        .bind(map_run_arn)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|row| Ok((record_from(row)?, status_from(row)?))).collect()
     }
 
     /// Commits a decision that `signal` led to.
@@ -290,6 +291,23 @@ impl SqliteStore {
             sqlx::query("SELECT status FROM executions WHERE arn = ?").bind(arn).fetch_optional(&self.pool).await?;
         row.map(|row| Ok(row.try_get("status")?)).transpose()
     }
+}
+
+/// An execution's status from its `status`, `output`, `error` and `cause` columns.
+fn status_from(row: &SqliteRow) -> Result<Status, StoreError> {
+    let failure = || -> Result<FailureRecord, StoreError> {
+        Ok(FailureRecord { error: row.try_get("error")?, cause: row.try_get("cause")? })
+    };
+    Ok(match row.try_get::<&str, _>("status")? {
+        "SUCCEEDED" => {
+            let output: Option<String> = row.try_get("output")?;
+            Status::Succeeded { output: serde_json::from_str(output.as_deref().unwrap_or("null"))? }
+        }
+        "FAILED" => Status::Failed { failure: failure()? },
+        "TIMED_OUT" => Status::TimedOut { failure: failure()? },
+        "ABORTED" => Status::Aborted { failure: failure()? },
+        _ => Status::Running,
+    })
 }
 
 fn record_from(row: &SqliteRow) -> Result<ExecutionRecord, StoreError> {

@@ -2,6 +2,7 @@
 //! the approval portal.
 
 mod csrf;
+pub mod executions_data;
 mod health;
 
 use std::path::Path;
@@ -57,8 +58,11 @@ impl AppState {
 /// The whole application: Leptos pages and server functions, `/healthz`, and the static
 /// files of the site folder, with cross-site POSTs refused.
 pub fn router(state: AppState) -> Router {
-    let server_context =
-        ServerContext { pool: state.pool.clone(), inbox: std::sync::Arc::new(approvals::inbox::SqliteInbox) };
+    let server_context = ServerContext {
+        pool: state.pool.clone(),
+        inbox: std::sync::Arc::new(approvals::inbox::SqliteInbox),
+        executions: std::sync::Arc::new(executions_data::SqliteExecutions),
+    };
     let provide_server_context = move || provide_context(server_context.clone());
     let options = state.leptos_options.clone();
     let shell = move || app::shell(options.clone());
@@ -74,6 +78,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/", post(api::handle))
+        .route("/executions-export", get(executions_data::export))
         .merge(approval_pages)
         .leptos_routes_with_context(&state, generate_route_list(app::App), provide_server_context, shell)
         .fallback_service(static_files)

@@ -57,6 +57,8 @@ impl Decider<'_> {
             map_run_arn,
             children: Vec::new(),
             child_outcomes: Vec::new(),
+            writer_key: None,
+            writer_outcome: None,
         };
         if let At::Run(attempt) = &mut thread.at {
             attempt.phase = Phase::Map(Box::new(run));
@@ -239,6 +241,15 @@ impl Decider<'_> {
                     }
                 }
             }
+            let all_ended = run.running.is_empty() && run.children.is_empty() && run.next_index >= total;
+            let mut result = None;
+            if failure.is_none() && all_ended {
+                match self.write_results(thread, state, &mut run) {
+                    Written::Waiting => break,
+                    Written::Failed(writer_failure) => failure = Some(writer_failure),
+                    Written::Result(value) => result = Some(value),
+                }
+            }
             if let Some(failure) = failure {
                 for child in std::mem::take(&mut run.children) {
                     self.decision.actions.push(Action::Cancel { key: child.key });
@@ -262,7 +273,7 @@ impl Decider<'_> {
                 self.fail_attempt(thread, state, failure);
                 return true;
             }
-            if run.running.is_empty() && run.children.is_empty() && run.next_index >= total {
+            if let Some(result) = result {
                 if let Some(arn) = run.map_run_arn.clone() {
                     self.decision.actions.push(Action::MapRunEnded { arn, status: "SUCCEEDED".into() });
                 }
@@ -272,8 +283,7 @@ impl Decider<'_> {
                     thread.last = id;
                 }
                 self.emit_side(thread, EventBody::bare("MapStateSucceeded"));
-                let outputs = run.outputs.into_iter().map(|output| output.unwrap_or(Value::Null)).collect();
-                self.finish_with(thread, state, Value::Array(outputs));
+                self.finish_with(thread, state, result);
                 return true;
             }
             if !progressed {
@@ -284,6 +294,125 @@ impl Decider<'_> {
             attempt.phase = Phase::Map(run);
         }
         false
+    }
+}
+
+/// Where a Map state whose items all ended stands with its `ResultWriter`.
+enum Written {
+    /// The state's result: the outputs, or the `ResultWriterDetails` the writer answered.
+    Result(Value),
+    /// The writer task is running.
+    Waiting,
+    /// The results could not be written.
+    Failed(Failure),
+}
+
+impl Decider<'_> {
+    /// Once every item ended: the Map state's result. Without a `ResultWriter` that
+    /// exports (or in the conformance replay, which keeps items inside the execution) it is
+    /// the array of outputs (`WriterConfig`'s `FLATTEN` flattens array outputs into it);
+    /// a distributed Map with child executions asks the driver to write the results to the
+    /// local S3 folder, as a durable task with the resource [`WRITE_RESULTS_RESOURCE`], and
+    /// takes what it answers.
+    fn write_results(&mut self, thread: &Thread, state: &State, run: &mut MapRun) -> Written {
+        if let Some(outcome) = run.writer_outcome.take() {
+            return match (outcome.output, outcome.failure) {
+                (Some(details), None) => Written::Result(details),
+                (_, record) => Written::Failed(record.as_ref().map_or_else(
+                    || Failure::new("States.ResultWriterFailed", "The Map Run's results could not be written."),
+                    Failure::from,
+                )),
+            };
+        }
+        if run.writer_key.is_some() {
+            return Written::Waiting;
+        }
+        let writer = state.field("ResultWriter").and_then(Value::as_object);
+        let exports = writer.is_some_and(|writer| writer.contains_key("Resource"));
+        let map_run_arn = run.map_run_arn.clone().filter(|_| exports && run.distributed && self.map_children);
+        let (Some(writer), Some(map_run_arn)) = (writer, map_run_arn) else {
+            let outputs = std::mem::take(&mut run.outputs).into_iter().map(|output| output.unwrap_or(Value::Null));
+            let flatten = writer
+                .and_then(|writer| writer.get("WriterConfig"))
+                .and_then(|config| config.get("Transformation"))
+                .is_some_and(|transformation| transformation == "FLATTEN");
+            let outputs: Vec<Value> = if flatten {
+                outputs
+                    .flat_map(|output| match output {
+                        Value::Array(elements) => elements,
+                        other => vec![other],
+                    })
+                    .collect()
+            } else {
+                outputs.collect()
+            };
+            return Written::Result(Value::Array(outputs));
+        };
+        let (arguments, config) = match self.result_writer_fields(thread, state, writer) {
+            Ok(fields) => fields,
+            Err(failure) => return Written::Failed(failure),
+        };
+        let key = self.key();
+        self.decision.actions.push(Action::Invoke(TaskRequest {
+            key,
+            state_name: state.name.clone(),
+            resource: TaskResource::parse(WRITE_RESULTS_RESOURCE),
+            arguments: serde_json::json!({
+                "MapRunArn": map_run_arn,
+                "Resource": writer.get("Resource").cloned().unwrap_or(Value::Null),
+                "Bucket": arguments.get("Bucket").cloned().unwrap_or(Value::Null),
+                "Prefix": arguments.get("Prefix").cloned().unwrap_or(Value::String(String::new())),
+                "WriterConfig": config,
+            }),
+            token: None,
+            timeout_seconds: None,
+            heartbeat_seconds: None,
+            invocation: 0,
+        }));
+        run.writer_key = Some(key);
+        Written::Waiting
+    }
+
+    /// A `ResultWriter`'s `Parameters` (JSONPath, against the state's effective input) or
+    /// `Arguments` (JSONata), and its `WriterConfig`, evaluated.
+    fn result_writer_fields(
+        &mut self,
+        thread: &Thread,
+        state: &State,
+        writer: &Map<String, Value>,
+    ) -> Result<(Value, Value), Failure> {
+        let At::Run(attempt) = &thread.at else {
+            return Err(Failure::new("States.Runtime", "The Map state is not running."));
+        };
+        let entry = self.entry(&thread.path, &thread.variables, attempt, state);
+        let written_config = writer.get("WriterConfig").cloned().unwrap_or(Value::Object(Map::new()));
+        let evaluated = if state.language == asl::validate::QueryLanguage::Jsonata {
+            let states = asl::eval::expression::States::new(entry.input.clone(), entry.context.clone());
+            let scope = asl::eval::expression::ExpressionScope::new(&thread.variables, &states);
+            let template = writer.get("Arguments").cloned().unwrap_or(Value::Object(Map::new()));
+            asl::eval::expression::evaluate_template(&template, "ResultWriter/Arguments", &scope, self.env).and_then(
+                |arguments| {
+                    asl::eval::expression::evaluate_template(
+                        &written_config,
+                        "ResultWriter/WriterConfig",
+                        &scope,
+                        self.env,
+                    )
+                    .map(|config| (arguments, config))
+                },
+            )
+        } else {
+            let raw =
+                asl::eval::PathScope { input: &entry.input, context: &entry.context, variables: &thread.variables };
+            asl::eval::jsonpath::filter_path(state.field("InputPath"), &entry.input, &raw).and_then(|input| {
+                let scope =
+                    asl::eval::PathScope { input: &input, context: &entry.context, variables: &thread.variables };
+                let template = writer.get("Parameters").cloned().unwrap_or(Value::Object(Map::new()));
+                asl::eval::jsonpath::payload_template(&template, &scope, self.env)
+                    .map(|arguments| (arguments, written_config))
+            })
+        };
+        evaluated.map_err(|error| Failure::new(error.error, error.cause))
     }
 }
 
@@ -312,7 +441,8 @@ impl MapRun {
 /// The Map run whose child execution reports with `key`.
 pub(super) fn find_child_run(thread: &mut Thread, key: u64) -> Option<&mut MapRun> {
     let At::Run(attempt) = &mut thread.at else { return None };
-    let owns = matches!(&attempt.phase, Phase::Map(run) if run.children.iter().any(|child| child.key == key));
+    let owns = matches!(&attempt.phase, Phase::Map(run)
+        if run.writer_key == Some(key) || run.children.iter().any(|child| child.key == key));
     if owns {
         return match &mut attempt.phase {
             Phase::Map(run) => Some(run),

@@ -10,12 +10,21 @@ use super::*;
 fn run(
     definition: Value,
     input: Value,
+    task: impl FnMut(&TaskRequest) -> Result<Value, Failure>,
+) -> (Snapshot, Vec<HistoryEvent>) {
+    run_from(Snapshot::default(), definition, input, task)
+}
+
+/// [`run`] from `snapshot` (to run distributed Map items as child executions, say).
+fn run_from(
+    mut snapshot: Snapshot,
+    definition: Value,
+    input: Value,
     mut task: impl FnMut(&TaskRequest) -> Result<Value, Failure>,
 ) -> (Snapshot, Vec<HistoryEvent>) {
     let machine = Machine::from_value(&definition).expect("readable");
     let info = ExecutionInfo::new("M", "e", input, 0);
     let mut env = FixedEnvironment::new(1, 0);
-    let mut snapshot = Snapshot::default();
     let mut events = Vec::new();
     let mut pending = vec![Signal::Start];
     while let Some(signal) = pending.pop() {
@@ -276,5 +285,56 @@ fn an_item_batcher_groups_items_with_the_batch_input() {
     assert_eq!(
         snapshot.status,
         Status::Succeeded { output: json!([{"n": 2, "order": 7}, {"n": 2, "order": 7}, {"n": 1, "order": 7}]) }
+    );
+}
+
+#[test]
+fn a_result_writer_is_a_task_after_the_items_and_its_answer_is_the_map_result() {
+    let definition = json!({"StartAt": "M", "States": {"M": {"Type": "Map", "ItemsPath": "$.items",
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}},
+        "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject",
+            "Parameters": {"Bucket": "b", "Prefix.$": "$.prefix"},
+            "WriterConfig": {"Transformation": "COMPACT"}},
+        "ResultPath": "$.written",
+        "End": true}}});
+    let input = json!({"prefix": "p", "items": [1, 2]});
+    let mut seen = Vec::new();
+    let details = json!({"MapRunArn": "run", "ResultWriterDetails": {"Bucket": "b", "Key": "p/run/manifest.json"}});
+    let snapshot = Snapshot { map_children: true, ..Snapshot::default() };
+    let (snapshot, events) = run_from(snapshot, definition.clone(), input.clone(), |request| {
+        seen.push(request.resource.arn.clone());
+        if request.resource.arn == WRITE_RESULTS_RESOURCE {
+            let arguments = &request.arguments;
+            assert_eq!((&arguments["Bucket"], &arguments["Prefix"]), (&json!("b"), &json!("p")));
+            assert_eq!(arguments["WriterConfig"], json!({"Transformation": "COMPACT"}));
+            assert!(arguments["MapRunArn"].as_str().is_some_and(|arn| arn.contains(":mapRun:M/M:")), "{arguments}");
+            return Ok(details.clone());
+        }
+        Ok(request.arguments["Item"].clone())
+    });
+    assert_eq!(seen, [MAP_ITEM_RESOURCE, MAP_ITEM_RESOURCE, WRITE_RESULTS_RESOURCE]);
+    assert_eq!(
+        snapshot.status,
+        Status::Succeeded { output: json!({"prefix": "p", "items": [1, 2], "written": details}) }
+    );
+    assert!(types(&events).iter().any(|(_, _, kind)| *kind == "MapRunSucceeded"));
+
+    // A writer that fails fails the Map Run and the state.
+    let snapshot = Snapshot { map_children: true, ..Snapshot::default() };
+    let (snapshot, _) = run_from(snapshot, definition.clone(), input.clone(), |request| {
+        if request.resource.arn == WRITE_RESULTS_RESOURCE {
+            return Err(Failure::new("States.ResultWriterFailed", "no room"));
+        }
+        Ok(request.arguments["Item"].clone())
+    });
+    let Status::Failed { failure } = snapshot.status else { panic!("{:?}", snapshot.status) };
+    assert_eq!(failure.error.as_deref(), Some("States.ResultWriterFailed"));
+
+    // The conformance replay keeps items inside the execution and writes nothing.
+    let (snapshot, _) = run(definition, input, |_| unreachable!());
+    assert_eq!(
+        snapshot.status,
+        Status::Succeeded { output: json!({"prefix": "p", "items": [1, 2], "written": [1, 2]}) }
     );
 }

@@ -1,0 +1,177 @@
+//! A state machine drawn as SVG: the graph of `asl::graph` placed by its deterministic layout,
+//! with each state optionally coloured by a status. The execution page uses it; the designer
+//! can reuse it as is. Pure rendering: the same definition gives the same picture on the server
+//! and in the browser, so hydration finds what the server wrote.
+//!
+//! Stable hooks for tests: each state's `<g>` has `data-state="<name>"` and
+//! `data-status="<succeeded|failed|caught|running|not-reached>"`.
+
+use std::collections::BTreeMap;
+
+use asl::{
+    Document, SourceFormat,
+    graph::{EdgeKind, NodeKind},
+};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// What happened to a state in one execution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StateStatus {
+    /// Entered and left normally.
+    Succeeded,
+    /// The execution ended inside it.
+    Failed,
+    /// It failed and a Catch moved on.
+    Caught,
+    /// Entered and not yet left, while the execution runs.
+    Running,
+    /// Never entered.
+    NotReached,
+}
+
+impl StateStatus {
+    /// The `data-status` value and CSS class suffix.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StateStatus::Succeeded => "succeeded",
+            StateStatus::Failed => "failed",
+            StateStatus::Caught => "caught",
+            StateStatus::Running => "running",
+            StateStatus::NotReached => "not-reached",
+        }
+    }
+}
+
+/// The graph of `definition` (JSON or YAML text). `statuses` colours states by name; states
+/// missing from it are drawn as not reached. An empty map with `plain` draws no statuses.
+#[component]
+pub fn StateGraph(
+    /// The definition's text.
+    definition: String,
+    /// Each reached state's status, by state name.
+    statuses: BTreeMap<String, StateStatus>,
+) -> impl IntoView {
+    let format = if definition.trim_start().starts_with('{') { SourceFormat::Json } else { SourceFormat::Yaml };
+    let (document, _) = Document::read(&definition, format);
+    let Some(root) = document.root() else {
+        return view! { <p class="muted">"The definition cannot be read, so there is no graph."</p> }.into_any();
+    };
+    let graph = asl::graph::graph(root);
+    let layout = asl::graph::layout(&graph);
+    let margin = 8.0;
+    let view_box = format!("{} {} {} {}", -margin, -margin, layout.width + 2.0 * margin, layout.height + 2.0 * margin);
+
+    let groups = layout
+        .groups
+        .iter()
+        .map(|placed| {
+            let label = graph.groups.iter().find(|group| group.id == placed.id).map(|group| group.label.clone());
+            view! {
+                <g class="graph-group">
+                    <rect x=placed.x y=placed.y width=placed.width height=placed.height rx="6" />
+                    <text x=placed.x + 8.0 y=placed.y + 15.0>{label.unwrap_or_default()}</text>
+                </g>
+            }
+        })
+        .collect_view();
+
+    let reached = |id: &str| -> bool {
+        graph.nodes.iter().find(|node| node.id == id).is_some_and(|node| match node.kind {
+            NodeKind::State { .. } => statuses.contains_key(&node.label),
+            NodeKind::Start => !statuses.is_empty(),
+            NodeKind::End => statuses.values().any(|status| *status == StateStatus::Succeeded),
+        })
+    };
+    let edges = layout
+        .edges
+        .iter()
+        .filter(|routed| routed.points.len() >= 2)
+        .map(|routed| {
+            let edge = graph.edges.iter().find(|edge| edge.from == routed.from && edge.to == routed.to);
+            let points = routed
+                .points
+                .iter()
+                .map(|point| format!("{:.1},{:.1}", point.x, point.y))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let kind = match edge.map(|edge| &edge.kind) {
+                Some(EdgeKind::Catch(_)) => "catch",
+                Some(EdgeKind::Choice(_) | EdgeKind::Default) => "choice",
+                _ => "next",
+            };
+            let taken = reached(&routed.from) && reached(&routed.to);
+            let class = format!("graph-edge edge-{kind}{}", if taken { " taken" } else { "" });
+            let label = edge.map(|edge| edge.label.clone()).filter(|label| !label.is_empty());
+            let middle = routed.points[routed.points.len() / 2];
+            view! {
+                <g class=class>
+                    <polyline points=points marker-end="url(#graph-arrow)" />
+                    {label.map(|label| view! { <text x=middle.x + 4.0 y=middle.y - 4.0>{label}</text> })}
+                </g>
+            }
+        })
+        .collect_view();
+
+    let nodes = layout
+        .nodes
+        .iter()
+        .filter_map(|placed| {
+            let node = graph.nodes.iter().find(|node| node.id == placed.id)?;
+            let center_x = placed.x + placed.width / 2.0;
+            let center_y = placed.y + placed.height / 2.0;
+            Some(match &node.kind {
+                NodeKind::Start | NodeKind::End => view! {
+                    <g class="graph-marker">
+                        <circle cx=center_x cy=center_y r=placed.width / 2.0 />
+                    </g>
+                }
+                .into_any(),
+                NodeKind::State { state_type, .. } => {
+                    let status = statuses.get(&node.label).copied().unwrap_or(StateStatus::NotReached);
+                    view! {
+                        <g
+                            class=format!("graph-state state-{}", status.as_str())
+                            data-state=node.label.clone()
+                            data-status=status.as_str()
+                        >
+                            <title>{format!("{} ({state_type}): {}", node.label, status.as_str())}</title>
+                            <rect x=placed.x y=placed.y width=placed.width height=placed.height rx="8" />
+                            <text class="state-name" x=center_x y=center_y - 2.0 text-anchor="middle">
+                                {node.label.clone()}
+                            </text>
+                            <text class="state-type" x=center_x y=center_y + 13.0 text-anchor="middle">
+                                {state_type.clone()}
+                            </text>
+                        </g>
+                    }
+                    .into_any()
+                }
+            })
+        })
+        .collect_view();
+
+    view! {
+        <div class="graph-scroll">
+            <svg
+                class="state-graph"
+                data-testid="graph"
+                viewBox=view_box
+                width=layout.width + 2.0 * margin
+                height=layout.height + 2.0 * margin
+                role="img"
+                aria-label="The state machine's graph"
+            >
+                <defs>
+                    <marker id="graph-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+                        <path d="M 0 0 L 10 5 L 0 10 z" />
+                    </marker>
+                </defs>
+                {groups}
+                {edges}
+                {nodes}
+            </svg>
+        </div>
+    }
+    .into_any()
+}

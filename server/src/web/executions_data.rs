@@ -1,0 +1,231 @@
+//! Read-only queries behind the app's execution views: the executions list (filters, newest
+//! first, keyset pages on `(start_millis, arn)`), one execution with its definition and
+//! history, and `GET /executions-export?arn=…`, the history as `aws stepfunctions
+//! get-execution-history` prints it. Nothing here writes; the engine alone writes history.
+
+use app::{
+    executions::{
+        Cursor, EventRow, ExecutionDetail, ExecutionFilter, ExecutionPage, ExecutionRow, ExecutionsError as PageError,
+        PAGE_SIZE,
+    },
+    ssr::{BoxFuture, ExecutionReader},
+};
+use axum::{
+    extract::{Query, State},
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use serde_json::Value;
+use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
+
+use crate::{api::ApiState, engine::history::HistoryEvent};
+
+/// Why an execution query failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ExecutionsDataError {
+    /// The database failed.
+    #[error("reading the executions: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// The app's view of these queries, on the pool the app's context carries.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SqliteExecutions;
+
+impl ExecutionReader for SqliteExecutions {
+    fn list<'a>(
+        &'a self,
+        pool: &'a SqlitePool,
+        filter: &'a ExecutionFilter,
+    ) -> BoxFuture<'a, Result<ExecutionPage, PageError>> {
+        Box::pin(async move { list(pool, filter).await.map_err(for_the_page) })
+    }
+
+    fn execution<'a>(
+        &'a self,
+        pool: &'a SqlitePool,
+        arn: &'a str,
+    ) -> BoxFuture<'a, Result<Option<ExecutionDetail>, PageError>> {
+        Box::pin(async move { execution(pool, arn).await.map_err(for_the_page) })
+    }
+}
+
+/// Hides (but logs) our failures.
+fn for_the_page(error: ExecutionsDataError) -> PageError {
+    tracing::error!(%error, "the executions could not be read");
+    PageError::Storage
+}
+
+const ROW_COLUMNS: &str = "SELECT arn, name, state_machine_arn, status, start_millis, stop_millis FROM executions";
+
+fn row_from(row: &sqlx::sqlite::SqliteRow) -> Result<ExecutionRow, sqlx::Error> {
+    Ok(ExecutionRow {
+        arn: row.try_get("arn")?,
+        name: row.try_get("name")?,
+        state_machine_arn: row.try_get("state_machine_arn")?,
+        status: row.try_get("status")?,
+        start_millis: row.try_get("start_millis")?,
+        stop_millis: row.try_get("stop_millis")?,
+    })
+}
+
+/// One page of executions matching `filter`, newest first (Map Run children excluded, as
+/// ListExecutions does). Keyset paging keeps every page as cheap as the first.
+pub async fn list(pool: &SqlitePool, filter: &ExecutionFilter) -> Result<ExecutionPage, ExecutionsDataError> {
+    let mut select = QueryBuilder::<Sqlite>::new(ROW_COLUMNS);
+    select.push(" WHERE map_run_arn IS NULL");
+    if let Some(machine) = &filter.machine {
+        select.push(" AND state_machine_arn = ").push_bind(machine);
+    }
+    if let Some(status) = &filter.status {
+        select.push(" AND status = ").push_bind(status);
+    }
+    if let Some(name) = &filter.name {
+        select.push(" AND instr(name, ").push_bind(name).push(") > 0");
+    }
+    if let Some(Cursor { start_millis, arn }) = &filter.before {
+        select.push(" AND (start_millis, arn) < (").push_bind(start_millis).push(", ").push_bind(arn).push(")");
+    }
+    select.push(" ORDER BY start_millis DESC, arn DESC LIMIT ").push_bind(i64::from(PAGE_SIZE) + 1);
+    let mut rows =
+        select.build().fetch_all(pool).await?.iter().map(row_from).collect::<Result<Vec<ExecutionRow>, _>>()?;
+    let next = if rows.len() > PAGE_SIZE as usize {
+        rows.truncate(PAGE_SIZE as usize);
+        rows.last().map(|row| Cursor { start_millis: row.start_millis, arn: row.arn.clone() })
+    } else {
+        None
+    };
+    Ok(ExecutionPage { rows, next })
+}
+
+/// One execution with its definition and history; `None` when there is no such execution.
+pub async fn execution(pool: &SqlitePool, arn: &str) -> Result<Option<ExecutionDetail>, ExecutionsDataError> {
+    let Some(row) = sqlx::query(
+        "SELECT arn, name, state_machine_arn, status, start_millis, stop_millis, input, output, error, cause, \
+         definition FROM executions WHERE arn = ?",
+    )
+    .bind(arn)
+    .fetch_optional(pool)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let execution = row_from(&row)?;
+    let events = sqlx::query(
+        "SELECT id, previous_id, timestamp_millis, type, details FROM history_events \
+         WHERE execution_arn = ? ORDER BY id",
+    )
+    .bind(arn)
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(|row| {
+        let details: Option<String> = row.try_get("details")?;
+        // Stored as `[member name, details]`, the engine's `(String, Value)`.
+        let details = details.and_then(|text| serde_json::from_str::<(String, Value)>(&text).ok());
+        let event_type: String = row.try_get("type")?;
+        let state_name = details
+            .as_ref()
+            .filter(|_| event_type.ends_with("StateEntered") || event_type.ends_with("StateExited"))
+            .and_then(|(_, value)| value.get("name")?.as_str().map(str::to_string));
+        Ok(EventRow {
+            id: row.try_get::<i64, _>("id")? as u64,
+            previous_id: row.try_get::<i64, _>("previous_id")? as u64,
+            event_type,
+            timestamp_millis: row.try_get("timestamp_millis")?,
+            details: details.map(|(key, value)| pretty(&serde_json::json!({ key: value }))).unwrap_or_default(),
+            state_name,
+        })
+    })
+    .collect::<Result<Vec<EventRow>, sqlx::Error>>()?;
+    Ok(Some(ExecutionDetail {
+        input: pretty_text(row.try_get("input")?),
+        output: row.try_get::<Option<String>, _>("output")?.map(pretty_text),
+        error: row.try_get("error")?,
+        cause: row.try_get::<Option<String>, _>("cause")?.map(pretty_text),
+        definition: row.try_get("definition")?,
+        execution,
+        events,
+    }))
+}
+
+/// The `arn` parameter of the export route.
+#[derive(Debug, serde::Deserialize)]
+pub struct ExportQuery {
+    /// The execution's ARN.
+    arn: String,
+}
+
+/// `GET /executions-export?arn=…`: the whole history as `aws stepfunctions
+/// get-execution-history` prints it (AWS CLI v2, JSON output): `{"events": [...]}` indented by
+/// four spaces, timestamps in ISO 8601 with microseconds, offset `+00:00`.
+pub async fn export(State(api): State<ApiState>, Query(query): Query<ExportQuery>) -> Response {
+    match api.engine.history(&query.arn).await {
+        Ok(Some(events)) => {
+            let name = query.arn.rsplit(':').next().unwrap_or("execution").to_string();
+            let body = cli_history(&events);
+            (
+                [
+                    (header::CONTENT_TYPE, "application/json".to_string()),
+                    (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}-history.json\"")),
+                ],
+                body,
+            )
+                .into_response()
+        }
+        Ok(None) => (StatusCode::NOT_FOUND, format!("there is no execution {}", query.arn)).into_response(),
+        Err(error) => {
+            tracing::error!(%error, "exporting an execution's history");
+            (StatusCode::INTERNAL_SERVER_ERROR, "the history could not be read; the server's log has the details")
+                .into_response()
+        }
+    }
+}
+
+/// The history as the AWS CLI prints `get-execution-history`.
+pub fn cli_history(events: &[HistoryEvent]) -> String {
+    let events: Vec<Value> = events
+        .iter()
+        .map(|event| {
+            let mut value = event.to_aws_json(true);
+            value["timestamp"] = Value::String(cli_timestamp(event.timestamp_millis));
+            value
+        })
+        .collect();
+    let document = serde_json::json!({ "events": events });
+    let mut out = Vec::new();
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
+    serde::Serialize::serialize(&document, &mut serializer).expect("a JSON value always serializes");
+    let mut text = String::from_utf8(out).expect("serde_json writes UTF-8");
+    text.push('\n');
+    text
+}
+
+/// A timestamp as the CLI prints it: Python's `datetime.isoformat()` in UTC, whose fraction
+/// has six digits and is left out when it is zero.
+fn cli_timestamp(millis: i64) -> String {
+    let text = asl::eval::time::format_millis(millis);
+    let (seconds, fraction) = text.trim_end_matches('Z').split_once('.').unwrap_or((&text, "000"));
+    if millis.rem_euclid(1000) == 0 { format!("{seconds}+00:00") } else { format!("{seconds}.{fraction}000+00:00") }
+}
+
+fn pretty(value: &Value) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_default()
+}
+
+/// JSON text pretty-printed, or as it is when it is not JSON.
+fn pretty_text(text: String) -> String {
+    serde_json::from_str::<Value>(&text).map(|value| pretty(&value)).unwrap_or(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_print_like_the_cli() {
+        assert_eq!(cli_timestamp(1_700_000_000_000), "2023-11-14T22:13:20+00:00");
+        assert_eq!(cli_timestamp(1_700_000_000_123), "2023-11-14T22:13:20.123000+00:00");
+    }
+}
