@@ -10,6 +10,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use serde::{Deserialize, Serialize};
 
+use crate::executions::{encode_component, last_segment};
+
 /// How many requests one page of the inbox lists.
 pub const PAGE_SIZE: u32 = 25;
 
@@ -588,23 +590,6 @@ pub fn is_day(text: &str) -> bool {
         && number(0..4).is_some()
         && number(5..7).is_some_and(|month| (1..=12).contains(&month))
         && number(8..10).is_some_and(|day| (1..=31).contains(&day))
-}
-
-/// The part of an ARN after its last colon (a state machine's or an execution's name).
-pub fn last_segment(arn: &str) -> &str {
-    arn.rsplit(':').next().unwrap_or(arn)
-}
-
-/// Percent-encodes a query string value.
-fn encode_component(value: &str) -> String {
-    let mut encoded = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => encoded.push(byte as char),
-            _ => encoded.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    encoded
 }
 
 #[cfg(test)]

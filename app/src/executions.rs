@@ -586,7 +586,7 @@ fn format_millis(millis: i64) -> String {
 }
 
 /// The part of an ARN after its last colon.
-fn last_segment(arn: &str) -> &str {
+pub fn last_segment(arn: &str) -> &str {
     arn.rsplit(':').next().unwrap_or(arn)
 }
 
