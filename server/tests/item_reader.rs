@@ -4,7 +4,7 @@
 
 mod support;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 use support::TestServer;
@@ -45,16 +45,7 @@ async fn a_distributed_map_reads_a_csv_from_the_local_s3_folder() {
         .await
         .expect("start");
     let arn = started["executionArn"].as_str().expect("arn").to_string();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let described: Value = loop {
-        let described =
-            server.call(&client, "DescribeExecution", &json!({"executionArn": arn})).await.expect("describe");
-        if described["status"] != "RUNNING" {
-            break described;
-        }
-        assert!(Instant::now() < deadline, "the execution did not finish");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let described = server.finished(&client, &arn, Duration::from_secs(20)).await;
     assert_eq!(described["status"], "SUCCEEDED", "{described}");
     let output: Value = serde_json::from_str(described["output"].as_str().expect("output")).expect("JSON output");
     assert_eq!(
@@ -97,16 +88,7 @@ async fn a_distributed_map_reads_a_csv_from_the_local_s3_folder() {
         .await
         .expect("start");
     let arn = started["executionArn"].as_str().expect("arn").to_string();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let described: Value = loop {
-        let described =
-            server.call(&client, "DescribeExecution", &json!({"executionArn": arn})).await.expect("describe");
-        if described["status"] != "RUNNING" {
-            break described;
-        }
-        assert!(Instant::now() < deadline, "the execution did not finish");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let described = server.finished(&client, &arn, Duration::from_secs(20)).await;
     assert_eq!(described["status"], "FAILED");
     assert_eq!(described["error"], "States.ItemReaderFailed");
     assert!(described["cause"].as_str().is_some_and(|cause| cause.contains("s3://orders-bucket/incoming/none.csv")));

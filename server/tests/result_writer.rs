@@ -4,10 +4,7 @@
 
 mod support;
 
-use std::{
-    path::Path,
-    time::{Duration, Instant},
-};
+use std::{path::Path, time::Duration};
 
 use serde_json::{Value, json};
 use support::TestServer;
@@ -31,16 +28,7 @@ async fn run(server: &TestServer, client: &reqwest::Client, name: &str, definiti
         .await
         .expect("start");
     let arn = started["executionArn"].as_str().expect("arn").to_string();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let described =
-            server.call(client, "DescribeExecution", &json!({"executionArn": arn})).await.expect("describe");
-        if described["status"] != "RUNNING" {
-            return described;
-        }
-        assert!(Instant::now() < deadline, "the execution did not finish");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    server.finished(client, &arn, Duration::from_secs(20)).await
 }
 
 /// A distributed Map over `$.items` whose item `{"n": 2}` fails, tolerating one failure.

@@ -106,16 +106,7 @@ async fn create(server: &TestServer, client: &reqwest::Client, name: &str, defin
 
 /// Waits until `arn` ends and returns its DescribeExecution.
 async fn finished(server: &TestServer, client: &reqwest::Client, arn: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let described =
-            server.call(client, "DescribeExecution", &json!({"executionArn": arn})).await.expect("describe");
-        if described["status"] != "RUNNING" {
-            return described;
-        }
-        assert!(Instant::now() < deadline, "{arn} did not finish: {described}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    server.finished(client, arn, Duration::from_secs(30)).await
 }
 
 /// Starts `machine` with `input`, waits for the end, and returns the output of a success.

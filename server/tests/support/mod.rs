@@ -103,6 +103,23 @@ impl TestServer {
         self.child.wait().expect("the killed server is reaped");
     }
 
+    /// Waits (up to `timeout`) until execution `arn` has ended and returns its
+    /// DescribeExecution; fails the test if it does not end in time.
+    pub async fn finished(&self, client: &reqwest::Client, arn: &str, timeout: Duration) -> Value {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let described = self
+                .call(client, "DescribeExecution", &serde_json::json!({"executionArn": arn}))
+                .await
+                .expect("DescribeExecution");
+            if described["status"] != "RUNNING" {
+                return described;
+            }
+            assert!(Instant::now() < deadline, "{arn} did not finish: {described}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Calls a Step Functions API operation: `Ok(response)` or `Err((status, __type, message))`.
     pub async fn call(
         &self,
