@@ -417,6 +417,24 @@ async fn a_restart_keeps_the_request_and_mails_nobody_twice() {
     let execution = portal.start_execution("order-47").await;
     let link = sink.next_mail().await.link();
     let path = link.split_once("/approve/").map(|(_, id)| format!("/approve/{id}")).expect("a path");
+    // The sink has the mail; wait until the outbox has also recorded it as sent. (A process
+    // stopped between the SMTP server's acceptance and that record sends it again after a
+    // restart: the outbox is at-least-once. This test is about a mail recorded as sent.)
+    let database = dir.path().join("data").join("statehouse.db");
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", database.display())).await.expect("database");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let unsent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM approval_mail_outbox WHERE status != 'sent'")
+            .fetch_one(&pool)
+            .await
+            .expect("outbox");
+        if unsent == 0 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the outbox did not record the mail as sent");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    pool.close().await;
     let (status, _) = portal.server.terminate();
     assert!(status.success());
 
