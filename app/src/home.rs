@@ -19,8 +19,8 @@ pub fn HomePage() -> impl IntoView {
         </section>
         <section class="cards">
             <article class="card">
-                <h2>"Designer"</h2>
-                <p>"Edit state machines as graphs that round-trip losslessly to ASL JSON and YAML. Not built yet."</p>
+                <h2><a href="/designer">"Designer"</a></h2>
+                <p>"Edit state machines as graphs that round-trip losslessly to ASL JSON and YAML."</p>
             </article>
             <article class="card">
                 <h2><a href="/executions">"Executions"</a></h2>

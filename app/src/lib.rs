@@ -5,6 +5,7 @@
 //! code (database access behind server functions) sits behind `#[cfg(feature = "ssr")]`.
 
 pub mod approvals;
+pub mod designer;
 pub mod executions;
 pub mod graph_view;
 pub mod home;
@@ -60,6 +61,7 @@ pub fn App() -> impl IntoView {
             <main class="page">
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=home::HomePage />
+                    <Route path=path!("/designer") view=designer::DesignerPage />
                     <Route path=path!("/executions") view=executions::ExecutionsPage />
                     <Route path=path!("/executions/:arn") view=executions::ExecutionPage />
                     <Route path=path!("/approvals") view=approvals::ApprovalsPage />
@@ -70,26 +72,15 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// The sections of Statehouse. A section that is not built yet is shown as planned, not as a link.
+/// The sections of Statehouse.
 #[component]
 fn Navigation() -> impl IntoView {
-    let planned = ["Designer"];
     view! {
         <nav class="mainnav" aria-label="Main">
             <ul>
-                {planned
-                    .into_iter()
-                    .map(|section| {
-                        view! {
-                            <li>
-                                <span class="nav-planned" aria-disabled="true" title="Not built yet">
-                                    {section}
-                                    <span class="badge">"planned"</span>
-                                </span>
-                            </li>
-                        }
-                    })
-                    .collect_view()}
+                <li>
+                    <A href="/designer">"Designer"</A>
+                </li>
                 <li>
                     <A href="/executions">"Executions"</A>
                 </li>
