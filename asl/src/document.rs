@@ -152,6 +152,12 @@ impl Document {
         out.push('\n');
         Some(out)
     }
+
+    /// Prints the tree as block-style YAML ([`crate::yaml::print_yaml`]), or `None` when
+    /// there is no tree. Reading the result as YAML gives the same tree.
+    pub fn to_yaml(&self) -> Option<String> {
+        self.root.as_ref().map(crate::yaml::print_yaml)
+    }
 }
 
 /// The span of the value a JSON pointer names; where the pointer goes past what exists,

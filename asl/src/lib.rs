@@ -15,6 +15,9 @@
 //! - [`eval`]: evaluation (data flow, intrinsics, Choice rules, JSONata, variables, TestState).
 //! - [`graph`]: states, labelled transitions and nested groups, for drawing.
 //! - [`layout`]: a deterministic layered layout for graphs with nested groups.
+//! - [`reprint`]: prints an edited tree changing only what the edit touched in the source text.
+//! - [`yaml`]: prints a tree as block-style YAML that reads back as the same tree.
+//! - [`templates`]: starter definitions and the designer's palette of states.
 
 pub mod cost;
 pub mod diagnostic;
@@ -28,7 +31,10 @@ pub mod jsonata;
 pub mod layout;
 pub mod lint;
 pub mod path;
+pub mod reprint;
+pub mod templates;
 pub mod validate;
+pub mod yaml;
 
 #[cfg(test)]
 mod test_support;

@@ -2,6 +2,7 @@
 //!
 //! Everything with a side effect lives in this crate; the language itself is in `asl` and
 //! the pages are in `app`.
+#![recursion_limit = "256"]
 
 pub mod api;
 pub mod approvals;

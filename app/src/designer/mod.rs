@@ -1,15 +1,858 @@
 //! The designer at `/designer`: a state machine edited as a graph and as ASL text, kept in step.
+//!
+//! One [`Designer`] (a bundle of signals, `Copy`) is shared by the parts of the page: the
+//! toolbar (open, templates, undo/redo, export), the [`palette`], the [`canvas`], the code view
+//! ([`code`]), the [`problems`] list and the side panels. Every change goes through the
+//! [`model::Model`], which turns gestures into `asl::edit` edits and keeps the undo history;
+//! the picture ([`scene::Scene`]) and the problems are derived from it.
+//!
+//! The page renders on the server with a starter template and, once hydrated, restores the
+//! draft of the last visit from `localStorage`, so a reload loses nothing.
 
+pub mod browser;
+pub mod canvas;
+pub mod code;
+pub mod cost;
+pub mod inspector;
+pub mod model;
+pub mod palette;
+pub mod problems;
 pub mod saved;
+pub mod scene;
+pub mod simulate;
 
-use leptos::prelude::*;
+use std::collections::BTreeSet;
+
+use asl::{
+    SourceFormat,
+    edit::Edit,
+    lint::WorkflowType,
+    templates::{PALETTE, TEMPLATES},
+};
+use leptos::{ev, prelude::*, wasm_bindgen::JsCast, web_sys};
 use leptos_meta::Title;
+
+use browser::{Editor, Marker};
+use model::{Model, Position, Sidecar, unique_name, utf16_offset};
+use problems::Problem;
+use scene::{EdgeField, Scene, resolve, scope_of};
+
+/// A message shown under the toolbar: an error (an edit refused, a file unreadable) or news.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notice {
+    /// Whether it reports a failure.
+    pub error: bool,
+    /// The text.
+    pub text: String,
+}
+
+/// The designer's shared state.
+#[derive(Clone, Copy)]
+pub struct Designer {
+    /// The design.
+    pub model: RwSignal<Model>,
+    /// The picture of the design's last readable tree.
+    pub scene: Memo<Option<Scene>>,
+    /// Validation errors and lint warnings.
+    pub problems: Memo<Vec<Problem>>,
+    /// The problems as code markers.
+    pub markers: Memo<Vec<Marker>>,
+    /// The selected state's name.
+    pub selected: RwSignal<Option<String>>,
+    /// The last notice.
+    pub notice: RwSignal<Option<Notice>>,
+    /// Standard or Express (for lint and cost).
+    pub workflow: RwSignal<WorkflowType>,
+    /// Bumped whenever a new document is opened (the canvas fits it).
+    pub opened: RwSignal<u64>,
+    /// A copied state: its name and definition.
+    pub clipboard: RwSignal<Option<(String, serde_json::Value)>>,
+    /// The code editor, once created.
+    pub editor: StoredValue<Option<Editor>>,
+}
+
+impl Designer {
+    fn new(model: Model) -> Designer {
+        let model = RwSignal::new(model);
+        let scene = Memo::new(move |_| {
+            let started = browser::now();
+            let scene =
+                model.with(|model| model.shown_root().map(|root| Scene::build(root, model.positions(), &browser::now)));
+            if let Some(scene) = &scene {
+                browser::measure("designer:scene", started);
+                browser::measure_value("designer:layout", scene.layout_ms);
+            }
+            scene
+        });
+        let workflow = RwSignal::new(WorkflowType::Standard);
+        let problems = Memo::new(move |_: Option<&Vec<Problem>>| {
+            let kind = workflow.get();
+            model.with(|model| {
+                let text = model.text();
+                let places =
+                    model.shown_root().map(|root| model::state_places(&asl::graph::graph(root))).unwrap_or_default();
+                model
+                    .problems(kind)
+                    .into_iter()
+                    .map(|diagnostic| Problem {
+                        severity: diagnostic.severity.as_str(),
+                        code: diagnostic.code,
+                        state: model::state_of_pointer(&places, &diagnostic.pointer).map(|place| place.name.clone()),
+                        from: utf16_offset(text, diagnostic.span.start),
+                        to: utf16_offset(text, diagnostic.span.end),
+                        message: diagnostic.message,
+                        line: diagnostic.line,
+                        column: diagnostic.column,
+                    })
+                    .collect()
+            })
+        });
+        let markers = Memo::new(move |_| {
+            problems.with(|problems| {
+                problems
+                    .iter()
+                    .map(|problem| Marker {
+                        from: problem.from,
+                        to: problem.to,
+                        severity: problem.severity,
+                        message: format!("{} ({})", problem.message, problem.code),
+                    })
+                    .collect()
+            })
+        });
+        Designer {
+            model,
+            scene,
+            problems,
+            markers,
+            selected: RwSignal::new(None),
+            notice: RwSignal::new(None),
+            workflow,
+            opened: RwSignal::new(0),
+            clipboard: RwSignal::new(None),
+            editor: StoredValue::new(None),
+        }
+    }
+
+    fn say(self, error: bool, text: impl Into<String>) {
+        self.notice.set(Some(Notice { error, text: text.into() }));
+    }
+
+    /// How many errors and warnings concern a state.
+    pub fn problem_counts(self, name: &str) -> (usize, usize) {
+        self.problems.with(|problems| {
+            problems
+                .iter()
+                .filter(|problem| problem.state.as_deref() == Some(name))
+                .fold((0, 0), |(e, w), problem| if problem.severity == "error" { (e + 1, w) } else { (e, w + 1) })
+        })
+    }
+
+    /// Opens a definition as a new design.
+    pub fn open(self, model: Model) {
+        let name = model.name.clone();
+        self.model.set(model);
+        self.selected.set(None);
+        self.opened.update(|count| *count += 1);
+        self.say(false, format!("Opened {name}."));
+    }
+
+    /// Opens dropped or chosen files: a definition, optionally with its layout sidecar.
+    pub fn open_files(self, files: Vec<web_sys::File>) {
+        leptos::task::spawn_local(async move {
+            let mut definition = None;
+            let mut sidecar = None;
+            for file in files {
+                let name = file.name();
+                match browser::read_file(file).await {
+                    Ok(text) if name.to_ascii_lowercase().ends_with(".layout.json") => sidecar = Some((name, text)),
+                    Ok(text) => definition = Some((name, text)),
+                    Err(error) => return self.say(true, error),
+                }
+            }
+            let positions = match &sidecar {
+                Some((name, text)) => match Sidecar::parse(text) {
+                    Ok(sidecar) => Some(sidecar.positions),
+                    Err(error) => return self.say(true, format!("{name}: {error}")),
+                },
+                None => None,
+            };
+            match (definition, positions) {
+                (Some((name, text)), positions) => {
+                    let model = Model::open_file(&name, &text);
+                    let error = model.syntax_error().map(|error| error.message.clone());
+                    self.open(model.with_positions(positions.unwrap_or_default()));
+                    if let Some(error) = error {
+                        self.say(true, format!("{name} opened, but it cannot be read yet: {error}"));
+                    }
+                }
+                (None, Some(positions)) => {
+                    self.model.update(|model| model.set_positions(positions));
+                    self.say(false, "Layout applied.");
+                }
+                (None, None) => {}
+            }
+        });
+    }
+
+    /// Replaces the text with what was typed in the code view.
+    pub fn type_text(self, text: &str) {
+        self.model.maybe_update(|model| model.set_text(text));
+    }
+
+    /// Applies an edit (one undo step); a refusal becomes a notice.
+    pub fn edit(self, label: &str, edit: Edit) -> bool {
+        self.edit_placing(label, edit, |_| {})
+    }
+
+    fn edit_placing(
+        self,
+        label: &str,
+        edit: Edit,
+        place: impl FnOnce(&mut std::collections::BTreeMap<String, Position>),
+    ) -> bool {
+        let mut outcome = Ok(());
+        self.model.maybe_update(|model| {
+            outcome = model.apply_with_positions(label, &edit, place);
+            outcome.is_ok()
+        });
+        match outcome {
+            Ok(()) => {
+                self.notice.set(None);
+                true
+            }
+            Err(error) => {
+                self.say(true, format!("Cannot {label}: {error}"));
+                false
+            }
+        }
+    }
+
+    fn names(self) -> BTreeSet<String> {
+        self.scene.with_untracked(|scene| scene.iter().flat_map(|scene| scene.places.keys().cloned()).collect())
+    }
+
+    fn place(self, name: &str) -> Option<model::StatePlace> {
+        self.scene.with_untracked(|scene| scene.as_ref().and_then(|scene| scene.places.get(name).cloned()))
+    }
+
+    fn state_value(self, name: &str) -> Option<serde_json::Value> {
+        let place = self.place(name)?;
+        self.model.with_untracked(|model| {
+            model.root().and_then(|root| resolve(root, &place.pointer)).map(|node| node.to_serde())
+        })
+    }
+
+    fn scope_has_start(self, scope: &str) -> bool {
+        self.model.with_untracked(|model| {
+            model.root().is_some_and(|root| {
+                let start =
+                    resolve(root, &format!("{scope}/StartAt")).and_then(|node| node.as_str().map(str::to_string));
+                start.is_some_and(|start| {
+                    resolve(root, &format!("{scope}/States")).and_then(|states| states.get(&start)).is_some()
+                })
+            })
+        })
+    }
+
+    /// Adds a new state: its definition, in `scope`, at `position` (or below everything).
+    pub fn add_state(
+        self,
+        base_name: &str,
+        state: serde_json::Value,
+        scope: String,
+        position: Option<Position>,
+    ) -> Option<String> {
+        let name = unique_name(base_name, &self.names());
+        let position = position.unwrap_or_else(|| {
+            self.scene.with_untracked(|scene| {
+                let bottom = scene.as_ref().map(|scene| scene.height).unwrap_or(0.0);
+                Position { x: 40.0, y: bottom + 40.0 }
+            })
+        });
+        let mut edits = vec![Edit::AddState { scope: scope.clone(), name: name.clone(), state }];
+        if !self.scope_has_start(&scope) {
+            edits.push(Edit::SetField {
+                pointer: format!("{scope}/StartAt"),
+                value: serde_json::Value::String(name.clone()),
+            });
+        }
+        let placed = name.clone();
+        if self.edit_placing(&format!("add {name}"), Edit::Batch(edits), move |positions| {
+            positions.insert(placed, position);
+        }) {
+            self.selected.set(Some(name.clone()));
+            Some(name)
+        } else {
+            None
+        }
+    }
+
+    /// Adds a palette item, dropped at `position` (into the box under it) or, without one,
+    /// into the selected state's scope.
+    pub fn add_from_palette(self, id: &str, position: Option<Position>) {
+        let Some(item) = PALETTE.iter().find(|item| item.id == id) else {
+            return self.say(true, format!("There is no palette item {id:?}."));
+        };
+        let Ok(state) = serde_json::from_str::<serde_json::Value>(item.state_json) else { return };
+        let scope = match position {
+            Some(position) => self.scene.with_untracked(|scene| {
+                scene
+                    .as_ref()
+                    .map(|scene| scene.scope_at(position.x + 60.0, position.y + 24.0, None))
+                    .unwrap_or_default()
+            }),
+            None => self
+                .selected
+                .get_untracked()
+                .and_then(|name| self.place(&name))
+                .map(|place| place.scope)
+                .unwrap_or_default(),
+        };
+        self.add_state(item.base_name, state, scope, position);
+    }
+
+    /// Connects `from` to `to` (a state name, or `#end`): `Next` for most states; for a Choice,
+    /// its `Default` when it has none, else a new rule to fill in.
+    pub fn connect(self, from: &str, to: &str) {
+        if from == to {
+            return;
+        }
+        let Some(source) = self.place(from) else { return };
+        let state_type = self
+            .state_value(from)
+            .and_then(|value| value.get("Type").and_then(|t| t.as_str()).map(str::to_string))
+            .unwrap_or_default();
+        let label = format!("connect {from} to {}", if to == "#end" { "the end" } else { to });
+        if matches!(state_type.as_str(), "Succeed" | "Fail") {
+            return self
+                .say(true, format!("Cannot {label}: a {state_type} state ends its branch and has no transition."));
+        }
+        let has = |field: &str| self.state_value(from).is_some_and(|value| value.get(field).is_some());
+        if to == "#end" {
+            if state_type == "Choice" {
+                return self.say(
+                    true,
+                    format!("Cannot {label}: a Choice state cannot end the execution; add a Succeed state."),
+                );
+            }
+            let mut edits = Vec::new();
+            if has("Next") {
+                edits.push(Edit::RemoveField { pointer: format!("{}/Next", source.pointer) });
+            }
+            edits.push(Edit::SetField {
+                pointer: format!("{}/End", source.pointer),
+                value: serde_json::Value::Bool(true),
+            });
+            self.edit(&label, Edit::Batch(edits));
+            return;
+        }
+        let Some(target) = self.place(to) else { return };
+        if target.scope != source.scope {
+            return self.say(
+                true,
+                format!("Cannot {label}: they are in different scopes, and a transition cannot leave a Parallel branch or a Map."),
+            );
+        }
+        let name = serde_json::Value::String(to.to_string());
+        let edits = if state_type == "Choice" {
+            if has("Default") {
+                let jsonata = self.scene.with_untracked(|scene| {
+                    scene
+                        .as_ref()
+                        .and_then(|scene| scene.node(&source.pointer))
+                        .is_some_and(|node| node.query_language == "JSONata")
+                });
+                let rule = if jsonata {
+                    serde_json::json!({ "Condition": "{% true %}", "Next": to })
+                } else {
+                    serde_json::json!({ "Variable": "$", "IsPresent": true, "Next": to })
+                };
+                let pointer = if has("Choices") {
+                    format!("{}/Choices/-", source.pointer)
+                } else {
+                    format!("{}/Choices", source.pointer)
+                };
+                let value = if has("Choices") { rule } else { serde_json::Value::Array(vec![rule]) };
+                vec![Edit::SetField { pointer, value }]
+            } else {
+                vec![Edit::SetField { pointer: format!("{}/Default", source.pointer), value: name }]
+            }
+        } else {
+            let mut edits = vec![Edit::SetField { pointer: format!("{}/Next", source.pointer), value: name }];
+            if has("End") {
+                edits.push(Edit::RemoveField { pointer: format!("{}/End", source.pointer) });
+            }
+            edits
+        };
+        if self.edit(&label, Edit::Batch(edits)) {
+            self.selected.set(Some(from.to_string()));
+        }
+    }
+
+    /// Points the transition an edge stands for at another state (or, for a `Next`, the end).
+    pub fn reconnect(self, field: &EdgeField, to: &str) {
+        let label = format!("reconnect to {}", if to == "#end" { "the end" } else { to });
+        match field {
+            EdgeField::Fixed => {}
+            EdgeField::StartAt(scope) => {
+                if self.place(to).is_some_and(|target| &target.scope == scope) {
+                    self.edit(
+                        &label,
+                        Edit::SetField {
+                            pointer: format!("{scope}/StartAt"),
+                            value: serde_json::Value::String(to.into()),
+                        },
+                    );
+                } else {
+                    self.say(true, format!("Cannot {label}: the start must be a state of the same scope."));
+                }
+            }
+            EdgeField::Field(pointer) => {
+                if to == "#end" {
+                    if let Some(state) = pointer.strip_suffix("/Next") {
+                        self.edit(
+                            &label,
+                            Edit::Batch(vec![
+                                Edit::RemoveField { pointer: pointer.clone() },
+                                Edit::SetField {
+                                    pointer: format!("{state}/End"),
+                                    value: serde_json::Value::Bool(true),
+                                },
+                            ]),
+                        );
+                    } else {
+                        self.say(true, format!("Cannot {label}: only a Next can become an End."));
+                    }
+                    return;
+                }
+                let scope = scope_of(pointer);
+                if self.place(to).is_some_and(|target| target.scope == scope) {
+                    self.edit(
+                        &label,
+                        Edit::SetField { pointer: pointer.clone(), value: serde_json::Value::String(to.into()) },
+                    );
+                } else {
+                    self.say(true, format!("Cannot {label}: a transition cannot leave its scope."));
+                }
+            }
+        }
+    }
+
+    /// A node was dragged by `delta`: keep its new place, and move it into (or out of) the
+    /// Parallel branch or Map its centre is now in.
+    pub fn drop_state(self, name: &str, delta: (f64, f64)) {
+        let Some(place) = self.place(name) else { return };
+        let Some((position, target_scope)) = self.scene.with_untracked(|scene| {
+            let scene = scene.as_ref()?;
+            let node = scene.node(&place.pointer)?;
+            let position = Position { x: node.x + delta.0, y: node.y + delta.1 };
+            let centre = (position.x + node.width / 2.0, position.y + node.height / 2.0);
+            Some((position, scene.scope_at(centre.0, centre.1, Some(&place.pointer))))
+        }) else {
+            return;
+        };
+        if target_scope != place.scope {
+            let moved = self.edit_placing(
+                &format!("move {name}"),
+                Edit::MoveState { from_scope: place.scope.clone(), name: name.to_string(), to_scope: target_scope },
+                |positions| {
+                    positions.insert(name.to_string(), position);
+                },
+            );
+            if moved {
+                return;
+            }
+        }
+        self.model.update(|model| model.move_state(name, position));
+    }
+
+    /// Removes a state.
+    pub fn delete(self, name: &str) {
+        let Some(place) = self.place(name) else { return };
+        let removed = name.to_string();
+        if self.edit_placing(
+            &format!("delete {name}"),
+            Edit::RemoveState { scope: place.scope, name: name.into() },
+            |positions| {
+                positions.remove(&removed);
+            },
+        ) {
+            self.selected.set(None);
+        }
+    }
+
+    /// Renames a state; every transition to it follows.
+    pub fn rename(self, from: &str, to: &str) -> bool {
+        let to = to.trim();
+        if to == from {
+            return true;
+        }
+        let Some(place) = self.place(from) else { return false };
+        let renamed = self.edit(
+            &format!("rename {from} to {to}"),
+            Edit::RenameState { scope: place.scope, from: from.into(), to: to.into() },
+        );
+        if renamed {
+            self.selected.set(Some(to.to_string()));
+        }
+        renamed
+    }
+
+    /// Adds a copy of a state next to it.
+    pub fn duplicate(self, name: &str) {
+        let (Some(place), Some(value)) = (self.place(name), self.state_value(name)) else { return };
+        let position = self.node_position(name).map(|position| Position { x: position.x + 30.0, y: position.y + 30.0 });
+        self.add_state(&format!("{name} copy"), value, place.scope, position);
+    }
+
+    fn node_position(self, name: &str) -> Option<Position> {
+        let place = self.place(name)?;
+        self.scene.with_untracked(|scene| {
+            scene.as_ref().and_then(|scene| scene.node(&place.pointer)).map(|node| Position { x: node.x, y: node.y })
+        })
+    }
+
+    /// Copies the selected state.
+    pub fn copy(self) {
+        if let Some(name) = self.selected.get_untracked()
+            && let Some(value) = self.state_value(&name)
+        {
+            self.clipboard.set(Some((name.clone(), value)));
+            self.say(false, format!("Copied {name}."));
+        }
+    }
+
+    /// Pastes the copied state into the selected state's scope.
+    pub fn paste(self) {
+        let Some((name, value)) = self.clipboard.get_untracked() else { return };
+        let scope = self
+            .selected
+            .get_untracked()
+            .and_then(|selected| self.place(&selected))
+            .map(|place| place.scope)
+            .unwrap_or_default();
+        let position = self
+            .selected
+            .get_untracked()
+            .and_then(|selected| self.node_position(&selected))
+            .map(|p| Position { x: p.x + 40.0, y: p.y + 70.0 });
+        self.add_state(&name, value, scope, position);
+    }
+
+    /// Undoes the last change.
+    pub fn undo(self) {
+        self.model.maybe_update(Model::undo);
+    }
+
+    /// Redoes the last undone change.
+    pub fn redo(self) {
+        self.model.maybe_update(Model::redo);
+    }
+
+    /// Forgets placed positions.
+    pub fn auto_layout(self) {
+        self.model.maybe_update(|model| {
+            let had = !model.positions().is_empty();
+            model.reset_positions();
+            had
+        });
+    }
+}
 
 /// The designer page.
 #[component]
 pub fn DesignerPage() -> impl IntoView {
+    let template = &TEMPLATES[0];
+    let designer = Designer::new(Model::open(template.id, template.definition, SourceFormat::Json));
+    provide_context(designer);
+
+    // Restore the last visit's draft, then keep the draft up to date.
+    Effect::new(move |restored: Option<bool>| {
+        if restored.is_none()
+            && let Some(draft) = browser::load_draft()
+        {
+            let format = if draft.format == "yaml" { SourceFormat::Yaml } else { SourceFormat::Json };
+            designer.model.set(Model::restore(&draft.name, format, &draft.original, &draft.text, draft.positions));
+            designer.opened.update(|count| *count += 1);
+            return true;
+        }
+        designer.model.with(|model| {
+            browser::save_draft(&browser::Draft {
+                name: model.name.clone(),
+                format: if model.is_yaml() { "yaml".into() } else { "json".into() },
+                original: model.original().to_string(),
+                text: model.text().to_string(),
+                positions: model.positions().clone(),
+            })
+        });
+        true
+    });
+
+    // Keyboard shortcuts, except while typing in a field or the code editor.
+    let handle = window_event_listener(ev::keydown, move |event: web_sys::KeyboardEvent| {
+        let typing =
+            event.target().and_then(|target| target.dyn_into::<web_sys::Element>().ok()).is_some_and(|element| {
+                element.closest("input, textarea, select, .cm-editor, [contenteditable]").ok().flatten().is_some()
+            });
+        if typing {
+            return;
+        }
+        let command = event.ctrl_key() || event.meta_key();
+        let key = event.key();
+        let handled = match (command, event.shift_key(), key.as_str()) {
+            (true, false, "z" | "Z") => {
+                designer.undo();
+                true
+            }
+            (true, true, "z" | "Z") | (true, false, "y" | "Y") => {
+                designer.redo();
+                true
+            }
+            (true, false, "c" | "C") => {
+                designer.copy();
+                true
+            }
+            (true, false, "v" | "V") => {
+                designer.paste();
+                true
+            }
+            (true, false, "d" | "D") => {
+                if let Some(name) = designer.selected.get_untracked() {
+                    designer.duplicate(&name);
+                }
+                true
+            }
+            (false, _, "Delete" | "Backspace") => match designer.selected.get_untracked() {
+                Some(name) => {
+                    designer.delete(&name);
+                    true
+                }
+                None => false,
+            },
+            (false, _, "Escape") => {
+                designer.selected.set(None);
+                designer.notice.set(None);
+                true
+            }
+            _ => false,
+        };
+        if handled {
+            event.prevent_default();
+        }
+    });
+    on_cleanup(move || handle.remove());
+
     view! {
         <Title text="Designer" />
-        <section class="designer" data-testid="designer"></section>
+        <section class="designer" data-testid="designer">
+            <Toolbar designer />
+            {move || {
+                designer
+                    .notice
+                    .get()
+                    .map(|notice| {
+                        view! {
+                            <p class=if notice.error { "notice notice-error" } else { "notice" } role="status" data-testid="notice">
+                                {notice.text}
+                            </p>
+                        }
+                    })
+            }}
+            {move || {
+                designer
+                    .model
+                    .with(|model| model.syntax_error().map(|error| (error.line, error.column, error.message.clone())))
+                    .map(|(line, column, message)| {
+                        view! {
+                            <p class="notice notice-error" data-testid="syntax-error">
+                                {format!("Line {line}, column {column}: {message}. The graph shows the last readable version.")}
+                            </p>
+                        }
+                    })
+            }}
+            <div class="designer-body">
+                <palette::Palette designer />
+                <div class="designer-main">
+                    <canvas::Canvas designer />
+                    <SidePanels designer />
+                </div>
+                <div class="designer-side">
+                    <code::CodeView designer />
+                    <problems::ProblemsList designer />
+                </div>
+            </div>
+        </section>
+    }
+}
+
+/// The panels under the canvas: the selected state's fields, the simulator, the cost and the
+/// saved versions.
+#[component]
+fn SidePanels(designer: Designer) -> impl IntoView {
+    let tab = RwSignal::new("inspector");
+    let tabs =
+        [("inspector", "Inspector"), ("simulate", "Simulate"), ("cost", "Cost"), ("versions", "Save & versions")];
+    let name = Signal::derive(move || designer.model.with(|model| Some(model.name.clone())));
+    let snapshot = Callback::new(move |()| {
+        designer.model.with_untracked(|model| (model.text().to_string(), model.sidecar().to_json()))
+    });
+    let on_open = Callback::new(move |(name, text, layout): (String, String, Option<String>)| {
+        let positions = layout.and_then(|layout| Sidecar::parse(&layout).ok()).map(|sidecar| sidecar.positions);
+        let format = model::guess_format("", &text);
+        designer.open(Model::open(&name, &text, format).with_positions(positions.unwrap_or_default()));
+    });
+    view! {
+        <div class="panels">
+            <div class="tabs" role="tablist">
+                {tabs
+                    .into_iter()
+                    .map(|(id, title)| {
+                        view! {
+                            <button
+                                type="button"
+                                role="tab"
+                                data-tab=id
+                                aria-selected=move || (tab.get() == id).to_string()
+                                on:click=move |_| tab.set(id)
+                            >
+                                {title}
+                            </button>
+                        }
+                    })
+                    .collect_view()}
+            </div>
+            <div class="tab-panel" role="tabpanel">
+                <div hidden=move || tab.get() != "inspector">
+                    <inspector::Inspector designer />
+                </div>
+                <div hidden=move || tab.get() != "simulate">
+                    <simulate::Simulator designer />
+                </div>
+                <div hidden=move || tab.get() != "cost">
+                    <cost::CostPanel designer />
+                </div>
+                <div hidden=move || tab.get() != "versions">
+                    <saved::SavedPanel name snapshot on_open />
+                </div>
+            </div>
+        </div>
+    }
+}
+
+/// Open, templates, undo and redo, export.
+#[component]
+fn Toolbar(designer: Designer) -> impl IntoView {
+    let on_files = move |event: ev::Event| {
+        let Some(input) = event.target().and_then(|target| target.dyn_into::<web_sys::HtmlInputElement>().ok()) else {
+            return;
+        };
+        let files = browser::files_of(input.files());
+        input.set_value("");
+        if !files.is_empty() {
+            designer.open_files(files);
+        }
+    };
+    let on_template = move |event: ev::Event| {
+        let id = event_target_value(&event);
+        if let Some(template) = TEMPLATES.iter().find(|template| template.id == id) {
+            designer.open(Model::open(template.id, template.definition, SourceFormat::Json));
+        }
+    };
+    let paste_open = RwSignal::new(false);
+    let pasted = RwSignal::new(String::new());
+    let export = move |kind: &'static str| {
+        designer.model.with_untracked(|model| {
+            let name = model.name.clone();
+            let file = match kind {
+                "json" => model.export_json().map(|text| (format!("{name}.asl.json"), text, "application/json")),
+                "canonical" => {
+                    model.export_canonical_json().map(|text| (format!("{name}.asl.json"), text, "application/json"))
+                }
+                "yaml" => model.export_yaml().map(|text| (format!("{name}.asl.yaml"), text, "application/yaml")),
+                _ => Some((format!("{name}.asl.layout.json"), model.sidecar().to_json(), "application/json")),
+            };
+            match file {
+                Some((file_name, text, mime)) => browser::download(&file_name, &text, mime),
+                None => designer.say(true, "Cannot export: the text cannot be read; fix it in the code view first."),
+            }
+        });
+    };
+    view! {
+        <div class="designer-toolbar" role="toolbar" aria-label="Designer">
+            <label class="button-like">
+                "Open file…"
+                <input
+                    type="file"
+                    data-testid="open-file"
+                    accept=".json,.yaml,.yml,.asl"
+                    multiple
+                    on:change=on_files
+                />
+            </label>
+            <button type="button" on:click=move |_| paste_open.update(|open| *open = !*open)>"Paste…"</button>
+            <label>
+                "Template "
+                <select data-testid="template" on:change=on_template>
+                    <option value="">"Start from a template…"</option>
+                    {TEMPLATES.iter().map(|template| view! { <option value=template.id title=template.description>{template.title}</option> }).collect_view()}
+                </select>
+            </label>
+            <span class="toolbar-gap"></span>
+            <button
+                type="button"
+                data-testid="undo"
+                title=move || designer.model.with(|model| model.undo_label().map(|label| format!("Undo {label} (Ctrl+Z)")).unwrap_or_else(|| "Nothing to undo".into()))
+                disabled=move || designer.model.with(|model| !model.can_undo())
+                on:click=move |_| designer.undo()
+            >
+                "Undo"
+            </button>
+            <button
+                type="button"
+                data-testid="redo"
+                title=move || designer.model.with(|model| model.redo_label().map(|label| format!("Redo {label} (Shift+Ctrl+Z)")).unwrap_or_else(|| "Nothing to redo".into()))
+                disabled=move || designer.model.with(|model| !model.can_redo())
+                on:click=move |_| designer.redo()
+            >
+                "Redo"
+            </button>
+            <label>
+                "Type "
+                <select
+                    data-testid="workflow-type"
+                    on:change=move |event| {
+                        designer.workflow.set(if event_target_value(&event) == "EXPRESS" { WorkflowType::Express } else { WorkflowType::Standard })
+                    }
+                >
+                    <option value="STANDARD">"Standard"</option>
+                    <option value="EXPRESS">"Express"</option>
+                </select>
+            </label>
+            <span class="toolbar-gap"></span>
+            <span class="design-name" data-testid="design-name">{move || designer.model.with(|model| model.name.clone())}</span>
+            <button type="button" data-testid="export-json" on:click=move |_| export("json")>"Export JSON"</button>
+            <button type="button" data-testid="export-canonical" title="Two-space JSON" on:click=move |_| export("canonical")>"Canonical JSON"</button>
+            <button type="button" data-testid="export-yaml" on:click=move |_| export("yaml")>"Export YAML"</button>
+            <button type="button" data-testid="export-layout" on:click=move |_| export("layout")>"Export layout"</button>
+        </div>
+        <Show when=move || paste_open.get()>
+            <div class="paste-box">
+                <label for="paste-text">"Paste a definition (JSON or YAML)"</label>
+                <textarea id="paste-text" data-testid="paste-text" rows="8" on:input=move |event| pasted.set(event_target_value(&event))></textarea>
+                <button
+                    type="button"
+                    data-testid="paste-open"
+                    on:click=move |_| {
+                        let text = pasted.get_untracked();
+                        let format = model::guess_format("", &text);
+                        designer.open(Model::open("pasted", &text, format));
+                        paste_open.set(false);
+                    }
+                >
+                    "Open"
+                </button>
+            </div>
+        </Show>
     }
 }

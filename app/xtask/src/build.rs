@@ -1,5 +1,6 @@
-//! Building: the wasm bundle (cargo, wasm-bindgen as a library, wasm-opt), the site folder,
-//! the server binary, and the format, lint and Rust-test checks.
+//! Building: the wasm bundle (cargo, wasm-bindgen as a library, wasm-opt), the designer's code
+//! editor (CodeMirror from npm, bundled by esbuild), the site folder, the server binary, and the
+//! format, lint and Rust-test checks.
 
 use std::{
     fs,
@@ -11,11 +12,14 @@ use anyhow::{Context, bail};
 
 use crate::{
     step::{output, run, step},
-    tools::WASM_TARGET,
+    tools::{WASM_TARGET, ensure_npm_packages},
 };
 
 /// The name of the generated JavaScript, wasm and stylesheet files (`app::OUTPUT_NAME`).
 const OUTPUT_NAME: &str = "statehouse";
+
+/// The editor bundle's file name in `<site>/pkg/`; the page shell loads `/pkg/statehouse-editor.js`.
+const EDITOR_BUNDLE: &str = "statehouse-editor.js";
 
 /// Which server build to make. The browser bundle is always size-optimised.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,6 +70,11 @@ impl Workspace {
     /// `end2end/`, with the npm packages and the browser tests.
     pub fn end2end_dir(&self) -> PathBuf {
         self.root.join("end2end")
+    }
+
+    /// `app/editor/`, the designer's code editor (CodeMirror) and its npm packages.
+    pub fn editor_dir(&self) -> PathBuf {
+        self.root.join("app/editor")
     }
 
     fn server_binary(&self, profile: Profile) -> PathBuf {
@@ -127,9 +136,33 @@ fn build_bundle(workspace: &Workspace, site: &Path) -> anyhow::Result<()> {
         gzipped_size(&wasm).map(|size| (size / 1024).to_string()).unwrap_or_else(|_| "?".into())
     );
 
+    build_editor(workspace, &pkg.join(EDITOR_BUNDLE))?;
+
     fs::copy(workspace.root().join("style/main.css"), pkg.join(format!("{OUTPUT_NAME}.css")))
         .context("copying style/main.css")?;
     copy_dir(&workspace.root().join("public"), site)
+}
+
+/// Bundles `app/editor/src/editor.js` and its npm packages into one minified script at `bundle`
+/// (an IIFE that defines `window.StatehouseEditor`), installing the packages first if needed.
+fn build_editor(workspace: &Workspace, bundle: &Path) -> anyhow::Result<()> {
+    let editor = workspace.editor_dir();
+    ensure_npm_packages(&editor)?;
+    let esbuild = editor.join("node_modules/.bin/esbuild");
+    if !esbuild.is_file() {
+        bail!("{} is missing: run `cargo xtask setup`", esbuild.display());
+    }
+    run(Command::new(&esbuild)
+        .current_dir(&editor)
+        .args(["src/editor.js", "--bundle", "--format=iife", "--minify", "--target=es2020", "--log-level=warning"])
+        .arg(format!("--outfile={}", bundle.display())))?;
+    let size = file_size(bundle)?;
+    eprintln!(
+        "    editor: {} KiB minified, {} KiB gzipped",
+        size / 1024,
+        gzipped_size(bundle).map(|size| (size / 1024).to_string()).unwrap_or_else(|_| "?".into())
+    );
+    Ok(())
 }
 
 /// Runs wasm-bindgen (the library, for the web target) on `compiled`, writing `out_name.js` and

@@ -1,8 +1,9 @@
 //! Installs what the build and the tests need when it is missing, and skips what is there.
 //!
 //! Everything comes from a package registry this project can reach: the wasm32 target from
-//! rustup, npm packages (Playwright, and `binaryen` for `wasm-opt`) from npm, and Chromium
-//! from Debian. Nothing downloads a binary of its own at run time.
+//! rustup, npm packages (Playwright and `binaryen` for `wasm-opt` in `end2end/`; CodeMirror
+//! and esbuild in `app/editor/`) from npm, and Chromium from Debian. Nothing downloads a
+//! binary of its own at run time.
 
 use std::{path::Path, process::Command};
 
@@ -19,11 +20,12 @@ pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 /// Where Debian installs Chromium; the browser tests drive exactly this binary.
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 
-/// The wasm32 target and the npm packages (Playwright and wasm-opt).
+/// The wasm32 target and the npm packages (Playwright and wasm-opt; CodeMirror and esbuild).
 pub fn ensure_build_tools(workspace: &Workspace) -> anyhow::Result<()> {
     ensure_wasm_target()?;
     ensure_node()?;
-    ensure_npm_packages(&workspace.end2end_dir())
+    ensure_npm_packages(&workspace.end2end_dir())?;
+    ensure_npm_packages(&workspace.editor_dir())
 }
 
 /// Python 3 with `venv` and `pip`, from Debian: the tests install boto3 and the AWS CLI
@@ -74,10 +76,11 @@ fn ensure_node() -> anyhow::Result<()> {
     step("installing Node.js and npm from Debian", || apt_install(&["nodejs", "npm"]))
 }
 
-/// `npm ci` in `end2end/` unless `node_modules` already matches `package-lock.json`.
-pub fn ensure_npm_packages(end2end: &Path) -> anyhow::Result<()> {
-    let lock = end2end.join("package-lock.json");
-    let installed_marker = end2end.join("node_modules/.package-lock.json");
+/// `npm ci` in `folder` (`end2end/`, `app/editor/`, …) unless its `node_modules` is at least as
+/// new as its `package-lock.json`.
+pub fn ensure_npm_packages(folder: &Path) -> anyhow::Result<()> {
+    let lock = folder.join("package-lock.json");
+    let installed_marker = folder.join("node_modules/.package-lock.json");
     let up_to_date = match (std::fs::metadata(&lock), std::fs::metadata(&installed_marker)) {
         (Ok(lock), Ok(marker)) => match (lock.modified(), marker.modified()) {
             (Ok(lock_time), Ok(marker_time)) => marker_time >= lock_time,
@@ -88,10 +91,10 @@ pub fn ensure_npm_packages(end2end: &Path) -> anyhow::Result<()> {
     if up_to_date {
         return Ok(());
     }
-    step("installing the end2end npm packages (npm ci)", || {
+    step(&format!("installing the npm packages in {} (npm ci)", folder.display()), || {
         run(Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund"])
-            .current_dir(end2end)
+            .current_dir(folder)
             // Playwright must use Debian's Chromium; it may not fetch a browser of its own.
             .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"))
     })

@@ -17,7 +17,9 @@ use std::{
     sync::LazyLock,
 };
 
-pub use fields::{ComparisonKind, STATE_TYPES};
+pub use fields::{
+    ComparisonKind, EXCLUSIVE, JSONATA_ONLY, JSONPATH_ONLY, STATE_TYPES, comparison_kind, is_common, state_fields,
+};
 pub use timestamp::is_rfc3339_timestamp;
 
 use crate::{

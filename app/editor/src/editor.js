@@ -1,0 +1,229 @@
+// The designer's code editor: CodeMirror 6 behind a small global API, `window.StatehouseEditor`,
+// which the Rust/wasm side calls. `cargo xtask build` bundles this file with esbuild into
+// `<site>/pkg/statehouse-editor.js` (IIFE, minified, es2020).
+//
+// Every offset is a UTF-16 code unit offset into the text, as CodeMirror counts; the Rust side
+// converts from its byte offsets. Editors are named by the number `create` returns.
+//
+//   create(parent, {text, language: "json" | "yaml", onChange?, changeDelayMs? = 100, readOnly?}) -> id
+//   setText(id, text)        replace the document without calling onChange (no-op when equal)
+//   getText(id) -> string    the current document
+//   setLanguage(id, "json" | "yaml")
+//   setDiagnostics(id, [{from, to, severity: "error" | "warning" | "info", message}])
+//   select(id, from, to)     select, scroll into view, focus
+//   flush(id)                call a pending (debounced) onChange now
+//   destroy(id)              remove the editor; a pending onChange is dropped (flush first to keep it)
+
+import { basicSetup } from "codemirror";
+import { json } from "@codemirror/lang-json";
+import { yaml } from "@codemirror/lang-yaml";
+import { lintGutter, setDiagnostics } from "@codemirror/lint";
+import { Annotation, Compartment, EditorSelection, EditorState, Transaction } from "@codemirror/state";
+import { EditorView } from "@codemirror/view";
+
+const DEFAULT_CHANGE_DELAY_MS = 100;
+const SEVERITIES = ["error", "warning", "info"];
+
+/** Marks the transactions `setText` makes, so they do not reach onChange. */
+const fromOutside = Annotation.define();
+
+/** The language extension for a language name; anything else is an error. */
+function languageSupport(language) {
+  if (language === "json") return json();
+  if (language === "yaml") return yaml();
+  throw new TypeError(`StatehouseEditor: language must be "json" or "yaml", not ${JSON.stringify(language)}`);
+}
+
+const theme = EditorView.theme({
+  // Fill the parent, scroll inside.
+  "&": {
+    height: "100%",
+    backgroundColor: "#ffffff",
+    color: "#1c2430",
+    fontSize: "13px",
+  },
+  ".cm-scroller": {
+    overflow: "auto",
+    fontFamily: 'ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace',
+  },
+  // A focus ring as visible as the rest of the app's (`--focus` in style/main.css). It is
+  // drawn inside the editor, over the gutters (an outline would be painted under them), so a
+  // parent that clips its overflow does not hide it.
+  "&.cm-focused": { outline: "none" },
+  "&.cm-focused::after": {
+    content: '""',
+    position: "absolute",
+    inset: "0",
+    boxSizing: "border-box",
+    border: "3px solid var(--focus, #f2a900)",
+    pointerEvents: "none",
+    zIndex: "300",
+  },
+  ".cm-gutters": {
+    backgroundColor: "#f7f8fa",
+    color: "#5a6577",
+    borderRight: "1px solid #dfe3ea",
+  },
+});
+
+/** The editors alive on this page, by id. */
+const editors = new Map();
+let nextId = 1;
+
+function editorById(id) {
+  const editor = editors.get(id);
+  if (!editor) throw new Error(`StatehouseEditor: no editor with id ${JSON.stringify(id)}`);
+  return editor;
+}
+
+/** A whole number in [0, max]; anything that is not a finite number counts as 0. */
+function clamp(value, max) {
+  const number = Math.trunc(Number(value));
+  if (!Number.isFinite(number) || number < 0) return 0;
+  return Math.min(number, max);
+}
+
+function cancelPendingChange(editor) {
+  if (editor.timer !== null) {
+    clearTimeout(editor.timer);
+    editor.timer = null;
+  }
+}
+
+function create(parent, options) {
+  if (!(parent instanceof HTMLElement)) throw new TypeError("StatehouseEditor.create: parent must be an element");
+  const { text = "", language = "json", onChange, readOnly = false } = options ?? {};
+  const delay = Number(options?.changeDelayMs);
+  const id = nextId++;
+  const editor = {
+    view: null,
+    language,
+    languageCompartment: new Compartment(),
+    onChange: typeof onChange === "function" ? onChange : null,
+    changeDelayMs: Number.isFinite(delay) && delay >= 0 ? delay : DEFAULT_CHANGE_DELAY_MS,
+    timer: null,
+  };
+  const reportChanges = EditorView.updateListener.of((update) => {
+    if (!editor.onChange || !update.docChanged) return;
+    if (update.transactions.every((transaction) => transaction.annotation(fromOutside))) return;
+    cancelPendingChange(editor);
+    editor.timer = setTimeout(() => flush(id), editor.changeDelayMs);
+  });
+  editor.view = new EditorView({
+    parent,
+    state: EditorState.create({
+      doc: String(text),
+      extensions: [
+        basicSetup,
+        lintGutter(),
+        editor.languageCompartment.of(languageSupport(language)),
+        EditorState.readOnly.of(Boolean(readOnly)),
+        theme,
+        reportChanges,
+      ],
+    }),
+  });
+  editors.set(id, editor);
+  return id;
+}
+
+function setText(id, text) {
+  const editor = editorById(id);
+  const view = editor.view;
+  const next = String(text);
+  const current = view.state.doc.toString();
+  if (current === next) return;
+  // Replace only the part that differs, so the selection and the scroll position stay with
+  // the text around them.
+  let start = 0;
+  const shorter = Math.min(current.length, next.length);
+  while (start < shorter && current.charCodeAt(start) === next.charCodeAt(start)) start++;
+  let end = 0;
+  while (
+    end < shorter - start &&
+    current.charCodeAt(current.length - 1 - end) === next.charCodeAt(next.length - 1 - end)
+  ) {
+    end++;
+  }
+  const changes = view.state.changes({
+    from: start,
+    to: current.length - end,
+    insert: next.slice(start, next.length - end),
+  });
+  // The user's pending edit is overwritten by this text; do not report it afterwards.
+  cancelPendingChange(editor);
+  view.dispatch({
+    changes,
+    effects: view.scrollSnapshot().map(changes),
+    annotations: [fromOutside.of(true), Transaction.addToHistory.of(false)],
+  });
+}
+
+function getText(id) {
+  return editorById(id).view.state.doc.toString();
+}
+
+function setLanguage(id, language) {
+  const editor = editorById(id);
+  if (editor.language === language) return;
+  const support = languageSupport(language);
+  editor.language = language;
+  editor.view.dispatch({ effects: editor.languageCompartment.reconfigure(support) });
+}
+
+function setEditorDiagnostics(id, diagnostics) {
+  const view = editorById(id).view;
+  const doc = view.state.doc;
+  const shown = Array.from(diagnostics ?? [], (diagnostic) => {
+    let from = clamp(diagnostic.from, doc.length);
+    let to = clamp(diagnostic.to, doc.length);
+    if (to < from) [from, to] = [to, from];
+    if (from === to) {
+      // An empty range draws nothing: cover the character after it, or at the end of a line
+      // the one before it. Only an empty line keeps the empty range (lint draws a point).
+      const line = doc.lineAt(from);
+      if (to < line.to) to += 1;
+      else if (from > line.from) from -= 1;
+    }
+    const severity = SEVERITIES.includes(diagnostic.severity) ? diagnostic.severity : "error";
+    return { from, to, severity, message: String(diagnostic.message ?? "") };
+  });
+  view.dispatch(setDiagnostics(view.state, shown));
+}
+
+function select(id, from, to) {
+  const view = editorById(id).view;
+  const length = view.state.doc.length;
+  const range = EditorSelection.range(clamp(from, length), clamp(to, length));
+  view.dispatch({
+    selection: EditorSelection.create([range]),
+    effects: EditorView.scrollIntoView(range, { y: "center" }),
+  });
+  view.focus();
+}
+
+function flush(id) {
+  const editor = editorById(id);
+  if (editor.timer === null) return;
+  cancelPendingChange(editor);
+  editor.onChange(editor.view.state.doc.toString());
+}
+
+function destroy(id) {
+  const editor = editors.get(id);
+  if (!editor) return;
+  cancelPendingChange(editor);
+  editor.view.destroy();
+  editors.delete(id);
+}
+
+window.StatehouseEditor = Object.freeze({
+  create,
+  setText,
+  getText,
+  setLanguage,
+  setDiagnostics: setEditorDiagnostics,
+  select,
+  flush,
+  destroy,
+});

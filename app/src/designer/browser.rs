@@ -1,0 +1,219 @@
+//! The browser's services the designer uses: the code editor (CodeMirror, bundled as
+//! `/pkg/statehouse-editor.js`), downloads, the local draft in `localStorage`, reading files and
+//! the clock. Everything here is called from event handlers and effects, which run only in the
+//! browser; on the server these functions are never reached.
+
+use std::collections::BTreeMap;
+
+use leptos::web_sys;
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::{JsCast, JsValue, prelude::*};
+
+use super::model::Position;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(catch, js_namespace = StatehouseEditor, js_name = create)]
+    fn editor_create(parent: &web_sys::HtmlElement, options: &JsValue) -> Result<f64, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = StatehouseEditor, js_name = setText)]
+    fn editor_set_text(id: f64, text: &str) -> Result<(), JsValue>;
+    #[wasm_bindgen(catch, js_namespace = StatehouseEditor, js_name = setLanguage)]
+    fn editor_set_language(id: f64, language: &str) -> Result<(), JsValue>;
+    #[wasm_bindgen(catch, js_namespace = StatehouseEditor, js_name = setDiagnostics)]
+    fn editor_set_diagnostics(id: f64, diagnostics: &JsValue) -> Result<(), JsValue>;
+    #[wasm_bindgen(catch, js_namespace = StatehouseEditor, js_name = select)]
+    fn editor_select(id: f64, from: f64, to: f64) -> Result<(), JsValue>;
+    #[wasm_bindgen(catch, js_namespace = StatehouseEditor, js_name = destroy)]
+    fn editor_destroy(id: f64) -> Result<(), JsValue>;
+}
+
+/// A code editor on the page.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Editor(f64);
+
+/// A marker in the code: UTF-16 offsets, a severity (`error`, `warning`, `info`) and a message.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Marker {
+    /// Start offset.
+    pub from: usize,
+    /// End offset.
+    pub to: usize,
+    /// `error`, `warning` or `info`.
+    pub severity: &'static str,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl Editor {
+    /// Creates an editor in `parent`; `None` when the editor bundle is not loaded.
+    pub fn create(
+        parent: &web_sys::HtmlElement,
+        text: &str,
+        yaml: bool,
+        on_change: impl Fn(String) + 'static,
+    ) -> Option<Editor> {
+        let options = js_sys::Object::new();
+        let set = |key: &str, value: &JsValue| js_sys::Reflect::set(&options, &JsValue::from_str(key), value).ok();
+        set("text", &JsValue::from_str(text));
+        set("language", &JsValue::from_str(if yaml { "yaml" } else { "json" }));
+        set("changeDelayMs", &JsValue::from_f64(120.0));
+        let callback = Closure::<dyn Fn(String)>::new(on_change);
+        set("onChange", callback.as_ref());
+        // The editor calls back for as long as it lives; `destroy` ends that.
+        callback.forget();
+        editor_create(parent, &options).ok().map(Editor)
+    }
+
+    /// Replaces the text (no change callback).
+    pub fn set_text(self, text: &str) {
+        let _ = editor_set_text(self.0, text);
+    }
+
+    /// JSON or YAML highlighting.
+    pub fn set_yaml(self, yaml: bool) {
+        let _ = editor_set_language(self.0, if yaml { "yaml" } else { "json" });
+    }
+
+    /// Shows markers in the text and the gutter.
+    pub fn set_markers(self, markers: &[Marker]) {
+        let array = js_sys::Array::new();
+        for marker in markers {
+            let object = js_sys::Object::new();
+            let set = |key: &str, value: JsValue| js_sys::Reflect::set(&object, &JsValue::from_str(key), &value).ok();
+            set("from", JsValue::from_f64(marker.from as f64));
+            set("to", JsValue::from_f64(marker.to as f64));
+            set("severity", JsValue::from_str(marker.severity));
+            set("message", JsValue::from_str(&marker.message));
+            array.push(&object);
+        }
+        let _ = editor_set_diagnostics(self.0, &array);
+    }
+
+    /// Selects a range and scrolls to it.
+    pub fn select(self, from: usize, to: usize) {
+        let _ = editor_select(self.0, from as f64, to as f64);
+    }
+
+    /// Removes the editor.
+    pub fn destroy(self) {
+        let _ = editor_destroy(self.0);
+    }
+}
+
+/// Whether the editor bundle has been loaded.
+pub fn editor_loaded() -> bool {
+    web_sys::window()
+        .is_some_and(|window| js_sys::Reflect::has(&window, &JsValue::from_str("StatehouseEditor")).unwrap_or(false))
+}
+
+/// Offers `text` as a file download named `file_name`.
+pub fn download(file_name: &str, text: &str, mime: &str) {
+    let Some(document) = web_sys::window().and_then(|window| window.document()) else { return };
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else { return };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else { return };
+    if let Ok(anchor) =
+        document.create_element("a").map(|element| element.unchecked_into::<web_sys::HtmlAnchorElement>())
+    {
+        anchor.set_href(&url);
+        anchor.set_download(file_name);
+        if let Some(body) = document.body() {
+            let _ = body.append_child(&anchor);
+            anchor.click();
+            let _ = body.remove_child(&anchor);
+        }
+    }
+    let _ = web_sys::Url::revoke_object_url(&url);
+}
+
+/// The draft kept in `localStorage`, so a reload (or a crash of the tab) loses nothing.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Draft {
+    /// The design's name.
+    pub name: String,
+    /// `json` or `yaml`.
+    pub format: String,
+    /// The text as opened.
+    pub original: String,
+    /// The current text.
+    pub text: String,
+    /// Placed positions.
+    pub positions: BTreeMap<String, Position>,
+}
+
+const DRAFT_KEY: &str = "statehouse.designer.draft.v1";
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// The draft saved by the last visit, if any.
+pub fn load_draft() -> Option<Draft> {
+    let text = storage()?.get_item(DRAFT_KEY).ok().flatten()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// Keeps the draft for the next visit.
+pub fn save_draft(draft: &Draft) {
+    if let (Some(storage), Ok(text)) = (storage(), serde_json::to_string(draft)) {
+        let _ = storage.set_item(DRAFT_KEY, &text);
+    }
+}
+
+/// Milliseconds since the page started (`performance.now()`), or 0 outside a browser.
+pub fn now() -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        web_sys::window().and_then(|window| window.performance()).map(|performance| performance.now()).unwrap_or(0.0)
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        0.0
+    }
+}
+
+/// Records a `performance.measure` named `name` from `start` (a [`now`] value) to now, for
+/// the benchmarks to read.
+pub fn measure(name: &str, start: f64) {
+    measure_between(name, start, now());
+}
+
+/// Records a `performance.measure` named `name` lasting `duration` milliseconds, ending now.
+pub fn measure_value(name: &str, duration: f64) {
+    let end = now();
+    measure_between(name, end - duration, end);
+}
+
+fn measure_between(name: &str, start: f64, end: f64) {
+    // `performance.measure(name, {start, end})`, called dynamically: web-sys binds this form
+    // only behind its unstable APIs. Only in the browser: elsewhere there is no clock to mark.
+    if !cfg!(target_arch = "wasm32") {
+        return;
+    }
+    let Some(performance) = web_sys::window().and_then(|window| window.performance()) else { return };
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &JsValue::from_str("start"), &JsValue::from_f64(start));
+    let _ = js_sys::Reflect::set(&options, &JsValue::from_str("end"), &JsValue::from_f64(end));
+    if let Ok(measure) = js_sys::Reflect::get(&performance, &JsValue::from_str("measure"))
+        && let Ok(measure) = measure.dyn_into::<js_sys::Function>()
+    {
+        let _ = measure.call2(&performance, &JsValue::from_str(name), &options);
+    }
+}
+
+/// Reads a file's text.
+pub async fn read_file(file: web_sys::File) -> Result<String, String> {
+    let promise = file.text();
+    let value = wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .map_err(|error| format!("{} could not be read: {error:?}", file.name()))?;
+    value.as_string().ok_or_else(|| format!("{} is not text", file.name()))
+}
+
+/// The files of a file input or a drop, in order.
+pub fn files_of(list: Option<web_sys::FileList>) -> Vec<web_sys::File> {
+    let Some(list) = list else { return Vec::new() };
+    (0..list.length()).filter_map(|index| list.get(index)).collect()
+}

@@ -1,0 +1,653 @@
+//! The designer's canvas: the graph drawn as SVG, with zoom, pan, fit and a minimap; nodes
+//! dragged to move them (or into a Parallel branch or a Map); a node's handle dragged to another
+//! node to connect them; an edge's end dragged to reconnect it; palette items dropped on it.
+//!
+//! Dragging touches only the dragged node and its edges: each node has its own offset signal,
+//! and only the edges at its ends read it, so a frame costs the same for 5 states or 500.
+//! The model changes once, when the pointer is released.
+//!
+//! Stable hooks: each state is `[data-state][data-state-type]`, each edge
+//! `[data-edge-from][data-edge-to][data-edge-kind]`, markers `[data-marker="start"|"end"]`.
+
+use std::collections::HashMap;
+
+use leptos::{ev, html, prelude::*, wasm_bindgen::JsCast, web_sys};
+
+use super::{
+    Designer, browser,
+    model::Position,
+    scene::{EdgeField, Scene, SceneEdge, SceneNode},
+};
+
+/// The canvas transform: translation and scale.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct View {
+    x: f64,
+    y: f64,
+    k: f64,
+}
+
+/// What the pointer is doing.
+#[derive(Clone, Debug, Default)]
+enum Interaction {
+    #[default]
+    Idle,
+    Pan {
+        client: (f64, f64),
+        view: View,
+    },
+    Drag {
+        name: String,
+        client: (f64, f64),
+        moved: bool,
+    },
+    Connect {
+        from: String,
+        /// The edge being reconnected (its field), or `None` for a new connection from `from`.
+        field: Option<EdgeField>,
+        start: (f64, f64),
+    },
+}
+
+type Offsets = HashMap<String, RwSignal<(f64, f64)>>;
+
+/// The line drawn while connecting: from a handle to the pointer.
+type RubberBand = RwSignal<Option<((f64, f64), (f64, f64))>>;
+
+/// The graph canvas.
+#[component]
+pub fn Canvas(designer: Designer) -> impl IntoView {
+    let view = RwSignal::new(View { x: 24.0, y: 24.0, k: 1.0 });
+    let svg_ref = NodeRef::<html::Div>::new();
+    let interaction = StoredValue::new(Interaction::Idle);
+    let offsets = StoredValue::new(Offsets::new());
+    let rubber_band: RubberBand = RwSignal::new(None);
+
+    // Client coordinates → graph coordinates.
+    let to_graph = move |client_x: f64, client_y: f64| -> (f64, f64) {
+        let (left, top) = svg_ref
+            .get_untracked()
+            .map(|element| {
+                let rect = element.get_bounding_client_rect();
+                (rect.left(), rect.top())
+            })
+            .unwrap_or((0.0, 0.0));
+        let current = view.get_untracked();
+        ((client_x - left - current.x) / current.k, (client_y - top - current.y) / current.k)
+    };
+    let container_size = move || {
+        svg_ref
+            .get_untracked()
+            .map(|element| {
+                let rect = element.get_bounding_client_rect();
+                (rect.width(), rect.height())
+            })
+            .unwrap_or((800.0, 600.0))
+    };
+    let fit = move || {
+        let (width, height) = designer.scene.with_untracked(|scene| {
+            scene.as_ref().map(|scene| (scene.width.max(1.0), scene.height.max(1.0))).unwrap_or((1.0, 1.0))
+        });
+        let (cw, ch) = container_size();
+        let k = ((cw - 48.0) / width).min((ch - 48.0) / height).clamp(0.1, 1.0);
+        view.set(View { x: (cw - width * k) / 2.0, y: 24.0_f64.max((ch - height * k) / 2.0), k });
+    };
+    let zoom_at = move |factor: f64, (cx, cy): (f64, f64)| {
+        view.update(|current| {
+            let k = (current.k * factor).clamp(0.1, 3.0);
+            let ratio = k / current.k;
+            current.x = cx - (cx - current.x) * ratio;
+            current.y = cy - (cy - current.y) * ratio;
+            current.k = k;
+        });
+    };
+    let zoom_centre = move |factor: f64| {
+        let (cw, ch) = container_size();
+        zoom_at(factor, (cw / 2.0, ch / 2.0));
+    };
+
+    // Fit the picture whenever a new document is opened.
+    Effect::new(move |_| {
+        designer.opened.track();
+        if designer.scene.with_untracked(Option::is_some) {
+            request_frame(fit);
+        }
+    });
+
+    let on_pointer_move = move |event: ev::PointerEvent| {
+        let client = (f64::from(event.client_x()), f64::from(event.client_y()));
+        interaction.update_value(|state| match state {
+            Interaction::Idle => {}
+            Interaction::Pan { client: start, view: before } => {
+                view.set(View { x: before.x + client.0 - start.0, y: before.y + client.1 - start.1, k: before.k });
+            }
+            Interaction::Drag { name, client: start, moved } => {
+                let k = view.get_untracked().k;
+                let delta = ((client.0 - start.0) / k, (client.1 - start.1) / k);
+                if !*moved && delta.0.abs() + delta.1.abs() < 3.0 {
+                    return;
+                }
+                *moved = true;
+                if let Some(offset) = offsets.with_value(|offsets| offsets.get(name.as_str()).copied()) {
+                    offset.set(delta);
+                }
+            }
+            Interaction::Connect { start, .. } => {
+                rubber_band.set(Some((*start, to_graph(client.0, client.1))));
+            }
+        });
+    };
+
+    let on_pointer_up = move |event: ev::PointerEvent| {
+        let client = (f64::from(event.client_x()), f64::from(event.client_y()));
+        let finished = interaction.try_update_value(std::mem::take).unwrap_or_default();
+        match finished {
+            Interaction::Idle | Interaction::Pan { .. } => {}
+            Interaction::Drag { name, moved, .. } => {
+                let offset = offsets.with_value(|offsets| offsets.get(name.as_str()).copied());
+                let delta = offset.map(|offset| offset.get_untracked()).unwrap_or((0.0, 0.0));
+                if moved {
+                    designer.drop_state(&name, delta);
+                }
+                if let Some(offset) = offset {
+                    offset.set((0.0, 0.0));
+                }
+            }
+            Interaction::Connect { from, field, .. } => {
+                rubber_band.set(None);
+                let target = target_at(client);
+                match (target, field) {
+                    (Some(target), None) => designer.connect(&from, &target),
+                    (Some(target), Some(field)) => designer.reconnect(&field, &target),
+                    (None, _) => {}
+                }
+            }
+        }
+    };
+
+    let on_background_down = move |event: ev::PointerEvent| {
+        if event.button() != 0 {
+            return;
+        }
+        let on_background = event
+            .target()
+            .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+            .map(|element| element.closest("[data-state],[data-edge-from],[data-marker]").ok().flatten().is_none())
+            .unwrap_or(true);
+        if on_background {
+            designer.selected.set(None);
+            capture(&event);
+            interaction.set_value(Interaction::Pan {
+                client: (f64::from(event.client_x()), f64::from(event.client_y())),
+                view: view.get_untracked(),
+            });
+        }
+    };
+
+    let on_wheel = move |event: ev::WheelEvent| {
+        event.prevent_default();
+        let (left, top) = svg_ref
+            .get_untracked()
+            .map(|element| {
+                let rect = element.get_bounding_client_rect();
+                (rect.left(), rect.top())
+            })
+            .unwrap_or((0.0, 0.0));
+        let factor = if event.delta_y() < 0.0 { 1.1 } else { 1.0 / 1.1 };
+        zoom_at(factor, (f64::from(event.client_x()) - left, f64::from(event.client_y()) - top));
+    };
+
+    let on_drag_over = move |event: ev::DragEvent| event.prevent_default();
+    let on_drop = move |event: ev::DragEvent| {
+        event.prevent_default();
+        let Some(transfer) = event.data_transfer() else { return };
+        let point = to_graph(f64::from(event.client_x()), f64::from(event.client_y()));
+        if let Ok(item) = transfer.get_data(super::palette::DRAG_TYPE)
+            && !item.is_empty()
+        {
+            designer.add_from_palette(&item, Some(Position { x: point.0 - 60.0, y: point.1 - 24.0 }));
+            return;
+        }
+        let files = browser::files_of(transfer.files());
+        if !files.is_empty() {
+            designer.open_files(files);
+        }
+    };
+
+    let graph = move || {
+        designer.scene.with(|scene| {
+            let Some(scene) = scene else {
+                return view! { <text x="0" y="20" class="canvas-empty">"Nothing to draw yet."</text> }.into_any();
+            };
+            let fresh: Offsets = scene
+                .nodes
+                .iter()
+                .filter(|node| !node.marker)
+                .map(|node| (node.name.clone(), RwSignal::new((0.0, 0.0))))
+                .collect();
+            offsets.set_value(fresh.clone());
+            render_scene(scene, &fresh, designer, interaction, rubber_band).into_any()
+        })
+    };
+
+    let transform = move || {
+        let current = view.get();
+        format!("translate({:.2} {:.2}) scale({:.4})", current.x, current.y, current.k)
+    };
+
+    view! {
+        <div
+            class="canvas"
+            data-testid="canvas"
+            node_ref=svg_ref
+            on:dragover=on_drag_over
+            on:drop=on_drop
+            on:wheel=on_wheel
+        >
+            <svg
+                class="designer-graph"
+                role="application"
+                aria-label="The state machine's graph. Drag states to move them, drag a handle to connect."
+                on:pointerdown=on_background_down
+                on:pointermove=on_pointer_move
+                on:pointerup=on_pointer_up
+                on:pointercancel=move |_| {
+                    interaction.set_value(Interaction::Idle);
+                    rubber_band.set(None);
+                }
+            >
+                <defs>
+                    <marker id="designer-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+                        <path d="M 0 0 L 10 5 L 0 10 z" />
+                    </marker>
+                </defs>
+                <g class="viewport" transform=transform>
+                    {graph}
+                    {move || {
+                        rubber_band
+                            .get()
+                            .map(|((x1, y1), (x2, y2))| {
+                                view! { <line class="rubber-band" x1=x1 y1=y1 x2=x2 y2=y2 marker-end="url(#designer-arrow)" /> }
+                            })
+                    }}
+                </g>
+            </svg>
+            <div class="canvas-controls" role="toolbar" aria-label="Zoom">
+                <button type="button" title="Zoom in" on:click=move |_| zoom_centre(1.25)>"+"</button>
+                <button type="button" title="Zoom out" on:click=move |_| zoom_centre(0.8)>"−"</button>
+                <button type="button" data-testid="fit" title="Fit the graph in view" on:click=move |_| fit()>"Fit"</button>
+                <button
+                    type="button"
+                    title="Forget moved positions and lay everything out again"
+                    on:click=move |_| designer.auto_layout()
+                >
+                    "Auto layout"
+                </button>
+                <span class="zoom-level">{move || format!("{:.0}%", view.get().k * 100.0)}</span>
+            </div>
+            <Minimap designer view container_size=Callback::new(move |()| container_size()) />
+        </div>
+    }
+}
+
+fn render_scene(
+    scene: &Scene,
+    offsets: &Offsets,
+    designer: Designer,
+    interaction: StoredValue<Interaction>,
+    rubber_band: RubberBand,
+) -> impl IntoView + use<> {
+    let groups = scene
+        .groups
+        .iter()
+        .map(|group| {
+            view! {
+                <g class=format!("group group-{}", group.kind) data-group=group.id.clone()>
+                    <rect x=group.x y=group.y width=group.width height=group.height rx="8" />
+                    <text x=group.x + 8.0 y=group.y + 15.0>{group.label.clone()}</text>
+                </g>
+            }
+        })
+        .collect_view();
+    let edges = scene
+        .edges
+        .iter()
+        .filter_map(|edge| {
+            let from = scene.node(&edge.from)?.clone();
+            let to = scene.node(&edge.to)?.clone();
+            Some(render_edge(edge.clone(), from, to, offsets, interaction, rubber_band))
+        })
+        .collect_view();
+    let nodes = scene
+        .nodes
+        .iter()
+        .map(|node| render_node(node.clone(), offsets.get(&node.name).copied(), designer, interaction, rubber_band))
+        .collect_view();
+    view! {
+        <g class="groups">{groups}</g>
+        <g class="edges">{edges}</g>
+        <g class="nodes">{nodes}</g>
+    }
+}
+
+fn render_edge(
+    edge: SceneEdge,
+    from: SceneNode,
+    to: SceneNode,
+    offsets: &Offsets,
+    interaction: StoredValue<Interaction>,
+    rubber_band: RubberBand,
+) -> impl IntoView + use<> {
+    let from_offset = (!from.marker).then(|| offsets.get(&from.name).copied()).flatten();
+    let to_offset = (!to.marker).then(|| offsets.get(&to.name).copied()).flatten();
+    let route = edge.route.clone();
+    let points = move || -> Vec<(f64, f64)> {
+        let a = from_offset.map(|offset| offset.get()).unwrap_or((0.0, 0.0));
+        let b = to_offset.map(|offset| offset.get()).unwrap_or((0.0, 0.0));
+        match &route {
+            Some(points) if a == (0.0, 0.0) && b == (0.0, 0.0) => points.clone(),
+            _ => {
+                let start = from.out_port(a.0, a.1);
+                let end = to.in_port(b.0, b.1);
+                vec![start, end]
+            }
+        }
+    };
+    let path = {
+        let points = points.clone();
+        move || {
+            let points = points();
+            if points.len() == 2 {
+                let ((x1, y1), (x2, y2)) = (points[0], points[1]);
+                let bend = ((y2 - y1).abs() / 2.0).max(40.0);
+                format!("M {x1:.1} {y1:.1} C {x1:.1} {:.1}, {x2:.1} {:.1}, {x2:.1} {y2:.1}", y1 + bend, y2 - bend)
+            } else {
+                let mut d = String::new();
+                for (index, (x, y)) in points.iter().enumerate() {
+                    d.push_str(&format!("{}{x:.1} {y:.1} ", if index == 0 { "M " } else { "L " }));
+                }
+                d
+            }
+        }
+    };
+    let label_at = {
+        let points = points.clone();
+        move || {
+            let points = points();
+            if points.len() == 2 {
+                ((points[0].0 + points[1].0) / 2.0, (points[0].1 + points[1].1) / 2.0)
+            } else {
+                points[points.len() / 2]
+            }
+        }
+    };
+    let end_at = move || points().last().copied().unwrap_or((0.0, 0.0));
+    let label = (!edge.label.is_empty()).then(|| edge.label.clone());
+    let reconnectable = !matches!(edge.field, EdgeField::Fixed);
+    let field = edge.field.clone();
+    let source = edge.from_name.clone();
+    let title = format!(
+        "{} → {}{}",
+        edge.from_name,
+        edge.to_name,
+        label.as_ref().map(|l| format!(" ({l})")).unwrap_or_default()
+    );
+    view! {
+        <g
+            class=format!("edge edge-{}", edge.kind)
+            data-edge-from=edge.from_name.clone()
+            data-edge-to=edge.to_name.clone()
+            data-edge-kind=edge.kind
+        >
+            <title>{title}</title>
+            <path class="edge-hit" d=path.clone() />
+            <path class="edge-line" d=path marker-end="url(#designer-arrow)" />
+            {label.map(|label| {
+                let label_y = label_at.clone();
+                view! { <text class="edge-label" x=move || label_at().0 + 4.0 y=move || label_y().1 - 4.0>{label}</text> }
+            })}
+            {reconnectable.then(|| {
+                let (end_x, end_y) = (end_at.clone(), end_at.clone());
+                view! {
+                    <circle
+                        class="edge-end"
+                        r="6"
+                        cx=move || end_x().0
+                        cy=move || end_y().1 - 6.0
+                        aria-label="Drag to reconnect this transition"
+                        on:pointerdown=move |event: ev::PointerEvent| {
+                            event.stop_propagation();
+                            capture(&event);
+                            let start = end_at();
+                            interaction.set_value(Interaction::Connect { from: source.clone(), field: Some(field.clone()), start });
+                            rubber_band.set(Some((start, start)));
+                        }
+                    />
+                }
+            })}
+        </g>
+    }
+}
+
+fn render_node(
+    node: SceneNode,
+    offset: Option<RwSignal<(f64, f64)>>,
+    designer: Designer,
+    interaction: StoredValue<Interaction>,
+    rubber_band: RubberBand,
+) -> impl IntoView + use<> {
+    let (x, y, width, height) = (node.x, node.y, node.width, node.height);
+    let transform = move || {
+        let (dx, dy) = offset.map(|offset| offset.get()).unwrap_or((0.0, 0.0));
+        format!("translate({:.1} {:.1})", x + dx, y + dy)
+    };
+    if node.marker {
+        let kind = if node.id == "#start" { "start" } else { "end" };
+        return view! {
+            <g class=format!("marker marker-{kind}") data-marker=kind transform=transform>
+                <title>{node.name.clone()}</title>
+                <circle cx=width / 2.0 cy=height / 2.0 r=width / 2.0 />
+            </g>
+        }
+        .into_any();
+    }
+    let name = node.name.clone();
+    let class = {
+        let name = name.clone();
+        let state_type = node.state_type.to_ascii_lowercase();
+        move || {
+            let (errors, warnings) = designer.problem_counts(&name);
+            let mut class = format!("node node-{state_type}");
+            if designer.selected.with(|selected| selected.as_deref() == Some(name.as_str())) {
+                class.push_str(" selected");
+            }
+            if errors > 0 {
+                class.push_str(" has-error");
+            } else if warnings > 0 {
+                class.push_str(" has-warning");
+            }
+            class
+        }
+    };
+    let badge = {
+        let name = name.clone();
+        move || {
+            let (errors, warnings) = designer.problem_counts(&name);
+            (errors + warnings > 0).then(|| {
+                let text = if errors > 0 { errors.to_string() } else { warnings.to_string() };
+                view! {
+                    <g class="node-badge" transform=format!("translate({} -6)", width - 6.0)>
+                        <circle r="9" />
+                        <text text-anchor="middle" y="4">{text}</text>
+                    </g>
+                }
+            })
+        }
+    };
+    let start_drag = {
+        let name = name.clone();
+        move |event: ev::PointerEvent| {
+            if event.button() != 0 {
+                return;
+            }
+            event.stop_propagation();
+            designer.selected.set(Some(name.clone()));
+            capture(&event);
+            interaction.set_value(Interaction::Drag {
+                name: name.clone(),
+                client: (f64::from(event.client_x()), f64::from(event.client_y())),
+                moved: false,
+            });
+        }
+    };
+    let start_connect = {
+        let name = name.clone();
+        move |event: ev::PointerEvent| {
+            event.stop_propagation();
+            capture(&event);
+            let (dx, dy) = offset.map(|offset| offset.get_untracked()).unwrap_or((0.0, 0.0));
+            let start = (x + dx + width / 2.0, y + dy + height);
+            interaction.set_value(Interaction::Connect { from: name.clone(), field: None, start });
+            rubber_band.set(Some((start, start)));
+        }
+    };
+    let on_key = {
+        let name = name.clone();
+        move |event: ev::KeyboardEvent| {
+            if event.key() == "Enter" || event.key() == " " {
+                event.prevent_default();
+                designer.selected.set(Some(name.clone()));
+            }
+        }
+    };
+    let on_focus = {
+        let name = name.clone();
+        move |_| designer.selected.set(Some(name.clone()))
+    };
+    let can_connect = !matches!(node.state_type.as_str(), "Succeed" | "Fail");
+    let language = if node.query_language == "JSONata" { Some("JSONata") } else { None };
+    view! {
+        <g
+            class=class
+            data-state=name.clone()
+            data-state-type=node.state_type.clone()
+            data-placed=node.placed.then_some("true")
+            transform=transform
+            tabindex="0"
+            role="button"
+            aria-label=format!("{} state {}", node.state_type, name)
+            on:pointerdown=start_drag
+            on:keydown=on_key
+            on:focus=on_focus
+        >
+            <rect class="node-box" width=width height=height rx="8" />
+            <text class="node-name" x=width / 2.0 y=height / 2.0 - 2.0 text-anchor="middle">{name.clone()}</text>
+            <text class="node-type" x=width / 2.0 y=height / 2.0 + 13.0 text-anchor="middle">
+                {node.state_type.clone()}
+                {language.map(|language| format!(" · {language}"))}
+            </text>
+            {badge}
+            {can_connect.then(|| {
+                view! {
+                    <circle
+                        class="handle"
+                        data-handle=name.clone()
+                        cx=width / 2.0
+                        cy=height
+                        r="6"
+                        aria-label="Drag to another state to connect"
+                        on:pointerdown=start_connect
+                    />
+                }
+            })}
+        </g>
+    }
+    .into_any()
+}
+
+/// The overview: every state as a small box and the visible part as a frame. A click centres there.
+#[component]
+fn Minimap(designer: Designer, view: RwSignal<View>, container_size: Callback<(), (f64, f64)>) -> impl IntoView {
+    let (map_width, map_height) = (180.0, 120.0);
+    let extent = move || {
+        designer.scene.with(|scene| {
+            scene.as_ref().map(|scene| (scene.width.max(1.0), scene.height.max(1.0))).unwrap_or((1.0, 1.0))
+        })
+    };
+    let boxes = move || {
+        designer.scene.with(|scene| {
+            scene
+                .iter()
+                .flat_map(|scene| scene.nodes.iter().filter(|node| !node.marker))
+                .map(|node| view! { <rect x=node.x y=node.y width=node.width height=node.height /> })
+                .collect_view()
+        })
+    };
+    let frame = move || {
+        let current = view.get();
+        let (cw, ch) = container_size.run(());
+        (-current.x / current.k, -current.y / current.k, cw / current.k, ch / current.k)
+    };
+    let on_click = move |event: ev::MouseEvent| {
+        let Some(target) = event.current_target().and_then(|target| target.dyn_into::<web_sys::Element>().ok()) else {
+            return;
+        };
+        let rect = target.get_bounding_client_rect();
+        let (width, height) = extent();
+        let x = (f64::from(event.client_x()) - rect.left()) / rect.width() * width;
+        let y = (f64::from(event.client_y()) - rect.top()) / rect.height() * height;
+        let (cw, ch) = container_size.run(());
+        view.update(|current| {
+            current.x = cw / 2.0 - x * current.k;
+            current.y = ch / 2.0 - y * current.k;
+        });
+    };
+    view! {
+        <svg
+            class="minimap"
+            data-testid="minimap"
+            width=map_width
+            height=map_height
+            viewBox=move || {
+                let (width, height) = extent();
+                format!("0 0 {width:.0} {height:.0}")
+            }
+            preserveAspectRatio="none"
+            on:click=on_click
+            aria-hidden="true"
+        >
+            <g class="minimap-nodes">{boxes}</g>
+            <rect
+                class="minimap-frame"
+                x=move || frame().0
+                y=move || frame().1
+                width=move || frame().2
+                height=move || frame().3
+            />
+        </svg>
+    }
+}
+
+/// The state or marker under a client point (`#end` for the end marker).
+fn target_at((x, y): (f64, f64)) -> Option<String> {
+    let document = web_sys::window()?.document()?;
+    let element = document.element_from_point(x as f32, y as f32)?;
+    let node = element.closest("[data-state],[data-marker]").ok().flatten()?;
+    if let Some(name) = node.get_attribute("data-state") {
+        return Some(name);
+    }
+    (node.get_attribute("data-marker").as_deref() == Some("end")).then(|| "#end".to_string())
+}
+
+/// Keeps pointer events coming to the canvas while the pointer is held, even outside it.
+fn capture(event: &ev::PointerEvent) {
+    if let Some(element) = event.current_target().and_then(|target| target.dyn_into::<web_sys::Element>().ok()) {
+        let svg = element.closest("svg").ok().flatten().unwrap_or(element);
+        let _ = svg.set_pointer_capture(event.pointer_id());
+    }
+}
+
+/// Runs `f` on the next animation frame (after the browser has laid the page out).
+fn request_frame(f: impl FnOnce() + 'static) {
+    request_animation_frame(f);
+}

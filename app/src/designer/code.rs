@@ -1,0 +1,83 @@
+//! The code view beside the graph: CodeMirror with JSON or YAML highlighting, line numbers and
+//! the problems marked at their lines. Text typed here replaces the model's text (one undo
+//! step per pause in typing); graph edits replace the editor's text. Without the editor bundle
+//! it falls back to a plain text area, so the designer still works.
+
+use leptos::{html, prelude::*};
+
+use leptos_meta::Script;
+
+use super::{Designer, browser, browser::Editor};
+
+/// The code editor.
+#[component]
+pub fn CodeView(designer: Designer) -> impl IntoView {
+    let host = NodeRef::<html::Div>::new();
+    let fallback = RwSignal::new(false);
+    // The editor's script may still be loading (after a navigation inside the app): look again
+    // every 50 ms for up to 10 s before falling back to a text area.
+    let attempt = RwSignal::new(0_u32);
+
+    Effect::new(move |_| {
+        let tries = attempt.get();
+        let Some(element) = host.get() else { return };
+        if designer.editor.get_value().is_some() || fallback.get_untracked() {
+            return;
+        }
+        if !browser::editor_loaded() {
+            if tries < 200 {
+                set_timeout(move || attempt.update(|count| *count += 1), std::time::Duration::from_millis(50));
+            } else {
+                fallback.set(true);
+            }
+            return;
+        }
+        let (text, yaml) = designer.model.with_untracked(|model| (model.text().to_string(), model.is_yaml()));
+        let created = Editor::create(&element, &text, yaml, move |text: String| {
+            designer.type_text(&text);
+        });
+        match created {
+            Some(editor) => designer.editor.set_value(Some(editor)),
+            None => fallback.set(true),
+        }
+    });
+
+    // Graph edits, undo and opened files reach the editor.
+    Effect::new(move |_| {
+        let (text, yaml) = designer.model.with(|model| (model.text().to_string(), model.is_yaml()));
+        if let Some(editor) = designer.editor.get_value() {
+            editor.set_yaml(yaml);
+            editor.set_text(&text);
+        }
+    });
+
+    // Problems are marked in the text.
+    Effect::new(move |_| {
+        let markers = designer.markers.get();
+        if let Some(editor) = designer.editor.get_value() {
+            editor.set_markers(&markers);
+        }
+    });
+
+    on_cleanup(move || {
+        if let Some(editor) = designer.editor.try_get_value().flatten() {
+            editor.destroy();
+        }
+        let _ = designer.editor.try_set_value(None);
+    });
+
+    view! {
+        <Script src="/pkg/statehouse-editor.js" defer="defer" />
+        <div class="code-view" data-testid="asl-code" node_ref=host>
+            <Show when=move || fallback.get()>
+                <textarea
+                    class="code-fallback"
+                    aria-label="ASL text"
+                    spellcheck="false"
+                    prop:value=move || designer.model.with(|model| model.text().to_string())
+                    on:change=move |event| designer.type_text(&event_target_value(&event))
+                ></textarea>
+            </Show>
+        </div>
+    }
+}

@@ -1,0 +1,355 @@
+//! The inspector: a form for every field of the selected state, writing each change as
+//! `asl::edit` edits through [`Designer::edit`] (one undo step per change; a gesture that
+//! writes several fields is one [`Edit::Batch`]).
+//!
+//! The form is rebuilt only when the selected state's name, type or query language changes;
+//! each input reads its own value from the model by JSON pointer, so undo, redo and typing in
+//! the code view show up in place without losing the focus. Which fields a state shows comes
+//! from `asl::validate`'s field tables for its type and query language.
+//!
+//! - [`form`]: the pure rules (field kinds, text → edit, Next/End, query language, lists).
+//! - [`fields`]: the generic field editors.
+//! - [`retry`]: Retry and Catch.
+//! - [`choice`]: the Choice rule builder.
+
+pub mod choice;
+pub mod fields;
+pub mod form;
+pub mod retry;
+
+use asl::{diagnostic::pointer_push, json::Node};
+use leptos::{prelude::*, web_sys};
+
+use super::{Designer, scene::resolve};
+use fields::{field_row, node_at};
+use form::{FieldKind, Transition, field_kind, has_transition, query_language_edit, shown_fields, transition_edit};
+
+/// What the form is built for: it is rebuilt when any of this changes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Selection {
+    /// The state's name.
+    pub name: String,
+    /// Its pointer.
+    pub pointer: String,
+    /// Its scope's pointer.
+    pub scope: String,
+    /// Its `Type`.
+    pub state_type: String,
+    /// Whether it is evaluated as JSONata (its own `QueryLanguage` or the one it inherits).
+    pub jsonata: bool,
+    /// Its own `QueryLanguage`, when it has one.
+    pub query_language: Option<String>,
+}
+
+/// The selected state as the inspector needs it, tracked.
+pub fn selection(designer: Designer) -> Option<Selection> {
+    let name = designer.selected.get()?;
+    let (place, language) = designer.scene.with(|scene| {
+        let scene = scene.as_ref()?;
+        let place = scene.places.get(&name)?.clone();
+        let language = scene.node(&place.pointer).map(|node| node.query_language.clone());
+        Some((place, language))
+    })?;
+    designer.model.with(|model| {
+        let state = model.shown_root().and_then(|root| resolve(root, &place.pointer))?;
+        let text = |field: &str| state.get(field).and_then(Node::as_str).map(str::to_string);
+        let query_language = text("QueryLanguage");
+        Some(Selection {
+            name: place.name.clone(),
+            pointer: place.pointer.clone(),
+            scope: place.scope.clone(),
+            state_type: text("Type").unwrap_or_default(),
+            jsonata: query_language.as_deref().or(language.as_deref()) == Some("JSONata"),
+            query_language,
+        })
+    })
+}
+
+/// The names of the other states of a scope, in the scene's order, tracked.
+pub fn siblings(designer: Designer, scope: &str, except: &str) -> Vec<String> {
+    let states = pointer_push(scope, "States");
+    designer.model.with(|model| {
+        model
+            .shown_root()
+            .and_then(|root| resolve(root, &states))
+            .and_then(Node::members)
+            .map(|members| members.iter().map(|member| member.key.clone()).filter(|name| name != except).collect())
+            .unwrap_or_default()
+    })
+}
+
+/// The selected state's fields.
+#[component]
+pub fn Inspector(designer: Designer) -> impl IntoView {
+    let selected = Memo::new(move |_| selection(designer));
+    view! {
+        <div class="inspector" data-testid="inspector">
+            {move || match selected.get() {
+                Some(selection) => state_form(designer, selection),
+                None => view! { <p class="muted">"Select a state to see its fields."</p> }.into_any(),
+            }}
+        </div>
+    }
+}
+
+fn state_form(designer: Designer, selection: Selection) -> AnyView {
+    let Selection { name, pointer, scope, state_type, jsonata, query_language } = selection;
+    let siblings = {
+        let (scope, name) = (scope.clone(), name.clone());
+        Signal::derive(move || siblings(designer, &scope, &name))
+    };
+    let on_rename = {
+        let name = name.clone();
+        move |event: leptos::ev::Event| {
+            let to = event_target_value(&event);
+            if !designer.rename(&name, &to) {
+                event_target::<web_sys::HtmlInputElement>(&event).set_value(&name);
+            }
+        }
+    };
+    let on_language = {
+        let (pointer, current) = (pointer.clone(), query_language.clone());
+        move |event: leptos::ev::Event| {
+            if let Some(edit) = query_language_edit(&pointer, current.as_deref(), &event_target_value(&event)) {
+                designer.edit("change the query language", edit);
+            }
+        }
+    };
+    let inherited = if query_language.is_none() && jsonata { "JSONata" } else { "JSONPath" };
+    let language_option = |value: &'static str, title: String| {
+        let selected = query_language.as_deref().unwrap_or_default() == value;
+        view! { <option value=value selected=selected>{title}</option> }
+    };
+    let (delete_name, duplicate_name) = (name.clone(), name.clone());
+    let transition = has_transition(&state_type).then(|| transition_controls(designer, pointer.clone(), siblings));
+    let choice = (state_type == "Choice").then(|| choice::choice_editor(designer, pointer.clone(), jsonata, siblings));
+    let generic = shown_fields(&state_type, jsonata)
+        .into_iter()
+        .map(|field| {
+            field_row(
+                designer,
+                pointer_push(&pointer, field),
+                field.into(),
+                field_kind(field),
+                format!("field-{field}"),
+            )
+        })
+        .collect_view();
+    let accepts = asl::validate::state_fields(&state_type);
+    let retry = accepts.contains(&"Retry").then(|| retry::retry_editor(designer, pointer.clone()));
+    let catch = accepts.contains(&"Catch").then(|| retry::catch_editor(designer, pointer.clone(), jsonata, siblings));
+    let nested = match state_type.as_str() {
+        "Parallel" => Some("Its branches are edited on the canvas."),
+        "Map" => Some("Its item processor is edited on the canvas."),
+        _ => None,
+    };
+    view! {
+        <form class="inspector-form" data-inspected=name.clone() on:submit=|event| event.prevent_default()>
+            <div class="inspector-head">
+                <label class="field">
+                    <span class="field-label">"Name"</span>
+                    <input type="text" data-testid="state-name" value=name.clone() prop:value=name.clone() on:change=on_rename />
+                </label>
+                <span class="state-type-badge" data-testid="state-type">{state_type.clone()}</span>
+                <button type="button" data-testid="duplicate-state" on:click=move |_| designer.duplicate(&duplicate_name)>
+                    "Duplicate"
+                </button>
+                <button type="button" class="danger" data-testid="delete-state" on:click=move |_| designer.delete(&delete_name)>
+                    "Delete"
+                </button>
+            </div>
+            {field_row(designer, pointer_push(&pointer, "Comment"), "Comment".into(), FieldKind::Text, "field-Comment".into())}
+            <label class="field">
+                <span class="field-label">"Query language"</span>
+                <select data-testid="query-language" on:change=on_language>
+                    {language_option("", format!("Inherit ({inherited})"))}
+                    {language_option("JSONPath", "JSONPath".into())}
+                    {language_option("JSONata", "JSONata".into())}
+                </select>
+            </label>
+            {transition}
+            {choice}
+            <fieldset class="inspector-fields">
+                <legend>{if jsonata { "Fields (JSONata)" } else { "Fields (JSONPath)" }}</legend>
+                {generic}
+                {nested.map(|text| view! { <p class="muted">{text}</p> })}
+            </fieldset>
+            {retry}
+            {catch}
+        </form>
+    }
+    .into_any()
+}
+
+/// `Next` (a select of the states of the same scope) and `End` (a checkbox), which exclude
+/// each other: setting one removes the other in the same undo step.
+fn transition_controls(designer: Designer, pointer: String, siblings: Signal<Vec<String>>) -> AnyView {
+    let next_pointer = pointer_push(&pointer, "Next");
+    let end_pointer = pointer_push(&pointer, "End");
+    let next = {
+        let next_pointer = next_pointer.clone();
+        Memo::new(move |_| node_at(designer, &next_pointer).and_then(|node| node.as_str().map(str::to_string)))
+    };
+    let end = {
+        let end_pointer = end_pointer.clone();
+        Memo::new(move |_| node_at(designer, &end_pointer).and_then(|node| node.as_bool()).unwrap_or(false))
+    };
+    let present = move || {
+        designer.model.with_untracked(|model| {
+            let root = model.shown_root();
+            let has = |pointer: &str| root.and_then(|root| resolve(root, pointer)).is_some();
+            (has(&next_pointer), has(&end_pointer))
+        })
+    };
+    let go = move |to: Transition| {
+        let (has_next, has_end) = present();
+        if let Some(edit) = transition_edit(&pointer, has_next, has_end, &to) {
+            designer.edit("change the transition", edit);
+        }
+    };
+    let on_next = {
+        let go = go.clone();
+        move |event: leptos::ev::Event| {
+            let value = event_target_value(&event);
+            go(if value.is_empty() { Transition::None } else { Transition::Next(value) });
+        }
+    };
+    let on_end = move |event: leptos::ev::Event| {
+        go(if event_target_checked(&event) { Transition::End } else { Transition::None });
+    };
+    view! {
+        <div class="transition">
+            <label class="field">
+                <span class="field-label">"Next"</span>
+                <select data-testid="field-Next" on:change=on_next>
+                    <option value="" prop:selected=move || next.with(Option::is_none)>"—"</option>
+                    {move || {
+                        let mut names = siblings.get();
+                        if let Some(current) = next.get()
+                            && !names.contains(&current)
+                        {
+                            names.push(current);
+                        }
+                        names
+                            .into_iter()
+                            .map(|name| {
+                                let selected = {
+                                    let name = name.clone();
+                                    move || next.with(|next| next.as_deref() == Some(name.as_str()))
+                                };
+                                view! { <option value=name.clone() prop:selected=selected>{name.clone()}</option> }
+                            })
+                            .collect_view()
+                    }}
+                </select>
+            </label>
+            <label class="field field-check">
+                <input type="checkbox" data-testid="field-End" prop:checked=move || end.get() on:change=on_end />
+                <span class="field-label">"End"</span>
+            </label>
+        </div>
+    }
+    .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use asl::SourceFormat;
+    use leptos::prelude::*;
+
+    use super::{
+        super::{model::Model, scene::Scene},
+        *,
+    };
+
+    const DEFINITION: &str = r#"{
+  "StartAt": "Route",
+  "States": {
+    "Route": {
+      "Type": "Choice",
+      "Choices": [
+        {"And": [{"Variable": "$.a", "NumericGreaterThan": 1.50}, {"Not": {"Variable": "$.b", "IsPresent": true}}], "Next": "Charge"}
+      ],
+      "Default": "Done"
+    },
+    "Charge": {
+      "Type": "Task",
+      "Resource": "arn:aws:states:::lambda:invoke",
+      "Parameters": {"id.$": "$.id"},
+      "TimeoutSeconds": 30,
+      "Retry": [{"ErrorEquals": ["States.Timeout", "States.TaskFailed"], "MaxAttempts": 2, "JitterStrategy": "FULL"}],
+      "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Done", "ResultPath": "$.error"}],
+      "Next": "Done"
+    },
+    "Done": {"Type": "Succeed"}
+  }
+}"#;
+
+    fn render(selected: &str) -> String {
+        let owner = Owner::new();
+        owner.set();
+        // Built by hand rather than with `Designer::new`, whose scene records browser timings.
+        let model = RwSignal::new(Model::open("test", DEFINITION, SourceFormat::Json));
+        let scene = Memo::new(move |_| {
+            model.with(|model| model.shown_root().map(|root| Scene::build(root, model.positions(), &|| 0.0)))
+        });
+        let designer = Designer {
+            model,
+            scene,
+            problems: Memo::new(|_| Vec::new()),
+            markers: Memo::new(|_| Vec::new()),
+            selected: RwSignal::new(None),
+            notice: RwSignal::new(None),
+            workflow: RwSignal::new(asl::lint::WorkflowType::Standard),
+            opened: RwSignal::new(0),
+            clipboard: RwSignal::new(None),
+            editor: StoredValue::new(None),
+        };
+        designer.selected.set(Some(selected.to_string()));
+        view! {
+            <Inspector designer />
+            <super::super::simulate::Simulator designer />
+            <super::super::cost::CostPanel designer />
+        }
+        .to_html()
+    }
+
+    #[test]
+    fn a_task_renders_its_fields_retriers_and_catchers() {
+        let html = render("Charge");
+        for needle in [
+            r#"data-testid="state-name""#,
+            r#"data-testid="delete-state""#,
+            r#"data-testid="field-Resource""#,
+            r#"data-testid="field-Parameters""#,
+            r#"data-testid="field-TimeoutSeconds""#,
+            r#"data-testid="retry-0-ErrorEquals""#,
+            r#"data-testid="retry-0-JitterStrategy""#,
+            r#"data-testid="catch-0-Next""#,
+            r#"data-testid="catch-0-ResultPath""#,
+            r#"data-testid="simulate-mock-result""#,
+            r#"data-testid="cost-standard""#,
+            r#"data-testid="cost-express""#,
+            r#"data-testid="cost-failure-rate""#,
+        ] {
+            assert!(html.contains(needle), "{needle} missing");
+        }
+        assert!(!html.contains(r#"data-testid="field-Arguments""#));
+    }
+
+    #[test]
+    fn a_choice_renders_its_rule_tree() {
+        let html = render("Route");
+        for needle in [
+            r#"data-condition="0""#,
+            r#"data-condition="0/And/0""#,
+            r#"data-condition="0/And/1/Not""#,
+            r#"data-testid="cond-operator""#,
+            r#"data-testid="choice-0-Next""#,
+            r#"data-testid="field-Default""#,
+            r#"data-testid="cost-choice-0""#,
+        ] {
+            assert!(html.contains(needle), "{needle} missing");
+        }
+    }
+}

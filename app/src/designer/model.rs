@@ -1,0 +1,544 @@
+//! The designer's document model: the ASL text, its last readable tree, node positions and the
+//! undo history, with every gesture expressed as `asl::edit` edits. Pure and platform-free, so
+//! it is tested natively and runs unchanged in the browser.
+//!
+//! The text is the source of truth. A graph gesture applies an [`Edit`] to the tree and prints
+//! the tree again in the text's own layout (its indentation, or YAML), so an unedited definition
+//! exports byte for byte and an edit changes only what it touched. Code typed by hand replaces the
+//! text; while it cannot be read, the graph keeps the last readable tree.
+//!
+//! Positions are kept by state name, only for states a person has moved; the others take the
+//! automatic layout's place. Every change (text, edit, move) is one undo step holding the text and
+//! the positions before it, so undo gives back exactly the bytes there were.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use asl::{
+    Diagnostic, Document, Severity, SourceFormat,
+    edit::{self, Edit},
+    graph::{Graph, NodeKind},
+    json::{self, Node},
+    lint::{LintOptions, WorkflowType},
+};
+use serde::{Deserialize, Serialize};
+
+/// How many undo steps are kept.
+pub const UNDO_LIMIT: usize = 200;
+
+/// A point on the canvas, in layout coordinates.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Position {
+    /// Left edge of the node's box.
+    pub x: f64,
+    /// Top edge of the node's box.
+    pub y: f64,
+}
+
+/// The layout sidecar, `NAME.asl.layout.json`: positions only, by state name.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Sidecar {
+    /// The format's version, 1.
+    pub version: u32,
+    /// Positions of states a person placed, by state name.
+    pub positions: BTreeMap<String, Position>,
+}
+
+impl Sidecar {
+    /// Reads a sidecar, naming what is wrong.
+    pub fn parse(text: &str) -> Result<Sidecar, String> {
+        let sidecar: Sidecar = serde_json::from_str(text)
+            .map_err(|error| format!("the layout file is not a Statehouse layout: {error}"))?;
+        if sidecar.version != 1 {
+            return Err(format!("the layout file's version is {}; this designer reads version 1", sidecar.version));
+        }
+        Ok(sidecar)
+    }
+
+    /// The sidecar as pretty JSON with a trailing newline.
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+}
+
+/// One undo or redo step: what there was before a change.
+#[derive(Clone, Debug, PartialEq)]
+struct Step {
+    text: String,
+    positions: BTreeMap<String, Position>,
+    label: String,
+}
+
+/// The design being edited.
+#[derive(Clone, Debug)]
+pub struct Model {
+    /// The design's name (file name without `.asl.json`).
+    pub name: String,
+    format: SourceFormat,
+    original: String,
+    text: String,
+    root: Option<Node>,
+    last_readable: Option<Node>,
+    syntax_error: Option<Diagnostic>,
+    positions: BTreeMap<String, Position>,
+    undo: Vec<Step>,
+    redo: Vec<Step>,
+}
+
+impl Model {
+    /// Opens `text` (JSON or YAML) as a new design with no history.
+    pub fn open(name: &str, text: &str, format: SourceFormat) -> Model {
+        let mut model = Model {
+            name: design_name(name),
+            format,
+            original: text.to_string(),
+            text: String::new(),
+            root: None,
+            last_readable: None,
+            syntax_error: None,
+            positions: BTreeMap::new(),
+            undo: Vec::new(),
+            redo: Vec::new(),
+        };
+        model.read(text.to_string());
+        model
+    }
+
+    /// Opens a file by name, choosing JSON or YAML from its extension (and, for names that say
+    /// neither, from the text).
+    pub fn open_file(file_name: &str, text: &str) -> Model {
+        Model::open(file_name, text, guess_format(file_name, text))
+    }
+
+    /// Restores a design kept as a draft: its original text, current text and positions, with
+    /// no undo history.
+    pub fn restore(
+        name: &str,
+        format: SourceFormat,
+        original: &str,
+        text: &str,
+        positions: BTreeMap<String, Position>,
+    ) -> Model {
+        let mut model = Model::open(name, original, format);
+        model.read(text.to_string());
+        model.positions = positions;
+        model
+    }
+
+    /// Replaces the positions without an undo step (a layout opened with its definition).
+    pub fn with_positions(mut self, positions: BTreeMap<String, Position>) -> Model {
+        self.positions = positions;
+        self
+    }
+
+    fn read(&mut self, text: String) {
+        let (document, diagnostics) = Document::read(&text, self.format);
+        self.root = document.root().cloned();
+        if let Some(root) = &self.root {
+            self.last_readable = Some(root.clone());
+        }
+        self.syntax_error = diagnostics.into_iter().next();
+        self.text = text;
+    }
+
+    /// The current text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The text as it was opened.
+    pub fn original(&self) -> &str {
+        &self.original
+    }
+
+    /// JSON or YAML.
+    pub fn format(&self) -> SourceFormat {
+        self.format
+    }
+
+    /// Whether the design is YAML.
+    pub fn is_yaml(&self) -> bool {
+        self.format == SourceFormat::Yaml
+    }
+
+    /// Whether the text differs from what was opened.
+    pub fn is_edited(&self) -> bool {
+        self.text != self.original
+    }
+
+    /// The tree of the current text, when it is readable.
+    pub fn root(&self) -> Option<&Node> {
+        self.root.as_ref()
+    }
+
+    /// The tree the graph shows: the current one, or the last readable one while the text is broken.
+    pub fn shown_root(&self) -> Option<&Node> {
+        self.root.as_ref().or(self.last_readable.as_ref())
+    }
+
+    /// Why the current text cannot be read, with its line and column.
+    pub fn syntax_error(&self) -> Option<&Diagnostic> {
+        self.syntax_error.as_ref()
+    }
+
+    /// Positions of the states a person placed.
+    pub fn positions(&self) -> &BTreeMap<String, Position> {
+        &self.positions
+    }
+
+    /// The layout sidecar of the current positions.
+    pub fn sidecar(&self) -> Sidecar {
+        Sidecar { version: 1, positions: self.positions.clone() }
+    }
+
+    /// Whether there is something to undo / redo.
+    pub fn can_undo(&self) -> bool {
+        !self.undo.is_empty()
+    }
+
+    /// See [`Model::can_undo`].
+    pub fn can_redo(&self) -> bool {
+        !self.redo.is_empty()
+    }
+
+    /// What the next undo would undo.
+    pub fn undo_label(&self) -> Option<&str> {
+        self.undo.last().map(|step| step.label.as_str())
+    }
+
+    /// What the next redo would redo.
+    pub fn redo_label(&self) -> Option<&str> {
+        self.redo.last().map(|step| step.label.as_str())
+    }
+
+    fn snapshot(&self, label: &str) -> Step {
+        Step { text: self.text.clone(), positions: self.positions.clone(), label: label.to_string() }
+    }
+
+    fn record(&mut self, label: &str) {
+        let step = self.snapshot(label);
+        self.undo.push(step);
+        if self.undo.len() > UNDO_LIMIT {
+            self.undo.remove(0);
+        }
+        self.redo.clear();
+    }
+
+    /// Replaces the text with what a person typed. One undo step; nothing happens for equal text.
+    pub fn set_text(&mut self, text: &str) -> bool {
+        if text == self.text {
+            return false;
+        }
+        self.record("typing");
+        self.read(text.to_string());
+        true
+    }
+
+    /// Applies a gesture's edit to the tree and prints it in the text's layout. Refused (with
+    /// the reason) while the text cannot be read, or when the edit itself is refused.
+    pub fn apply(&mut self, label: &str, edit: &Edit) -> Result<(), String> {
+        self.apply_with_positions(label, edit, |_| {})
+    }
+
+    /// [`Model::apply`] that also changes positions in the same undo step.
+    pub fn apply_with_positions(
+        &mut self,
+        label: &str,
+        edit: &Edit,
+        place: impl FnOnce(&mut BTreeMap<String, Position>),
+    ) -> Result<(), String> {
+        let Some(root) = &self.root else {
+            return Err("the text cannot be read; fix it in the code view first".to_string());
+        };
+        let mut edited = root.clone();
+        edit::apply(&mut edited, edit).map_err(|error| error.to_string())?;
+        let text = match self.format {
+            // Change only what the edit touched; should that ever not read back as the edited
+            // tree, print the whole tree in the text's layout instead.
+            SourceFormat::Json => {
+                let text = asl::reprint::reprint(&edited, root, &self.text);
+                if json::parse(&text).is_ok_and(|reread| reread.same_value(&edited)) {
+                    text
+                } else {
+                    print(&edited, self.format, &self.text)
+                }
+            }
+            SourceFormat::Yaml => print(&edited, self.format, &self.text),
+        };
+        self.record(label);
+        self.read(text);
+        if let Edit::RenameState { from, to, .. } = edit
+            && let Some(position) = self.positions.remove(from)
+        {
+            self.positions.insert(to.clone(), position);
+        }
+        place(&mut self.positions);
+        Ok(())
+    }
+
+    /// Places a state where a person dropped it. One undo step.
+    pub fn move_state(&mut self, name: &str, position: Position) {
+        if self.positions.get(name) == Some(&position) {
+            return;
+        }
+        self.record(&format!("move {name}"));
+        self.positions.insert(name.to_string(), position);
+    }
+
+    /// Replaces all positions (a sidecar was imported). One undo step.
+    pub fn set_positions(&mut self, positions: BTreeMap<String, Position>) {
+        self.record("import layout");
+        self.positions = positions;
+    }
+
+    /// Forgets every placed position, so the automatic layout places everything. One undo step.
+    pub fn reset_positions(&mut self) {
+        if self.positions.is_empty() {
+            return;
+        }
+        self.record("auto layout");
+        self.positions.clear();
+    }
+
+    /// Undoes the last change; false when there is none.
+    pub fn undo(&mut self) -> bool {
+        let Some(step) = self.undo.pop() else { return false };
+        let redo = self.snapshot(&step.label);
+        self.redo.push(redo);
+        self.positions = step.positions;
+        self.read(step.text);
+        true
+    }
+
+    /// Redoes the last undone change; false when there is none.
+    pub fn redo(&mut self) -> bool {
+        let Some(step) = self.redo.pop() else { return false };
+        let undo = self.snapshot(&step.label);
+        self.undo.push(undo);
+        self.positions = step.positions;
+        self.read(step.text);
+        true
+    }
+
+    /// The definition as JSON: the text itself for a JSON design (the same bytes when unedited),
+    /// or the tree in two-space JSON for a YAML design. `None` while the text cannot be read.
+    pub fn export_json(&self) -> Option<String> {
+        match self.format {
+            SourceFormat::Json => self.root.as_ref().map(|_| self.text.clone()),
+            SourceFormat::Yaml => self.root.as_ref().map(|root| print(root, SourceFormat::Json, "")),
+        }
+    }
+
+    /// The definition in canonical JSON layout (`JSON.stringify(definition, null, 2)` and a newline).
+    pub fn export_canonical_json(&self) -> Option<String> {
+        self.root.as_ref().map(|root| print(root, SourceFormat::Json, ""))
+    }
+
+    /// The definition as YAML: the text itself for a YAML design, or the tree printed as YAML.
+    pub fn export_yaml(&self) -> Option<String> {
+        match self.format {
+            SourceFormat::Yaml => self.root.as_ref().map(|_| self.text.clone()),
+            SourceFormat::Json => self.root.as_ref().map(|root| print(root, SourceFormat::Yaml, "")),
+        }
+    }
+
+    /// Validation errors and lint warnings of the current text (or its syntax error), located.
+    pub fn problems(&self, workflow_type: WorkflowType) -> Vec<Diagnostic> {
+        if let Some(error) = &self.syntax_error {
+            return vec![error.clone()];
+        }
+        let Some(root) = &self.root else { return Vec::new() };
+        let (document, _) = Document::read(&self.text, self.format);
+        let mut diagnostics = asl::validate::validate(root);
+        diagnostics.extend(asl::lint::lint(root, &LintOptions { workflow_type }));
+        document.locate(&mut diagnostics);
+        diagnostics.sort_by_key(|diagnostic| (diagnostic.severity != Severity::Error, diagnostic.span.start));
+        diagnostics
+    }
+}
+
+/// Prints a tree in `format`; JSON takes the indentation and final newline of `like`.
+pub fn print(root: &Node, format: SourceFormat, like: &str) -> String {
+    match format {
+        SourceFormat::Json => {
+            let indent = if like.is_empty() { "  ".to_string() } else { json::detect_indent(like) };
+            let mut text = json::print(root, &indent);
+            if like.is_empty() || like.ends_with('\n') {
+                text.push('\n');
+            }
+            text
+        }
+        SourceFormat::Yaml => asl::yaml::print_yaml(root),
+    }
+}
+
+/// JSON or YAML from a file name, or from the text when the name says neither.
+pub fn guess_format(file_name: &str, text: &str) -> SourceFormat {
+    let lower = file_name.to_ascii_lowercase();
+    if lower.ends_with(".yaml") || lower.ends_with(".yml") {
+        SourceFormat::Yaml
+    } else if lower.ends_with(".json") || text.trim_start().starts_with('{') {
+        SourceFormat::Json
+    } else {
+        SourceFormat::Yaml
+    }
+}
+
+/// A design's name from a file name: without its folder and `.asl.json` / `.json` / `.yaml` endings.
+pub fn design_name(file_name: &str) -> String {
+    let base = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name);
+    let mut name = base;
+    for suffix in [".json", ".yaml", ".yml", ".asl"] {
+        if name.len() > suffix.len() && name.to_ascii_lowercase().ends_with(suffix) {
+            name = &name[..name.len() - suffix.len()];
+        }
+    }
+    if name.is_empty() { "state-machine".to_string() } else { name.to_string() }
+}
+
+/// Where a state sits: the pointer of its scope and its own pointer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatePlace {
+    /// The state's name.
+    pub name: String,
+    /// Its pointer, `/States/A` or `/States/P/Branches/0/States/B`.
+    pub pointer: String,
+    /// The pointer of the object holding its `States`.
+    pub scope: String,
+}
+
+/// Every state of the graph by name.
+pub fn state_places(graph: &Graph) -> BTreeMap<String, StatePlace> {
+    graph
+        .nodes
+        .iter()
+        .filter(|node| matches!(node.kind, NodeKind::State { .. }))
+        .filter_map(|node| {
+            let at = node.id.rfind("/States/")?;
+            Some((
+                node.label.clone(),
+                StatePlace { name: node.label.clone(), pointer: node.id.clone(), scope: node.id[..at].to_string() },
+            ))
+        })
+        .collect()
+}
+
+/// The first of `base`, `base 2`, `base 3`, … that no state uses.
+pub fn unique_name(base: &str, taken: &BTreeSet<String>) -> String {
+    if !taken.contains(base) {
+        return base.to_string();
+    }
+    (2..).map(|n| format!("{base} {n}")).find(|name| !taken.contains(name)).unwrap_or_default()
+}
+
+/// The state a diagnostic's pointer falls in: the longest state pointer that prefixes it.
+pub fn state_of_pointer<'a>(places: &'a BTreeMap<String, StatePlace>, pointer: &str) -> Option<&'a StatePlace> {
+    places
+        .values()
+        .filter(|place| {
+            pointer == place.pointer
+                || (pointer.starts_with(&place.pointer) && pointer.as_bytes().get(place.pointer.len()) == Some(&b'/'))
+        })
+        .max_by_key(|place| place.pointer.len())
+}
+
+/// The byte offset `offset` of `text` as a UTF-16 offset (what the code editor counts).
+pub fn utf16_offset(text: &str, offset: usize) -> usize {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    text[..offset].encode_utf16().count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MACHINE: &str = "{\n    \"StartAt\": \"A\",\n    \"States\": {\n        \"A\": {\n            \"Type\": \"Pass\",\n            \"Result\": 1.0,\n            \"Next\": \"B\"\n        },\n        \"B\": {\n            \"Type\": \"Succeed\"\n        }\n    }\n}\n";
+
+    #[test]
+    fn an_unedited_design_exports_the_same_bytes() {
+        let model = Model::open_file("x.asl.json", MACHINE);
+        assert!(!model.is_edited());
+        assert_eq!(model.export_json().as_deref(), Some(MACHINE));
+        assert_eq!(model.name, "x");
+    }
+
+    #[test]
+    fn a_rename_changes_only_the_lines_it_touches_and_undo_gives_the_bytes_back() {
+        let mut model = Model::open_file("x.asl.json", MACHINE);
+        model
+            .apply("rename", &Edit::RenameState { scope: String::new(), from: "B".into(), to: "Done".into() })
+            .unwrap();
+        let changed: Vec<(&str, &str)> =
+            MACHINE.lines().zip(model.text().lines()).filter(|(before, after)| before != after).collect();
+        assert_eq!(
+            changed,
+            vec![
+                ("            \"Next\": \"B\"", "            \"Next\": \"Done\""),
+                ("        \"B\": {", "        \"Done\": {")
+            ]
+        );
+        assert!(model.undo());
+        assert_eq!(model.text(), MACHINE);
+        assert!(model.redo());
+        assert!(model.text().contains("\"Done\""));
+    }
+
+    #[test]
+    fn broken_text_keeps_the_last_readable_tree_and_says_where() {
+        let mut model = Model::open_file("x.asl.json", MACHINE);
+        let broken = MACHINE.replace("\"Type\": \"Succeed\"", "\"Type\": ");
+        model.set_text(&broken);
+        let error = model.syntax_error().expect("a syntax error");
+        assert_eq!(error.line, 11);
+        assert!(model.root().is_none());
+        assert!(model.shown_root().is_some());
+        assert!(model.apply("x", &Edit::RemoveField { pointer: "/States/A/Result".into() }).is_err());
+        assert_eq!(model.problems(WorkflowType::Standard).len(), 1);
+    }
+
+    #[test]
+    fn positions_follow_renames_and_are_undone_with_their_edit() {
+        let mut model = Model::open_file("x.asl.json", MACHINE);
+        model.move_state("B", Position { x: 10.0, y: 20.0 });
+        model.apply("rename", &Edit::RenameState { scope: String::new(), from: "B".into(), to: "C".into() }).unwrap();
+        assert_eq!(model.positions().keys().collect::<Vec<_>>(), vec!["C"]);
+        model.undo();
+        assert_eq!(model.positions().keys().collect::<Vec<_>>(), vec!["B"]);
+        model.undo();
+        assert!(model.positions().is_empty());
+        assert!(!model.can_undo());
+    }
+
+    #[test]
+    fn sidecars_round_trip_and_bad_ones_are_named() {
+        let mut sidecar = Sidecar { version: 1, ..Sidecar::default() };
+        sidecar.positions.insert("A".into(), Position { x: 1.5, y: 2.0 });
+        assert_eq!(Sidecar::parse(&sidecar.to_json()).unwrap(), sidecar);
+        assert!(Sidecar::parse("{\"version\": 2, \"positions\": {}}").unwrap_err().contains("version is 2"));
+        assert!(Sidecar::parse("[]").unwrap_err().contains("not a Statehouse layout"));
+    }
+
+    #[test]
+    fn names_scopes_and_offsets() {
+        assert_eq!(design_name("dir/order.asl.json"), "order");
+        assert_eq!(design_name("flow.yaml"), "flow");
+        let taken: BTreeSet<String> = ["Pass".to_string(), "Pass 2".to_string()].into();
+        assert_eq!(unique_name("Pass", &taken), "Pass 3");
+        assert_eq!(unique_name("Wait", &taken), "Wait");
+        assert_eq!(utf16_offset("é😀x", 6), 3);
+        let (document, _) = Document::read(
+            r#"{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[{"StartAt":"B","States":{"B":{"Type":"Pass","End":true}}}],"End":true}}}"#,
+            SourceFormat::Json,
+        );
+        let graph = asl::graph::graph(document.root().unwrap());
+        let places = state_places(&graph);
+        assert_eq!(places["B"].scope, "/States/P/Branches/0");
+        assert_eq!(places["P"].scope, "");
+        assert_eq!(state_of_pointer(&places, "/States/P/Branches/0/States/B/End").unwrap().name, "B");
+        assert_eq!(state_of_pointer(&places, "/States/P/Branches").unwrap().name, "P");
+    }
+}

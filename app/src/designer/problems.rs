@@ -1,0 +1,77 @@
+//! The problems list: validation errors and lint warnings, each naming its line; clicking one
+//! selects its state and shows the place in the code.
+
+use leptos::prelude::*;
+
+use super::Designer;
+
+/// One finding, ready to show.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Problem {
+    /// `error`, `warning` or `info`.
+    pub severity: &'static str,
+    /// AWS's or the lint rule's code.
+    pub code: &'static str,
+    /// What is wrong.
+    pub message: String,
+    /// 1-based line and column in the text.
+    pub line: usize,
+    /// See `line`.
+    pub column: usize,
+    /// The state it is about, if any.
+    pub state: Option<String>,
+    /// UTF-16 range in the text, for the editor.
+    pub from: usize,
+    /// See `from`.
+    pub to: usize,
+}
+
+/// The problems list.
+#[component]
+pub fn ProblemsList(designer: Designer) -> impl IntoView {
+    let summary = move || {
+        designer.problems.with(|problems| {
+            let errors = problems.iter().filter(|problem| problem.severity == "error").count();
+            let warnings = problems.len() - errors;
+            match (errors, warnings) {
+                (0, 0) => "No problems".to_string(),
+                _ => format!("{errors} error(s), {warnings} warning(s)"),
+            }
+        })
+    };
+    view! {
+        <section class="problems" aria-label="Problems">
+            <h3>"Problems " <span class="problems-summary" data-testid="problems-summary">{summary}</span></h3>
+            <ul data-testid="problems">
+                <For
+                    each=move || designer.problems.get().into_iter().enumerate()
+                    key=|(index, problem)| (*index, problem.clone().message)
+                    children=move |(_, problem)| {
+                        let Problem { severity, code, message, line, column, state, from, to } = problem;
+                        let go = {
+                            let state = state.clone();
+                            move |_| {
+                                if let Some(state) = &state {
+                                    designer.selected.set(Some(state.clone()));
+                                }
+                                if let Some(editor) = designer.editor.get_value() {
+                                    editor.select(from, to);
+                                }
+                            }
+                        };
+                        view! {
+                            <li class=format!("problem problem-{severity}") data-severity=severity data-code=code>
+                                <button type="button" on:click=go>
+                                    <span class="problem-where">{format!("{line}:{column}")}</span>
+                                    <span class="problem-state">{state.unwrap_or_default()}</span>
+                                    <span class="problem-message">{message}</span>
+                                    <code class="problem-code">{code}</code>
+                                </button>
+                            </li>
+                        }
+                    }
+                />
+            </ul>
+        </section>
+    }
+}

@@ -1,0 +1,375 @@
+//! What the canvas draws: the definition's graph laid out automatically, with the positions a
+//! person chose applied on top, group boxes grown around moved states, and edges routed again
+//! where an end moved. Pure, so the drawing rules are tested natively.
+
+use std::collections::BTreeMap;
+
+use asl::{
+    graph::{EdgeKind, GroupKind, NodeKind},
+    json::Node,
+};
+
+use super::model::{Position, StatePlace, state_places};
+
+/// A node as drawn.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SceneNode {
+    /// The graph's id: the state's pointer, or `#start` / `#end`.
+    pub id: String,
+    /// The state's name ("Start" / "End" for markers).
+    pub name: String,
+    /// The state's `Type`; empty for markers.
+    pub state_type: String,
+    /// Whether this is the start or end marker.
+    pub marker: bool,
+    /// `JSONata` or `JSONPath`.
+    pub query_language: String,
+    /// Top-left corner.
+    pub x: f64,
+    /// Top-left corner.
+    pub y: f64,
+    /// Size.
+    pub width: f64,
+    /// Size.
+    pub height: f64,
+    /// Whether a person placed it (its position is remembered).
+    pub placed: bool,
+}
+
+impl SceneNode {
+    /// Where edges leave it (bottom centre).
+    pub fn out_port(&self, dx: f64, dy: f64) -> (f64, f64) {
+        (self.x + dx + self.width / 2.0, self.y + dy + self.height)
+    }
+
+    /// Where edges enter it (top centre).
+    pub fn in_port(&self, dx: f64, dy: f64) -> (f64, f64) {
+        (self.x + dx + self.width / 2.0, self.y + dy)
+    }
+}
+
+/// Which field of which state an edge stands for, so dragging its end can rewrite it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EdgeField {
+    /// The scope's `StartAt` (the start marker's edge); the scope pointer.
+    StartAt(String),
+    /// A pointer to a string field holding the target's name (`/States/A/Next`,
+    /// `/States/C/Choices/0/Next`, `/States/C/Default`, `/States/T/Catch/1/Next`).
+    Field(String),
+    /// Not a field (an End, a Parallel/Map entering its branch): it cannot be reconnected.
+    Fixed,
+}
+
+/// An edge as drawn.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SceneEdge {
+    /// Source node id.
+    pub from: String,
+    /// Target node id.
+    pub to: String,
+    /// Source and target names (as `data-edge-from` / `data-edge-to` show them).
+    pub from_name: String,
+    /// See `from_name`.
+    pub to_name: String,
+    /// `next`, `choice`, `default`, `catch`, `branch` (`data-edge-kind`).
+    pub kind: &'static str,
+    /// The label ("Default", a rule summary, Catch error names).
+    pub label: String,
+    /// The automatic route, when neither end was moved; otherwise the canvas draws a curve.
+    pub route: Option<Vec<(f64, f64)>>,
+    /// What dragging its end rewrites.
+    pub field: EdgeField,
+}
+
+/// A group box as drawn.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SceneGroup {
+    /// The graph's group id (a state or branch pointer).
+    pub id: String,
+    /// Its title.
+    pub label: String,
+    /// `parallel`, `branch` or `map`.
+    pub kind: &'static str,
+    /// The scope a state dropped inside it joins (a branch, or a Map's processor); `None` for a
+    /// Parallel's outer box.
+    pub scope: Option<String>,
+    /// Nesting depth (0 at the top level), to find the innermost box under a point.
+    pub depth: usize,
+    /// Box.
+    pub x: f64,
+    /// Box.
+    pub y: f64,
+    /// Box.
+    pub width: f64,
+    /// Box.
+    pub height: f64,
+}
+
+/// The whole picture.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Scene {
+    /// States and markers.
+    pub nodes: Vec<SceneNode>,
+    /// Transitions.
+    pub edges: Vec<SceneEdge>,
+    /// Parallel, branch and Map boxes, outermost first.
+    pub groups: Vec<SceneGroup>,
+    /// Every state's place, by name.
+    pub places: BTreeMap<String, StatePlace>,
+    /// The drawing's extent.
+    pub width: f64,
+    /// The drawing's extent.
+    pub height: f64,
+    /// How long the automatic layout took, in milliseconds (when a clock was given).
+    pub layout_ms: f64,
+}
+
+impl Scene {
+    /// Lays out `root` and applies `positions`. `clock` returns milliseconds, to time the layout.
+    pub fn build(root: &Node, positions: &BTreeMap<String, Position>, clock: &dyn Fn() -> f64) -> Scene {
+        let graph = asl::graph::graph(root);
+        let started = clock();
+        let layout = asl::graph::layout(&graph);
+        let layout_ms = clock() - started;
+        let places = state_places(&graph);
+        let name_of = |id: &str| -> String {
+            graph.nodes.iter().find(|node| node.id == id).map(|node| node.label.clone()).unwrap_or_default()
+        };
+
+        let mut nodes = Vec::with_capacity(graph.nodes.len());
+        for (node, placed) in graph.nodes.iter().zip(&layout.nodes) {
+            let (state_type, marker, query_language) = match &node.kind {
+                NodeKind::State { state_type, query_language } => (state_type.clone(), false, query_language.clone()),
+                NodeKind::Start | NodeKind::End => (String::new(), true, String::new()),
+            };
+            let chosen = (!marker).then(|| positions.get(&node.label)).flatten();
+            nodes.push(SceneNode {
+                id: node.id.clone(),
+                name: node.label.clone(),
+                state_type,
+                marker,
+                query_language,
+                x: chosen.map_or(placed.x, |position| position.x),
+                y: chosen.map_or(placed.y, |position| position.y),
+                width: placed.width,
+                height: placed.height,
+                placed: chosen.is_some(),
+            });
+        }
+        let moved = |id: &str| nodes.iter().any(|node| node.id == id && node.placed);
+
+        let edges = graph
+            .edges
+            .iter()
+            .zip(&layout.edges)
+            .map(|(edge, routed)| {
+                let (kind, field) = match &edge.kind {
+                    EdgeKind::Next if edge.from == "#start" => ("next", EdgeField::StartAt(String::new())),
+                    EdgeKind::Next => {
+                        let next = format!("{}/Next", edge.from);
+                        let named = resolve(root, &next).and_then(Node::as_str) == Some(name_of(&edge.to).as_str());
+                        ("next", if named && edge.to != "#end" { EdgeField::Field(next) } else { EdgeField::Fixed })
+                    }
+                    EdgeKind::Choice(index) => {
+                        ("choice", EdgeField::Field(format!("{}/Choices/{index}/Next", edge.from)))
+                    }
+                    EdgeKind::Default => ("default", EdgeField::Field(format!("{}/Default", edge.from))),
+                    EdgeKind::Catch(index) => ("catch", EdgeField::Field(format!("{}/Catch/{index}/Next", edge.from))),
+                    EdgeKind::Enter => ("branch", EdgeField::Fixed),
+                };
+                let route = (!moved(&edge.from) && !moved(&edge.to) && routed.points.len() >= 2)
+                    .then(|| routed.points.iter().map(|point| (point.x, point.y)).collect());
+                SceneEdge {
+                    from: edge.from.clone(),
+                    to: edge.to.clone(),
+                    from_name: name_of(&edge.from),
+                    to_name: name_of(&edge.to),
+                    kind,
+                    label: edge.label.clone(),
+                    route,
+                    field,
+                }
+            })
+            .collect();
+
+        let mut groups: Vec<SceneGroup> = graph
+            .groups
+            .iter()
+            .zip(&layout.groups)
+            .map(|(group, placed)| {
+                let mut depth = 0;
+                let mut parent = group.parent;
+                while let Some(index) = parent {
+                    depth += 1;
+                    parent = graph.groups.get(index).and_then(|group| group.parent);
+                }
+                let (kind, scope) = match group.kind {
+                    GroupKind::Parallel => ("parallel", None),
+                    GroupKind::Branch(_) => ("branch", Some(group.id.clone())),
+                    GroupKind::Map => {
+                        let field = if resolve(root, &format!("{}/Iterator", group.id)).is_some()
+                            && resolve(root, &format!("{}/ItemProcessor", group.id)).is_none()
+                        {
+                            "Iterator"
+                        } else {
+                            "ItemProcessor"
+                        };
+                        ("map", Some(format!("{}/{field}", group.id)))
+                    }
+                };
+                SceneGroup {
+                    id: group.id.clone(),
+                    label: group.label.clone(),
+                    kind,
+                    scope,
+                    depth,
+                    x: placed.x,
+                    y: placed.y,
+                    width: placed.width,
+                    height: placed.height,
+                }
+            })
+            .collect();
+
+        // Grow boxes (innermost first) around states a person moved.
+        let mut order: Vec<usize> = (0..groups.len()).collect();
+        order.sort_by_key(|index| std::cmp::Reverse(groups[*index].depth));
+        for index in order {
+            let id = groups[index].id.clone();
+            let inside = |pointer: &str| pointer.starts_with(&id) && pointer.as_bytes().get(id.len()) == Some(&b'/');
+            let mut bounds: Vec<(f64, f64, f64, f64)> = nodes
+                .iter()
+                .filter(|node| node.placed && (node.id == id || inside(&node.id)))
+                .map(|node| (node.x, node.y, node.x + node.width, node.y + node.height))
+                .collect();
+            bounds.extend(
+                groups
+                    .iter()
+                    .filter(|group| inside(&group.id))
+                    .map(|group| (group.x, group.y, group.x + group.width, group.y + group.height)),
+            );
+            let group = &mut groups[index];
+            for (left, top, right, bottom) in bounds {
+                let (pad, title) = (16.0, 22.0);
+                let new_left = group.x.min(left - pad);
+                let new_top = group.y.min(top - pad - title);
+                let new_right = (group.x + group.width).max(right + pad);
+                let new_bottom = (group.y + group.height).max(bottom + pad);
+                group.x = new_left;
+                group.y = new_top;
+                group.width = new_right - new_left;
+                group.height = new_bottom - new_top;
+            }
+        }
+        groups.sort_by_key(|group| group.depth);
+
+        let width = nodes
+            .iter()
+            .map(|node| node.x + node.width)
+            .chain(groups.iter().map(|g| g.x + g.width))
+            .fold(layout.width, f64::max);
+        let height = nodes
+            .iter()
+            .map(|node| node.y + node.height)
+            .chain(groups.iter().map(|g| g.y + g.height))
+            .fold(layout.height, f64::max);
+        Scene { nodes, edges, groups, places, width, height, layout_ms }
+    }
+
+    /// The node with this id.
+    pub fn node(&self, id: &str) -> Option<&SceneNode> {
+        self.nodes.iter().find(|node| node.id == id)
+    }
+
+    /// The scope of the innermost box under a point that a state can be dropped into (`""` for
+    /// the top level), ignoring the boxes of the state at `exclude` (a state being dragged).
+    pub fn scope_at(&self, x: f64, y: f64, exclude: Option<&str>) -> String {
+        let excluded = |id: &str| {
+            exclude.is_some_and(|pointer| {
+                id == pointer || (id.starts_with(pointer) && id.as_bytes().get(pointer.len()) == Some(&b'/'))
+            })
+        };
+        self.groups
+            .iter()
+            .filter(|group| group.scope.is_some() && !excluded(&group.id))
+            .filter(|group| x >= group.x && x <= group.x + group.width && y >= group.y && y <= group.y + group.height)
+            .max_by_key(|group| group.depth)
+            .and_then(|group| group.scope.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// The scope pointer of a state pointer (`/States/P/Branches/0/States/B` → `/States/P/Branches/0`).
+pub fn scope_of(pointer: &str) -> String {
+    pointer.rfind("/States/").map(|at| pointer[..at].to_string()).unwrap_or_default()
+}
+
+/// The value an RFC 6901 pointer names.
+pub fn resolve<'a>(root: &'a Node, pointer: &str) -> Option<&'a Node> {
+    if pointer.is_empty() {
+        return Some(root);
+    }
+    let mut node = root;
+    for token in pointer.strip_prefix('/')?.split('/') {
+        let token = token.replace("~1", "/").replace("~0", "~");
+        node = match node.elements() {
+            Some(elements) => elements.get(token.parse::<usize>().ok()?)?,
+            None => node.get(&token)?,
+        };
+    }
+    Some(node)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn root(text: &str) -> Node {
+        asl::json::parse(text).expect("JSON")
+    }
+
+    const NESTED: &str = r#"{"StartAt":"P","States":{
+        "P":{"Type":"Parallel","Next":"M","Branches":[{"StartAt":"B","States":{"B":{"Type":"Pass","Next":"C"},"C":{"Type":"Pass","End":true}}}]},
+        "M":{"Type":"Map","End":true,"ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}}}}}"#;
+
+    #[test]
+    fn edges_name_the_field_they_stand_for() {
+        let scene = Scene::build(&root(NESTED), &BTreeMap::new(), &|| 0.0);
+        let field = |from: &str, to: &str| {
+            scene.edges.iter().find(|e| e.from_name == from && e.to_name == to).map(|e| e.field.clone())
+        };
+        assert_eq!(field("Start", "P"), Some(EdgeField::StartAt(String::new())));
+        assert_eq!(field("B", "C"), Some(EdgeField::Field("/States/P/Branches/0/States/B/Next".into())));
+        assert_eq!(field("P", "B"), Some(EdgeField::Fixed));
+        // The branch's last state leads to the Parallel's Next, which is no field of its own.
+        assert_eq!(field("C", "M"), Some(EdgeField::Fixed));
+        assert_eq!(scene.edges.iter().find(|e| e.from_name == "P" && e.to_name == "B").unwrap().kind, "branch");
+    }
+
+    #[test]
+    fn boxes_give_the_scope_a_drop_joins() {
+        let scene = Scene::build(&root(NESTED), &BTreeMap::new(), &|| 0.0);
+        let c = scene.nodes.iter().find(|n| n.name == "C").unwrap();
+        assert_eq!(scene.scope_at(c.x + 5.0, c.y + 5.0, None), "/States/P/Branches/0");
+        let i = scene.nodes.iter().find(|n| n.name == "I").unwrap();
+        assert_eq!(scene.scope_at(i.x + 5.0, i.y + 5.0, None), "/States/M/ItemProcessor");
+        assert_eq!(scene.scope_at(-100.0, -100.0, None), "");
+        assert_eq!(scene.scope_at(i.x + 5.0, i.y + 5.0, Some("/States/M")), "");
+    }
+
+    #[test]
+    fn moved_states_keep_their_place_grow_their_box_and_lose_the_automatic_route() {
+        let mut positions = BTreeMap::new();
+        positions.insert("C".to_string(), Position { x: 900.0, y: 900.0 });
+        let scene = Scene::build(&root(NESTED), &positions, &|| 0.0);
+        let c = scene.nodes.iter().find(|n| n.name == "C").unwrap();
+        assert_eq!((c.x, c.y, c.placed), (900.0, 900.0, true));
+        let branch = scene.groups.iter().find(|g| g.kind == "branch").unwrap();
+        assert!(branch.x + branch.width >= 900.0 + c.width && branch.y + branch.height >= 900.0 + c.height);
+        let parallel = scene.groups.iter().find(|g| g.kind == "parallel").unwrap();
+        assert!(parallel.x + parallel.width >= branch.x + branch.width);
+        assert!(scene.edges.iter().find(|e| e.to_name == "C").unwrap().route.is_none());
+        assert!(scene.edges.iter().find(|e| e.from_name == "Start").unwrap().route.is_some());
+        assert!(scene.width >= 900.0 + c.width);
+    }
+}

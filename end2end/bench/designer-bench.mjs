@@ -1,0 +1,230 @@
+// The designer's benchmarks in Chromium (issue 7): for a generated 500-state definition,
+//   - opening → graph drawn: from the file input's change to the frame after the last node exists;
+//   - layout: the `designer:layout` measure the page records around `asl::graph::layout`;
+//   - drag frame time: a node dragged over 120 animation frames; for each frame, the time from
+//     the pointer move to the end of the next frame's rendering work (handler + style + layout
+//     + paint, measured as the gap until a task queued after the frame runs).
+//
+//   node bench/designer-bench.mjs --base-url http://127.0.0.1:PORT [--runs N] [--states N] [--json FILE]
+//
+// `cargo xtask bench-designer` builds the release server, starts it, and calls this script.
+// A benchmark, not a test: it prints figures and fails only if something breaks.
+import { writeFile } from "node:fs/promises";
+import { chromium } from "@playwright/test";
+
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+function parseArgs(argv) {
+  const options = { baseUrl: null, runs: 10, states: 500, json: null };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--base-url") options.baseUrl = argv[++i];
+    else if (arg === "--runs") options.runs = Number.parseInt(argv[++i], 10);
+    else if (arg === "--states") options.states = Number.parseInt(argv[++i], 10);
+    else if (arg === "--json") options.json = argv[++i];
+    else throw new Error(`unexpected argument ${JSON.stringify(arg)}`);
+  }
+  if (!options.baseUrl) throw new Error("usage: node bench/designer-bench.mjs --base-url URL [--runs N] [--states N]");
+  return options;
+}
+
+/// A realistic definition of exactly `total` states: Task chains with Retry and Catch, a Choice
+/// every 12 states, a Parallel with two branches every 30, a Map every 45.
+export function generate(total) {
+  let count = 0;
+  const name = (kind) => `${kind} ${++count}`;
+  function chain(budget, depth) {
+    const states = {};
+    const order = [];
+    const add = (stateName, state) => {
+      states[stateName] = state;
+      order.push(stateName);
+    };
+    while (budget > 0) {
+      const left = budget;
+      if (depth === 0 && left >= 8 && count % 30 === 29) {
+        const parallel = name("Parallel");
+        const branches = [chain(3, depth + 1), chain(3, depth + 1)];
+        add(parallel, { Type: "Parallel", Branches: branches, ResultPath: "$.parallel" });
+        budget -= 7;
+      } else if (depth === 0 && left >= 5 && count % 45 === 44) {
+        const map = name("Map");
+        add(map, { Type: "Map", ItemsPath: "$.items", MaxConcurrency: 4, ItemProcessor: chain(3, depth + 1), ResultPath: null });
+        budget -= 4;
+      } else if (left >= 3 && count % 12 === 11) {
+        const choice = name("Choice");
+        add(choice, { Type: "Choice", Choices: [{ Variable: "$.total", NumericGreaterThan: 100, Next: "" }], Default: "" });
+        budget -= 1;
+      } else {
+        const task = name("Task");
+        add(task, {
+          Type: "Task",
+          Resource: "arn:aws:states:::lambda:invoke",
+          Parameters: { FunctionName: "arn:aws:lambda:us-east-1:123456789012:function:step", "Payload.$": "$" },
+          Retry: [{ ErrorEquals: ["Lambda.TooManyRequestsException"], IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2 }],
+          ResultPath: "$.result",
+        });
+        budget -= 1;
+      }
+    }
+    const failName = depth === 0 ? name("Fail") : null;
+    if (failName) states[failName] = { Type: "Fail", Error: "Failed" };
+    // Wire the chain: each state leads to the next; Choices branch to the one after next.
+    order.forEach((stateName, index) => {
+      const state = states[stateName];
+      const next = order[index + 1];
+      if (state.Type === "Choice") {
+        state.Choices[0].Next = order[index + 2] ?? next ?? order[0];
+        state.Default = next ?? order[0];
+      } else if (next) {
+        state.Next = next;
+      } else {
+        state.End = true;
+      }
+      if (state.Type === "Task" && failName) state.Catch = [{ ErrorEquals: ["States.ALL"], Next: failName }];
+    });
+    return { StartAt: order[0], States: states };
+  }
+  // The Fail state counts too: build with one less.
+  const machine = chain(total - 1, 0);
+  return { Comment: `Generated: ${count} states`, ...machine };
+}
+
+export function countStates(scope) {
+  let n = 0;
+  for (const state of Object.values(scope.States ?? {})) {
+    n++;
+    for (const branch of state.Branches ?? []) n += countStates(branch);
+    if (state.ItemProcessor) n += countStates(state.ItemProcessor);
+  }
+  return n;
+}
+
+function summary(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  return { median: at(0.5), p95: at(0.95), min: sorted[0], max: sorted[sorted.length - 1], n: sorted.length };
+}
+
+async function main() {
+  const options = parseArgs(process.argv.slice(2));
+  const definition = generate(options.states);
+  const states = countStates(definition);
+  const text = JSON.stringify(definition, null, 2) + "\n";
+  console.error(`generated ${states} states, ${text.length} bytes`);
+
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+  const errors = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  await page.goto(`${options.baseUrl}/`);
+  await page.evaluate(() => localStorage.clear());
+  await page.goto(`${options.baseUrl}/designer`);
+  await page.waitForSelector('[data-testid="asl-code"] .cm-editor', { timeout: 30_000 });
+
+  const open = [];
+  const layout = [];
+  const drag = [];
+  const dragHandler = [];
+  for (let run = 0; run < options.runs; run++) {
+    // Open (alternating names so each run is a fresh document).
+    const result = await page.evaluate(
+      async ({ text, states, fileName }) => {
+        const input = document.querySelector('[data-testid="open-file"]');
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([text], fileName, { type: "application/json" }));
+        performance.clearMeasures("designer:layout");
+        const started = performance.now();
+        input.files = transfer.files;
+        input.dispatchEvent(new Event("change", { bubbles: true }));
+        await new Promise((resolve) => {
+          const check = () => {
+            if (document.querySelectorAll("[data-state]").length === states && document.querySelector('[data-testid="design-name"]').textContent === fileName.replace(".asl.json", "")) {
+              // The frame after the nodes exist has been rendered once the next task runs.
+              requestAnimationFrame(() => setTimeout(resolve, 0));
+            } else {
+              requestAnimationFrame(check);
+            }
+          };
+          check();
+        });
+        const drawn = performance.now() - started;
+        const measures = performance.getEntriesByName("designer:layout");
+        return { drawn, layout: measures.length ? measures[measures.length - 1].duration : null };
+      },
+      { text, states, fileName: `bench-${run % 2}.asl.json` },
+    );
+    open.push(result.drawn);
+    if (result.layout !== null) layout.push(result.layout);
+
+    // Drag a node in the middle of the graph over 120 frames.
+    const frames = await page.evaluate(async () => {
+      const nodes = document.querySelectorAll("[data-state]");
+      const node = nodes[Math.floor(nodes.length / 2)];
+      node.scrollIntoView?.();
+      const rect = node.getBoundingClientRect();
+      const x = rect.left + rect.width / 2;
+      const y = rect.top + rect.height / 2;
+      const options = (cx, cy) => ({ bubbles: true, cancelable: true, pointerId: 1, pointerType: "mouse", isPrimary: true, clientX: cx, clientY: cy, button: 0, buttons: 1 });
+      node.querySelector(".node-name").dispatchEvent(new PointerEvent("pointerdown", options(x, y)));
+      const svg = node.closest("svg");
+      const frameTimes = [];
+      const handlerTimes = [];
+      for (let i = 1; i <= 120; i++) {
+        await new Promise((resolve) => requestAnimationFrame(resolve));
+        const t0 = performance.now();
+        svg.dispatchEvent(new PointerEvent("pointermove", options(x + i * 2, y + i)));
+        const t1 = performance.now();
+        // Wait for the frame that shows the move, then for a task after it: the gap is the
+        // frame's whole main-thread work (reactive updates, style, layout, paint).
+        await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+        frameTimes.push(performance.now() - t0);
+        handlerTimes.push(t1 - t0);
+      }
+      svg.dispatchEvent(new PointerEvent("pointerup", options(x + 240, y + 120)));
+      return { frameTimes, handlerTimes };
+    });
+    drag.push(...frames.frameTimes);
+    dragHandler.push(...frames.handlerTimes);
+  }
+  const wasm = await page.evaluate(() =>
+    performance.getEntriesByType("resource").filter((r) => r.name.endsWith(".wasm")).map((r) => ({ name: r.name, bytes: r.encodedBodySize })),
+  );
+  await browser.close();
+  if (errors.length) throw new Error(`page errors: ${errors.join("; ")}`);
+
+  const results = {
+    states,
+    bytes: text.length,
+    open_to_drawn_ms: summary(open),
+    layout_ms: summary(layout),
+    drag_frame_ms: summary(drag),
+    drag_handler_ms: summary(dragHandler),
+    wasm,
+  };
+  const row = (label, s, goal) => `| ${label} | ${s.median.toFixed(1)} | ${s.p95.toFixed(1)} | ${s.min.toFixed(1)} | ${s.n} | ${goal} |`;
+  console.log(`Designer, ${states} generated states (${text.length} bytes), ${options.runs} runs, Chromium headless:`);
+  console.log("| measure | median ms | p95 ms | min ms | samples | goal |");
+  console.log("|---|---|---|---|---|---|");
+  console.log(row("open → graph drawn", results.open_to_drawn_ms, "≤ 1000"));
+  console.log(row("layout (asl::graph::layout in wasm)", results.layout_ms, "≤ 150"));
+  console.log(row("drag: pointer move → frame done", results.drag_frame_ms, "≤ 16"));
+  console.log(row("drag: pointer move handler only", results.drag_handler_ms, "—"));
+  if (options.json) await writeFile(options.json, JSON.stringify(results, null, 2));
+}
+
+if (import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,198 @@
+// The designer end to end, in Chromium: real definitions from ../shared/corpus open as graphs
+// with one node per state and export byte for byte; a dragged node keeps its place across a
+// reload; a state added from the palette is connected, renamed, undone and redone, and the
+// export matches the expected JSON; invalid JSON typed in the code view is marked and the graph
+// keeps its shape until it is fixed.
+import { expect, test, type Page } from "@playwright/test";
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+
+const corpus = resolve(__dirname, "../../../shared/corpus/real-asl/aws-samples+step-functions-workflows-collection");
+const realFiles = [
+  "quorum-with-parallel-pattern__statemachine__statemachine.asl.json",
+  "s3-bucket-nested-distributed-map__statemachine__statemachine.asl.json",
+  "bedrock-evaluations-sam__statemachine__statemachine.asl.json",
+];
+
+/// Every state of a definition, in every branch and item processor.
+function countStates(scope: any): number {
+  let count = 0;
+  for (const state of Object.values<any>(scope?.States ?? {})) {
+    count += 1;
+    for (const branch of state.Branches ?? []) count += countStates(branch);
+    if (state.ItemProcessor) count += countStates(state.ItemProcessor);
+    if (state.Iterator) count += countStates(state.Iterator);
+  }
+  return count;
+}
+
+/// Opens the designer with an empty draft store and waits until the page is interactive.
+async function openDesigner(page: Page, options: { clear: boolean }) {
+  if (options.clear) {
+    await page.goto("/");
+    await page.evaluate(() => localStorage.clear());
+  }
+  await page.goto("/designer");
+  await expect(page.getByTestId("asl-code").locator(".cm-editor")).toBeVisible({ timeout: 15_000 });
+}
+
+/// Opens a file through the file input.
+async function openFile(page: Page, name: string, text: string) {
+  await page.getByTestId("open-file").setInputFiles({ name, mimeType: "application/json", buffer: Buffer.from(text) });
+  await expect(page.getByTestId("design-name")).toHaveText(name.replace(/\.asl\.json$|\.json$/, ""));
+}
+
+/// Clicks an export button and returns the downloaded file's name and text.
+async function exportFile(page: Page, testId: string): Promise<{ name: string; text: string }> {
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId(testId).click()]);
+  const path = await download.path();
+  return { name: download.suggestedFilename(), text: readFileSync(path!, "utf8") };
+}
+
+/// The translation of a node's transform.
+async function nodePosition(page: Page, name: string): Promise<[number, number]> {
+  const transform = await page.locator(`[data-state="${name}"]`).getAttribute("transform");
+  const match = /translate\(([-\d.]+) ([-\d.]+)\)/.exec(transform ?? "");
+  expect(match, `transform of ${name}: ${transform}`).not.toBeNull();
+  return [Number(match![1]), Number(match![2])];
+}
+
+/// Drags with the mouse from the centre of one element to the centre of another (or by an offset).
+async function drag(page: Page, from: string, to: string | [number, number]) {
+  const start = await page.locator(from).boundingBox();
+  expect(start, from).not.toBeNull();
+  const sx = start!.x + start!.width / 2;
+  const sy = start!.y + start!.height / 2;
+  let ex: number;
+  let ey: number;
+  if (typeof to === "string") {
+    const end = await page.locator(to).boundingBox();
+    expect(end, to).not.toBeNull();
+    ex = end!.x + end!.width / 2;
+    ey = end!.y + end!.height / 2;
+  } else {
+    ex = sx + to[0];
+    ey = sy + to[1];
+  }
+  await page.mouse.move(sx, sy);
+  await page.mouse.down();
+  await page.mouse.move((sx + ex) / 2, (sy + ey) / 2, { steps: 5 });
+  await page.mouse.move(ex, ey, { steps: 5 });
+  await page.mouse.up();
+}
+
+test.describe("the designer", () => {
+  test("real files open with one node per state and export byte for byte", async ({ page }) => {
+    test.skip(!existsSync(corpus), `the shared corpus is not at ${corpus}`);
+    await openDesigner(page, { clear: true });
+    for (const file of realFiles) {
+      const text = readFileSync(join(corpus, file), "utf8");
+      await openFile(page, file, text);
+      const states = countStates(JSON.parse(text));
+      expect(states).toBeGreaterThan(8);
+      await expect(page.locator("[data-state]")).toHaveCount(states);
+      await expect(page.locator("[data-edge-from]").first()).toBeVisible();
+      const exported = await exportFile(page, "export-json");
+      expect(exported.name).toBe(file);
+      expect(exported.text).toBe(text);
+    }
+    // A Parallel's branches and a Map's processor are drawn as nested groups.
+    await expect(page.locator("[data-group]").first()).toBeVisible();
+  });
+
+  test("a dragged node keeps its place after a reload", async ({ page }) => {
+    await openDesigner(page, { clear: true });
+    const node = page.locator("[data-state]").first();
+    const name = (await node.getAttribute("data-state"))!;
+    const before = await nodePosition(page, name);
+    await drag(page, `[data-state="${name}"] .node-name`, [160, 90]);
+    const after = await nodePosition(page, name);
+    expect(after[0]).toBeGreaterThan(before[0] + 50);
+    expect(after[1]).toBeGreaterThan(before[1] + 30);
+    await expect(page.locator(`[data-state="${name}"]`)).toHaveAttribute("data-placed", "true");
+
+    await page.reload();
+    await expect(page.getByTestId("asl-code").locator(".cm-editor")).toBeVisible({ timeout: 15_000 });
+    await expect.poll(() => nodePosition(page, name)).toEqual(after);
+
+    // The layout sidecar carries the position too.
+    const sidecar = JSON.parse((await exportFile(page, "export-layout")).text);
+    expect(sidecar.version).toBe(1);
+    expect(sidecar.positions[name].x).toBeCloseTo(after[0], 0);
+  });
+
+  test("add from the palette, connect, rename, undo twice, redo once, export", async ({ page }) => {
+    await openDesigner(page, { clear: true });
+    const start = { StartAt: "Start here", States: { "Start here": { Type: "Pass", End: true } } };
+    await openFile(page, "flow.asl.json", JSON.stringify(start, null, 2) + "\n");
+    await expect(page.locator("[data-state]")).toHaveCount(1);
+
+    // Drag a Pass state from the palette onto the canvas.
+    const canvas = page.getByTestId("canvas");
+    const box = (await canvas.boundingBox())!;
+    await page.locator('[data-palette="pass"]').dragTo(canvas, { targetPosition: { x: box.width / 2, y: box.height - 120 } });
+    await expect(page.locator('[data-state="Pass"]')).toHaveAttribute("data-state-type", "Pass");
+
+    // Connect: drag from the first state's handle to the new state.
+    await drag(page, '[data-handle="Start here"]', '[data-state="Pass"] .node-name');
+    await expect(page.locator('[data-edge-from="Start here"][data-edge-to="Pass"]')).toHaveAttribute("data-edge-kind", "next");
+
+    // Rename in the inspector: the transition follows.
+    await page.locator('[data-state="Pass"]').click();
+    const nameField = page.getByTestId("state-name");
+    await nameField.fill("Finish");
+    await nameField.press("Enter");
+    await expect(page.locator('[data-edge-from="Start here"][data-edge-to="Finish"]')).toBeVisible();
+
+    // The code view shows each edit.
+    await expect(page.getByTestId("asl-code")).toContainText('"Next": "Finish"');
+
+    // Undo the rename and the connection; redo the connection.
+    await page.locator("body").click({ position: { x: 2, y: 2 } });
+    await page.keyboard.press("Control+z");
+    await expect(page.locator('[data-state="Pass"]')).toBeVisible();
+    await page.keyboard.press("Control+z");
+    await expect(page.locator('[data-edge-from="Start here"]')).toHaveAttribute("data-edge-to", "End");
+    await page.keyboard.press("Control+Shift+z");
+    await expect(page.locator('[data-edge-from="Start here"][data-edge-to="Pass"]')).toBeVisible();
+
+    const exported = await exportFile(page, "export-json");
+    expect(exported.name).toBe("flow.asl.json");
+    const expected = {
+      StartAt: "Start here",
+      States: {
+        "Start here": { Type: "Pass", Next: "Pass" },
+        Pass: { Type: "Pass", End: true },
+      },
+    };
+    expect(exported.text).toBe(JSON.stringify(expected, null, 2) + "\n");
+  });
+
+  test("invalid JSON in the code view is marked, and the graph keeps its shape until it is fixed", async ({ page }) => {
+    await openDesigner(page, { clear: true });
+    const start = { StartAt: "A", States: { A: { Type: "Pass", Next: "B" }, B: { Type: "Succeed" } } };
+    const text = JSON.stringify(start, null, 2) + "\n";
+    await openFile(page, "typed.asl.json", text);
+    await expect(page.locator("[data-state]")).toHaveCount(2);
+
+    // Break line 5 ("Type": "Pass" loses its comma): the reader stops on line 6.
+    const content = page.getByTestId("asl-code").locator(".cm-content");
+    await content.click();
+    await page.keyboard.press("Control+End");
+    await page.keyboard.press("Control+Home");
+    for (let line = 1; line < 5; line++) await page.keyboard.press("ArrowDown");
+    await page.keyboard.press("End");
+    await page.keyboard.press("Backspace");
+    await expect(page.getByTestId("syntax-error")).toContainText("Line 6, column 7");
+    await expect(page.getByTestId("asl-code").locator(".cm-lint-marker-error")).toBeVisible();
+    await expect(page.getByTestId("problems").locator('[data-severity="error"]')).toHaveCount(1);
+    await expect(page.locator("[data-state]")).toHaveCount(2);
+
+    // Fix it: the marker goes and the graph follows the text again.
+    await page.keyboard.type(",");
+    await expect(page.getByTestId("syntax-error")).toHaveCount(0);
+    await expect(page.getByTestId("asl-code").locator(".cm-lint-marker-error")).toHaveCount(0);
+    const exported = await exportFile(page, "export-json");
+    expect(exported.text).toBe(text);
+  });
+});

@@ -1,0 +1,235 @@
+// The designer's code editor (`app/editor/`, CodeMirror behind `window.StatehouseEditor`):
+// loaded from /pkg/statehouse-editor.js into the start page and driven through its API and the
+// keyboard, the way the designer's wasm will drive it.
+import { expect, test, type Locator, type Page } from "@playwright/test";
+
+// Line 3 is `  "StartAt": "Hello",`; the test below puts an error on it.
+const DEFINITION = `{
+  "Comment": "Says hello",
+  "StartAt": "Hello",
+  "TimeoutSeconds": 60,
+  "States": {
+    "Hello": { "Type": "Pass", "End": true }
+  }
+}`;
+
+/** The debounce the tests create editors with: long enough that typing is one burst. */
+const CHANGE_DELAY_MS = 300;
+
+/** What the page recorded: each onChange call with its time, and the time of the last key. */
+type Recorded = { changes: { text: string; at: number }[]; lastKeyAt: number };
+
+declare global {
+  interface Window {
+    StatehouseEditor: {
+      create(
+        parent: HTMLElement,
+        options: {
+          text: string;
+          language: "json" | "yaml";
+          onChange?: (text: string) => void;
+          changeDelayMs?: number;
+          readOnly?: boolean;
+        },
+      ): number;
+      setText(id: number, text: string): void;
+      getText(id: number): string;
+      setLanguage(id: number, language: "json" | "yaml"): void;
+      setDiagnostics(
+        id: number,
+        diagnostics: { from: number; to: number; severity: "error" | "warning" | "info"; message: string }[],
+      ): void;
+      select(id: number, from: number, to: number): void;
+      flush(id: number): void;
+      destroy(id: number): void;
+    };
+    editorId: number;
+    recorded: Recorded;
+  }
+}
+
+/** The errors each page logged, checked after every test. */
+const pageProblems = new WeakMap<Page, string[]>();
+
+/** Opens the start page, loads the editor bundle and creates an editor in a fixed 640×240 box. */
+async function openEditor(page: Page, text: string = DEFINITION): Promise<number> {
+  const problems: string[] = [];
+  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+  page.on("console", (message) => {
+    if (message.type() === "error") problems.push(`console error: ${message.text()}`);
+  });
+  pageProblems.set(page, problems);
+
+  expect((await page.goto("/"))?.status()).toBe(200);
+  // Let the page hydrate before adding to it.
+  await page.waitForFunction(() => performance.getEntriesByType("resource").some((r) => r.name.endsWith(".wasm")));
+  await page.addScriptTag({ url: "/pkg/statehouse-editor.js" });
+  return page.evaluate(
+    ({ text, delay }) => {
+      const host = document.createElement("div");
+      host.id = "editor-host";
+      host.style.cssText = "position:fixed;top:0;left:0;width:640px;height:240px;z-index:10";
+      document.body.append(host);
+      window.recorded = { changes: [], lastKeyAt: 0 };
+      host.addEventListener("keydown", () => (window.recorded.lastKeyAt = performance.now()), { capture: true });
+      window.editorId = window.StatehouseEditor.create(host, {
+        text,
+        language: "json",
+        changeDelayMs: delay,
+        onChange: (changed) => window.recorded.changes.push({ text: changed, at: performance.now() }),
+      });
+      return window.editorId;
+    },
+    { text, delay: CHANGE_DELAY_MS },
+  );
+}
+
+test.afterEach(async ({ page }) => {
+  expect(pageProblems.get(page) ?? []).toEqual([]);
+});
+
+const recorded = (page: Page) => page.evaluate(() => window.recorded);
+const editorText = (page: Page) => page.evaluate(() => window.StatehouseEditor.getText(window.editorId));
+const colour = (element: Locator) => element.evaluate((node) => getComputedStyle(node).color);
+
+test("the editor fills its box, numbers its lines and highlights JSON", async ({ page }) => {
+  await openEditor(page);
+  const editor = page.locator("#editor-host .cm-editor");
+  await expect(editor).toBeVisible();
+  expect(await editor.boundingBox()).toEqual(await page.locator("#editor-host").boundingBox());
+
+  const lineNumbers = page.locator(".cm-lineNumbers .cm-gutterElement");
+  for (const number of ["1", "3", "8"]) {
+    await expect(lineNumbers.getByText(number, { exact: true })).toBeVisible();
+  }
+  await expect(page.locator(".cm-content .cm-line")).toHaveCount(8);
+
+  // Strings, numbers and booleans each get their own colour, none of them the plain text's.
+  const plain = await colour(page.locator(".cm-content"));
+  const string = await colour(page.locator(".cm-line span", { hasText: '"Pass"' }));
+  const number = await colour(page.locator(".cm-line span", { hasText: /^60$/ }));
+  const boolean = await colour(page.locator(".cm-line span", { hasText: /^true$/ }));
+  expect(new Set([plain, string, number, boolean]).size).toBe(4);
+});
+
+test("setLanguage switches the highlighting to YAML without touching the text", async ({ page }) => {
+  const yamlText = "StartAt: Hello\nStates:\n  Hello:\n    Type: Pass\n    End: true\n";
+  const id = await openEditor(page, yamlText);
+  await expect(page.locator(".cm-line span", { hasText: /^StartAt$/ })).toHaveCount(0);
+
+  await page.evaluate((id) => window.StatehouseEditor.setLanguage(id, "yaml"), id);
+  const key = page.locator(".cm-line span", { hasText: /^StartAt$/ });
+  await expect(key).toHaveCount(1);
+  expect(await colour(key)).not.toBe(await colour(page.locator(".cm-content")));
+  expect(await editorText(page)).toBe(yamlText);
+  await page.waitForTimeout(CHANGE_DELAY_MS * 2);
+  expect((await recorded(page)).changes).toEqual([]);
+});
+
+test("typing reports the new text once, after the debounce", async ({ page }) => {
+  const id = await openEditor(page);
+  // Double-click the word Hello in `"StartAt": "Hello"` and type over it.
+  const line = page.locator(".cm-line", { hasText: '"StartAt"' });
+  await line.locator("span", { hasText: '"Hello"' }).dblclick();
+  await page.keyboard.type("World");
+  const expected = DEFINITION.replace('"StartAt": "Hello"', '"StartAt": "World"');
+  await expect(line).toHaveText('  "StartAt": "World",');
+
+  await expect.poll(async () => (await recorded(page)).changes.length).toBe(1);
+  const { changes, lastKeyAt } = await recorded(page);
+  expect(changes[0].text).toBe(expected);
+  expect(changes[0].at - lastKeyAt).toBeGreaterThanOrEqual(CHANGE_DELAY_MS - 1);
+  expect(await editorText(page)).toBe(expected);
+
+  // flush delivers a pending change at once rather than after the delay.
+  await page.keyboard.type("!");
+  const flushed = await page.evaluate((id) => {
+    window.StatehouseEditor.flush(id);
+    return window.recorded.changes.length;
+  }, id);
+  expect(flushed).toBe(2);
+  expect((await recorded(page)).changes[1].text).toBe(expected.replace('"World"', '"World!"'));
+});
+
+test("setText replaces the text without reporting it as a change", async ({ page }) => {
+  const id = await openEditor(page);
+  const replacement = DEFINITION.replace('"Says hello"', '"Says goodbye"');
+  await page.evaluate(({ id, text }) => window.StatehouseEditor.setText(id, text), { id, text: replacement });
+  await expect(page.locator(".cm-line", { hasText: '"Comment"' })).toHaveText('  "Comment": "Says goodbye",');
+  expect(await editorText(page)).toBe(replacement);
+
+  // A user's edit still pending when the text is replaced is dropped with it.
+  await page.locator(".cm-line", { hasText: '"Comment"' }).click();
+  await page.keyboard.press("End");
+  await page.keyboard.type(" ");
+  await page.evaluate(({ id, text }) => window.StatehouseEditor.setText(id, text), { id, text: DEFINITION });
+  expect(await editorText(page)).toBe(DEFINITION);
+
+  await page.waitForTimeout(CHANGE_DELAY_MS * 3);
+  expect((await recorded(page)).changes).toEqual([]);
+});
+
+test("diagnostics show in the gutter and underline their text", async ({ page }) => {
+  const id = await openEditor(page);
+  const from = DEFINITION.indexOf('"Hello"');
+  const endOfLine2 = DEFINITION.indexOf("\n", DEFINITION.indexOf('"Comment"'));
+  await page.evaluate(
+    ({ id, from, endOfLine2 }) =>
+      window.StatehouseEditor.setDiagnostics(id, [
+        { from, to: from + 7, severity: "error", message: "State Hello is not defined" },
+        // Zero-width at the end of line 2: widened onto its last character.
+        { from: endOfLine2, to: endOfLine2, severity: "warning", message: "Trailing comment" },
+        // Past the end of the text: clamped onto its last character.
+        { from: 10_000, to: 20_000, severity: "info", message: "Out of range" },
+      ]),
+    { id, from, endOfLine2 },
+  );
+
+  const error = page.locator(".cm-lintRange-error");
+  await expect(error).toHaveCount(1);
+  await expect(error).toHaveText('"Hello"');
+  await expect(page.locator(".cm-lintRange-warning")).toHaveText(",");
+  await expect(page.locator(".cm-lintRange-info")).toHaveText("}");
+
+  // The gutter marks line 3 with an error: the marker sits level with the third line.
+  const marker = page.locator(".cm-lint-marker-error");
+  await expect(marker).toHaveCount(1);
+  await expect(marker).toBeVisible();
+  const markerBox = await marker.boundingBox();
+  const lineBox = await page.locator(".cm-content .cm-line").nth(2).boundingBox();
+  expect(markerBox && lineBox).toBeTruthy();
+  const markerMiddle = markerBox!.y + markerBox!.height / 2;
+  expect(markerMiddle).toBeGreaterThan(lineBox!.y);
+  expect(markerMiddle).toBeLessThan(lineBox!.y + lineBox!.height);
+  await expect(page.locator(".cm-lint-marker-warning")).toHaveCount(1);
+
+  // Hovering the marker tells what is wrong.
+  await marker.hover();
+  await expect(page.locator(".cm-tooltip")).toContainText("State Hello is not defined");
+});
+
+test("select selects the text, scrolls to it and focuses the editor", async ({ page }) => {
+  const lines = Array.from({ length: 200 }, (_, index) => `  "Key${index}": ${index},`);
+  const text = `{\n${lines.join("\n")}\n  "Last": true\n}`;
+  const id = await openEditor(page, text);
+  const from = text.indexOf('"Key150"');
+  await expect(page.locator(".cm-line", { hasText: '"Key150"' })).not.toBeInViewport();
+
+  await page.evaluate(({ id, from }) => window.StatehouseEditor.select(id, from, from + 8), { id, from });
+  await expect(page.locator("#editor-host .cm-editor")).toHaveClass(/cm-focused/);
+  await expect(page.locator(".cm-line", { hasText: '"Key150"' })).toBeInViewport();
+  expect(await page.evaluate(() => document.getSelection()?.toString())).toBe('"Key150"');
+
+  // The focus ring is visible: a 3px border drawn over the whole editor, gutters included.
+  const ring = await page.locator("#editor-host .cm-editor").evaluate((node) => {
+    const style = getComputedStyle(node, "::after");
+    const box = node.getBoundingClientRect();
+    return { border: `${style.borderLeftStyle} ${style.borderLeftWidth}`, width: style.width, editor: `${box.width}px` };
+  });
+  expect(ring.border).toBe("solid 3px");
+  expect(ring.width).toBe(ring.editor);
+
+  // Typing replaces exactly the selection.
+  await page.keyboard.type("Renamed");
+  expect(await editorText(page)).toBe(text.replace('"Key150"', "Renamed"));
+});
