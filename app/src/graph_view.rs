@@ -4,7 +4,8 @@
 //! and in the browser, so hydration finds what the server wrote.
 //!
 //! Stable hooks for tests: each state's `<g>` has `data-state="<name>"` and
-//! `data-status="<succeeded|failed|caught|running|not-reached>"`.
+//! `data-status="<succeeded|failed|caught|running|not-reached>"`. With `on_select`, a state
+//! can be chosen by clicking it (or focusing it and pressing Enter); `selected` marks one.
 
 use std::collections::BTreeMap;
 
@@ -43,6 +44,26 @@ impl StateStatus {
     }
 }
 
+/// Reads a definition's text (JSON or YAML, by its first character).
+fn read_definition(definition: &str) -> Document {
+    let format = if definition.trim_start().starts_with('{') { SourceFormat::Json } else { SourceFormat::Yaml };
+    Document::read(definition, format).0
+}
+
+/// The names of every state of `definition` (nested ones included), in the graph's order.
+pub fn state_names(definition: &str) -> Vec<String> {
+    let document = read_definition(definition);
+    let Some(root) = document.root() else {
+        return Vec::new();
+    };
+    asl::graph::graph(root)
+        .nodes
+        .into_iter()
+        .filter(|node| matches!(node.kind, NodeKind::State { .. }))
+        .map(|node| node.label)
+        .collect()
+}
+
 /// The graph of `definition` (JSON or YAML text). `statuses` colours states by name; states
 /// missing from it are drawn as not reached. An empty map with `plain` draws no statuses.
 #[component]
@@ -51,9 +72,14 @@ pub fn StateGraph(
     definition: String,
     /// Each reached state's status, by state name.
     statuses: BTreeMap<String, StateStatus>,
+    /// Called with a state's name when it is clicked (or focused and Enter pressed).
+    #[prop(optional)]
+    on_select: Option<Callback<String>>,
+    /// The state drawn as chosen.
+    #[prop(optional, into)]
+    selected: Option<Signal<Option<String>>>,
 ) -> impl IntoView {
-    let format = if definition.trim_start().starts_with('{') { SourceFormat::Json } else { SourceFormat::Yaml };
-    let (document, _) = Document::read(&definition, format);
+    let document = read_definition(&definition);
     let Some(root) = document.root() else {
         return view! { <p class="muted">"The definition cannot be read, so there is no graph."</p> }.into_any();
     };
@@ -129,11 +155,39 @@ pub fn StateGraph(
                 .into_any(),
                 NodeKind::State { state_type, .. } => {
                     let status = statuses.get(&node.label).copied().unwrap_or(StateStatus::NotReached);
+                    let name = node.label.clone();
+                    let class = {
+                        let name = name.clone();
+                        move || {
+                            let chosen =
+                                selected.is_some_and(|selected| selected.get().as_deref() == Some(name.as_str()));
+                            format!("graph-state state-{}{}", status.as_str(), if chosen { " selected" } else { "" })
+                        }
+                    };
+                    let choose = {
+                        let name = name.clone();
+                        move || {
+                            if let Some(on_select) = on_select {
+                                on_select.run(name.clone());
+                            }
+                        }
+                    };
+                    let choose_by_key = choose.clone();
                     view! {
                         <g
-                            class=format!("graph-state state-{}", status.as_str())
+                            class=class
                             data-state=node.label.clone()
                             data-status=status.as_str()
+                            tabindex=on_select.map(|_| "0")
+                            role=on_select.map(|_| "button")
+                            aria-label=on_select.map(|_| format!("{} ({state_type}): {}", node.label, status.as_str()))
+                            on:click=move |_| choose()
+                            on:keydown=move |event: leptos::ev::KeyboardEvent| {
+                                if event.key() == "Enter" || event.key() == " " {
+                                    event.prevent_default();
+                                    choose_by_key();
+                                }
+                            }
                         >
                             <title>{format!("{} ({state_type}): {}", node.label, status.as_str())}</title>
                             <rect x=placed.x y=placed.y width=placed.width height=placed.height rx="8" />

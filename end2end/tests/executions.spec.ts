@@ -2,60 +2,9 @@
 // run twice through the Step Functions API; the list shows both executions with their
 // statuses, each execution's page colours its graph from the history, lists its events, and
 // exports the history as `aws stepfunctions get-execution-history` prints it.
-import { expect, test, type APIRequestContext, type ConsoleMessage, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 
-/// Calls one Step Functions action on the server under test and returns its JSON answer.
-async function sfn(request: APIRequestContext, action: string, body: object): Promise<any> {
-  const response = await request.post("/", {
-    headers: {
-      "X-Amz-Target": `AWSStepFunctions.${action}`,
-      "Content-Type": "application/x-amz-json-1.0",
-    },
-    data: JSON.stringify(body),
-  });
-  const text = await response.text();
-  expect(response.status(), `${action}: ${text}`).toBe(200);
-  return JSON.parse(text);
-}
-
-/// Collects console errors and warnings, page errors, failed requests and error statuses.
-function watchForProblems(page: Page): string[] {
-  const problems: string[] = [];
-  page.on("console", (message: ConsoleMessage) => {
-    if (message.type() === "error" || message.type() === "warning") {
-      problems.push(`${message.type()} on ${page.url()}: ${message.text()}`);
-    }
-  });
-  page.on("pageerror", (error) => problems.push(`page error on ${page.url()}: ${error.message}`));
-  page.on("requestfailed", (request) => problems.push(`request failed: ${request.url()}`));
-  page.on("response", (response) => {
-    if (response.status() >= 400) {
-      problems.push(`HTTP ${response.status()} for ${response.url()}`);
-    }
-  });
-  return problems;
-}
-
-/// Polls DescribeExecution until the execution has ended and returns its status.
-async function waitForEnd(request: APIRequestContext, executionArn: string): Promise<string> {
-  let status = "RUNNING";
-  await expect
-    .poll(
-      async () => {
-        status = (await sfn(request, "DescribeExecution", { executionArn })).status;
-        return status;
-      },
-      { timeout: 15_000 },
-    )
-    .not.toBe("RUNNING");
-  return status;
-}
-
-/// Waits until the page has loaded its wasm bundle, so its console errors (if any) are seen.
-async function waitForHydration(page: Page) {
-  await page.waitForFunction(() => performance.getEntriesByType("resource").some((r) => r.name.endsWith(".wasm")));
-  await page.waitForLoadState("networkidle");
-}
+import { sfn, waitForEnd, waitForHydration, watchForProblems } from "./execution-support";
 
 const definition = {
   Comment: "Execution views test",

@@ -16,7 +16,7 @@ use crate::{
 };
 
 /// The name of the generated JavaScript, wasm and stylesheet files (`app::OUTPUT_NAME`).
-const OUTPUT_NAME: &str = "statehouse";
+pub const OUTPUT_NAME: &str = "statehouse";
 
 /// The editor bundle's file name in `<site>/pkg/`; the page shell loads `/pkg/statehouse-editor.js`.
 const EDITOR_BUNDLE: &str = "statehouse-editor.js";
@@ -81,7 +81,8 @@ impl Workspace {
         self.target.join(profile.directory()).join("statehouse")
     }
 
-    fn site_dir(&self, profile: Profile) -> PathBuf {
+    /// The site folder the server of `profile` serves.
+    pub fn site_dir(&self, profile: Profile) -> PathBuf {
         self.target.join(profile.directory()).join("site")
     }
 }
@@ -258,7 +259,8 @@ fn file_size(path: &Path) -> anyhow::Result<u64> {
     Ok(fs::metadata(path).with_context(|| format!("reading {}", path.display()))?.len())
 }
 
-fn gzipped_size(path: &Path) -> anyhow::Result<u64> {
+/// The size of a file after gzip -9.
+pub fn gzipped_size(path: &Path) -> anyhow::Result<u64> {
     let compressed = Command::new("gzip").args(["-9", "-c"]).arg(path).output().context("running gzip")?;
     Ok(compressed.stdout.len() as u64)
 }

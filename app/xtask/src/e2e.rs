@@ -57,14 +57,16 @@ pub fn run_browser_tests(workspace: &Workspace, server: &Path) -> anyhow::Result
     })
 }
 
-/// A server process started for the tests.
-struct RunningServer {
+/// A server process started for the tests (and the designer benchmark).
+pub struct RunningServer {
     child: Child,
-    base_url: String,
+    /// `http://127.0.0.1:PORT`.
+    pub base_url: String,
 }
 
 impl RunningServer {
-    fn start(server: &Path, data_dir: &Path, log_path: &Path) -> anyhow::Result<Self> {
+    /// Starts `server` on a free loopback port with `data_dir` and waits until it is healthy.
+    pub fn start(server: &Path, data_dir: &Path, log_path: &Path) -> anyhow::Result<Self> {
         let mut child = Command::new(server)
             .arg("serve")
             .env("STATEHOUSE_LISTEN", "127.0.0.1:0")
@@ -124,7 +126,7 @@ impl RunningServer {
     }
 
     /// Sends SIGTERM and requires a clean exit (status 0) within the deadline.
-    fn stop(&mut self) -> anyhow::Result<()> {
+    pub fn stop(&mut self) -> anyhow::Result<()> {
         run(Command::new("kill").args(["-TERM", &self.child.id().to_string()]))?;
         let started = Instant::now();
         loop {
@@ -153,7 +155,7 @@ impl Drop for RunningServer {
 }
 
 /// A new, empty data folder for one run of the browser tests.
-fn fresh_data_dir() -> anyhow::Result<PathBuf> {
+pub fn fresh_data_dir() -> anyhow::Result<PathBuf> {
     let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis();
     let dir = std::env::temp_dir().join(format!("statehouse-e2e-{}-{stamp}", std::process::id()));
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;

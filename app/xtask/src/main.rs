@@ -13,6 +13,7 @@
 
 mod bench;
 mod bench_api;
+mod bench_designer;
 mod bench_engine;
 mod build;
 mod e2e;
@@ -37,6 +38,9 @@ commands:
                       engine throughput (N Pass-chain executions, default 5000) and the
                       memory of N parked executions (default 100000), beside
                       aws-local-stepfunctions on Node 22
+  bench-designer [--runs N] [--states N]
+                      The designer in Chromium: a generated N-state definition (default 500)
+                      opened, laid out and dragged, N runs (default 10); the shipped wasm's size
   bench-api [--executions N] [--sync-calls N]
                       Step Functions API throughput with boto3 (N Pass-chain executions,
                       default 1000, 8 threads) beside moto, and StartSyncExecution latency
@@ -134,6 +138,23 @@ fn main() -> anyhow::Result<()> {
             }
             tools::ensure_build_tools(&workspace)?;
             bench_api::run_api_benchmarks(&workspace, executions, sync_calls)
+        }
+        "bench-designer" => {
+            let mut runs = 10;
+            let mut states = 500;
+            let mut arguments = rest.iter();
+            while let Some(flag) = arguments.next() {
+                let value = arguments.next().with_context(|| format!("{flag} takes a number"))?;
+                let number: usize = value.parse().with_context(|| format!("{flag} takes a number, not {value:?}"))?;
+                match flag.as_str() {
+                    "--runs" => runs = number,
+                    "--states" => states = number,
+                    _ => bail!("`bench-designer` takes --runs N and --states N, not {flag:?}\n\n{USAGE}"),
+                }
+            }
+            tools::ensure_build_tools(&workspace)?;
+            tools::ensure_browser()?;
+            bench_designer::run_designer_benchmarks(&workspace, runs, states)
         }
         "" | "help" | "--help" | "-h" => {
             print!("{USAGE}");

@@ -23,7 +23,7 @@ use std::{
 use rand::Rng;
 use serde_json::Value;
 use sqlx::SqlitePool;
-use tokio::sync::{Notify, oneshot};
+use tokio::sync::{Notify, broadcast, oneshot};
 
 use asl::eval::{Environment, context::ExecutionInfo, failure::Failure, machine::Machine};
 
@@ -134,6 +134,25 @@ pub struct ExecutionView {
     pub status: Status,
 }
 
+/// An execution started, ended or was redriven: what live views are told (see
+/// [`Engine::subscribe`]). Sent after the change is committed, so a reader sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExecutionChange {
+    /// The execution.
+    pub arn: String,
+    /// Its state machine.
+    pub state_machine_arn: String,
+    /// Its status now: `RUNNING`, `SUCCEEDED`, …
+    pub status: &'static str,
+    /// The Map Run it is a child execution of.
+    pub map_run_arn: Option<String>,
+    /// Standard or Express.
+    pub kind: ExecutionType,
+}
+
+/// How many changes a slow subscriber may fall behind before it is told it lagged.
+const CHANGES_BUFFERED: usize = 1_024;
+
 /// Something that takes `.waitForTaskToken` tasks before the engine's own backends do (the
 /// approval portal takes those whose target is one of its channels). Called after the
 /// decision that scheduled the task is committed, and again for every task still waiting
@@ -173,6 +192,8 @@ struct Inner {
     express_finished: Mutex<VecDeque<String>>,
     /// Takes `.waitForTaskToken` tasks first (the approval portal), once set.
     interceptor: std::sync::OnceLock<Arc<dyn TaskInterceptor>>,
+    /// Executions that started, ended or were redriven, for live views.
+    changes: broadcast::Sender<ExecutionChange>,
 }
 
 /// How many finished Express executions stay in memory for DescribeExecution and the views.
@@ -253,6 +274,7 @@ impl Engine {
                 waiters: Mutex::default(),
                 express_finished: Mutex::default(),
                 interceptor: std::sync::OnceLock::new(),
+                changes: broadcast::channel(CHANGES_BUFFERED).0,
             }),
         }
     }
@@ -261,6 +283,11 @@ impl Engine {
     /// tasks still waiting from the last run reach it too). Returns false if one was set.
     pub fn set_interceptor(&self, interceptor: Arc<dyn TaskInterceptor>) -> bool {
         self.inner.interceptor.set(interceptor).is_ok()
+    }
+
+    /// Tells of every execution that starts, ends or is redriven from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<ExecutionChange> {
+        self.inner.changes.subscribe()
     }
 
     /// The engine's settings.
@@ -497,6 +524,17 @@ impl Engine {
 
     /// Carries out a committed decision's actions and wakes waiters of a finished execution.
     fn after(&self, record: &ExecutionRecord, kind: ExecutionType, status: &Status, decision: Decision) {
+        // `ExecutionStarted`, `ExecutionSucceeded`, `ExecutionRedriven`, …: the status changed.
+        if decision.events.iter().any(|event| event.event_type.starts_with("Execution")) {
+            // Nobody listening is not an error.
+            let _ = self.inner.changes.send(ExecutionChange {
+                arn: record.arn.clone(),
+                state_machine_arn: record.state_machine_arn.clone(),
+                status: status.name(),
+                map_run_arn: record.map_run_arn.clone(),
+                kind,
+            });
+        }
         for action in decision.actions {
             match action {
                 Action::SetTimer { key, at_millis } => {

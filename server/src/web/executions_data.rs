@@ -6,7 +6,7 @@
 use app::{
     executions::{
         Cursor, EventRow, ExecutionDetail, ExecutionFilter, ExecutionPage, ExecutionRow, ExecutionsError as PageError,
-        PAGE_SIZE,
+        PAGE_SIZE, WaitingTask,
     },
     ssr::{BoxFuture, ExecutionReader},
 };
@@ -18,7 +18,10 @@ use axum::{
 use serde_json::Value;
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 
-use crate::{api::ApiState, engine::history::HistoryEvent};
+use crate::{
+    api::ApiState,
+    engine::{decide::TaskRequest, history::HistoryEvent, store::INTERNAL_TOKEN_PREFIX},
+};
 
 /// Why an execution query failed.
 #[derive(Debug, thiserror::Error)]
@@ -38,7 +41,7 @@ impl ExecutionReader for SqliteExecutions {
         pool: &'a SqlitePool,
         filter: &'a ExecutionFilter,
     ) -> BoxFuture<'a, Result<ExecutionPage, PageError>> {
-        Box::pin(async move { list(pool, filter).await.map_err(for_the_page) })
+        Box::pin(list(pool, filter))
     }
 
     fn execution<'a>(
@@ -71,7 +74,17 @@ fn row_from(row: &sqlx::sqlite::SqliteRow) -> Result<ExecutionRow, sqlx::Error> 
 
 /// One page of executions matching `filter`, newest first (Map Run children excluded, as
 /// ListExecutions does). Keyset paging keeps every page as cheap as the first.
-pub async fn list(pool: &SqlitePool, filter: &ExecutionFilter) -> Result<ExecutionPage, ExecutionsDataError> {
+pub async fn list(pool: &SqlitePool, filter: &ExecutionFilter) -> Result<ExecutionPage, PageError> {
+    let (started_after, started_before) = filter.started_range()?;
+    list_between(pool, filter, started_after, started_before).await.map_err(for_the_page)
+}
+
+async fn list_between(
+    pool: &SqlitePool,
+    filter: &ExecutionFilter,
+    started_after: Option<i64>,
+    started_before: Option<i64>,
+) -> Result<ExecutionPage, ExecutionsDataError> {
     let mut select = QueryBuilder::<Sqlite>::new(ROW_COLUMNS);
     select.push(" WHERE map_run_arn IS NULL");
     if let Some(machine) = &filter.machine {
@@ -82,6 +95,12 @@ pub async fn list(pool: &SqlitePool, filter: &ExecutionFilter) -> Result<Executi
     }
     if let Some(name) = &filter.name {
         select.push(" AND instr(name, ").push_bind(name).push(") > 0");
+    }
+    if let Some(after) = started_after {
+        select.push(" AND start_millis >= ").push_bind(after);
+    }
+    if let Some(before) = started_before {
+        select.push(" AND start_millis < ").push_bind(before);
     }
     if let Some(Cursor { start_millis, arn }) = &filter.before {
         select.push(" AND (start_millis, arn) < (").push_bind(start_millis).push(", ").push_bind(arn).push(")");
@@ -138,7 +157,9 @@ pub async fn execution(pool: &SqlitePool, arn: &str) -> Result<Option<ExecutionD
         })
     })
     .collect::<Result<Vec<EventRow>, sqlx::Error>>()?;
+    let waiting = waiting_tasks(pool, arn).await?;
     Ok(Some(ExecutionDetail {
+        waiting,
         input: pretty_text(row.try_get("input")?),
         output: row.try_get::<Option<String>, _>("output")?.map(pretty_text),
         error: row.try_get("error")?,
@@ -147,6 +168,37 @@ pub async fn execution(pool: &SqlitePool, arn: &str) -> Result<Option<ExecutionD
         execution,
         events,
     }))
+}
+
+/// The tasks execution `arn` waits on with a token (`.waitForTaskToken` tasks and
+/// activities), oldest first; the engine's own tasks (tokens it made up) are left out.
+async fn waiting_tasks(pool: &SqlitePool, arn: &str) -> Result<Vec<WaitingTask>, ExecutionsDataError> {
+    let rows = sqlx::query(
+        "SELECT token, request, activity_arn, started, created_millis FROM tasks \
+         WHERE execution_arn = ? AND substr(token, 1, ?) <> ? ORDER BY created_millis, key",
+    )
+    .bind(arn)
+    .bind(INTERNAL_TOKEN_PREFIX.len() as i64)
+    .bind(INTERNAL_TOKEN_PREFIX)
+    .fetch_all(pool)
+    .await?;
+    let mut waiting = Vec::with_capacity(rows.len());
+    for row in rows {
+        let request: String = row.try_get("request")?;
+        let Ok(request) = serde_json::from_str::<TaskRequest>(&request) else {
+            tracing::warn!(%arn, "a stored task request could not be read");
+            continue;
+        };
+        waiting.push(WaitingTask {
+            token: row.try_get("token")?,
+            state_name: request.state_name,
+            resource: request.resource.arn,
+            activity: row.try_get::<Option<String>, _>("activity_arn")?.is_some(),
+            started: row.try_get::<i64, _>("started")? != 0,
+            created_millis: row.try_get("created_millis")?,
+        });
+    }
+    Ok(waiting)
 }
 
 /// The `arn` parameter of the export route.

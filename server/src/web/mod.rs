@@ -2,8 +2,10 @@
 //! the approval portal.
 
 mod csrf;
+mod execution_actions;
 pub mod executions_data;
 mod health;
+mod live;
 
 use std::path::Path;
 
@@ -63,7 +65,14 @@ pub fn router(state: AppState) -> Router {
         inbox: std::sync::Arc::new(approvals::inbox::SqliteInbox),
         executions: std::sync::Arc::new(executions_data::SqliteExecutions),
     };
-    let provide_server_context = move || provide_context(server_context.clone());
+    let controls =
+        app::executions::actions::ssr::ExecutionControls(std::sync::Arc::new(execution_actions::EngineControls {
+            engine: state.api.engine.clone(),
+        }));
+    let provide_server_context = move || {
+        provide_context(server_context.clone());
+        provide_context(controls.clone());
+    };
     let options = state.leptos_options.clone();
     let shell = move || app::shell(options.clone());
 
@@ -79,6 +88,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/", post(api::handle))
         .route("/executions-export", get(executions_data::export))
+        .route("/executions-events", get(live::execution_events))
         .merge(approval_pages)
         .leptos_routes_with_context(&state, generate_route_list(app::App), provide_server_context, shell)
         .fallback_service(static_files)

@@ -1,0 +1,232 @@
+//! The executions list at `/executions`: filters in a GET form, one keyset page of
+//! executions, newest first, kept up to date while executions run: the page listens to the
+//! server's `GET /executions-events` stream (server-sent events) and reads its page again,
+//! at most every [`REFRESH_DELAY_MILLIS`], whenever an execution starts or changes status.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use super::{
+    Cursor, ExecutionFilter, ExecutionPage, STATUSES, StatusBadge, duration_text, encode_component, error_list,
+    execution_href, format_millis, last_segment, list_executions, parse_instant,
+};
+
+/// The page at `/executions`: filters and one page of executions.
+#[component]
+pub fn ExecutionsPage() -> impl IntoView {
+    let query = use_query_map();
+    let filter = Memo::new(move |_| {
+        query.with(|query| {
+            let text =
+                |name: &str| query.get(name).map(|value| value.trim().to_string()).filter(|value| !value.is_empty());
+            ExecutionFilter {
+                machine: text("machine"),
+                status: text("status"),
+                name: text("name"),
+                started_after: text("started_after"),
+                started_before: text("started_before"),
+                before: text("before").and_then(|text| Cursor::parse(&text)),
+            }
+        })
+    });
+    let page = Resource::new(move || filter.get(), list_executions);
+    let live = RwSignal::new(false);
+    Effect::new(move |_| {
+        let query = filter
+            .with(|filter| filter.machine.as_ref().map(|machine| format!("machine={}", encode_component(machine))));
+        follow_changes(&query.unwrap_or_default(), live, move || page.refetch());
+    });
+    view! {
+        <Title text="Executions" />
+        <h1>"Executions"</h1>
+        {move || {
+            filter
+                .get()
+                .machine
+                .map(|machine| {
+                    view! {
+                        <p>
+                            "State machine " <code data-testid="machine-filter">{machine}</code> " · "
+                            <a href="/executions">"all state machines"</a>
+                        </p>
+                    }
+                })
+        }}
+        {move || view! { <ExecutionFilters filter=filter.get() /> }}
+        <p class="live muted" data-testid="live" data-live=move || if live.get() { "on" } else { "off" }>
+            {move || if live.get() { "Live: the list updates as executions start and end." } else { "" }}
+        </p>
+        <ErrorBoundary fallback=error_list>
+            <Transition fallback=|| view! { <p>"Loading executions…"</p> }>
+                {move || Suspend::new(async move {
+                    page.await.map(|page| view! { <ExecutionTable page filter=filter.get_untracked() /> })
+                })}
+            </Transition>
+        </ErrorBoundary>
+    }
+}
+
+/// The filter form: a GET form, so it works before hydration and every filter is a link.
+#[component]
+fn ExecutionFilters(filter: ExecutionFilter) -> impl IntoView {
+    let status = filter.status.clone().unwrap_or_default();
+    view! {
+        <form class="filters card" method="get" action="/executions">
+            {filter.machine.clone().map(|machine| view! { <input type="hidden" name="machine" value=machine /> })}
+            <div class="field">
+                <label for="filter-status">"Status"</label>
+                <select id="filter-status" name="status">
+                    <option value="" selected=status.is_empty()>"Any"</option>
+                    {STATUSES
+                        .into_iter()
+                        .map(|value| view! { <option value=value selected=status == value>{value}</option> })
+                        .collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="filter-name">"Name contains"</label>
+                <input id="filter-name" name="name" type="search" value=filter.name.clone() />
+            </div>
+            <div class="field">
+                <label for="filter-started-after">"Started after (UTC)"</label>
+                <input
+                    id="filter-started-after"
+                    name="started_after"
+                    type="datetime-local"
+                    step="1"
+                    value=input_value(&filter.started_after)
+                />
+            </div>
+            <div class="field">
+                <label for="filter-started-before">"Started before (UTC)"</label>
+                <input
+                    id="filter-started-before"
+                    name="started_before"
+                    type="datetime-local"
+                    step="1"
+                    value=input_value(&filter.started_before)
+                />
+            </div>
+            <div class="field actions">
+                <button type="submit">"Filter"</button>
+                <a href="/executions" rel="external">"Clear"</a>
+            </div>
+        </form>
+    }
+}
+
+/// The executions of one page, with links to the first and the next (older) page.
+#[component]
+fn ExecutionTable(page: ExecutionPage, filter: ExecutionFilter) -> impl IntoView {
+    let ExecutionPage { rows, next } = page;
+    let first = filter.before.is_some().then(|| format!("/executions?{}", filter.query_before(None)));
+    let older = next.map(|cursor| format!("/executions?{}", filter.query_before(Some(&cursor))));
+    let summary = match rows.len() {
+        0 => "No executions match.".to_string(),
+        1 => "1 execution.".to_string(),
+        count => format!("{count} executions{}.", if older.is_some() { " on this page" } else { "" }),
+    };
+    view! {
+        <p role="status" data-testid="executions-summary">{summary}</p>
+        <Show when={
+            let empty = rows.is_empty();
+            move || !empty
+        }>
+            <table class="executions" data-testid="executions">
+                <thead>
+                    <tr>
+                        <th scope="col">"Status"</th>
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"State machine"</th>
+                        <th scope="col">"Started"</th>
+                        <th scope="col">"Stopped"</th>
+                        <th scope="col">"Duration"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {rows
+                        .clone()
+                        .into_iter()
+                        .map(|row| {
+                            let duration = duration_text(row.start_millis, row.stop_millis);
+                            view! {
+                                <tr data-execution=row.name.clone() data-status=row.status.clone()>
+                                    <td data-label="Status"><StatusBadge status=row.status.clone() /></td>
+                                    <td data-label="Name">
+                                        <a href=execution_href(&row.arn)>{row.name.clone()}</a>
+                                    </td>
+                                    <td data-label="State machine">
+                                        <a href=format!("/executions?machine={}", encode_component(&row.state_machine_arn))>
+                                            {last_segment(&row.state_machine_arn).to_string()}
+                                        </a>
+                                    </td>
+                                    <td data-label="Started">{format_millis(row.start_millis)}</td>
+                                    <td data-label="Stopped">{row.stop_millis.map(format_millis).unwrap_or_else(|| "—".into())}</td>
+                                    <td data-label="Duration">{duration}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </Show>
+        <nav class="pager" aria-label="Pages">
+            {first.map(|href| view! { <a href=href rel="first">"Newest"</a> })}
+            {older.map(|href| view! { <a href=href rel="next">"Older"</a> })}
+        </nav>
+    }
+}
+
+/// A date filter as a `datetime-local` input's value (`2025-01-15T10:30:00.000`, UTC): the
+/// input accepts no other form. Unreadable text leaves the input empty (the error says why).
+fn input_value(text: &Option<String>) -> Option<String> {
+    let millis = parse_instant(text.as_deref()?)?;
+    Some(format_millis(millis).trim_end_matches('Z').to_string())
+}
+
+/// The quiet time after a change before the list reads its page again: a burst of changes
+/// (a hundred executions ending together) costs one read.
+pub const REFRESH_DELAY_MILLIS: u64 = 300;
+
+/// Calls `refresh` (at most every [`REFRESH_DELAY_MILLIS`]) whenever the server says an
+/// execution that `query` selects (`machine=ARN`, `execution=ARN`, or all with an empty one)
+/// started or changed status; `live` tells whether the stream is open. Call it from an
+/// effect: effects run only in the browser, and the stream closes when the effect's owner is
+/// cleaned up (another filter, another page).
+pub(crate) fn follow_changes(query: &str, live: RwSignal<bool>, refresh: impl Fn() + Clone + 'static) {
+    use wasm_bindgen::{JsCast, closure::Closure};
+
+    let url = format!("/executions-events?{query}");
+    let Ok(source) = web_sys::EventSource::new(&url) else {
+        return;
+    };
+    let pending = StoredValue::new(false);
+    let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |_: web_sys::MessageEvent| {
+        if pending.get_value() {
+            return;
+        }
+        pending.set_value(true);
+        let refresh = refresh.clone();
+        set_timeout(
+            move || {
+                // After a cleanup (the page left) there is nothing to refresh.
+                if pending.try_update_value(|pending| *pending = false).is_some() {
+                    refresh();
+                }
+            },
+            std::time::Duration::from_millis(REFRESH_DELAY_MILLIS),
+        );
+    });
+    let on_open = Closure::<dyn FnMut()>::new(move || live.set(true));
+    let on_error = Closure::<dyn FnMut()>::new(move || live.set(false));
+    source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+    source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    let stream = StoredValue::new_local(Some((source, on_message, on_open, on_error)));
+    on_cleanup(move || {
+        if let Some(Some((source, ..))) = stream.try_update_value(Option::take) {
+            source.close();
+        }
+    });
+}

@@ -1,0 +1,359 @@
+//! The execution views: every execution with filters and keyset pages (`/executions`, and one
+//! state machine's with `?machine=ARN`), and one execution (`/executions/<url-encoded ARN>`)
+//! with its graph coloured from its history, its events and an export of the history.
+//!
+//! The data types here are shared by the server (which fills them in
+//! `server/src/web/executions_data.rs`) and the browser. The server functions reach the
+//! queries through [`crate::ssr::ServerContext`]: its `executions` runs them on its `pool`.
+
+pub mod actions;
+mod detail;
+pub mod history;
+pub mod import;
+mod list;
+pub mod states;
+
+use leptos::{prelude::*, server_fn::codec::JsonEncoding, server_fn::error::FromServerFnError};
+use serde::{Deserialize, Serialize};
+
+pub use detail::ExecutionPage;
+pub use history::state_statuses;
+pub use list::ExecutionsPage;
+
+/// How many executions one page of the list shows.
+pub const PAGE_SIZE: u32 = 50;
+
+/// The statuses an execution can have, in the order the filter offers them.
+pub const STATUSES: [&str; 6] = ["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"];
+
+/// The list's filters and position, as the page's query string carries them. Empty means "any".
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExecutionFilter {
+    /// A state machine's ARN.
+    pub machine: Option<String>,
+    /// One of [`STATUSES`].
+    pub status: Option<String>,
+    /// Text the execution's name contains.
+    pub name: Option<String>,
+    /// Only executions started at or after this instant (see [`parse_instant`]).
+    pub started_after: Option<String>,
+    /// Only executions started before this instant (see [`parse_instant`]).
+    pub started_before: Option<String>,
+    /// The keyset position: list only executions older than this one.
+    pub before: Option<Cursor>,
+}
+
+/// A position in the list: an execution's start time and ARN (the sort key, newest first).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cursor {
+    /// Start time, milliseconds since the Unix epoch.
+    pub start_millis: i64,
+    /// The execution's ARN, which breaks ties between equal start times.
+    pub arn: String,
+}
+
+impl Cursor {
+    /// Reads the `before` parameter's form, `<millis>~<arn>`.
+    pub fn parse(text: &str) -> Option<Cursor> {
+        let (millis, arn) = text.split_once('~')?;
+        Some(Cursor { start_millis: millis.parse().ok()?, arn: arn.to_string() })
+            .filter(|cursor| !cursor.arn.is_empty())
+    }
+
+    /// The `before` parameter's form.
+    pub fn to_parameter(&self) -> String {
+        format!("{}~{}", self.start_millis, self.arn)
+    }
+}
+
+impl ExecutionFilter {
+    /// The query string (without `?`) that shows this filter from `before` on.
+    pub fn query_before(&self, before: Option<&Cursor>) -> String {
+        let before = before.map(Cursor::to_parameter);
+        let fields = [
+            ("machine", &self.machine),
+            ("status", &self.status),
+            ("name", &self.name),
+            ("started_after", &self.started_after),
+            ("started_before", &self.started_before),
+            ("before", &before),
+        ];
+        fields
+            .into_iter()
+            .filter_map(|(name, value)| value.as_ref().map(|value| format!("{name}={}", encode_component(value))))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+}
+
+impl ExecutionFilter {
+    /// The date range as milliseconds since the epoch: `(started at or after, started before)`.
+    /// An unreadable date is an [`ExecutionsError::InvalidFilter`] naming the field.
+    pub fn started_range(&self) -> Result<(Option<i64>, Option<i64>), ExecutionsError> {
+        let read = |label: &str, text: &Option<String>| match text {
+            None => Ok(None),
+            Some(text) => parse_instant(text).map(Some).ok_or_else(|| {
+                ExecutionsError::InvalidFilter(format!(
+                    "“{label}” must be a date and time in UTC such as 2025-01-15T10:30, not “{text}”"
+                ))
+            }),
+        };
+        Ok((read("Started after", &self.started_after)?, read("Started before", &self.started_before)?))
+    }
+}
+
+/// Reads an instant as the date filters take it: `2025-01-15`, `2025-01-15T10:30`,
+/// `2025-01-15T10:30:05(.123)`, each in UTC, or any RFC 3339 timestamp with its own offset
+/// (`…Z`, `…+01:00`). Milliseconds since the epoch.
+pub fn parse_instant(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let has_zone = text.ends_with(['Z', 'z']) || text.get(16..).is_some_and(|rest| rest.contains(['+', '-']));
+    let full = match text.len() {
+        10 => format!("{text}T00:00Z"),
+        _ if has_zone => text.to_string(),
+        _ => format!("{text}Z"),
+    };
+    asl::eval::time::parse_timestamp(&full).map(asl::eval::time::Instant::to_millis)
+}
+
+/// One execution as the list shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExecutionRow {
+    /// The execution's ARN.
+    pub arn: String,
+    /// Its name.
+    pub name: String,
+    /// Its state machine's ARN.
+    pub state_machine_arn: String,
+    /// RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED or PENDING_REDRIVE.
+    pub status: String,
+    /// Start time, milliseconds since the Unix epoch (the keyset's first part).
+    pub start_millis: i64,
+    /// Stop time, milliseconds since the Unix epoch.
+    pub stop_millis: Option<i64>,
+}
+
+/// One page of the list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExecutionPage {
+    /// The executions, newest first.
+    pub rows: Vec<ExecutionRow>,
+    /// Where the next (older) page starts, when there is one.
+    pub next: Option<Cursor>,
+}
+
+/// One history event as the events table shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventRow {
+    /// 1, 2, 3, …
+    pub id: u64,
+    /// The event this one follows (0 for none).
+    pub previous_id: u64,
+    /// `ExecutionStarted`, `PassStateEntered`, …
+    pub event_type: String,
+    /// Milliseconds since the Unix epoch.
+    pub timestamp_millis: i64,
+    /// The details member, pretty-printed JSON (empty when the event has none).
+    pub details: String,
+    /// The state a `…StateEntered` or `…StateExited` event names.
+    pub state_name: Option<String>,
+}
+
+/// One execution with its definition and history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExecutionDetail {
+    /// The execution as the list shows it.
+    pub execution: ExecutionRow,
+    /// Its input, pretty-printed JSON.
+    pub input: String,
+    /// Its output, pretty-printed JSON.
+    pub output: Option<String>,
+    /// The error's name, when it failed.
+    pub error: Option<String>,
+    /// The error's cause, when it failed.
+    pub cause: Option<String>,
+    /// The definition it runs.
+    pub definition: String,
+    /// Its history, in id order.
+    pub events: Vec<EventRow>,
+    /// The task tokens it waits on, oldest first.
+    pub waiting: Vec<WaitingTask>,
+}
+
+/// A task waiting for SendTaskSuccess or SendTaskFailure with its token: a
+/// `.waitForTaskToken` task, or an activity (taken by a worker or not).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaitingTask {
+    /// The task token.
+    pub token: String,
+    /// The Task state waiting.
+    pub state_name: String,
+    /// Its resource ARN.
+    pub resource: String,
+    /// Whether it is an activity (otherwise a `.waitForTaskToken` task).
+    pub activity: bool,
+    /// Whether an activity worker took it.
+    pub started: bool,
+    /// When it was scheduled, milliseconds since the epoch.
+    pub created_millis: i64,
+}
+
+/// Why the executions could not be shown.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum ExecutionsError {
+    /// No execution has this ARN.
+    #[error("there is no execution {0}")]
+    NotFound(String),
+    /// A filter's value cannot be used (the message says which and why).
+    #[error("{0}")]
+    InvalidFilter(String),
+    /// The server could not read its database; the details are in its log.
+    #[error("the executions could not be read; the server's log has the details")]
+    Storage,
+    /// The server function itself failed (network, encoding).
+    #[error("the server did not answer: {0}")]
+    Server(String),
+}
+
+impl FromServerFnError for ExecutionsError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
+        ExecutionsError::Server(value.to_string())
+    }
+}
+
+/// One page of executions matching `filter`, newest first.
+/// The filter travels as JSON: a form-encoded filter with every field empty would be no field at all.
+#[server(prefix = "/api", endpoint = "executions/list", input = leptos::server_fn::codec::Json)]
+pub async fn list_executions(filter: ExecutionFilter) -> Result<ExecutionPage, ExecutionsError> {
+    if let Some(status) = &filter.status
+        && !STATUSES.contains(&status.as_str())
+    {
+        return Err(ExecutionsError::InvalidFilter(format!("there is no execution status “{status}”")));
+    }
+    filter.started_range()?;
+    let context = expect_context::<crate::ssr::ServerContext>();
+    context.executions.list(&context.pool, &filter).await
+}
+
+/// One execution with its history.
+#[server(prefix = "/api", endpoint = "executions/one")]
+pub async fn read_execution(arn: String) -> Result<ExecutionDetail, ExecutionsError> {
+    let context = expect_context::<crate::ssr::ServerContext>();
+    context.executions.execution(&context.pool, &arn).await?.ok_or(ExecutionsError::NotFound(arn))
+}
+
+/// Where the history of execution `arn` downloads as `get-execution-history` prints it.
+pub fn export_href(arn: &str) -> String {
+    format!("/executions-export?arn={}", encode_component(arn))
+}
+
+/// An execution's status as a coloured badge.
+#[component]
+pub(crate) fn StatusBadge(status: String) -> impl IntoView {
+    view! { <span class=format!("status exec-{}", status.to_lowercase())>{status.clone()}</span> }
+}
+
+/// The error boundary's view: each error as a sentence.
+pub(crate) fn error_list(errors: ArcRwSignal<Errors>) -> impl IntoView {
+    view! {
+        <section class="card error" role="alert">
+            <h2>"The executions could not be shown"</h2>
+            <ul>
+                {move || errors.get().into_iter().map(|(_, error)| view! { <li>{error.to_string()}</li> }).collect_view()}
+            </ul>
+        </section>
+    }
+}
+
+/// The page of execution `arn`.
+pub fn execution_href(arn: &str) -> String {
+    format!("/executions/{}", encode_component(arn))
+}
+
+/// `1.234 s`, `2 min 5 s`, or "running" for an execution that has not stopped.
+pub(crate) fn duration_text(start_millis: i64, stop_millis: Option<i64>) -> String {
+    let Some(stop_millis) = stop_millis else {
+        return "running".into();
+    };
+    let millis = (stop_millis - start_millis).max(0);
+    if millis < 60_000 {
+        format!("{}.{:03} s", millis / 1000, millis % 1000)
+    } else if millis < 3_600_000 {
+        format!("{} min {} s", millis / 60_000, millis % 60_000 / 1000)
+    } else {
+        format!("{} h {} min", millis / 3_600_000, millis % 3_600_000 / 60_000)
+    }
+}
+
+/// An instant as `2025-01-15T10:30:00.000Z`.
+pub(crate) fn format_millis(millis: i64) -> String {
+    asl::eval::time::format_millis(millis)
+}
+
+/// The part of an ARN after its last colon.
+pub fn last_segment(arn: &str) -> &str {
+    arn.rsplit(':').next().unwrap_or(arn)
+}
+
+/// Percent-encodes a path segment or query string value.
+pub fn encode_component(value: &str) -> String {
+    let mut encoded = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => encoded.push(byte as char),
+            _ => encoded.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    encoded
+}
+
+/// Decodes `%XX` escapes (AWS names cannot contain `%`, so an ARN never has a literal one).
+pub fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        let hex = |byte: u8| (byte as char).to_digit(16);
+        if bytes[index] == b'%'
+            && index + 2 < bytes.len()
+            && let (Some(high), Some(low)) = (hex(bytes[index + 1]), hex(bytes[index + 2]))
+        {
+            decoded.push((high * 16 + low) as u8);
+            index += 3;
+        } else {
+            decoded.push(bytes[index]);
+            index += 1;
+        }
+    }
+    String::from_utf8_lossy(&decoded).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arns_survive_the_round_trip_through_a_path() {
+        let arn = "arn:aws:states:us-east-1:123456789012:execution:Orders:run-1";
+        assert_eq!(percent_decode(&encode_component(arn)), arn);
+        let cursor = Cursor { start_millis: 42, arn: arn.into() };
+        assert_eq!(Cursor::parse(&cursor.to_parameter()), Some(cursor));
+        assert_eq!(duration_text(0, Some(61_500)), "1 min 1 s");
+    }
+
+    #[test]
+    fn date_filters_read_dates_and_times_in_utc() {
+        assert_eq!(parse_instant("2023-11-14"), Some(1_699_920_000_000));
+        assert_eq!(parse_instant("2023-11-14T22:13"), Some(1_699_999_980_000));
+        assert_eq!(parse_instant("2023-11-14T22:13:20.123"), Some(1_700_000_000_123));
+        assert_eq!(parse_instant("2023-11-14T22:13:20.123Z"), Some(1_700_000_000_123));
+        assert_eq!(parse_instant("2023-11-14T23:13:20+01:00"), Some(1_700_000_000_000));
+        assert_eq!(parse_instant("yesterday"), None);
+        let filter = ExecutionFilter { started_before: Some("2023-13-01".into()), ..ExecutionFilter::default() };
+        assert!(
+            matches!(filter.started_range(), Err(ExecutionsError::InvalidFilter(message)) if message.contains("Started before"))
+        );
+    }
+}

@@ -1,0 +1,127 @@
+// One execution's states: the graph's colours match the history (every state the history
+// enters is coloured, the failed one is `failed`, the caught one `caught`, the rest
+// `not-reached`); choosing a state (click, keyboard, list or timeline) shows its input,
+// output, error, attempts and timings; the timeline draws one bar per state visit.
+import { expect, test } from "@playwright/test";
+
+import { createMachine, sfn, waitForEnd, waitForHydration, watchForProblems } from "./execution-support";
+
+function definition(activityArn: string) {
+  return {
+    StartAt: "Prepare",
+    States: {
+      Prepare: { Type: "Pass", Result: { amount: 5 }, ResultPath: "$.prepared", Next: "Decide" },
+      Decide: {
+        Type: "Choice",
+        Choices: [{ Variable: "$.skip", BooleanEquals: true, Next: "Unused" }],
+        Default: "Work",
+      },
+      Unused: { Type: "Succeed" },
+      Work: {
+        Type: "Task",
+        Resource: activityArn,
+        ResultPath: "$.work",
+        Retry: [{ ErrorEquals: ["Worker.Flaky"], IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 1 }],
+        Next: "Try",
+      },
+      Try: {
+        Type: "Parallel",
+        Branches: [{ StartAt: "Boom", States: { Boom: { Type: "Fail", Error: "Custom.Boom", Cause: "inner" } } }],
+        Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.caught", Next: "Recover" }],
+        Next: "Unused",
+      },
+      Recover: { Type: "Pass", Next: "Finally" },
+      Finally: { Type: "Fail", Error: "Final.Error", Cause: "gave up" },
+    },
+  };
+}
+
+/// Takes the next task of the activity (long polls until there is one).
+async function takeTask(request: any, activityArn: string): Promise<string> {
+  for (;;) {
+    const work = await sfn(request, "GetActivityTask", { activityArn, workerName: "test" });
+    if (work.taskToken) {
+      return work.taskToken;
+    }
+  }
+}
+
+test("the graph, the state details and the timeline follow the history", async ({ page, request }) => {
+  test.setTimeout(90_000);
+  const problems = watchForProblems(page);
+  const suffix = Date.now().toString(36);
+  const { activityArn } = await sfn(request, "CreateActivity", { name: `flaky-${suffix}` });
+  const stateMachineArn = await createMachine(request, `states-${suffix}`, definition(activityArn));
+  const { executionArn } = await sfn(request, "StartExecution", {
+    stateMachineArn,
+    name: `run-${suffix}`,
+    input: JSON.stringify({ order: 1, skip: false }),
+  });
+  // The worker fails once (retried after a second), then succeeds.
+  await sfn(request, "SendTaskFailure", { taskToken: await takeTask(request, activityArn), error: "Worker.Flaky", cause: "try again" });
+  await sfn(request, "SendTaskSuccess", { taskToken: await takeTask(request, activityArn), output: JSON.stringify({ done: true }) });
+  expect(await waitForEnd(request, executionArn)).toBe("FAILED");
+  const { events } = await sfn(request, "GetExecutionHistory", { executionArn, maxResults: 1000 });
+  const entered = events.filter((event: any) => event.type.endsWith("StateEntered"));
+  const enteredNames = new Set<string>(entered.map((event: any) => event.stateEnteredEventDetails.name));
+
+  await page.goto(`/executions/${encodeURIComponent(executionArn)}`);
+  // Every state of the definition: coloured when the history entered it, not reached otherwise.
+  const nodes = page.locator("[data-testid=graph] [data-state]");
+  await expect(nodes).toHaveCount(8);
+  for (const node of await nodes.all()) {
+    const name = (await node.getAttribute("data-state"))!;
+    const status = await node.getAttribute("data-status");
+    if (enteredNames.has(name)) {
+      expect(status, name).not.toBe("not-reached");
+    } else {
+      expect(status, name).toBe("not-reached");
+    }
+  }
+  expect([...enteredNames].sort()).toEqual(["Boom", "Decide", "Finally", "Prepare", "Recover", "Try", "Work"]);
+  await expect(page.locator('[data-state="Finally"]')).toHaveAttribute("data-status", "failed");
+  await expect(page.locator('[data-state="Boom"]')).toHaveAttribute("data-status", "failed");
+  await expect(page.locator('[data-state="Try"]')).toHaveAttribute("data-status", "caught");
+  await expect(page.locator('[data-state="Work"]')).toHaveAttribute("data-status", "succeeded");
+  await expect(page.locator('[data-state="Unused"]')).toHaveAttribute("data-status", "not-reached");
+
+  // The timeline: one bar per state entered, in the history's order.
+  const bars = page.locator("[data-testid=timeline] [data-timeline-state]");
+  await expect(bars).toHaveCount(entered.length);
+  const barNames = await bars.evaluateAll((elements) => elements.map((element) => element.getAttribute("data-timeline-state")));
+  expect(barNames).toEqual(entered.map((event: any) => event.stateEnteredEventDetails.name));
+  await waitForHydration(page);
+
+  // Click a state on the graph: its input and output.
+  await page.locator('[data-state="Prepare"]').click();
+  const details = page.getByTestId("state-details");
+  await expect(details).toHaveAttribute("data-state-details", "Prepare");
+  await expect(details.getByTestId("state-input")).toContainText('"order": 1');
+  await expect(details.getByTestId("state-output")).toContainText('"amount": 5');
+  await expect(page.locator('[data-state="Prepare"]')).toHaveClass(/selected/);
+
+  // From the list (keyboard users): the retried Task's attempts, error, timings and output.
+  await page.getByTestId("state-select").selectOption("Work");
+  await expect(details).toHaveAttribute("data-state-details", "Work");
+  await expect(details.getByTestId("state-attempts")).toHaveText("2 (1 retry)");
+  await expect(details.getByTestId("state-error")).toHaveText("Worker.Flaky");
+  await expect(details.getByTestId("state-output")).toContainText('"done": true');
+  const workEntered = entered.find((event: any) => event.stateEnteredEventDetails.name === "Work");
+  await expect(details.getByTestId("state-entered")).toHaveText(new Date(Math.round(workEntered.timestamp * 1000)).toISOString());
+  await expect(details.getByTestId("state-exited")).toHaveText(/^\d{4}-\d\d-\d\dT/);
+  await expect(details.getByTestId("state-duration")).toHaveText(/^\d+\.\d{3} s$/);
+
+  // The failed state: its error and cause; a state never entered says so.
+  await page.locator("[data-testid=timeline] [data-timeline-state=Finally] rect").click();
+  await expect(details).toHaveAttribute("data-state-details", "Finally");
+  await page.getByTestId("state-select").selectOption("Unused");
+  await expect(details).toContainText("Not entered in this execution.");
+
+  // The keyboard on the graph: focus a state and press Enter.
+  await page.locator('[data-state="Recover"]').focus();
+  await page.keyboard.press("Enter");
+  await expect(details).toHaveAttribute("data-state-details", "Recover");
+  await expect(details.getByTestId("state-input")).toContainText('"caught"');
+
+  expect(problems).toEqual([]);
+});

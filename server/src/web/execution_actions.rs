@@ -1,0 +1,71 @@
+//! The execution page's actions, carried out by the engine: Stop, Redrive, and Send success
+//! or Send failure for a task token. The app's server functions reach them through
+//! [`app::executions::actions::ssr::ExecutionControls`]; they arrive as POSTs to `/api/…`
+//! and so pass the router's cross-site check first (`csrf.rs`), like every server function.
+
+use app::{
+    executions::actions::{ExecutionActionError, ssr::ExecutionControl},
+    ssr::BoxFuture,
+};
+use serde_json::Value;
+
+use crate::engine::{Engine, EngineError};
+
+/// The engine behind the page's actions.
+#[derive(Clone, Debug)]
+pub struct EngineControls {
+    /// The engine.
+    pub engine: Engine,
+}
+
+impl ExecutionControl for EngineControls {
+    fn stop<'a>(
+        &'a self,
+        arn: &'a str,
+        error: Option<String>,
+        cause: Option<String>,
+    ) -> BoxFuture<'a, Result<(), ExecutionActionError>> {
+        Box::pin(async move {
+            let view = self.engine.describe(arn).await.map_err(refused)?;
+            match view {
+                None => Err(refused(EngineError::ExecutionDoesNotExist(arn.to_string()))),
+                Some(view) if view.status.is_final() => Err(ExecutionActionError::Refused(format!(
+                    "the execution is {}, so there is nothing to stop",
+                    view.status.name()
+                ))),
+                Some(_) => self.engine.stop(arn, error, cause).await.map(|_| ()).map_err(refused),
+            }
+        })
+    }
+
+    fn redrive<'a>(&'a self, arn: &'a str) -> BoxFuture<'a, Result<(), ExecutionActionError>> {
+        Box::pin(async move { self.engine.redrive(arn).await.map(|_| ()).map_err(refused) })
+    }
+
+    fn send_success<'a>(&'a self, token: &'a str, output: Value) -> BoxFuture<'a, Result<(), ExecutionActionError>> {
+        Box::pin(async move { self.engine.send_task_success(token, output).await.map_err(refused) })
+    }
+
+    fn send_failure<'a>(
+        &'a self,
+        token: &'a str,
+        error: Option<String>,
+        cause: Option<String>,
+    ) -> BoxFuture<'a, Result<(), ExecutionActionError>> {
+        Box::pin(async move { self.engine.send_task_failure(token, error, cause).await.map_err(refused) })
+    }
+}
+
+/// The engine's refusal as the page shows it; storage failures are logged and hidden.
+fn refused(error: EngineError) -> ExecutionActionError {
+    match error {
+        EngineError::Store(error) => {
+            tracing::error!(%error, "an execution action failed");
+            ExecutionActionError::Storage
+        }
+        EngineError::TaskDoesNotExist => ExecutionActionError::Refused(
+            "no task waits for this token any more (it was answered, timed out or its execution ended)".into(),
+        ),
+        other => ExecutionActionError::Refused(other.to_string()),
+    }
+}
