@@ -63,6 +63,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=home::HomePage />
                     <Route path=path!("/designer") view=designer::DesignerPage />
                     <Route path=path!("/executions") view=executions::ExecutionsPage />
+                    <Route path=path!("/executions/map-runs/:arn") view=executions::MapRunPage />
                     <Route path=path!("/executions/:arn") view=executions::ExecutionPage />
                     <Route path=path!("/approvals") view=approvals::ApprovalsPage />
                     <Route path=path!("/approvals/:id") view=approvals::ApprovalPage />
@@ -125,7 +126,9 @@ pub mod ssr {
 
     use crate::{
         approvals::{InboxError, InboxFacets, InboxFilter, InboxPage, RequestDetail},
-        executions::{ExecutionDetail, ExecutionFilter, ExecutionPage, ExecutionsError},
+        executions::{
+            Cursor, ExecutionDetail, ExecutionFilter, ExecutionPage, ExecutionsError, MapRunDetail, cost::MachineCost,
+        },
     };
 
     /// Shared server resources, provided as Leptos context for every request.
@@ -175,5 +178,18 @@ pub mod ssr {
             pool: &'a sqlx::SqlitePool,
             arn: &'a str,
         ) -> BoxFuture<'a, Result<Option<ExecutionDetail>, ExecutionsError>>;
+        /// One Map Run with the page of its child executions after `after` (oldest first), if it exists.
+        fn map_run<'a>(
+            &'a self,
+            pool: &'a sqlx::SqlitePool,
+            arn: &'a str,
+            after: Option<&'a Cursor>,
+        ) -> BoxFuture<'a, Result<Option<MapRunDetail>, ExecutionsError>>;
+        /// A state machine's recorded executions' billed transitions and cost per UTC day.
+        fn daily_cost<'a>(
+            &'a self,
+            pool: &'a sqlx::SqlitePool,
+            machine: &'a str,
+        ) -> BoxFuture<'a, Result<MachineCost, ExecutionsError>>;
     }
 }

@@ -195,4 +195,108 @@ test.describe("the designer", () => {
     const exported = await exportFile(page, "export-json");
     expect(exported.text).toBe(text);
   });
+
+  test("a layout sidecar opened with its definition gives the same picture back", async ({ page }) => {
+    await openDesigner(page, { clear: true });
+    const name = (await page.locator("[data-state]").nth(1).getAttribute("data-state"))!;
+    await drag(page, `[data-state="${name}"] .node-name`, [-120, 60]);
+    const placed = await nodePosition(page, name);
+    const definition = await exportFile(page, "export-json");
+    const layout = await exportFile(page, "export-layout");
+    expect(layout.name).toBe(definition.name.replace(".asl.json", ".asl.layout.json"));
+
+    // A fresh designer lays everything out automatically; opening both files restores the place.
+    await openDesigner(page, { clear: true });
+    await page.getByTestId("open-file").setInputFiles([
+      { name: definition.name, mimeType: "application/json", buffer: Buffer.from(definition.text) },
+      { name: layout.name, mimeType: "application/json", buffer: Buffer.from(layout.text) },
+    ]);
+    await expect(page.locator(`[data-state="${name}"]`)).toHaveAttribute("data-placed", "true");
+    expect(await nodePosition(page, name)).toEqual(placed);
+  });
+
+  test("dragging an edge's end to another state reconnects the transition", async ({ page }) => {
+    await openDesigner(page, { clear: true });
+    const start = { StartAt: "A", States: { A: { Type: "Pass", Next: "B" }, B: { Type: "Pass", End: true }, C: { Type: "Succeed" } } };
+    await openFile(page, "edges.asl.json", JSON.stringify(start, null, 2) + "\n");
+    await page.locator('[data-edge-from="A"][data-edge-to="B"]').hover();
+    await drag(page, '[data-edge-from="A"][data-edge-to="B"] .edge-end', '[data-state="C"] .node-name');
+    await expect(page.locator('[data-edge-from="A"][data-edge-to="C"]')).toHaveAttribute("data-edge-kind", "next");
+    await expect(page.locator('[data-edge-from="A"][data-edge-to="B"]')).toHaveCount(0);
+    const exported = JSON.parse((await exportFile(page, "export-json")).text);
+    expect(exported.States.A).toEqual({ Type: "Pass", Next: "C" });
+  });
+
+  test("a state dragged into a Parallel branch moves into it", async ({ page }) => {
+    await openDesigner(page, { clear: true });
+    const start = {
+      StartAt: "P",
+      States: {
+        P: { Type: "Parallel", Branches: [{ StartAt: "X", States: { X: { Type: "Pass", End: true } } }], Next: "Y" },
+        Y: { Type: "Succeed" },
+        Z: { Type: "Pass", End: true },
+      },
+    };
+    await openFile(page, "nested.asl.json", JSON.stringify(start, null, 2) + "\n");
+    await drag(page, '[data-state="Z"] .node-name', '[data-group="/States/P/Branches/0"] > rect');
+    await expect.poll(async () => JSON.parse((await exportFile(page, "export-json")).text).States.P.Branches[0].States.Z).toEqual({
+      Type: "Pass",
+      End: true,
+    });
+    const exported = JSON.parse((await exportFile(page, "export-json")).text);
+    expect(exported.States.Z).toBeUndefined();
+  });
+
+  test("problems are listed, and clicking one selects its state", async ({ page }) => {
+    await openDesigner(page, { clear: true });
+    const start = { StartAt: "A", States: { A: { Type: "Pass", Next: "Nowhere" } } };
+    await openFile(page, "broken.asl.json", JSON.stringify(start, null, 2) + "\n");
+    const problem = page.getByTestId("problems").locator('[data-code="MISSING_TRANSITION_TARGET"]');
+    await expect(problem).toBeVisible();
+    await expect(page.locator('[data-state="A"]')).toHaveClass(/has-error/);
+    await problem.locator("button").click();
+    await expect(page.locator('[data-state="A"]')).toHaveClass(/selected/);
+    await expect(page.getByTestId("state-name")).toHaveValue("A");
+    await expect(page.getByTestId("asl-code").locator(".cm-lint-marker-error").first()).toBeVisible();
+  });
+
+  test("saves are versions with messages that can be diffed and restored", async ({ page }) => {
+    await openDesigner(page, { clear: true });
+    const start = { StartAt: "A", States: { A: { Type: "Pass", End: true } } };
+    const designName = `versions-${Date.now()}`;
+    await openFile(page, `${designName}.asl.json`, JSON.stringify(start, null, 2) + "\n");
+    await page.locator('[data-tab="versions"]').click();
+    await page.locator("#saved-message").fill("First version");
+    await page.getByTestId("save-design").click();
+    await expect(page.getByText("Saved version 1")).toBeVisible();
+
+    await page.locator('[data-palette="wait"]').click();
+    await expect(page.locator('[data-state="Wait"]')).toBeVisible();
+    await page.locator("#saved-message").fill("Adds a Wait");
+    await page.getByTestId("save-design").click();
+    await expect(page.getByText("Saved version 2")).toBeVisible();
+    await expect(page.getByTestId("versions")).toContainText("Adds a Wait");
+
+    await page.locator("#diff-from").selectOption("1");
+    await page.locator("#diff-to").selectOption("2");
+    await page.getByRole("button", { name: "Show the diff" }).click();
+    await expect(page.getByTestId("version-diff").locator(".diff-added").first()).toBeVisible();
+    await expect(page.getByTestId("version-diff").locator(".diff-added")).toContainText(['"Wait"']);
+
+    await page.getByRole("button", { name: "Restore version 1" }).click();
+    await expect(page.locator('[data-state="Wait"]')).toHaveCount(0);
+    await expect(page.getByTestId("versions")).toContainText("3");
+    expect((await exportFile(page, "export-json")).text).toBe(JSON.stringify(start, null, 2) + "\n");
+  });
+
+  test("YAML exports read back as the same definition", async ({ page }) => {
+    await openDesigner(page, { clear: true });
+    const json = await exportFile(page, "export-json");
+    const yaml = await exportFile(page, "export-yaml");
+    expect(yaml.name).toBe(json.name.replace(".asl.json", ".asl.yaml"));
+    await page.getByTestId("open-file").setInputFiles({ name: yaml.name, mimeType: "application/yaml", buffer: Buffer.from(yaml.text) });
+    await expect(page.getByTestId("design-name")).toHaveText(yaml.name.replace(".asl.yaml", ""));
+    const canonical = await exportFile(page, "export-canonical");
+    expect(JSON.parse(canonical.text)).toEqual(JSON.parse(json.text));
+  });
 });

@@ -63,15 +63,19 @@ pub fn Canvas(designer: Designer) -> impl IntoView {
     let offsets = StoredValue::new(Offsets::new());
     let rubber_band: RubberBand = RwSignal::new(None);
 
-    // Client coordinates → graph coordinates.
-    let to_graph = move |client_x: f64, client_y: f64| -> (f64, f64) {
-        let (left, top) = svg_ref
+    // The canvas's top-left corner in client coordinates.
+    let origin = move || {
+        svg_ref
             .get_untracked()
             .map(|element| {
                 let rect = element.get_bounding_client_rect();
                 (rect.left(), rect.top())
             })
-            .unwrap_or((0.0, 0.0));
+            .unwrap_or((0.0, 0.0))
+    };
+    // Client coordinates → graph coordinates.
+    let to_graph = move |client_x: f64, client_y: f64| -> (f64, f64) {
+        let (left, top) = origin();
         let current = view.get_untracked();
         ((client_x - left - current.x) / current.k, (client_y - top - current.y) / current.k)
     };
@@ -186,13 +190,7 @@ pub fn Canvas(designer: Designer) -> impl IntoView {
 
     let on_wheel = move |event: ev::WheelEvent| {
         event.prevent_default();
-        let (left, top) = svg_ref
-            .get_untracked()
-            .map(|element| {
-                let rect = element.get_bounding_client_rect();
-                (rect.left(), rect.top())
-            })
-            .unwrap_or((0.0, 0.0));
+        let (left, top) = origin();
         let factor = if event.delta_y() < 0.0 { 1.1 } else { 1.0 / 1.1 };
         zoom_at(factor, (f64::from(event.client_x()) - left, f64::from(event.client_y()) - top));
     };
@@ -309,12 +307,13 @@ fn render_scene(
             }
         })
         .collect_view();
+    let by_id: HashMap<&str, &SceneNode> = scene.nodes.iter().map(|node| (node.id.as_str(), node)).collect();
     let edges = scene
         .edges
         .iter()
         .filter_map(|edge| {
-            let from = scene.node(&edge.from)?.clone();
-            let to = scene.node(&edge.to)?.clone();
+            let from = (*by_id.get(edge.from.as_str())?).clone();
+            let to = (*by_id.get(edge.to.as_str())?).clone();
             Some(render_edge(edge.clone(), from, to, offsets, interaction, rubber_band))
         })
         .collect_view();

@@ -132,6 +132,10 @@ pub fn CostPanel(designer: Designer) -> impl IntoView {
     let assumptions = RwSignal::new(Value::Object(Map::new()));
     let text_error = RwSignal::new(None::<String>);
     let estimate = Memo::new(move |_| {
+        // Only while the panel is shown: a large design's Monte Carlo is not free.
+        if designer.panel.get() != "cost" {
+            return None;
+        }
         let (definition, names) = designer.model.with(|model| {
             let root = model.shown_root()?;
             let names = designer

@@ -222,25 +222,7 @@ fn transition_controls(designer: Designer, pointer: String, siblings: Signal<Vec
             <label class="field">
                 <span class="field-label">"Next"</span>
                 <select data-testid="field-Next" on:change=on_next>
-                    <option value="" prop:selected=move || next.with(Option::is_none)>"—"</option>
-                    {move || {
-                        let mut names = siblings.get();
-                        if let Some(current) = next.get()
-                            && !names.contains(&current)
-                        {
-                            names.push(current);
-                        }
-                        names
-                            .into_iter()
-                            .map(|name| {
-                                let selected = {
-                                    let name = name.clone();
-                                    move || next.with(|next| next.as_deref() == Some(name.as_str()))
-                                };
-                                view! { <option value=name.clone() prop:selected=selected>{name.clone()}</option> }
-                            })
-                            .collect_view()
-                    }}
+                    {fields::state_options(siblings, next)}
                 </select>
             </label>
             <label class="field field-check">
@@ -257,10 +239,7 @@ mod tests {
     use asl::SourceFormat;
     use leptos::prelude::*;
 
-    use super::{
-        super::{model::Model, scene::Scene},
-        *,
-    };
+    use super::{super::model::Model, *};
 
     const DEFINITION: &str = r#"{
   "StartAt": "Route",
@@ -288,23 +267,9 @@ mod tests {
     fn render(selected: &str) -> String {
         let owner = Owner::new();
         owner.set();
-        // Built by hand rather than with `Designer::new`, whose scene records browser timings.
-        let model = RwSignal::new(Model::open("test", DEFINITION, SourceFormat::Json));
-        let scene = Memo::new(move |_| {
-            model.with(|model| model.shown_root().map(|root| Scene::build(root, model.positions(), &|| 0.0)))
-        });
-        let designer = Designer {
-            model,
-            scene,
-            problems: Memo::new(|_| Vec::new()),
-            markers: Memo::new(|_| Vec::new()),
-            selected: RwSignal::new(None),
-            notice: RwSignal::new(None),
-            workflow: RwSignal::new(asl::lint::WorkflowType::Standard),
-            opened: RwSignal::new(0),
-            clipboard: RwSignal::new(None),
-            editor: StoredValue::new(None),
-        };
+        let designer = Designer::new(Model::open("test", DEFINITION, SourceFormat::Json));
+        // The cost panel computes only while it is shown.
+        designer.panel.set("cost");
         designer.selected.set(Some(selected.to_string()));
         view! {
             <Inspector designer />

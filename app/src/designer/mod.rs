@@ -33,7 +33,7 @@ use leptos::{ev, prelude::*, wasm_bindgen::JsCast, web_sys};
 use leptos_meta::Title;
 
 use browser::{Editor, Marker};
-use model::{Model, Position, Sidecar, unique_name, utf16_offset};
+use model::{Model, Position, Sidecar, Utf16Offsets, unique_name};
 use problems::Problem;
 use scene::{EdgeField, Scene, resolve, scope_of};
 
@@ -57,6 +57,8 @@ pub struct Designer {
     pub problems: Memo<Vec<Problem>>,
     /// The problems as code markers.
     pub markers: Memo<Vec<Marker>>,
+    /// Errors and warnings per state name.
+    counts: Memo<std::collections::BTreeMap<String, (usize, usize)>>,
     /// The selected state's name.
     pub selected: RwSignal<Option<String>>,
     /// The last notice.
@@ -69,15 +71,39 @@ pub struct Designer {
     pub clipboard: RwSignal<Option<(String, serde_json::Value)>>,
     /// The code editor, once created.
     pub editor: StoredValue<Option<Editor>>,
+    /// The side panel shown (`inspector`, `simulate`, `cost`, `versions`); hidden panels skip
+    /// their work (the cost panel's Monte Carlo).
+    pub panel: RwSignal<&'static str>,
 }
 
 impl Designer {
-    fn new(model: Model) -> Designer {
+    pub(crate) fn new(model: Model) -> Designer {
         let model = RwSignal::new(model);
+        // The picture follows the model one painted frame later, so the code view (and anything
+        // else cheap) shows an edit at once while a large graph is laid out again afterwards.
+        let drawn = RwSignal::new(0_u64);
+        let pending = StoredValue::new(false);
+        Effect::new(move |previous: Option<()>| {
+            model.track();
+            if previous.is_some() && !pending.get_value() {
+                pending.set_value(true);
+                request_animation_frame(move || {
+                    set_timeout(
+                        move || {
+                            pending.set_value(false);
+                            drawn.update(|count| *count += 1);
+                        },
+                        std::time::Duration::ZERO,
+                    );
+                });
+            }
+        });
         let scene = Memo::new(move |_| {
+            drawn.track();
             let started = browser::now();
-            let scene =
-                model.with(|model| model.shown_root().map(|root| Scene::build(root, model.positions(), &browser::now)));
+            let scene = model.with_untracked(|model| {
+                model.shown_root().map(|root| Scene::build(root, model.positions(), &browser::now))
+            });
             if let Some(scene) = &scene {
                 browser::measure("designer:scene", started);
                 browser::measure_value("designer:layout", scene.layout_ms);
@@ -88,7 +114,7 @@ impl Designer {
         let problems = Memo::new(move |_: Option<&Vec<Problem>>| {
             let kind = workflow.get();
             model.with(|model| {
-                let text = model.text();
+                let offsets = Utf16Offsets::new(model.text());
                 let places =
                     model.shown_root().map(|root| model::state_places(&asl::graph::graph(root))).unwrap_or_default();
                 model
@@ -98,8 +124,8 @@ impl Designer {
                         severity: diagnostic.severity.as_str(),
                         code: diagnostic.code,
                         state: model::state_of_pointer(&places, &diagnostic.pointer).map(|place| place.name.clone()),
-                        from: utf16_offset(text, diagnostic.span.start),
-                        to: utf16_offset(text, diagnostic.span.end),
+                        from: offsets.of(diagnostic.span.start),
+                        to: offsets.of(diagnostic.span.end),
                         message: diagnostic.message,
                         line: diagnostic.line,
                         column: diagnostic.column,
@@ -120,17 +146,35 @@ impl Designer {
                     .collect()
             })
         });
+        let counts = Memo::new(move |_| {
+            problems.with(|problems| {
+                let mut counts = std::collections::BTreeMap::<String, (usize, usize)>::new();
+                for problem in problems {
+                    if let Some(state) = &problem.state {
+                        let count = counts.entry(state.clone()).or_default();
+                        if problem.severity == "error" {
+                            count.0 += 1;
+                        } else {
+                            count.1 += 1;
+                        }
+                    }
+                }
+                counts
+            })
+        });
         Designer {
             model,
             scene,
             problems,
             markers,
+            counts,
             selected: RwSignal::new(None),
             notice: RwSignal::new(None),
             workflow,
             opened: RwSignal::new(0),
             clipboard: RwSignal::new(None),
             editor: StoredValue::new(None),
+            panel: RwSignal::new("inspector"),
         }
     }
 
@@ -140,12 +184,7 @@ impl Designer {
 
     /// How many errors and warnings concern a state.
     pub fn problem_counts(self, name: &str) -> (usize, usize) {
-        self.problems.with(|problems| {
-            problems
-                .iter()
-                .filter(|problem| problem.state.as_deref() == Some(name))
-                .fold((0, 0), |(e, w), problem| if problem.severity == "error" { (e + 1, w) } else { (e, w + 1) })
-        })
+        self.counts.with(|counts| counts.get(name).copied().unwrap_or_default())
     }
 
     /// Opens a definition as a new design.
@@ -690,7 +729,7 @@ pub fn DesignerPage() -> impl IntoView {
 /// saved versions.
 #[component]
 fn SidePanels(designer: Designer) -> impl IntoView {
-    let tab = RwSignal::new("inspector");
+    let tab = designer.panel;
     let tabs =
         [("inspector", "Inspector"), ("simulate", "Simulate"), ("cost", "Cost"), ("versions", "Save & versions")];
     let name = Signal::derive(move || designer.model.with(|model| Some(model.name.clone())));

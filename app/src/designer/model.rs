@@ -445,11 +445,52 @@ pub fn state_of_pointer<'a>(places: &'a BTreeMap<String, StatePlace>, pointer: &
 
 /// The byte offset `offset` of `text` as a UTF-16 offset (what the code editor counts).
 pub fn utf16_offset(text: &str, offset: usize) -> usize {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
+    Utf16Offsets::new(text).of(offset)
+}
+
+/// Byte offsets to UTF-16 offsets for one text, each in O(log n) after one pass: the problems
+/// list converts a thousand spans of a large definition per edit.
+#[derive(Debug)]
+pub struct Utf16Offsets<'t> {
+    text: &'t str,
+    /// Byte offset and UTF-16 offset of every character wider in UTF-8 than in UTF-16 units;
+    /// empty for ASCII text, where the two offsets are equal.
+    wide: Vec<(usize, usize)>,
+}
+
+impl<'t> Utf16Offsets<'t> {
+    /// Indexes `text`.
+    pub fn new(text: &'t str) -> Self {
+        let mut wide = Vec::new();
+        if !text.is_ascii() {
+            let mut units = 0;
+            for (at, character) in text.char_indices() {
+                if character.len_utf8() != character.len_utf16() {
+                    wide.push((at, units));
+                }
+                units += character.len_utf16();
+            }
+        }
+        Utf16Offsets { text, wide }
     }
-    text[..offset].encode_utf16().count()
+
+    /// The UTF-16 offset of byte offset `offset` (rounded down to a character boundary).
+    pub fn of(&self, offset: usize) -> usize {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        // The last wide character before `offset`: from there, every byte is one unit.
+        match self.wide.partition_point(|(at, _)| *at < offset) {
+            0 => offset,
+            index => {
+                let (at, units) = self.wide[index - 1];
+                let character = self.text[at..].chars().next().map_or(0, char::len_utf8);
+                let after = self.text[at..].chars().next().map_or(0, char::len_utf16);
+                units + after + (offset - at - character)
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -530,6 +571,15 @@ mod tests {
         assert_eq!(unique_name("Pass", &taken), "Pass 3");
         assert_eq!(unique_name("Wait", &taken), "Wait");
         assert_eq!(utf16_offset("é😀x", 6), 3);
+        let text = "a é b 😀 c ü";
+        let index = Utf16Offsets::new(text);
+        for offset in 0..=text.len() {
+            let mut boundary = offset;
+            while !text.is_char_boundary(boundary) {
+                boundary -= 1;
+            }
+            assert_eq!(index.of(offset), text[..boundary].encode_utf16().count(), "offset {offset}");
+        }
         let (document, _) = Document::read(
             r#"{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[{"StartAt":"B","States":{"B":{"Type":"Pass","End":true}}}],"End":true}}}"#,
             SourceFormat::Json,

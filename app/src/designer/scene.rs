@@ -132,9 +132,10 @@ impl Scene {
         let layout = asl::graph::layout(&graph);
         let layout_ms = clock() - started;
         let places = state_places(&graph);
-        let name_of = |id: &str| -> String {
-            graph.nodes.iter().find(|node| node.id == id).map(|node| node.label.clone()).unwrap_or_default()
-        };
+        let by_id: std::collections::HashMap<&str, usize> =
+            graph.nodes.iter().enumerate().map(|(index, node)| (node.id.as_str(), index)).collect();
+        let name_of =
+            |id: &str| -> String { by_id.get(id).map(|index| graph.nodes[*index].label.clone()).unwrap_or_default() };
 
         let mut nodes = Vec::with_capacity(graph.nodes.len());
         for (node, placed) in graph.nodes.iter().zip(&layout.nodes) {
@@ -156,7 +157,7 @@ impl Scene {
                 placed: chosen.is_some(),
             });
         }
-        let moved = |id: &str| nodes.iter().any(|node| node.id == id && node.placed);
+        let moved = |id: &str| by_id.get(id).is_some_and(|index| nodes[*index].placed);
 
         let edges = graph
             .edges

@@ -1,5 +1,6 @@
-//! One execution at `/executions/<url-encoded ARN>`: its facts, Stop or Redrive, the task
-//! tokens it waits on, its graph coloured from its history, its input and output, its events
+//! One execution at `/executions/<url-encoded ARN>`: its facts and billed transitions, Stop or
+//! Redrive, the task tokens it waits on, its graph coloured from its history, its Map Runs,
+//! its input and output, its events
 //! (filtered by `?type=`) and the export link. The page reads the execution again after each
 //! action and when the server says the execution ended (the live stream of the list).
 
@@ -10,9 +11,11 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use super::{
     EventRow, ExecutionDetail, StatusBadge,
     actions::{CallbackPanel, ExecutionActions, ExecutionControlsPanel},
+    cost::ExecutionCostLine,
     duration_text, encode_component, error_list, execution_href, export_href, format_millis,
     history::state_statuses,
     list::follow_changes,
+    map_run::MapRunsSection,
     percent_decode, read_execution,
     states::{ExecutionStates, StateDetails, Timeline},
 };
@@ -91,7 +94,8 @@ fn ExecutionView(
     actions: ExecutionActions,
     selected: RwSignal<Option<String>>,
 ) -> impl IntoView {
-    let ExecutionDetail { execution, input, output, error, cause, definition, events, waiting } = detail;
+    let ExecutionDetail { execution, input, output, error, cause, definition, events, waiting, map_runs } = detail;
+    let cost_line = view! { <ExecutionCostLine arn=execution.arn.clone() events=events.clone() /> };
     let states = ExecutionStates::new(&events, execution.start_millis, execution.stop_millis);
     let all_states = state_names(&definition);
     let choose = Callback::new(move |name: String| selected.set(Some(name)));
@@ -126,6 +130,7 @@ fn ExecutionView(
                 {error.map(|error| view! { <dt>"Error"</dt><dd><code data-testid="execution-error">{error}</code></dd> })}
                 {cause.map(|cause| view! { <dt>"Cause"</dt><dd><pre class="details" data-testid="execution-cause">{cause}</pre></dd> })}
             </dl>
+            {cost_line}
             <p>
                 <a href=export_href(&execution.arn) download=format!("{}-history.json", execution.name) rel="external" data-testid="export-history">
                     "Export history (JSON)"
@@ -139,6 +144,7 @@ fn ExecutionView(
             <StateGraph definition statuses on_select=choose selected />
         </section>
         <StateDetails states=states.clone() all_states selected />
+        <MapRunsSection map_runs />
         <section class="card">
             <h2>"Timeline"</h2>
             <Timeline states selected />

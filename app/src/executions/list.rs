@@ -2,14 +2,17 @@
 //! executions, newest first, kept up to date while executions run: the page listens to the
 //! server's `GET /executions-events` stream (server-sent events) and reads its page again,
 //! at most every [`REFRESH_DELAY_MILLIS`], whenever an execution starts or changes status.
+//! With `?machine=`, the state machine's actual cost per day follows the list.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::{
-    Cursor, ExecutionFilter, ExecutionPage, STATUSES, StatusBadge, duration_text, encode_component, error_list,
-    execution_href, format_millis, last_segment, list_executions, parse_instant,
+    Cursor, ExecutionFilter, ExecutionPage, STATUSES, StatusBadge,
+    cost::{MachineCostSection, machine_cost_resource},
+    duration_text, encode_component, error_list, execution_href, format_millis, last_segment, list_executions,
+    parse_instant,
 };
 
 /// The page at `/executions`: filters and one page of executions.
@@ -31,6 +34,8 @@ pub fn ExecutionsPage() -> impl IntoView {
         })
     });
     let page = Resource::new(move || filter.get(), list_executions);
+    let machine = Memo::new(move |_| filter.with(|filter| filter.machine.clone()));
+    let cost = machine_cost_resource(machine);
     let live = RwSignal::new(false);
     Effect::new(move |_| {
         let query = filter
@@ -60,7 +65,11 @@ pub fn ExecutionsPage() -> impl IntoView {
         <ErrorBoundary fallback=error_list>
             <Transition fallback=|| view! { <p>"Loading executions…"</p> }>
                 {move || Suspend::new(async move {
-                    page.await.map(|page| view! { <ExecutionTable page filter=filter.get_untracked() /> })
+                    let cost = cost.await;
+                    page.await.map(|page| view! {
+                        <ExecutionTable page filter=filter.get_untracked() />
+                        <MachineCostSection cost />
+                    })
                 })}
             </Transition>
         </ErrorBoundary>

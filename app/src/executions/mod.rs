@@ -1,16 +1,20 @@
 //! The execution views: every execution with filters and keyset pages (`/executions`, and one
 //! state machine's with `?machine=ARN`), and one execution (`/executions/<url-encoded ARN>`)
-//! with its graph coloured from its history, its events and an export of the history.
+//! with its graph coloured from its history, its events and an export of the history; a
+//! Distributed Map's Map Run (`/executions/map-runs/<url-encoded ARN>`) with its child
+//! executions; and the actual cost of recorded executions (per execution and per day).
 //!
 //! The data types here are shared by the server (which fills them in
 //! `server/src/web/executions_data.rs`) and the browser. The server functions reach the
 //! queries through [`crate::ssr::ServerContext`]: its `executions` runs them on its `pool`.
 
 pub mod actions;
+pub mod cost;
 mod detail;
 pub mod history;
 pub mod import;
 mod list;
+pub mod map_run;
 pub mod states;
 
 use leptos::{prelude::*, server_fn::codec::JsonEncoding, server_fn::error::FromServerFnError};
@@ -19,6 +23,7 @@ use serde::{Deserialize, Serialize};
 pub use detail::ExecutionPage;
 pub use history::state_statuses;
 pub use list::ExecutionsPage;
+pub use map_run::{MapRunCounts, MapRunDetail, MapRunPage, MapRunSummary};
 
 /// How many executions one page of the list shows.
 pub const PAGE_SIZE: u32 = 50;
@@ -178,6 +183,8 @@ pub struct ExecutionDetail {
     pub events: Vec<EventRow>,
     /// The task tokens it waits on, oldest first.
     pub waiting: Vec<WaitingTask>,
+    /// The Map Runs its Distributed Map states started, oldest first.
+    pub map_runs: Vec<MapRunSummary>,
 }
 
 /// A task waiting for SendTaskSuccess or SendTaskFailure with its token: a

@@ -110,48 +110,21 @@ fn main() -> anyhow::Result<()> {
         "bench-engine" => {
             let mut runs = 5_000;
             let mut parked = 100_000;
-            let mut arguments = rest.iter();
-            while let Some(flag) = arguments.next() {
-                let value = arguments.next().with_context(|| format!("{flag} takes a number"))?;
-                let number: usize = value.parse().with_context(|| format!("{flag} takes a number, not {value:?}"))?;
-                match flag.as_str() {
-                    "--runs" => runs = number,
-                    "--parked" => parked = number,
-                    _ => bail!("`bench-engine` takes --runs N and --parked N, not {flag:?}\n\n{USAGE}"),
-                }
-            }
+            number_flags(&command, &rest, &mut [("--runs", &mut runs), ("--parked", &mut parked)])?;
             tools::ensure_build_tools(&workspace)?;
             bench_engine::run_engine_benchmarks(&workspace, runs, parked)
         }
         "bench-api" => {
             let mut executions = 1_000;
             let mut sync_calls = 2_000;
-            let mut arguments = rest.iter();
-            while let Some(flag) = arguments.next() {
-                let value = arguments.next().with_context(|| format!("{flag} takes a number"))?;
-                let number: usize = value.parse().with_context(|| format!("{flag} takes a number, not {value:?}"))?;
-                match flag.as_str() {
-                    "--executions" => executions = number,
-                    "--sync-calls" => sync_calls = number,
-                    _ => bail!("`bench-api` takes --executions N and --sync-calls N, not {flag:?}\n\n{USAGE}"),
-                }
-            }
+            number_flags(&command, &rest, &mut [("--executions", &mut executions), ("--sync-calls", &mut sync_calls)])?;
             tools::ensure_build_tools(&workspace)?;
             bench_api::run_api_benchmarks(&workspace, executions, sync_calls)
         }
         "bench-designer" => {
             let mut runs = 10;
             let mut states = 500;
-            let mut arguments = rest.iter();
-            while let Some(flag) = arguments.next() {
-                let value = arguments.next().with_context(|| format!("{flag} takes a number"))?;
-                let number: usize = value.parse().with_context(|| format!("{flag} takes a number, not {value:?}"))?;
-                match flag.as_str() {
-                    "--runs" => runs = number,
-                    "--states" => states = number,
-                    _ => bail!("`bench-designer` takes --runs N and --states N, not {flag:?}\n\n{USAGE}"),
-                }
-            }
+            number_flags(&command, &rest, &mut [("--runs", &mut runs), ("--states", &mut states)])?;
             tools::ensure_build_tools(&workspace)?;
             tools::ensure_browser()?;
             bench_designer::run_designer_benchmarks(&workspace, runs, states)
@@ -162,6 +135,23 @@ fn main() -> anyhow::Result<()> {
         }
         other => bail!("unknown command {other:?}\n\n{USAGE}"),
     }
+}
+
+/// Reads `--flag N` pairs into the numbers `flags` name; anything else is an error.
+fn number_flags(command: &str, rest: &[String], flags: &mut [(&str, &mut usize)]) -> anyhow::Result<()> {
+    let mut arguments = rest.iter();
+    while let Some(flag) = arguments.next() {
+        let value = arguments.next().with_context(|| format!("{flag} takes a number"))?;
+        let number: usize = value.parse().with_context(|| format!("{flag} takes a number, not {value:?}"))?;
+        match flags.iter_mut().find(|(name, _)| name == flag) {
+            Some((_, slot)) => **slot = number,
+            None => {
+                let known: Vec<String> = flags.iter().map(|(name, _)| format!("{name} N")).collect();
+                bail!("`{command}` takes {}, not {flag:?}\n\n{USAGE}", known.join(" and "))
+            }
+        }
+    }
+    Ok(())
 }
 
 fn expect_no_args(command: &str, rest: &[String]) -> anyhow::Result<()> {

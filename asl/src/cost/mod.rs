@@ -11,6 +11,7 @@
 //! billed duration. The price table is data in [`prices`]; the workload's assumptions are
 //! [`Assumptions`].
 
+pub mod actual;
 pub mod assumptions;
 mod model;
 pub mod prices;

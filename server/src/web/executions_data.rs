@@ -1,12 +1,16 @@
 //! Read-only queries behind the app's execution views: the executions list (filters, newest
 //! first, keyset pages on `(start_millis, arn)`), one execution with its definition and
-//! history, and `GET /executions-export?arn=…`, the history as `aws stepfunctions
-//! get-execution-history` prints it. Nothing here writes; the engine alone writes history.
+//! history and Map Runs, one Map Run with its counts (as DescribeMapRun counts them) and a
+//! keyset page of its child executions, a state machine's actual cost per UTC day (billed
+//! transitions counted from the recorded histories by `asl::cost::actual`), and
+//! `GET /executions-export?arn=…`, the history as `aws stepfunctions get-execution-history`
+//! prints it. Nothing here writes; the engine alone writes history.
 
 use app::{
     executions::{
         Cursor, EventRow, ExecutionDetail, ExecutionFilter, ExecutionPage, ExecutionRow, ExecutionsError as PageError,
-        PAGE_SIZE, WaitingTask,
+        MapRunCounts, MapRunDetail, MapRunSummary, PAGE_SIZE, WaitingTask,
+        cost::{DailyCost, MachineCost, arn_region},
     },
     ssr::{BoxFuture, ExecutionReader},
 };
@@ -50,6 +54,23 @@ impl ExecutionReader for SqliteExecutions {
         arn: &'a str,
     ) -> BoxFuture<'a, Result<Option<ExecutionDetail>, PageError>> {
         Box::pin(async move { execution(pool, arn).await.map_err(for_the_page) })
+    }
+
+    fn map_run<'a>(
+        &'a self,
+        pool: &'a SqlitePool,
+        arn: &'a str,
+        after: Option<&'a Cursor>,
+    ) -> BoxFuture<'a, Result<Option<MapRunDetail>, PageError>> {
+        Box::pin(async move { map_run(pool, arn, after).await.map_err(for_the_page) })
+    }
+
+    fn daily_cost<'a>(
+        &'a self,
+        pool: &'a SqlitePool,
+        machine: &'a str,
+    ) -> BoxFuture<'a, Result<MachineCost, PageError>> {
+        Box::pin(async move { daily_cost(pool, machine).await.map_err(for_the_page) })
     }
 }
 
@@ -158,8 +179,19 @@ pub async fn execution(pool: &SqlitePool, arn: &str) -> Result<Option<ExecutionD
     })
     .collect::<Result<Vec<EventRow>, sqlx::Error>>()?;
     let waiting = waiting_tasks(pool, arn).await?;
+    let map_runs = sqlx::query(
+        "SELECT arn, state_name, status, start_millis, stop_millis FROM map_runs \
+         WHERE execution_arn = ? ORDER BY start_millis, arn",
+    )
+    .bind(arn)
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(map_run_summary)
+    .collect::<Result<Vec<_>, _>>()?;
     Ok(Some(ExecutionDetail {
         waiting,
+        map_runs,
         input: pretty_text(row.try_get("input")?),
         output: row.try_get::<Option<String>, _>("output")?.map(pretty_text),
         error: row.try_get("error")?,
@@ -168,6 +200,160 @@ pub async fn execution(pool: &SqlitePool, arn: &str) -> Result<Option<ExecutionD
         execution,
         events,
     }))
+}
+
+fn map_run_summary(row: &sqlx::sqlite::SqliteRow) -> Result<MapRunSummary, sqlx::Error> {
+    Ok(MapRunSummary {
+        arn: row.try_get("arn")?,
+        state_name: row.try_get("state_name")?,
+        status: row.try_get("status")?,
+        start_millis: row.try_get("start_millis")?,
+        stop_millis: row.try_get("stop_millis")?,
+    })
+}
+
+/// One Map Run with its counts and the page of its child executions that starts after
+/// `after` (oldest first); `None` when there is no such Map Run.
+pub async fn map_run(
+    pool: &SqlitePool,
+    arn: &str,
+    after: Option<&Cursor>,
+) -> Result<Option<MapRunDetail>, ExecutionsDataError> {
+    let Some(row) = sqlx::query(
+        "SELECT arn, execution_arn, state_name, status, total, max_concurrency, tolerated_failure_count, \
+         tolerated_failure_percentage, start_millis, stop_millis FROM map_runs WHERE arn = ?",
+    )
+    .bind(arn)
+    .fetch_optional(pool)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let summary = map_run_summary(&row)?;
+    let statuses = sqlx::query("SELECT status, COUNT(*) AS n FROM executions WHERE map_run_arn = ? GROUP BY status")
+        .bind(arn)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|row| Ok((row.try_get::<String, _>("status")?, row.try_get::<i64, _>("n")?)))
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let (items, executions) = map_run_counts(&summary.status, row.try_get("total")?, &statuses);
+
+    let mut select = QueryBuilder::<Sqlite>::new(ROW_COLUMNS);
+    select.push(" WHERE map_run_arn = ").push_bind(arn);
+    if let Some(Cursor { start_millis, arn }) = after {
+        select.push(" AND (start_millis, arn) > (").push_bind(start_millis).push(", ").push_bind(arn).push(")");
+    }
+    select.push(" ORDER BY start_millis, arn LIMIT ").push_bind(i64::from(PAGE_SIZE) + 1);
+    let mut rows =
+        select.build().fetch_all(pool).await?.iter().map(row_from).collect::<Result<Vec<ExecutionRow>, _>>()?;
+    let next = if rows.len() > PAGE_SIZE as usize {
+        rows.truncate(PAGE_SIZE as usize);
+        rows.last().map(|row| Cursor { start_millis: row.start_millis, arn: row.arn.clone() })
+    } else {
+        None
+    };
+    Ok(Some(MapRunDetail {
+        summary,
+        execution_arn: row.try_get("execution_arn")?,
+        max_concurrency: row.try_get("max_concurrency")?,
+        tolerated_failure_count: row.try_get("tolerated_failure_count")?,
+        tolerated_failure_percentage: row.try_get("tolerated_failure_percentage")?,
+        items,
+        executions,
+        children: ExecutionPage { rows, next },
+    }))
+}
+
+/// The item and child execution counts of a Map Run, as DescribeMapRun gives them
+/// (`server/src/api/map_runs.rs`): from its children's statuses; items not started are
+/// pending while the Map Run runs.
+fn map_run_counts(status: &str, total_items: i64, statuses: &[(String, i64)]) -> (MapRunCounts, MapRunCounts) {
+    let count = |wanted: &str| statuses.iter().filter(|(status, _)| status == wanted).map(|(_, n)| n).sum::<i64>();
+    let (running, succeeded, failed, timed_out, aborted) =
+        (count("RUNNING"), count("SUCCEEDED"), count("FAILED"), count("TIMED_OUT"), count("ABORTED"));
+    let started = running + succeeded + failed + timed_out + aborted;
+    let pending = if status == "RUNNING" { (total_items - started).max(0) } else { 0 };
+    let items = MapRunCounts { pending, running, succeeded, failed, aborted, timed_out, total: total_items };
+    (items, MapRunCounts { total: started + pending, ..items })
+}
+
+/// A state machine's recorded executions (and their Distributed Map children, whose state
+/// machine ARNs are `MACHINE/LABEL`) by the UTC day they started, newest first, with the
+/// transitions their histories bill and what those cost at the Standard price of the region
+/// in the ARN (the server's configured region), before the free tier.
+pub async fn daily_cost(pool: &SqlitePool, machine: &str) -> Result<MachineCost, ExecutionsDataError> {
+    use futures_util::TryStreamExt;
+
+    const DAY_MILLIS: i64 = 86_400_000;
+    let region = arn_region(machine).to_string();
+    let prices = asl::cost::prices::region(&region);
+    // `MACHINE/` up to `MACHINE0` is every ARN that starts with `MACHINE/` ('0' follows '/').
+    let mut rows = sqlx::query(
+        "SELECT executions.arn, executions.start_millis, executions.map_run_arn IS NOT NULL AS child, \
+         history_events.id, history_events.previous_id, history_events.type \
+         FROM executions JOIN history_events ON history_events.execution_arn = executions.arn \
+         WHERE executions.state_machine_arn = ? \
+            OR (executions.state_machine_arn >= ? AND executions.state_machine_arn < ?) \
+         ORDER BY executions.arn, history_events.id",
+    )
+    .bind(machine)
+    .bind(format!("{machine}/"))
+    .bind(format!("{machine}0"))
+    .fetch(pool);
+    // Per day: (executions, children, transitions); one execution's events at a time.
+    let mut days: std::collections::BTreeMap<i64, (u64, u64, u64)> = std::collections::BTreeMap::new();
+    let mut current: Option<(String, i64, bool)> = None;
+    let mut events: Vec<(u64, u64, String)> = Vec::new();
+    let mut finish = |execution: Option<(String, i64, bool)>, events: &mut Vec<(u64, u64, String)>| {
+        if let Some((_, start_millis, child)) = execution {
+            let recorded: Vec<asl::cost::actual::RecordedEvent<'_>> = events
+                .iter()
+                .map(|(id, previous_id, event_type)| asl::cost::actual::RecordedEvent {
+                    id: *id,
+                    previous_id: *previous_id,
+                    event_type,
+                })
+                .collect();
+            let day = days.entry(start_millis.div_euclid(DAY_MILLIS)).or_default();
+            if child {
+                day.1 += 1;
+            } else {
+                day.0 += 1;
+            }
+            day.2 += asl::cost::actual::billed_transitions(&recorded);
+        }
+        events.clear();
+    };
+    while let Some(row) = rows.try_next().await? {
+        let arn: String = row.try_get("arn")?;
+        if current.as_ref().is_none_or(|(current, ..)| *current != arn) {
+            finish(current.take(), &mut events);
+            current = Some((arn, row.try_get("start_millis")?, row.try_get("child")?));
+        }
+        events.push((
+            row.try_get::<i64, _>("id")? as u64,
+            row.try_get::<i64, _>("previous_id")? as u64,
+            row.try_get("type")?,
+        ));
+    }
+    finish(current.take(), &mut events);
+    let days = days
+        .into_iter()
+        .rev()
+        .map(|(day, (executions, child_executions, transitions))| DailyCost {
+            day: asl::eval::time::format_millis(day * DAY_MILLIS)[..10].to_string(),
+            executions,
+            child_executions,
+            transitions,
+            cost_usd: prices.map_or(0.0, |prices| asl::cost::actual::standard_cost_usd(prices, transitions)),
+        })
+        .collect();
+    Ok(MachineCost {
+        region,
+        usd_per_1000_transitions: prices.map(|prices| prices.standard_usd_per_1000_transitions),
+        days,
+    })
 }
 
 /// The tasks execution `arn` waits on with a token (`.waitForTaskToken` tasks and
@@ -274,6 +460,16 @@ fn pretty_text(text: String) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn map_run_counts_match_describe_map_run() {
+        let statuses = [("SUCCEEDED".to_string(), 3), ("FAILED".to_string(), 1), ("RUNNING".to_string(), 2)];
+        let (items, executions) = map_run_counts("RUNNING", 10, &statuses);
+        assert_eq!((items.pending, items.running, items.succeeded, items.failed, items.total), (4, 2, 3, 1, 10));
+        assert_eq!(executions.total, 10);
+        let (items, executions) = map_run_counts("FAILED", 10, &statuses[..2]);
+        assert_eq!((items.pending, items.total, executions.total), (0, 10, 4));
+    }
 
     #[test]
     fn timestamps_print_like_the_cli() {

@@ -93,6 +93,32 @@ pub fn field_row(designer: Designer, pointer: String, label: String, kind: Field
     .into_any()
 }
 
+/// The options of a select of state names: none ("—"), then `names`; a dangling `current`
+/// target stays visible (and selected) until it is changed.
+pub fn state_options(names: Signal<Vec<String>>, current: Memo<Option<String>>) -> impl IntoView {
+    view! {
+        <option value="" prop:selected=move || current.with(Option::is_none)>"—"</option>
+        {move || {
+            let mut names = names.get();
+            if let Some(current) = current.get()
+                && !names.contains(&current)
+            {
+                names.push(current);
+            }
+            names
+                .into_iter()
+                .map(|name| {
+                    let selected = {
+                        let name = name.clone();
+                        move || current.with(|current| current.as_deref() == Some(name.as_str()))
+                    };
+                    view! { <option value=name.clone() prop:selected=selected>{name.clone()}</option> }
+                })
+                .collect_view()
+        }}
+    }
+}
+
 /// A select of state names (the states of one scope) for a transition field at `pointer`;
 /// the empty choice removes the field.
 pub fn state_select(
@@ -117,26 +143,7 @@ pub fn state_select(
         <label class="field" data-field=field>
             <span class="field-label">{label}</span>
             <select data-testid=testid on:change=on_change>
-                <option value="" prop:selected=move || current.with(Option::is_none)>"—"</option>
-                {move || {
-                    let mut names = names.get();
-                    // A dangling target stays visible (and selected) until it is changed.
-                    if let Some(current) = current.get()
-                        && !names.contains(&current)
-                    {
-                        names.push(current);
-                    }
-                    names
-                        .into_iter()
-                        .map(|name| {
-                            let selected = {
-                                let name = name.clone();
-                                move || current.with(|current| current.as_deref() == Some(name.as_str()))
-                            };
-                            view! { <option value=name.clone() prop:selected=selected>{name.clone()}</option> }
-                        })
-                        .collect_view()
-                }}
+                {state_options(names, current)}
             </select>
         </label>
     }

@@ -1,0 +1,311 @@
+//! One Map Run of a Distributed Map state at `/executions/map-runs/<url-encoded Map Run ARN>`:
+//! its status, its item and child execution counts as DescribeMapRun gives them, its
+//! tolerated failure settings, start and stop, and its child executions (oldest first, keyset
+//! pages of [`super::PAGE_SIZE`]), each linking to its execution page. The parent execution's
+//! page lists its Map Runs ([`MapRunsSection`]).
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use serde::{Deserialize, Serialize};
+
+use super::{
+    ExecutionPage, ExecutionsError, StatusBadge, duration_text, encode_component, error_list, execution_href,
+    format_millis, last_segment, percent_decode,
+};
+
+/// A Map Run as the parent execution's page lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MapRunSummary {
+    /// The Map Run's ARN.
+    pub arn: String,
+    /// The Distributed Map state that started it.
+    pub state_name: String,
+    /// RUNNING, SUCCEEDED, FAILED or ABORTED.
+    pub status: String,
+    /// Start time, milliseconds since the Unix epoch.
+    pub start_millis: i64,
+    /// Stop time, milliseconds since the Unix epoch.
+    pub stop_millis: Option<i64>,
+}
+
+/// Counts of a Map Run's items or child executions, as DescribeMapRun's `itemCounts` and
+/// `executionCounts` give them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MapRunCounts {
+    /// Not started yet (only while the Map Run runs).
+    pub pending: i64,
+    /// Running.
+    pub running: i64,
+    /// Succeeded.
+    pub succeeded: i64,
+    /// Failed.
+    pub failed: i64,
+    /// Aborted.
+    pub aborted: i64,
+    /// Timed out.
+    pub timed_out: i64,
+    /// All of them.
+    pub total: i64,
+}
+
+/// One Map Run with one page of its child executions.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MapRunDetail {
+    /// Its status, state and times.
+    pub summary: MapRunSummary,
+    /// The parent execution's ARN.
+    pub execution_arn: String,
+    /// Child executions run at once at most (0: no limit).
+    pub max_concurrency: i64,
+    /// `ToleratedFailureCount`, when the state sets it.
+    pub tolerated_failure_count: Option<i64>,
+    /// `ToleratedFailurePercentage`, when the state sets it.
+    pub tolerated_failure_percentage: Option<f64>,
+    /// The items' counts.
+    pub items: MapRunCounts,
+    /// The child executions' counts.
+    pub executions: MapRunCounts,
+    /// One page of child executions, oldest first; `next` is where the following page starts.
+    pub children: ExecutionPage,
+}
+
+/// One Map Run with the page of its children that starts after `after` (a cursor's
+/// `<millis>~<arn>` form; the first page without it).
+#[server(prefix = "/api", endpoint = "executions/map-run")]
+pub async fn read_map_run(arn: String, after: Option<String>) -> Result<MapRunDetail, ExecutionsError> {
+    let after = match after.filter(|text| !text.is_empty()) {
+        Some(text) => Some(super::Cursor::parse(&text).ok_or_else(|| {
+            ExecutionsError::InvalidFilter(format!("“{text}” is not a position in the child executions"))
+        })?),
+        None => None,
+    };
+    let context = expect_context::<crate::ssr::ServerContext>();
+    context.executions.map_run(&context.pool, &arn, after.as_ref()).await?.ok_or(ExecutionsError::NotFound(arn))
+}
+
+/// The page of Map Run `arn`.
+pub fn map_run_href(arn: &str) -> String {
+    format!("/executions/map-runs/{}", encode_component(arn))
+}
+
+/// The page at `/executions/map-runs/:arn`.
+#[component]
+pub fn MapRunPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let arn = Memo::new(move |_| params.with(|params| percent_decode(&params.get("arn").unwrap_or_default())));
+    let after = Memo::new(move |_| query.with(|query| query.get("after").filter(|value| !value.is_empty())));
+    // Blocking, so an unknown Map Run answers 404 before the first byte.
+    let detail = Resource::new_blocking(
+        move || (arn.get(), after.get()),
+        |(arn, after)| {
+            #[cfg(feature = "ssr")]
+            let response = use_context::<crate::leptos_axum_response::ResponseOptions>();
+            async move {
+                let detail = read_map_run(arn, after).await;
+                #[cfg(feature = "ssr")]
+                if let (Err(ExecutionsError::NotFound(_)), Some(response)) = (&detail, response) {
+                    response.set_status(crate::leptos_axum_response::StatusCode::NOT_FOUND);
+                }
+                detail
+            }
+        },
+    );
+    view! {
+        <ErrorBoundary fallback=error_list>
+            <Transition fallback=|| view! { <p>"Loading the Map Run…"</p> }>
+                {move || Suspend::new(async move {
+                    detail.await.map(|detail| view! { <MapRunView detail paged=after.get_untracked().is_some() /> })
+                })}
+            </Transition>
+        </ErrorBoundary>
+    }
+}
+
+/// One Map Run, rendered. Every value is text, so Leptos escapes it.
+#[component]
+fn MapRunView(detail: MapRunDetail, paged: bool) -> impl IntoView {
+    let MapRunDetail {
+        summary,
+        execution_arn,
+        max_concurrency,
+        tolerated_failure_count,
+        tolerated_failure_percentage,
+        items,
+        executions,
+        children,
+    } = detail;
+    let page_href = map_run_href(&summary.arn);
+    let first = paged.then(|| page_href.clone());
+    let next =
+        children.next.as_ref().map(|cursor| format!("{page_href}?after={}", encode_component(&cursor.to_parameter())));
+    let run_id = last_segment(&summary.arn).to_string();
+    view! {
+        <Title text=format!("Map Run {run_id}") />
+        <p><a href=execution_href(&execution_arn)>"← Parent execution"</a></p>
+        <h1>"Map Run " {summary.state_name.clone()}</h1>
+        <section class="card">
+            <dl class="facts">
+                <dt>"Status"</dt>
+                <dd><span data-testid="map-run-status"><StatusBadge status=summary.status.clone() /></span></dd>
+                <dt>"Map Run"</dt><dd><code>{summary.arn.clone()}</code></dd>
+                <dt>"Parent execution"</dt>
+                <dd><a href=execution_href(&execution_arn)><code>{execution_arn.clone()}</code></a></dd>
+                <dt>"Started"</dt><dd>{format_millis(summary.start_millis)}</dd>
+                <dt>"Stopped"</dt><dd>{summary.stop_millis.map(format_millis).unwrap_or_else(|| "—".into())}</dd>
+                <dt>"Duration"</dt><dd>{duration_text(summary.start_millis, summary.stop_millis)}</dd>
+                <dt>"Max concurrency"</dt>
+                <dd>{if max_concurrency == 0 { "no limit".to_string() } else { max_concurrency.to_string() }}</dd>
+                <dt>"Tolerated failures"</dt>
+                <dd data-testid="map-run-tolerated">{tolerated_text(tolerated_failure_count, tolerated_failure_percentage)}</dd>
+            </dl>
+        </section>
+        <section class="card">
+            <h2>"Counts"</h2>
+            <table class="map-run-counts" data-testid="map-run-counts">
+                <thead>
+                    <tr>
+                        <th scope="col"></th>
+                        <th scope="col">"Pending"</th>
+                        <th scope="col">"Running"</th>
+                        <th scope="col">"Succeeded"</th>
+                        <th scope="col">"Failed"</th>
+                        <th scope="col">"Aborted"</th>
+                        <th scope="col">"Timed out"</th>
+                        <th scope="col">"Total"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    <CountsRow label="Items" kind="items" counts=items />
+                    <CountsRow label="Child executions" kind="executions" counts=executions />
+                </tbody>
+            </table>
+        </section>
+        <section class="card">
+            <h2>"Child executions"</h2>
+            <ChildExecutions page=children />
+            <nav class="pager" aria-label="Pages">
+                {first.map(|href| view! { <a href=href rel="first">"First"</a> })}
+                {next.map(|href| view! { <a href=href rel="next">"Next"</a> })}
+            </nav>
+        </section>
+    }
+}
+
+/// `ToleratedFailureCount` and `ToleratedFailurePercentage` in words.
+fn tolerated_text(count: Option<i64>, percentage: Option<f64>) -> String {
+    match (count, percentage) {
+        (None, None) => "none (any failed item fails the Map Run)".into(),
+        (Some(count), None) => items(count),
+        (None, Some(percentage)) => format!("{percentage}% of items"),
+        (Some(count), Some(percentage)) => format!("{} or {percentage}% of items", items(count)),
+    }
+}
+
+fn items(count: i64) -> String {
+    if count == 1 { "1 item".into() } else { format!("{count} items") }
+}
+
+/// One row of the counts table; each cell carries `data-count="<name>"`.
+#[component]
+fn CountsRow(label: &'static str, kind: &'static str, counts: MapRunCounts) -> impl IntoView {
+    let cells = [
+        ("pending", counts.pending),
+        ("running", counts.running),
+        ("succeeded", counts.succeeded),
+        ("failed", counts.failed),
+        ("aborted", counts.aborted),
+        ("timed_out", counts.timed_out),
+        ("total", counts.total),
+    ];
+    view! {
+        <tr data-counts=kind>
+            <th scope="row">{label}</th>
+            {cells.into_iter().map(|(name, value)| view! { <td data-count=name>{value}</td> }).collect_view()}
+        </tr>
+    }
+}
+
+/// The child executions of one page: name (a link to its page), status, start, stop, duration.
+#[component]
+fn ChildExecutions(page: ExecutionPage) -> impl IntoView {
+    if page.rows.is_empty() {
+        return view! { <p class="muted">"No child executions have started."</p> }.into_any();
+    }
+    view! {
+        <table class="executions" data-testid="map-run-children">
+            <thead>
+                <tr>
+                    <th scope="col">"Name"</th>
+                    <th scope="col">"Status"</th>
+                    <th scope="col">"Started"</th>
+                    <th scope="col">"Stopped"</th>
+                    <th scope="col">"Duration"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {page
+                    .rows
+                    .into_iter()
+                    .map(|row| {
+                        let duration = duration_text(row.start_millis, row.stop_millis);
+                        view! {
+                            <tr data-execution=row.name.clone() data-status=row.status.clone()>
+                                <td data-label="Name"><a href=execution_href(&row.arn)>{row.name.clone()}</a></td>
+                                <td data-label="Status"><StatusBadge status=row.status.clone() /></td>
+                                <td data-label="Started">{format_millis(row.start_millis)}</td>
+                                <td data-label="Stopped">{row.stop_millis.map(format_millis).unwrap_or_else(|| "—".into())}</td>
+                                <td data-label="Duration">{duration}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
+
+/// The parent execution's Map Runs (`data-testid="map-runs"`), each linking to its page;
+/// nothing when the execution started none.
+#[component]
+pub(crate) fn MapRunsSection(map_runs: Vec<MapRunSummary>) -> impl IntoView {
+    (!map_runs.is_empty()).then(|| {
+        view! {
+            <section class="card">
+                <h2>"Map Runs"</h2>
+                <table class="executions" data-testid="map-runs">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Map state"</th>
+                            <th scope="col">"Status"</th>
+                            <th scope="col">"Map Run"</th>
+                            <th scope="col">"Started"</th>
+                            <th scope="col">"Duration"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {map_runs
+                            .into_iter()
+                            .map(|run| {
+                                let duration = duration_text(run.start_millis, run.stop_millis);
+                                view! {
+                                    <tr data-map-state=run.state_name.clone()>
+                                        <td data-label="Map state">{run.state_name.clone()}</td>
+                                        <td data-label="Status"><StatusBadge status=run.status.clone() /></td>
+                                        <td data-label="Map Run">
+                                            <a href=map_run_href(&run.arn)>{last_segment(&run.arn).to_string()}</a>
+                                        </td>
+                                        <td data-label="Started">{format_millis(run.start_millis)}</td>
+                                        <td data-label="Duration">{duration}</td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            </section>
+        }
+    })
+}

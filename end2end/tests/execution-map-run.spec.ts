@@ -1,0 +1,119 @@
+// A Distributed Map's Map Run and the actual cost of recorded executions: the parent
+// execution's page shows its billed transitions and links to its Map Run; the Map Run page
+// shows the counts DescribeMapRun gives, the tolerated failures and the child executions
+// (two pages of them), each linking to its execution; the state machine's cost per day counts
+// the parent's and the children's transitions.
+import { expect, test } from "@playwright/test";
+
+import { createMachine, sfn, waitForEnd, waitForHydration, watchForProblems } from "./execution-support";
+
+/// 52 items: the last one fails, which ToleratedFailureCount 1 allows.
+const ITEMS = Array.from({ length: 52 }, (_, index) => (index === 51 ? { n: index + 1, fail: true } : { n: index + 1 }));
+
+const DEFINITION = {
+  QueryLanguage: "JSONata",
+  StartAt: "Fan",
+  States: {
+    Fan: {
+      Type: "Map",
+      Items: ITEMS,
+      ToleratedFailureCount: 1,
+      ItemProcessor: {
+        ProcessorConfig: { Mode: "DISTRIBUTED", ExecutionType: "STANDARD" },
+        StartAt: "Check",
+        States: {
+          Check: {
+            Type: "Choice",
+            QueryLanguage: "JSONata",
+            Choices: [{ Condition: "{% $exists($states.input.fail) %}", Next: "Boom" }],
+            Default: "Done",
+          },
+          Done: { Type: "Pass", End: true },
+          Boom: { Type: "Fail", Error: "Item.Bad", Cause: "a bad item" },
+        },
+      },
+      Next: "Finish",
+    },
+    Finish: { Type: "Succeed" },
+  },
+};
+
+test("a Map Run's page lists its counts and child executions, and the cost counts transitions", async ({ page, request }) => {
+  test.setTimeout(90_000);
+  const problems = watchForProblems(page);
+  const suffix = Date.now().toString(36);
+  const stateMachineArn = await createMachine(request, `fan-${suffix}`, DEFINITION);
+  const { executionArn } = await sfn(request, "StartExecution", { stateMachineArn, name: `run-${suffix}`, input: "{}" });
+  expect(await waitForEnd(request, executionArn)).toBe("SUCCEEDED");
+  const { mapRuns } = await sfn(request, "ListMapRuns", { executionArn });
+  expect(mapRuns).toHaveLength(1);
+  const mapRunArn: string = mapRuns[0].mapRunArn;
+
+  // The parent: Fan and Finish entered, two transitions ($0.000025 each in us-east-1);
+  // the children bill their own.
+  await page.goto(`/executions/${encodeURIComponent(executionArn)}`);
+  const cost = page.getByTestId("execution-cost");
+  await expect(cost).toHaveAttribute("data-transitions", "2");
+  await expect(cost).toContainText("This execution: 2 transitions, $0.000050");
+  await waitForHydration(page);
+
+  // Its Map Runs, and the link to the one Fan started.
+  const run = page.locator("[data-testid=map-runs] tr[data-map-state=Fan]");
+  await expect(run).toContainText("SUCCEEDED");
+  await run.getByRole("link").click();
+  await expect(page).toHaveURL(`/executions/map-runs/${encodeURIComponent(mapRunArn)}`);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Map Run Fan");
+  await expect(page.getByTestId("map-run-status")).toHaveText("SUCCEEDED");
+  await expect(page.getByTestId("map-run-tolerated")).toHaveText("1 item");
+
+  // The counts, as DescribeMapRun gives them.
+  const described = await sfn(request, "DescribeMapRun", { mapRunArn });
+  expect(described.executionCounts).toMatchObject({ succeeded: 51, failed: 1, total: 52 });
+  for (const [kind, counts] of [["items", described.itemCounts], ["executions", described.executionCounts]]) {
+    const row = page.locator(`[data-testid=map-run-counts] tr[data-counts=${kind}]`);
+    for (const [cell, key] of [["pending", "pending"], ["running", "running"], ["succeeded", "succeeded"], ["failed", "failed"], ["aborted", "aborted"], ["timed_out", "timedOut"], ["total", "total"]]) {
+      await expect(row.locator(`[data-count=${cell}]`), `${kind} ${cell}`).toHaveText(String(counts[key]));
+    }
+  }
+  await expect(page.locator("[data-testid=map-run-counts] tr[data-counts=executions] [data-count=succeeded]")).toHaveText("51");
+
+  // The children, 50 to a page, oldest first: the second page has the last two.
+  const children = page.locator("[data-testid=map-run-children] tbody tr");
+  await expect(children).toHaveCount(50);
+  const firstPage = await children.evaluateAll((rows) => rows.map((row) => [row.getAttribute("data-execution"), row.getAttribute("data-status")]));
+  await page.getByRole("link", { name: "Next" }).click();
+  await expect(page).toHaveURL(/\?after=/);
+  await expect(children).toHaveCount(2);
+  await expect(page.getByRole("link", { name: "Next" })).toHaveCount(0);
+  const secondPage = await children.evaluateAll((rows) => rows.map((row) => [row.getAttribute("data-execution"), row.getAttribute("data-status")]));
+  const all = [...firstPage, ...secondPage];
+  expect(new Set(all.map(([name]) => name)).size).toBe(52);
+  expect(all.filter(([, status]) => status === "SUCCEEDED")).toHaveLength(51);
+  const failed = all.filter(([, status]) => status === "FAILED");
+  expect(failed).toHaveLength(1);
+
+  // Open the failed child from the page it is on.
+  const failedName = failed[0][0]!;
+  if (!secondPage.some(([name]) => name === failedName)) {
+    await page.getByRole("link", { name: "First" }).click();
+    await expect(children).toHaveCount(50);
+  }
+  await page.locator(`[data-testid=map-run-children] tr[data-execution="${failedName}"] a`).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(failedName);
+  await expect(page.getByTestId("execution-status")).toHaveText("FAILED");
+  await expect(page.getByTestId("execution-error")).toHaveText("Item.Bad");
+  // Check and Boom: two transitions.
+  await expect(page.getByTestId("execution-cost")).toHaveAttribute("data-transitions", "2");
+
+  // The state machine's cost today: one execution, 52 children, 2 + 52 × 2 = 106 transitions.
+  await page.goto(`/executions?machine=${encodeURIComponent(stateMachineArn)}`);
+  const today = new Date().toISOString().slice(0, 10);
+  const day = page.locator(`[data-testid=machine-cost] tr[data-day="${today}"]`);
+  await expect(day.locator("[data-cell=executions]")).toHaveText("1");
+  await expect(day.locator("[data-cell=child-executions]")).toHaveText("52");
+  await expect(day.locator("[data-cell=transitions]")).toHaveText("106");
+  await expect(day.locator("[data-cell=cost]")).toHaveText("$0.002650");
+  await expect(page.locator(".machine-cost")).toContainText("not applied per day");
+
+  expect(problems).toEqual([]);
+});
