@@ -1,5 +1,5 @@
 //! The approvals inbox: every approval request with filters (`/approvals`) and one request with
-//! its audit trail (`/approvals/:id`).
+//! its execution's graph and its audit trail (`/approvals/:id`).
 //!
 //! The data types here are shared by the server (which fills them in
 //! `server/src/approvals/inbox.rs`) and the browser. The server functions reach the queries
@@ -10,7 +10,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use serde::{Deserialize, Serialize};
 
-use crate::executions::{encode_component, last_segment};
+use crate::{
+    executions::{ExecutionDetail, ExecutionsError, encode_component, last_segment, read_execution, state_statuses},
+    graph_view::{StateGraph, StateStatus},
+};
 
 /// How many requests one page of the inbox lists.
 pub const PAGE_SIZE: u32 = 25;
@@ -414,7 +417,28 @@ fn InboxTable(page: InboxPage, filter: InboxFilter) -> impl IntoView {
     }
 }
 
-/// The page at `/approvals/:id`: the request, its details and its audit trail.
+/// What the detail page shows: the request, and its execution when this Statehouse runs it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct ApprovalView {
+    detail: RequestDetail,
+    /// The execution with its history; `None` when there is no local execution (a request
+    /// from real AWS Step Functions), an error when it could not be read.
+    execution: Result<Option<ExecutionDetail>, ExecutionsError>,
+}
+
+/// The request `id` and its execution, read one after the other.
+async fn approval_view(id: String) -> Result<ApprovalView, InboxError> {
+    let detail = approval_request(id).await?;
+    let execution = match read_execution(detail.request.execution_arn.clone()).await {
+        Ok(execution) => Ok(Some(execution)),
+        Err(ExecutionsError::NotFound(_)) => Ok(None),
+        Err(error) => Err(error),
+    };
+    Ok(ApprovalView { detail, execution })
+}
+
+/// The page at `/approvals/:id`: the request, its execution's graph, its details and its
+/// audit trail.
 #[component]
 pub fn ApprovalPage() -> impl IntoView {
     let params = use_params_map();
@@ -426,7 +450,7 @@ pub fn ApprovalPage() -> impl IntoView {
             #[cfg(feature = "ssr")]
             let response = use_context::<crate::leptos_axum_response::ResponseOptions>();
             async move {
-                let detail = approval_request(id).await;
+                let detail = approval_view(id).await;
                 #[cfg(feature = "ssr")]
                 if let (Err(InboxError::NotFound(_)), Some(response)) = (&detail, response) {
                     response.set_status(crate::leptos_axum_response::StatusCode::NOT_FOUND);
@@ -439,7 +463,11 @@ pub fn ApprovalPage() -> impl IntoView {
         <p><a href="/approvals">"← All approval requests"</a></p>
         <ErrorBoundary fallback=error_list>
             <Suspense fallback=|| view! { <p>"Loading the request…"</p> }>
-                {move || Suspend::new(async move { detail.await.map(|detail| view! { <RequestView detail /> }) })}
+                {move || {
+                    Suspend::new(async move {
+                        detail.await.map(|ApprovalView { detail, execution }| view! { <RequestView detail execution /> })
+                    })
+                }}
             </Suspense>
         </ErrorBoundary>
     }
@@ -447,9 +475,17 @@ pub fn ApprovalPage() -> impl IntoView {
 
 /// One request, rendered. Every value is text, so Leptos escapes it.
 #[component]
-fn RequestView(detail: RequestDetail) -> impl IntoView {
+fn RequestView(detail: RequestDetail, execution: Result<Option<ExecutionDetail>, ExecutionsError>) -> impl IntoView {
     let RequestDetail { request, details, deadline, policy, views, decisions, mails, callbacks } = detail;
     let title = format!("Approval request {}", request.id);
+    let local = matches!(execution, Ok(Some(_)));
+    let graph = view! {
+        <RequestGraph
+            execution
+            state_name=request.state_name.clone()
+            request_status=request.status.clone()
+        />
+    };
     view! {
         <Title text=title />
         <h1>{request.subject.clone()}</h1>
@@ -465,8 +501,10 @@ fn RequestView(detail: RequestDetail) -> impl IntoView {
                 <dt>"Execution"</dt>
                 <dd>
                     <code data-testid="execution-arn">{request.execution_arn.clone()}</code>
-                    <br />
-                    <a href=crate::executions::execution_href(&request.execution_arn)>"Its graph and history"</a>
+                    {local.then(|| view! {
+                        <br />
+                        <a href=crate::executions::execution_href(&request.execution_arn)>"Its history and state details"</a>
+                    })}
                 </dd>
                 <dt>"State"</dt><dd>{request.state_name}</dd>
                 <dt>"Created"</dt><dd>{request.created_at}</dd>
@@ -474,6 +512,7 @@ fn RequestView(detail: RequestDetail) -> impl IntoView {
                 {deadline.map(|deadline| view! { <dt>"Deadline"</dt><dd>{deadline}</dd> })}
             </dl>
         </section>
+        {graph}
         <section class="card">
             <h2>"Details"</h2>
             {if details.is_empty() {
@@ -539,6 +578,53 @@ fn RequestView(detail: RequestDetail) -> impl IntoView {
                     )
                 })
                 .collect() />
+        </section>
+    }
+}
+
+/// The execution's graph, coloured from its history, with the request's Task state marked:
+/// while the request is pending, that state is the one drawn running (waiting for the
+/// decision). A request from real AWS has no local execution, so a sentence says so instead.
+#[component]
+fn RequestGraph(
+    execution: Result<Option<ExecutionDetail>, ExecutionsError>,
+    state_name: String,
+    request_status: String,
+) -> impl IntoView {
+    let body = match execution {
+        Ok(Some(ExecutionDetail { execution, definition, events, .. })) => {
+            let statuses = state_statuses(&events, &execution.status);
+            let waiting = statuses.get(&state_name) == Some(&StateStatus::Running);
+            let caption = if request_status == "pending" && waiting {
+                format!("“{state_name}” is waiting for this decision; the execution is {}.", execution.status)
+            } else {
+                format!("“{state_name}” asked for this decision (outlined); the execution is {}.", execution.status)
+            };
+            let marked = Signal::stored(Some(state_name));
+            view! {
+                <p data-testid="request-graph-caption">{caption}</p>
+                <StateGraph definition statuses selected=marked />
+            }
+            .into_any()
+        }
+        Ok(None) => view! {
+            <p class="muted" data-testid="request-graph-caption">
+                "This execution runs on AWS Step Functions, not in this Statehouse, "
+                "so its graph and history are not here. Open it in the AWS console to see them."
+            </p>
+        }
+        .into_any(),
+        Err(error) => view! {
+            <p class="muted" data-testid="request-graph-caption">
+                {format!("The execution's graph could not be shown: {error}.")}
+            </p>
+        }
+        .into_any(),
+    };
+    view! {
+        <section class="card">
+            <h2>"The execution's graph"</h2>
+            {body}
         </section>
     }
 }

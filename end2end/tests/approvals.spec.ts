@@ -2,7 +2,8 @@
 // that `cargo xtask test` configures (statehouse.toml in the fresh data folder, no SMTP, so mail
 // lands in the dev mailbox); the browser follows the mailed link and decides; the execution
 // resumes (approved) or takes its Catch path (rejected); the inbox lists both with their audit
-// trails. Everything goes through the real server: the Step Functions API, the approver's
+// trails, and a request's page draws its execution's graph (the approval state waiting before
+// the decision). Everything goes through the real server: the Step Functions API, the approver's
 // pages and the app.
 import { expect, test, type APIRequestContext, type ConsoleMessage, type Page } from "@playwright/test";
 
@@ -128,6 +129,23 @@ test("an approval is mailed, decided in the browser, called back and audited", a
   // Approve: the mailed link shows the request (GET decides nothing), the button decides.
   const approveLink = await linkFromDevMailbox(mailbox, approveSubject);
   expect(new URL(approveLink).pathname).toMatch(/^\/approve\/[0-9a-f]{48}$/);
+
+  // Before anyone decides, the request's detail page draws its execution's graph: the approval
+  // state waits (drawn running, and outlined as this request's state), the Catch path is not reached.
+  await page.goto("/approvals?status=pending");
+  await page.getByRole("row").filter({ hasText: approveSubject }).getByRole("link").click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(approveSubject);
+  const waitingGraph = page.getByTestId("graph");
+  await expect(waitingGraph.locator('[data-state="AskForApproval"]')).toHaveAttribute("data-status", "running");
+  await expect(waitingGraph.locator('[data-state="AskForApproval"]')).toHaveClass(/\bselected\b/);
+  await expect(waitingGraph.locator('[data-state="Rejected"]')).toHaveAttribute("data-status", "not-reached");
+  await expect(page.getByTestId("request-graph-caption")).toContainText(
+    "“AskForApproval” is waiting for this decision",
+  );
+  await expect(page.getByRole("link", { name: "Its history and state details" })).toHaveAttribute(
+    "href",
+    `/executions/${encodeURIComponent(approvedArn)}`,
+  );
   await page.goto(new URL(approveLink).pathname);
   await expect(page.getByRole("heading", { level: 1 })).toContainText(approveSubject);
   await expect(page.locator("pre")).toContainText("<b>not bold</b>");
@@ -222,6 +240,10 @@ test("an approval is mailed, decided in the browser, called back and audited", a
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(rejectSubject);
   await expect(page.getByTestId("request-status")).toHaveText("rejected");
   await expect(page.getByTestId("execution-arn")).toHaveText(rejectedArn);
+  // Its graph after the decision: the rejection was caught and the Catch path ran.
+  const decidedGraph = page.getByTestId("graph");
+  await expect(decidedGraph.locator('[data-state="AskForApproval"]')).toHaveAttribute("data-status", "caught");
+  await expect(decidedGraph.locator('[data-state="Rejected"]')).toHaveAttribute("data-status", "succeeded");
   await expect(page.getByTestId("request-details")).toContainText('"note": "<b>not bold</b> & <script>no script</script>"');
   await expect(page.locator("b", { hasText: "not bold" })).toHaveCount(0);
   const trail = page.locator("section.audit");

@@ -2,12 +2,19 @@
 //! approval portal's AWS calls (`approvals::aws`) and SMTP (`approvals::mail`).
 //!
 //! All of them use rustls with the `ring` provider and Mozilla's roots compiled in
-//! (webpki-roots), so nothing depends on the machine's certificate store. The roots in
+//! (webpki-roots; for the AWS SDK's client, the same roots as certificates from
+//! webpki-root-certs), so nothing depends on the machine's certificate store. The roots in
 //! `STATEHOUSE_EXTRA_CA_FILE` (PEM), when set, are trusted as well: a corporate proxy's CA, or
 //! a private CA for internal endpoints. `main.rs` installs them once, before anything connects.
 
-use std::{path::Path, sync::OnceLock};
+use std::{
+    path::Path,
+    sync::{LazyLock, OnceLock},
+};
 
+use aws_sdk_sfn::config::SharedHttpClient;
+use aws_smithy_http_client::tls::{self as smithy_tls, TlsContext, TrustStore, rustls_provider::CryptoMode};
+use base64::Engine as _;
 use lettre::transport::smtp::client::{Certificate as SmtpCertificate, CertificateStore, TlsParameters};
 
 /// Root certificates trusted besides the bundled ones, read and checked.
@@ -15,6 +22,9 @@ use lettre::transport::smtp::client::{Certificate as SmtpCertificate, Certificat
 pub struct ExtraRoots {
     http: Vec<reqwest::Certificate>,
     smtp: SmtpCertificate,
+    /// The PEM text as read, for the AWS SDK's trust store (which reads it the way reqwest
+    /// does: rustls-pki-types' PEM reader, then rustls' `RootCertStore::add`).
+    pem: Vec<u8>,
 }
 
 impl std::fmt::Debug for ExtraRoots {
@@ -60,7 +70,7 @@ impl ExtraRoots {
             return Err(invalid("no PEM certificate (-----BEGIN CERTIFICATE-----) in it".into()));
         }
         let smtp = SmtpCertificate::from_pem(pem).map_err(|error| invalid(format!("not PEM certificates: {error}")))?;
-        let roots = Self { http, smtp };
+        let roots = Self { http, smtp, pem: pem.to_vec() };
         with_roots(reqwest::Client::builder(), Some(&roots))
             .build()
             .map_err(|error| invalid(format!("not usable as root certificates: {error}")))?;
@@ -100,6 +110,45 @@ fn with_roots(mut builder: reqwest::ClientBuilder, roots: Option<&ExtraRoots>) -
 /// A reqwest client builder that speaks https with the bundled roots and the installed ones.
 pub fn http_client() -> reqwest::ClientBuilder {
     with_roots(reqwest::Client::builder(), EXTRA_ROOTS.get())
+}
+
+/// Mozilla's roots (webpki-root-certs) as one PEM bundle, for the AWS SDK's trust store.
+static BUNDLED_ROOTS_PEM: LazyLock<Vec<u8>> = LazyLock::new(|| {
+    let mut pem = String::new();
+    for certificate in webpki_root_certs::TLS_SERVER_ROOT_CERTS {
+        let encoded = base64::engine::general_purpose::STANDARD.encode(certificate.as_ref());
+        pem.push_str("-----BEGIN CERTIFICATE-----\n");
+        for line in encoded.as_bytes().chunks(64) {
+            pem.push_str(&String::from_utf8_lossy(line));
+            pem.push('\n');
+        }
+        pem.push_str("-----END CERTIFICATE-----\n");
+    }
+    pem.into_bytes()
+});
+
+/// The AWS SDK's HTTP client (`approvals::aws`): https through rustls with `ring`, trusting
+/// Mozilla's roots and the installed ones (never the machine's store); plain http for local
+/// emulators. Timeouts are the SDK configuration's.
+pub fn aws_http_client() -> SharedHttpClient {
+    aws_http_client_with(EXTRA_ROOTS.get())
+}
+
+pub(crate) fn aws_http_client_with(roots: Option<&ExtraRoots>) -> SharedHttpClient {
+    let mut trust_store = TrustStore::empty().with_native_roots(false).with_pem_certificate(BUNDLED_ROOTS_PEM.clone());
+    if let Some(roots) = roots {
+        trust_store = trust_store.with_pem_certificate(roots.pem.clone());
+    }
+    let builder = aws_smithy_http_client::Builder::new().tls_provider(smithy_tls::Provider::Rustls(CryptoMode::Ring));
+    match TlsContext::builder().with_trust_store(trust_store).build() {
+        Ok(context) => builder.tls_context(context).build_https(),
+        // `build` cannot fail today. Should it, fail closed: plain http only (https calls then
+        // fail with a clear error) rather than the SDK's default of the machine's roots.
+        Err(error) => {
+            tracing::error!(%error, "building the AWS client's TLS settings; AWS calls over https will fail");
+            aws_smithy_http_client::Builder::new().build_http()
+        }
+    }
 }
 
 fn smtp_parameters_with(

@@ -4,7 +4,8 @@
 //! resumes the execution with the approval as output, rejection runs the Catch path. Links
 //! opened ten times, reused, forged or posted without the CSRF field change nothing, and two
 //! approvers posting at once make one decision. A decision answers 303 back to the link
-//! (Post/Redirect/Get), whose GET shows a one-time confirmation from the session cookie.
+//! (Post/Redirect/Get), whose GET shows a one-time confirmation from the session cookie, even
+//! when the server restarted in between (sessions live in SQLite).
 
 mod support;
 
@@ -451,6 +452,51 @@ async fn a_restart_keeps_the_request_and_mails_nobody_twice() {
     portal.decide(&link, &[("csrf", &csrf_field(&page)), ("decision", "approve")]).await;
     assert_eq!(portal.wait_for_end(&execution).await["status"], "SUCCEEDED");
     assert!(sink.mails.try_recv().is_err(), "no second mail after the restart");
+}
+
+#[tokio::test]
+async fn the_confirmation_survives_a_restart_between_the_post_and_its_redirect() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = write_config(dir.path(), &["boss@example.com"], "any");
+    let portal = Portal::start(dir.path(), &config, None).await;
+    let execution = portal.start_execution("order-48").await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let link = loop {
+        let (_, mailbox) = portal.get(&portal.server.url("/approvals/dev-mailbox")).await;
+        if let Some(link) = find_link(&mailbox) {
+            break link;
+        }
+        assert!(Instant::now() < deadline, "no mail in the dev mailbox: {mailbox}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let path = link.split_once("/approve/").map(|(_, id)| format!("/approve/{id}")).expect("a path");
+    let (_, page) = portal.get(&link).await;
+
+    // The POST answers 303 with the session cookie; the server stops before the browser follows.
+    let response = portal.post_form(&link, &[("csrf", &csrf_field(&page)), ("decision", "approve")]).await;
+    assert_eq!(response.status().as_u16(), 303);
+    let set_cookie = response.headers().get("set-cookie").and_then(|value| value.to_str().ok()).expect("a cookie");
+    let cookie = set_cookie.split(';').next().expect("name=value").to_string();
+    let (status, _) = portal.server.terminate();
+    assert!(status.success());
+
+    let server =
+        TestServer::spawn_with(&dir.path().join("data"), &[("STATEHOUSE_CONFIG", config.to_str().expect("utf-8"))]);
+    let portal = Portal { server, client: portal.client, machine_arn: portal.machine_arn };
+    let link = portal.server.url(&path);
+    let response = portal.client.get(&link).header("cookie", &cookie).send().await.expect("GET");
+    assert_eq!(response.status().as_u16(), 200);
+    let body = response.text().await.expect("body");
+    assert!(body.contains("<h1>Thank you</h1>") && body.contains("Your approval was recorded"), "{body}");
+    // Shown once: the session is gone after it, from the database too.
+    let again = portal.client.get(&link).header("cookie", &cookie).send().await.expect("GET");
+    assert_eq!(again.status().as_u16(), 409);
+    assert!(!again.text().await.expect("body").contains("was recorded"));
+    assert_eq!(portal.wait_for_end(&execution).await["status"], "SUCCEEDED");
+    let database = dir.path().join("data").join("statehouse.db");
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", database.display())).await.expect("database");
+    let sessions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions").fetch_one(&pool).await.expect("sessions");
+    assert_eq!(sessions, 0, "the flash's session was deleted once shown");
 }
 
 #[tokio::test]

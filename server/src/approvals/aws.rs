@@ -1,13 +1,25 @@
-//! The portal's own AWS client: SigV4-signed JSON 1.0 calls to SQS (polling a channel's
-//! queue) and Step Functions (SendTaskSuccess / SendTaskFailure), over https (or plain http
-//! to a local emulator).
+//! The portal's AWS client: Step Functions (SendTaskSuccess / SendTaskFailure) and SQS
+//! (ReceiveMessage / DeleteMessage) through the official AWS SDK for Rust (`aws-sdk-sfn`,
+//! `aws-sdk-sqs`), SigV4-signed with the channel's static credentials, over https (or plain
+//! http to a local emulator).
 //!
-//! It stands in for the official AWS SDK, whose Rust crates are far larger than the four calls
-//! the portal makes (and default to the aws-lc-rs TLS provider, which needs cmake). Signing shares its canonicalization with the API's verifier
-//! (`api::sigv4`), so the signer and the verifier cannot drift apart.
+//! The SDK is configured by hand from the channel's `[aws]` settings (region, endpoints,
+//! credentials), without `aws-config`, and sends through `tls::aws_http_client` (rustls with
+//! `ring`, Mozilla's roots and `STATEHOUSE_EXTRA_CA_FILE`). SDK errors become [`AwsError`].
+//!
+//! [`sign`] is a small SigV4 signer of JSON 1.0 requests kept for the tests, which call
+//! Statehouse's own API with it; it shares its canonicalization with the API's verifier
+//! (`api::sigv4`).
 
 use std::time::Duration;
 
+use aws_sdk_sfn::{
+    config::{
+        BehaviorVersion, Credentials as SdkCredentials, Region, SharedHttpClient, http::HttpResponse,
+        retry::RetryConfig, timeout::TimeoutConfig,
+    },
+    error::{ProvideErrorMetadata, SdkError},
+};
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -15,29 +27,40 @@ use sha2::{Digest, Sha256};
 use super::config::{AwsSettings, Credentials, HttpEndpoint};
 use crate::api::sigv4::{self, SignedRequest};
 
+/// How long one attempt may take: an SQS long poll waits up to 20 s, so leave room for its answer.
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a call may take, retries included.
+const OPERATION_TIMEOUT: Duration = Duration::from_secs(75);
+/// How long connecting may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Attempts per call (the SDK's standard retries: throttling, 5xx and connection errors, with
+/// jittered backoff). The callback outbox and the poller retry beyond that themselves.
+const MAX_ATTEMPTS: u32 = 3;
+
 /// Why an AWS call failed.
 #[derive(Debug, thiserror::Error)]
 pub enum AwsError {
-    /// The service could not be reached or did not answer in time.
-    #[error("calling {endpoint}: {source}")]
+    /// The service could not be reached, did not answer in time, or answered something that
+    /// is not a response of the operation.
+    #[error("calling {endpoint}: {message}")]
     Transport {
         /// Where the call went.
         endpoint: String,
-        /// Why it failed.
-        source: reqwest::Error,
+        /// Why it failed, with the SDK's chain of causes.
+        message: String,
     },
-    /// The service answered with an error (`__type` without its namespace).
+    /// The service answered with an error.
     #[error("{kind}: {message} (HTTP {status})")]
     Service {
-        /// The exception name, like `TaskDoesNotExist`.
+        /// The error code, like `TaskDoesNotExist`.
         kind: String,
         /// Its message.
         message: String,
         /// The HTTP status.
         status: u16,
     },
-    /// A header value could not be built (a credential with control characters).
-    #[error("a request header is not valid: {0}")]
+    /// The request could not be built (a credential with control characters, say).
+    #[error("a request could not be built: {0}")]
     Header(String),
 }
 
@@ -47,6 +70,166 @@ impl AwsError {
         matches!(self, AwsError::Service { kind, .. }
             if kind == "TaskDoesNotExist" || kind == "TaskTimedOut" || kind == "InvalidToken")
     }
+
+    /// Reads an SDK error of a call to `endpoint`.
+    fn from_sdk<E>(endpoint: &HttpEndpoint, error: SdkError<E, HttpResponse>) -> Self
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        match error {
+            SdkError::ServiceError(context) => {
+                let status = context.raw().status().as_u16();
+                let error = context.err();
+                AwsError::Service {
+                    kind: error.code().unwrap_or("UnknownError").to_string(),
+                    message: error.message().map(str::to_string).unwrap_or_else(|| error.to_string()),
+                    status,
+                }
+            }
+            SdkError::ConstructionFailure(_) => AwsError::Header(causes(&error)),
+            other => AwsError::Transport { endpoint: endpoint.as_str().to_string(), message: causes(&other) },
+        }
+    }
+}
+
+/// An error and its sources, `: `-separated ("dispatch failure: io error: … UnknownIssuer").
+fn causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// A channel's AWS client. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct AwsClient {
+    states: aws_sdk_sfn::Client,
+    sqs: aws_sdk_sqs::Client,
+    settings: AwsSettings,
+}
+
+/// One message received from a queue.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QueueMessage {
+    /// Its body (a request message as JSON text).
+    pub body: String,
+    /// What DeleteMessage needs.
+    pub receipt_handle: String,
+}
+
+impl AwsClient {
+    /// A client for the channel's settings.
+    pub fn new(settings: AwsSettings) -> Self {
+        Self::with_http_client(settings, crate::tls::aws_http_client())
+    }
+
+    /// A client for the channel's settings that sends through `http`.
+    pub(crate) fn with_http_client(settings: AwsSettings, http: SharedHttpClient) -> Self {
+        let credentials = SdkCredentials::new(
+            settings.credentials.access_key_id.clone(),
+            settings.credentials.secret_access_key.expose().to_string(),
+            settings.credentials.session_token.clone(),
+            None,
+            "statehouse",
+        );
+        let timeouts = TimeoutConfig::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+            .operation_timeout(OPERATION_TIMEOUT)
+            .build();
+        let retries = RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS);
+        let region = Region::new(settings.region.clone());
+        let states = aws_sdk_sfn::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(region.clone())
+            .endpoint_url(endpoint_url(&settings.states_endpoint))
+            .credentials_provider(credentials.clone())
+            .http_client(http.clone())
+            .timeout_config(timeouts.clone())
+            .retry_config(retries.clone())
+            .build();
+        let sqs = aws_sdk_sqs::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(region)
+            .endpoint_url(endpoint_url(&settings.sqs_endpoint))
+            .credentials_provider(credentials)
+            .http_client(http)
+            .timeout_config(timeouts)
+            .retry_config(retries)
+            .build();
+        Self { states: aws_sdk_sfn::Client::from_conf(states), sqs: aws_sdk_sqs::Client::from_conf(sqs), settings }
+    }
+
+    /// SendTaskSuccess with `output` (a JSON value sent as text).
+    pub async fn send_task_success(&self, token: &str, output: &Value) -> Result<(), AwsError> {
+        self.states
+            .send_task_success()
+            .task_token(token)
+            .output(output.to_string())
+            .send()
+            .await
+            .map(drop)
+            .map_err(|error| AwsError::from_sdk(&self.settings.states_endpoint, error))
+    }
+
+    /// SendTaskFailure with an error and a cause.
+    pub async fn send_task_failure(
+        &self,
+        token: &str,
+        error: Option<&str>,
+        cause: Option<&str>,
+    ) -> Result<(), AwsError> {
+        self.states
+            .send_task_failure()
+            .task_token(token)
+            .set_error(error.map(str::to_string))
+            .set_cause(cause.map(str::to_string))
+            .send()
+            .await
+            .map(drop)
+            .map_err(|error| AwsError::from_sdk(&self.settings.states_endpoint, error))
+    }
+
+    /// ReceiveMessage: waits up to `wait_seconds` (at most 20) for up to ten messages.
+    pub async fn receive_messages(&self, queue_url: &str, wait_seconds: u32) -> Result<Vec<QueueMessage>, AwsError> {
+        let received = self
+            .sqs
+            .receive_message()
+            .queue_url(queue_url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(wait_seconds.min(20) as i32)
+            .send()
+            .await
+            .map_err(|error| AwsError::from_sdk(&self.settings.sqs_endpoint, error))?;
+        Ok(received
+            .messages
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|message| Some(QueueMessage { body: message.body?, receipt_handle: message.receipt_handle? }))
+            .collect())
+    }
+
+    /// DeleteMessage.
+    pub async fn delete_message(&self, queue_url: &str, receipt_handle: &str) -> Result<(), AwsError> {
+        self.sqs
+            .delete_message()
+            .queue_url(queue_url)
+            .receipt_handle(receipt_handle)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|error| AwsError::from_sdk(&self.settings.sqs_endpoint, error))
+    }
+}
+
+/// The endpoint as the SDK takes it: `scheme://host[:port]`, no trailing slash (the
+/// operation's path `/` is appended).
+fn endpoint_url(endpoint: &HttpEndpoint) -> String {
+    endpoint.as_str().trim_end_matches('/').to_string()
 }
 
 /// The signature and headers of one signed JSON 1.0 request.
@@ -58,7 +241,8 @@ pub struct Signed {
 
 /// Signs a `POST /` JSON 1.0 request to `host` for `service` at `now` (seconds since the Unix
 /// epoch), SigV4 with the headers `content-type;host;x-amz-date;x-amz-target` (and the session
-/// token when there is one).
+/// token when there is one). The portal's own calls go through the SDK; the tests sign their
+/// calls to Statehouse's API with this.
 pub fn sign(
     credentials: &Credentials,
     region: &str,
@@ -108,128 +292,149 @@ pub fn sign(
     Ok(Signed { headers: pairs })
 }
 
-/// A channel's AWS client. Cheap to clone.
-#[derive(Clone, Debug)]
-pub struct AwsClient {
-    http: reqwest::Client,
-    settings: AwsSettings,
-}
-
-/// One message received from a queue.
-#[derive(Clone, Debug, PartialEq)]
-pub struct QueueMessage {
-    /// Its body (a request message as JSON text).
-    pub body: String,
-    /// What DeleteMessage needs.
-    pub receipt_handle: String,
-}
-
-impl AwsClient {
-    /// A client for the channel's settings.
-    pub fn new(settings: AwsSettings) -> Self {
-        // Long polls last up to 20 s; leave room for the answer.
-        let http = crate::tls::http_client().timeout(Duration::from_secs(30)).build().unwrap_or_default();
-        Self { http, settings }
-    }
-
-    /// SendTaskSuccess with `output` (a JSON value sent as text).
-    pub async fn send_task_success(&self, token: &str, output: &Value) -> Result<(), AwsError> {
-        let body = serde_json::json!({"taskToken": token, "output": output.to_string()});
-        self.call(&self.settings.states_endpoint, "states", "AWSStepFunctions.SendTaskSuccess", &body).await.map(drop)
-    }
-
-    /// SendTaskFailure with an error and a cause.
-    pub async fn send_task_failure(
-        &self,
-        token: &str,
-        error: Option<&str>,
-        cause: Option<&str>,
-    ) -> Result<(), AwsError> {
-        let mut body = serde_json::json!({"taskToken": token});
-        if let Some(error) = error {
-            body["error"] = error.into();
-        }
-        if let Some(cause) = cause {
-            body["cause"] = cause.into();
-        }
-        self.call(&self.settings.states_endpoint, "states", "AWSStepFunctions.SendTaskFailure", &body).await.map(drop)
-    }
-
-    /// ReceiveMessage: waits up to `wait_seconds` (at most 20) for up to ten messages.
-    pub async fn receive_messages(&self, queue_url: &str, wait_seconds: u32) -> Result<Vec<QueueMessage>, AwsError> {
-        let body = serde_json::json!({
-            "QueueUrl": queue_url,
-            "MaxNumberOfMessages": 10,
-            "WaitTimeSeconds": wait_seconds.min(20),
-        });
-        let answer = self.call(&self.settings.sqs_endpoint, "sqs", "AmazonSQS.ReceiveMessage", &body).await?;
-        let messages = answer["Messages"].as_array().cloned().unwrap_or_default();
-        Ok(messages
-            .iter()
-            .filter_map(|message| {
-                Some(QueueMessage {
-                    body: message["Body"].as_str()?.to_string(),
-                    receipt_handle: message["ReceiptHandle"].as_str()?.to_string(),
-                })
-            })
-            .collect())
-    }
-
-    /// DeleteMessage.
-    pub async fn delete_message(&self, queue_url: &str, receipt_handle: &str) -> Result<(), AwsError> {
-        let body = serde_json::json!({"QueueUrl": queue_url, "ReceiptHandle": receipt_handle});
-        self.call(&self.settings.sqs_endpoint, "sqs", "AmazonSQS.DeleteMessage", &body).await.map(drop)
-    }
-
-    async fn call(
-        &self,
-        endpoint: &HttpEndpoint,
-        service: &str,
-        target: &str,
-        body: &Value,
-    ) -> Result<Value, AwsError> {
-        let bytes = body.to_string().into_bytes();
-        let now = crate::engine::now_millis() / 1000;
-        let signed = sign(
-            &self.settings.credentials,
-            &self.settings.region,
-            service,
-            endpoint.authority(),
-            target,
-            &bytes,
-            now,
-        )?;
-        let mut request = self.http.post(endpoint.as_str());
-        for (name, value) in &signed.headers {
-            request = request.header(name.as_str(), value.as_str());
-        }
-        let transport = |source| AwsError::Transport { endpoint: endpoint.as_str().to_string(), source };
-        let response = request.body(bytes).send().await.map_err(transport)?;
-        let status = response.status().as_u16();
-        let text = response.text().await.map_err(transport)?;
-        let answer: Value = if text.trim().is_empty() {
-            Value::Object(Default::default())
-        } else {
-            serde_json::from_str(&text).unwrap_or_else(|_| Value::String(text.clone()))
-        };
-        if (200..300).contains(&status) {
-            return Ok(answer);
-        }
-        let kind = answer["__type"].as_str().unwrap_or("UnknownError");
-        let kind = kind.rsplit('#').next().unwrap_or(kind).to_string();
-        let message = answer["message"]
-            .as_str()
-            .or_else(|| answer["Message"].as_str())
-            .map(str::to_string)
-            .unwrap_or_else(|| text.chars().take(300).collect());
-        Err(AwsError::Service { kind, message, status })
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio_rustls::{
+        TlsAcceptor,
+        rustls::{
+            ServerConfig,
+            crypto::ring,
+            pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer},
+        },
+    };
+
     use super::*;
-    use crate::approvals::config::Secret;
+    use crate::{approvals::config::Secret, tls::ExtraRoots};
+
+    fn settings(endpoint: &str) -> AwsSettings {
+        let endpoint = HttpEndpoint::parse(endpoint).expect("an endpoint");
+        AwsSettings {
+            region: "us-east-1".into(),
+            states_endpoint: endpoint.clone(),
+            sqs_endpoint: endpoint,
+            credentials: Credentials {
+                access_key_id: "AKIDEXAMPLE".into(),
+                secret_access_key: Secret::new("secret"),
+                session_token: Some("session-token".into()),
+            },
+        }
+    }
+
+    /// A CA (its PEM) and a certificate it signed for 127.0.0.1 (DER, with its key).
+    fn certificates() -> (String, CertificateDer<'static>, PrivateKeyDer<'static>) {
+        let ca_key = rcgen::KeyPair::generate().expect("CA key");
+        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("CA params");
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca_params.distinguished_name.push(rcgen::DnType::CommonName, "Statehouse test CA");
+        let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).expect("CA certificate");
+        let key = rcgen::KeyPair::generate().expect("server key");
+        let params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()]).expect("server params");
+        let certificate = params.signed_by(&key, &ca).expect("server certificate");
+        (ca.pem(), certificate.der().clone(), PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())))
+    }
+
+    /// An https Step Functions stand-in on a free port that answers every request with
+    /// TaskDoesNotExist, and sends each request's head (lower-cased) to the returned channel.
+    async fn start_step_functions(
+        certificate: CertificateDer<'static>,
+        key: PrivateKeyDer<'static>,
+    ) -> (String, tokio::sync::mpsc::UnboundedReceiver<String>) {
+        let config = ServerConfig::builder_with_provider(Arc::new(ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .expect("TLS versions")
+            .with_no_client_auth()
+            .with_single_cert(vec![certificate], key)
+            .expect("server TLS config");
+        let acceptor = TlsAcceptor::from(Arc::new(config));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let address = listener.local_addr().expect("address");
+        let (heads, received) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            loop {
+                let Ok((socket, _)) = listener.accept().await else { return };
+                let (acceptor, heads) = (acceptor.clone(), heads.clone());
+                tokio::spawn(async move {
+                    // A failed handshake (the client does not trust us) just ends the connection.
+                    let Ok(mut stream) = acceptor.accept(socket).await else { return };
+                    let mut request = Vec::new();
+                    let mut buffer = [0_u8; 4096];
+                    loop {
+                        let Ok(read) = stream.read(&mut buffer).await else { return };
+                        if read == 0 {
+                            return;
+                        }
+                        request.extend_from_slice(&buffer[..read]);
+                        let text = String::from_utf8_lossy(&request).into_owned();
+                        let Some((head, body)) = text.split_once("\r\n\r\n") else { continue };
+                        let head = head.to_ascii_lowercase();
+                        let length = head
+                            .lines()
+                            .filter_map(|line| line.split_once(':'))
+                            .find(|(name, _)| *name == "content-length")
+                            .and_then(|(_, value)| value.trim().parse::<usize>().ok())
+                            .unwrap_or(0);
+                        if body.len() >= length {
+                            heads.send(head).ok();
+                            break;
+                        }
+                    }
+                    let answer = r#"{"__type":"com.amazonaws.swf.service.v2.model#TaskDoesNotExist","message":"Task Does Not Exist"}"#;
+                    let response = format!(
+                        "HTTP/1.1 400 Bad Request\r\ncontent-type: application/x-amz-json-1.0\r\n\
+                         content-length: {}\r\nconnection: close\r\n\r\n{answer}",
+                        answer.len()
+                    );
+                    stream.write_all(response.as_bytes()).await.ok();
+                    stream.shutdown().await.ok();
+                });
+            }
+        });
+        (format!("https://{address}"), received)
+    }
+
+    /// Over https to a server whose CA is only in the extra roots: trusted with them (and the
+    /// service's error read with its code, message and status), refused without them.
+    #[tokio::test]
+    async fn calls_https_endpoints_trusted_through_the_extra_roots() {
+        let (ca, certificate, key) = certificates();
+        let (endpoint, mut heads) = start_step_functions(certificate, key).await;
+        let roots = ExtraRoots::from_pem(ca.as_bytes()).expect("a CA");
+
+        let trusting = AwsClient::with_http_client(settings(&endpoint), crate::tls::aws_http_client_with(Some(&roots)));
+        let error = trusting.send_task_success("a-token", &serde_json::json!({"ok": true})).await.expect_err("gone");
+        assert!(
+            matches!(&error, AwsError::Service { kind, message, status: 400 }
+                if kind == "TaskDoesNotExist" && message == "Task Does Not Exist"),
+            "{error:?}"
+        );
+        assert!(error.task_is_gone());
+        let head = heads.recv().await.expect("a request");
+        assert!(head.contains("x-amz-target: awsstepfunctions.sendtasksuccess"), "{head}");
+        assert!(head.contains("authorization: aws4-hmac-sha256 credential=akidexample/"), "{head}");
+        assert!(head.contains("x-amz-security-token: session-token"), "{head}");
+
+        let untrusting = AwsClient::with_http_client(settings(&endpoint), crate::tls::aws_http_client_with(None));
+        let error = untrusting.send_task_failure("a-token", Some("E"), None).await.expect_err("untrusted");
+        assert!(matches!(&error, AwsError::Transport { .. }), "{error:?}");
+        assert!(error.to_string().contains("invalid peer certificate: UnknownIssuer"), "{error}");
+        assert!(!error.task_is_gone());
+    }
+
+    /// Nothing listening: a transport error that names the endpoint, not a gone task.
+    #[tokio::test]
+    async fn an_unreachable_endpoint_is_a_transport_error() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("address").port();
+        let client = AwsClient::new(settings(&format!("http://127.0.0.1:{port}")));
+        let error = client.delete_message("http://127.0.0.1/queue/q", "handle").await.expect_err("refused");
+        assert!(
+            matches!(&error, AwsError::Transport { endpoint, .. } if endpoint == &format!("http://127.0.0.1:{port}/")),
+            "{error:?}"
+        );
+        assert!(!error.task_is_gone());
+    }
 
     /// The same StartExecution botocore 1.44.5 signed for the verifier's tests: our signer
     /// must produce botocore's signature byte for byte.

@@ -10,7 +10,8 @@
 //!
 //! Real AWS: requests also arrive from a channel's SQS queue ([`sqs::run_poller`]) and from
 //! `POST /approvals/intake/<channel>` ([`intake`]); their decisions go back to AWS Step
-//! Functions through [`aws::AwsClient`] (SigV4 over https, or http to an emulator).
+//! Functions through [`aws::AwsClient`] (the official AWS SDK: SigV4 over https, or http to
+//! an emulator).
 
 pub mod aws;
 pub mod callback;
@@ -21,6 +22,7 @@ pub mod mail;
 pub mod message;
 pub mod policy;
 pub mod reminders;
+pub mod session_store;
 pub mod sqs;
 pub mod store;
 pub mod web;

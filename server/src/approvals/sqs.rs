@@ -1,6 +1,6 @@
-//! The SQS poller of a real-AWS channel: long-polls its queue (ReceiveMessage, JSON 1.0,
-//! SigV4), records each message as a request (idempotent by token), then deletes it. A
-//! message that is not a request is left on the queue for its redrive policy.
+//! The SQS poller of a real-AWS channel: long-polls its queue (ReceiveMessage through the
+//! AWS SDK, `aws::AwsClient`), records each message as a request (idempotent by token), then
+//! deletes it. A message that is not a request is left on the queue for its redrive policy.
 
 use std::time::Duration;
 

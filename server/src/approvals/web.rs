@@ -2,8 +2,9 @@
 //! with askama so they work without WASM. GET decides nothing (mail scanners open links);
 //! POST decides, with an HMAC CSRF field on top of the router's same-origin check, and
 //! answers a recorded decision with `303 See Other` back to the link (Post/Redirect/Get): the
-//! GET shows a one-time confirmation kept in a short-lived session (tower-sessions), so a
-//! refresh never posts again. Refusals are answered directly, with their own status.
+//! GET shows a one-time confirmation kept in a short-lived session (tower-sessions, stored in
+//! SQLite by [`SqliteSessionStore`], so a restart between the two keeps it), and a refresh
+//! never posts again. Refusals are answered directly, with their own status.
 
 use std::net::SocketAddr;
 
@@ -18,12 +19,13 @@ use axum::{
 };
 use serde::{Deserialize, Serialize};
 use tower_sessions::{
-    Expiry, MemoryStore, Session, SessionManagerLayer,
+    Expiry, Session, SessionManagerLayer,
     cookie::{SameSite, time::Duration},
 };
 
 use super::{
     Approvals, ApprovalsError,
+    session_store::SqliteSessionStore,
     store::{self, LinkView, MailRow, Submission, Submitted},
 };
 use crate::engine::{decide::Status, now_millis};
@@ -33,9 +35,9 @@ pub const BODY_LIMIT: usize = 256 * 1024;
 
 /// The portal's routes, with their state applied.
 pub fn routes<S: Clone + Send + Sync + 'static>(approvals: Approvals) -> Router<S> {
-    // The flash of Post/Redirect/Get. Kept in memory: it only bridges a redirect, and a restart
-    // losing one shows the link's current state instead, which is still a clear page.
-    let sessions = SessionManagerLayer::new(MemoryStore::default())
+    // The flash of Post/Redirect/Get, in the database: it only bridges a redirect, but a restart
+    // between the POST and the GET keeps it, so the approver still sees it confirmed.
+    let sessions = SessionManagerLayer::new(SqliteSessionStore::new(approvals.pool().clone()))
         .with_name("statehouse_flash")
         .with_path("/approve")
         .with_http_only(true)
