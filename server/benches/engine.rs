@@ -56,6 +56,7 @@ fn request(definition: &Value, name: String, kind: ExecutionType) -> StartReques
         kind,
         test_case: None,
         map_run_arn: None,
+        qualifiers: Default::default(),
     }
 }
 
@@ -82,7 +83,7 @@ async fn throughput(
 ) -> f64 {
     let started = Instant::now();
     for index in 0..count {
-        let (_, status) = engine.start(request(definition, format!("{label}-{index}"), kind)).await.expect("start");
+        let status = engine.start(request(definition, format!("{label}-{index}"), kind)).await.expect("start").status;
         assert!(matches!(status, Status::Succeeded { .. }), "{label}: {status:?}");
     }
     let seconds = started.elapsed().as_secs_f64();
@@ -112,7 +113,7 @@ async fn throughput_concurrent(
             next += 1;
         }
         if let Some(done) = running.join_next().await {
-            let (_, status) = done.expect("task").expect("start");
+            let status = done.expect("task").expect("start").status;
             assert!(matches!(status, Status::Succeeded { .. }), "{label}: {status:?}");
         }
     }
@@ -137,10 +138,11 @@ async fn parked_memory(count: usize, callback: bool) -> (f64, f64) {
     let before = resident_megabytes();
     let started = Instant::now();
     for index in 0..count {
-        let (_, status) = engine
+        let status = engine
             .start(request(&definition, format!("parked-{index}"), ExecutionType::Standard))
             .await
-            .expect("start");
+            .expect("start")
+            .status;
         assert_eq!(status, Status::Running);
     }
     let seconds = started.elapsed().as_secs_f64();

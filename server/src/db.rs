@@ -28,6 +28,9 @@ pub async fn open(data_dir: &Path) -> anyhow::Result<SqlitePool> {
         .busy_timeout(Duration::from_secs(5));
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
+        // A local file cannot drop a connection: the default ping before every acquire costs a
+        // round trip to the connection's thread per query for nothing.
+        .test_before_acquire(false)
         .connect_with(options)
         .await
         .with_context(|| format!("opening the database {}", path.display()))?;

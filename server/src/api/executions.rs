@@ -11,7 +11,7 @@ use super::{
     required, versions,
 };
 use crate::engine::{
-    ExecutionType, ExecutionView, RealEnvironment, StartRequest,
+    ExecutionType, ExecutionView, Qualifiers, RealEnvironment, StartRequest,
     decide::{PAYLOAD_LIMIT_BYTES, Status},
 };
 use asl::eval::Environment;
@@ -67,8 +67,9 @@ pub async fn start(state: &ApiState, request: &Value, sync: bool) -> Result<Valu
         kind,
         test_case,
         map_run_arn: None,
+        qualifiers: Qualifiers { version_arn: target.version_arn.clone(), alias_arn: target.alias_arn.clone() },
     };
-    let (arn, status) = match state.engine.start(start).await {
+    let started = match state.engine.start(start).await {
         Ok(started) => started,
         Err(crate::engine::EngineError::ExecutionAlreadyExists(arn)) => {
             // AWS's idempotency rule: the same name and input while it runs gives it back.
@@ -82,19 +83,9 @@ pub async fn start(state: &ApiState, request: &Value, sync: bool) -> Result<Valu
         }
         Err(error) => return Err(error.into()),
     };
-    if target.version_arn.is_some() {
-        // The engine records the unqualified machine; which version and alias ran is the API's.
-        sqlx::query("UPDATE executions SET state_machine_version_arn = ?, state_machine_alias_arn = ? WHERE arn = ?")
-            .bind(&target.version_arn)
-            .bind(&target.alias_arn)
-            .bind(&arn)
-            .execute(&state.pool)
-            .await?;
-    }
-    let view = state.engine.describe(&arn).await?;
-    let start_millis = view.as_ref().map_or(0, |view| view.record.start_millis);
+    let (arn, status) = (started.arn, started.status);
     if !sync {
-        return Ok(json!({"executionArn": arn, "startDate": epoch_seconds(start_millis)}));
+        return Ok(json!({"executionArn": arn, "startDate": epoch_seconds(started.start_millis)}));
     }
     let status = if status.is_final() { status } else { state.engine.wait(&arn).await? };
     let Some(view) = state.engine.describe(&arn).await? else {
@@ -174,38 +165,33 @@ fn add_qualifiers(response: &mut Value, version_arn: Option<String>, alias_arn: 
     }
 }
 
-/// The version and alias a stored execution started through.
-async fn qualifiers(state: &ApiState, arn: &str) -> Result<(Option<String>, Option<String>), AwsError> {
-    let row = sqlx::query("SELECT state_machine_version_arn, state_machine_alias_arn FROM executions WHERE arn = ?")
-        .bind(arn)
-        .fetch_optional(&state.pool)
-        .await?;
-    match row {
-        Some(row) => Ok((row.try_get("state_machine_version_arn")?, row.try_get("state_machine_alias_arn")?)),
-        None => Ok((None, None)),
-    }
-}
-
-async fn view(state: &ApiState, arn: &str) -> Result<ExecutionView, AwsError> {
+fn check_execution_arn(arn: &str) -> Result<(), AwsError> {
     if !arn.starts_with("arn:") || !(arn.contains(":execution:") || arn.contains(":express:")) {
         return Err(AwsError::new(
             "InvalidArn",
             format!("Invalid Arn: 'Resource type not valid in this context: {arn}'"),
         ));
     }
-    state
-        .engine
-        .describe(arn)
-        .await?
-        .ok_or_else(|| AwsError::new("ExecutionDoesNotExist", format!("Execution Does Not Exist: '{arn}'")))
+    Ok(())
+}
+
+fn execution_does_not_exist(arn: &str) -> AwsError {
+    AwsError::new("ExecutionDoesNotExist", format!("Execution Does Not Exist: '{arn}'"))
+}
+
+async fn view(state: &ApiState, arn: &str) -> Result<ExecutionView, AwsError> {
+    check_execution_arn(arn)?;
+    state.engine.describe(arn).await?.ok_or_else(|| execution_does_not_exist(arn))
 }
 
 /// DescribeExecution.
 pub async fn describe(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
     let arn = required(request, "executionArn")?;
-    let mut response = execution_json(&view(state, arn).await?);
-    let (version_arn, alias_arn) = qualifiers(state, arn).await?;
-    add_qualifiers(&mut response, version_arn, alias_arn);
+    check_execution_arn(arn)?;
+    let (view, qualifiers) =
+        state.engine.describe_qualified(arn).await?.ok_or_else(|| execution_does_not_exist(arn))?;
+    let mut response = execution_json(&view);
+    add_qualifiers(&mut response, qualifiers.version_arn, qualifiers.alias_arn);
     Ok(response)
 }
 

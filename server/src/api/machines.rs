@@ -27,6 +27,52 @@ pub struct StoredMachine {
     pub role_arn: String,
 }
 
+/// The state machines StartExecution has read, by ARN, so that starting an execution costs
+/// no read of its machine. Update and Delete forget the machine after they commit; a read
+/// that raced with one of them is not kept (the generation moved on meanwhile).
+#[derive(Clone, Debug, Default)]
+pub struct MachineCache {
+    inner: std::sync::Arc<std::sync::Mutex<CachedMachines>>,
+}
+
+#[derive(Debug, Default)]
+struct CachedMachines {
+    generation: u64,
+    machines: std::collections::HashMap<String, StoredMachine>,
+}
+
+/// The most machines kept; past it the cache starts again empty.
+const CACHED_MACHINES: usize = 1024;
+
+impl MachineCache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, CachedMachines> {
+        self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn get(&self, arn: &str) -> (Option<StoredMachine>, u64) {
+        let cached = self.lock();
+        (cached.machines.get(arn).cloned(), cached.generation)
+    }
+
+    fn keep(&self, machine: &StoredMachine, read_at: u64) {
+        let mut cached = self.lock();
+        if cached.generation != read_at {
+            return;
+        }
+        if cached.machines.len() >= CACHED_MACHINES {
+            cached.machines.clear();
+        }
+        cached.machines.insert(machine.arn.clone(), machine.clone());
+    }
+
+    /// Forgets `arn` (after its row changed).
+    pub fn forget(&self, arn: &str) {
+        let mut cached = self.lock();
+        cached.generation += 1;
+        cached.machines.remove(arn);
+    }
+}
+
 /// The errors AWS reports for a definition it refuses, joined as its message does.
 fn definition_errors(definition: &str) -> Vec<String> {
     let (_, diagnostics) = parse(definition);
@@ -49,6 +95,10 @@ fn check_definition(definition: &str) -> Result<(), AwsError> {
 /// Loads a state machine by ARN (a `#TestCase` suffix and a version/alias qualifier are
 /// not part of the stored ARN).
 pub async fn load(state: &ApiState, arn: &str) -> Result<StoredMachine, AwsError> {
+    let (cached, read_at) = state.machines.get(arn);
+    if let Some(machine) = cached {
+        return Ok(machine);
+    }
     let row = sqlx::query("SELECT arn, name, type, definition, role_arn FROM state_machines WHERE arn = ?")
         .bind(arn)
         .fetch_optional(&state.pool)
@@ -56,13 +106,15 @@ pub async fn load(state: &ApiState, arn: &str) -> Result<StoredMachine, AwsError
     let Some(row) = row else {
         return Err(AwsError::new("StateMachineDoesNotExist", format!("State Machine Does Not Exist: '{arn}'")));
     };
-    Ok(StoredMachine {
+    let machine = StoredMachine {
         arn: row.try_get("arn")?,
         name: row.try_get("name")?,
         kind: row.try_get("type")?,
         definition: row.try_get("definition")?,
         role_arn: row.try_get("role_arn")?,
-    })
+    };
+    state.machines.keep(&machine, read_at);
+    Ok(machine)
 }
 
 /// Checks the shape of an unqualified state machine ARN in this account and region.
@@ -150,6 +202,7 @@ pub async fn create(state: &ApiState, request: &Value) -> Result<Value, AwsError
         response["stateMachineVersionArn"] = json!(version_arn);
     }
     transaction.commit().await?;
+    state.machines.forget(&arn);
     Ok(response)
 }
 
@@ -219,6 +272,7 @@ pub async fn delete(state: &ApiState, request: &Value) -> Result<Value, AwsError
     sqlx::query("DELETE FROM state_machines WHERE arn = ?").bind(arn).execute(&mut *transaction).await?;
     versions::delete_all(&mut transaction, arn).await?;
     transaction.commit().await?;
+    state.machines.forget(arn);
     tags::delete_tags(state, arn).await?;
     Ok(json!({}))
 }
@@ -380,5 +434,6 @@ pub async fn update(state: &ApiState, request: &Value) -> Result<Value, AwsError
         response["stateMachineVersionArn"] = json!(version_arn);
     }
     transaction.commit().await?;
+    state.machines.forget(arn);
     Ok(response)
 }

@@ -37,6 +37,8 @@ pub struct ApiState {
     pub pool: SqlitePool,
     /// The engine.
     pub engine: Engine,
+    /// State machines as StartExecution last read them.
+    pub machines: machines::MachineCache,
 }
 
 /// An error in AWS's shape.

@@ -130,8 +130,9 @@ fn not_found(arn: &str) -> AwsError {
     AwsError::new("ResourceNotFound", format!("Resource not found: '{arn}'"))
 }
 
+/// `ConflictException`, the one Step Functions error AWS answers with HTTP 409.
 fn conflict(message: impl Into<String>) -> AwsError {
-    AwsError::new("ConflictException", message)
+    AwsError { status: axum::http::StatusCode::CONFLICT, ..AwsError::new("ConflictException", message) }
 }
 
 /// A published version as stored.

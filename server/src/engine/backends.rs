@@ -298,13 +298,10 @@ impl Engine {
             kind,
             test_case: None,
             map_run_arn: None,
+            qualifiers: super::Qualifiers::default(),
         };
         match self.start(start).await {
-            Ok((arn, _)) => {
-                let start_millis =
-                    self.describe(&arn).await?.map_or_else(super::now_millis, |view| view.record.start_millis);
-                Ok(Child { arn, start_millis, attached: false })
-            }
+            Ok(started) => Ok(Child { arn: started.arn, start_millis: started.start_millis, attached: false }),
             Err(EngineError::ExecutionAlreadyExists(arn)) => match self.describe(&arn).await? {
                 // Our own child, started before a restart (same name and input).
                 Some(existing) if existing.record.input == input => {

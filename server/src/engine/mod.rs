@@ -123,6 +123,8 @@ pub struct StartRequest {
     pub test_case: Option<String>,
     /// The Map Run it is a child execution of.
     pub map_run_arn: Option<String>,
+    /// The version and alias it starts through (recorded with it, for DescribeExecution).
+    pub qualifiers: Qualifiers,
 }
 
 /// An execution as the API describes it.
@@ -132,6 +134,26 @@ pub struct ExecutionView {
     pub record: ExecutionRecord,
     /// Where it stands.
     pub status: Status,
+}
+
+/// A started execution: its ARN, where its first decision left it, and its start time.
+#[derive(Clone, Debug)]
+pub struct Started {
+    /// The execution's ARN.
+    pub arn: String,
+    /// Where it stands after its first decision (a Pass chain may already have ended).
+    pub status: Status,
+    /// Its start time in milliseconds since the Unix epoch (DescribeExecution's `startDate`).
+    pub start_millis: i64,
+}
+
+/// The version and alias an execution started through (DescribeExecution shows both).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Qualifiers {
+    /// `stateMachineVersionArn`.
+    pub version_arn: Option<String>,
+    /// `stateMachineAliasArn`.
+    pub alias_arn: Option<String>,
 }
 
 /// An execution started, ended or was redriven: what live views are told (see
@@ -201,6 +223,7 @@ pub const EXPRESS_RETAINED: usize = 1_000;
 
 struct ExpressExecution {
     record: ExecutionRecord,
+    qualifiers: Qualifiers,
     snapshot: Snapshot,
     events: Vec<HistoryEvent>,
 }
@@ -397,7 +420,7 @@ impl Engine {
 
     /// Starts an execution and runs it as far as it goes without waiting. Returns its ARN
     /// and where it stands.
-    pub async fn start(&self, request: StartRequest) -> Result<(String, Status), EngineError> {
+    pub async fn start(&self, request: StartRequest) -> Result<Started, EngineError> {
         let machine = self.machine(&request.definition)?;
         let arn = self.execution_arn(&request.state_machine_arn, &request.name, request.kind);
         let record = ExecutionRecord {
@@ -431,16 +454,19 @@ impl Engine {
             )
         });
         match request.kind {
-            ExecutionType::Standard => match self.inner.store.insert(&record, &snapshot, &decision).await {
-                Ok(()) => {}
-                Err(StoreError::AlreadyExists) => return Err(EngineError::ExecutionAlreadyExists(arn)),
-                Err(error) => return Err(error.into()),
-            },
+            ExecutionType::Standard => {
+                match self.inner.store.insert(&record, &request.qualifiers, &snapshot, &decision).await {
+                    Ok(()) => {}
+                    Err(StoreError::AlreadyExists) => return Err(EngineError::ExecutionAlreadyExists(arn)),
+                    Err(error) => return Err(error.into()),
+                }
+            }
             ExecutionType::Express => {
                 lock(&self.inner.express).insert(
                     arn.clone(),
                     ExpressExecution {
                         record: record.clone(),
+                        qualifiers: request.qualifiers,
                         snapshot: snapshot.clone(),
                         events: decision.events.clone(),
                     },
@@ -448,10 +474,11 @@ impl Engine {
             }
         }
         let status = snapshot.status.clone();
+        let start_millis = record.start_millis;
         self.after(&record, request.kind, &status, decision);
         drop(guard);
         self.release(&arn, lock_handle);
-        Ok((arn, status))
+        Ok(Started { arn, status, start_millis })
     }
 
     fn lock_for(&self, arn: &str) -> Arc<tokio::sync::Mutex<()>> {
@@ -700,9 +727,10 @@ impl Engine {
             kind,
             test_case: parent.test_case.clone(),
             map_run_arn: Some(map_run_arn.clone()),
+            qualifiers: Qualifiers::default(),
         };
         let (child_arn, status) = match self.start(child).await {
-            Ok(started) => started,
+            Ok(started) => (started.arn, started.status),
             Err(EngineError::ExecutionAlreadyExists(arn)) => {
                 let status = self.describe(&arn).await?.map_or(Status::Running, |view| view.status);
                 (arn, status)
@@ -820,7 +848,39 @@ impl Engine {
                 status: execution.snapshot.status.clone(),
             }));
         }
-        Ok(self.inner.store.describe(arn).await?.map(|(record, status)| ExecutionView { record, status }))
+        Ok(self.inner.store.describe(arn).await?.map(|(record, status, _)| ExecutionView { record, status }))
+    }
+
+    /// [`Engine::describe`] with the version and alias the execution started through (one
+    /// read for DescribeExecution).
+    pub async fn describe_qualified(&self, arn: &str) -> Result<Option<(ExecutionView, Qualifiers)>, EngineError> {
+        if let Some(execution) = lock(&self.inner.express).get(arn) {
+            let view = ExecutionView { record: execution.record.clone(), status: execution.snapshot.status.clone() };
+            return Ok(Some((view, execution.qualifiers.clone())));
+        }
+        Ok(self
+            .inner
+            .store
+            .describe(arn)
+            .await?
+            .map(|(record, status, qualifiers)| (ExecutionView { record, status }, qualifiers)))
+    }
+
+    /// The Express executions held in memory (running, and the last [`EXPRESS_RETAINED`]
+    /// finished) that `keep` selects, for the executions list; a finished one's stop time is
+    /// its last event's.
+    pub fn express_executions(&self, keep: impl Fn(&ExecutionRecord, &Status) -> bool) -> Vec<ExecutionView> {
+        lock(&self.inner.express)
+            .values()
+            .filter(|execution| keep(&execution.record, &execution.snapshot.status))
+            .map(|execution| {
+                let mut record = execution.record.clone();
+                if record.stop_millis.is_none() && execution.snapshot.status.is_final() {
+                    record.stop_millis = execution.events.last().map(|event| event.timestamp_millis);
+                }
+                ExecutionView { record, status: execution.snapshot.status.clone() }
+            })
+            .collect()
     }
 
     /// An execution's history.

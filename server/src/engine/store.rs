@@ -7,6 +7,7 @@ use sqlx::{Row, SqlitePool, sqlite::SqliteRow};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{
+    Qualifiers,
     decide::{Action, Decision, FailureRecord, Signal, Snapshot, Status, TaskRequest},
     history::HistoryEvent,
 };
@@ -88,12 +89,15 @@ pub struct SqliteStore {
     writer: mpsc::UnboundedSender<WriteJob>,
 }
 
+/// A history event as stored: id, previous id, time, type and details as JSON text.
+type EventRow = (u64, u64, i64, String, Option<String>);
+
 /// A decision ready to be written: everything already serialized.
 #[derive(Debug)]
 struct PreparedWrite {
     arn: String,
-    /// Set for a new execution.
-    insert: Option<ExecutionRecord>,
+    /// Set for a new execution, with the version and alias it started through.
+    insert: Option<(ExecutionRecord, Qualifiers)>,
     snapshot: String,
     status: &'static str,
     output: Option<String>,
@@ -101,7 +105,7 @@ struct PreparedWrite {
     cause: Option<String>,
     is_final: bool,
     stop_millis: Option<i64>,
-    events: Vec<(u64, u64, i64, String, Option<String>)>,
+    events: Vec<EventRow>,
     fired_timer: Option<u64>,
     finished_task: Option<u64>,
     started_task: Option<u64>,
@@ -155,10 +159,11 @@ impl SqliteStore {
     pub async fn insert(
         &self,
         record: &ExecutionRecord,
+        qualifiers: &Qualifiers,
         snapshot: &Snapshot,
         decision: &Decision,
     ) -> Result<(), StoreError> {
-        self.write(prepare(&record.arn, Some(record.clone()), snapshot, decision, None)?).await
+        self.write(prepare(&record.arn, Some((record.clone(), qualifiers.clone())), snapshot, decision, None)?).await
     }
 
     /// Loads an execution and its snapshot.
@@ -178,17 +183,22 @@ impl SqliteStore {
 
     /// An execution and where it stands, read from its columns without its snapshot (what
     /// DescribeExecution needs, cheaply).
-    pub async fn describe(&self, arn: &str) -> Result<Option<(ExecutionRecord, Status)>, StoreError> {
+    pub async fn describe(&self, arn: &str) -> Result<Option<(ExecutionRecord, Status, Qualifiers)>, StoreError> {
         let row = sqlx::query(
             "SELECT arn, state_machine_arn, name, input, definition, role_arn, start_millis, stop_millis,
-                    redrive_count, test_case, map_run_arn, status, output, error, cause
+                    redrive_count, test_case, map_run_arn, status, output, error, cause,
+                    state_machine_version_arn, state_machine_alias_arn
              FROM executions WHERE arn = ?",
         )
         .bind(arn)
         .fetch_optional(&self.pool)
         .await?;
         let Some(row) = row else { return Ok(None) };
-        Ok(Some((record_from(&row)?, status_from(&row)?)))
+        let qualifiers = Qualifiers {
+            version_arn: row.try_get("state_machine_version_arn")?,
+            alias_arn: row.try_get("state_machine_alias_arn")?,
+        };
+        Ok(Some((record_from(&row)?, status_from(&row)?, qualifiers)))
     }
 
     /// The child executions of a Map Run and where they stand (what its `ResultWriter`
@@ -348,7 +358,7 @@ fn event_from(row: &SqliteRow) -> Result<HistoryEvent, StoreError> {
 /// Serializes a decision for the writer.
 fn prepare(
     arn: &str,
-    insert: Option<ExecutionRecord>,
+    insert: Option<(ExecutionRecord, Qualifiers)>,
     snapshot: &Snapshot,
     decision: &Decision,
     signal: Option<&Signal>,
@@ -469,71 +479,123 @@ async fn write_loop(pool: SqlitePool, mut jobs: mpsc::UnboundedReceiver<WriteJob
 }
 
 /// Writes `batch` in one transaction; each job's own outcome (an insert may find its ARN
-/// taken) is returned in order.
+/// taken) is returned in order. The batch's new executions go in one statement and all its
+/// history events in a few, so a batch of started executions costs a handful of round trips
+/// to SQLite's thread, not two per execution.
 async fn write_batch(pool: &SqlitePool, batch: &[WriteJob]) -> Result<Vec<Result<(), StoreError>>, StoreError> {
     let mut transaction = pool.begin().await?;
+    let accepted = insert_executions(&mut transaction, batch).await?;
     let mut outcomes = Vec::with_capacity(batch.len());
-    for job in batch {
-        outcomes.push(write_one(&mut transaction, &job.write).await?);
+    let mut written = Vec::with_capacity(batch.len());
+    for (job, accepted) in batch.iter().zip(accepted) {
+        if !accepted {
+            outcomes.push(Err(StoreError::AlreadyExists));
+            continue;
+        }
+        if job.write.insert.is_none() {
+            update_execution(&mut transaction, &job.write).await?;
+        }
+        outcomes.push(Ok(()));
+        written.push(&job.write);
+    }
+    insert_events(&mut transaction, &written).await?;
+    for write in written {
+        write_rest(&mut transaction, write).await?;
     }
     transaction.commit().await?;
     Ok(outcomes)
 }
 
-async fn write_one(
+/// Rows per multi-row statement (SQLite allows 32,766 bound values; 18 a row at most here).
+const ROWS_PER_STATEMENT: usize = 500;
+
+/// Inserts the batch's new executions; for each job, whether it may go on (an update, or an
+/// insert whose ARN was free). `RETURNING` names the rows that went in.
+async fn insert_executions(
     transaction: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-    write: &PreparedWrite,
-) -> Result<Result<(), StoreError>, StoreError> {
-    let arn = write.arn.as_str();
-    if let Some(record) = &write.insert {
-        let inserted = sqlx::query(
+    batch: &[WriteJob],
+) -> Result<Vec<bool>, StoreError> {
+    let inserts: Vec<(&ExecutionRecord, &Qualifiers, &PreparedWrite)> = batch
+        .iter()
+        .filter_map(|job| job.write.insert.as_ref().map(|(record, qualifiers)| (record, qualifiers, &job.write)))
+        .collect();
+    let mut inserted = std::collections::HashSet::new();
+    for chunk in inserts.chunks(ROWS_PER_STATEMENT) {
+        let mut sql = String::from(
             "INSERT INTO executions (arn, state_machine_arn, name, status, input, output, error, cause, definition,
                                      role_arn, start_millis, stop_millis, redrive_count, test_case, snapshot,
-                                     map_run_arn)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (arn) DO NOTHING",
-        )
-        .bind(&record.arn)
-        .bind(&record.state_machine_arn)
-        .bind(&record.name)
-        .bind(write.status)
-        .bind(&record.input_text)
-        .bind(&write.output)
-        .bind(&write.error)
-        .bind(&write.cause)
-        .bind(&record.definition)
-        .bind(&record.role_arn)
-        .bind(record.start_millis)
-        .bind(write.stop_millis)
-        .bind(record.redrive_count)
-        .bind(&record.test_case)
-        .bind(&write.snapshot)
-        .bind(&record.map_run_arn)
-        .execute(&mut **transaction)
-        .await?;
-        if inserted.rows_affected() == 0 {
-            return Ok(Err(StoreError::AlreadyExists));
+                                     map_run_arn, state_machine_version_arn, state_machine_alias_arn) VALUES ",
+        );
+        for index in 0..chunk.len() {
+            if index > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
         }
-    } else {
-        sqlx::query(
-            "UPDATE executions SET snapshot = ?, status = ?, output = ?, error = ?, cause = ?,
-                    stop_millis = CASE WHEN ? = 'RUNNING' THEN NULL ELSE COALESCE(?, stop_millis) END,
-                    redrive_count = COALESCE(?, redrive_count)
-             WHERE arn = ?",
-        )
-        .bind(&write.snapshot)
-        .bind(write.status)
-        .bind(&write.output)
-        .bind(&write.error)
-        .bind(&write.cause)
-        .bind(write.status)
-        .bind(write.stop_millis)
-        .bind(write.redrive_count)
-        .bind(arn)
-        .execute(&mut **transaction)
-        .await?;
+        sql.push_str(" ON CONFLICT (arn) DO NOTHING RETURNING arn");
+        let mut query = sqlx::query(&sql);
+        for (record, qualifiers, write) in chunk {
+            query = query
+                .bind(&record.arn)
+                .bind(&record.state_machine_arn)
+                .bind(&record.name)
+                .bind(write.status)
+                .bind(&record.input_text)
+                .bind(&write.output)
+                .bind(&write.error)
+                .bind(&write.cause)
+                .bind(&record.definition)
+                .bind(&record.role_arn)
+                .bind(record.start_millis)
+                .bind(write.stop_millis)
+                .bind(record.redrive_count)
+                .bind(&record.test_case)
+                .bind(&write.snapshot)
+                .bind(&record.map_run_arn)
+                .bind(&qualifiers.version_arn)
+                .bind(&qualifiers.alias_arn);
+        }
+        for row in query.fetch_all(&mut **transaction).await? {
+            inserted.insert(row.try_get::<String, _>("arn")?);
+        }
     }
-    // One statement per chunk of events, not per event.
-    for chunk in write.events.chunks(500) {
+    // Each new ARN is claimed once: a second insert of it in the same batch finds it taken.
+    Ok(batch.iter().map(|job| job.write.insert.is_none() || inserted.remove(&job.write.arn)).collect())
+}
+
+/// Records a decision on an existing execution: snapshot, status and result.
+async fn update_execution(
+    transaction: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    write: &PreparedWrite,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE executions SET snapshot = ?, status = ?, output = ?, error = ?, cause = ?,
+                stop_millis = CASE WHEN ? = 'RUNNING' THEN NULL ELSE COALESCE(?, stop_millis) END,
+                redrive_count = COALESCE(?, redrive_count)
+         WHERE arn = ?",
+    )
+    .bind(&write.snapshot)
+    .bind(write.status)
+    .bind(&write.output)
+    .bind(&write.error)
+    .bind(&write.cause)
+    .bind(write.status)
+    .bind(write.stop_millis)
+    .bind(write.redrive_count)
+    .bind(&write.arn)
+    .execute(&mut **transaction)
+    .await?;
+    Ok(())
+}
+
+/// Appends the history events of every written decision, a chunk of rows per statement.
+async fn insert_events(
+    transaction: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    writes: &[&PreparedWrite],
+) -> Result<(), StoreError> {
+    let events: Vec<(&str, &EventRow)> =
+        writes.iter().flat_map(|write| write.events.iter().map(|event| (write.arn.as_str(), event))).collect();
+    for chunk in events.chunks(ROWS_PER_STATEMENT) {
         let mut sql = String::from(
             "INSERT INTO history_events (execution_arn, id, previous_id, timestamp_millis, type, details) VALUES ",
         );
@@ -541,9 +603,9 @@ async fn write_one(
             sql.push_str(if index == 0 { "(?, ?, ?, ?, ?, ?)" } else { ", (?, ?, ?, ?, ?, ?)" });
         }
         let mut query = sqlx::query(&sql);
-        for (id, previous, timestamp, event_type, details) in chunk {
+        for (arn, (id, previous, timestamp, event_type, details)) in chunk {
             query = query
-                .bind(arn)
+                .bind(*arn)
                 .bind(*id as i64)
                 .bind(*previous as i64)
                 .bind(*timestamp)
@@ -552,6 +614,15 @@ async fn write_one(
         }
         query.execute(&mut **transaction).await?;
     }
+    Ok(())
+}
+
+/// The rest of a decision: timers, tasks, Map Runs and the clean-up of a finished execution.
+async fn write_rest(
+    transaction: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    write: &PreparedWrite,
+) -> Result<(), StoreError> {
+    let arn = write.arn.as_str();
     if let Some(key) = write.fired_timer {
         sqlx::query("DELETE FROM timers WHERE execution_arn = ? AND key = ?")
             .bind(arn)
@@ -634,5 +705,5 @@ async fn write_one(
         sqlx::query("DELETE FROM timers WHERE execution_arn = ?").bind(arn).execute(&mut **transaction).await?;
         sqlx::query("DELETE FROM tasks WHERE execution_arn = ?").bind(arn).execute(&mut **transaction).await?;
     }
-    Ok(Ok(()))
+    Ok(())
 }

@@ -47,7 +47,7 @@ impl AppState {
             .site_root(site_dir.to_string_lossy().into_owned())
             .site_pkg_dir("pkg")
             .build();
-        let api = ApiState { pool: pool.clone(), engine };
+        let api = ApiState { pool: pool.clone(), engine, machines: Default::default() };
         Self { leptos_options, pool, api, approvals: None }
     }
 

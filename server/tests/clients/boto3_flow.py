@@ -289,7 +289,8 @@ assert version_1 == f"{versioned}:1", created
 revision = sfn.describe_state_machine(stateMachineArn=versioned)["revisionId"]
 again = sfn.publish_state_machine_version(stateMachineArn=versioned, revisionId=revision)
 assert again["stateMachineVersionArn"] == version_1, "publishing an unchanged revision returns the latest version"
-raises(sfn.exceptions.ConflictException, sfn.publish_state_machine_version, stateMachineArn=versioned, revisionId="stale")
+conflict = raises(sfn.exceptions.ConflictException, sfn.publish_state_machine_version, stateMachineArn=versioned, revisionId="stale")
+assert conflict.response["ResponseMetadata"]["HTTPStatusCode"] == 409, "AWS answers ConflictException with HTTP 409"
 updated = sfn.update_state_machine(stateMachineArn=versioned, definition=definition(which(2), "Which"), publish=True, versionDescription="second")
 version_2 = updated["stateMachineVersionArn"]
 assert version_2 == f"{versioned}:2", updated
@@ -336,6 +337,16 @@ assert json.loads(by_version["output"]) == {"version": 1} and by_version["stateM
 assert "stateMachineAliasArn" not in by_version, by_version
 latest = wait_for(sfn.start_execution(stateMachineArn=versioned, name="latest")["executionArn"])
 assert json.loads(latest["output"]) == {"version": 3} and "stateMachineVersionArn" not in latest, latest
+# An Express execution through an alias is described with its alias and version, too.
+express_versioned = sfn.create_state_machine(
+    name=f"express-versioned-{RUN}", definition=definition(which(7), "Which"), roleArn=ROLE, type="EXPRESS", publish=True
+)
+express_alias = sfn.create_state_machine_alias(
+    name="live", routingConfiguration=[{"stateMachineVersionArn": express_versioned["stateMachineVersionArn"], "weight": 100}]
+)["stateMachineAliasArn"]
+express_run = wait_for(sfn.start_execution(stateMachineArn=express_alias, name="express-alias")["executionArn"])
+assert express_run["stateMachineAliasArn"] == express_alias, express_run
+assert express_run["stateMachineVersionArn"] == express_versioned["stateMachineVersionArn"], express_run
 version_runs = sfn.list_executions(stateMachineArn=version_1)["executions"]
 assert "by-version" in [item["name"] for item in version_runs], version_runs
 
