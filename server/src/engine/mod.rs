@@ -212,10 +212,48 @@ struct Inner {
     waiters: Mutex<HashMap<String, Vec<oneshot::Sender<Status>>>>,
     /// Finished Express executions kept for the views, oldest first.
     express_finished: Mutex<VecDeque<String>>,
+    /// The last Standard executions to finish, as DescribeExecution shows them.
+    finished: Mutex<FinishedExecutions>,
     /// Takes `.waitForTaskToken` tasks first (the approval portal), once set.
     interceptor: std::sync::OnceLock<Arc<dyn TaskInterceptor>>,
     /// Executions that started, ended or were redriven, for live views.
     changes: broadcast::Sender<ExecutionChange>,
+}
+
+/// How many finished Standard executions DescribeExecution answers from memory.
+pub const FINISHED_REMEMBERED: usize = 4_096;
+
+/// The last [`FINISHED_REMEMBERED`] Standard executions to finish, as committed. A finished
+/// execution changes again only when it is redriven, and a redrive forgets it first; so
+/// these answer DescribeExecution as the store would, without a read.
+#[derive(Debug, Default)]
+struct FinishedExecutions {
+    views: HashMap<String, (ExecutionView, Qualifiers)>,
+    order: VecDeque<String>,
+}
+
+impl FinishedExecutions {
+    fn get(&self, arn: &str) -> Option<(ExecutionView, Qualifiers)> {
+        self.views.get(arn).cloned()
+    }
+
+    fn remember(&mut self, view: ExecutionView, qualifiers: Qualifiers) {
+        let arn = view.record.arn.clone();
+        if self.views.insert(arn.clone(), (view, qualifiers)).is_none() {
+            self.order.push_back(arn);
+        }
+        while self.order.len() > FINISHED_REMEMBERED {
+            if let Some(oldest) = self.order.pop_front() {
+                self.views.remove(&oldest);
+            }
+        }
+    }
+
+    fn forget(&mut self, arn: &str) {
+        if self.views.remove(arn).is_some() {
+            self.order.retain(|kept| kept != arn);
+        }
+    }
 }
 
 /// How many finished Express executions stay in memory for DescribeExecution and the views.
@@ -296,6 +334,7 @@ impl Engine {
                 activity_wake: Notify::new(),
                 waiters: Mutex::default(),
                 express_finished: Mutex::default(),
+                finished: Mutex::default(),
                 interceptor: std::sync::OnceLock::new(),
                 changes: broadcast::channel(CHANGES_BUFFERED).0,
             }),
@@ -334,7 +373,7 @@ impl Engine {
             if task.started && matches!(task.request.resource.events, TaskEvents::Activity { .. }) {
                 continue; // a worker has it; its heartbeat or timeout decides
             }
-            let Some((record, _)) = self.inner.store.load(&task.execution_arn).await? else { continue };
+            let Some((record, ..)) = self.inner.store.load(&task.execution_arn).await? else { continue };
             self.dispatch(&record, task.request);
         }
         Ok(self.inner.store.running().await?.len())
@@ -466,7 +505,7 @@ impl Engine {
                     arn.clone(),
                     ExpressExecution {
                         record: record.clone(),
-                        qualifiers: request.qualifiers,
+                        qualifiers: request.qualifiers.clone(),
                         snapshot: snapshot.clone(),
                         events: decision.events.clone(),
                     },
@@ -475,10 +514,30 @@ impl Engine {
         }
         let status = snapshot.status.clone();
         let start_millis = record.start_millis;
+        if request.kind == ExecutionType::Standard {
+            self.remember_finished(&record, &request.qualifiers, &status, &decision);
+        }
         self.after(&record, request.kind, &status, decision);
         drop(guard);
         self.release(&arn, lock_handle);
         Ok(Started { arn, status, start_millis })
+    }
+
+    /// Keeps a Standard execution that this committed decision finished, with its stop time
+    /// as the store records it (the last event's).
+    fn remember_finished(
+        &self,
+        record: &ExecutionRecord,
+        qualifiers: &Qualifiers,
+        status: &Status,
+        decision: &Decision,
+    ) {
+        if !status.is_final() {
+            return;
+        }
+        let mut record = record.clone();
+        record.stop_millis = decision.events.last().map(|event| event.timestamp_millis).or(record.stop_millis);
+        lock(&self.inner.finished).remember(ExecutionView { record, status: status.clone() }, qualifiers.clone());
     }
 
     fn lock_for(&self, arn: &str) -> Arc<tokio::sync::Mutex<()>> {
@@ -514,7 +573,7 @@ impl Engine {
             self.after(&record, ExecutionType::Express, &status, decision);
             return Ok(status);
         }
-        let Some((record, mut snapshot)) = self.inner.store.load(arn).await? else {
+        let Some((record, mut snapshot, qualifiers)) = self.inner.store.load(arn).await? else {
             return Err(EngineError::ExecutionDoesNotExist(arn.to_string()));
         };
         if snapshot.status.is_final() {
@@ -522,6 +581,7 @@ impl Engine {
         }
         let decision = self.decide(&record, &mut snapshot, signal.clone())?;
         self.inner.store.commit(arn, &snapshot, &decision, &signal).await?;
+        self.remember_finished(&record, &qualifiers, &snapshot.status, &decision);
         self.after(&record, ExecutionType::Standard, &snapshot.status, decision);
         Ok(snapshot.status)
     }
@@ -848,6 +908,9 @@ impl Engine {
                 status: execution.snapshot.status.clone(),
             }));
         }
+        if let Some((view, _)) = lock(&self.inner.finished).get(arn) {
+            return Ok(Some(view));
+        }
         Ok(self.inner.store.describe(arn).await?.map(|(record, status, _)| ExecutionView { record, status }))
     }
 
@@ -857,6 +920,9 @@ impl Engine {
         if let Some(execution) = lock(&self.inner.express).get(arn) {
             let view = ExecutionView { record: execution.record.clone(), status: execution.snapshot.status.clone() };
             return Ok(Some((view, execution.qualifiers.clone())));
+        }
+        if let Some(found) = lock(&self.inner.finished).get(arn) {
+            return Ok(Some(found));
         }
         Ok(self
             .inner
@@ -924,7 +990,7 @@ impl Engine {
     }
 
     async fn redrive_locked(&self, arn: &str) -> Result<u32, EngineError> {
-        let Some((mut record, mut snapshot)) = self.inner.store.load(arn).await? else {
+        let Some((mut record, mut snapshot, _)) = self.inner.store.load(arn).await? else {
             return Err(EngineError::ExecutionDoesNotExist(arn.to_string()));
         };
         if !matches!(snapshot.status, Status::Failed { .. } | Status::TimedOut { .. } | Status::Aborted { .. }) {
@@ -944,6 +1010,8 @@ impl Engine {
         if decision.events.is_empty() {
             return Err(EngineError::ExecutionNotRedrivable(format!("Execution '{arn}' has no state to resume from.")));
         }
+        // Forgotten before the commit: from then on only the store describes it.
+        lock(&self.inner.finished).forget(arn);
         self.inner.store.commit_redrive(arn, &snapshot, &decision, redrive_count).await?;
         self.after(&record, ExecutionType::Standard, &snapshot.status, decision);
         Ok(redrive_count)

@@ -166,11 +166,12 @@ impl SqliteStore {
         self.write(prepare(&record.arn, Some((record.clone(), qualifiers.clone())), snapshot, decision, None)?).await
     }
 
-    /// Loads an execution and its snapshot.
-    pub async fn load(&self, arn: &str) -> Result<Option<(ExecutionRecord, Snapshot)>, StoreError> {
+    /// Loads an execution, its snapshot and the version and alias it started through.
+    pub async fn load(&self, arn: &str) -> Result<Option<(ExecutionRecord, Snapshot, Qualifiers)>, StoreError> {
         let row = sqlx::query(
             "SELECT arn, state_machine_arn, name, input, definition, role_arn, start_millis, stop_millis,
-                    redrive_count, test_case, map_run_arn, snapshot
+                    redrive_count, test_case, map_run_arn, snapshot, state_machine_version_arn,
+                    state_machine_alias_arn
              FROM executions WHERE arn = ?",
         )
         .bind(arn)
@@ -178,7 +179,8 @@ impl SqliteStore {
         .await?;
         let Some(row) = row else { return Ok(None) };
         let snapshot: Snapshot = serde_json::from_str(row.try_get::<&str, _>("snapshot")?)?;
-        Ok(Some((record_from(&row)?, snapshot)))
+        let qualifiers = qualifiers_from(&row)?;
+        Ok(Some((record_from(&row)?, snapshot, qualifiers)))
     }
 
     /// An execution and where it stands, read from its columns without its snapshot (what
@@ -194,11 +196,7 @@ impl SqliteStore {
         .fetch_optional(&self.pool)
         .await?;
         let Some(row) = row else { return Ok(None) };
-        let qualifiers = Qualifiers {
-            version_arn: row.try_get("state_machine_version_arn")?,
-            alias_arn: row.try_get("state_machine_alias_arn")?,
-        };
-        Ok(Some((record_from(&row)?, status_from(&row)?, qualifiers)))
+        Ok(Some((record_from(&row)?, status_from(&row)?, qualifiers_from(&row)?)))
     }
 
     /// The child executions of a Map Run and where they stand (what its `ResultWriter`
@@ -317,6 +315,13 @@ fn status_from(row: &SqliteRow) -> Result<Status, StoreError> {
         "TIMED_OUT" => Status::TimedOut { failure: failure()? },
         "ABORTED" => Status::Aborted { failure: failure()? },
         _ => Status::Running,
+    })
+}
+
+fn qualifiers_from(row: &SqliteRow) -> Result<Qualifiers, StoreError> {
+    Ok(Qualifiers {
+        version_arn: row.try_get("state_machine_version_arn")?,
+        alias_arn: row.try_get("state_machine_alias_arn")?,
     })
 }
 
