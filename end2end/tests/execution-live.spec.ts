@@ -1,6 +1,6 @@
 // The executions list without reloading: an execution started through the API appears as
-// RUNNING and turns SUCCEEDED while the page stays open (server-sent events); and the
-// list's filters, the date range among them.
+// RUNNING and turns SUCCEEDED while the page stays open (server-sent events), and the state
+// machine's actual cost then counts it; and the list's filters, the date range among them.
 import { expect, test } from "@playwright/test";
 
 import { createMachine, sfn, waitForEnd, watchForProblems } from "./execution-support";
@@ -22,6 +22,7 @@ test("the list shows an execution start and end without a reload", async ({ page
 
   await page.goto(`/executions?machine=${encodeURIComponent(stateMachineArn)}`);
   await expect(page.getByTestId("executions-summary")).toHaveText("No executions match.");
+  await expect(page.getByTestId("machine-cost-empty")).toBeVisible();
   // The page says when it follows the server's changes.
   await expect(page.getByTestId("live")).toHaveAttribute("data-live", "on");
   await expect(page.getByTestId("live")).toContainText("Live");
@@ -38,6 +39,12 @@ test("the list shows an execution start and end without a reload", async ({ page
   expect(await waitForEnd(request, executionArn)).toBe("SUCCEEDED");
   expect(await page.evaluate(() => (window as any).statehouseNoReload)).toBe(true);
   await expect(page.getByTestId("executions-summary")).toHaveText("1 execution.");
+  // The actual cost below the list was read again when the execution ended: Pause and Done.
+  const today = new Date().toISOString().slice(0, 10);
+  const day = page.locator(`[data-testid=machine-cost] tr[data-day="${today}"]`);
+  await expect(day.locator("[data-cell=executions]")).toHaveText("1");
+  await expect(day.locator("[data-cell=transitions]")).toHaveText("2");
+  expect(await page.evaluate(() => (window as any).statehouseNoReload)).toBe(true);
 
   expect(problems).toEqual([]);
 });

@@ -57,6 +57,22 @@ test("a Map Run's page lists its counts and child executions, and the cost count
   await expect(cost).toContainText("This execution: 2 transitions, $0.000050");
   await waitForHydration(page);
 
+  // Fan's state details link to the Map Run it started; Finish's have no such link.
+  await page.locator('[data-state="Finish"]').click();
+  await expect(page.getByTestId("state-details")).toHaveAttribute("data-state-details", "Finish");
+  await expect(page.getByTestId("state-map-runs")).toHaveCount(0);
+  await page.locator('[data-state="Fan"]').click();
+  await expect(page.getByTestId("state-details")).toHaveAttribute("data-state-details", "Fan");
+  const stateLink = page.getByTestId("state-map-runs").getByRole("link");
+  await expect(stateLink).toHaveCount(1);
+  await expect(page.getByTestId("state-map-runs")).toContainText("SUCCEEDED");
+  await stateLink.click();
+  await expect(page).toHaveURL(`/executions/map-runs/${encodeURIComponent(mapRunArn)}`);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Map Run Fan");
+  await page.goBack();
+  await expect(cost).toHaveAttribute("data-transitions", "2");
+  await waitForHydration(page);
+
   // Its Map Runs, and the link to the one Fan started.
   const run = page.locator("[data-testid=map-runs] tr[data-map-state=Fan]");
   await expect(run).toContainText("SUCCEEDED");
@@ -114,6 +130,41 @@ test("a Map Run's page lists its counts and child executions, and the cost count
   await expect(day.locator("[data-cell=transitions]")).toHaveText("106");
   await expect(day.locator("[data-cell=cost]")).toHaveText("$0.002650");
   await expect(page.locator(".machine-cost")).toContainText("not applied per day");
+
+  expect(problems).toEqual([]);
+});
+
+test("an inline Map's details show its iterations, with no Map Run link", async ({ page, request }) => {
+  const problems = watchForProblems(page);
+  const suffix = Date.now().toString(36);
+  const stateMachineArn = await createMachine(request, `inline-${suffix}`, {
+    StartAt: "Each",
+    States: {
+      Each: {
+        Type: "Map",
+        ItemsPath: "$.items",
+        ItemProcessor: { StartAt: "Double", States: { Double: { Type: "Pass", End: true } } },
+        End: true,
+      },
+    },
+  });
+  const { executionArn } = await sfn(request, "StartExecution", {
+    stateMachineArn,
+    name: `inline-${suffix}`,
+    input: JSON.stringify({ items: [1, 2, 3] }),
+  });
+  expect(await waitForEnd(request, executionArn)).toBe("SUCCEEDED");
+  await page.goto(`/executions/${encodeURIComponent(executionArn)}`);
+  await waitForHydration(page);
+  await expect(page.getByTestId("map-runs")).toHaveCount(0);
+  await page.getByTestId("state-select").selectOption("Each");
+  await expect(page.getByTestId("state-details")).toHaveAttribute("data-state-details", "Each");
+  await expect(page.getByTestId("state-details")).toContainText("Entered once.");
+  await expect(page.getByTestId("state-map-runs")).toHaveCount(0);
+  // Its three iterations ran the state inside it.
+  await page.getByTestId("state-select").selectOption("Double");
+  await expect(page.getByTestId("state-details")).toContainText("Entered 3 times.");
+  await expect(page.getByTestId("state-visit")).toHaveCount(3);
 
   expect(problems).toEqual([]);
 });

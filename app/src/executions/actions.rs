@@ -186,9 +186,15 @@ fn failure_alert(value: MappedSignal<Option<Result<(), ExecutionActionError>>>) 
     }
 }
 
-/// Stop (while it runs) or Redrive (after it failed, was aborted or timed out).
+/// Stop (while it runs) or Redrive (after a Standard execution failed, was aborted or timed
+/// out; AWS redrives no Express execution).
 #[component]
-pub fn ExecutionControlsPanel(arn: String, status: String, actions: ExecutionActions) -> impl IntoView {
+pub fn ExecutionControlsPanel(
+    arn: String,
+    status: String,
+    workflow_type: super::WorkflowType,
+    actions: ExecutionActions,
+) -> impl IntoView {
     let ExecutionActions { stop, redrive, .. } = actions;
     let stop_value = stop.value();
     let redrive_value = redrive.value();
@@ -214,7 +220,7 @@ pub fn ExecutionControlsPanel(arn: String, status: String, actions: ExecutionAct
             </section>
         }
         .into_any(),
-        "FAILED" | "ABORTED" | "TIMED_OUT" => view! {
+        "FAILED" | "ABORTED" | "TIMED_OUT" if workflow_type == super::WorkflowType::Standard => view! {
             <section class="card" data-testid="redrive-panel">
                 <h2>"Redrive"</h2>
                 <p class="muted">"Resumes the execution at the state that did not succeed, with the same input."</p>

@@ -72,7 +72,7 @@ fn OneExecution() -> impl IntoView {
     let live = RwSignal::new(false);
     Effect::new(move |_| {
         let query = format!("execution={}", encode_component(&arn.get()));
-        follow_changes(&query, live, move || detail.refetch());
+        follow_changes(&query, live, move |_| detail.refetch());
     });
     view! {
         <p><a href="/executions">"← All executions"</a></p>
@@ -117,6 +117,7 @@ fn ExecutionView(
             <dl class="facts">
                 <dt>"Status"</dt>
                 <dd><span data-testid="execution-status"><StatusBadge status=execution.status.clone() /></span></dd>
+                <dt>"Type"</dt><dd data-testid="execution-type">{execution.workflow_type.label()}</dd>
                 <dt>"Execution"</dt><dd><code>{execution.arn.clone()}</code></dd>
                 <dt>"State machine"</dt>
                 <dd>
@@ -137,13 +138,18 @@ fn ExecutionView(
                 </a>
             </p>
         </section>
-        <ExecutionControlsPanel arn=execution.arn.clone() status=execution.status.clone() actions />
+        <ExecutionControlsPanel
+            arn=execution.arn.clone()
+            status=execution.status.clone()
+            workflow_type=execution.workflow_type
+            actions
+        />
         <CallbackPanel waiting actions />
         <section class="card">
             <h2>"Graph"</h2>
             <StateGraph definition statuses on_select=choose selected />
         </section>
-        <StateDetails states=states.clone() all_states selected />
+        <StateDetails states=states.clone() all_states map_runs=map_runs.clone() selected />
         <MapRunsSection map_runs />
         <section class="card">
             <h2>"Timeline"</h2>

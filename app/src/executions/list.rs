@@ -2,7 +2,9 @@
 //! executions, newest first, kept up to date while executions run: the page listens to the
 //! server's `GET /executions-events` stream (server-sent events) and reads its page again,
 //! at most every [`REFRESH_DELAY_MILLIS`], whenever an execution starts or changes status.
-//! With `?machine=`, the state machine's actual cost per day follows the list.
+//! Standard and Express executions are listed together, each with its type.
+//! With `?machine=`, the state machine's actual cost per day follows the list, read again
+//! whenever one of its executions ends.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -40,7 +42,12 @@ pub fn ExecutionsPage() -> impl IntoView {
     Effect::new(move |_| {
         let query = filter
             .with(|filter| filter.machine.as_ref().map(|machine| format!("machine={}", encode_component(machine))));
-        follow_changes(&query.unwrap_or_default(), live, move || page.refetch());
+        follow_changes(&query.unwrap_or_default(), live, move |ended| {
+            page.refetch();
+            if ended {
+                cost.refetch();
+            }
+        });
     });
     view! {
         <Title text="Executions" />
@@ -147,6 +154,7 @@ fn ExecutionTable(page: ExecutionPage, filter: ExecutionFilter) -> impl IntoView
                     <tr>
                         <th scope="col">"Status"</th>
                         <th scope="col">"Name"</th>
+                        <th scope="col">"Type"</th>
                         <th scope="col">"State machine"</th>
                         <th scope="col">"Started"</th>
                         <th scope="col">"Stopped"</th>
@@ -160,11 +168,16 @@ fn ExecutionTable(page: ExecutionPage, filter: ExecutionFilter) -> impl IntoView
                         .map(|row| {
                             let duration = duration_text(row.start_millis, row.stop_millis);
                             view! {
-                                <tr data-execution=row.name.clone() data-status=row.status.clone()>
+                                <tr
+                                    data-execution=row.name.clone()
+                                    data-status=row.status.clone()
+                                    data-type=row.workflow_type.name()
+                                >
                                     <td data-label="Status"><StatusBadge status=row.status.clone() /></td>
                                     <td data-label="Name">
                                         <a href=execution_href(&row.arn)>{row.name.clone()}</a>
                                     </td>
+                                    <td data-label="Type">{row.workflow_type.label()}</td>
                                     <td data-label="State machine">
                                         <a href=format!("/executions?machine={}", encode_component(&row.state_machine_arn))>
                                             {last_segment(&row.state_machine_arn).to_string()}
@@ -200,10 +213,11 @@ pub const REFRESH_DELAY_MILLIS: u64 = 300;
 
 /// Calls `refresh` (at most every [`REFRESH_DELAY_MILLIS`]) whenever the server says an
 /// execution that `query` selects (`machine=ARN`, `execution=ARN`, or all with an empty one)
-/// started or changed status; `live` tells whether the stream is open. Call it from an
-/// effect: effects run only in the browser, and the stream closes when the effect's owner is
-/// cleaned up (another filter, another page).
-pub(crate) fn follow_changes(query: &str, live: RwSignal<bool>, refresh: impl Fn() + Clone + 'static) {
+/// started or changed status, with `true` when one of the changes since the last call was an
+/// end (or the stream fell behind, so one may have been missed); `live` tells whether the
+/// stream is open. Call it from an effect: effects run only in the browser, and the stream
+/// closes when the effect's owner is cleaned up (another filter, another page).
+pub(crate) fn follow_changes(query: &str, live: RwSignal<bool>, refresh: impl Fn(bool) + Clone + 'static) {
     use wasm_bindgen::{JsCast, closure::Closure};
 
     let url = format!("/executions-events?{query}");
@@ -211,7 +225,11 @@ pub(crate) fn follow_changes(query: &str, live: RwSignal<bool>, refresh: impl Fn
         return;
     };
     let pending = StoredValue::new(false);
-    let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |_: web_sys::MessageEvent| {
+    let ended = StoredValue::new(false);
+    let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |message: web_sys::MessageEvent| {
+        if message.data().as_string().is_none_or(|data| change_is_an_end(&data)) {
+            ended.set_value(true);
+        }
         if pending.get_value() {
             return;
         }
@@ -221,7 +239,8 @@ pub(crate) fn follow_changes(query: &str, live: RwSignal<bool>, refresh: impl Fn
             move || {
                 // After a cleanup (the page left) there is nothing to refresh.
                 if pending.try_update_value(|pending| *pending = false).is_some() {
-                    refresh();
+                    let ended = ended.try_update_value(std::mem::take).unwrap_or(false);
+                    refresh(ended);
                 }
             },
             std::time::Duration::from_millis(REFRESH_DELAY_MILLIS),
@@ -238,4 +257,25 @@ pub(crate) fn follow_changes(query: &str, live: RwSignal<bool>, refresh: impl Fn
             source.close();
         }
     });
+}
+
+/// Whether a message of `/executions-events` may tell of an execution's end: a status other
+/// than RUNNING, or `{"lagged": n}` (changes were missed).
+fn change_is_an_end(data: &str) -> bool {
+    match serde_json::from_str::<serde_json::Value>(data) {
+        Ok(message) => message.get("status").and_then(serde_json::Value::as_str) != Some("RUNNING"),
+        Err(_) => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ends_and_gaps_refresh_the_cost() {
+        assert!(!change_is_an_end(r#"{"arn":"a","status":"RUNNING"}"#));
+        assert!(change_is_an_end(r#"{"arn":"a","status":"SUCCEEDED"}"#));
+        assert!(change_is_an_end(r#"{"lagged":3}"#));
+    }
 }

@@ -136,6 +136,36 @@ pub struct ExecutionRow {
     pub start_millis: i64,
     /// Stop time, milliseconds since the Unix epoch.
     pub stop_millis: Option<i64>,
+    /// Standard (recorded in the database) or Express (held in the engine's memory).
+    pub workflow_type: WorkflowType,
+}
+
+/// An execution's workflow type, as its state machine's `type` names it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum WorkflowType {
+    /// Durable: recorded in the database, redrivable.
+    #[default]
+    Standard,
+    /// Held in the engine's memory (running ones, and the last finished ones) and lost on restart.
+    Express,
+}
+
+impl WorkflowType {
+    /// `STANDARD` or `EXPRESS`, as AWS writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            WorkflowType::Standard => "STANDARD",
+            WorkflowType::Express => "EXPRESS",
+        }
+    }
+
+    /// `Standard` or `Express`, as the pages show it.
+    pub fn label(self) -> &'static str {
+        match self {
+            WorkflowType::Standard => "Standard",
+            WorkflowType::Express => "Express",
+        }
+    }
 }
 
 /// One page of the list.

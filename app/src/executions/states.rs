@@ -1,13 +1,14 @@
 //! One execution's states in detail: the state chosen on the graph, the timeline or the list
-//! (for keyboard users) with its input, output, error and cause, attempts and timings, and a
-//! timeline (Gantt chart) of every state's visits drawn as SVG bars. Both come from the
+//! (for keyboard users) with its input, output, error and cause, attempts and timings (a
+//! Distributed Map with links to its Map Runs' pages), and a timeline (Gantt chart) of every state's visits drawn as SVG bars. Both come from the
 //! history ([`state_visits`]); every value is text, so Leptos escapes it.
 
 use leptos::prelude::*;
 
 use super::{
-    EventRow, duration_text, format_millis,
+    EventRow, StatusBadge, duration_text, format_millis,
     history::{StateVisit, state_visits},
+    map_run::{MapRunSummary, map_run_href},
 };
 
 /// How many visits of one state the details list (a state in a loop or a Map can have thousands).
@@ -57,11 +58,15 @@ pub fn StateDetails(
     states: ExecutionStates,
     /// Every state of the definition, in its order (states never entered can be chosen too).
     all_states: Vec<String>,
+    /// The Map Runs the execution's Distributed Map states started (none for an imported history).
+    #[prop(optional)]
+    map_runs: Vec<MapRunSummary>,
     /// The chosen state.
     selected: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let end_millis = states.end_millis;
     let visits = StoredValue::new(states.visits);
+    let map_runs = StoredValue::new(map_runs);
     view! {
         <section class="card state-details-card">
             <h2>"State details"</h2>
@@ -101,6 +106,9 @@ pub fn StateDetails(
                         <div class="state-details" data-testid="state-details" data-state-details=name.clone()>
                             <h3>{name.clone()}</h3>
                             <p class="muted">{summary}</p>
+                            <StateMapRuns map_runs=map_runs.with_value(|runs| {
+                                runs.iter().filter(|run| run.state_name == name).cloned().collect()
+                            }) />
                             {shown.into_iter().take(VISITS_SHOWN).enumerate().map(|(index, visit)| view! { <VisitView visit index end_millis /> }).collect_view()}
                         </div>
                     }
@@ -108,6 +116,33 @@ pub fn StateDetails(
             }}
         </section>
     }
+}
+
+/// A Distributed Map state's Map Runs (`data-testid="state-map-runs"`), each linking to its
+/// page; nothing for any other state (an inline Map's iterations are its visits' events).
+#[component]
+fn StateMapRuns(map_runs: Vec<MapRunSummary>) -> impl IntoView {
+    (!map_runs.is_empty()).then(|| {
+        view! {
+            <div class="state-map-runs" data-testid="state-map-runs">
+                <h4>"Distributed Map: child executions"</h4>
+                <ul>
+                    {map_runs
+                        .into_iter()
+                        .map(|run| {
+                            view! {
+                                <li data-map-run=run.arn.clone()>
+                                    <a href=map_run_href(&run.arn)>"Map Run " {super::last_segment(&run.arn).to_string()}</a>
+                                    " " <StatusBadge status=run.status.clone() /> " started "
+                                    {format_millis(run.start_millis)}
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ul>
+            </div>
+        }
+    })
 }
 
 /// One visit of a state.

@@ -10,11 +10,14 @@
 //!   aws-local-stepfunctions.
 //! - `cargo xtask bench-api [--executions N] [--sync-calls N]` runs the Step Functions API
 //!   benchmarks beside moto.
+//! - `cargo xtask bench-views [--executions N]` times the execution views' queries over N
+//!   seeded executions.
 
 mod bench;
 mod bench_api;
 mod bench_designer;
 mod bench_engine;
+mod bench_views;
 mod build;
 mod e2e;
 mod step;
@@ -45,6 +48,9 @@ commands:
                       Step Functions API throughput with boto3 (N Pass-chain executions,
                       default 1000, 8 threads) beside moto, and StartSyncExecution latency
                       (N calls, default 2000)
+  bench-views [--executions N]
+                      The executions list's pages and filters and the actual cost per day
+                      over N seeded executions (default 100000)
 ";
 
 fn main() -> anyhow::Result<()> {
@@ -120,6 +126,11 @@ fn main() -> anyhow::Result<()> {
             number_flags(&command, &rest, &mut [("--executions", &mut executions), ("--sync-calls", &mut sync_calls)])?;
             tools::ensure_build_tools(&workspace)?;
             bench_api::run_api_benchmarks(&workspace, executions, sync_calls)
+        }
+        "bench-views" => {
+            let mut executions = 100_000;
+            number_flags(&command, &rest, &mut [("--executions", &mut executions)])?;
+            bench_views::run_views_benchmarks(&workspace, executions)
         }
         "bench-designer" => {
             let mut runs = 10;

@@ -1,15 +1,22 @@
-//! Read-only queries behind the app's execution views: the executions list (filters, newest
-//! first, keyset pages on `(start_millis, arn)`), one execution with its definition and
-//! history and Map Runs, one Map Run with its counts (as DescribeMapRun counts them) and a
-//! keyset page of its child executions, a state machine's actual cost per UTC day (billed
-//! transitions counted from the recorded histories by `asl::cost::actual`), and
-//! `GET /executions-export?arn=…`, the history as `aws stepfunctions get-execution-history`
-//! prints it. Nothing here writes; the engine alone writes history.
+//! Queries behind the app's execution views: the executions list (filters, newest first,
+//! keyset pages on `(start_millis, arn)`), Standard executions from SQLite merged with the
+//! Express executions the engine holds in memory; one execution with its definition and
+//! history and Map Runs (an Express one from the engine); one Map Run with its counts (as
+//! DescribeMapRun counts them) and a keyset page of its child executions; a state machine's
+//! actual cost per UTC day; and `GET /executions-export?arn=…`, the history as
+//! `aws stepfunctions get-execution-history` prints it.
+//!
+//! The cost counts billed transitions with `asl::cost::actual::billed_transitions` over each
+//! history. A finished execution is counted once, into the `execution_costs` table (its only
+//! writer is this module; the engine alone writes executions and history), and the days are
+//! summed in SQL; running executions are counted afresh on every view.
+
+use std::collections::BTreeMap;
 
 use app::{
     executions::{
         Cursor, EventRow, ExecutionDetail, ExecutionFilter, ExecutionPage, ExecutionRow, ExecutionsError as PageError,
-        MapRunCounts, MapRunDetail, MapRunSummary, PAGE_SIZE, WaitingTask,
+        MapRunCounts, MapRunDetail, MapRunSummary, PAGE_SIZE, WaitingTask, WorkflowType,
         cost::{DailyCost, MachineCost, arn_region},
     },
     ssr::{BoxFuture, ExecutionReader},
@@ -24,7 +31,12 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 
 use crate::{
     api::ApiState,
-    engine::{decide::TaskRequest, history::HistoryEvent, store::INTERNAL_TOKEN_PREFIX},
+    engine::{
+        Engine, EngineError, ExecutionView,
+        decide::{Status, TaskRequest},
+        history::HistoryEvent,
+        store::{ExecutionRecord, INTERNAL_TOKEN_PREFIX},
+    },
 };
 
 /// Why an execution query failed.
@@ -33,11 +45,18 @@ pub enum ExecutionsDataError {
     /// The database failed.
     #[error("reading the executions: {0}")]
     Database(#[from] sqlx::Error),
+    /// The engine failed to describe an Express execution.
+    #[error("reading an execution from the engine: {0}")]
+    Engine(#[from] EngineError),
 }
 
-/// The app's view of these queries, on the pool the app's context carries.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct SqliteExecutions;
+/// The app's view of these queries: Standard executions on the pool the app's context
+/// carries, Express executions from the engine's memory.
+#[derive(Clone, Debug)]
+pub struct SqliteExecutions {
+    /// The engine whose Express executions the views show.
+    pub engine: Engine,
+}
 
 impl ExecutionReader for SqliteExecutions {
     fn list<'a>(
@@ -45,7 +64,7 @@ impl ExecutionReader for SqliteExecutions {
         pool: &'a SqlitePool,
         filter: &'a ExecutionFilter,
     ) -> BoxFuture<'a, Result<ExecutionPage, PageError>> {
-        Box::pin(list(pool, filter))
+        Box::pin(list(pool, &self.engine, filter))
     }
 
     fn execution<'a>(
@@ -53,7 +72,7 @@ impl ExecutionReader for SqliteExecutions {
         pool: &'a SqlitePool,
         arn: &'a str,
     ) -> BoxFuture<'a, Result<Option<ExecutionDetail>, PageError>> {
-        Box::pin(async move { execution(pool, arn).await.map_err(for_the_page) })
+        Box::pin(async move { execution(pool, &self.engine, arn).await.map_err(for_the_page) })
     }
 
     fn map_run<'a>(
@@ -90,22 +109,83 @@ fn row_from(row: &sqlx::sqlite::SqliteRow) -> Result<ExecutionRow, sqlx::Error> 
         status: row.try_get("status")?,
         start_millis: row.try_get("start_millis")?,
         stop_millis: row.try_get("stop_millis")?,
+        workflow_type: WorkflowType::Standard,
     })
 }
 
-/// One page of executions matching `filter`, newest first (Map Run children excluded, as
-/// ListExecutions does). Keyset paging keeps every page as cheap as the first.
-pub async fn list(pool: &SqlitePool, filter: &ExecutionFilter) -> Result<ExecutionPage, PageError> {
-    let (started_after, started_before) = filter.started_range()?;
-    list_between(pool, filter, started_after, started_before).await.map_err(for_the_page)
+/// An in-memory Express execution as the list shows it.
+fn express_row(view: ExecutionView) -> ExecutionRow {
+    let ExecutionView { record, status } = view;
+    ExecutionRow {
+        arn: record.arn,
+        name: record.name,
+        state_machine_arn: record.state_machine_arn,
+        status: status.name().to_string(),
+        start_millis: record.start_millis,
+        stop_millis: record.stop_millis,
+        workflow_type: WorkflowType::Express,
+    }
 }
 
-async fn list_between(
+/// One page of executions matching `filter`, newest first (Map Run children excluded, as
+/// ListExecutions does): the Standard executions in SQLite and the Express executions the
+/// engine holds, merged on the sort key. Keyset paging keeps every page as cheap as the
+/// first: each source gives at most one page and one more.
+pub async fn list(pool: &SqlitePool, engine: &Engine, filter: &ExecutionFilter) -> Result<ExecutionPage, PageError> {
+    let (started_after, started_before) = filter.started_range()?;
+    let mut rows = stored_rows(pool, filter, started_after, started_before).await.map_err(for_the_page)?;
+    rows.extend(
+        engine
+            .express_executions(|record, status| {
+                express_selected(filter, started_after, started_before, record, status)
+            })
+            .into_iter()
+            .map(express_row),
+    );
+    Ok(page_of(rows))
+}
+
+/// Whether the list shows this Express execution under `filter`: the same conditions as
+/// [`stored_rows`]' SQL (a name contains the text case-sensitively, as `instr` does; ARNs
+/// compare byte by byte, as SQLite's `BINARY` collation does).
+fn express_selected(
+    filter: &ExecutionFilter,
+    started_after: Option<i64>,
+    started_before: Option<i64>,
+    record: &ExecutionRecord,
+    status: &Status,
+) -> bool {
+    record.map_run_arn.is_none()
+        && filter.machine.as_ref().is_none_or(|machine| *machine == record.state_machine_arn)
+        && filter.status.as_deref().is_none_or(|wanted| wanted == status.name())
+        && filter.name.as_deref().is_none_or(|text| record.name.contains(text))
+        && started_after.is_none_or(|after| record.start_millis >= after)
+        && started_before.is_none_or(|before| record.start_millis < before)
+        && filter.before.as_ref().is_none_or(|cursor| {
+            (record.start_millis, record.arn.as_str()) < (cursor.start_millis, cursor.arn.as_str())
+        })
+}
+
+/// The first [`PAGE_SIZE`] of `rows`, newest first, and the cursor of the next page when
+/// more rows were given.
+fn page_of(mut rows: Vec<ExecutionRow>) -> ExecutionPage {
+    rows.sort_unstable_by(|a, b| (b.start_millis, &b.arn).cmp(&(a.start_millis, &a.arn)));
+    let next = if rows.len() > PAGE_SIZE as usize {
+        rows.truncate(PAGE_SIZE as usize);
+        rows.last().map(|row| Cursor { start_millis: row.start_millis, arn: row.arn.clone() })
+    } else {
+        None
+    };
+    ExecutionPage { rows, next }
+}
+
+/// The Standard executions of the page `filter` asks for, and one more when there is one.
+async fn stored_rows(
     pool: &SqlitePool,
     filter: &ExecutionFilter,
     started_after: Option<i64>,
     started_before: Option<i64>,
-) -> Result<ExecutionPage, ExecutionsDataError> {
+) -> Result<Vec<ExecutionRow>, ExecutionsDataError> {
     let mut select = QueryBuilder::<Sqlite>::new(ROW_COLUMNS);
     select.push(" WHERE map_run_arn IS NULL");
     if let Some(machine) = &filter.machine {
@@ -127,19 +207,101 @@ async fn list_between(
         select.push(" AND (start_millis, arn) < (").push_bind(start_millis).push(", ").push_bind(arn).push(")");
     }
     select.push(" ORDER BY start_millis DESC, arn DESC LIMIT ").push_bind(i64::from(PAGE_SIZE) + 1);
-    let mut rows =
-        select.build().fetch_all(pool).await?.iter().map(row_from).collect::<Result<Vec<ExecutionRow>, _>>()?;
-    let next = if rows.len() > PAGE_SIZE as usize {
-        rows.truncate(PAGE_SIZE as usize);
-        rows.last().map(|row| Cursor { start_millis: row.start_millis, arn: row.arn.clone() })
-    } else {
-        None
-    };
-    Ok(ExecutionPage { rows, next })
+    let rows = select.build().fetch_all(pool).await?.iter().map(row_from).collect::<Result<Vec<ExecutionRow>, _>>()?;
+    Ok(rows)
 }
 
-/// One execution with its definition and history; `None` when there is no such execution.
-pub async fn execution(pool: &SqlitePool, arn: &str) -> Result<Option<ExecutionDetail>, ExecutionsDataError> {
+/// One execution with its definition and history (a Standard one from SQLite, an Express
+/// one from the engine's memory); `None` when there is no such execution.
+pub async fn execution(
+    pool: &SqlitePool,
+    engine: &Engine,
+    arn: &str,
+) -> Result<Option<ExecutionDetail>, ExecutionsDataError> {
+    match stored_execution(pool, arn).await? {
+        Some(detail) => Ok(Some(detail)),
+        None => express_execution(pool, engine, arn).await,
+    }
+}
+
+/// An Express execution the engine holds, in the same shape as a stored one; it waits on no
+/// stored task token (an Express execution's tokens live in the engine's memory).
+async fn express_execution(
+    pool: &SqlitePool,
+    engine: &Engine,
+    arn: &str,
+) -> Result<Option<ExecutionDetail>, ExecutionsDataError> {
+    if !arn.contains(":express:") {
+        return Ok(None);
+    }
+    let (Some(view), Some(events)) = (engine.describe(arn).await?, engine.history(arn).await?) else {
+        return Ok(None);
+    };
+    let (output, error, cause) = match &view.status {
+        Status::Running => (None, None, None),
+        Status::Succeeded { output } => (Some(pretty(output)), None, None),
+        Status::Failed { failure } | Status::TimedOut { failure } | Status::Aborted { failure } => {
+            (None, failure.error.clone(), failure.cause.clone().map(pretty_text))
+        }
+    };
+    let mut execution = express_row(view.clone());
+    if execution.stop_millis.is_none() && view.status.is_final() {
+        execution.stop_millis = events.last().map(|event| event.timestamp_millis);
+    }
+    Ok(Some(ExecutionDetail {
+        waiting: Vec::new(),
+        map_runs: map_runs_of(pool, arn).await?,
+        input: pretty_text(view.record.input_text),
+        output,
+        error,
+        cause,
+        definition: view.record.definition,
+        execution,
+        events: events
+            .into_iter()
+            .map(|event| {
+                event_row(event.id, event.previous_event_id, event.event_type, event.timestamp_millis, event.details)
+            })
+            .collect(),
+    }))
+}
+
+/// An event as the events table shows it.
+fn event_row(
+    id: u64,
+    previous_id: u64,
+    event_type: String,
+    timestamp_millis: i64,
+    details: Option<(String, Value)>,
+) -> EventRow {
+    let state_name = details
+        .as_ref()
+        .filter(|_| event_type.ends_with("StateEntered") || event_type.ends_with("StateExited"))
+        .and_then(|(_, value)| value.get("name")?.as_str().map(str::to_string));
+    EventRow {
+        id,
+        previous_id,
+        event_type,
+        timestamp_millis,
+        details: details.map(|(key, value)| pretty(&serde_json::json!({ key: value }))).unwrap_or_default(),
+        state_name,
+    }
+}
+
+/// The Map Runs execution `arn`'s Distributed Maps started, oldest first.
+async fn map_runs_of(pool: &SqlitePool, arn: &str) -> Result<Vec<MapRunSummary>, ExecutionsDataError> {
+    let rows = sqlx::query(
+        "SELECT arn, state_name, status, start_millis, stop_millis FROM map_runs \
+         WHERE execution_arn = ? ORDER BY start_millis, arn",
+    )
+    .bind(arn)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.iter().map(map_run_summary).collect::<Result<Vec<_>, _>>()?)
+}
+
+/// A Standard execution from SQLite.
+async fn stored_execution(pool: &SqlitePool, arn: &str) -> Result<Option<ExecutionDetail>, ExecutionsDataError> {
     let Some(row) = sqlx::query(
         "SELECT arn, name, state_machine_arn, status, start_millis, stop_millis, input, output, error, cause, \
          definition FROM executions WHERE arn = ?",
@@ -163,32 +325,17 @@ pub async fn execution(pool: &SqlitePool, arn: &str) -> Result<Option<ExecutionD
         let details: Option<String> = row.try_get("details")?;
         // Stored as `[member name, details]`, the engine's `(String, Value)`.
         let details = details.and_then(|text| serde_json::from_str::<(String, Value)>(&text).ok());
-        let event_type: String = row.try_get("type")?;
-        let state_name = details
-            .as_ref()
-            .filter(|_| event_type.ends_with("StateEntered") || event_type.ends_with("StateExited"))
-            .and_then(|(_, value)| value.get("name")?.as_str().map(str::to_string));
-        Ok(EventRow {
-            id: row.try_get::<i64, _>("id")? as u64,
-            previous_id: row.try_get::<i64, _>("previous_id")? as u64,
-            event_type,
-            timestamp_millis: row.try_get("timestamp_millis")?,
-            details: details.map(|(key, value)| pretty(&serde_json::json!({ key: value }))).unwrap_or_default(),
-            state_name,
-        })
+        Ok(event_row(
+            row.try_get::<i64, _>("id")? as u64,
+            row.try_get::<i64, _>("previous_id")? as u64,
+            row.try_get("type")?,
+            row.try_get("timestamp_millis")?,
+            details,
+        ))
     })
     .collect::<Result<Vec<EventRow>, sqlx::Error>>()?;
     let waiting = waiting_tasks(pool, arn).await?;
-    let map_runs = sqlx::query(
-        "SELECT arn, state_name, status, start_millis, stop_millis FROM map_runs \
-         WHERE execution_arn = ? ORDER BY start_millis, arn",
-    )
-    .bind(arn)
-    .fetch_all(pool)
-    .await?
-    .iter()
-    .map(map_run_summary)
-    .collect::<Result<Vec<_>, _>>()?;
+    let map_runs = map_runs_of(pool, arn).await?;
     Ok(Some(ExecutionDetail {
         waiting,
         map_runs,
@@ -282,62 +429,65 @@ fn map_run_counts(status: &str, total_items: i64, statuses: &[(String, i64)]) ->
 /// machine ARNs are `MACHINE/LABEL`) by the UTC day they started, newest first, with the
 /// transitions their histories bill and what those cost at the Standard price of the region
 /// in the ARN (the server's configured region), before the free tier.
+///
+/// Finished executions not counted yet (or redriven since) are counted into
+/// `execution_costs` first, so each history is read once; running ones are counted afresh.
+/// An execution that ends while this runs may be left out of this one answer, never counted twice.
 pub async fn daily_cost(pool: &SqlitePool, machine: &str) -> Result<MachineCost, ExecutionsDataError> {
-    use futures_util::TryStreamExt;
-
-    const DAY_MILLIS: i64 = 86_400_000;
     let region = arn_region(machine).to_string();
     let prices = asl::cost::prices::region(&region);
     // `MACHINE/` up to `MACHINE0` is every ARN that starts with `MACHINE/` ('0' follows '/').
-    let mut rows = sqlx::query(
-        "SELECT executions.arn, executions.start_millis, executions.map_run_arn IS NOT NULL AS child, \
-         history_events.id, history_events.previous_id, history_events.type \
-         FROM executions JOIN history_events ON history_events.execution_arn = executions.arn \
-         WHERE executions.state_machine_arn = ? \
-            OR (executions.state_machine_arn >= ? AND executions.state_machine_arn < ?) \
-         ORDER BY executions.arn, history_events.id",
+    // The queries ask for one range, `MACHINE` up to `MACHINE0` (an index range; an `OR` of
+    // two ranges would read every execution), and leave out other machines in it
+    // (`MACHINE-2`) with `= MACHINE OR >= MACHINE/`: ?1 is MACHINE, ?2 `MACHINE/`, ?3 `MACHINE0`.
+    let children = (format!("{machine}/"), format!("{machine}0"));
+    // A redriven execution runs again: its count is stale until it ends again.
+    sqlx::query(
+        "DELETE FROM execution_costs WHERE execution_arn IN (SELECT arn FROM executions \
+         WHERE status = 'RUNNING' AND (state_machine_arn >= ?1 AND state_machine_arn < ?3 AND (state_machine_arn = ?1 OR state_machine_arn >= ?2)))",
     )
     .bind(machine)
-    .bind(format!("{machine}/"))
-    .bind(format!("{machine}0"))
-    .fetch(pool);
-    // Per day: (executions, children, transitions); one execution's events at a time.
-    let mut days: std::collections::BTreeMap<i64, (u64, u64, u64)> = std::collections::BTreeMap::new();
-    let mut current: Option<(String, i64, bool)> = None;
-    let mut events: Vec<(u64, u64, String)> = Vec::new();
-    let mut finish = |execution: Option<(String, i64, bool)>, events: &mut Vec<(u64, u64, String)>| {
-        if let Some((_, start_millis, child)) = execution {
-            let recorded: Vec<asl::cost::actual::RecordedEvent<'_>> = events
-                .iter()
-                .map(|(id, previous_id, event_type)| asl::cost::actual::RecordedEvent {
-                    id: *id,
-                    previous_id: *previous_id,
-                    event_type,
-                })
-                .collect();
-            let day = days.entry(start_millis.div_euclid(DAY_MILLIS)).or_default();
-            if child {
-                day.1 += 1;
-            } else {
-                day.0 += 1;
-            }
-            day.2 += asl::cost::actual::billed_transitions(&recorded);
-        }
-        events.clear();
-    };
-    while let Some(row) = rows.try_next().await? {
-        let arn: String = row.try_get("arn")?;
-        if current.as_ref().is_none_or(|(current, ..)| *current != arn) {
-            finish(current.take(), &mut events);
-            current = Some((arn, row.try_get("start_millis")?, row.try_get("child")?));
-        }
-        events.push((
-            row.try_get::<i64, _>("id")? as u64,
-            row.try_get::<i64, _>("previous_id")? as u64,
-            row.try_get("type")?,
-        ));
+    .bind(&children.0)
+    .bind(&children.1)
+    .execute(pool)
+    .await?;
+    let counted = count_transitions(
+        pool,
+        "status <> 'RUNNING' AND NOT EXISTS (SELECT 1 FROM execution_costs \
+         WHERE execution_arn = executions.arn AND redrive_count = executions.redrive_count)",
+        machine,
+        &children,
+    )
+    .await?;
+    store_counts(pool, &counted).await?;
+
+    // Per day: (executions, children, transitions).
+    let mut days: BTreeMap<i64, (u64, u64, u64)> = BTreeMap::new();
+    let sums = sqlx::query(
+        "SELECT day, SUM(child = 0) AS executions, SUM(child) AS children, SUM(transitions) AS transitions \
+         FROM execution_costs \
+         WHERE state_machine_arn >= ?1 AND state_machine_arn < ?3 AND (state_machine_arn = ?1 OR state_machine_arn >= ?2) GROUP BY day",
+    )
+    .bind(machine)
+    .bind(&children.0)
+    .bind(&children.1)
+    .fetch_all(pool)
+    .await?;
+    for row in sums {
+        let day = days.entry(row.try_get("day")?).or_default();
+        day.0 += row.try_get::<i64, _>("executions")? as u64;
+        day.1 += row.try_get::<i64, _>("children")? as u64;
+        day.2 += row.try_get::<i64, _>("transitions")? as u64;
     }
-    finish(current.take(), &mut events);
+    for running in count_transitions(pool, "status = 'RUNNING'", machine, &children).await? {
+        let day = days.entry(running.day).or_default();
+        if running.child {
+            day.1 += 1;
+        } else {
+            day.0 += 1;
+        }
+        day.2 += running.transitions;
+    }
     let days = days
         .into_iter()
         .rev()
@@ -354,6 +504,132 @@ pub async fn daily_cost(pool: &SqlitePool, machine: &str) -> Result<MachineCost,
         usd_per_1000_transitions: prices.map(|prices| prices.standard_usd_per_1000_transitions),
         days,
     })
+}
+
+const DAY_MILLIS: i64 = 86_400_000;
+
+/// One execution's billed transitions, and what its `execution_costs` row needs.
+#[derive(Debug)]
+struct CountedExecution {
+    arn: String,
+    state_machine_arn: String,
+    /// The UTC day it started, days since the epoch.
+    day: i64,
+    /// A Distributed Map child execution.
+    child: bool,
+    redrive_count: i64,
+    transitions: u64,
+}
+
+/// Counts the billed transitions of the executions of `machine` (and its Map Run children,
+/// `children` being the ARN range `MACHINE/`..`MACHINE0`) that `condition` (SQL on
+/// `executions`) selects: first the executions alone (so a state machine with nothing to
+/// count reads no history), then their histories, [`HISTORIES_A_QUERY`] executions a query.
+async fn count_transitions(
+    pool: &SqlitePool,
+    condition: &str,
+    machine: &str,
+    children: &(String, String),
+) -> Result<Vec<CountedExecution>, ExecutionsDataError> {
+    let sql = format!(
+        "SELECT arn, state_machine_arn, start_millis, map_run_arn IS NOT NULL AS child, redrive_count \
+         FROM executions \
+         WHERE (state_machine_arn >= ?1 AND state_machine_arn < ?3 AND (state_machine_arn = ?1 OR state_machine_arn >= ?2)) AND {condition}"
+    );
+    let mut counted = sqlx::query(&sql)
+        .bind(machine)
+        .bind(&children.0)
+        .bind(&children.1)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(CountedExecution {
+                arn: row.try_get("arn")?,
+                state_machine_arn: row.try_get("state_machine_arn")?,
+                day: row.try_get::<i64, _>("start_millis")?.div_euclid(DAY_MILLIS),
+                child: row.try_get("child")?,
+                redrive_count: row.try_get("redrive_count")?,
+                transitions: 0,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    for chunk in counted.chunks_mut(HISTORIES_A_QUERY) {
+        count_histories(pool, chunk).await?;
+    }
+    Ok(counted)
+}
+
+/// How many executions' histories one query reads.
+const HISTORIES_A_QUERY: usize = 500;
+
+/// Fills in the billed transitions of `executions` from their histories.
+async fn count_histories(pool: &SqlitePool, executions: &mut [CountedExecution]) -> Result<(), ExecutionsDataError> {
+    use futures_util::TryStreamExt;
+
+    let index: std::collections::HashMap<String, usize> =
+        executions.iter().enumerate().map(|(position, execution)| (execution.arn.clone(), position)).collect();
+    let mut select = QueryBuilder::<Sqlite>::new(
+        "SELECT execution_arn, id, previous_id, type FROM history_events WHERE execution_arn IN (",
+    );
+    let mut arns = select.separated(", ");
+    for execution in executions.iter() {
+        arns.push_bind(execution.arn.clone());
+    }
+    select.push(") ORDER BY execution_arn, id");
+    let mut rows = select.build().fetch(pool);
+    let mut current: Option<usize> = None;
+    let mut events: Vec<(u64, u64, String)> = Vec::new();
+    let mut finish = |current: Option<usize>, events: &mut Vec<(u64, u64, String)>| {
+        if let Some(position) = current {
+            let recorded: Vec<asl::cost::actual::RecordedEvent<'_>> = events
+                .iter()
+                .map(|(id, previous_id, event_type)| asl::cost::actual::RecordedEvent {
+                    id: *id,
+                    previous_id: *previous_id,
+                    event_type,
+                })
+                .collect();
+            executions[position].transitions = asl::cost::actual::billed_transitions(&recorded);
+        }
+        events.clear();
+    };
+    while let Some(row) = rows.try_next().await? {
+        let arn: String = row.try_get("execution_arn")?;
+        let position = index.get(&arn).copied();
+        if position != current {
+            finish(current, &mut events);
+            current = position;
+        }
+        events.push((
+            row.try_get::<i64, _>("id")? as u64,
+            row.try_get::<i64, _>("previous_id")? as u64,
+            row.try_get("type")?,
+        ));
+    }
+    finish(current, &mut events);
+    Ok(())
+}
+
+/// Writes finished executions' counts into `execution_costs`, a thousand rows a transaction
+/// (so the engine's writer never waits long).
+async fn store_counts(pool: &SqlitePool, counted: &[CountedExecution]) -> Result<(), ExecutionsDataError> {
+    for chunk in counted.chunks(1_000) {
+        let mut insert = QueryBuilder::<Sqlite>::new(
+            "INSERT OR REPLACE INTO execution_costs \
+             (execution_arn, state_machine_arn, day, child, redrive_count, transitions) ",
+        );
+        insert.push_values(chunk, |mut row, execution| {
+            row.push_bind(&execution.arn)
+                .push_bind(&execution.state_machine_arn)
+                .push_bind(execution.day)
+                .push_bind(execution.child)
+                .push_bind(execution.redrive_count)
+                .push_bind(execution.transitions as i64);
+        });
+        insert.build().execute(pool).await?;
+    }
+    Ok(())
 }
 
 /// The tasks execution `arn` waits on with a token (`.waitForTaskToken` tasks and

@@ -1,7 +1,7 @@
 //! `GET /executions-events`: the executions list's live updates, as server-sent events. Each
 //! message says that an execution started, ended or was redriven (`{"arn", "status"}`), or
 //! that this stream fell behind (`{"lagged": n}`); the list then reads its page again. Map Run
-//! children and Express executions are left out, as the list leaves them out;
+//! children are left out, as the list leaves them out (Express executions are in it);
 //! `?machine=ARN` keeps one state machine's, `?execution=ARN` one execution's (its page).
 //!
 //! A stream ends when the process is told to stop (SIGTERM, Ctrl-C), so an open browser tab
@@ -17,10 +17,7 @@ use futures_util::stream::{self, Stream};
 use serde_json::json;
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::{
-    api::ApiState,
-    engine::{ExecutionChange, ExecutionType},
-};
+use crate::{api::ApiState, engine::ExecutionChange};
 
 /// The stream's optional filter.
 #[derive(Debug, Default, serde::Deserialize)]
@@ -73,14 +70,13 @@ struct Filter {
 
 impl Filter {
     /// Whether the page this stream serves shows this change: one execution's page its own;
-    /// the list Standard executions that are not Map Run children (of one state machine).
+    /// the list executions, Standard and Express, that are not Map Run children (of one
+    /// state machine).
     fn selects(&self, change: &ExecutionChange) -> bool {
         if let Some(execution) = &self.execution {
             return *execution == change.arn;
         }
-        change.map_run_arn.is_none()
-            && change.kind == ExecutionType::Standard
-            && self.machine.as_ref().is_none_or(|machine| *machine == change.state_machine_arn)
+        change.map_run_arn.is_none() && self.machine.as_ref().is_none_or(|machine| *machine == change.state_machine_arn)
     }
 }
 
@@ -103,6 +99,7 @@ async fn shutting_down() {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::ExecutionType;
 
     #[test]
     fn only_what_the_list_shows() {
@@ -120,6 +117,8 @@ mod tests {
         let child = ExecutionChange { map_run_arn: Some("run".into()), ..change.clone() };
         assert!(!Filter::default().selects(&child));
         assert!(Filter { machine: None, execution: Some(change.arn.clone()) }.selects(&child));
-        assert!(!Filter::default().selects(&ExecutionChange { kind: ExecutionType::Express, ..change }));
+        let express = ExecutionChange { kind: ExecutionType::Express, ..change };
+        assert!(Filter::default().selects(&express));
+        assert!(!machine("arn:aws:states:us-east-1:123456789012:stateMachine:Other").selects(&express));
     }
 }

@@ -63,7 +63,7 @@ pub fn router(state: AppState) -> Router {
     let server_context = ServerContext {
         pool: state.pool.clone(),
         inbox: std::sync::Arc::new(approvals::inbox::SqliteInbox),
-        executions: std::sync::Arc::new(executions_data::SqliteExecutions),
+        executions: std::sync::Arc::new(executions_data::SqliteExecutions { engine: state.api.engine.clone() }),
     };
     let controls =
         app::executions::actions::ssr::ExecutionControls(std::sync::Arc::new(execution_actions::EngineControls {
