@@ -67,6 +67,17 @@ test("Express executions are listed live, filtered, and open on their own page",
     `bad-${suffix} EXPRESS`,
     `fast-${suffix} EXPRESS`,
   ]);
+  // The order control turns the list round, through the form as a person would use it.
+  await page.getByLabel("Order").selectOption("oldest");
+  await page.getByRole("button", { name: "Filter" }).click();
+  await expect(page).toHaveURL(/order=oldest/);
+  await expect(rows.first()).toHaveAttribute("data-execution", `fast-${suffix}`);
+  expect(await rows.evaluateAll((all) => all.map((row) => row.getAttribute("data-execution")))).toEqual([
+    `fast-${suffix}`,
+    `bad-${suffix}`,
+    `std-${suffix}`,
+  ]);
+  await expect(page.getByLabel("Order")).toHaveValue("oldest");
   // Status, name and dates filter Express executions as they filter Standard ones.
   await page.goto(`/executions?name=${suffix}&status=FAILED`);
   await expect(rows).toHaveCount(1);

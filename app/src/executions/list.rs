@@ -32,6 +32,7 @@ pub fn ExecutionsPage() -> impl IntoView {
                 started_after: text("started_after"),
                 started_before: text("started_before"),
                 before: text("before").and_then(|text| Cursor::parse(&text)),
+                oldest_first: text("order").as_deref() == Some("oldest"),
             }
         })
     });
@@ -124,6 +125,13 @@ fn ExecutionFilters(filter: ExecutionFilter) -> impl IntoView {
                     value=input_value(&filter.started_before)
                 />
             </div>
+            <div class="field">
+                <label for="filter-order">"Order"</label>
+                <select id="filter-order" name="order">
+                    <option value="" selected=!filter.oldest_first>"Newest first"</option>
+                    <option value="oldest" selected=filter.oldest_first>"Oldest first"</option>
+                </select>
+            </div>
             <div class="field actions">
                 <button type="submit">"Filter"</button>
                 <a href="/executions" rel="external">"Clear"</a>
@@ -136,6 +144,7 @@ fn ExecutionFilters(filter: ExecutionFilter) -> impl IntoView {
 #[component]
 fn ExecutionTable(page: ExecutionPage, filter: ExecutionFilter) -> impl IntoView {
     let ExecutionPage { rows, next } = page;
+    let oldest_first = filter.oldest_first;
     let first = filter.before.is_some().then(|| format!("/executions?{}", filter.query_before(None)));
     let older = next.map(|cursor| format!("/executions?{}", filter.query_before(Some(&cursor))));
     let summary = match rows.len() {
@@ -194,8 +203,8 @@ fn ExecutionTable(page: ExecutionPage, filter: ExecutionFilter) -> impl IntoView
             </table>
         </Show>
         <nav class="pager" aria-label="Pages">
-            {first.map(|href| view! { <a href=href rel="first">"Newest"</a> })}
-            {older.map(|href| view! { <a href=href rel="next">"Older"</a> })}
+            {first.map(|href| view! { <a href=href rel="first">{if oldest_first { "Oldest" } else { "Newest" }}</a> })}
+            {older.map(|href| view! { <a href=href rel="next">{if oldest_first { "Newer" } else { "Older" }}</a> })}
         </nav>
     }
 }

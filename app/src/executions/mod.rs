@@ -44,11 +44,15 @@ pub struct ExecutionFilter {
     pub started_after: Option<String>,
     /// Only executions started before this instant (see [`parse_instant`]).
     pub started_before: Option<String>,
-    /// The keyset position: list only executions older than this one.
+    /// The keyset position: list only executions past this one in the list's order (older
+    /// ones, or newer ones when [`ExecutionFilter::oldest_first`]).
     pub before: Option<Cursor>,
+    /// Oldest first instead of newest first (`order=oldest`).
+    #[serde(default)]
+    pub oldest_first: bool,
 }
 
-/// A position in the list: an execution's start time and ARN (the sort key, newest first).
+/// A position in the list: an execution's start time and ARN (the sort key).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cursor {
     /// Start time, milliseconds since the Unix epoch.
@@ -75,12 +79,14 @@ impl ExecutionFilter {
     /// The query string (without `?`) that shows this filter from `before` on.
     pub fn query_before(&self, before: Option<&Cursor>) -> String {
         let before = before.map(Cursor::to_parameter);
+        let order = self.oldest_first.then(|| "oldest".to_string());
         let fields = [
             ("machine", &self.machine),
             ("status", &self.status),
             ("name", &self.name),
             ("started_after", &self.started_after),
             ("started_before", &self.started_before),
+            ("order", &order),
             ("before", &before),
         ];
         fields
@@ -92,6 +98,14 @@ impl ExecutionFilter {
 }
 
 impl ExecutionFilter {
+    /// Whether an execution that starts at `start_millis` with `arn` comes after `cursor` in
+    /// this list's order (the keyset condition of the next page).
+    pub fn comes_after(&self, cursor: &Cursor, start_millis: i64, arn: &str) -> bool {
+        let position = (start_millis, arn);
+        let cursor = (cursor.start_millis, cursor.arn.as_str());
+        if self.oldest_first { position > cursor } else { position < cursor }
+    }
+
     /// The date range as milliseconds since the epoch: `(started at or after, started before)`.
     /// An unreadable date is an [`ExecutionsError::InvalidFilter`] naming the field.
     pub fn started_range(&self) -> Result<(Option<i64>, Option<i64>), ExecutionsError> {

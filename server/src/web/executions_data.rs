@@ -142,7 +142,7 @@ pub async fn list(pool: &SqlitePool, engine: &Engine, filter: &ExecutionFilter) 
             .into_iter()
             .map(express_row),
     );
-    Ok(page_of(rows))
+    Ok(page_of(rows, filter.oldest_first))
 }
 
 /// Whether the list shows this Express execution under `filter`: the same conditions as
@@ -161,15 +161,16 @@ fn express_selected(
         && filter.name.as_deref().is_none_or(|text| record.name.contains(text))
         && started_after.is_none_or(|after| record.start_millis >= after)
         && started_before.is_none_or(|before| record.start_millis < before)
-        && filter.before.as_ref().is_none_or(|cursor| {
-            (record.start_millis, record.arn.as_str()) < (cursor.start_millis, cursor.arn.as_str())
-        })
+        && filter.before.as_ref().is_none_or(|cursor| filter.comes_after(cursor, record.start_millis, &record.arn))
 }
 
-/// The first [`PAGE_SIZE`] of `rows`, newest first, and the cursor of the next page when
-/// more rows were given.
-fn page_of(mut rows: Vec<ExecutionRow>) -> ExecutionPage {
+/// The first [`PAGE_SIZE`] of `rows` in the list's order (newest first unless
+/// `oldest_first`), and the cursor of the next page when more rows were given.
+fn page_of(mut rows: Vec<ExecutionRow>, oldest_first: bool) -> ExecutionPage {
     rows.sort_unstable_by(|a, b| (b.start_millis, &b.arn).cmp(&(a.start_millis, &a.arn)));
+    if oldest_first {
+        rows.reverse();
+    }
     let next = if rows.len() > PAGE_SIZE as usize {
         rows.truncate(PAGE_SIZE as usize);
         rows.last().map(|row| Cursor { start_millis: row.start_millis, arn: row.arn.clone() })
@@ -203,10 +204,13 @@ async fn stored_rows(
     if let Some(before) = started_before {
         select.push(" AND start_millis < ").push_bind(before);
     }
+    let (past, direction) = if filter.oldest_first { (">", "ASC") } else { ("<", "DESC") };
     if let Some(Cursor { start_millis, arn }) = &filter.before {
-        select.push(" AND (start_millis, arn) < (").push_bind(start_millis).push(", ").push_bind(arn).push(")");
+        select.push(format!(" AND (start_millis, arn) {past} ("));
+        select.push_bind(start_millis).push(", ").push_bind(arn).push(")");
     }
-    select.push(" ORDER BY start_millis DESC, arn DESC LIMIT ").push_bind(i64::from(PAGE_SIZE) + 1);
+    select.push(format!(" ORDER BY start_millis {direction}, arn {direction} LIMIT "));
+    select.push_bind(i64::from(PAGE_SIZE) + 1);
     let rows = select.build().fetch_all(pool).await?.iter().map(row_from).collect::<Result<Vec<ExecutionRow>, _>>()?;
     Ok(rows)
 }
@@ -745,6 +749,60 @@ mod tests {
         assert_eq!(executions.total, 10);
         let (items, executions) = map_run_counts("FAILED", 10, &statuses[..2]);
         assert_eq!((items.pending, items.total, executions.total), (0, 10, 4));
+    }
+
+    /// Walks every page of the list in `filter`'s order; returns the names seen.
+    async fn walk(pool: &SqlitePool, engine: &Engine, mut filter: ExecutionFilter) -> Vec<String> {
+        let mut names = Vec::new();
+        loop {
+            let page = list(pool, engine, &filter).await.expect("a page");
+            assert!(page.rows.len() <= PAGE_SIZE as usize);
+            names.extend(page.rows.into_iter().map(|row| row.name));
+            match page.next {
+                Some(cursor) => filter.before = Some(cursor),
+                None => return names,
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn pages_walk_every_execution_once_in_either_order() {
+        use crate::engine::{EngineSettings, ExecutionType, StartRequest};
+        let folder = tempfile::tempdir().expect("a data folder");
+        let pool = crate::db::open(folder.path()).await.expect("the database");
+        let engine = Engine::new(pool.clone(), EngineSettings::default());
+        let definition = serde_json::json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}});
+        // Many share a start millisecond, so the ARN has to break ties for paging to work.
+        for index in 0..(2 * PAGE_SIZE + 7) {
+            let kind = if index % 5 == 0 { ExecutionType::Express } else { ExecutionType::Standard };
+            engine
+                .start(StartRequest {
+                    state_machine_arn: "arn:aws:states:us-east-1:123456789012:stateMachine:paged".into(),
+                    state_machine_name: "paged".into(),
+                    name: format!("run-{index:03}"),
+                    definition: definition.to_string(),
+                    input: serde_json::json!({}),
+                    input_text: None,
+                    role_arn: "arn:aws:iam::123456789012:role/paged".into(),
+                    kind,
+                    test_case: None,
+                    map_run_arn: None,
+                    qualifiers: Default::default(),
+                })
+                .await
+                .expect("started");
+        }
+        let newest_first = walk(&pool, &engine, ExecutionFilter::default()).await;
+        let oldest_first = walk(&pool, &engine, ExecutionFilter { oldest_first: true, ..Default::default() }).await;
+        let mut all: Vec<String> = newest_first.clone();
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), (2 * PAGE_SIZE + 7) as usize, "every execution once, Express ones included");
+        assert_eq!(newest_first.len(), all.len());
+        let mut reversed = oldest_first.clone();
+        reversed.reverse();
+        assert_eq!(reversed, newest_first, "oldest first is newest first backwards");
+        assert_ne!(oldest_first, newest_first);
     }
 
     #[test]
