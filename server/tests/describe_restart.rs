@@ -102,6 +102,9 @@ async fn a_redriven_execution_is_not_described_as_it_was() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
     assert_eq!(redriven["status"], "FAILED", "{redriven}");
+    assert!(failed.get("redriveDate").is_none(), "never redriven, no redriveDate: {failed}");
+    let redrive_date = redriven["redriveDate"].as_f64().expect("a redriveDate after a redrive");
+    assert!(redrive_date >= failed["stopDate"].as_f64().expect("a stop date"), "{failed} then {redriven}");
     let stop = |described: &Value| described["stopDate"].as_f64().expect("a stop date");
     assert!(stop(&redriven) > stop(&failed), "the redriven run's stop date is the new one: {failed} then {redriven}");
     server.terminate();

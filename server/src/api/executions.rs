@@ -138,6 +138,9 @@ fn execution_json(view: &ExecutionView) -> Value {
         Status::Running => {}
     }
     members.insert("redriveCount".into(), json!(record.redrive_count));
+    if let Some(redrive_millis) = record.redrive_millis {
+        members.insert("redriveDate".into(), json!(epoch_seconds(redrive_millis)));
+    }
     let express = record.arn.contains(":express:");
     match (&view.status, express) {
         (Status::Failed { .. } | Status::TimedOut { .. } | Status::Aborted { .. }, false) => {

@@ -473,6 +473,7 @@ impl Engine {
             start_millis: now_millis(),
             stop_millis: None,
             redrive_count: 0,
+            redrive_millis: None,
             test_case: request.test_case,
             map_run_arn: request.map_run_arn,
         };

@@ -52,6 +52,8 @@ pub struct ExecutionRecord {
     pub stop_millis: Option<i64>,
     /// How many times it was redriven.
     pub redrive_count: u32,
+    /// When it was last redriven (its last `ExecutionRedriven` event), if ever.
+    pub redrive_millis: Option<i64>,
     /// The MockConfigFile test case it runs with.
     pub test_case: Option<String>,
     /// The Map Run it is a child execution of.
@@ -171,7 +173,9 @@ impl SqliteStore {
         let row = sqlx::query(
             "SELECT arn, state_machine_arn, name, input, definition, role_arn, start_millis, stop_millis,
                     redrive_count, test_case, map_run_arn, snapshot, state_machine_version_arn,
-                    state_machine_alias_arn
+                    state_machine_alias_arn,
+                    CASE WHEN redrive_count > 0 THEN (SELECT MAX(timestamp_millis) FROM history_events
+                        WHERE execution_arn = executions.arn AND type = 'ExecutionRedriven') END AS redrive_millis
              FROM executions WHERE arn = ?",
         )
         .bind(arn)
@@ -189,7 +193,9 @@ impl SqliteStore {
         let row = sqlx::query(
             "SELECT arn, state_machine_arn, name, input, definition, role_arn, start_millis, stop_millis,
                     redrive_count, test_case, map_run_arn, status, output, error, cause,
-                    state_machine_version_arn, state_machine_alias_arn
+                    state_machine_version_arn, state_machine_alias_arn,
+                    CASE WHEN redrive_count > 0 THEN (SELECT MAX(timestamp_millis) FROM history_events
+                        WHERE execution_arn = executions.arn AND type = 'ExecutionRedriven') END AS redrive_millis
              FROM executions WHERE arn = ?",
         )
         .bind(arn)
@@ -204,7 +210,9 @@ impl SqliteStore {
     pub async fn map_run_children(&self, map_run_arn: &str) -> Result<Vec<(ExecutionRecord, Status)>, StoreError> {
         let rows = sqlx::query(
             "SELECT arn, state_machine_arn, name, input, definition, role_arn, start_millis, stop_millis,
-                    redrive_count, test_case, map_run_arn, status, output, error, cause
+                    redrive_count, test_case, map_run_arn, status, output, error, cause,
+                    CASE WHEN redrive_count > 0 THEN (SELECT MAX(timestamp_millis) FROM history_events
+                        WHERE execution_arn = executions.arn AND type = 'ExecutionRedriven') END AS redrive_millis
              FROM executions WHERE map_run_arn = ? ORDER BY start_millis",
         )
         .bind(map_run_arn)
@@ -337,6 +345,7 @@ fn record_from(row: &SqliteRow) -> Result<ExecutionRecord, StoreError> {
         start_millis: row.try_get("start_millis")?,
         stop_millis: row.try_get("stop_millis")?,
         redrive_count: row.try_get::<i64, _>("redrive_count")? as u32,
+        redrive_millis: row.try_get("redrive_millis")?,
         test_case: row.try_get("test_case")?,
         map_run_arn: row.try_get("map_run_arn")?,
     })

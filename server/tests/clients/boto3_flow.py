@@ -189,6 +189,7 @@ assert second_token and second_token != token
 sfn.send_task_success(taskToken=second_token, output=json.dumps({"approved": True}))
 redriven = wait_for(attempt)
 assert redriven["status"] == "SUCCEEDED" and redriven["redriveCount"] == 1, redriven
+assert redriven["redriveDate"] >= failed_run["stopDate"], redriven
 types = [event["type"] for event in full_history(attempt)]
 assert types.count("PassStateEntered") == 1, "the state that succeeded does not run again"
 assert types[types.index("ExecutionFailed") + 1 : types.index("ExecutionFailed") + 3] == ["ExecutionRedriven", "TaskStateEntered"], types
