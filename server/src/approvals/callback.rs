@@ -76,9 +76,34 @@ async fn deliver_to_engine(engine: &Engine, callback: &CallbackRow, output: serd
     };
     match result {
         Ok(()) => Delivery::Delivered,
+        // A delivery that went through just before a stop, whose outbox row was not marked
+        // yet, finds its task gone when it is made again: the history shows it arrived.
+        Err(EngineError::TaskDoesNotExist) if arrived_before(engine, callback).await => Delivery::Delivered,
         Err(EngineError::TaskDoesNotExist) => Delivery::Gone,
         Err(error) => Delivery::Failed(error.to_string()),
     }
+}
+
+/// Whether the execution's history already holds this decision: a `TaskSucceeded` with this
+/// output (it names the approver and the moment, so it is this decision's), or a
+/// `TaskFailed` with this error and cause.
+async fn arrived_before(engine: &Engine, callback: &CallbackRow) -> bool {
+    let Ok(Some(events)) = engine.history(&callback.execution_arn).await else { return false };
+    let sent: Option<serde_json::Value> = callback.output.as_deref().and_then(|text| serde_json::from_str(text).ok());
+    events.iter().any(|event| {
+        let Some((_, details)) = &event.details else { return false };
+        match (callback.outcome.as_str(), event.event_type.as_str()) {
+            ("success", "TaskSucceeded") => {
+                let received = details["output"].as_str().and_then(|text| serde_json::from_str(text).ok());
+                sent.is_some() && received == sent
+            }
+            ("failure", "TaskFailed") => {
+                details["error"].as_str() == callback.error.as_deref()
+                    && details["cause"].as_str() == callback.cause.as_deref()
+            }
+            _ => false,
+        }
+    })
 }
 
 async fn deliver_to_aws(client: &AwsClient, callback: &CallbackRow, output: serde_json::Value) -> Delivery {

@@ -195,6 +195,8 @@ pub struct CallbackRow {
     pub origin: String,
     /// Its request's channel.
     pub channel: String,
+    /// Its request's execution (for a local one, where to look for an earlier delivery).
+    pub execution_arn: String,
 }
 
 /// The CSRF key.
@@ -665,7 +667,8 @@ pub enum OutboxTable {
 /// Callbacks due for an attempt.
 pub async fn due_callbacks(pool: &SqlitePool, now: i64, limit: i64) -> Result<Vec<CallbackRow>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT c.id, c.request_id, c.token, c.outcome, c.output, c.error, c.cause, c.attempts, r.origin, r.channel \
+        "SELECT c.id, c.request_id, c.token, c.outcome, c.output, c.error, c.cause, c.attempts, r.origin, r.channel, \
+                r.execution_arn \
          FROM approval_callbacks c JOIN approval_requests r ON r.id = c.request_id \
          WHERE c.status = 'pending' AND c.next_attempt_at <= ? ORDER BY c.next_attempt_at, c.id LIMIT ?",
     )
