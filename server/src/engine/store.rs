@@ -520,6 +520,12 @@ async fn write_batch(pool: &SqlitePool, batch: &[WriteJob]) -> Result<Vec<Result
     Ok(outcomes)
 }
 
+/// Appends `rows` placeholder rows of `width` values, `(?, ?), (?, ?)`, to a multi-row INSERT.
+fn push_placeholder_rows(sql: &mut String, rows: usize, width: usize) {
+    let row = format!("({})", vec!["?"; width].join(", "));
+    sql.push_str(&vec![row; rows].join(", "));
+}
+
 /// Rows per multi-row statement (SQLite allows 32,766 bound values; 18 a row at most here).
 const ROWS_PER_STATEMENT: usize = 500;
 
@@ -540,12 +546,7 @@ async fn insert_executions(
                                      role_arn, start_millis, stop_millis, redrive_count, test_case, snapshot,
                                      map_run_arn, state_machine_version_arn, state_machine_alias_arn) VALUES ",
         );
-        for index in 0..chunk.len() {
-            if index > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-        }
+        push_placeholder_rows(&mut sql, chunk.len(), 18);
         sql.push_str(" ON CONFLICT (arn) DO NOTHING RETURNING arn");
         let mut query = sqlx::query(&sql);
         for (record, qualifiers, write) in chunk {
@@ -613,9 +614,7 @@ async fn insert_events(
         let mut sql = String::from(
             "INSERT INTO history_events (execution_arn, id, previous_id, timestamp_millis, type, details) VALUES ",
         );
-        for index in 0..chunk.len() {
-            sql.push_str(if index == 0 { "(?, ?, ?, ?, ?, ?)" } else { ", (?, ?, ?, ?, ?, ?)" });
-        }
+        push_placeholder_rows(&mut sql, chunk.len(), 6);
         let mut query = sqlx::query(&sql);
         for (arn, (id, previous, timestamp, event_type, details)) in chunk {
             query = query
