@@ -44,12 +44,14 @@ fn parked(callback: bool) -> Value {
     }
 }
 
-fn request(definition: &Value, name: String, kind: ExecutionType) -> StartRequest {
+/// A start request; `definition` is the definition's text, printed once per workload as the
+/// API keeps it stored (the peer, too, builds its state machine once).
+fn request(definition: &str, name: String, kind: ExecutionType) -> StartRequest {
     StartRequest {
         state_machine_arn: MACHINE.into(),
         state_machine_name: "bench".into(),
         name,
-        definition: definition.to_string(),
+        definition: definition.to_owned(),
         input: json!({"order": 1}),
         input_text: None,
         role_arn: "arn:aws:iam::123456789012:role/bench".into(),
@@ -81,9 +83,10 @@ async fn throughput(
     transitions_each: u64,
     label: &str,
 ) -> f64 {
+    let definition = definition.to_string();
     let started = Instant::now();
     for index in 0..count {
-        let status = engine.start(request(definition, format!("{label}-{index}"), kind)).await.expect("start").status;
+        let status = engine.start(request(&definition, format!("{label}-{index}"), kind)).await.expect("start").status;
         assert!(matches!(status, Status::Succeeded { .. }), "{label}: {status:?}");
     }
     let seconds = started.elapsed().as_secs_f64();
@@ -102,13 +105,14 @@ async fn throughput_concurrent(
     transitions_each: u64,
     label: &str,
 ) -> f64 {
+    let definition = definition.to_string();
     let started = Instant::now();
     let mut next = 0;
     let mut running = tokio::task::JoinSet::new();
     while next < count || !running.is_empty() {
         while next < count && running.len() < in_flight {
             let engine = engine.clone();
-            let request = request(definition, format!("{label}-{next}"), kind);
+            let request = request(&definition, format!("{label}-{next}"), kind);
             running.spawn(async move { engine.start(request).await });
             next += 1;
         }
@@ -134,7 +138,7 @@ fn resident_megabytes() -> f64 {
 
 async fn parked_memory(count: usize, callback: bool) -> (f64, f64) {
     let (engine, _folder) = engine().await;
-    let definition = parked(callback);
+    let definition = parked(callback).to_string();
     let before = resident_megabytes();
     let started = Instant::now();
     for index in 0..count {
@@ -181,6 +185,24 @@ fn main() {
         }
     }
     let chain_runs = flag(&arguments, "--runs", 5_000);
+    if let Some(position) = arguments.iter().position(|argument| argument == "--profile-express") {
+        // A long run of one in-memory workload, for `perf record`: `chain` or `loop`.
+        let workload = arguments.get(position + 1).map_or("chain", String::as_str);
+        runtime.block_on(async {
+            let (quiet, _folder) = engine_with(false).await;
+            match workload {
+                "loop" => {
+                    for _ in 0..chain_runs {
+                        throughput(&quiet, &choice_loop(10_000), ExecutionType::Express, 1, 20_003, "loop").await;
+                    }
+                }
+                _ => {
+                    throughput(&quiet, &pass_chain(), ExecutionType::Express, chain_runs, 5, "chain").await;
+                }
+            }
+        });
+        return;
+    }
     runtime.block_on(async {
         let (engine, _folder) = engine().await;
         println!("engine benchmark: {chain_runs} pass-chain executions per kind, choice loops once each");

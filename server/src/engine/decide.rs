@@ -21,7 +21,7 @@ use serde_json::{Map, Value};
 use asl::eval::{
     Environment,
     context::ExecutionInfo,
-    failure::Failure,
+    failure::{Failure, compact},
     machine::{Machine, MapMode, Scope, State, StateKind},
     state::{
         Completion, Entry, ItemRead, MapConfig, Next, Recovery, Step, WaitUntil, finish, recover, select_items, start,
@@ -203,6 +203,10 @@ pub enum At {
         state: String,
         /// Its input.
         input: Value,
+        /// Whether the input's size is already known to be within the payload limit: it is
+        /// the output of the state before, which was measured.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        measured: bool,
     },
     /// In a state.
     Run(Box<Attempt>),
@@ -599,10 +603,12 @@ impl<'a> Decider<'a> {
                 if snapshot.root.is_some() {
                     return;
                 }
-                self.emit(
-                    0,
-                    history::execution_started(&self.info.input, self.info.input_text.as_deref(), &self.info.role_arn),
-                );
+                let started = if self.recording {
+                    history::execution_started(&self.info.input, self.info.input_text.as_deref(), &self.info.role_arn)
+                } else {
+                    EventBody::unrecorded()
+                };
+                self.emit(0, started);
                 if let Some(seconds) = self.machine.timeout_seconds {
                     let key = self.timer(seconds_to_millis(seconds as f64));
                     snapshot.timeout_key = Some(key);
@@ -613,7 +619,11 @@ impl<'a> Decider<'a> {
                     last: 0,
                     variables: Map::new(),
                     muted: false,
-                    at: At::Enter { state: self.machine.root.start_at.clone(), input: self.info.input.clone() },
+                    at: At::Enter {
+                        state: self.machine.root.start_at.clone(),
+                        input: self.info.input.clone(),
+                        measured: false,
+                    },
                 });
             }
             Signal::Stop { failure } => {
@@ -728,7 +738,7 @@ impl<'a> Decider<'a> {
         }
         match &thread.at {
             At::Run(attempt) => self.redrive_from = Some((attempt.state.clone(), attempt.input.clone())),
-            At::Enter { state, input } => self.redrive_from = Some((state.clone(), input.clone())),
+            At::Enter { state, input, .. } => self.redrive_from = Some((state.clone(), input.clone())),
             At::Done { .. } | At::Failed { .. } => {}
         }
     }
@@ -756,7 +766,7 @@ impl<'a> Decider<'a> {
             ),
         );
         root.last = id;
-        root.at = At::Enter { state, input };
+        root.at = At::Enter { state, input, measured: false };
         snapshot.status = Status::Running;
         if let Some(seconds) = self.machine.timeout_seconds {
             let key = self.timer(seconds_to_millis(seconds as f64));
@@ -962,9 +972,10 @@ impl<'a> Decider<'a> {
             }
             match &mut thread.at {
                 At::Done { .. } | At::Failed { .. } => return,
-                At::Enter { state, input } => {
-                    let name = state.clone();
+                At::Enter { state, input, measured } => {
+                    let name = std::mem::take(state);
                     let input = std::mem::take(input);
+                    let measured = *measured;
                     let Some(state) = self.state(&thread.path, &name) else {
                         thread.at = At::Failed {
                             failure: Failure::new(
@@ -976,13 +987,25 @@ impl<'a> Decider<'a> {
                         return;
                     };
                     let before = thread.last;
-                    let body = match self.start_input_text.take().filter(|_| thread.path.is_empty()) {
-                        _ if !self.recording => EventBody::unrecorded(),
-                        Some(text) => history::state_entered_text(state.type_name(), &name, text),
-                        None => history::state_entered(state.type_name(), &name, &input),
+                    // The recorded input text is measured as it is printed; otherwise the
+                    // input is measured unless it was as the state before's output.
+                    let too_big = |size: usize| !measured && size > PAYLOAD_LIMIT_BYTES;
+                    let (body, over_limit) = match self.start_input_text.take().filter(|_| thread.path.is_empty()) {
+                        _ if !self.recording => {
+                            (EventBody::unrecorded(), too_big(payload_size_unless(measured, &input)))
+                        }
+                        Some(text) => (
+                            history::state_entered_text(state.type_name(), &name, text),
+                            too_big(payload_size_unless(measured, &input)),
+                        ),
+                        None => {
+                            let text = compact(&input);
+                            let over_limit = too_big(text.len());
+                            (history::state_entered_text(state.type_name(), &name, text), over_limit)
+                        }
                     };
                     let entered = self.emit_on(thread, body);
-                    if payload_size(&input) > PAYLOAD_LIMIT_BYTES {
+                    if over_limit {
                         if thread.path.is_empty() {
                             self.redrive_from = Some((name.clone(), input.clone()));
                         }
@@ -1039,6 +1062,18 @@ impl<'a> Decider<'a> {
         state: &'e State,
     ) -> Entry<'e> {
         let _ = path;
+        self.entry_with(attempt.input.clone(), variables, attempt, state)
+    }
+
+    /// [`Decider::entry`] with the attempt's input handed over instead of copied (the caller
+    /// takes it back from the entry).
+    fn entry_with<'e>(
+        &self,
+        input: Value,
+        variables: &'e Map<String, Value>,
+        attempt: &Attempt,
+        state: &'e State,
+    ) -> Entry<'e> {
         // Building the context object costs more than many states' whole evaluation, so
         // it is built only for states that can read it.
         let context = if state.reads_context {
@@ -1051,15 +1086,19 @@ impl<'a> Decider<'a> {
         } else {
             Value::Null
         };
-        Entry { state, input: attempt.input.clone(), context, variables, entered_event_id: Some(attempt.entered_event) }
+        Entry { state, input, context, variables, entered_event_id: Some(attempt.entered_event) }
     }
 
     /// Evaluates a ready state and moves it to its next phase.
     fn begin(&mut self, thread: &mut Thread, state: &State) {
         let step = {
-            let At::Run(attempt) = &thread.at else { return };
-            let entry = self.entry(&thread.path, &thread.variables, attempt, state);
-            start(&entry, self.env, None)
+            let At::Run(attempt) = &mut thread.at else { return };
+            // The input is lent to the entry and taken back: no copy per state.
+            let input = std::mem::take(&mut attempt.input);
+            let entry = self.entry_with(input, &thread.variables, attempt, state);
+            let step = start(&entry, self.env, None);
+            attempt.input = entry.input;
+            step
         };
         match step {
             Step::Complete(completion) => self.complete(thread, state, completion),
@@ -1099,7 +1138,7 @@ impl<'a> Decider<'a> {
                         last: started,
                         variables: thread.variables.clone(),
                         muted: thread.muted,
-                        at: At::Enter { state: branch.start_at.clone(), input: input.clone() },
+                        at: At::Enter { state: branch.start_at.clone(), input: input.clone(), measured: false },
                     })
                     .collect();
                 if let At::Run(attempt) = &mut thread.at {
@@ -1226,7 +1265,10 @@ impl<'a> Decider<'a> {
 
     /// The state completed: record its exit and move the thread on.
     fn complete(&mut self, thread: &mut Thread, state: &State, completion: Completion) {
-        if payload_size(&completion.output) > PAYLOAD_LIMIT_BYTES {
+        // Recorded, the output is printed once: for its size and for the event.
+        let output_text = self.recording.then(|| compact(&completion.output));
+        let size = output_text.as_ref().map_or_else(|| payload_size(&completion.output), String::len);
+        if size > PAYLOAD_LIMIT_BYTES {
             self.remember_failure_point(thread);
             thread.at = At::Failed {
                 failure: Failure::new(
@@ -1240,15 +1282,14 @@ impl<'a> Decider<'a> {
             };
             return;
         }
-        let body = if self.recording {
-            history::state_exited(state.type_name(), &state.name, &completion.output, &completion.assigned)
-        } else {
-            EventBody::unrecorded()
+        let body = match output_text {
+            Some(text) => history::state_exited_text(state.type_name(), &state.name, text, &completion.assigned),
+            None => EventBody::unrecorded(),
         };
         self.emit_on(thread, body);
         variables::apply(&mut thread.variables, &completion.assigned);
         thread.at = match completion.next {
-            Next::State(name) => At::Enter { state: name, input: completion.output },
+            Next::State(name) => At::Enter { state: name, input: completion.output, measured: true },
             Next::End => At::Done { output: completion.output },
         };
     }
@@ -1453,6 +1494,11 @@ pub fn payload_size(value: &Value) -> usize {
         Ok(()) => counter.0,
         Err(_) => 0,
     }
+}
+
+/// [`payload_size`], or 0 when the size is already known to be within the limit.
+fn payload_size_unless(measured: bool, value: &Value) -> usize {
+    if measured { 0 } else { payload_size(value) }
 }
 
 fn data_limit_name(resource: &TaskResource) -> String {

@@ -146,11 +146,12 @@ pub fn state_entered_text(state_type: &str, name: &str, input: String) -> EventB
     )
 }
 
-/// `<Type>StateExited`, with the variables the state assigned.
-pub fn state_exited(state_type: &str, name: &str, output: &Value, assigned: &Map<String, Value>) -> EventBody {
+/// `<Type>StateExited`, with the output already printed as compact JSON and the variables
+/// the state assigned.
+pub fn state_exited_text(state_type: &str, name: &str, output: String, assigned: &Map<String, Value>) -> EventBody {
     let mut details = Map::new();
     details.insert("name".into(), Value::String(name.to_string()));
-    details.insert("output".into(), Value::String(compact(output)));
+    details.insert("output".into(), Value::String(output));
     details.insert("outputDetails".into(), not_truncated());
     if !assigned.is_empty() {
         let variables = assigned.iter().map(|(key, value)| (key.clone(), Value::String(compact(value)))).collect();

@@ -201,15 +201,15 @@ struct Inner {
     /// The database, for the backends' reads of the API's tables (`state_machines`).
     pool: SqlitePool,
     settings: EngineSettings,
-    machines: Mutex<HashMap<String, Arc<Machine>>>,
-    locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
-    express: Mutex<HashMap<String, ExpressExecution>>,
-    express_tokens: Mutex<HashMap<String, (String, u64)>>,
+    machines: Mutex<FastMap<String, Arc<Machine>>>,
+    locks: Mutex<FastMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    express: Mutex<FastMap<String, ExpressExecution>>,
+    express_tokens: Mutex<FastMap<String, (String, u64)>>,
     timers: Mutex<BinaryHeap<Reverse<(i64, String, u64)>>>,
     timer_wake: Notify,
     activities: Mutex<HashMap<String, VecDeque<ActivityTask>>>,
     activity_wake: Notify,
-    waiters: Mutex<HashMap<String, Vec<oneshot::Sender<Status>>>>,
+    waiters: Mutex<FastMap<String, Vec<oneshot::Sender<Status>>>>,
     /// Finished Express executions kept for the views, oldest first.
     express_finished: Mutex<VecDeque<String>>,
     /// The last Standard executions to finish, as DescribeExecution shows them.
@@ -220,6 +220,9 @@ struct Inner {
     changes: broadcast::Sender<ExecutionChange>,
 }
 
+/// A hash map keyed by ARNs or definitions, with a fast randomly seeded hasher.
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 /// How many finished Standard executions DescribeExecution answers from memory.
 pub const FINISHED_REMEMBERED: usize = 4_096;
 
@@ -228,7 +231,7 @@ pub const FINISHED_REMEMBERED: usize = 4_096;
 /// these answer DescribeExecution as the store would, without a read.
 #[derive(Debug, Default)]
 struct FinishedExecutions {
-    views: HashMap<String, (ExecutionView, Qualifiers)>,
+    views: FastMap<String, (ExecutionView, Qualifiers)>,
     order: VecDeque<String>,
 }
 
@@ -300,12 +303,38 @@ impl Environment for RealEnvironment {
         let mut bytes: [u8; 16] = rand::rng().random();
         bytes[6] = (bytes[6] & 0x0F) | 0x40;
         bytes[8] = (bytes[8] & 0x3F) | 0x80;
-        let hex: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
-        format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
+        // 8-4-4-4-12 lowercase hex digits, written straight into one string.
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut text = String::with_capacity(36);
+        for (index, byte) in bytes.iter().enumerate() {
+            if matches!(index, 4 | 6 | 8 | 10) {
+                text.push('-');
+            }
+            text.push(char::from(DIGITS[usize::from(byte >> 4)]));
+            text.push(char::from(DIGITS[usize::from(byte & 0x0F)]));
+        }
+        text
     }
 
     fn now_millis(&mut self) -> i64 {
         now_millis()
+    }
+}
+
+/// Whether `events` change an execution's status: `ExecutionStarted`, `ExecutionSucceeded`,
+/// `ExecutionRedriven`, ….
+fn status_changed(events: &[HistoryEvent]) -> bool {
+    events.iter().any(|event| event.event_type.starts_with("Execution"))
+}
+
+/// The news that `record` now stands at `status`.
+fn change_of(record: &ExecutionRecord, kind: ExecutionType, status: &Status) -> ExecutionChange {
+    ExecutionChange {
+        arn: record.arn.clone(),
+        state_machine_arn: record.state_machine_arn.clone(),
+        status: status.name(),
+        map_run_arn: record.map_run_arn.clone(),
+        kind,
     }
 }
 
@@ -435,14 +464,19 @@ impl Engine {
 
     fn info(&self, record: &ExecutionRecord, state_machine_name: &str) -> ExecutionInfo {
         let settings = &self.inner.settings;
-        let mut info = ExecutionInfo::new(state_machine_name, &record.name, record.input.clone(), record.start_millis);
-        info.partition = settings.partition.clone();
-        info.region = settings.region.clone();
-        info.account = settings.account.clone();
-        info.role_arn = record.role_arn.clone();
-        info.redrive_count = record.redrive_count;
-        info.input_text = Some(record.input_text.clone());
-        info
+        ExecutionInfo {
+            partition: settings.partition.clone(),
+            region: settings.region.clone(),
+            account: settings.account.clone(),
+            state_machine_name: state_machine_name.to_string(),
+            execution_name: record.name.clone(),
+            role_arn: record.role_arn.clone(),
+            start_time_millis: record.start_millis,
+            input: record.input.clone(),
+            input_text: Some(record.input_text.clone()),
+            redrive_count: record.redrive_count,
+            kind: asl::eval::context::ContextKind::Execution,
+        }
     }
 
     /// The execution ARN for `name` under `state_machine_arn`.
@@ -493,6 +527,8 @@ impl Engine {
                 Signal::Start,
             )
         });
+        let status = snapshot.status.clone();
+        let start_millis = record.start_millis;
         match request.kind {
             ExecutionType::Standard => {
                 match self.inner.store.insert(&record, &request.qualifiers, &snapshot, &decision).await {
@@ -500,25 +536,24 @@ impl Engine {
                     Err(StoreError::AlreadyExists) => return Err(EngineError::ExecutionAlreadyExists(arn)),
                     Err(error) => return Err(error.into()),
                 }
+                self.remember_finished(&record, &request.qualifiers, &status, &decision);
+                self.after(&record, request.kind, &status, decision);
             }
             ExecutionType::Express => {
-                lock(&self.inner.express).insert(
-                    arn.clone(),
-                    ExpressExecution {
-                        record: record.clone(),
-                        qualifiers: request.qualifiers.clone(),
-                        snapshot: snapshot.clone(),
-                        events: decision.events.clone(),
-                    },
-                );
+                // Its effects are started before it is stored: whatever they signal waits for
+                // this execution's lock, held until it is stored, and nobody else knows its
+                // ARN (it ends in a fresh UUID) before this returns. So nothing is cloned.
+                // Live views hear of it once it can be read.
+                let Decision { events, actions } = decision;
+                let change = status_changed(&events).then(|| change_of(&record, request.kind, &status));
+                self.after_parts(&record, request.kind, &status, false, actions);
+                lock(&self.inner.express)
+                    .insert(arn.clone(), ExpressExecution { record, qualifiers: request.qualifiers, snapshot, events });
+                if let Some(change) = change {
+                    self.announce(change);
+                }
             }
         }
-        let status = snapshot.status.clone();
-        let start_millis = record.start_millis;
-        if request.kind == ExecutionType::Standard {
-            self.remember_finished(&record, &request.qualifiers, &status, &decision);
-        }
-        self.after(&record, request.kind, &status, decision);
         drop(guard);
         self.release(&arn, lock_handle);
         Ok(Started { arn, status, start_millis })
@@ -566,12 +601,17 @@ impl Engine {
     async fn signal_locked(&self, arn: &str, signal: Signal) -> Result<Status, EngineError> {
         let express = lock(&self.inner.express).remove(arn);
         if let Some(mut execution) = express {
-            let decision = self.decide(&execution.record, &mut execution.snapshot, signal)?;
-            execution.events.extend(decision.events.iter().cloned());
+            let Decision { events, actions } = self.decide(&execution.record, &mut execution.snapshot, signal)?;
             let status = execution.snapshot.status.clone();
-            let record = execution.record.clone();
+            // As at its start: effects first (what they signal waits for this lock), then
+            // stored, then announced.
+            let change = status_changed(&events).then(|| change_of(&execution.record, ExecutionType::Express, &status));
+            self.after_parts(&execution.record, ExecutionType::Express, &status, false, actions);
+            execution.events.extend(events);
             lock(&self.inner.express).insert(arn.to_string(), execution);
-            self.after(&record, ExecutionType::Express, &status, decision);
+            if let Some(change) = change {
+                self.announce(change);
+            }
             return Ok(status);
         }
         let Some((record, mut snapshot, qualifiers)) = self.inner.store.load(arn).await? else {
@@ -612,18 +652,30 @@ impl Engine {
 
     /// Carries out a committed decision's actions and wakes waiters of a finished execution.
     fn after(&self, record: &ExecutionRecord, kind: ExecutionType, status: &Status, decision: Decision) {
-        // `ExecutionStarted`, `ExecutionSucceeded`, `ExecutionRedriven`, …: the status changed.
-        if decision.events.iter().any(|event| event.event_type.starts_with("Execution")) {
-            // Nobody listening is not an error.
-            let _ = self.inner.changes.send(ExecutionChange {
-                arn: record.arn.clone(),
-                state_machine_arn: record.state_machine_arn.clone(),
-                status: status.name(),
-                map_run_arn: record.map_run_arn.clone(),
-                kind,
-            });
+        let changed = status_changed(&decision.events);
+        self.after_parts(record, kind, status, changed, decision.actions);
+    }
+
+    /// Tells live views that an execution's status changed.
+    fn announce(&self, change: ExecutionChange) {
+        // Nobody listening is not an error.
+        let _ = self.inner.changes.send(change);
+    }
+
+    /// [`Engine::after`] for a decision taken apart: whether the execution's status changed,
+    /// and its actions.
+    fn after_parts(
+        &self,
+        record: &ExecutionRecord,
+        kind: ExecutionType,
+        status: &Status,
+        changed: bool,
+        actions: Vec<Action>,
+    ) {
+        if changed {
+            self.announce(change_of(record, kind, status));
         }
-        for action in decision.actions {
+        for action in actions {
             match action {
                 Action::SetTimer { key, at_millis } => {
                     lock(&self.inner.timers).push(Reverse((at_millis, record.arn.clone(), key)));
@@ -903,11 +955,8 @@ impl Engine {
 
     /// Where an execution stands.
     pub async fn describe(&self, arn: &str) -> Result<Option<ExecutionView>, EngineError> {
-        if let Some(execution) = lock(&self.inner.express).get(arn) {
-            return Ok(Some(ExecutionView {
-                record: execution.record.clone(),
-                status: execution.snapshot.status.clone(),
-            }));
+        if let Some((view, _)) = self.express_view(arn).await {
+            return Ok(Some(view));
         }
         if let Some((view, _)) = lock(&self.inner.finished).get(arn) {
             return Ok(Some(view));
@@ -915,12 +964,36 @@ impl Engine {
         Ok(self.inner.store.describe(arn).await?.map(|(record, status, _)| ExecutionView { record, status }))
     }
 
+    /// An Express execution held in memory, with the version and alias it started through.
+    /// One that is deciding is out of the map for that moment, under its lock; so an
+    /// Express ARN not found is looked for again once its lock is free.
+    async fn express_view(&self, arn: &str) -> Option<(ExecutionView, Qualifiers)> {
+        let find = || {
+            lock(&self.inner.express).get(arn).map(|execution| {
+                let view =
+                    ExecutionView { record: execution.record.clone(), status: execution.snapshot.status.clone() };
+                (view, execution.qualifiers.clone())
+            })
+        };
+        if let Some(found) = find() {
+            return Some(found);
+        }
+        if !arn.contains(":express:") {
+            return None;
+        }
+        let lock_handle = self.lock_for(arn);
+        let guard = lock_handle.lock().await;
+        let found = find();
+        drop(guard);
+        self.release(arn, lock_handle);
+        found
+    }
+
     /// [`Engine::describe`] with the version and alias the execution started through (one
     /// read for DescribeExecution).
     pub async fn describe_qualified(&self, arn: &str) -> Result<Option<(ExecutionView, Qualifiers)>, EngineError> {
-        if let Some(execution) = lock(&self.inner.express).get(arn) {
-            let view = ExecutionView { record: execution.record.clone(), status: execution.snapshot.status.clone() };
-            return Ok(Some((view, execution.qualifiers.clone())));
+        if let Some(found) = self.express_view(arn).await {
+            return Ok(Some(found));
         }
         if let Some(found) = lock(&self.inner.finished).get(arn) {
             return Ok(Some(found));
@@ -1086,5 +1159,22 @@ impl Engine {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn real_uuids_are_version_4_in_the_8_4_4_4_12_form_and_differ() {
+        let mut env = RealEnvironment;
+        let first = env.uuid();
+        let groups: Vec<&str> = first.split('-').collect();
+        assert_eq!(groups.iter().map(|group| group.len()).collect::<Vec<_>>(), [8, 4, 4, 4, 12], "{first}");
+        assert!(first.chars().all(|c| c == '-' || c.is_ascii_digit() || ('a'..='f').contains(&c)), "{first}");
+        assert!(groups[2].starts_with('4'), "version 4: {first}");
+        assert!(matches!(groups[3].as_bytes()[0], b'8' | b'9' | b'a' | b'b'), "RFC 4122 variant: {first}");
+        assert_ne!(first, env.uuid());
     }
 }

@@ -183,7 +183,11 @@ impl Decider<'_> {
                     last: run.last_finished.unwrap_or(run.started_event),
                     variables: thread.variables.clone(),
                     muted: thread.muted || run.distributed,
-                    at: At::Enter { state: processor_start.clone(), input: std::mem::take(&mut run.items[index]) },
+                    at: At::Enter {
+                        state: processor_start.clone(),
+                        input: std::mem::take(&mut run.items[index]),
+                        measured: false,
+                    },
                 };
                 self.emit_on(&mut iteration, history::map_iteration("MapIterationStarted", &state.name, index));
                 run.running.push(Iteration { index, thread: iteration });

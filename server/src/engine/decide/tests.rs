@@ -338,3 +338,65 @@ fn a_result_writer_is_a_task_after_the_items_and_its_answer_is_the_map_result() 
         Status::Succeeded { output: json!({"prefix": "p", "items": [1, 2], "written": [1, 2]}) }
     );
 }
+
+/// A Pass state whose result is a string of `length` characters (`length + 2` bytes as JSON).
+fn sized_result(length: usize) -> Value {
+    json!({"StartAt": "A", "States": {
+        "A": {"Type": "Pass", "Result": "x".repeat(length), "Next": "B"},
+        "B": {"Type": "Pass", "End": true}
+    }})
+}
+
+fn failure_error(status: &Status) -> Option<&str> {
+    match status {
+        Status::Failed { failure } => failure.error.as_deref(),
+        _ => None,
+    }
+}
+
+#[test]
+fn an_output_of_exactly_256_kib_passes_and_one_byte_more_fails_with_or_without_history() {
+    for record_history in [true, false] {
+        let quiet = Snapshot { record_history, ..Snapshot::default() };
+        let limit = PAYLOAD_LIMIT_BYTES;
+        let (fits, _) = run_from(quiet.clone(), sized_result(limit - 2), json!({}), |_| unreachable!());
+        assert!(matches!(fits.status, Status::Succeeded { .. }), "history {record_history}: {:?}", fits.status);
+        let (over, events) = run_from(quiet, sized_result(limit - 1), json!({}), |_| unreachable!());
+        assert_eq!(failure_error(&over.status), Some("States.DataLimitExceeded"), "history {record_history}");
+        if record_history {
+            // Failed on A's output: A was entered, never exited, and B never entered.
+            let kinds: Vec<&str> = events.iter().map(|event| event.event_type.as_str()).collect();
+            assert_eq!(kinds, ["ExecutionStarted", "PassStateEntered", "ExecutionFailed"]);
+        }
+    }
+}
+
+#[test]
+fn an_input_over_256_kib_fails_the_first_state_it_enters_with_or_without_history() {
+    for record_history in [true, false] {
+        let quiet = Snapshot { record_history, ..Snapshot::default() };
+        let input = json!({"big": "y".repeat(PAYLOAD_LIMIT_BYTES)});
+        let (snapshot, events) = run_from(
+            quiet,
+            json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}),
+            input,
+            |_| unreachable!(),
+        );
+        assert_eq!(failure_error(&snapshot.status), Some("States.DataLimitExceeded"), "history {record_history}");
+        if record_history {
+            let kinds: Vec<&str> = events.iter().map(|event| event.event_type.as_str()).collect();
+            assert_eq!(kinds, ["ExecutionStarted", "PassStateEntered", "ExecutionFailed"]);
+        }
+    }
+}
+
+#[test]
+fn a_parallel_branch_input_over_256_kib_fails_even_though_the_state_before_fit() {
+    // The Parallel state's own input fits; its Parameters build a bigger branch input.
+    let definition = json!({"StartAt": "P", "States": {"P": {"Type": "Parallel",
+        "Parameters": {"a.$": "$.half", "b.$": "$.half"},
+        "Branches": [{"StartAt": "I", "States": {"I": {"Type": "Pass", "End": true}}}], "End": true}}});
+    let input = json!({"half": "z".repeat(PAYLOAD_LIMIT_BYTES / 2 + 10)});
+    let (snapshot, _) = run(definition, input, |_| unreachable!());
+    assert_eq!(failure_error(&snapshot.status), Some("States.DataLimitExceeded"));
+}
