@@ -25,23 +25,30 @@
 //!    edges, finds the back edges. They are drawn as loops around the side.
 //! 2. Layering: longest path first. Then a member with more edges below than above moves down
 //!    next to its successors, and one with more edges above moves up next to its predecessors.
-//! 3. Dummies: a long edge gets a dummy on each rank it crosses. A back edge gets one on each rank
-//!    it spans, next to its ends, which keeps a free channel for its loop.
+//! 3. Dummies: a long edge gets a dummy on each rank it crosses. Long edges that end at the same
+//!    place share one chain of dummies, which each joins on the rank below its source (edge
+//!    concentration: the hundreds of Catch edges into one Fail state run as one line, and the
+//!    layered graph grows with the ranks, not with the ranks times the edges). Of the others,
+//!    long edges that start at the same place share one chain, which each leaves on the rank above
+//!    its target. A back edge gets a dummy on each rank it spans, next to its ends, which keeps a
+//!    free channel for its loop.
 //! 4. Crossing reduction: barycenter sweeps. The order with the fewest crossings (counted exactly)
 //!    is kept, and ties keep the current order, so they follow input order.
 //! 5. Coordinates: each rank gets a weighted least-squares placement under minimum separations
 //!    (pool adjacent violators), swept down and up. Dummies weigh more than members. Then members
-//!    in a chain line up with their neighbour, and each run of an edge's dummies is put on one
+//!    in a chain line up with their neighbour, and each run of a chain's dummies is put on one
 //!    line, wherever the rank leaves room. So chains and long edges run straight, while members
 //!    that fan out or join stay centred on their edges.
 //! 6. Routing: polylines pass through the dummies. Their slanted parts lie only in the gaps between
-//!    ranks, so an edge never crosses a node or a group it does not enter. Ports may coincide, so
-//!    edges that leave a group from the same member can run as one line to its border.
+//!    ranks, so an edge never crosses a node or a group it does not enter. Edges that share dummies
+//!    run as one line there. Ports may coincide, so edges that leave a group from the same member
+//!    can run as one line to its border.
 //!
 //! Each step costs linear or `n log n` time per sweep. The same input gives bit-identical output.
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
+use std::ops::Range;
 
 /// The direction in which ranks (layers) follow one another.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -193,13 +200,20 @@ pub struct Layout {
 /// output, bit for bit.
 #[must_use]
 pub fn layout(input: &LayoutInput, options: &LayoutOptions) -> Layout {
+    layout_counting_units(input, options).0
+}
+
+/// [`layout`], and how many units (members, ports and dummies) its layered graphs held in all:
+/// the size of the work.
+fn layout_counting_units(input: &LayoutInput, options: &LayoutOptions) -> (Layout, usize) {
     let options = SanitizedOptions::new(options);
     let graph = CompoundGraph::new(input, &options);
     let mut state = LayoutState::new(&graph);
     for container in graph.containers_innermost_first() {
         state.lay_out_container(&graph, &options, container);
     }
-    state.into_layout(input, &graph, &options)
+    let unit_count = state.unit_count;
+    (state.into_layout(input, &graph, &options), unit_count)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -215,6 +229,10 @@ const DUMMY_TO_MEMBER_WEIGHT: f64 = 2.0;
 const MEMBER_TO_MEMBER_WEIGHT: f64 = 1.0;
 /// The weight with which a member with no edges in the considered direction stays where it is.
 const STAY_PUT_WEIGHT: f64 = 1e-3;
+/// The weight of the segment by which an edge joins a shared chain of dummies (or leaves it for
+/// its target). It barely pulls: a chain beside a member it passes cannot sit below it, and a
+/// stronger pull would tilt the member's column a little on every rank, towards the chain.
+const SHARED_CHAIN_JOIN_WEIGHT: f64 = 1e-3;
 /// The largest number of barycenter sweeps per container.
 const MAXIMUM_ORDERING_SWEEPS: usize = 24;
 /// How many sweeps in a row may fail to reduce crossings before the ordering stops.
@@ -549,6 +567,8 @@ struct LayoutState {
     routes: Vec<BTreeMap<usize, Vec<InternalPoint>>>,
     /// The size of the whole drawing.
     root_size: (f64, f64),
+    /// The units of every container laid out so far.
+    unit_count: usize,
 }
 
 /// What a unit of a container's layered graph stands for.
@@ -605,8 +625,41 @@ struct PiecePath {
     target_offset: f64,
     /// A back edge (or self-loop) drawn as a loop around the side.
     backward: bool,
-    /// Dummies in route order: down the ranks for a forward edge, up them for a back edge.
+    /// The chain of dummies the piece runs through, as an index into the container's chains.
+    chain: Option<usize>,
+    /// The piece's part of its chain: a whole chain of its own, or the part of a shared one
+    /// between the rank below its source and the rank above its target.
+    chain_part: Range<usize>,
+}
+
+impl PiecePath {
+    /// The piece's dummies in route order: down the ranks for a forward edge, up them for a back
+    /// edge.
+    fn dummies<'a>(&self, chains: &'a [DummyChain]) -> &'a [usize] {
+        self.chain.map_or(&[], |chain| &chains[chain].dummies[self.chain_part.clone()])
+    }
+}
+
+/// A run of dummies on consecutive ranks, used by one piece or shared by several.
+struct DummyChain {
+    /// The dummies, down the ranks (up them for a loop).
     dummies: Vec<usize>,
+    /// The unit and attach offset above the first dummy, when one end is common to all users.
+    source_line: Option<(usize, f64)>,
+    /// The unit and attach offset below the last dummy, when one end is common to all users.
+    target_line: Option<(usize, f64)>,
+}
+
+/// Long forward pieces that share one chain of dummies: they all end at the same place (a fan-in,
+/// like every Catch of a machine leading to one Fail state) or, failing that, all start at the
+/// same place (a fan-out).
+struct SharedChain {
+    /// Whether the pieces share their target (else their source).
+    by_target: bool,
+    /// The rank of the chain's first dummy (by target) or of its last one's successor (by source).
+    extreme_rank: usize,
+    /// The chain, once built.
+    chain: Option<usize>,
 }
 
 impl LayerGraph {
@@ -632,6 +685,11 @@ impl LayerGraph {
             (false, false) => DUMMY_TO_DUMMY_WEIGHT,
             _ => DUMMY_TO_MEMBER_WEIGHT,
         };
+        self.link_with_weight(upper, lower, upper_offset, lower_offset, weight);
+    }
+
+    /// Links `upper` to `lower` as [`LayerGraph::link`] does, with the given placement weight.
+    fn link_with_weight(&mut self, upper: usize, lower: usize, upper_offset: f64, lower_offset: f64, weight: f64) {
         self.down[upper].push(Link { other: lower, weight, own_offset: upper_offset, other_offset: lower_offset });
         self.up[lower].push(Link { other: upper, weight, own_offset: lower_offset, other_offset: upper_offset });
     }
@@ -874,17 +932,14 @@ impl LayerGraph {
         }
     }
 
-    /// Puts each run of an edge's dummies on one straight line wherever the neighbours leave room,
-    /// preferring the line of the edge's own end, so long edges and loops bend as little as
+    /// Puts each run of a chain's dummies on one straight line wherever the neighbours leave room,
+    /// preferring the line of the chain's own end, so long edges and loops bend as little as
     /// possible. Units keep their order and separations.
-    fn straighten_dummy_chains(&mut self, paths: &[PiecePath], node_spacing: f64) {
-        for path in paths {
-            let chain = &path.dummies;
-            let (source_line, target_line) = if path.backward {
-                (None, None)
-            } else {
-                (Some(self.cross[path.source] + path.source_offset), Some(self.cross[path.target] + path.target_offset))
-            };
+    fn straighten_dummy_chains(&mut self, chains: &[DummyChain], node_spacing: f64) {
+        for dummy_chain in chains {
+            let chain = &dummy_chain.dummies;
+            let source_line = dummy_chain.source_line.map(|(unit, offset)| self.cross[unit] + offset);
+            let target_line = dummy_chain.target_line.map(|(unit, offset)| self.cross[unit] + offset);
             let mut start = 0;
             while start < chain.len() {
                 let (mut low, mut high) = self.free_interval(chain[start], node_spacing);
@@ -1039,6 +1094,64 @@ fn place_in_order(targets: &[f64], weights: &[f64], offsets: &[f64]) -> Vec<f64>
     placed
 }
 
+/// Which long forward pieces share a chain of dummies, and which chain each piece uses.
+///
+/// A piece is long when it crosses at least one rank. Long pieces that end at the same unit and
+/// attach point share a chain from the rank below the highest source down to the target; each
+/// joins it on the rank below its source. Of the rest, those that start at the same unit and
+/// attach point share a chain from the rank below the source down to the lowest target; each
+/// leaves it on the rank above its target. A piece that shares with no other has a chain of its
+/// own, as does every loop.
+fn plan_shared_chains(paths: &[PiecePath], rank: &[usize]) -> (Vec<SharedChain>, Vec<Option<usize>>) {
+    let is_long = |path: &PiecePath| !path.backward && rank[path.target] > rank[path.source] + 1;
+    let target_key = |path: &PiecePath| (path.target, path.target_offset.to_bits());
+    let source_key = |path: &PiecePath| (path.source, path.source_offset.to_bits());
+
+    let mut into_target: BTreeMap<(usize, u64), usize> = BTreeMap::new();
+    for path in paths.iter().filter(|path| is_long(path)) {
+        *into_target.entry(target_key(path)).or_default() += 1;
+    }
+    let shares_target = |path: &PiecePath| is_long(path) && into_target.get(&target_key(path)) > Some(&1);
+    let mut out_of_source: BTreeMap<(usize, u64), usize> = BTreeMap::new();
+    for path in paths.iter().filter(|path| is_long(path) && !shares_target(path)) {
+        *out_of_source.entry(source_key(path)).or_default() += 1;
+    }
+    let shares_source =
+        |path: &PiecePath| is_long(path) && !shares_target(path) && out_of_source.get(&source_key(path)) > Some(&1);
+
+    let mut shared_chains: Vec<SharedChain> = Vec::new();
+    let mut by_target: BTreeMap<(usize, u64), usize> = BTreeMap::new();
+    let mut by_source: BTreeMap<(usize, u64), usize> = BTreeMap::new();
+    let shared_chain_of_path = paths
+        .iter()
+        .map(|path| {
+            let (key, first_rank_or_end, index_by_key, is_by_target) = if shares_target(path) {
+                (target_key(path), rank[path.source] + 1, &mut by_target, true)
+            } else if shares_source(path) {
+                (source_key(path), rank[path.target], &mut by_source, false)
+            } else {
+                return None;
+            };
+            let index = *index_by_key.entry(key).or_insert_with(|| {
+                shared_chains.push(SharedChain {
+                    by_target: is_by_target,
+                    extreme_rank: first_rank_or_end,
+                    chain: None,
+                });
+                shared_chains.len() - 1
+            });
+            let shared = &mut shared_chains[index];
+            shared.extreme_rank = if is_by_target {
+                shared.extreme_rank.min(first_rank_or_end)
+            } else {
+                shared.extreme_rank.max(first_rank_or_end)
+            };
+            Some(index)
+        })
+        .collect();
+    (shared_chains, shared_chain_of_path)
+}
+
 /// Ranks for the members of one container, and which edges were turned round to break cycles.
 /// `edges` holds no self-loops. Ranks are dense and start at zero.
 fn rank_members(member_count: usize, edges: &[(usize, usize)]) -> (Vec<usize>, Vec<bool>) {
@@ -1144,6 +1257,7 @@ impl LayoutState {
             group_local: vec![(0.0, 0.0); graph.group_count],
             routes: vec![BTreeMap::new(); containers],
             root_size: (0.0, 0.0),
+            unit_count: 0,
         }
     }
 
@@ -1208,7 +1322,8 @@ impl LayoutState {
                 source_offset,
                 target_offset,
                 backward: between_members && source == target,
-                dummies: Vec::new(),
+                chain: None,
+                chain_part: 0..0,
             });
         }
 
@@ -1233,10 +1348,15 @@ impl LayoutState {
             if let Some(member_edge) = *member_edge {
                 path.backward = reversed[member_edge];
             }
+        }
+        let (mut shared_chains, shared_chain_of_path) = plan_shared_chains(&paths, &units.rank);
+        let mut chains: Vec<DummyChain> = Vec::new();
+        for (path, shared) in paths.iter_mut().zip(shared_chain_of_path) {
             if path.backward {
                 // A loop: a channel beside the ranks from the source's up to the target's.
                 let bottom = units.rank[path.source];
                 let top = units.rank[path.target];
+                let mut dummies = Vec::with_capacity(bottom - top + 1);
                 let mut previous: Option<usize> = None;
                 for rank in (top..=bottom).rev() {
                     let dummy = units.add_unit(UnitKind::Dummy, 0.0, 0.0);
@@ -1244,33 +1364,95 @@ impl LayoutState {
                     if let Some(below) = previous {
                         units.link(dummy, below, 0.0, 0.0);
                     }
-                    path.dummies.push(dummy);
+                    dummies.push(dummy);
                     previous = Some(dummy);
                 }
-                if let (Some(&first), Some(&last)) = (path.dummies.first(), path.dummies.last()) {
+                if let (Some(&first), Some(&last)) = (dummies.first(), dummies.last()) {
                     units.partner[last] = Some(path.target);
                     units.partner[first] = Some(path.source);
                 }
-            } else {
+                path.chain_part = 0..dummies.len();
+                path.chain = Some(chains.len());
+                chains.push(DummyChain { dummies, source_line: None, target_line: None });
+                continue;
+            }
+            let (source_rank, target_rank) = (units.rank[path.source], units.rank[path.target]);
+            let Some(shared) = shared else {
+                let mut dummies = Vec::new();
                 let mut previous = path.source;
                 let mut previous_offset = path.source_offset;
-                for rank in units.rank[path.source] + 1..units.rank[path.target] {
+                for rank in source_rank + 1..target_rank {
                     let dummy = units.add_unit(UnitKind::Dummy, 0.0, 0.0);
                     units.rank[dummy] = rank;
                     units.link(previous, dummy, previous_offset, 0.0);
-                    path.dummies.push(dummy);
+                    dummies.push(dummy);
                     previous = dummy;
                     previous_offset = 0.0;
                 }
                 units.link(previous, path.target, previous_offset, path.target_offset);
-            }
+                if !dummies.is_empty() {
+                    path.chain_part = 0..dummies.len();
+                    path.chain = Some(chains.len());
+                    chains.push(DummyChain {
+                        dummies,
+                        source_line: Some((path.source, path.source_offset)),
+                        target_line: Some((path.target, path.target_offset)),
+                    });
+                }
+                continue;
+            };
+            // A shared chain: built with its first piece, then joined by the others.
+            let shared = &mut shared_chains[shared];
+            let chain = *shared.chain.get_or_insert_with(|| {
+                let ranks = if shared.by_target {
+                    shared.extreme_rank..target_rank
+                } else {
+                    source_rank + 1..shared.extreme_rank
+                };
+                let mut dummies: Vec<usize> = Vec::with_capacity(ranks.len());
+                for rank in ranks {
+                    let dummy = units.add_unit(UnitKind::Dummy, 0.0, 0.0);
+                    units.rank[dummy] = rank;
+                    if let Some(&above) = dummies.last() {
+                        units.link(above, dummy, 0.0, 0.0);
+                    }
+                    dummies.push(dummy);
+                }
+                let (first, last) = (dummies[0], dummies[dummies.len() - 1]);
+                let (source_line, target_line) = if shared.by_target {
+                    units.link(last, path.target, 0.0, path.target_offset);
+                    (None, Some((path.target, path.target_offset)))
+                } else {
+                    units.link(path.source, first, path.source_offset, 0.0);
+                    (Some((path.source, path.source_offset)), None)
+                };
+                chains.push(DummyChain { dummies, source_line, target_line });
+                chains.len() - 1
+            });
+            let dummies = &chains[chain].dummies;
+            let first_rank = units.rank[dummies[0]];
+            // Pieces that join (or leave) at the chain's far end pull it as an own chain's end
+            // would; the others, along its side, barely pull.
+            path.chain_part = if shared.by_target {
+                let joined = source_rank + 1 - first_rank;
+                let weight = if joined == 0 { DUMMY_TO_MEMBER_WEIGHT } else { SHARED_CHAIN_JOIN_WEIGHT };
+                units.link_with_weight(path.source, dummies[joined], path.source_offset, 0.0, weight);
+                joined..dummies.len()
+            } else {
+                let left = target_rank - 1 - first_rank;
+                let weight = if left + 1 == dummies.len() { DUMMY_TO_MEMBER_WEIGHT } else { SHARED_CHAIN_JOIN_WEIGHT };
+                units.link_with_weight(dummies[left], path.target, 0.0, path.target_offset, weight);
+                0..left + 1
+            };
+            path.chain = Some(chain);
         }
 
+        self.unit_count += units.unit_count();
         units.build_initial_order(layer_count);
         units.reduce_crossings();
         units.assign_cross_coordinates(options.node_spacing);
         units.snap_members_to_single_neighbours(options.node_spacing);
-        units.straighten_dummy_chains(&paths, options.node_spacing);
+        units.straighten_dummy_chains(&chains, options.node_spacing);
 
         // Rank bands. Groups hang from the top of their band, so parallel branches start level;
         // nodes are centred on the tallest node of their band.
@@ -1376,22 +1558,23 @@ impl LayoutState {
                     points.push((source_cross, band_bottom(units.rank[source])));
                 }
             }
+            let dummies = path.dummies(&chains);
             if path.backward {
                 points.push((source_cross, below_y));
-                if let Some(&first) = path.dummies.first() {
+                if let Some(&first) = dummies.first() {
                     points.push((units.cross[first], below_y));
                 }
-                for &dummy in &path.dummies {
+                for &dummy in dummies {
                     let layer = units.rank[dummy];
                     points.push((units.cross[dummy], band_bottom(layer)));
                     points.push((units.cross[dummy], band_top[layer]));
                 }
-                if let Some(&last) = path.dummies.last() {
+                if let Some(&last) = dummies.last() {
                     points.push((units.cross[last], above_y));
                 }
                 points.push((target_cross, above_y));
             } else {
-                for &dummy in &path.dummies {
+                for &dummy in dummies {
                     let layer = units.rank[dummy];
                     points.push((units.cross[dummy], band_top[layer]));
                     points.push((units.cross[dummy], band_bottom(layer)));
@@ -2030,6 +2213,154 @@ mod tests {
             edges.push(edge(&format!("S{from}"), &format!("S{to}")));
         }
         LayoutInput { nodes, edges, groups }
+    }
+
+    /// The shape of the designer benchmark's machine (`generate` in
+    /// `end2end/bench/designer-bench.mjs`): a chain of `step_count` steps between start and end
+    /// markers, where every Task catches into one Fail state, every 12th step is a Choice that
+    /// can skip the next step, every 30th a Parallel of two three-state branches and every 45th
+    /// a Map of three states. The Parallel and Map nodes sit at the top of their groups.
+    fn catch_all_machine(step_count: usize) -> LayoutInput {
+        let mut nodes = vec![node("start", 28.0, 28.0, None)];
+        let mut groups = Vec::new();
+        // Each step's entry and exit nodes, and whether it is a Task or a Choice.
+        let mut steps: Vec<(String, Vec<String>, bool, bool)> = Vec::new();
+        let chain_in = |nodes: &mut Vec<LayoutNode>, group: usize, prefix: &str| -> (String, String) {
+            let names: Vec<String> = (0..3).map(|step| format!("{prefix}.{step}")).collect();
+            nodes.extend(names.iter().map(|name| state_in(name, group)));
+            (names[0].clone(), names[2].clone())
+        };
+        let mut inner_edges = Vec::new();
+        for index in 0..step_count {
+            if index % 30 == 29 {
+                let parallel = groups.len();
+                let name = format!("Parallel {index}");
+                groups.push(group(&name, None, 22.0));
+                nodes.push(state_in(&name, parallel));
+                let mut exits = Vec::new();
+                for branch in 0..2 {
+                    groups.push(group(&format!("Branch {index}.{branch}"), Some(parallel), 22.0));
+                    let (first, last) = chain_in(&mut nodes, groups.len() - 1, &format!("Step {index}.{branch}"));
+                    inner_edges.push(edge(&name, &first));
+                    exits.push(last);
+                }
+                steps.push((name, exits, false, false));
+            } else if index % 45 == 44 {
+                let map = groups.len();
+                let name = format!("Map {index}");
+                groups.push(group(&name, None, 22.0));
+                nodes.push(state_in(&name, map));
+                let (first, last) = chain_in(&mut nodes, map, &format!("Item {index}"));
+                inner_edges.push(edge(&name, &first));
+                steps.push((name, vec![last], false, false));
+            } else {
+                let is_choice = index % 12 == 11;
+                let name = format!("{} {index}", if is_choice { "Choice" } else { "Task" });
+                nodes.push(state(&name));
+                steps.push((name.clone(), vec![name], !is_choice, is_choice));
+            }
+        }
+        nodes.push(state("Fail"));
+        nodes.push(node("end", 28.0, 28.0, None));
+        // Inner chains: each state of a three-state chain leads to the next.
+        let mut edges: Vec<LayoutEdge> = Vec::new();
+        for (index, placed) in nodes.iter().enumerate() {
+            if placed.id.ends_with(".0") || placed.id.ends_with(".1") {
+                edges.push(edge(&placed.id, &nodes[index + 1].id));
+            }
+        }
+        edges.extend(inner_edges);
+        edges.push(edge("start", &steps[0].0));
+        for (index, (_, exits, is_task, is_choice)) in steps.iter().enumerate() {
+            let next = steps.get(index + 1).map_or("end", |step| step.0.as_str());
+            for exit in exits {
+                edges.push(edge(exit, next));
+            }
+            if *is_choice && let Some(after_next) = steps.get(index + 2) {
+                edges.push(edge(&exits[0], &after_next.0));
+            }
+            if *is_task {
+                edges.push(edge(&exits[0], "Fail"));
+            }
+        }
+        edges.push(edge("Fail", "end"));
+        LayoutInput { nodes, edges, groups }
+    }
+
+    /// The distinct cross coordinates (x top to bottom, y left to right) of the points of `routes`.
+    fn distinct_cross_coordinates<'a>(
+        routes: impl Iterator<Item = &'a [Point]>,
+        direction: LayoutDirection,
+    ) -> Vec<f64> {
+        let mut values: Vec<f64> = routes
+            .flatten()
+            .map(|point| match direction {
+                LayoutDirection::TopToBottom => point.x,
+                LayoutDirection::LeftToRight => point.y,
+            })
+            .collect();
+        values.sort_by(f64::total_cmp);
+        values.dedup_by(|a, b| (*a - *b).abs() < 1e-6);
+        values
+    }
+
+    #[test]
+    fn catch_edges_into_one_fail_state_run_as_one_line() {
+        let input = catch_all_machine(400);
+        let catches: Vec<usize> = (0..input.edges.len()).filter(|&index| input.edges[index].to == "Fail").collect();
+        assert!(catches.len() > 300);
+        for direction in [LayoutDirection::TopToBottom, LayoutDirection::LeftToRight] {
+            let options = LayoutOptions { direction, ..LayoutOptions::default() };
+            let started = Instant::now();
+            let (result, unit_count) = layout_counting_units(&input, &options);
+            println!("{direction:?}: {unit_count} units for {} nodes in {:?}", input.nodes.len(), started.elapsed());
+            // Every Catch ends on the Fail state's border, and nothing overlaps or is crossed.
+            assert_well_formed(&input, &result, direction);
+            // A dummy per Catch per rank down to the Fail state would come to about 60,000 units;
+            // one shared chain adds one per rank.
+            assert!(unit_count < 3 * input.nodes.len(), "{unit_count} units for {} nodes", input.nodes.len());
+            // The Catches leave their Tasks and join one line down to the Fail state: beyond
+            // their first two points, all their routes keep to a few lines.
+            let lines = distinct_cross_coordinates(
+                catches.iter().map(|&index| &result.edges[index].points[2.min(result.edges[index].points.len() - 1)..]),
+                direction,
+            );
+            // The line keeps close to the Tasks: the drawing is not much wider than the widest
+            // group (hundreds of side-by-side lanes, or a slanting column, would be).
+            let (cross_extent, widest_group) = match direction {
+                LayoutDirection::TopToBottom => {
+                    (result.width, result.groups.iter().map(|group| group.width).fold(0.0, f64::max))
+                }
+                LayoutDirection::LeftToRight => {
+                    (result.height, result.groups.iter().map(|group| group.height).fold(0.0, f64::max))
+                }
+            };
+            assert!(cross_extent < 1.5 * widest_group, "{cross_extent} across, the widest group {widest_group}");
+            assert!(lines.len() <= 4, "{} lines: {lines:?}", lines.len());
+        }
+    }
+
+    #[test]
+    fn long_edges_from_one_source_share_their_way_down() {
+        // A Choice whose rules jump ever further down a chain of 40 states.
+        let mut nodes = vec![state("Choice")];
+        nodes.extend((0..40).map(|index| state(&format!("T{index}"))));
+        let mut edges: Vec<LayoutEdge> =
+            (0..39).map(|index| edge(&format!("T{index}"), &format!("T{}", index + 1))).collect();
+        edges.push(edge("Choice", "T0"));
+        let jumps: Vec<usize> = (1..8).map(|step| 5 * step).collect();
+        edges.extend(jumps.iter().map(|&to| edge("Choice", &format!("T{to}"))));
+        let input = LayoutInput { nodes, edges, groups: vec![] };
+        let (result, unit_count) = layout_counting_units(&input, &LayoutOptions::default());
+        assert_well_formed(&input, &result, LayoutDirection::TopToBottom);
+        // One dummy per rank down to T35 (rank 36), not one per rank per jump (140).
+        assert_eq!(unit_count, input.nodes.len() + 35);
+        // Every jump leaves the Choice along the same line and parts from it above its target.
+        let jump_routes: Vec<&[Point]> = result.edges[40..].iter().map(|routed| routed.points.as_slice()).collect();
+        for route in &jump_routes {
+            assert_eq!(route[..2], jump_routes[0][..2]);
+            assert_eq!(route[2].x, jump_routes[0][2].x);
+        }
     }
 
     #[test]

@@ -118,6 +118,154 @@ pub fn count_states(root: &Value) -> usize {
     }
 }
 
+/// The states of the smallest machine [`catch_all_machine`] can build: a `Task` and the `Fail`.
+pub const CATCH_ALL_MIN_STATES: usize = 2;
+
+/// The designer benchmark's machine, as minified JSON: the same definition that `generate(total)`
+/// in `end2end/bench/designer-bench.mjs` builds (see [`catch_all_machine`]).
+///
+/// # Panics
+///
+/// When `states` is below [`CATCH_ALL_MIN_STATES`].
+pub fn catch_all_definition(states: usize) -> String {
+    serde_json::to_string(&catch_all_machine(states)).expect("a serde_json::Value always serialises")
+}
+
+/// A port of `generate(total)` in `end2end/bench/designer-bench.mjs`, state for state and key for
+/// key (its pretty print is the text that script opens in the designer, less the final newline):
+/// a chain of Lambda `Task`s, each with a retrier and a `States.ALL` catcher that leads to the one
+/// `Fail` state, a `Choice` every 12 states that skips a state, a `Parallel` of two three-state
+/// branches every 30 and a `Map` with a three-state item processor every 45. States inside
+/// branches and item processors have no catcher.
+///
+/// The shape matters for the layout: about four in five states have an edge into the one sink, so
+/// hundreds of long edges end at the bottom of the drawing.
+///
+/// # Panics
+///
+/// When `states` is below [`CATCH_ALL_MIN_STATES`].
+pub fn catch_all_machine(states: usize) -> Value {
+    assert!(
+        states >= CATCH_ALL_MIN_STATES,
+        "a catch-all definition has at least {CATCH_ALL_MIN_STATES} states, not {states}"
+    );
+    let mut builder = CatchAllBuilder { count: 0 };
+    // The Fail state counts too: build with one less.
+    let (start_at, all) = builder.chain(states - 1, 0);
+    json!({
+        "Comment": format!("Generated: {} states", builder.count),
+        "StartAt": start_at,
+        "States": Value::Object(all),
+    })
+}
+
+/// The state of `generate(total)`: how many states have been named so far.
+struct CatchAllBuilder {
+    count: usize,
+}
+
+impl CatchAllBuilder {
+    /// `name(kind)`: the next state's name, `"<kind> <count>"`.
+    fn name(&mut self, kind: &str) -> String {
+        self.count += 1;
+        format!("{kind} {}", self.count)
+    }
+
+    /// `chain(budget, depth)`: a scope of `budget` states (plus the `Fail` at depth 0), as its
+    /// `StartAt` and its `States`.
+    fn chain(&mut self, budget: usize, depth: usize) -> (String, Map<String, Value>) {
+        let mut budget = budget;
+        let mut states = Map::new();
+        let mut order: Vec<String> = Vec::new();
+        while budget > 0 {
+            let left = budget;
+            let (state_name, state) = if depth == 0 && left >= 8 && self.count % 30 == 29 {
+                let parallel = self.name("Parallel");
+                let branches: Vec<Value> = (0..2).map(|_| self.scope(3, depth + 1)).collect();
+                budget -= 7;
+                (parallel, json!({ "Type": "Parallel", "Branches": branches, "ResultPath": "$.parallel" }))
+            } else if depth == 0 && left >= 5 && self.count % 45 == 44 {
+                let map = self.name("Map");
+                let processor = self.scope(3, depth + 1);
+                budget -= 4;
+                (
+                    map,
+                    json!({
+                        "Type": "Map",
+                        "ItemsPath": "$.items",
+                        "MaxConcurrency": 4,
+                        "ItemProcessor": processor,
+                        "ResultPath": null,
+                    }),
+                )
+            } else if left >= 3 && self.count % 12 == 11 {
+                let choice = self.name("Choice");
+                budget -= 1;
+                (
+                    choice,
+                    json!({
+                        "Type": "Choice",
+                        "Choices": [{ "Variable": "$.total", "NumericGreaterThan": 100, "Next": "" }],
+                        "Default": "",
+                    }),
+                )
+            } else {
+                let task = self.name("Task");
+                budget -= 1;
+                (
+                    task,
+                    json!({
+                        "Type": "Task",
+                        "Resource": "arn:aws:states:::lambda:invoke",
+                        "Parameters": {
+                            "FunctionName": "arn:aws:lambda:us-east-1:123456789012:function:step",
+                            "Payload.$": "$",
+                        },
+                        "Retry": [{
+                            "ErrorEquals": ["Lambda.TooManyRequestsException"],
+                            "IntervalSeconds": 1,
+                            "MaxAttempts": 3,
+                            "BackoffRate": 2,
+                        }],
+                        "ResultPath": "$.result",
+                    }),
+                )
+            };
+            states.insert(state_name.clone(), state);
+            order.push(state_name);
+        }
+        let fail_name = (depth == 0).then(|| self.name("Fail"));
+        if let Some(fail_name) = &fail_name {
+            states.insert(fail_name.clone(), json!({ "Type": "Fail", "Error": "Failed" }));
+        }
+        // Wire the chain: each state leads to the next; Choices branch to the one after next.
+        for (index, state_name) in order.iter().enumerate() {
+            let next = order.get(index + 1);
+            let state = states.get_mut(state_name).and_then(Value::as_object_mut).expect("every ordered state exists");
+            let is_task = state["Type"] == "Task";
+            if state["Type"] == "Choice" {
+                let choice_next = order.get(index + 2).or(next).unwrap_or(&order[0]);
+                state["Choices"][0]["Next"] = json!(choice_next);
+                state["Default"] = json!(next.unwrap_or(&order[0]));
+            } else if let Some(next) = next {
+                state.insert("Next".to_string(), json!(next));
+            } else {
+                state.insert("End".to_string(), json!(true));
+            }
+            if is_task && let Some(fail_name) = &fail_name {
+                state.insert("Catch".to_string(), json!([{ "ErrorEquals": ["States.ALL"], "Next": fail_name }]));
+            }
+        }
+        (order[0].clone(), states)
+    }
+
+    /// A branch or item processor: `chain(budget, depth)` as `{ "StartAt", "States" }`.
+    fn scope(&mut self, budget: usize, depth: usize) -> Value {
+        let (start_at, states) = self.chain(budget, depth);
+        json!({ "StartAt": start_at, "States": Value::Object(states) })
+    }
+}
+
 /// Whether segment `index` is a rich one (one in three).
 fn is_rich(index: usize) -> bool {
     index.is_multiple_of(3)
@@ -492,6 +640,25 @@ mod tests {
         // At most 1 MiB, so AWS would accept it, and not much less.
         assert!((950_000..=1_048_576).contains(&text.len()), "{} bytes", text.len());
         assert_eq!(errors(&text), []);
+    }
+
+    #[test]
+    fn catch_all_machines_are_valid_with_one_sink_for_every_top_level_task() {
+        for states in [CATCH_ALL_MIN_STATES, 40, 500] {
+            let machine = catch_all_machine(states);
+            assert_eq!(count_states(&machine), states);
+            assert_eq!(errors(&catch_all_definition(states)), [], "{states} states");
+        }
+        let machine = catch_all_machine(500);
+        let top_level = machine["States"].as_object().expect("States");
+        let fail = top_level.keys().next_back().expect("a Fail state").clone();
+        assert_eq!(top_level[&fail]["Type"], "Fail");
+        let catchers = top_level.values().filter(|state| state["Catch"][0]["Next"] == fail.as_str()).count();
+        assert!(catchers > 300, "{catchers} catchers");
+        // The first states, as designer-bench.mjs names and wires them.
+        assert_eq!(machine["StartAt"], "Task 1");
+        assert_eq!(top_level["Choice 12"]["Choices"][0]["Next"], "Task 14");
+        assert_eq!(top_level["Choice 12"]["Default"], "Task 13");
     }
 
     #[test]

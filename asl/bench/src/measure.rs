@@ -24,10 +24,31 @@ pub const LARGE_STATES: usize = 5_000;
 /// The states of the definition whose layout has a browser goal.
 pub const SMALL_STATES: usize = 500;
 
+/// The shape of a generated definition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Shape {
+    /// [`generate::definition`], minified: segments of rich and plain states.
+    Segments,
+    /// [`generate::pretty_definition`]: the same, pretty-printed.
+    PrettySegments,
+    /// [`generate::catch_all_definition`], minified: the designer benchmark's machine, whose
+    /// Tasks all catch into one `Fail` state.
+    CatchAll,
+}
+
+/// The inputs (key, states, shape), in report order: every step on 5,000 states, reading alone
+/// on them pretty-printed, every step on 500 states and on the designer benchmark's 500 states.
+const INPUTS: [(&str, usize, Shape); 4] = [
+    ("5000", LARGE_STATES, Shape::Segments),
+    ("5000-pretty", LARGE_STATES, Shape::PrettySegments),
+    ("500", SMALL_STATES, Shape::Segments),
+    ("500-catchall", SMALL_STATES, Shape::CatchAll),
+];
+
 /// One generated definition and the size of what it turns into.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Input {
-    /// The prefix of its measurements' ids: `5000`, `5000-pretty`, `500`.
+    /// The prefix of its measurements' ids: `5000`, `5000-pretty`, `500`, `500-catchall`.
     pub key: String,
     /// The number of states.
     pub states: usize,
@@ -98,7 +119,9 @@ pub struct Report {
 }
 
 /// Generates the definitions and times every step on them: all steps on 5,000 states
-/// (minified, about 1 MB) and on 500 states; reading alone on the same 5,000 states pretty-printed.
+/// (minified, about 1 MB), on 500 states and on the designer benchmark's 500 states
+/// (`500-catchall`, see [`generate::catch_all_machine`]); reading alone on the same 5,000 states
+/// pretty-printed.
 ///
 /// `clock` returns milliseconds from any fixed origin; `progress` hears what is being timed.
 ///
@@ -109,11 +132,20 @@ pub fn run(environment: &str, runs: usize, clock: &dyn Fn() -> f64, progress: &m
     assert!(runs >= MIN_RUNS, "at least {MIN_RUNS} runs, not {runs}");
     let mut report =
         Report { environment: environment.to_string(), runs, inputs: Vec::new(), measurements: Vec::new() };
-    for (states, pretty) in [(LARGE_STATES, false), (LARGE_STATES, true), (SMALL_STATES, false)] {
-        let key = if pretty { format!("{states}-pretty") } else { states.to_string() };
-        let form = if pretty { "pretty-printed" } else { "minified" };
+    for (key, states, shape) in INPUTS {
+        let key = key.to_string();
+        let pretty = shape == Shape::PrettySegments;
+        let form = match shape {
+            Shape::Segments => "minified",
+            Shape::PrettySegments => "pretty-printed",
+            Shape::CatchAll => "minified, every Task catching into one Fail",
+        };
         progress(&format!("generating a definition of {states} states, {form}"));
-        let text = if pretty { generate::pretty_definition(states) } else { generate::definition(states) };
+        let text = match shape {
+            Shape::Segments => generate::definition(states),
+            Shape::PrettySegments => generate::pretty_definition(states),
+            Shape::CatchAll => generate::catch_all_definition(states),
+        };
         let (document, diagnostics) = asl::parse(&text);
         let errors: Vec<_> = diagnostics.iter().filter(|diagnostic| diagnostic.severity == Severity::Error).collect();
         assert!(errors.is_empty(), "the generated definition of {states} states is invalid: {errors:#?}");
@@ -194,10 +226,10 @@ impl Report {
                 input.warnings
             ));
         }
-        out.push_str(&format!("  {:<26} {:<50} {:>10} {:>10} {:>10}\n", "id", "step", "median ms", "p95 ms", "min ms"));
+        out.push_str(&format!("  {:<28} {:<50} {:>10} {:>10} {:>10}\n", "id", "step", "median ms", "p95 ms", "min ms"));
         for measurement in &self.measurements {
             out.push_str(&format!(
-                "  {:<26} {:<50} {:>10.2} {:>10.2} {:>10.2}\n",
+                "  {:<28} {:<50} {:>10.2} {:>10.2} {:>10.2}\n",
                 measurement.id,
                 measurement.label,
                 measurement.median_ms(),
