@@ -121,6 +121,28 @@ test.describe("the designer", () => {
     expect(sidecar.positions[name].x).toBeCloseTo(after[0], 0);
   });
 
+  test("a dragged node moves on the drag layer; the graph changes once, at the drop", async ({ page }) => {
+    await openDesigner(page, { clear: true });
+    const name = (await page.locator("[data-state]").first().getAttribute("data-state"))!;
+    const before = await nodePosition(page, name);
+    const box = (await page.locator(`[data-state="${name}"] .node-name`).boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2 + 80, box.y + box.height / 2 + 50, { steps: 4 });
+    // While the pointer is held, a preview moves; the node keeps its place in the graph, faded.
+    await expect(page.locator(".drag-layer .node")).toHaveCount(1);
+    await expect(page.locator(`[data-state="${name}"]`)).toHaveClass(/drag-origin/);
+    expect(await nodePosition(page, name)).toEqual(before);
+    await page.mouse.up();
+    // Dropped: the node is drawn at its new place and the preview goes.
+    await expect(page.locator(`[data-state="${name}"]`)).toHaveAttribute("data-placed", "true");
+    await expect(page.locator(".drag-layer .node")).toHaveCount(0);
+    await expect(page.locator(`[data-state="${name}"]`)).not.toHaveClass(/drag-origin/);
+    const after = await nodePosition(page, name);
+    expect(after[0]).toBeGreaterThan(before[0] + 30);
+    expect(after[1]).toBeGreaterThan(before[1] + 20);
+  });
+
   test("add from the palette, connect, rename, undo twice, redo once, export", async ({ page }) => {
     await openDesigner(page, { clear: true });
     const start = { StartAt: "Start here", States: { "Start here": { Type: "Pass", End: true } } };

@@ -2,16 +2,19 @@
 //! dragged to move them (or into a Parallel branch or a Map); a node's handle dragged to another
 //! node to connect them; an edge's end dragged to reconnect it; palette items dropped on it.
 //!
-//! Dragging touches only the dragged node and its edges: each node has its own offset signal,
-//! and only the edges at its ends read it, so a frame costs the same for 5 states or 500.
-//! The model changes once, when the pointer is released.
+//! A dragged node and its edges are drawn on their own layer, a second SVG over the graph
+//! (`.drag-layer`, like diagram-js's drag preview): while the pointer moves only that small
+//! picture changes, so the browser repaints a few shapes instead of the whole graph, and a
+//! frame costs the same for 5 states or 500. The node's own place in the graph stays, faded,
+//! and its edges there are hidden. The model changes once, when the pointer is released; the
+//! preview stays where it was dropped until the graph has been drawn again.
 //!
 //! Stable hooks: each state is `[data-state][data-state-type]`, each edge
 //! `[data-edge-from][data-edge-to][data-edge-kind]`, markers `[data-marker="start"|"end"]`.
 
 use std::collections::HashMap;
 
-use leptos::{ev, html, prelude::*, wasm_bindgen::JsCast, web_sys};
+use leptos::{ev, html, prelude::*, reactive::computed::Selector, wasm_bindgen::JsCast, web_sys};
 
 use super::{
     Designer, browser,
@@ -49,7 +52,50 @@ enum Interaction {
     },
 }
 
-type Offsets = HashMap<String, RwSignal<(f64, f64)>>;
+/// The dragged node and its edges, as drawn on the drag layer.
+#[derive(Clone, Debug, PartialEq)]
+struct Preview {
+    /// The dragged node where it was when the drag began.
+    node: SceneNode,
+    /// The edges that start or end at it.
+    edges: Vec<PreviewEdge>,
+}
+
+/// An edge of the dragged node.
+#[derive(Clone, Debug, PartialEq)]
+struct PreviewEdge {
+    kind: &'static str,
+    label: String,
+    from: SceneNode,
+    to: SceneNode,
+}
+
+impl Preview {
+    /// The preview of the node named `name` in `scene`.
+    fn of(scene: &Scene, name: &str) -> Option<Preview> {
+        let node = scene.nodes.iter().find(|node| !node.marker && node.name == name)?.clone();
+        let by_id: HashMap<&str, &SceneNode> = scene.nodes.iter().map(|node| (node.id.as_str(), node)).collect();
+        let edges = scene
+            .edges
+            .iter()
+            .filter(|edge| edge.from == node.id || edge.to == node.id)
+            .filter_map(|edge| {
+                Some(PreviewEdge {
+                    kind: edge.kind,
+                    label: edge.label.clone(),
+                    from: (*by_id.get(edge.from.as_str())?).clone(),
+                    to: (*by_id.get(edge.to.as_str())?).clone(),
+                })
+            })
+            .collect();
+        Some(Preview { node, edges })
+    }
+
+    /// Whether the node with this id is the dragged one.
+    fn is_node(preview: &Option<Preview>, id: &str) -> bool {
+        preview.as_ref().is_some_and(|preview| preview.node.id == id)
+    }
+}
 
 /// The line drawn while connecting: from a handle to the pointer.
 type RubberBand = RwSignal<Option<((f64, f64), (f64, f64))>>;
@@ -60,8 +106,14 @@ pub fn Canvas(designer: Designer) -> impl IntoView {
     let view = RwSignal::new(View { x: 24.0, y: 24.0, k: 1.0 });
     let svg_ref = NodeRef::<html::Div>::new();
     let interaction = StoredValue::new(Interaction::Idle);
-    let offsets = StoredValue::new(Offsets::new());
+    let preview = RwSignal::new(None::<Preview>);
+    // How far the dragged node has moved, in graph units.
+    let moved_by = RwSignal::new((0.0_f64, 0.0_f64));
+    // Counts drags, so a preview cleared late does not end a newer drag.
+    let drags = StoredValue::new(0_u64);
     let rubber_band: RubberBand = RwSignal::new(None);
+    // Which node is selected, notifying only the two nodes whose answer changes (not all 500).
+    let is_selected = Selector::new(move || designer.selected.get());
 
     // The canvas's top-left corner in client coordinates.
     let origin = move || {
@@ -131,10 +183,16 @@ pub fn Canvas(designer: Designer) -> impl IntoView {
                 if !*moved && delta.0.abs() + delta.1.abs() < 3.0 {
                     return;
                 }
-                *moved = true;
-                if let Some(offset) = offsets.with_value(|offsets| offsets.get(name.as_str()).copied()) {
-                    offset.set(delta);
+                if !*moved {
+                    *moved = true;
+                    drags.update_value(|count| *count += 1);
+                    preview.set(
+                        designer
+                            .scene
+                            .with_untracked(|scene| scene.as_ref().and_then(|scene| Preview::of(scene, name))),
+                    );
                 }
+                moved_by.set(delta);
             }
             Interaction::Connect { start, .. } => {
                 rubber_band.set(Some((*start, to_graph(client.0, client.1))));
@@ -148,13 +206,19 @@ pub fn Canvas(designer: Designer) -> impl IntoView {
         match finished {
             Interaction::Idle | Interaction::Pan { .. } => {}
             Interaction::Drag { name, moved, .. } => {
-                let offset = offsets.with_value(|offsets| offsets.get(name.as_str()).copied());
-                let delta = offset.map(|offset| offset.get_untracked()).unwrap_or((0.0, 0.0));
                 if moved {
-                    designer.drop_state(&name, delta);
-                }
-                if let Some(offset) = offset {
-                    offset.set((0.0, 0.0));
+                    designer.drop_state(&name, moved_by.get_untracked());
+                    // The graph is drawn again in a task after the next frame; the preview goes
+                    // one frame after that, so the node never shows at its old place meanwhile.
+                    let drag = drags.get_value();
+                    super::after_paint(move || {
+                        super::after_paint(move || {
+                            if drags.try_get_value() == Some(drag) {
+                                let _ = preview.try_set(None);
+                                let _ = moved_by.try_set((0.0, 0.0));
+                            }
+                        })
+                    });
                 }
             }
             Interaction::Connect { from, field, .. } => {
@@ -217,14 +281,7 @@ pub fn Canvas(designer: Designer) -> impl IntoView {
             let Some(scene) = scene else {
                 return view! { <text x="0" y="20" class="canvas-empty">"Nothing to draw yet."</text> }.into_any();
             };
-            let fresh: Offsets = scene
-                .nodes
-                .iter()
-                .filter(|node| !node.marker)
-                .map(|node| (node.name.clone(), RwSignal::new((0.0, 0.0))))
-                .collect();
-            offsets.set_value(fresh.clone());
-            render_scene(scene, &fresh, designer, interaction, rubber_band).into_any()
+            render_scene(scene, preview, is_selected.clone(), designer, interaction, rubber_band).into_any()
         })
     };
 
@@ -252,6 +309,8 @@ pub fn Canvas(designer: Designer) -> impl IntoView {
                 on:pointercancel=move |_| {
                     interaction.set_value(Interaction::Idle);
                     rubber_band.set(None);
+                    preview.set(None);
+                    moved_by.set((0.0, 0.0));
                 }
             >
                 <defs>
@@ -261,6 +320,11 @@ pub fn Canvas(designer: Designer) -> impl IntoView {
                 </defs>
                 <g class="viewport" transform=transform>
                     {graph}
+                </g>
+            </svg>
+            <svg class="designer-graph drag-layer" aria-hidden="true">
+                <g transform=transform>
+                    {move || preview.get().map(|preview| render_preview(preview, moved_by))}
                     {move || {
                         rubber_band
                             .get()
@@ -290,7 +354,8 @@ pub fn Canvas(designer: Designer) -> impl IntoView {
 
 fn render_scene(
     scene: &Scene,
-    offsets: &Offsets,
+    preview: RwSignal<Option<Preview>>,
+    is_selected: Selector<Option<String>>,
     designer: Designer,
     interaction: StoredValue<Interaction>,
     rubber_band: RubberBand,
@@ -312,15 +377,15 @@ fn render_scene(
         .edges
         .iter()
         .filter_map(|edge| {
-            let from = (*by_id.get(edge.from.as_str())?).clone();
-            let to = (*by_id.get(edge.to.as_str())?).clone();
-            Some(render_edge(edge.clone(), from, to, offsets, interaction, rubber_band))
+            let from = *by_id.get(edge.from.as_str())?;
+            let to = *by_id.get(edge.to.as_str())?;
+            Some(render_edge(edge.clone(), from, to, preview, interaction, rubber_band))
         })
         .collect_view();
     let nodes = scene
         .nodes
         .iter()
-        .map(|node| render_node(node.clone(), offsets.get(&node.name).copied(), designer, interaction, rubber_band))
+        .map(|node| render_node(node.clone(), preview, is_selected.clone(), designer, interaction, rubber_band))
         .collect_view();
     view! {
         <g class="groups">{groups}</g>
@@ -329,58 +394,56 @@ fn render_scene(
     }
 }
 
+/// The points an edge is drawn through: its automatic route while neither end has moved,
+/// otherwise a curve from the source's bottom to the target's top, each end moved by its delta.
+fn edge_points(
+    route: Option<&[(f64, f64)]>,
+    from: &SceneNode,
+    to: &SceneNode,
+    from_delta: (f64, f64),
+    to_delta: (f64, f64),
+) -> Vec<(f64, f64)> {
+    match route {
+        Some(points) if from_delta == (0.0, 0.0) && to_delta == (0.0, 0.0) => points.to_vec(),
+        _ => vec![from.out_port(from_delta.0, from_delta.1), to.in_port(to_delta.0, to_delta.1)],
+    }
+}
+
+/// An SVG path through `points`: a curve for two points, straight segments for more.
+fn edge_path(points: &[(f64, f64)]) -> String {
+    if let [(x1, y1), (x2, y2)] = points {
+        let bend = ((y2 - y1).abs() / 2.0).max(40.0);
+        format!("M {x1:.1} {y1:.1} C {x1:.1} {:.1}, {x2:.1} {:.1}, {x2:.1} {y2:.1}", y1 + bend, y2 - bend)
+    } else {
+        let mut d = String::new();
+        for (index, (x, y)) in points.iter().enumerate() {
+            d.push_str(&format!("{}{x:.1} {y:.1} ", if index == 0 { "M " } else { "L " }));
+        }
+        d
+    }
+}
+
+/// Where an edge's label goes: the middle of a curve, or the middle point of a route.
+fn label_point(points: &[(f64, f64)]) -> (f64, f64) {
+    match points {
+        [] => (0.0, 0.0),
+        [(x1, y1), (x2, y2)] => ((x1 + x2) / 2.0, (y1 + y2) / 2.0),
+        _ => points[points.len() / 2],
+    }
+}
+
 fn render_edge(
     edge: SceneEdge,
-    from: SceneNode,
-    to: SceneNode,
-    offsets: &Offsets,
+    from: &SceneNode,
+    to: &SceneNode,
+    preview: RwSignal<Option<Preview>>,
     interaction: StoredValue<Interaction>,
     rubber_band: RubberBand,
 ) -> impl IntoView + use<> {
-    let from_offset = (!from.marker).then(|| offsets.get(&from.name).copied()).flatten();
-    let to_offset = (!to.marker).then(|| offsets.get(&to.name).copied()).flatten();
-    let route = edge.route.clone();
-    let points = move || -> Vec<(f64, f64)> {
-        let a = from_offset.map(|offset| offset.get()).unwrap_or((0.0, 0.0));
-        let b = to_offset.map(|offset| offset.get()).unwrap_or((0.0, 0.0));
-        match &route {
-            Some(points) if a == (0.0, 0.0) && b == (0.0, 0.0) => points.clone(),
-            _ => {
-                let start = from.out_port(a.0, a.1);
-                let end = to.in_port(b.0, b.1);
-                vec![start, end]
-            }
-        }
-    };
-    let path = {
-        let points = points.clone();
-        move || {
-            let points = points();
-            if points.len() == 2 {
-                let ((x1, y1), (x2, y2)) = (points[0], points[1]);
-                let bend = ((y2 - y1).abs() / 2.0).max(40.0);
-                format!("M {x1:.1} {y1:.1} C {x1:.1} {:.1}, {x2:.1} {:.1}, {x2:.1} {y2:.1}", y1 + bend, y2 - bend)
-            } else {
-                let mut d = String::new();
-                for (index, (x, y)) in points.iter().enumerate() {
-                    d.push_str(&format!("{}{x:.1} {y:.1} ", if index == 0 { "M " } else { "L " }));
-                }
-                d
-            }
-        }
-    };
-    let label_at = {
-        let points = points.clone();
-        move || {
-            let points = points();
-            if points.len() == 2 {
-                ((points[0].0 + points[1].0) / 2.0, (points[0].1 + points[1].1) / 2.0)
-            } else {
-                points[points.len() / 2]
-            }
-        }
-    };
-    let end_at = move || points().last().copied().unwrap_or((0.0, 0.0));
+    let points = edge_points(edge.route.as_deref(), from, to, (0.0, 0.0), (0.0, 0.0));
+    let path = edge_path(&points);
+    let (label_x, label_y) = label_point(&points);
+    let end_at = points.last().copied().unwrap_or((0.0, 0.0));
     let label = (!edge.label.is_empty()).then(|| edge.label.clone());
     let reconnectable = !matches!(edge.field, EdgeField::Fixed);
     let field = edge.field.clone();
@@ -391,9 +454,21 @@ fn render_edge(
         edge.to_name,
         label.as_ref().map(|l| format!(" ({l})")).unwrap_or_default()
     );
+    // Hidden while its node is dragged: the drag layer draws it then.
+    let class = {
+        let (from_id, to_id) = (edge.from.clone(), edge.to.clone());
+        let base = format!("edge edge-{}", edge.kind);
+        move || {
+            if preview.with(|preview| Preview::is_node(preview, &from_id) || Preview::is_node(preview, &to_id)) {
+                format!("{base} drag-origin")
+            } else {
+                base.clone()
+            }
+        }
+    };
     view! {
         <g
-            class=format!("edge edge-{}", edge.kind)
+            class=class
             data-edge-from=edge.from_name.clone()
             data-edge-to=edge.to_name.clone()
             data-edge-kind=edge.kind
@@ -402,24 +477,21 @@ fn render_edge(
             <path class="edge-hit" d=path.clone() />
             <path class="edge-line" d=path marker-end="url(#designer-arrow)" />
             {label.map(|label| {
-                let label_y = label_at.clone();
-                view! { <text class="edge-label" x=move || label_at().0 + 4.0 y=move || label_y().1 - 4.0>{label}</text> }
+                view! { <text class="edge-label" x=label_x + 4.0 y=label_y - 4.0>{label}</text> }
             })}
             {reconnectable.then(|| {
-                let (end_x, end_y) = (end_at.clone(), end_at.clone());
                 view! {
                     <circle
                         class="edge-end"
                         r="6"
-                        cx=move || end_x().0
-                        cy=move || end_y().1 - 6.0
+                        cx=end_at.0
+                        cy=end_at.1 - 6.0
                         aria-label="Drag to reconnect this transition"
                         on:pointerdown=move |event: ev::PointerEvent| {
                             event.stop_propagation();
                             capture(&event);
-                            let start = end_at();
-                            interaction.set_value(Interaction::Connect { from: source.clone(), field: Some(field.clone()), start });
-                            rubber_band.set(Some((start, start)));
+                            interaction.set_value(Interaction::Connect { from: source.clone(), field: Some(field.clone()), start: end_at });
+                            rubber_band.set(Some((end_at, end_at)));
                         }
                     />
                 }
@@ -428,18 +500,68 @@ fn render_edge(
     }
 }
 
+/// The dragged node and its edges on the drag layer, moved by `moved_by`.
+fn render_preview(preview: Preview, moved_by: RwSignal<(f64, f64)>) -> impl IntoView + use<> {
+    let Preview { node, edges } = preview;
+    let node_id = node.id.clone();
+    let edges = edges
+        .into_iter()
+        .map(|edge| {
+            let (from_moves, to_moves) = (edge.from.id == node_id, edge.to.id == node_id);
+            let points = move || {
+                let delta = moved_by.get();
+                let zero = (0.0, 0.0);
+                edge_points(
+                    None,
+                    &edge.from,
+                    &edge.to,
+                    if from_moves { delta } else { zero },
+                    if to_moves { delta } else { zero },
+                )
+            };
+            let label = (!edge.label.is_empty()).then(|| {
+                let (at_x, at_y) = (points.clone(), points.clone());
+                view! {
+                    <text class="edge-label" x=move || label_point(&at_x()).0 + 4.0 y=move || label_point(&at_y()).1 - 4.0>
+                        {edge.label.clone()}
+                    </text>
+                }
+            });
+            view! {
+                <g class=format!("edge edge-{}", edge.kind)>
+                    <path class="edge-line" d=move || edge_path(&points()) marker-end="url(#designer-arrow)" />
+                    {label}
+                </g>
+            }
+        })
+        .collect_view();
+    let (x, y, width, height) = (node.x, node.y, node.width, node.height);
+    let transform = move || {
+        let (dx, dy) = moved_by.get();
+        format!("translate({:.1} {:.1})", x + dx, y + dy)
+    };
+    view! {
+        <g class="drag-preview">
+            {edges}
+            <g class=format!("node node-{} selected", node.state_type.to_ascii_lowercase()) transform=transform>
+                <rect class="node-box" width=width height=height rx="8" />
+                <text class="node-name" x=width / 2.0 y=height / 2.0 - 2.0 text-anchor="middle">{node.name.clone()}</text>
+                <text class="node-type" x=width / 2.0 y=height / 2.0 + 13.0 text-anchor="middle">{node.state_type.clone()}</text>
+            </g>
+        </g>
+    }
+}
+
 fn render_node(
     node: SceneNode,
-    offset: Option<RwSignal<(f64, f64)>>,
+    preview: RwSignal<Option<Preview>>,
+    is_selected: Selector<Option<String>>,
     designer: Designer,
     interaction: StoredValue<Interaction>,
     rubber_band: RubberBand,
 ) -> impl IntoView + use<> {
     let (x, y, width, height) = (node.x, node.y, node.width, node.height);
-    let transform = move || {
-        let (dx, dy) = offset.map(|offset| offset.get()).unwrap_or((0.0, 0.0));
-        format!("translate({:.1} {:.1})", x + dx, y + dy)
-    };
+    let transform = format!("translate({x:.1} {y:.1})");
     if node.marker {
         let kind = if node.id == "#start" { "start" } else { "end" };
         return view! {
@@ -454,10 +576,14 @@ fn render_node(
     let class = {
         let name = name.clone();
         let state_type = node.state_type.to_ascii_lowercase();
+        let id = node.id.clone();
         move || {
             let (errors, warnings) = designer.problem_counts(&name);
             let mut class = format!("node node-{state_type}");
-            if designer.selected.with(|selected| selected.as_deref() == Some(name.as_str())) {
+            if preview.with(|preview| Preview::is_node(preview, &id)) {
+                class.push_str(" drag-origin");
+            }
+            if is_selected.selected(&Some(name.clone())) {
                 class.push_str(" selected");
             }
             if errors > 0 {
@@ -504,8 +630,7 @@ fn render_node(
         move |event: ev::PointerEvent| {
             event.stop_propagation();
             capture(&event);
-            let (dx, dy) = offset.map(|offset| offset.get_untracked()).unwrap_or((0.0, 0.0));
-            let start = (x + dx + width / 2.0, y + dy + height);
+            let start = (x + width / 2.0, y + height);
             interaction.set_value(Interaction::Connect { from: name.clone(), field: None, start });
             rubber_band.set(Some((start, start)));
         }

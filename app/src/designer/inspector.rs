@@ -20,7 +20,7 @@ pub mod retry;
 use asl::{diagnostic::pointer_push, json::Node};
 use leptos::{prelude::*, web_sys};
 
-use super::{Designer, scene::resolve};
+use super::{Designer, model::StatePlace, scene::resolve};
 use fields::{field_row, node_at};
 use form::{FieldKind, Transition, field_kind, has_transition, query_language_edit, shown_fields, transition_edit};
 
@@ -44,12 +44,19 @@ pub struct Selection {
 /// The selected state as the inspector needs it, tracked.
 pub fn selection(designer: Designer) -> Option<Selection> {
     let name = designer.selected.get()?;
-    let (place, language) = designer.scene.with(|scene| {
-        let scene = scene.as_ref()?;
-        let place = scene.places.get(&name)?.clone();
-        let language = scene.node(&place.pointer).map(|node| node.query_language.clone());
-        Some((place, language))
-    })?;
+    let (place, language) = designer
+        .scene
+        .with(|scene| {
+            let scene = scene.as_ref()?;
+            let place = scene.places.get(&name)?.clone();
+            let language = scene.node(&place.pointer).map(|node| node.query_language.clone());
+            Some((place, language))
+        })
+        .or_else(|| {
+            // The picture is drawn again a frame after an edit: just after a rename only the
+            // tree knows the new name. Find it there, so the form does not go and come back.
+            designer.model.with(|model| find_place(model.shown_root()?, "", &name)).map(|place| (place, None))
+        })?;
     designer.model.with(|model| {
         let state = model.shown_root().and_then(|root| resolve(root, &place.pointer))?;
         let text = |field: &str| state.get(field).and_then(Node::as_str).map(str::to_string);
@@ -62,6 +69,33 @@ pub fn selection(designer: Designer) -> Option<Selection> {
             jsonata: query_language.as_deref().or(language.as_deref()) == Some("JSONata"),
             query_language,
         })
+    })
+}
+
+/// The place of the state named `name` in the scope at `scope` or in a branch or item
+/// processor inside it.
+fn find_place(root: &Node, scope: &str, name: &str) -> Option<StatePlace> {
+    let states_pointer = pointer_push(scope, "States");
+    let states = resolve(root, &states_pointer)?.members()?;
+    if states.iter().any(|member| member.key == name) {
+        return Some(StatePlace {
+            name: name.to_string(),
+            pointer: pointer_push(&states_pointer, name),
+            scope: scope.to_string(),
+        });
+    }
+    states.iter().find_map(|member| {
+        let state = pointer_push(&states_pointer, &member.key);
+        let branches = member.value.get("Branches").and_then(Node::elements).map_or(0, <[Node]>::len);
+        (0..branches)
+            .map(|index| pointer_push(&pointer_push(&state, "Branches"), &index.to_string()))
+            .chain(
+                ["ItemProcessor", "Iterator"]
+                    .into_iter()
+                    .filter(|field| member.value.get(field).is_some())
+                    .map(|field| pointer_push(&state, field)),
+            )
+            .find_map(|inner| find_place(root, &inner, name))
     })
 }
 

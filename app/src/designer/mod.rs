@@ -53,8 +53,9 @@ pub struct Designer {
     pub model: RwSignal<Model>,
     /// The picture of the design's last readable tree.
     pub scene: Memo<Option<Scene>>,
-    /// Validation errors and lint warnings.
-    pub problems: Memo<Vec<Problem>>,
+    /// Validation errors and lint warnings of the model's text, updated in a task after the
+    /// frame that shows a change (see [`Designer::new`]).
+    pub problems: RwSignal<Vec<Problem>>,
     /// The problems as code markers.
     pub markers: Memo<Vec<Marker>>,
     /// Errors and warnings per state name.
@@ -87,14 +88,9 @@ impl Designer {
             model.track();
             if previous.is_some() && !pending.get_value() {
                 pending.set_value(true);
-                request_animation_frame(move || {
-                    set_timeout(
-                        move || {
-                            pending.set_value(false);
-                            drawn.update(|count| *count += 1);
-                        },
-                        std::time::Duration::ZERO,
-                    );
+                after_paint(move || {
+                    let _ = pending.try_set_value(false);
+                    drawn.try_update(|count| *count += 1);
                 });
             }
         });
@@ -111,27 +107,38 @@ impl Designer {
             scene
         });
         let workflow = RwSignal::new(WorkflowType::Standard);
-        let problems = Memo::new(move |_: Option<&Vec<Problem>>| {
-            let kind = workflow.get();
-            model.with(|model| {
-                let offsets = Utf16Offsets::new(model.text());
-                let places =
-                    model.shown_root().map(|root| model::state_places(&asl::graph::graph(root))).unwrap_or_default();
-                model
-                    .problems(kind)
-                    .into_iter()
-                    .map(|diagnostic| Problem {
-                        severity: diagnostic.severity.as_str(),
-                        code: diagnostic.code,
-                        state: model::state_of_pointer(&places, &diagnostic.pointer).map(|place| place.name.clone()),
-                        from: offsets.of(diagnostic.span.start),
-                        to: offsets.of(diagnostic.span.end),
-                        message: diagnostic.message,
-                        line: diagnostic.line,
-                        column: diagnostic.column,
-                    })
-                    .collect()
-            })
+        // Problems (validation and lint of the whole definition, located in the text) are found
+        // at once for the first model, so the page rendered on the server and the hydrated one
+        // agree; after that, in a task after the frame that shows a change, so an edit reaches
+        // the code view and the canvas first. A burst of changes is checked once, with the
+        // latest text, and a change that leaves the text alone (a moved node) checks nothing.
+        let first = model.with_untracked(|model| ProblemsKey::of(model, WorkflowType::Standard));
+        let problems = RwSignal::new(model.with_untracked(|model| find_problems(model, WorkflowType::Standard)));
+        let checked = StoredValue::new(first);
+        let check_pending = StoredValue::new(false);
+        Effect::new(move |_| {
+            model.track();
+            workflow.track();
+            if check_pending.get_value() {
+                return;
+            }
+            check_pending.set_value(true);
+            after_paint(move || {
+                let _ = check_pending.try_set_value(false);
+                let Some(kind) = workflow.try_get_untracked() else { return };
+                let Some(fresh) = model.try_with_untracked(|model| {
+                    let unchanged = checked.with_value(|checked| checked.is(model, kind));
+                    (!unchanged).then(|| (ProblemsKey::of(model, kind), find_problems(model, kind)))
+                }) else {
+                    return;
+                };
+                if let Some((key, found)) = fresh {
+                    checked.set_value(key);
+                    if problems.with_untracked(|problems| *problems != found) {
+                        problems.set(found);
+                    }
+                }
+            });
         });
         let markers = Memo::new(move |_| {
             problems.with(|problems| {
@@ -599,6 +606,52 @@ impl Designer {
     }
 }
 
+/// What problems were last found for: the text, its format and the workflow type.
+struct ProblemsKey {
+    text: String,
+    yaml: bool,
+    workflow: WorkflowType,
+}
+
+impl ProblemsKey {
+    fn of(model: &Model, workflow: WorkflowType) -> ProblemsKey {
+        ProblemsKey { text: model.text().to_string(), yaml: model.is_yaml(), workflow }
+    }
+
+    fn is(&self, model: &Model, workflow: WorkflowType) -> bool {
+        self.workflow == workflow && self.yaml == model.is_yaml() && self.text == model.text()
+    }
+}
+
+/// Validation errors and lint warnings of the model's text, ready to show.
+fn find_problems(model: &Model, workflow: WorkflowType) -> Vec<Problem> {
+    let started = browser::now();
+    let offsets = Utf16Offsets::new(model.text());
+    let places = model.shown_root().map(|root| model::state_places(&asl::graph::graph(root))).unwrap_or_default();
+    let found = model
+        .problems(workflow)
+        .into_iter()
+        .map(|diagnostic| Problem {
+            severity: diagnostic.severity.as_str(),
+            code: diagnostic.code,
+            state: model::state_of_pointer(&places, &diagnostic.pointer).map(|place| place.name.clone()),
+            from: offsets.of(diagnostic.span.start),
+            to: offsets.of(diagnostic.span.end),
+            message: diagnostic.message,
+            line: diagnostic.line,
+            column: diagnostic.column,
+        })
+        .collect();
+    browser::measure("designer:problems", started);
+    found
+}
+
+/// Runs `work` in a task after the next frame has been rendered: the browser paints what is
+/// already there first. In the browser only; elsewhere nothing runs.
+pub(crate) fn after_paint(work: impl FnOnce() + 'static) {
+    request_animation_frame(move || set_timeout(work, std::time::Duration::ZERO));
+}
+
 /// The designer page.
 #[component]
 pub fn DesignerPage() -> impl IntoView {
@@ -606,17 +659,16 @@ pub fn DesignerPage() -> impl IntoView {
     let designer = Designer::new(Model::open(template.id, template.definition, SourceFormat::Json));
     provide_context(designer);
 
-    // Restore the last visit's draft, then keep the draft up to date.
-    Effect::new(move |restored: Option<bool>| {
-        if restored.is_none()
-            && let Some(draft) = browser::load_draft()
-        {
-            let format = if draft.format == "yaml" { SourceFormat::Yaml } else { SourceFormat::Json };
-            designer.model.set(Model::restore(&draft.name, format, &draft.original, &draft.text, draft.positions));
-            designer.opened.update(|count| *count += 1);
-            return true;
+    // Restore the last visit's draft, then keep the draft up to date: saved (the text twice,
+    // as opened and as edited) in a task after the frame that shows a change, once per burst
+    // of changes, and at once should the page be left before that.
+    let draft_pending = StoredValue::new(false);
+    let save_draft = move || {
+        if draft_pending.try_get_value() != Some(true) {
+            return;
         }
-        designer.model.with(|model| {
+        draft_pending.set_value(false);
+        designer.model.try_with_untracked(|model| {
             browser::save_draft(&browser::Draft {
                 name: model.name.clone(),
                 format: if model.is_yaml() { "yaml".into() } else { "json".into() },
@@ -625,7 +677,28 @@ pub fn DesignerPage() -> impl IntoView {
                 positions: model.positions().clone(),
             })
         });
+    };
+    Effect::new(move |restored: Option<bool>| {
+        if restored.is_none()
+            && let Some(draft) = browser::load_draft()
+        {
+            let format = if draft.format == "yaml" { SourceFormat::Yaml } else { SourceFormat::Json };
+            designer.model.set(Model::restore(&draft.name, format, &draft.original, &draft.text, draft.positions));
+            designer.opened.update(|count| *count += 1);
+            designer.model.track();
+            return true;
+        }
+        designer.model.track();
+        if !draft_pending.get_value() {
+            draft_pending.set_value(true);
+            after_paint(save_draft);
+        }
         true
+    });
+    let leaving = window_event_listener(ev::pagehide, move |_| save_draft());
+    on_cleanup(move || {
+        save_draft();
+        leaving.remove();
     });
 
     // Keyboard shortcuts, except while typing in a field or the code editor.

@@ -11,7 +11,10 @@
 //! automatic layout's place. Every change (text, edit, move) is one undo step holding the text and
 //! the positions before it, so undo gives back exactly the bytes there were.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    sync::Arc,
+};
 
 use asl::{
     Diagnostic, Document, Severity, SourceFormat,
@@ -78,8 +81,9 @@ pub struct Model {
     format: SourceFormat,
     original: String,
     text: String,
-    root: Option<Node>,
-    last_readable: Option<Node>,
+    /// Shared with `last_readable` (a large definition's tree is not copied twice per edit).
+    root: Option<Arc<Node>>,
+    last_readable: Option<Arc<Node>>,
     syntax_error: Option<Diagnostic>,
     positions: BTreeMap<String, Position>,
     undo: Vec<Step>,
@@ -133,12 +137,26 @@ impl Model {
     }
 
     fn read(&mut self, text: String) {
-        let (document, diagnostics) = Document::read(&text, self.format);
-        self.root = document.root().cloned();
+        let (mut document, diagnostics) = Document::read(&text, self.format);
+        // Take the tree out of the document rather than copying it.
+        let root = document
+            .root_mut()
+            .map(|root| std::mem::replace(root, Node { value: json::Value::Null, span: json::Span::default() }));
+        self.root = root.map(Arc::new);
         if let Some(root) = &self.root {
-            self.last_readable = Some(root.clone());
+            self.last_readable = Some(Arc::clone(root));
         }
         self.syntax_error = diagnostics.into_iter().next();
+        self.text = text;
+    }
+
+    /// Takes `text` whose tree is already known to be `root` (read from `text`), without
+    /// reading it again.
+    fn install(&mut self, text: String, root: Node) {
+        let root = Arc::new(root);
+        self.last_readable = Some(Arc::clone(&root));
+        self.root = Some(root);
+        self.syntax_error = None;
         self.text = text;
     }
 
@@ -169,12 +187,12 @@ impl Model {
 
     /// The tree of the current text, when it is readable.
     pub fn root(&self) -> Option<&Node> {
-        self.root.as_ref()
+        self.root.as_deref()
     }
 
     /// The tree the graph shows: the current one, or the last readable one while the text is broken.
     pub fn shown_root(&self) -> Option<&Node> {
-        self.root.as_ref().or(self.last_readable.as_ref())
+        self.root.as_deref().or(self.last_readable.as_deref())
     }
 
     /// Why the current text cannot be read, with its line and column.
@@ -251,23 +269,26 @@ impl Model {
         let Some(root) = &self.root else {
             return Err("the text cannot be read; fix it in the code view first".to_string());
         };
-        let mut edited = root.clone();
+        let mut edited = Node::clone(root);
         edit::apply(&mut edited, edit).map_err(|error| error.to_string())?;
-        let text = match self.format {
+        let (text, reread) = match self.format {
             // Change only what the edit touched; should that ever not read back as the edited
-            // tree, print the whole tree in the text's layout instead.
+            // tree, print the whole tree in the text's layout instead. The text read back is
+            // the new tree (with its places in the new text), so it is not read a third time.
             SourceFormat::Json => {
                 let text = asl::reprint::reprint(&edited, root, &self.text);
-                if json::parse(&text).is_ok_and(|reread| reread.same_value(&edited)) {
-                    text
-                } else {
-                    print(&edited, self.format, &self.text)
+                match json::parse(&text) {
+                    Ok(reread) if reread.same_value(&edited) => (text, Some(reread)),
+                    _ => (print(&edited, self.format, &self.text), None),
                 }
             }
-            SourceFormat::Yaml => print(&edited, self.format, &self.text),
+            SourceFormat::Yaml => (print(&edited, self.format, &self.text), None),
         };
         self.record(label);
-        self.read(text);
+        match reread {
+            Some(root) => self.install(text, root),
+            None => self.read(text),
+        }
         if let Edit::RenameState { from, to, .. } = edit
             && let Some(position) = self.positions.remove(from)
         {

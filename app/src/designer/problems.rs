@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use super::Designer;
 
 /// One finding, ready to show.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Problem {
     /// `error`, `warning` or `info`.
     pub severity: &'static str,
@@ -26,9 +26,22 @@ pub struct Problem {
     pub to: usize,
 }
 
+/// How many problems the list shows until asked for all: a large definition can have a
+/// thousand, and a thousand rows weigh on every frame of the page (a drag on the canvas). The
+/// code view marks every one.
+pub const SHOWN_AT_FIRST: usize = 100;
+
 /// The problems list.
 #[component]
 pub fn ProblemsList(designer: Designer) -> impl IntoView {
+    let show_all = RwSignal::new(false);
+    let hidden = move || {
+        if show_all.get() {
+            0
+        } else {
+            designer.problems.with(|problems| problems.len().saturating_sub(SHOWN_AT_FIRST))
+        }
+    };
     let summary = move || {
         designer.problems.with(|problems| {
             let errors = problems.iter().filter(|problem| problem.severity == "error").count();
@@ -44,8 +57,11 @@ pub fn ProblemsList(designer: Designer) -> impl IntoView {
             <h3>"Problems " <span class="problems-summary" data-testid="problems-summary">{summary}</span></h3>
             <ul data-testid="problems">
                 <For
-                    each=move || designer.problems.get().into_iter().enumerate()
-                    key=|(index, problem)| (*index, problem.clone().message)
+                    each=move || {
+                        let shown = if show_all.get() { usize::MAX } else { SHOWN_AT_FIRST };
+                        designer.problems.with(|problems| problems.iter().take(shown).cloned().enumerate().collect::<Vec<_>>())
+                    }
+                    key=|(index, problem)| (*index, problem.clone())
                     children=move |(_, problem)| {
                         let Problem { severity, code, message, line, column, state, from, to } = problem;
                         let go = {
@@ -72,6 +88,17 @@ pub fn ProblemsList(designer: Designer) -> impl IntoView {
                     }
                 />
             </ul>
+            {move || {
+                let hidden = hidden();
+                (hidden > 0)
+                    .then(|| {
+                        view! {
+                            <button type="button" class="problems-more" on:click=move |_| show_all.set(true)>
+                                {format!("Show {hidden} more")}
+                            </button>
+                        }
+                    })
+            }}
         </section>
     }
 }
