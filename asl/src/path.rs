@@ -257,8 +257,8 @@ pub fn evaluate_path(path: &JsonPath, scope: &PathScope<'_>) -> Result<Value, Ev
 /// [`evaluate_path`] for a path given as text (parsed here), quoting the text exactly as
 /// written in the cause. A text that is not a path fails with `States.Runtime`.
 pub fn evaluate_path_text(text: &str, scope: &PathScope<'_>) -> Result<Value, EvalError> {
-    let path =
-        parse_path(text).map_err(|error| EvalError::runtime(format!("Invalid path '{text}' : {}", error.message)))?;
+    let path = crate::eval::memo::path(text)
+        .map_err(|error| EvalError::runtime(format!("Invalid path '{text}' : {}", error.message)))?;
     evaluate_invalid_path_style(&path, text, scope)
 }
 

@@ -80,7 +80,7 @@ pub fn apply_result_path(field: Option<&Value>, raw_input: &Value, result: Value
             return Err(EvalError::runtime(format!("Invalid ResultPath {} : a path must be a string", compact(other))));
         }
     };
-    let parsed = path::parse_reference_path(text)
+    let parsed = super::memo::reference_path(text)
         .map_err(|error| EvalError::runtime(format!("Invalid ResultPath '{text}' : {}", error.message)))?;
     if parsed.root != PathRoot::Input {
         return Err(EvalError::runtime(format!("Invalid ResultPath '{text}' : a ResultPath must start with '$'")));

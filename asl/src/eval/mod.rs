@@ -140,6 +140,8 @@ pub mod failure;
 pub mod jsonpath;
 /// A definition read for evaluation: scopes, states, retriers and catchers.
 pub mod machine;
+/// Parsed paths and intrinsic calls, remembered per thread.
+pub mod memo;
 /// A minimal in-memory runner over the state steps.
 pub mod runner;
 /// One state's evaluation as pure steps: start, finish, recover.

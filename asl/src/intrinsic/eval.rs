@@ -48,7 +48,7 @@ pub fn evaluate(call: &IntrinsicCall, scope: &PathScope<'_>, env: &mut dyn Envir
 /// Only the syntax is checked here: the rules AWS applies at creation ([`super::parse_intrinsic`])
 /// have their run-time counterparts in the evaluation.
 pub fn evaluate_text(text: &str, scope: &PathScope<'_>, env: &mut dyn Environment) -> Result<Value, EvalError> {
-    let call = super::parse_intrinsic_syntax(text)
+    let call = crate::eval::memo::intrinsic_call(text)
         .map_err(|error| EvalError::runtime(format!("Invalid intrinsic function call '{text}': {error}")))?;
     evaluate(&call, scope, env)
 }
@@ -72,10 +72,10 @@ pub fn evaluate_field(
         ))
     };
     if super::looks_like_intrinsic(text) {
-        let call = super::parse_intrinsic_syntax(text).map_err(|_| refused())?;
+        let call = crate::eval::memo::intrinsic_call(text).map_err(|_| refused())?;
         Evaluator { scope, env, field: Some(field) }.call(&call).map(|evaluated| evaluated.value)
     } else {
-        let parsed = path::parse_path(text).map_err(|_| refused())?;
+        let parsed = crate::eval::memo::path(text).map_err(|_| refused())?;
         path::evaluate_field_path(&parsed, text, field, scope)
     }
 }
