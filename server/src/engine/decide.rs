@@ -987,20 +987,15 @@ impl<'a> Decider<'a> {
                         return;
                     };
                     let before = thread.last;
-                    // The recorded input text is measured as it is printed; otherwise the
-                    // input is measured unless it was as the state before's output.
-                    let too_big = |size: usize| !measured && size > PAYLOAD_LIMIT_BYTES;
+                    // An input that was the state before's output was measured then. Printed
+                    // for the event, the input is measured by its text.
+                    let over_limit = |input: &Value| !measured && payload_size(input) > PAYLOAD_LIMIT_BYTES;
                     let (body, over_limit) = match self.start_input_text.take().filter(|_| thread.path.is_empty()) {
-                        _ if !self.recording => {
-                            (EventBody::unrecorded(), too_big(payload_size_unless(measured, &input)))
-                        }
-                        Some(text) => (
-                            history::state_entered_text(state.type_name(), &name, text),
-                            too_big(payload_size_unless(measured, &input)),
-                        ),
+                        _ if !self.recording => (EventBody::unrecorded(), over_limit(&input)),
+                        Some(text) => (history::state_entered_text(state.type_name(), &name, text), over_limit(&input)),
                         None => {
                             let text = compact(&input);
-                            let over_limit = too_big(text.len());
+                            let over_limit = !measured && text.len() > PAYLOAD_LIMIT_BYTES;
                             (history::state_entered_text(state.type_name(), &name, text), over_limit)
                         }
                     };
@@ -1494,11 +1489,6 @@ pub fn payload_size(value: &Value) -> usize {
         Ok(()) => counter.0,
         Err(_) => 0,
     }
-}
-
-/// [`payload_size`], or 0 when the size is already known to be within the limit.
-fn payload_size_unless(measured: bool, value: &Value) -> usize {
-    if measured { 0 } else { payload_size(value) }
 }
 
 fn data_limit_name(resource: &TaskResource) -> String {

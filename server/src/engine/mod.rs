@@ -540,18 +540,10 @@ impl Engine {
                 self.after(&record, request.kind, &status, decision);
             }
             ExecutionType::Express => {
-                // Its effects are started before it is stored: whatever they signal waits for
-                // this execution's lock, held until it is stored, and nobody else knows its
-                // ARN (it ends in a fresh UUID) before this returns. So nothing is cloned.
-                // Live views hear of it once it can be read.
-                let Decision { events, actions } = decision;
-                let change = status_changed(&events).then(|| change_of(&record, request.kind, &status));
-                self.after_parts(&record, request.kind, &status, false, actions);
-                lock(&self.inner.express)
-                    .insert(arn.clone(), ExpressExecution { record, qualifiers: request.qualifiers, snapshot, events });
-                if let Some(change) = change {
-                    self.announce(change);
-                }
+                // Nobody else knows its ARN (it ends in a fresh UUID) before this returns.
+                let execution =
+                    ExpressExecution { record, qualifiers: request.qualifiers, snapshot, events: Vec::new() };
+                self.keep_express(execution, decision);
             }
         }
         drop(guard);
@@ -601,17 +593,9 @@ impl Engine {
     async fn signal_locked(&self, arn: &str, signal: Signal) -> Result<Status, EngineError> {
         let express = lock(&self.inner.express).remove(arn);
         if let Some(mut execution) = express {
-            let Decision { events, actions } = self.decide(&execution.record, &mut execution.snapshot, signal)?;
+            let decision = self.decide(&execution.record, &mut execution.snapshot, signal)?;
             let status = execution.snapshot.status.clone();
-            // As at its start: effects first (what they signal waits for this lock), then
-            // stored, then announced.
-            let change = status_changed(&events).then(|| change_of(&execution.record, ExecutionType::Express, &status));
-            self.after_parts(&execution.record, ExecutionType::Express, &status, false, actions);
-            execution.events.extend(events);
-            lock(&self.inner.express).insert(arn.to_string(), execution);
-            if let Some(change) = change {
-                self.announce(change);
-            }
+            self.keep_express(execution, decision);
             return Ok(status);
         }
         let Some((record, mut snapshot, qualifiers)) = self.inner.store.load(arn).await? else {
@@ -654,6 +638,26 @@ impl Engine {
     fn after(&self, record: &ExecutionRecord, kind: ExecutionType, status: &Status, decision: Decision) {
         let changed = status_changed(&decision.events);
         self.after_parts(record, kind, status, changed, decision.actions);
+    }
+
+    /// Carries out an Express execution's decision and puts it (back) into the in-memory map,
+    /// with the decision's events added, under the execution's lock. Effects first: whatever
+    /// they signal waits for that lock. Then it is stored, then announced, so a live view
+    /// that hears of it can read it. Nothing is copied.
+    fn keep_express(&self, mut execution: ExpressExecution, decision: Decision) {
+        let Decision { events, actions } = decision;
+        let status = execution.snapshot.status.clone();
+        let change = status_changed(&events).then(|| change_of(&execution.record, ExecutionType::Express, &status));
+        self.after_parts(&execution.record, ExecutionType::Express, &status, false, actions);
+        if execution.events.is_empty() {
+            execution.events = events;
+        } else {
+            execution.events.extend(events);
+        }
+        lock(&self.inner.express).insert(execution.record.arn.clone(), execution);
+        if let Some(change) = change {
+            self.announce(change);
+        }
     }
 
     /// Tells live views that an execution's status changed.
