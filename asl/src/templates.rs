@@ -8,12 +8,15 @@
 //! for `express-pipeline`, as Standard otherwise), and every palette state to no validation
 //! errors when it is the only state of a definition.
 //!
-//! Palette states use JSONPath fields (`Parameters`, `Payload.$`), the default query language.
+//! Palette states use JSONPath fields (`Parameters`, `Payload.$`), the default query language;
+//! [`jsonata`] rewrites them for a place where JSONata applies.
 //! Every state that can end carries `"End": true`, so a newly dropped state is valid on its
 //! own; the designer replaces it with `Next` when the state is connected. The Choice state
 //! is the exception: its one rule has no `Next` (and the state no `Default`) until the
 //! designer connects it, so on its own it does not validate. Names, ARNs and URLs are
 //! placeholders in region `us-east-1` and account `123456789012`.
+
+pub mod jsonata;
 
 /// A whole definition to start a new state machine from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -340,6 +343,22 @@ mod tests {
             let errors = errors(validate(&alone(state, true)));
             assert!(errors.is_empty(), "{}: {errors:#?}", item.id);
             assert_eq!(palette_item(item.id), Some(item));
+        }
+    }
+
+    #[test]
+    fn every_palette_state_rewritten_for_jsonata_validates_in_a_jsonata_machine() {
+        for item in PALETTE {
+            let state: serde_json::Value = serde_json::from_str(item.state_json).expect("JSON");
+            let rewritten = jsonata::state_in_jsonata(&state);
+            let text = serde_json::to_string(&rewritten).expect("printed");
+            assert!(!text.contains(".$\""), "{}: a JSONPath key is left: {text}", item.id);
+            let mut root = alone(json::parse(&text).expect("JSON"), true);
+            if let Value::Object(members) = &mut root.value {
+                members.insert(0, member("QueryLanguage", string("JSONata")));
+            }
+            let errors = errors(validate(&root));
+            assert!(errors.is_empty(), "{}: {errors:#?}\n{text}", item.id);
         }
     }
 

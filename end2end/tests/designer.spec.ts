@@ -311,6 +311,24 @@ test.describe("the designer", () => {
     expect((await exportFile(page, "export-json")).text).toBe(JSON.stringify(start, null, 2) + "\n");
   });
 
+  test("a palette Task added to a JSONata machine is written in JSONata", async ({ page }) => {
+    await openDesigner(page, { clear: true });
+    const start = { QueryLanguage: "JSONata", StartAt: "A", States: { A: { Type: "Pass", End: true } } };
+    await openFile(page, `jsonata-${Date.now()}.asl.json`, JSON.stringify(start, null, 2) + "\n");
+    await page.locator('[data-palette="lambda-invoke"]').click();
+    await expect(page.locator('[data-state="Invoke Lambda"]')).toBeVisible();
+    const exported = JSON.parse((await exportFile(page, "export-json")).text);
+    const task = exported.States["Invoke Lambda"];
+    expect(task.Arguments).toEqual({
+      Payload: "{% $states.input %}",
+      FunctionName: "arn:aws:lambda:us-east-1:123456789012:function:my-function:$LATEST",
+    });
+    expect(task.Output).toBe("{% $states.result.Payload %}");
+    expect(task.Parameters).toBeUndefined();
+    expect(task.OutputPath).toBeUndefined();
+    await expect(page.getByTestId("problems")).not.toContainText("only supported for the 'JSONPath' QueryLanguage");
+  });
+
   test("YAML exports read back as the same definition", async ({ page }) => {
     await openDesigner(page, { clear: true });
     const json = await exportFile(page, "export-json");

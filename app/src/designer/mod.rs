@@ -355,6 +355,11 @@ impl Designer {
                 .map(|place| place.scope)
                 .unwrap_or_default(),
         };
+        // A JSONata machine (or a state that switches to JSONata) gets the state in JSONata.
+        let jsonata = self.model.with_untracked(|model| {
+            model.root().is_some_and(|root| asl::templates::jsonata::language_at(root, &scope) == "JSONata")
+        });
+        let state = if jsonata { asl::templates::jsonata::state_in_jsonata(&state) } else { state };
         self.add_state(item.base_name, state, scope, position);
     }
 

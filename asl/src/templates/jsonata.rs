@@ -1,0 +1,345 @@
+//! Palette states for JSONata machines: a JSONPath palette state rewritten with JSONata's
+//! fields (`Arguments`, `Output`, `Items`, `Condition`, `{% … %}` expressions), and the query
+//! language that applies at a place in a definition.
+//!
+//! The rewrite covers the JSONPath forms the palette uses and the common ones around them:
+//! `Parameters`/`ItemSelector` (keys ending in `.$` with a path), `OutputPath` and `Result`
+//! when no `ResultPath` or `ResultSelector` changes what the state outputs, `ItemsPath`,
+//! `SecondsPath`/`TimestampPath`, and Choice rules with `Variable` and a comparison (also
+//! nested `And`/`Or`/`Not`). Anything else is left as it is, so the validator names it rather
+//! than a rewrite guessing.
+
+use serde_json::{Map, Value};
+
+use crate::json::Node;
+
+/// The query language of a state placed in the scope at `scope` (a JSON pointer to the
+/// object holding `States`: `""` for the top level, `/States/P/Branches/0`,
+/// `/States/M/ItemProcessor`): the definition's `QueryLanguage`, overridden by each enclosing
+/// state's own. `"JSONPath"` unless something says `"JSONata"`.
+pub fn language_at(root: &Node, scope: &str) -> &'static str {
+    let mut jsonata = root.get("QueryLanguage").and_then(Node::as_str) == Some("JSONata");
+    let mut node = root;
+    for token in scope.split('/').skip(1).map(|token| token.replace("~1", "/").replace("~0", "~")) {
+        let Some(child) = node.get(&token).or_else(|| {
+            token.parse::<usize>().ok().and_then(|index| node.elements().and_then(|items| items.get(index)))
+        }) else {
+            break;
+        };
+        node = child;
+        // A state is the value under a `States` object: its own QueryLanguage counts.
+        if token != "States" && node.get("Type").is_some() {
+            match node.get("QueryLanguage").and_then(Node::as_str) {
+                Some("JSONata") => jsonata = true,
+                Some("JSONPath") => jsonata = false,
+                _ => {}
+            }
+        }
+    }
+    if jsonata { "JSONata" } else { "JSONPath" }
+}
+
+/// `state` (a JSONPath palette state) with JSONata's fields instead; nested Parallel branches
+/// and Map processors are rewritten too.
+pub fn state_in_jsonata(state: &Value) -> Value {
+    let Value::Object(fields) = state else { return state.clone() };
+    let mut out = Map::new();
+    let keeps_result = !fields.contains_key("ResultPath") && !fields.contains_key("ResultSelector");
+    for (key, value) in fields {
+        match key.as_str() {
+            "Parameters" => {
+                out.insert("Arguments".into(), template_in_jsonata(value));
+            }
+            "ItemSelector" => {
+                out.insert("ItemSelector".into(), template_in_jsonata(value));
+            }
+            "OutputPath" if keeps_result => match value.as_str().and_then(|path| path_expression(path, "result")) {
+                Some(expression) if expression != "$states.result" => {
+                    out.insert("Output".into(), braces(&expression));
+                }
+                Some(_) => {}
+                None => {
+                    out.insert(key.clone(), value.clone());
+                }
+            },
+            "Result" if keeps_result => {
+                out.insert("Output".into(), value.clone());
+            }
+            "ItemsPath" => match value.as_str().and_then(|path| path_expression(path, "input")) {
+                Some(expression) => {
+                    out.insert("Items".into(), braces(&expression));
+                }
+                None => {
+                    out.insert(key.clone(), value.clone());
+                }
+            },
+            "SecondsPath" | "TimestampPath" => match value.as_str().and_then(|path| path_expression(path, "input")) {
+                Some(expression) => {
+                    out.insert(key.trim_end_matches("Path").into(), braces(&expression));
+                }
+                None => {
+                    out.insert(key.clone(), value.clone());
+                }
+            },
+            "Choices" => {
+                let rules = value
+                    .as_array()
+                    .map(|rules| rules.iter().map(rule_in_jsonata).collect())
+                    .unwrap_or_else(|| value.as_array().cloned().unwrap_or_default());
+                out.insert(key.clone(), Value::Array(rules));
+            }
+            "Branches" => {
+                let branches = value.as_array().map(|branches| branches.iter().map(machine_in_jsonata).collect());
+                out.insert(key.clone(), branches.map_or_else(|| value.clone(), Value::Array));
+            }
+            "ItemProcessor" | "Iterator" => {
+                out.insert(key.clone(), machine_in_jsonata(value));
+            }
+            _ => {
+                out.insert(key.clone(), value.clone());
+            }
+        }
+    }
+    Value::Object(out)
+}
+
+/// A branch or processor (`{"StartAt", "States"}`) with every state rewritten.
+fn machine_in_jsonata(machine: &Value) -> Value {
+    let mut machine = machine.clone();
+    if let Some(Value::Object(states)) = machine.get_mut("States") {
+        for state in states.values_mut() {
+            *state = state_in_jsonata(state);
+        }
+    }
+    machine
+}
+
+/// A payload template: keys ending in `.$` lose the suffix and their path becomes an
+/// expression over `$states.input`; other values stay literal.
+fn template_in_jsonata(template: &Value) -> Value {
+    match template {
+        Value::Object(fields) => {
+            let mut out = Map::new();
+            for (key, value) in fields {
+                match (key.strip_suffix(".$"), value.as_str()) {
+                    (Some(bare), Some(path)) => match path_expression(path, "input") {
+                        Some(expression) => {
+                            out.insert(bare.to_string(), braces(&expression));
+                        }
+                        None => {
+                            out.insert(key.clone(), value.clone());
+                        }
+                    },
+                    _ => {
+                        out.insert(key.clone(), template_in_jsonata(value));
+                    }
+                }
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => Value::Array(items.iter().map(|item| template_in_jsonata(item)).collect()),
+        other => other.clone(),
+    }
+}
+
+fn braces(expression: &str) -> Value {
+    Value::String(format!("{{% {expression} %}}"))
+}
+
+/// A plain JSONPath (`$`, `$.a.b`, `$.a[0]`, `$$.Task.Token`) as a JSONata expression over
+/// `$states.<root>` (`input` or `result`) or `$states.context`; `None` for anything else
+/// (filters, wildcards, intrinsic functions).
+fn path_expression(path: &str, root: &str) -> Option<String> {
+    let (mut expression, rest) = match path.strip_prefix("$$") {
+        Some(rest) => ("$states.context".to_string(), rest),
+        None => (format!("$states.{root}"), path.strip_prefix('$')?),
+    };
+    let mut rest = rest;
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix('.') {
+            let end = after.find(['.', '[']).unwrap_or(after.len());
+            let name = &after[..end];
+            if name.is_empty() || name == "*" {
+                return None;
+            }
+            expression.push('.');
+            push_name(&mut expression, name);
+            rest = &after[end..];
+        } else if let Some(after) = rest.strip_prefix('[') {
+            let end = after.find(']')?;
+            let inside = &after[..end];
+            if let Ok(index) = inside.parse::<u64>() {
+                expression.push_str(&format!("[{index}]"));
+            } else if let Some(name) = inside.strip_prefix('\'').and_then(|name| name.strip_suffix('\'')) {
+                expression.push('.');
+                push_name(&mut expression, name);
+            } else {
+                return None;
+            }
+            rest = &after[end + 1..];
+        } else {
+            return None;
+        }
+    }
+    Some(expression)
+}
+
+/// Appends a field name, in backticks unless it is a plain identifier.
+fn push_name(expression: &mut String, name: &str) {
+    let plain = name.chars().next().is_some_and(|first| first.is_ascii_alphabetic() || first == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if plain {
+        expression.push_str(name);
+    } else {
+        expression.push('`');
+        expression.push_str(name);
+        expression.push('`');
+    }
+}
+
+/// A Choice rule with `Variable` and a comparison (or `And`/`Or`/`Not` of them) as a
+/// `Condition`; a rule this cannot express stays as it is.
+fn rule_in_jsonata(rule: &Value) -> Value {
+    let Some(fields) = rule.as_object() else { return rule.clone() };
+    let Some(condition) = condition_of(fields) else { return rule.clone() };
+    let mut out = Map::new();
+    out.insert("Condition".into(), braces(&condition));
+    for (key, value) in fields {
+        if matches!(key.as_str(), "Next" | "Comment" | "Assign" | "Output") {
+            out.insert(key.clone(), value.clone());
+        }
+    }
+    Value::Object(out)
+}
+
+/// The JSONata condition of a rule's comparison (without braces).
+fn condition_of(rule: &Map<String, Value>) -> Option<String> {
+    let combine = |key: &str, operator: &str| -> Option<String> {
+        let parts = rule.get(key)?.as_array()?;
+        let conditions = parts.iter().map(|part| condition_of(part.as_object()?)).collect::<Option<Vec<_>>>()?;
+        (!conditions.is_empty()).then(|| format!("({})", conditions.join(&format!(" {operator} "))))
+    };
+    if rule.contains_key("And") {
+        return combine("And", "and");
+    }
+    if rule.contains_key("Or") {
+        return combine("Or", "or");
+    }
+    if let Some(inner) = rule.get("Not") {
+        return Some(format!("$not({})", condition_of(inner.as_object()?)?));
+    }
+    let variable = path_expression(rule.get("Variable")?.as_str()?, "input")?;
+    let (operator, operand) = rule.iter().find(|(key, _)| {
+        !matches!(key.as_str(), "Variable" | "Next" | "Comment" | "Assign" | "Output" | "And" | "Or" | "Not")
+    })?;
+    let (name, operand) = match operator.strip_suffix("Path") {
+        Some(name) if name != "Is" => (name, path_expression(operand.as_str()?, "input")?),
+        _ => (operator.as_str(), serde_json::to_string(operand).ok()?),
+    };
+    let comparison = |symbol: &str| Some(format!("{variable} {symbol} {operand}"));
+    match name {
+        "StringEquals" | "NumericEquals" | "BooleanEquals" | "TimestampEquals" => comparison("="),
+        "StringLessThan" | "NumericLessThan" => comparison("<"),
+        "StringGreaterThan" | "NumericGreaterThan" => comparison(">"),
+        "StringLessThanEquals" | "NumericLessThanEquals" => comparison("<="),
+        "StringGreaterThanEquals" | "NumericGreaterThanEquals" => comparison(">="),
+        "IsPresent" => Some(match operand.as_str() {
+            "true" => format!("$exists({variable})"),
+            _ => format!("$not($exists({variable}))"),
+        }),
+        "IsNull" => Some(format!("({variable} {} null)", if operand == "true" { "=" } else { "!=" })),
+        "IsString" | "IsNumeric" | "IsBoolean" => {
+            let kind = match name {
+                "IsString" => "string",
+                "IsNumeric" => "number",
+                _ => "boolean",
+            };
+            Some(format!("($type({variable}) {} '{kind}')", if operand == "true" { "=" } else { "!=" }))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json;
+    use serde_json::json;
+
+    #[test]
+    fn paths_become_expressions_over_the_input_result_or_context() {
+        assert_eq!(path_expression("$", "input").as_deref(), Some("$states.input"));
+        assert_eq!(path_expression("$.order.id", "input").as_deref(), Some("$states.input.order.id"));
+        assert_eq!(path_expression("$.items[2].sku", "input").as_deref(), Some("$states.input.items[2].sku"));
+        assert_eq!(path_expression("$['my key']", "input").as_deref(), Some("$states.input.`my key`"));
+        assert_eq!(path_expression("$.Payload", "result").as_deref(), Some("$states.result.Payload"));
+        assert_eq!(path_expression("$$.Task.Token", "input").as_deref(), Some("$states.context.Task.Token"));
+        assert_eq!(path_expression("$.items[*]", "input"), None);
+        assert_eq!(path_expression("$..id", "input"), None);
+        assert_eq!(path_expression("States.Format('x')", "input"), None);
+    }
+
+    #[test]
+    fn a_lambda_task_gets_arguments_and_output() {
+        let state = json!({
+            "Type": "Task",
+            "Resource": "arn:aws:states:::lambda:invoke",
+            "OutputPath": "$.Payload",
+            "Parameters": {"Payload.$": "$", "FunctionName": "f", "Nested": {"token.$": "$$.Task.Token"}},
+            "End": true
+        });
+        assert_eq!(
+            state_in_jsonata(&state),
+            json!({
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "Output": "{% $states.result.Payload %}",
+                "Arguments": {
+                    "Payload": "{% $states.input %}",
+                    "FunctionName": "f",
+                    "Nested": {"token": "{% $states.context.Task.Token %}"}
+                },
+                "End": true
+            })
+        );
+    }
+
+    #[test]
+    fn choice_rules_become_conditions() {
+        let state = json!({"Type": "Choice", "Choices": [
+            {"Variable": "$.status", "StringEquals": "ok", "Next": "A"},
+            {"And": [{"Variable": "$.n", "NumericGreaterThanPath": "$.limit"}, {"Not": {"Variable": "$.x", "IsPresent": true}}], "Next": "B"},
+            {"Variable": "$.s", "StringMatches": "a*", "Next": "C"}
+        ], "Default": "D"});
+        let rewritten = state_in_jsonata(&state);
+        assert_eq!(
+            rewritten["Choices"],
+            json!([
+                {"Condition": "{% $states.input.status = \"ok\" %}", "Next": "A"},
+                {"Condition": "{% ($states.input.n > $states.input.limit and $not($exists($states.input.x))) %}", "Next": "B"},
+                {"Variable": "$.s", "StringMatches": "a*", "Next": "C"}
+            ])
+        );
+    }
+
+    #[test]
+    fn the_language_at_a_scope_follows_the_definition_and_enclosing_states() {
+        let root = json::parse(
+            r#"{"QueryLanguage": "JSONata", "StartAt": "P", "States": {
+                "P": {"Type": "Parallel", "End": true, "Branches": [{"StartAt": "M", "States": {
+                    "M": {"Type": "Map", "End": true, "ItemProcessor": {"StartAt": "X", "States": {"X": {"Type": "Pass", "End": true}}}}
+                }}]}
+            }}"#,
+        )
+        .expect("JSON");
+        assert_eq!(language_at(&root, ""), "JSONata");
+        assert_eq!(language_at(&root, "/States/P/Branches/0/States/M/ItemProcessor"), "JSONata");
+        let plain = json::parse(
+            r#"{"StartAt": "M", "States": {"M": {"Type": "Map", "QueryLanguage": "JSONata", "End": true,
+                "ItemProcessor": {"StartAt": "X", "States": {"X": {"Type": "Pass", "End": true}}}}}}"#,
+        )
+        .expect("JSON");
+        assert_eq!(language_at(&plain, ""), "JSONPath");
+        assert_eq!(language_at(&plain, "/States/M/ItemProcessor"), "JSONata");
+    }
+}
