@@ -7,7 +7,9 @@
 //!
 //! Cases with Task states get their task results from a Step Functions Local
 //! `MockConfigFile` derived from the recorded history itself (each task outcome recorded, in
-//! order per state) and read with `engine::mock`, so the mock format is exercised too.
+//! order per state) and read with `engine::mock`, so the mock format is exercised too. A case
+//! runs with the input its `ExecutionStarted` event shows when `input.json` does not match
+//! it (some recordings renamed values in `input.json` after the run; see [`case_input`]).
 //!
 //! Pass rates are printed per group (without and with tasks) and per test file. Accepted
 //! failures are listed in `tests/known-failures-engine.txt` (`<group> <case>  # reason`):
@@ -31,7 +33,7 @@ use server::engine::{
 mod asl_support;
 mod support;
 
-use support::compare::{compare, string_matches};
+use support::compare::{as_value, compare, diff, parse_json_strings, string_matches};
 
 const NOW: i64 = 1_767_225_600_000;
 const MACHINE: &str = "ConformanceMachine";
@@ -366,10 +368,64 @@ fn signal_key(signal: &Signal) -> Option<u64> {
 fn run_case(case: &Case) -> (Value, Value) {
     let expected = read_json(&case.dir.join("expected.json"));
     let definition = read_json(&case.dir.join("definition.json"));
-    let input = fs::read_to_string(case.dir.join("input.json")).expect("input.json");
+    let input = case_input(&expected, fs::read_to_string(case.dir.join("input.json")).expect("input.json"));
     let replay = case.has_task.then(|| derive_replay(expected["history"].as_array().map_or(&[], Vec::as_slice)));
     let actual = execute(&definition, &input, replay.as_ref());
     (expected, actual)
+}
+
+/// The input AWS ran a case with. Some recordings replaced resource names in `input.json` by
+/// placeholders after the run (`"TopicArn": "TopicArn"`), while their `ExecutionStarted`
+/// event shows what AWS was given (`"arn:<partition>:sns:<region>:111111111111:<resource:1>"`).
+/// When `input.json` does not match that event by compare.py's rules, the event's input is
+/// used, each `<…>` wildcard filled in with a concrete value; otherwise `input.json` is, as
+/// sent (its text is what the history shows).
+fn case_input(expected: &Value, input_json: String) -> String {
+    let recorded = expected["history"]
+        .get(0)
+        .filter(|event| event["type"] == "ExecutionStarted")
+        .and_then(|event| event["executionStartedEventDetails"].get("input"));
+    let (Some(recorded), Ok(sent)) = (recorded, serde_json::from_str::<Value>(&input_json)) else {
+        return input_json;
+    };
+    let normalized = |value: Value| parse_json_strings(&json!({ "v": value }))["v"].clone();
+    let recorded = as_value(recorded);
+    if diff(&normalized(recorded.clone()), &normalized(sent), "input").is_none() {
+        return input_json;
+    }
+    filled_in(&recorded).to_string()
+}
+
+/// A recorded value with every `<…>` wildcard in its strings replaced by a concrete value
+/// (`<partition>` by `aws`, `<region>` by `us-east-1`, others by their name: `resource-1`).
+fn filled_in(value: &Value) -> Value {
+    match value {
+        Value::String(text) => {
+            let mut out = String::new();
+            let mut rest = text.as_str();
+            while let Some(start) = rest.find('<') {
+                let Some(length) = rest[start..].find('>') else { break };
+                out.push_str(&rest[..start]);
+                let name = &rest[start + 1..start + length];
+                out.push_str(match name {
+                    "partition" => "aws",
+                    "region" => "us-east-1",
+                    _ => "",
+                });
+                if !matches!(name, "partition" | "region") {
+                    out.extend(name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }));
+                }
+                rest = &rest[start + length + 1..];
+            }
+            out.push_str(rest);
+            Value::String(out)
+        }
+        Value::Array(items) => Value::Array(items.iter().map(filled_in).collect()),
+        Value::Object(members) => {
+            Value::Object(members.iter().map(|(key, item)| (key.clone(), filled_in(item))).collect())
+        }
+        other => other.clone(),
+    }
 }
 
 /// The known-failures list without its `# reason` comments, as `support::judge` reads it.

@@ -137,7 +137,7 @@ fn template_in_jsonata(template: &Value) -> Value {
             }
             Value::Object(out)
         }
-        Value::Array(items) => Value::Array(items.iter().map(|item| template_in_jsonata(item)).collect()),
+        Value::Array(items) => Value::Array(items.iter().map(template_in_jsonata).collect()),
         other => other.clone(),
     }
 }
