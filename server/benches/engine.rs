@@ -203,6 +203,20 @@ fn main() {
         });
         return;
     }
+    if let Some(position) = arguments.iter().position(|argument| argument == "--profile-standard") {
+        // A long run of Standard Pass chains, for `perf record`: `serial` or `parallel` (64 in flight).
+        let parallel = arguments.get(position + 1).is_some_and(|mode| mode == "parallel");
+        runtime.block_on(async {
+            let (engine, _folder) = engine().await;
+            let chain = pass_chain();
+            if parallel {
+                throughput_concurrent(&engine, &chain, ExecutionType::Standard, chain_runs, 64, 5, "chain").await;
+            } else {
+                throughput(&engine, &chain, ExecutionType::Standard, chain_runs, 5, "chain").await;
+            }
+        });
+        return;
+    }
     runtime.block_on(async {
         let (engine, _folder) = engine().await;
         println!("engine benchmark: {chain_runs} pass-chain executions per kind, choice loops once each");

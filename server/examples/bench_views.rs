@@ -174,9 +174,9 @@ async fn seed(pool: &SqlitePool, first: usize, count: usize, machine: Option<usi
         let rows: Vec<SeedRow> = numbers.iter().map(|&number| SeedRow::new(number, machine)).collect();
         let mut insert = QueryBuilder::<Sqlite>::new(
             "INSERT INTO executions (arn, state_machine_arn, name, status, input, output, error, cause, \
-             definition, role_arn, start_millis, stop_millis, snapshot) ",
+             definition, role_arn, start_millis, stop_millis, snapshot, history_key) ",
         );
-        insert.push_values(&rows, |mut values, row| {
+        insert.push_values(rows.iter().zip(&numbers), |mut values, (row, number)| {
             values
                 .push_bind(&row.arn)
                 .push_bind(machine_arn(row.machine))
@@ -192,15 +192,17 @@ async fn seed(pool: &SqlitePool, first: usize, count: usize, machine: Option<usi
                 .push_bind("arn:aws:iam::123456789012:role/bench")
                 .push_bind(row.start_millis)
                 .push_bind((row.status != "RUNNING").then_some(row.start_millis + 1_500))
-                .push_bind("{}");
+                .push_bind("{}")
+                .push_bind(*number as i64 + 1);
         });
         insert.build().execute(&mut *transaction).await?;
-        let events: Vec<(&str, u64, u64, i64, &str)> = rows
+        let events: Vec<(i64, u64, u64, i64, &str)> = rows
             .iter()
-            .flat_map(|row| {
+            .zip(&numbers)
+            .flat_map(|(row, number)| {
                 row.events().iter().enumerate().map(move |(index, (previous_id, event_type))| {
                     (
-                        row.arn.as_str(),
+                        *number as i64 + 1,
                         index as u64 + 1,
                         *previous_id,
                         row.start_millis + index as i64 * 100,
@@ -211,11 +213,11 @@ async fn seed(pool: &SqlitePool, first: usize, count: usize, machine: Option<usi
             .collect();
         for events in events.chunks(CHUNK * 2) {
             let mut insert = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO history_events (execution_arn, id, previous_id, timestamp_millis, type) ",
+                "INSERT INTO history_events (execution_key, id, previous_id, timestamp_millis, type) ",
             );
-            insert.push_values(events, |mut values, (arn, id, previous_id, timestamp, event_type)| {
+            insert.push_values(events, |mut values, (key, id, previous_id, timestamp, event_type)| {
                 values
-                    .push_bind(*arn)
+                    .push_bind(*key)
                     .push_bind(*id as i64)
                     .push_bind(*previous_id as i64)
                     .push_bind(*timestamp)

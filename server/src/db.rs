@@ -25,7 +25,10 @@ pub async fn open(data_dir: &Path) -> anyhow::Result<SqlitePool> {
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(5));
+        .busy_timeout(Duration::from_secs(5))
+        // The engine's multi-row inserts come in about eighty shapes (see `engine::store`);
+        // keeping them all prepared saves re-preparing statements of hundreds of rows.
+        .statement_cache_capacity(200);
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
         // A local file cannot drop a connection: the default ping before every acquire costs a

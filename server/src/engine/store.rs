@@ -175,7 +175,7 @@ impl SqliteStore {
                     redrive_count, test_case, map_run_arn, snapshot, state_machine_version_arn,
                     state_machine_alias_arn,
                     CASE WHEN redrive_count > 0 THEN (SELECT MAX(timestamp_millis) FROM history_events
-                        WHERE execution_arn = executions.arn AND type = 'ExecutionRedriven') END AS redrive_millis
+                        WHERE execution_key = executions.history_key AND type = 'ExecutionRedriven') END AS redrive_millis
              FROM executions WHERE arn = ?",
         )
         .bind(arn)
@@ -195,7 +195,7 @@ impl SqliteStore {
                     redrive_count, test_case, map_run_arn, status, output, error, cause,
                     state_machine_version_arn, state_machine_alias_arn,
                     CASE WHEN redrive_count > 0 THEN (SELECT MAX(timestamp_millis) FROM history_events
-                        WHERE execution_arn = executions.arn AND type = 'ExecutionRedriven') END AS redrive_millis
+                        WHERE execution_key = executions.history_key AND type = 'ExecutionRedriven') END AS redrive_millis
              FROM executions WHERE arn = ?",
         )
         .bind(arn)
@@ -212,7 +212,7 @@ impl SqliteStore {
             "SELECT arn, state_machine_arn, name, input, definition, role_arn, start_millis, stop_millis,
                     redrive_count, test_case, map_run_arn, status, output, error, cause,
                     CASE WHEN redrive_count > 0 THEN (SELECT MAX(timestamp_millis) FROM history_events
-                        WHERE execution_arn = executions.arn AND type = 'ExecutionRedriven') END AS redrive_millis
+                        WHERE execution_key = executions.history_key AND type = 'ExecutionRedriven') END AS redrive_millis
              FROM executions WHERE map_run_arn = ? ORDER BY start_millis",
         )
         .bind(map_run_arn)
@@ -287,7 +287,7 @@ impl SqliteStore {
     pub async fn history(&self, arn: &str) -> Result<Vec<HistoryEvent>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, previous_id, timestamp_millis, type, details FROM history_events
-             WHERE execution_arn = ? ORDER BY id",
+             WHERE execution_key = (SELECT history_key FROM executions WHERE arn = ?) ORDER BY id",
         )
         .bind(arn)
         .fetch_all(&self.pool)
@@ -498,58 +498,86 @@ async fn write_loop(pool: SqlitePool, mut jobs: mpsc::UnboundedReceiver<WriteJob
 /// to SQLite's thread, not two per execution.
 async fn write_batch(pool: &SqlitePool, batch: &[WriteJob]) -> Result<Vec<Result<(), StoreError>>, StoreError> {
     let mut transaction = pool.begin().await?;
-    let accepted = insert_executions(&mut transaction, batch).await?;
+    let inserted = insert_executions(&mut transaction, batch).await?;
     let mut outcomes = Vec::with_capacity(batch.len());
     let mut written = Vec::with_capacity(batch.len());
-    for (job, accepted) in batch.iter().zip(accepted) {
-        if !accepted {
-            outcomes.push(Err(StoreError::AlreadyExists));
-            continue;
-        }
-        if job.write.insert.is_none() {
-            update_execution(&mut transaction, &job.write).await?;
-        }
+    for (job, inserted) in batch.iter().zip(inserted) {
+        let history_key = match (&job.write.insert, inserted) {
+            (Some(_), Some(key)) => key,
+            (Some(_), None) => {
+                outcomes.push(Err(StoreError::AlreadyExists));
+                continue;
+            }
+            (None, _) => update_execution(&mut transaction, &job.write).await?,
+        };
         outcomes.push(Ok(()));
-        written.push(&job.write);
+        written.push((history_key, &job.write));
     }
     insert_events(&mut transaction, &written).await?;
-    for write in written {
+    for (_, write) in written {
         write_rest(&mut transaction, write).await?;
     }
     transaction.commit().await?;
     Ok(outcomes)
 }
 
-/// Appends `rows` placeholder rows of `width` values, `(?, ?), (?, ?)`, to a multi-row INSERT.
-fn push_placeholder_rows(sql: &mut String, rows: usize, width: usize) {
-    let row = format!("({})", vec!["?"; width].join(", "));
+/// Appends `rows` placeholder rows of `width` values, `(?, ?), (?, ?)`, to a multi-row INSERT;
+/// `last` (SQL) ends every row after the placeholders.
+fn push_placeholder_rows(sql: &mut String, rows: usize, width: usize, last: &str) {
+    let row = format!("({}{last})", vec!["?"; width].join(", "));
     sql.push_str(&vec![row; rows].join(", "));
 }
 
-/// Rows per multi-row statement (SQLite allows 32,766 bound values; 18 a row at most here).
-const ROWS_PER_STATEMENT: usize = 500;
+/// The most rows one multi-row statement writes (SQLite allows 32,766 bound values; 19 a row
+/// at most here).
+const ROWS_PER_STATEMENT: usize = 512;
 
-/// Inserts the batch's new executions; for each job, whether it may go on (an update, or an
-/// insert whose ARN was free). `RETURNING` names the rows that went in.
+/// Rows below this go in one statement of exactly their number; above it, chunks are a
+/// multiple of it.
+const ROW_STEP: usize = 16;
+
+/// Splits `items` into at most two chunks per [`ROWS_PER_STATEMENT`]: a multiple of
+/// [`ROW_STEP`] rows, then fewer than [`ROW_STEP`]. A multi-row statement so comes in under
+/// fifty shapes, each prepared once per connection and then found in sqlx's statement cache
+/// (preparing a statement of hundreds of rows costs more than running it), while a small
+/// batch is still one statement.
+fn chunks_for_statements<T>(mut items: &[T]) -> impl Iterator<Item = &[T]> {
+    std::iter::from_fn(move || {
+        if items.is_empty() {
+            return None;
+        }
+        let size = items.len().min(ROWS_PER_STATEMENT);
+        let size = if size >= ROW_STEP { size - size % ROW_STEP } else { size };
+        let (chunk, rest) = items.split_at(size);
+        items = rest;
+        Some(chunk)
+    })
+}
+
+/// Inserts the batch's new executions; for each job, the history key its execution got, or
+/// `None` (an update, or an insert whose ARN was taken). `RETURNING` names the rows that went
+/// in. A key is one more than the largest so far (plus the row's place in the statement), so
+/// keys stay unique whoever else writes.
 async fn insert_executions(
     transaction: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
     batch: &[WriteJob],
-) -> Result<Vec<bool>, StoreError> {
+) -> Result<Vec<Option<i64>>, StoreError> {
     let inserts: Vec<(&ExecutionRecord, &Qualifiers, &PreparedWrite)> = batch
         .iter()
         .filter_map(|job| job.write.insert.as_ref().map(|(record, qualifiers)| (record, qualifiers, &job.write)))
         .collect();
-    let mut inserted = std::collections::HashSet::new();
-    for chunk in inserts.chunks(ROWS_PER_STATEMENT) {
+    let mut inserted = std::collections::HashMap::new();
+    for chunk in chunks_for_statements(&inserts) {
         let mut sql = String::from(
             "INSERT INTO executions (arn, state_machine_arn, name, status, input, output, error, cause, definition,
                                      role_arn, start_millis, stop_millis, redrive_count, test_case, snapshot,
-                                     map_run_arn, state_machine_version_arn, state_machine_alias_arn) VALUES ",
+                                     map_run_arn, state_machine_version_arn, state_machine_alias_arn,
+                                     history_key) VALUES ",
         );
-        push_placeholder_rows(&mut sql, chunk.len(), 18);
-        sql.push_str(" ON CONFLICT (arn) DO NOTHING RETURNING arn");
+        push_placeholder_rows(&mut sql, chunk.len(), 19, " + (SELECT IFNULL(MAX(history_key), 0) FROM executions)");
+        sql.push_str(" ON CONFLICT (arn) DO NOTHING RETURNING arn, history_key");
         let mut query = sqlx::query(&sql);
-        for (record, qualifiers, write) in chunk {
+        for (position, (record, qualifiers, write)) in chunk.iter().enumerate() {
             query = query
                 .bind(&record.arn)
                 .bind(&record.state_machine_arn)
@@ -568,26 +596,28 @@ async fn insert_executions(
                 .bind(&write.snapshot)
                 .bind(&record.map_run_arn)
                 .bind(&qualifiers.version_arn)
-                .bind(&qualifiers.alias_arn);
+                .bind(&qualifiers.alias_arn)
+                .bind(position as i64 + 1);
         }
         for row in query.fetch_all(&mut **transaction).await? {
-            inserted.insert(row.try_get::<String, _>("arn")?);
+            inserted.insert(row.try_get::<String, _>("arn")?, row.try_get::<i64, _>("history_key")?);
         }
     }
     // Each new ARN is claimed once: a second insert of it in the same batch finds it taken.
-    Ok(batch.iter().map(|job| job.write.insert.is_none() || inserted.remove(&job.write.arn)).collect())
+    Ok(batch.iter().map(|job| job.write.insert.as_ref().and_then(|_| inserted.remove(&job.write.arn))).collect())
 }
 
-/// Records a decision on an existing execution: snapshot, status and result.
+/// Records a decision on an existing execution: snapshot, status and result. Returns the
+/// execution's history key.
 async fn update_execution(
     transaction: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
     write: &PreparedWrite,
-) -> Result<(), StoreError> {
-    sqlx::query(
+) -> Result<i64, StoreError> {
+    let row = sqlx::query(
         "UPDATE executions SET snapshot = ?, status = ?, output = ?, error = ?, cause = ?,
                 stop_millis = CASE WHEN ? = 'RUNNING' THEN NULL ELSE COALESCE(?, stop_millis) END,
                 redrive_count = COALESCE(?, redrive_count)
-         WHERE arn = ?",
+         WHERE arn = ? RETURNING history_key",
     )
     .bind(&write.snapshot)
     .bind(write.status)
@@ -598,27 +628,27 @@ async fn update_execution(
     .bind(write.stop_millis)
     .bind(write.redrive_count)
     .bind(&write.arn)
-    .execute(&mut **transaction)
+    .fetch_one(&mut **transaction)
     .await?;
-    Ok(())
+    Ok(row.try_get("history_key")?)
 }
 
-/// Appends the history events of every written decision, a chunk of rows per statement.
+/// Appends the history events of every written decision, under its execution's history key.
 async fn insert_events(
     transaction: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-    writes: &[&PreparedWrite],
+    writes: &[(i64, &PreparedWrite)],
 ) -> Result<(), StoreError> {
-    let events: Vec<(&str, &EventRow)> =
-        writes.iter().flat_map(|write| write.events.iter().map(|event| (write.arn.as_str(), event))).collect();
-    for chunk in events.chunks(ROWS_PER_STATEMENT) {
+    let events: Vec<(i64, &EventRow)> =
+        writes.iter().flat_map(|(key, write)| write.events.iter().map(move |event| (*key, event))).collect();
+    for chunk in chunks_for_statements(&events) {
         let mut sql = String::from(
-            "INSERT INTO history_events (execution_arn, id, previous_id, timestamp_millis, type, details) VALUES ",
+            "INSERT INTO history_events (execution_key, id, previous_id, timestamp_millis, type, details) VALUES ",
         );
-        push_placeholder_rows(&mut sql, chunk.len(), 6);
+        push_placeholder_rows(&mut sql, chunk.len(), 6, "");
         let mut query = sqlx::query(&sql);
-        for (arn, (id, previous, timestamp, event_type, details)) in chunk {
+        for (key, (id, previous, timestamp, event_type, details)) in chunk {
             query = query
-                .bind(*arn)
+                .bind(*key)
                 .bind(*id as i64)
                 .bind(*previous as i64)
                 .bind(*timestamp)
@@ -719,4 +749,23 @@ async fn write_rest(
         sqlx::query("DELETE FROM tasks WHERE execution_arn = ?").bind(arn).execute(&mut **transaction).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_take_a_multiple_of_the_step_then_the_rest() {
+        let sizes = |count: usize| {
+            let items = vec![0u8; count];
+            chunks_for_statements(&items).map(<[u8]>::len).collect::<Vec<_>>()
+        };
+        assert_eq!(sizes(0), Vec::<usize>::new());
+        assert_eq!(sizes(12), [12]);
+        assert_eq!(sizes(16), [16]);
+        assert_eq!(sizes(37), [32, 5]);
+        assert_eq!(sizes(1200), [512, 512, 176]);
+        assert_eq!(sizes(1201), [512, 512, 176, 1]);
+    }
 }

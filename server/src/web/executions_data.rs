@@ -319,7 +319,7 @@ async fn stored_execution(pool: &SqlitePool, arn: &str) -> Result<Option<Executi
     let execution = row_from(&row)?;
     let events = sqlx::query(
         "SELECT id, previous_id, timestamp_millis, type, details FROM history_events \
-         WHERE execution_arn = ? ORDER BY id",
+         WHERE execution_key = (SELECT history_key FROM executions WHERE arn = ?) ORDER BY id",
     )
     .bind(arn)
     .fetch_all(pool)
@@ -574,13 +574,15 @@ async fn count_histories(pool: &SqlitePool, executions: &mut [CountedExecution])
     let index: std::collections::HashMap<String, usize> =
         executions.iter().enumerate().map(|(position, execution)| (execution.arn.clone(), position)).collect();
     let mut select = QueryBuilder::<Sqlite>::new(
-        "SELECT execution_arn, id, previous_id, type FROM history_events WHERE execution_arn IN (",
+        "SELECT executions.arn AS execution_arn, history_events.id, history_events.previous_id, history_events.type \
+         FROM executions JOIN history_events ON history_events.execution_key = executions.history_key \
+         WHERE executions.arn IN (",
     );
     let mut arns = select.separated(", ");
     for execution in executions.iter() {
         arns.push_bind(execution.arn.clone());
     }
-    select.push(") ORDER BY execution_arn, id");
+    select.push(") ORDER BY executions.arn, history_events.id");
     let mut rows = select.build().fetch(pool);
     let mut current: Option<usize> = None;
     let mut events: Vec<(u64, u64, String)> = Vec::new();
