@@ -219,6 +219,11 @@ pub enum At {
     Failed {
         /// Why.
         failure: FailureRecord,
+        /// The Task state it failed in, when a Task's failure (not retried or caught) ended
+        /// it: a Parallel or Map that this failure fails records `TaskStateAborted` for it,
+        /// as AWS does.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        failed_task: Option<String>,
     },
 }
 
@@ -682,7 +687,7 @@ impl<'a> Decider<'a> {
                 self.emit(root.last, history::execution_succeeded(&output));
                 snapshot.status = Status::Succeeded { output };
             }
-            At::Failed { failure } => {
+            At::Failed { failure, .. } => {
                 let failure = failure.clone();
                 self.emit(root.last, history::execution_ended("ExecutionFailed", &(&failure).into()));
                 snapshot.status = Status::Failed { failure };
@@ -978,6 +983,7 @@ impl<'a> Decider<'a> {
                     let measured = *measured;
                     let Some(state) = self.state(&thread.path, &name) else {
                         thread.at = At::Failed {
+                            failed_task: None,
                             failure: Failure::new(
                                 "States.Runtime",
                                 format!("The state '{name}' does not exist in its scope."),
@@ -1005,6 +1011,7 @@ impl<'a> Decider<'a> {
                             self.redrive_from = Some((name.clone(), input.clone()));
                         }
                         thread.at = At::Failed {
+                failed_task: None,
                             failure: Failure::new(
                                 "States.DataLimitExceeded",
                                 format!(
@@ -1266,6 +1273,7 @@ impl<'a> Decider<'a> {
         if size > PAYLOAD_LIMIT_BYTES {
             self.remember_failure_point(thread);
             thread.at = At::Failed {
+                failed_task: None,
                 failure: Failure::new(
                     "States.DataLimitExceeded",
                     format!(
@@ -1320,7 +1328,8 @@ impl<'a> Decider<'a> {
                     self.state_failed_event(thread, state);
                 }
                 self.remember_failure_point(thread);
-                thread.at = At::Failed { failure: failure.into() };
+                let failed_task = matches!(state.kind, StateKind::Task).then(|| state.name.clone());
+                thread.at = At::Failed { failure: failure.into(), failed_task };
             }
         }
     }
@@ -1353,12 +1362,20 @@ impl<'a> Decider<'a> {
             }
         }
         let failed = branches.iter().find_map(|branch| match &branch.at {
-            At::Failed { failure } => Some(Failure::from(failure)),
+            At::Failed { failure, .. } => Some(Failure::from(failure)),
             _ => None,
         });
         if let Some(failure) = failed {
+            // The branch that failed; the others' running states are aborted, linked to the
+            // event that failed it, and then the failed Task (AWS's order and links).
+            let failing = branches.iter().find(|branch| matches!(branch.at, At::Failed { .. }));
+            let cause = failing.map_or(thread.last, |branch| branch.last);
             for branch in &branches {
                 self.cancel_all(branch);
+                self.abort_running_state(branch, cause);
+            }
+            if let Some(branch) = failing {
+                self.abort_failed_task(branch, cause);
             }
             thread.last = branches.iter().map(|branch| branch.last).max().unwrap_or(thread.last).max(thread.last);
             if let At::Run(attempt) = &mut thread.at {
@@ -1408,6 +1425,34 @@ impl<'a> Decider<'a> {
                 self.note_evaluation_failure(thread, state, &failure);
                 self.fail_attempt(thread, state, failure);
             }
+        }
+    }
+
+    /// `TaskStateAborted`, `WaitStateAborted`, `MapStateAborted` or `ParallelStateAborted`
+    /// for the state `thread` is in, which its enclosing Parallel or Map aborted; `cause` is
+    /// the event that failed the enclosing state, which AWS links these events to.
+    fn abort_running_state(&mut self, thread: &Thread, cause: u64) {
+        let At::Run(attempt) = &thread.at else { return };
+        let Some(state) = self.state(&thread.path, &attempt.state) else { return };
+        let event_type = match state.kind {
+            StateKind::Task => "TaskStateAborted",
+            StateKind::Wait => "WaitStateAborted",
+            StateKind::Map { .. } => "MapStateAborted",
+            StateKind::Parallel { .. } => "ParallelStateAborted",
+            _ => return,
+        };
+        if !thread.muted {
+            self.emit(cause, EventBody::bare(event_type));
+        }
+    }
+
+    /// `TaskStateAborted` for the Task whose failure ended `thread` (a branch or an
+    /// iteration), when its Parallel or Map fails because of it.
+    fn abort_failed_task(&mut self, thread: &Thread, cause: u64) {
+        if let At::Failed { failed_task: Some(_), .. } = &thread.at
+            && !thread.muted
+        {
+            self.emit(cause, EventBody::bare("TaskStateAborted"));
         }
     }
 

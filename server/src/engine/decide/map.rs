@@ -199,6 +199,8 @@ impl Decider<'_> {
             // Collect what ended, in order.
             let mut still_running = Vec::with_capacity(run.running.len());
             let mut failure = None;
+            // The iteration whose failure fails the Map, kept for the events of the abort.
+            let mut failed_iteration: Option<Thread> = None;
             for iteration in std::mem::take(&mut run.running) {
                 match &iteration.thread.at {
                     At::Done { output } => {
@@ -211,7 +213,7 @@ impl Decider<'_> {
                         run.last_finished = Some(iteration.thread.last);
                         progressed = true;
                     }
-                    At::Failed { failure: record } => {
+                    At::Failed { failure: record, .. } => {
                         let item_failure = Failure::from(record);
                         let id = self.emit_side(
                             &iteration.thread,
@@ -222,7 +224,10 @@ impl Decider<'_> {
                         progressed = true;
                         if item_failure.is_terminal() || !run.distributed {
                             run.failures += 1;
-                            failure.get_or_insert(item_failure);
+                            if failure.is_none() {
+                                failure = Some(item_failure);
+                                failed_iteration = Some(iteration.thread);
+                            }
                         } else if let Some(exceeded) = run.tolerate(iteration.index, &item_failure) {
                             failure.get_or_insert(exceeded);
                         }
@@ -261,12 +266,23 @@ impl Decider<'_> {
                 if let Some(arn) = run.map_run_arn.clone() {
                     self.decision.actions.push(Action::MapRunEnded { arn, status: "FAILED".into() });
                 }
+                // Running iterations are aborted (their state, then the iteration), linked to
+                // the event that failed the Map; then the Task that failed an iteration, if
+                // one did (AWS's order and links).
+                let cause = failed_iteration.as_ref().map(|failed: &Thread| failed.last);
                 for iteration in &run.running {
                     self.cancel_all(&iteration.thread);
-                    self.emit_side(
-                        &iteration.thread,
-                        history::map_iteration("MapIterationAborted", &state.name, iteration.index),
-                    );
+                    let previous = cause.unwrap_or(iteration.thread.last);
+                    self.abort_running_state(&iteration.thread, previous);
+                    if !iteration.thread.muted {
+                        self.emit(
+                            previous,
+                            history::map_iteration("MapIterationAborted", &state.name, iteration.index),
+                        );
+                    }
+                }
+                if let Some(failed) = &failed_iteration {
+                    self.abort_failed_task(failed, failed.last);
                 }
                 if let Some(last) = run.last_finished {
                     thread.last = thread.last.max(last);

@@ -157,6 +157,63 @@ fn a_failing_branch_fails_the_parallel_state() {
     assert_eq!(events.last().unwrap().event_type, "ExecutionFailed");
 }
 
+/// The events after the first `TaskFailed`, as `(id, previous, type)`, and that event's id.
+fn after_task_failed(events: &[HistoryEvent]) -> (u64, Vec<(u64, u64, &str)>) {
+    let failed = events.iter().position(|event| event.event_type == "TaskFailed").expect("a TaskFailed");
+    (events[failed].id, types(&events[failed + 1..]))
+}
+
+#[test]
+fn a_failing_branch_aborts_the_running_states_of_the_others_and_its_own_task_as_aws_records_it() {
+    // AWS (test_error_output::test_parallel_catch_error, test_timeouts::..._map_timeout):
+    // the enclosing state's running states end with `…StateAborted`, then the failed Task
+    // gets `TaskStateAborted`, all linked to the event that failed the branch.
+    let (snapshot, events) = run(
+        json!({"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": true, "Branches": [
+            {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}},
+            {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 60, "End": true}}}
+        ]}}}),
+        json!({}),
+        |_| Err(Failure::new("Boom", "bad")),
+    );
+    assert_eq!(snapshot.status.name(), "FAILED");
+    let (failed, rest) = after_task_failed(&events);
+    assert_eq!(
+        rest,
+        [
+            (failed + 1, failed, "WaitStateAborted"),
+            (failed + 2, failed, "TaskStateAborted"),
+            (failed + 3, failed, "ParallelStateFailed"),
+            (failed + 4, failed + 3, "ExecutionFailed"),
+        ]
+    );
+}
+
+#[test]
+fn a_failing_iteration_aborts_the_running_ones_then_its_own_task_as_aws_records_it() {
+    let (snapshot, events) = run(
+        json!({"StartAt": "M", "States": {"M": {"Type": "Map", "End": true, "ItemProcessor": {
+            "StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}}}}}),
+        json!([1, 2, 3]),
+        |_| Err(Failure::new("Boom", "bad")),
+    );
+    assert_eq!(snapshot.status.name(), "FAILED");
+    let (failed, rest) = after_task_failed(&events);
+    assert_eq!(
+        rest,
+        [
+            (failed + 1, failed, "MapIterationFailed"),
+            (failed + 2, failed, "TaskStateAborted"),
+            (failed + 3, failed, "MapIterationAborted"),
+            (failed + 4, failed, "TaskStateAborted"),
+            (failed + 5, failed, "MapIterationAborted"),
+            (failed + 6, failed, "TaskStateAborted"),
+            (failed + 7, failed, "MapStateFailed"),
+            (failed + 8, failed + 7, "ExecutionFailed"),
+        ]
+    );
+}
+
 #[test]
 fn waits_park_on_timers() {
     let machine =
