@@ -92,7 +92,19 @@ pub fn condition_holds(
 
 /// Evaluates one JSONPath rule (a comparison, or `And`/`Or`/`Not` of rules).
 pub fn evaluate_rule(rule: &Map<String, Value>, scope: &PathScope) -> Result<bool, EvalError> {
-    if let Some(Value::Array(rules)) = rule.get("And") {
+    // One pass over the rule's few members instead of a hashed lookup per name.
+    let (mut and, mut or, mut not, mut variable, mut comparison) = (None, None, None, None, None);
+    for (key, value) in rule {
+        match key.as_str() {
+            "And" => and = Some(value),
+            "Or" => or = Some(value),
+            "Not" => not = Some(value),
+            "Variable" => variable = Some(value),
+            _ if comparison.is_none() && is_operator(key) => comparison = Some((key, value)),
+            _ => {}
+        }
+    }
+    if let Some(Value::Array(rules)) = and {
         for inner in rules {
             if !evaluate_rule(as_rule(inner)?, scope)? {
                 return Ok(false);
@@ -100,7 +112,7 @@ pub fn evaluate_rule(rule: &Map<String, Value>, scope: &PathScope) -> Result<boo
         }
         return Ok(true);
     }
-    if let Some(Value::Array(rules)) = rule.get("Or") {
+    if let Some(Value::Array(rules)) = or {
         for inner in rules {
             if evaluate_rule(as_rule(inner)?, scope)? {
                 return Ok(true);
@@ -108,14 +120,13 @@ pub fn evaluate_rule(rule: &Map<String, Value>, scope: &PathScope) -> Result<boo
         }
         return Ok(false);
     }
-    if let Some(inner) = rule.get("Not") {
+    if let Some(inner) = not {
         return Ok(!evaluate_rule(as_rule(inner)?, scope)?);
     }
-    let variable = rule
-        .get("Variable")
+    let variable = variable
         .and_then(Value::as_str)
         .ok_or_else(|| EvalError::runtime("A Choice rule has no Variable and no And, Or or Not"))?;
-    let Some((operator, operand)) = rule.iter().find(|(key, _)| is_operator(key)) else {
+    let Some((operator, operand)) = comparison else {
         return Err(EvalError::runtime(format!("The Choice rule for '{variable}' has no comparison operator")));
     };
     let value = read_reference(variable, scope);

@@ -566,12 +566,15 @@ fn start_jsonata(
                 Decision::Default(Some(default)) => (default.to_string(), None),
                 Decision::Default(None) => return Err(no_choice_matched()),
             };
-            let fields = holder.unwrap_or(&state.fields);
-            let assigned = match fields.get("Assign") {
+            let field = |name: &str| match holder {
+                Some(rule) => rule.get(name),
+                None => state.field(name),
+            };
+            let assigned = match field("Assign") {
                 Some(assign) => assign_jsonata(assign, &scope, env)?,
                 None => Map::new(),
             };
-            let output = match fields.get("Output") {
+            let output = match field("Output") {
                 Some(template) => evaluate_template(template, "Output", &scope, env)?,
                 None => entry.input.clone(),
             };
