@@ -34,6 +34,7 @@ commands:
   run [-- ARGS]       install what is missing, build a release and run `statehouse ARGS`
   test                install what is missing, check format and lints, run every test
   build [--release]   build the browser bundle and the server (debug unless --release)
+  bundle              build only the browser bundle (target/debug/site) and print its sizes
   setup [--browser]   install the wasm32 target and npm packages (and Chromium with --browser)
   bench [--runs N]    ASL benchmarks (parse, validate, lint, graph, layout), native and in
                       Chromium, N timed runs per step (default 30, at least 20)
@@ -89,6 +90,11 @@ fn main() -> anyhow::Result<()> {
             tools::ensure_build_tools(&workspace)?;
             build::build_all(&workspace, profile)?;
             Ok(())
+        }
+        "bundle" => {
+            expect_no_args(&command, &rest)?;
+            tools::ensure_build_tools(&workspace)?;
+            build::build_site(&workspace, Profile::Debug)
         }
         "setup" => {
             tools::ensure_build_tools(&workspace)?;
