@@ -82,11 +82,8 @@ pub fn state_in_jsonata(state: &Value) -> Value {
                 }
             },
             "Choices" => {
-                let rules = value
-                    .as_array()
-                    .map(|rules| rules.iter().map(rule_in_jsonata).collect())
-                    .unwrap_or_else(|| value.as_array().cloned().unwrap_or_default());
-                out.insert(key.clone(), Value::Array(rules));
+                let rules = value.as_array().map(|rules| rules.iter().map(rule_in_jsonata).collect());
+                out.insert(key.clone(), rules.map_or_else(|| value.clone(), Value::Array));
             }
             "Branches" => {
                 let branches = value.as_array().map(|branches| branches.iter().map(machine_in_jsonata).collect());

@@ -269,7 +269,7 @@ impl Decider<'_> {
                 // Running iterations are aborted (their state, then the iteration), linked to
                 // the event that failed the Map; then the Task that failed an iteration, if
                 // one did (AWS's order and links).
-                let cause = failed_iteration.as_ref().map(|failed: &Thread| failed.last);
+                let cause = failed_iteration.as_ref().map(|failed| failed.last);
                 for iteration in &run.running {
                     self.cancel_all(&iteration.thread);
                     let previous = cause.unwrap_or(iteration.thread.last);
