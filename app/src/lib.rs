@@ -22,8 +22,24 @@ use leptos_router::{
 /// and the stylesheet (`pkg/statehouse.css`) are published.
 pub const OUTPUT_NAME: &str = "statehouse";
 
+/// The name under which the designer's bundle (`pkg/statehouse-designer.js`,
+/// `pkg/statehouse-designer_bg.wasm`) is published. The designer is most of the app's wasm, so
+/// it has a bundle of its own: the page at [`DESIGNER_PATH`] loads that one, every other page
+/// the [`OUTPUT_NAME`] bundle, which has every page but the designer.
+pub const DESIGNER_OUTPUT_NAME: &str = "statehouse-designer";
+
+/// The designer's page, the only page the designer's bundle hydrates.
+pub const DESIGNER_PATH: &str = "/designer";
+
+/// Whether `path` (a request's, without the query) is the designer's page.
+pub fn is_designer_path(path: &str) -> bool {
+    path.trim_end_matches('/') == DESIGNER_PATH
+}
+
 /// The HTML document around the app; only the server renders it.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    let options = bundle_for_request(options);
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -39,6 +55,16 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// `options` naming the bundle the requested page needs: the designer's for [`DESIGNER_PATH`],
+/// the other pages' for the rest.
+#[cfg(feature = "ssr")]
+fn bundle_for_request(mut options: LeptosOptions) -> LeptosOptions {
+    if use_context::<http::request::Parts>().is_some_and(|parts| is_designer_path(parts.uri.path())) {
+        options.output_name = DESIGNER_OUTPUT_NAME.into();
+    }
+    options
 }
 
 /// The root component: page chrome, navigation and routes.
@@ -60,17 +86,50 @@ pub fn App() -> impl IntoView {
             </header>
             <main class="page">
                 <Routes fallback=NotFound>
-                    <Route path=path!("/") view=home::HomePage />
-                    <Route path=path!("/designer") view=designer::DesignerPage />
-                    <Route path=path!("/executions") view=executions::ExecutionsPage />
-                    <Route path=path!("/executions/map-runs/:arn") view=executions::MapRunPage />
-                    <Route path=path!("/executions/:arn") view=executions::ExecutionPage />
-                    <Route path=path!("/approvals") view=approvals::ApprovalsPage />
-                    <Route path=path!("/approvals/:id") view=approvals::ApprovalPage />
+                    <Route path=path!("/") view=pages::HomePage />
+                    <Route path=path!("/designer") view=pages::DesignerPage />
+                    <Route path=path!("/executions") view=pages::ExecutionsPage />
+                    <Route path=path!("/executions/map-runs/:arn") view=pages::MapRunPage />
+                    <Route path=path!("/executions/:arn") view=pages::ExecutionPage />
+                    <Route path=path!("/approvals") view=pages::ApprovalsPage />
+                    <Route path=path!("/approvals/:id") view=pages::ApprovalPage />
                 </Routes>
             </main>
         </Router>
     }
+}
+
+mod pages {
+    //! The page of each route. The server has them all; a browser bundle has either the
+    //! designer (`designer-bundle`) or every other page, and [`super::Elsewhere`] stands in for
+    //! the pages it lacks.
+
+    #[cfg(all(not(feature = "ssr"), feature = "designer-bundle"))]
+    pub(crate) use super::{
+        Elsewhere as HomePage, Elsewhere as ExecutionsPage, Elsewhere as MapRunPage, Elsewhere as ExecutionPage,
+        Elsewhere as ApprovalsPage, Elsewhere as ApprovalPage,
+    };
+    #[cfg(any(feature = "ssr", not(feature = "designer-bundle")))]
+    pub(crate) use crate::{
+        approvals::{ApprovalPage, ApprovalsPage},
+        executions::{ExecutionPage, ExecutionsPage, MapRunPage},
+        home::HomePage,
+    };
+
+    #[cfg(all(not(feature = "ssr"), not(feature = "designer-bundle")))]
+    pub(crate) use super::Elsewhere as DesignerPage;
+    #[cfg(any(feature = "ssr", feature = "designer-bundle"))]
+    pub(crate) use crate::designer::DesignerPage;
+}
+
+/// A page the browser bundle in use does not have, reached by a link or the history inside the
+/// app: the page is loaded from the server, which sends it with the bundle that hydrates it.
+#[cfg(not(feature = "ssr"))]
+#[component]
+fn Elsewhere() -> impl IntoView {
+    Effect::new(|| {
+        let _ = window().location().reload();
+    });
 }
 
 /// The sections of Statehouse.

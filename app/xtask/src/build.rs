@@ -18,6 +18,9 @@ use crate::{
 /// The name of the generated JavaScript, wasm and stylesheet files (`app::OUTPUT_NAME`).
 pub const OUTPUT_NAME: &str = "statehouse";
 
+/// The name of the designer's JavaScript and wasm files (`app::DESIGNER_OUTPUT_NAME`).
+pub const DESIGNER_OUTPUT_NAME: &str = "statehouse-designer";
+
 /// The editor bundle's file name in `<site>/pkg/`; the page shell loads `/pkg/statehouse-editor.js`.
 const EDITOR_BUNDLE: &str = "statehouse-editor.js";
 
@@ -131,33 +134,34 @@ pub fn wasm_cargo(workspace: &Workspace) -> Command {
 }
 
 fn build_bundle(workspace: &Workspace, site: &Path) -> anyhow::Result<()> {
-    run(wasm_cargo(workspace).args([
-        "build",
-        "--package",
-        "statehouse-hydrate",
-        "--target",
-        WASM_TARGET,
-        "--profile",
-        "wasm-release",
-    ]))?;
-    let compiled = workspace.target.join(WASM_TARGET).join("wasm-release").join("statehouse_hydrate.wasm");
-
     let pkg = site.join("pkg");
     if site.exists() {
         fs::remove_dir_all(site).with_context(|| format!("clearing {}", site.display()))?;
     }
     fs::create_dir_all(&pkg).with_context(|| format!("creating {}", pkg.display()))?;
 
-    let wasm = bindgen(&compiled, &pkg, OUTPUT_NAME)?;
-    let before = file_size(&wasm)?;
-    optimise_wasm(workspace, &wasm)?;
-    let after = file_size(&wasm)?;
-    eprintln!(
-        "    wasm: {} KiB after bindgen, {} KiB after wasm-opt -Oz, {} KiB gzipped",
-        before / 1024,
-        after / 1024,
-        gzipped_size(&wasm).map(|size| (size / 1024).to_string()).unwrap_or_else(|_| "?".into())
-    );
+    // Two bundles: the designer's page loads the designer's, every other page the other one
+    // (see `app::DESIGNER_OUTPUT_NAME`). Each cargo build leaves its wasm at the same path, so
+    // each is run through wasm-bindgen before the next build.
+    for (features, name) in [(None, OUTPUT_NAME), (Some("designer"), DESIGNER_OUTPUT_NAME)] {
+        let mut cargo = wasm_cargo(workspace);
+        cargo.args(["build", "--package", "statehouse-hydrate", "--target", WASM_TARGET, "--profile", "wasm-release"]);
+        if let Some(features) = features {
+            cargo.args(["--features", features]);
+        }
+        run(&mut cargo)?;
+        let compiled = workspace.target.join(WASM_TARGET).join("wasm-release").join("statehouse_hydrate.wasm");
+        let wasm = bindgen(&compiled, &pkg, name)?;
+        let before = file_size(&wasm)?;
+        optimise_wasm(workspace, &wasm)?;
+        let after = file_size(&wasm)?;
+        eprintln!(
+            "    wasm ({name}): {} KiB after bindgen, {} KiB after wasm-opt -Oz, {} KiB gzipped",
+            before / 1024,
+            after / 1024,
+            gzipped_size(&wasm).map(|size| (size / 1024).to_string()).unwrap_or_else(|_| "?".into())
+        );
+    }
 
     build_editor(workspace, &pkg.join(EDITOR_BUNDLE))?;
 
