@@ -104,7 +104,7 @@ pub fn run_benchmarks(workspace: &Workspace, runs: usize) -> anyhow::Result<()> 
 /// Compiles the benchmarks for wasm32 with the variant's profile and runs wasm-bindgen (and
 /// wasm-opt) into `dir`.
 fn build_wasm(workspace: &Workspace, variant: &Variant, dir: &Path) -> anyhow::Result<()> {
-    run(build::wasm_cargo(workspace).args([
+    run(Command::new(cargo()).current_dir(workspace.root()).args([
         "build",
         "--package",
         "asl-bench",

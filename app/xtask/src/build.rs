@@ -111,28 +111,6 @@ pub fn build_site(workspace: &Workspace, profile: Profile) -> anyhow::Result<()>
     step("building the browser bundle (wasm32, profile wasm-release)", || build_bundle(workspace, &site))
 }
 
-/// The rustc flag every wasm32 build (the bundle, the wasm benchmarks, the wasm32 clippy) gets:
-/// Leptos's `erase_components` type-erases each component's view (and every reactive `{move
-/// || …}` child) into one `AnyView`/shared closure type, so the renderers are instantiated per
-/// output type rather than per view tree; the bundle is a fifth smaller. Only the browser build
-/// has it: the server renders the same HTML without it, and hydration does not depend on it.
-const WASM_RUSTFLAGS: &[&str] = &["--cfg", "erase_components"];
-
-/// A `cargo` command for a wasm32 build: `CARGO_ENCODED_RUSTFLAGS` carries [`WASM_RUSTFLAGS`]
-/// after any flags from `CARGO_ENCODED_RUSTFLAGS` or `RUSTFLAGS`. With `--target`, cargo
-/// applies them to the wasm32 crates only, not to build scripts and proc macros; every wasm32
-/// build uses the same flags, so they share the compiled dependencies.
-pub fn wasm_cargo(workspace: &Workspace) -> Command {
-    let mut flags: Vec<String> = match std::env::var("CARGO_ENCODED_RUSTFLAGS") {
-        Ok(encoded) if !encoded.is_empty() => encoded.split('\x1f').map(str::to_string).collect(),
-        _ => std::env::var("RUSTFLAGS").unwrap_or_default().split_whitespace().map(str::to_string).collect(),
-    };
-    flags.extend(WASM_RUSTFLAGS.iter().map(|flag| flag.to_string()));
-    let mut command = Command::new(cargo());
-    command.current_dir(workspace.root()).env("CARGO_ENCODED_RUSTFLAGS", flags.join("\x1f")).env_remove("RUSTFLAGS");
-    command
-}
-
 fn build_bundle(workspace: &Workspace, site: &Path) -> anyhow::Result<()> {
     let pkg = site.join("pkg");
     if site.exists() {
@@ -144,7 +122,8 @@ fn build_bundle(workspace: &Workspace, site: &Path) -> anyhow::Result<()> {
     // (see `app::DESIGNER_OUTPUT_NAME`). Each cargo build leaves its wasm at the same path, so
     // each is run through wasm-bindgen before the next build.
     for (features, name) in [(None, OUTPUT_NAME), (Some("designer"), DESIGNER_OUTPUT_NAME)] {
-        let mut cargo = wasm_cargo(workspace);
+        let mut cargo = Command::new(cargo());
+        cargo.current_dir(workspace.root());
         cargo.args(["build", "--package", "statehouse-hydrate", "--target", WASM_TARGET, "--profile", "wasm-release"]);
         if let Some(features) = features {
             cargo.args(["--features", features]);
@@ -249,7 +228,7 @@ pub fn check_format_and_lints(workspace: &Workspace) -> anyhow::Result<()> {
         ]))
     })?;
     step("linting the browser crates for wasm32 (cargo clippy, warnings are errors)", || {
-        run(wasm_cargo(workspace).args([
+        run(Command::new(cargo()).current_dir(workspace.root()).args([
             "clippy",
             "--package",
             "statehouse-hydrate",
