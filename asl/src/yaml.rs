@@ -15,21 +15,41 @@
 //!
 //! [`crate::document::Document::read`] with [`crate::SourceFormat::Yaml`] reads the output
 //! back into the same tree (`Node::same_value`).
+//!
+//! [`reprint_yaml`] (in `yaml/reprint.rs`) prints an edited tree by changing as little of the
+//! old YAML text as possible, using these rules only for what is new or changed.
 
 use std::fmt::Write as _;
 
 use crate::json::{Member, Node, Value};
 
+mod reprint;
+
+pub use reprint::reprint_yaml;
+
 /// Prints `root` as block-style YAML, ending with a newline.
 pub fn print_yaml(root: &Node) -> String {
     let mut out = String::new();
     match &root.value {
-        Value::Object(members) if !members.is_empty() => write_mapping(&mut out, members, 0, true),
-        Value::Array(elements) if !elements.is_empty() => write_sequence(&mut out, elements, 0, true),
+        Value::Object(members) if !members.is_empty() => write_mapping(&mut out, members, 0, true, Indents::PRINT),
+        Value::Array(elements) if !elements.is_empty() => write_sequence(&mut out, elements, 0, true, Indents::PRINT),
         _ => write_scalar_value(&mut out, root, 2),
     }
     out.push('\n');
     out
+}
+
+/// How far nested blocks are indented: a mapping's members, and a sequence's `-` items, under
+/// the key that holds them (`print_yaml` uses two spaces for both; [`reprint_yaml`] takes the
+/// old text's own).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Indents {
+    mapping: usize,
+    sequence: usize,
+}
+
+impl Indents {
+    const PRINT: Indents = Indents { mapping: 2, sequence: 2 };
 }
 
 /// YAML's limit on the length of an implicit key (YAML 1.2, section 7.4.2).
@@ -37,7 +57,7 @@ const IMPLICIT_KEY_LIMIT: usize = 1024;
 
 /// Writes members, one per line at `indent`; the first continues the current line when
 /// `continue_line` (at the start of the output, or after `- `).
-fn write_mapping(out: &mut String, members: &[Member], indent: usize, continue_line: bool) {
+fn write_mapping(out: &mut String, members: &[Member], indent: usize, continue_line: bool, indents: Indents) {
     for (index, member) in members.iter().enumerate() {
         if index > 0 || !continue_line {
             new_line(out, indent);
@@ -53,26 +73,30 @@ fn write_mapping(out: &mut String, members: &[Member], indent: usize, continue_l
         }
         out.push(':');
         match &member.value.value {
-            Value::Object(members) if !members.is_empty() => write_mapping(out, members, indent + 2, false),
-            Value::Array(elements) if !elements.is_empty() => write_sequence(out, elements, indent + 2, false),
+            Value::Object(members) if !members.is_empty() => {
+                write_mapping(out, members, indent + indents.mapping, false, indents)
+            }
+            Value::Array(elements) if !elements.is_empty() => {
+                write_sequence(out, elements, indent + indents.sequence, false, indents)
+            }
             _ => {
                 out.push(' ');
-                write_scalar_value(out, &member.value, indent + 2);
+                write_scalar_value(out, &member.value, indent + indents.mapping);
             }
         }
     }
 }
 
 /// Writes `- item` lines at `indent`; the first continues the current line when `continue_line`.
-fn write_sequence(out: &mut String, elements: &[Node], indent: usize, continue_line: bool) {
+fn write_sequence(out: &mut String, elements: &[Node], indent: usize, continue_line: bool, indents: Indents) {
     for (index, element) in elements.iter().enumerate() {
         if index > 0 || !continue_line {
             new_line(out, indent);
         }
         out.push_str("- ");
         match &element.value {
-            Value::Object(members) if !members.is_empty() => write_mapping(out, members, indent + 2, true),
-            Value::Array(elements) if !elements.is_empty() => write_sequence(out, elements, indent + 2, true),
+            Value::Object(members) if !members.is_empty() => write_mapping(out, members, indent + 2, true, indents),
+            Value::Array(elements) if !elements.is_empty() => write_sequence(out, elements, indent + 2, true, indents),
             _ => write_scalar_value(out, element, indent + 2),
         }
     }
