@@ -282,7 +282,9 @@ impl Model {
                     _ => (print(&edited, self.format, &self.text), None),
                 }
             }
-            SourceFormat::Yaml => (print(&edited, self.format, &self.text), None),
+            // The same for YAML; `reprint_yaml` reads its text back and prints the whole tree
+            // itself when that would not give the edited tree.
+            SourceFormat::Yaml => (asl::yaml::reprint_yaml(&edited, root, &self.text), None),
         };
         self.record(label);
         match reread {
