@@ -186,6 +186,16 @@ pub fn measure_value(name: &str, duration: f64) {
     measure_between(name, end - duration, end);
 }
 
+/// Records a `performance.mark` named `name` now, for the benchmarks to read.
+pub fn mark(name: &str) {
+    if !cfg!(target_arch = "wasm32") {
+        return;
+    }
+    if let Some(performance) = web_sys::window().and_then(|window| window.performance()) {
+        let _ = performance.mark(name);
+    }
+}
+
 fn measure_between(name: &str, start: f64, end: f64) {
     // `performance.measure(name, {start, end})`, called dynamically: web-sys binds this form
     // only behind its unstable APIs. Only in the browser: elsewhere there is no clock to mark.

@@ -42,13 +42,18 @@ pub fn CodeView(designer: Designer) -> impl IntoView {
         }
     });
 
-    // Graph edits, undo and opened files reach the editor.
+    // Graph edits, undo and opened files reach the editor, in the tick of the change (the
+    // frame that follows shows them; the heavier work waits for it, see `Designer::new`).
     Effect::new(move |_| {
-        let (text, yaml) = designer.model.with(|model| (model.text().to_string(), model.is_yaml()));
-        if let Some(editor) = designer.editor.get_value() {
-            editor.set_yaml(yaml);
-            editor.set_text(&text);
-        }
+        let started = browser::now();
+        let editor = designer.editor.get_value();
+        designer.model.with(|model| {
+            if let Some(editor) = editor {
+                editor.set_yaml(model.is_yaml());
+                editor.set_text(model.text());
+            }
+        });
+        browser::measure("designer:code", started);
     });
 
     // Problems are marked in the text.

@@ -4,7 +4,9 @@
 //!
 //! The form is rebuilt only when the selected state's name, type or query language changes;
 //! each input reads its own value from the model by JSON pointer, so undo, redo and typing in
-//! the code view show up in place without losing the focus. Which fields a state shows comes
+//! the code view show up in place without losing the focus. The form follows the model through
+//! [`Designer::settled`], in a task after the frame that shows a change, so an edit (a rename
+//! rebuilds the form) never delays that frame; it follows a new selection at once. Which fields a state shows comes
 //! from `asl::validate`'s field tables for its type and query language.
 //!
 //! - [`form`]: the pure rules (field kinds, text → edit, Next/End, query language, lists).
@@ -41,8 +43,10 @@ pub struct Selection {
     pub query_language: Option<String>,
 }
 
-/// The selected state as the inspector needs it, tracked.
+/// The selected state as the inspector needs it, tracked: it follows the selection at once,
+/// and the model through [`Designer::settled`] (and the picture).
 pub fn selection(designer: Designer) -> Option<Selection> {
+    designer.settled.track();
     let name = designer.selected.get()?;
     let (place, language) = designer
         .scene
@@ -55,9 +59,9 @@ pub fn selection(designer: Designer) -> Option<Selection> {
         .or_else(|| {
             // The picture is drawn again a frame after an edit: just after a rename only the
             // tree knows the new name. Find it there, so the form does not go and come back.
-            designer.model.with(|model| find_place(model.shown_root()?, "", &name)).map(|place| (place, None))
+            designer.model.with_untracked(|model| find_place(model.shown_root()?, "", &name)).map(|place| (place, None))
         })?;
-    designer.model.with(|model| {
+    designer.model.with_untracked(|model| {
         let state = model.shown_root().and_then(|root| resolve(root, &place.pointer))?;
         let text = |field: &str| state.get(field).and_then(Node::as_str).map(str::to_string);
         let query_language = text("QueryLanguage");
@@ -99,10 +103,12 @@ fn find_place(root: &Node, scope: &str, name: &str) -> Option<StatePlace> {
     })
 }
 
-/// The names of the other states of a scope, in the scene's order, tracked.
+/// The names of the other states of a scope, in the scene's order, tracked (through
+/// [`Designer::settled`]).
 pub fn siblings(designer: Designer, scope: &str, except: &str) -> Vec<String> {
     let states = pointer_push(scope, "States");
-    designer.model.with(|model| {
+    designer.settled.track();
+    designer.model.with_untracked(|model| {
         model
             .shown_root()
             .and_then(|root| resolve(root, &states))
@@ -119,7 +125,12 @@ pub fn Inspector(designer: Designer) -> impl IntoView {
     view! {
         <div class="inspector" data-testid="inspector">
             {move || match selected.get() {
-                Some(selection) => state_form(designer, selection),
+                Some(selection) => {
+                    let started = super::browser::now();
+                    let form = state_form(designer, selection);
+                    super::browser::measure("designer:inspector", started);
+                    form
+                }
                 None => view! { <p class="muted">"Select a state to see its fields."</p> }.into_any(),
             }}
         </div>
@@ -128,9 +139,11 @@ pub fn Inspector(designer: Designer) -> impl IntoView {
 
 fn state_form(designer: Designer, selection: Selection) -> AnyView {
     let Selection { name, pointer, scope, state_type, jsonata, query_language } = selection;
+    // A memo: the state selects' options are rebuilt only when the names change, not on
+    // every edit.
     let siblings = {
         let (scope, name) = (scope.clone(), name.clone());
-        Signal::derive(move || siblings(designer, &scope, &name))
+        Signal::from(Memo::new(move |_| siblings(designer, &scope, &name)))
     };
     let on_rename = {
         let name = name.clone();

@@ -62,6 +62,12 @@ pub struct Designer {
     counts: Memo<std::collections::BTreeMap<String, (usize, usize)>>,
     /// The selected state's name.
     pub selected: RwSignal<Option<String>>,
+    /// Bumped in a task after the frame that shows a change of the model (once per burst, with
+    /// the picture): the inspector follows this rather than the model, so an edit reaches the
+    /// code view in the first frame and the form is refreshed after it has been painted.
+    pub settled: RwSignal<u64>,
+    /// A rename waiting for that task to select the state under its new name: (old, new).
+    renamed: StoredValue<Option<(String, String)>>,
     /// The last notice.
     pub notice: RwSignal<Option<Notice>>,
     /// Standard or Express (for lint and cost).
@@ -80,9 +86,14 @@ pub struct Designer {
 impl Designer {
     pub(crate) fn new(model: Model) -> Designer {
         let model = RwSignal::new(model);
-        // The picture follows the model one painted frame later, so the code view (and anything
-        // else cheap) shows an edit at once while a large graph is laid out again afterwards.
+        let selected = RwSignal::new(None::<String>);
+        let renamed = StoredValue::new(None::<(String, String)>);
+        // The picture and the inspector's fields follow the model one painted frame later, so
+        // the code view shows an edit at once while a large graph is laid out again, and the
+        // inspector's form rebuilt, afterwards. A burst of changes is caught up with once, with
+        // the latest model. (The inspector follows the selection itself at once.)
         let drawn = RwSignal::new(0_u64);
+        let settled = RwSignal::new(0_u64);
         let pending = StoredValue::new(false);
         Effect::new(move |previous: Option<()>| {
             model.track();
@@ -90,7 +101,16 @@ impl Designer {
                 pending.set_value(true);
                 after_paint(move || {
                     let _ = pending.try_set_value(false);
+                    // A renamed state stays selected under its new name.
+                    if let Some((from, to)) = renamed.try_update_value(Option::take).flatten()
+                        && selected.try_with_untracked(|selected| selected.as_deref() == Some(from.as_str()))
+                            == Some(true)
+                    {
+                        let _ = selected.try_set(Some(to));
+                    }
                     drawn.try_update(|count| *count += 1);
+                    settled.try_update(|count| *count += 1);
+                    browser::mark("designer:settled");
                 });
             }
         });
@@ -175,7 +195,9 @@ impl Designer {
             problems,
             markers,
             counts,
-            selected: RwSignal::new(None),
+            selected,
+            settled,
+            renamed,
             notice: RwSignal::new(None),
             workflow,
             opened: RwSignal::new(0),
@@ -257,11 +279,13 @@ impl Designer {
         edit: Edit,
         place: impl FnOnce(&mut std::collections::BTreeMap<String, Position>),
     ) -> bool {
+        let started = browser::now();
         let mut outcome = Ok(());
         self.model.maybe_update(|model| {
             outcome = model.apply_with_positions(label, &edit, place);
             outcome.is_ok()
         });
+        browser::measure("designer:edit", started);
         match outcome {
             Ok(()) => {
                 self.notice.set(None);
@@ -545,7 +569,10 @@ impl Designer {
             Edit::RenameState { scope: place.scope, from: from.into(), to: to.into() },
         );
         if renamed {
-            self.selected.set(Some(to.to_string()));
+            // Selected under its new name in the task after the frame that shows the new text,
+            // with the picture and the inspector (see `Designer::new`): a new selection now
+            // would rebuild the inspector's form before that frame.
+            self.renamed.set_value(Some((from.to_string(), to.to_string())));
         }
         renamed
     }

@@ -10,9 +10,11 @@ use super::{
     form::{FieldKind, display_text, field_edit, json_error},
 };
 
-/// The node at `pointer` in the shown tree, tracked.
+/// The node at `pointer` in the shown tree, tracked (through [`Designer::settled`]: the
+/// inspector follows an edit once the frame that shows it in the code has been painted).
 pub fn node_at(designer: Designer, pointer: &str) -> Option<Node> {
-    designer.model.with(|model| model.shown_root().and_then(|root| resolve(root, pointer)).cloned())
+    designer.settled.track();
+    designer.model.with_untracked(|model| model.shown_root().and_then(|root| resolve(root, pointer)).cloned())
 }
 
 /// The node at `pointer`, untracked (for event handlers).
@@ -20,9 +22,11 @@ pub fn node_at_untracked(designer: Designer, pointer: &str) -> Option<Node> {
     designer.model.with_untracked(|model| model.shown_root().and_then(|root| resolve(root, pointer)).cloned())
 }
 
-/// How many elements the array at `pointer` has (0 when it is missing), tracked.
+/// How many elements the array at `pointer` has (0 when it is missing), tracked (through
+/// [`Designer::settled`]).
 pub fn length_at(designer: Designer, pointer: &str) -> usize {
-    designer.model.with(|model| {
+    designer.settled.track();
+    designer.model.with_untracked(|model| {
         model.shown_root().and_then(|root| resolve(root, pointer)).and_then(Node::elements).map_or(0, <[Node]>::len)
     })
 }
