@@ -1,0 +1,53 @@
+// The two browser bundles: /designer loads the designer's wasm and every other page the other
+// one, and moving between them (a navigation link, the Back button) lands on a page that works,
+// with no hydration error on the way.
+import { expect, test, type Page } from "@playwright/test";
+
+/// The wasm files this document has loaded, by path.
+async function loadedWasm(page: Page): Promise<string[]> {
+  await page.waitForFunction(() => performance.getEntriesByType("resource").some((r) => r.name.endsWith(".wasm")));
+  return page.evaluate(() =>
+    performance
+      .getEntriesByType("resource")
+      .map((entry) => new URL(entry.name).pathname)
+      .filter((path) => path.endsWith(".wasm")),
+  );
+}
+
+test("each page hydrates with its own bundle, and the navigation crosses between them", async ({ page }) => {
+  const problems: string[] = [];
+  page.on("console", (message) => {
+    if (message.type() === "error" || message.type() === "warning") problems.push(`${message.type()}: ${message.text()}`);
+  });
+  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+  const nav = page.getByRole("navigation", { name: "Main" });
+
+  // The start page: the other pages' bundle, hydrated (the server check answers).
+  await page.goto("/");
+  expect(await loadedWasm(page)).toEqual(["/pkg/statehouse_bg.wasm"]);
+  await expect(async () => {
+    await page.getByTestId("check-server").click();
+    await expect(page.getByTestId("server-status")).toContainText("SQLite answered in", { timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
+
+  // To the designer by its link: the designer's page with the designer's bundle, working (the
+  // code editor is mounted by the wasm).
+  await nav.getByRole("link", { name: "Designer" }).click();
+  await expect(page).toHaveURL(/\/designer$/);
+  await expect(page.getByTestId("asl-code").locator(".cm-editor")).toBeVisible({ timeout: 15_000 });
+  expect(await loadedWasm(page)).toEqual(["/pkg/statehouse-designer_bg.wasm"]);
+
+  // From the designer to the executions list: loaded from the server with the other bundle.
+  await nav.getByRole("link", { name: "Executions" }).click();
+  await expect(page).toHaveURL(/\/executions$/);
+  await expect(page.getByTestId("executions-summary")).toBeVisible();
+  expect(await loadedWasm(page)).toEqual(["/pkg/statehouse_bg.wasm"]);
+
+  // Back to the designer through the history: the designer again, with its bundle.
+  await page.goBack();
+  await expect(page).toHaveURL(/\/designer$/);
+  await expect(page.getByTestId("asl-code").locator(".cm-editor")).toBeVisible({ timeout: 15_000 });
+  expect(await loadedWasm(page)).toEqual(["/pkg/statehouse-designer_bg.wasm"]);
+
+  expect(problems).toEqual([]);
+});
