@@ -19,7 +19,7 @@ pub fn HomePage() -> impl IntoView {
         </section>
         <section class="cards">
             <article class="card">
-                <h2><a href="/designer">"Designer"</a></h2>
+                <h2><a href="/designer" rel="external">"Designer"</a></h2>
                 <p>"Edit state machines as graphs that round-trip losslessly to ASL JSON and YAML."</p>
             </article>
             <article class="card">

@@ -36,6 +36,26 @@ pub fn is_designer_path(path: &str) -> bool {
     path.trim_end_matches('/') == DESIGNER_PATH
 }
 
+/// Whether the page being rendered is the designer's: on the server, by the request's path; in
+/// the browser, by the bundle, since each bundle hydrates only its own pages.
+fn on_designer_page() -> bool {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<http::request::Parts>().is_some_and(|parts| is_designer_path(parts.uri.path()))
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        cfg!(feature = "designer-bundle")
+    }
+}
+
+/// The `rel` of an in-app link to `path`: `external` when the page there belongs to the other
+/// bundle, so the browser loads it from the server (with that bundle) instead of the router
+/// rendering it in this one. The server and the browser compute the same value for a page.
+pub fn link_rel(path: &str) -> Option<&'static str> {
+    (is_designer_path(path) != on_designer_page()).then_some("external")
+}
+
 /// The HTML document around the app; only the server renders it.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
@@ -78,7 +98,7 @@ pub fn App() -> impl IntoView {
         } />
         <Router>
             <header class="topbar">
-                <A href="/" attr:class="brand">
+                <A href="/" attr:class="brand" attr:rel=link_rel("/")>
                     <span class="brand-mark" aria-hidden="true">"◆"</span>
                     "Statehouse"
                 </A>
@@ -122,13 +142,25 @@ mod pages {
     pub(crate) use crate::designer::DesignerPage;
 }
 
-/// A page the browser bundle in use does not have, reached by a link or the history inside the
-/// app: the page is loaded from the server, which sends it with the bundle that hydrates it.
+/// A page the browser bundle in use does not have, reached through the router (a link without
+/// [`link_rel`], or Back and Forward): the page is loaded from the server, which sends it with
+/// the bundle that hydrates it. After Back or Forward the address bar already shows the page,
+/// so it is reloaded; after a link the router has not changed the address yet (it does so once
+/// the new page has rendered), so the browser is sent there.
 #[cfg(not(feature = "ssr"))]
 #[component]
 fn Elsewhere() -> impl IntoView {
-    Effect::new(|| {
-        let _ = window().location().reload();
+    let location = leptos_router::hooks::use_location();
+    Effect::new(move || {
+        let search = location.search.get_untracked();
+        let target = if search.is_empty() {
+            location.pathname.get_untracked()
+        } else {
+            format!("{}?{search}", location.pathname.get_untracked())
+        };
+        let here = window().location();
+        let shown = format!("{}{}", here.pathname().unwrap_or_default(), here.search().unwrap_or_default());
+        let _ = if shown == target { here.reload() } else { here.assign(&target) };
     });
 }
 
@@ -139,13 +171,13 @@ fn Navigation() -> impl IntoView {
         <nav class="mainnav" aria-label="Main">
             <ul>
                 <li>
-                    <A href="/designer">"Designer"</A>
+                    <A href="/designer" attr:rel=link_rel("/designer")>"Designer"</A>
                 </li>
                 <li>
-                    <A href="/executions">"Executions"</A>
+                    <A href="/executions" attr:rel=link_rel("/executions")>"Executions"</A>
                 </li>
                 <li>
-                    <A href="/approvals">"Approvals"</A>
+                    <A href="/approvals" attr:rel=link_rel("/approvals")>"Approvals"</A>
                 </li>
             </ul>
         </nav>

@@ -43,11 +43,20 @@ test("each page hydrates with its own bundle, and the navigation crosses between
   await expect(page.getByTestId("executions-summary")).toBeVisible();
   expect(await loadedWasm(page)).toEqual(["/pkg/statehouse_bg.wasm"]);
 
-  // Back to the designer through the history: the designer again, with its bundle.
+  // Back through the history: the designer again with its bundle, then the start page.
   await page.goBack();
   await expect(page).toHaveURL(/\/designer$/);
   await expect(page.getByTestId("asl-code").locator(".cm-editor")).toBeVisible({ timeout: 15_000 });
   expect(await loadedWasm(page)).toEqual(["/pkg/statehouse-designer_bg.wasm"]);
+  await page.goBack();
+  await expect(page).toHaveURL(/:\d+\/$/);
+  await expect(page.getByRole("heading", { level: 1, name: "Statehouse" })).toBeVisible();
+  expect(await loadedWasm(page)).toEqual(["/pkg/statehouse_bg.wasm"]);
+
+  // The start page's own link to the designer.
+  await page.locator(".cards").getByRole("link", { name: "Designer" }).click();
+  await expect(page).toHaveURL(/\/designer$/);
+  await expect(page.getByTestId("asl-code").locator(".cm-editor")).toBeVisible({ timeout: 15_000 });
 
   expect(problems).toEqual([]);
 });
