@@ -174,20 +174,25 @@ fn emit_object(out: &mut String, members: &[Member], old_members: &[Member], old
     out.push('}');
 }
 
+/// Pairs each new array element with an old one: by position when the length is unchanged,
+/// otherwise by equal value in order. The YAML reprinter pairs sequence items the same way.
+pub(crate) fn pair_elements(elements: &[Node], old_elements: &[Node]) -> Vec<Option<usize>> {
+    if elements.len() == old_elements.len() {
+        return (0..elements.len()).map(Some).collect();
+    }
+    let mut next = 0;
+    elements
+        .iter()
+        .map(|element| {
+            let k = (next..old_elements.len()).find(|&k| old_elements[k].same_value(element))?;
+            next = k + 1;
+            Some(k)
+        })
+        .collect()
+}
+
 fn emit_array(out: &mut String, elements: &[Node], old_elements: &[Node], old: &Node, text: &str, style: &Style) {
-    let pairs: Vec<Option<usize>> = if elements.len() == old_elements.len() {
-        (0..elements.len()).map(Some).collect()
-    } else {
-        let mut next = 0;
-        elements
-            .iter()
-            .map(|element| {
-                let k = (next..old_elements.len()).find(|&k| old_elements[k].same_value(element))?;
-                next = k + 1;
-                Some(k)
-            })
-            .collect()
-    };
+    let pairs = pair_elements(elements, old_elements);
     let starts: Vec<usize> = old_elements.iter().map(|element| element.span.start).collect();
     let ends: Vec<usize> = old_elements.iter().map(|element| element.span.end).collect();
     let separators = Separators::new(text, old.span.start, &starts, &ends, old.span.end.saturating_sub(1));

@@ -657,19 +657,7 @@ impl Printer<'_> {
         if old_elements.len() != block.entries.len() {
             return None;
         }
-        let pairs: Vec<Option<usize>> = if elements.len() == old_elements.len() {
-            (0..elements.len()).map(Some).collect()
-        } else {
-            let mut next = 0;
-            elements
-                .iter()
-                .map(|element| {
-                    let k = (next..old_elements.len()).find(|&k| old_elements[k].same_value(element))?;
-                    next = k + 1;
-                    Some(k)
-                })
-                .collect()
-        };
+        let pairs = crate::reprint::pair_elements(elements, old_elements);
         for (j, element) in elements.iter().enumerate() {
             if j > 0 {
                 self.line_break();
