@@ -81,7 +81,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 /// the other pages' for the rest.
 #[cfg(feature = "ssr")]
 fn bundle_for_request(mut options: LeptosOptions) -> LeptosOptions {
-    if use_context::<http::request::Parts>().is_some_and(|parts| is_designer_path(parts.uri.path())) {
+    if on_designer_page() {
         options.output_name = DESIGNER_OUTPUT_NAME.into();
     }
     options

@@ -122,17 +122,19 @@ impl<'t> Separators<'t> {
     }
 }
 
-fn emit_object(out: &mut String, members: &[Member], old_members: &[Member], old: &Node, text: &str, style: &Style) {
+/// Pairs each new member with an old one: by key (the first unused old member of that name),
+/// then a new key with an unused old member of equal value (a renamed key). Returns the pairs
+/// and which old members were used. The YAML reprinter pairs mapping entries the same way.
+pub(crate) fn pair_members(members: &[Member], old_members: &[Member]) -> (Vec<Option<usize>>, Vec<bool>) {
     let mut used = vec![false; old_members.len()];
     let mut pairs: Vec<Option<usize>> = members
         .iter()
         .map(|member| {
-            let k = old_members.iter().enumerate().position(|(k, old)| !used[k] && old.key == member.key)?;
+            let k = (0..old_members.len()).find(|&k| !used[k] && old_members[k].key == member.key)?;
             used[k] = true;
             Some(k)
         })
         .collect();
-    // A renamed key: an unpaired member whose value equals an unpaired old member's.
     for (j, member) in members.iter().enumerate() {
         if pairs[j].is_none()
             && let Some(k) =
@@ -142,6 +144,11 @@ fn emit_object(out: &mut String, members: &[Member], old_members: &[Member], old
             pairs[j] = Some(k);
         }
     }
+    (pairs, used)
+}
+
+fn emit_object(out: &mut String, members: &[Member], old_members: &[Member], old: &Node, text: &str, style: &Style) {
+    let (pairs, _) = pair_members(members, old_members);
     let starts: Vec<usize> = old_members.iter().map(|member| member.key_span.start).collect();
     let ends: Vec<usize> = old_members.iter().map(|member| member.value.span.end).collect();
     let separators = Separators::new(text, old.span.start, &starts, &ends, old.span.end.saturating_sub(1));

@@ -62,8 +62,8 @@ pub struct Designer {
     counts: Memo<std::collections::BTreeMap<String, (usize, usize)>>,
     /// The selected state's name.
     pub selected: RwSignal<Option<String>>,
-    /// Bumped in a task after the frame that shows a change of the model (once per burst, with
-    /// the picture): the inspector follows this rather than the model, so an edit reaches the
+    /// Bumped in a task after the frame that shows a change of the model (once per burst): the
+    /// picture (the scene) and the inspector follow this rather than the model, so an edit reaches the
     /// code view in the first frame and the form is refreshed after it has been painted.
     pub settled: RwSignal<u64>,
     /// A rename waiting for that task to select the state under its new name: (old, new).
@@ -92,7 +92,6 @@ impl Designer {
         // the code view shows an edit at once while a large graph is laid out again, and the
         // inspector's form rebuilt, afterwards. A burst of changes is caught up with once, with
         // the latest model. (The inspector follows the selection itself at once.)
-        let drawn = RwSignal::new(0_u64);
         let settled = RwSignal::new(0_u64);
         let pending = StoredValue::new(false);
         Effect::new(move |previous: Option<()>| {
@@ -108,14 +107,13 @@ impl Designer {
                     {
                         let _ = selected.try_set(Some(to));
                     }
-                    drawn.try_update(|count| *count += 1);
                     settled.try_update(|count| *count += 1);
                     browser::mark("designer:settled");
                 });
             }
         });
         let scene = Memo::new(move |_| {
-            drawn.track();
+            settled.track();
             let started = browser::now();
             let scene = model.with_untracked(|model| {
                 model.shown_root().map(|root| Scene::build(root, model.positions(), &browser::now))

@@ -802,28 +802,11 @@ fn write_quoted_like(out: &mut String, text: &str, quote: Quote) {
     }
 }
 
-/// Pairs each new member with an old one: by key (the first unused of that name), then a new
-/// key with an unused old member of equal value (a renamed key), then the remaining ones in
-/// order when as many new as old remain (a renamed key whose value changed too).
+/// Pairs each new member with an old one as the JSON reprinter does ([`crate::reprint::pair_members`]:
+/// by key, then a renamed key by equal value), then the remaining ones in order when as many
+/// new as old remain (a renamed key whose value changed too).
 fn pair_members(members: &[Member], old_members: &[Member]) -> Vec<Option<usize>> {
-    let mut used = vec![false; old_members.len()];
-    let mut pairs: Vec<Option<usize>> = members
-        .iter()
-        .map(|member| {
-            let k = (0..old_members.len()).find(|&k| !used[k] && old_members[k].key == member.key)?;
-            used[k] = true;
-            Some(k)
-        })
-        .collect();
-    for (j, member) in members.iter().enumerate() {
-        if pairs[j].is_none()
-            && let Some(k) =
-                (0..old_members.len()).find(|&k| !used[k] && old_members[k].value.same_value(&member.value))
-        {
-            used[k] = true;
-            pairs[j] = Some(k);
-        }
-    }
+    let (mut pairs, used) = crate::reprint::pair_members(members, old_members);
     let unpaired_new: Vec<usize> = (0..members.len()).filter(|&j| pairs[j].is_none()).collect();
     let unpaired_old: Vec<usize> = (0..old_members.len()).filter(|&k| !used[k]).collect();
     if unpaired_new.len() == unpaired_old.len() {
