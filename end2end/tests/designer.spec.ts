@@ -329,6 +329,55 @@ test.describe("the designer", () => {
     await expect(page.getByTestId("problems")).not.toContainText("only supported for the 'JSONPath' QueryLanguage");
   });
 
+  test("opening another design over unsaved work asks first, and nothing is lost by saying no", async ({ page }) => {
+    await openDesigner(page, { clear: true });
+    const name = `unsaved-${Date.now()}`;
+    const start = { StartAt: "A", States: { A: { Type: "Pass", End: true } } };
+    await openFile(page, `${name}.asl.json`, JSON.stringify(start, null, 2) + "\n");
+    const question = page.getByTestId("unsaved-question");
+
+    // Unedited: a template opens at once.
+    await page.getByTestId("template").selectOption("saga");
+    await expect(page.getByTestId("design-name")).toHaveText("saga");
+    await openFile(page, `${name}.asl.json`, JSON.stringify(start, null, 2) + "\n");
+
+    // Edited: the template waits for an answer; "Keep editing" keeps the edit.
+    await page.locator('[data-palette="wait"]').click();
+    await expect(page.locator('[data-state="Wait"]')).toBeVisible();
+    await page.getByTestId("template").selectOption("saga");
+    // (A state added from the palette is placed where it is drawn: the layout changed too.)
+    await expect(question).toContainText(`${name} has changes to the definition and the layout that are not saved or exported`);
+    await expect(page.getByTestId("keep-editing")).toBeFocused();
+    await expect(page.getByTestId("design-name")).toHaveText(name);
+    await page.getByTestId("keep-editing").click();
+    await expect(question).toHaveCount(0);
+    await expect(page.getByTestId("notice")).toContainText(`Kept ${name} open`);
+    await expect(page.locator('[data-state="Wait"]')).toBeVisible();
+
+    // The question survives a reload: the draft keeps what was last written out.
+    await page.reload();
+    await expect(page.getByTestId("asl-code").locator(".cm-editor")).toBeVisible({ timeout: 15_000 });
+    await expect(page.locator('[data-state="Wait"]')).toBeVisible();
+    await page.getByTestId("template").selectOption("saga");
+    await expect(question).toBeVisible();
+    await page.getByTestId("keep-editing").click();
+
+    // Exported: nothing is unsaved, so the template opens at once.
+    const exported = await exportFile(page, "export-json");
+    expect(JSON.parse(exported.text).States.Wait).toBeDefined();
+    await page.getByTestId("template").selectOption("saga");
+    await expect(page.getByTestId("design-name")).toHaveText("saga");
+    await expect(question).toHaveCount(0);
+
+    // Moved states count too, and "Discard" opens the other design.
+    await drag(page, `[data-state="${(await page.locator("[data-state]").first().getAttribute("data-state"))!}"] .node-name`, [120, 60]);
+    await page.getByTestId("open-file").setInputFiles({ name: `${name}.asl.json`, mimeType: "application/json", buffer: Buffer.from(JSON.stringify(start)) });
+    await expect(question).toContainText("saga has changes to the layout that are not saved or exported");
+    await page.getByTestId("discard-and-open").click();
+    await expect(page.getByTestId("design-name")).toHaveText(name);
+    await expect(page.locator("[data-state]")).toHaveCount(1);
+  });
+
   test("YAML exports read back as the same definition", async ({ page }) => {
     await openDesigner(page, { clear: true });
     const json = await exportFile(page, "export-json");

@@ -9,7 +9,7 @@ use leptos::web_sys;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue, prelude::*};
 
-use super::model::Position;
+use super::model::{Kept, Position};
 
 #[wasm_bindgen]
 extern "C" {
@@ -141,6 +141,10 @@ pub struct Draft {
     pub text: String,
     /// Placed positions.
     pub positions: BTreeMap<String, Position>,
+    /// What was last opened, saved or exported (absent in drafts of older versions: then the
+    /// text as opened, with no placed positions).
+    #[serde(default)]
+    pub kept: Option<Kept>,
 }
 
 const DRAFT_KEY: &str = "statehouse.designer.draft.v1";

@@ -46,6 +46,18 @@ pub struct Notice {
     pub text: String,
 }
 
+/// A design waiting to be opened until the person says whether to drop the unsaved work of the
+/// current one.
+#[derive(Clone, Debug)]
+pub struct PendingOpen {
+    /// The design to open.
+    pub model: Model,
+    /// The current design's name.
+    pub current: String,
+    /// What the current design would lose.
+    pub unsaved: model::Unsaved,
+}
+
 /// The designer's shared state.
 #[derive(Clone, Copy)]
 pub struct Designer {
@@ -81,6 +93,11 @@ pub struct Designer {
     /// The side panel shown (`inspector`, `simulate`, `cost`, `versions`); hidden panels skip
     /// their work (the cost panel's Monte Carlo).
     pub panel: RwSignal<&'static str>,
+    /// A design asked to be opened over unsaved work: shown as a question until answered.
+    pub pending_open: RwSignal<Option<PendingOpen>>,
+    /// Bumped when the design is saved or exported (the draft keeps what was written out; the
+    /// model's own subscribers, the picture among them, are not woken for it).
+    pub kept: RwSignal<u64>,
 }
 
 impl Designer {
@@ -202,6 +219,8 @@ impl Designer {
             clipboard: RwSignal::new(None),
             editor: StoredValue::new(None),
             panel: RwSignal::new("inspector"),
+            pending_open: RwSignal::new(None),
+            kept: RwSignal::new(0),
         }
     }
 
@@ -214,8 +233,39 @@ impl Designer {
         self.counts.with(|counts| counts.get(name).copied().unwrap_or_default())
     }
 
-    /// Opens a definition as a new design.
+    /// Opens a definition as a new design. Over unsaved work (changes or moved states not saved
+    /// or exported since the current design was opened) it asks first: the design waits in
+    /// [`Designer::pending_open`] until [`Designer::confirm_open`] or [`Designer::cancel_open`].
     pub fn open(self, model: Model) {
+        let unsaved =
+            self.model.with_untracked(|current| current.unsaved().map(|unsaved| (current.name.clone(), unsaved)));
+        match unsaved {
+            Some((current, unsaved)) => self.pending_open.set(Some(PendingOpen { model, current, unsaved })),
+            None => self.replace(model),
+        }
+    }
+
+    /// Opens the design that waited, dropping the unsaved work.
+    pub fn confirm_open(self) {
+        if let Some(pending) = self.pending_open.try_update(Option::take).flatten() {
+            self.replace(pending.model);
+        }
+    }
+
+    /// Keeps the current design; the one that waited is not opened.
+    pub fn cancel_open(self) {
+        if let Some(pending) = self.pending_open.try_update(Option::take).flatten() {
+            self.say(false, format!("Kept {} open; {} was not opened.", pending.current, pending.model.name));
+        }
+    }
+
+    /// Notes what was just written out (saved or exported) as kept.
+    pub fn mark_kept(self, mark: impl FnOnce(&mut Model)) {
+        self.model.update_untracked(mark);
+        self.kept.update(|count| *count += 1);
+    }
+
+    fn replace(self, model: Model) {
         let name = model.name.clone();
         self.model.set(model);
         self.selected.set(None);
@@ -705,6 +755,7 @@ pub fn DesignerPage() -> impl IntoView {
                 original: model.original().to_string(),
                 text: model.text().to_string(),
                 positions: model.positions().clone(),
+                kept: Some(model.kept()),
             })
         });
     };
@@ -713,12 +764,18 @@ pub fn DesignerPage() -> impl IntoView {
             && let Some(draft) = browser::load_draft()
         {
             let format = if draft.format == "yaml" { SourceFormat::Yaml } else { SourceFormat::Json };
-            designer.model.set(Model::restore(&draft.name, format, &draft.original, &draft.text, draft.positions));
+            let restored = Model::restore(&draft.name, format, &draft.original, &draft.text, draft.positions);
+            designer.model.set(match draft.kept {
+                Some(kept) => restored.with_kept(kept),
+                None => restored,
+            });
             designer.opened.update(|count| *count += 1);
             designer.model.track();
+            designer.kept.track();
             return true;
         }
         designer.model.track();
+        designer.kept.track();
         if !draft_pending.get_value() {
             draft_pending.set_value(true);
             after_paint(save_draft);
@@ -836,8 +893,19 @@ fn SidePanels(designer: Designer) -> impl IntoView {
     let tabs =
         [("inspector", "Inspector"), ("simulate", "Simulate"), ("cost", "Cost"), ("versions", "Save & versions")];
     let name = Signal::derive(move || designer.model.with(|model| Some(model.name.clone())));
+    // What a save sends, remembered so that the save marks exactly that as kept (edits made
+    // while it was on its way stay unsaved).
+    let saving = StoredValue::new(None::<model::Kept>);
     let snapshot = Callback::new(move |()| {
-        designer.model.with_untracked(|model| (model.text().to_string(), model.sidecar().to_json()))
+        designer.model.with_untracked(|model| {
+            saving.set_value(Some(model.snapshot_kept()));
+            (model.text().to_string(), model.sidecar().to_json())
+        })
+    });
+    let on_saved = Callback::new(move |_: (String, u32)| {
+        if let Some(kept) = saving.get_value() {
+            designer.mark_kept(|model| model.set_kept(kept));
+        }
     });
     let on_open = Callback::new(move |(name, text, layout): (String, String, Option<String>)| {
         let positions = layout.and_then(|layout| Sidecar::parse(&layout).ok()).map(|sidecar| sidecar.positions);
@@ -875,7 +943,7 @@ fn SidePanels(designer: Designer) -> impl IntoView {
                     <cost::CostPanel designer />
                 </div>
                 <div hidden=move || tab.get() != "versions">
-                    <saved::SavedPanel name snapshot on_open />
+                    <saved::SavedPanel name snapshot on_open on_saved />
                 </div>
             </div>
         </div>
@@ -900,25 +968,37 @@ fn Toolbar(designer: Designer) -> impl IntoView {
         if let Some(template) = TEMPLATES.iter().find(|template| template.id == id) {
             designer.open(Model::open(template.id, template.definition, SourceFormat::Json));
         }
+        // Back to the prompt, so the same template can be chosen again.
+        if let Some(select) = event.target().and_then(|target| target.dyn_into::<web_sys::HtmlSelectElement>().ok()) {
+            select.set_value("");
+        }
     };
     let paste_open = RwSignal::new(false);
     let pasted = RwSignal::new(String::new());
     let export = move |kind: &'static str| {
-        designer.model.with_untracked(|model| {
+        let file = designer.model.with_untracked(|model| {
             let name = model.name.clone();
-            let file = match kind {
+            match kind {
                 "json" => model.export_json().map(|text| (format!("{name}.asl.json"), text, "application/json")),
                 "canonical" => {
                     model.export_canonical_json().map(|text| (format!("{name}.asl.json"), text, "application/json"))
                 }
                 "yaml" => model.export_yaml().map(|text| (format!("{name}.asl.yaml"), text, "application/yaml")),
                 _ => Some((format!("{name}.asl.layout.json"), model.sidecar().to_json(), "application/json")),
-            };
-            match file {
-                Some((file_name, text, mime)) => browser::download(&file_name, &text, mime),
-                None => designer.say(true, "Cannot export: the text cannot be read; fix it in the code view first."),
             }
         });
+        // Outside the model's borrow: marking what was written out updates the model.
+        match file {
+            Some((file_name, text, mime)) => {
+                browser::download(&file_name, &text, mime);
+                if kind == "layout" {
+                    designer.mark_kept(Model::mark_layout_kept);
+                } else {
+                    designer.mark_kept(Model::mark_kept);
+                }
+            }
+            None => designer.say(true, "Cannot export: the text cannot be read; fix it in the code view first."),
+        }
     };
     view! {
         <div class="designer-toolbar" role="toolbar" aria-label="Designer">
@@ -996,5 +1076,42 @@ fn Toolbar(designer: Designer) -> impl IntoView {
                 </button>
             </div>
         </Show>
+        <UnsavedQuestion designer />
+    }
+}
+
+/// The question asked before another design replaces unsaved work: open it and drop the
+/// changes, or keep editing. The focus goes to "Keep editing", so Enter loses nothing.
+#[component]
+fn UnsavedQuestion(designer: Designer) -> impl IntoView {
+    let keep = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move |_| {
+        if let Some(button) = keep.get() {
+            let _ = button.focus();
+        }
+    });
+    move || {
+        designer.pending_open.with(|pending| {
+            pending.as_ref().map(|pending| {
+                let question = format!(
+                    "{} has changes to {} that are not saved or exported. Opening {} replaces them.",
+                    pending.current,
+                    pending.unsaved.describe(),
+                    pending.model.name
+                );
+                let discard = format!("Discard them and open {}", pending.model.name);
+                view! {
+                    <div class="unsaved-question" role="alertdialog" aria-labelledby="unsaved-text" data-testid="unsaved-question">
+                        <p id="unsaved-text">{question}</p>
+                        <button type="button" data-testid="discard-and-open" on:click=move |_| designer.confirm_open()>
+                            {discard}
+                        </button>
+                        <button type="button" data-testid="keep-editing" node_ref=keep on:click=move |_| designer.cancel_open()>
+                            "Keep editing"
+                        </button>
+                    </div>
+                }
+            })
+        })
     }
 }

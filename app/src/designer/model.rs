@@ -86,8 +86,61 @@ pub struct Model {
     last_readable: Option<Arc<Node>>,
     syntax_error: Option<Diagnostic>,
     positions: BTreeMap<String, Position>,
+    /// What was last written out (opened, saved or exported), to tell unsaved work apart.
+    kept: Kept,
     undo: Vec<Step>,
     redo: Vec<Step>,
+}
+
+/// Fingerprints of the text and of the positions as they were last opened, saved or exported.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Kept {
+    /// FNV-1a of the text.
+    pub text: u64,
+    /// FNV-1a of the placed positions.
+    pub positions: u64,
+}
+
+/// What a design holds that was not saved or exported since it was opened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unsaved {
+    /// The definition changed.
+    Definition,
+    /// Only states were moved.
+    Layout,
+    /// Both.
+    DefinitionAndLayout,
+}
+
+impl Unsaved {
+    /// What is unsaved, in words: "the definition", "the layout" or both.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Unsaved::Definition => "the definition",
+            Unsaved::Layout => "the layout",
+            Unsaved::DefinitionAndLayout => "the definition and the layout",
+        }
+    }
+}
+
+/// 64-bit FNV-1a: a stable fingerprint (the same in every build, so a draft's survives updates).
+fn fnv1a(hash: u64, bytes: &[u8]) -> u64 {
+    bytes.iter().fold(hash, |hash, byte| (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3))
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+fn text_fingerprint(text: &str) -> u64 {
+    fnv1a(FNV_OFFSET, text.as_bytes())
+}
+
+fn positions_fingerprint(positions: &BTreeMap<String, Position>) -> u64 {
+    positions.iter().fold(FNV_OFFSET, |hash, (name, position)| {
+        let hash = fnv1a(hash, &(name.len() as u64).to_le_bytes());
+        let hash = fnv1a(hash, name.as_bytes());
+        let hash = fnv1a(hash, &position.x.to_bits().to_le_bytes());
+        fnv1a(hash, &position.y.to_bits().to_le_bytes())
+    })
 }
 
 impl Model {
@@ -102,10 +155,12 @@ impl Model {
             last_readable: None,
             syntax_error: None,
             positions: BTreeMap::new(),
+            kept: Kept::default(),
             undo: Vec::new(),
             redo: Vec::new(),
         };
         model.read(text.to_string());
+        model.mark_kept();
         model
     }
 
@@ -133,7 +188,54 @@ impl Model {
     /// Replaces the positions without an undo step (a layout opened with its definition).
     pub fn with_positions(mut self, positions: BTreeMap<String, Position>) -> Model {
         self.positions = positions;
+        self.kept.positions = positions_fingerprint(&self.positions);
         self
+    }
+
+    /// Takes what a draft says was last saved or exported (a restored draft's own baseline).
+    pub fn with_kept(mut self, kept: Kept) -> Model {
+        self.kept = kept;
+        self
+    }
+
+    /// What was last opened, saved or exported, as fingerprints (kept with the draft).
+    pub fn kept(&self) -> Kept {
+        self.kept
+    }
+
+    /// The fingerprints of the text and positions as they are now.
+    pub fn snapshot_kept(&self) -> Kept {
+        Kept { text: text_fingerprint(&self.text), positions: positions_fingerprint(&self.positions) }
+    }
+
+    /// Notes `kept` (taken with [`Model::snapshot_kept`] when a save began) as saved.
+    pub fn set_kept(&mut self, kept: Kept) {
+        self.kept = kept;
+    }
+
+    /// Notes the text and positions as kept: opened, saved to the server, or exported as ASL
+    /// (the layout sidecar is optional, so an ASL export does not leave the layout unsaved).
+    pub fn mark_kept(&mut self) {
+        self.kept = self.snapshot_kept();
+    }
+
+    /// Notes the positions as written out (a layout export or import).
+    pub fn mark_layout_kept(&mut self) {
+        self.kept.positions = self.snapshot_kept().positions;
+    }
+
+    /// What changed since the design was opened, saved or exported; `None` when nothing would
+    /// be lost by opening another design. Undoing back to the saved state counts as saved.
+    pub fn unsaved(&self) -> Option<Unsaved> {
+        let now = self.snapshot_kept();
+        let text = now.text != self.kept.text;
+        let layout = now.positions != self.kept.positions;
+        match (text, layout) {
+            (false, false) => None,
+            (true, false) => Some(Unsaved::Definition),
+            (false, true) => Some(Unsaved::Layout),
+            (true, true) => Some(Unsaved::DefinitionAndLayout),
+        }
     }
 
     fn read(&mut self, text: String) {
@@ -313,6 +415,7 @@ impl Model {
     pub fn set_positions(&mut self, positions: BTreeMap<String, Position>) {
         self.record("import layout");
         self.positions = positions;
+        self.mark_layout_kept();
     }
 
     /// Forgets every placed position, so the automatic layout places everything. One undo step.
@@ -562,6 +665,40 @@ mod tests {
         assert!(model.shown_root().is_some());
         assert!(model.apply("x", &Edit::RemoveField { pointer: "/States/A/Result".into() }).is_err());
         assert_eq!(model.problems(WorkflowType::Standard).len(), 1);
+    }
+
+    #[test]
+    fn unsaved_work_is_what_changed_since_it_was_opened_saved_or_exported() {
+        let mut model = Model::open_file("x.asl.json", MACHINE);
+        assert_eq!(model.unsaved(), None, "a design just opened");
+        model.apply("rename", &Edit::RenameState { scope: String::new(), from: "B".into(), to: "C".into() }).unwrap();
+        assert_eq!(model.unsaved(), Some(Unsaved::Definition));
+        model.move_state("A", Position { x: 10.0, y: 20.0 });
+        assert_eq!(model.unsaved(), Some(Unsaved::DefinitionAndLayout));
+        // A layout export keeps the positions, not the text; an ASL export keeps both.
+        model.mark_layout_kept();
+        assert_eq!(model.unsaved(), Some(Unsaved::Definition));
+        model.mark_kept();
+        assert_eq!(model.unsaved(), None);
+        // Undoing past what was written out is unsaved again; redoing back to it is not.
+        model.undo();
+        assert_eq!(model.unsaved(), Some(Unsaved::Layout));
+        model.redo();
+        assert_eq!(model.unsaved(), None);
+
+        // A save marks what it sent, not edits made while it was on its way.
+        let sent = model.snapshot_kept();
+        model.move_state("A", Position { x: 30.0, y: 20.0 });
+        model.set_kept(sent);
+        assert_eq!(model.unsaved(), Some(Unsaved::Layout));
+
+        // A restored draft keeps its baseline: without one, the text as opened.
+        let restored = Model::restore("x", SourceFormat::Json, MACHINE, model.text(), model.positions().clone());
+        assert_eq!(restored.unsaved(), Some(Unsaved::DefinitionAndLayout));
+        assert_eq!(restored.with_kept(sent).unsaved(), Some(Unsaved::Layout));
+        // Positions opened with the definition (a sidecar) are not unsaved work.
+        let with_layout = Model::open_file("x.asl.json", MACHINE).with_positions(model.positions().clone());
+        assert_eq!(with_layout.unsaved(), None);
     }
 
     #[test]
