@@ -19,7 +19,7 @@ use leptos::{ev, html, prelude::*, reactive::computed::Selector, wasm_bindgen::J
 use super::{
     Designer, browser,
     model::Position,
-    scene::{EdgeField, Scene, SceneEdge, SceneNode},
+    scene::{EdgeField, Scene, SceneEdge, SceneGroup, SceneNode},
 };
 
 /// The canvas transform: translation and scale.
@@ -276,13 +276,16 @@ pub fn Canvas(designer: Designer) -> impl IntoView {
         }
     };
 
-    let graph = move || {
-        designer.scene.with(|scene| {
-            let Some(scene) = scene else {
-                return view! { <text x="0" y="20" class="canvas-empty">"Nothing to draw yet."</text> }.into_any();
-            };
-            render_scene(scene, preview, is_selected.clone(), designer, interaction, rubber_band).into_any()
-        })
+    // Keyed by what each item draws: when the scene changes, only the changed states, edges
+    // and boxes are drawn again (a rename redraws one state and its edges, not 500).
+    let groups = move || designer.scene.with(|scene| scene.as_ref().map(Scene::keyed_groups).unwrap_or_default());
+    let edges = move || designer.scene.with(|scene| scene.as_ref().map(Scene::keyed_edges).unwrap_or_default());
+    let nodes = move || designer.scene.with(|scene| scene.as_ref().map(Scene::keyed_nodes).unwrap_or_default());
+    let empty = move || {
+        designer
+            .scene
+            .with(Option::is_none)
+            .then(|| view! { <text x="0" y="20" class="canvas-empty">"Nothing to draw yet."</text> })
     };
 
     let transform = move || {
@@ -319,7 +322,28 @@ pub fn Canvas(designer: Designer) -> impl IntoView {
                     </marker>
                 </defs>
                 <g class="viewport" transform=transform>
-                    {graph}
+                    {empty}
+                    <g class="groups">
+                        <For each=groups key=|(key, _)| *key children=|(_, group)| render_group(group) />
+                    </g>
+                    <g class="edges">
+                        <For
+                            each=edges
+                            key=|(key, _)| *key
+                            children=move |(_, (edge, from, to))| {
+                                render_edge(edge, &from, &to, preview, interaction, rubber_band)
+                            }
+                        />
+                    </g>
+                    <g class="nodes">
+                        <For
+                            each=nodes
+                            key=|(key, _)| *key
+                            children=move |(_, node)| {
+                                render_node(node, preview, is_selected.clone(), designer, interaction, rubber_band)
+                            }
+                        />
+                    </g>
                 </g>
             </svg>
             <svg class="designer-graph drag-layer" aria-hidden="true">
@@ -352,45 +376,13 @@ pub fn Canvas(designer: Designer) -> impl IntoView {
     }
 }
 
-fn render_scene(
-    scene: &Scene,
-    preview: RwSignal<Option<Preview>>,
-    is_selected: Selector<Option<String>>,
-    designer: Designer,
-    interaction: StoredValue<Interaction>,
-    rubber_band: RubberBand,
-) -> impl IntoView + use<> {
-    let groups = scene
-        .groups
-        .iter()
-        .map(|group| {
-            view! {
-                <g class=format!("group group-{}", group.kind) data-group=group.id.clone()>
-                    <rect x=group.x y=group.y width=group.width height=group.height rx="8" />
-                    <text x=group.x + 8.0 y=group.y + 15.0>{group.label.clone()}</text>
-                </g>
-            }
-        })
-        .collect_view();
-    let by_id: HashMap<&str, &SceneNode> = scene.nodes.iter().map(|node| (node.id.as_str(), node)).collect();
-    let edges = scene
-        .edges
-        .iter()
-        .filter_map(|edge| {
-            let from = *by_id.get(edge.from.as_str())?;
-            let to = *by_id.get(edge.to.as_str())?;
-            Some(render_edge(edge.clone(), from, to, preview, interaction, rubber_band))
-        })
-        .collect_view();
-    let nodes = scene
-        .nodes
-        .iter()
-        .map(|node| render_node(node.clone(), preview, is_selected.clone(), designer, interaction, rubber_band))
-        .collect_view();
+/// A Parallel, branch or Map box with its title.
+fn render_group(group: SceneGroup) -> impl IntoView + use<> {
     view! {
-        <g class="groups">{groups}</g>
-        <g class="edges">{edges}</g>
-        <g class="nodes">{nodes}</g>
+        <g class=format!("group group-{}", group.kind) data-group=group.id>
+            <rect x=group.x y=group.y width=group.width height=group.height rx="8" />
+            <text x=group.x + 8.0 y=group.y + 15.0>{group.label}</text>
+        </g>
     }
 }
 

@@ -2,7 +2,10 @@
 //! person chose applied on top, group boxes grown around moved states, and edges routed again
 //! where an end moved. Pure, so the drawing rules are tested natively.
 
-use std::collections::BTreeMap;
+use std::{
+    collections::BTreeMap,
+    hash::{Hash, Hasher},
+};
 
 use asl::{
     graph::{EdgeKind, GroupKind, NodeKind},
@@ -49,7 +52,7 @@ impl SceneNode {
 }
 
 /// Which field of which state an edge stands for, so dragging its end can rewrite it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum EdgeField {
     /// The scope's `StartAt` (the start marker's edge); the scope pointer.
     StartAt(String),
@@ -124,7 +127,86 @@ pub struct Scene {
     pub layout_ms: f64,
 }
 
+/// What identifies a drawn item for Leptos' keyed `For`: a hash of everything drawn from it,
+/// and how many items before it had the same hash. An item that did not change between two
+/// scenes keeps its key, so the canvas keeps its elements and draws only what changed.
+pub type DrawKey = (u64, u32);
+
+/// Hashes `f64`s by their bits (the scene's coordinates are finite, so equal means equal bits).
+fn hash_f64s(hasher: &mut impl Hasher, values: &[f64]) {
+    for value in values {
+        hasher.write_u64(value.to_bits());
+    }
+}
+
+impl SceneNode {
+    fn draw_hash(&self, hasher: &mut impl Hasher) {
+        (&self.id, &self.name, &self.state_type, self.marker, &self.query_language, self.placed).hash(hasher);
+        hash_f64s(hasher, &[self.x, self.y, self.width, self.height]);
+    }
+}
+
+/// Gives each item its [`DrawKey`].
+fn keyed<T>(items: impl IntoIterator<Item = (u64, T)>) -> Vec<(DrawKey, T)> {
+    let mut seen = std::collections::HashMap::<u64, u32>::new();
+    items
+        .into_iter()
+        .map(|(hash, item)| {
+            let count = seen.entry(hash).or_default();
+            let key = (hash, *count);
+            *count += 1;
+            (key, item)
+        })
+        .collect()
+}
+
+fn finish(hash: impl FnOnce(&mut std::collections::hash_map::DefaultHasher)) -> u64 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    hash(&mut hasher);
+    hasher.finish()
+}
+
 impl Scene {
+    /// The nodes with their draw keys.
+    pub fn keyed_nodes(&self) -> Vec<(DrawKey, SceneNode)> {
+        keyed(self.nodes.iter().map(|node| (finish(|hasher| node.draw_hash(hasher)), node.clone())))
+    }
+
+    /// The edges that join known nodes, each with its two nodes and its draw key (which covers
+    /// the nodes too: an edge whose end moved is drawn again).
+    pub fn keyed_edges(&self) -> Vec<(DrawKey, (SceneEdge, SceneNode, SceneNode))> {
+        let by_id: std::collections::HashMap<&str, &SceneNode> =
+            self.nodes.iter().map(|node| (node.id.as_str(), node)).collect();
+        keyed(self.edges.iter().filter_map(|edge| {
+            let from = *by_id.get(edge.from.as_str())?;
+            let to = *by_id.get(edge.to.as_str())?;
+            let hash = finish(|hasher| {
+                (&edge.from, &edge.to, &edge.from_name, &edge.to_name, edge.kind, &edge.label, &edge.field)
+                    .hash(hasher);
+                if let Some(route) = &edge.route {
+                    hasher.write_usize(route.len());
+                    for (x, y) in route {
+                        hash_f64s(hasher, &[*x, *y]);
+                    }
+                }
+                from.draw_hash(hasher);
+                to.draw_hash(hasher);
+            });
+            Some((hash, (edge.clone(), from.clone(), to.clone())))
+        }))
+    }
+
+    /// The groups with their draw keys.
+    pub fn keyed_groups(&self) -> Vec<(DrawKey, SceneGroup)> {
+        keyed(self.groups.iter().map(|group| {
+            let hash = finish(|hasher| {
+                (&group.id, &group.label, group.kind).hash(hasher);
+                hash_f64s(hasher, &[group.x, group.y, group.width, group.height]);
+            });
+            (hash, group.clone())
+        }))
+    }
+
     /// Lays out `root` and applies `positions`. `clock` returns milliseconds, to time the layout.
     pub fn build(root: &Node, positions: &BTreeMap<String, Position>, clock: &dyn Fn() -> f64) -> Scene {
         let graph = asl::graph::graph(root);
@@ -345,6 +427,43 @@ mod tests {
         // The branch's last state leads to the Parallel's Next, which is no field of its own.
         assert_eq!(field("C", "M"), Some(EdgeField::Fixed));
         assert_eq!(scene.edges.iter().find(|e| e.from_name == "P" && e.to_name == "B").unwrap().kind, "branch");
+    }
+
+    #[test]
+    fn draw_keys_change_only_for_what_a_change_touches() {
+        let before = Scene::build(&root(NESTED), &BTreeMap::new(), &|| 0.0);
+        let mut positions = BTreeMap::new();
+        positions.insert("I".to_string(), Position { x: 500.0, y: 40.0 });
+        let after = Scene::build(&root(NESTED), &positions, &|| 0.0);
+        let keys = |scene: &Scene| {
+            let nodes: BTreeMap<String, DrawKey> =
+                scene.keyed_nodes().into_iter().map(|(key, node)| (node.name, key)).collect();
+            let edges: BTreeMap<(String, String), DrawKey> = scene
+                .keyed_edges()
+                .into_iter()
+                .map(|(key, (edge, _, _))| ((edge.from_name, edge.to_name), key))
+                .collect();
+            (nodes, edges)
+        };
+        let ((nodes_before, edges_before), (nodes_after, edges_after)) = (keys(&before), keys(&after));
+        // Moving I redraws I and the edges at its ends, and nothing else.
+        let changed_nodes: Vec<&String> = nodes_before
+            .iter()
+            .filter(|(name, key)| nodes_after.get(*name) != Some(*key))
+            .map(|(name, _)| name)
+            .collect();
+        assert_eq!(changed_nodes, vec!["I"]);
+        let changed_edges: Vec<&(String, String)> = edges_before
+            .iter()
+            .filter(|(ends, key)| edges_after.get(*ends) != Some(*key))
+            .map(|(ends, _)| ends)
+            .collect();
+        assert!(!changed_edges.is_empty());
+        assert!(changed_edges.iter().all(|(from, to)| from == "I" || to == "I"), "{changed_edges:?}");
+        // Every key in a scene is distinct (For needs unique keys), and the same scene gives the same keys.
+        let all: std::collections::BTreeSet<DrawKey> = after.keyed_edges().into_iter().map(|(key, _)| key).collect();
+        assert_eq!(all.len(), after.keyed_edges().len());
+        assert_eq!(keys(&after), keys(&Scene::build(&root(NESTED), &positions, &|| 0.0)));
     }
 
     #[test]
