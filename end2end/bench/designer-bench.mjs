@@ -45,10 +45,11 @@ function parseArgs(argv) {
 }
 
 /// A realistic definition of exactly `total` states: Task chains with Retry and Catch, a Choice
-/// every 12 states, a Parallel with two branches every 30, a Map every 45.
-export function generate(total) {
+/// every 12 states, a Parallel with two branches every 30, a Map every 45. `tag` goes into
+/// every state name, so definitions with different tags share no state.
+export function generate(total, tag = "") {
   let count = 0;
-  const name = (kind) => `${kind} ${++count}`;
+  const name = (kind) => `${kind} ${tag}${++count}`;
   function chain(budget, depth) {
     const states = {};
     const order = [];
@@ -139,6 +140,7 @@ async function main() {
   await page.waitForSelector('[data-testid="asl-code"] .cm-editor', { timeout: 30_000 });
 
   const open = [];
+  let openWithoutFrame = 0;
   const layout = [];
   const drag = [];
   const dragHandler = [];
@@ -147,20 +149,40 @@ async function main() {
   const editToProblems = [];
   const editToSettled = [];
   for (let run = 0; run < options.runs; run++) {
-    // Open (alternating names so each run is a fresh document).
+    // Open a fresh document: its states have names no earlier run used, so the canvas can keep
+    // nothing it drew before (it redraws only what changed, and the same text opened again
+    // would cost next to nothing).
+    const fresh = generate(options.states, `r${run}-`);
+    const text = JSON.stringify(fresh, null, 2) + "\n";
     const result = await page.evaluate(
-      async ({ text, states, fileName }) => {
+      async ({ text, states, fileName, first }) => {
         const input = document.querySelector('[data-testid="open-file"]');
         const transfer = new DataTransfer();
         transfer.items.add(new File([text], fileName, { type: "application/json" }));
         performance.clearMeasures("designer:layout");
+        // The frame that first shows the graph ends when its rendering work ends, which the
+        // Long Animation Frames API reports. (Waiting for a task after it, as the fallback
+        // below does, also counts whatever was queued before that task: the problems check.)
+        const frames = [];
+        const observer = new PerformanceObserver((list) => frames.push(...list.getEntries()));
+        try {
+          observer.observe({ type: "long-animation-frame" });
+        } catch {}
+        let foundAt = null;
         const started = performance.now();
         input.files = transfer.files;
         input.dispatchEvent(new Event("change", { bubbles: true }));
         await new Promise((resolve) => {
           const check = () => {
-            if (document.querySelectorAll("[data-state]").length === states && document.querySelector('[data-testid="design-name"]').textContent === fileName.replace(".asl.json", "")) {
-              // The frame after the nodes exist has been rendered once the next task runs.
+            // The previous run moved and renamed a state, so the designer asks before it drops
+            // that work: answered at once, as a person who means it would.
+            document.querySelector('[data-testid="discard-and-open"]')?.click();
+            // The new document's states, not the last one's (the toolbar shows the new name
+            // while the canvas still shows the old graph until it is drawn again).
+            if (document.querySelectorAll("[data-state]").length === states && document.querySelector(`[data-state="${CSS.escape(first)}"]`)) {
+              // This animation-frame callback belongs to the first frame that shows them; the
+              // frame after the nodes exist has been rendered once the next task runs.
+              foundAt = performance.now();
               requestAnimationFrame(() => setTimeout(resolve, 0));
             } else {
               requestAnimationFrame(check);
@@ -168,13 +190,20 @@ async function main() {
           };
           check();
         });
-        const drawn = performance.now() - started;
+        const waited = performance.now() - started;
+        // Long-animation-frame entries arrive a little after their frame.
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        frames.push(...observer.takeRecords());
+        observer.disconnect();
+        const frame = frames.find((entry) => entry.startTime <= foundAt && foundAt <= entry.startTime + entry.duration);
+        const drawn = frame ? frame.startTime + frame.duration - started : waited;
         const measures = performance.getEntriesByName("designer:layout");
-        return { drawn, layout: measures.length ? measures[measures.length - 1].duration : null };
+        return { drawn, fromFrame: Boolean(frame), layout: measures.length ? measures[measures.length - 1].duration : null };
       },
-      { text, states, fileName: `bench-${run % 2}.asl.json` },
+      { text, states, fileName: `bench-${run % 2}.asl.json`, first: fresh.StartAt },
     );
     open.push(result.drawn);
+    if (!result.fromFrame) openWithoutFrame++;
     if (result.layout !== null) layout.push(result.layout);
 
     // Drag a node in the middle of the graph over 120 frames.
@@ -209,6 +238,10 @@ async function main() {
         handlerTimes.push(t1 - t0);
       }
       svg.dispatchEvent(new PointerEvent("pointerup", options(x + 240, y + 120)));
+      // Let the drop's own work (the move recorded, the picture and the draft updated) finish
+      // before the next measure starts: two painted frames, then an idle moment.
+      for (let i = 0; i < 2; i++) await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+      await new Promise((resolve) => requestIdleCallback(resolve, { timeout: 2_000 }));
       return { frameTimes, handlerTimes, intervals };
     });
     drag.push(...frames.frameTimes);
@@ -284,6 +317,7 @@ async function main() {
     states,
     bytes: text.length,
     open_to_drawn_ms: summary(open),
+    open_runs_without_frame_entry: openWithoutFrame,
     layout_ms: summary(layout),
     drag_frame_ms: summary(drag),
     drag_handler_ms: summary(dragHandler),
@@ -299,7 +333,7 @@ async function main() {
   console.log(`Designer, ${states} generated states (${text.length} bytes), ${options.runs} runs, Chromium headless:`);
   console.log("| measure | median ms | p95 ms | min ms | samples | goal |");
   console.log("|---|---|---|---|---|---|");
-  console.log(row("open → graph drawn", results.open_to_drawn_ms, "≤ 1000"));
+  console.log(row(`open → graph drawn (end of its frame${openWithoutFrame ? `; ${openWithoutFrame} runs without a frame entry: the task after it` : ""})`, results.open_to_drawn_ms, "≤ 1000"));
   console.log(row("layout (asl::graph::layout in wasm)", results.layout_ms, "≤ 150"));
   console.log(row("drag: pointer move → frame done", results.drag_frame_ms, "≤ 16"));
   console.log(row("drag: pointer move handler only", results.drag_handler_ms, "—"));
