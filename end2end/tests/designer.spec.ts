@@ -360,7 +360,10 @@ test.describe("the designer", () => {
     await expect(page.locator('[data-state="Wait"]')).toBeVisible();
     await page.getByTestId("template").selectOption("saga");
     await expect(question).toBeVisible();
-    await page.getByTestId("keep-editing").click();
+    // Escape answers "Keep editing".
+    await page.keyboard.press("Escape");
+    await expect(question).toHaveCount(0);
+    await expect(page.getByTestId("design-name")).toHaveText(name);
 
     // Exported: nothing is unsaved, so the template opens at once.
     const exported = await exportFile(page, "export-json");

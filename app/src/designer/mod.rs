@@ -829,6 +829,11 @@ pub fn DesignerPage() -> impl IntoView {
                 }
                 None => false,
             },
+            // Escape answers a pending question with "Keep editing" (nothing is lost).
+            (false, _, "Escape") if designer.pending_open.with_untracked(Option::is_some) => {
+                designer.cancel_open();
+                true
+            }
             (false, _, "Escape") => {
                 designer.selected.set(None);
                 designer.notice.set(None);
