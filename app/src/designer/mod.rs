@@ -20,6 +20,7 @@ pub mod problems;
 pub mod saved;
 pub mod scene;
 pub mod simulate;
+pub mod toolbar;
 
 use std::collections::BTreeSet;
 
@@ -850,7 +851,7 @@ pub fn DesignerPage() -> impl IntoView {
     view! {
         <Title text="Designer" />
         <section class="designer" data-testid="designer">
-            <Toolbar designer />
+            <toolbar::Toolbar designer />
             {move || {
                 designer
                     .notice
@@ -952,171 +953,5 @@ fn SidePanels(designer: Designer) -> impl IntoView {
                 </div>
             </div>
         </div>
-    }
-}
-
-/// Open, templates, undo and redo, export.
-#[component]
-fn Toolbar(designer: Designer) -> impl IntoView {
-    let on_files = move |event: ev::Event| {
-        let Some(input) = event.target().and_then(|target| target.dyn_into::<web_sys::HtmlInputElement>().ok()) else {
-            return;
-        };
-        let files = browser::files_of(input.files());
-        input.set_value("");
-        if !files.is_empty() {
-            designer.open_files(files);
-        }
-    };
-    let on_template = move |event: ev::Event| {
-        let id = event_target_value(&event);
-        if let Some(template) = TEMPLATES.iter().find(|template| template.id == id) {
-            designer.open(Model::open(template.id, template.definition, SourceFormat::Json));
-        }
-        // Back to the prompt, so the same template can be chosen again.
-        if let Some(select) = event.target().and_then(|target| target.dyn_into::<web_sys::HtmlSelectElement>().ok()) {
-            select.set_value("");
-        }
-    };
-    let paste_open = RwSignal::new(false);
-    let pasted = RwSignal::new(String::new());
-    let export = move |kind: &'static str| {
-        let file = designer.model.with_untracked(|model| {
-            let name = model.name.clone();
-            match kind {
-                "json" => model.export_json().map(|text| (format!("{name}.asl.json"), text, "application/json")),
-                "canonical" => {
-                    model.export_canonical_json().map(|text| (format!("{name}.asl.json"), text, "application/json"))
-                }
-                "yaml" => model.export_yaml().map(|text| (format!("{name}.asl.yaml"), text, "application/yaml")),
-                _ => Some((format!("{name}.asl.layout.json"), model.sidecar().to_json(), "application/json")),
-            }
-        });
-        // Outside the model's borrow: marking what was written out updates the model.
-        match file {
-            Some((file_name, text, mime)) => {
-                browser::download(&file_name, &text, mime);
-                if kind == "layout" {
-                    designer.mark_kept(Model::mark_layout_kept);
-                } else {
-                    designer.mark_kept(Model::mark_kept);
-                }
-            }
-            None => designer.say(true, "Cannot export: the text cannot be read; fix it in the code view first."),
-        }
-    };
-    view! {
-        <div class="designer-toolbar" role="toolbar" aria-label="Designer">
-            <label class="button-like">
-                "Open file…"
-                <input
-                    type="file"
-                    data-testid="open-file"
-                    accept=".json,.yaml,.yml,.asl"
-                    multiple
-                    on:change=on_files
-                />
-            </label>
-            <button type="button" on:click=move |_| paste_open.update(|open| *open = !*open)>"Paste…"</button>
-            <label>
-                "Template "
-                <select data-testid="template" on:change=on_template>
-                    <option value="">"Start from a template…"</option>
-                    {TEMPLATES.iter().map(|template| view! { <option value=template.id title=template.description>{template.title}</option> }).collect_view()}
-                </select>
-            </label>
-            <span class="toolbar-gap"></span>
-            <button
-                type="button"
-                data-testid="undo"
-                title=move || designer.model.with(|model| model.undo_label().map(|label| format!("Undo {label} (Ctrl+Z)")).unwrap_or_else(|| "Nothing to undo".into()))
-                disabled=move || designer.model.with(|model| !model.can_undo())
-                on:click=move |_| designer.undo()
-            >
-                "Undo"
-            </button>
-            <button
-                type="button"
-                data-testid="redo"
-                title=move || designer.model.with(|model| model.redo_label().map(|label| format!("Redo {label} (Shift+Ctrl+Z)")).unwrap_or_else(|| "Nothing to redo".into()))
-                disabled=move || designer.model.with(|model| !model.can_redo())
-                on:click=move |_| designer.redo()
-            >
-                "Redo"
-            </button>
-            <label>
-                "Type "
-                <select
-                    data-testid="workflow-type"
-                    on:change=move |event| {
-                        designer.workflow.set(if event_target_value(&event) == "EXPRESS" { WorkflowType::Express } else { WorkflowType::Standard })
-                    }
-                >
-                    <option value="STANDARD">"Standard"</option>
-                    <option value="EXPRESS">"Express"</option>
-                </select>
-            </label>
-            <span class="toolbar-gap"></span>
-            <span class="design-name" data-testid="design-name">{move || designer.model.with(|model| model.name.clone())}</span>
-            <button type="button" data-testid="export-json" on:click=move |_| export("json")>"Export JSON"</button>
-            <button type="button" data-testid="export-canonical" title="Two-space JSON" on:click=move |_| export("canonical")>"Canonical JSON"</button>
-            <button type="button" data-testid="export-yaml" on:click=move |_| export("yaml")>"Export YAML"</button>
-            <button type="button" data-testid="export-layout" on:click=move |_| export("layout")>"Export layout"</button>
-        </div>
-        <Show when=move || paste_open.get()>
-            <div class="paste-box">
-                <label for="paste-text">"Paste a definition (JSON or YAML)"</label>
-                <textarea id="paste-text" data-testid="paste-text" rows="8" on:input=move |event| pasted.set(event_target_value(&event))></textarea>
-                <button
-                    type="button"
-                    data-testid="paste-open"
-                    on:click=move |_| {
-                        let text = pasted.get_untracked();
-                        let format = model::guess_format("", &text);
-                        designer.open(Model::open("pasted", &text, format));
-                        paste_open.set(false);
-                    }
-                >
-                    "Open"
-                </button>
-            </div>
-        </Show>
-        <UnsavedQuestion designer />
-    }
-}
-
-/// The question asked before another design replaces unsaved work: open it and drop the
-/// changes, or keep editing. The focus goes to "Keep editing", so Enter loses nothing.
-#[component]
-fn UnsavedQuestion(designer: Designer) -> impl IntoView {
-    let keep = NodeRef::<leptos::html::Button>::new();
-    Effect::new(move |_| {
-        if let Some(button) = keep.get() {
-            let _ = button.focus();
-        }
-    });
-    move || {
-        designer.pending_open.with(|pending| {
-            pending.as_ref().map(|pending| {
-                let question = format!(
-                    "{} has changes to {} that are not saved or exported. Opening {} replaces them.",
-                    pending.current,
-                    pending.unsaved.describe(),
-                    pending.model.name
-                );
-                let discard = format!("Discard them and open {}", pending.model.name);
-                view! {
-                    <div class="unsaved-question" role="alertdialog" aria-labelledby="unsaved-text" data-testid="unsaved-question">
-                        <p id="unsaved-text">{question}</p>
-                        <button type="button" data-testid="discard-and-open" on:click=move |_| designer.confirm_open()>
-                            {discard}
-                        </button>
-                        <button type="button" data-testid="keep-editing" node_ref=keep on:click=move |_| designer.cancel_open()>
-                            "Keep editing"
-                        </button>
-                    </div>
-                }
-            })
-        })
     }
 }

@@ -221,7 +221,7 @@ impl Model {
 
     /// Notes the positions as written out (a layout export or import).
     pub fn mark_layout_kept(&mut self) {
-        self.kept.positions = self.snapshot_kept().positions;
+        self.kept.positions = positions_fingerprint(&self.positions);
     }
 
     /// What changed since the design was opened, saved or exported; `None` when nothing would
