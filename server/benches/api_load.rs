@@ -5,6 +5,7 @@
 //! StartSyncExecution calls one after the other on one kept-alive connection (p50, p99).
 //! `cargo xtask bench-api` runs it against Statehouse and moto.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -24,7 +25,11 @@ fn pass_chain() -> String {
 
 /// One JSON 1.0 call. The Authorization header is a placeholder: neither server checks it
 /// here (Statehouse runs without access keys; moto does not verify signatures).
+/// Requests sent, so a run can report how many calls an execution took.
+static CALLS: AtomicUsize = AtomicUsize::new(0);
+
 async fn call(client: &reqwest::Client, url: &str, operation: &str, body: &Value) -> Result<Value, String> {
+    CALLS.fetch_add(1, Ordering::Relaxed);
     let response = client
         .post(url)
         .header("X-Amz-Target", format!("AWSStepFunctions.{operation}"))
@@ -79,6 +84,7 @@ async fn throughput(name: &str, url: &str, executions: usize, concurrency: usize
     for index in 0..8 {
         one_execution(&client, url, &machine, &format!("warm-{index}")).await?;
     }
+    let calls_before = CALLS.load(Ordering::Relaxed);
     let started = Instant::now();
     let mut running = tokio::task::JoinSet::new();
     let mut next = 0;
@@ -95,8 +101,9 @@ async fn throughput(name: &str, url: &str, executions: usize, concurrency: usize
     }
     let seconds = started.elapsed().as_secs_f64();
     let rate = executions as f64 / seconds;
+    let calls = (CALLS.load(Ordering::Relaxed) - calls_before) as f64 / executions as f64;
     println!(
-        "{name:<12} {executions:>6} executions, {concurrency} at a time: {seconds:>7.2} s  {rate:>9.1} executions/s  {:>10.0} transitions/s",
+        "{name:<12} {executions:>6} executions, {concurrency} at a time: {seconds:>7.2} s  {rate:>9.1} executions/s  {:>10.0} transitions/s  {calls:.2} calls each",
         rate * 5.0
     );
     Ok(rate)

@@ -1,7 +1,9 @@
 //! Upgrading a data folder keeps what it holds: a database written before history events
 //! were keyed by a number of their execution (migration `20261125000015_history_keys`) opens
 //! with every execution's history intact, and executions started afterwards get histories of
-//! their own.
+//! their own. Definitions moved into a table of their own (migration
+//! `20261126000017_execution_definitions`) the same way: old executions keep the text in their
+//! row, new ones share one stored copy per distinct text.
 
 use std::{borrow::Cow, str::FromStr};
 
@@ -36,12 +38,13 @@ async fn old_data_folder() -> tempfile::TempDir {
         sqlx::query(
             "INSERT INTO executions (arn, state_machine_arn, name, status, input, output, definition, role_arn,
                                      start_millis, stop_millis, snapshot)
-             VALUES (?, ?, ?, 'SUCCEEDED', '{}', ?, '{}', 'arn:aws:iam::123456789012:role/r', 1000, 1002, '{}')",
+             VALUES (?, ?, ?, 'SUCCEEDED', '{}', ?, ?, 'arn:aws:iam::123456789012:role/r', 1000, 1002, '{}')",
         )
         .bind(&arn)
         .bind(MACHINE)
         .bind(name)
         .bind(json!({ "from": name }).to_string())
+        .bind(old_definition(name))
         .execute(&pool)
         .await
         .expect("an old execution");
@@ -68,6 +71,68 @@ async fn old_data_folder() -> tempfile::TempDir {
     }
     pool.close().await;
     folder
+}
+
+/// The definition the old execution `name` ran.
+fn old_definition(name: &str) -> String {
+    json!({"Comment": format!("old {name}"), "StartAt": "Only", "States": {"Only": {"Type": "Pass", "End": true}}})
+        .to_string()
+}
+
+/// A Standard execution of `definition` named `name`, run to its end.
+fn start_request(name: &str, definition: &str) -> StartRequest {
+    StartRequest {
+        state_machine_arn: MACHINE.into(),
+        state_machine_name: "upgrade".into(),
+        name: name.into(),
+        definition: definition.into(),
+        input: json!({"n": 3}),
+        input_text: None,
+        role_arn: "arn:aws:iam::123456789012:role/r".into(),
+        kind: ExecutionType::Standard,
+        test_case: None,
+        map_run_arn: None,
+        qualifiers: Default::default(),
+    }
+}
+
+#[tokio::test]
+async fn each_definition_is_stored_once_and_old_executions_keep_theirs() {
+    let folder = old_data_folder().await;
+    let pool = server::db::open(folder.path()).await.expect("the upgraded database");
+    let engine = Engine::new(pool.clone(), EngineSettings::default());
+    let shared = json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Result": 1, "End": true}}}).to_string();
+    let other = json!({"StartAt": "B", "States": {"B": {"Type": "Succeed"}}}).to_string();
+    let mut started = Vec::new();
+    for (name, definition) in [("s1", &shared), ("s2", &shared), ("o1", &other), ("s3", &shared)] {
+        let execution = engine.start(start_request(name, definition)).await.expect("an execution");
+        assert!(matches!(execution.status, Status::Succeeded { .. }), "{name}: {:?}", execution.status);
+        started.push((execution.arn, definition.clone()));
+    }
+    drop(engine);
+
+    let stored: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM execution_definitions").fetch_one(&pool).await.expect("a count");
+    assert_eq!(stored, 2, "four executions of two definitions store two texts");
+
+    // A second engine reads everything back from the database, not from memory.
+    let engine = Engine::new(pool.clone(), EngineSettings::default());
+    for (arn, definition) in &started {
+        let view = engine.describe(arn).await.expect("describe").expect("the execution exists");
+        assert_eq!(&view.record.definition, definition, "{arn}");
+    }
+    for name in ["first", "second"] {
+        let arn = format!("arn:aws:states:us-east-1:123456789012:execution:upgrade:{name}");
+        let view = engine.describe(&arn).await.expect("describe").expect("the old execution exists");
+        assert_eq!(view.record.definition, old_definition(name), "an old execution keeps its definition");
+    }
+
+    // A restarted writer finds the stored copy instead of adding another.
+    let execution = engine.start(start_request("s4", &shared)).await.expect("an execution after a restart");
+    assert!(matches!(execution.status, Status::Succeeded { .. }), "{:?}", execution.status);
+    let stored: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM execution_definitions").fetch_one(&pool).await.expect("a count");
+    assert_eq!(stored, 2, "the restarted writer found the stored definition");
 }
 
 #[tokio::test]

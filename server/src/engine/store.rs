@@ -2,6 +2,8 @@
 //! history events, the timers and tasks it set or cancelled) commits in one transaction, so
 //! after a crash an execution resumes exactly where its last decision left it.
 
+use std::collections::HashMap;
+
 use serde_json::Value;
 use sqlx::{Row, SqlitePool, sqlite::SqliteRow};
 use tokio::sync::{mpsc, oneshot};
@@ -139,6 +141,16 @@ struct MapRunRow {
     tolerated_failure_percentage: Option<f64>,
 }
 
+/// The `definition` column of a query on `executions`: the stored copy it points at, else
+/// (for executions written before `execution_definitions`) its own text.
+#[macro_export]
+macro_rules! definition_column {
+    () => {
+        "IFNULL((SELECT text FROM execution_definitions WHERE id = executions.definition_id), executions.definition) \
+         AS definition"
+    };
+}
+
 /// The most decisions one transaction commits.
 const MAX_BATCH: usize = 256;
 
@@ -170,14 +182,14 @@ impl SqliteStore {
 
     /// Loads an execution, its snapshot and the version and alias it started through.
     pub async fn load(&self, arn: &str) -> Result<Option<(ExecutionRecord, Snapshot, Qualifiers)>, StoreError> {
-        let row = sqlx::query(
-            "SELECT arn, state_machine_arn, name, input, definition, role_arn, start_millis, stop_millis,
+        let row = sqlx::query(concat!(
+            "SELECT arn, state_machine_arn, name, input, ", definition_column!(), ", role_arn, start_millis, stop_millis,
                     redrive_count, test_case, map_run_arn, snapshot, state_machine_version_arn,
                     state_machine_alias_arn,
                     CASE WHEN redrive_count > 0 THEN (SELECT MAX(timestamp_millis) FROM history_events
                         WHERE execution_key = executions.history_key AND type = 'ExecutionRedriven') END AS redrive_millis
              FROM executions WHERE arn = ?",
-        )
+        ))
         .bind(arn)
         .fetch_optional(&self.pool)
         .await?;
@@ -190,14 +202,14 @@ impl SqliteStore {
     /// An execution and where it stands, read from its columns without its snapshot (what
     /// DescribeExecution needs, cheaply).
     pub async fn describe(&self, arn: &str) -> Result<Option<(ExecutionRecord, Status, Qualifiers)>, StoreError> {
-        let row = sqlx::query(
-            "SELECT arn, state_machine_arn, name, input, definition, role_arn, start_millis, stop_millis,
+        let row = sqlx::query(concat!(
+            "SELECT arn, state_machine_arn, name, input, ", definition_column!(), ", role_arn, start_millis, stop_millis,
                     redrive_count, test_case, map_run_arn, status, output, error, cause,
                     state_machine_version_arn, state_machine_alias_arn,
                     CASE WHEN redrive_count > 0 THEN (SELECT MAX(timestamp_millis) FROM history_events
                         WHERE execution_key = executions.history_key AND type = 'ExecutionRedriven') END AS redrive_millis
              FROM executions WHERE arn = ?",
-        )
+        ))
         .bind(arn)
         .fetch_optional(&self.pool)
         .await?;
@@ -208,13 +220,13 @@ impl SqliteStore {
     /// The child executions of a Map Run and where they stand (what its `ResultWriter`
     /// writes), oldest first.
     pub async fn map_run_children(&self, map_run_arn: &str) -> Result<Vec<(ExecutionRecord, Status)>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT arn, state_machine_arn, name, input, definition, role_arn, start_millis, stop_millis,
+        let rows = sqlx::query(concat!(
+            "SELECT arn, state_machine_arn, name, input, ", definition_column!(), ", role_arn, start_millis, stop_millis,
                     redrive_count, test_case, map_run_arn, status, output, error, cause,
                     CASE WHEN redrive_count > 0 THEN (SELECT MAX(timestamp_millis) FROM history_events
                         WHERE execution_key = executions.history_key AND type = 'ExecutionRedriven') END AS redrive_millis
              FROM executions WHERE map_run_arn = ? ORDER BY start_millis",
-        )
+        ))
         .bind(map_run_arn)
         .fetch_all(&self.pool)
         .await?;
@@ -465,6 +477,7 @@ fn prepare(
 /// transaction. When the batch fails, each decision is retried on its own so one bad write
 /// cannot sink the others.
 async fn write_loop(pool: SqlitePool, mut jobs: mpsc::UnboundedReceiver<WriteJob>) {
+    let mut definitions = DefinitionIds::default();
     while let Some(first) = jobs.recv().await {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -473,7 +486,7 @@ async fn write_loop(pool: SqlitePool, mut jobs: mpsc::UnboundedReceiver<WriteJob
                 Err(_) => break,
             }
         }
-        match write_batch(&pool, &batch).await {
+        match write_batch(&pool, &batch, &mut definitions).await {
             Ok(outcomes) => {
                 for (job, outcome) in batch.into_iter().zip(outcomes) {
                     let _ = job.reply.send(outcome);
@@ -481,7 +494,7 @@ async fn write_loop(pool: SqlitePool, mut jobs: mpsc::UnboundedReceiver<WriteJob
             }
             Err(_) => {
                 for job in batch {
-                    let outcome = match write_batch(&pool, std::slice::from_ref(&job)).await {
+                    let outcome = match write_batch(&pool, std::slice::from_ref(&job), &mut definitions).await {
                         Ok(mut outcomes) => outcomes.pop().unwrap_or(Ok(())),
                         Err(error) => Err(error),
                     };
@@ -496,9 +509,14 @@ async fn write_loop(pool: SqlitePool, mut jobs: mpsc::UnboundedReceiver<WriteJob
 /// taken) is returned in order. The batch's new executions go in one statement and all its
 /// history events in a few, so a batch of started executions costs a handful of round trips
 /// to SQLite's thread, not two per execution.
-async fn write_batch(pool: &SqlitePool, batch: &[WriteJob]) -> Result<Vec<Result<(), StoreError>>, StoreError> {
+async fn write_batch(
+    pool: &SqlitePool,
+    batch: &[WriteJob],
+    definitions: &mut DefinitionIds,
+) -> Result<Vec<Result<(), StoreError>>, StoreError> {
     let mut transaction = pool.begin().await?;
-    let inserted = insert_executions(&mut transaction, batch).await?;
+    let mut fresh = Vec::new();
+    let inserted = insert_executions(&mut transaction, batch, definitions, &mut fresh).await?;
     let mut outcomes = Vec::with_capacity(batch.len());
     let mut written = Vec::with_capacity(batch.len());
     for (job, inserted) in batch.iter().zip(inserted) {
@@ -518,7 +536,70 @@ async fn write_batch(pool: &SqlitePool, batch: &[WriteJob]) -> Result<Vec<Result
         write_rest(&mut transaction, write).await?;
     }
     transaction.commit().await?;
+    // Only rows that were committed may be pointed at by later batches.
+    definitions.remember(fresh);
     Ok(outcomes)
+}
+
+/// The `execution_definitions` row of each definition text the writer has stored or found,
+/// so a batch of executions of one state machine looks its definition up once.
+#[derive(Default)]
+struct DefinitionIds(HashMap<String, i64>);
+
+/// How many definitions [`DefinitionIds`] keeps before it starts again.
+const REMEMBERED_DEFINITIONS: usize = 256;
+
+impl DefinitionIds {
+    fn remember(&mut self, fresh: Vec<(String, i64)>) {
+        if self.0.len() + fresh.len() > REMEMBERED_DEFINITIONS {
+            self.0.clear();
+        }
+        self.0.extend(fresh);
+    }
+
+    /// The row holding `text`: remembered, found by its hash, or inserted (then listed in
+    /// `fresh`, to be remembered once the transaction commits).
+    async fn id(
+        &self,
+        transaction: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+        text: &str,
+        fresh: &mut Vec<(String, i64)>,
+    ) -> Result<i64, StoreError> {
+        if let Some(id) = self.0.get(text) {
+            return Ok(*id);
+        }
+        if let Some((_, id)) = fresh.iter().find(|(known, _)| known == text) {
+            return Ok(*id);
+        }
+        let hash = definition_hash(text);
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM execution_definitions WHERE hash = ? AND text = ? LIMIT 1")
+                .bind(hash)
+                .bind(text)
+                .fetch_optional(&mut **transaction)
+                .await?;
+        let id = match found {
+            Some(id) => id,
+            None => {
+                sqlx::query_scalar("INSERT INTO execution_definitions (hash, text) VALUES (?, ?) RETURNING id")
+                    .bind(hash)
+                    .bind(text)
+                    .fetch_one(&mut **transaction)
+                    .await?
+            }
+        };
+        fresh.push((text.to_string(), id));
+        Ok(id)
+    }
+}
+
+/// The first eight bytes of `text`'s SHA-256 as a signed integer (SQLite's integers are).
+fn definition_hash(text: &str) -> i64 {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(text.as_bytes());
+    let mut first = [0; 8];
+    first.copy_from_slice(&digest[..8]);
+    i64::from_be_bytes(first)
 }
 
 /// Appends `rows` placeholder rows of `width` values, `(?, ?), (?, ?)`, to a multi-row INSERT;
@@ -528,7 +609,7 @@ fn push_placeholder_rows(sql: &mut String, rows: usize, width: usize, last: &str
     sql.push_str(&vec![row; rows].join(", "));
 }
 
-/// The most rows one multi-row statement writes (SQLite allows 32,766 bound values; 19 a row
+/// The most rows one multi-row statement writes (SQLite allows 32,766 bound values; 20 a row
 /// at most here).
 const ROWS_PER_STATEMENT: usize = 512;
 
@@ -561,23 +642,29 @@ fn chunks_for_statements<T>(mut items: &[T]) -> impl Iterator<Item = &[T]> {
 async fn insert_executions(
     transaction: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
     batch: &[WriteJob],
+    definitions: &DefinitionIds,
+    fresh: &mut Vec<(String, i64)>,
 ) -> Result<Vec<Option<i64>>, StoreError> {
-    let inserts: Vec<(&ExecutionRecord, &Qualifiers, &PreparedWrite)> = batch
-        .iter()
-        .filter_map(|job| job.write.insert.as_ref().map(|(record, qualifiers)| (record, qualifiers, &job.write)))
-        .collect();
-    let mut inserted = std::collections::HashMap::new();
+    let mut inserts: Vec<(&ExecutionRecord, &Qualifiers, &PreparedWrite, i64)> = Vec::new();
+    for job in batch {
+        if let Some((record, qualifiers)) = &job.write.insert {
+            let definition = definitions.id(transaction, &record.definition, fresh).await?;
+            inserts.push((record, qualifiers, &job.write, definition));
+        }
+    }
+    let mut inserted = HashMap::new();
     for chunk in chunks_for_statements(&inserts) {
         let mut sql = String::from(
             "INSERT INTO executions (arn, state_machine_arn, name, status, input, output, error, cause, definition,
-                                     role_arn, start_millis, stop_millis, redrive_count, test_case, snapshot,
-                                     map_run_arn, state_machine_version_arn, state_machine_alias_arn,
+                                     definition_id, role_arn, start_millis, stop_millis, redrive_count, test_case,
+                                     snapshot, map_run_arn, state_machine_version_arn, state_machine_alias_arn,
                                      history_key) VALUES ",
         );
-        push_placeholder_rows(&mut sql, chunk.len(), 19, " + (SELECT IFNULL(MAX(history_key), 0) FROM executions)");
+        push_placeholder_rows(&mut sql, chunk.len(), 20, " + (SELECT IFNULL(MAX(history_key), 0) FROM executions)");
         sql.push_str(" ON CONFLICT (arn) DO NOTHING RETURNING arn, history_key");
         let mut query = sqlx::query(&sql);
-        for (position, (record, qualifiers, write)) in chunk.iter().enumerate() {
+        for (position, (record, qualifiers, write, definition)) in chunk.iter().enumerate() {
+            // The text lives in `execution_definitions`; the old column stays empty.
             query = query
                 .bind(&record.arn)
                 .bind(&record.state_machine_arn)
@@ -587,7 +674,8 @@ async fn insert_executions(
                 .bind(&write.output)
                 .bind(&write.error)
                 .bind(&write.cause)
-                .bind(&record.definition)
+                .bind("")
+                .bind(definition)
                 .bind(&record.role_arn)
                 .bind(record.start_millis)
                 .bind(write.stop_millis)

@@ -306,10 +306,11 @@ async fn map_runs_of(pool: &SqlitePool, arn: &str) -> Result<Vec<MapRunSummary>,
 
 /// A Standard execution from SQLite.
 async fn stored_execution(pool: &SqlitePool, arn: &str) -> Result<Option<ExecutionDetail>, ExecutionsDataError> {
-    let Some(row) = sqlx::query(
-        "SELECT arn, name, state_machine_arn, status, start_millis, stop_millis, input, output, error, cause, \
-         definition FROM executions WHERE arn = ?",
-    )
+    let Some(row) = sqlx::query(concat!(
+        "SELECT arn, name, state_machine_arn, status, start_millis, stop_millis, input, output, error, cause, ",
+        crate::definition_column!(),
+        " FROM executions WHERE arn = ?"
+    ))
     .bind(arn)
     .fetch_optional(pool)
     .await?
