@@ -29,9 +29,15 @@ use crate::{
 const MOTO_VERSION: &str = "5.2.5";
 const BOTO3_VERSION: &str = "1.44.5";
 
-/// Runs the benchmark: `executions` Standard executions per target, `sync_calls`
+/// Runs the benchmark: `executions` Standard executions per target (the Rust load generator
+/// `rounds` times per target, alternating, the median counting), `sync_calls`
 /// StartSyncExecution calls against Statehouse.
-pub fn run_api_benchmarks(workspace: &Workspace, executions: usize, sync_calls: usize) -> anyhow::Result<()> {
+pub fn run_api_benchmarks(
+    workspace: &Workspace,
+    executions: usize,
+    sync_calls: usize,
+    rounds: usize,
+) -> anyhow::Result<()> {
     let python = step(&format!("installing moto {MOTO_VERSION} and boto3 {BOTO3_VERSION} from PyPI"), ensure_moto)?;
     step("building a release statehouse", || {
         run(Command::new(cargo()).current_dir(workspace.root()).args(["build", "--release", "--package", "server"]))
@@ -82,7 +88,8 @@ pub fn run_api_benchmarks(workspace: &Workspace, executions: usize, sync_calls: 
                 .args(["--target", &format!("statehouse={statehouse_url}")])
                 .args(["--target", &format!("moto=http://{moto_address}")])
                 .args(["--sync", "statehouse", "--executions", &executions.to_string()])
-                .args(["--sync-calls", &sync_calls.to_string()]))
+                .args(["--sync-calls", &sync_calls.to_string()])
+                .args(["--rounds", &rounds.to_string()]))
         })
     });
     println!("Load average (1, 5, 15 min) after: {}", load_average());

@@ -8,8 +8,8 @@
 //! - `cargo xtask bench [--runs N]` runs the ASL benchmarks natively and in Chromium.
 //! - `cargo xtask bench-engine [--runs N] [--parked N]` runs the engine benchmarks beside
 //!   aws-local-stepfunctions.
-//! - `cargo xtask bench-api [--executions N] [--sync-calls N]` runs the Step Functions API
-//!   benchmarks beside moto.
+//! - `cargo xtask bench-api [--executions N] [--sync-calls N] [--rounds N]` runs the Step
+//!   Functions API benchmarks beside moto.
 //! - `cargo xtask bench-views [--executions N]` times the execution views' queries over N
 //!   seeded executions.
 
@@ -45,10 +45,11 @@ commands:
   bench-designer [--runs N] [--states N]
                       The designer in Chromium: a generated N-state definition (default 500)
                       opened, laid out and dragged, N runs (default 10); the shipped wasm's size
-  bench-api [--executions N] [--sync-calls N]
+  bench-api [--executions N] [--sync-calls N] [--rounds N]
                       Step Functions API throughput with boto3 (N Pass-chain executions,
-                      default 1000, 8 threads) beside moto, and StartSyncExecution latency
-                      (N calls, default 2000)
+                      default 1000, 8 threads) beside moto, then with the Rust load generator
+                      (the median of N rounds per server, default 5, alternating), and
+                      StartSyncExecution latency (N calls, default 2000)
   bench-views [--executions N]
                       The executions list's pages and filters and the actual cost per day
                       over N seeded executions (default 100000)
@@ -129,9 +130,14 @@ fn main() -> anyhow::Result<()> {
         "bench-api" => {
             let mut executions = 1_000;
             let mut sync_calls = 2_000;
-            number_flags(&command, &rest, &mut [("--executions", &mut executions), ("--sync-calls", &mut sync_calls)])?;
+            let mut rounds = 5;
+            number_flags(
+                &command,
+                &rest,
+                &mut [("--executions", &mut executions), ("--sync-calls", &mut sync_calls), ("--rounds", &mut rounds)],
+            )?;
             tools::ensure_build_tools(&workspace)?;
-            bench_api::run_api_benchmarks(&workspace, executions, sync_calls)
+            bench_api::run_api_benchmarks(&workspace, executions, sync_calls, rounds)
         }
         "bench-views" => {
             let mut executions = 100_000;
