@@ -152,22 +152,7 @@ async fn histories_written_before_the_upgrade_read_back_whole_and_new_ones_stay_
     }
 
     let definition = json!({"StartAt": "Only", "States": {"Only": {"Type": "Pass", "End": true}}}).to_string();
-    let started = engine
-        .start(StartRequest {
-            state_machine_arn: MACHINE.into(),
-            state_machine_name: "upgrade".into(),
-            name: "third".into(),
-            definition,
-            input: json!({"n": 3}),
-            input_text: None,
-            role_arn: "arn:aws:iam::123456789012:role/r".into(),
-            kind: ExecutionType::Standard,
-            test_case: None,
-            map_run_arn: None,
-            qualifiers: Default::default(),
-        })
-        .await
-        .expect("a new execution");
+    let started = engine.start(start_request("third", &definition)).await.expect("a new execution");
     assert!(matches!(started.status, Status::Succeeded { .. }), "{:?}", started.status);
     let history = engine.history(&started.arn).await.expect("history").expect("the new execution exists");
     let types: Vec<&str> = history.iter().map(|event| event.event_type.as_str()).collect();
