@@ -188,7 +188,7 @@ impl Model {
     /// Replaces the positions without an undo step (a layout opened with its definition).
     pub fn with_positions(mut self, positions: BTreeMap<String, Position>) -> Model {
         self.positions = positions;
-        self.kept.positions = positions_fingerprint(&self.positions);
+        self.mark_layout_kept();
         self
     }
 

@@ -542,9 +542,10 @@ async fn write_batch(
 }
 
 /// The `execution_definitions` row of each definition text the writer has stored or found,
-/// so a batch of executions of one state machine looks its definition up once.
+/// so a batch of executions of one state machine looks its definition up once. Every insert
+/// hashes its whole definition here, so the map is the engine's fast one, not SipHash.
 #[derive(Default)]
-struct DefinitionIds(HashMap<String, i64>);
+struct DefinitionIds(super::FastMap<String, i64>);
 
 /// How many definitions [`DefinitionIds`] keeps before it starts again.
 const REMEMBERED_DEFINITIONS: usize = 256;
