@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use serde_json::Value;
-use sqlx::{Row, SqlitePool, sqlite::SqliteRow};
+use sqlx::{Connection, Row, Sqlite, SqliteConnection, SqlitePool, pool::PoolConnection, sqlite::SqliteRow};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{
@@ -476,9 +476,25 @@ fn prepare(
 /// The writer: takes what is waiting (up to [`MAX_BATCH`]) and commits it in one
 /// transaction. When the batch fails, each decision is retried on its own so one bad write
 /// cannot sink the others.
+///
+/// It keeps one connection of the pool for itself. Each connection has its own page cache,
+/// which SQLite drops when another connection has written since; taking whichever
+/// connection the pool hands out next made every batch start from a cold cache and read the
+/// tables' and indexes' right edges again. A failed batch gives its connection back, and
+/// the writer lets go of it when the pool is closed (which waits for every connection).
 async fn write_loop(pool: SqlitePool, mut jobs: mpsc::UnboundedReceiver<WriteJob>) {
     let mut definitions = DefinitionIds::default();
-    while let Some(first) = jobs.recv().await {
+    let mut connection: Option<PoolConnection<Sqlite>> = None;
+    let mut closing = std::pin::pin!(pool.close_event());
+    loop {
+        let first = tokio::select! {
+            biased;
+            () = &mut closing => break,
+            job = jobs.recv() => match job {
+                Some(job) => job,
+                None => break,
+            },
+        };
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match jobs.try_recv() {
@@ -486,7 +502,21 @@ async fn write_loop(pool: SqlitePool, mut jobs: mpsc::UnboundedReceiver<WriteJob
                 Err(_) => break,
             }
         }
-        match write_batch(&pool, &batch, &mut definitions).await {
+        let held = match connection.take() {
+            Some(held) => Ok(held),
+            None => pool.acquire().await.map_err(StoreError::from),
+        };
+        let written = match held {
+            Ok(mut held) => {
+                let written = write_batch(&mut held, &batch, &mut definitions).await;
+                if written.is_ok() {
+                    connection = Some(held);
+                }
+                written
+            }
+            Err(error) => Err(error),
+        };
+        match written {
             Ok(outcomes) => {
                 for (job, outcome) in batch.into_iter().zip(outcomes) {
                     let _ = job.reply.send(outcome);
@@ -494,9 +524,14 @@ async fn write_loop(pool: SqlitePool, mut jobs: mpsc::UnboundedReceiver<WriteJob
             }
             Err(_) => {
                 for job in batch {
-                    let outcome = match write_batch(&pool, std::slice::from_ref(&job), &mut definitions).await {
-                        Ok(mut outcomes) => outcomes.pop().unwrap_or(Ok(())),
-                        Err(error) => Err(error),
+                    let outcome = match pool.acquire().await {
+                        Ok(mut alone) => {
+                            match write_batch(&mut alone, std::slice::from_ref(&job), &mut definitions).await {
+                                Ok(mut outcomes) => outcomes.pop().unwrap_or(Ok(())),
+                                Err(error) => Err(error),
+                            }
+                        }
+                        Err(error) => Err(error.into()),
                     };
                     let _ = job.reply.send(outcome);
                 }
@@ -505,16 +540,16 @@ async fn write_loop(pool: SqlitePool, mut jobs: mpsc::UnboundedReceiver<WriteJob
     }
 }
 
-/// Writes `batch` in one transaction; each job's own outcome (an insert may find its ARN
-/// taken) is returned in order. The batch's new executions go in one statement and all its
-/// history events in a few, so a batch of started executions costs a handful of round trips
-/// to SQLite's thread, not two per execution.
+/// Writes `batch` in one transaction on `connection`; each job's own outcome (an insert may
+/// find its ARN taken) is returned in order. The batch's new executions go in one statement
+/// and all its history events in a few, so a batch of started executions costs a handful of
+/// round trips to SQLite's thread, not two per execution.
 async fn write_batch(
-    pool: &SqlitePool,
+    connection: &mut SqliteConnection,
     batch: &[WriteJob],
     definitions: &mut DefinitionIds,
 ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
-    let mut transaction = pool.begin().await?;
+    let mut transaction = connection.begin().await?;
     let mut fresh = Vec::new();
     let inserted = insert_executions(&mut transaction, batch, definitions, &mut fresh).await?;
     let mut outcomes = Vec::with_capacity(batch.len());
