@@ -38,6 +38,12 @@ fn pass_chain() -> String {
 /// Requests sent, so a run can report how many calls an execution took.
 static CALLS: AtomicUsize = AtomicUsize::new(0);
 
+/// Microseconds spent waiting for StartExecution's and for DescribeExecution's answers, so a
+/// run shows where an execution's time goes.
+static START_MICROS: AtomicUsize = AtomicUsize::new(0);
+static DESCRIBE_MICROS: AtomicUsize = AtomicUsize::new(0);
+static DESCRIBES: AtomicUsize = AtomicUsize::new(0);
+
 /// The placeholder signature: neither server checks it here (Statehouse runs without access
 /// keys; moto does not verify signatures).
 const AUTHORIZATION_VALUE: &str =
@@ -126,11 +132,16 @@ async fn create(client: &mut Client, name: &str, kind: &str) -> Result<String, S
 /// One execution, named `name` (moto names unnamed executions "None", so every run is named).
 async fn one_execution(client: &mut Client, machine: &str, name: &str) -> Result<(), String> {
     let request = json!({"stateMachineArn": machine, "name": name, "input": "{\"order\": 1}"});
+    let sent = Instant::now();
     let started = client.call("StartExecution", &request).await?;
+    START_MICROS.fetch_add(sent.elapsed().as_micros() as usize, Ordering::Relaxed);
     let arn = started["executionArn"].as_str().ok_or("no execution ARN")?.to_string();
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
+        let sent = Instant::now();
         let described = client.call("DescribeExecution", &json!({"executionArn": arn})).await?;
+        DESCRIBE_MICROS.fetch_add(sent.elapsed().as_micros() as usize, Ordering::Relaxed);
+        DESCRIBES.fetch_add(1, Ordering::Relaxed);
         match described["status"].as_str() {
             Some("SUCCEEDED") => return Ok(()),
             Some("RUNNING") if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(2)).await,
@@ -189,6 +200,7 @@ async fn throughput(
         one_execution(&mut client, &machine, &format!("warm-{index}")).await?;
     }
     let calls_before = CALLS.load(Ordering::Relaxed);
+    let waits_before = [&START_MICROS, &DESCRIBE_MICROS, &DESCRIBES].map(|counter| counter.load(Ordering::Relaxed));
     let cpu_before = (cpu_seconds("self"), server_pid.and_then(cpu_seconds));
     let started = Instant::now();
     // Each of `concurrency` workers keeps its own connection and runs executions one after
@@ -221,9 +233,14 @@ async fn throughput(
     let server_cpu = cpu_before.1.zip(server_pid.and_then(cpu_seconds)).map(|(before, after)| after - before);
     let rate = executions as f64 / seconds;
     let calls = (CALLS.load(Ordering::Relaxed) - calls_before) as f64 / executions as f64;
+    let since = |counter: &AtomicUsize, before: usize| (counter.load(Ordering::Relaxed) - before) as f64;
+    let start_wait = since(&START_MICROS, waits_before[0]) / 1000.0 / executions.max(1) as f64;
+    let describe_wait = since(&DESCRIBE_MICROS, waits_before[1]) / 1000.0 / since(&DESCRIBES, waits_before[2]).max(1.0);
     println!(
-        "{name:<12} {executions:>6} executions, {concurrency} at a time: {seconds:>7.2} s  {rate:>9.1} executions/s  {:>10.0} transitions/s  {calls:.2} calls each",
-        rate * 5.0
+        "{name:<12} {executions:>6} executions, {concurrency} at a time: {seconds:>7.2} s  {rate:>9.1} executions/s  {:>10.0} transitions/s  {calls:.2} calls each  (mean wait: StartExecution {:.2} ms, DescribeExecution {:.2} ms)",
+        rate * 5.0,
+        start_wait,
+        describe_wait,
     );
     Ok(Round { executions, rate, seconds, client_cpu, server_cpu })
 }
