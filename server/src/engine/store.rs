@@ -480,8 +480,9 @@ fn prepare(
 /// It keeps one connection of the pool for itself. Each connection has its own page cache,
 /// which SQLite drops when another connection has written since; taking whichever
 /// connection the pool hands out next made every batch start from a cold cache and read the
-/// tables' and indexes' right edges again. A failed batch gives its connection back, and
-/// the writer lets go of it when the pool is closed (which waits for every connection).
+/// tables' and indexes' right edges again. A connection whose batch failed is closed
+/// ([`discard`]), and the writer lets go of its connection when the pool is closed (which
+/// waits for every connection).
 async fn write_loop(pool: SqlitePool, mut jobs: mpsc::UnboundedReceiver<WriteJob>) {
     let mut definitions = DefinitionIds::default();
     let mut connection: Option<PoolConnection<Sqlite>> = None;
