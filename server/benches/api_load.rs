@@ -178,11 +178,16 @@ fn clock_ticks() -> f64 {
 /// What one throughput round measured.
 struct Round {
     executions: usize,
-    rate: f64,
     seconds: f64,
     /// CPU seconds of this load generator and of the server (when its PID was given).
     client_cpu: Option<f64>,
     server_cpu: Option<f64>,
+}
+
+impl Round {
+    fn rate(&self) -> f64 {
+        self.executions as f64 / self.seconds
+    }
 }
 
 async fn throughput(
@@ -242,7 +247,7 @@ async fn throughput(
         start_wait,
         describe_wait,
     );
-    Ok(Round { executions, rate, seconds, client_cpu, server_cpu })
+    Ok(Round { executions, seconds, client_cpu, server_cpu })
 }
 
 async fn sync_latency(url: &str, calls: usize) -> Result<(f64, f64), String> {
@@ -319,7 +324,7 @@ fn main() -> Result<(), String> {
             }
         }
         for ((name, _), done) in targets.iter().zip(rounds_of) {
-            let mut rates: Vec<f64> = done.iter().map(|round| round.rate).collect();
+            let mut rates: Vec<f64> = done.iter().map(Round::rate).collect();
             rates.sort_by(f64::total_cmp);
             let median = rates[rates.len() / 2];
             if rates.len() > 1 {

@@ -502,22 +502,8 @@ async fn write_loop(pool: SqlitePool, mut jobs: mpsc::UnboundedReceiver<WriteJob
                 Err(_) => break,
             }
         }
-        let held = match connection.take() {
-            Some(held) => Ok(held),
-            None => pool.acquire().await.map_err(StoreError::from),
-        };
-        let written = match held {
-            Ok(mut held) => {
-                let written = write_batch(&mut held, &batch, &mut definitions).await;
-                if written.is_ok() {
-                    connection = Some(held);
-                } else {
-                    discard(held).await;
-                }
-                written
-            }
-            Err(error) => Err(error),
-        };
+        let (written, kept) = write_with(&pool, connection.take(), &batch, &mut definitions).await;
+        connection = kept;
         match written {
             Ok(outcomes) => {
                 for (job, outcome) in batch.into_iter().zip(outcomes) {
@@ -526,21 +512,36 @@ async fn write_loop(pool: SqlitePool, mut jobs: mpsc::UnboundedReceiver<WriteJob
             }
             Err(_) => {
                 for job in batch {
-                    let outcome = match pool.acquire().await {
-                        Ok(mut alone) => {
-                            match write_batch(&mut alone, std::slice::from_ref(&job), &mut definitions).await {
-                                Ok(mut outcomes) => outcomes.pop().unwrap_or(Ok(())),
-                                Err(error) => {
-                                    discard(alone).await;
-                                    Err(error)
-                                }
-                            }
-                        }
-                        Err(error) => Err(error.into()),
-                    };
-                    let _ = job.reply.send(outcome);
+                    let (written, kept) =
+                        write_with(&pool, connection.take(), std::slice::from_ref(&job), &mut definitions).await;
+                    connection = kept;
+                    let _ = job.reply.send(written.and_then(|mut outcomes| outcomes.pop().unwrap_or(Ok(()))));
                 }
             }
+        }
+    }
+}
+
+/// Writes `batch` on `held` (else a connection from the pool); returns the connection to keep
+/// when the batch committed, and closes it when it failed ([`discard`]).
+async fn write_with(
+    pool: &SqlitePool,
+    held: Option<PoolConnection<Sqlite>>,
+    batch: &[WriteJob],
+    definitions: &mut DefinitionIds,
+) -> (Result<Vec<Result<(), StoreError>>, StoreError>, Option<PoolConnection<Sqlite>>) {
+    let mut connection = match held {
+        Some(connection) => connection,
+        None => match pool.acquire().await {
+            Ok(connection) => connection,
+            Err(error) => return (Err(error.into()), None),
+        },
+    };
+    match write_batch(&mut connection, batch, definitions).await {
+        Ok(outcomes) => (Ok(outcomes), Some(connection)),
+        Err(error) => {
+            discard(connection).await;
+            (Err(error), None)
         }
     }
 }
@@ -552,7 +553,7 @@ async fn write_loop(pool: SqlitePool, mut jobs: mpsc::UnboundedReceiver<WriteJob
 /// statement in a transaction first copies each page it changes to a statement journal, to
 /// undo just itself; that copying was a tenth of the writer's time in SQLite.) sqlx does not
 /// see that rollback, still counts the transaction open, and would start the connection's
-/// next transaction as a savepoint. So a connection that failed a batch is not reused.
+/// next transaction as a savepoint.
 async fn discard(connection: PoolConnection<Sqlite>) {
     if let Err(error) = connection.close().await {
         tracing::debug!(%error, "closing the writer's failed connection");
