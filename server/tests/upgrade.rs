@@ -3,7 +3,9 @@
 //! with every execution's history intact, and executions started afterwards get histories of
 //! their own. Definitions moved into a table of their own (migration
 //! `20261126000017_execution_definitions`) the same way: old executions keep the text in their
-//! row, new ones share one stored copy per distinct text.
+//! row, new ones share one stored copy per distinct text. The executions table rebuilt for a
+//! deferred definition key (migration `20261127000018_deferred_definition_key`) keeps its
+//! rows, their history keys and the cost cache that points at them.
 
 use std::{borrow::Cow, str::FromStr};
 
@@ -16,23 +18,32 @@ use sqlx::{
 };
 
 const KEYED_HISTORY: i64 = 20261125000015;
+const REBUILT_EXECUTIONS: i64 = 20261127000018;
 const MACHINE: &str = "arn:aws:states:us-east-1:123456789012:stateMachine:upgrade";
 
-/// A data folder migrated only up to (not including) `KEYED_HISTORY`, holding two finished
-/// executions with three history events each, written with the old columns.
-async fn old_data_folder() -> tempfile::TempDir {
+/// A data folder migrated only up to (not including) migration `version`, and a pool on it
+/// with foreign keys enforced, as the server's own.
+async fn migrated_before(version: i64) -> (tempfile::TempDir, SqlitePool) {
     let folder = tempfile::tempdir().expect("a data folder");
     let options = SqliteConnectOptions::from_str("sqlite:")
         .expect("options")
         .filename(folder.path().join(server::db::DATABASE_FILE))
         .create_if_missing(true)
+        .foreign_keys(true)
         .journal_mode(SqliteJournalMode::Wal);
     let pool = SqlitePool::connect_with(options).await.expect("a database");
     let before: Vec<_> =
-        server::db::MIGRATOR.migrations.iter().filter(|migration| migration.version < KEYED_HISTORY).cloned().collect();
-    assert!(before.len() < server::db::MIGRATOR.migrations.len(), "the history-key migration exists");
+        server::db::MIGRATOR.migrations.iter().filter(|migration| migration.version < version).cloned().collect();
+    assert!(before.len() < server::db::MIGRATOR.migrations.len(), "migration {version} exists");
     let old = Migrator { migrations: Cow::Owned(before), ..Migrator::DEFAULT };
     old.run(&pool).await.expect("the old migrations");
+    (folder, pool)
+}
+
+/// A data folder migrated only up to (not including) `KEYED_HISTORY`, holding two finished
+/// executions with three history events each, written with the old columns.
+async fn old_data_folder() -> tempfile::TempDir {
+    let (folder, pool) = migrated_before(KEYED_HISTORY).await;
     for name in ["first", "second"] {
         let arn = format!("arn:aws:states:us-east-1:123456789012:execution:upgrade:{name}");
         sqlx::query(
@@ -167,4 +178,93 @@ async fn histories_written_before_the_upgrade_read_back_whole_and_new_ones_stay_
         .expect("history")
         .expect("exists");
     assert_eq!(first.len(), 3, "an old history gained no events");
+}
+
+#[tokio::test]
+async fn the_rebuilt_executions_table_keeps_its_rows_their_costs_and_the_definition_key() {
+    let (folder, pool) = migrated_before(REBUILT_EXECUTIONS).await;
+    let definition = json!({"StartAt": "Only", "States": {"Only": {"Type": "Pass", "End": true}}}).to_string();
+    let definition_id: i64 =
+        sqlx::query_scalar("INSERT INTO execution_definitions (hash, text) VALUES (7, ?) RETURNING id")
+            .bind(&definition)
+            .fetch_one(&pool)
+            .await
+            .expect("a stored definition");
+    let arn = "arn:aws:states:us-east-1:123456789012:execution:upgrade:kept";
+    sqlx::query(
+        "INSERT INTO executions (arn, state_machine_arn, name, status, input, output, definition, definition_id,
+                                 role_arn, start_millis, stop_millis, snapshot, history_key)
+         VALUES (?, ?, 'kept', 'SUCCEEDED', '{}', '{\"kept\":true}', '', ?, 'arn:aws:iam::123456789012:role/r',
+                 1000, 1002, '{}', 41)",
+    )
+    .bind(arn)
+    .bind(MACHINE)
+    .bind(definition_id)
+    .execute(&pool)
+    .await
+    .expect("an execution written before the rebuild");
+    for (id, event_type) in [(1, "ExecutionStarted"), (2, "ExecutionSucceeded")] {
+        sqlx::query(
+            "INSERT INTO history_events (execution_key, id, previous_id, timestamp_millis, type, details)
+             VALUES (41, ?, ?, ?, ?, NULL)",
+        )
+        .bind(id)
+        .bind(id - 1)
+        .bind(1000 + id)
+        .bind(event_type)
+        .execute(&pool)
+        .await
+        .expect("an event");
+    }
+    sqlx::query(
+        "INSERT INTO execution_costs (execution_arn, state_machine_arn, day, child, redrive_count, transitions)
+         VALUES (?, ?, 0, 0, 0, 3)",
+    )
+    .bind(arn)
+    .bind(MACHINE)
+    .execute(&pool)
+    .await
+    .expect("a cached cost");
+    pool.close().await;
+
+    let pool = server::db::open(folder.path()).await.expect("the upgraded database");
+    let transitions: Option<i64> =
+        sqlx::query_scalar("SELECT transitions FROM execution_costs WHERE execution_arn = ?")
+            .bind(arn)
+            .fetch_optional(&pool)
+            .await
+            .expect("a query");
+    assert_eq!(transitions, Some(3), "the cost cache survives the old table being dropped");
+
+    let engine = Engine::new(pool.clone(), EngineSettings::default());
+    let view = engine.describe(arn).await.expect("describe").expect("the old execution exists");
+    assert_eq!(view.record.definition, definition);
+    let history = engine.history(arn).await.expect("history").expect("exists");
+    let types: Vec<&str> = history.iter().map(|event| event.event_type.as_str()).collect();
+    assert_eq!(types, ["ExecutionStarted", "ExecutionSucceeded"], "the history still finds its execution");
+
+    let started = engine.start(start_request("after", &definition)).await.expect("a new execution");
+    let key: i64 = sqlx::query_scalar("SELECT history_key FROM executions WHERE arn = ?")
+        .bind(&started.arn)
+        .fetch_one(&pool)
+        .await
+        .expect("the new execution's key");
+    assert_eq!(key, 42, "a new execution's key follows the largest");
+    let history = engine.history(&started.arn).await.expect("history").expect("exists");
+    assert_eq!(history.len(), 4, "the new execution's history is its own");
+
+    // Deferred, the definition key is still checked: at commit.
+    let mut transaction = pool.begin().await.expect("a transaction");
+    sqlx::query(
+        "INSERT INTO executions (arn, state_machine_arn, name, status, input, definition, definition_id, role_arn,
+                                 start_millis, snapshot)
+         VALUES ('arn:aws:states:us-east-1:123456789012:execution:upgrade:dangling', ?, 'dangling', 'RUNNING', '{}',
+                 '', 999999, 'arn:aws:iam::123456789012:role/r', 1000, '{}')",
+    )
+    .bind(MACHINE)
+    .execute(&mut *transaction)
+    .await
+    .expect("the insert itself is allowed until commit");
+    let error = transaction.commit().await.expect_err("a definition that does not exist");
+    assert!(error.to_string().contains("FOREIGN KEY"), "{error}");
 }

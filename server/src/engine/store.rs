@@ -658,10 +658,9 @@ fn definition_hash(text: &str) -> i64 {
     i64::from_be_bytes(first)
 }
 
-/// Appends `rows` placeholder rows of `width` values, `(?, ?), (?, ?)`, to a multi-row INSERT;
-/// `last` (SQL) ends every row after the placeholders.
-fn push_placeholder_rows(sql: &mut String, rows: usize, width: usize, last: &str) {
-    let row = format!("({}{last})", vec!["?"; width].join(", "));
+/// Appends `rows` placeholder rows of `width` values, `(?, ?), (?, ?)`, to a multi-row INSERT.
+fn push_placeholder_rows(sql: &mut String, rows: usize, width: usize) {
+    let row = format!("({})", vec!["?"; width].join(", "));
     sql.push_str(&vec![row; rows].join(", "));
 }
 
@@ -693,8 +692,7 @@ fn chunks_for_statements<T>(mut items: &[T]) -> impl Iterator<Item = &[T]> {
 
 /// Inserts the batch's new executions; for each job, the history key its execution got, or
 /// `None` (an update, or an insert whose ARN was taken). `RETURNING` names the rows that went
-/// in. A key is one more than the largest so far (plus the row's place in the statement), so
-/// keys stay unique whoever else writes.
+/// in. A key is the row's rowid, which SQLite gives (one more than the largest so far).
 async fn insert_executions(
     transaction: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
     batch: &[WriteJob],
@@ -714,13 +712,13 @@ async fn insert_executions(
         let mut sql = String::from(
             "INSERT OR ROLLBACK INTO executions (arn, state_machine_arn, name, status, input, output, error, cause, definition,
                                      definition_id, role_arn, start_millis, stop_millis, redrive_count, test_case,
-                                     snapshot, map_run_arn, state_machine_version_arn, state_machine_alias_arn,
-                                     history_key) VALUES ",
+                                     snapshot, map_run_arn, state_machine_version_arn, state_machine_alias_arn)
+             VALUES ",
         );
-        push_placeholder_rows(&mut sql, chunk.len(), 20, " + (SELECT IFNULL(MAX(history_key), 0) FROM executions)");
+        push_placeholder_rows(&mut sql, chunk.len(), 19);
         sql.push_str(" ON CONFLICT (arn) DO NOTHING RETURNING arn, history_key");
         let mut query = sqlx::query(&sql);
-        for (position, (record, qualifiers, write, definition)) in chunk.iter().enumerate() {
+        for (record, qualifiers, write, definition) in chunk {
             // The text lives in `execution_definitions`; the old column stays empty.
             query = query
                 .bind(&record.arn)
@@ -741,8 +739,7 @@ async fn insert_executions(
                 .bind(&write.snapshot)
                 .bind(&record.map_run_arn)
                 .bind(&qualifiers.version_arn)
-                .bind(&qualifiers.alias_arn)
-                .bind(position as i64 + 1);
+                .bind(&qualifiers.alias_arn);
         }
         for row in query.fetch_all(&mut **transaction).await? {
             inserted.insert(row.try_get::<String, _>("arn")?, row.try_get::<i64, _>("history_key")?);
@@ -790,7 +787,7 @@ async fn insert_events(
         let mut sql = String::from(
             "INSERT OR ROLLBACK INTO history_events (execution_key, id, previous_id, timestamp_millis, type, details) VALUES ",
         );
-        push_placeholder_rows(&mut sql, chunk.len(), 6, "");
+        push_placeholder_rows(&mut sql, chunk.len(), 6);
         let mut query = sqlx::query(&sql);
         for (key, (id, previous, timestamp, event_type, details)) in chunk {
             query = query
