@@ -15,7 +15,7 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sql
 pub const DATABASE_FILE: &str = "statehouse.db";
 
 /// Pages (4 KiB each) the write-ahead log grows to before SQLite copies it into the database.
-const WAL_CHECKPOINT_PAGES: u32 = 10_000;
+pub(crate) const WAL_CHECKPOINT_PAGES: u32 = 10_000;
 
 /// Opens (creating when missing) the database in `data_dir` and applies pending migrations.
 pub async fn open(data_dir: &Path) -> anyhow::Result<SqlitePool> {

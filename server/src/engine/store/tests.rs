@@ -49,8 +49,7 @@ async fn event_ids(pool: &SqlitePool, name: &str) -> Vec<i64> {
 }
 
 /// A decision whose events break the history's key fails alone: the decisions written in
-/// the same batch are kept, none of its own rows are, and the writer goes on (its failed
-/// connection, which SQLite rolled back behind sqlx's back, is not used again).
+/// the same batch are kept, none of its own rows are, and the writer goes on.
 #[tokio::test]
 async fn a_decision_that_breaks_a_constraint_fails_alone_and_the_writer_goes_on() {
     let folder = tempfile::tempdir().expect("a temporary folder");
@@ -84,17 +83,28 @@ async fn a_decision_that_breaks_a_constraint_fails_alone_and_the_writer_goes_on(
     // A good decision for `first` still goes in.
     store.commit(&record("first").arn, &running, &events(3..=4), &Signal::Start).await.expect("event 3");
     assert_eq!(event_ids(&pool, "first").await, [1, 2, 3, 4]);
-    // Closing waits for every connection, the writer's among them.
-    tokio::time::timeout(std::time::Duration::from_secs(10), pool.close())
-        .await
-        .expect("the pool closes while the writer holds a connection");
+    // Closing the pool stops the writer (and closes its connection): soon every write is
+    // refused rather than written behind the closed pool's back.
+    tokio::time::timeout(std::time::Duration::from_secs(10), pool.close()).await.expect("the pool closes");
+    let mut refused = false;
+    for id in 5..=105 {
+        match store.commit(&record("first").arn, &running, &events(id..=id), &Signal::Start).await {
+            Err(StoreError::WriterGone) => {
+                refused = true;
+                break;
+            }
+            Ok(()) => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
+            Err(error) => panic!("a write after the pool closed failed otherwise: {error}"),
+        }
+    }
+    assert!(refused, "the writer still wrote 5 s after the pool closed");
 }
 
 #[test]
 fn statements_take_a_multiple_of_the_step_then_the_rest() {
     let sizes = |count: usize| {
         let items = vec![0u8; count];
-        chunks_for_statements(&items).map(<[u8]>::len).collect::<Vec<_>>()
+        writer::chunks_for_statements(&items).map(<[u8]>::len).collect::<Vec<_>>()
     };
     assert_eq!(sizes(0), Vec::<usize>::new());
     assert_eq!(sizes(12), [12]);
