@@ -8,6 +8,8 @@
 //! AWS's: names and causes, with the `An error occurred while executing the state …`
 //! prefix when the entry's event id is known.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 use super::{
@@ -418,12 +420,16 @@ fn start_jsonpath(
         note(trace, |inspection| inspection.result = Some(result.clone()));
         return finish_jsonpath(entry, result.clone(), env, trace).map(Step::Complete);
     }
-    let effective = filter_path(state.field("InputPath"), raw, &entry.scope(raw))?;
-    note(trace, |inspection| inspection.after_input_path = Some(effective.clone()));
+    // Without an `InputPath` the effective input is the raw input itself, not a copy.
+    let effective = match state.field("InputPath") {
+        None => Cow::Borrowed(raw),
+        path => Cow::Owned(filter_path(path, raw, &entry.scope(raw))?),
+    };
+    note(trace, |inspection| inspection.after_input_path = Some(Value::clone(&effective)));
     let parameters = |env: &mut dyn Environment, trace: &mut Option<&mut Inspection>| -> Result<Value, EvalError> {
         let value = match state.field("Parameters") {
             Some(template) => payload_template(template, &entry.scope(&effective), env)?,
-            None => effective.clone(),
+            None => Value::clone(&effective),
         };
         note(trace, |inspection| inspection.after_parameters = Some(value.clone()));
         Ok(value)
@@ -624,7 +630,11 @@ fn finish_jsonpath(
     };
     let combined = apply_result_path(state.field("ResultPath"), &entry.input, selected)?;
     note(trace, |inspection| inspection.after_result_path = Some(combined.clone()));
-    let output = filter_path(state.field("OutputPath"), &combined, &entry.scope(&combined))?;
+    // Without an `OutputPath` the output is the combined value itself, not a copy.
+    let output = match state.field("OutputPath") {
+        None => combined,
+        path => filter_path(path, &combined, &entry.scope(&combined))?,
+    };
     Ok(Completion { output, next: entry.next(), assigned })
 }
 
