@@ -106,10 +106,11 @@ test.describe("the designer", () => {
     const name = (await node.getAttribute("data-state"))!;
     const before = await nodePosition(page, name);
     await drag(page, `[data-state="${name}"] .node-name`, [160, 90]);
+    // The drop is drawn on a later frame: read the place once the node is marked placed.
+    await expect(page.locator(`[data-state="${name}"]`)).toHaveAttribute("data-placed", "true");
     const after = await nodePosition(page, name);
     expect(after[0]).toBeGreaterThan(before[0] + 50);
     expect(after[1]).toBeGreaterThan(before[1] + 30);
-    await expect(page.locator(`[data-state="${name}"]`)).toHaveAttribute("data-placed", "true");
 
     await page.reload();
     await expect(page.getByTestId("asl-code").locator(".cm-editor")).toBeVisible({ timeout: 15_000 });
@@ -222,6 +223,7 @@ test.describe("the designer", () => {
     await openDesigner(page, { clear: true });
     const name = (await page.locator("[data-state]").nth(1).getAttribute("data-state"))!;
     await drag(page, `[data-state="${name}"] .node-name`, [-120, 60]);
+    await expect(page.locator(`[data-state="${name}"]`)).toHaveAttribute("data-placed", "true");
     const placed = await nodePosition(page, name);
     const definition = await exportFile(page, "export-json");
     const layout = await exportFile(page, "export-layout");
