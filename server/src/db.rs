@@ -17,6 +17,10 @@ pub const DATABASE_FILE: &str = "statehouse.db";
 /// Pages (4 KiB each) the write-ahead log grows to before SQLite copies it into the database.
 pub(crate) const WAL_CHECKPOINT_PAGES: u32 = 10_000;
 
+/// How long a connection waits for another's write lock before it gives up (the pool's and
+/// the engine writer's alike).
+pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Opens (creating when missing) the database in `data_dir` and applies pending migrations.
 pub async fn open(data_dir: &Path) -> anyhow::Result<SqlitePool> {
     std::fs::create_dir_all(data_dir).with_context(|| format!("creating the data folder {}", data_dir.display()))?;
@@ -28,14 +32,11 @@ pub async fn open(data_dir: &Path) -> anyhow::Result<SqlitePool> {
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(5))
+        .busy_timeout(BUSY_TIMEOUT)
         // Checkpoint the WAL every ~40 MB instead of SQLite's ~4 MB: the pages new executions
         // touch (the right edges of the tables and indexes) are copied back once per
         // checkpoint however often they changed in between, so fewer checkpoints copy less.
-        .pragma("wal_autocheckpoint", WAL_CHECKPOINT_PAGES.to_string())
-        // The engine's multi-row inserts come in about eighty shapes (see `engine::store`);
-        // keeping them all prepared saves re-preparing statements of hundreds of rows.
-        .statement_cache_capacity(200);
+        .pragma("wal_autocheckpoint", WAL_CHECKPOINT_PAGES.to_string());
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
         // A local file cannot drop a connection: the default ping before every acquire costs a

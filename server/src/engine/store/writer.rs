@@ -6,7 +6,7 @@
 //! awaiting task queues behind the HTTP work on the runtime's workers), and a batch made four
 //! or five of them: most of a batch's time was spent waiting, not writing.
 
-use std::{collections::HashMap, path::PathBuf, sync::mpsc, time::Duration};
+use std::{collections::HashMap, path::PathBuf, sync::mpsc};
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, ToSql};
 
@@ -21,10 +21,6 @@ pub(super) enum Message {
     /// Commit what came before, close the connection and end (the pool closed).
     Stop,
 }
-
-/// How long the writer waits for another connection's write lock before it gives up, as the
-/// pool's connections do.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The prepared statements the writer keeps: its multi-row inserts come in about eighty
 /// shapes (see [`chunks_for_statements`]), and preparing one of hundreds of rows costs more
@@ -52,7 +48,7 @@ fn open(path: &std::path::Path) -> rusqlite::Result<Connection> {
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
     )?;
-    connection.busy_timeout(BUSY_TIMEOUT)?;
+    connection.busy_timeout(crate::db::BUSY_TIMEOUT)?;
     connection.pragma_update(None, "journal_mode", "WAL")?;
     connection.pragma_update(None, "synchronous", "NORMAL")?;
     connection.pragma_update(None, "foreign_keys", true)?;
@@ -275,7 +271,7 @@ impl Writer {
     }
 
     /// Runs one cached single-row statement.
-    fn run(&self, sql: &str, values: &[&dyn ToSql]) -> Result<(), StoreError> {
+    fn execute(&self, sql: &str, values: &[&dyn ToSql]) -> Result<(), StoreError> {
         self.connection.prepare_cached(sql)?.execute(values)?;
         Ok(())
     }
@@ -285,23 +281,23 @@ impl Writer {
     fn write_rest(&self, write: &PreparedWrite) -> Result<(), StoreError> {
         let arn = write.arn.as_str();
         if let Some(key) = write.fired_timer {
-            self.run("DELETE FROM timers WHERE execution_arn = ?1 AND key = ?2", &[&arn, &(key as i64)])?;
+            self.execute("DELETE FROM timers WHERE execution_arn = ?1 AND key = ?2", &[&arn, &(key as i64)])?;
         }
         if let Some(key) = write.finished_task {
-            self.run("DELETE FROM tasks WHERE execution_arn = ?1 AND key = ?2", &[&arn, &(key as i64)])?;
+            self.execute("DELETE FROM tasks WHERE execution_arn = ?1 AND key = ?2", &[&arn, &(key as i64)])?;
         }
         if let Some(key) = write.started_task {
-            self.run("UPDATE tasks SET started = 1 WHERE execution_arn = ?1 AND key = ?2", &[&arn, &(key as i64)])?;
+            self.execute("UPDATE tasks SET started = 1 WHERE execution_arn = ?1 AND key = ?2", &[&arn, &(key as i64)])?;
         }
         if !write.is_final {
             for (key, at_millis) in &write.timers {
-                self.run(
+                self.execute(
                     "INSERT OR REPLACE INTO timers (execution_arn, key, due_millis) VALUES (?1, ?2, ?3)",
                     &[&arn, &(*key as i64), at_millis],
                 )?;
             }
             for (token, key, request, activity, created) in &write.tasks {
-                self.run(
+                self.execute(
                     "INSERT OR REPLACE INTO tasks (token, execution_arn, key, request, activity_arn, created_millis)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                     &[token, &arn, &(*key as i64), request, activity, created],
@@ -310,7 +306,7 @@ impl Writer {
         }
         let now = write.events.last().map_or(0, |event| event.2);
         for map_run in &write.map_runs_started {
-            self.run(
+            self.execute(
                 "INSERT OR IGNORE INTO map_runs (arn, execution_arn, state_name, status, total, max_concurrency,
                                                  tolerated_failure_count, tolerated_failure_percentage, start_millis)
                  VALUES (?1, ?2, ?3, 'RUNNING', ?4, ?5, ?6, ?7, ?8)",
@@ -327,14 +323,14 @@ impl Writer {
             )?;
         }
         for (map_run, status) in &write.map_runs_ended {
-            self.run("UPDATE map_runs SET status = ?1, stop_millis = ?2 WHERE arn = ?3", &[status, &now, map_run])?;
+            self.execute("UPDATE map_runs SET status = ?1, stop_millis = ?2 WHERE arn = ?3", &[status, &now, map_run])?;
         }
         for key in &write.cancelled {
-            self.run("DELETE FROM tasks WHERE execution_arn = ?1 AND key = ?2", &[&arn, &(*key as i64)])?;
+            self.execute("DELETE FROM tasks WHERE execution_arn = ?1 AND key = ?2", &[&arn, &(*key as i64)])?;
         }
         if write.is_final && write.insert.is_none() {
-            self.run("DELETE FROM timers WHERE execution_arn = ?1", &[&arn])?;
-            self.run("DELETE FROM tasks WHERE execution_arn = ?1", &[&arn])?;
+            self.execute("DELETE FROM timers WHERE execution_arn = ?1", &[&arn])?;
+            self.execute("DELETE FROM tasks WHERE execution_arn = ?1", &[&arn])?;
         }
         Ok(())
     }
