@@ -154,9 +154,6 @@ macro_rules! definition_column {
     };
 }
 
-/// The most decisions one transaction commits.
-const MAX_BATCH: usize = 256;
-
 impl SqliteStore {
     /// A store over `pool` (migrated). Starts its writer thread on the pool's database file,
     /// and a task on the current runtime that stops the writer when the pool closes.

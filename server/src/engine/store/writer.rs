@@ -10,7 +10,7 @@ use std::{collections::HashMap, path::PathBuf, sync::mpsc};
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, ToSql};
 
-use super::{ExecutionRecord, MAX_BATCH, PreparedWrite, StoreError, WriteJob};
+use super::{ExecutionRecord, PreparedWrite, StoreError, WriteJob};
 use crate::engine::Qualifiers;
 
 /// What the writer thread is sent.
@@ -21,6 +21,9 @@ pub(super) enum Message {
     /// Commit what came before, close the connection and end (the pool closed).
     Stop,
 }
+
+/// The most decisions one transaction commits.
+const MAX_BATCH: usize = 256;
 
 /// The prepared statements the writer keeps: its multi-row inserts come in about eighty
 /// shapes (see [`chunks_for_statements`]), and preparing one of hundreds of rows costs more
