@@ -22,10 +22,11 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use asl::eval::{FixedEnvironment, context::ExecutionInfo, failure::Failure, machine::Machine};
+use asl::eval::{FixedEnvironment, context::ExecutionInfo, failure::Failure, machine::Machine, state::ItemRead};
 use serde_json::{Map, Value, json};
 use server::engine::{
-    decide::{Action, Context, NoItems, Signal, Snapshot, Status, TaskRequest, apply},
+    decide::{Action, Context, ItemSource, NoItems, Signal, Snapshot, Status, TaskRequest, apply},
+    items::LocalS3,
     mock::{MockConfig, MockMiss, MockOutcome, split_test_case},
 };
 
@@ -294,7 +295,7 @@ fn answer(replay: Option<&Replay>, test_case: &str, request: &TaskRequest) -> Ve
 }
 
 /// Runs a definition through the decider: signals first, then timers by due time.
-fn execute(definition: &Value, input_text: &str, replay: Option<&Replay>) -> Value {
+fn execute(definition: &Value, input_text: &str, replay: Option<&Replay>, items: &dyn ItemSource) -> Value {
     let machine = match Machine::from_value(definition) {
         Ok(machine) => machine,
         Err(error) => return json!({"status": "UNREADABLE", "error": error.message}),
@@ -322,8 +323,7 @@ fn execute(definition: &Value, input_text: &str, replay: Option<&Replay>) -> Val
                 None => break,
             },
         };
-        let decision =
-            apply(Context { machine: &machine, info: &info, env: &mut env, items: &NoItems }, &mut snapshot, signal);
+        let decision = apply(Context { machine: &machine, info: &info, env: &mut env, items }, &mut snapshot, signal);
         events.extend(decision.events);
         if snapshot.status.is_final() {
             break;
@@ -367,11 +367,183 @@ fn signal_key(signal: &Signal) -> Option<u64> {
 /// Runs a case; returns what AWS recorded and what the engine did.
 fn run_case(case: &Case) -> (Value, Value) {
     let expected = read_json(&case.dir.join("expected.json"));
-    let definition = read_json(&case.dir.join("definition.json"));
+    let definition = case_definition(&expected, read_json(&case.dir.join("definition.json")));
     let input = case_input(&expected, fs::read_to_string(case.dir.join("input.json")).expect("input.json"));
     let replay = case.has_task.then(|| derive_replay(expected["history"].as_array().map_or(&[], Vec::as_slice)));
-    let actual = execute(&definition, &input, replay.as_ref());
+    let actual = match RecordedS3::for_case(case, &definition, &expected) {
+        Some(s3) => execute(&definition, &input, replay.as_ref(), &s3),
+        None => execute(&definition, &input, replay.as_ref(), &NoItems),
+    };
     (expected, actual)
+}
+
+// ---------------------------------------------------------------------------------------
+// S3 objects from a recorded output
+
+/// The S3 objects a case's `ItemReader` read, rebuilt from the recorded output (the recordings
+/// do not contain them), and read back through the engine's own local S3 ([`LocalS3`]).
+///
+/// Only where the output shows the items whole: the definition's last state is the Map, and
+/// its item processor is one `Pass` state without fields, so each item's output is the item
+/// (or, with an `ItemBatcher`, the batch, whose `Items` are the items). Those items are
+/// written in the format the reader asks for, at the bucket and key it names: a JSON array,
+/// a CSV file with the items' keys as its header row, or, for `listObjectsV2`, files with the
+/// listed keys and sizes. When the reader has a positive `MaxItems`, one more item is
+/// written than the output shows, so a reader that ignored the limit would not match.
+///
+/// What cannot be rebuilt this way is not rebuilt, and stays a known failure: the cases
+/// about CSV rows with more fields than headers ([`UNRECORDED_OBJECTS`]), since how those
+/// rows were written is exactly what the output does not show.
+struct RecordedS3 {
+    folder: tempfile::TempDir,
+    items: Vec<Value>,
+}
+
+/// Cases whose S3 object cannot be rebuilt from their output (see [`RecordedS3`]).
+const UNRECORDED_OBJECTS: &[&str] = &["_csv_first_row_extra_fields_", "_csv_headers_decl_extra_fields_"];
+
+impl RecordedS3 {
+    fn for_case(case: &Case, definition: &Value, expected: &Value) -> Option<Self> {
+        if UNRECORDED_OBJECTS.iter().any(|name| case.name.contains(name)) {
+            return None;
+        }
+        let map = definition["States"].as_object()?.values().find(|state| state.get("ItemReader").is_some())?;
+        let processor = map.get("ItemProcessor").or_else(|| map.get("Iterator"))?;
+        let states = processor["States"].as_object()?;
+        let pass_through = states.len() == 1
+            && states.values().all(|state| {
+                state["Type"] == "Pass"
+                    && state.as_object().is_some_and(|fields| fields.keys().all(|key| key == "Type" || key == "End"))
+            });
+        if map.get("End") != Some(&Value::Bool(true)) || !pass_through {
+            return None;
+        }
+        let output = match &expected["output"] {
+            Value::String(text) => serde_json::from_str(text).ok()?,
+            other => other.clone(),
+        };
+        let outputs = output.as_array()?.clone();
+        let items = if map.get("ItemBatcher").is_some() {
+            outputs.iter().filter_map(|batch| batch["Items"].as_array()).flatten().cloned().collect()
+        } else {
+            outputs
+        };
+        Some(RecordedS3 { folder: tempfile::tempdir().expect("a temporary folder"), items })
+    }
+
+    /// Writes what `reader` will read.
+    fn write(&self, reader: &ItemRead) -> std::io::Result<()> {
+        let text = |name: &str| reader.arguments[name].as_str().unwrap_or_default().to_string();
+        let bucket = self.folder.path().join(text("Bucket"));
+        let mut items = self.items.clone();
+        if reader.max_items.is_some_and(|limit| limit > 0 && items.len() as u64 == limit) {
+            items.push(json!({"beyond": "MaxItems"}));
+        }
+        if reader.resource.ends_with(":listObjectsV2") {
+            for item in &items {
+                let (Some(key), Some(size)) = (item["Key"].as_str(), item["Size"].as_u64()) else { continue };
+                let path = bucket.join(key);
+                fs::create_dir_all(path.parent().expect("a folder"))?;
+                fs::write(path, vec![b'x'; size as usize])?;
+            }
+            return Ok(());
+        }
+        let path = bucket.join(text("Key"));
+        fs::create_dir_all(path.parent().expect("a folder"))?;
+        let body = match reader.reader_config["InputType"].as_str().unwrap_or("JSON") {
+            "CSV" => csv_text(&items, reader.reader_config["CSVHeaderLocation"] != "GIVEN"),
+            _ => Value::Array(items).to_string(),
+        };
+        fs::write(path, body)
+    }
+}
+
+impl ItemSource for RecordedS3 {
+    fn read_items(&self, reader: &ItemRead) -> Result<Vec<Value>, Failure> {
+        self.write(reader).unwrap_or_else(|error| panic!("writing the recorded S3 object: {error}"));
+        LocalS3::new(self.folder.path()).read_items(reader)
+    }
+}
+
+/// Objects with the same keys as CSV: a header row of the first object's keys (unless the
+/// reader is given its headers), then one row each, fields quoted where they need it.
+fn csv_text(items: &[Value], header_row: bool) -> String {
+    let field = |text: &str| {
+        if text.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", text.replace('"', "\"\""))
+        } else {
+            text.to_string()
+        }
+    };
+    let Some(header) = items.first().and_then(Value::as_object) else { return String::new() };
+    let mut out = String::new();
+    if header_row {
+        out = header.keys().map(|key| field(key)).collect::<Vec<_>>().join(",") + "\n";
+    }
+    for item in items {
+        let row: Vec<String> =
+            header.keys().map(|key| field(item[key].as_str().unwrap_or(&item[key].to_string()))).collect();
+        out += &(row.join(",") + "\n");
+    }
+    out
+}
+
+/// The definition as AWS ran it. Two kinds of recording name a Task's resource differently
+/// from `definition.json`, and the state's `Resource` is set to what the history shows:
+/// - the activity cases' definitions keep the test template's placeholder (`"activityArn"`),
+///   which the test replaced by a real activity ARN before creating the machine; the history
+///   shows it as `activity_arn`, a wildcard. The state runs with an activity ARN.
+/// - some recordings renamed a Lambda function in the history without marking the new name
+///   as a wildcard (`function:lambda_function_name`, where others record
+///   `function:<lambda_function_name>`), so the definition's real name can never match it.
+///   The state runs with the function named as the history names it.
+///
+/// Everything else in the definition is left as sent.
+fn case_definition(expected: &Value, mut definition: Value) -> Value {
+    let history = expected["history"].as_array().map_or(&[][..], Vec::as_slice);
+    let mut entered: Option<String> = None;
+    for event in history {
+        let kind = event["type"].as_str().unwrap_or_default();
+        let details = details(event);
+        if kind.ends_with("StateEntered") {
+            entered = details["name"].as_str().map(str::to_string);
+            continue;
+        }
+        let Some(state) = entered.as_deref().and_then(|name| find_state(&mut definition, name)) else { continue };
+        let Some(resource) = state.get("Resource").and_then(Value::as_str) else { continue };
+        let recorded = details["resource"].as_str().unwrap_or_default();
+        let replacement = match kind {
+            "ActivityScheduled" if !resource.starts_with("arn:") => {
+                "arn:aws:states:us-east-1:111111111111:activity:ConformanceActivity".to_string()
+            }
+            "LambdaFunctionScheduled"
+                if resource.starts_with("arn:") && !recorded.is_empty() && !string_matches(recorded, resource) =>
+            {
+                filled_in(&Value::String(recorded.to_string())).as_str().unwrap_or_default().to_string()
+            }
+            _ => continue,
+        };
+        state["Resource"] = Value::String(replacement);
+    }
+    definition
+}
+
+/// The state named `name` anywhere in a definition (branches and item processors included).
+fn find_state<'a>(definition: &'a mut Value, name: &str) -> Option<&'a mut Value> {
+    let states = definition.get_mut("States")?.as_object_mut()?;
+    if states.contains_key(name) {
+        return states.get_mut(name);
+    }
+    states.values_mut().find_map(|state| {
+        state
+            .as_object_mut()?
+            .iter_mut()
+            .filter(|(key, _)| matches!(key.as_str(), "Branches" | "Iterator" | "ItemProcessor"))
+            .find_map(|(_, nested)| match nested {
+                Value::Array(branches) => branches.iter_mut().find_map(|branch| find_state(branch, name)),
+                processor => find_state(processor, name),
+            })
+    })
 }
 
 /// The input AWS ran a case with. Some recordings replaced resource names in `input.json` by

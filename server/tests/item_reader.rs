@@ -73,7 +73,8 @@ async fn a_distributed_map_reads_a_csv_from_the_local_s3_folder() {
     assert!(types.contains(&"MapRunStarted") && types.contains(&"MapRunSucceeded"), "{types:?}");
     assert!(!types.iter().any(|kind| kind.starts_with("Pass")), "item states live in the children: {types:?}");
 
-    // A missing object fails the state with States.ItemReaderFailed naming it.
+    // A missing object fails the state with States.ItemReaderFailed naming it. As on AWS, the
+    // Map Run reads the items, so the run fails first and is listed as failed.
     let missing = definition.to_string().replace("incoming/orders.csv", "incoming/none.csv");
     let created = server
         .call(
@@ -92,4 +93,24 @@ async fn a_distributed_map_reads_a_csv_from_the_local_s3_folder() {
     assert_eq!(described["status"], "FAILED");
     assert_eq!(described["error"], "States.ItemReaderFailed");
     assert!(described["cause"].as_str().is_some_and(|cause| cause.contains("s3://orders-bucket/incoming/none.csv")));
+    let history = server.call(&client, "GetExecutionHistory", &json!({"executionArn": arn})).await.expect("history");
+    let types: Vec<&str> =
+        history["events"].as_array().expect("events").iter().filter_map(|event| event["type"].as_str()).collect();
+    assert_eq!(
+        types,
+        [
+            "ExecutionStarted",
+            "MapStateEntered",
+            "MapStateStarted",
+            "MapRunStarted",
+            "MapRunFailed",
+            "MapStateFailed",
+            "ExecutionFailed"
+        ]
+    );
+    let runs = server.call(&client, "ListMapRuns", &json!({"executionArn": arn})).await.expect("list map runs");
+    let map_run = runs["mapRuns"][0]["mapRunArn"].as_str().expect("a failed map run is listed").to_string();
+    let described = server.call(&client, "DescribeMapRun", &json!({"mapRunArn": map_run})).await.expect("describe");
+    assert_eq!(described["status"], "FAILED", "{described}");
+    assert_eq!(described["itemCounts"]["total"], 0);
 }

@@ -1106,7 +1106,9 @@ impl<'a> Decider<'a> {
             Step::Complete(completion) => self.complete(thread, state, completion),
             Step::Fail(failure) => {
                 self.note_evaluation_failure(thread, state, &failure);
-                self.map_started_before_tolerance(thread, state, &failure);
+                if !self.fail_map_run_reading(thread, state, &failure) {
+                    self.map_started_before_tolerance(thread, state, &failure);
+                }
                 self.fail_attempt(thread, state, failure);
             }
             Step::Wait { until, completion } => {
@@ -1147,7 +1149,7 @@ impl<'a> Decider<'a> {
                     attempt.phase = Phase::Parallel { branches: threads };
                 }
             }
-            Step::Items { items, config } => self.start_map(thread, state, items, &config),
+            Step::Items { items, config } => self.start_map(thread, state, items, &config, false),
             Step::ReadItems { reader, config } => {
                 let selected = self.items.read_items(&reader).and_then(|items| {
                     let At::Run(attempt) = &thread.at else { return Ok(Vec::new()) };
@@ -1155,8 +1157,9 @@ impl<'a> Decider<'a> {
                     select_items(&entry, items, self.env)
                 });
                 match selected {
-                    Ok(items) => self.start_map(thread, state, items, &config),
+                    Ok(items) => self.start_map(thread, state, items, &config, true),
                     Err(failure) => {
+                        self.fail_map_run_reading(thread, state, &failure);
                         self.fail_attempt(thread, state, failure);
                     }
                 }

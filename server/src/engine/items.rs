@@ -1,7 +1,7 @@
 //! A local folder standing in for S3, for Map states with an `ItemReader`: `BUCKET/KEY` is
 //! the file `ROOT/BUCKET/KEY`. `s3:getObject` reads a JSON array, JSON Lines, CSV (with its
 //! header row or given headers, and any of AWS's delimiters) or an S3 inventory manifest;
-//! `s3:listObjectsV2` lists the objects under a prefix, in AWS's item shape. A Map's
+//! `s3:listObjectsV2` lists the objects under a prefix, in AWS's item shape (and key order). A Map's
 //! `ResultWriter` writes its files here too ([`LocalS3::put_object`]).
 
 use std::path::{Path, PathBuf};
@@ -112,7 +112,7 @@ impl LocalS3 {
             .into_iter()
             .filter(|(key, _)| key.starts_with(prefix))
             .map(|(key, size)| {
-                json!({"Etag": format!("\"{:016x}\"", fingerprint(&key, size)), "Key": key, "LastModified": "1970-01-01T00:00:00Z", "Size": size, "StorageClass": "STANDARD"})
+                json!({"Etag": format!("\"{:016x}\"", fingerprint(&key, size)), "LastModified": "1970-01-01T00:00:00Z", "Key": key, "Size": size, "StorageClass": "STANDARD"})
             })
             .collect())
     }

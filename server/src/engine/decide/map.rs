@@ -5,7 +5,16 @@
 use super::*;
 
 impl Decider<'_> {
-    pub(super) fn start_map(&mut self, thread: &mut Thread, state: &State, items: Vec<Value>, config: &MapConfig) {
+    /// Starts a Map state on `items`. `from_reader` says an `ItemReader` read them: AWS then
+    /// records `MapStateStarted` with length 0, since the Map Run, not the state, reads them.
+    pub(super) fn start_map(
+        &mut self,
+        thread: &mut Thread,
+        state: &State,
+        items: Vec<Value>,
+        config: &MapConfig,
+        from_reader: bool,
+    ) {
         let items = match self.batch_items(thread, state, items) {
             Ok(items) => items,
             Err(failure) => {
@@ -13,32 +22,11 @@ impl Decider<'_> {
                 return;
             }
         };
-        let started = self.emit_on(thread, history::map_state_started(items.len()));
+        let started = self.emit_on(thread, history::map_state_started(if from_reader { 0 } else { items.len() }));
         let distributed = config.mode == MapMode::Distributed;
         let mut map_run_arn = None;
         if distributed {
-            // AWS names a map run after the state machine and the Map state's `Label`
-            // (its name when it has none).
-            let label = state.field("Label").and_then(Value::as_str).unwrap_or(&state.name).to_string();
-            let arn = format!(
-                "arn:{}:states:{}:{}:mapRun:{}/{}:{}",
-                self.info.partition,
-                self.info.region,
-                self.info.account,
-                self.info.state_machine_name,
-                label,
-                self.env.uuid()
-            );
-            self.emit_on(thread, history::map_run_started(&arn));
-            self.decision.actions.push(Action::MapRunStarted {
-                arn: arn.clone(),
-                state_name: state.name.clone(),
-                total: items.len(),
-                max_concurrency: config.max_concurrency,
-                tolerated_failure_count: config.tolerated_failure_count,
-                tolerated_failure_percentage: config.tolerated_failure_percentage,
-            });
-            map_run_arn = Some(arn);
+            map_run_arn = Some(self.begin_map_run(thread, state, items.len(), config));
         }
         let count = items.len();
         let run = MapRun {
@@ -63,6 +51,54 @@ impl Decider<'_> {
         if let At::Run(attempt) = &mut thread.at {
             attempt.phase = Phase::Map(Box::new(run));
         }
+    }
+
+    /// Records a Map Run's start (`MapRunStarted`, and the driver's record of it) and returns
+    /// its ARN. AWS names a map run after the state machine and the Map state's `Label` (its
+    /// name when it has none).
+    fn begin_map_run(&mut self, thread: &mut Thread, state: &State, total: usize, config: &MapConfig) -> String {
+        let label = state.field("Label").and_then(Value::as_str).unwrap_or(&state.name).to_string();
+        let arn = format!(
+            "arn:{}:states:{}:{}:mapRun:{}/{}:{}",
+            self.info.partition,
+            self.info.region,
+            self.info.account,
+            self.info.state_machine_name,
+            label,
+            self.env.uuid()
+        );
+        self.emit_on(thread, history::map_run_started(&arn));
+        self.decision.actions.push(Action::MapRunStarted {
+            arn: arn.clone(),
+            state_name: state.name.clone(),
+            total,
+            max_concurrency: config.max_concurrency,
+            tolerated_failure_count: config.tolerated_failure_count,
+            tolerated_failure_percentage: config.tolerated_failure_percentage,
+        });
+        arn
+    }
+
+    /// An `ItemReader` failed (`States.ItemReaderFailed`: its `MaxItems`, or the object it
+    /// reads). AWS reads the items inside the Map Run, so the failure is the run's: recorded
+    /// `MapStateStarted` (length 0), `MapRunStarted`, `MapRunFailed`, then the state fails.
+    /// Returns false, recording nothing, for any other failure or Map.
+    pub(super) fn fail_map_run_reading(&mut self, thread: &mut Thread, state: &State, failure: &Failure) -> bool {
+        let StateKind::Map { mode: MapMode::Distributed, .. } = state.kind else { return false };
+        if state.field("ItemReader").is_none() || failure.error.as_deref() != Some("States.ItemReaderFailed") {
+            return false;
+        }
+        self.emit_on(thread, history::map_state_started(0));
+        let config = MapConfig {
+            mode: MapMode::Distributed,
+            max_concurrency: 0,
+            tolerated_failure_count: None,
+            tolerated_failure_percentage: None,
+        };
+        let arn = self.begin_map_run(thread, state, 0, &config);
+        self.decision.actions.push(Action::MapRunEnded { arn, status: "FAILED".into() });
+        self.emit_on(thread, history::map_run_failed(failure));
+        true
     }
 
     /// A distributed Map's `ItemBatcher`: items grouped into `{"Items": [...], "BatchInput":

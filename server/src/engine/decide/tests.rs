@@ -17,9 +17,20 @@ fn run(
 
 /// [`run`] from `snapshot` (to run distributed Map items as child executions, say).
 fn run_from(
+    snapshot: Snapshot,
+    definition: Value,
+    input: Value,
+    task: impl FnMut(&TaskRequest) -> Result<Value, Failure>,
+) -> (Snapshot, Vec<HistoryEvent>) {
+    run_with_items(snapshot, definition, input, &NoItems, task)
+}
+
+/// [`run_from`] with `items` for the ItemReaders.
+fn run_with_items(
     mut snapshot: Snapshot,
     definition: Value,
     input: Value,
+    items: &dyn ItemSource,
     mut task: impl FnMut(&TaskRequest) -> Result<Value, Failure>,
 ) -> (Snapshot, Vec<HistoryEvent>) {
     let machine = Machine::from_value(&definition).expect("readable");
@@ -28,8 +39,7 @@ fn run_from(
     let mut events = Vec::new();
     let mut pending = vec![Signal::Start];
     while let Some(signal) = pending.pop() {
-        let decision =
-            apply(Context { machine: &machine, info: &info, env: &mut env, items: &NoItems }, &mut snapshot, signal);
+        let decision = apply(Context { machine: &machine, info: &info, env: &mut env, items }, &mut snapshot, signal);
         events.extend(decision.events);
         for action in decision.actions.into_iter().rev() {
             match action {
@@ -456,4 +466,62 @@ fn a_parallel_branch_input_over_256_kib_fails_even_though_the_state_before_fit()
     let input = json!({"half": "z".repeat(PAYLOAD_LIMIT_BYTES / 2 + 10)});
     let (snapshot, _) = run(definition, input, |_| unreachable!());
     assert_eq!(failure_error(&snapshot.status), Some("States.DataLimitExceeded"));
+}
+
+/// Items for a reader: the same list whatever it names.
+struct FixedItems(Vec<Value>);
+
+impl ItemSource for FixedItems {
+    fn read_items(&self, reader: &ItemRead) -> Result<Vec<Value>, Failure> {
+        let mut items = self.0.clone();
+        if let Some(limit) = reader.max_items.filter(|limit| *limit > 0) {
+            items.truncate(limit as usize);
+        }
+        Ok(items)
+    }
+}
+
+fn reader_map(max_items: Value) -> Value {
+    json!({"StartAt": "Map", "States": {"Map": {
+        "Type": "Map",
+        "ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "JSON", "MaxItems": max_items},
+            "Parameters": {"Bucket": "b", "Key": "k"}},
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}},
+        "End": true}}})
+}
+
+#[test]
+fn a_map_run_reads_its_items_so_the_map_state_starts_with_length_0() {
+    let items = FixedItems(vec![json!(1), json!(2), json!(3)]);
+    let (snapshot, events) =
+        run_with_items(Snapshot::default(), reader_map(json!(2)), json!({}), &items, |_| unreachable!());
+    assert_eq!(snapshot.status, Status::Succeeded { output: json!([1, 2]) });
+    let started = events.iter().find(|event| event.event_type == "MapStateStarted").expect("MapStateStarted");
+    assert_eq!(started.to_aws_json(true)["mapStateStartedEventDetails"], json!({"length": 0}));
+}
+
+#[test]
+fn an_item_reader_failure_fails_the_map_run_first() {
+    let items = FixedItems(vec![json!(1)]);
+    let (snapshot, events) =
+        run_with_items(Snapshot::default(), reader_map(json!(-1)), json!({}), &items, |_| unreachable!());
+    assert_eq!(failure_error(&snapshot.status), Some("States.ItemReaderFailed"));
+    assert_eq!(
+        types(&events),
+        [
+            (1, 0, "ExecutionStarted"),
+            (2, 0, "MapStateEntered"),
+            (3, 2, "MapStateStarted"),
+            (4, 3, "MapRunStarted"),
+            (5, 4, "MapRunFailed"),
+            (6, 5, "MapStateFailed"),
+            (7, 6, "ExecutionFailed"),
+        ]
+    );
+    let run_failed = events[4].to_aws_json(true);
+    assert_eq!(
+        run_failed["mapRunFailedEventDetails"],
+        json!({"error": "States.ItemReaderFailed", "cause": "field MaxItems must be positive"})
+    );
 }
