@@ -25,7 +25,7 @@ use std::{
 use asl::eval::{FixedEnvironment, context::ExecutionInfo, failure::Failure, machine::Machine, state::ItemRead};
 use serde_json::{Map, Value, json};
 use server::engine::{
-    decide::{Action, Context, ItemSource, NoItems, Signal, Snapshot, Status, TaskRequest, apply},
+    decide::{Action, Activities, Context, ItemSource, NoItems, Signal, Snapshot, Status, TaskRequest, apply},
     items::LocalS3,
     mock::{MockConfig, MockMiss, MockOutcome, split_test_case},
 };
@@ -295,7 +295,8 @@ fn answer(replay: Option<&Replay>, test_case: &str, request: &TaskRequest) -> Ve
 }
 
 /// Runs a definition through the decider: signals first, then timers by due time.
-fn execute(definition: &Value, input_text: &str, replay: Option<&Replay>, items: &dyn ItemSource) -> Value {
+fn execute(definition: &Value, input_text: &str, replay: Option<&Replay>, outside: Outside<'_>) -> Value {
+    let Outside { items, activities } = outside;
     let machine = match Machine::from_value(definition) {
         Ok(machine) => machine,
         Err(error) => return json!({"status": "UNREADABLE", "error": error.message}),
@@ -323,7 +324,8 @@ fn execute(definition: &Value, input_text: &str, replay: Option<&Replay>, items:
                 None => break,
             },
         };
-        let decision = apply(Context { machine: &machine, info: &info, env: &mut env, items }, &mut snapshot, signal);
+        let decision =
+            apply(Context { machine: &machine, info: &info, env: &mut env, items, activities }, &mut snapshot, signal);
         events.extend(decision.events);
         if snapshot.status.is_final() {
             break;
@@ -370,11 +372,38 @@ fn run_case(case: &Case) -> (Value, Value) {
     let definition = case_definition(&expected, read_json(&case.dir.join("definition.json")));
     let input = case_input(&expected, fs::read_to_string(case.dir.join("input.json")).expect("input.json"));
     let replay = case.has_task.then(|| derive_replay(expected["history"].as_array().map_or(&[], Vec::as_slice)));
+    let activities = RecordedActivities::for_case(&expected);
     let actual = match RecordedS3::for_case(case, &definition, &expected) {
-        Some(s3) => execute(&definition, &input, replay.as_ref(), &s3),
-        None => execute(&definition, &input, replay.as_ref(), &NoItems),
+        Some(s3) => execute(&definition, &input, replay.as_ref(), Outside { items: &s3, activities: &activities }),
+        None => execute(&definition, &input, replay.as_ref(), Outside { items: &NoItems, activities: &activities }),
     };
     (expected, actual)
+}
+
+/// What a case's execution reads from outside it.
+struct Outside<'a> {
+    items: &'a dyn ItemSource,
+    activities: &'a dyn Activities,
+}
+
+/// The activities a recording shows: one existed when AWS ran the case if the history
+/// schedules it (activity ARNs are recorded as the wildcard `activity_arn`, so whether any
+/// did is all the recording tells).
+struct RecordedActivities {
+    scheduled: bool,
+}
+
+impl RecordedActivities {
+    fn for_case(expected: &Value) -> Self {
+        let history = expected["history"].as_array().map_or(&[][..], Vec::as_slice);
+        RecordedActivities { scheduled: history.iter().any(|event| event["type"] == "ActivityScheduled") }
+    }
+}
+
+impl Activities for RecordedActivities {
+    fn exists(&self, _arn: &str) -> bool {
+        self.scheduled
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -489,10 +518,10 @@ fn csv_text(items: &[Value], header_row: bool) -> String {
 }
 
 /// The definition as AWS ran it. Two kinds of recording name a Task's resource differently
-/// from `definition.json`, and the state's `Resource` is set to what the history shows:
+/// from `definition.json`, and the state's `Resource` is set to what AWS ran:
 /// - the activity cases' definitions keep the test template's placeholder (`"activityArn"`),
-///   which the test replaced by a real activity ARN before creating the machine; the history
-///   shows it as `activity_arn`, a wildcard. The state runs with an activity ARN.
+///   which the test replaced by a real activity ARN before creating the machine (the
+///   history shows it as `activity_arn`, a wildcard). Such a state runs with an activity ARN.
 /// - some recordings renamed a Lambda function in the history without marking the new name
 ///   as a wildcard (`function:lambda_function_name`, where others record
 ///   `function:<lambda_function_name>`), so the definition's real name can never match it.
@@ -500,6 +529,7 @@ fn csv_text(items: &[Value], header_row: bool) -> String {
 ///
 /// Everything else in the definition is left as sent.
 fn case_definition(expected: &Value, mut definition: Value) -> Value {
+    replace_activity_placeholders(&mut definition);
     let history = expected["history"].as_array().map_or(&[][..], Vec::as_slice);
     let mut entered: Option<String> = None;
     for event in history {
@@ -509,23 +539,38 @@ fn case_definition(expected: &Value, mut definition: Value) -> Value {
             entered = details["name"].as_str().map(str::to_string);
             continue;
         }
+        if kind != "LambdaFunctionScheduled" {
+            continue;
+        }
         let Some(state) = entered.as_deref().and_then(|name| find_state(&mut definition, name)) else { continue };
         let Some(resource) = state.get("Resource").and_then(Value::as_str) else { continue };
         let recorded = details["resource"].as_str().unwrap_or_default();
-        let replacement = match kind {
-            "ActivityScheduled" if !resource.starts_with("arn:") => {
-                "arn:aws:states:us-east-1:111111111111:activity:ConformanceActivity".to_string()
-            }
-            "LambdaFunctionScheduled"
-                if resource.starts_with("arn:") && !recorded.is_empty() && !string_matches(recorded, resource) =>
-            {
-                filled_in(&Value::String(recorded.to_string())).as_str().unwrap_or_default().to_string()
-            }
-            _ => continue,
-        };
-        state["Resource"] = Value::String(replacement);
+        if resource.starts_with("arn:") && !recorded.is_empty() && !string_matches(recorded, resource) {
+            state["Resource"] = filled_in(&Value::String(recorded.to_string()));
+        }
     }
     definition
+}
+
+/// Sets every Task `Resource` that is the activity tests' placeholder (not an ARN, naming an
+/// activity) to an activity ARN, in branches and item processors too.
+fn replace_activity_placeholders(definition: &mut Value) {
+    let Some(states) = definition.get_mut("States").and_then(Value::as_object_mut) else { return };
+    for state in states.values_mut() {
+        if let Some(Value::String(resource)) = state.get_mut("Resource")
+            && !resource.starts_with("arn:")
+            && resource.to_ascii_lowercase().contains("activity")
+        {
+            *resource = "arn:aws:states:us-east-1:111111111111:activity:ConformanceActivity".to_string();
+        }
+        for key in ["Branches", "Iterator", "ItemProcessor"] {
+            match state.get_mut(key) {
+                Some(Value::Array(branches)) => branches.iter_mut().for_each(replace_activity_placeholders),
+                Some(processor @ Value::Object(_)) => replace_activity_placeholders(processor),
+                _ => {}
+            }
+        }
+    }
 }
 
 /// The state named `name` anywhere in a definition (branches and item processors included).

@@ -314,6 +314,7 @@ pub async fn create_activity(state: &ApiState, request: &Value) -> Result<Value,
         .await?;
     tags::store_tags(&mut transaction, &arn, &new_tags.unwrap_or_default()).await?;
     transaction.commit().await?;
+    state.engine.activity_created(&arn);
     let created: i64 = sqlx::query_scalar("SELECT created_millis FROM activities WHERE arn = ?")
         .bind(&arn)
         .fetch_one(&state.pool)
@@ -326,6 +327,7 @@ pub async fn delete_activity(state: &ApiState, request: &Value) -> Result<Value,
     let arn = required(request, "activityArn")?;
     check_activity_arn(state, arn)?;
     sqlx::query("DELETE FROM activities WHERE arn = ?").bind(arn).execute(&state.pool).await?;
+    state.engine.activity_deleted(arn);
     tags::delete_tags(state, arn).await?;
     Ok(json!({}))
 }

@@ -518,6 +518,24 @@ pub trait ItemSource {
     fn read_items(&self, reader: &ItemRead) -> Result<Vec<Value>, Failure>;
 }
 
+/// The activities that exist (CreateActivity). AWS fails a Task naming an activity that
+/// does not exist with `States.Runtime`, before scheduling anything.
+pub trait Activities {
+    /// Whether the activity `arn` exists.
+    fn exists(&self, arn: &str) -> bool;
+}
+
+/// [`Activities`] where every activity exists: for callers without a list of them (tests, a
+/// recorded case, the designer's simulator).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AnyActivity;
+
+impl Activities for AnyActivity {
+    fn exists(&self, _arn: &str) -> bool {
+        true
+    }
+}
+
 /// An [`ItemSource`] that has nothing to read.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct NoItems;
@@ -541,16 +559,19 @@ pub struct Context<'a> {
     pub env: &'a mut dyn Environment,
     /// Where ItemReaders read from.
     pub items: &'a dyn ItemSource,
+    /// The activities that exist.
+    pub activities: &'a dyn Activities,
 }
 
 /// Applies `signal` to the execution in `snapshot` and returns what happened.
 pub fn apply(context: Context<'_>, snapshot: &mut Snapshot, signal: Signal) -> Decision {
-    let Context { machine, info, env, items } = context;
+    let Context { machine, info, env, items, activities } = context;
     let mut decider = Decider {
         machine,
         info,
         env,
         items,
+        activities,
         last_event_id: snapshot.last_event_id,
         last_key: snapshot.last_key,
         decision: Decision::default(),
@@ -579,6 +600,7 @@ struct Decider<'a> {
     info: &'a ExecutionInfo,
     env: &'a mut dyn Environment,
     items: &'a dyn ItemSource,
+    activities: &'a dyn Activities,
     last_event_id: u64,
     last_key: u64,
     decision: Decision,
@@ -1227,6 +1249,18 @@ impl<'a> Decider<'a> {
                 }
             }
         };
+        if let history::TaskEvents::Activity { resource: activity } = &resource.events
+            && !self.activities.exists(activity)
+        {
+            let At::Run(attempt) = &thread.at else { return };
+            let entry = self.entry(&thread.path, &thread.variables, attempt, state);
+            let failure = entry.failure(asl::eval::EvalError::new(
+                "States.Runtime",
+                format!("The activity {activity} does not exist."),
+            ));
+            self.fail_attempt(thread, state, failure);
+            return;
+        }
         let region = self.info.region.clone();
         let scheduled = resource.events.scheduled(&region, &arguments, timeouts).with_task_credentials(credentials);
         self.emit_on(thread, scheduled);

@@ -16,7 +16,7 @@ pub mod task;
 use std::{
     cmp::Reverse,
     collections::{BinaryHeap, HashMap, VecDeque},
-    sync::{Arc, Mutex, MutexGuard},
+    sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock},
     time::Duration,
 };
 
@@ -209,6 +209,8 @@ struct Inner {
     timer_wake: Notify,
     activities: Mutex<HashMap<String, VecDeque<ActivityTask>>>,
     activity_wake: Notify,
+    /// The activities that exist, once [`Engine::recover`] has read them.
+    known_activities: RwLock<KnownActivities>,
     waiters: Mutex<FastMap<String, Vec<oneshot::Sender<Status>>>>,
     /// Finished Express executions kept for the views, oldest first.
     express_finished: Mutex<VecDeque<String>>,
@@ -218,6 +220,20 @@ struct Inner {
     interceptor: std::sync::OnceLock<Arc<dyn TaskInterceptor>>,
     /// Executions that started, ended or were redriven, for live views.
     changes: broadcast::Sender<ExecutionChange>,
+}
+
+/// The activities that exist, as the decider asks about them. Until they are loaded (an
+/// engine that never ran [`Engine::recover`]), every activity counts as existing.
+#[derive(Debug, Default)]
+struct KnownActivities {
+    loaded: bool,
+    arns: std::collections::HashSet<String>,
+}
+
+impl decide::Activities for KnownActivities {
+    fn exists(&self, arn: &str) -> bool {
+        !self.loaded || self.arns.contains(arn)
+    }
 }
 
 /// A hash map keyed by ARNs or definitions, with a fast randomly seeded hasher.
@@ -361,6 +377,7 @@ impl Engine {
                 timer_wake: Notify::new(),
                 activities: Mutex::default(),
                 activity_wake: Notify::new(),
+                known_activities: RwLock::default(),
                 waiters: Mutex::default(),
                 express_finished: Mutex::default(),
                 finished: Mutex::default(),
@@ -390,6 +407,9 @@ impl Engine {
     /// executions and hands their tasks in flight back to their backends. Returns how many
     /// executions are running.
     pub async fn recover(&self) -> Result<usize, EngineError> {
+        let activities = self.inner.store.activities().await?;
+        *self.inner.known_activities.write().unwrap_or_else(PoisonError::into_inner) =
+            KnownActivities { loaded: true, arns: activities.into_iter().collect() };
         let timers = self.inner.store.timers().await?;
         {
             let mut heap = lock(&self.inner.timers);
@@ -520,9 +540,9 @@ impl Engine {
             snapshot.record_history = self.inner.settings.express_history;
         }
         let mut env = RealEnvironment;
-        let decision = self.with_items(|items| {
+        let decision = self.with_outside(|items, activities| {
             decide::apply(
-                Context { machine: &machine, info: &info, env: &mut env, items },
+                Context { machine: &machine, info: &info, env: &mut env, items, activities },
                 &mut snapshot,
                 Signal::Start,
             )
@@ -621,17 +641,34 @@ impl Engine {
         let state_machine_name = record.state_machine_arn.rsplit(':').next().unwrap_or_default().to_string();
         let info = self.info(record, &state_machine_name);
         let mut env = RealEnvironment;
-        Ok(self.with_items(|items| {
-            decide::apply(Context { machine: &machine, info: &info, env: &mut env, items }, snapshot, signal)
+        Ok(self.with_outside(|items, activities| {
+            decide::apply(
+                Context { machine: &machine, info: &info, env: &mut env, items, activities },
+                snapshot,
+                signal,
+            )
         }))
     }
 
-    /// Runs `work` with the ItemReader source: the local S3 folder when one is set.
-    fn with_items<R>(&self, work: impl FnOnce(&dyn decide::ItemSource) -> R) -> R {
+    /// Runs `work` with what a decision reads from outside the execution: the ItemReader
+    /// source (the local S3 folder when one is set) and the activities that exist.
+    fn with_outside<R>(&self, work: impl FnOnce(&dyn decide::ItemSource, &dyn decide::Activities) -> R) -> R {
+        let activities = self.inner.known_activities.read().unwrap_or_else(PoisonError::into_inner);
         match &self.inner.settings.s3_root {
-            Some(root) => work(&items::LocalS3::new(root)),
-            None => work(&NoItems),
+            Some(root) => work(&items::LocalS3::new(root), &*activities),
+            None => work(&NoItems, &*activities),
         }
+    }
+
+    /// CreateActivity made `arn`: tasks naming it are scheduled from now on.
+    pub fn activity_created(&self, arn: &str) {
+        self.inner.known_activities.write().unwrap_or_else(PoisonError::into_inner).arns.insert(arn.to_string());
+    }
+
+    /// DeleteActivity removed `arn`: a Task naming it fails with `States.Runtime` from now on
+    /// (tasks already scheduled keep waiting for a worker or their timeout, as on AWS).
+    pub fn activity_deleted(&self, arn: &str) {
+        self.inner.known_activities.write().unwrap_or_else(PoisonError::into_inner).arns.remove(arn);
     }
 
     /// Carries out a committed decision's actions and wakes waiters of a finished execution.

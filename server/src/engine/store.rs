@@ -274,6 +274,11 @@ impl SqliteStore {
             .collect()
     }
 
+    /// The ARN of every activity (CreateActivity's `activities` table).
+    pub async fn activities(&self) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT arn FROM activities").fetch_all(&self.pool).await?)
+    }
+
     /// Every task in flight.
     pub async fn tasks(&self) -> Result<Vec<StoredTask>, StoreError> {
         let rows = sqlx::query("SELECT execution_arn, request, started FROM tasks ORDER BY created_millis")

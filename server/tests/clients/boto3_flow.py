@@ -373,5 +373,15 @@ sfn.delete_state_machine(stateMachineArn=callback)
 raises(sfn.exceptions.StateMachineDoesNotExist, sfn.describe_state_machine, stateMachineArn=callback)
 sfn.delete_activity(activityArn=activity)
 raises(sfn.exceptions.ActivityDoesNotExist, sfn.describe_activity, activityArn=activity)
+# A Task naming a deleted activity fails at once, as on AWS: States.Runtime, nothing scheduled.
+orphan_run = sfn.start_execution(stateMachineArn=with_activity, input="{}")["executionArn"]
+finished = wait_for(orphan_run)
+assert finished["status"] == "FAILED" and finished["error"] == "States.Runtime", finished
+assert finished["cause"] == (
+    "An error occurred while executing the state 'Work' (entered at the event id #2). "
+    f"The activity {activity} does not exist."
+), finished["cause"]
+types = [event["type"] for event in sfn.get_execution_history(executionArn=orphan_run)["events"]]
+assert types == ["ExecutionStarted", "TaskStateEntered", "ExecutionFailed"], types
 
 print("boto3 flow: all checks passed")

@@ -39,7 +39,11 @@ fn run_with_items(
     let mut events = Vec::new();
     let mut pending = vec![Signal::Start];
     while let Some(signal) = pending.pop() {
-        let decision = apply(Context { machine: &machine, info: &info, env: &mut env, items }, &mut snapshot, signal);
+        let decision = apply(
+            Context { machine: &machine, info: &info, env: &mut env, items, activities: &AnyActivity },
+            &mut snapshot,
+            signal,
+        );
         events.extend(decision.events);
         for action in decision.actions.into_iter().rev() {
             match action {
@@ -232,14 +236,17 @@ fn waits_park_on_timers() {
     let info = ExecutionInfo::new("M", "e", json!(1), 0);
     let mut env = FixedEnvironment::new(1, 1_000);
     let mut snapshot = Snapshot::default();
-    let decision =
-        apply(Context { machine: &machine, info: &info, env: &mut env, items: &NoItems }, &mut snapshot, Signal::Start);
+    let decision = apply(
+        Context { machine: &machine, info: &info, env: &mut env, items: &NoItems, activities: &AnyActivity },
+        &mut snapshot,
+        Signal::Start,
+    );
     assert_eq!(decision.actions, vec![Action::SetTimer { key: 1, at_millis: 61_000 }]);
     assert_eq!(snapshot.status, Status::Running);
     // The snapshot survives a round trip through JSON, as a restart needs.
     let mut snapshot: Snapshot = serde_json::from_str(&serde_json::to_string(&snapshot).unwrap()).unwrap();
     let decision = apply(
-        Context { machine: &machine, info: &info, env: &mut env, items: &NoItems },
+        Context { machine: &machine, info: &info, env: &mut env, items: &NoItems, activities: &AnyActivity },
         &mut snapshot,
         Signal::Timer { key: 1 },
     );
@@ -265,7 +272,11 @@ fn a_timed_out_task_records_no_cause_but_its_error_output_has_an_empty_one() {
     let mut env = FixedEnvironment::new(1, 0);
     let mut snapshot = Snapshot::default();
     let context = |env: &mut FixedEnvironment, snapshot: &mut Snapshot, signal| {
-        apply(Context { machine: &machine, info: &info, env, items: &NoItems }, snapshot, signal)
+        apply(
+            Context { machine: &machine, info: &info, env, items: &NoItems, activities: &AnyActivity },
+            snapshot,
+            signal,
+        )
     };
     let started = context(&mut env, &mut snapshot, Signal::Start);
     assert_eq!(started.events[0].details.as_ref().unwrap().1["input"], "[1, 2]");
@@ -293,8 +304,11 @@ fn without_history_nothing_is_recorded_but_causes_still_quote_event_ids() {
     let info = ExecutionInfo::new("M", "e", json!({}), 0);
     let mut env = FixedEnvironment::new(1, 0);
     let mut snapshot = Snapshot { record_history: false, ..Snapshot::default() };
-    let decision =
-        apply(Context { machine: &machine, info: &info, env: &mut env, items: &NoItems }, &mut snapshot, Signal::Start);
+    let decision = apply(
+        Context { machine: &machine, info: &info, env: &mut env, items: &NoItems, activities: &AnyActivity },
+        &mut snapshot,
+        Signal::Start,
+    );
     assert!(decision.events.is_empty());
     let Status::Failed { failure } = &snapshot.status else { panic!("{:?}", snapshot.status) };
     assert!(
@@ -314,7 +328,11 @@ fn a_redrive_resumes_at_the_failed_state_and_keeps_counting_events() {
     let mut env = FixedEnvironment::new(1, 0);
     let mut snapshot = Snapshot::default();
     let mut step = |snapshot: &mut Snapshot, signal: Signal| {
-        apply(Context { machine: &machine, info: &info, env: &mut env, items: &NoItems }, snapshot, signal)
+        apply(
+            Context { machine: &machine, info: &info, env: &mut env, items: &NoItems, activities: &AnyActivity },
+            snapshot,
+            signal,
+        )
     };
     let started = step(&mut snapshot, Signal::Start);
     let Some(Action::Invoke(first)) = started.actions.first().cloned() else { panic!("{:?}", started.actions) };
@@ -523,5 +541,43 @@ fn an_item_reader_failure_fails_the_map_run_first() {
     assert_eq!(
         run_failed["mapRunFailedEventDetails"],
         json!({"error": "States.ItemReaderFailed", "cause": "field MaxItems must be positive"})
+    );
+}
+
+/// No activity exists.
+struct NoActivities;
+
+impl Activities for NoActivities {
+    fn exists(&self, _arn: &str) -> bool {
+        false
+    }
+}
+
+#[test]
+fn a_task_naming_an_activity_that_does_not_exist_fails_the_execution_unscheduled() {
+    let definition = json!({"StartAt": "Work", "States": {"Work": {
+        "Type": "Task", "Resource": "arn:aws:states:us-east-1:123456789012:activity:gone", "End": true,
+        "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}]}, "Caught": {"Type": "Succeed"}}});
+    let machine = Machine::from_value(&definition).expect("readable");
+    let info = ExecutionInfo::new("M", "e", json!({}), 0);
+    let mut env = FixedEnvironment::new(1, 0);
+    let mut snapshot = Snapshot::default();
+    let decision = apply(
+        Context { machine: &machine, info: &info, env: &mut env, items: &NoItems, activities: &NoActivities },
+        &mut snapshot,
+        Signal::Start,
+    );
+    assert_eq!(
+        types(&decision.events),
+        [(1, 0, "ExecutionStarted"), (2, 0, "TaskStateEntered"), (3, 2, "ExecutionFailed")]
+    );
+    assert!(decision.actions.is_empty(), "nothing is scheduled: {:?}", decision.actions);
+    let Status::Failed { failure } = &snapshot.status else { panic!("{:?}", snapshot.status) };
+    assert_eq!(failure.error.as_deref(), Some("States.Runtime"));
+    assert_eq!(
+        failure.cause.as_deref(),
+        Some(
+            "An error occurred while executing the state 'Work' (entered at the event id #2). The activity arn:aws:states:us-east-1:123456789012:activity:gone does not exist."
+        )
     );
 }
