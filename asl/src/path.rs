@@ -325,21 +325,23 @@ impl JsonPath {
         }
         let not_found = |message: String| Err(PathNotFound { message });
         let mut node = root;
-        let mut walked = String::from("$");
+        // The path walked so far, for the messages: only rendered when one is needed.
+        let walked = |position: usize| self.rendered(position);
         for (position, segment) in self.segments.iter().enumerate() {
             let is_last = position + 1 == self.segments.len();
             match segment {
                 Segment::Child(name) => {
                     let Value::Object(members) = node else {
                         return not_found(format!(
-                            "Expected to find an object with property ['{name}'] in path {walked} but found '{}'",
+                            "Expected to find an object with property ['{name}'] in path {} but found '{}'",
+                            walked(position),
                             json_type_name(node)
                         ));
                     };
                     match members.get(name) {
                         Some(child) => node = child,
                         None if is_last => return not_found(self.no_results()),
-                        None => return not_found(format!("Missing property in path {walked}['{name}']")),
+                        None => return not_found(format!("Missing property in path {}['{name}']", walked(position))),
                     }
                 }
                 Segment::Index(index) => match node {
@@ -347,7 +349,7 @@ impl JsonPath {
                         Some(element) => node = element,
                         None => return not_found(self.no_results()),
                     },
-                    Value::Null => return not_found(format!("The path {walked} is null")),
+                    Value::Null => return not_found(format!("The path {} is null", walked(position))),
                     other => {
                         return not_found(format!(
                             "Filter: [{index}] can only be applied to arrays. Current context is: {other}"
@@ -359,7 +361,8 @@ impl JsonPath {
                         let mut fragment = String::new();
                         write_jayway_segment(segment, &mut fragment);
                         return not_found(format!(
-                            "Expected to find an object with property {fragment} in path {walked} but found '{}'",
+                            "Expected to find an object with property {fragment} in path {} but found '{}'",
+                            walked(position),
                             json_type_name(node)
                         ));
                     };
@@ -367,17 +370,21 @@ impl JsonPath {
                 }
                 _ => return not_found(self.no_results()),
             }
-            write_jayway_segment(segment, &mut walked);
         }
         Ok(node.clone())
     }
 
     fn no_results(&self) -> String {
+        format!("No results for path: {}", self.rendered(self.segments.len()))
+    }
+
+    /// The first `count` segments in Jayway's notation (`$['a'][0]`), as its messages show them.
+    fn rendered(&self, count: usize) -> String {
         let mut rendered = String::from("$");
-        for segment in &self.segments {
+        for segment in &self.segments[..count] {
             write_jayway_segment(segment, &mut rendered);
         }
-        format!("No results for path: {rendered}")
+        rendered
     }
 }
 

@@ -232,6 +232,12 @@ fn derive_replay(history: &[Value]) -> Replay {
             unfinished.retain(|pending| *pending != owner);
         }
     }
+    Replay { config: mock_config(&invocations), invocations }
+}
+
+/// The MockConfigFile that answers each state's invocations with their recorded outcomes,
+/// read back with `engine::mock`.
+fn mock_config(invocations: &BTreeMap<String, Vec<RecordedInvocation>>) -> MockConfig {
     let mut test_case = Map::new();
     let mut responses = Map::new();
     for (index, (state, list)) in invocations.iter().enumerate() {
@@ -249,8 +255,52 @@ fn derive_replay(history: &[Value]) -> Replay {
         "MockedResponses": responses,
     })
     .to_string();
-    let config = MockConfig::from_json(&text).unwrap_or_else(|error| panic!("the derived mock config: {error}"));
-    Replay { config, invocations }
+    MockConfig::from_json(&text).unwrap_or_else(|error| panic!("the derived mock config: {error}"))
+}
+
+/// A distributed Map's items run in child executions, whose task events the parent's
+/// recorded history does not contain. Where the item processor is one Task state whose
+/// output is its result (no `ResultSelector`, `ResultPath`, `OutputPath`, `Output`), each
+/// item's task result is the matching element of the Map's result, which the Map's
+/// `…StateExited` output shows (at its `ResultPath`: `$` or one field). Those results are
+/// added to the replay as the Task's invocations, in order; each Map whose result cannot be
+/// read this way adds nothing.
+fn add_distributed_task_results(replay: &mut Replay, definition: &Value, history: &[Value]) {
+    let mut definition = definition.clone();
+    for event in history.iter().filter(|event| event["type"] == "MapStateExited") {
+        let details = details(event);
+        let Some(map) = details["name"].as_str().and_then(|name| find_state(&mut definition, name)) else { continue };
+        let map = map.clone();
+        let processor = &map["ItemProcessor"];
+        let Some(states) = processor["States"].as_object() else { continue };
+        let entries: Vec<(&String, &Value)> = states.iter().collect();
+        let ([(task_name, task)], Some("DISTRIBUTED")) =
+            (entries.as_slice(), processor["ProcessorConfig"]["Mode"].as_str())
+        else {
+            continue;
+        };
+        let shapes_output = ["ResultSelector", "ResultPath", "OutputPath", "Output"];
+        if task["Type"] != "Task"
+            || shapes_output.iter().any(|field| task.get(*field).is_some())
+            || ["ResultSelector", "OutputPath", "Output"].iter().any(|field| map.get(*field).is_some())
+        {
+            continue;
+        }
+        let output = as_value(&details["output"]);
+        let result = match map.get("ResultPath").map(Value::as_str) {
+            None | Some(Some("$")) => Some(&output),
+            Some(Some(path)) => {
+                path.strip_prefix("$.").filter(|field| !field.contains(['.', '['])).map(|field| &output[field])
+            }
+            Some(None) => None,
+        };
+        let Some(Value::Array(results)) = result else { continue };
+        let list = replay.invocations.entry(task_name.to_string()).or_default();
+        for item in results {
+            list.push(RecordedInvocation { outcome: Some(json!({ "Return": item })), ..RecordedInvocation::default() });
+        }
+    }
+    replay.config = mock_config(&replay.invocations);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -371,7 +421,12 @@ fn run_case(case: &Case) -> (Value, Value) {
     let expected = read_json(&case.dir.join("expected.json"));
     let definition = case_definition(&expected, read_json(&case.dir.join("definition.json")));
     let input = case_input(&expected, fs::read_to_string(case.dir.join("input.json")).expect("input.json"));
-    let replay = case.has_task.then(|| derive_replay(expected["history"].as_array().map_or(&[], Vec::as_slice)));
+    let replay = case.has_task.then(|| {
+        let history = expected["history"].as_array().map_or(&[][..], Vec::as_slice);
+        let mut replay = derive_replay(history);
+        add_distributed_task_results(&mut replay, &definition, history);
+        replay
+    });
     let activities = RecordedActivities::for_case(&expected);
     let actual = match RecordedS3::for_case(case, &definition, &expected) {
         Some(s3) => execute(&definition, &input, replay.as_ref(), Outside { items: &s3, activities: &activities }),

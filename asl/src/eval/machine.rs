@@ -5,6 +5,8 @@
 //! Reading assumes a definition that validation accepted; what cannot be read is reported as
 //! a [`MachineError`] rather than guessed.
 
+use std::collections::HashMap;
+
 use serde_json::{Map, Value};
 
 use crate::{json::Node, validate::QueryLanguage};
@@ -27,7 +29,13 @@ pub struct Scope {
     pub start_at: String,
     /// The states, in document order.
     pub states: Vec<State>,
+    /// Each state's position in `states` by name, for scopes too large to scan.
+    index: Option<HashMap<String, usize>>,
 }
+
+/// Scopes of more states than this find a state by name through an index; smaller ones
+/// scan (a scan of a few names is quicker than hashing one).
+const SCANNED_STATES: usize = 16;
 
 /// One state.
 #[derive(Clone, Debug, PartialEq)]
@@ -194,7 +202,7 @@ impl Machine {
         let object = state.as_object().ok_or_else(|| error("a state must be a JSON object"))?;
         let state = State::read(state_name, object, QueryLanguage::JsonPath)?;
         Ok(Machine {
-            root: Scope { start_at: state_name.to_string(), states: vec![state] },
+            root: Scope::new(state_name.to_string(), vec![state]),
             timeout_seconds: None,
             language: QueryLanguage::JsonPath,
         })
@@ -224,12 +232,21 @@ impl Scope {
         if !states.iter().any(|state| state.name == start_at) {
             return Err(error(format!("StartAt names '{start_at}', which is not a state of its scope")));
         }
-        Ok(Scope { start_at, states })
+        Ok(Scope::new(start_at, states))
+    }
+
+    fn new(start_at: String, states: Vec<State>) -> Scope {
+        let index = (states.len() > SCANNED_STATES)
+            .then(|| states.iter().enumerate().map(|(position, state)| (state.name.clone(), position)).collect());
+        Scope { start_at, states, index }
     }
 
     /// The state called `name` in this scope.
     pub fn state(&self, name: &str) -> Option<&State> {
-        self.states.iter().find(|state| state.name == name)
+        match &self.index {
+            Some(index) => index.get(name).map(|&position| &self.states[position]),
+            None => self.states.iter().find(|state| state.name == name),
+        }
     }
 
     /// The state called `name` here or in any nested scope (state names are unique in a machine).
@@ -461,5 +478,30 @@ mod tests {
     fn unreadable_definitions_are_reported() {
         assert!(Machine::from_value(&json!({"StartAt": "X", "States": {}})).is_err());
         assert!(Machine::from_value(&json!({"StartAt": "X", "States": {"X": {"Type": "Nope"}}})).is_err());
+    }
+
+    #[test]
+    fn states_are_found_by_name_in_small_and_large_scopes() {
+        for count in [3, SCANNED_STATES + 1, 200] {
+            let mut states = serde_json::Map::new();
+            for index in 0..count {
+                let next = if index + 1 == count {
+                    json!({"Type": "Succeed"})
+                } else {
+                    json!({"Type": "Pass", "Next": format!("S{}", index + 1)})
+                };
+                states.insert(format!("S{index}"), next);
+            }
+            let machine = Machine::from_value(&json!({"StartAt": "S0", "States": states})).expect("readable");
+            for index in 0..count {
+                let name = format!("S{index}");
+                assert_eq!(
+                    machine.root.state(&name).map(|state| state.name.as_str()),
+                    Some(name.as_str()),
+                    "{count} states"
+                );
+            }
+            assert!(machine.root.state("S-missing").is_none());
+        }
     }
 }

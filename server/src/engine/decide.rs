@@ -706,7 +706,8 @@ impl<'a> Decider<'a> {
         match &root.at {
             At::Done { output } => {
                 let output = output.clone();
-                self.emit(root.last, history::execution_succeeded(&output));
+                let body = if self.recording { history::execution_succeeded(&output) } else { EventBody::unrecorded() };
+                self.emit(root.last, body);
                 snapshot.status = Status::Succeeded { output };
             }
             At::Failed { failure, .. } => {

@@ -501,14 +501,26 @@ impl Engine {
 
     /// The execution ARN for `name` under `state_machine_arn`.
     pub fn execution_arn(&self, state_machine_arn: &str, name: &str, kind: ExecutionType) -> String {
-        let base = state_machine_arn.replacen(":stateMachine:", ":execution:", 1);
-        match kind {
-            ExecutionType::Standard => format!("{base}:{name}"),
-            ExecutionType::Express => {
-                let express = state_machine_arn.replacen(":stateMachine:", ":express:", 1);
-                format!("{express}:{name}:{}", RealEnvironment.uuid())
+        let (kind_part, suffix) = match kind {
+            ExecutionType::Standard => (":execution:", None),
+            ExecutionType::Express => (":express:", Some(RealEnvironment.uuid())),
+        };
+        let mut arn = String::with_capacity(state_machine_arn.len() + name.len() + 48);
+        match state_machine_arn.split_once(":stateMachine:") {
+            Some((head, tail)) => {
+                arn.push_str(head);
+                arn.push_str(kind_part);
+                arn.push_str(tail);
             }
+            None => arn.push_str(state_machine_arn),
         }
+        arn.push(':');
+        arn.push_str(name);
+        if let Some(uuid) = suffix {
+            arn.push(':');
+            arn.push_str(&uuid);
+        }
+        arn
     }
 
     /// Starts an execution and runs it as far as it goes without waiting. Returns its ARN
