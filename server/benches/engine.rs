@@ -201,12 +201,13 @@ fn main() {
     let chain_runs = flag(&arguments, "--runs", 5_000);
     let loop_runs = flag(&arguments, "--loop-runs", 7);
     if let Some(position) = arguments.iter().position(|argument| argument == "--profile-express") {
-        // A long run of one in-memory workload, for `perf record`: `chain` or `loop`.
+        // A long run of one in-memory workload, for `perf record`: `chain` or `loop` without
+        // history, `loop-history` with it.
         let workload = arguments.get(position + 1).map_or("chain", String::as_str);
         runtime.block_on(async {
-            let (quiet, _folder) = engine_with(false).await;
+            let (quiet, _folder) = engine_with(workload == "loop-history").await;
             match workload {
-                "loop" => {
+                "loop" | "loop-history" => {
                     for _ in 0..chain_runs {
                         throughput(&quiet, &choice_loop(10_000), ExecutionType::Express, 1, 20_003, "loop").await;
                     }

@@ -213,7 +213,7 @@ struct Inner {
     known_activities: RwLock<KnownActivities>,
     waiters: Mutex<FastMap<String, Vec<oneshot::Sender<Status>>>>,
     /// Finished Express executions kept for the views, oldest first.
-    express_finished: Mutex<VecDeque<String>>,
+    express_finished: Mutex<FinishedExpress>,
     /// The last Standard executions to finish, as DescribeExecution shows them.
     finished: Mutex<FinishedExecutions>,
     /// Takes `.waitForTaskToken` tasks first (the approval portal), once set.
@@ -277,6 +277,36 @@ impl FinishedExecutions {
 
 /// How many finished Express executions stay in memory for DescribeExecution and the views.
 pub const EXPRESS_RETAINED: usize = 1_000;
+
+/// How many history events the finished Express executions kept in memory may hold in all
+/// (about 1 KB each). An Express execution has no 25,000-event limit: 1,000 long loops kept
+/// whole would take tens of gigabytes. The newest execution is kept whatever its size.
+pub const EXPRESS_RETAINED_EVENTS: usize = 250_000;
+
+/// The finished Express executions kept in memory, oldest first, with their event counts.
+#[derive(Default)]
+struct FinishedExpress {
+    order: VecDeque<(String, usize)>,
+    events: usize,
+}
+
+impl FinishedExpress {
+    /// Adds a finished execution; returns those to forget, oldest first, to stay within
+    /// [`EXPRESS_RETAINED`] executions and [`EXPRESS_RETAINED_EVENTS`] events.
+    fn push(&mut self, arn: String, events: usize) -> Vec<String> {
+        self.order.push_back((arn, events));
+        self.events += events;
+        let mut forgotten = Vec::new();
+        while self.order.len() > 1
+            && (self.order.len() > EXPRESS_RETAINED || self.events > EXPRESS_RETAINED_EVENTS)
+            && let Some((oldest, count)) = self.order.pop_front()
+        {
+            self.events -= count;
+            forgotten.push(oldest);
+        }
+        forgotten
+    }
+}
 
 struct ExpressExecution {
     record: ExecutionRecord,
@@ -703,7 +733,16 @@ impl Engine {
         } else {
             execution.events.extend(events);
         }
-        lock(&self.inner.express).insert(execution.record.arn.clone(), execution);
+        let forgotten = status
+            .is_final()
+            .then(|| lock(&self.inner.express_finished).push(execution.record.arn.clone(), execution.events.len()));
+        let mut express = lock(&self.inner.express);
+        express.insert(execution.record.arn.clone(), execution);
+        let forgotten: Vec<ExpressExecution> =
+            forgotten.into_iter().flatten().filter_map(|arn| express.remove(&arn)).collect();
+        drop(express);
+        // Freed outside the lock: a long history takes a while to drop.
+        drop(forgotten);
         if let Some(change) = change {
             self.announce(change);
         }
@@ -756,13 +795,6 @@ impl Engine {
             }
             if kind == ExecutionType::Express {
                 lock(&self.inner.express_tokens).retain(|_, (arn, _)| arn != &record.arn);
-                let mut finished = lock(&self.inner.express_finished);
-                finished.push_back(record.arn.clone());
-                if finished.len() > EXPRESS_RETAINED
-                    && let Some(oldest) = finished.pop_front()
-                {
-                    lock(&self.inner.express).remove(&oldest);
-                }
             }
             let waiters = lock(&self.inner.waiters).remove(&record.arn).unwrap_or_default();
             for waiter in waiters {
@@ -1060,7 +1092,7 @@ impl Engine {
     }
 
     /// The Express executions held in memory (running, and the last [`EXPRESS_RETAINED`]
-    /// finished) that `keep` selects, for the executions list; a finished one's stop time is
+    /// finished, within [`EXPRESS_RETAINED_EVENTS`]) that `keep` selects, for the executions list; a finished one's stop time is
     /// its last event's.
     pub fn express_executions(&self, keep: impl Fn(&ExecutionRecord, &Status) -> bool) -> Vec<ExecutionView> {
         lock(&self.inner.express)
@@ -1229,5 +1261,24 @@ mod tests {
         assert!(groups[2].starts_with('4'), "version 4: {first}");
         assert!(matches!(groups[3].as_bytes()[0], b'8' | b'9' | b'a' | b'b'), "RFC 4122 variant: {first}");
         assert_ne!(first, env.uuid());
+    }
+
+    #[test]
+    fn finished_express_executions_are_kept_within_a_count_and_an_event_budget() {
+        let mut finished = FinishedExpress::default();
+        for index in 0..EXPRESS_RETAINED {
+            assert!(finished.push(format!("small-{index}"), 10).is_empty());
+        }
+        assert_eq!(finished.push("one-more".into(), 10), ["small-0"], "the oldest goes past the count");
+        // A long history pushes out as many of the oldest as its events need.
+        let forgotten = finished.push("long".into(), EXPRESS_RETAINED_EVENTS - 100);
+        // It leaves room for ten of the small ones (100 events): 990 are forgotten.
+        assert_eq!(forgotten.len(), 990);
+        assert_eq!((finished.order.len(), finished.events), (11, EXPRESS_RETAINED_EVENTS));
+        assert_eq!(forgotten.first().map(String::as_str), Some("small-1"));
+        // One bigger than the whole budget is still kept, alone: the newest always stays.
+        let forgotten = finished.push("huge".into(), EXPRESS_RETAINED_EVENTS * 2);
+        assert_eq!(finished.order.len(), 1);
+        assert!(forgotten.contains(&"long".to_string()) && forgotten.contains(&"one-more".to_string()));
     }
 }
