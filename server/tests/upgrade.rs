@@ -158,7 +158,10 @@ async fn histories_written_before_the_upgrade_read_back_whole_and_new_ones_stay_
         let summary: Vec<(u64, u64, &str)> =
             history.iter().map(|event| (event.id, event.previous_event_id, event.event_type.as_str())).collect();
         assert_eq!(summary, [(1, 0, "ExecutionStarted"), (2, 1, "PassStateEntered"), (3, 2, "ExecutionSucceeded")]);
-        assert_eq!(history[1].details, Some(("stateEnteredEventDetails".into(), json!({"name": name, "input": "{}"}))));
+        assert_eq!(
+            history[1].details.clone().map(|details| details.into_pair()),
+            Some(("stateEnteredEventDetails".into(), json!({"name": name, "input": "{}"})))
+        );
         assert_eq!(history[2].timestamp_millis, 1003);
     }
 

@@ -91,7 +91,8 @@ async fn arrived_before(engine: &Engine, callback: &CallbackRow) -> bool {
     let Ok(Some(events)) = engine.history(&callback.execution_arn).await else { return false };
     let sent: Option<serde_json::Value> = callback.output.as_deref().and_then(|text| serde_json::from_str(text).ok());
     events.iter().any(|event| {
-        let Some((_, details)) = &event.details else { return false };
+        let Some(details) = &event.details else { return false };
+        let details = details.to_value();
         match (callback.outcome.as_str(), event.event_type.as_str()) {
             ("success", "TaskSucceeded") => {
                 let received = details["output"].as_str().and_then(|text| serde_json::from_str(text).ok());

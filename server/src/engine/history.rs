@@ -19,9 +19,128 @@ pub struct HistoryEvent {
     pub timestamp_millis: i64,
     /// `ExecutionStarted`, `PassStateEntered`, …
     pub event_type: String,
-    /// The details member's name (`stateEnteredEventDetails`) and value; events such as
-    /// `MapStateSucceeded` have none.
-    pub details: Option<(String, Value)>,
+    /// The details member; events such as `MapStateSucceeded` have none.
+    pub details: Option<Details>,
+}
+
+/// An event's `…EventDetails` member. The two the engine records for every state it runs
+/// (entered, and exited without assigned variables) are kept as their few strings; every
+/// other is a JSON object under its member name. Each is written out as the same JSON, to
+/// the database as `[member, object]`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Details {
+    /// `member`: `object`.
+    Json(String, Value),
+    /// `stateEnteredEventDetails`: `{"name", "input", "inputDetails"}`.
+    StateEntered {
+        /// The state's name.
+        name: String,
+        /// Its input as JSON text.
+        input: String,
+    },
+    /// `stateExitedEventDetails` of a state that assigned no variables:
+    /// `{"name", "output", "outputDetails"}`.
+    StateExited {
+        /// The state's name.
+        name: String,
+        /// Its output as JSON text.
+        output: String,
+    },
+}
+
+impl Details {
+    /// The member's name (`stateEnteredEventDetails`, …).
+    pub fn member(&self) -> &str {
+        match self {
+            Details::Json(member, _) => member,
+            Details::StateEntered { .. } => "stateEnteredEventDetails",
+            Details::StateExited { .. } => "stateExitedEventDetails",
+        }
+    }
+
+    /// The details object.
+    pub fn to_value(&self) -> Value {
+        match self {
+            Details::Json(_, value) => value.clone(),
+            Details::StateEntered { name, input } => {
+                json!({"name": name, "input": input, "inputDetails": not_truncated()})
+            }
+            Details::StateExited { name, output } => {
+                json!({"name": name, "output": output, "outputDetails": not_truncated()})
+            }
+        }
+    }
+
+    /// The member's name and the details object.
+    pub fn into_pair(self) -> (String, Value) {
+        let value = self.to_value();
+        match self {
+            Details::Json(member, _) => (member, value),
+            other => (other.member().to_string(), value),
+        }
+    }
+
+    /// A string field of the details object (`name`, `input`, …), without building it.
+    pub fn text(&self, field: &str) -> Option<&str> {
+        match (self, field) {
+            (Details::Json(_, value), _) => value.get(field)?.as_str(),
+            (Details::StateEntered { name, .. } | Details::StateExited { name, .. }, "name") => Some(name),
+            (Details::StateEntered { input, .. }, "input") => Some(input),
+            (Details::StateExited { output, .. }, "output") => Some(output),
+            _ => None,
+        }
+    }
+}
+
+/// Written as `[member, object]`, the form the database keeps.
+impl Serialize for Details {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeTuple};
+        /// The object of a state's entered or exited details, written field by field.
+        struct StateDetails<'a>(&'a str, &'a str, &'a str, &'a str);
+        impl Serialize for StateDetails<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let StateDetails(name, data_field, data, truncated_field) = *self;
+                let mut map = serializer.serialize_map(Some(3))?;
+                map.serialize_entry("name", name)?;
+                map.serialize_entry(data_field, data)?;
+                map.serialize_entry(truncated_field, &NotTruncated)?;
+                map.end()
+            }
+        }
+        let mut tuple = serializer.serialize_tuple(2)?;
+        tuple.serialize_element(self.member())?;
+        match self {
+            Details::Json(_, value) => tuple.serialize_element(value)?,
+            Details::StateEntered { name, input } => {
+                tuple.serialize_element(&StateDetails(name, "input", input, "inputDetails"))?
+            }
+            Details::StateExited { name, output } => {
+                tuple.serialize_element(&StateDetails(name, "output", output, "outputDetails"))?
+            }
+        }
+        tuple.end()
+    }
+}
+
+/// Read back from `[member, object]` as [`Details::Json`].
+impl<'de> Deserialize<'de> for Details {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let (member, value) = <(String, Value)>::deserialize(deserializer)?;
+        Ok(Details::Json(member, value))
+    }
+}
+
+/// `{"truncated": false}`, written without building it.
+struct NotTruncated;
+
+impl Serialize for NotTruncated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(1))?;
+        map.serialize_entry("truncated", &false)?;
+        map.end()
+    }
 }
 
 impl HistoryEvent {
@@ -34,14 +153,14 @@ impl HistoryEvent {
         object.insert("type".into(), Value::String(self.event_type.clone()));
         object.insert("id".into(), json!(self.id));
         object.insert("previousEventId".into(), json!(self.previous_event_id));
-        if let Some((key, details)) = &self.details {
-            let mut details = details.clone();
-            if !include_data && let Value::Object(members) = &mut details {
+        if let Some(details) = &self.details {
+            let mut value = details.to_value();
+            if !include_data && let Value::Object(members) = &mut value {
                 for field in ["input", "output", "parameters"] {
                     members.remove(field);
                 }
             }
-            object.insert(key.clone(), details);
+            object.insert(details.member().to_string(), value);
         }
         Value::Object(object)
     }
@@ -59,19 +178,19 @@ pub struct EventBody {
     /// The event type.
     pub event_type: String,
     /// The details member.
-    pub details: Option<(String, Value)>,
+    pub details: Option<Details>,
 }
 
 impl EventBody {
     /// An event with a details member.
     pub fn new(event_type: impl Into<String>, key: &str, details: Value) -> EventBody {
-        EventBody { event_type: event_type.into(), details: Some((key.to_string(), details)) }
+        EventBody { event_type: event_type.into(), details: Some(Details::Json(key.to_string(), details)) }
     }
 
     /// A scheduling event with `taskCredentials` (`{"roleArn": …}`), for a Task state with
     /// `Credentials`.
     pub fn with_task_credentials(mut self, credentials: Option<Value>) -> EventBody {
-        if let (Some(credentials), Some((_, Value::Object(details)))) = (credentials, &mut self.details) {
+        if let (Some(credentials), Some(Details::Json(_, Value::Object(details)))) = (credentials, &mut self.details) {
             details.insert("taskCredentials".into(), credentials);
         }
         self
@@ -139,16 +258,21 @@ pub fn state_entered(state_type: &str, name: &str, input: &Value) -> EventBody {
 /// `<Type>StateEntered` with the input as text: the first state of an execution shows the
 /// execution's input exactly as StartExecution received it (recorded).
 pub fn state_entered_text(state_type: &str, name: &str, input: String) -> EventBody {
-    EventBody::new(
-        format!("{state_type}StateEntered"),
-        "stateEnteredEventDetails",
-        json!({"name": name, "input": input, "inputDetails": not_truncated()}),
-    )
+    EventBody {
+        event_type: format!("{state_type}StateEntered"),
+        details: Some(Details::StateEntered { name: name.to_string(), input }),
+    }
 }
 
 /// `<Type>StateExited`, with the output already printed as compact JSON and the variables
 /// the state assigned.
 pub fn state_exited_text(state_type: &str, name: &str, output: String, assigned: &Map<String, Value>) -> EventBody {
+    if assigned.is_empty() {
+        return EventBody {
+            event_type: format!("{state_type}StateExited"),
+            details: Some(Details::StateExited { name: name.to_string(), output }),
+        };
+    }
     let mut details = Map::new();
     details.insert("name".into(), Value::String(name.to_string()));
     details.insert("output".into(), Value::String(output));
@@ -358,16 +482,16 @@ mod tests {
         let lambda = TaskEvents::Lambda { resource: "arn:aws:lambda:us-east-1:1:function:f".into() };
         let scheduled = lambda.scheduled("us-east-1", &json!({"a": 1}), TaskTimeouts::default());
         assert_eq!(scheduled.event_type, "LambdaFunctionScheduled");
-        assert_eq!(scheduled.details.as_ref().unwrap().0, "lambdaFunctionScheduledEventDetails");
+        assert_eq!(scheduled.details.as_ref().unwrap().member(), "lambdaFunctionScheduledEventDetails");
         let timed_out = lambda.failed(&Failure { error: Some("States.Timeout".into()), cause: None });
         assert_eq!(timed_out.event_type, "LambdaFunctionTimedOut");
         assert_eq!(
-            timed_out.details.unwrap(),
+            timed_out.details.unwrap().into_pair(),
             ("lambdaFunctionTimedOutEventDetails".into(), json!({"error": "States.Timeout"}))
         );
         let failure = Failure::new("States.QueryEvaluationError", "x specified for the field 'Output/result' returned");
         let evaluation = evaluation_failed("S", &failure);
-        assert_eq!(evaluation.details.unwrap().1["location"], "Output/result");
+        assert_eq!(evaluation.details.unwrap().to_value()["location"], "Output/result");
     }
 
     #[test]
@@ -383,5 +507,30 @@ mod tests {
         assert_eq!(value["stateEnteredEventDetails"]["input"], "{\"x\":1}");
         assert_eq!(value["timestamp"], 1.5);
         assert!(event.to_aws_json(false)["stateEnteredEventDetails"].get("input").is_none());
+    }
+
+    #[test]
+    fn state_details_are_stored_as_the_same_json_as_any_other() {
+        let assigned = Map::new();
+        let mut one_variable = Map::new();
+        one_variable.insert("v".into(), json!(1));
+        for body in [
+            state_entered_text("Pass", "A \"quoted\"", "{\"x\":1}".into()),
+            state_exited_text("Task", "B", "[1,2]".into(), &assigned),
+            state_exited_text("Task", "B", "[1,2]".into(), &one_variable),
+            execution_succeeded(&json!({"done": true})),
+        ] {
+            let details = body.details.expect("details");
+            let stored = serde_json::to_string(&details).expect("serializable");
+            let pair = details.clone().into_pair();
+            assert_eq!(stored, serde_json::to_string(&pair).expect("serializable"), "{pair:?}");
+            let read: Details = serde_json::from_str(&stored).expect("readable");
+            assert_eq!(read.into_pair(), pair);
+        }
+        let entered = state_entered_text("Pass", "A", "{}".into()).details.expect("details");
+        assert_eq!(
+            (entered.text("name"), entered.text("input"), entered.text("output")),
+            (Some("A"), Some("{}"), None)
+        );
     }
 }

@@ -11,7 +11,7 @@ use tokio::sync::oneshot;
 use super::{
     Qualifiers,
     decide::{Action, Decision, FailureRecord, Signal, Snapshot, Status, TaskRequest},
-    history::HistoryEvent,
+    history::{Details, HistoryEvent},
 };
 
 /// Storage failures.
@@ -377,13 +377,7 @@ fn record_from(row: &SqliteRow) -> Result<ExecutionRecord, StoreError> {
 
 fn event_from(row: &SqliteRow) -> Result<HistoryEvent, StoreError> {
     let details: Option<String> = row.try_get("details")?;
-    let details = match details {
-        Some(text) => {
-            let (key, value): (String, Value) = serde_json::from_str(&text)?;
-            Some((key, value))
-        }
-        None => None,
-    };
+    let details = details.map(|text| serde_json::from_str::<Details>(&text)).transpose()?;
     Ok(HistoryEvent {
         id: row.try_get::<i64, _>("id")? as u64,
         previous_event_id: row.try_get::<i64, _>("previous_id")? as u64,

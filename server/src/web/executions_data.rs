@@ -34,7 +34,7 @@ use crate::{
     engine::{
         Engine, EngineError, ExecutionView,
         decide::{Status, TaskRequest},
-        history::HistoryEvent,
+        history::{Details, HistoryEvent},
         store::{ExecutionRecord, INTERNAL_TOKEN_PREFIX},
     },
 };
@@ -264,7 +264,13 @@ async fn express_execution(
         events: events
             .into_iter()
             .map(|event| {
-                event_row(event.id, event.previous_event_id, event.event_type, event.timestamp_millis, event.details)
+                event_row(
+                    event.id,
+                    event.previous_event_id,
+                    event.event_type,
+                    event.timestamp_millis,
+                    event.details.map(Details::into_pair),
+                )
             })
             .collect(),
     }))

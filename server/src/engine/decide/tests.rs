@@ -279,8 +279,8 @@ fn a_timed_out_task_records_no_cause_but_its_error_output_has_an_empty_one() {
         )
     };
     let started = context(&mut env, &mut snapshot, Signal::Start);
-    assert_eq!(started.events[0].details.as_ref().unwrap().1["input"], "[1, 2]");
-    assert_eq!(started.events[1].details.as_ref().unwrap().1["input"], "[1, 2]");
+    assert_eq!(started.events[0].details.as_ref().unwrap().to_value()["input"], "[1, 2]");
+    assert_eq!(started.events[1].details.as_ref().unwrap().to_value()["input"], "[1, 2]");
     let timer = started.actions.iter().find_map(|action| match action {
         Action::SetTimer { key, .. } => Some(*key),
         _ => None,
@@ -288,7 +288,7 @@ fn a_timed_out_task_records_no_cause_but_its_error_output_has_an_empty_one() {
     let decision = context(&mut env, &mut snapshot, Signal::Timer { key: timer.expect("a timeout timer") });
     assert_eq!(decision.events[0].event_type, "TaskTimedOut");
     assert_eq!(
-        decision.events[0].details.as_ref().unwrap().1,
+        decision.events[0].details.as_ref().unwrap().to_value(),
         json!({"error": "States.Timeout", "resource": "invoke", "resourceType": "lambda"})
     );
     assert_eq!(snapshot.status, Status::Succeeded { output: json!({"Error": "States.Timeout", "Cause": ""}) });
@@ -346,7 +346,11 @@ fn a_redrive_resumes_at_the_failed_state_and_keeps_counting_events() {
     assert_eq!(names, ["ExecutionRedriven", "TaskStateEntered", "TaskScheduled", "TaskStarted"]);
     assert_eq!((redriven.events[0].id, redriven.events[0].previous_event_id), (last_id + 1, last_id));
     assert_eq!(redriven.events[1].previous_event_id, last_id + 1);
-    assert_eq!(redriven.events[1].details.as_ref().unwrap().1["input"], "{\"n\":1}", "the failed state's own input");
+    assert_eq!(
+        redriven.events[1].details.as_ref().unwrap().to_value()["input"],
+        "{\"n\":1}",
+        "the failed state's own input"
+    );
     let Some(Action::Invoke(second)) = redriven.actions.first().cloned() else { panic!("{:?}", redriven.actions) };
     assert_eq!(second.invocation, 1);
     step(&mut snapshot, Signal::TaskSucceeded { key: second.key, output: json!("ok") });
