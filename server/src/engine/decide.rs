@@ -1129,7 +1129,7 @@ impl<'a> Decider<'a> {
             Step::Complete(completion) => self.complete(thread, state, completion),
             Step::Fail(failure) => {
                 self.note_evaluation_failure(thread, state, &failure);
-                if !self.fail_map_run_reading(thread, state, &failure) {
+                if !self.fail_map_run_reading(thread, state, &failure, None) {
                     self.map_started_before_tolerance(thread, state, &failure);
                 }
                 self.fail_attempt(thread, state, failure);
@@ -1182,7 +1182,7 @@ impl<'a> Decider<'a> {
                 match selected {
                     Ok(items) => self.start_map(thread, state, items, &config, true),
                     Err(failure) => {
-                        self.fail_map_run_reading(thread, state, &failure);
+                        self.fail_map_run_reading(thread, state, &failure, Some(&config));
                         self.fail_attempt(thread, state, failure);
                     }
                 }

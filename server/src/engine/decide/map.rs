@@ -82,20 +82,28 @@ impl Decider<'_> {
     /// An `ItemReader` failed (`States.ItemReaderFailed`: its `MaxItems`, or the object it
     /// reads). AWS reads the items inside the Map Run, so the failure is the run's: recorded
     /// `MapStateStarted` (length 0), `MapRunStarted`, `MapRunFailed`, then the state fails.
-    /// Returns false, recording nothing, for any other failure or Map.
-    pub(super) fn fail_map_run_reading(&mut self, thread: &mut Thread, state: &State, failure: &Failure) -> bool {
+    /// The run records `config` when it was read (the reader failed), else no limits (its
+    /// `MaxItems` failed, before the rest was known). Returns false, recording nothing, for
+    /// any other failure or Map.
+    pub(super) fn fail_map_run_reading(
+        &mut self,
+        thread: &mut Thread,
+        state: &State,
+        failure: &Failure,
+        config: Option<&MapConfig>,
+    ) -> bool {
         let StateKind::Map { mode: MapMode::Distributed, .. } = state.kind else { return false };
         if state.field("ItemReader").is_none() || failure.error.as_deref() != Some("States.ItemReaderFailed") {
             return false;
         }
         self.emit_on(thread, history::map_state_started(0));
-        let config = MapConfig {
+        let unknown = MapConfig {
             mode: MapMode::Distributed,
             max_concurrency: 0,
             tolerated_failure_count: None,
             tolerated_failure_percentage: None,
         };
-        let arn = self.begin_map_run(thread, state, 0, &config);
+        let arn = self.begin_map_run(thread, state, 0, config.unwrap_or(&unknown));
         self.decision.actions.push(Action::MapRunEnded { arn, status: "FAILED".into() });
         self.emit_on(thread, history::map_run_failed(failure));
         true
