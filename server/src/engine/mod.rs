@@ -313,6 +313,9 @@ struct ExpressExecution {
     qualifiers: Qualifiers,
     snapshot: Snapshot,
     events: Vec<HistoryEvent>,
+    /// Counted among the finished ones kept ([`FinishedExpress`]): once, when it finished,
+    /// not again for a signal that arrives after (a late callback).
+    counted_finished: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -603,8 +606,13 @@ impl Engine {
             }
             ExecutionType::Express => {
                 // Nobody else knows its ARN (it ends in a fresh UUID) before this returns.
-                let execution =
-                    ExpressExecution { record, qualifiers: request.qualifiers, snapshot, events: Vec::new() };
+                let execution = ExpressExecution {
+                    record,
+                    qualifiers: request.qualifiers,
+                    snapshot,
+                    events: Vec::new(),
+                    counted_finished: false,
+                };
                 self.keep_express(execution, decision);
             }
         }
@@ -733,8 +741,9 @@ impl Engine {
         } else {
             execution.events.extend(events);
         }
-        let forgotten = status
-            .is_final()
+        let newly_finished = status.is_final() && !execution.counted_finished;
+        execution.counted_finished |= newly_finished;
+        let forgotten = newly_finished
             .then(|| lock(&self.inner.express_finished).push(execution.record.arn.clone(), execution.events.len()));
         let mut express = lock(&self.inner.express);
         express.insert(execution.record.arn.clone(), execution);
