@@ -30,7 +30,7 @@ pub struct Scope {
     /// The states, in document order.
     pub states: Vec<State>,
     /// Each state's position in `states` by name, for scopes too large to scan.
-    index: Option<HashMap<String, usize>>,
+    index: Option<HashMap<String, usize, foldhash::fast::RandomState>>,
 }
 
 /// Scopes of more states than this find a state by name through an index; smaller ones
