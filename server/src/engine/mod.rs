@@ -283,6 +283,22 @@ pub const EXPRESS_RETAINED: usize = 1_000;
 /// whole would take tens of gigabytes. The newest execution is kept whatever its size.
 pub const EXPRESS_RETAINED_EVENTS: usize = 250_000;
 
+/// Histories at least this long are freed on a blocking thread, not by the execution that
+/// pushed them out: freeing a 10,000-iteration loop's 40,000 events takes milliseconds.
+const FREED_APART_EVENTS: usize = 10_000;
+
+/// Frees finished Express executions no longer kept, outside every lock; long histories on a
+/// blocking thread when there is a runtime to run one.
+fn forget_express(forgotten: Vec<ExpressExecution>) {
+    let long = forgotten.iter().map(|execution| execution.events.len()).sum::<usize>() >= FREED_APART_EVENTS;
+    match tokio::runtime::Handle::try_current() {
+        Ok(runtime) if long => {
+            runtime.spawn_blocking(move || drop(forgotten));
+        }
+        _ => drop(forgotten),
+    }
+}
+
 /// The finished Express executions kept in memory, oldest first, with their event counts.
 #[derive(Default)]
 struct FinishedExpress {
@@ -750,8 +766,7 @@ impl Engine {
         let forgotten: Vec<ExpressExecution> =
             forgotten.into_iter().flatten().filter_map(|arn| express.remove(&arn)).collect();
         drop(express);
-        // Freed outside the lock: a long history takes a while to drop.
-        drop(forgotten);
+        forget_express(forgotten);
         if let Some(change) = change {
             self.announce(change);
         }
