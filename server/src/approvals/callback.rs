@@ -92,15 +92,13 @@ async fn arrived_before(engine: &Engine, callback: &CallbackRow) -> bool {
     let sent: Option<serde_json::Value> = callback.output.as_deref().and_then(|text| serde_json::from_str(text).ok());
     events.iter().any(|event| {
         let Some(details) = &event.details else { return false };
-        let details = details.to_value();
         match (callback.outcome.as_str(), event.event_type.as_str()) {
             ("success", "TaskSucceeded") => {
-                let received = details["output"].as_str().and_then(|text| serde_json::from_str(text).ok());
+                let received = details.text("output").and_then(|text| serde_json::from_str(text).ok());
                 sent.is_some() && received == sent
             }
             ("failure", "TaskFailed") => {
-                details["error"].as_str() == callback.error.as_deref()
-                    && details["cause"].as_str() == callback.cause.as_deref()
+                details.text("error") == callback.error.as_deref() && details.text("cause") == callback.cause.as_deref()
             }
             _ => false,
         }

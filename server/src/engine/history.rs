@@ -73,10 +73,9 @@ impl Details {
 
     /// The member's name and the details object.
     pub fn into_pair(self) -> (String, Value) {
-        let value = self.to_value();
         match self {
-            Details::Json(member, _) => (member, value),
-            other => (other.member().to_string(), value),
+            Details::Json(member, value) => (member, value),
+            other => (other.member().to_string(), other.to_value()),
         }
     }
 
