@@ -31,6 +31,7 @@ pub mod jsonata;
 pub mod layout;
 pub mod lint;
 pub mod path;
+mod regex_engine;
 pub mod reprint;
 pub mod templates;
 pub mod validate;

@@ -21,8 +21,9 @@
 //! Jayway filters (`in`, `nin`, `subsetof`, …) and JSON literals inside filters.
 //!
 //! Regular-expression filters (`[?(@.name =~ /^ab.*$/i)]`) run Java patterns on the `regex`
-//! crate, translated where Java's defaults differ (see `java_regex`); what `regex` cannot run
-//! (backreferences, look-around) is refused by [`JsonPath::try_select`].
+//! crate (`regex-lite` in the browser, see `crate::regex_engine`), translated where Java's
+//! defaults differ (see `java_regex`); what the engine cannot run (backreferences,
+//! look-around) is refused by [`JsonPath::try_select`].
 //!
 //! [`evaluate_path`], [`evaluate_path_text`] and [`evaluate_field_path`] read a path from what a
 //! state can see ([`PathScope`]) and fail with AWS's `States.Runtime` causes.
@@ -35,6 +36,7 @@ use std::fmt::Write as _;
 use serde_json::Value;
 
 use crate::eval::{EvalError, PathScope};
+use crate::regex_engine::{self, Regex};
 
 /// Where a path starts.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -1053,7 +1055,7 @@ fn segments_are_definite(segments: &[Segment]) -> bool {
 /// The compiled regular expressions of a path, by the address of their literal in the tree.
 #[derive(Default)]
 struct Regexes {
-    compiled: HashMap<usize, regex::Regex>,
+    compiled: HashMap<usize, Regex>,
 }
 
 impl Regexes {
@@ -1061,7 +1063,7 @@ impl Regexes {
         std::ptr::from_ref(literal) as usize
     }
 
-    fn get(&self, literal: &RegexLiteral) -> Option<&regex::Regex> {
+    fn get(&self, literal: &RegexLiteral) -> Option<&Regex> {
         self.compiled.get(&Self::key(literal))
     }
 
@@ -1112,28 +1114,24 @@ impl Regexes {
 }
 
 /// Compiles a Java regular expression written as `/pattern/flags` in a Jayway filter into an
-/// equivalent `regex::Regex` that must match the whole string (Jayway calls `matches()`).
+/// equivalent [`Regex`] that must match the whole string (Jayway calls `matches()`).
 ///
 /// Java's defaults are kept where the two engines differ: `\d`, `\w`, `\s`, `\b` and the
 /// POSIX classes (`\p{Alpha}`, …) are ASCII-only unless the `U` flag asks for Unicode; `\Q…\E`
 /// quotes; `\h`, `\R`, `\e`, `\cX`, octal `\0nn` and `\uhhhh` are translated; `\/` is a
 /// slash. Flags: `i`, `m`, `s`, `x` as in Java, `U` as above; `d` (Unix lines) and `u`
-/// (Unicode case folding) are accepted and ignored (`regex` always folds case over Unicode).
-/// What the `regex` crate cannot run is refused with a reason: backreferences, look-around,
+/// (Unicode case folding) are accepted and ignored (`regex` always folds case over Unicode;
+/// `regex-lite`, in the browser, over ASCII only). What the engine cannot run is refused with a reason: backreferences, look-around,
 /// atomic groups, `\G`. Possessive quantifiers (`a*+`) are run as greedy ones, which only
 /// differs when backtracking into them would have found a match.
-pub(crate) fn java_regex(pattern: &str, flags: &str) -> Result<regex::Regex, String> {
+pub(crate) fn java_regex(pattern: &str, flags: &str) -> Result<Regex, String> {
     let unicode_classes = flags.contains('U');
     let inline: String = ['i', 'm', 's', 'x'].into_iter().filter(|flag| flags.contains(*flag)).collect();
     let mut translated = if inline.is_empty() { String::new() } else { format!("(?{inline})") };
     translated.push_str("\\A(?:");
     translate_java_pattern(pattern, unicode_classes, &mut translated)?;
     translated.push_str(")\\z");
-    regex::RegexBuilder::new(&translated)
-        .size_limit(1 << 22)
-        .nest_limit(64)
-        .build()
-        .map_err(|error| error.to_string().lines().last().unwrap_or("invalid pattern").trim().to_string())
+    regex_engine::compile(&translated, 1 << 22, 64)
 }
 
 const ASCII_SPACE: &str = "\\x20\\t\\n\\x0B\\x0C\\r";
@@ -1188,7 +1186,7 @@ fn translate_java_pattern(pattern: &str, unicode_classes: bool, out: &mut String
                             at += 1;
                         }
                         at = (at + 2).min(chars.len().max(at));
-                        out.push_str(&regex::escape(&literal));
+                        out.push_str(&regex_engine::escape(&literal));
                     }
                     'E' => {}
                     'd' | 'D' | 'w' | 'W' | 's' | 'S' if !unicode_classes => {
@@ -1200,7 +1198,7 @@ fn translate_java_pattern(pattern: &str, unicode_classes: bool, out: &mut String
                         out.push_str(&class(body, next.is_ascii_uppercase(), inside));
                     }
                     'b' | 'B' if !unicode_classes && !inside => {
-                        out.push_str(if next == 'b' { "(?-u:\\b)" } else { "(?-u:\\B)" });
+                        out.push_str(regex_engine::ascii_word_boundary(next == 'B'));
                     }
                     'h' | 'H' => out.push_str(&class(
                         "\\x20\\t\\xA0\\x{1680}\\x{180e}\\x{2000}-\\x{200a}\\x{202f}\\x{205f}\\x{3000}",
@@ -1264,7 +1262,7 @@ fn translate_java_pattern(pattern: &str, unicode_classes: bool, out: &mut String
                         out.push('\\');
                         out.push(other);
                     }
-                    other => out.push_str(&regex::escape(&other.to_string())),
+                    other => out.push_str(&regex_engine::escape(&other.to_string())),
                 }
                 quantified = false;
                 continue;
@@ -2295,9 +2293,10 @@ mod tests {
             (r"$.people[?(@.age =~ /4\d/)].name", json!(["abc"])),
             ("$.people[?(@.name =~ /true/)].age", json!([1])),
             ("$.people[?(@.name =~ /x*/)].age", json!([0])),
-            // Java's \w is ASCII unless the U flag asks for Unicode.
+            // Java's \w is ASCII unless the U flag asks for Unicode (which `regex-lite`, the
+            // browser's engine, does not have).
             (r"$.people[?(@.name =~ /\w\d/)].age", json!([])),
-            (r"$.people[?(@.name =~ /\w\d/U)].age", json!([7])),
+            (r"$.people[?(@.name =~ /\w\d/U)].age", if crate::regex_engine::LITE { json!([]) } else { json!([7]) }),
             (r"$.people[?(@.name =~ /\p{Alpha}+/)].age", json!([30, 41, 5, 1])),
             (r"$.people[?(@.name =~ /\Q(a\E|\Qa\E\/b/)].age", json!([12])),
             (r"$.people[?(@.name =~ /[ab\d\/]+/)].age", json!([12])),

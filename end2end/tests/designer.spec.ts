@@ -313,6 +313,49 @@ test.describe("the designer", () => {
     expect((await exportFile(page, "export-json")).text).toBe(JSON.stringify(start, null, 2) + "\n");
   });
 
+  test("the simulator runs regular expressions in the browser, in JSONata and in JSONPath filters", async ({ page }) => {
+    await openDesigner(page, { clear: true });
+    // The browser's asl runs regex-lite, not regex (asl/src/regex_engine.rs): this is the proof
+    // that its patterns, as the translations write them, compile and match in the bundle.
+    const jsonata = {
+      QueryLanguage: "JSONata",
+      StartAt: "Tag",
+      States: {
+        Tag: {
+          Type: "Pass",
+          Output: "{% {'words': $match($states.input.text, /B\\w+/i).match, 'dashed': $replace($states.input.text, /\\s+/, '-')} %}",
+          End: true,
+        },
+      },
+    };
+    await openFile(page, `regex-jsonata-${Date.now()}.asl.json`, JSON.stringify(jsonata, null, 2) + "\n");
+    await page.locator('[data-state="Tag"]').click();
+    await page.locator('[data-tab="simulate"]').click();
+    await page.getByTestId("simulate-input").fill(JSON.stringify({ text: "bob  BAKES\u00a0bread" }));
+    await page.getByTestId("simulate-run").click();
+    await expect(page.getByTestId("simulate-status")).toHaveAttribute("data-status", "SUCCEEDED");
+    const output = await page.getByTestId("simulate-steps").locator('[data-step="Output"] pre').textContent();
+    expect(JSON.parse(output!)).toEqual({ words: ["bob", "BAKES", "bread"], dashed: "bob-BAKES-bread" });
+
+    const jsonpath = {
+      StartAt: "Pick",
+      States: { Pick: { Type: "Pass", Parameters: { "ids.$": "$.items[?(@.name =~ /ab.*/i)].id" }, End: true } },
+    };
+    await openFile(page, `regex-jsonpath-${Date.now()}.asl.json`, JSON.stringify(jsonpath, null, 2) + "\n");
+    await page.locator('[data-state="Pick"]').click();
+    await page.locator('[data-tab="simulate"]').click();
+    const items = [
+      { name: "Abacus", id: 1 },
+      { name: "cab", id: 2 },
+      { name: "abc", id: 3 },
+    ];
+    await page.getByTestId("simulate-input").fill(JSON.stringify({ items }));
+    await page.getByTestId("simulate-run").click();
+    await expect(page.getByTestId("simulate-status")).toHaveAttribute("data-status", "SUCCEEDED");
+    const parameters = await page.getByTestId("simulate-steps").locator('[data-step="Parameters"] pre').textContent();
+    expect(JSON.parse(parameters!)).toEqual({ ids: [1, 3] });
+  });
+
   test("a palette Task added to a JSONata machine is written in JSONata", async ({ page }) => {
     await openDesigner(page, { clear: true });
     const start = { QueryLanguage: "JSONata", StartAt: "A", States: { A: { Type: "Pass", End: true } } };

@@ -248,6 +248,18 @@ pub fn run_rust_tests(workspace: &Workspace) -> anyhow::Result<PathBuf> {
     step("running the Rust tests (cargo test)", || {
         run(Command::new(cargo()).current_dir(workspace.root()).args(["test", "--no-fail-fast"]))
     })?;
+    // The browser runs `asl` with `regex-lite` instead of `regex` (see asl's `regex_engine`):
+    // its tests, the JSONata and intrinsic conformance cases among them, run on that engine too.
+    step("running asl's tests on the browser's regex engine (cargo test -p asl --features lite-regex)", || {
+        run(Command::new(cargo()).current_dir(workspace.root()).args([
+            "test",
+            "--no-fail-fast",
+            "--package",
+            "asl",
+            "--features",
+            "lite-regex",
+        ]))
+    })?;
     let server = workspace.server_binary(Profile::Debug);
     if !server.is_file() {
         bail!("`cargo test` did not leave {} behind", server.display());

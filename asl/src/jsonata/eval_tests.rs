@@ -282,6 +282,12 @@ fn table() -> Vec<(&'static str, Value, Option<Value>)> {
         ("$replace('John Smith', /(\\w+)\\s(\\w+)/, '$2, $1')", n.clone(), Some(json!("Smith, John"))),
         ("$replace('265USD', /([0-9]+)USD/, '$$$1')", n.clone(), Some(json!("$265"))),
         ("$replace('abc', /b/, function($m){ $uppercase($m.match) })", n.clone(), Some(json!("aBc"))),
+        // JavaScript's `\s` takes U+FEFF and U+00A0 but not U+0085 (NEL).
+        ("$replace('a\\u00a0b\\ufeffc\\u0085d', /\\s/, '_')", n.clone(), Some(json!("a_b_c\u{85}d"))),
+        ("$replace('a b\\u0085', /\\S+/, '_')", n.clone(), Some(json!("_ _"))),
+        // Without JavaScript's `u` flag, `\p` is the letter p and `{L}` is literal text.
+        ("$contains('p{L}', /^\\p{L}$/)", n.clone(), Some(json!(true))),
+        ("$contains('x', /\\p{L}/)", n.clone(), Some(json!(false))),
         ("$base64encode('myuser:mypass')", n.clone(), Some(json!("bXl1c2VyOm15cGFzcw=="))),
         ("$base64decode('bXl1c2VyOm15cGFzcw==')", n.clone(), Some(json!("myuser:mypass"))),
         ("$encodeUrlComponent('?x=test')", n.clone(), Some(json!("%3Fx%3Dtest"))),

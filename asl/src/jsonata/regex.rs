@@ -1,17 +1,20 @@
-//! JavaScript regular expressions (JSONata's flavour) on top of the `regex` crate.
+//! JavaScript regular expressions (JSONata's flavour) on top of the `regex` crate (`regex-lite`
+//! in the browser, see `crate::regex_engine`).
 //!
-//! The pattern is translated: `\d` and `\w` become ASCII classes as in JavaScript, `.` stops
+//! The pattern is translated: `\d` and `\w` become ASCII classes as in JavaScript, `\s` the
+//! JavaScript white-space characters, `.` stops
 //! at line terminators, `[^]` matches anything, identity escapes (`\/`, `\ `) become
 //! literals and a `{` that does not start a quantifier is a literal. What the `regex` crate
 //! cannot do — backreferences (`\1`, `\k<name>`) and lookaround (`(?=`, `(?!`, `(?<=`,
 //! `(?<!`) — is refused with `D1005`.
 
 use super::eval::{R, err};
+use crate::regex_engine::{self, Regex};
 
 /// A compiled JSONata regular expression.
 #[derive(Debug)]
 pub(super) struct JsRegex {
-    regex: regex::Regex,
+    regex: Regex,
 }
 
 /// One match: the matched text, its start and end in characters, and its groups.
@@ -38,11 +41,7 @@ impl JsRegex {
             }
             prefix.push(')');
         }
-        let regex = regex::RegexBuilder::new(&format!("{prefix}{translated}"))
-            .size_limit(1 << 21)
-            .dfa_size_limit(1 << 21)
-            .nest_limit(100)
-            .build()
+        let regex = regex_engine::compile(&format!("{prefix}{translated}"), 1 << 21, 100)
             .or_else(|error| err("D1005", format!("Regular expression /{pattern}/ is not supported: {error}")))?;
         Ok(JsRegex { regex })
     }
@@ -87,7 +86,9 @@ fn translate(pattern: &str) -> R<String> {
                     'D' => out.push_str(if in_class { "\\D" } else { "[^0-9]" }),
                     'w' => out.push_str(if in_class { "0-9A-Za-z_" } else { "[0-9A-Za-z_]" }),
                     'W' => out.push_str(if in_class { "\\W" } else { "[^0-9A-Za-z_]" }),
-                    's' | 'S' | 'n' | 'r' | 't' | 'f' | 'v' => {
+                    's' => out.push_str(&if in_class { JS_SPACE.to_string() } else { format!("[{JS_SPACE}]") }),
+                    'S' if !in_class => out.push_str(&format!("[^{JS_SPACE}]")),
+                    'S' | 'n' | 'r' | 't' | 'f' | 'v' => {
                         out.push('\\');
                         out.push(next);
                     }
@@ -129,11 +130,7 @@ fn translate(pattern: &str) -> R<String> {
                         }
                         out.push_str(&format!("\\x{{{code:x}}}"));
                     }
-                    'p' | 'P' if chars.get(index + 1) == Some(&'{') => {
-                        out.push('\\');
-                        out.push(next);
-                    }
-                    other => out.push_str(&regex::escape(&other.to_string())),
+                    other => out.push_str(&regex_engine::escape(&other.to_string())),
                 }
             }
             '[' if in_class => out.push_str("\\["),
@@ -185,6 +182,10 @@ fn translate(pattern: &str) -> R<String> {
     }
     Ok(out)
 }
+
+/// JavaScript's `\s`: its white-space and line-terminator characters.
+const JS_SPACE: &str =
+    "\\t\\n\\x0B\\x0C\\r\\x20\\xA0\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}\\x{FEFF}";
 
 fn hex_at(chars: &[char], start: usize, count: usize) -> Option<u32> {
     let digits: String = chars.get(start..start + count)?.iter().collect();
