@@ -50,6 +50,8 @@ use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::ops::Range;
 
+use crate::sort;
+
 /// The direction in which ranks (layers) follow one another.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum LayoutDirection {
@@ -456,7 +458,7 @@ impl CompoundGraph {
     /// Groups from the deepest to the shallowest (ties in input order), then the top level.
     fn containers_innermost_first(&self) -> Vec<usize> {
         let mut order: Vec<usize> = (0..self.group_count).collect();
-        order.sort_by_key(|&group| (std::cmp::Reverse(self.container_depth[group]), group));
+        sort::sort_by_key(&mut order, |&group| (std::cmp::Reverse(self.container_depth[group]), group));
         order.push(self.root());
         order
     }
@@ -540,7 +542,7 @@ fn container_members(node_container: &[usize], parents: &[usize], root: usize) -
     keyed
         .into_iter()
         .map(|mut members| {
-            members.sort_by_key(|&(key, _)| key);
+            sort::sort_by_key(&mut members, |&(key, _)| key);
             members.into_iter().map(|(_, member)| member).collect()
         })
         .collect()
@@ -709,7 +711,7 @@ impl LayerGraph {
     fn build_initial_order(&mut self, layer_count: usize) {
         let unit_count = self.unit_count();
         let mut starts: Vec<usize> = (0..unit_count).collect();
-        starts.sort_by_key(|&unit| self.rank[unit]);
+        sort::sort_by_key(&mut starts, |&unit| self.rank[unit]);
         let mut visited = vec![false; unit_count];
         let mut layers = vec![Vec::new(); layer_count];
         let mut stack = Vec::new();
@@ -813,7 +815,7 @@ impl LayerGraph {
             .collect();
         let mut movable: Vec<(f64, usize)> =
             adjusted.iter().enumerate().filter_map(|(index, value)| value.map(|value| (value, index))).collect();
-        movable.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        sort::sort_by(&mut movable, |a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         let mut sorted = movable.into_iter();
         let reordered: Vec<usize> = (0..units.len())
             .map(|slot| {
@@ -842,7 +844,7 @@ impl LayerGraph {
                 segments.push((self.position[unit], self.position[link.other]));
             }
         }
-        segments.sort_unstable();
+        sort::sort(&mut segments);
         let lower_count = self.layers[layer + 1].len();
         let mut tree = vec![0usize; lower_count + 1];
         let mut crossings = 0;
@@ -962,7 +964,7 @@ impl LayerGraph {
                 if end == chain.len() {
                     candidates.extend(target_line);
                 }
-                candidates.sort_by(|a, b| (a - mean).abs().total_cmp(&(b - mean).abs()));
+                sort::sort_by(&mut candidates, |a, b| (a - mean).abs().total_cmp(&(b - mean).abs()));
                 let line = candidates
                     .into_iter()
                     .find(|&candidate| low <= candidate && candidate <= high)
@@ -1621,7 +1623,7 @@ impl LayoutState {
         let root = graph.root();
         let mut origin = vec![(0.0, 0.0); root + 1];
         let mut groups_outermost_first: Vec<usize> = (0..graph.group_count).collect();
-        groups_outermost_first.sort_by_key(|&group| (graph.container_depth[group], group));
+        sort::sort_by_key(&mut groups_outermost_first, |&group| (graph.container_depth[group], group));
         for group in groups_outermost_first {
             let parent = origin[graph.container_parent[group]];
             let local = self.group_local[group];

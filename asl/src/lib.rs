@@ -17,6 +17,7 @@
 //! - [`layout`]: a deterministic layered layout for graphs with nested groups.
 //! - [`reprint`]: prints an edited tree changing only what the edit touched in the source text.
 //! - [`yaml`]: prints a tree as block-style YAML that reads back as the same tree.
+//! - [`sort`]: stable sorting through one instantiation of the standard sort (for the bundle's size).
 //! - [`templates`]: starter definitions and the designer's palette of states.
 
 pub mod cost;
@@ -33,6 +34,7 @@ pub mod lint;
 pub mod path;
 mod regex_engine;
 pub mod reprint;
+pub mod sort;
 pub mod templates;
 pub mod validate;
 pub mod yaml;

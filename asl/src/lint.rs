@@ -12,6 +12,7 @@ use serde_json::json;
 
 use crate::diagnostic::{Diagnostic, Fix, FixEdit, pointer_push};
 use crate::json::{Node, Value};
+use crate::sort;
 
 /// Which kind of state machine the definition will be created as; some rules apply only to one.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -387,7 +388,7 @@ pub fn lint(root: &Node, options: &LintOptions) -> Vec<Diagnostic> {
     let mut linter = Linter { diagnostics: Vec::new() };
     let scope = Scope { express: options.workflow_type == WorkflowType::Express, failure_caught_outside: false };
     linter.walk_states(root, "", scope);
-    linter.diagnostics.sort_by(|left, right| compare_pointers(&left.pointer, &right.pointer));
+    sort::sort_by(&mut linter.diagnostics, |left, right| compare_pointers(&left.pointer, &right.pointer));
     linter.diagnostics
 }
 

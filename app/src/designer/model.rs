@@ -479,7 +479,9 @@ impl Model {
         let mut diagnostics = asl::validate::validate(root);
         diagnostics.extend(asl::lint::lint(root, &LintOptions { workflow_type }));
         document.locate(&mut diagnostics);
-        diagnostics.sort_by_key(|diagnostic| (diagnostic.severity != Severity::Error, diagnostic.span.start));
+        asl::sort::sort_by_key(&mut diagnostics, |diagnostic| {
+            (diagnostic.severity != Severity::Error, diagnostic.span.start)
+        });
         diagnostics
     }
 }

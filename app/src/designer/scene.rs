@@ -316,7 +316,7 @@ impl Scene {
 
         // Grow boxes (innermost first) around states a person moved.
         let mut order: Vec<usize> = (0..groups.len()).collect();
-        order.sort_by_key(|index| std::cmp::Reverse(groups[*index].depth));
+        asl::sort::sort_by_key(&mut order, |index| std::cmp::Reverse(groups[*index].depth));
         for index in order {
             let id = groups[index].id.clone();
             let inside = |pointer: &str| pointer.starts_with(&id) && pointer.as_bytes().get(id.len()) == Some(&b'/');
@@ -344,7 +344,7 @@ impl Scene {
                 group.height = new_bottom - new_top;
             }
         }
-        groups.sort_by_key(|group| group.depth);
+        asl::sort::sort_by_key(&mut groups, |group| group.depth);
 
         let width = nodes
             .iter()

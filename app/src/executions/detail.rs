@@ -101,7 +101,7 @@ fn ExecutionView(
     let choose = Callback::new(move |name: String| selected.set(Some(name)));
     let statuses = state_statuses(&events, &execution.status);
     let mut types: Vec<String> = events.iter().map(|event| event.event_type.clone()).collect();
-    types.sort();
+    asl::sort::sort(&mut types);
     types.dedup();
     let shown: Vec<EventRow> = events
         .into_iter()

@@ -84,7 +84,7 @@ pub fn parse_history(text: &str) -> Result<ImportedHistory, String> {
             state_name,
         });
     }
-    events.sort_by_key(|event| event.id);
+    asl::sort::sort_by_key(&mut events, |event| event.id);
     let ending = events.iter().rev().find(|event| {
         matches!(
             event.event_type.as_str(),

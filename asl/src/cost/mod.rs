@@ -25,7 +25,7 @@ use serde_json::{Value, json};
 pub use assumptions::{Assumptions, ItemCount, StateAssumptions};
 pub use prices::RegionPrices;
 
-use crate::{eval::machine::Machine, lint::WorkflowType};
+use crate::{eval::machine::Machine, lint::WorkflowType, sort};
 use model::{Model, Solver};
 use simulate::Simulator;
 
@@ -275,8 +275,8 @@ pub fn estimate(machine: &Machine, assumptions: &Assumptions, options: &Options)
         }
     });
 
-    transitions.sort_unstable();
-    durations.sort_unstable_by(f64::total_cmp);
+    sort::sort(&mut transitions);
+    sort::sort_by(&mut durations, f64::total_cmp);
     let monte_carlo = MonteCarlo {
         simulations: options.simulations,
         seed: options.seed,
@@ -301,7 +301,7 @@ pub fn estimate(machine: &Machine, assumptions: &Assumptions, options: &Options)
             monthly_standard_cost_usd: prices.standard_cost_before_free_tier(transitions * executions),
         })
         .collect();
-    costliest_states.sort_by(|a, b| b.transitions_per_execution.total_cmp(&a.transitions_per_execution));
+    sort::sort_by(&mut costliest_states, |a, b| b.transitions_per_execution.total_cmp(&a.transitions_per_execution));
     costliest_states.truncate(10);
 
     Ok(Estimate {

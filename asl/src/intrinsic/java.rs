@@ -437,7 +437,7 @@ impl HashTable {
     fn iteration_order(&self) -> Vec<usize> {
         let mut order: Vec<(usize, usize)> =
             self.nodes.iter().enumerate().map(|(position, (hash, _))| (self.bin(*hash), position)).collect();
-        order.sort_unstable();
+        crate::sort::sort(&mut order);
         order.into_iter().map(|(_, position)| self.nodes[position].1).collect()
     }
 }

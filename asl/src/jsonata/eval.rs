@@ -1041,7 +1041,7 @@ impl<'a, 'e> Ev<'a, 'e> {
         }
         self.charge((tuples.len() as u64) * 4)?;
         let mut order: Vec<usize> = (0..tuples.len()).collect();
-        order.sort_by(|&a, &b| {
+        crate::sort::sort_positions(&mut order, &mut |&a, &b| {
             for (column, term) in terms.iter().enumerate() {
                 let ordering = compare_keys(&keys[a][column], &keys[b][column]);
                 let ordering = if term.descending { ordering.reverse() } else { ordering };

@@ -87,7 +87,7 @@ pub fn shown_fields(state_type: &str, jsonata: bool) -> Vec<&'static str> {
         .copied()
         .filter(|field| !SPECIAL.contains(field) && !excluded.contains(field))
         .collect();
-    fields.sort_by_key(|field| ORDER.iter().position(|known| known == field).unwrap_or(ORDER.len()));
+    asl::sort::sort_by_key(&mut fields, |field| ORDER.iter().position(|known| known == field).unwrap_or(ORDER.len()));
     fields
 }
 
