@@ -1,7 +1,8 @@
 //! Statehouse's user interface: Leptos components rendered on the server and hydrated in the browser.
 //!
 //! With the `ssr` feature the server renders these components to HTML; with `hydrate` the
-//! same components compile to wasm32 and take over that HTML in the browser. Server-only
+//! same components compile to wasm32 and take over that HTML in the browser. The designer's
+//! page is the exception: its bundle renders it in the browser (Leptos' `csr`, see `shell`). Server-only
 //! code (database access behind server functions) sits behind `#[cfg(feature = "ssr")]`.
 
 pub mod approvals;
@@ -57,9 +58,24 @@ pub fn link_rel(path: &str) -> Option<&'static str> {
 }
 
 /// The HTML document around the app; only the server renders it.
+///
+/// The designer's page is rendered in the browser by its bundle (see `app/hydrate`), so its
+/// body here is only a notice that it is loading (or needs JavaScript); the stylesheet and
+/// title the app would have put in the head are written out.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     let options = bundle_for_request(options);
+    let body = if on_designer_page() {
+        view! {
+            <div class="page-loading" role="status">
+                <p>"Loading the designer…"</p>
+                <noscript>"The designer runs in the browser: it needs JavaScript and WebAssembly."</noscript>
+            </div>
+        }
+        .into_any()
+    } else {
+        view! { <App /> }.into_any()
+    };
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -69,10 +85,15 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
                 <HydrationScripts options />
                 <MetaTags />
+                {on_designer_page()
+                    .then(|| {
+                        view! {
+                            <link rel="stylesheet" href=format!("/pkg/{OUTPUT_NAME}.css") />
+                            <title>"Designer · Statehouse"</title>
+                        }
+                    })}
             </head>
-            <body>
-                <App />
-            </body>
+            <body>{body}</body>
         </html>
     }
 }

@@ -31,11 +31,18 @@ test("each page hydrates with its own bundle, and the navigation crosses between
   }).toPass({ timeout: 15_000 });
 
   // To the designer by its link: the designer's page with the designer's bundle, working (the
-  // code editor is mounted by the wasm).
+  // code editor is mounted by the wasm). The server sends that page with only a loading notice
+  // for a body, and the bundle renders the page in its place: one page, with its title.
   await nav.getByRole("link", { name: "Designer" }).click();
   await expect(page).toHaveURL(/\/designer$/);
   await expect(page.getByTestId("asl-code").locator(".cm-editor")).toBeVisible({ timeout: 15_000 });
   expect(await loadedWasm(page)).toEqual(["/pkg/statehouse-designer_bg.wasm"]);
+  await expect(page).toHaveTitle("Designer · Statehouse");
+  await expect(page.getByRole("navigation", { name: "Main" })).toHaveCount(1);
+  await expect(page.getByText("Loading the designer…")).toHaveCount(0);
+  const served = await (await page.request.get("/designer")).text();
+  expect(served).toContain("Loading the designer…");
+  expect(served).not.toContain('data-testid="asl-code"');
 
   // From the designer to the executions list: loaded from the server with the other bundle.
   await nav.getByRole("link", { name: "Executions" }).click();

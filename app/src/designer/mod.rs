@@ -6,8 +6,9 @@
 //! [`model::Model`], which turns gestures into `asl::edit` edits and keeps the undo history;
 //! the picture ([`scene::Scene`]) and the problems are derived from it.
 //!
-//! The page renders on the server with a starter template and, once hydrated, restores the
-//! draft of the last visit from `localStorage`, so a reload loses nothing.
+//! The page is rendered in the browser by the designer's bundle (the server sends a loading
+//! notice in its place, see `crate::shell`). It starts from a starter template and restores
+//! the draft of the last visit from `localStorage` at once, so a reload loses nothing.
 
 pub mod browser;
 pub mod canvas;
@@ -144,8 +145,7 @@ impl Designer {
         });
         let workflow = RwSignal::new(WorkflowType::Standard);
         // Problems (validation and lint of the whole definition, located in the text) are found
-        // at once for the first model, so the page rendered on the server and the hydrated one
-        // agree; after that, in a task after the frame that shows a change, so an edit reaches
+        // at once for the first model, so the first picture shows them; after that, in a task after the frame that shows a change, so an edit reaches
         // the code view and the canvas first. A burst of changes is checked once, with the
         // latest text, and a change that leaves the text alone (a moved node) checks nothing.
         let first = model.with_untracked(|model| ProblemsKey::of(model, WorkflowType::Standard));

@@ -126,7 +126,7 @@ fn build_bundle(workspace: &Workspace, site: &Path) -> anyhow::Result<()> {
         cargo.current_dir(workspace.root());
         cargo.args(["build", "--package", "statehouse-hydrate", "--target", WASM_TARGET, "--profile", "wasm-release"]);
         if let Some(features) = features {
-            cargo.args(["--features", features]);
+            cargo.args(["--no-default-features", "--features", features]);
         }
         run(&mut cargo)?;
         let compiled = workspace.target.join(WASM_TARGET).join("wasm-release").join("statehouse_hydrate.wasm");
@@ -236,6 +236,20 @@ pub fn check_format_and_lints(workspace: &Workspace) -> anyhow::Result<()> {
             "asl",
             "--target",
             WASM_TARGET,
+            "--",
+            "--deny",
+            "warnings",
+        ]))?;
+        // The designer's bundle: the same crates with other features (Leptos' `csr`).
+        run(Command::new(cargo()).current_dir(workspace.root()).args([
+            "clippy",
+            "--package",
+            "statehouse-hydrate",
+            "--target",
+            WASM_TARGET,
+            "--no-default-features",
+            "--features",
+            "designer",
             "--",
             "--deny",
             "warnings",

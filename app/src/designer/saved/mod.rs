@@ -392,7 +392,7 @@ pub async fn save_design(
     storage::save(&context.pool, &name, &message, &definition, layout.as_deref()).await
 }
 
-/// The design's versions, newest first.
+/// The design's versions, newest first; none for a design never saved.
 #[server(prefix = "/api", endpoint = "designs/versions", input = leptos::server_fn::codec::Json)]
 pub async fn list_versions(name: String) -> Result<Vec<VersionEntry>, SavedError> {
     let context = expect_context::<crate::ssr::ServerContext>();

@@ -69,10 +69,7 @@ pub fn SavedPanel(
         |(design, _)| async move {
             match design {
                 None => Ok(Vec::new()),
-                Some(design) => match list_versions(design).await {
-                    Err(SavedError::NotFound(_)) => Ok(Vec::new()),
-                    listed => listed,
-                },
+                Some(design) => list_versions(design).await,
             }
         },
     );

@@ -176,10 +176,8 @@ pub(super) async fn list_versions(pool: &SqlitePool, name: &str) -> Result<Vec<V
     .fetch_all(pool)
     .await
     .map_err(storage_error("listing versions"))?;
-    // A design is created with its first version, so no versions means no design.
-    if rows.is_empty() {
-        return Err(SavedError::NotFound(name.to_string()));
-    }
+    // A design is created with its first version, so a design never saved has none (the
+    // designer asks for the versions of whatever it shows, saved or not).
     Ok(rows
         .into_iter()
         .map(|(version, message, millis, size, restored_from)| VersionEntry {
