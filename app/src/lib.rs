@@ -2,8 +2,9 @@
 //!
 //! With the `ssr` feature the server renders these components to HTML; with `hydrate` the
 //! same components compile to wasm32 and take over that HTML in the browser. The designer's
-//! page is the exception: its bundle renders it in the browser (Leptos' `csr`, see `shell`). Server-only
-//! code (database access behind server functions) sits behind `#[cfg(feature = "ssr")]`.
+//! page is the exception: its bundle renders it in the browser (Leptos' `csr`, without a
+//! router; see `shell` and `Pages`). Server-only code (database access behind server
+//! functions) sits behind `#[cfg(feature = "ssr")]`.
 
 pub mod approvals;
 pub mod designer;
@@ -14,6 +15,7 @@ pub mod status;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+#[cfg(any(feature = "ssr", not(feature = "designer-bundle")))]
 use leptos_router::{
     components::{A, Route, Router, Routes},
     path,
@@ -108,7 +110,7 @@ fn bundle_for_request(mut options: LeptosOptions) -> LeptosOptions {
     options
 }
 
-/// The root component: page chrome, navigation and routes.
+/// The root component: page chrome, navigation and the page.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -117,14 +119,31 @@ pub fn App() -> impl IntoView {
         <Title formatter=|page: String| {
             if page.is_empty() { "Statehouse".to_string() } else { format!("{page} · Statehouse") }
         } />
+        <Pages />
+    }
+}
+
+/// The top bar: the brand (a link to the start page) and the sections.
+#[component]
+fn TopBar() -> impl IntoView {
+    view! {
+        <header class="topbar">
+            <NavLink href="/" class="brand">
+                <span class="brand-mark" aria-hidden="true">"◆"</span>
+                "Statehouse"
+            </NavLink>
+            <Navigation />
+        </header>
+    }
+}
+
+/// Every page, chosen by the router. The server and the other pages' bundle have it.
+#[cfg(any(feature = "ssr", not(feature = "designer-bundle")))]
+#[component]
+fn Pages() -> impl IntoView {
+    view! {
         <Router>
-            <header class="topbar">
-                <A href="/" attr:class="brand" attr:rel=link_rel("/")>
-                    <span class="brand-mark" aria-hidden="true">"◆"</span>
-                    "Statehouse"
-                </A>
-                <Navigation />
-            </header>
+            <TopBar />
             <main class="page">
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=pages::HomePage />
@@ -140,35 +159,58 @@ pub fn App() -> impl IntoView {
     }
 }
 
-mod pages {
-    //! The page of each route. The server has them all; a browser bundle has either the
-    //! designer (`designer-bundle`) or every other page, and [`super::Elsewhere`] stands in for
-    //! the pages it lacks.
+/// The designer's bundle has one page, so no router: every link leaves the page (see
+/// [`NavLink`]), which spares the bundle the router's code.
+#[cfg(all(not(feature = "ssr"), feature = "designer-bundle"))]
+#[component]
+fn Pages() -> impl IntoView {
+    view! {
+        <TopBar />
+        <main class="page">
+            <designer::DesignerPage />
+        </main>
+    }
+}
 
-    #[cfg(all(not(feature = "ssr"), feature = "designer-bundle"))]
-    pub(crate) use super::{
-        Elsewhere as HomePage, Elsewhere as ExecutionsPage, Elsewhere as MapRunPage, Elsewhere as ExecutionPage,
-        Elsewhere as ApprovalsPage, Elsewhere as ApprovalPage,
-    };
+/// A link in the page chrome: the router's `<A>` (which marks the current page with
+/// `aria-current`) where there is a router, and a plain link with the same attributes in the
+/// designer's bundle, where the only current page is the designer.
+#[component]
+fn NavLink(href: &'static str, #[prop(optional)] class: Option<&'static str>, children: Children) -> impl IntoView {
     #[cfg(any(feature = "ssr", not(feature = "designer-bundle")))]
+    {
+        view! { <A href=href attr:class=class attr:rel=link_rel(href)>{children()}</A> }
+    }
+    #[cfg(all(not(feature = "ssr"), feature = "designer-bundle"))]
+    {
+        let current = is_designer_path(href).then_some("page");
+        view! { <a href=href class=class rel=link_rel(href) aria-current=current>{children()}</a> }
+    }
+}
+
+#[cfg(any(feature = "ssr", not(feature = "designer-bundle")))]
+mod pages {
+    //! The page of each route. The server has them all; the other pages' bundle has every page
+    //! but the designer, and [`super::Elsewhere`] stands in for it.
+
     pub(crate) use crate::{
         approvals::{ApprovalPage, ApprovalsPage},
         executions::{ExecutionPage, ExecutionsPage, MapRunPage},
         home::HomePage,
     };
 
-    #[cfg(all(not(feature = "ssr"), not(feature = "designer-bundle")))]
+    #[cfg(not(feature = "ssr"))]
     pub(crate) use super::Elsewhere as DesignerPage;
-    #[cfg(any(feature = "ssr", feature = "designer-bundle"))]
+    #[cfg(feature = "ssr")]
     pub(crate) use crate::designer::DesignerPage;
 }
 
-/// A page the browser bundle in use does not have, reached through the router (a link without
+/// The designer's page in the other pages' bundle, reached through the router (a link without
 /// [`link_rel`], or Back and Forward): the page is loaded from the server, which sends it with
-/// the bundle that hydrates it. After Back or Forward the address bar already shows the page,
-/// so it is reloaded; after a link the router has not changed the address yet (it does so once
-/// the new page has rendered), so the browser is sent there.
-#[cfg(not(feature = "ssr"))]
+/// the designer's bundle. After Back or Forward the address bar already shows the page, so it
+/// is reloaded; after a link the router has not changed the address yet (it does so once the
+/// new page has rendered), so the browser is sent there.
+#[cfg(all(not(feature = "ssr"), not(feature = "designer-bundle")))]
 #[component]
 fn Elsewhere() -> impl IntoView {
     let location = leptos_router::hooks::use_location();
@@ -192,13 +234,13 @@ fn Navigation() -> impl IntoView {
         <nav class="mainnav" aria-label="Main">
             <ul>
                 <li>
-                    <A href="/designer" attr:rel=link_rel("/designer")>"Designer"</A>
+                    <NavLink href="/designer">"Designer"</NavLink>
                 </li>
                 <li>
-                    <A href="/executions" attr:rel=link_rel("/executions")>"Executions"</A>
+                    <NavLink href="/executions">"Executions"</NavLink>
                 </li>
                 <li>
-                    <A href="/approvals" attr:rel=link_rel("/approvals")>"Approvals"</A>
+                    <NavLink href="/approvals">"Approvals"</NavLink>
                 </li>
             </ul>
         </nav>
@@ -206,6 +248,7 @@ fn Navigation() -> impl IntoView {
 }
 
 /// Shown for any path no route matches; the server also answers such requests with 404.
+#[cfg(any(feature = "ssr", not(feature = "designer-bundle")))]
 #[component]
 fn NotFound() -> impl IntoView {
     #[cfg(feature = "ssr")]

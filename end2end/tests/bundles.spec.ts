@@ -39,6 +39,10 @@ test("each page hydrates with its own bundle, and the navigation crosses between
   expect(await loadedWasm(page)).toEqual(["/pkg/statehouse-designer_bg.wasm"]);
   await expect(page).toHaveTitle("Designer · Statehouse");
   await expect(page.getByRole("navigation", { name: "Main" })).toHaveCount(1);
+  // The designer's bundle has no router: its links are plain, and still mark the current page.
+  await expect(nav.getByRole("link", { name: "Designer" })).toHaveAttribute("aria-current", "page");
+  await expect(nav.getByRole("link", { name: "Executions" })).not.toHaveAttribute("aria-current", /.*/);
+  await expect(nav.getByRole("link", { name: "Executions" })).toHaveAttribute("rel", "external");
   await expect(page.getByText("Loading the designer…")).toHaveCount(0);
   const served = await (await page.request.get("/designer")).text();
   expect(served).toContain("Loading the designer…");
@@ -49,6 +53,7 @@ test("each page hydrates with its own bundle, and the navigation crosses between
   await expect(page).toHaveURL(/\/executions$/);
   await expect(page.getByTestId("executions-summary")).toBeVisible();
   expect(await loadedWasm(page)).toEqual(["/pkg/statehouse_bg.wasm"]);
+  await expect(nav.getByRole("link", { name: "Executions" })).toHaveAttribute("aria-current", "page");
 
   // Back through the history: the designer again with its bundle, then the start page.
   await page.goBack();
