@@ -31,6 +31,11 @@ pub const OUTPUT_NAME: &str = "statehouse";
 /// the [`OUTPUT_NAME`] bundle, which has every page but the designer.
 pub const DESIGNER_OUTPUT_NAME: &str = "statehouse-designer";
 
+/// The name under which the designer's simulator is published (`pkg/statehouse-simulator.js`,
+/// `pkg/statehouse-simulator_bg.wasm`): a wasm module of its own (the `simulator` crate), which
+/// the designer loads the first time a state is run.
+pub const SIMULATOR_OUTPUT_NAME: &str = "statehouse-simulator";
+
 /// The designer's page, the only page the designer's bundle hydrates.
 pub const DESIGNER_PATH: &str = "/designer";
 

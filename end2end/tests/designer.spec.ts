@@ -332,8 +332,18 @@ test.describe("the designer", () => {
     await page.locator('[data-state="Tag"]').click();
     await page.locator('[data-tab="simulate"]').click();
     await page.getByTestId("simulate-input").fill(JSON.stringify({ text: "bob  BAKES\u00a0bread" }));
+    // The evaluator is a wasm module of its own, fetched on the first run, not with the page.
+    const wasmFetched = () =>
+      page.evaluate(() =>
+        performance
+          .getEntriesByType("resource")
+          .map((entry) => new URL(entry.name).pathname)
+          .filter((path) => path.endsWith(".wasm")),
+      );
+    expect(await wasmFetched()).toEqual(["/pkg/statehouse-designer_bg.wasm"]);
     await page.getByTestId("simulate-run").click();
     await expect(page.getByTestId("simulate-status")).toHaveAttribute("data-status", "SUCCEEDED");
+    expect(await wasmFetched()).toEqual(["/pkg/statehouse-designer_bg.wasm", "/pkg/statehouse-simulator_bg.wasm"]);
     const output = await page.getByTestId("simulate-steps").locator('[data-step="Output"] pre').textContent();
     expect(JSON.parse(output!)).toEqual({ words: ["bob", "BAKES", "bread"], dashed: "bob-BAKES-bread" });
 

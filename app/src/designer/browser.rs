@@ -1,9 +1,9 @@
 //! The browser's services the designer uses: the code editor (CodeMirror, bundled as
-//! `/pkg/statehouse-editor.js`), downloads, the local draft in `localStorage`, reading files and
-//! the clock. Everything here is called from event handlers and effects, which run only in the
+//! `/pkg/statehouse-editor.js`), the simulator's wasm module (loaded on first use), downloads,
+//! the local draft in `localStorage`, reading files and the clock. Everything here is called from event handlers and effects, which run only in the
 //! browser; on the server these functions are never reached.
 
-use std::collections::BTreeMap;
+use std::{cell::RefCell, collections::BTreeMap};
 
 use leptos::web_sys;
 use serde::{Deserialize, Serialize};
@@ -25,6 +25,64 @@ extern "C" {
     fn editor_select(id: f64, from: f64, to: f64) -> Result<(), JsValue>;
     #[wasm_bindgen(catch, js_namespace = StatehouseEditor, js_name = destroy)]
     fn editor_destroy(id: f64) -> Result<(), JsValue>;
+}
+
+#[wasm_bindgen(inline_js = "export function import_module(url) { return import(url); }")]
+extern "C" {
+    /// `import(url)`: JavaScript's dynamic import, which is syntax rather than a function.
+    #[wasm_bindgen(catch)]
+    fn import_module(url: &str) -> Result<js_sys::Promise, JsValue>;
+}
+
+thread_local! {
+    /// The simulator module's `simulate` export, once the module is loaded.
+    static SIMULATOR: RefCell<Option<js_sys::Function>> = const { RefCell::new(None) };
+}
+
+/// Runs the simulator (the wasm module `/pkg/statehouse-simulator.js`, see the `simulator`
+/// crate) on a JSON request and returns its JSON answer. The module is loaded and instantiated
+/// the first time; the designer's own bundle does not carry the evaluator.
+pub async fn run_simulator(request: &str) -> Result<String, String> {
+    let loaded = SIMULATOR.with_borrow(Clone::clone);
+    let simulate = match loaded {
+        Some(simulate) => simulate,
+        None => {
+            let simulate = load_simulator()
+                .await
+                .map_err(|error| format!("The simulator could not be loaded: {}", js_error_text(&error)))?;
+            SIMULATOR.set(Some(simulate.clone()));
+            simulate
+        }
+    };
+    let answer = simulate
+        .call1(&JsValue::NULL, &JsValue::from_str(request))
+        .map_err(|error| format!("The simulator failed: {}", js_error_text(&error)))?;
+    answer.as_string().ok_or_else(|| "The simulator answered something other than text.".to_string())
+}
+
+async fn load_simulator() -> Result<js_sys::Function, JsValue> {
+    let name = crate::SIMULATOR_OUTPUT_NAME;
+    let module = wasm_bindgen_futures::JsFuture::from(import_module(&format!("/pkg/{name}.js"))?).await?;
+    let init: js_sys::Function = js_sys::Reflect::get(&module, &JsValue::from_str("default"))?.dyn_into()?;
+    // The loader has no default address for its wasm (the bundles are built that way): name it.
+    let options = js_sys::Object::new();
+    js_sys::Reflect::set(
+        &options,
+        &JsValue::from_str("module_or_path"),
+        &JsValue::from_str(&format!("/pkg/{name}_bg.wasm")),
+    )?;
+    let instantiated: js_sys::Promise = init.call1(&JsValue::NULL, &options)?.dyn_into()?;
+    wasm_bindgen_futures::JsFuture::from(instantiated).await?;
+    js_sys::Reflect::get(&module, &JsValue::from_str("simulate"))?.dyn_into()
+}
+
+/// A JavaScript error's message (or the value as text).
+fn js_error_text(error: &JsValue) -> String {
+    error
+        .dyn_ref::<js_sys::Error>()
+        .map(|error| String::from(error.message()))
+        .or_else(|| error.as_string())
+        .unwrap_or_else(|| format!("{error:?}"))
 }
 
 /// A code editor on the page.

@@ -21,6 +21,10 @@ pub const OUTPUT_NAME: &str = "statehouse";
 /// The name of the designer's JavaScript and wasm files (`app::DESIGNER_OUTPUT_NAME`).
 pub const DESIGNER_OUTPUT_NAME: &str = "statehouse-designer";
 
+/// The name of the designer's simulator module (`app::SIMULATOR_OUTPUT_NAME`), loaded on the
+/// designer's first run of a state.
+pub const SIMULATOR_OUTPUT_NAME: &str = "statehouse-simulator";
+
 /// The editor bundle's file name in `<site>/pkg/`; the page shell loads `/pkg/statehouse-editor.js`.
 const EDITOR_BUNDLE: &str = "statehouse-editor.js";
 
@@ -119,9 +123,12 @@ fn build_bundle(workspace: &Workspace, site: &Path) -> anyhow::Result<()> {
     fs::create_dir_all(&pkg).with_context(|| format!("creating {}", pkg.display()))?;
 
     // Two bundles: the designer's page loads the designer's, every other page the other one
-    // (see `app::DESIGNER_OUTPUT_NAME`). Each cargo build leaves its wasm at the same path, so
-    // each is run through wasm-bindgen before the next build.
-    for (features, name) in [(None, OUTPUT_NAME), (Some("designer"), DESIGNER_OUTPUT_NAME)] {
+    // (see `app::DESIGNER_OUTPUT_NAME`); and the simulator, which the designer loads on first
+    // use. Each cargo build leaves its wasm at the same path, so each is run through
+    // wasm-bindgen before the next build.
+    for (features, name) in
+        [(None, OUTPUT_NAME), (Some("designer"), DESIGNER_OUTPUT_NAME), (Some("simulator"), SIMULATOR_OUTPUT_NAME)]
+    {
         let mut cargo = Command::new(cargo());
         cargo.current_dir(workspace.root());
         cargo.args(["build", "--package", "statehouse-hydrate", "--target", WASM_TARGET, "--profile", "wasm-release"]);
@@ -240,20 +247,23 @@ pub fn check_format_and_lints(workspace: &Workspace) -> anyhow::Result<()> {
             "--deny",
             "warnings",
         ]))?;
-        // The designer's bundle: the same crates with other features (Leptos' `csr`).
-        run(Command::new(cargo()).current_dir(workspace.root()).args([
-            "clippy",
-            "--package",
-            "statehouse-hydrate",
-            "--target",
-            WASM_TARGET,
-            "--no-default-features",
-            "--features",
-            "designer",
-            "--",
-            "--deny",
-            "warnings",
-        ]))
+        // The designer's bundle (Leptos' `csr`) and the simulator: the same crate, other features.
+        for features in ["designer", "simulator"] {
+            run(Command::new(cargo()).current_dir(workspace.root()).args([
+                "clippy",
+                "--package",
+                "statehouse-hydrate",
+                "--target",
+                WASM_TARGET,
+                "--no-default-features",
+                "--features",
+                features,
+                "--",
+                "--deny",
+                "warnings",
+            ]))?;
+        }
+        Ok(())
     })
 }
 
