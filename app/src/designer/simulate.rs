@@ -86,8 +86,9 @@ pub fn Simulator(designer: Designer) -> impl IntoView {
         running.set(true);
         leptos::task::spawn_local(async move {
             let result = browser::run_simulator(&request).await.and_then(|answer| read_answer(&answer));
-            running.set(false);
-            outcome.set(Some((name, result)));
+            // The panel may have been closed while the module loaded: then there is nothing to show.
+            let _ = running.try_set(false);
+            let _ = outcome.try_set(Some((name, result)));
         });
     };
     let text_area = move |testid: &'static str,
