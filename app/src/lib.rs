@@ -36,7 +36,7 @@ pub const DESIGNER_OUTPUT_NAME: &str = "statehouse-designer";
 /// the designer loads the first time a state is run.
 pub const SIMULATOR_OUTPUT_NAME: &str = "statehouse-simulator";
 
-/// The designer's page, the only page the designer's bundle hydrates.
+/// The designer's page, the only page the designer's bundle renders.
 pub const DESIGNER_PATH: &str = "/designer";
 
 /// Whether `path` (a request's, without the query) is the designer's page.

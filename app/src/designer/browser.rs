@@ -1,7 +1,8 @@
 //! The browser's services the designer uses: the code editor (CodeMirror, bundled as
 //! `/pkg/statehouse-editor.js`), the simulator's wasm module (loaded on first use), downloads,
-//! the local draft in `localStorage`, reading files and the clock. Everything here is called from event handlers and effects, which run only in the
-//! browser; on the server these functions are never reached.
+//! the local draft in `localStorage`, reading files and the clock. Everything here is called
+//! from event handlers and effects, which run only in the browser; on the server these
+//! functions are never reached.
 
 use std::{cell::RefCell, collections::BTreeMap};
 
