@@ -119,8 +119,11 @@ fn bundle_for_request(mut options: LeptosOptions) -> LeptosOptions {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // The designer's page has its stylesheet from the server's shell already (see `shell`).
+    let stylesheet = (!cfg!(all(not(feature = "ssr"), feature = "designer-bundle")))
+        .then(|| view! { <Stylesheet id="statehouse-css" href=format!("/pkg/{OUTPUT_NAME}.css") /> });
     view! {
-        <Stylesheet id="statehouse-css" href=format!("/pkg/{OUTPUT_NAME}.css") />
+        {stylesheet}
         <Title formatter=|page: String| {
             if page.is_empty() { "Statehouse".to_string() } else { format!("{page} · Statehouse") }
         } />

@@ -38,6 +38,7 @@ test("each page hydrates with its own bundle, and the navigation crosses between
   await expect(page.getByTestId("asl-code").locator(".cm-editor")).toBeVisible({ timeout: 15_000 });
   expect(await loadedWasm(page)).toEqual(["/pkg/statehouse-designer_bg.wasm"]);
   await expect(page).toHaveTitle("Designer · Statehouse");
+  await expect(page.locator('link[rel="stylesheet"][href="/pkg/statehouse.css"]')).toHaveCount(1);
   await expect(page.getByRole("navigation", { name: "Main" })).toHaveCount(1);
   // The designer's bundle has no router: its links are plain, and still mark the current page.
   await expect(nav.getByRole("link", { name: "Designer" })).toHaveAttribute("aria-current", "page");
