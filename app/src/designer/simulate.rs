@@ -7,7 +7,7 @@
 //! does not carry the evaluator, JSONata's functions and the regular-expression engine.
 
 use leptos::prelude::*;
-pub use simulator::{Simulation, SimulationForm, needs_mock};
+use simulator::{Simulation, SimulationForm, needs_mock};
 use simulator::{SimulationRequest, read_answer};
 
 use super::{Designer, browser, scene::resolve};
