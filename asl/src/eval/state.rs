@@ -292,6 +292,22 @@ pub fn start(entry: &Entry, env: &mut dyn Environment, mut trace: Option<&mut In
     }
 }
 
+/// [`start`] for a caller that hands the input over: a state whose output is its input
+/// unchanged (a JSONPath Choice state without `InputPath` and `OutputPath`) moves the input
+/// into its output instead of copying it, and leaves `entry.input` `null`. Any other state
+/// leaves `entry.input` as it was.
+pub fn start_taking_input(entry: &mut Entry, env: &mut dyn Environment) -> Step {
+    if entry.is_jsonata() || !passes_input_through(entry.state) {
+        return start(entry, env, None);
+    }
+    match choose_jsonpath(entry.state, &entry.scope(&entry.input), env) {
+        Ok((next, assigned)) => {
+            Step::Complete(Completion { output: std::mem::take(&mut entry.input), next: Next::State(next), assigned })
+        }
+        Err(error) => Step::Fail(entry.failure(error)),
+    }
+}
+
 /// Completes a Task, Parallel or Map state (and a JSONPath Pass state) with its result:
 /// `ResultSelector`, `Assign`, `ResultPath` and `OutputPath` in JSONPath; `Output` (default:
 /// the result) and `Assign` in JSONata.
@@ -464,20 +480,7 @@ fn start_jsonpath(
             Ok(Step::Items { items, config })
         }
         StateKind::Choice => {
-            let choices = state.field("Choices").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
-            let default = state.field("Default").and_then(Value::as_str);
-            let decision = decide_jsonpath(choices, default, &entry.scope(&effective))?;
-            let (next, assign) = match decision {
-                Decision::Rule { rule, .. } => {
-                    (rule.get("Next").and_then(Value::as_str).unwrap_or_default().to_string(), rule.get("Assign"))
-                }
-                Decision::Default(Some(default)) => (default.to_string(), state.field("Assign")),
-                Decision::Default(None) => return Err(no_choice_matched()),
-            };
-            let assigned = match assign {
-                Some(assign) => assign_jsonpath(assign, &entry.scope(&effective), env)?,
-                None => Map::new(),
-            };
+            let (next, assigned) = choose_jsonpath(state, &entry.scope(&effective), env)?;
             let output = filter_path(state.field("OutputPath"), &effective, &entry.scope(&effective))?;
             Ok(Step::Complete(Completion { output, next: Next::State(next), assigned }))
         }
@@ -489,6 +492,37 @@ fn start_jsonpath(
         StateKind::Succeed => complete_plain_jsonpath(entry, &effective, env).map(Step::Complete),
         StateKind::Fail => Ok(Step::Fail(fail_jsonpath(state, &entry.scope(raw), env)?)),
     }
+}
+
+/// Whether a state's output is its raw input, unchanged: a JSONPath Choice state without
+/// `InputPath` and `OutputPath` (its `Assign` reads the input but does not change it).
+fn passes_input_through(state: &State) -> bool {
+    matches!(state.kind, StateKind::Choice) && state.field("InputPath").is_none() && state.field("OutputPath").is_none()
+}
+
+/// A JSONPath Choice state's rules, evaluated against `scope` (the effective input): the
+/// next state and the variables the chosen rule (or the state, for `Default`) assigns.
+fn choose_jsonpath(
+    state: &State,
+    scope: &PathScope,
+    env: &mut dyn Environment,
+) -> Result<(String, Map<String, Value>), EvalError> {
+    let choices = state.field("Choices").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    let default = state.field("Default").and_then(Value::as_str);
+    let (next, assign) = match decide_jsonpath(choices, default, scope)? {
+        Decision::Rule { rule, .. } => {
+            // A rule has a few members: comparing their names is cheaper than hashing one.
+            let member = |name: &str| rule.iter().find(|(key, _)| key.as_str() == name).map(|(_, value)| value);
+            (member("Next").and_then(Value::as_str).unwrap_or_default().to_string(), member("Assign"))
+        }
+        Decision::Default(Some(default)) => (default.to_string(), state.field("Assign")),
+        Decision::Default(None) => return Err(no_choice_matched()),
+    };
+    let assigned = match assign {
+        Some(assign) => assign_jsonpath(assign, scope, env)?,
+        None => Map::new(),
+    };
+    Ok((next, assigned))
 }
 
 /// Wait and Succeed: `Assign` (Wait) reads the effective input, `OutputPath` filters it.
@@ -1037,6 +1071,40 @@ mod tests {
         assert_eq!(completion.assigned, Map::from_iter([("x".to_string(), json!(2)), ("y".to_string(), json!(1))]));
     }
 
+    #[test]
+    fn a_choice_that_passes_its_input_through_hands_it_over_and_any_other_state_keeps_it() {
+        let machine = machine(json!({"StartAt": "C", "States": {
+            "C": {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericGreaterThan": 1, "Next": "Big",
+                  "Assign": {"seen.$": "$.n"}}], "Default": "Small"},
+            "Filtered": {"Type": "Choice", "OutputPath": "$.n", "Choices": [], "Default": "Small"},
+            "Big": {"Type": "Succeed"}, "Small": {"Type": "Succeed"}
+        }}));
+        let variables = Map::new();
+        let entry_of = |index: usize, input: Value| Entry {
+            state: &machine.root.states[index],
+            input,
+            context: json!({}),
+            variables: &variables,
+            entered_event_id: Some(2),
+        };
+        let mut env = FixedEnvironment::new(0, 0);
+        let mut entry = entry_of(0, json!({"n": 2}));
+        let Step::Complete(completion) = start_taking_input(&mut entry, &mut env) else { panic!("completes") };
+        assert_eq!(completion.output, json!({"n": 2}));
+        assert_eq!(completion.next, Next::State("Big".into()));
+        assert_eq!(completion.assigned, Map::from_iter([("seen".to_string(), json!(2))]));
+        assert_eq!(entry.input, Value::Null, "the input moved into the output");
+        // The same choice as `start` makes it, input kept.
+        let kept = entry_of(0, json!({"n": 0}));
+        let Step::Complete(completion) = start(&kept, &mut env, None) else { panic!("completes") };
+        assert_eq!((completion.output, completion.next), (json!({"n": 0}), Next::State("Small".into())));
+        assert_eq!(kept.input, json!({"n": 0}));
+        // With an `OutputPath` the output is not the input: it is kept.
+        let mut filtered = entry_of(1, json!({"n": 5}));
+        let Step::Complete(completion) = start_taking_input(&mut filtered, &mut env) else { panic!("completes") };
+        assert_eq!(completion.output, json!(5));
+        assert_eq!(filtered.input, json!({"n": 5}));
+    }
     #[test]
     fn catchers_pass_the_error_output_on() {
         let machine = machine(json!({"StartAt": "T", "States": {

@@ -25,6 +25,7 @@ use asl::eval::{
     machine::{Machine, MapMode, Scope, State, StateKind},
     state::{
         Completion, Entry, ItemRead, MapConfig, Next, Recovery, Step, WaitUntil, finish, recover, select_items, start,
+        start_taking_input,
     },
     variables,
 };
@@ -1051,12 +1052,19 @@ impl<'a> Decider<'a> {
                         input,
                         entered_event: entered,
                         before_entered: before,
-                        entered_millis: self.env.now_millis(),
+                        // Read only through the context object: the clock is read only for
+                        // states that can read it.
+                        entered_millis: if state.reads_context { self.env.now_millis() } else { 0 },
                         retry_counts: vec![0; state.retriers.len()],
                         attempts: 0,
                         token,
                         phase: Phase::Ready,
                     }));
+                    // Evaluated at once, without looking the state up again (unless its
+                    // entered event was one too many).
+                    if !self.over_limit {
+                        self.begin(thread, state);
+                    }
                 }
                 At::Run(attempt) => {
                     let Some(state) = self.state(&thread.path, &attempt.state) else { return };
@@ -1120,8 +1128,10 @@ impl<'a> Decider<'a> {
             let At::Run(attempt) = &mut thread.at else { return };
             // The input is lent to the entry and taken back: no copy per state.
             let input = std::mem::take(&mut attempt.input);
-            let entry = self.entry_with(input, &thread.variables, attempt, state);
-            let step = start(&entry, self.env, None);
+            let mut entry = self.entry_with(input, &thread.variables, attempt, state);
+            // A state whose output is its input unchanged takes the input along (it is
+            // `null` here then): the attempt is over once it completes.
+            let step = start_taking_input(&mut entry, self.env);
             attempt.input = entry.input;
             step
         };
