@@ -12,6 +12,7 @@
 //! the source is named next to the rule.
 
 use serde_json::Value;
+use smallvec::SmallVec;
 
 use super::java::{self, JavaNumber, JavaRandom};
 use super::{Argument, ArgumentValue, IntrinsicCall, IntrinsicFunction, StringLiteral};
@@ -117,12 +118,14 @@ impl Evaluator<'_, '_> {
         if !function.arity().allows(call.arguments.len()) {
             return Err(invalid(function));
         }
-        let mut arguments = Vec::with_capacity(call.arguments.len());
+        // Most calls have at most four arguments: kept on the stack, not in two vectors
+        // allocated per call (a loop's `States.MathAdd` runs once per pass).
+        let mut arguments: SmallVec<[Evaluated; 4]> = SmallVec::with_capacity(call.arguments.len());
         for argument in &call.arguments {
             arguments.push(self.argument(argument)?);
         }
         let fail = || invalid(function);
-        let values: Vec<&Value> = arguments.iter().map(|argument| &argument.value).collect();
+        let values: SmallVec<[&Value; 4]> = arguments.iter().map(|argument| &argument.value).collect();
         let value = match function {
             IntrinsicFunction::Format => format(&call.arguments[0], &arguments).ok_or_else(fail)?,
             IntrinsicFunction::StringToJson => {

@@ -583,6 +583,7 @@ pub fn apply(context: Context<'_>, snapshot: &mut Snapshot, signal: Signal) -> D
         map_children: snapshot.map_children,
         invocations: std::mem::take(&mut snapshot.invocations),
         start_input_text: None,
+        spare_attempt: None,
     };
     if let Signal::Redrive { redrive_count } = signal {
         decider.redrive(snapshot, redrive_count);
@@ -613,6 +614,9 @@ struct Decider<'a> {
     invocations: std::collections::BTreeMap<String, u32>,
     /// The input text as StartExecution received it, until the first state is entered.
     start_input_text: Option<String>,
+    /// The box of the last attempt that completed, reused by the next state entered: one
+    /// allocation less per state.
+    spare_attempt: Option<Box<Attempt>>,
 }
 
 /// Where a task or timer key was found.
@@ -1047,7 +1051,7 @@ impl<'a> Decider<'a> {
                         return;
                     }
                     let token = wants_token(state).then(|| new_token(self.env));
-                    thread.at = At::Run(Box::new(Attempt {
+                    let attempt = Attempt {
                         state: name,
                         input,
                         entered_event: entered,
@@ -1059,7 +1063,14 @@ impl<'a> Decider<'a> {
                         attempts: 0,
                         token,
                         phase: Phase::Ready,
-                    }));
+                    };
+                    thread.at = At::Run(match self.spare_attempt.take() {
+                        Some(mut spare) => {
+                            *spare = attempt;
+                            spare
+                        }
+                        None => Box::new(attempt),
+                    });
                     // Evaluated at once, without looking the state up again (unless its
                     // entered event was one too many).
                     if !self.over_limit {
@@ -1339,10 +1350,13 @@ impl<'a> Decider<'a> {
         };
         self.emit_on(thread, body);
         variables::apply(&mut thread.variables, &completion.assigned);
-        thread.at = match completion.next {
+        let next = match completion.next {
             Next::State(name) => At::Enter { state: name, input: completion.output, measured: true },
             Next::End => At::Done { output: completion.output },
         };
+        if let At::Run(attempt) = std::mem::replace(&mut thread.at, next) {
+            self.spare_attempt = Some(attempt);
+        }
     }
 
     /// The attempt failed: retry, catch, or fail the thread.

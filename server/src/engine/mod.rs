@@ -749,15 +749,15 @@ impl Engine {
     /// that hears of it can read it. Nothing is copied.
     fn keep_express(&self, mut execution: ExpressExecution, decision: Decision) {
         let Decision { events, actions } = decision;
-        let status = execution.snapshot.status.clone();
-        let change = status_changed(&events).then(|| change_of(&execution.record, ExecutionType::Express, &status));
-        self.after_parts(&execution.record, ExecutionType::Express, &status, false, actions);
+        let status = &execution.snapshot.status;
+        let change = status_changed(&events).then(|| change_of(&execution.record, ExecutionType::Express, status));
+        self.after_parts(&execution.record, ExecutionType::Express, status, false, actions);
+        let newly_finished = status.is_final() && !execution.counted_finished;
         if execution.events.is_empty() {
             execution.events = events;
         } else {
             execution.events.extend(events);
         }
-        let newly_finished = status.is_final() && !execution.counted_finished;
         execution.counted_finished |= newly_finished;
         let forgotten = newly_finished
             .then(|| lock(&self.inner.express_finished).push(execution.record.arn.clone(), execution.events.len()));
