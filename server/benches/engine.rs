@@ -24,6 +24,12 @@ fn pass_chain() -> Value {
     }})
 }
 
+/// One Pass state: what an execution costs apart from its states' work (the floor under
+/// a Pass chain's per-execution cost).
+fn single_pass() -> Value {
+    json!({"StartAt": "Only", "States": {"Only": {"Type": "Pass", "End": true}}})
+}
+
 fn choice_loop(iterations: u64) -> Value {
     json!({"StartAt": "Init", "States": {
         "Init": {"Type": "Pass", "Result": {"i": 0}, "Next": "Loop"},
@@ -263,6 +269,15 @@ fn main() {
         throughput(&quiet, &chain, ExecutionType::Express, 50, 5, "warm-up").await;
         let express_chain_quiet =
             throughput(&quiet, &chain, ExecutionType::Express, express_runs, 5, "express pass chain, no history").await;
+        let express_single_quiet = throughput(
+            &quiet,
+            &single_pass(),
+            ExecutionType::Express,
+            express_runs,
+            1,
+            "express single Pass state, no history",
+        )
+        .await;
         // AWS caps a Standard history at 25,000 events: 6,000 iterations (24,008 events) fit.
         let standard_loop =
             loop_median(&engine, 6_000, ExecutionType::Standard, loop_runs, "standard choice loop (6,000 it.)").await;
@@ -279,6 +294,7 @@ fn main() {
                 "standard_choice_loop_tps": standard_loop.round(),
                 "express_choice_loop_tps": express_loop.round(),
                 "express_pass_chain_no_history_tps": express_chain_quiet.round(),
+                "express_single_pass_no_history_executions_per_s": express_single_quiet.round(),
                 "express_choice_loop_no_history_tps": express_loop_quiet.round(),
             })
         );

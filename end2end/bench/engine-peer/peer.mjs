@@ -19,6 +19,9 @@ const passChain = {
   },
 };
 
+// One Pass state: what an execution costs apart from its states' work.
+const singlePass = { StartAt: 'Only', States: { Only: { Type: 'Pass', End: true } } };
+
 const choiceLoop = (iterations) => ({
   StartAt: 'Init',
   States: {
@@ -53,6 +56,7 @@ async function loopMedian(label, iterations) {
 console.log(`aws-local-stepfunctions on Node ${process.version}`);
 await measure('warm-up', passChain, 50, 5);
 const chain = await measure('peer pass chain (5 states)', passChain, runs, 5);
+const single = await measure('peer single Pass state', singlePass, runs, 1);
 const loop6 = await loopMedian('peer choice loop (6,000 it.)', 6000);
 const loop10 = await loopMedian('peer choice loop (10,000 it.)', 10000);
-console.log(`RESULT ${JSON.stringify({ peer_pass_chain_tps: chain, peer_choice_loop_6000_tps: loop6, peer_choice_loop_10000_tps: loop10 })}`);
+console.log(`RESULT ${JSON.stringify({ peer_pass_chain_tps: chain, peer_single_pass_executions_per_s: single, peer_choice_loop_6000_tps: loop6, peer_choice_loop_10000_tps: loop10 })}`);

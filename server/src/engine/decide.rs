@@ -208,6 +208,10 @@ pub enum At {
         /// the output of the state before, which was measured.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         measured: bool,
+        /// The input as compact JSON text, when the state before already printed it for its
+        /// exited event (not stored: a state entered after a restart prints it again).
+        #[serde(skip)]
+        text: Option<String>,
     },
     /// In a state.
     Run(Box<Attempt>),
@@ -655,6 +659,7 @@ impl<'a> Decider<'a> {
                         state: self.machine.root.start_at.clone(),
                         input: self.info.input.clone(),
                         measured: false,
+                        text: None,
                     },
                 });
             }
@@ -799,7 +804,7 @@ impl<'a> Decider<'a> {
             ),
         );
         root.last = id;
-        root.at = At::Enter { state, input, measured: false };
+        root.at = At::Enter { state, input, measured: false, text: None };
         snapshot.status = Status::Running;
         if let Some(seconds) = self.machine.timeout_seconds {
             let key = self.timer(seconds_to_millis(seconds as f64));
@@ -1005,10 +1010,11 @@ impl<'a> Decider<'a> {
             }
             match &mut thread.at {
                 At::Done { .. } | At::Failed { .. } => return,
-                At::Enter { state, input, measured } => {
+                At::Enter { state, input, measured, text } => {
                     let name = std::mem::take(state);
                     let input = std::mem::take(input);
                     let measured = *measured;
+                    let printed = text.take();
                     let Some(state) = self.state(&thread.path, &name) else {
                         thread.at = At::Failed {
                             failed_task: None,
@@ -1028,7 +1034,7 @@ impl<'a> Decider<'a> {
                         _ if !self.recording => (EventBody::unrecorded(), over_limit(&input)),
                         Some(text) => (history::state_entered_text(state.type_name(), &name, text), over_limit(&input)),
                         None => {
-                            let text = compact(&input);
+                            let text = printed.unwrap_or_else(|| compact(&input));
                             let over_limit = !measured && text.len() > PAYLOAD_LIMIT_BYTES;
                             (history::state_entered_text(state.type_name(), &name, text), over_limit)
                         }
@@ -1186,7 +1192,12 @@ impl<'a> Decider<'a> {
                         last: started,
                         variables: thread.variables.clone(),
                         muted: thread.muted,
-                        at: At::Enter { state: branch.start_at.clone(), input: input.clone(), measured: false },
+                        at: At::Enter {
+                            state: branch.start_at.clone(),
+                            input: input.clone(),
+                            measured: false,
+                            text: None,
+                        },
                     })
                     .collect();
                 if let At::Run(attempt) = &mut thread.at {
@@ -1344,6 +1355,11 @@ impl<'a> Decider<'a> {
             };
             return;
         }
+        // The next state's entered event shows the same text: printed once, copied.
+        let carried = match (&output_text, &completion.next) {
+            (Some(text), Next::State(_)) => Some(text.clone()),
+            _ => None,
+        };
         let body = match output_text {
             Some(text) => history::state_exited_text(state.type_name(), &state.name, text, &completion.assigned),
             None => EventBody::unrecorded(),
@@ -1351,7 +1367,7 @@ impl<'a> Decider<'a> {
         self.emit_on(thread, body);
         variables::apply(&mut thread.variables, &completion.assigned);
         let next = match completion.next {
-            Next::State(name) => At::Enter { state: name, input: completion.output, measured: true },
+            Next::State(name) => At::Enter { state: name, input: completion.output, measured: true, text: carried },
             Next::End => At::Done { output: completion.output },
         };
         if let At::Run(attempt) = std::mem::replace(&mut thread.at, next) {

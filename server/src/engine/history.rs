@@ -8,6 +8,44 @@ use serde_json::{Map, Value, json};
 
 use asl::eval::failure::{Failure, compact};
 
+/// An event's type: `ExecutionStarted`, `PassStateEntered`, …. The engine names its events
+/// with static text (no allocation per event); events read back from the database own theirs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct EventType(std::borrow::Cow<'static, str>);
+
+impl EventType {
+    /// The type's name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for EventType {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq<&str> for EventType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl From<&'static str> for EventType {
+    fn from(name: &'static str) -> EventType {
+        EventType(std::borrow::Cow::Borrowed(name))
+    }
+}
+
+impl From<String> for EventType {
+    fn from(name: String) -> EventType {
+        EventType(std::borrow::Cow::Owned(name))
+    }
+}
+
 /// One history event.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HistoryEvent {
@@ -18,7 +56,7 @@ pub struct HistoryEvent {
     /// When it happened, in milliseconds since the Unix epoch.
     pub timestamp_millis: i64,
     /// `ExecutionStarted`, `PassStateEntered`, …
-    pub event_type: String,
+    pub event_type: EventType,
     /// The details member; events such as `MapStateSucceeded` have none.
     pub details: Option<Details>,
 }
@@ -149,7 +187,7 @@ impl HistoryEvent {
     pub fn to_aws_json(&self, include_data: bool) -> Value {
         let mut object = Map::new();
         object.insert("timestamp".into(), json!(self.timestamp_millis as f64 / 1000.0));
-        object.insert("type".into(), Value::String(self.event_type.clone()));
+        object.insert("type".into(), Value::String(self.event_type.as_str().to_string()));
         object.insert("id".into(), json!(self.id));
         object.insert("previousEventId".into(), json!(self.previous_event_id));
         if let Some(details) = &self.details {
@@ -175,14 +213,14 @@ fn not_truncated() -> Value {
 #[derive(Clone, Debug, PartialEq)]
 pub struct EventBody {
     /// The event type.
-    pub event_type: String,
+    pub event_type: EventType,
     /// The details member.
     pub details: Option<Details>,
 }
 
 impl EventBody {
     /// An event with a details member.
-    pub fn new(event_type: impl Into<String>, key: &str, details: Value) -> EventBody {
+    pub fn new(event_type: impl Into<EventType>, key: &str, details: Value) -> EventBody {
         EventBody { event_type: event_type.into(), details: Some(Details::Json(key.to_string(), details)) }
     }
 
@@ -197,11 +235,11 @@ impl EventBody {
 
     /// A placeholder for an event that is counted but not recorded (no allocation).
     pub fn unrecorded() -> EventBody {
-        EventBody { event_type: String::new(), details: None }
+        EventBody { event_type: EventType::from(""), details: None }
     }
 
     /// An event with no details (`MapStateSucceeded`, `ParallelStateStarted`, …).
-    pub fn bare(event_type: impl Into<String>) -> EventBody {
+    pub fn bare(event_type: impl Into<EventType>) -> EventBody {
         EventBody { event_type: event_type.into(), details: None }
     }
 }
@@ -240,7 +278,7 @@ fn failure_details(failure: &Failure) -> Map<String, Value> {
 }
 
 /// `ExecutionFailed`, `ExecutionAborted` or `ExecutionTimedOut`.
-pub fn execution_ended(event_type: &str, failure: &Failure) -> EventBody {
+pub fn execution_ended(event_type: &'static str, failure: &Failure) -> EventBody {
     let key = match event_type {
         "ExecutionAborted" => "executionAbortedEventDetails",
         "ExecutionTimedOut" => "executionTimedOutEventDetails",
@@ -254,11 +292,26 @@ pub fn state_entered(state_type: &str, name: &str, input: &Value) -> EventBody {
     state_entered_text(state_type, name, compact(input))
 }
 
+/// `<Type>StateEntered` and `<Type>StateExited` for a state's `Type`, as static text.
+fn state_event_types(state_type: &str) -> (&'static str, &'static str) {
+    match state_type {
+        "Pass" => ("PassStateEntered", "PassStateExited"),
+        "Task" => ("TaskStateEntered", "TaskStateExited"),
+        "Choice" => ("ChoiceStateEntered", "ChoiceStateExited"),
+        "Wait" => ("WaitStateEntered", "WaitStateExited"),
+        "Succeed" => ("SucceedStateEntered", "SucceedStateExited"),
+        "Fail" => ("FailStateEntered", "FailStateExited"),
+        "Parallel" => ("ParallelStateEntered", "ParallelStateExited"),
+        "Map" => ("MapStateEntered", "MapStateExited"),
+        _ => ("StateEntered", "StateExited"),
+    }
+}
+
 /// `<Type>StateEntered` with the input as text: the first state of an execution shows the
 /// execution's input exactly as StartExecution received it (recorded).
 pub fn state_entered_text(state_type: &str, name: &str, input: String) -> EventBody {
     EventBody {
-        event_type: format!("{state_type}StateEntered"),
+        event_type: state_event_types(state_type).0.into(),
         details: Some(Details::StateEntered { name: name.to_string(), input }),
     }
 }
@@ -268,7 +321,7 @@ pub fn state_entered_text(state_type: &str, name: &str, input: String) -> EventB
 pub fn state_exited_text(state_type: &str, name: &str, output: String, assigned: &Map<String, Value>) -> EventBody {
     if assigned.is_empty() {
         return EventBody {
-            event_type: format!("{state_type}StateExited"),
+            event_type: state_event_types(state_type).1.into(),
             details: Some(Details::StateExited { name: name.to_string(), output }),
         };
     }
@@ -281,7 +334,7 @@ pub fn state_exited_text(state_type: &str, name: &str, output: String, assigned:
         details.insert("assignedVariables".into(), Value::Object(variables));
         details.insert("assignedVariablesDetails".into(), not_truncated());
     }
-    EventBody::new(format!("{state_type}StateExited"), "stateExitedEventDetails", Value::Object(details))
+    EventBody::new(state_event_types(state_type).1, "stateExitedEventDetails", Value::Object(details))
 }
 
 /// `EvaluationFailed`: a JSONata (or other evaluation) error, with the field it came from
@@ -318,7 +371,7 @@ pub fn map_state_started(length: usize) -> EventBody {
 }
 
 /// `MapIterationStarted`, `MapIterationSucceeded`, `MapIterationFailed`, `MapIterationAborted`.
-pub fn map_iteration(event_type: &str, state: &str, index: usize) -> EventBody {
+pub fn map_iteration(event_type: &'static str, state: &str, index: usize) -> EventBody {
     let key = match event_type {
         "MapIterationStarted" => "mapIterationStartedEventDetails",
         "MapIterationSucceeded" => "mapIterationSucceededEventDetails",

@@ -11,7 +11,7 @@ use tokio::sync::oneshot;
 use super::{
     Qualifiers,
     decide::{Action, Decision, FailureRecord, Signal, Snapshot, Status, TaskRequest},
-    history::{Details, HistoryEvent},
+    history::{Details, EventType, HistoryEvent},
 };
 
 /// Storage failures.
@@ -97,7 +97,7 @@ pub struct SqliteStore {
 }
 
 /// A history event as stored: id, previous id, time, type and details as JSON text.
-type EventRow = (u64, u64, i64, String, Option<String>);
+type EventRow = (u64, u64, i64, EventType, Option<String>);
 
 /// A decision ready to be written: everything already serialized.
 #[derive(Debug)]
@@ -382,7 +382,7 @@ fn event_from(row: &SqliteRow) -> Result<HistoryEvent, StoreError> {
         id: row.try_get::<i64, _>("id")? as u64,
         previous_event_id: row.try_get::<i64, _>("previous_id")? as u64,
         timestamp_millis: row.try_get("timestamp_millis")?,
-        event_type: row.try_get("type")?,
+        event_type: row.try_get::<String, _>("type")?.into(),
         details,
     })
 }

@@ -267,7 +267,7 @@ async fn express_execution(
                 event_row(
                     event.id,
                     event.previous_event_id,
-                    event.event_type,
+                    event.event_type.as_str().to_string(),
                     event.timestamp_millis,
                     event.details.map(Details::into_pair),
                 )

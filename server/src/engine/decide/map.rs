@@ -231,6 +231,7 @@ impl Decider<'_> {
                         state: processor_start.clone(),
                         input: std::mem::take(&mut run.items[index]),
                         measured: false,
+                        text: None,
                     },
                 };
                 self.emit_on(&mut iteration, history::map_iteration("MapIterationStarted", &state.name, index));

@@ -261,8 +261,8 @@ impl Writer {
             let mut statement = self.connection.prepare_cached(&sql)?;
             let mut index = 0;
             for (key, (id, previous, timestamp, event_type, details)) in chunk {
-                let (id, previous) = (*id as i64, *previous as i64);
-                let values: [&dyn ToSql; 6] = [key, &id, &previous, timestamp, event_type, details];
+                let (id, previous, event_type) = (*id as i64, *previous as i64, event_type.as_str());
+                let values: [&dyn ToSql; 6] = [key, &id, &previous, timestamp, &event_type, details];
                 for value in values {
                     index += 1;
                     statement.raw_bind_parameter(index, value)?;
