@@ -139,33 +139,100 @@ pub struct Catcher {
 /// A state's or catcher's JSON members, in document order. An object of a state has a
 /// handful of members, and the evaluators look several up by name at every transition: a
 /// linear search compares a few short strings, where a `serde_json::Map` hashes each name
-/// with std's SipHash first (a tenth of a Choice loop's time, measured).
+/// with std's SipHash first (a tenth of a Choice loop's time, measured). The members the
+/// evaluators read on every transition ([`KNOWN`]) are also indexed by position: a lookup
+/// with a literal name compiles to an array read, with no string comparison at all.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Fields(Vec<(String, Value)>);
+pub struct Fields {
+    members: Vec<(String, Value)>,
+    /// For each name of [`KNOWN`], its member's position plus one; 0 when absent.
+    known: [u8; KNOWN.len()],
+}
+
+/// The members read on every transition of the states that have them.
+const KNOWN: [&str; 12] = [
+    "InputPath",
+    "OutputPath",
+    "Parameters",
+    "ResultSelector",
+    "ResultPath",
+    "Result",
+    "Assign",
+    "Output",
+    "Arguments",
+    "Choices",
+    "Default",
+    "Resource",
+];
+
+/// The position of `name` in [`KNOWN`]. Inlined into a lookup by a literal name, it folds
+/// to a constant.
+#[inline(always)]
+fn known_position(name: &str) -> Option<usize> {
+    match name {
+        "InputPath" => Some(0),
+        "OutputPath" => Some(1),
+        "Parameters" => Some(2),
+        "ResultSelector" => Some(3),
+        "ResultPath" => Some(4),
+        "Result" => Some(5),
+        "Assign" => Some(6),
+        "Output" => Some(7),
+        "Arguments" => Some(8),
+        "Choices" => Some(9),
+        "Default" => Some(10),
+        "Resource" => Some(11),
+        _ => None,
+    }
+}
 
 impl Fields {
+    fn new(members: Vec<(String, Value)>) -> Fields {
+        let mut known = [0; KNOWN.len()];
+        for (index, (key, _)) in members.iter().enumerate() {
+            // A state has far fewer than 255 members; one beyond is found by search.
+            if let (Some(position), Ok(stored)) = (known_position(key), u8::try_from(index + 1)) {
+                // The first of duplicate names wins, as the search below finds it.
+                if known[position] == 0 {
+                    known[position] = stored;
+                }
+            }
+        }
+        Fields { members, known }
+    }
+
     /// The member `name`, when present.
+    #[inline(always)]
     pub fn get(&self, name: &str) -> Option<&Value> {
-        // Most names looked up are absent; the first byte tells most apart without a call to
-        // `memcmp` (`Parameters` and `ResultPath` have the same length).
-        let first = name.as_bytes().first();
-        self.0.iter().find(|(key, _)| key.as_bytes().first() == first && key == name).map(|(_, value)| value)
+        match known_position(name) {
+            Some(position) => match self.known[position] {
+                0 => None,
+                stored => self.members.get(usize::from(stored) - 1).map(|(_, value)| value),
+            },
+            None => self.search(name),
+        }
+    }
+
+    fn search(&self, name: &str) -> Option<&Value> {
+        self.members.iter().find(|(key, _)| key == name).map(|(_, value)| value)
     }
 
     /// Keeps the members for which `keep` says so.
     pub fn retain(&mut self, mut keep: impl FnMut(&str, &Value) -> bool) {
-        self.0.retain(|(key, value)| keep(key, value));
+        let mut members = std::mem::take(&mut self.members);
+        members.retain(|(key, value)| keep(key, value));
+        *self = Fields::new(members);
     }
 
     /// The members, in order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
-        self.0.iter().map(|(key, value)| (key.as_str(), value))
+        self.members.iter().map(|(key, value)| (key.as_str(), value))
     }
 }
 
 impl From<&Map<String, Value>> for Fields {
     fn from(object: &Map<String, Value>) -> Fields {
-        Fields(object.iter().map(|(key, value)| (key.clone(), value.clone())).collect())
+        Fields::new(object.iter().map(|(key, value)| (key.clone(), value.clone())).collect())
     }
 }
 
@@ -447,6 +514,25 @@ fn error(message: impl Into<String>) -> MachineError {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn fields_find_indexed_and_other_members_alike_and_forget_what_retain_drops() {
+        for (index, name) in KNOWN.iter().enumerate() {
+            assert_eq!(known_position(name), Some(index), "{name}");
+        }
+        let object = json!({"Type": "Pass", "Parameters": {"a": 1}, "ResultPath": "$.r", "Comment": "c"});
+        let mut fields = Fields::from(object.as_object().expect("an object"));
+        assert_eq!(fields.get("Parameters"), Some(&json!({"a": 1})));
+        assert_eq!(fields.get("ResultPath"), Some(&json!("$.r")));
+        assert_eq!(fields.get("Comment"), Some(&json!("c")));
+        assert_eq!(fields.get("InputPath"), None);
+        assert_eq!(fields.get("Missing"), None);
+        fields.retain(|name, _| name != "Type");
+        assert_eq!(fields.get("Type"), None);
+        assert_eq!(fields.get("ResultPath"), Some(&json!("$.r")), "positions are indexed again");
+        let names: Vec<&str> = fields.iter().map(|(name, _)| name).collect();
+        assert_eq!(names, ["Parameters", "ResultPath", "Comment"]);
+    }
 
     #[test]
     fn states_inherit_the_machine_language_unless_they_set_their_own() {
