@@ -260,6 +260,16 @@ fn main() {
             "standard pass chain, 64 in flight",
         )
         .await;
+        let standard_single_parallel = throughput_concurrent(
+            &engine,
+            &single_pass(),
+            ExecutionType::Standard,
+            chain_runs,
+            64,
+            1,
+            "standard single Pass state, 64 in flight",
+        )
+        .await;
         // An Express chain of `chain_runs` executions is over in tens of milliseconds and moved
         // by a factor of two between processes; ten times as many make it a steadier figure.
         let express_runs = chain_runs * 10;
@@ -290,6 +300,7 @@ fn main() {
             json!({
                 "standard_pass_chain_tps": standard_chain.round(),
                 "standard_pass_chain_64_in_flight_tps": standard_parallel.round(),
+                "standard_single_pass_64_in_flight_executions_per_s": standard_single_parallel.round(),
                 "express_pass_chain_tps": express_chain.round(),
                 "standard_choice_loop_tps": standard_loop.round(),
                 "express_choice_loop_tps": express_loop.round(),

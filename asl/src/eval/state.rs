@@ -293,17 +293,26 @@ pub fn start(entry: &Entry, env: &mut dyn Environment, mut trace: Option<&mut In
 }
 
 /// [`start`] for a caller that hands the input over: a state whose output is its input
-/// unchanged (a JSONPath Choice state without `InputPath` and `OutputPath`) moves the input
-/// into its output instead of copying it, and leaves `entry.input` `null`. Any other state
-/// leaves `entry.input` as it was.
+/// unchanged (see [`passes_input_through`]) moves the input into its output instead of
+/// copying it, and leaves `entry.input` `null`. Any other state leaves `entry.input` as it
+/// was.
 pub fn start_taking_input(entry: &mut Entry, env: &mut dyn Environment) -> Step {
     if entry.is_jsonata() || !passes_input_through(entry.state) {
         return start(entry, env, None);
     }
-    match choose_jsonpath(entry.state, &entry.scope(&entry.input), env) {
-        Ok((next, assigned)) => {
-            Step::Complete(Completion { output: std::mem::take(&mut entry.input), next: Next::State(next), assigned })
+    let scope = entry.scope(&entry.input);
+    let chosen = match entry.state.kind {
+        StateKind::Choice => {
+            choose_jsonpath(entry.state, &scope, env).map(|(next, assigned)| (Next::State(next), assigned))
         }
+        // A Pass state's `Assign` reads its result, which is its input here.
+        _ => match entry.state.field("Assign") {
+            Some(assign) => assign_jsonpath(assign, &scope, env).map(|assigned| (entry.next(), assigned)),
+            None => Ok((entry.next(), Map::new())),
+        },
+    };
+    match chosen {
+        Ok((next, assigned)) => Step::Complete(Completion { output: std::mem::take(&mut entry.input), next, assigned }),
         Err(error) => Step::Fail(entry.failure(error)),
     }
 }
@@ -494,10 +503,23 @@ fn start_jsonpath(
     }
 }
 
-/// Whether a state's output is its raw input, unchanged: a JSONPath Choice state without
-/// `InputPath` and `OutputPath` (its `Assign` reads the input but does not change it).
+/// Whether a JSONPath state's output is its raw input, unchanged: a Choice state without
+/// `InputPath` and `OutputPath`, and a Pass state without those, `Parameters`, `Result`,
+/// `ResultSelector` and `ResultPath` (its result is its input, which then replaces the
+/// input whole). `Assign` reads the input but does not change it.
 fn passes_input_through(state: &State) -> bool {
-    matches!(state.kind, StateKind::Choice) && state.field("InputPath").is_none() && state.field("OutputPath").is_none()
+    let plain = state.field("InputPath").is_none() && state.field("OutputPath").is_none();
+    match state.kind {
+        StateKind::Choice => plain,
+        StateKind::Pass => {
+            plain
+                && state.field("Parameters").is_none()
+                && state.field("Result").is_none()
+                && state.field("ResultSelector").is_none()
+                && state.field("ResultPath").is_none()
+        }
+        _ => false,
+    }
 }
 
 /// A JSONPath Choice state's rules, evaluated against `scope` (the effective input): the
@@ -1072,12 +1094,14 @@ mod tests {
     }
 
     #[test]
-    fn a_choice_that_passes_its_input_through_hands_it_over_and_any_other_state_keeps_it() {
+    fn a_state_that_passes_its_input_through_hands_it_over_and_any_other_state_keeps_it() {
         let machine = machine(json!({"StartAt": "C", "States": {
             "C": {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericGreaterThan": 1, "Next": "Big",
                   "Assign": {"seen.$": "$.n"}}], "Default": "Small"},
             "Filtered": {"Type": "Choice", "OutputPath": "$.n", "Choices": [], "Default": "Small"},
-            "Big": {"Type": "Succeed"}, "Small": {"Type": "Succeed"}
+            "Big": {"Type": "Succeed"}, "Small": {"Type": "Succeed"},
+            "Plain": {"Type": "Pass", "Assign": {"was.$": "$.n"}, "Next": "Big"},
+            "Placed": {"Type": "Pass", "ResultPath": "$.copy", "Next": "Big"}
         }}));
         let variables = Map::new();
         let entry_of = |index: usize, input: Value| Entry {
@@ -1104,6 +1128,17 @@ mod tests {
         let Step::Complete(completion) = start_taking_input(&mut filtered, &mut env) else { panic!("completes") };
         assert_eq!(completion.output, json!(5));
         assert_eq!(filtered.input, json!({"n": 5}));
+        // A Pass state without fields that change its data hands its input over too, with
+        // its `Assign` read from it; one with a `ResultPath` keeps it.
+        let mut plain = entry_of(4, json!({"n": 7}));
+        let Step::Complete(completion) = start_taking_input(&mut plain, &mut env) else { panic!("completes") };
+        assert_eq!((completion.output, completion.next), (json!({"n": 7}), Next::State("Big".into())));
+        assert_eq!(completion.assigned, Map::from_iter([("was".to_string(), json!(7))]));
+        assert_eq!(plain.input, Value::Null);
+        let mut placed = entry_of(5, json!({"n": 8}));
+        let Step::Complete(completion) = start_taking_input(&mut placed, &mut env) else { panic!("completes") };
+        assert_eq!(completion.output, json!({"n": 8, "copy": {"n": 8}}));
+        assert_eq!(placed.input, json!({"n": 8}));
     }
     #[test]
     fn catchers_pass_the_error_output_on() {
