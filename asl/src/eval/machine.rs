@@ -42,6 +42,9 @@ const SCANNED_STATES: usize = 16;
 pub struct State {
     /// Its name.
     pub name: String,
+    /// Its name again, shared: copied into every history event of the state without an
+    /// allocation.
+    pub shared_name: std::sync::Arc<str>,
     /// Its query language: its own `QueryLanguage`, else the machine's.
     pub language: QueryLanguage,
     /// What it is, with the scopes it holds.
@@ -399,6 +402,7 @@ impl State {
             .any(|(_, value)| mentions_context(value, language));
         Ok(State {
             name: name.to_string(),
+            shared_name: name.into(),
             language,
             kind,
             fields: Fields::from(fields),

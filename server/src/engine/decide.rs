@@ -15,6 +15,8 @@
 //! events are "side" events that do not move the thread on (`ExecutionStarted`,
 //! `MapIterationSucceeded`, `MapStateSucceeded`, `ParallelStateSucceeded`).
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -588,6 +590,7 @@ pub fn apply(context: Context<'_>, snapshot: &mut Snapshot, signal: Signal) -> D
         invocations: std::mem::take(&mut snapshot.invocations),
         start_input_text: None,
         spare_attempt: None,
+        exited_at: None,
     };
     if let Signal::Redrive { redrive_count } = signal {
         decider.redrive(snapshot, redrive_count);
@@ -621,6 +624,9 @@ struct Decider<'a> {
     /// The box of the last attempt that completed, reused by the next state entered: one
     /// allocation less per state.
     spare_attempt: Option<Box<Attempt>>,
+    /// The time of a state's exited event, for the next state's entered event: one clock
+    /// read per transition instead of two.
+    exited_at: Option<i64>,
 }
 
 /// Where a task or timer key was found.
@@ -739,7 +745,7 @@ impl<'a> Decider<'a> {
         if !self.recording {
             return self.last_event_id;
         }
-        let now = self.env.now_millis();
+        let now = self.exited_at.take().unwrap_or_else(|| self.env.now_millis());
         self.decision.events.push(HistoryEvent {
             id: self.last_event_id,
             previous_event_id: previous,
@@ -1032,11 +1038,17 @@ impl<'a> Decider<'a> {
                     let over_limit = |input: &Value| !measured && payload_size(input) > PAYLOAD_LIMIT_BYTES;
                     let (body, over_limit) = match self.start_input_text.take().filter(|_| thread.path.is_empty()) {
                         _ if !self.recording => (EventBody::unrecorded(), over_limit(&input)),
-                        Some(text) => (history::state_entered_text(state.type_name(), &name, text), over_limit(&input)),
+                        Some(text) => (
+                            history::state_entered_text(state.type_name(), Arc::clone(&state.shared_name), text),
+                            over_limit(&input),
+                        ),
                         None => {
                             let text = printed.unwrap_or_else(|| compact(&input));
                             let over_limit = !measured && text.len() > PAYLOAD_LIMIT_BYTES;
-                            (history::state_entered_text(state.type_name(), &name, text), over_limit)
+                            (
+                                history::state_entered_text(state.type_name(), Arc::clone(&state.shared_name), text),
+                                over_limit,
+                            )
                         }
                     };
                     let entered = self.emit_on(thread, body);
@@ -1361,10 +1373,19 @@ impl<'a> Decider<'a> {
             _ => None,
         };
         let body = match output_text {
-            Some(text) => history::state_exited_text(state.type_name(), &state.name, text, &completion.assigned),
+            Some(text) => history::state_exited_text(
+                state.type_name(),
+                Arc::clone(&state.shared_name),
+                text,
+                &completion.assigned,
+            ),
             None => EventBody::unrecorded(),
         };
         self.emit_on(thread, body);
+        if self.recording && carried.is_some() && !thread.muted {
+            // The next state is entered in the same instant.
+            self.exited_at = self.decision.events.last().map(|event| event.timestamp_millis);
+        }
         variables::apply(&mut thread.variables, &completion.assigned);
         let next = match completion.next {
             Next::State(name) => At::Enter { state: name, input: completion.output, measured: true, text: carried },

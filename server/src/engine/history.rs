@@ -3,6 +3,8 @@
 //!
 //! Only the engine builds events; the API and the views read them back as stored.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
@@ -73,7 +75,7 @@ pub enum Details {
     /// `stateEnteredEventDetails`: `{"name", "input", "inputDetails"}`.
     StateEntered {
         /// The state's name.
-        name: String,
+        name: Arc<str>,
         /// Its input as JSON text.
         input: String,
     },
@@ -81,7 +83,7 @@ pub enum Details {
     /// `{"name", "output", "outputDetails"}`.
     StateExited {
         /// The state's name.
-        name: String,
+        name: Arc<str>,
         /// Its output as JSON text.
         output: String,
     },
@@ -292,7 +294,7 @@ pub fn execution_ended(event_type: &'static str, failure: &Failure) -> EventBody
 
 /// `<Type>StateEntered`.
 pub fn state_entered(state_type: &str, name: &str, input: &Value) -> EventBody {
-    state_entered_text(state_type, name, compact(input))
+    state_entered_text(state_type, name.into(), compact(input))
 }
 
 /// `<Type>StateEntered` and `<Type>StateExited` for a state's `Type`, as static text.
@@ -312,24 +314,24 @@ fn state_event_types(state_type: &str) -> (&'static str, &'static str) {
 
 /// `<Type>StateEntered` with the input as text: the first state of an execution shows the
 /// execution's input exactly as StartExecution received it (recorded).
-pub fn state_entered_text(state_type: &str, name: &str, input: String) -> EventBody {
+pub fn state_entered_text(state_type: &str, name: Arc<str>, input: String) -> EventBody {
     EventBody {
         event_type: state_event_types(state_type).0.into(),
-        details: Some(Details::StateEntered { name: name.to_string(), input }),
+        details: Some(Details::StateEntered { name, input }),
     }
 }
 
 /// `<Type>StateExited`, with the output already printed as compact JSON and the variables
 /// the state assigned.
-pub fn state_exited_text(state_type: &str, name: &str, output: String, assigned: &Map<String, Value>) -> EventBody {
+pub fn state_exited_text(state_type: &str, name: Arc<str>, output: String, assigned: &Map<String, Value>) -> EventBody {
     if assigned.is_empty() {
         return EventBody {
             event_type: state_event_types(state_type).1.into(),
-            details: Some(Details::StateExited { name: name.to_string(), output }),
+            details: Some(Details::StateExited { name, output }),
         };
     }
     let mut details = Map::new();
-    details.insert("name".into(), Value::String(name.to_string()));
+    details.insert("name".into(), Value::String(name.as_ref().to_string()));
     details.insert("output".into(), Value::String(output));
     details.insert("outputDetails".into(), not_truncated());
     if !assigned.is_empty() {
@@ -570,9 +572,9 @@ mod tests {
         let mut one_variable = Map::new();
         one_variable.insert("v".into(), json!(1));
         for body in [
-            state_entered_text("Pass", "A \"quoted\"", "{\"x\":1}".into()),
-            state_exited_text("Task", "B", "[1,2]".into(), &assigned),
-            state_exited_text("Task", "B", "[1,2]".into(), &one_variable),
+            state_entered_text("Pass", "A \"quoted\"".into(), "{\"x\":1}".into()),
+            state_exited_text("Task", "B".into(), "[1,2]".into(), &assigned),
+            state_exited_text("Task", "B".into(), "[1,2]".into(), &one_variable),
             execution_succeeded(&json!({"done": true})),
         ] {
             let details = body.details.expect("details");
@@ -582,7 +584,7 @@ mod tests {
             let read: Details = serde_json::from_str(&stored).expect("readable");
             assert_eq!(read.into_pair(), pair);
         }
-        let entered = state_entered_text("Pass", "A", "{}".into()).details.expect("details");
+        let entered = state_entered_text("Pass", "A".into(), "{}".into()).details.expect("details");
         assert_eq!(
             (entered.text("name"), entered.text("input"), entered.text("output")),
             (Some("A"), Some("{}"), None)
