@@ -148,9 +148,13 @@ pub struct Catcher {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Fields {
     members: Vec<(String, Value)>,
-    /// For each name of [`KNOWN`], its member's position plus one; 0 when absent.
+    /// For each name of [`KNOWN`], its member's position plus one; 0 when absent, and
+    /// [`SEARCH`] when its position does not fit (it is then searched for).
     known: [u8; KNOWN.len()],
 }
+
+/// In [`Fields::known`]: a member past the 254th, found by search.
+const SEARCH: u8 = u8::MAX;
 
 /// The members read on every transition of the states that have them.
 const KNOWN: [&str; 12] = [
@@ -193,12 +197,11 @@ impl Fields {
     fn new(members: Vec<(String, Value)>) -> Fields {
         let mut known = [0; KNOWN.len()];
         for (index, (key, _)) in members.iter().enumerate() {
-            // A state has far fewer than 255 members; one beyond is found by search.
-            if let (Some(position), Ok(stored)) = (known_position(key), u8::try_from(index + 1)) {
-                // The first of duplicate names wins, as the search below finds it.
-                if known[position] == 0 {
-                    known[position] = stored;
-                }
+            if let Some(position) = known_position(key)
+                && known[position] == 0
+            {
+                // A state has far fewer members; one past the 254th is found by search.
+                known[position] = u8::try_from(index + 1).ok().filter(|stored| *stored < SEARCH).unwrap_or(SEARCH);
             }
         }
         Fields { members, known }
@@ -210,6 +213,7 @@ impl Fields {
         match known_position(name) {
             Some(position) => match self.known[position] {
                 0 => None,
+                SEARCH => self.search(name),
                 stored => self.members.get(usize::from(stored) - 1).map(|(_, value)| value),
             },
             None => self.search(name),
@@ -536,6 +540,12 @@ mod tests {
         assert_eq!(fields.get("ResultPath"), Some(&json!("$.r")), "positions are indexed again");
         let names: Vec<&str> = fields.iter().map(|(name, _)| name).collect();
         assert_eq!(names, ["Parameters", "ResultPath", "Comment"]);
+        // A known member past what a position can hold is still found.
+        let mut crowded: Map<String, Value> = (0..300).map(|index| (format!("X{index}"), json!(index))).collect();
+        crowded.insert("OutputPath".into(), json!("$.late"));
+        let crowded = Fields::from(&crowded);
+        assert_eq!(crowded.get("OutputPath"), Some(&json!("$.late")));
+        assert_eq!(crowded.get("InputPath"), None);
     }
 
     #[test]
