@@ -117,7 +117,7 @@ impl Model {
         let index = self.scopes.len();
         self.scopes.push(ScopeModel { start: 0, nodes: Vec::new() });
         let positions: HashMap<&str, usize> =
-            scope.states.iter().enumerate().map(|(position, state)| (state.name.as_str(), position)).collect();
+            scope.states.iter().enumerate().map(|(position, state)| (&*state.name, position)).collect();
         let target = |name: &str| -> Result<Next, CostError> {
             positions
                 .get(name)
@@ -144,10 +144,10 @@ impl Model {
         target: &dyn Fn(&str) -> Result<Next, CostError>,
     ) -> Result<Node, CostError> {
         let id = self.names.len();
-        self.names.push(state.name.clone());
+        self.names.push(state.name.to_string());
         let assumed = assumptions.state(&state.name);
-        if assumptions.states.contains_key(&state.name) {
-            used.push(state.name.clone());
+        if assumptions.states.contains_key(&*state.name) {
+            used.push(state.name.to_string());
         }
         let field = |key: &str| format!("states.{}.{key}", state.name);
         let wrong_type = |key: &str, applies: &str| {

@@ -40,11 +40,9 @@ const SCANNED_STATES: usize = 16;
 /// One state.
 #[derive(Clone, Debug, PartialEq)]
 pub struct State {
-    /// Its name.
-    pub name: String,
-    /// Its name again, shared: copied into every history event of the state without an
+    /// Its name, shared: copied into every history event of the state without an
     /// allocation.
-    pub shared_name: std::sync::Arc<str>,
+    pub name: std::sync::Arc<str>,
     /// Its query language: its own `QueryLanguage`, else the machine's.
     pub language: QueryLanguage,
     /// What it is, with the scopes it holds.
@@ -306,7 +304,7 @@ impl Scope {
                 State::read(name, fields, machine_language)
             })
             .collect::<Result<Vec<_>, _>>()?;
-        if !states.iter().any(|state| state.name == start_at) {
+        if !states.iter().any(|state| *state.name == *start_at) {
             return Err(error(format!("StartAt names '{start_at}', which is not a state of its scope")));
         }
         Ok(Scope::new(start_at, states))
@@ -314,7 +312,7 @@ impl Scope {
 
     fn new(start_at: String, states: Vec<State>) -> Scope {
         let index = (states.len() > SCANNED_STATES)
-            .then(|| states.iter().enumerate().map(|(position, state)| (state.name.clone(), position)).collect());
+            .then(|| states.iter().enumerate().map(|(position, state)| (state.name.to_string(), position)).collect());
         Scope { start_at, states, index }
     }
 
@@ -322,14 +320,14 @@ impl Scope {
     pub fn state(&self, name: &str) -> Option<&State> {
         match &self.index {
             Some(index) => index.get(name).map(|&position| &self.states[position]),
-            None => self.states.iter().find(|state| state.name == name),
+            None => self.states.iter().find(|state| *state.name == *name),
         }
     }
 
     /// The state called `name` here or in any nested scope (state names are unique in a machine).
     pub fn find_state(&self, name: &str) -> Option<&State> {
         self.states.iter().find_map(|state| {
-            if state.name == name {
+            if *state.name == *name {
                 return Some(state);
             }
             match &state.kind {
@@ -405,8 +403,7 @@ impl State {
             .filter(|(key, _)| !matches!(key.as_str(), "Branches" | "ItemProcessor" | "Iterator"))
             .any(|(_, value)| mentions_context(value, language));
         Ok(State {
-            name: name.to_string(),
-            shared_name: name.into(),
+            name: name.into(),
             language,
             kind,
             fields: Fields::from(fields),
@@ -598,11 +595,7 @@ mod tests {
             let machine = Machine::from_value(&json!({"StartAt": "S0", "States": states})).expect("readable");
             for index in 0..count {
                 let name = format!("S{index}");
-                assert_eq!(
-                    machine.root.state(&name).map(|state| state.name.as_str()),
-                    Some(name.as_str()),
-                    "{count} states"
-                );
+                assert_eq!(machine.root.state(&name).map(|state| &*state.name), Some(name.as_str()), "{count} states");
             }
             assert!(machine.root.state("S-missing").is_none());
         }

@@ -264,7 +264,7 @@ impl Runner<'_> {
                     let at_millis = self.now();
                     let delay = (delay_seconds * 1000.0).round() as i64;
                     self.waits.push(WaitRecord {
-                        state: state.name.clone(),
+                        state: state.name.to_string(),
                         until: WaitUntil::Seconds(delay_seconds.ceil() as u64),
                         at_millis,
                     });
@@ -324,7 +324,7 @@ impl Runner<'_> {
                     WaitUntil::Seconds(seconds) => i64::try_from(*seconds).unwrap_or(i64::MAX).saturating_mul(1000),
                     WaitUntil::Timestamp { instant, .. } => instant.to_millis().saturating_sub(at_millis),
                 };
-                self.waits.push(WaitRecord { state: state.name.clone(), until, at_millis });
+                self.waits.push(WaitRecord { state: state.name.to_string(), until, at_millis });
                 self.advance(delay)?;
                 Ok(Ok(completion))
             }

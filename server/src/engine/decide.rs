@@ -1039,16 +1039,13 @@ impl<'a> Decider<'a> {
                     let (body, over_limit) = match self.start_input_text.take().filter(|_| thread.path.is_empty()) {
                         _ if !self.recording => (EventBody::unrecorded(), over_limit(&input)),
                         Some(text) => (
-                            history::state_entered_text(state.type_name(), Arc::clone(&state.shared_name), text),
+                            history::state_entered_text(state.type_name(), Arc::clone(&state.name), text),
                             over_limit(&input),
                         ),
                         None => {
                             let text = printed.unwrap_or_else(|| compact(&input));
                             let over_limit = !measured && text.len() > PAYLOAD_LIMIT_BYTES;
-                            (
-                                history::state_entered_text(state.type_name(), Arc::clone(&state.shared_name), text),
-                                over_limit,
-                            )
+                            (history::state_entered_text(state.type_name(), Arc::clone(&state.name), text), over_limit)
                         }
                     };
                     let entered = self.emit_on(thread, body);
@@ -1321,13 +1318,13 @@ impl<'a> Decider<'a> {
         }
         let timeout_key = timeouts.timeout_seconds.map(|seconds| self.timer(seconds_to_millis(seconds as f64)));
         let heartbeat_key = timeouts.heartbeat_seconds.map(|seconds| self.timer(seconds_to_millis(seconds as f64)));
-        let counter = self.invocations.entry(state.name.clone()).or_insert(0);
+        let counter = self.invocations.entry(state.name.to_string()).or_insert(0);
         let invocation = *counter;
         *counter += 1;
         self.decision.actions.push(Action::Invoke(TaskRequest {
             invocation,
             key,
-            state_name: state.name.clone(),
+            state_name: state.name.to_string(),
             resource: resource.clone(),
             arguments: arguments.clone(),
             token,
@@ -1373,12 +1370,9 @@ impl<'a> Decider<'a> {
             _ => None,
         };
         let body = match output_text {
-            Some(text) => history::state_exited_text(
-                state.type_name(),
-                Arc::clone(&state.shared_name),
-                text,
-                &completion.assigned,
-            ),
+            Some(text) => {
+                history::state_exited_text(state.type_name(), Arc::clone(&state.name), text, &completion.assigned)
+            }
             None => EventBody::unrecorded(),
         };
         self.emit_on(thread, body);
@@ -1427,7 +1421,7 @@ impl<'a> Decider<'a> {
                     self.state_failed_event(thread, state);
                 }
                 self.remember_failure_point(thread);
-                let failed_task = matches!(state.kind, StateKind::Task).then(|| state.name.clone());
+                let failed_task = matches!(state.kind, StateKind::Task).then(|| state.name.to_string());
                 thread.at = At::Failed { failure: failure.into(), failed_task };
             }
         }

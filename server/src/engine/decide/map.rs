@@ -70,7 +70,7 @@ impl Decider<'_> {
         self.emit_on(thread, history::map_run_started(&arn));
         self.decision.actions.push(Action::MapRunStarted {
             arn: arn.clone(),
-            state_name: state.name.clone(),
+            state_name: state.name.to_string(),
             total,
             max_concurrency: config.max_concurrency,
             tolerated_failure_count: config.tolerated_failure_count,
@@ -204,7 +204,7 @@ impl Decider<'_> {
                     let item = std::mem::take(&mut run.items[index]);
                     self.decision.actions.push(Action::Invoke(TaskRequest {
                         key,
-                        state_name: state.name.clone(),
+                        state_name: state.name.to_string(),
                         resource: TaskResource::parse(MAP_ITEM_RESOURCE),
                         arguments: serde_json::json!({
                             "MapRunArn": run.map_run_arn,
@@ -420,7 +420,7 @@ impl Decider<'_> {
         let key = self.key();
         self.decision.actions.push(Action::Invoke(TaskRequest {
             key,
-            state_name: state.name.clone(),
+            state_name: state.name.to_string(),
             resource: TaskResource::parse(WRITE_RESULTS_RESOURCE),
             arguments: serde_json::json!({
                 "MapRunArn": map_run_arn,
