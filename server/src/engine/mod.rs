@@ -203,7 +203,7 @@ struct Inner {
     settings: EngineSettings,
     machines: Mutex<FastMap<String, Arc<Machine>>>,
     locks: Mutex<FastMap<String, Arc<tokio::sync::Mutex<()>>>>,
-    express: Mutex<FastMap<String, ExpressExecution>>,
+    express: Mutex<FastMap<String, Box<ExpressExecution>>>,
     express_tokens: Mutex<FastMap<String, (String, u64)>>,
     timers: Mutex<BinaryHeap<Reverse<(i64, String, u64)>>>,
     timer_wake: Notify,
@@ -288,8 +288,10 @@ pub const EXPRESS_RETAINED_EVENTS: usize = 250_000;
 const FREED_APART_EVENTS: usize = 10_000;
 
 /// Frees finished Express executions no longer kept, outside every lock; long histories on a
-/// blocking thread when there is a runtime to run one.
-fn forget_express(forgotten: Vec<ExpressExecution>) {
+/// blocking thread when there is a runtime to run one. (Freeing short ones in batches on a
+/// blocking thread was measured, and was slower: mimalloc's frees from another thread cost more.)
+#[expect(clippy::vec_box, reason = "they come out of the map boxed; unboxing would copy each")]
+fn forget_express(forgotten: Vec<Box<ExpressExecution>>) {
     let long = forgotten.iter().map(|execution| execution.events.len()).sum::<usize>() >= FREED_APART_EVENTS;
     match tokio::runtime::Handle::try_current() {
         Ok(runtime) if long => {
@@ -592,8 +594,14 @@ impl Engine {
             test_case: request.test_case,
             map_run_arn: request.map_run_arn,
         };
-        let lock_handle = self.lock_for(&arn);
-        let guard = lock_handle.lock().await;
+        // A Standard execution's ARN comes from its caller's name, so another start or a
+        // signal can name it now: it is held from here. An Express execution's ARN ends in a
+        // fresh UUID; nothing can reach it before this returns, except the effects of its first
+        // decision, so it is held only if there are some (below).
+        let mut held = match request.kind {
+            ExecutionType::Standard => Some(self.hold(&arn).await),
+            ExecutionType::Express => None,
+        };
         let info = self.info(&record, &request.state_machine_name);
         let mut snapshot = Snapshot { map_children: true, ..Snapshot::default() };
         if request.kind == ExecutionType::Express {
@@ -621,19 +629,23 @@ impl Engine {
                 self.after(&record, request.kind, &status, decision);
             }
             ExecutionType::Express => {
-                // Nobody else knows its ARN (it ends in a fresh UUID) before this returns.
-                let execution = ExpressExecution {
+                let execution = Box::new(ExpressExecution {
                     record,
                     qualifiers: request.qualifiers,
                     snapshot,
                     events: Vec::new(),
                     counted_finished: false,
-                };
+                });
+                if !decision.actions.is_empty() {
+                    held = Some(self.hold(&arn).await);
+                }
                 self.keep_express(execution, decision);
             }
         }
-        drop(guard);
-        self.release(&arn, lock_handle);
+        if let Some((handle, guard)) = held {
+            drop(guard);
+            self.release(&arn, handle);
+        }
         Ok(Started { arn, status, start_millis })
     }
 
@@ -652,6 +664,14 @@ impl Engine {
         let mut record = record.clone();
         record.stop_millis = decision.events.last().map(|event| event.timestamp_millis).or(record.stop_millis);
         lock(&self.inner.finished).remember(ExecutionView { record, status: status.clone() }, qualifiers.clone());
+    }
+
+    /// Takes execution `arn`'s lock; give both back to [`Engine::release`] (the guard dropped
+    /// first).
+    async fn hold(&self, arn: &str) -> (Arc<tokio::sync::Mutex<()>>, tokio::sync::OwnedMutexGuard<()>) {
+        let handle = self.lock_for(arn);
+        let guard = handle.clone().lock_owned().await;
+        (handle, guard)
     }
 
     fn lock_for(&self, arn: &str) -> Arc<tokio::sync::Mutex<()>> {
@@ -744,10 +764,11 @@ impl Engine {
     }
 
     /// Carries out an Express execution's decision and puts it (back) into the in-memory map,
-    /// with the decision's events added, under the execution's lock. Effects first: whatever
-    /// they signal waits for that lock. Then it is stored, then announced, so a live view
+    /// with the decision's events added, under the execution's lock (a new Express execution
+    /// takes it only when its first decision has effects). Effects first: whatever they signal
+    /// waits for that lock. Then it is stored, then announced, so a live view
     /// that hears of it can read it. Nothing is copied.
-    fn keep_express(&self, mut execution: ExpressExecution, decision: Decision) {
+    fn keep_express(&self, mut execution: Box<ExpressExecution>, decision: Decision) {
         let Decision { events, actions } = decision;
         let status = &execution.snapshot.status;
         let change = status_changed(&events).then(|| change_of(&execution.record, ExecutionType::Express, status));
@@ -763,7 +784,7 @@ impl Engine {
             .then(|| lock(&self.inner.express_finished).push(execution.record.arn.clone(), execution.events.len()));
         let mut express = lock(&self.inner.express);
         express.insert(execution.record.arn.clone(), execution);
-        let forgotten: Vec<ExpressExecution> =
+        let forgotten: Vec<Box<ExpressExecution>> =
             forgotten.into_iter().flatten().filter_map(|arn| express.remove(&arn)).collect();
         drop(express);
         forget_express(forgotten);
