@@ -2,7 +2,8 @@
 // with one node per state and export byte for byte; a dragged node keeps its place across a
 // reload; a state added from the palette is connected, renamed, undone and redone, and the
 // export matches the expected JSON; invalid JSON typed in the code view is marked and the graph
-// keeps its shape until it is fixed.
+// keeps its shape until it is fixed. Also: every template opens without errors; copy, paste,
+// duplicate, Delete and Escape from the keyboard; states dragged into a Parallel or a Map.
 import { expect, test, type Page } from "@playwright/test";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -445,5 +446,83 @@ test.describe("the designer", () => {
     await expect(page.getByTestId("design-name")).toHaveText(yaml.name.replace(".asl.yaml", ""));
     const canonical = await exportFile(page, "export-canonical");
     expect(JSON.parse(canonical.text)).toEqual(JSON.parse(json.text));
+  });
+
+  test("every template opens as a graph of its states, without errors", async ({ page }) => {
+    await openDesigner(page, { clear: true });
+    const ids = await page
+      .getByTestId("template")
+      .locator("option")
+      .evaluateAll((options) => options.map((option) => (option as HTMLOptionElement).value).filter((value) => value));
+    expect(ids).toEqual(["order-processing", "human-approval", "saga", "distributed-map-csv", "express-pipeline"]);
+    // What each template is for, as the issue lists them.
+    const marks: Record<string, string[]> = {
+      "order-processing": ['"Type": "Parallel"', '"Catch"'],
+      "human-approval": [".waitForTaskToken", "$$.Task.Token"],
+      saga: ['"Catch"', '"Cancel hotel"', '"Cancel flight"'],
+      "distributed-map-csv": ['"DISTRIBUTED"', '"InputType": "CSV"'],
+      "express-pipeline": ['"QueryLanguage": "JSONata"', "arn:aws:states:::events:putEvents"],
+    };
+    for (const id of ids) {
+      await page.getByTestId("template").selectOption(id);
+      await expect(page.getByTestId("design-name")).toHaveText(id);
+      const text = (await exportFile(page, "export-json")).text;
+      for (const mark of marks[id]) expect(text, id).toContain(mark);
+      const definition = JSON.parse(text);
+      const states = countStates(definition);
+      expect(states, id).toBeGreaterThan(2);
+      await expect(page.locator("[data-state]"), id).toHaveCount(states);
+      await expect(page.locator(`[data-state="${definition.StartAt}"]`), id).toBeVisible();
+      await expect(page.getByTestId("problems").locator('[data-severity="error"]'), id).toHaveCount(0);
+    }
+  });
+
+  test("copy and paste, duplicate, Delete and Escape work from the keyboard, and a state moves into a Map", async ({ page }) => {
+    await openDesigner(page, { clear: true });
+    const start = {
+      StartAt: "A",
+      States: {
+        A: { Type: "Pass", Result: { n: 1 }, Next: "M" },
+        M: {
+          Type: "Map",
+          ItemProcessor: { StartAt: "Inner", States: { Inner: { Type: "Pass", End: true } } },
+          End: true,
+        },
+        Loose: { Type: "Succeed" },
+      },
+    };
+    await openFile(page, "keys.asl.json", JSON.stringify(start, null, 2) + "\n");
+    await expect(page.locator("[data-state]")).toHaveCount(4);
+
+    // Copy A, paste it (into A's scope, under a free name), then duplicate the pasted copy.
+    await page.locator('[data-state="A"] .node-name').click();
+    await expect(page.getByTestId("state-name")).toHaveValue("A");
+    await page.keyboard.press("Control+c");
+    await page.keyboard.press("Control+v");
+    await expect(page.locator('[data-state="A 2"]')).toHaveAttribute("data-state-type", "Pass");
+    await expect(page.getByTestId("state-name")).toHaveValue("A 2");
+    await page.keyboard.press("Control+d");
+    await expect(page.locator('[data-state="A 2 copy"]')).toBeVisible();
+
+    // Delete removes the selected state (the duplicate); Escape clears the selection, after
+    // which Delete removes nothing.
+    await expect(page.getByTestId("state-name")).toHaveValue("A 2 copy");
+    await page.keyboard.press("Delete");
+    await expect(page.locator('[data-state="A 2 copy"]')).toHaveCount(0);
+    await page.locator('[data-state="A 2"] .node-name').click();
+    await page.keyboard.press("Escape");
+    await expect(page.getByTestId("state-name")).toHaveCount(0);
+    await page.keyboard.press("Delete");
+    await expect(page.locator("[data-state]")).toHaveCount(5);
+
+    // Drag the loose state into the Map's item processor.
+    await drag(page, '[data-state="Loose"] .node-name', '[data-group="/States/M"] > rect');
+    await expect
+      .poll(async () => JSON.parse((await exportFile(page, "export-json")).text).States.M.ItemProcessor.States.Loose)
+      .toEqual({ Type: "Succeed" });
+
+    const exported = JSON.parse((await exportFile(page, "export-json")).text);
+    expect(Object.keys(exported.States)).toEqual(["A", "M", "A 2"]);
+    expect(exported.States["A 2"]).toEqual({ Type: "Pass", Result: { n: 1 }, Next: "M" });
   });
 });
