@@ -525,4 +525,133 @@ test.describe("the designer", () => {
     expect(Object.keys(exported.States)).toEqual(["A", "M", "A 2"]);
     expect(exported.States["A 2"]).toEqual({ Type: "Pass", Result: { n: 1 }, Next: "M" });
   });
+
+  test("the inspector edits Retry and Catch, and builds a nested Choice rule", async ({ page }) => {
+    await openDesigner(page, { clear: true });
+    const start = {
+      StartAt: "Work",
+      States: {
+        Work: { Type: "Task", Resource: "arn:aws:states:::lambda:invoke", Next: "Route" },
+        Route: { Type: "Choice", Choices: [{ Variable: "$.n", NumericLessThan: 0, Next: "Failed" }], Default: "Done" },
+        Done: { Type: "Succeed" },
+        Failed: { Type: "Fail", Error: "Negative" },
+      },
+    };
+    await openFile(page, "inspector.asl.json", JSON.stringify(start, null, 2) + "\n");
+    const inspector = page.getByTestId("inspector");
+
+    // Retry: a retrier with two errors, five attempts and full jitter.
+    await page.locator('[data-state="Work"] .node-name').click();
+    await expect(page.getByTestId("state-name")).toHaveValue("Work");
+    await inspector.getByTestId("retry-add").click();
+    await inspector.getByTestId("retry-0-ErrorEquals").fill("States.Timeout, Lambda.ServiceException");
+    await inspector.getByTestId("retry-0-ErrorEquals").press("Enter");
+    await inspector.getByTestId("retry-0-MaxAttempts").fill("5");
+    await inspector.getByTestId("retry-0-MaxAttempts").press("Enter");
+    await inspector.getByTestId("retry-0-JitterStrategy").selectOption("FULL");
+    // A bad number is refused with the field's name, and changes nothing.
+    await inspector.getByTestId("retry-0-BackoffRate").fill("fast");
+    await inspector.getByTestId("retry-0-BackoffRate").press("Enter");
+    await expect(inspector.locator('[data-field="BackoffRate"] [role="alert"]')).toContainText("BackoffRate");
+
+    // Catch: to the Fail state, the error kept at $.error; the graph shows the edge.
+    await inspector.getByTestId("catch-add").click();
+    await inspector.getByTestId("catch-0-Next").selectOption("Failed");
+    await inspector.getByTestId("catch-0-ResultPath").fill("$.error");
+    await inspector.getByTestId("catch-0-ResultPath").press("Enter");
+    await expect(page.locator('[data-edge-from="Work"][data-edge-to="Failed"]')).toHaveAttribute("data-edge-kind", "catch");
+
+    // Choice: a second rule, kind <- "gold" and not n > 10, going to Done.
+    await page.locator('[data-state="Route"] .node-name').click();
+    await expect(page.getByTestId("state-name")).toHaveValue("Route");
+    await inspector.getByTestId("choice-add").click();
+    await inspector.locator('[data-condition="1"] > [data-testid="cond-kind"]').selectOption("And");
+    const first = inspector.locator('[data-condition="1/And/0"]');
+    await first.getByTestId("cond-variable").fill("$.kind");
+    await first.getByTestId("cond-variable").press("Enter");
+    await first.getByTestId("cond-value").fill("gold");
+    await first.getByTestId("cond-value").press("Enter");
+    await inspector.getByTestId("choice-rule-1").getByTestId("cond-add").click();
+    const second = inspector.locator('[data-condition="1/And/1"]');
+    await second.getByTestId("cond-operator").selectOption("NumericGreaterThan");
+    await second.getByTestId("cond-variable").fill("$.n");
+    await second.getByTestId("cond-variable").press("Enter");
+    await second.getByTestId("cond-value").fill("10");
+    await second.getByTestId("cond-value").press("Enter");
+    await inspector.locator('[data-condition="1/And/1"] > [data-testid="cond-kind"]').selectOption("Not");
+    await inspector.getByTestId("choice-1-Next").selectOption("Done");
+    await expect(page.locator('[data-edge-from="Route"][data-edge-to="Done"][data-edge-kind="choice"]')).toBeVisible();
+
+    await expect
+      .poll(async () => JSON.parse((await exportFile(page, "export-json")).text).States.Route.Choices[1])
+      .toEqual({
+        And: [
+          { Variable: "$.kind", StringEquals: "gold" },
+          { Not: { Variable: "$.n", NumericGreaterThan: 10 } },
+        ],
+        Next: "Done",
+      });
+    const exported = JSON.parse((await exportFile(page, "export-json")).text);
+    expect(exported.States.Work.Retry).toEqual([
+      {
+        ErrorEquals: ["States.Timeout", "Lambda.ServiceException"],
+        IntervalSeconds: 1,
+        MaxAttempts: 5,
+        BackoffRate: 2,
+        JitterStrategy: "FULL",
+      },
+    ]);
+    expect(exported.States.Work.Catch).toEqual([{ ErrorEquals: ["States.ALL"], Next: "Failed", ResultPath: "$.error" }]);
+    expect(exported.States.Route.Choices[0]).toEqual({ Variable: "$.n", NumericLessThan: 0, Next: "Failed" });
+  });
+
+  test("switching a state to JSONata rewrites its fields, and shows the ones left to clear", async ({ page }) => {
+    await openDesigner(page, { clear: true });
+    const start = {
+      StartAt: "Work",
+      States: {
+        Work: {
+          Type: "Task",
+          Resource: "arn:aws:states:::lambda:invoke",
+          Parameters: { FunctionName: "f", "Payload.$": "$.order" },
+          ResultPath: "$.result",
+          Next: "Done",
+        },
+        Done: { Type: "Succeed" },
+      },
+    };
+    await openFile(page, "switch.asl.json", JSON.stringify(start, null, 2) + "\n");
+    const inspector = page.getByTestId("inspector");
+    await page.locator('[data-state="Work"] .node-name').click();
+    await expect(inspector.getByTestId("field-Parameters")).toBeVisible();
+    await expect(page.getByTestId("stray-fields")).toHaveCount(0);
+
+    await inspector.getByTestId("query-language").selectOption("JSONata");
+    // Parameters became Arguments; ResultPath has no sure rewrite, so it is kept, flagged by the
+    // validator and shown apart with its value.
+    await expect(inspector.getByTestId("field-Arguments")).toHaveValue(/"Payload": "\{% \$states\.input\.order %\}"/);
+    await expect(page.getByTestId("stray-fields").getByTestId("field-ResultPath")).toHaveValue("$.result");
+    await expect(page.locator('[data-state="Work"]')).toHaveClass(/has-error/);
+
+    await page.getByTestId("stray-fields").getByTestId("field-ResultPath").fill("");
+    await page.getByTestId("stray-fields").getByTestId("field-ResultPath").press("Enter");
+    await expect(page.getByTestId("stray-fields")).toHaveCount(0);
+    await expect(page.locator('[data-state="Work"]')).not.toHaveClass(/has-error/);
+    const exported = JSON.parse((await exportFile(page, "export-json")).text);
+    expect(exported.States.Work).toEqual({
+      Type: "Task",
+      Resource: "arn:aws:states:::lambda:invoke",
+      Arguments: { FunctionName: "f", Payload: "{% $states.input.order %}" },
+      Next: "Done",
+      QueryLanguage: "JSONata",
+    });
+
+    // Two undos give the JSONPath state back as it was.
+    await page.locator("body").click({ position: { x: 2, y: 2 } });
+    await page.keyboard.press("Control+z");
+    await page.keyboard.press("Control+z");
+    await expect
+      .poll(async () => JSON.parse((await exportFile(page, "export-json")).text).States.Work)
+      .toEqual(start.States.Work);
+  });
 });

@@ -23,8 +23,11 @@ use asl::{diagnostic::pointer_push, json::Node};
 use leptos::{prelude::*, web_sys};
 
 use super::{Designer, model::StatePlace, scene::resolve};
-use fields::{field_row, node_at};
-use form::{FieldKind, Transition, field_kind, has_transition, query_language_edit, shown_fields, transition_edit};
+use fields::{field_row, node_at, node_at_untracked};
+use form::{
+    FieldKind, Transition, field_kind, has_transition, language_switch_edit, shown_fields, stray_fields,
+    transition_edit,
+};
 
 /// What the form is built for: it is rebuilt when any of this changes.
 #[derive(Clone, Debug, PartialEq)]
@@ -154,15 +157,26 @@ fn state_form(designer: Designer, selection: Selection) -> AnyView {
             }
         }
     };
+    // The language the state has without a `QueryLanguage` of its own: its scope's.
+    let inherited = designer.model.with_untracked(|model| {
+        model.shown_root().map_or("JSONPath", |root| asl::templates::jsonata::language_at(root, &scope))
+    });
     let on_language = {
-        let (pointer, current) = (pointer.clone(), query_language.clone());
+        let pointer = pointer.clone();
         move |event: leptos::ev::Event| {
-            if let Some(edit) = query_language_edit(&pointer, current.as_deref(), &event_target_value(&event)) {
+            let choice = event_target_value(&event);
+            let Some(state) = node_at_untracked(designer, &pointer).map(|node| node.to_serde()) else { return };
+            let becomes_jsonata = !jsonata
+                && match choice.as_str() {
+                    "JSONata" => true,
+                    "JSONPath" => false,
+                    _ => inherited == "JSONata",
+                };
+            if let Some(edit) = language_switch_edit(&pointer, &state, &choice, becomes_jsonata) {
                 designer.edit("change the query language", edit);
             }
         }
     };
-    let inherited = if query_language.is_none() && jsonata { "JSONata" } else { "JSONPath" };
     let language_option = |value: &'static str, title: String| {
         let selected = query_language.as_deref().unwrap_or_default() == value;
         view! { <option value=value selected=selected>{title}</option> }
@@ -182,6 +196,39 @@ fn state_form(designer: Designer, selection: Selection) -> AnyView {
             )
         })
         .collect_view();
+    // Fields of the other query language that the state still has (`Parameters` after a
+    // switch to JSONata that could not rewrite them): shown apart, so they can be cleared.
+    let stray = {
+        let (pointer, candidates) = (pointer.clone(), stray_fields(&state_type, jsonata));
+        move || {
+            let present: Vec<&'static str> = candidates
+                .iter()
+                .copied()
+                .filter(|field| node_at(designer, &pointer_push(&pointer, field)).is_some())
+                .collect();
+            (!present.is_empty()).then(|| {
+                let rows = present
+                    .into_iter()
+                    .map(|field| {
+                        field_row(
+                            designer,
+                            pointer_push(&pointer, field),
+                            field.into(),
+                            field_kind(field),
+                            format!("field-{field}"),
+                        )
+                    })
+                    .collect_view();
+                let language = if jsonata { "JSONata" } else { "JSONPath" };
+                view! {
+                    <fieldset class="inspector-fields stray-fields" data-testid="stray-fields">
+                        <legend>{format!("Not read in {language}: clear or rewrite them")}</legend>
+                        {rows}
+                    </fieldset>
+                }
+            })
+        }
+    };
     let accepts = asl::validate::state_fields(&state_type);
     let retry = accepts.contains(&"Retry").then(|| retry::retry_editor(designer, pointer.clone()));
     let catch = accepts.contains(&"Catch").then(|| retry::catch_editor(designer, pointer.clone(), jsonata, siblings));
@@ -221,6 +268,7 @@ fn state_form(designer: Designer, selection: Selection) -> AnyView {
                 {generic}
                 {nested.map(|text| view! { <p class="muted">{text}</p> })}
             </fieldset>
+            {stray}
             {retry}
             {catch}
         </form>

@@ -82,11 +82,20 @@ const ORDER: &[&str] = &[
 /// The generic fields a state of `state_type` shows in its query language, in [`ORDER`].
 pub fn shown_fields(state_type: &str, jsonata: bool) -> Vec<&'static str> {
     let excluded = if jsonata { JSONPATH_ONLY } else { JSONATA_ONLY };
-    let mut fields: Vec<&'static str> = state_fields(state_type)
-        .iter()
-        .copied()
-        .filter(|field| !SPECIAL.contains(field) && !excluded.contains(field))
-        .collect();
+    generic_fields(state_type, |field| !excluded.contains(&field))
+}
+
+/// The generic fields of the *other* query language that a state of `state_type` may hold
+/// (`Parameters` and `ResultPath` in a JSONata state, `Arguments` in a JSONPath one), in
+/// [`ORDER`]: the inspector shows those the state has, so they can be cleared.
+pub fn stray_fields(state_type: &str, jsonata: bool) -> Vec<&'static str> {
+    let other = if jsonata { JSONPATH_ONLY } else { JSONATA_ONLY };
+    generic_fields(state_type, |field| other.contains(&field))
+}
+
+fn generic_fields(state_type: &str, keep: impl Fn(&'static str) -> bool) -> Vec<&'static str> {
+    let mut fields: Vec<&'static str> =
+        state_fields(state_type).iter().copied().filter(|field| !SPECIAL.contains(field) && keep(field)).collect();
     asl::sort::sort_by_key(&mut fields, |field| ORDER.iter().position(|known| known == field).unwrap_or(ORDER.len()));
     fields
 }
@@ -273,6 +282,38 @@ pub fn query_language_edit(state_pointer: &str, current: Option<&str>, choice: &
     }
 }
 
+/// The edit a choice in the query-language select makes to the state at `state_pointer`,
+/// whose value is `state`: its `QueryLanguage` set or removed, as [`query_language_edit`].
+/// When the state goes from JSONPath to JSONata (`becomes_jsonata`), its JSONPath fields are
+/// also rewritten as JSONata's where the rewrite is sure (`Parameters` → `Arguments`, paths →
+/// `{% … %}` expressions, Choice rules → `Condition`: [`state_in_jsonata`]), in one edit of the
+/// whole state. What cannot be rewritten stays, and the validator names it.
+///
+/// [`state_in_jsonata`]: asl::templates::jsonata::state_in_jsonata
+pub fn language_switch_edit(
+    state_pointer: &str,
+    state: &serde_json::Value,
+    choice: &str,
+    becomes_jsonata: bool,
+) -> Option<Edit> {
+    let current = state.get("QueryLanguage").and_then(serde_json::Value::as_str);
+    let plain = query_language_edit(state_pointer, current, choice)?;
+    if !becomes_jsonata {
+        return Some(plain);
+    }
+    let converted = asl::templates::jsonata::state_in_jsonata(state);
+    let serde_json::Value::Object(fields) = converted else { return Some(plain) };
+    if serde_json::Value::Object(fields.clone()) == *state {
+        return Some(plain);
+    }
+    let mut fields: serde_json::Map<String, serde_json::Value> =
+        fields.into_iter().filter(|(key, _)| key != "QueryLanguage").collect();
+    if !choice.is_empty() {
+        fields.insert("QueryLanguage".into(), serde_json::Value::String(choice.to_string()));
+    }
+    Some(Edit::SetField { pointer: state_pointer.to_string(), value: serde_json::Value::Object(fields) })
+}
+
 /// The edit that moves element `from` of the array at `array` to position `to`, keeping the
 /// element exactly as written (one undo step).
 pub fn move_element_edit(array: &str, element: &Node, from: usize, to: usize) -> Edit {
@@ -328,6 +369,58 @@ mod tests {
         assert!(shown_fields("Map", true).contains(&"Items"));
         assert!(!shown_fields("Map", false).contains(&"Items"));
         assert!(has_transition("Map") && !has_transition("Choice") && !has_transition("Fail"));
+    }
+
+    #[test]
+    fn fields_of_the_other_language_are_listed_apart() {
+        let stray = stray_fields("Task", true);
+        for field in ["InputPath", "Parameters", "ResultSelector", "ResultPath", "OutputPath"] {
+            assert!(stray.contains(&field), "{field}");
+        }
+        assert!(!stray.contains(&"Arguments") && !stray.contains(&"Assign"));
+        assert_eq!(stray_fields("Task", false), vec!["Arguments", "Output"]);
+        assert!(stray_fields("Succeed", true).contains(&"OutputPath"));
+        assert!(stray_fields("Fail", true).contains(&"ErrorPath") && stray_fields("Fail", false).is_empty());
+    }
+
+    #[test]
+    fn switching_to_jsonata_rewrites_the_state() {
+        let task = serde_json::json!({
+            "Type": "Task",
+            "Resource": "arn:aws:states:::lambda:invoke",
+            "Parameters": {"FunctionName": "f", "Payload.$": "$.order"},
+            "Next": "B"
+        });
+        let Some(Edit::SetField { pointer, value }) = language_switch_edit("/States/A", &task, "JSONata", true) else {
+            panic!("expected the whole state to be set");
+        };
+        assert_eq!(pointer, "/States/A");
+        assert_eq!(
+            serde_json::to_string(&value).unwrap(),
+            r#"{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Arguments":{"FunctionName":"f","Payload":"{% $states.input.order %}"},"Next":"B","QueryLanguage":"JSONata"}"#
+        );
+        // Inheriting JSONata from the scope: the rewrite without a QueryLanguage of its own.
+        let task_with_language = {
+            let mut task = task.clone();
+            task["QueryLanguage"] = serde_json::json!("JSONPath");
+            task
+        };
+        let Some(Edit::SetField { value, .. }) = language_switch_edit("/States/A", &task_with_language, "", true)
+        else {
+            panic!("expected the whole state to be set");
+        };
+        assert!(value.get("QueryLanguage").is_none() && value.get("Arguments").is_some());
+        // Nothing to rewrite, or not becoming JSONata: only the QueryLanguage changes.
+        let pass = serde_json::json!({"Type": "Pass", "End": true});
+        assert!(matches!(
+            language_switch_edit("/States/P", &pass, "JSONata", true),
+            Some(Edit::SetField { pointer, .. }) if pointer == "/States/P/QueryLanguage"
+        ));
+        assert!(matches!(
+            language_switch_edit("/States/A", &task, "JSONPath", false),
+            Some(Edit::SetField { pointer, .. }) if pointer == "/States/A/QueryLanguage"
+        ));
+        assert!(language_switch_edit("/States/A", &task, "", false).is_none());
     }
 
     #[test]
