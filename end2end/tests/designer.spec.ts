@@ -614,7 +614,9 @@ test.describe("the designer", () => {
           Type: "Task",
           Resource: "arn:aws:states:::lambda:invoke",
           Parameters: { FunctionName: "f", "Payload.$": "$.order" },
+          ResultSelector: { "v.$": "$.Payload" },
           ResultPath: "$.result",
+          Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "Done" }],
           Next: "Done",
         },
         Done: { Type: "Succeed" },
@@ -627,29 +629,35 @@ test.describe("the designer", () => {
     await expect(page.getByTestId("stray-fields")).toHaveCount(0);
 
     await inspector.getByTestId("query-language").selectOption("JSONata");
-    // Parameters became Arguments; ResultPath has no sure rewrite, so it is kept, flagged by the
-    // validator and shown apart with its value.
+    // Parameters became Arguments, and the catcher's ResultPath an Output. The ResultSelector
+    // and the ResultPath after it have no sure rewrite: they are kept, flagged by the validator,
+    // and shown apart with their values.
     await expect(inspector.getByTestId("field-Arguments")).toHaveValue(/"Payload": "\{% \$states\.input\.order %\}"/);
-    await expect(page.getByTestId("stray-fields").getByTestId("field-ResultPath")).toHaveValue("$.result");
+    const stray = page.getByTestId("stray-fields");
+    await expect(stray.getByTestId("field-ResultPath")).toHaveValue("$.result");
+    await expect(stray.getByTestId("field-ResultSelector")).toHaveValue(/"v\.\$": "\$\.Payload"/);
     await expect(page.locator('[data-state="Work"]')).toHaveClass(/has-error/);
 
-    await page.getByTestId("stray-fields").getByTestId("field-ResultPath").fill("");
-    await page.getByTestId("stray-fields").getByTestId("field-ResultPath").press("Enter");
-    await expect(page.getByTestId("stray-fields")).toHaveCount(0);
+    await stray.getByTestId("field-ResultSelector").fill("");
+    await stray.getByTestId("field-ResultSelector").blur();
+    await expect(stray.getByTestId("field-ResultSelector")).toHaveCount(0);
+    await stray.getByTestId("field-ResultPath").fill("");
+    await stray.getByTestId("field-ResultPath").press("Enter");
+    await expect(stray).toHaveCount(0);
     await expect(page.locator('[data-state="Work"]')).not.toHaveClass(/has-error/);
     const exported = JSON.parse((await exportFile(page, "export-json")).text);
     expect(exported.States.Work).toEqual({
       Type: "Task",
       Resource: "arn:aws:states:::lambda:invoke",
       Arguments: { FunctionName: "f", Payload: "{% $states.input.order %}" },
+      Catch: [{ ErrorEquals: ["States.ALL"], Output: '{% $merge([$states.input, {"error": $states.errorOutput}]) %}', Next: "Done" }],
       Next: "Done",
       QueryLanguage: "JSONata",
     });
 
-    // Two undos give the JSONPath state back as it was.
+    // Three undos give the JSONPath state back as it was.
     await page.locator("body").click({ position: { x: 2, y: 2 } });
-    await page.keyboard.press("Control+z");
-    await page.keyboard.press("Control+z");
+    for (let undo = 0; undo < 3; undo++) await page.keyboard.press("Control+z");
     await expect
       .poll(async () => JSON.parse((await exportFile(page, "export-json")).text).States.Work)
       .toEqual(start.States.Work);

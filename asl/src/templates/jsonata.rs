@@ -4,7 +4,9 @@
 //!
 //! The rewrite covers the JSONPath forms the palette uses and the common ones around them:
 //! `Parameters`/`ItemSelector` (keys ending in `.$` with a path), `OutputPath` and `Result`
-//! when no `ResultPath` or `ResultSelector` changes what the state outputs, `ItemsPath`,
+//! when no `ResultPath` or `ResultSelector` changes what the state outputs, a Task, Parallel or
+//! Map's `ResultPath` of field names (and a catcher's) as an `Output` that merges the result
+//! into the input, `ItemsPath`,
 //! `SecondsPath`/`TimestampPath`, and Choice rules with `Variable` and a comparison (also
 //! nested `And`/`Or`/`Not`). Anything else is left as it is, so the validator names it rather
 //! than a rewrite guessing.
@@ -40,13 +42,41 @@ pub fn language_at(root: &Node, scope: &str) -> &'static str {
 }
 
 /// `state` (a JSONPath palette state) with JSONata's fields instead; nested Parallel branches
-/// and Map processors are rewritten too.
+/// and Map processors are rewritten too. A `ResultPath` of field names (and a catcher's)
+/// becomes an `Output` that merges the result into the input, where nothing else shapes the
+/// output. Under an `InputPath` other than `$`, nothing that reads the input is rewritten.
 pub fn state_in_jsonata(state: &Value) -> Value {
     let Value::Object(fields) = state else { return state.clone() };
     let mut out = Map::new();
     let keeps_result = !fields.contains_key("ResultPath") && !fields.contains_key("ResultSelector");
+    // A Task, Parallel or Map's `ResultPath` is its `Output` when nothing else shapes the output.
+    let has_result = matches!(fields.get("Type").and_then(Value::as_str), Some("Task" | "Parallel" | "Map"));
+    let result_path_alone =
+        has_result && !["ResultSelector", "OutputPath", "Output"].iter().any(|field| fields.contains_key(*field));
+    // Under an `InputPath`, paths into the input are relative to what it selected: rewritten
+    // over `$states.input` they would read other data, so they are left for the validator.
+    let reads_whole_input = fields.get("InputPath").is_none_or(|path| path.as_str() == Some("$"));
     for (key, value) in fields {
         match key.as_str() {
+            "InputPath" if reads_whole_input => {}
+            "Parameters" | "ItemSelector" | "ItemsPath" | "SecondsPath" | "TimestampPath" | "Choices"
+                if !reads_whole_input =>
+            {
+                out.insert(key.clone(), value.clone());
+            }
+            "ResultPath" if result_path_alone => match result_path_output(value, "result") {
+                Some(Some(output)) => {
+                    out.insert("Output".into(), output);
+                }
+                Some(None) => {}
+                None => {
+                    out.insert(key.clone(), value.clone());
+                }
+            },
+            "Catch" => {
+                let catchers = value.as_array().map(|catchers| catchers.iter().map(catcher_in_jsonata).collect());
+                out.insert(key.clone(), catchers.map_or_else(|| value.clone(), Value::Array));
+            }
             "Parameters" => {
                 out.insert("Arguments".into(), template_in_jsonata(value));
             }
@@ -95,6 +125,81 @@ pub fn state_in_jsonata(state: &Value) -> Value {
             _ => {
                 out.insert(key.clone(), value.clone());
             }
+        }
+    }
+    Value::Object(out)
+}
+
+/// The `Output` that does what `ResultPath` did with `$states.<root>` (`result`, or
+/// `errorOutput` in a catcher): `Some(None)` for `"$"` (JSONata's default output already is the
+/// result), the input for `null`, the input with the result merged in at a path of field names
+/// (`$.a.b`). `None` when the path has no such rewrite (array indexes, filters).
+fn result_path_output(path: &Value, root: &str) -> Option<Option<Value>> {
+    let path = match path {
+        Value::Null => return Some(Some(braces("$states.input"))),
+        Value::String(path) => path,
+        _ => return None,
+    };
+    if path == "$" {
+        return Some(None);
+    }
+    // The field names of `$.a.b` (or `$['a'].b`): the expression checks the path's form.
+    let names: Vec<String> = {
+        let expression = path_expression(path, "input").filter(|_| !path.starts_with("$$"))?;
+        let mut names = Vec::new();
+        let mut rest = expression.strip_prefix("$states.input")?;
+        while let Some(after) = rest.strip_prefix('.') {
+            let (name, tail) = match after.strip_prefix('`') {
+                Some(quoted) => {
+                    let end = quoted.find('`')?;
+                    (&quoted[..end], &quoted[end + 1..])
+                }
+                None => {
+                    let end = after.find(['.', '[']).unwrap_or(after.len());
+                    (&after[..end], &after[end..])
+                }
+            };
+            names.push(name.to_string());
+            rest = tail;
+        }
+        if !rest.is_empty() || names.is_empty() {
+            return None;
+        }
+        names
+    };
+    // `$merge([$states.input, {"a": $merge([$states.input.a, {"b": $states.result}])}])`
+    let mut value = format!("$states.{root}");
+    for depth in (0..names.len()).rev() {
+        let mut parent = "$states.input".to_string();
+        for name in &names[..depth] {
+            parent.push('.');
+            push_name(&mut parent, name);
+        }
+        let key = serde_json::to_string(&names[depth]).ok()?;
+        value = format!("$merge([{parent}, {{{key}: {value}}}])");
+    }
+    Some(Some(braces(&value)))
+}
+
+/// A catcher with its `ResultPath` as an `Output` over `$states.errorOutput` (see
+/// [`result_path_output`]); one it cannot rewrite stays as it is.
+fn catcher_in_jsonata(catcher: &Value) -> Value {
+    let Some(fields) = catcher.as_object() else { return catcher.clone() };
+    if fields.contains_key("Output") {
+        return catcher.clone();
+    }
+    let mut out = Map::new();
+    for (key, value) in fields {
+        if key == "ResultPath" {
+            match result_path_output(value, "errorOutput") {
+                Some(Some(output)) => {
+                    out.insert("Output".into(), output);
+                }
+                Some(None) => {}
+                None => return catcher.clone(),
+            }
+        } else {
+            out.insert(key.clone(), value.clone());
         }
     }
     Value::Object(out)
@@ -299,6 +404,96 @@ mod tests {
                 "End": true
             })
         );
+    }
+
+    #[test]
+    fn result_paths_become_outputs_that_merge_the_result_into_the_input() {
+        let task = |result_path: Value| {
+            json!({
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "ResultPath": result_path,
+                "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "F"}],
+                "End": true
+            })
+        };
+        let rewritten = state_in_jsonata(&task(json!("$.lookup")));
+        assert_eq!(rewritten["Output"], json!("{% $merge([$states.input, {\"lookup\": $states.result}]) %}"));
+        assert!(rewritten.get("ResultPath").is_none());
+        assert_eq!(
+            rewritten["Catch"],
+            json!([{"ErrorEquals": ["States.ALL"], "Output": "{% $merge([$states.input, {\"error\": $states.errorOutput}]) %}", "Next": "F"}])
+        );
+        // The fields stay in place: Output where ResultPath was.
+        let keys: Vec<&String> = rewritten.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["Type", "Resource", "Output", "Catch", "End"]);
+        assert_eq!(
+            state_in_jsonata(&task(json!("$.a['b c']")))["Output"],
+            json!("{% $merge([$states.input, {\"a\": $merge([$states.input.a, {\"b c\": $states.result}])}]) %}")
+        );
+        assert_eq!(state_in_jsonata(&task(Value::Null))["Output"], json!("{% $states.input %}"));
+        let whole = state_in_jsonata(&task(json!("$")));
+        assert!(whole.get("Output").is_none() && whole.get("ResultPath").is_none());
+        // No sure rewrite: an array index, or a ResultSelector or OutputPath shaping the output.
+        assert_eq!(state_in_jsonata(&task(json!("$.list[0]")))["ResultPath"], json!("$.list[0]"));
+        let mut selected = task(json!("$.x"));
+        selected["ResultSelector"] = json!({"v.$": "$.Payload"});
+        assert_eq!(state_in_jsonata(&selected)["ResultPath"], json!("$.x"));
+        // Under an InputPath, the paths into the input stay as they are (and so does it).
+        let filtered = json!({
+            "Type": "Task",
+            "Resource": "arn:aws:states:::lambda:invoke",
+            "InputPath": "$.order",
+            "Parameters": {"id.$": "$.id"},
+            "End": true
+        });
+        assert_eq!(state_in_jsonata(&filtered), filtered);
+        let mut whole = filtered.clone();
+        whole["InputPath"] = json!("$");
+        assert_eq!(
+            state_in_jsonata(&whole),
+            json!({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Arguments": {"id": "{% $states.input.id %}"}, "End": true})
+        );
+        // A Pass state's ResultPath is left to the validator (its result is not $states.result).
+        let pass = json!({"Type": "Pass", "ResultPath": "$.x", "End": true});
+        assert_eq!(state_in_jsonata(&pass)["ResultPath"], json!("$.x"));
+    }
+
+    #[test]
+    fn rewritten_result_paths_output_what_the_jsonpath_ones_did() {
+        use crate::eval::{
+            FixedEnvironment,
+            test_state::{Mock, TestStateRequest, test_state},
+        };
+        let input = json!({"a": {"keep": 1}, "n": 2});
+        let run = |state: &Value, mock: Mock| {
+            let mut request = TestStateRequest::new(state.clone(), input.clone());
+            request.mock = Some(mock);
+            let output = test_state(&request, &mut FixedEnvironment::new(1, 0)).expect("test_state");
+            (output.output, output.error, output.next_state)
+        };
+        let task = |result_path: Value| {
+            json!({
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "ResultPath": result_path.clone(),
+                "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": result_path, "Next": "F"}],
+                "End": true
+            })
+        };
+        for path in [json!("$.r"), json!("$.a.r"), json!("$.new.r"), json!("$['odd key']"), Value::Null, json!("$")] {
+            let jsonpath = task(path.clone());
+            let jsonata = {
+                let mut state = state_in_jsonata(&jsonpath);
+                state["QueryLanguage"] = json!("JSONata");
+                state
+            };
+            assert!(jsonata.get("ResultPath").is_none(), "{path}: {jsonata}");
+            let succeeded = Mock::Result(json!({"ok": true}));
+            assert_eq!(run(&jsonata, succeeded.clone()), run(&jsonpath, succeeded), "{path}: a result");
+            let failed = Mock::Error { error: "Boom".into(), cause: "it broke".into() };
+            assert_eq!(run(&jsonata, failed.clone()), run(&jsonpath, failed), "{path}: a caught error");
+        }
     }
 
     #[test]
