@@ -53,6 +53,20 @@ pub fn state_in_jsonata(state: &Value) -> Value {
     let has_result = matches!(fields.get("Type").and_then(Value::as_str), Some("Task" | "Parallel" | "Map"));
     let result_path_alone =
         has_result && !["ResultSelector", "OutputPath", "Output"].iter().any(|field| fields.contains_key(*field));
+    // A Pass state's `Parameters` are its output (JSONata's Pass has no `Arguments`), when
+    // nothing else shapes it.
+    let is_pass = fields.get("Type").and_then(Value::as_str) == Some("Pass");
+    let pass_parameters_alone = is_pass && keeps_result && !fields.contains_key("OutputPath");
+    // What `OutputPath` selects from: the result of a Task, Parallel or Map; the input of
+    // other states, and of a Pass without `Parameters` or `Result` of its own (`None`: no
+    // sure rewrite).
+    let output_root = if has_result {
+        Some("result")
+    } else if is_pass && (fields.contains_key("Parameters") || fields.contains_key("Result")) {
+        None
+    } else {
+        Some("input")
+    };
     // Under an `InputPath`, paths into the input are relative to what it selected: rewritten
     // over `$states.input` they would read other data, so they are left for the validator.
     let reads_whole_input = fields.get("InputPath").is_none_or(|path| path.as_str() == Some("$"));
@@ -77,22 +91,32 @@ pub fn state_in_jsonata(state: &Value) -> Value {
                 let catchers = value.as_array().map(|catchers| catchers.iter().map(catcher_in_jsonata).collect());
                 out.insert(key.clone(), catchers.map_or_else(|| value.clone(), Value::Array));
             }
+            "Parameters" if pass_parameters_alone => {
+                out.insert("Output".into(), template_in_jsonata(value));
+            }
+            "Parameters" if is_pass => {
+                out.insert(key.clone(), value.clone());
+            }
             "Parameters" => {
                 out.insert("Arguments".into(), template_in_jsonata(value));
             }
             "ItemSelector" => {
                 out.insert("ItemSelector".into(), template_in_jsonata(value));
             }
-            "OutputPath" if keeps_result => match value.as_str().and_then(|path| path_expression(path, "result")) {
-                Some(expression) if expression != "$states.result" => {
-                    out.insert("Output".into(), braces(&expression));
+            "OutputPath" if keeps_result => {
+                let expression = output_root.and_then(|root| Some((root, path_expression(value.as_str()?, root)?)));
+                match expression {
+                    // `$`: JSONata's default output already is that.
+                    Some((root, expression)) if expression == format!("$states.{root}") => {}
+                    Some((_, expression)) => {
+                        out.insert("Output".into(), braces(&expression));
+                    }
+                    None => {
+                        out.insert(key.clone(), value.clone());
+                    }
                 }
-                Some(_) => {}
-                None => {
-                    out.insert(key.clone(), value.clone());
-                }
-            },
-            "Result" if keeps_result => {
+            }
+            "Result" if keeps_result && !fields.contains_key("OutputPath") => {
                 out.insert("Output".into(), value.clone());
             }
             "ItemsPath" => match value.as_str().and_then(|path| path_expression(path, "input")) {
@@ -493,6 +517,90 @@ mod tests {
             assert_eq!(run(&jsonata, succeeded.clone()), run(&jsonpath, succeeded), "{path}: a result");
             let failed = Mock::Error { error: "Boom".into(), cause: "it broke".into() };
             assert_eq!(run(&jsonata, failed.clone()), run(&jsonpath, failed), "{path}: a caught error");
+        }
+    }
+
+    #[test]
+    fn a_pass_state_gets_an_output_never_arguments() {
+        let pass = json!({"Type": "Pass", "Parameters": {"v.$": "$.n"}, "End": true});
+        assert_eq!(
+            state_in_jsonata(&pass),
+            json!({"Type": "Pass", "Output": {"v": "{% $states.input.n %}"}, "End": true})
+        );
+        // An OutputPath after Parameters or Result has no sure rewrite: all of it stays.
+        let shaped = json!({"Type": "Pass", "Parameters": {"v.$": "$.n"}, "OutputPath": "$.v", "End": true});
+        assert_eq!(state_in_jsonata(&shaped), shaped);
+        let result = json!({"Type": "Pass", "Result": {"a": 1}, "OutputPath": "$.a", "End": true});
+        assert_eq!(state_in_jsonata(&result), result);
+        let input = json!({"Type": "Pass", "OutputPath": "$.a", "End": true});
+        assert_eq!(state_in_jsonata(&input), json!({"Type": "Pass", "Output": "{% $states.input.a %}", "End": true}));
+    }
+
+    #[test]
+    fn rewritten_states_behave_as_the_jsonpath_ones_did() {
+        use crate::eval::{
+            FixedEnvironment,
+            test_state::{Mock, TestStateRequest, test_state},
+        };
+        let run = |state: &Value, input: &Value, mock: Option<Mock>| {
+            let mut request = TestStateRequest::new(state.clone(), input.clone());
+            request.mock = mock;
+            let output = test_state(&request, &mut FixedEnvironment::new(1, 0)).expect("test_state");
+            (output.output, output.error, output.cause, output.next_state)
+        };
+        let lambda = |fields: Value| {
+            let mut state = json!({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true});
+            state.as_object_mut().unwrap().extend(fields.as_object().unwrap().clone());
+            state
+        };
+        let result = Some(Mock::Result(json!({"Payload": {"total": 12, "items": [1, 2]}, "StatusCode": 200})));
+        let input = json!({"order": {"id": "o-1", "total": 12}, "n": 7, "flag": true, "name": "ann", "when": "2026-01-02T03:04:05Z"});
+        let cases: Vec<(Value, Option<Mock>)> = vec![
+            (
+                lambda(json!({"Parameters": {"FunctionName": "f", "Payload.$": "$.order", "Id.$": "$.order.id"}})),
+                result.clone(),
+            ),
+            (lambda(json!({"OutputPath": "$.Payload"})), result.clone()),
+            (lambda(json!({"OutputPath": "$.Payload.items[1]"})), result.clone()),
+            (lambda(json!({"ResultPath": "$.lookup", "Parameters": {"Payload.$": "$"}})), result.clone()),
+            (json!({"Type": "Pass", "Result": {"a": 1}, "End": true}), None),
+            (json!({"Type": "Pass", "Parameters": {"v.$": "$.n", "fixed": "x"}, "End": true}), None),
+            (json!({"Type": "Pass", "OutputPath": "$.order", "End": true}), None),
+            (json!({"Type": "Pass", "Result": {"a": {"b": 2}}, "End": true}), None),
+            (json!({"Type": "Wait", "Seconds": 1, "OutputPath": "$.order.id", "Next": "X"}), None),
+            (json!({"Type": "Succeed", "OutputPath": "$.name"}), None),
+            (json!({"Type": "Wait", "SecondsPath": "$.n", "Next": "X"}), None),
+            (json!({"Type": "Wait", "TimestampPath": "$.when", "Next": "X"}), None),
+        ];
+        let choice = json!({"Type": "Choice", "Default": "D", "Choices": [
+            {"Variable": "$.n", "NumericGreaterThan": 10, "Next": "Big"},
+            {"And": [{"Variable": "$.flag", "BooleanEquals": true}, {"Variable": "$.name", "StringEquals": "ann"}], "Next": "Ann"},
+            {"Not": {"Variable": "$.missing", "IsPresent": true}, "Next": "NoMissing"}
+        ]});
+        for (state, mock) in cases {
+            let rewritten = {
+                let mut rewritten = state_in_jsonata(&state);
+                rewritten["QueryLanguage"] = json!("JSONata");
+                rewritten
+            };
+            assert_eq!(
+                run(&rewritten, &input, mock.clone()),
+                run(&state, &input, mock),
+                "{state}\nrewritten: {rewritten}"
+            );
+        }
+        let rewritten = {
+            let mut rewritten = state_in_jsonata(&choice);
+            rewritten["QueryLanguage"] = json!("JSONata");
+            rewritten
+        };
+        for input in [
+            input.clone(),
+            json!({"n": 11}),
+            json!({"n": 1, "flag": false, "missing": 0}),
+            json!({"n": 1, "flag": true, "name": "ann"}),
+        ] {
+            assert_eq!(run(&rewritten, &input, None), run(&choice, &input, None), "{input}");
         }
     }
 
