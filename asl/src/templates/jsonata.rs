@@ -8,8 +8,11 @@
 //! Map's `ResultPath` of field names (and a catcher's) as an `Output` that merges the result
 //! into the input, `ItemsPath`,
 //! `SecondsPath`/`TimestampPath`, and Choice rules with `Variable` and a comparison (also
-//! nested `And`/`Or`/`Not`). Anything else is left as it is, so the validator names it rather
-//! than a rewrite guessing.
+//! nested `And`/`Or`/`Not`; timestamps compared as instants with `$toMillis`). Anything else is
+//! left as it is, so the validator names it rather than a rewrite guessing. One difference
+//! remains by design: a rule reading a field the input lacks fails with `States.Runtime` in
+//! JSONPath, while the rewritten condition is false (or, for timestamps, fails with
+//! `States.QueryEvaluationError`).
 
 use serde_json::{Map, Value};
 
@@ -363,8 +366,15 @@ fn condition_of(rule: &Map<String, Value>) -> Option<String> {
         _ => (operator.as_str(), serde_json::to_string(operand).ok()?),
     };
     let comparison = |symbol: &str| Some(format!("{variable} {symbol} {operand}"));
+    let timestamps = |symbol: &str| Some(format!("$toMillis({variable}) {symbol} $toMillis({operand})"));
     match name {
-        "StringEquals" | "NumericEquals" | "BooleanEquals" | "TimestampEquals" => comparison("="),
+        // Timestamps compare as instants (`…05Z` equals `…05.000Z`), as JSONPath's do.
+        "TimestampEquals" => timestamps("="),
+        "TimestampLessThan" => timestamps("<"),
+        "TimestampGreaterThan" => timestamps(">"),
+        "TimestampLessThanEquals" => timestamps("<="),
+        "TimestampGreaterThanEquals" => timestamps(">="),
+        "StringEquals" | "NumericEquals" | "BooleanEquals" => comparison("="),
         "StringLessThan" | "NumericLessThan" => comparison("<"),
         "StringGreaterThan" | "NumericGreaterThan" => comparison(">"),
         "StringLessThanEquals" | "NumericLessThanEquals" => comparison("<="),
@@ -575,7 +585,9 @@ mod tests {
         let choice = json!({"Type": "Choice", "Default": "D", "Choices": [
             {"Variable": "$.n", "NumericGreaterThan": 10, "Next": "Big"},
             {"And": [{"Variable": "$.flag", "BooleanEquals": true}, {"Variable": "$.name", "StringEquals": "ann"}], "Next": "Ann"},
-            {"Not": {"Variable": "$.missing", "IsPresent": true}, "Next": "NoMissing"}
+            {"Not": {"Variable": "$.missing", "IsPresent": true}, "Next": "NoMissing"},
+            {"Variable": "$.when", "TimestampEquals": "2026-01-02T03:04:05Z", "Next": "Then"},
+            {"Variable": "$.when", "TimestampLessThanPath": "$.deadline", "Next": "Early"}
         ]});
         for (state, mock) in cases {
             let rewritten = {
@@ -594,11 +606,17 @@ mod tests {
             rewritten["QueryLanguage"] = json!("JSONata");
             rewritten
         };
+        // Every input has the fields the rules it reaches read: a missing one is an error either
+        // way, but JSONPath calls it States.Runtime and JSONata States.QueryEvaluationError (or,
+        // for a plain comparison, no match at all).
+        let late = |when: &str| json!({"n": 1, "flag": false, "missing": 0, "when": when, "deadline": "2026-01-02T04:00:00+01:00"});
         for input in [
             input.clone(),
             json!({"n": 11}),
-            json!({"n": 1, "flag": false, "missing": 0}),
             json!({"n": 1, "flag": true, "name": "ann"}),
+            late("2026-01-02T03:04:05.000Z"),
+            late("2026-01-02T02:30:00Z"),
+            late("2026-01-02T03:30:00Z"),
         ] {
             assert_eq!(run(&rewritten, &input, None), run(&choice, &input, None), "{input}");
         }
