@@ -1,18 +1,18 @@
-//! Palette states for JSONata machines: a JSONPath palette state rewritten with JSONata's
-//! fields (`Arguments`, `Output`, `Items`, `Condition`, `{% … %}` expressions), and the query
-//! language that applies at a place in a definition.
+//! JSONPath states rewritten for JSONata: a palette state dropped into a JSONata machine, or a
+//! state switched to JSONata in the inspector, gets JSONata's fields (`Arguments`, `Output`,
+//! `Items`, `Condition`, `{% … %}` expressions); and the query language that applies at a
+//! place in a definition.
 //!
 //! The rewrite covers the JSONPath forms the palette uses and the common ones around them:
 //! `Parameters`/`ItemSelector` (keys ending in `.$` with a path), `OutputPath` and `Result`
 //! when no `ResultPath` or `ResultSelector` changes what the state outputs, a Task, Parallel or
 //! Map's `ResultPath` of field names (and a catcher's) as an `Output` that merges the result
-//! into the input, `ItemsPath`,
-//! `SecondsPath`/`TimestampPath`, and Choice rules with `Variable` and a comparison (also
-//! nested `And`/`Or`/`Not`; timestamps compared as instants with `$toMillis`). Anything else is
-//! left as it is, so the validator names it rather than a rewrite guessing. One difference
-//! remains by design: a rule reading a field the input lacks fails with `States.Runtime` in
-//! JSONPath, while the rewritten condition is false (or, for timestamps, fails with
-//! `States.QueryEvaluationError`).
+//! into the input, `ItemsPath`, `SecondsPath`/`TimestampPath`, and Choice rules with
+//! `Variable` and a comparison (also nested `And`/`Or`/`Not`; timestamps compared as instants
+//! with `$toMillis`). Anything else is left as it is, so the validator names it rather than a
+//! rewrite guessing. One difference remains by design: a rule reading a field the input lacks
+//! fails with `States.Runtime` in JSONPath, while the rewritten condition is false (or, for
+//! timestamps, fails with `States.QueryEvaluationError`).
 
 use serde_json::{Map, Value};
 
