@@ -23,7 +23,7 @@ use asl::{diagnostic::pointer_push, json::Node};
 use leptos::{prelude::*, web_sys};
 
 use super::{Designer, model::StatePlace, scene::resolve};
-use fields::{field_row, node_at, node_at_untracked};
+use fields::{field_row, has_node, node_at, node_at_untracked};
 use form::{
     FieldKind, Transition, field_kind, has_transition, language_switch_edit, shown_fields, stray_fields,
     transition_edit,
@@ -200,12 +200,19 @@ fn state_form(designer: Designer, selection: Selection) -> AnyView {
     // switch to JSONata that could not rewrite them): shown apart, so they can be cleared.
     let stray = {
         let (pointer, candidates) = (pointer.clone(), stray_fields(&state_type, jsonata));
+        // A memo, so the rows are rebuilt only when the set of such fields changes.
+        let present = {
+            let pointer = pointer.clone();
+            Memo::new(move |_| {
+                candidates
+                    .iter()
+                    .copied()
+                    .filter(|field| has_node(designer, &pointer_push(&pointer, field)))
+                    .collect::<Vec<&'static str>>()
+            })
+        };
         move || {
-            let present: Vec<&'static str> = candidates
-                .iter()
-                .copied()
-                .filter(|field| node_at(designer, &pointer_push(&pointer, field)).is_some())
-                .collect();
+            let present = present.get();
             (!present.is_empty()).then(|| {
                 let rows = present
                     .into_iter()

@@ -17,6 +17,12 @@ pub fn node_at(designer: Designer, pointer: &str) -> Option<Node> {
     designer.model.with_untracked(|model| model.shown_root().and_then(|root| resolve(root, pointer)).cloned())
 }
 
+/// Whether the shown tree has a node at `pointer`, tracked (through [`Designer::settled`]).
+pub fn has_node(designer: Designer, pointer: &str) -> bool {
+    designer.settled.track();
+    designer.model.with_untracked(|model| model.shown_root().and_then(|root| resolve(root, pointer)).is_some())
+}
+
 /// The node at `pointer`, untracked (for event handlers).
 pub fn node_at_untracked(designer: Designer, pointer: &str) -> Option<Node> {
     designer.model.with_untracked(|model| model.shown_root().and_then(|root| resolve(root, pointer)).cloned())

@@ -302,10 +302,10 @@ pub fn language_switch_edit(
         return Some(plain);
     }
     let converted = asl::templates::jsonata::state_in_jsonata(state);
-    let serde_json::Value::Object(fields) = converted else { return Some(plain) };
-    if serde_json::Value::Object(fields.clone()) == *state {
+    if converted == *state {
         return Some(plain);
     }
+    let serde_json::Value::Object(fields) = converted else { return Some(plain) };
     let mut fields: serde_json::Map<String, serde_json::Value> =
         fields.into_iter().filter(|(key, _)| key != "QueryLanguage").collect();
     if !choice.is_empty() {
