@@ -121,6 +121,16 @@ pub fn siblings(designer: Designer, scope: &str, except: &str) -> Vec<String> {
     })
 }
 
+/// One labelled editor per field of the state at `pointer` (`data-testid="field-NAME"`).
+fn field_rows(designer: Designer, pointer: &str, fields: Vec<&'static str>) -> impl IntoView + use<> {
+    fields
+        .into_iter()
+        .map(|field| {
+            field_row(designer, pointer_push(pointer, field), field.into(), field_kind(field), format!("field-{field}"))
+        })
+        .collect_view()
+}
+
 /// The selected state's fields.
 #[component]
 pub fn Inspector(designer: Designer) -> impl IntoView {
@@ -184,18 +194,7 @@ fn state_form(designer: Designer, selection: Selection) -> AnyView {
     let (delete_name, duplicate_name) = (name.clone(), name.clone());
     let transition = has_transition(&state_type).then(|| transition_controls(designer, pointer.clone(), siblings));
     let choice = (state_type == "Choice").then(|| choice::choice_editor(designer, pointer.clone(), jsonata, siblings));
-    let generic = shown_fields(&state_type, jsonata)
-        .into_iter()
-        .map(|field| {
-            field_row(
-                designer,
-                pointer_push(&pointer, field),
-                field.into(),
-                field_kind(field),
-                format!("field-{field}"),
-            )
-        })
-        .collect_view();
+    let generic = field_rows(designer, &pointer, shown_fields(&state_type, jsonata));
     // Fields of the other query language that the state still has (`Parameters` after a
     // switch to JSONata that could not rewrite them): shown apart, so they can be cleared.
     let stray = {
@@ -214,18 +213,7 @@ fn state_form(designer: Designer, selection: Selection) -> AnyView {
         move || {
             let present = present.get();
             (!present.is_empty()).then(|| {
-                let rows = present
-                    .into_iter()
-                    .map(|field| {
-                        field_row(
-                            designer,
-                            pointer_push(&pointer, field),
-                            field.into(),
-                            field_kind(field),
-                            format!("field-{field}"),
-                        )
-                    })
-                    .collect_view();
+                let rows = field_rows(designer, &pointer, present);
                 let language = if jsonata { "JSONata" } else { "JSONPath" };
                 view! {
                     <fieldset class="inspector-fields stray-fields" data-testid="stray-fields">
