@@ -167,10 +167,10 @@ fn state_form(designer: Designer, selection: Selection) -> AnyView {
             }
         }
     };
-    // The language the state has without a `QueryLanguage` of its own: its scope's.
-    let inherited = designer.model.with_untracked(|model| {
-        model.shown_root().map_or("JSONPath", |root| asl::templates::jsonata::language_at(root, &scope))
-    });
+    // The language the state has without a `QueryLanguage` of its own: the machine's.
+    let inherited = designer
+        .model
+        .with_untracked(|model| model.shown_root().map_or("JSONPath", asl::templates::jsonata::inherited_language));
     let on_language = {
         let pointer = pointer.clone();
         move |event: leptos::ev::Event| {

@@ -428,9 +428,10 @@ impl Designer {
                 .map(|place| place.scope)
                 .unwrap_or_default(),
         };
-        // A JSONata machine (or a state that switches to JSONata) gets the state in JSONata.
+        // A JSONata machine gets the state in JSONata (a state placed inside a Parallel or Map
+        // of its own JSONata still inherits the machine's language, as on AWS).
         let jsonata = self.model.with_untracked(|model| {
-            model.root().is_some_and(|root| asl::templates::jsonata::language_at(root, &scope) == "JSONata")
+            model.root().is_some_and(|root| asl::templates::jsonata::inherited_language(root) == "JSONata")
         });
         let state = if jsonata { asl::templates::jsonata::state_in_jsonata(&state) } else { state };
         self.add_state(item.base_name, state, scope, position);

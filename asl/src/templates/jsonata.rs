@@ -1,7 +1,6 @@
 //! JSONPath states rewritten for JSONata: a palette state dropped into a JSONata machine, or a
 //! state switched to JSONata in the inspector, gets JSONata's fields (`Arguments`, `Output`,
-//! `Items`, `Condition`, `{% … %}` expressions); and the query language that applies at a
-//! place in a definition.
+//! `Items`, `Condition`, `{% … %}` expressions); and the query language a state inherits.
 //!
 //! The rewrite covers the JSONPath forms the palette uses and the common ones around them:
 //! `Parameters`/`ItemSelector` (keys ending in `.$` with a path), `OutputPath` and `Result`
@@ -18,30 +17,12 @@ use serde_json::{Map, Value};
 
 use crate::json::Node;
 
-/// The query language of a state placed in the scope at `scope` (a JSON pointer to the
-/// object holding `States`: `""` for the top level, `/States/P/Branches/0`,
-/// `/States/M/ItemProcessor`): the definition's `QueryLanguage`, overridden by each enclosing
-/// state's own. `"JSONPath"` unless something says `"JSONata"`.
-pub fn language_at(root: &Node, scope: &str) -> &'static str {
-    let mut jsonata = root.get("QueryLanguage").and_then(Node::as_str) == Some("JSONata");
-    let mut node = root;
-    for token in scope.split('/').skip(1).map(|token| token.replace("~1", "/").replace("~0", "~")) {
-        let Some(child) = node.get(&token).or_else(|| {
-            token.parse::<usize>().ok().and_then(|index| node.elements().and_then(|items| items.get(index)))
-        }) else {
-            break;
-        };
-        node = child;
-        // A state is the value under a `States` object: its own QueryLanguage counts.
-        if token != "States" && node.get("Type").is_some() {
-            match node.get("QueryLanguage").and_then(Node::as_str) {
-                Some("JSONata") => jsonata = true,
-                Some("JSONPath") => jsonata = false,
-                _ => {}
-            }
-        }
-    }
-    if jsonata { "JSONata" } else { "JSONPath" }
+/// The query language of a state without a `QueryLanguage` of its own, anywhere in the
+/// definition `root`: the definition's top-level `QueryLanguage`, as on AWS (a Parallel's or
+/// Map's own `QueryLanguage` does not pass to the states inside it; the engine, the validator
+/// and the graph read it so too). `"JSONPath"` unless the definition says `"JSONata"`.
+pub fn inherited_language(root: &Node) -> &'static str {
+    if root.get("QueryLanguage").and_then(Node::as_str) == Some("JSONata") { "JSONata" } else { "JSONPath" }
 }
 
 /// `state` (a JSONPath palette state) with JSONata's fields instead; nested Parallel branches
@@ -690,23 +671,23 @@ mod tests {
     }
 
     #[test]
-    fn the_language_at_a_scope_follows_the_definition_and_enclosing_states() {
-        let root = json::parse(
-            r#"{"QueryLanguage": "JSONata", "StartAt": "P", "States": {
-                "P": {"Type": "Parallel", "End": true, "Branches": [{"StartAt": "M", "States": {
-                    "M": {"Type": "Map", "End": true, "ItemProcessor": {"StartAt": "X", "States": {"X": {"Type": "Pass", "End": true}}}}
-                }}]}
-            }}"#,
+    fn states_inherit_the_top_level_language_not_an_enclosing_states() {
+        let jsonata = json::parse(
+            r#"{"QueryLanguage": "JSONata", "StartAt": "X", "States": {"X": {"Type": "Pass", "End": true}}}"#,
         )
         .expect("JSON");
-        assert_eq!(language_at(&root, ""), "JSONata");
-        assert_eq!(language_at(&root, "/States/P/Branches/0/States/M/ItemProcessor"), "JSONata");
+        assert_eq!(inherited_language(&jsonata), "JSONata");
+        // A Map of its own JSONata: the states inside it are still JSONPath.
         let plain = json::parse(
             r#"{"StartAt": "M", "States": {"M": {"Type": "Map", "QueryLanguage": "JSONata", "End": true,
                 "ItemProcessor": {"StartAt": "X", "States": {"X": {"Type": "Pass", "End": true}}}}}}"#,
         )
         .expect("JSON");
-        assert_eq!(language_at(&plain, ""), "JSONPath");
-        assert_eq!(language_at(&plain, "/States/M/ItemProcessor"), "JSONata");
+        assert_eq!(inherited_language(&plain), "JSONPath");
+        let machine = crate::eval::machine::Machine::from_value(&plain.to_serde()).expect("machine");
+        assert_eq!(
+            machine.root.find_state("X").map(|state| state.language),
+            Some(crate::validate::QueryLanguage::JsonPath)
+        );
     }
 }
