@@ -6,10 +6,10 @@
 //! `Parameters`/`ItemSelector` (keys ending in `.$` with a path), `OutputPath` and `Result`
 //! when no `ResultPath` or `ResultSelector` changes what the state outputs, a Task, Parallel or
 //! Map's `ResultPath` of field names (and a catcher's) as an `Output` that merges the result
-//! into the input, `ItemsPath`, `SecondsPath`/`TimestampPath`, and Choice rules with
-//! `Variable` and a comparison (also nested `And`/`Or`/`Not`; timestamps compared as instants
-//! with `$toMillis`). Anything else is left as it is, so the validator names it rather than a
-//! rewrite guessing. One difference remains by design: a rule reading a field the input lacks
+//! into the input, `ItemsPath`, `SecondsPath`/`TimestampPath`, Choice rules with `Variable`
+//! and a comparison (also nested `And`/`Or`/`Not`; timestamps compared as instants with
+//! `$toMillis`), and a plain `InputPath`, folded into every path that reads the input. Anything
+//! else is left as it is, so the validator names it rather than a rewrite guessing. One difference remains by design: a rule reading a field the input lacks
 //! fails with `States.Runtime` in JSONPath, while the rewritten condition is false (or, for
 //! timestamps, fails with `States.QueryEvaluationError`).
 
@@ -25,44 +25,82 @@ pub fn inherited_language(root: &Node) -> &'static str {
     if root.get("QueryLanguage").and_then(Node::as_str) == Some("JSONata") { "JSONata" } else { "JSONPath" }
 }
 
+/// What a JSONata state reads its input as.
+const INPUT: &str = "$states.input";
+
 /// `state` (a JSONPath palette state) with JSONata's fields instead; nested Parallel branches
 /// and Map processors are rewritten too. A `ResultPath` of field names (and a catcher's)
 /// becomes an `Output` that merges the result into the input, where nothing else shapes the
-/// output. Under an `InputPath` other than `$`, nothing that reads the input is rewritten.
+/// output. A plain `InputPath` (`$.order`) is folded into every path that reads the input
+/// (`$states.input.order.id`), and what the state passed on as it was becomes explicit (a
+/// Task's `Arguments`, a Map's `Items`, a Pass or Wait's `Output`). Under an `InputPath` with
+/// no such rewrite (`null`, a filter), or when something reading the input cannot be rewritten,
+/// the `InputPath` stays and nothing that reads the input is rewritten.
 pub fn state_in_jsonata(state: &Value) -> Value {
     let Value::Object(fields) = state else { return state.clone() };
+    let is_pass = fields.get("Type").and_then(Value::as_str) == Some("Pass");
+    let input = match fields.get("InputPath") {
+        None => Some(INPUT.to_string()),
+        // A Pass state's result is its effective input, which its ResultPath (left for the
+        // validator) would lose with the InputPath.
+        Some(_) if is_pass && (fields.contains_key("ResultPath") || fields.contains_key("ResultSelector")) => None,
+        Some(Value::String(path)) => path_expression(path, INPUT),
+        Some(_) => None,
+    };
+    let folded = input
+        .map(|input| (rewrite(fields, Some(&input)), input))
+        .filter(|(out, input)| input == INPUT || !reads_input_by_jsonpath(out));
+    Value::Object(folded.map_or_else(|| rewrite(fields, None), |(out, _)| out))
+}
+
+/// `fields` rewritten, with `input` the expression that paths into the state's input start
+/// from (`None`: leave everything that reads the input as it is).
+fn rewrite(fields: &Map<String, Value>, input: Option<&str>) -> Map<String, Value> {
+    let kind = fields.get("Type").and_then(Value::as_str);
     let mut out = Map::new();
     let keeps_result = !fields.contains_key("ResultPath") && !fields.contains_key("ResultSelector");
     // A Task, Parallel or Map's `ResultPath` is its `Output` when nothing else shapes the output.
-    let has_result = matches!(fields.get("Type").and_then(Value::as_str), Some("Task" | "Parallel" | "Map"));
+    let has_result = matches!(kind, Some("Task" | "Parallel" | "Map"));
     let result_path_alone =
         has_result && !["ResultSelector", "OutputPath", "Output"].iter().any(|field| fields.contains_key(*field));
     // A Pass state's `Parameters` are its output (JSONata's Pass has no `Arguments`), when
     // nothing else shapes it.
-    let is_pass = fields.get("Type").and_then(Value::as_str) == Some("Pass");
+    let is_pass = kind == Some("Pass");
     let pass_parameters_alone = is_pass && keeps_result && !fields.contains_key("OutputPath");
     // What `OutputPath` selects from: the result of a Task, Parallel or Map; the input of
     // other states, and of a Pass without `Parameters` or `Result` of its own (`None`: no
     // sure rewrite).
     let output_root = if has_result {
-        Some("result")
+        Some("$states.result")
     } else if is_pass && (fields.contains_key("Parameters") || fields.contains_key("Result")) {
         None
     } else {
-        Some("input")
+        input
     };
-    // Under an `InputPath`, paths into the input are relative to what it selected: rewritten
-    // over `$states.input` they would read other data, so they are left for the validator.
-    let reads_whole_input = fields.get("InputPath").is_none_or(|path| path.as_str() == Some("$"));
+    // With the `InputPath` folded away, what the state passed on unchanged (its effective
+    // input) is written out in the field that JSONata would otherwise fill with the whole input.
+    let absent = |names: &[&str]| names.iter().all(|name| !fields.contains_key(*name));
+    let passed_on = match kind {
+        Some("Task" | "Parallel") if absent(&["Parameters"]) => Some("Arguments"),
+        Some("Map") if absent(&["ItemsPath"]) => Some("Items"),
+        Some("Pass") if absent(&["Parameters", "Result", "OutputPath"]) => Some("Output"),
+        Some("Wait" | "Succeed" | "Choice") if absent(&["OutputPath"]) => Some("Output"),
+        _ => None,
+    };
     for (key, value) in fields {
-        match key.as_str() {
-            "InputPath" if reads_whole_input => {}
-            "Parameters" | "ItemSelector" | "ItemsPath" | "SecondsPath" | "TimestampPath" | "Choices"
-                if !reads_whole_input =>
-            {
+        match (key.as_str(), input) {
+            ("InputPath", Some(input)) => {
+                if let Some(field) = passed_on.filter(|_| input != INPUT) {
+                    out.insert(field.into(), braces(input));
+                }
+            }
+            (
+                "InputPath" | "Parameters" | "ItemSelector" | "ItemsPath" | "SecondsPath" | "TimestampPath" | "Choices",
+                None,
+            ) => {
                 out.insert(key.clone(), value.clone());
             }
-            "ResultPath" if result_path_alone => match result_path_output(value, "result") {
+            ("ResultPath", _) if result_path_alone => match result_path_output(value, "result") {
                 Some(Some(output)) => {
                     out.insert("Output".into(), output);
                 }
@@ -71,28 +109,28 @@ pub fn state_in_jsonata(state: &Value) -> Value {
                     out.insert(key.clone(), value.clone());
                 }
             },
-            "Catch" => {
+            ("Catch", _) => {
                 let catchers = value.as_array().map(|catchers| catchers.iter().map(catcher_in_jsonata).collect());
                 out.insert(key.clone(), catchers.map_or_else(|| value.clone(), Value::Array));
             }
-            "Parameters" if pass_parameters_alone => {
-                out.insert("Output".into(), template_in_jsonata(value));
+            ("Parameters", Some(input)) if pass_parameters_alone => {
+                out.insert("Output".into(), template_in_jsonata(value, input));
             }
-            "Parameters" if is_pass => {
+            ("Parameters", _) if is_pass => {
                 out.insert(key.clone(), value.clone());
             }
-            "Parameters" => {
-                out.insert("Arguments".into(), template_in_jsonata(value));
+            // A Map's `Parameters` is the old name of its `ItemSelector`.
+            ("Parameters" | "ItemSelector", Some(input)) if kind == Some("Map") => {
+                out.insert("ItemSelector".into(), template_in_jsonata(value, input));
             }
-            "ItemSelector" => {
-                out.insert("ItemSelector".into(), template_in_jsonata(value));
+            ("Parameters", Some(input)) => {
+                out.insert("Arguments".into(), template_in_jsonata(value, input));
             }
-            "OutputPath" if keeps_result => {
-                let expression = output_root.and_then(|root| Some((root, path_expression(value.as_str()?, root)?)));
-                match expression {
-                    // `$`: JSONata's default output already is that.
-                    Some((root, expression)) if expression == format!("$states.{root}") => {}
-                    Some((_, expression)) => {
+            ("OutputPath", _) if keeps_result => {
+                match output_root.and_then(|root| path_expression(value.as_str()?, root)) {
+                    // The whole input or result: JSONata's default output already is that.
+                    Some(expression) if expression == INPUT || expression == "$states.result" => {}
+                    Some(expression) => {
                         out.insert("Output".into(), braces(&expression));
                     }
                     None => {
@@ -100,10 +138,10 @@ pub fn state_in_jsonata(state: &Value) -> Value {
                     }
                 }
             }
-            "Result" if keeps_result && !fields.contains_key("OutputPath") => {
+            ("Result", _) if keeps_result && !fields.contains_key("OutputPath") => {
                 out.insert("Output".into(), value.clone());
             }
-            "ItemsPath" => match value.as_str().and_then(|path| path_expression(path, "input")) {
+            ("ItemsPath", Some(input)) => match value.as_str().and_then(|path| path_expression(path, input)) {
                 Some(expression) => {
                     out.insert("Items".into(), braces(&expression));
                 }
@@ -111,23 +149,26 @@ pub fn state_in_jsonata(state: &Value) -> Value {
                     out.insert(key.clone(), value.clone());
                 }
             },
-            "SecondsPath" | "TimestampPath" => match value.as_str().and_then(|path| path_expression(path, "input")) {
-                Some(expression) => {
-                    out.insert(key.trim_end_matches("Path").into(), braces(&expression));
+            ("SecondsPath" | "TimestampPath", Some(input)) => {
+                match value.as_str().and_then(|path| path_expression(path, input)) {
+                    Some(expression) => {
+                        out.insert(key.trim_end_matches("Path").into(), braces(&expression));
+                    }
+                    None => {
+                        out.insert(key.clone(), value.clone());
+                    }
                 }
-                None => {
-                    out.insert(key.clone(), value.clone());
-                }
-            },
-            "Choices" => {
-                let rules = value.as_array().map(|rules| rules.iter().map(rule_in_jsonata).collect());
+            }
+            ("Choices", Some(input)) => {
+                let rules =
+                    value.as_array().map(|rules| rules.iter().map(|rule| rule_in_jsonata(rule, input)).collect());
                 out.insert(key.clone(), rules.map_or_else(|| value.clone(), Value::Array));
             }
-            "Branches" => {
+            ("Branches", _) => {
                 let branches = value.as_array().map(|branches| branches.iter().map(machine_in_jsonata).collect());
                 out.insert(key.clone(), branches.map_or_else(|| value.clone(), Value::Array));
             }
-            "ItemProcessor" | "Iterator" => {
+            ("ItemProcessor" | "Iterator", _) => {
                 out.insert(key.clone(), machine_in_jsonata(value));
             }
             _ => {
@@ -135,7 +176,42 @@ pub fn state_in_jsonata(state: &Value) -> Value {
             }
         }
     }
-    Value::Object(out)
+    // A JSONata Choice state's `Output` is its Default's; a rule that matches outputs its own
+    // (or the input). What JSONPath's OutputPath or InputPath did whichever rule matched goes
+    // into each rewritten rule too.
+    if let (Some(Value::String(output)), Some(Value::Array(rules))) =
+        (out.get("Output").cloned(), out.get_mut("Choices"))
+    {
+        for rule in rules.iter_mut().filter_map(Value::as_object_mut) {
+            if rule.contains_key("Condition") && !rule.contains_key("Output") {
+                rule.insert("Output".into(), Value::String(output.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// Whether a rewritten state still reads its input the JSONPath way: a field left as it was
+/// (`Parameters`, `ItemsPath`, `OutputPath` over the input, a Choice rule), or a template key
+/// ending in `.$`. Folding an `InputPath` away would change what those read.
+fn reads_input_by_jsonpath(out: &Map<String, Value>) -> bool {
+    fn has_path_key(value: &Value) -> bool {
+        match value {
+            Value::Object(fields) => fields.iter().any(|(key, value)| key.ends_with(".$") || has_path_key(value)),
+            Value::Array(items) => items.iter().any(has_path_key),
+            _ => false,
+        }
+    }
+    let has_result = matches!(out.get("Type").and_then(Value::as_str), Some("Task" | "Parallel" | "Map"));
+    ["Parameters", "ItemsPath", "SecondsPath", "TimestampPath"].iter().any(|field| out.contains_key(*field))
+        || (out.contains_key("OutputPath") && !has_result)
+        || out
+            .get("Choices")
+            .and_then(Value::as_array)
+            .is_some_and(|rules| rules.iter().any(|rule| rule.get("Condition").is_none()))
+        || ["Arguments", "Output", "ItemSelector", "Assign"]
+            .iter()
+            .any(|field| out.get(*field).is_some_and(has_path_key))
 }
 
 /// The `Output` that does what `ResultPath` did with `$states.<root>` (`result`, or
@@ -153,7 +229,7 @@ fn result_path_output(path: &Value, root: &str) -> Option<Option<Value>> {
     }
     // The field names of `$.a.b` (or `$['a'].b`): the expression checks the path's form.
     let names: Vec<String> = {
-        let expression = path_expression(path, "input").filter(|_| !path.starts_with("$$"))?;
+        let expression = path_expression(path, INPUT).filter(|_| !path.starts_with("$$"))?;
         let mut names = Vec::new();
         let mut rest = expression.strip_prefix("$states.input")?;
         while let Some(after) = rest.strip_prefix('.') {
@@ -225,14 +301,14 @@ fn machine_in_jsonata(machine: &Value) -> Value {
 }
 
 /// A payload template: keys ending in `.$` lose the suffix and their path becomes an
-/// expression over `$states.input`; other values stay literal.
-fn template_in_jsonata(template: &Value) -> Value {
+/// expression over `input`; other values stay literal.
+fn template_in_jsonata(template: &Value, input: &str) -> Value {
     match template {
         Value::Object(fields) => {
             let mut out = Map::new();
             for (key, value) in fields {
                 match (key.strip_suffix(".$"), value.as_str()) {
-                    (Some(bare), Some(path)) => match path_expression(path, "input") {
+                    (Some(bare), Some(path)) => match path_expression(path, input) {
                         Some(expression) => {
                             out.insert(bare.to_string(), braces(&expression));
                         }
@@ -241,13 +317,13 @@ fn template_in_jsonata(template: &Value) -> Value {
                         }
                     },
                     _ => {
-                        out.insert(key.clone(), template_in_jsonata(value));
+                        out.insert(key.clone(), template_in_jsonata(value, input));
                     }
                 }
             }
             Value::Object(out)
         }
-        Value::Array(items) => Value::Array(items.iter().map(template_in_jsonata).collect()),
+        Value::Array(items) => Value::Array(items.iter().map(|item| template_in_jsonata(item, input)).collect()),
         other => other.clone(),
     }
 }
@@ -257,12 +333,12 @@ fn braces(expression: &str) -> Value {
 }
 
 /// A plain JSONPath (`$`, `$.a.b`, `$.a[0]`, `$$.Task.Token`) as a JSONata expression over
-/// `$states.<root>` (`input` or `result`) or `$states.context`; `None` for anything else
-/// (filters, wildcards, intrinsic functions).
-fn path_expression(path: &str, root: &str) -> Option<String> {
+/// `base` (`$states.input`, `$states.result`, or what an `InputPath` selected from the input)
+/// or `$states.context`; `None` for anything else (filters, wildcards, intrinsic functions).
+fn path_expression(path: &str, base: &str) -> Option<String> {
     let (mut expression, rest) = match path.strip_prefix("$$") {
         Some(rest) => ("$states.context".to_string(), rest),
-        None => (format!("$states.{root}"), path.strip_prefix('$')?),
+        None => (base.to_string(), path.strip_prefix('$')?),
     };
     let mut rest = rest;
     while !rest.is_empty() {
@@ -308,10 +384,10 @@ fn push_name(expression: &mut String, name: &str) {
 }
 
 /// A Choice rule with `Variable` and a comparison (or `And`/`Or`/`Not` of them) as a
-/// `Condition`; a rule this cannot express stays as it is.
-fn rule_in_jsonata(rule: &Value) -> Value {
+/// `Condition` over `input`; a rule this cannot express stays as it is.
+fn rule_in_jsonata(rule: &Value, input: &str) -> Value {
     let Some(fields) = rule.as_object() else { return rule.clone() };
-    let Some(condition) = condition_of(fields) else { return rule.clone() };
+    let Some(condition) = condition_of(fields, input) else { return rule.clone() };
     let mut out = Map::new();
     out.insert("Condition".into(), braces(&condition));
     for (key, value) in fields {
@@ -323,10 +399,10 @@ fn rule_in_jsonata(rule: &Value) -> Value {
 }
 
 /// The JSONata condition of a rule's comparison (without braces).
-fn condition_of(rule: &Map<String, Value>) -> Option<String> {
+fn condition_of(rule: &Map<String, Value>, input: &str) -> Option<String> {
     let combine = |key: &str, operator: &str| -> Option<String> {
         let parts = rule.get(key)?.as_array()?;
-        let conditions = parts.iter().map(|part| condition_of(part.as_object()?)).collect::<Option<Vec<_>>>()?;
+        let conditions = parts.iter().map(|part| condition_of(part.as_object()?, input)).collect::<Option<Vec<_>>>()?;
         (!conditions.is_empty()).then(|| format!("({})", conditions.join(&format!(" {operator} "))))
     };
     if rule.contains_key("And") {
@@ -336,14 +412,14 @@ fn condition_of(rule: &Map<String, Value>) -> Option<String> {
         return combine("Or", "or");
     }
     if let Some(inner) = rule.get("Not") {
-        return Some(format!("$not({})", condition_of(inner.as_object()?)?));
+        return Some(format!("$not({})", condition_of(inner.as_object()?, input)?));
     }
-    let variable = path_expression(rule.get("Variable")?.as_str()?, "input")?;
+    let variable = path_expression(rule.get("Variable")?.as_str()?, input)?;
     let (operator, operand) = rule.iter().find(|(key, _)| {
         !matches!(key.as_str(), "Variable" | "Next" | "Comment" | "Assign" | "Output" | "And" | "Or" | "Not")
     })?;
     let (name, operand) = match operator.strip_suffix("Path") {
-        Some(name) if name != "Is" => (name, path_expression(operand.as_str()?, "input")?),
+        Some(name) if name != "Is" => (name, path_expression(operand.as_str()?, input)?),
         _ => (operator.as_str(), serde_json::to_string(operand).ok()?),
     };
     let comparison = |symbol: &str| Some(format!("{variable} {symbol} {operand}"));
@@ -385,15 +461,15 @@ mod tests {
 
     #[test]
     fn paths_become_expressions_over_the_input_result_or_context() {
-        assert_eq!(path_expression("$", "input").as_deref(), Some("$states.input"));
-        assert_eq!(path_expression("$.order.id", "input").as_deref(), Some("$states.input.order.id"));
-        assert_eq!(path_expression("$.items[2].sku", "input").as_deref(), Some("$states.input.items[2].sku"));
-        assert_eq!(path_expression("$['my key']", "input").as_deref(), Some("$states.input.`my key`"));
-        assert_eq!(path_expression("$.Payload", "result").as_deref(), Some("$states.result.Payload"));
-        assert_eq!(path_expression("$$.Task.Token", "input").as_deref(), Some("$states.context.Task.Token"));
-        assert_eq!(path_expression("$.items[*]", "input"), None);
-        assert_eq!(path_expression("$..id", "input"), None);
-        assert_eq!(path_expression("States.Format('x')", "input"), None);
+        assert_eq!(path_expression("$", INPUT).as_deref(), Some("$states.input"));
+        assert_eq!(path_expression("$.order.id", INPUT).as_deref(), Some("$states.input.order.id"));
+        assert_eq!(path_expression("$.items[2].sku", INPUT).as_deref(), Some("$states.input.items[2].sku"));
+        assert_eq!(path_expression("$['my key']", INPUT).as_deref(), Some("$states.input.`my key`"));
+        assert_eq!(path_expression("$.Payload", "$states.result").as_deref(), Some("$states.result.Payload"));
+        assert_eq!(path_expression("$$.Task.Token", INPUT).as_deref(), Some("$states.context.Task.Token"));
+        assert_eq!(path_expression("$.items[*]", INPUT), None);
+        assert_eq!(path_expression("$..id", INPUT), None);
+        assert_eq!(path_expression("States.Format('x')", INPUT), None);
     }
 
     #[test]
@@ -454,7 +530,7 @@ mod tests {
         let mut selected = task(json!("$.x"));
         selected["ResultSelector"] = json!({"v.$": "$.Payload"});
         assert_eq!(state_in_jsonata(&selected)["ResultPath"], json!("$.x"));
-        // Under an InputPath, the paths into the input stay as they are (and so does it).
+        // An InputPath is folded into the paths that read the input.
         let filtered = json!({
             "Type": "Task",
             "Resource": "arn:aws:states:::lambda:invoke",
@@ -462,7 +538,10 @@ mod tests {
             "Parameters": {"id.$": "$.id"},
             "End": true
         });
-        assert_eq!(state_in_jsonata(&filtered), filtered);
+        assert_eq!(
+            state_in_jsonata(&filtered),
+            json!({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Arguments": {"id": "{% $states.input.order.id %}"}, "End": true})
+        );
         let mut whole = filtered.clone();
         whole["InputPath"] = json!("$");
         assert_eq!(
@@ -508,6 +587,141 @@ mod tests {
             assert_eq!(run(&jsonata, succeeded.clone()), run(&jsonpath, succeeded), "{path}: a result");
             let failed = Mock::Error { error: "Boom".into(), cause: "it broke".into() };
             assert_eq!(run(&jsonata, failed.clone()), run(&jsonpath, failed), "{path}: a caught error");
+        }
+    }
+
+    #[test]
+    fn an_input_path_is_folded_into_what_reads_the_input() {
+        let task =
+            json!({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "InputPath": "$.order", "End": true});
+        // What the task was given (its effective input) becomes its Arguments, in the InputPath's place.
+        assert_eq!(
+            state_in_jsonata(&task),
+            json!({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Arguments": "{% $states.input.order %}", "End": true})
+        );
+        let wait = json!({"Type": "Wait", "InputPath": "$['the order']", "SecondsPath": "$.delay", "Next": "X"});
+        assert_eq!(
+            state_in_jsonata(&wait),
+            json!({"Type": "Wait", "Output": "{% $states.input.`the order` %}", "Seconds": "{% $states.input.`the order`.delay %}", "Next": "X"})
+        );
+        let map = json!({"Type": "Map", "InputPath": "$.order", "ItemsPath": "$.lines", "Parameters": {"line.$": "$$.Map.Item.Value", "id.$": "$.id"}, "End": true});
+        assert_eq!(
+            state_in_jsonata(&map),
+            json!({"Type": "Map", "Items": "{% $states.input.order.lines %}", "ItemSelector": {"line": "{% $states.context.Map.Item.Value %}", "id": "{% $states.input.order.id %}"}, "End": true})
+        );
+        let whole_map = json!({"Type": "Map", "InputPath": "$.order.lines", "End": true});
+        assert_eq!(
+            state_in_jsonata(&whole_map),
+            json!({"Type": "Map", "Items": "{% $states.input.order.lines %}", "End": true})
+        );
+        // Something that reads the input and has no rewrite keeps the InputPath, and everything
+        // else that reads the input stays as it was.
+        let wildcard =
+            json!({"Type": "Pass", "InputPath": "$.order", "Parameters": {"ids.$": "$.items[*].id"}, "End": true});
+        assert_eq!(state_in_jsonata(&wildcard), wildcard);
+        let rules = json!({"Type": "Choice", "InputPath": "$.order", "Default": "D", "Choices": [
+            {"Variable": "$.n", "NumericEquals": 1, "Next": "A"},
+            {"Variable": "$.s", "StringMatches": "a*", "Next": "B"}
+        ]});
+        assert_eq!(state_in_jsonata(&rules), rules);
+        // An InputPath of null (an empty input) or a filter is not folded.
+        for path in [Value::Null, json!("$.items[?(@.n > 1)]")] {
+            let pass = json!({"Type": "Pass", "InputPath": path, "End": true});
+            assert_eq!(state_in_jsonata(&pass), pass);
+        }
+    }
+
+    #[test]
+    fn states_with_a_folded_input_path_behave_as_they_did() {
+        use crate::eval::{
+            FixedEnvironment,
+            state::Inspection,
+            test_state::{InspectionLevel, Mock, TestStateRequest, test_state},
+        };
+        let input = json!({
+            "order": {"id": "o-1", "items": [1, 2], "delay": 1, "status": "ok", "when": "2026-01-02T03:04:05Z"},
+            "other": 5
+        });
+        // What the state did, and what a task was given (JSONPath's Parameters, JSONata's
+        // Arguments). TestState runs a Map only with a mocked result, so a Map's items are checked
+        // by `an_input_path_is_folded_into_what_reads_the_input`, not here.
+        let run = |state: &Value, mock: Option<Mock>| {
+            let mut request = TestStateRequest::new(state.clone(), input.clone());
+            request.mock = mock;
+            request.inspection_level = InspectionLevel::Debug;
+            let output = test_state(&request, &mut FixedEnvironment::new(1, 0)).expect("test_state");
+            let inspection = output.inspection_data.unwrap_or_default();
+            let Inspection { after_parameters, after_arguments, .. } = inspection;
+            let given = if state["Type"] == "Task" { after_arguments.or(after_parameters) } else { None };
+            (output.output, output.error, output.cause, output.next_state, given)
+        };
+        let lambda = |fields: Value| {
+            let mut state = json!({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "InputPath": "$.order", "End": true});
+            state.as_object_mut().unwrap().extend(fields.as_object().unwrap().clone());
+            state
+        };
+        let result = Some(Mock::Result(json!({"Payload": {"done": true}})));
+        let cases: Vec<(Value, Option<Mock>)> = vec![
+            (lambda(json!({})), result.clone()),
+            (lambda(json!({"Parameters": {"FunctionName": "f", "Payload.$": "$", "Id.$": "$.id"}})), result.clone()),
+            (lambda(json!({"Parameters": {"Payload.$": "$.items"}, "ResultPath": "$.lookup"})), result.clone()),
+            (lambda(json!({"OutputPath": "$.Payload"})), result.clone()),
+            (json!({"Type": "Pass", "InputPath": "$.order", "End": true}), None),
+            (json!({"Type": "Pass", "InputPath": "$.order", "Parameters": {"x.$": "$.id", "y": 1}, "End": true}), None),
+            (json!({"Type": "Pass", "InputPath": "$.order", "OutputPath": "$.items", "End": true}), None),
+            (json!({"Type": "Pass", "InputPath": "$.order", "Result": {"fixed": true}, "End": true}), None),
+            (json!({"Type": "Wait", "InputPath": "$.order", "SecondsPath": "$.delay", "Next": "X"}), None),
+            (
+                json!({"Type": "Wait", "InputPath": "$.order", "TimestampPath": "$.when", "OutputPath": "$", "Next": "X"}),
+                None,
+            ),
+            (json!({"Type": "Succeed", "InputPath": "$.order"}), None),
+            (json!({"Type": "Succeed", "InputPath": "$.order", "OutputPath": "$.id"}), None),
+            (
+                json!({"Type": "Choice", "InputPath": "$.order", "Default": "D", "Choices": [
+                    {"Variable": "$.status", "StringEquals": "bad", "Next": "Bad"},
+                    {"And": [{"Variable": "$.delay", "NumericEquals": 1}, {"Variable": "$.id", "StringEquals": "o-1"}], "Next": "Ok"}
+                ]}),
+                None,
+            ),
+            (
+                json!({"Type": "Choice", "InputPath": "$.order", "OutputPath": "$.id", "Default": "D", "Choices": [
+                    {"Variable": "$.status", "StringEquals": "ok", "Next": "Ok"}
+                ]}),
+                None,
+            ),
+            (
+                json!({"Type": "Choice", "InputPath": "$.order", "OutputPath": "$.id", "Default": "D", "Choices": [
+                    {"Variable": "$.status", "StringEquals": "bad", "Next": "Bad"}
+                ]}),
+                None,
+            ),
+            // No InputPath: an OutputPath holds whichever rule matched.
+            (
+                json!({"Type": "Choice", "OutputPath": "$.other", "Default": "D", "Choices": [
+                    {"Variable": "$.order.status", "StringEquals": "ok", "Next": "Ok"}
+                ]}),
+                None,
+            ),
+            (
+                json!({"Type": "Map", "InputPath": "$.order", "ItemsPath": "$.items", "End": true,
+                    "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}}),
+                Some(Mock::Result(json!([1, 2]))),
+            ),
+            (
+                json!({"Type": "Map", "InputPath": "$.order.items", "End": true,
+                    "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}}),
+                Some(Mock::Result(json!([1, 2]))),
+            ),
+        ];
+        for (state, mock) in cases {
+            let rewritten = {
+                let mut rewritten = state_in_jsonata(&state);
+                rewritten["QueryLanguage"] = json!("JSONata");
+                rewritten
+            };
+            assert!(rewritten.get("InputPath").is_none(), "{state}\nrewritten: {rewritten}");
+            assert_eq!(run(&rewritten, mock.clone()), run(&state, mock), "{state}\nrewritten: {rewritten}");
         }
     }
 
