@@ -220,41 +220,28 @@ fn reads_input_by_jsonpath(out: &Map<String, Value>) -> bool {
 /// (`$.a.b`). `None` when the path has no such rewrite (array indexes, filters).
 fn result_path_output(path: &Value, root: &str) -> Option<Option<Value>> {
     let path = match path {
-        Value::Null => return Some(Some(braces("$states.input"))),
+        Value::Null => return Some(Some(braces(INPUT))),
         Value::String(path) => path,
         _ => return None,
     };
     if path == "$" {
         return Some(None);
     }
-    // The field names of `$.a.b` (or `$['a'].b`): the expression checks the path's form.
-    let names: Vec<String> = {
-        let expression = path_expression(path, INPUT).filter(|_| !path.starts_with("$$"))?;
-        let mut names = Vec::new();
-        let mut rest = expression.strip_prefix("$states.input")?;
-        while let Some(after) = rest.strip_prefix('.') {
-            let (name, tail) = match after.strip_prefix('`') {
-                Some(quoted) => {
-                    let end = quoted.find('`')?;
-                    (&quoted[..end], &quoted[end + 1..])
-                }
-                None => {
-                    let end = after.find(['.', '[']).unwrap_or(after.len());
-                    (&after[..end], &after[end..])
-                }
-            };
-            names.push(name.to_string());
-            rest = tail;
-        }
-        if !rest.is_empty() || names.is_empty() {
-            return None;
-        }
-        names
+    // The field names of `$.a.b` (or `$['a'].b`); an index or the context has no such rewrite.
+    let names = match path_steps(path)? {
+        (false, steps) if !steps.is_empty() => steps
+            .into_iter()
+            .map(|step| match step {
+                PathStep::Name(name) => Some(name),
+                PathStep::Index(_) => None,
+            })
+            .collect::<Option<Vec<_>>>()?,
+        _ => return None,
     };
     // `$merge([$states.input, {"a": $merge([$states.input.a, {"b": $states.result}])}])`
     let mut value = format!("$states.{root}");
     for depth in (0..names.len()).rev() {
-        let mut parent = "$states.input".to_string();
+        let mut parent = INPUT.to_string();
         for name in &names[..depth] {
             parent.push('.');
             push_name(&mut parent, name);
@@ -336,11 +323,35 @@ fn braces(expression: &str) -> Value {
 /// `base` (`$states.input`, `$states.result`, or what an `InputPath` selected from the input)
 /// or `$states.context`; `None` for anything else (filters, wildcards, intrinsic functions).
 fn path_expression(path: &str, base: &str) -> Option<String> {
-    let (mut expression, rest) = match path.strip_prefix("$$") {
-        Some(rest) => ("$states.context".to_string(), rest),
-        None => (base.to_string(), path.strip_prefix('$')?),
+    let (context, steps) = path_steps(path)?;
+    let mut expression = if context { "$states.context".to_string() } else { base.to_string() };
+    for step in steps {
+        match step {
+            PathStep::Name(name) => {
+                expression.push('.');
+                push_name(&mut expression, name);
+            }
+            PathStep::Index(index) => expression.push_str(&format!("[{index}]")),
+        }
+    }
+    Some(expression)
+}
+
+/// One step of a plain JSONPath: a field name (`.a`, `['a b']`) or an array index (`[0]`).
+#[derive(Debug, PartialEq)]
+enum PathStep<'a> {
+    Name(&'a str),
+    Index(u64),
+}
+
+/// The steps of a plain JSONPath, and whether it reads the context (`$$`); `None` for anything
+/// else (filters, wildcards, slices, intrinsic functions).
+fn path_steps(path: &str) -> Option<(bool, Vec<PathStep<'_>>)> {
+    let (context, mut rest) = match path.strip_prefix("$$") {
+        Some(rest) => (true, rest),
+        None => (false, path.strip_prefix('$')?),
     };
-    let mut rest = rest;
+    let mut steps = Vec::new();
     while !rest.is_empty() {
         if let Some(after) = rest.strip_prefix('.') {
             let end = after.find(['.', '[']).unwrap_or(after.len());
@@ -348,17 +359,15 @@ fn path_expression(path: &str, base: &str) -> Option<String> {
             if name.is_empty() || name == "*" {
                 return None;
             }
-            expression.push('.');
-            push_name(&mut expression, name);
+            steps.push(PathStep::Name(name));
             rest = &after[end..];
         } else if let Some(after) = rest.strip_prefix('[') {
             let end = after.find(']')?;
             let inside = &after[..end];
             if let Ok(index) = inside.parse::<u64>() {
-                expression.push_str(&format!("[{index}]"));
+                steps.push(PathStep::Index(index));
             } else if let Some(name) = inside.strip_prefix('\'').and_then(|name| name.strip_suffix('\'')) {
-                expression.push('.');
-                push_name(&mut expression, name);
+                steps.push(PathStep::Name(name));
             } else {
                 return None;
             }
@@ -367,7 +376,7 @@ fn path_expression(path: &str, base: &str) -> Option<String> {
             return None;
         }
     }
-    Some(expression)
+    Some((context, steps))
 }
 
 /// Appends a field name, in backticks unless it is a plain identifier.
