@@ -3,7 +3,8 @@
 // reload; a state added from the palette is connected, renamed, undone and redone, and the
 // export matches the expected JSON; invalid JSON typed in the code view is marked and the graph
 // keeps its shape until it is fixed. Also: every template opens without errors; copy, paste,
-// duplicate, Delete and Escape from the keyboard; states dragged into a Parallel or a Map.
+// duplicate, Delete and Escape from the keyboard; states dragged into a Parallel or a Map; a fitted
+// graph clear of the minimap, which can be hidden.
 import { expect, test, type Page } from "@playwright/test";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -661,5 +662,51 @@ test.describe("the designer", () => {
     await expect
       .poll(async () => JSON.parse((await exportFile(page, "export-json")).text).States.Work)
       .toEqual(start.States.Work);
+  });
+
+  test("a fitted graph keeps clear of the minimap, which can be hidden for good", async ({ page }) => {
+    await openDesigner(page, { clear: true });
+    // A Parallel of four branches of four states: about as wide as the canvas for its height,
+    // so fitted to the whole canvas it would reach under the minimap.
+    const branches = Array.from({ length: 4 }, (_, i) => {
+      const states: Record<string, object> = {};
+      for (let j = 0; j < 4; j++) states[`Step ${i}.${j}`] = j < 3 ? { Type: "Pass", Next: `Step ${i}.${j + 1}` } : { Type: "Pass", End: true };
+      return { StartAt: `Step ${i}.0`, States: states };
+    });
+    const wide = { StartAt: "Fan out", States: { "Fan out": { Type: "Parallel", Branches: branches, End: true } } };
+    await openFile(page, "wide.asl.json", JSON.stringify(wide, null, 2));
+    await expect(page.locator("[data-state]")).toHaveCount(17);
+    await page.getByTestId("fit").click();
+    const minimap = page.getByTestId("minimap");
+    await expect(minimap).toBeVisible();
+    const overlaps = async () => {
+      const map = (await minimap.boundingBox())!;
+      let count = 0;
+      for (const node of await page.locator("[data-state]").all()) {
+        const box = (await node.boundingBox())!;
+        const apart =
+          box.x + box.width <= map.x || map.x + map.width <= box.x || box.y + box.height <= map.y || map.y + map.height <= box.y;
+        if (!apart) count += 1;
+      }
+      return count;
+    };
+    await expect.poll(overlaps).toBe(0);
+
+    // Hidden, it stays hidden after a reload, and Fit then uses the whole canvas.
+    const toggle = page.getByTestId("toggle-minimap");
+    await expect(toggle).toHaveAttribute("aria-pressed", "true");
+    const zoom = page.locator(".zoom-level");
+    const shownZoom = parseInt((await zoom.textContent())!, 10);
+    await toggle.click();
+    await expect(minimap).toHaveCount(0);
+    await expect(toggle).toHaveAttribute("aria-pressed", "false");
+    await page.reload();
+    await expect(page.getByTestId("asl-code").locator(".cm-editor")).toBeVisible({ timeout: 15_000 });
+    await expect(page.locator("[data-state]")).toHaveCount(17);
+    await expect(page.getByTestId("minimap")).toHaveCount(0);
+    await page.getByTestId("fit").click();
+    await expect.poll(async () => parseInt((await zoom.textContent())!, 10)).toBeGreaterThan(shownZoom);
+    await page.getByTestId("toggle-minimap").click();
+    await expect(page.getByTestId("minimap")).toBeVisible();
   });
 });

@@ -225,6 +225,18 @@ pub fn save_draft(draft: &Draft) {
     }
 }
 
+/// A designer preference kept in `localStorage` (the minimap hidden, say), if one was set.
+pub fn preference(key: &str) -> Option<String> {
+    storage()?.get_item(key).ok().flatten()
+}
+
+/// Keeps a designer preference for the next visit.
+pub fn set_preference(key: &str, value: &str) {
+    if let Some(storage) = storage() {
+        let _ = storage.set_item(key, value);
+    }
+}
+
 /// Milliseconds since the page started (`performance.now()`), or 0 outside a browser.
 pub fn now() -> f64 {
     #[cfg(target_arch = "wasm32")]

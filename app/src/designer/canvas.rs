@@ -30,6 +30,31 @@ struct View {
     k: f64,
 }
 
+/// The minimap's size in pixels.
+const MINIMAP_SIZE: (f64, f64) = (180.0, 120.0);
+/// The canvas corner the minimap takes: its size, border, offset and a gap.
+const MINIMAP_CORNER: (f64, f64) = (MINIMAP_SIZE.0 + 18.0, MINIMAP_SIZE.1 + 18.0);
+/// Where the choice to hide the minimap is kept (`localStorage`).
+const MINIMAP_PREFERENCE: &str = "statehouse.designer.minimap";
+
+/// The view that fits a `width`×`height` graph into a `cw`×`ch` canvas with a 24-pixel margin,
+/// at most at 100 %. With `corner` (the minimap's share of the bottom-right corner), a graph
+/// that would reach under it is fitted above it or beside it instead, whichever is larger.
+fn fitted((width, height): (f64, f64), (cw, ch): (f64, f64), corner: Option<(f64, f64)>) -> View {
+    let place = |cw: f64, ch: f64| {
+        let k = ((cw - 48.0) / width).min((ch - 48.0) / height).clamp(0.1, 1.0);
+        View { x: (cw - width * k) / 2.0, y: 24.0_f64.max((ch - height * k) / 2.0), k }
+    };
+    let whole = place(cw, ch);
+    let Some((mw, mh)) = corner else { return whole };
+    let clear = whole.x + width * whole.k <= cw - mw || whole.y + height * whole.k <= ch - mh;
+    if clear {
+        return whole;
+    }
+    let (above, beside) = (place(cw, ch - mh), place(cw - mw, ch));
+    if above.k >= beside.k { above } else { beside }
+}
+
 /// What the pointer is doing.
 #[derive(Clone, Debug, Default)]
 enum Interaction {
@@ -140,13 +165,14 @@ pub fn Canvas(designer: Designer) -> impl IntoView {
             })
             .unwrap_or((800.0, 600.0))
     };
+    // The minimap shows unless it was hidden (a choice kept for the next visit).
+    let show_minimap = RwSignal::new(browser::preference(MINIMAP_PREFERENCE).as_deref() != Some("hidden"));
     let fit = move || {
-        let (width, height) = designer.scene.with_untracked(|scene| {
+        let extent = designer.scene.with_untracked(|scene| {
             scene.as_ref().map(|scene| (scene.width.max(1.0), scene.height.max(1.0))).unwrap_or((1.0, 1.0))
         });
-        let (cw, ch) = container_size();
-        let k = ((cw - 48.0) / width).min((ch - 48.0) / height).clamp(0.1, 1.0);
-        view.set(View { x: (cw - width * k) / 2.0, y: 24.0_f64.max((ch - height * k) / 2.0), k });
+        let corner = show_minimap.get_untracked().then_some(MINIMAP_CORNER);
+        view.set(fitted(extent, container_size(), corner));
     };
     let zoom_at = move |factor: f64, (cx, cy): (f64, f64)| {
         view.update(|current| {
@@ -369,9 +395,26 @@ pub fn Canvas(designer: Designer) -> impl IntoView {
                 >
                     "Auto layout"
                 </button>
+                <button
+                    type="button"
+                    data-testid="toggle-minimap"
+                    title="Show or hide the overview map"
+                    aria-pressed=move || if show_minimap.get() { "true" } else { "false" }
+                    on:click=move |_| {
+                        let shown = !show_minimap.get_untracked();
+                        show_minimap.set(shown);
+                        browser::set_preference(MINIMAP_PREFERENCE, if shown { "shown" } else { "hidden" });
+                    }
+                >
+                    "Map"
+                </button>
                 <span class="zoom-level">{move || format!("{:.0}%", view.get().k * 100.0)}</span>
             </div>
-            <Minimap designer view container_size=Callback::new(move |()| container_size()) />
+            {move || {
+                show_minimap
+                    .get()
+                    .then(|| view! { <Minimap designer view container_size=Callback::new(move |()| container_size()) /> })
+            }}
         </div>
     }
 }
@@ -684,7 +727,7 @@ fn render_node(
 /// The overview: every state as a small box and the visible part as a frame. A click centres there.
 #[component]
 fn Minimap(designer: Designer, view: RwSignal<View>, container_size: Callback<(), (f64, f64)>) -> impl IntoView {
-    let (map_width, map_height) = (180.0, 120.0);
+    let (map_width, map_height) = MINIMAP_SIZE;
     let extent = move || {
         designer.scene.with(|scene| {
             scene.as_ref().map(|scene| (scene.width.max(1.0), scene.height.max(1.0))).unwrap_or((1.0, 1.0))
@@ -766,4 +809,32 @@ fn capture(event: &ev::PointerEvent) {
 /// Runs `f` on the next animation frame (after the browser has laid the page out).
 fn request_frame(f: impl FnOnce() + 'static) {
     request_animation_frame(f);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fitted_graph_keeps_clear_of_the_minimap() {
+        let canvas = (800.0, 600.0);
+        // A small graph is shown at 100 %, centred, whether or not the minimap shows.
+        let small = fitted((200.0, 100.0), canvas, Some(MINIMAP_CORNER));
+        assert_eq!(small, View { x: 300.0, y: 250.0, k: 1.0 });
+        // A wide graph would reach under the minimap: it is fitted above it instead (beside it, it
+        // would be smaller still).
+        let wide = (1500.0, 900.0);
+        let under = fitted(wide, canvas, None);
+        let clear = fitted(wide, canvas, Some(MINIMAP_CORNER));
+        assert!(under.y + 900.0 * under.k > canvas.1 - MINIMAP_CORNER.1, "{under:?}");
+        assert!(clear.y + 900.0 * clear.k <= canvas.1 - MINIMAP_CORNER.1, "{clear:?}");
+        assert!(clear.k < under.k && clear.k > 0.45, "{clear:?}");
+        // A tall graph is fitted beside it, here at the same scale.
+        let tall = (1900.0, 2000.0);
+        let under = fitted(tall, canvas, None);
+        let beside = fitted(tall, canvas, Some(MINIMAP_CORNER));
+        assert!(under.x + 1900.0 * under.k > canvas.0 - MINIMAP_CORNER.0, "{under:?}");
+        assert!(beside.x + 1900.0 * beside.k <= canvas.0 - MINIMAP_CORNER.0, "{beside:?}");
+        assert_eq!(beside.k, under.k);
+    }
 }
