@@ -166,6 +166,25 @@ pub fn resolve_span(root: &Node, pointer: &str) -> Span {
     resolve(root, pointer).map(|(node, key_span)| key_span.unwrap_or(node.span)).unwrap_or(root.span)
 }
 
+/// Where the state `name` is written (its key through the end of its object), found in the
+/// top-level `States` and in every Parallel branch and Map processor, depth first in document
+/// order; `None` when no state has that name.
+pub fn state_span(root: &Node, name: &str) -> Option<Span> {
+    let states = root.get("States")?.members()?;
+    states.iter().find_map(|member| {
+        if member.key == name {
+            return Some(Span { start: member.key_span.start, end: member.value.span.end });
+        }
+        let state = &member.value;
+        let branches = state.get("Branches").and_then(|branches| match &branches.value {
+            Value::Array(branches) => Some(branches.as_slice()),
+            _ => None,
+        });
+        let processors = ["ItemProcessor", "Iterator"].into_iter().filter_map(|field| state.get(field));
+        branches.into_iter().flatten().chain(processors).find_map(|scope| state_span(scope, name))
+    })
+}
+
 /// Finds the node a JSON pointer names, or the deepest existing ancestor; with the key span
 /// of the last member crossed when the pointer ended on it.
 fn resolve<'a>(root: &'a Node, pointer: &str) -> Option<(&'a Node, Option<Span>)> {
@@ -370,6 +389,37 @@ mod tests {
         assert_eq!(diagnostics.len(), 1);
         assert_eq!(diagnostics[0].code, "INVALID_JSON_DESCRIPTION");
         assert_eq!((diagnostics[0].line, diagnostics[0].column), (4, 26), "{:?}", diagnostics[0]);
+    }
+
+    #[test]
+    fn states_are_found_in_branches_and_processors() {
+        for format in [SourceFormat::Json, SourceFormat::Yaml] {
+            let text = match format {
+                SourceFormat::Json => {
+                    r#"{"StartAt": "P", "States": {"P": {"Type": "Parallel", "Next": "M", "Branches": [{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}]}, "M": {"Type": "Map", "End": true, "ItemProcessor": {"StartAt": "B", "States": {"B": {"Type": "Pass", "End": true}}}}}}"#
+                }
+                SourceFormat::Yaml => {
+                    "StartAt: P\nStates:\n  P:\n    Type: Parallel\n    Next: M\n    Branches:\n      - StartAt: A\n        States:\n          A:\n            Type: Pass\n            End: true\n  M:\n    Type: Map\n    End: true\n    ItemProcessor:\n      StartAt: B\n      States:\n        B: {Type: Pass, End: true}\n"
+                }
+            };
+            let (document, _) = Document::read(text, format);
+            let root = document.root().expect("tree");
+            let written = |name: &str| state_span(root, name).map(|span| &text[span.start..span.end]);
+            assert!(
+                written("A").is_some_and(|a| a.starts_with('A') || a.starts_with("\"A\"")),
+                "{format:?}: {:?}",
+                written("A")
+            );
+            assert!(written("A").is_some_and(|a| a.contains("Pass") && !a.contains("Branches")), "{:?}", written("A"));
+            assert!(written("B").is_some_and(|b| b.contains("Pass") && b.ends_with(['}', 'e'])), "{:?}", written("B"));
+            assert!(
+                written("P")
+                    .is_some_and(|p| p.contains("Branches") && !p.contains("Type: Map") && !p.contains("\"Map\"")),
+                "{:?}",
+                written("P")
+            );
+            assert_eq!(written("Z"), None);
+        }
     }
 
     #[test]

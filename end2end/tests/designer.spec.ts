@@ -709,4 +709,33 @@ test.describe("the designer", () => {
     await page.getByTestId("toggle-minimap").click();
     await expect(page.getByTestId("minimap")).toBeVisible();
   });
+
+  test("selecting a state marks its lines in the code and scrolls them into view", async ({ page }) => {
+    await openDesigner(page, { clear: true });
+    // Thirty states: the last ones are far below the code view's first screen (and the whole
+    // graph still fits in the canvas).
+    const states: Record<string, object> = {};
+    for (let i = 0; i < 30; i++) states[`Step ${i}`] = i < 29 ? { Type: "Pass", Comment: `step ${i}`, Next: `Step ${i + 1}` } : { Type: "Succeed" };
+    await openFile(page, "long.asl.json", JSON.stringify({ StartAt: "Step 0", States: states }, null, 2));
+    const code = page.getByTestId("asl-code");
+    await expect(code.locator(".cm-revealed")).toHaveCount(0);
+
+    await page.locator('[data-state="Step 27"]').click();
+    const marked = code.locator(".cm-revealed");
+    // The state's key, its three fields and its closing brace.
+    await expect(marked).toHaveCount(5);
+    await expect(marked.first()).toContainText('"Step 27": {');
+    await expect(marked.first()).toBeInViewport();
+    await expect(marked.last()).toHaveText(/^\s*\},?$/);
+
+    // An edit in the inspector keeps the mark on the state, and shows it in the code.
+    await page.getByTestId("inspector").getByLabel("Comment").fill("the twenty-eighth step");
+    await page.getByTestId("inspector").getByLabel("Comment").press("Tab");
+    await expect(marked.nth(2)).toContainText('"the twenty-eighth step"');
+
+    // Nothing selected, nothing marked.
+    await page.locator('[data-state="Step 27"]').click();
+    await page.keyboard.press("Escape");
+    await expect(code.locator(".cm-revealed")).toHaveCount(0);
+  });
 });

@@ -40,6 +40,7 @@ declare global {
         diagnostics: { from: number; to: number; severity: "error" | "warning" | "info"; message: string }[],
       ): void;
       select(id: number, from: number, to: number): void;
+      reveal(id: number, from: number, to: number, top: boolean): void;
       flush(id: number): void;
       destroy(id: number): void;
     };
@@ -232,4 +233,41 @@ test("select selects the text, scrolls to it and focuses the editor", async ({ p
   // Typing replaces exactly the selection.
   await page.keyboard.type("Renamed");
   expect(await editorText(page)).toBe(text.replace('"Key150"', "Renamed"));
+});
+
+test("reveal marks the lines of a range and scrolls to them, leaving the focus and selection alone", async ({ page }) => {
+  const lines = Array.from({ length: 200 }, (_, index) => `  "Key${index}": ${index},`);
+  const text = `{\n${lines.join("\n")}\n  "Last": true\n}`;
+  const id = await openEditor(page, text);
+  const from = text.indexOf('"Key150"');
+  const to = text.indexOf('"Key152"') + 4;
+  await expect(page.locator(".cm-line", { hasText: '"Key150"' })).not.toBeInViewport();
+
+  await page.evaluate(({ id, from, to }) => window.StatehouseEditor.reveal(id, from, to, true), { id, from, to });
+  const marked = page.locator(".cm-line.cm-revealed");
+  await expect(marked).toHaveCount(3);
+  await expect(marked.first()).toContainText('"Key150"');
+  await expect(marked.first()).toBeInViewport();
+  await expect(page.locator("#editor-host .cm-editor")).not.toHaveClass(/cm-focused/);
+
+  // The mark follows the text through an edit above it, and an empty range clears it.
+  await page.locator(".cm-line", { hasText: '"Key149"' }).click();
+  await page.keyboard.press("End");
+  await page.keyboard.press("Enter");
+  await page.keyboard.type('"Inserted": 0,');
+  await expect(marked).toHaveCount(3);
+  await expect(marked.first()).toContainText('"Key150"');
+  // While the editor has the focus, a reveal marks but does not scroll: someone typing keeps
+  // their place.
+  const top = await page.locator(".cm-scroller").evaluate((node) => node.scrollTop);
+  const far = (await editorText(page)).indexOf('"Key10"');
+  await page.evaluate(({ id, far }) => window.StatehouseEditor.reveal(id, far, far + 7, true), { id, far });
+  await expect(marked).toHaveCount(0);
+  expect(await page.locator(".cm-scroller").evaluate((node) => node.scrollTop)).toBe(top);
+  const near = (await editorText(page)).indexOf('"Key148"');
+  await page.evaluate(({ id, near }) => window.StatehouseEditor.reveal(id, near, near + 8, true), { id, near });
+  await expect(marked).toHaveCount(1);
+  await expect(marked).toContainText('"Key148"');
+  await page.evaluate((id) => window.StatehouseEditor.reveal(id, 0, 0, false), id);
+  await expect(marked).toHaveCount(0);
 });

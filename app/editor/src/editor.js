@@ -11,6 +11,9 @@
 //   setLanguage(id, "json" | "yaml")
 //   setDiagnostics(id, [{from, to, severity: "error" | "warning" | "info", message}])
 //   select(id, from, to)     select, scroll into view, focus
+//   reveal(id, from, to, top) mark the lines of from..to (none when to <= from) and, unless the
+//                            editor has the focus, scroll them into view (their first line to the
+//                            top when `top`, else only as far as needed); selection and focus stay
 //   flush(id)                call a pending (debounced) onChange now
 //   destroy(id)              remove the editor; a pending onChange is dropped (flush first to keep it)
 
@@ -18,8 +21,8 @@ import { basicSetup } from "codemirror";
 import { json } from "@codemirror/lang-json";
 import { yaml } from "@codemirror/lang-yaml";
 import { lintGutter, setDiagnostics } from "@codemirror/lint";
-import { Annotation, Compartment, EditorSelection, EditorState, Transaction } from "@codemirror/state";
-import { EditorView } from "@codemirror/view";
+import { Annotation, Compartment, EditorSelection, EditorState, StateEffect, StateField, Transaction } from "@codemirror/state";
+import { Decoration, EditorView } from "@codemirror/view";
 
 const DEFAULT_CHANGE_DELAY_MS = 100;
 const SEVERITIES = ["error", "warning", "info"];
@@ -90,6 +93,19 @@ function cancelPendingChange(editor) {
   }
 }
 
+/** The lines `reveal` marks (the selected state's), kept in place through edits. */
+const setRevealed = StateEffect.define();
+const revealedLine = Decoration.line({ class: "cm-revealed" });
+const revealed = StateField.define({
+  create: () => Decoration.none,
+  update(lines, transaction) {
+    let next = lines.map(transaction.changes);
+    for (const effect of transaction.effects) if (effect.is(setRevealed)) next = effect.value;
+    return next;
+  },
+  provide: (field) => EditorView.decorations.from(field),
+});
+
 function create(parent, options) {
   if (!(parent instanceof HTMLElement)) throw new TypeError("StatehouseEditor.create: parent must be an element");
   const { text = "", language = "json", onChange, readOnly = false } = options ?? {};
@@ -119,6 +135,7 @@ function create(parent, options) {
         editor.languageCompartment.of(languageSupport(language)),
         EditorState.readOnly.of(Boolean(readOnly)),
         theme,
+        revealed,
         reportChanges,
       ],
     }),
@@ -202,6 +219,26 @@ function select(id, from, to) {
   view.focus();
 }
 
+function reveal(id, from, to, top) {
+  const view = editorById(id).view;
+  const doc = view.state.doc;
+  const start = clamp(from, doc.length);
+  const end = clamp(to, doc.length);
+  const effects = [];
+  let lines = Decoration.none;
+  if (end > start) {
+    const marks = [];
+    for (let line = doc.lineAt(start); ; line = doc.line(line.number + 1)) {
+      marks.push(revealedLine.range(line.from));
+      if (line.to >= end || line.number === doc.lines) break;
+    }
+    lines = Decoration.set(marks);
+    if (!view.hasFocus) effects.push(EditorView.scrollIntoView(start, { y: top ? "start" : "nearest", yMargin: 24 }));
+  }
+  effects.unshift(setRevealed.of(lines));
+  view.dispatch({ effects });
+}
+
 function flush(id) {
   const editor = editorById(id);
   if (editor.timer === null) return;
@@ -224,6 +261,7 @@ window.StatehouseEditor = Object.freeze({
   setLanguage,
   setDiagnostics: setEditorDiagnostics,
   select,
+  reveal,
   flush,
   destroy,
 });

@@ -24,6 +24,8 @@ extern "C" {
     fn editor_set_diagnostics(id: f64, diagnostics: &JsValue) -> Result<(), JsValue>;
     #[wasm_bindgen(catch, js_namespace = StatehouseEditor, js_name = select)]
     fn editor_select(id: f64, from: f64, to: f64) -> Result<(), JsValue>;
+    #[wasm_bindgen(catch, js_namespace = StatehouseEditor, js_name = reveal)]
+    fn editor_reveal(id: f64, from: f64, to: f64, top: bool) -> Result<(), JsValue>;
     #[wasm_bindgen(catch, js_namespace = StatehouseEditor, js_name = destroy)]
     fn editor_destroy(id: f64) -> Result<(), JsValue>;
 }
@@ -151,6 +153,13 @@ impl Editor {
     /// Selects a range and scrolls to it.
     pub fn select(self, from: usize, to: usize) {
         let _ = editor_select(self.0, from as f64, to as f64);
+    }
+
+    /// Marks the lines of a range (none for an empty one) and scrolls them into view (the first
+    /// to the top when `top`, else only as far as needed), unless the editor has the focus:
+    /// someone typing there keeps their place.
+    pub fn reveal(self, from: usize, to: usize, top: bool) {
+        let _ = editor_reveal(self.0, from as f64, to as f64, top);
     }
 
     /// Removes the editor.

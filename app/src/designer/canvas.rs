@@ -30,7 +30,7 @@ struct View {
     k: f64,
 }
 
-/// The minimap's size in pixels.
+/// The minimap's largest size in pixels (it takes the graph's proportions within it).
 const MINIMAP_SIZE: (f64, f64) = (180.0, 120.0);
 /// The canvas corner the minimap takes: its size, border, offset and a gap.
 const MINIMAP_CORNER: (f64, f64) = (MINIMAP_SIZE.0 + 18.0, MINIMAP_SIZE.1 + 18.0);
@@ -188,12 +188,17 @@ pub fn Canvas(designer: Designer) -> impl IntoView {
         zoom_at(factor, (cw / 2.0, ch / 2.0));
     };
 
-    // Fit the picture whenever a new document is opened.
+    // Fit the picture whenever a new document is opened: once its picture is drawn, which is a
+    // frame after the model changes (see `Designer::new`), so not with the last document's size.
     Effect::new(move |_| {
         designer.opened.track();
-        if designer.scene.with_untracked(Option::is_some) {
-            request_frame(fit);
-        }
+        super::after_paint(move || {
+            request_frame(move || {
+                if designer.scene.with_untracked(Option::is_some) {
+                    fit();
+                }
+            })
+        });
     });
 
     let on_pointer_move = move |event: ev::PointerEvent| {
@@ -761,12 +766,19 @@ fn Minimap(designer: Designer, view: RwSignal<View>, container_size: Callback<()
             current.y = ch / 2.0 - y * current.k;
         });
     };
+    // The map keeps the graph's proportions within its box (a very narrow side is widened a
+    // little, to stay clickable).
+    let size = move || {
+        let (width, height) = extent();
+        let scale = (map_width / width).min(map_height / height);
+        ((width * scale).max(40.0), (height * scale).max(40.0))
+    };
     view! {
         <svg
             class="minimap"
             data-testid="minimap"
-            width=map_width
-            height=map_height
+            width=move || format!("{:.0}", size().0)
+            height=move || format!("{:.0}", size().1)
             viewBox=move || {
                 let (width, height) = extent();
                 format!("0 0 {width:.0} {height:.0}")

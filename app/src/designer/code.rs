@@ -1,7 +1,8 @@
-//! The code view beside the graph: CodeMirror with JSON or YAML highlighting, line numbers and
-//! the problems marked at their lines. Text typed here replaces the model's text (one undo
-//! step per pause in typing); graph edits replace the editor's text. Without the editor bundle
-//! it falls back to a plain text area, so the designer still works.
+//! The code view beside the graph: CodeMirror with JSON or YAML highlighting, line numbers,
+//! the problems marked at their lines and the selected state's lines marked. Text typed here
+//! replaces the model's text (one undo step per pause in typing); graph edits replace the
+//! editor's text. Without the editor bundle it falls back to a plain text area, so the designer
+//! still works.
 
 use leptos::{html, prelude::*};
 
@@ -54,6 +55,25 @@ pub fn CodeView(designer: Designer) -> impl IntoView {
             }
         });
         browser::measure("designer:code", started);
+    });
+
+    // The selected state's lines are marked in the text and scrolled to: its first line to the
+    // top when the selection changes, just into view when an edit moves it. The text is brought
+    // up to date first, as the offsets are the current text's.
+    Effect::new(move |previous: Option<Option<String>>| {
+        let selected = designer.selected.get();
+        let editor = designer.editor.get_value();
+        let range = designer.model.with(|model| {
+            if let Some(editor) = editor {
+                editor.set_text(model.text());
+            }
+            selected.as_deref().and_then(|name| model.state_range(name))
+        });
+        if let Some(editor) = editor {
+            let (from, to) = range.unwrap_or((0, 0));
+            editor.reveal(from, to, previous.as_ref() != Some(&selected));
+        }
+        selected
     });
 
     // Problems are marked in the text.

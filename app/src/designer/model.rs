@@ -292,6 +292,14 @@ impl Model {
         self.root.as_deref()
     }
 
+    /// Where the state `name` is written in the text, in UTF-16 offsets (as the code editor
+    /// counts); `None` while the text is broken or when no state has that name.
+    pub fn state_range(&self, name: &str) -> Option<(usize, usize)> {
+        let span = asl::document::state_span(self.root()?, name)?;
+        let offsets = Utf16Offsets::new(self.text());
+        Some((offsets.of(span.start), offsets.of(span.end)))
+    }
+
     /// The tree the graph shows: the current one, or the last readable one while the text is broken.
     pub fn shown_root(&self) -> Option<&Node> {
         self.root.as_deref().or(self.last_readable.as_deref())
