@@ -109,10 +109,13 @@ pub fn Toolbar(designer: Designer) -> impl IntoView {
             </label>
             <span class="toolbar-gap"></span>
             <span class="design-name" data-testid="design-name">{move || designer.model.with(|model| model.name.clone())}</span>
-            <button type="button" data-testid="export-json" on:click=move |_| export("json")>"Export JSON"</button>
-            <button type="button" data-testid="export-canonical" title="Two-space JSON" on:click=move |_| export("canonical")>"Canonical JSON"</button>
-            <button type="button" data-testid="export-yaml" on:click=move |_| export("yaml")>"Export YAML"</button>
-            <button type="button" data-testid="export-layout" on:click=move |_| export("layout")>"Export layout"</button>
+            <span class="toolbar-group" role="group" aria-labelledby="export-label">
+                <span id="export-label">"Export"</span>
+                <button type="button" data-testid="export-json" title="The JSON as written (an unedited file byte for byte)" aria-label="Export JSON" on:click=move |_| export("json")>"JSON"</button>
+                <button type="button" data-testid="export-canonical" title="Two-space JSON" aria-label="Export canonical JSON" on:click=move |_| export("canonical")>"Canonical JSON"</button>
+                <button type="button" data-testid="export-yaml" aria-label="Export YAML" on:click=move |_| export("yaml")>"YAML"</button>
+                <button type="button" data-testid="export-layout" title="The positions of the states (NAME.asl.layout.json)" aria-label="Export layout" on:click=move |_| export("layout")>"Layout"</button>
+            </span>
         </div>
         <Show when=move || paste_open.get()>
             <div class="paste-box">
