@@ -8,7 +8,8 @@
 //! Map's `ResultPath` of field names (and a catcher's) as an `Output` that merges the result
 //! into the input, `ItemsPath`, `SecondsPath`/`TimestampPath`, Choice rules with `Variable`
 //! and a comparison (also nested `And`/`Or`/`Not`; timestamps compared as instants with
-//! `$toMillis`), and a plain `InputPath`, folded into every path that reads the input. Anything
+//! `$toMillis`), `Assign` (over what JSONPath gives it as `$`: a result, an effective input or
+//! an error output), and a plain `InputPath`, folded into every path that reads the input. Anything
 //! else is left as it is, so the validator names it rather than a rewrite guessing. One difference remains by design: a rule reading a field the input lacks
 //! fails with `States.Runtime` in JSONPath, while the rewritten condition is false (or, for
 //! timestamps, fails with `States.QueryEvaluationError`).
@@ -87,7 +88,20 @@ fn rewrite(fields: &Map<String, Value>, input: Option<&str>) -> Map<String, Valu
         Some("Wait" | "Succeed" | "Choice") if absent(&["OutputPath"]) => Some("Output"),
         _ => None,
     };
+    // What a JSONPath `Assign` reads as `$`: a Task, Parallel or Map's result (when no
+    // ResultSelector, which JSONata lacks, picked from it), a Pass state's (its effective
+    // input, when it has no Parameters or Result), a Wait or Choice state's effective input.
+    let assign_base = match kind {
+        Some("Task" | "Parallel" | "Map") if absent(&["ResultSelector"]) => Some("$states.result"),
+        Some("Pass") if absent(&["Parameters", "Result"]) => input,
+        Some("Wait" | "Choice") => input,
+        _ => None,
+    };
     for (key, value) in fields {
+        if let ("Assign", Some(base)) = (key.as_str(), assign_base) {
+            out.insert(key.clone(), template_in_jsonata(value, base));
+            continue;
+        }
         match (key.as_str(), input) {
             ("InputPath", Some(input)) => {
                 if let Some(field) = passed_on.filter(|_| input != INPUT) {
@@ -253,7 +267,8 @@ fn result_path_output(path: &Value, root: &str) -> Option<Option<Value>> {
 }
 
 /// A catcher with its `ResultPath` as an `Output` over `$states.errorOutput` (see
-/// [`result_path_output`]); one it cannot rewrite stays as it is.
+/// [`result_path_output`]) and its `Assign` over the error output; one it cannot rewrite stays
+/// as it is.
 fn catcher_in_jsonata(catcher: &Value) -> Value {
     let Some(fields) = catcher.as_object() else { return catcher.clone() };
     if fields.contains_key("Output") {
@@ -269,6 +284,9 @@ fn catcher_in_jsonata(catcher: &Value) -> Value {
                 Some(None) => {}
                 None => return catcher.clone(),
             }
+        } else if key == "Assign" {
+            // A catcher's `Assign` reads the error output as `$`.
+            out.insert(key.clone(), template_in_jsonata(value, "$states.errorOutput"));
         } else {
             out.insert(key.clone(), value.clone());
         }
@@ -400,8 +418,15 @@ fn rule_in_jsonata(rule: &Value, input: &str) -> Value {
     let mut out = Map::new();
     out.insert("Condition".into(), braces(&condition));
     for (key, value) in fields {
-        if matches!(key.as_str(), "Next" | "Comment" | "Assign" | "Output") {
-            out.insert(key.clone(), value.clone());
+        match key.as_str() {
+            // A rule's `Assign` reads the state's effective input as `$`.
+            "Assign" => {
+                out.insert(key.clone(), template_in_jsonata(value, input));
+            }
+            "Next" | "Comment" | "Output" => {
+                out.insert(key.clone(), value.clone());
+            }
+            _ => {}
         }
     }
     Value::Object(out)
@@ -732,6 +757,74 @@ mod tests {
             assert!(rewritten.get("InputPath").is_none(), "{state}\nrewritten: {rewritten}");
             assert_eq!(run(&rewritten, mock.clone()), run(&state, mock), "{state}\nrewritten: {rewritten}");
         }
+    }
+
+    #[test]
+    fn assignments_read_what_they_read_in_jsonpath() {
+        use crate::eval::{
+            FixedEnvironment,
+            state::Inspection,
+            test_state::{InspectionLevel, Mock, TestStateRequest, test_state},
+        };
+        let input = json!({"order": {"id": "o-1", "n": 12}, "n": 3});
+        // The variables assigned, the output and the next state.
+        let run = |state: &Value, mock: Option<Mock>| {
+            let mut request = TestStateRequest::new(state.clone(), input.clone());
+            request.mock = mock;
+            request.inspection_level = InspectionLevel::Debug;
+            let output = test_state(&request, &mut FixedEnvironment::new(1, 0)).expect("test_state");
+            let Inspection { variables, .. } = output.inspection_data.unwrap_or_default();
+            (variables, output.output, output.error, output.next_state)
+        };
+        let result = Some(Mock::Result(json!({"Payload": {"total": 40}})));
+        let task = |fields: Value| {
+            let mut state = json!({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true});
+            state.as_object_mut().unwrap().extend(fields.as_object().unwrap().clone());
+            state
+        };
+        let catching = json!({"Catch": [{"ErrorEquals": ["States.ALL"], "Assign": {"why.$": "$.Cause", "kind.$": "$.Error"}, "Next": "F"}]});
+        let cases: Vec<(Value, Option<Mock>)> = vec![
+            (
+                task(json!({"Assign": {"total.$": "$.Payload.total", "fixed": 1, "run.$": "$$.Execution.Name"}})),
+                result.clone(),
+            ),
+            (task(json!({"ResultPath": "$.r", "Assign": {"total.$": "$.Payload.total"}})), result.clone()),
+            (json!({"Type": "Pass", "InputPath": "$.order", "Assign": {"id.$": "$.id"}, "End": true}), None),
+            (json!({"Type": "Wait", "Seconds": 1, "Assign": {"n.$": "$.n", "all.$": "$"}, "Next": "X"}), None),
+            (
+                json!({"Type": "Choice", "InputPath": "$.order", "Default": "D", "Assign": {"default.$": "$.id"}, "Choices": [
+                    {"Variable": "$.n", "NumericGreaterThan": 10, "Assign": {"big.$": "$.n"}, "Next": "Big"}
+                ]}),
+                None,
+            ),
+            (
+                json!({"Type": "Choice", "Default": "D", "Assign": {"default.$": "$.n"}, "Choices": [
+                    {"Variable": "$.n", "NumericGreaterThan": 10, "Assign": {"big.$": "$.n"}, "Next": "Big"}
+                ]}),
+                None,
+            ),
+        ];
+        for (state, mock) in cases {
+            let rewritten = {
+                let mut rewritten = state_in_jsonata(&state);
+                rewritten["QueryLanguage"] = json!("JSONata");
+                rewritten
+            };
+            let text = rewritten.to_string();
+            assert!(!text.contains(".$") && !text.contains("InputPath"), "{state}\nrewritten: {rewritten}");
+            let (variables, ..) = run(&state, mock.clone());
+            assert!(variables.is_some(), "{state}: assigns nothing");
+            assert_eq!(run(&rewritten, mock.clone()), run(&state, mock), "{state}\nrewritten: {rewritten}");
+        }
+        // A catcher's Assign reads the error output. (TestState does not show the variables a
+        // catcher assigns, so this one is checked by its text.)
+        assert_eq!(
+            state_in_jsonata(&task(catching))["Catch"][0]["Assign"],
+            json!({"why": "{% $states.errorOutput.Cause %}", "kind": "{% $states.errorOutput.Error %}"})
+        );
+        // A ResultSelector (which JSONata lacks) picks what `$` is: such an Assign stays.
+        let selected = task(json!({"ResultSelector": {"t.$": "$.Payload.total"}, "Assign": {"t.$": "$.t"}}));
+        assert_eq!(state_in_jsonata(&selected)["Assign"], json!({"t.$": "$.t"}));
     }
 
     #[test]
