@@ -383,6 +383,12 @@ pub fn test_state(request: &TestStateRequest, env: &mut dyn Environment) -> Resu
                 }
                 Recovery::Catch { catcher, exhausted_retrier, completion } => {
                     output.status = TestStatus::CaughtError;
+                    // The variables after the state include what its catcher assigned.
+                    if !completion.assigned.is_empty() {
+                        let mut after = variables.clone();
+                        super::variables::apply(&mut after, &completion.assigned);
+                        inspection.variables = Some(Value::Object(after));
+                    }
                     details.catch_index = Some(catcher);
                     details.retry_index = exhausted_retrier;
                     output.output = Some(completion.output);
