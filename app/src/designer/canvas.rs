@@ -32,8 +32,15 @@ struct View {
 
 /// The minimap's largest size in pixels (it takes the graph's proportions within it).
 const MINIMAP_SIZE: (f64, f64) = (180.0, 120.0);
-/// The canvas corner the minimap takes: its size, border, offset and a gap.
-const MINIMAP_CORNER: (f64, f64) = (MINIMAP_SIZE.0 + 18.0, MINIMAP_SIZE.1 + 18.0);
+/// What the canvas corner holds beside the minimap itself: its border, offset and a gap.
+const MINIMAP_MARGIN: f64 = 18.0;
+
+/// The minimap's size for a `width`×`height` graph: the graph's proportions within
+/// [`MINIMAP_SIZE`], a very narrow side widened a little to stay clickable.
+fn minimap_size((width, height): (f64, f64)) -> (f64, f64) {
+    let scale = (MINIMAP_SIZE.0 / width).min(MINIMAP_SIZE.1 / height);
+    ((width * scale).max(40.0), (height * scale).max(40.0))
+}
 /// Where the choice to hide the minimap is kept (`localStorage`).
 const MINIMAP_PREFERENCE: &str = "statehouse.designer.minimap";
 
@@ -171,7 +178,10 @@ pub fn Canvas(designer: Designer) -> impl IntoView {
         let extent = designer.scene.with_untracked(|scene| {
             scene.as_ref().map(|scene| (scene.width.max(1.0), scene.height.max(1.0))).unwrap_or((1.0, 1.0))
         });
-        let corner = show_minimap.get_untracked().then_some(MINIMAP_CORNER);
+        let corner = show_minimap.get_untracked().then(|| {
+            let (width, height) = minimap_size(extent);
+            (width + MINIMAP_MARGIN, height + MINIMAP_MARGIN)
+        });
         view.set(fitted(extent, container_size(), corner));
     };
     let zoom_at = move |factor: f64, (cx, cy): (f64, f64)| {
@@ -732,7 +742,6 @@ fn render_node(
 /// The overview: every state as a small box and the visible part as a frame. A click centres there.
 #[component]
 fn Minimap(designer: Designer, view: RwSignal<View>, container_size: Callback<(), (f64, f64)>) -> impl IntoView {
-    let (map_width, map_height) = MINIMAP_SIZE;
     let extent = move || {
         designer.scene.with(|scene| {
             scene.as_ref().map(|scene| (scene.width.max(1.0), scene.height.max(1.0))).unwrap_or((1.0, 1.0))
@@ -766,13 +775,7 @@ fn Minimap(designer: Designer, view: RwSignal<View>, container_size: Callback<()
             current.y = ch / 2.0 - y * current.k;
         });
     };
-    // The map keeps the graph's proportions within its box (a very narrow side is widened a
-    // little, to stay clickable).
-    let size = move || {
-        let (width, height) = extent();
-        let scale = (map_width / width).min(map_height / height);
-        ((width * scale).max(40.0), (height * scale).max(40.0))
-    };
+    let size = move || minimap_size(extent());
     view! {
         <svg
             class="minimap"
@@ -826,6 +829,17 @@ fn request_frame(f: impl FnOnce() + 'static) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The corner the largest minimap takes.
+    const MINIMAP_CORNER: (f64, f64) = (MINIMAP_SIZE.0 + MINIMAP_MARGIN, MINIMAP_SIZE.1 + MINIMAP_MARGIN);
+
+    #[test]
+    fn the_minimap_takes_the_graphs_proportions() {
+        assert_eq!(minimap_size((900.0, 600.0)), (180.0, 120.0));
+        assert_eq!(minimap_size((600.0, 1200.0)), (60.0, 120.0));
+        // A very tall graph's minimap stays wide enough to click.
+        assert_eq!(minimap_size((100.0, 6000.0)), (40.0, 120.0));
+    }
 
     #[test]
     fn a_fitted_graph_keeps_clear_of_the_minimap() {
