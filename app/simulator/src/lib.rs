@@ -86,7 +86,11 @@ pub fn simulate(state: &Value, jsonata: bool, form: &SimulationForm, now_millis:
         } else if !form.mock_result.trim().is_empty() {
             Some(Mock::Result(parse_json("Mocked result", &form.mock_result)?))
         } else {
-            None
+            // TestState would ask for an execution role here: the simulator calls nothing.
+            return Err(format!(
+                "Give a Mocked result (JSON) or a mocked error: the simulator does not run the {state_type} \
+                 state's work, it shows the data flow around the result you give"
+            ));
         };
     }
     if !form.variables.trim().is_empty() {
@@ -303,5 +307,12 @@ mod tests {
         let task = json!({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true});
         let form = SimulationForm { input: "{}".into(), mock_result: "nope".into(), ..SimulationForm::default() };
         assert!(simulate(&task, false, &form, 0).unwrap_err().starts_with("Mocked result is not valid JSON"));
+        // A Task with neither a result nor an error mocked: the form says what to fill in.
+        let form = SimulationForm { input: "{}".into(), ..SimulationForm::default() };
+        let error = simulate(&task, false, &form, 0).unwrap_err();
+        assert!(
+            error.starts_with("Give a Mocked result (JSON) or a mocked error") && error.contains("Task"),
+            "{error}"
+        );
     }
 }
