@@ -99,6 +99,12 @@ pub fn usd(amount: f64) -> String {
     if amount == 0.0 || amount >= 0.01 { format!("${amount:.2}") } else { format!("${amount:.6}") }
 }
 
+/// "1 transition", "2 transitions", "1.50 transitions".
+fn transitions(value: f64) -> String {
+    let text = count(value);
+    if text == "1" { "1 transition".into() } else { format!("{text} transitions") }
+}
+
 /// A count with thousands separators and at most two decimals.
 pub fn count(value: f64) -> String {
     let rounded = (value * 100.0).round() / 100.0;
@@ -388,7 +394,7 @@ fn estimate_view(estimate: &Estimate, workflow: WorkflowType) -> AnyView {
             view! {
                 <li data-cost-state=state.name.clone()>
                     <span class="cost-state-name">{state.name.clone()}</span>
-                    <span>{format!("{} transitions", count(state.transitions_per_execution))}</span>
+                    <span>{transitions(state.transitions_per_execution)}</span>
                     <span>{format!("{:.0}%", state.share * 100.0)}</span>
                     <span>{usd(state.monthly_standard_cost_usd)}</span>
                 </li>
@@ -398,8 +404,8 @@ fn estimate_view(estimate: &Estimate, workflow: WorkflowType) -> AnyView {
     view! {
         <p class="cost-summary" data-testid="cost-transitions">
             {format!(
-                "{} transitions per execution (p50 {}, p95 {}); {} executions a month in {}.",
-                count(standard.transitions_per_execution),
+                "{} per execution (p50 {}, p95 {}); {} executions a month in {}.",
+                transitions(standard.transitions_per_execution),
                 monte_carlo.p50_transitions,
                 monte_carlo.p95_transitions,
                 count(estimate.executions_per_month as f64),
@@ -436,6 +442,14 @@ fn estimate_view(estimate: &Estimate, workflow: WorkflowType) -> AnyView {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn transitions_are_counted_in_words() {
+        assert_eq!(transitions(1.0), "1 transition");
+        assert_eq!(transitions(7.0), "7 transitions");
+        assert_eq!(transitions(1.5), "1.50 transitions");
+        assert_eq!(transitions(12_000.0), "12,000 transitions");
+    }
 
     #[test]
     fn assumptions_are_set_and_forgotten() {
