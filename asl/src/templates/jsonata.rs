@@ -32,9 +32,11 @@ const INPUT: &str = "$states.input";
 /// `state` (a JSONPath palette state) with JSONata's fields instead; nested Parallel branches
 /// and Map processors are rewritten too. A `ResultPath` of field names (and a catcher's)
 /// becomes an `Output` that merges the result into the input, where nothing else shapes the
-/// output. A plain `InputPath` (`$.order`) is folded into every path that reads the input
-/// (`$states.input.order.id`), and what the state passed on as it was becomes explicit (a
-/// Task's `Arguments`, a Map's `Items`, a Pass or Wait's `Output`). Under an `InputPath` with
+/// output. An `Assign` reads what it read as `$` in JSONPath (the result, the effective input
+/// or the error output). A plain `InputPath` (`$.order`) is folded into every path that reads
+/// the input (`$states.input.order.id`), and what the state passed on as it was becomes
+/// explicit (a Task's or Parallel's `Arguments`, a Map's `Items`, a Pass, Wait, Succeed or
+/// Choice state's `Output`). Under an `InputPath` with
 /// no such rewrite (`null`, a filter), or when something reading the input cannot be rewritten,
 /// the `InputPath` stays and nothing that reads the input is rewritten.
 pub fn state_in_jsonata(state: &Value) -> Value {
