@@ -73,3 +73,28 @@ test("each page hydrates with its own bundle, and the navigation crosses between
 
   expect(problems).toEqual([]);
 });
+
+test("the bundles arrive gzipped, and the designer's wasm within its 600 KB budget", async ({ page }) => {
+  await page.goto("/designer");
+  await expect(page.getByTestId("asl-code").locator(".cm-editor")).toBeVisible({ timeout: 15_000 });
+  const sizes = await page.evaluate(() =>
+    (performance.getEntriesByType("resource") as PerformanceResourceTiming[])
+      .filter((entry) => new URL(entry.name).pathname.startsWith("/pkg/"))
+      .map((entry) => ({ path: new URL(entry.name).pathname, sent: entry.encodedBodySize, size: entry.decodedBodySize })),
+  );
+  const paths = sizes.map((entry) => entry.path).sort();
+  for (const path of ["/pkg/statehouse-designer.js", "/pkg/statehouse-designer_bg.wasm", "/pkg/statehouse-editor.js", "/pkg/statehouse.css"]) {
+    expect(paths).toContain(path);
+  }
+  for (const entry of sizes.filter((entry) => entry.size >= 1024)) {
+    // What crossed the wire is the build's gzip copy: a fraction of the file. (The build keeps
+    // no copy of a file that gzip would not shrink, such as a few bytes of bindgen snippet.)
+    expect(entry.sent, `${entry.path} is sent compressed`).toBeLessThan(entry.size * 0.6);
+  }
+  const wasm = sizes.find((entry) => entry.path === "/pkg/statehouse-designer_bg.wasm")!;
+  expect(wasm.sent).toBeLessThanOrEqual(600_000);
+
+  const response = await page.request.get("/pkg/statehouse-designer_bg.wasm", { headers: { "Accept-Encoding": "gzip" } });
+  expect(response.headers()["content-encoding"]).toBe("gzip");
+  expect(response.headers()["vary"]).toContain("accept-encoding");
+});

@@ -74,3 +74,57 @@ fn refuses_to_listen_on_a_non_loopback_address() {
     assert!(stderr.contains("only listens on loopback"), "{stderr}");
     assert!(!data.path().join("statehouse.db").exists(), "nothing is created before the address is accepted");
 }
+
+#[tokio::test]
+async fn bundle_files_go_out_gzipped_to_browsers_that_accept_it() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let site = tempfile::tempdir().expect("site dir");
+    let pkg = site.path().join("pkg");
+    std::fs::create_dir_all(&pkg).expect("pkg folder");
+    // Something like a wasm module, and its gzip copy made as the build makes one.
+    let wasm: Vec<u8> = b"\0asm\x01\0\0\0".iter().copied().chain((0..20_000u32).map(|i| (i % 7) as u8)).collect();
+    std::fs::write(pkg.join("bundle_bg.wasm"), &wasm).expect("write wasm");
+    let gzip = Command::new("gzip").args(["-9", "-c"]).arg(pkg.join("bundle_bg.wasm")).output().expect("gzip runs");
+    assert!(gzip.status.success());
+    std::fs::write(pkg.join("bundle_bg.wasm.gz"), &gzip.stdout).expect("write gzip copy");
+    std::fs::write(pkg.join("plain.js"), "console.log('no gzip copy');").expect("write js");
+
+    let server = TestServer::spawn_with(data.path(), &[("STATEHOUSE_SITE_DIR", &site.path().to_string_lossy())]);
+    let client = reqwest::Client::new();
+
+    let gzipped = client
+        .get(server.url("/pkg/bundle_bg.wasm"))
+        .header("Accept-Encoding", "gzip, deflate, br")
+        .send()
+        .await
+        .expect("GET wasm with gzip");
+    assert_eq!(gzipped.status(), 200);
+    let headers = gzipped.headers().clone();
+    assert_eq!(headers["content-encoding"], "gzip");
+    assert_eq!(headers["content-type"], "application/wasm", "the type is the file's, not gzip's");
+    assert!(
+        headers.get_all("vary").iter().any(|value| value.to_str().unwrap_or("").contains("accept-encoding")),
+        "caches are told the answer depends on Accept-Encoding: {headers:?}"
+    );
+    let body = gzipped.bytes().await.expect("body");
+    assert_eq!(body.as_ref(), gzip.stdout.as_slice(), "the precompressed copy is sent as it is");
+    assert!(body.len() < wasm.len() / 4, "{} bytes sent for {}", body.len(), wasm.len());
+
+    let identity = client.get(server.url("/pkg/bundle_bg.wasm")).send().await.expect("GET wasm without gzip");
+    assert_eq!(identity.status(), 200);
+    assert!(identity.headers().get("content-encoding").is_none(), "{:?}", identity.headers());
+    assert_eq!(identity.bytes().await.expect("body").as_ref(), wasm.as_slice());
+
+    let no_copy = client
+        .get(server.url("/pkg/plain.js"))
+        .header("Accept-Encoding", "gzip")
+        .send()
+        .await
+        .expect("GET js without a gzip copy");
+    assert_eq!(no_copy.status(), 200);
+    assert!(no_copy.headers().get("content-encoding").is_none(), "{:?}", no_copy.headers());
+    assert_eq!(no_copy.text().await.expect("body"), "console.log('no gzip copy');");
+
+    let (exit, log) = server.terminate();
+    assert!(exit.success(), "{log:#?}");
+}

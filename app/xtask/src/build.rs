@@ -141,19 +141,70 @@ fn build_bundle(workspace: &Workspace, site: &Path) -> anyhow::Result<()> {
         let before = file_size(&wasm)?;
         optimise_wasm(workspace, &wasm)?;
         let after = file_size(&wasm)?;
-        eprintln!(
-            "    wasm ({name}): {} KiB after bindgen, {} KiB after wasm-opt -Oz, {} KiB gzipped",
-            before / 1024,
-            after / 1024,
-            gzipped_size(&wasm).map(|size| (size / 1024).to_string()).unwrap_or_else(|_| "?".into())
-        );
+        eprintln!("    wasm ({name}): {} KiB after bindgen, {} KiB after wasm-opt -Oz", before / 1024, after / 1024);
     }
 
     build_editor(workspace, &pkg.join(EDITOR_BUNDLE))?;
 
     fs::copy(workspace.root().join("style/main.css"), pkg.join(format!("{OUTPUT_NAME}.css")))
         .context("copying style/main.css")?;
+    precompress(&pkg)?;
     copy_dir(&workspace.root().join("public"), site)
+}
+
+/// Writes a gzip copy (`NAME.gz`) beside every wasm, JavaScript and CSS file under `pkg` (the
+/// bindgen snippets' folders too), which the server sends to browsers that accept gzip. Zopfli
+/// makes files that any gzip reader reads, about 5 % smaller than `gzip -9`'s, at a few seconds
+/// per megabyte, paid once per build. A file that gzip would not make smaller gets no copy.
+fn precompress(pkg: &Path) -> anyhow::Result<()> {
+    let mut folders = vec![pkg.to_path_buf()];
+    let mut files = Vec::new();
+    while let Some(folder) = folders.pop() {
+        for entry in fs::read_dir(&folder).with_context(|| format!("reading {}", folder.display()))? {
+            let path = entry.with_context(|| format!("reading {}", folder.display()))?.path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if matches!(path.extension().and_then(|ext| ext.to_str()), Some("wasm" | "js" | "css")) {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    for file in files {
+        let size = file_size(&file)?;
+        match gzip_copy(&file)? {
+            Some(shipped) if size >= 1024 => eprintln!(
+                "    {}: {} KiB, {} KiB sent gzipped",
+                file.strip_prefix(pkg).unwrap_or(&file).display(),
+                size / 1024,
+                shipped / 1024
+            ),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The path of `file`'s gzip copy: `NAME.gz` beside it, where the server looks for it.
+pub fn gzip_path(file: &Path) -> PathBuf {
+    let mut name = file.as_os_str().to_owned();
+    name.push(".gz");
+    PathBuf::from(name)
+}
+
+/// Compresses `file` into [`gzip_path`] with zopfli and returns the compressed size, or writes
+/// nothing and returns `None` when the copy would not be smaller.
+fn gzip_copy(file: &Path) -> anyhow::Result<Option<u64>> {
+    let bytes = fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let mut compressed = Vec::with_capacity(bytes.len() / 3);
+    zopfli::compress(zopfli::Options::default(), zopfli::Format::Gzip, bytes.as_slice(), &mut compressed)
+        .with_context(|| format!("compressing {}", file.display()))?;
+    if compressed.len() >= bytes.len() {
+        return Ok(None);
+    }
+    let destination = gzip_path(file);
+    fs::write(&destination, &compressed).with_context(|| format!("writing {}", destination.display()))?;
+    Ok(Some(compressed.len() as u64))
 }
 
 /// Bundles `app/editor/src/editor.js` and its npm packages into one minified script at `bundle`
@@ -169,12 +220,6 @@ fn build_editor(workspace: &Workspace, bundle: &Path) -> anyhow::Result<()> {
         .current_dir(&editor)
         .args(["src/editor.js", "--bundle", "--format=iife", "--minify", "--target=es2020", "--log-level=warning"])
         .arg(format!("--outfile={}", bundle.display())))?;
-    let size = file_size(bundle)?;
-    eprintln!(
-        "    editor: {} KiB minified, {} KiB gzipped",
-        size / 1024,
-        gzipped_size(bundle).map(|size| (size / 1024).to_string()).unwrap_or_else(|_| "?".into())
-    );
     Ok(())
 }
 
@@ -300,10 +345,9 @@ fn file_size(path: &Path) -> anyhow::Result<u64> {
     Ok(fs::metadata(path).with_context(|| format!("reading {}", path.display()))?.len())
 }
 
-/// The size of a file after gzip -9.
-pub fn gzipped_size(path: &Path) -> anyhow::Result<u64> {
-    let compressed = Command::new("gzip").args(["-9", "-c"]).arg(path).output().context("running gzip")?;
-    Ok(compressed.stdout.len() as u64)
+/// What the server sends for `path` to a browser that accepts gzip: the size of its gzip copy.
+pub fn shipped_size(path: &Path) -> anyhow::Result<u64> {
+    file_size(&gzip_path(path))
 }
 
 fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {

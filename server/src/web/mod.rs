@@ -13,6 +13,7 @@ use app::ssr::ServerContext;
 use axum::{
     Router,
     handler::HandlerWithoutStateExt,
+    http::{HeaderValue, header},
     routing::{get, post},
 };
 use leptos::prelude::{LeptosOptions, provide_context};
@@ -24,7 +25,7 @@ use crate::{
     approvals::{self, Approvals},
     engine::Engine,
 };
-use tower_http::{services::ServeDir, trace::TraceLayer};
+use tower_http::{services::ServeDir, set_header::SetResponseHeaderLayer, trace::TraceLayer};
 
 /// State shared by every handler.
 #[derive(Clone, Debug, axum::extract::FromRef)]
@@ -77,8 +78,15 @@ pub fn router(state: AppState) -> Router {
     let shell = move || app::shell(options.clone());
 
     let not_found_page = leptos_axum::render_app_to_stream_with_context(provide_server_context.clone(), shell.clone());
-    let static_files =
-        ServeDir::new(state.leptos_options.site_root.as_ref()).not_found_service(not_found_page.into_service());
+    // The build writes a gzip copy beside each bundle file (`NAME.gz`); browsers that accept gzip
+    // get it, a third of the size. Caches must key those answers by Accept-Encoding.
+    let static_files = tower::ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::appending(header::VARY, HeaderValue::from_static("accept-encoding")))
+        .service(
+            ServeDir::new(state.leptos_options.site_root.as_ref())
+                .precompressed_gzip()
+                .not_found_service(not_found_page.into_service()),
+        );
 
     let approval_pages = match state.approvals.clone() {
         Some(approvals) => approvals::web::routes(approvals),
