@@ -128,3 +128,79 @@ async fn bundle_files_go_out_gzipped_to_browsers_that_accept_it() {
     let (exit, log) = server.terminate();
     assert!(exit.success(), "{log:#?}");
 }
+
+/// `gzip -dc` of `bytes`.
+fn gunzip(bytes: &[u8]) -> String {
+    use std::io::Write;
+    let mut child = Command::new("gzip")
+        .arg("-dc")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("gzip runs");
+    child.stdin.take().expect("stdin").write_all(bytes).expect("write to gzip");
+    let output = child.wait_with_output().expect("gzip ends");
+    assert!(output.status.success(), "the body is gzip");
+    String::from_utf8(output.stdout).expect("UTF-8")
+}
+
+#[tokio::test]
+async fn pages_and_api_answers_are_gzipped_for_clients_that_accept_it_but_live_streams_are_not() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let server = TestServer::spawn(data.path());
+    let client = reqwest::Client::new();
+
+    let page = client.get(server.url("/")).header("Accept-Encoding", "gzip").send().await.expect("GET / with gzip");
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["content-encoding"], "gzip");
+    assert!(gunzip(&page.bytes().await.expect("body")).contains("<h1>Statehouse</h1>"));
+
+    let definition = r#"{"Comment":"a machine whose description is long enough to be worth compressing","StartAt":"Done","States":{"Done":{"Type":"Succeed"}}}"#;
+    let api = |operation: &str, body: serde_json::Value| {
+        client
+            .post(server.url("/"))
+            .header("X-Amz-Target", format!("AWSStepFunctions.{operation}"))
+            .header("Content-Type", "application/x-amz-json-1.0")
+            .header("Accept-Encoding", "gzip")
+            .body(body.to_string())
+    };
+    let created = api(
+        "CreateStateMachine",
+        serde_json::json!({"name": "gzip", "definition": definition, "roleArn": "arn:aws:iam::123456789012:role/r"}),
+    )
+    .send()
+    .await
+    .expect("CreateStateMachine");
+    assert_eq!(created.status(), 200);
+    let created = if created.headers().get("content-encoding").is_some() {
+        gunzip(&created.bytes().await.expect("body"))
+    } else {
+        created.text().await.expect("body")
+    };
+    let arn = serde_json::from_str::<serde_json::Value>(&created).expect("JSON")["stateMachineArn"]
+        .as_str()
+        .expect("an ARN")
+        .to_string();
+    let described =
+        api("DescribeStateMachine", serde_json::json!({"stateMachineArn": arn})).send().await.expect("Describe");
+    assert_eq!(described.status(), 200);
+    assert_eq!(described.headers()["content-encoding"], "gzip");
+    let described: serde_json::Value =
+        serde_json::from_str(&gunzip(&described.bytes().await.expect("body"))).expect("JSON");
+    assert_eq!(described["definition"], definition);
+
+    let plain = client.get(server.url("/")).send().await.expect("GET / without gzip");
+    assert!(plain.headers().get("content-encoding").is_none(), "{:?}", plain.headers());
+    assert!(plain.text().await.expect("body").contains("<h1>Statehouse</h1>"));
+
+    // The live views' event stream must reach the browser event by event, never buffered.
+    let stream =
+        client.get(server.url("/executions-events")).header("Accept-Encoding", "gzip").send().await.expect("SSE");
+    assert_eq!(stream.status(), 200);
+    assert_eq!(stream.headers()["content-type"], "text/event-stream");
+    assert!(stream.headers().get("content-encoding").is_none(), "{:?}", stream.headers());
+    drop(stream);
+
+    let (exit, log) = server.terminate();
+    assert!(exit.success(), "{log:#?}");
+}

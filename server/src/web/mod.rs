@@ -25,7 +25,9 @@ use crate::{
     approvals::{self, Approvals},
     engine::Engine,
 };
-use tower_http::{services::ServeDir, set_header::SetResponseHeaderLayer, trace::TraceLayer};
+use tower_http::{
+    compression::CompressionLayer, services::ServeDir, set_header::SetResponseHeaderLayer, trace::TraceLayer,
+};
 
 /// State shared by every handler.
 #[derive(Clone, Debug, axum::extract::FromRef)]
@@ -101,6 +103,10 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(&state, generate_route_list(app::App), provide_server_context, shell)
         .fallback_service(static_files)
         .layer(axum::middleware::from_fn(csrf::refuse_cross_site_writes))
+        // Pages, API answers and exports are gzipped for clients that accept it; the default
+        // predicate leaves alone what is tiny, images, and event streams (the live views' SSE),
+        // and a bundle file already sent as its gzip copy is not compressed twice.
+        .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
