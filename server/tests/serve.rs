@@ -76,7 +76,7 @@ fn refuses_to_listen_on_a_non_loopback_address() {
 }
 
 #[tokio::test]
-async fn bundle_files_go_out_gzipped_to_browsers_that_accept_it() {
+async fn bundle_files_go_out_gzipped_to_browsers_that_accept_it_and_are_revalidated() {
     let data = tempfile::tempdir().expect("temp dir");
     let site = tempfile::tempdir().expect("site dir");
     let pkg = site.path().join("pkg");
@@ -109,6 +109,17 @@ async fn bundle_files_go_out_gzipped_to_browsers_that_accept_it() {
     let body = gzipped.bytes().await.expect("body");
     assert_eq!(body.as_ref(), gzip.stdout.as_slice(), "the precompressed copy is sent as it is");
     assert!(body.len() < wasm.len() / 4, "{} bytes sent for {}", body.len(), wasm.len());
+
+    // The same names serve every build, so browsers revalidate instead of guessing a freshness.
+    assert_eq!(headers["cache-control"], "no-cache");
+    let unchanged = client
+        .get(server.url("/pkg/bundle_bg.wasm"))
+        .header("Accept-Encoding", "gzip")
+        .header("If-Modified-Since", headers["last-modified"].clone())
+        .send()
+        .await
+        .expect("conditional GET");
+    assert_eq!(unchanged.status(), 304, "an unchanged file is not sent again");
 
     let identity = client.get(server.url("/pkg/bundle_bg.wasm")).send().await.expect("GET wasm without gzip");
     assert_eq!(identity.status(), 200);

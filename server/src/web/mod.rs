@@ -81,9 +81,13 @@ pub fn router(state: AppState) -> Router {
 
     let not_found_page = leptos_axum::render_app_to_stream_with_context(provide_server_context.clone(), shell.clone());
     // The build writes a gzip copy beside each bundle file (`NAME.gz`); browsers that accept gzip
-    // get it, a third of the size. Caches must key those answers by Accept-Encoding.
+    // get it, a third of the size. Caches must key those answers by Accept-Encoding. The files'
+    // names do not change between builds, so a browser must ask again each time (a 304 when
+    // nothing changed) rather than guess a freshness: after an upgrade, an old bundle would
+    // not hydrate the new server's pages.
     let static_files = tower::ServiceBuilder::new()
         .layer(SetResponseHeaderLayer::appending(header::VARY, HeaderValue::from_static("accept-encoding")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
         .service(
             ServeDir::new(state.leptos_options.site_root.as_ref())
                 .precompressed_gzip()
