@@ -4,7 +4,7 @@
 // export matches the expected JSON; invalid JSON typed in the code view is marked and the graph
 // keeps its shape until it is fixed. Also: every template opens without errors; copy, paste,
 // duplicate, Delete and Escape from the keyboard; states dragged into a Parallel or a Map; a fitted
-// graph clear of the minimap, which can be hidden.
+// graph clear of the minimap, which can be hidden; the layout on a 1024-pixel screen and a phone.
 import { expect, test, type Page } from "@playwright/test";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -737,5 +737,23 @@ test.describe("the designer", () => {
     await page.locator('[data-state="Step 27"]').click();
     await page.keyboard.press("Escape");
     await expect(code.locator(".cm-revealed")).toHaveCount(0);
+  });
+
+  test("on a 1024-pixel screen the palette stays beside the graph, and on a phone its items wrap", async ({ page }) => {
+    await page.setViewportSize({ width: 1024, height: 768 });
+    await openDesigner(page, { clear: true });
+    const palette = (await page.getByTestId("palette").boundingBox())!;
+    const canvas = (await page.getByTestId("canvas").boundingBox())!;
+    const code = (await page.getByTestId("asl-code").boundingBox())!;
+    expect(palette.x + palette.width).toBeLessThanOrEqual(canvas.x);
+    expect(canvas.y).toBeLessThan(300);
+    expect(canvas.width).toBeGreaterThan(600);
+    expect(code.y).toBeGreaterThan(canvas.y + canvas.height);
+
+    await page.setViewportSize({ width: 600, height: 900 });
+    const pass = (await page.getByTestId("palette").getByRole("button", { name: "Pass", exact: true }).boundingBox())!;
+    const task = (await page.getByTestId("palette").getByRole("button", { name: "Task", exact: true }).boundingBox())!;
+    expect(task.y).toBe(pass.y);
+    expect((await page.getByTestId("canvas").boundingBox())!.y).toBeLessThan(900);
   });
 });
