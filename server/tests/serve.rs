@@ -92,12 +92,7 @@ async fn bundle_files_go_out_gzipped_to_browsers_that_accept_it_and_are_revalida
     let server = TestServer::spawn_with(data.path(), &[("STATEHOUSE_SITE_DIR", &site.path().to_string_lossy())]);
     let client = reqwest::Client::new();
 
-    let gzipped = client
-        .get(server.url("/pkg/bundle_bg.wasm"))
-        .header("Accept-Encoding", "gzip, deflate, br")
-        .send()
-        .await
-        .expect("GET wasm with gzip");
+    let gzipped = get_accepting_gzip(&client, &server.url("/pkg/bundle_bg.wasm")).await;
     assert_eq!(gzipped.status(), 200);
     let headers = gzipped.headers().clone();
     assert_eq!(headers["content-encoding"], "gzip");
@@ -126,18 +121,23 @@ async fn bundle_files_go_out_gzipped_to_browsers_that_accept_it_and_are_revalida
     assert!(identity.headers().get("content-encoding").is_none(), "{:?}", identity.headers());
     assert_eq!(identity.bytes().await.expect("body").as_ref(), wasm.as_slice());
 
-    let no_copy = client
-        .get(server.url("/pkg/plain.js"))
-        .header("Accept-Encoding", "gzip")
-        .send()
-        .await
-        .expect("GET js without a gzip copy");
+    let no_copy = get_accepting_gzip(&client, &server.url("/pkg/plain.js")).await;
     assert_eq!(no_copy.status(), 200);
     assert!(no_copy.headers().get("content-encoding").is_none(), "{:?}", no_copy.headers());
     assert_eq!(no_copy.text().await.expect("body"), "console.log('no gzip copy');");
 
     let (exit, log) = server.terminate();
     assert!(exit.success(), "{log:#?}");
+}
+
+/// `GET url` as a browser asks for it: gzip (and more) accepted.
+async fn get_accepting_gzip(client: &reqwest::Client, url: &str) -> reqwest::Response {
+    client
+        .get(url)
+        .header("Accept-Encoding", "gzip, deflate, br")
+        .send()
+        .await
+        .unwrap_or_else(|error| panic!("GET {url}: {error}"))
 }
 
 /// `gzip -dc` of `bytes`.
@@ -161,7 +161,7 @@ async fn pages_and_api_answers_are_gzipped_for_clients_that_accept_it_but_live_s
     let server = TestServer::spawn(data.path());
     let client = reqwest::Client::new();
 
-    let page = client.get(server.url("/")).header("Accept-Encoding", "gzip").send().await.expect("GET / with gzip");
+    let page = get_accepting_gzip(&client, &server.url("/")).await;
     assert_eq!(page.status(), 200);
     assert_eq!(page.headers()["content-encoding"], "gzip");
     assert!(gunzip(&page.bytes().await.expect("body")).contains("<h1>Statehouse</h1>"));
@@ -205,8 +205,7 @@ async fn pages_and_api_answers_are_gzipped_for_clients_that_accept_it_but_live_s
     assert!(plain.text().await.expect("body").contains("<h1>Statehouse</h1>"));
 
     // The live views' event stream must reach the browser event by event, never buffered.
-    let stream =
-        client.get(server.url("/executions-events")).header("Accept-Encoding", "gzip").send().await.expect("SSE");
+    let stream = get_accepting_gzip(&client, &server.url("/executions-events")).await;
     assert_eq!(stream.status(), 200);
     assert_eq!(stream.headers()["content-type"], "text/event-stream");
     assert!(stream.headers().get("content-encoding").is_none(), "{:?}", stream.headers());
