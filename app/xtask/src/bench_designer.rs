@@ -5,7 +5,9 @@
 //! a generated definition of N states (default 500) is opened through the file input, and the
 //! script prints open → graph drawn, the layout's own time, and the drag frame time. It also
 //! prints the shipped wasm's sizes (the designer's bundle and the other pages'), raw and as sent
-//! gzipped (the build's precompressed copies), beside the 600 KB budget.
+//! gzipped (the build's precompressed copies), beside the 600 KB budget. Then
+//! `end2end/bench/page-load-bench.mjs` times the designer's first load over two throttled links,
+//! gzipped as sent and uncompressed.
 //!
 //! A benchmark prints figures and never fails on them; it is not part of `cargo xtask test`.
 
@@ -60,6 +62,15 @@ pub fn run_designer_benchmarks(workspace: &Workspace, runs: usize, states: usize
             .arg("bench/designer-bench.mjs")
             .args(["--base-url", &running.base_url, "--runs", &runs.to_string(), "--states", &states.to_string()])
             .env("CHROMIUM_PATH", CHROMIUM))
+    })
+    .and_then(|()| {
+        step("page-load-bench.mjs: the designer's first load over throttled links", || {
+            run(Command::new("node")
+                .current_dir(workspace.end2end_dir())
+                .arg("bench/page-load-bench.mjs")
+                .args(["--base-url", &running.base_url, "--runs", "5"])
+                .env("CHROMIUM_PATH", CHROMIUM))
+        })
     });
     println!("Load average (1, 5, 15 min) after: {}", load_average());
     running.stop().ok();
