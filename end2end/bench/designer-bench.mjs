@@ -17,18 +17,7 @@
 // `cargo xtask bench-designer` builds the release server, starts it, and calls this script.
 // A benchmark, not a test: it prints figures and fails only if something breaks.
 import { writeFile } from "node:fs/promises";
-import { chromium } from "@playwright/test";
-
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
+import { launchChromium } from "./chromium.mjs";
 
 function parseArgs(argv) {
   const options = { baseUrl: null, runs: 10, states: 500, json: null };
@@ -130,7 +119,7 @@ async function main() {
   const text = JSON.stringify(definition, null, 2) + "\n";
   console.error(`generated ${states} states, ${text.length} bytes`);
 
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  const browser = await launchChromium();
   const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
   const errors = [];
   page.on("pageerror", (error) => errors.push(error.message));

@@ -7,18 +7,7 @@
 //
 // `cargo xtask bench-designer` runs it after the designer's own figures. A benchmark, not a
 // test: it prints figures and fails only if something breaks.
-import { chromium } from "@playwright/test";
-
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
+import { launchChromium } from "./chromium.mjs";
 
 /// The links measured: Chromium's own throttling of every response (download and upload in
 /// bytes per second, and an added round-trip latency).
@@ -75,7 +64,7 @@ async function load(browser, baseUrl, link, identity) {
 
 async function main() {
   const options = parseArgs(process.argv.slice(2));
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  const browser = await launchChromium();
   console.log(`The designer's first load (cache off), navigation → code editor on the page, median of ${options.runs}:`);
   console.log("| link | gzip (as sent now): ms | KiB over the wire | uncompressed (as before): ms | KiB over the wire |");
   console.log("|---|---|---|---|---|");
