@@ -2,7 +2,9 @@
 //
 // `cargo xtask test` starts the real server and passes its address as BASE_URL. The browser
 // is Debian's Chromium (/usr/bin/chromium); Playwright never downloads one of its own.
+// Its flags are the benchmarks' too (`bench/chromium.mjs`).
 import { defineConfig } from "@playwright/test";
+import { CHROMIUM_ARGS } from "./bench/chromium.mjs";
 
 const baseURL = process.env.BASE_URL;
 if (!baseURL) {
@@ -25,16 +27,7 @@ export default defineConfig({
     screenshot: "only-on-failure",
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
+      args: CHROMIUM_ARGS,
     },
   },
 });

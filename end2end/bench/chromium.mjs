@@ -1,4 +1,4 @@
-// Debian's Chromium as the benchmarks launch it: headless, with nothing of its own running in
+// Debian's Chromium as the benchmarks and the browser tests launch it: headless, with nothing of its own running in
 // the background (no network of its own, no updates, no sync) to disturb the figures.
 import { chromium } from "@playwright/test";
 

@@ -172,14 +172,12 @@ fn precompress(pkg: &Path) -> anyhow::Result<()> {
     files.sort();
     for file in files {
         let size = file_size(&file)?;
-        match gzip_copy(&file)? {
-            Some(shipped) if size >= 1024 => eprintln!(
-                "    {}: {} KiB, {} KiB sent gzipped",
-                file.strip_prefix(pkg).unwrap_or(&file).display(),
-                size / 1024,
-                shipped / 1024
-            ),
-            _ => {}
+        // Sizes are printed for the files that matter, not for a few bytes of snippet.
+        if let Some(shipped) = gzip_copy(&file)?
+            && size >= 1024
+        {
+            let name = file.strip_prefix(pkg).unwrap_or(&file).display();
+            eprintln!("    {name}: {} KiB, {} KiB sent gzipped", size / 1024, shipped / 1024);
         }
     }
     Ok(())
