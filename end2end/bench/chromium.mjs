@@ -1,5 +1,5 @@
-// Debian's Chromium as the benchmarks and the browser tests launch it: headless, with nothing of its own running in
-// the background (no network of its own, no updates, no sync) to disturb the figures.
+// Debian's Chromium as the benchmarks and the browser tests launch it: headless, with nothing
+// of its own running in the background (no network of its own, no updates, no sync).
 import { chromium } from "@playwright/test";
 
 export const CHROMIUM_ARGS = [
