@@ -64,6 +64,7 @@ fn request(definition: &str, name: String, kind: ExecutionType) -> StartRequest 
         kind,
         test_case: None,
         map_run_arn: None,
+        item_count: None,
         qualifiers: Default::default(),
     }
 }

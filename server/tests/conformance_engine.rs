@@ -387,7 +387,7 @@ fn execute(definition: &Value, input_text: &str, replay: Option<&Replay>, outsid
                 }
                 Action::Invoke(request) => signals.extend(answer(replay, test_case, &request)),
                 Action::Cancel { key } => signals.retain(|signal| signal_key(signal) != Some(key)),
-                Action::MapRunStarted { .. } | Action::MapRunEnded { .. } => {}
+                Action::MapRunStarted { .. } | Action::MapRunUpdated { .. } | Action::MapRunEnded { .. } => {}
             }
         }
     }
@@ -412,7 +412,7 @@ fn signal_key(signal: &Signal) -> Option<u64> {
         | Signal::TaskSucceeded { key, .. }
         | Signal::TaskFailed { key, .. }
         | Signal::Heartbeat { key } => Some(*key),
-        Signal::Start | Signal::Stop { .. } | Signal::Redrive { .. } => None,
+        Signal::Start | Signal::Stop { .. } | Signal::Redrive { .. } | Signal::UpdateMapRun { .. } => None,
     }
 }
 

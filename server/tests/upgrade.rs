@@ -103,6 +103,7 @@ fn start_request(name: &str, definition: &str) -> StartRequest {
         kind: ExecutionType::Standard,
         test_case: None,
         map_run_arn: None,
+        item_count: None,
         qualifiers: Default::default(),
     }
 }

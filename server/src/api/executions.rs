@@ -67,6 +67,7 @@ pub async fn start(state: &ApiState, request: &Value, sync: bool) -> Result<Valu
         kind,
         test_case,
         map_run_arn: None,
+        item_count: None,
         qualifiers: Qualifiers { version_arn: target.version_arn.clone(), alias_arn: target.alias_arn.clone() },
     };
     let started = match state.engine.start(start).await {
@@ -288,6 +289,9 @@ pub async fn send_task_heartbeat(state: &ApiState, request: &Value) -> Result<Va
 /// The statuses ListExecutions filters on.
 const STATUS_FILTERS: [&str; 6] = ["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"];
 
+/// The values of ListExecutions' `redriveFilter`.
+const REDRIVE_FILTERS: [&str; 2] = ["REDRIVEN", "NOT_REDRIVEN"];
+
 /// The machine a ListExecutions ARN names, and the version or alias it filters by.
 async fn machine_filters<'a>(
     state: &ApiState,
@@ -311,8 +315,8 @@ async fn machine_filters<'a>(
 }
 
 /// ListExecutions: a Standard state machine's executions (or a version's, an alias's, or a
-/// Map Run's children), newest first, optionally only those with `statusFilter`, paged by
-/// `maxResults` and an opaque `nextToken`.
+/// Map Run's children), newest first, optionally only those with `statusFilter` and those
+/// redriven or not (`redriveFilter`), paged by `maxResults` and an opaque `nextToken`.
 pub async fn list(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
     let map_run = optional(request, "mapRunArn")?;
     if let Some(map_run) = map_run {
@@ -343,6 +347,15 @@ pub async fn list(state: &ApiState, request: &Value) -> Result<Value, AwsError> 
             STATUS_FILTERS.join(", ")
         )));
     }
+    let redrive_filter = optional(request, "redriveFilter")?;
+    if let Some(filter) = redrive_filter
+        && !REDRIVE_FILTERS.contains(&filter)
+    {
+        return Err(AwsError::validation(format!(
+            "1 validation error detected: Value '{filter}' at 'redriveFilter' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
+            REDRIVE_FILTERS.join(", ")
+        )));
+    }
     let limit = max_results(request)?;
     // The token is the (start time, ARN) of the last execution returned, so executions
     // started meanwhile neither repeat nor shift the pages.
@@ -363,10 +376,12 @@ pub async fn list(state: &ApiState, request: &Value) -> Result<Value, AwsError> 
     };
     let rows = sqlx::query(
         "SELECT arn, state_machine_arn, name, status, start_millis, stop_millis, redrive_count,
-                state_machine_version_arn, state_machine_alias_arn
+                state_machine_version_arn, state_machine_alias_arn, item_count,
+                CASE WHEN redrive_count > 0 THEN (SELECT MAX(timestamp_millis) FROM history_events
+                    WHERE execution_key = executions.history_key AND type = 'ExecutionRedriven') END AS redrive_millis
          FROM executions
          WHERE (?1 IS NULL OR state_machine_arn = ?1) AND (?8 IS NULL OR map_run_arn = ?8)
-           AND (?2 IS NULL OR status = ?2)
+           AND (?2 IS NULL OR status = ?2) AND (?9 IS NULL OR (?9 = 'REDRIVEN') = (redrive_count > 0))
            AND (?3 IS NULL OR start_millis < ?3 OR (start_millis = ?3 AND arn < ?4))
            AND (?6 IS NULL OR state_machine_version_arn = ?6) AND (?7 IS NULL OR state_machine_alias_arn = ?7)
          ORDER BY start_millis DESC, arn DESC
@@ -380,6 +395,7 @@ pub async fn list(state: &ApiState, request: &Value) -> Result<Value, AwsError> 
     .bind(version_filter)
     .bind(alias_filter)
     .bind(map_run)
+    .bind(redrive_filter)
     .fetch_all(&state.pool)
     .await?;
     let mut executions = Vec::with_capacity(limit);
@@ -394,6 +410,14 @@ pub async fn list(state: &ApiState, request: &Value) -> Result<Value, AwsError> 
             item.insert("stopDate".into(), epoch_seconds(stop));
         }
         item.insert("redriveCount".into(), json!(row.try_get::<i64, _>("redrive_count")?));
+        if let Some(redriven) = row.try_get::<Option<i64>, _>("redrive_millis")? {
+            item.insert("redriveDate".into(), epoch_seconds(redriven));
+        }
+        // A Map Run's children name it, and how many of its items each ran.
+        if let Some(map_run) = map_run {
+            item.insert("mapRunArn".into(), json!(map_run));
+            item.insert("itemCount".into(), json!(row.try_get::<Option<i64>, _>("item_count")?.unwrap_or(1)));
+        }
         if let Some(version_arn) = row.try_get::<Option<String>, _>("state_machine_version_arn")? {
             item.insert("stateMachineVersionArn".into(), json!(version_arn));
         }

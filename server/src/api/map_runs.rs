@@ -1,5 +1,5 @@
 //! Map Runs of distributed Map states: ListMapRuns and DescribeMapRun, with item and child
-//! execution counts taken from the child executions themselves.
+//! execution counts taken from the child executions themselves, and UpdateMapRun.
 
 use serde_json::{Value, json};
 use sqlx::Row;
@@ -76,40 +76,26 @@ pub async fn describe(state: &ApiState, request: &Value) -> Result<Value, AwsErr
     let arn = required(request, "mapRunArn")?;
     require(state, arn).await?;
     let row = sqlx::query(
-        "SELECT execution_arn, status, total, max_concurrency, tolerated_failure_count,
+        "SELECT execution_arn, status, total, item_total, max_concurrency, tolerated_failure_count,
                 tolerated_failure_percentage, start_millis, stop_millis FROM map_runs WHERE arn = ?",
     )
     .bind(arn)
     .fetch_one(&state.pool)
     .await?;
-    let counts = sqlx::query("SELECT status, COUNT(*) AS n FROM executions WHERE map_run_arn = ? GROUP BY status")
-        .bind(arn)
-        .fetch_all(&state.pool)
-        .await?;
-    let count = |status: &str| -> Result<i64, sqlx::Error> {
-        for row in &counts {
-            if row.try_get::<String, _>("status")? == status {
-                return row.try_get("n");
-            }
-        }
-        Ok(0)
-    };
-    let total: i64 = row.try_get("total")?;
-    let (running, succeeded, failed, timed_out, aborted) =
-        (count("RUNNING")?, count("SUCCEEDED")?, count("FAILED")?, count("TIMED_OUT")?, count("ABORTED")?);
-    let started = running + succeeded + failed + timed_out + aborted;
     let status: String = row.try_get("status")?;
-    let pending = if status == "RUNNING" { (total - started).max(0) } else { 0 };
-    let item_counts = json!({
-        "pending": pending, "running": running, "succeeded": succeeded, "failed": failed,
-        "timedOut": timed_out, "aborted": aborted, "total": total, "resultsWritten": succeeded + failed,
-        "failuresNotRedrivable": 0, "pendingRedrive": 0,
-    });
-    let execution_counts = json!({
-        "pending": pending, "running": running, "succeeded": succeeded, "failed": failed,
-        "timedOut": timed_out, "aborted": aborted, "total": started + pending, "resultsWritten": succeeded + failed,
-        "failuresNotRedrivable": 0, "pendingRedrive": 0,
-    });
+    let children: i64 = row.try_get("total")?;
+    let item_total = row.try_get::<Option<i64>, _>("item_total")?.unwrap_or(children);
+    let statuses = crate::web::executions_data::map_run_statuses(&state.pool, arn).await?;
+    let (items, executions) = crate::web::executions_data::map_run_counts(&status, item_total, children, &statuses);
+    let counts_json = |counts: app::executions::MapRunCounts| {
+        json!({
+            "pending": counts.pending, "running": counts.running, "succeeded": counts.succeeded,
+            "failed": counts.failed, "timedOut": counts.timed_out, "aborted": counts.aborted,
+            "total": counts.total, "resultsWritten": counts.succeeded + counts.failed,
+            "failuresNotRedrivable": 0, "pendingRedrive": 0,
+        })
+    };
+    let (item_counts, execution_counts) = (counts_json(items), counts_json(executions));
     let mut response = json!({
         "mapRunArn": arn,
         "executionArn": row.try_get::<String, _>("execution_arn")?,
@@ -126,4 +112,54 @@ pub async fn describe(state: &ApiState, request: &Value) -> Result<Value, AwsErr
         response["stopDate"] = epoch_seconds(stop);
     }
     Ok(response)
+}
+
+/// UpdateMapRun: new `maxConcurrency`, `toleratedFailureCount` or `toleratedFailurePercentage`
+/// for a running Map Run. Its parent execution applies them at once: more children start when
+/// the concurrency grows, and the run fails if the failures so far exceed a lowered threshold.
+pub async fn update(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
+    let arn = required(request, "mapRunArn")?;
+    let max_concurrency = whole_number(request, "maxConcurrency", i64::from(i32::MAX))?;
+    let tolerated_failure_count = whole_number(request, "toleratedFailureCount", i64::MAX)?;
+    let tolerated_failure_percentage = match request.get("toleratedFailurePercentage") {
+        None | Some(Value::Null) => None,
+        Some(value) => match value.as_f64() {
+            Some(percentage) if (0.0..=100.0).contains(&percentage) => Some(percentage),
+            _ => {
+                return Err(AwsError::validation(format!(
+                    "1 validation error detected: Value '{value}' at 'toleratedFailurePercentage' failed to satisfy constraint: Member must have value between 0 and 100"
+                )));
+            }
+        },
+    };
+    require(state, arn).await?;
+    let row = sqlx::query("SELECT execution_arn, status FROM map_runs WHERE arn = ?")
+        .bind(arn)
+        .fetch_one(&state.pool)
+        .await?;
+    let status: String = row.try_get("status")?;
+    if status != "RUNNING" {
+        return Err(AwsError::validation(format!(
+            "Map Run '{arn}' is {status}; only a running Map Run can be updated."
+        )));
+    }
+    let parent: String = row.try_get("execution_arn")?;
+    state
+        .engine
+        .update_map_run(&parent, arn, max_concurrency, tolerated_failure_count, tolerated_failure_percentage)
+        .await?;
+    Ok(json!({}))
+}
+
+/// An optional whole number member between 0 and `max`.
+fn whole_number(request: &Value, field: &str, max: i64) -> Result<Option<u64>, AwsError> {
+    match request.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(value) => match value.as_i64() {
+            Some(number) if (0..=max).contains(&number) => Ok(Some(number as u64)),
+            _ => Err(AwsError::validation(format!(
+                "1 validation error detected: Value '{value}' at '{field}' failed to satisfy constraint: Member must have value greater than or equal to 0"
+            ))),
+        },
+    }
 }

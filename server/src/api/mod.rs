@@ -200,6 +200,7 @@ async fn dispatch(state: &ApiState, operation: &str, request: &Value) -> Result<
         "RedriveExecution" => executions::redrive(state, request).await,
         "ListMapRuns" => map_runs::list(state, request).await,
         "DescribeMapRun" => map_runs::describe(state, request).await,
+        "UpdateMapRun" => map_runs::update(state, request).await,
         "GetExecutionHistory" => executions::history(state, request).await,
         "GetActivityTask" => executions::get_activity_task(state, request).await,
         "SendTaskSuccess" => executions::send_task_success(state, request).await,

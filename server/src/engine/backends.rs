@@ -298,6 +298,7 @@ impl Engine {
             kind,
             test_case: None,
             map_run_arn: None,
+            item_count: None,
             qualifiers: super::Qualifiers::default(),
         };
         match self.start(start).await {

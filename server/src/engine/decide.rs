@@ -443,6 +443,18 @@ pub enum Signal {
         /// The new redrive count.
         redrive_count: u32,
     },
+    /// UpdateMapRun: new limits for one of this execution's running Map Runs. A limit left
+    /// `None` stays as it is.
+    UpdateMapRun {
+        /// The Map Run.
+        map_run_arn: String,
+        /// The new `MaxConcurrency` (0: no limit).
+        max_concurrency: Option<u64>,
+        /// The new `ToleratedFailureCount`.
+        tolerated_failure_count: Option<u64>,
+        /// The new `ToleratedFailurePercentage`.
+        tolerated_failure_percentage: Option<f64>,
+    },
 }
 
 /// A task for the driver to run.
@@ -492,8 +504,21 @@ pub enum Action {
         arn: String,
         /// The Map state.
         state_name: String,
-        /// How many items (after batching).
+        /// How many child executions (items after batching).
         total: usize,
+        /// How many items they run between them.
+        item_total: usize,
+        /// `MaxConcurrency`.
+        max_concurrency: u64,
+        /// `ToleratedFailureCount`.
+        tolerated_failure_count: Option<u64>,
+        /// `ToleratedFailurePercentage`.
+        tolerated_failure_percentage: Option<f64>,
+    },
+    /// UpdateMapRun changed a running Map Run's limits: record them (the values it has now).
+    MapRunUpdated {
+        /// Its ARN.
+        arn: String,
         /// `MaxConcurrency`.
         max_concurrency: u64,
         /// `ToleratedFailureCount`.
@@ -694,6 +719,31 @@ impl<'a> Decider<'a> {
                 snapshot.status = Status::TimedOut { failure: failure.into() };
                 return;
             }
+            Signal::UpdateMapRun {
+                map_run_arn,
+                max_concurrency,
+                tolerated_failure_count,
+                tolerated_failure_percentage,
+            } => {
+                let Some(run) = snapshot.root.as_mut().and_then(|root| map::find_run(root, &map_run_arn)) else {
+                    return;
+                };
+                if let Some(max_concurrency) = max_concurrency {
+                    run.max_concurrency = max_concurrency;
+                }
+                if tolerated_failure_count.is_some() {
+                    run.tolerated_failure_count = tolerated_failure_count;
+                }
+                if tolerated_failure_percentage.is_some() {
+                    run.tolerated_failure_percentage = tolerated_failure_percentage;
+                }
+                self.decision.actions.push(Action::MapRunUpdated {
+                    arn: map_run_arn,
+                    max_concurrency: run.max_concurrency,
+                    tolerated_failure_count: run.tolerated_failure_count,
+                    tolerated_failure_percentage: run.tolerated_failure_percentage,
+                });
+            }
             other => {
                 let Some(root) = snapshot.root.as_mut() else { return };
                 self.deliver(root, other);
@@ -862,7 +912,7 @@ impl<'a> Decider<'a> {
             | Signal::TaskSucceeded { key, .. }
             | Signal::TaskFailed { key, .. }
             | Signal::Heartbeat { key } => *key,
-            Signal::Start | Signal::Stop { .. } | Signal::Redrive { .. } => return,
+            Signal::Start | Signal::Stop { .. } | Signal::Redrive { .. } | Signal::UpdateMapRun { .. } => return,
         };
         if let Some(run) = map::find_child_run(thread, key) {
             if run.writer_key == Some(key) {

@@ -123,6 +123,9 @@ pub struct StartRequest {
     pub test_case: Option<String>,
     /// The Map Run it is a child execution of.
     pub map_run_arn: Option<String>,
+    /// As a Map Run's child, how many of the run's items it runs (more than one when an
+    /// `ItemBatcher` batches them).
+    pub item_count: Option<u32>,
     /// The version and alias it starts through (recorded with it, for DescribeExecution).
     pub qualifiers: Qualifiers,
 }
@@ -593,6 +596,7 @@ impl Engine {
             redrive_millis: None,
             test_case: request.test_case,
             map_run_arn: request.map_run_arn,
+            item_count: request.item_count,
         };
         // A Standard execution's ARN comes from its caller's name, so another start or a
         // signal can name it now: it is held from here. An Express execution's ARN ends in a
@@ -827,7 +831,7 @@ impl Engine {
                     self.dispatch(record, request);
                 }
                 // Recorded by the store with the decision; nothing to do here.
-                Action::MapRunStarted { .. } | Action::MapRunEnded { .. } => {}
+                Action::MapRunStarted { .. } | Action::MapRunUpdated { .. } | Action::MapRunEnded { .. } => {}
                 Action::Cancel { key } => {
                     lock(&self.inner.express_tokens)
                         .retain(|_, (arn, task_key)| !(arn == &record.arn && *task_key == key));
@@ -970,6 +974,7 @@ impl Engine {
             kind,
             test_case: parent.test_case.clone(),
             map_run_arn: Some(map_run_arn.clone()),
+            item_count: Some(arguments["ItemCount"].as_u64().map_or(1, |count| count as u32)),
             qualifiers: Qualifiers::default(),
         };
         let (child_arn, status) = match self.start(child).await {
@@ -1219,6 +1224,25 @@ impl Engine {
         self.inner.store.commit_redrive(arn, &snapshot, &decision, redrive_count).await?;
         self.after(&record, ExecutionType::Standard, &snapshot.status, decision);
         Ok(redrive_count)
+    }
+
+    /// UpdateMapRun: new limits for Map Run `map_run_arn` of execution `parent`; a limit left
+    /// `None` stays. A run that has ended meanwhile is left as it is.
+    pub async fn update_map_run(
+        &self,
+        parent: &str,
+        map_run_arn: &str,
+        max_concurrency: Option<u64>,
+        tolerated_failure_count: Option<u64>,
+        tolerated_failure_percentage: Option<f64>,
+    ) -> Result<(), EngineError> {
+        let signal = Signal::UpdateMapRun {
+            map_run_arn: map_run_arn.to_string(),
+            max_concurrency,
+            tolerated_failure_count,
+            tolerated_failure_percentage,
+        };
+        self.signal(parent, signal).await.map(|_| ())
     }
 
     /// StopExecution.

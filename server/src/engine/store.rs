@@ -63,6 +63,8 @@ pub struct ExecutionRecord {
     pub test_case: Option<String>,
     /// The Map Run it is a child execution of.
     pub map_run_arn: Option<String>,
+    /// As a Map Run's child, how many of the run's items it runs.
+    pub item_count: Option<u32>,
 }
 
 /// A stored task in flight.
@@ -123,6 +125,8 @@ struct PreparedWrite {
     redrive_count: Option<u32>,
     /// Map Runs started.
     map_runs_started: Vec<MapRunRow>,
+    /// Map Runs whose limits UpdateMapRun changed.
+    map_runs_updated: Vec<MapRunLimits>,
     /// Map Runs ended: `(arn, status)`.
     map_runs_ended: Vec<(String, String)>,
 }
@@ -139,6 +143,16 @@ struct MapRunRow {
     arn: String,
     state_name: String,
     total: usize,
+    item_total: usize,
+    max_concurrency: u64,
+    tolerated_failure_count: Option<u64>,
+    tolerated_failure_percentage: Option<f64>,
+}
+
+/// A Map Run's limits as UpdateMapRun left them.
+#[derive(Debug)]
+struct MapRunLimits {
+    arn: String,
     max_concurrency: u64,
     tolerated_failure_count: Option<u64>,
     tolerated_failure_percentage: Option<f64>,
@@ -191,7 +205,7 @@ impl SqliteStore {
     pub async fn load(&self, arn: &str) -> Result<Option<(ExecutionRecord, Snapshot, Qualifiers)>, StoreError> {
         let row = sqlx::query(concat!(
             "SELECT arn, state_machine_arn, name, input, ", definition_column!(), ", role_arn, start_millis, stop_millis,
-                    redrive_count, test_case, map_run_arn, snapshot, state_machine_version_arn,
+                    redrive_count, test_case, map_run_arn, item_count, snapshot, state_machine_version_arn,
                     state_machine_alias_arn,
                     CASE WHEN redrive_count > 0 THEN (SELECT MAX(timestamp_millis) FROM history_events
                         WHERE execution_key = executions.history_key AND type = 'ExecutionRedriven') END AS redrive_millis
@@ -211,7 +225,7 @@ impl SqliteStore {
     pub async fn describe(&self, arn: &str) -> Result<Option<(ExecutionRecord, Status, Qualifiers)>, StoreError> {
         let row = sqlx::query(concat!(
             "SELECT arn, state_machine_arn, name, input, ", definition_column!(), ", role_arn, start_millis, stop_millis,
-                    redrive_count, test_case, map_run_arn, status, output, error, cause,
+                    redrive_count, test_case, map_run_arn, item_count, status, output, error, cause,
                     state_machine_version_arn, state_machine_alias_arn,
                     CASE WHEN redrive_count > 0 THEN (SELECT MAX(timestamp_millis) FROM history_events
                         WHERE execution_key = executions.history_key AND type = 'ExecutionRedriven') END AS redrive_millis
@@ -229,7 +243,7 @@ impl SqliteStore {
     pub async fn map_run_children(&self, map_run_arn: &str) -> Result<Vec<(ExecutionRecord, Status)>, StoreError> {
         let rows = sqlx::query(concat!(
             "SELECT arn, state_machine_arn, name, input, ", definition_column!(), ", role_arn, start_millis, stop_millis,
-                    redrive_count, test_case, map_run_arn, status, output, error, cause,
+                    redrive_count, test_case, map_run_arn, item_count, status, output, error, cause,
                     CASE WHEN redrive_count > 0 THEN (SELECT MAX(timestamp_millis) FROM history_events
                         WHERE execution_key = executions.history_key AND type = 'ExecutionRedriven') END AS redrive_millis
              FROM executions WHERE map_run_arn = ? ORDER BY start_millis",
@@ -372,6 +386,7 @@ fn record_from(row: &SqliteRow) -> Result<ExecutionRecord, StoreError> {
         redrive_millis: row.try_get("redrive_millis")?,
         test_case: row.try_get("test_case")?,
         map_run_arn: row.try_get("map_run_arn")?,
+        item_count: row.try_get::<Option<i64>, _>("item_count")?.map(|count| count as u32),
     })
 }
 
@@ -418,6 +433,7 @@ fn prepare(
     let mut cancelled = Vec::new();
     let mut map_runs_started = Vec::new();
     let mut map_runs_ended = Vec::new();
+    let mut map_runs_updated = Vec::new();
     for action in &decision.actions {
         match action {
             Action::SetTimer { key, at_millis } => timers.push((*key, *at_millis)),
@@ -433,6 +449,7 @@ fn prepare(
                 arn,
                 state_name,
                 total,
+                item_total,
                 max_concurrency,
                 tolerated_failure_count,
                 tolerated_failure_percentage,
@@ -440,10 +457,19 @@ fn prepare(
                 arn: arn.clone(),
                 state_name: state_name.clone(),
                 total: *total,
+                item_total: *item_total,
                 max_concurrency: *max_concurrency,
                 tolerated_failure_count: *tolerated_failure_count,
                 tolerated_failure_percentage: *tolerated_failure_percentage,
             }),
+            Action::MapRunUpdated { arn, max_concurrency, tolerated_failure_count, tolerated_failure_percentage } => {
+                map_runs_updated.push(MapRunLimits {
+                    arn: arn.clone(),
+                    max_concurrency: *max_concurrency,
+                    tolerated_failure_count: *tolerated_failure_count,
+                    tolerated_failure_percentage: *tolerated_failure_percentage,
+                });
+            }
             Action::MapRunEnded { arn, status } => map_runs_ended.push((arn.clone(), status.clone())),
         }
     }
@@ -475,6 +501,7 @@ fn prepare(
         cancelled,
         redrive_count: None,
         map_runs_started,
+        map_runs_updated,
         map_runs_ended,
     })
 }

@@ -378,7 +378,7 @@ pub async fn map_run(
     after: Option<&Cursor>,
 ) -> Result<Option<MapRunDetail>, ExecutionsDataError> {
     let Some(row) = sqlx::query(
-        "SELECT arn, execution_arn, state_name, status, total, max_concurrency, tolerated_failure_count, \
+        "SELECT arn, execution_arn, state_name, status, total, item_total, max_concurrency, tolerated_failure_count, \
          tolerated_failure_percentage, start_millis, stop_millis FROM map_runs WHERE arn = ?",
     )
     .bind(arn)
@@ -388,14 +388,10 @@ pub async fn map_run(
         return Ok(None);
     };
     let summary = map_run_summary(&row)?;
-    let statuses = sqlx::query("SELECT status, COUNT(*) AS n FROM executions WHERE map_run_arn = ? GROUP BY status")
-        .bind(arn)
-        .fetch_all(pool)
-        .await?
-        .iter()
-        .map(|row| Ok((row.try_get::<String, _>("status")?, row.try_get::<i64, _>("n")?)))
-        .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    let (items, executions) = map_run_counts(&summary.status, row.try_get("total")?, &statuses);
+    let statuses = map_run_statuses(pool, arn).await?;
+    let children: i64 = row.try_get("total")?;
+    let item_total = row.try_get::<Option<i64>, _>("item_total")?.unwrap_or(children);
+    let (items, executions) = map_run_counts(&summary.status, item_total, children, &statuses);
 
     let mut select = QueryBuilder::<Sqlite>::new(ROW_COLUMNS);
     select.push(" WHERE map_run_arn = ").push_bind(arn);
@@ -423,17 +419,41 @@ pub async fn map_run(
     }))
 }
 
-/// The item and child execution counts of a Map Run, as DescribeMapRun gives them
-/// (`server/src/api/map_runs.rs`): from its children's statuses; items not started are
-/// pending while the Map Run runs.
-fn map_run_counts(status: &str, total_items: i64, statuses: &[(String, i64)]) -> (MapRunCounts, MapRunCounts) {
-    let count = |wanted: &str| statuses.iter().filter(|(status, _)| status == wanted).map(|(_, n)| n).sum::<i64>();
-    let (running, succeeded, failed, timed_out, aborted) =
-        (count("RUNNING"), count("SUCCEEDED"), count("FAILED"), count("TIMED_OUT"), count("ABORTED"));
-    let started = running + succeeded + failed + timed_out + aborted;
-    let pending = if status == "RUNNING" { (total_items - started).max(0) } else { 0 };
-    let items = MapRunCounts { pending, running, succeeded, failed, aborted, timed_out, total: total_items };
-    (items, MapRunCounts { total: started + pending, ..items })
+/// A Map Run's child executions by status: `(status, executions, items they run)` (a child
+/// runs several items when an `ItemBatcher` batched them).
+pub(crate) async fn map_run_statuses(pool: &SqlitePool, arn: &str) -> Result<Vec<(String, i64, i64)>, sqlx::Error> {
+    sqlx::query(
+        "SELECT status, COUNT(*) AS n, SUM(COALESCE(item_count, 1)) AS items FROM executions
+         WHERE map_run_arn = ? GROUP BY status",
+    )
+    .bind(arn)
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(|row| Ok((row.try_get("status")?, row.try_get("n")?, row.try_get("items")?)))
+    .collect()
+}
+
+/// The item and child execution counts of a Map Run of `status`, with `item_total` items run
+/// by `child_total` children, from [`map_run_statuses`]: what the page shows and DescribeMapRun
+/// answers (`server/src/api/map_runs.rs`). What has not started is pending while the run runs.
+pub(crate) fn map_run_counts(
+    status: &str,
+    item_total: i64,
+    child_total: i64,
+    statuses: &[(String, i64, i64)],
+) -> (MapRunCounts, MapRunCounts) {
+    let counts = |total: i64, of: fn(&(String, i64, i64)) -> i64| {
+        let count = |wanted: &str| statuses.iter().filter(|row| row.0 == wanted).map(of).sum::<i64>();
+        let (running, succeeded, failed, timed_out, aborted) =
+            (count("RUNNING"), count("SUCCEEDED"), count("FAILED"), count("TIMED_OUT"), count("ABORTED"));
+        let started = running + succeeded + failed + timed_out + aborted;
+        let pending = if status == "RUNNING" { (total - started).max(0) } else { 0 };
+        MapRunCounts { pending, running, succeeded, failed, aborted, timed_out, total: started + pending }
+    };
+    // Every item the run read counts in its total, though a failed run may not start them all.
+    let items = MapRunCounts { total: item_total, ..counts(item_total, |row| row.2) };
+    (items, counts(child_total, |row| row.1))
 }
 
 /// A state machine's recorded executions (and their Distributed Map children, whose state
@@ -752,12 +772,18 @@ mod tests {
 
     #[test]
     fn map_run_counts_match_describe_map_run() {
-        let statuses = [("SUCCEEDED".to_string(), 3), ("FAILED".to_string(), 1), ("RUNNING".to_string(), 2)];
-        let (items, executions) = map_run_counts("RUNNING", 10, &statuses);
+        // One item a child: items and executions count alike.
+        let statuses = [("SUCCEEDED".to_string(), 3, 3), ("FAILED".to_string(), 1, 1), ("RUNNING".to_string(), 2, 2)];
+        let (items, executions) = map_run_counts("RUNNING", 10, 10, &statuses);
         assert_eq!((items.pending, items.running, items.succeeded, items.failed, items.total), (4, 2, 3, 1, 10));
         assert_eq!(executions.total, 10);
-        let (items, executions) = map_run_counts("FAILED", 10, &statuses[..2]);
+        let (items, executions) = map_run_counts("FAILED", 10, 10, &statuses[..2]);
         assert_eq!((items.pending, items.total, executions.total), (0, 10, 4));
+        // Batches of up to 4 of 10 items: 3 children, two started (4 and 4 items).
+        let batched = [("SUCCEEDED".to_string(), 1, 4), ("RUNNING".to_string(), 1, 4)];
+        let (items, executions) = map_run_counts("RUNNING", 10, 3, &batched);
+        assert_eq!((items.pending, items.running, items.succeeded, items.total), (2, 4, 4, 10));
+        assert_eq!((executions.pending, executions.running, executions.succeeded, executions.total), (1, 1, 1, 3));
     }
 
     /// Walks every page of the list in `filter`'s order; returns the names seen.
@@ -796,6 +822,7 @@ mod tests {
                     kind,
                     test_case: None,
                     map_run_arn: None,
+                    item_count: None,
                     qualifiers: Default::default(),
                 })
                 .await

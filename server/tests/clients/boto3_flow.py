@@ -194,6 +194,19 @@ types = [event["type"] for event in full_history(attempt)]
 assert types.count("PassStateEntered") == 1, "the state that succeeded does not run again"
 assert types[types.index("ExecutionFailed") + 1 : types.index("ExecutionFailed") + 3] == ["ExecutionRedriven", "TaskStateEntered"], types
 raises(sfn.exceptions.ExecutionNotRedrivable, sfn.redrive_execution, executionArn=attempt)
+# ListExecutions tells redriven executions apart, and dates the redrive.
+not_redriven = sfn.start_execution(stateMachineArn=flaky)["executionArn"]
+listed = sfn.list_executions(stateMachineArn=flaky, redriveFilter="REDRIVEN")["executions"]
+assert [item["executionArn"] for item in listed] == [attempt], listed
+assert listed[0]["redriveCount"] == 1 and listed[0]["redriveDate"] == redriven["redriveDate"], listed
+listed = sfn.list_executions(stateMachineArn=flaky, redriveFilter="NOT_REDRIVEN")["executions"]
+assert [item["executionArn"] for item in listed] == [not_redriven], listed
+assert "redriveDate" not in listed[0], listed
+assert len(sfn.list_executions(stateMachineArn=flaky)["executions"]) == 2
+assert sfn.list_executions(stateMachineArn=flaky, redriveFilter="REDRIVEN", statusFilter="RUNNING")["executions"] == []
+refused = raises(sfn.exceptions.ClientError, sfn.list_executions, stateMachineArn=flaky, redriveFilter="SOMETIMES")
+assert refused.response["Error"]["Code"] == "ValidationException" and "'redriveFilter'" in str(refused), refused
+sfn.stop_execution(executionArn=not_redriven)
 
 # Activities with a worker thread.
 activity = sfn.create_activity(name=f"work-{RUN}")["activityArn"]

@@ -15,6 +15,7 @@ impl Decider<'_> {
         config: &MapConfig,
         from_reader: bool,
     ) {
+        let item_total = items.len();
         let items = match self.batch_items(thread, state, items) {
             Ok(items) => items,
             Err(failure) => {
@@ -26,7 +27,7 @@ impl Decider<'_> {
         let distributed = config.mode == MapMode::Distributed;
         let mut map_run_arn = None;
         if distributed {
-            map_run_arn = Some(self.begin_map_run(thread, state, items.len(), config));
+            map_run_arn = Some(self.begin_map_run(thread, state, items.len(), item_total, config));
         }
         let count = items.len();
         let run = MapRun {
@@ -56,7 +57,15 @@ impl Decider<'_> {
     /// Records a Map Run's start (`MapRunStarted`, and the driver's record of it) and returns
     /// its ARN. AWS names a map run after the state machine and the Map state's `Label` (its
     /// name when it has none).
-    fn begin_map_run(&mut self, thread: &mut Thread, state: &State, total: usize, config: &MapConfig) -> String {
+    /// `total` counts its child executions, `item_total` the items they run between them.
+    fn begin_map_run(
+        &mut self,
+        thread: &mut Thread,
+        state: &State,
+        total: usize,
+        item_total: usize,
+        config: &MapConfig,
+    ) -> String {
         let label = state.field("Label").and_then(Value::as_str).unwrap_or(&state.name).to_string();
         let arn = format!(
             "arn:{}:states:{}:{}:mapRun:{}/{}:{}",
@@ -72,6 +81,7 @@ impl Decider<'_> {
             arn: arn.clone(),
             state_name: state.name.to_string(),
             total,
+            item_total,
             max_concurrency: config.max_concurrency,
             tolerated_failure_count: config.tolerated_failure_count,
             tolerated_failure_percentage: config.tolerated_failure_percentage,
@@ -103,7 +113,7 @@ impl Decider<'_> {
             tolerated_failure_count: None,
             tolerated_failure_percentage: None,
         };
-        let arn = self.begin_map_run(thread, state, 0, config.unwrap_or(&unknown));
+        let arn = self.begin_map_run(thread, state, 0, 0, config.unwrap_or(&unknown));
         self.decision.actions.push(Action::MapRunEnded { arn, status: "FAILED".into() });
         self.emit_on(thread, history::map_run_failed(failure));
         true
@@ -202,6 +212,13 @@ impl Decider<'_> {
                 if run.distributed && self.map_children {
                     let key = self.key();
                     let item = std::mem::take(&mut run.items[index]);
+                    // A batch (`{"Items": [...]}` from the ItemBatcher) runs all its items.
+                    let item_count = match (state.field("ItemBatcher"), &item) {
+                        (Some(_), Value::Object(batch)) => {
+                            batch.get("Items").and_then(Value::as_array).map_or(1, Vec::len)
+                        }
+                        _ => 1,
+                    };
                     self.decision.actions.push(Action::Invoke(TaskRequest {
                         key,
                         state_name: state.name.to_string(),
@@ -210,6 +227,7 @@ impl Decider<'_> {
                             "MapRunArn": run.map_run_arn,
                             "Index": index,
                             "Item": item,
+                            "ItemCount": item_count,
                             "Processor": processor_definition(state, self.machine),
                             "ExecutionType": child_execution_type(state),
                         }),
@@ -294,6 +312,10 @@ impl Decider<'_> {
                         }
                     }
                 }
+            }
+            // UpdateMapRun may have lowered the threshold below the failures already counted.
+            if failure.is_none() && run.distributed && run.failures > 0 {
+                failure = run.threshold_exceeded();
             }
             let all_ended = run.running.is_empty() && run.children.is_empty() && run.next_index >= total;
             let mut result = None;
@@ -488,6 +510,12 @@ impl MapRun {
     fn tolerate(&mut self, index: usize, item_failure: &Failure) -> Option<Failure> {
         self.failures += 1;
         self.outputs[index] = Some(item_failure.error_output());
+        self.threshold_exceeded()
+    }
+
+    /// `States.ExceedToleratedFailureThreshold` if the failures counted exceed what the run
+    /// tolerates now.
+    fn threshold_exceeded(&self) -> Option<Failure> {
         let config = MapConfig {
             mode: MapMode::Distributed,
             max_concurrency: self.max_concurrency,
@@ -517,6 +545,21 @@ pub(super) fn find_child_run(thread: &mut Thread, key: u64) -> Option<&mut MapRu
     match &mut attempt.phase {
         Phase::Parallel { branches } => branches.iter_mut().find_map(|branch| find_child_run(branch, key)),
         Phase::Map(run) => run.running.iter_mut().find_map(|iteration| find_child_run(&mut iteration.thread, key)),
+        _ => None,
+    }
+}
+
+/// The running Map Run `arn` in `thread` or the threads under it.
+pub(super) fn find_run<'t>(thread: &'t mut Thread, arn: &str) -> Option<&'t mut MapRun> {
+    let At::Run(attempt) = &mut thread.at else { return None };
+    match &mut attempt.phase {
+        Phase::Map(run) => {
+            if run.map_run_arn.as_deref() == Some(arn) {
+                return Some(run);
+            }
+            run.running.iter_mut().find_map(|iteration| find_run(&mut iteration.thread, arn))
+        }
+        Phase::Parallel { branches } => branches.iter_mut().find_map(|branch| find_run(branch, arn)),
         _ => None,
     }
 }

@@ -52,7 +52,10 @@ fn run_with_items(
                     Ok(output) => Signal::TaskSucceeded { key: request.key, output },
                     Err(failure) => Signal::TaskFailed { key: request.key, failure },
                 }),
-                Action::Cancel { .. } | Action::MapRunStarted { .. } | Action::MapRunEnded { .. } => {}
+                Action::Cancel { .. }
+                | Action::MapRunStarted { .. }
+                | Action::MapRunUpdated { .. }
+                | Action::MapRunEnded { .. } => {}
             }
         }
     }

@@ -20,6 +20,7 @@ fn record(name: &str) -> ExecutionRecord {
         redrive_millis: None,
         test_case: None,
         map_run_arn: None,
+        item_count: None,
     }
 }
 

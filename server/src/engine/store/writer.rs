@@ -181,16 +181,16 @@ impl Writer {
                 "INSERT OR ROLLBACK INTO executions (arn, state_machine_arn, name, status, input, output, error, cause,
                                          definition, definition_id, role_arn, start_millis, stop_millis, redrive_count,
                                          test_case, snapshot, map_run_arn, state_machine_version_arn,
-                                         state_machine_alias_arn)
+                                         state_machine_alias_arn, item_count)
                  VALUES ",
             );
-            push_placeholder_rows(&mut sql, chunk.len(), 19);
+            push_placeholder_rows(&mut sql, chunk.len(), 20);
             sql.push_str(" ON CONFLICT (arn) DO NOTHING RETURNING arn, history_key");
             let mut statement = self.connection.prepare_cached(&sql)?;
             let mut index = 0;
             for (record, qualifiers, write, definition) in chunk {
                 // The text lives in `execution_definitions`; the old column stays empty.
-                let values: [&dyn ToSql; 19] = [
+                let values: [&dyn ToSql; 20] = [
                     &record.arn,
                     &record.state_machine_arn,
                     &record.name,
@@ -210,6 +210,7 @@ impl Writer {
                     &record.map_run_arn,
                     &qualifiers.version_arn,
                     &qualifiers.alias_arn,
+                    &record.item_count,
                 ];
                 for value in values {
                     index += 1;
@@ -311,8 +312,9 @@ impl Writer {
         for map_run in &write.map_runs_started {
             self.execute(
                 "INSERT OR IGNORE INTO map_runs (arn, execution_arn, state_name, status, total, max_concurrency,
-                                                 tolerated_failure_count, tolerated_failure_percentage, start_millis)
-                 VALUES (?1, ?2, ?3, 'RUNNING', ?4, ?5, ?6, ?7, ?8)",
+                                                 tolerated_failure_count, tolerated_failure_percentage, start_millis,
+                                                 item_total)
+                 VALUES (?1, ?2, ?3, 'RUNNING', ?4, ?5, ?6, ?7, ?8, ?9)",
                 &[
                     &map_run.arn,
                     &arn,
@@ -322,6 +324,19 @@ impl Writer {
                     &map_run.tolerated_failure_count.map(|count| count as i64),
                     &map_run.tolerated_failure_percentage,
                     &now,
+                    &(map_run.item_total as i64),
+                ],
+            )?;
+        }
+        for limits in &write.map_runs_updated {
+            self.execute(
+                "UPDATE map_runs SET max_concurrency = ?1, tolerated_failure_count = ?2, tolerated_failure_percentage = ?3
+                 WHERE arn = ?4",
+                &[
+                    &(limits.max_concurrency as i64),
+                    &limits.tolerated_failure_count.map(|count| count as i64),
+                    &limits.tolerated_failure_percentage,
+                    &limits.arn,
                 ],
             )?;
         }
@@ -396,7 +411,7 @@ fn push_placeholder_rows(sql: &mut String, rows: usize, width: usize) {
     sql.push_str(&vec![row; rows].join(", "));
 }
 
-/// The most rows one multi-row statement writes (SQLite allows 32,766 bound values; 19 a row
+/// The most rows one multi-row statement writes (SQLite allows 32,766 bound values; 20 a row
 /// at most here).
 const ROWS_PER_STATEMENT: usize = 512;
 

@@ -1,0 +1,222 @@
+//! UpdateMapRun on a running Distributed Map, through the real server and its API: a raised
+//! `maxConcurrency` starts more child executions at once, a lowered failure threshold fails
+//! the run at once, and bad requests are refused naming the field. ListExecutions of a Map
+//! Run names the run on each child, as AWS does.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use support::TestServer;
+
+const ROLE: &str = "arn:aws:iam::123456789012:role/r";
+
+/// A Distributed Map over `$.items`, one at a time, each child waiting for a task token.
+fn definition() -> Value {
+    json!({"StartAt": "Each", "States": {"Each": {
+        "Type": "Map",
+        "ItemsPath": "$.items",
+        "MaxConcurrency": 1,
+        "ToleratedFailureCount": 5,
+        "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "Approve",
+            "States": {"Approve": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                "Parameters": {"QueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/q", "MessageBody": {"token.$": "$$.Task.Token", "item.$": "$"}},
+                "End": true
+            }}
+        },
+        "End": true
+    }}})
+}
+
+async fn call(server: &TestServer, client: &reqwest::Client, operation: &str, request: Value) -> Value {
+    match server.call(client, operation, &request).await {
+        Ok(response) => response,
+        Err(error) => panic!("{operation} {request}: {error:?}"),
+    }
+}
+
+/// The children of `map_run` that are running, waiting up to 10 s for there to be `count`.
+async fn running_children(server: &TestServer, client: &reqwest::Client, map_run: &str, count: usize) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let listed =
+            call(server, client, "ListExecutions", json!({"mapRunArn": map_run, "statusFilter": "RUNNING"})).await;
+        let children = listed["executions"].as_array().cloned().unwrap_or_default();
+        if children.len() >= count {
+            return children;
+        }
+        assert!(Instant::now() < deadline, "{count} children of {map_run} never ran at once: {children:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The task token child execution `arn` waits on (from its TaskScheduled event).
+async fn token_of(server: &TestServer, client: &reqwest::Client, arn: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let history = call(server, client, "GetExecutionHistory", json!({"executionArn": arn})).await;
+        let scheduled = history["events"].as_array().and_then(|events| {
+            events
+                .iter()
+                .find_map(|event| event["taskScheduledEventDetails"]["parameters"].as_str().map(str::to_string))
+        });
+        if let Some(parameters) = scheduled {
+            let parameters: Value = serde_json::from_str(&parameters).expect("parameters are JSON");
+            return parameters["MessageBody"]["token"].as_str().expect("the token").to_string();
+        }
+        assert!(Instant::now() < deadline, "{arn} never scheduled its task");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn update_map_run_changes_a_running_distributed_map() {
+    let folder = tempfile::tempdir().expect("temp dir");
+    let server = TestServer::spawn(folder.path());
+    let client = reqwest::Client::new();
+    let created = call(
+        &server,
+        &client,
+        "CreateStateMachine",
+        json!({"name": "approvals-map", "definition": definition().to_string(), "roleArn": ROLE}),
+    )
+    .await;
+    let input = json!({"items": ["a", "b", "c", "d", "e", "f"]});
+    let started = call(
+        &server,
+        &client,
+        "StartExecution",
+        json!({"stateMachineArn": created["stateMachineArn"], "input": input.to_string()}),
+    )
+    .await;
+    let parent = started["executionArn"].as_str().expect("arn").to_string();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let map_run = loop {
+        let runs = call(&server, &client, "ListMapRuns", json!({"executionArn": parent})).await;
+        if let Some(arn) = runs["mapRuns"][0]["mapRunArn"].as_str() {
+            break arn.to_string();
+        }
+        assert!(Instant::now() < deadline, "no Map Run started");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+
+    // One at a time, as the definition says; each child names its Map Run and its one item.
+    let first = running_children(&server, &client, &map_run, 1).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let still = running_children(&server, &client, &map_run, 1).await;
+    assert_eq!(still.len(), 1, "MaxConcurrency 1 runs one child: {still:?}");
+    assert_eq!(first[0]["mapRunArn"], map_run.as_str(), "{first:?}");
+    let by_machine =
+        call(&server, &client, "ListExecutions", json!({"stateMachineArn": created["stateMachineArn"]})).await;
+    assert!(by_machine["executions"][0].get("mapRunArn").is_none(), "only a Map Run's listing names it: {by_machine}");
+
+    // Raising the concurrency starts two more children at once.
+    call(&server, &client, "UpdateMapRun", json!({"mapRunArn": map_run, "maxConcurrency": 3})).await;
+    let three = running_children(&server, &client, &map_run, 3).await;
+    assert_eq!(three.len(), 3, "{three:?}");
+    let described = call(&server, &client, "DescribeMapRun", json!({"mapRunArn": map_run})).await;
+    assert_eq!(described["maxConcurrency"], 3, "{described}");
+    assert_eq!(described["toleratedFailureCount"], 5, "a limit not given stays: {described}");
+    assert_eq!(described["itemCounts"]["running"], 3, "{described}");
+    assert_eq!(described["itemCounts"]["pending"], 3, "{described}");
+
+    // One child fails: within the five tolerated, so the run goes on.
+    let failing = three[0]["executionArn"].as_str().expect("child arn").to_string();
+    let token = token_of(&server, &client, &failing).await;
+    call(&server, &client, "SendTaskFailure", json!({"taskToken": token, "error": "Rejected", "cause": "no"})).await;
+    server.finished(&client, &failing, Duration::from_secs(10)).await;
+    running_children(&server, &client, &map_run, 3).await;
+    let described = call(&server, &client, "DescribeExecution", json!({"executionArn": parent})).await;
+    assert_eq!(described["status"], "RUNNING", "{described}");
+
+    // Tolerating no failure any more fails the run at once, and with it the Map state.
+    call(&server, &client, "UpdateMapRun", json!({"mapRunArn": map_run, "toleratedFailureCount": 0})).await;
+    let ended = server.finished(&client, &parent, Duration::from_secs(10)).await;
+    assert_eq!(ended["status"], "FAILED", "{ended}");
+    assert_eq!(ended["error"], "States.ExceedToleratedFailureThreshold", "{ended}");
+    let described = call(&server, &client, "DescribeMapRun", json!({"mapRunArn": map_run})).await;
+    assert_eq!(described["status"], "FAILED", "{described}");
+    assert_eq!(described["toleratedFailureCount"], 0, "{described}");
+    assert_eq!(described["maxConcurrency"], 3, "{described}");
+
+    // A run that has ended cannot be updated; nor can one that does not exist; and each bad
+    // value is refused naming its field.
+    let refused = server.call(&client, "UpdateMapRun", &json!({"mapRunArn": map_run, "maxConcurrency": 5})).await;
+    assert!(
+        matches!(&refused, Err((400, kind, message)) if kind == "ValidationException" && message.contains("FAILED")),
+        "{refused:?}"
+    );
+    let unknown = map_run.replace(map_run.rsplit(':').next().expect("run id"), "no-such-run");
+    let refused = server.call(&client, "UpdateMapRun", &json!({"mapRunArn": unknown, "maxConcurrency": 5})).await;
+    assert!(matches!(&refused, Err((400, kind, _)) if kind == "ResourceNotFound"), "{refused:?}");
+    for (field, value) in [
+        ("maxConcurrency", json!(-1)),
+        ("toleratedFailureCount", json!(-2)),
+        ("toleratedFailurePercentage", json!(100.5)),
+    ] {
+        let refused = server.call(&client, "UpdateMapRun", &json!({"mapRunArn": map_run, field: value})).await;
+        assert!(
+            matches!(&refused, Err((400, kind, message)) if kind == "ValidationException" && message.contains(&format!("'{field}'"))),
+            "{field} {value}: {refused:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_batched_map_run_counts_items_and_child_executions_apart() {
+    let folder = tempfile::tempdir().expect("temp dir");
+    let server = TestServer::spawn(folder.path());
+    let client = reqwest::Client::new();
+    let definition = json!({"StartAt": "Each", "States": {"Each": {
+        "Type": "Map",
+        "ItemsPath": "$.items",
+        "ItemBatcher": {"MaxItemsPerBatch": 2},
+        "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "Count", "States": {"Count": {"Type": "Pass", "Parameters": {"n.$": "States.ArrayLength($.Items)"}, "End": true}}
+        },
+        "End": true
+    }}});
+    let created = call(
+        &server,
+        &client,
+        "CreateStateMachine",
+        json!({"name": "batches", "definition": definition.to_string(), "roleArn": ROLE}),
+    )
+    .await;
+    let input = json!({"items": [1, 2, 3, 4, 5]});
+    let started = call(
+        &server,
+        &client,
+        "StartExecution",
+        json!({"stateMachineArn": created["stateMachineArn"], "input": input.to_string()}),
+    )
+    .await;
+    let parent = started["executionArn"].as_str().expect("arn").to_string();
+    let ended = server.finished(&client, &parent, Duration::from_secs(20)).await;
+    assert_eq!(ended["status"], "SUCCEEDED", "{ended}");
+    assert_eq!(ended["output"], json!([{"n": 2}, {"n": 2}, {"n": 1}]).to_string());
+
+    let runs = call(&server, &client, "ListMapRuns", json!({"executionArn": parent})).await;
+    let map_run = runs["mapRuns"][0]["mapRunArn"].as_str().expect("a Map Run").to_string();
+    let described = call(&server, &client, "DescribeMapRun", json!({"mapRunArn": map_run})).await;
+    assert_eq!(described["itemCounts"]["total"], 5, "{described}");
+    assert_eq!(described["itemCounts"]["succeeded"], 5, "{described}");
+    assert_eq!(described["itemCounts"]["resultsWritten"], 5, "{described}");
+    assert_eq!(described["executionCounts"]["total"], 3, "{described}");
+    assert_eq!(described["executionCounts"]["succeeded"], 3, "{described}");
+    let children = call(&server, &client, "ListExecutions", json!({"mapRunArn": map_run})).await;
+    let mut counts: Vec<i64> = children["executions"]
+        .as_array()
+        .expect("children")
+        .iter()
+        .map(|child| child["itemCount"].as_i64().expect("each child has an itemCount"))
+        .collect();
+    counts.sort_unstable();
+    assert_eq!(counts, [1, 2, 2], "{children}");
+}
