@@ -220,3 +220,60 @@ async fn a_batched_map_run_counts_items_and_child_executions_apart() {
     counts.sort_unstable();
     assert_eq!(counts, [1, 2, 2], "{children}");
 }
+
+#[tokio::test]
+async fn a_failed_batch_counts_each_of_its_items_against_the_threshold() {
+    let folder = tempfile::tempdir().expect("temp dir");
+    let server = TestServer::spawn(folder.path());
+    let client = reqwest::Client::new();
+    // Batches of two; a batch whose first item is "bad" fails. Two failed items are tolerated.
+    let definition = json!({"StartAt": "Each", "States": {"Each": {
+        "Type": "Map",
+        "ItemsPath": "$.items",
+        "ItemBatcher": {"MaxItemsPerBatch": 2},
+        "ToleratedFailureCount": 2,
+        "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "Check",
+            "States": {
+                "Check": {"Type": "Choice", "Choices": [{"Variable": "$.Items[0]", "StringEquals": "bad", "Next": "Reject"}], "Default": "Accept"},
+                "Reject": {"Type": "Fail", "Error": "Bad", "Cause": "a bad batch"},
+                "Accept": {"Type": "Succeed"}
+            }
+        },
+        "End": true
+    }}});
+    let created = call(
+        &server,
+        &client,
+        "CreateStateMachine",
+        json!({"name": "tolerant", "definition": definition.to_string(), "roleArn": ROLE}),
+    )
+    .await;
+    let run = |items: Value| {
+        let (server, client, machine) = (&server, &client, created["stateMachineArn"].clone());
+        async move {
+            let input = json!({"items": items}).to_string();
+            let started =
+                call(server, client, "StartExecution", json!({"stateMachineArn": machine, "input": input})).await;
+            let arn = started["executionArn"].as_str().expect("arn").to_string();
+            let ended = server.finished(client, &arn, Duration::from_secs(20)).await;
+            let runs = call(server, client, "ListMapRuns", json!({"executionArn": arn})).await;
+            let map_run = runs["mapRuns"][0]["mapRunArn"].as_str().expect("a Map Run").to_string();
+            (ended, call(server, client, "DescribeMapRun", json!({"mapRunArn": map_run})).await)
+        }
+    };
+
+    // One failed batch: two failed items, as many as tolerated.
+    let (ended, described) = run(json!(["bad", "x", "y", "z", "w"])).await;
+    assert_eq!(ended["status"], "SUCCEEDED", "{ended}");
+    assert_eq!(described["itemCounts"]["failed"], 2, "{described}");
+    assert_eq!(described["executionCounts"]["failed"], 1, "{described}");
+
+    // Two failed batches: four failed items, more than the two tolerated (counted by batch,
+    // two failures would still be tolerated).
+    let (ended, described) = run(json!(["bad", "x", "bad", "y", "z"])).await;
+    assert_eq!(ended["status"], "FAILED", "{ended}");
+    assert_eq!(ended["error"], "States.ExceedToleratedFailureThreshold", "{ended}");
+    assert_eq!(described["status"], "FAILED", "{described}");
+}

@@ -319,7 +319,7 @@ pub struct MapRun {
     pub running: Vec<Iteration>,
     /// The outputs so far, by index.
     pub outputs: Vec<Option<Value>>,
-    /// How many items failed.
+    /// How many items failed (every item of a failed batch).
     pub failures: usize,
     /// `MaxConcurrency` (0: no limit).
     pub max_concurrency: u64,
@@ -351,6 +351,10 @@ pub struct MapRun {
     /// How that task ended, until the Map state takes it.
     #[serde(default)]
     pub writer_outcome: Option<ChildOutcome>,
+    /// With an `ItemBatcher`, how many items each batch in `items` holds (empty: one item
+    /// each). Failure thresholds count items, not batches.
+    #[serde(default)]
+    pub batch_sizes: Vec<u32>,
 }
 
 /// A distributed Map item running as a child execution: the task key it reports with.

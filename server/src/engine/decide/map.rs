@@ -30,7 +30,16 @@ impl Decider<'_> {
             map_run_arn = Some(self.begin_map_run(thread, state, items.len(), item_total, config));
         }
         let count = items.len();
+        let batch_sizes = if state.field("ItemBatcher").is_some() {
+            items
+                .iter()
+                .map(|batch| batch.get("Items").and_then(Value::as_array).map_or(1, |items| items.len() as u32))
+                .collect()
+        } else {
+            Vec::new()
+        };
         let run = MapRun {
+            batch_sizes,
             items,
             next_index: 0,
             running: Vec::new(),
@@ -212,13 +221,7 @@ impl Decider<'_> {
                 if run.distributed && self.map_children {
                     let key = self.key();
                     let item = std::mem::take(&mut run.items[index]);
-                    // A batch (`{"Items": [...]}` from the ItemBatcher) runs all its items.
-                    let item_count = match (state.field("ItemBatcher"), &item) {
-                        (Some(_), Value::Object(batch)) => {
-                            batch.get("Items").and_then(Value::as_array).map_or(1, Vec::len)
-                        }
-                        _ => 1,
-                    };
+                    let item_count = run.items_in(index);
                     self.decision.actions.push(Action::Invoke(TaskRequest {
                         key,
                         state_name: state.name.to_string(),
@@ -504,11 +507,16 @@ impl Decider<'_> {
 }
 
 impl MapRun {
+    /// How many items the item at `index` holds: a batch's size, else one.
+    fn items_in(&self, index: usize) -> usize {
+        self.batch_sizes.get(index).map_or(1, |size| *size as usize)
+    }
+
     /// Counts a failed item of a distributed Map (its error output takes its place in the
     /// results) and returns `States.ExceedToleratedFailureThreshold` once the failures exceed
     /// what the state tolerates.
     fn tolerate(&mut self, index: usize, item_failure: &Failure) -> Option<Failure> {
-        self.failures += 1;
+        self.failures += self.items_in(index);
         self.outputs[index] = Some(item_failure.error_output());
         self.threshold_exceeded()
     }
@@ -522,7 +530,12 @@ impl MapRun {
             tolerated_failure_count: self.tolerated_failure_count,
             tolerated_failure_percentage: self.tolerated_failure_percentage,
         };
-        config.exceeded(self.failures, self.items.len()).then(|| {
+        let item_total = if self.batch_sizes.is_empty() {
+            self.items.len()
+        } else {
+            self.batch_sizes.iter().map(|size| *size as usize).sum()
+        };
+        config.exceeded(self.failures, item_total).then(|| {
             Failure::new(
                 "States.ExceedToleratedFailureThreshold",
                 "The specified tolerated failure threshold was exceeded",
