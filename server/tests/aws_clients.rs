@@ -95,6 +95,8 @@ fn aws(python: &Path, base_url: &str, arguments: &[&str]) -> Output {
         .env_remove("AWS_PROFILE")
         .env("AWS_CONFIG_FILE", "/dev/null")
         .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        // As the README says: StartSyncExecution and TestState would go to `sync-<host>`.
+        .env("AWS_DISABLE_HOST_PREFIX_INJECTION", "true")
         .output()
         .expect("the aws command runs")
 }
@@ -182,6 +184,42 @@ fn boto3_and_the_aws_cli_work_against_statehouse() {
         ],
     );
     assert_eq!(valid["result"], "FAIL", "{valid}");
+
+    let express = aws_json(
+        &python,
+        base,
+        &[
+            "create-state-machine",
+            "--name",
+            "cli-express",
+            "--type",
+            "EXPRESS",
+            "--definition",
+            r#"{"StartAt":"A","States":{"A":{"Type":"Pass","Parameters":{"doubled.$":"States.MathAdd($.n, $.n)"},"End":true}}}"#,
+            "--role-arn",
+            "arn:aws:iam::123456789012:role/cli",
+        ],
+    );
+    let machine = express["stateMachineArn"].as_str().expect("arn");
+    let synced =
+        aws_json(&python, base, &["start-sync-execution", "--state-machine-arn", machine, "--input", r#"{"n":21}"#]);
+    assert_eq!(synced["status"], "SUCCEEDED", "{synced}");
+    assert_eq!(synced["output"], r#"{"doubled":42}"#, "{synced}");
+    let tested = aws_json(
+        &python,
+        base,
+        &[
+            "test-state",
+            "--definition",
+            r#"{"Type":"Pass","Result":{"ok":true},"ResultPath":"$.r","End":true}"#,
+            "--input",
+            r#"{"n":1}"#,
+            "--role-arn",
+            "arn:aws:iam::123456789012:role/cli",
+        ],
+    );
+    assert_eq!(tested["status"], "SUCCEEDED", "{tested}");
+    assert_eq!(tested["output"], r#"{"n":1,"r":{"ok":true}}"#, "{tested}");
 
     let missing =
         aws(&python, base, &["describe-execution", "--execution-arn", &format!("{ACCOUNT_PREFIX}:execution:cli:nope")]);
