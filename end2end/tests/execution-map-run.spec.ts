@@ -81,6 +81,8 @@ test("a Map Run's page lists its counts and child executions, and the cost count
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Map Run Fan");
   await expect(page.getByTestId("map-run-status")).toHaveText("SUCCEEDED");
   await expect(page.getByTestId("map-run-tolerated")).toHaveText("1 item");
+  // A finished run's limits cannot change.
+  await expect(page.getByTestId("map-run-limits")).toHaveCount(0);
 
   // The counts, as DescribeMapRun gives them.
   const described = await sfn(request, "DescribeMapRun", { mapRunArn });
@@ -166,5 +168,80 @@ test("an inline Map's details show its iterations, with no Map Run link", async 
   await expect(page.getByTestId("state-details")).toContainText("Entered 3 times.");
   await expect(page.getByTestId("state-visit")).toHaveCount(3);
 
+  expect(problems).toEqual([]);
+});
+
+test("a running Map Run's limits change from its page", async ({ page, request }) => {
+  test.setTimeout(60_000);
+  const problems = watchForProblems(page);
+  const suffix = Date.now().toString(36);
+  // Four items, one child at a time, each waiting for a task token that never comes.
+  const stateMachineArn = await createMachine(request, `limits-${suffix}`, {
+    StartAt: "Each",
+    States: {
+      Each: {
+        Type: "Map",
+        ItemsPath: "$.items",
+        MaxConcurrency: 1,
+        ItemProcessor: {
+          ProcessorConfig: { Mode: "DISTRIBUTED", ExecutionType: "STANDARD" },
+          StartAt: "Wait",
+          States: {
+            Wait: {
+              Type: "Task",
+              Resource: "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+              Parameters: { QueueUrl: "https://sqs.us-east-1.amazonaws.com/123456789012/q", MessageBody: { "token.$": "$$.Task.Token" } },
+              End: true,
+            },
+          },
+        },
+        End: true,
+      },
+    },
+  });
+  const { executionArn } = await sfn(request, "StartExecution", {
+    stateMachineArn,
+    name: `limits-${suffix}`,
+    input: JSON.stringify({ items: [1, 2, 3, 4] }),
+  });
+  let mapRunArn = "";
+  await expect.poll(async () => {
+    const { mapRuns } = await sfn(request, "ListMapRuns", { executionArn });
+    mapRunArn = mapRuns[0]?.mapRunArn ?? "";
+    return mapRunArn;
+  }).not.toBe("");
+
+  await page.goto(`/executions/map-runs/${encodeURIComponent(mapRunArn)}`);
+  await waitForHydration(page);
+  await expect(page.getByTestId("map-run-status")).toHaveText("RUNNING");
+  await expect(page.getByTestId("map-run-concurrency")).toHaveText("1");
+  const form = page.getByTestId("map-run-limits");
+  await expect(form.getByLabel("Max concurrency (0: no limit)")).toHaveAttribute("placeholder", "1");
+
+  // Nothing filled in: refused, naming why.
+  await form.getByRole("button", { name: "Update Map Run" }).click();
+  await expect(form.getByRole("alert")).toHaveText("Limits: fill in at least one of the three");
+  // The refusal is a 400 for that request (the browser logs it); nothing else went wrong.
+  const refused = problems.splice(0);
+  expect(refused).toHaveLength(2);
+  for (const problem of refused) {
+    expect(problem).toMatch(/HTTP 400 for .*\/api\/executions\/update-map-run|status of 400/);
+  }
+
+  // Three at once, and two failed items tolerated: the page shows the new limits.
+  await form.getByLabel("Max concurrency (0: no limit)").fill("3");
+  await form.getByLabel("Tolerated failure count").fill("2");
+  await form.getByRole("button", { name: "Update Map Run" }).click();
+  await expect(page.getByTestId("map-run-concurrency")).toHaveText("3");
+  await expect(page.getByTestId("map-run-tolerated")).toHaveText("2 items");
+  await expect(form.getByRole("alert")).toHaveCount(0);
+  const described = await sfn(request, "DescribeMapRun", { mapRunArn });
+  expect(described).toMatchObject({ maxConcurrency: 3, toleratedFailureCount: 2 });
+  // Three children run now.
+  await expect.poll(async () => (await sfn(request, "DescribeMapRun", { mapRunArn })).executionCounts.running).toBe(3);
+  await page.reload();
+  await expect(page.locator("[data-testid=map-run-counts] tr[data-counts=executions] [data-count=running]")).toHaveText("3");
+
+  await sfn(request, "StopExecution", { executionArn });
   expect(problems).toEqual([]);
 });

@@ -65,7 +65,7 @@ fn optional_field(label: &str, text: Option<String>, limit: usize) -> Result<Opt
 #[cfg(feature = "ssr")]
 /// Answers a refusal with 400 rather than a server function's usual 500: it is the
 /// request's fault, not the server's.
-fn refuse<T>(error: ExecutionActionError) -> Result<T, ExecutionActionError> {
+pub(super) fn refuse<T>(error: ExecutionActionError) -> Result<T, ExecutionActionError> {
     if !matches!(error, ExecutionActionError::Storage | ExecutionActionError::Server(_))
         && let Some(response) = use_context::<crate::leptos_axum_response::ResponseOptions>()
     {
@@ -178,7 +178,7 @@ impl Default for ExecutionActions {
 }
 
 /// An action's latest outcome as an alert, when it failed.
-fn failure_alert(value: MappedSignal<Option<Result<(), ExecutionActionError>>>) -> impl IntoView {
+pub(super) fn failure_alert(value: MappedSignal<Option<Result<(), ExecutionActionError>>>) -> impl IntoView {
     move || {
         value.get().and_then(Result::err).map(|error| {
             view! { <p class="action-error" role="alert">{error.to_string()}</p> }
@@ -338,6 +338,12 @@ pub mod ssr {
             token: &'a str,
             error: Option<String>,
             cause: Option<String>,
+        ) -> BoxFuture<'a, Result<(), ExecutionActionError>>;
+        /// UpdateMapRun: new limits for a running Map Run (`None` leaves one as it is).
+        fn update_map_run<'a>(
+            &'a self,
+            map_run_arn: &'a str,
+            limits: super::super::map_run::MapRunLimits,
         ) -> BoxFuture<'a, Result<(), ExecutionActionError>>;
     }
 

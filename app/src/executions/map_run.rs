@@ -1,8 +1,9 @@
 //! One Map Run of a Distributed Map state at `/executions/map-runs/<url-encoded Map Run ARN>`:
 //! its status, its item and child execution counts as DescribeMapRun gives them, its
 //! tolerated failure settings, start and stop, and its child executions (oldest first, keyset
-//! pages of [`super::PAGE_SIZE`]), each linking to its execution page. The parent execution's
-//! page lists its Map Runs ([`MapRunsSection`]).
+//! pages of [`super::PAGE_SIZE`]), each linking to its execution page. While it runs, a form
+//! changes its concurrency and failure threshold (UpdateMapRun). The parent execution's page
+//! lists its Map Runs ([`MapRunsSection`]).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -10,8 +11,9 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    ExecutionPage, ExecutionsError, StatusBadge, duration_text, encode_component, error_list, execution_href,
-    format_millis, last_segment, percent_decode,
+    ExecutionPage, ExecutionsError, StatusBadge,
+    actions::{ExecutionActionError, failure_alert},
+    duration_text, encode_component, error_list, execution_href, format_millis, last_segment, percent_decode,
 };
 
 /// A Map Run as the parent execution's page lists it.
@@ -84,6 +86,78 @@ pub async fn read_map_run(arn: String, after: Option<String>) -> Result<MapRunDe
     context.executions.map_run(&context.pool, &arn, after.as_ref()).await?.ok_or(ExecutionsError::NotFound(arn))
 }
 
+/// New limits for a running Map Run, as UpdateMapRun takes them; `None` leaves one as it is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct MapRunLimits {
+    /// Child executions at once at most (0: no limit).
+    pub max_concurrency: Option<u64>,
+    /// Failed items tolerated.
+    pub tolerated_failure_count: Option<u64>,
+    /// Failed items tolerated, as a percentage of all items.
+    pub tolerated_failure_percentage: Option<f64>,
+}
+
+impl MapRunLimits {
+    /// Reads the form's three fields; an empty field leaves its limit as it is. An error names
+    /// the field as the form labels it.
+    pub fn parse(
+        max_concurrency: &str,
+        tolerated_failure_count: &str,
+        tolerated_failure_percentage: &str,
+    ) -> Result<Self, ExecutionActionError> {
+        let whole = |label: &str, text: &str| -> Result<Option<u64>, ExecutionActionError> {
+            let text = text.trim();
+            if text.is_empty() {
+                return Ok(None);
+            }
+            text.parse::<u64>().map(Some).map_err(|_| ExecutionActionError::InvalidField {
+                field: label.into(),
+                reason: format!("“{text}” is not a whole number of 0 or more"),
+            })
+        };
+        let percentage = match tolerated_failure_percentage.trim() {
+            "" => None,
+            text => match text.parse::<f64>() {
+                Ok(value) if (0.0..=100.0).contains(&value) => Some(value),
+                _ => {
+                    return Err(ExecutionActionError::InvalidField {
+                        field: "Tolerated failure percentage".into(),
+                        reason: format!("“{text}” is not a number from 0 to 100"),
+                    });
+                }
+            },
+        };
+        let limits = Self {
+            max_concurrency: whole("Max concurrency", max_concurrency)?,
+            tolerated_failure_count: whole("Tolerated failure count", tolerated_failure_count)?,
+            tolerated_failure_percentage: percentage,
+        };
+        if limits == Self::default() {
+            return Err(ExecutionActionError::InvalidField {
+                field: "Limits".into(),
+                reason: "fill in at least one of the three".into(),
+            });
+        }
+        Ok(limits)
+    }
+}
+
+/// UpdateMapRun from the Map Run's page: the form's fields as typed.
+#[server(prefix = "/api", endpoint = "executions/update-map-run")]
+pub async fn update_map_run(
+    arn: String,
+    max_concurrency: String,
+    tolerated_failure_count: String,
+    tolerated_failure_percentage: String,
+) -> Result<(), ExecutionActionError> {
+    let limits = match MapRunLimits::parse(&max_concurrency, &tolerated_failure_count, &tolerated_failure_percentage) {
+        Ok(limits) => limits,
+        Err(error) => return super::actions::refuse(error),
+    };
+    let controls = expect_context::<super::actions::ssr::ExecutionControls>();
+    controls.0.update_map_run(&arn, limits).await.or_else(super::actions::refuse)
+}
+
 /// The page of Map Run `arn`.
 pub fn map_run_href(arn: &str) -> String {
     format!("/executions/map-runs/{}", encode_component(arn))
@@ -96,10 +170,12 @@ pub fn MapRunPage() -> impl IntoView {
     let query = use_query_map();
     let arn = Memo::new(move |_| params.with(|params| percent_decode(&params.get("arn").unwrap_or_default())));
     let after = Memo::new(move |_| query.with(|query| query.get("after").filter(|value| !value.is_empty())));
-    // Blocking, so an unknown Map Run answers 404 before the first byte.
+    let update = ServerAction::<UpdateMapRun>::new();
+    // Blocking, so an unknown Map Run answers 404 before the first byte. Read again after
+    // each update.
     let detail = Resource::new_blocking(
-        move || (arn.get(), after.get()),
-        |(arn, after)| {
+        move || (arn.get(), after.get(), update.version().get()),
+        |(arn, after, _)| {
             #[cfg(feature = "ssr")]
             let response = use_context::<crate::leptos_axum_response::ResponseOptions>();
             async move {
@@ -116,7 +192,9 @@ pub fn MapRunPage() -> impl IntoView {
         <ErrorBoundary fallback=error_list>
             <Transition fallback=|| view! { <p>"Loading the Map Run…"</p> }>
                 {move || Suspend::new(async move {
-                    detail.await.map(|detail| view! { <MapRunView detail paged=after.get_untracked().is_some() /> })
+                    detail
+                        .await
+                        .map(|detail| view! { <MapRunView detail paged=after.get_untracked().is_some() update /> })
                 })}
             </Transition>
         </ErrorBoundary>
@@ -125,7 +203,7 @@ pub fn MapRunPage() -> impl IntoView {
 
 /// One Map Run, rendered. Every value is text, so Leptos escapes it.
 #[component]
-fn MapRunView(detail: MapRunDetail, paged: bool) -> impl IntoView {
+fn MapRunView(detail: MapRunDetail, paged: bool, update: ServerAction<UpdateMapRun>) -> impl IntoView {
     let MapRunDetail {
         summary,
         execution_arn,
@@ -141,6 +219,17 @@ fn MapRunView(detail: MapRunDetail, paged: bool) -> impl IntoView {
     let next =
         children.next.as_ref().map(|cursor| format!("{page_href}?after={}", encode_component(&cursor.to_parameter())));
     let run_id = last_segment(&summary.arn).to_string();
+    let limits_form = (summary.status == "RUNNING").then(|| {
+        view! {
+            <LimitsForm
+                arn=summary.arn.clone()
+                max_concurrency
+                tolerated_failure_count
+                tolerated_failure_percentage
+                update
+            />
+        }
+    });
     view! {
         <Title text=format!("Map Run {run_id}") />
         <p><a href=execution_href(&execution_arn)>"← Parent execution"</a></p>
@@ -156,7 +245,9 @@ fn MapRunView(detail: MapRunDetail, paged: bool) -> impl IntoView {
                 <dt>"Stopped"</dt><dd>{summary.stop_millis.map(format_millis).unwrap_or_else(|| "—".into())}</dd>
                 <dt>"Duration"</dt><dd>{duration_text(summary.start_millis, summary.stop_millis)}</dd>
                 <dt>"Max concurrency"</dt>
-                <dd>{if max_concurrency == 0 { "no limit".to_string() } else { max_concurrency.to_string() }}</dd>
+                <dd data-testid="map-run-concurrency">
+                    {if max_concurrency == 0 { "no limit".to_string() } else { max_concurrency.to_string() }}
+                </dd>
                 <dt>"Tolerated failures"</dt>
                 <dd data-testid="map-run-tolerated">{tolerated_text(tolerated_failure_count, tolerated_failure_percentage)}</dd>
             </dl>
@@ -182,6 +273,7 @@ fn MapRunView(detail: MapRunDetail, paged: bool) -> impl IntoView {
                 </tbody>
             </table>
         </section>
+        {limits_form}
         <section class="card">
             <h2>"Child executions"</h2>
             <ChildExecutions page=children />
@@ -189,6 +281,44 @@ fn MapRunView(detail: MapRunDetail, paged: bool) -> impl IntoView {
                 {first.map(|href| view! { <a href=href rel="first">"First"</a> })}
                 {next.map(|href| view! { <a href=href rel="next">"Next"</a> })}
             </nav>
+        </section>
+    }
+}
+
+/// UpdateMapRun's form (`data-testid="map-run-limits"`): the run's limits now as
+/// placeholders; a field left empty keeps its limit.
+#[component]
+fn LimitsForm(
+    arn: String,
+    max_concurrency: i64,
+    tolerated_failure_count: Option<i64>,
+    tolerated_failure_percentage: Option<f64>,
+    update: ServerAction<UpdateMapRun>,
+) -> impl IntoView {
+    let value = update.value();
+    view! {
+        <section class="card" data-testid="map-run-limits">
+            <h2>"Change limits"</h2>
+            <p class="muted">"Applied at once: more child executions start when the concurrency grows, and the Map Run fails if its failures already exceed a lowered threshold. An empty field keeps its limit."</p>
+            <ActionForm action=update attr:class="action-form">
+                <input type="hidden" name="arn" value=arn />
+                <div class="field">
+                    <label for="limit-concurrency">"Max concurrency (0: no limit)"</label>
+                    <input id="limit-concurrency" name="max_concurrency" type="number" min="0" step="1" placeholder=max_concurrency.to_string() />
+                </div>
+                <div class="field">
+                    <label for="limit-count">"Tolerated failure count"</label>
+                    <input id="limit-count" name="tolerated_failure_count" type="number" min="0" step="1" placeholder=tolerated_failure_count.map(|count| count.to_string()).unwrap_or_default() />
+                </div>
+                <div class="field">
+                    <label for="limit-percentage">"Tolerated failure percentage"</label>
+                    <input id="limit-percentage" name="tolerated_failure_percentage" type="number" min="0" max="100" step="any" placeholder=tolerated_failure_percentage.map(|percentage| percentage.to_string()).unwrap_or_default() />
+                </div>
+                <div class="field actions">
+                    <button type="submit" disabled=move || update.pending().get()>"Update Map Run"</button>
+                </div>
+            </ActionForm>
+            {failure_alert(value)}
         </section>
     }
 }
@@ -308,4 +438,29 @@ pub(crate) fn MapRunsSection(map_runs: Vec<MapRunSummary>) -> impl IntoView {
             </section>
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_are_read_from_the_form_and_errors_name_the_field() {
+        assert_eq!(
+            MapRunLimits::parse("3", "", " 12.5 "),
+            Ok(MapRunLimits {
+                max_concurrency: Some(3),
+                tolerated_failure_count: None,
+                tolerated_failure_percentage: Some(12.5)
+            })
+        );
+        let error = MapRunLimits::parse("-1", "", "").unwrap_err().to_string();
+        assert!(error.starts_with("Max concurrency: “-1” is not a whole number"), "{error}");
+        let error = MapRunLimits::parse("", "two", "").unwrap_err().to_string();
+        assert!(error.starts_with("Tolerated failure count:"), "{error}");
+        let error = MapRunLimits::parse("", "", "101").unwrap_err().to_string();
+        assert!(error.starts_with("Tolerated failure percentage: “101” is not a number from 0 to 100"), "{error}");
+        let error = MapRunLimits::parse(" ", "", "").unwrap_err().to_string();
+        assert_eq!(error, "Limits: fill in at least one of the three");
+    }
 }

@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 pub use detail::ExecutionPage;
 pub use history::state_statuses;
 pub use list::ExecutionsPage;
-pub use map_run::{MapRunCounts, MapRunDetail, MapRunPage, MapRunSummary};
+pub use map_run::{MapRunCounts, MapRunDetail, MapRunLimits, MapRunPage, MapRunSummary};
 
 /// How many executions one page of the list shows.
 pub const PAGE_SIZE: u32 = 50;

@@ -133,21 +133,7 @@ pub async fn update(state: &ApiState, request: &Value) -> Result<Value, AwsError
         },
     };
     require(state, arn).await?;
-    let row = sqlx::query("SELECT execution_arn, status FROM map_runs WHERE arn = ?")
-        .bind(arn)
-        .fetch_one(&state.pool)
-        .await?;
-    let status: String = row.try_get("status")?;
-    if status != "RUNNING" {
-        return Err(AwsError::validation(format!(
-            "Map Run '{arn}' is {status}; only a running Map Run can be updated."
-        )));
-    }
-    let parent: String = row.try_get("execution_arn")?;
-    state
-        .engine
-        .update_map_run(&parent, arn, max_concurrency, tolerated_failure_count, tolerated_failure_percentage)
-        .await?;
+    state.engine.update_map_run(arn, max_concurrency, tolerated_failure_count, tolerated_failure_percentage).await?;
     Ok(json!({}))
 }
 

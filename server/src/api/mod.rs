@@ -91,6 +91,10 @@ impl From<EngineError> for AwsError {
             EngineError::TaskDoesNotExist => AwsError::new("TaskDoesNotExist", "Task Does Not Exist"),
             EngineError::ExecutionNotRedrivable(message) => AwsError::new("ExecutionNotRedrivable", message),
             EngineError::Definition(message) => AwsError::new("InvalidDefinition", message),
+            EngineError::MapRunDoesNotExist(arn) => {
+                AwsError::new("ResourceNotFound", format!("Resource not found: '{arn}'"))
+            }
+            error @ EngineError::MapRunNotRunning(..) => AwsError::validation(error.to_string()),
             EngineError::Store(error) => AwsError::internal(error),
         }
     }

@@ -54,6 +54,12 @@ pub enum EngineError {
     /// RedriveExecution refused: the reason says why.
     #[error("{0}")]
     ExecutionNotRedrivable(String),
+    /// No such Map Run.
+    #[error("Map Run does not exist: {0}")]
+    MapRunDoesNotExist(String),
+    /// UpdateMapRun on a Map Run that has ended (its ARN and status).
+    #[error("Map Run '{0}' is {1}; only a running Map Run can be updated.")]
+    MapRunNotRunning(String, String),
 }
 
 /// Standard (durable) or Express (in memory).
@@ -1226,23 +1232,28 @@ impl Engine {
         Ok(redrive_count)
     }
 
-    /// UpdateMapRun: new limits for Map Run `map_run_arn` of execution `parent`; a limit left
-    /// `None` stays. A run that has ended meanwhile is left as it is.
+    /// UpdateMapRun: new limits for the running Map Run `map_run_arn`; a limit left `None`
+    /// stays. Its parent execution applies them (a run that ends meanwhile is left as it is).
     pub async fn update_map_run(
         &self,
-        parent: &str,
         map_run_arn: &str,
         max_concurrency: Option<u64>,
         tolerated_failure_count: Option<u64>,
         tolerated_failure_percentage: Option<f64>,
     ) -> Result<(), EngineError> {
+        let Some((parent, status)) = self.inner.store.map_run(map_run_arn).await? else {
+            return Err(EngineError::MapRunDoesNotExist(map_run_arn.to_string()));
+        };
+        if status != "RUNNING" {
+            return Err(EngineError::MapRunNotRunning(map_run_arn.to_string(), status));
+        }
         let signal = Signal::UpdateMapRun {
             map_run_arn: map_run_arn.to_string(),
             max_concurrency,
             tolerated_failure_count,
             tolerated_failure_percentage,
         };
-        self.signal(parent, signal).await.map(|_| ())
+        self.signal(&parent, signal).await.map(|_| ())
     }
 
     /// StopExecution.

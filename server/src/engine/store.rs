@@ -238,6 +238,18 @@ impl SqliteStore {
         Ok(Some((record_from(&row)?, status_from(&row)?, qualifiers_from(&row)?)))
     }
 
+    /// A Map Run's parent execution and status, if the run exists.
+    pub async fn map_run(&self, map_run_arn: &str) -> Result<Option<(String, String)>, StoreError> {
+        let row = sqlx::query("SELECT execution_arn, status FROM map_runs WHERE arn = ?")
+            .bind(map_run_arn)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match row {
+            Some(row) => Some((row.try_get("execution_arn")?, row.try_get("status")?)),
+            None => None,
+        })
+    }
+
     /// The child executions of a Map Run and where they stand (what its `ResultWriter`
     /// writes), oldest first.
     pub async fn map_run_children(&self, map_run_arn: &str) -> Result<Vec<(ExecutionRecord, Status)>, StoreError> {

@@ -1,10 +1,13 @@
 //! The execution page's actions, carried out by the engine: Stop, Redrive, and Send success
-//! or Send failure for a task token. The app's server functions reach them through
+//! or Send failure for a task token; and the Map Run page's UpdateMapRun. The app's server functions reach them through
 //! [`app::executions::actions::ssr::ExecutionControls`]; they arrive as POSTs to `/api/…`
 //! and so pass the router's cross-site check first (`csrf.rs`), like every server function.
 
 use app::{
-    executions::actions::{ExecutionActionError, ssr::ExecutionControl},
+    executions::{
+        MapRunLimits,
+        actions::{ExecutionActionError, ssr::ExecutionControl},
+    },
     ssr::BoxFuture,
 };
 use serde_json::Value;
@@ -53,6 +56,24 @@ impl ExecutionControl for EngineControls {
         cause: Option<String>,
     ) -> BoxFuture<'a, Result<(), ExecutionActionError>> {
         Box::pin(async move { self.engine.send_task_failure(token, error, cause).await.map_err(refused) })
+    }
+
+    fn update_map_run<'a>(
+        &'a self,
+        map_run_arn: &'a str,
+        limits: MapRunLimits,
+    ) -> BoxFuture<'a, Result<(), ExecutionActionError>> {
+        Box::pin(async move {
+            self.engine
+                .update_map_run(
+                    map_run_arn,
+                    limits.max_concurrency,
+                    limits.tolerated_failure_count,
+                    limits.tolerated_failure_percentage,
+                )
+                .await
+                .map_err(refused)
+        })
     }
 }
 
