@@ -387,7 +387,10 @@ fn execute(definition: &Value, input_text: &str, replay: Option<&Replay>, outsid
                 }
                 Action::Invoke(request) => signals.extend(answer(replay, test_case, &request)),
                 Action::Cancel { key } => signals.retain(|signal| signal_key(signal) != Some(key)),
-                Action::MapRunStarted { .. } | Action::MapRunUpdated { .. } | Action::MapRunEnded { .. } => {}
+                Action::MapRunStarted { .. }
+                | Action::MapRunUpdated { .. }
+                | Action::MapRunRedriven { .. }
+                | Action::MapRunEnded { .. } => {}
             }
         }
     }

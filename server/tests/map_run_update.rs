@@ -1,7 +1,8 @@
-//! UpdateMapRun on a running Distributed Map, through the real server and its API: a raised
-//! `maxConcurrency` starts more child executions at once, a lowered failure threshold fails
-//! the run at once, and bad requests are refused naming the field. ListExecutions of a Map
-//! Run names the run on each child, as AWS does.
+//! Map Runs through the real server and its API. UpdateMapRun on a running Distributed Map: a
+//! raised `maxConcurrency` starts more child executions at once, a lowered failure threshold
+//! fails the run at once, and bad requests are refused naming the field. ListExecutions of a
+//! Map Run names the run on each child, as AWS does. Batches count their items. A redriven
+//! parent redrives its failed Map Run, running again only the children that did not succeed.
 
 mod support;
 
@@ -55,14 +56,17 @@ async fn running_children(server: &TestServer, client: &reqwest::Client, map_run
     }
 }
 
-/// The task token child execution `arn` waits on (from its TaskScheduled event).
+/// The task token child execution `arn` waits on now (from its TaskScheduled event).
 async fn token_of(server: &TestServer, client: &reqwest::Client, arn: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let history = call(server, client, "GetExecutionHistory", json!({"executionArn": arn})).await;
+        // The task scheduled last, and after the last redrive if it was redriven.
         let scheduled = history["events"].as_array().and_then(|events| {
             events
                 .iter()
+                .rev()
+                .take_while(|event| event["type"] != "ExecutionRedriven")
                 .find_map(|event| event["taskScheduledEventDetails"]["parameters"].as_str().map(str::to_string))
         });
         if let Some(parameters) = scheduled {
@@ -276,4 +280,94 @@ async fn a_failed_batch_counts_each_of_its_items_against_the_threshold() {
     assert_eq!(ended["status"], "FAILED", "{ended}");
     assert_eq!(ended["error"], "States.ExceedToleratedFailureThreshold", "{ended}");
     assert_eq!(described["status"], "FAILED", "{described}");
+}
+
+#[tokio::test]
+async fn a_redriven_parent_redrives_its_map_run_and_only_the_children_that_did_not_succeed() {
+    let folder = tempfile::tempdir().expect("temp dir");
+    let server = TestServer::spawn(folder.path());
+    let client = reqwest::Client::new();
+    let mut definition = definition();
+    definition["States"]["Each"]["MaxConcurrency"] = json!(0);
+    definition["States"]["Each"]["ToleratedFailureCount"] = json!(0);
+    let created = call(
+        &server,
+        &client,
+        "CreateStateMachine",
+        json!({"name": "redriven-map", "definition": definition.to_string(), "roleArn": ROLE}),
+    )
+    .await;
+    let input = json!({"items": ["a", "b", "c"]});
+    let started = call(
+        &server,
+        &client,
+        "StartExecution",
+        json!({"stateMachineArn": created["stateMachineArn"], "input": input.to_string()}),
+    )
+    .await;
+    let parent = started["executionArn"].as_str().expect("arn").to_string();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let map_run = loop {
+        let runs = call(&server, &client, "ListMapRuns", json!({"executionArn": parent})).await;
+        if let Some(arn) = runs["mapRuns"][0]["mapRunArn"].as_str() {
+            break arn.to_string();
+        }
+        assert!(Instant::now() < deadline, "no Map Run started");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    // The child of item `index`: children are named `<run id>-<index>`.
+    let run_id = map_run.rsplit(':').next().expect("run id").to_string();
+    let child = |index: usize| {
+        let machine = created["stateMachineArn"].as_str().expect("arn").replace(":stateMachine:", ":execution:");
+        format!("{machine}/Each:{run_id}-{index}")
+    };
+    running_children(&server, &client, &map_run, 3).await;
+    let first_token = token_of(&server, &client, &child(0)).await;
+    call(&server, &client, "SendTaskSuccess", json!({"taskToken": first_token, "output": "{\"done\":\"a\"}"})).await;
+    server.finished(&client, &child(0), Duration::from_secs(10)).await;
+    let second_token = token_of(&server, &client, &child(1)).await;
+    call(&server, &client, "SendTaskFailure", json!({"taskToken": second_token, "error": "Rejected"})).await;
+    let failed = server.finished(&client, &parent, Duration::from_secs(10)).await;
+    assert_eq!(failed["status"], "FAILED", "{failed}");
+    assert_eq!(server.finished(&client, &child(2), Duration::from_secs(10)).await["status"], "ABORTED");
+
+    // The redrive redrives the same Map Run: the failed and the aborted child run again,
+    // redriven (same ARNs); the one that succeeded does not.
+    call(&server, &client, "RedriveExecution", json!({"executionArn": parent})).await;
+    running_children(&server, &client, &map_run, 2).await;
+    let described = call(&server, &client, "DescribeMapRun", json!({"mapRunArn": map_run})).await;
+    assert_eq!(described["status"], "RUNNING", "{described}");
+    assert_eq!(described["redriveCount"], 1, "{described}");
+    assert!(described["redriveDate"].as_f64().is_some(), "{described}");
+    let runs = call(&server, &client, "ListMapRuns", json!({"executionArn": parent})).await;
+    assert_eq!(runs["mapRuns"].as_array().map(Vec::len), Some(1), "no second Map Run: {runs}");
+    for index in [1, 2] {
+        let token = token_of(&server, &client, &child(index)).await;
+        let item = ["a", "b", "c"][index];
+        let output = json!({"done": item}).to_string();
+        call(&server, &client, "SendTaskSuccess", json!({"taskToken": token, "output": output})).await;
+    }
+    let ended = server.finished(&client, &parent, Duration::from_secs(10)).await;
+    assert_eq!(ended["status"], "SUCCEEDED", "{ended}");
+    assert_eq!(ended["output"], json!([{"done": "a"}, {"done": "b"}, {"done": "c"}]).to_string());
+    let children = call(&server, &client, "ListExecutions", json!({"mapRunArn": map_run})).await;
+    let mut redrives: Vec<(String, i64)> = children["executions"]
+        .as_array()
+        .expect("children")
+        .iter()
+        .map(|child| {
+            (child["name"].as_str().unwrap_or_default().to_string(), child["redriveCount"].as_i64().unwrap_or(-1))
+        })
+        .collect();
+    redrives.sort();
+    assert_eq!(redrives.iter().map(|(_, count)| *count).collect::<Vec<_>>(), [0, 1, 1], "{children}");
+    let history = call(&server, &client, "GetExecutionHistory", json!({"executionArn": parent})).await;
+    let events = history["events"].as_array().expect("events");
+    let types: Vec<&str> = events.iter().filter_map(|event| event["type"].as_str()).collect();
+    assert_eq!(types.iter().filter(|kind| **kind == "MapRunStarted").count(), 1, "{types:?}");
+    let redriven = events.iter().find(|event| event["type"] == "MapRunRedriven").expect("MapRunRedriven");
+    assert_eq!(redriven["mapRunRedrivenEventDetails"], json!({"mapRunArn": map_run, "redriveCount": 1}));
+    let described = call(&server, &client, "DescribeMapRun", json!({"mapRunArn": map_run})).await;
+    assert_eq!(described["status"], "SUCCEEDED", "{described}");
+    assert_eq!(described["itemCounts"]["succeeded"], 3, "{described}");
 }

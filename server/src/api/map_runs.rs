@@ -77,7 +77,8 @@ pub async fn describe(state: &ApiState, request: &Value) -> Result<Value, AwsErr
     require(state, arn).await?;
     let row = sqlx::query(
         "SELECT execution_arn, status, total, item_total, max_concurrency, tolerated_failure_count,
-                tolerated_failure_percentage, start_millis, stop_millis FROM map_runs WHERE arn = ?",
+                tolerated_failure_percentage, start_millis, stop_millis, redrive_count, redrive_millis
+         FROM map_runs WHERE arn = ?",
     )
     .bind(arn)
     .fetch_one(&state.pool)
@@ -106,8 +107,11 @@ pub async fn describe(state: &ApiState, request: &Value) -> Result<Value, AwsErr
         "toleratedFailureCount": row.try_get::<Option<i64>, _>("tolerated_failure_count")?.unwrap_or(0),
         "itemCounts": item_counts,
         "executionCounts": execution_counts,
-        "redriveCount": 0,
+        "redriveCount": row.try_get::<i64, _>("redrive_count")?,
     });
+    if let Some(redriven) = row.try_get::<Option<i64>, _>("redrive_millis")? {
+        response["redriveDate"] = epoch_seconds(redriven);
+    }
     if let Some(stop) = row.try_get::<Option<i64>, _>("stop_millis")? {
         response["stopDate"] = epoch_seconds(stop);
     }

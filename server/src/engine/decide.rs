@@ -135,6 +135,10 @@ pub struct Snapshot {
     /// execution was stopped or timed out) and its input.
     #[serde(default)]
     pub redrive_from: Option<(String, Value)>,
+    /// When that state is a distributed Map whose Map Run failed: the run, which a redrive
+    /// redrives (its unsuccessful children) instead of starting a new one.
+    #[serde(default)]
+    pub redrive_map_run: Option<FailedMapRun>,
     /// Whether a distributed Map runs its items as child executions (the engine) or inside
     /// this execution with their events left out (the conformance replay, which has no
     /// engine to start children).
@@ -156,6 +160,7 @@ impl Default for Snapshot {
             history_limit: standard_history_limit(),
             record_history: true,
             redrive_from: None,
+            redrive_map_run: None,
             map_children: false,
             invocations: Default::default(),
         }
@@ -355,6 +360,20 @@ pub struct MapRun {
     /// each). Failure thresholds count items, not batches.
     #[serde(default)]
     pub batch_sizes: Vec<u32>,
+    /// How many times its Map Run was redriven.
+    #[serde(default)]
+    pub redrive_count: u32,
+}
+
+/// A top-level distributed Map state's Map Run that failed, kept for a redrive.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FailedMapRun {
+    /// The Map state.
+    pub state: String,
+    /// The Map Run.
+    pub arn: String,
+    /// How many times it was redriven before.
+    pub redrive_count: u32,
 }
 
 /// A distributed Map item running as a child execution: the task key it reports with.
@@ -530,6 +549,11 @@ pub enum Action {
         /// `ToleratedFailurePercentage`.
         tolerated_failure_percentage: Option<f64>,
     },
+    /// A redrive redrove a Map Run: it runs again.
+    MapRunRedriven {
+        /// Its ARN.
+        arn: String,
+    },
     /// A Map Run ended: `SUCCEEDED` or `FAILED`.
     MapRunEnded {
         /// Its ARN.
@@ -615,6 +639,7 @@ pub fn apply(context: Context<'_>, snapshot: &mut Snapshot, signal: Signal) -> D
         history_limit: snapshot.history_limit,
         recording: snapshot.record_history,
         redrive_from: snapshot.redrive_from.take(),
+        redrive_map_run: snapshot.redrive_map_run.take(),
         map_children: snapshot.map_children,
         invocations: std::mem::take(&mut snapshot.invocations),
         start_input_text: None,
@@ -630,6 +655,7 @@ pub fn apply(context: Context<'_>, snapshot: &mut Snapshot, signal: Signal) -> D
     snapshot.last_key = decider.last_key;
     snapshot.invocations = decider.invocations;
     snapshot.redrive_from = decider.redrive_from;
+    snapshot.redrive_map_run = decider.redrive_map_run;
     decider.decision
 }
 
@@ -646,6 +672,7 @@ struct Decider<'a> {
     history_limit: Option<u64>,
     recording: bool,
     redrive_from: Option<(String, Value)>,
+    redrive_map_run: Option<FailedMapRun>,
     map_children: bool,
     invocations: std::collections::BTreeMap<String, u32>,
     /// The input text as StartExecution received it, until the first state is entered.
@@ -843,7 +870,9 @@ impl<'a> Decider<'a> {
 
     /// RedriveExecution: `ExecutionRedriven`, then the state that did not succeed is
     /// entered again with the input it had. States that succeeded are not run again. A
-    /// failed Parallel or Map state runs again whole (AWS reruns only its failed branches
+    /// distributed Map whose Map Run failed redrives that run (`MapRunRedriven`): its
+    /// children that succeeded keep their results, the others are redriven. A failed
+    /// Parallel or inline Map state runs again whole (AWS reruns only its failed branches
     /// and iterations).
     fn redrive(&mut self, snapshot: &mut Snapshot, redrive_count: u32) {
         if !matches!(snapshot.status, Status::Failed { .. } | Status::TimedOut { .. } | Status::Aborted { .. }) {
@@ -855,6 +884,9 @@ impl<'a> Decider<'a> {
             self.remember_failure_point(root);
         }
         let Some((state, input)) = self.redrive_from.take() else { return };
+        if self.redrive_map_run.as_ref().is_some_and(|run| run.state != state) {
+            self.redrive_map_run = None;
+        }
         let id = self.emit(
             self.last_event_id,
             EventBody::new(

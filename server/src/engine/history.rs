@@ -391,6 +391,15 @@ pub fn map_run_started(map_run_arn: &str) -> EventBody {
     EventBody::new("MapRunStarted", "mapRunStartedEventDetails", json!({"mapRunArn": map_run_arn}))
 }
 
+/// `MapRunRedriven`: a redrive runs the Map Run's unsuccessful children again.
+pub fn map_run_redriven(map_run_arn: &str, redrive_count: u32) -> EventBody {
+    EventBody::new(
+        "MapRunRedriven",
+        "mapRunRedrivenEventDetails",
+        json!({"mapRunArn": map_run_arn, "redriveCount": redrive_count}),
+    )
+}
+
 /// `MapRunFailed`.
 pub fn map_run_failed(failure: &Failure) -> EventBody {
     EventBody::new("MapRunFailed", "mapRunFailedEventDetails", Value::Object(failure_details(failure)))

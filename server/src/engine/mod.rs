@@ -837,7 +837,10 @@ impl Engine {
                     self.dispatch(record, request);
                 }
                 // Recorded by the store with the decision; nothing to do here.
-                Action::MapRunStarted { .. } | Action::MapRunUpdated { .. } | Action::MapRunEnded { .. } => {}
+                Action::MapRunStarted { .. }
+                | Action::MapRunUpdated { .. }
+                | Action::MapRunRedriven { .. }
+                | Action::MapRunEnded { .. } => {}
                 Action::Cancel { key } => {
                     lock(&self.inner.express_tokens)
                         .retain(|_, (arn, task_key)| !(arn == &record.arn && *task_key == key));
@@ -983,12 +986,27 @@ impl Engine {
             item_count: Some(arguments["ItemCount"].as_u64().map_or(1, |count| count as u32)),
             qualifiers: Qualifiers::default(),
         };
+        // A redriven Map Run asks again for the children it already ran: one that succeeded
+        // keeps its result, one that did not is redriven (once for each redrive of the run).
+        let redrive_count = arguments["RedriveCount"].as_u64().unwrap_or_default();
         let (child_arn, status) = match self.start(child).await {
             Ok(started) => (started.arn, started.status),
-            Err(EngineError::ExecutionAlreadyExists(arn)) => {
-                let status = self.describe(&arn).await?.map_or(Status::Running, |view| view.status);
-                (arn, status)
-            }
+            Err(EngineError::ExecutionAlreadyExists(arn)) => match self.describe(&arn).await? {
+                Some(view)
+                    if matches!(
+                        view.status,
+                        Status::Failed { .. } | Status::TimedOut { .. } | Status::Aborted { .. }
+                    ) && u64::from(view.record.redrive_count) < redrive_count =>
+                {
+                    match self.redrive(&arn).await {
+                        Ok(_) => (arn, Status::Running),
+                        // Not redrivable (it cannot resume): it stays as it ended.
+                        Err(EngineError::ExecutionNotRedrivable(_)) => (arn, view.status),
+                        Err(error) => return Err(error),
+                    }
+                }
+                view => (arn, view.map_or(Status::Running, |view| view.status)),
+            },
             Err(error) => return Err(error),
         };
         if status.is_final() { Ok(status) } else { self.wait(&child_arn).await }

@@ -127,6 +127,8 @@ struct PreparedWrite {
     map_runs_started: Vec<MapRunRow>,
     /// Map Runs whose limits UpdateMapRun changed.
     map_runs_updated: Vec<MapRunLimits>,
+    /// Map Runs a redrive redrove.
+    map_runs_redriven: Vec<String>,
     /// Map Runs ended: `(arn, status)`.
     map_runs_ended: Vec<(String, String)>,
 }
@@ -446,6 +448,7 @@ fn prepare(
     let mut map_runs_started = Vec::new();
     let mut map_runs_ended = Vec::new();
     let mut map_runs_updated = Vec::new();
+    let mut map_runs_redriven = Vec::new();
     for action in &decision.actions {
         match action {
             Action::SetTimer { key, at_millis } => timers.push((*key, *at_millis)),
@@ -482,6 +485,7 @@ fn prepare(
                     tolerated_failure_percentage: *tolerated_failure_percentage,
                 });
             }
+            Action::MapRunRedriven { arn } => map_runs_redriven.push(arn.clone()),
             Action::MapRunEnded { arn, status } => map_runs_ended.push((arn.clone(), status.clone())),
         }
     }
@@ -514,6 +518,7 @@ fn prepare(
         redrive_count: None,
         map_runs_started,
         map_runs_updated,
+        map_runs_redriven,
         map_runs_ended,
     })
 }

@@ -26,7 +26,17 @@ impl Decider<'_> {
         let started = self.emit_on(thread, history::map_state_started(if from_reader { 0 } else { items.len() }));
         let distributed = config.mode == MapMode::Distributed;
         let mut map_run_arn = None;
-        if distributed {
+        let mut redrive_count = 0;
+        // Redriven, a top-level Map state whose Map Run failed redrives that run.
+        let failed_run = self
+            .redrive_map_run
+            .take_if(|run| distributed && thread.path.is_empty() && run.state.as_str() == &*state.name);
+        if let Some(failed) = failed_run {
+            redrive_count = failed.redrive_count + 1;
+            self.emit_on(thread, history::map_run_redriven(&failed.arn, redrive_count));
+            self.decision.actions.push(Action::MapRunRedriven { arn: failed.arn.clone() });
+            map_run_arn = Some(failed.arn);
+        } else if distributed {
             map_run_arn = Some(self.begin_map_run(thread, state, items.len(), item_total, config));
         }
         let count = items.len();
@@ -40,6 +50,7 @@ impl Decider<'_> {
         };
         let run = MapRun {
             batch_sizes,
+            redrive_count,
             items,
             next_index: 0,
             running: Vec::new(),
@@ -231,6 +242,7 @@ impl Decider<'_> {
                             "Index": index,
                             "Item": item,
                             "ItemCount": item_count,
+                            "RedriveCount": run.redrive_count,
                             "Processor": processor_definition(state, self.machine),
                             "ExecutionType": child_execution_type(state),
                         }),
@@ -359,6 +371,10 @@ impl Decider<'_> {
                 }
                 if run.distributed {
                     self.emit_on(thread, history::map_run_failed(&failure));
+                    if let Some(arn) = run.map_run_arn.clone().filter(|_| thread.path.is_empty()) {
+                        self.redrive_map_run =
+                            Some(FailedMapRun { state: state.name.to_string(), arn, redrive_count: run.redrive_count });
+                    }
                 }
                 self.fail_attempt(thread, state, failure);
                 return true;

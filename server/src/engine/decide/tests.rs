@@ -55,6 +55,7 @@ fn run_with_items(
                 Action::Cancel { .. }
                 | Action::MapRunStarted { .. }
                 | Action::MapRunUpdated { .. }
+                | Action::MapRunRedriven { .. }
                 | Action::MapRunEnded { .. } => {}
             }
         }

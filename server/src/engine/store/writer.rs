@@ -340,6 +340,14 @@ impl Writer {
                 ],
             )?;
         }
+        for map_run in &write.map_runs_redriven {
+            self.execute(
+                "UPDATE map_runs SET status = 'RUNNING', stop_millis = NULL, redrive_count = redrive_count + 1,
+                                     redrive_millis = ?1
+                 WHERE arn = ?2",
+                &[&now, map_run],
+            )?;
+        }
         for (map_run, status) in &write.map_runs_ended {
             self.execute("UPDATE map_runs SET status = ?1, stop_millis = ?2 WHERE arn = ?3", &[status, &now, map_run])?;
         }
