@@ -139,6 +139,10 @@ pub struct Snapshot {
     /// redrives (its unsuccessful children) instead of starting a new one.
     #[serde(default)]
     pub redrive_map_run: Option<FailedMapRun>,
+    /// When that state is a Parallel state: the outputs of its branches that succeeded, which
+    /// a redrive keeps (running the others again).
+    #[serde(default)]
+    pub redrive_branches: Option<KeptBranches>,
     /// Whether a distributed Map runs its items as child executions (the engine) or inside
     /// this execution with their events left out (the conformance replay, which has no
     /// engine to start children).
@@ -161,6 +165,7 @@ impl Default for Snapshot {
             record_history: true,
             redrive_from: None,
             redrive_map_run: None,
+            redrive_branches: None,
             map_children: false,
             invocations: Default::default(),
         }
@@ -363,6 +368,16 @@ pub struct MapRun {
     /// How many times its Map Run was redriven.
     #[serde(default)]
     pub redrive_count: u32,
+}
+
+/// A top-level Parallel state that failed: the outputs of the branches that succeeded (by
+/// index; `None` for the others), kept for a redrive.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct KeptBranches {
+    /// The Parallel state.
+    pub state: String,
+    /// Each branch's output, if it succeeded.
+    pub outputs: Vec<Option<Value>>,
 }
 
 /// A top-level distributed Map state's Map Run that failed, kept for a redrive.
@@ -640,6 +655,9 @@ pub fn apply(context: Context<'_>, snapshot: &mut Snapshot, signal: Signal) -> D
         recording: snapshot.record_history,
         redrive_from: snapshot.redrive_from.take(),
         redrive_map_run: snapshot.redrive_map_run.take(),
+        redrive_branches: snapshot.redrive_branches.take(),
+        failing_map_run: None,
+        failing_branches: None,
         map_children: snapshot.map_children,
         invocations: std::mem::take(&mut snapshot.invocations),
         start_input_text: None,
@@ -656,6 +674,7 @@ pub fn apply(context: Context<'_>, snapshot: &mut Snapshot, signal: Signal) -> D
     snapshot.invocations = decider.invocations;
     snapshot.redrive_from = decider.redrive_from;
     snapshot.redrive_map_run = decider.redrive_map_run;
+    snapshot.redrive_branches = decider.redrive_branches;
     decider.decision
 }
 
@@ -673,6 +692,11 @@ struct Decider<'a> {
     recording: bool,
     redrive_from: Option<(String, Value)>,
     redrive_map_run: Option<FailedMapRun>,
+    redrive_branches: Option<KeptBranches>,
+    /// What a top-level Map or Parallel state that is failing leaves for a redrive, kept only
+    /// if the failure ends the execution (not retried, not caught).
+    failing_map_run: Option<FailedMapRun>,
+    failing_branches: Option<KeptBranches>,
     map_children: bool,
     invocations: std::collections::BTreeMap<String, u32>,
     /// The input text as StartExecution received it, until the first state is entered.
@@ -871,9 +895,10 @@ impl<'a> Decider<'a> {
     /// RedriveExecution: `ExecutionRedriven`, then the state that did not succeed is
     /// entered again with the input it had. States that succeeded are not run again. A
     /// distributed Map whose Map Run failed redrives that run (`MapRunRedriven`): its
-    /// children that succeeded keep their results, the others are redriven. A failed
-    /// Parallel or inline Map state runs again whole (AWS reruns only its failed branches
-    /// and iterations).
+    /// children that succeeded keep their results, the others are redriven. A Parallel state
+    /// keeps the outputs of its branches that succeeded and runs the others from their start
+    /// (AWS resumes a failed branch at its failed state). An inline Map state runs again
+    /// whole (AWS reruns only its failed iterations).
     fn redrive(&mut self, snapshot: &mut Snapshot, redrive_count: u32) {
         if !matches!(snapshot.status, Status::Failed { .. } | Status::TimedOut { .. } | Status::Aborted { .. }) {
             return;
@@ -886,6 +911,9 @@ impl<'a> Decider<'a> {
         let Some((state, input)) = self.redrive_from.take() else { return };
         if self.redrive_map_run.as_ref().is_some_and(|run| run.state != state) {
             self.redrive_map_run = None;
+        }
+        if self.redrive_branches.as_ref().is_some_and(|kept| kept.state != state) {
+            self.redrive_branches = None;
         }
         let id = self.emit(
             self.last_event_id,
@@ -1279,6 +1307,12 @@ impl<'a> Decider<'a> {
             Step::Branches { input } => {
                 let StateKind::Parallel { branches } = &state.kind else { return };
                 let started = self.emit_on(thread, EventBody::bare("ParallelStateStarted"));
+                // Redriven, the branches that succeeded keep their outputs and do not run.
+                let mut kept = self
+                    .redrive_branches
+                    .take_if(|kept| thread.path.is_empty() && kept.state.as_str() == &*state.name)
+                    .map(|kept| kept.outputs)
+                    .unwrap_or_default();
                 let threads = branches
                     .iter()
                     .enumerate()
@@ -1287,11 +1321,14 @@ impl<'a> Decider<'a> {
                         last: started,
                         variables: thread.variables.clone(),
                         muted: thread.muted,
-                        at: At::Enter {
-                            state: branch.start_at.clone(),
-                            input: input.clone(),
-                            measured: false,
-                            text: None,
+                        at: match kept.get_mut(index).and_then(Option::take) {
+                            Some(output) => At::Done { output },
+                            None => At::Enter {
+                                state: branch.start_at.clone(),
+                                input: input.clone(),
+                                measured: false,
+                                text: None,
+                            },
                         },
                     })
                     .collect();
@@ -1478,6 +1515,8 @@ impl<'a> Decider<'a> {
 
     /// The attempt failed: retry, catch, or fail the thread.
     fn fail_attempt(&mut self, thread: &mut Thread, state: &State, failure: Failure) {
+        let failing_map_run = self.failing_map_run.take();
+        let failing_branches = self.failing_branches.take();
         let recovery = {
             let At::Run(attempt) = &thread.at else { return };
             let entry = self.entry(&thread.path, &thread.variables, attempt, state);
@@ -1507,6 +1546,11 @@ impl<'a> Decider<'a> {
                     self.state_failed_event(thread, state);
                 }
                 self.remember_failure_point(thread);
+                // What a redrive of this state keeps (a top-level Map's run, Parallel's branches).
+                if thread.path.is_empty() {
+                    self.redrive_map_run = failing_map_run;
+                    self.redrive_branches = failing_branches;
+                }
                 let failed_task = matches!(state.kind, StateKind::Task).then(|| state.name.to_string());
                 thread.at = At::Failed { failure: failure.into(), failed_task };
             }
@@ -1559,6 +1603,16 @@ impl<'a> Decider<'a> {
             thread.last = branches.iter().map(|branch| branch.last).max().unwrap_or(thread.last).max(thread.last);
             if let At::Run(attempt) = &mut thread.at {
                 attempt.phase = Phase::Ready;
+            }
+            if thread.path.is_empty() {
+                let outputs = branches
+                    .iter()
+                    .map(|branch| match &branch.at {
+                        At::Done { output } => Some(output.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                self.failing_branches = Some(KeptBranches { state: state.name.to_string(), outputs });
             }
             let failure = if failure.is_terminal() {
                 failure

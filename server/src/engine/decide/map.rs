@@ -372,7 +372,7 @@ impl Decider<'_> {
                 if run.distributed {
                     self.emit_on(thread, history::map_run_failed(&failure));
                     if let Some(arn) = run.map_run_arn.clone().filter(|_| thread.path.is_empty()) {
-                        self.redrive_map_run =
+                        self.failing_map_run =
                             Some(FailedMapRun { state: state.name.to_string(), arn, redrive_count: run.redrive_count });
                     }
                 }

@@ -364,6 +364,76 @@ fn a_redrive_resumes_at_the_failed_state_and_keeps_counting_events() {
 }
 
 #[test]
+fn a_redriven_parallel_state_runs_again_only_the_branches_that_did_not_succeed() {
+    let machine = Machine::from_value(&json!({"StartAt": "Both", "States": {
+        "Both": {"Type": "Parallel", "End": true, "Branches": [
+            {"StartAt": "Charge", "States": {"Charge": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}},
+            {"StartAt": "Ship", "States": {"Ship": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}}
+        ]}
+    }}))
+    .unwrap();
+    let info = ExecutionInfo::new("M", "e", json!({}), 0);
+    let mut env = FixedEnvironment::new(1, 0);
+    let mut snapshot = Snapshot::default();
+    let mut step = |snapshot: &mut Snapshot, signal: Signal| {
+        apply(
+            Context { machine: &machine, info: &info, env: &mut env, items: &NoItems, activities: &AnyActivity },
+            snapshot,
+            signal,
+        )
+    };
+    let started = step(&mut snapshot, Signal::Start);
+    let invoked: Vec<TaskRequest> = started
+        .actions
+        .iter()
+        .filter_map(|action| match action {
+            Action::Invoke(request) => Some(request.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(invoked.len(), 2, "{:?}", started.actions);
+    // Charge succeeds, then Ship fails: the Parallel state fails the execution.
+    step(&mut snapshot, Signal::TaskSucceeded { key: invoked[0].key, output: json!("charged") });
+    step(&mut snapshot, Signal::TaskFailed { key: invoked[1].key, failure: Failure::new("Ship.Down", "no truck") });
+    assert_eq!(snapshot.status.name(), "FAILED");
+
+    // Redriven, only Ship runs again; Charge's output is kept.
+    let redriven = step(&mut snapshot, Signal::Redrive { redrive_count: 1 });
+    let again: Vec<&TaskRequest> = redriven
+        .actions
+        .iter()
+        .filter_map(|action| match action {
+            Action::Invoke(request) => Some(request),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(again.iter().map(|request| request.state_name.as_str()).collect::<Vec<_>>(), ["Ship"]);
+    let scheduled = redriven.events.iter().filter(|event| event.event_type == "TaskScheduled").count();
+    assert_eq!(scheduled, 1);
+    let key = again[0].key;
+    step(&mut snapshot, Signal::TaskSucceeded { key, output: json!("shipped") });
+    assert_eq!(snapshot.status, Status::Succeeded { output: json!(["charged", "shipped"]) });
+}
+
+#[test]
+fn a_caught_parallel_failure_leaves_nothing_for_a_redrive() {
+    let (snapshot, _) = run(
+        json!({"StartAt": "Both", "States": {
+            "Both": {"Type": "Parallel", "Next": "Fail", "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Fail"}], "Branches": [
+                {"StartAt": "Ok", "States": {"Ok": {"Type": "Pass", "End": true}}},
+                {"StartAt": "Bad", "States": {"Bad": {"Type": "Fail", "Error": "Bad"}}}
+            ]},
+            "Fail": {"Type": "Fail", "Error": "Later"}
+        }}),
+        json!({}),
+        |_| unreachable!(),
+    );
+    assert_eq!(snapshot.status.name(), "FAILED");
+    assert_eq!(snapshot.redrive_from.as_ref().map(|(state, _)| state.as_str()), Some("Fail"));
+    assert_eq!(snapshot.redrive_branches, None);
+}
+
+#[test]
 fn an_item_batcher_groups_items_with_the_batch_input() {
     let (snapshot, _) = run(
         json!({"StartAt": "M", "States": {"M": {"Type": "Map", "ItemsPath": "$.items",
