@@ -139,10 +139,10 @@ pub struct Snapshot {
     /// redrives (its unsuccessful children) instead of starting a new one.
     #[serde(default)]
     pub redrive_map_run: Option<FailedMapRun>,
-    /// When that state is a Parallel state: the outputs of its branches that succeeded, which
-    /// a redrive keeps (running the others again).
+    /// When that state is a Parallel or inline Map state: the outputs of its branches or
+    /// iterations that succeeded, which a redrive keeps (running the others again).
     #[serde(default)]
-    pub redrive_branches: Option<KeptBranches>,
+    pub redrive_outputs: Option<KeptOutputs>,
     /// Whether a distributed Map runs its items as child executions (the engine) or inside
     /// this execution with their events left out (the conformance replay, which has no
     /// engine to start children).
@@ -165,7 +165,7 @@ impl Default for Snapshot {
             record_history: true,
             redrive_from: None,
             redrive_map_run: None,
-            redrive_branches: None,
+            redrive_outputs: None,
             map_children: false,
             invocations: Default::default(),
         }
@@ -370,13 +370,13 @@ pub struct MapRun {
     pub redrive_count: u32,
 }
 
-/// A top-level Parallel state that failed: the outputs of the branches that succeeded (by
-/// index; `None` for the others), kept for a redrive.
+/// A top-level Parallel or inline Map state that failed: the outputs of its branches or
+/// iterations that succeeded (by index; `None` for the others), kept for a redrive.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct KeptBranches {
-    /// The Parallel state.
+pub struct KeptOutputs {
+    /// The state.
     pub state: String,
-    /// Each branch's output, if it succeeded.
+    /// Each branch's or iteration's output, if it succeeded.
     pub outputs: Vec<Option<Value>>,
 }
 
@@ -655,9 +655,9 @@ pub fn apply(context: Context<'_>, snapshot: &mut Snapshot, signal: Signal) -> D
         recording: snapshot.record_history,
         redrive_from: snapshot.redrive_from.take(),
         redrive_map_run: snapshot.redrive_map_run.take(),
-        redrive_branches: snapshot.redrive_branches.take(),
+        redrive_outputs: snapshot.redrive_outputs.take(),
         failing_map_run: None,
-        failing_branches: None,
+        failing_outputs: None,
         map_children: snapshot.map_children,
         invocations: std::mem::take(&mut snapshot.invocations),
         start_input_text: None,
@@ -674,7 +674,7 @@ pub fn apply(context: Context<'_>, snapshot: &mut Snapshot, signal: Signal) -> D
     snapshot.invocations = decider.invocations;
     snapshot.redrive_from = decider.redrive_from;
     snapshot.redrive_map_run = decider.redrive_map_run;
-    snapshot.redrive_branches = decider.redrive_branches;
+    snapshot.redrive_outputs = decider.redrive_outputs;
     decider.decision
 }
 
@@ -692,11 +692,11 @@ struct Decider<'a> {
     recording: bool,
     redrive_from: Option<(String, Value)>,
     redrive_map_run: Option<FailedMapRun>,
-    redrive_branches: Option<KeptBranches>,
+    redrive_outputs: Option<KeptOutputs>,
     /// What a top-level Map or Parallel state that is failing leaves for a redrive, kept only
     /// if the failure ends the execution (not retried, not caught).
     failing_map_run: Option<FailedMapRun>,
-    failing_branches: Option<KeptBranches>,
+    failing_outputs: Option<KeptOutputs>,
     map_children: bool,
     invocations: std::collections::BTreeMap<String, u32>,
     /// The input text as StartExecution received it, until the first state is entered.
@@ -896,9 +896,8 @@ impl<'a> Decider<'a> {
     /// entered again with the input it had. States that succeeded are not run again. A
     /// distributed Map whose Map Run failed redrives that run (`MapRunRedriven`): its
     /// children that succeeded keep their results, the others are redriven. A Parallel state
-    /// keeps the outputs of its branches that succeeded and runs the others from their start
-    /// (AWS resumes a failed branch at its failed state). An inline Map state runs again
-    /// whole (AWS reruns only its failed iterations).
+    /// or inline Map state keeps the outputs of its branches or iterations that succeeded and
+    /// runs the others from their start (AWS resumes a failed one at its failed state).
     fn redrive(&mut self, snapshot: &mut Snapshot, redrive_count: u32) {
         if !matches!(snapshot.status, Status::Failed { .. } | Status::TimedOut { .. } | Status::Aborted { .. }) {
             return;
@@ -912,8 +911,8 @@ impl<'a> Decider<'a> {
         if self.redrive_map_run.as_ref().is_some_and(|run| run.state != state) {
             self.redrive_map_run = None;
         }
-        if self.redrive_branches.as_ref().is_some_and(|kept| kept.state != state) {
-            self.redrive_branches = None;
+        if self.redrive_outputs.as_ref().is_some_and(|kept| kept.state != state) {
+            self.redrive_outputs = None;
         }
         let id = self.emit(
             self.last_event_id,
@@ -1309,7 +1308,7 @@ impl<'a> Decider<'a> {
                 let started = self.emit_on(thread, EventBody::bare("ParallelStateStarted"));
                 // Redriven, the branches that succeeded keep their outputs and do not run.
                 let mut kept = self
-                    .redrive_branches
+                    .redrive_outputs
                     .take_if(|kept| thread.path.is_empty() && kept.state.as_str() == &*state.name)
                     .map(|kept| kept.outputs)
                     .unwrap_or_default();
@@ -1516,7 +1515,7 @@ impl<'a> Decider<'a> {
     /// The attempt failed: retry, catch, or fail the thread.
     fn fail_attempt(&mut self, thread: &mut Thread, state: &State, failure: Failure) {
         let failing_map_run = self.failing_map_run.take();
-        let failing_branches = self.failing_branches.take();
+        let failing_outputs = self.failing_outputs.take();
         let recovery = {
             let At::Run(attempt) = &thread.at else { return };
             let entry = self.entry(&thread.path, &thread.variables, attempt, state);
@@ -1549,7 +1548,7 @@ impl<'a> Decider<'a> {
                 // What a redrive of this state keeps (a top-level Map's run, Parallel's branches).
                 if thread.path.is_empty() {
                     self.redrive_map_run = failing_map_run;
-                    self.redrive_branches = failing_branches;
+                    self.redrive_outputs = failing_outputs;
                 }
                 let failed_task = matches!(state.kind, StateKind::Task).then(|| state.name.to_string());
                 thread.at = At::Failed { failure: failure.into(), failed_task };
@@ -1612,7 +1611,7 @@ impl<'a> Decider<'a> {
                         _ => None,
                     })
                     .collect();
-                self.failing_branches = Some(KeptBranches { state: state.name.to_string(), outputs });
+                self.failing_outputs = Some(KeptOutputs { state: state.name.to_string(), outputs });
             }
             let failure = if failure.is_terminal() {
                 failure

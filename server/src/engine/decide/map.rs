@@ -48,13 +48,19 @@ impl Decider<'_> {
         } else {
             Vec::new()
         };
+        // Redriven, an inline Map keeps the outputs of the iterations that succeeded.
+        let kept = self
+            .redrive_outputs
+            .take_if(|kept| !distributed && thread.path.is_empty() && kept.state.as_str() == &*state.name)
+            .map(|kept| kept.outputs)
+            .filter(|outputs| outputs.len() == count);
         let run = MapRun {
             batch_sizes,
             redrive_count,
             items,
             next_index: 0,
             running: Vec::new(),
-            outputs: vec![None; count],
+            outputs: kept.unwrap_or_else(|| vec![None; count]),
             failures: 0,
             max_concurrency: config.max_concurrency,
             tolerated_failure_count: config.tolerated_failure_count,
@@ -229,6 +235,9 @@ impl Decider<'_> {
             while run.running.len() + run.children.len() < capacity && run.next_index < total {
                 let index = run.next_index;
                 run.next_index += 1;
+                if run.outputs[index].is_some() {
+                    continue;
+                }
                 if run.distributed && self.map_children {
                     let key = self.key();
                     let item = std::mem::take(&mut run.items[index]);
@@ -368,6 +377,10 @@ impl Decider<'_> {
                 }
                 if let Some(last) = run.last_finished {
                     thread.last = thread.last.max(last);
+                }
+                if !run.distributed && thread.path.is_empty() {
+                    self.failing_outputs =
+                        Some(KeptOutputs { state: state.name.to_string(), outputs: run.outputs.clone() });
                 }
                 if run.distributed {
                     self.emit_on(thread, history::map_run_failed(&failure));

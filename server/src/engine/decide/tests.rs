@@ -416,6 +416,52 @@ fn a_redriven_parallel_state_runs_again_only_the_branches_that_did_not_succeed()
 }
 
 #[test]
+fn a_redriven_inline_map_runs_again_only_the_iterations_that_did_not_succeed() {
+    let machine = Machine::from_value(&json!({"StartAt": "Each", "States": {
+        "Each": {"Type": "Map", "ItemsPath": "$.items", "End": true, "ItemProcessor": {
+            "StartAt": "Charge",
+            "States": {"Charge": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}
+        }}
+    }}))
+    .unwrap();
+    let info = ExecutionInfo::new("M", "e", json!({"items": ["a", "b", "c"]}), 0);
+    let mut env = FixedEnvironment::new(1, 0);
+    let mut snapshot = Snapshot::default();
+    let mut step = |snapshot: &mut Snapshot, signal: Signal| {
+        apply(
+            Context { machine: &machine, info: &info, env: &mut env, items: &NoItems, activities: &AnyActivity },
+            snapshot,
+            signal,
+        )
+    };
+    let invoked = |decision: &Decision| -> Vec<TaskRequest> {
+        decision
+            .actions
+            .iter()
+            .filter_map(|action| match action {
+                Action::Invoke(request) => Some(request.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    let started = invoked(&step(&mut snapshot, Signal::Start));
+    assert_eq!(started.len(), 3);
+    step(&mut snapshot, Signal::TaskSucceeded { key: started[0].key, output: json!("A") });
+    step(&mut snapshot, Signal::TaskSucceeded { key: started[2].key, output: json!("C") });
+    step(&mut snapshot, Signal::TaskFailed { key: started[1].key, failure: Failure::new("Card.Declined", "b") });
+    assert_eq!(snapshot.status.name(), "FAILED");
+
+    let redriven = step(&mut snapshot, Signal::Redrive { redrive_count: 1 });
+    let again = invoked(&redriven);
+    assert_eq!(again.len(), 1, "only item b runs again: {again:?}");
+    assert_eq!(again[0].arguments, json!("b"));
+    let iterations = redriven.events.iter().filter(|event| event.event_type == "MapIterationStarted").count();
+    assert_eq!(iterations, 1);
+    step(&mut snapshot, Signal::TaskSucceeded { key: again[0].key, output: json!("B") });
+    assert_eq!(snapshot.status, Status::Succeeded { output: json!(["A", "B", "C"]) });
+}
+
+#[test]
 fn a_caught_parallel_failure_leaves_nothing_for_a_redrive() {
     let (snapshot, _) = run(
         json!({"StartAt": "Both", "States": {
@@ -430,7 +476,7 @@ fn a_caught_parallel_failure_leaves_nothing_for_a_redrive() {
     );
     assert_eq!(snapshot.status.name(), "FAILED");
     assert_eq!(snapshot.redrive_from.as_ref().map(|(state, _)| state.as_str()), Some("Fail"));
-    assert_eq!(snapshot.redrive_branches, None);
+    assert_eq!(snapshot.redrive_outputs, None);
 }
 
 #[test]
