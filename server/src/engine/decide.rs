@@ -241,6 +241,10 @@ pub enum At {
         /// as AWS does.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         failed_task: Option<String>,
+        /// Inside a branch or iteration: the state it failed in and that state's input, where
+        /// a redrive resumes it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resume_at: Option<(String, Value)>,
     },
 }
 
@@ -365,6 +369,9 @@ pub struct MapRun {
     /// each). Failure thresholds count items, not batches.
     #[serde(default)]
     pub batch_sizes: Vec<u32>,
+    /// Redriven (an inline Map): where each iteration that did not succeed resumes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resume: Vec<Option<Resume>>,
     /// How many times its Map Run was redriven.
     #[serde(default)]
     pub redrive_count: u32,
@@ -378,6 +385,61 @@ pub struct KeptOutputs {
     pub state: String,
     /// Each branch's or iteration's output, if it succeeded.
     pub outputs: Vec<Option<Value>>,
+    /// For the others, where each resumes: the state it failed in (or was running when the
+    /// failure aborted it), that state's input, and its variables then.
+    #[serde(default)]
+    pub resume: Vec<Option<Resume>>,
+}
+
+/// Where a branch or iteration that did not succeed resumes when redriven.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Resume {
+    /// The state.
+    pub state: String,
+    /// Its input.
+    pub input: Value,
+    /// The thread's variables.
+    pub variables: Map<String, Value>,
+}
+
+impl KeptOutputs {
+    /// What `threads` (a failed Parallel's branches or inline Map's iterations, by index)
+    /// leave for a redrive of `state`.
+    fn of<'t>(state: &str, threads: impl Iterator<Item = Option<&'t Thread>>) -> Self {
+        let mut kept = KeptOutputs { state: state.to_string(), outputs: Vec::new(), resume: Vec::new() };
+        for thread in threads {
+            let (output, resume) = match thread.map(|thread| (&thread.at, thread)) {
+                Some((At::Done { output }, _)) => (Some(output.clone()), None),
+                Some((At::Run(attempt), thread)) => {
+                    (None, Some((attempt.state.clone(), attempt.input.clone(), thread)))
+                }
+                Some((At::Enter { state, input, .. }, thread)) => (None, Some((state.clone(), input.clone(), thread))),
+                Some((At::Failed { resume_at: Some((state, input)), .. }, thread)) => {
+                    (None, Some((state.clone(), input.clone(), thread)))
+                }
+                Some((At::Failed { .. }, _)) | None => (None, None),
+            };
+            kept.outputs.push(output);
+            kept.resume.push(resume.map(|(state, input, thread)| Resume {
+                state,
+                input,
+                variables: thread.variables.clone(),
+            }));
+        }
+        kept
+    }
+
+    /// Where branch or iteration `index` starts when redriven, if not from its start: done
+    /// with its output, or entering the state it stopped in.
+    fn take(&mut self, index: usize) -> Option<(At, Option<Map<String, Value>>)> {
+        if let Some(output) = self.outputs.get_mut(index).and_then(Option::take) {
+            return Some((At::Done { output }, None));
+        }
+        self.resume.get_mut(index).and_then(Option::take).map(|resume| {
+            let at = At::Enter { state: resume.state, input: resume.input, measured: false, text: None };
+            (at, Some(resume.variables))
+        })
+    }
 }
 
 /// A top-level distributed Map state's Map Run that failed, kept for a redrive.
@@ -896,8 +958,8 @@ impl<'a> Decider<'a> {
     /// entered again with the input it had. States that succeeded are not run again. A
     /// distributed Map whose Map Run failed redrives that run (`MapRunRedriven`): its
     /// children that succeeded keep their results, the others are redriven. A Parallel state
-    /// or inline Map state keeps the outputs of its branches or iterations that succeeded and
-    /// runs the others from their start (AWS resumes a failed one at its failed state).
+    /// or inline Map state keeps the outputs of its branches or iterations that succeeded;
+    /// the others resume at the state they failed or were aborted in.
     fn redrive(&mut self, snapshot: &mut Snapshot, redrive_count: u32) {
         if !matches!(snapshot.status, Status::Failed { .. } | Status::TimedOut { .. } | Status::Aborted { .. }) {
             return;
@@ -1137,6 +1199,7 @@ impl<'a> Decider<'a> {
                     let Some(state) = self.state(&thread.path, &name) else {
                         thread.at = At::Failed {
                             failed_task: None,
+                            resume_at: None,
                             failure: Failure::new(
                                 "States.Runtime",
                                 format!("The state '{name}' does not exist in its scope."),
@@ -1168,6 +1231,7 @@ impl<'a> Decider<'a> {
                         }
                         thread.at = At::Failed {
                 failed_task: None,
+                resume_at: None,
                             failure: Failure::new(
                                 "States.DataLimitExceeded",
                                 format!(
@@ -1307,28 +1371,29 @@ impl<'a> Decider<'a> {
                 let StateKind::Parallel { branches } = &state.kind else { return };
                 let started = self.emit_on(thread, EventBody::bare("ParallelStateStarted"));
                 // Redriven, the branches that succeeded keep their outputs and do not run.
-                let mut kept = self
-                    .redrive_outputs
-                    .take_if(|kept| thread.path.is_empty() && kept.state.as_str() == &*state.name)
-                    .map(|kept| kept.outputs)
-                    .unwrap_or_default();
+                // The others resume where they stopped.
+                let mut kept =
+                    self.redrive_outputs.take_if(|kept| thread.path.is_empty() && kept.state.as_str() == &*state.name);
                 let threads = branches
                     .iter()
                     .enumerate()
-                    .map(|(index, branch)| Thread {
-                        path: nested_path(&thread.path, &state.name, index),
-                        last: started,
-                        variables: thread.variables.clone(),
-                        muted: thread.muted,
-                        at: match kept.get_mut(index).and_then(Option::take) {
-                            Some(output) => At::Done { output },
-                            None => At::Enter {
+                    .map(|(index, branch)| {
+                        let (at, variables) = kept.as_mut().and_then(|kept| kept.take(index)).unwrap_or_else(|| {
+                            let at = At::Enter {
                                 state: branch.start_at.clone(),
                                 input: input.clone(),
                                 measured: false,
                                 text: None,
-                            },
-                        },
+                            };
+                            (at, None)
+                        });
+                        Thread {
+                            path: nested_path(&thread.path, &state.name, index),
+                            last: started,
+                            variables: variables.unwrap_or_else(|| thread.variables.clone()),
+                            muted: thread.muted,
+                            at,
+                        }
                     })
                     .collect();
                 if let At::Run(attempt) = &mut thread.at {
@@ -1475,6 +1540,7 @@ impl<'a> Decider<'a> {
             self.remember_failure_point(thread);
             thread.at = At::Failed {
                 failed_task: None,
+                resume_at: None,
                 failure: Failure::new(
                     "States.DataLimitExceeded",
                     format!(
@@ -1551,7 +1617,11 @@ impl<'a> Decider<'a> {
                     self.redrive_outputs = failing_outputs;
                 }
                 let failed_task = matches!(state.kind, StateKind::Task).then(|| state.name.to_string());
-                thread.at = At::Failed { failure: failure.into(), failed_task };
+                let resume_at = match &thread.at {
+                    At::Run(attempt) if !thread.path.is_empty() => Some((attempt.state.clone(), attempt.input.clone())),
+                    _ => None,
+                };
+                thread.at = At::Failed { failure: failure.into(), failed_task, resume_at };
             }
         }
     }
@@ -1604,14 +1674,7 @@ impl<'a> Decider<'a> {
                 attempt.phase = Phase::Ready;
             }
             if thread.path.is_empty() {
-                let outputs = branches
-                    .iter()
-                    .map(|branch| match &branch.at {
-                        At::Done { output } => Some(output.clone()),
-                        _ => None,
-                    })
-                    .collect();
-                self.failing_outputs = Some(KeptOutputs { state: state.name.to_string(), outputs });
+                self.failing_outputs = Some(KeptOutputs::of(&state.name, branches.iter().map(Some)));
             }
             let failure = if failure.is_terminal() {
                 failure

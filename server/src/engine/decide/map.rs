@@ -48,12 +48,16 @@ impl Decider<'_> {
         } else {
             Vec::new()
         };
-        // Redriven, an inline Map keeps the outputs of the iterations that succeeded.
+        // Redriven, an inline Map keeps the outputs of the iterations that succeeded, and the
+        // others resume where they stopped.
         let kept = self
             .redrive_outputs
             .take_if(|kept| !distributed && thread.path.is_empty() && kept.state.as_str() == &*state.name)
-            .map(|kept| kept.outputs)
-            .filter(|outputs| outputs.len() == count);
+            .filter(|kept| kept.outputs.len() == count);
+        let (kept, resume) = match kept {
+            Some(kept) => (Some(kept.outputs), kept.resume),
+            None => (None, Vec::new()),
+        };
         let run = MapRun {
             batch_sizes,
             redrive_count,
@@ -61,6 +65,7 @@ impl Decider<'_> {
             next_index: 0,
             running: Vec::new(),
             outputs: kept.unwrap_or_else(|| vec![None; count]),
+            resume,
             failures: 0,
             max_concurrency: config.max_concurrency,
             tolerated_failure_count: config.tolerated_failure_count,
@@ -264,17 +269,24 @@ impl Decider<'_> {
                     progressed = true;
                     continue;
                 }
+                let item = std::mem::take(&mut run.items[index]);
+                // Redriven, an iteration that stopped resumes at its state.
+                let (at, variables) = match run.resume.get_mut(index).and_then(Option::take) {
+                    Some(resume) => (
+                        At::Enter { state: resume.state, input: resume.input, measured: false, text: None },
+                        resume.variables,
+                    ),
+                    None => (
+                        At::Enter { state: processor_start.clone(), input: item, measured: false, text: None },
+                        thread.variables.clone(),
+                    ),
+                };
                 let mut iteration = Thread {
                     path: nested_path(&thread.path, &state.name, 0),
                     last: run.last_finished.unwrap_or(run.started_event),
-                    variables: thread.variables.clone(),
+                    variables,
                     muted: thread.muted || run.distributed,
-                    at: At::Enter {
-                        state: processor_start.clone(),
-                        input: std::mem::take(&mut run.items[index]),
-                        measured: false,
-                        text: None,
-                    },
+                    at,
                 };
                 self.emit_on(&mut iteration, history::map_iteration("MapIterationStarted", &state.name, index));
                 run.running.push(Iteration { index, thread: iteration });
@@ -288,6 +300,7 @@ impl Decider<'_> {
             let mut failure = None;
             // The iteration whose failure fails the Map, kept for the events of the abort.
             let mut failed_iteration: Option<Thread> = None;
+            let mut failed_index = None;
             for iteration in std::mem::take(&mut run.running) {
                 match &iteration.thread.at {
                     At::Done { output } => {
@@ -314,6 +327,7 @@ impl Decider<'_> {
                             if failure.is_none() {
                                 failure = Some(item_failure);
                                 failed_iteration = Some(iteration.thread);
+                                failed_index = Some(iteration.index);
                             }
                         } else if let Some(exceeded) = run.tolerate(iteration.index, &item_failure) {
                             failure.get_or_insert(exceeded);
@@ -379,8 +393,20 @@ impl Decider<'_> {
                     thread.last = thread.last.max(last);
                 }
                 if !run.distributed && thread.path.is_empty() {
-                    self.failing_outputs =
-                        Some(KeptOutputs { state: state.name.to_string(), outputs: run.outputs.clone() });
+                    // Iterations that succeeded keep their outputs; the running ones and the
+                    // one that failed resume where they stopped.
+                    let threads = (0..run.outputs.len()).map(|index| {
+                        run.running
+                            .iter()
+                            .find(|iteration| iteration.index == index)
+                            .map(|iteration| &iteration.thread)
+                            .or_else(|| failed_iteration.as_ref().filter(|_| failed_index == Some(index)))
+                    });
+                    let mut kept = KeptOutputs::of(&state.name, threads);
+                    for (kept, output) in kept.outputs.iter_mut().zip(&run.outputs) {
+                        kept.clone_from(output);
+                    }
+                    self.failing_outputs = Some(kept);
                 }
                 if run.distributed {
                     self.emit_on(thread, history::map_run_failed(&failure));

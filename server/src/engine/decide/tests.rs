@@ -368,7 +368,10 @@ fn a_redriven_parallel_state_runs_again_only_the_branches_that_did_not_succeed()
     let machine = Machine::from_value(&json!({"StartAt": "Both", "States": {
         "Both": {"Type": "Parallel", "End": true, "Branches": [
             {"StartAt": "Charge", "States": {"Charge": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}},
-            {"StartAt": "Ship", "States": {"Ship": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}}
+            {"StartAt": "Pack", "States": {
+                "Pack": {"Type": "Pass", "Result": {"box": 7}, "Assign": {"packed": true}, "Next": "Ship"},
+                "Ship": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"box.$": "$.box", "packed.$": "$packed"}, "End": true}
+            }}
         ]}
     }}))
     .unwrap();
@@ -397,7 +400,8 @@ fn a_redriven_parallel_state_runs_again_only_the_branches_that_did_not_succeed()
     step(&mut snapshot, Signal::TaskFailed { key: invoked[1].key, failure: Failure::new("Ship.Down", "no truck") });
     assert_eq!(snapshot.status.name(), "FAILED");
 
-    // Redriven, only Ship runs again; Charge's output is kept.
+    // Redriven, only the second branch runs again, from Ship, the state that failed, with its
+    // input and the variable Pack assigned; Charge's output is kept.
     let redriven = step(&mut snapshot, Signal::Redrive { redrive_count: 1 });
     let again: Vec<&TaskRequest> = redriven
         .actions
@@ -410,6 +414,8 @@ fn a_redriven_parallel_state_runs_again_only_the_branches_that_did_not_succeed()
     assert_eq!(again.iter().map(|request| request.state_name.as_str()).collect::<Vec<_>>(), ["Ship"]);
     let scheduled = redriven.events.iter().filter(|event| event.event_type == "TaskScheduled").count();
     assert_eq!(scheduled, 1);
+    assert!(!redriven.events.iter().any(|event| event.event_type == "PassStateEntered"), "Pack does not run again");
+    assert_eq!(again[0].arguments, json!({"box": 7, "packed": true}));
     let key = again[0].key;
     step(&mut snapshot, Signal::TaskSucceeded { key, output: json!("shipped") });
     assert_eq!(snapshot.status, Status::Succeeded { output: json!(["charged", "shipped"]) });
@@ -419,8 +425,11 @@ fn a_redriven_parallel_state_runs_again_only_the_branches_that_did_not_succeed()
 fn a_redriven_inline_map_runs_again_only_the_iterations_that_did_not_succeed() {
     let machine = Machine::from_value(&json!({"StartAt": "Each", "States": {
         "Each": {"Type": "Map", "ItemsPath": "$.items", "End": true, "ItemProcessor": {
-            "StartAt": "Charge",
-            "States": {"Charge": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}
+            "StartAt": "Prep",
+            "States": {
+                "Prep": {"Type": "Pass", "Parameters": {"item.$": "$"}, "Next": "Charge"},
+                "Charge": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}
+            }
         }}
     }}))
     .unwrap();
@@ -446,18 +455,21 @@ fn a_redriven_inline_map_runs_again_only_the_iterations_that_did_not_succeed() {
     };
     let started = invoked(&step(&mut snapshot, Signal::Start));
     assert_eq!(started.len(), 3);
+    // a succeeds, b fails; c, still charging, is aborted.
     step(&mut snapshot, Signal::TaskSucceeded { key: started[0].key, output: json!("A") });
-    step(&mut snapshot, Signal::TaskSucceeded { key: started[2].key, output: json!("C") });
     step(&mut snapshot, Signal::TaskFailed { key: started[1].key, failure: Failure::new("Card.Declined", "b") });
     assert_eq!(snapshot.status.name(), "FAILED");
 
+    // Redriven, b and c resume at Charge (Prep does not run again); a keeps its output.
     let redriven = step(&mut snapshot, Signal::Redrive { redrive_count: 1 });
     let again = invoked(&redriven);
-    assert_eq!(again.len(), 1, "only item b runs again: {again:?}");
-    assert_eq!(again[0].arguments, json!("b"));
+    let arguments: Vec<&Value> = again.iter().map(|request| &request.arguments).collect();
+    assert_eq!(arguments, [&json!({"item": "b"}), &json!({"item": "c"})]);
     let iterations = redriven.events.iter().filter(|event| event.event_type == "MapIterationStarted").count();
-    assert_eq!(iterations, 1);
+    assert_eq!(iterations, 2);
+    assert!(!redriven.events.iter().any(|event| event.event_type == "PassStateEntered"));
     step(&mut snapshot, Signal::TaskSucceeded { key: again[0].key, output: json!("B") });
+    step(&mut snapshot, Signal::TaskSucceeded { key: again[1].key, output: json!("C") });
     assert_eq!(snapshot.status, Status::Succeeded { output: json!(["A", "B", "C"]) });
 }
 
