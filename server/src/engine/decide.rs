@@ -369,6 +369,10 @@ pub struct MapRun {
     /// each). Failure thresholds count items, not batches.
     #[serde(default)]
     pub batch_sizes: Vec<u32>,
+    /// A distributed Map's children that succeeded, by index (their results are in
+    /// `outputs`, beside the error outputs of tolerated failures).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub succeeded: Vec<usize>,
     /// Redriven (an inline Map): where each iteration that did not succeed resumes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resume: Vec<Option<Resume>>,
@@ -451,6 +455,10 @@ pub struct FailedMapRun {
     pub arn: String,
     /// How many times it was redriven before.
     pub redrive_count: u32,
+    /// The results of its children that succeeded, by item index: a redrive does not ask
+    /// for those again (Express children cannot be found again to tell).
+    #[serde(default)]
+    pub outputs: Vec<Option<Value>>,
 }
 
 /// A distributed Map item running as a child execution: the task key it reports with.

@@ -27,6 +27,7 @@ impl Decider<'_> {
         let distributed = config.mode == MapMode::Distributed;
         let mut map_run_arn = None;
         let mut redrive_count = 0;
+        let mut kept_children = Vec::new();
         // Redriven, a top-level Map state whose Map Run failed redrives that run.
         let failed_run = self
             .redrive_map_run
@@ -36,6 +37,7 @@ impl Decider<'_> {
             self.emit_on(thread, history::map_run_redriven(&failed.arn, redrive_count));
             self.decision.actions.push(Action::MapRunRedriven { arn: failed.arn.clone() });
             map_run_arn = Some(failed.arn);
+            kept_children = failed.outputs;
         } else if distributed {
             map_run_arn = Some(self.begin_map_run(thread, state, items.len(), item_total, config));
         }
@@ -58,6 +60,12 @@ impl Decider<'_> {
             Some(kept) => (Some(kept.outputs), kept.resume),
             None => (None, Vec::new()),
         };
+        // A redriven Map Run's children that succeeded are not run again.
+        let kept_children = Some(kept_children).filter(|outputs| outputs.len() == count);
+        let succeeded = kept_children.as_ref().map_or_else(Vec::new, |outputs| {
+            outputs.iter().enumerate().filter(|(_, output)| output.is_some()).map(|(index, _)| index).collect()
+        });
+        let kept = kept.or(kept_children);
         let run = MapRun {
             batch_sizes,
             redrive_count,
@@ -66,6 +74,7 @@ impl Decider<'_> {
             running: Vec::new(),
             outputs: kept.unwrap_or_else(|| vec![None; count]),
             resume,
+            succeeded,
             failures: 0,
             max_concurrency: config.max_concurrency,
             tolerated_failure_count: config.tolerated_failure_count,
@@ -340,7 +349,10 @@ impl Decider<'_> {
             for outcome in std::mem::take(&mut run.child_outcomes) {
                 progressed = true;
                 match (outcome.output, outcome.failure) {
-                    (Some(output), None) => run.outputs[outcome.index] = Some(output),
+                    (Some(output), None) => {
+                        run.outputs[outcome.index] = Some(output);
+                        run.succeeded.push(outcome.index);
+                    }
                     (_, failure_record) => {
                         let item_failure = failure_record
                             .as_ref()
@@ -411,8 +423,16 @@ impl Decider<'_> {
                 if run.distributed {
                     self.emit_on(thread, history::map_run_failed(&failure));
                     if let Some(arn) = run.map_run_arn.clone().filter(|_| thread.path.is_empty()) {
-                        self.failing_map_run =
-                            Some(FailedMapRun { state: state.name.to_string(), arn, redrive_count: run.redrive_count });
+                        let mut outputs = vec![None; run.outputs.len()];
+                        for index in &run.succeeded {
+                            outputs[*index].clone_from(&run.outputs[*index]);
+                        }
+                        self.failing_map_run = Some(FailedMapRun {
+                            state: state.name.to_string(),
+                            arn,
+                            redrive_count: run.redrive_count,
+                            outputs,
+                        });
                     }
                 }
                 self.fail_attempt(thread, state, failure);

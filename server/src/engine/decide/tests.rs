@@ -474,6 +474,55 @@ fn a_redriven_inline_map_runs_again_only_the_iterations_that_did_not_succeed() {
 }
 
 #[test]
+fn a_redriven_map_run_asks_again_only_for_the_children_that_did_not_succeed() {
+    let machine = Machine::from_value(&json!({"StartAt": "Each", "States": {
+        "Each": {"Type": "Map", "ItemsPath": "$.items", "End": true, "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+            "StartAt": "Work", "States": {"Work": {"Type": "Pass", "End": true}}
+        }}
+    }}))
+    .unwrap();
+    let info = ExecutionInfo::new("M", "e", json!({"items": ["a", "b", "c"]}), 0);
+    let mut env = FixedEnvironment::new(1, 0);
+    let mut snapshot = Snapshot { map_children: true, ..Snapshot::default() };
+    let mut step = |snapshot: &mut Snapshot, signal: Signal| {
+        apply(
+            Context { machine: &machine, info: &info, env: &mut env, items: &NoItems, activities: &AnyActivity },
+            snapshot,
+            signal,
+        )
+    };
+    let children = |decision: &Decision| -> Vec<(u64, u64, u64)> {
+        decision
+            .actions
+            .iter()
+            .filter_map(|action| match action {
+                Action::Invoke(request) => Some((
+                    request.key,
+                    request.arguments["Index"].as_u64().unwrap_or(99),
+                    request.arguments["RedriveCount"].as_u64().unwrap_or(99),
+                )),
+                _ => None,
+            })
+            .collect()
+    };
+    let started = children(&step(&mut snapshot, Signal::Start));
+    assert_eq!(started.iter().map(|child| child.1).collect::<Vec<_>>(), [0, 1, 2]);
+    step(&mut snapshot, Signal::TaskSucceeded { key: started[0].0, output: json!("A") });
+    step(&mut snapshot, Signal::TaskSucceeded { key: started[2].0, output: json!("C") });
+    step(&mut snapshot, Signal::TaskFailed { key: started[1].0, failure: Failure::new("Bad", "b") });
+    assert_eq!(snapshot.status.name(), "FAILED");
+
+    let redriven = step(&mut snapshot, Signal::Redrive { redrive_count: 1 });
+    let names: Vec<&str> = redriven.events.iter().map(|event| event.event_type.as_str()).collect();
+    assert_eq!(names, ["ExecutionRedriven", "MapStateEntered", "MapStateStarted", "MapRunRedriven"]);
+    let again = children(&redriven);
+    assert_eq!(again.iter().map(|child| (child.1, child.2)).collect::<Vec<_>>(), [(1, 1)], "only b, redriven once");
+    step(&mut snapshot, Signal::TaskSucceeded { key: again[0].0, output: json!("B") });
+    assert_eq!(snapshot.status, Status::Succeeded { output: json!(["A", "B", "C"]) });
+}
+
+#[test]
 fn a_caught_parallel_failure_leaves_nothing_for_a_redrive() {
     let (snapshot, _) = run(
         json!({"StartAt": "Both", "States": {
