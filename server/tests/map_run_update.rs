@@ -41,6 +41,38 @@ async fn call(server: &TestServer, client: &reqwest::Client, operation: &str, re
     }
 }
 
+/// Creates state machine `name`; returns its ARN.
+async fn create(server: &TestServer, client: &reqwest::Client, name: &str, definition: &Value) -> String {
+    let created = call(
+        server,
+        client,
+        "CreateStateMachine",
+        json!({"name": name, "definition": definition.to_string(), "roleArn": ROLE}),
+    )
+    .await;
+    created["stateMachineArn"].as_str().expect("arn").to_string()
+}
+
+/// Starts `machine` on `input`; returns the execution's ARN.
+async fn start(server: &TestServer, client: &reqwest::Client, machine: &str, input: &Value) -> String {
+    let started =
+        call(server, client, "StartExecution", json!({"stateMachineArn": machine, "input": input.to_string()})).await;
+    started["executionArn"].as_str().expect("arn").to_string()
+}
+
+/// The first Map Run of execution `parent`, waiting up to 10 s for it to start.
+async fn first_map_run(server: &TestServer, client: &reqwest::Client, parent: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let runs = call(server, client, "ListMapRuns", json!({"executionArn": parent})).await;
+        if let Some(arn) = runs["mapRuns"][0]["mapRunArn"].as_str() {
+            return arn.to_string();
+        }
+        assert!(Instant::now() < deadline, "no Map Run started");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// The children of `map_run` that are running, waiting up to 10 s for there to be `count`.
 async fn running_children(server: &TestServer, client: &reqwest::Client, map_run: &str, count: usize) -> Vec<Value> {
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -83,31 +115,9 @@ async fn update_map_run_changes_a_running_distributed_map() {
     let folder = tempfile::tempdir().expect("temp dir");
     let server = TestServer::spawn(folder.path());
     let client = reqwest::Client::new();
-    let created = call(
-        &server,
-        &client,
-        "CreateStateMachine",
-        json!({"name": "approvals-map", "definition": definition().to_string(), "roleArn": ROLE}),
-    )
-    .await;
-    let input = json!({"items": ["a", "b", "c", "d", "e", "f"]});
-    let started = call(
-        &server,
-        &client,
-        "StartExecution",
-        json!({"stateMachineArn": created["stateMachineArn"], "input": input.to_string()}),
-    )
-    .await;
-    let parent = started["executionArn"].as_str().expect("arn").to_string();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let map_run = loop {
-        let runs = call(&server, &client, "ListMapRuns", json!({"executionArn": parent})).await;
-        if let Some(arn) = runs["mapRuns"][0]["mapRunArn"].as_str() {
-            break arn.to_string();
-        }
-        assert!(Instant::now() < deadline, "no Map Run started");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let machine = create(&server, &client, "approvals-map", &definition()).await;
+    let parent = start(&server, &client, &machine, &json!({"items": ["a", "b", "c", "d", "e", "f"]})).await;
+    let map_run = first_map_run(&server, &client, &parent).await;
 
     // One at a time, as the definition says; each child names its Map Run and its one item.
     let first = running_children(&server, &client, &map_run, 1).await;
@@ -115,8 +125,7 @@ async fn update_map_run_changes_a_running_distributed_map() {
     let still = running_children(&server, &client, &map_run, 1).await;
     assert_eq!(still.len(), 1, "MaxConcurrency 1 runs one child: {still:?}");
     assert_eq!(first[0]["mapRunArn"], map_run.as_str(), "{first:?}");
-    let by_machine =
-        call(&server, &client, "ListExecutions", json!({"stateMachineArn": created["stateMachineArn"]})).await;
+    let by_machine = call(&server, &client, "ListExecutions", json!({"stateMachineArn": machine})).await;
     assert!(by_machine["executions"][0].get("mapRunArn").is_none(), "only a Map Run's listing names it: {by_machine}");
 
     // Raising the concurrency starts two more children at once.
@@ -186,28 +195,13 @@ async fn a_batched_map_run_counts_items_and_child_executions_apart() {
         },
         "End": true
     }}});
-    let created = call(
-        &server,
-        &client,
-        "CreateStateMachine",
-        json!({"name": "batches", "definition": definition.to_string(), "roleArn": ROLE}),
-    )
-    .await;
-    let input = json!({"items": [1, 2, 3, 4, 5]});
-    let started = call(
-        &server,
-        &client,
-        "StartExecution",
-        json!({"stateMachineArn": created["stateMachineArn"], "input": input.to_string()}),
-    )
-    .await;
-    let parent = started["executionArn"].as_str().expect("arn").to_string();
+    let machine = create(&server, &client, "batches", &definition).await;
+    let parent = start(&server, &client, &machine, &json!({"items": [1, 2, 3, 4, 5]})).await;
     let ended = server.finished(&client, &parent, Duration::from_secs(20)).await;
     assert_eq!(ended["status"], "SUCCEEDED", "{ended}");
     assert_eq!(ended["output"], json!([{"n": 2}, {"n": 2}, {"n": 1}]).to_string());
 
-    let runs = call(&server, &client, "ListMapRuns", json!({"executionArn": parent})).await;
-    let map_run = runs["mapRuns"][0]["mapRunArn"].as_str().expect("a Map Run").to_string();
+    let map_run = first_map_run(&server, &client, &parent).await;
     let described = call(&server, &client, "DescribeMapRun", json!({"mapRunArn": map_run})).await;
     assert_eq!(described["itemCounts"]["total"], 5, "{described}");
     assert_eq!(described["itemCounts"]["succeeded"], 5, "{described}");
@@ -247,23 +241,13 @@ async fn a_failed_batch_counts_each_of_its_items_against_the_threshold() {
         },
         "End": true
     }}});
-    let created = call(
-        &server,
-        &client,
-        "CreateStateMachine",
-        json!({"name": "tolerant", "definition": definition.to_string(), "roleArn": ROLE}),
-    )
-    .await;
+    let machine = create(&server, &client, "tolerant", &definition).await;
     let run = |items: Value| {
-        let (server, client, machine) = (&server, &client, created["stateMachineArn"].clone());
+        let (server, client, machine) = (&server, &client, &machine);
         async move {
-            let input = json!({"items": items}).to_string();
-            let started =
-                call(server, client, "StartExecution", json!({"stateMachineArn": machine, "input": input})).await;
-            let arn = started["executionArn"].as_str().expect("arn").to_string();
+            let arn = start(server, client, machine, &json!({"items": items})).await;
             let ended = server.finished(client, &arn, Duration::from_secs(20)).await;
-            let runs = call(server, client, "ListMapRuns", json!({"executionArn": arn})).await;
-            let map_run = runs["mapRuns"][0]["mapRunArn"].as_str().expect("a Map Run").to_string();
+            let map_run = first_map_run(server, client, &arn).await;
             (ended, call(server, client, "DescribeMapRun", json!({"mapRunArn": map_run})).await)
         }
     };
@@ -290,37 +274,13 @@ async fn a_redriven_parent_redrives_its_map_run_and_only_the_children_that_did_n
     let mut definition = definition();
     definition["States"]["Each"]["MaxConcurrency"] = json!(0);
     definition["States"]["Each"]["ToleratedFailureCount"] = json!(0);
-    let created = call(
-        &server,
-        &client,
-        "CreateStateMachine",
-        json!({"name": "redriven-map", "definition": definition.to_string(), "roleArn": ROLE}),
-    )
-    .await;
-    let input = json!({"items": ["a", "b", "c"]});
-    let started = call(
-        &server,
-        &client,
-        "StartExecution",
-        json!({"stateMachineArn": created["stateMachineArn"], "input": input.to_string()}),
-    )
-    .await;
-    let parent = started["executionArn"].as_str().expect("arn").to_string();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let map_run = loop {
-        let runs = call(&server, &client, "ListMapRuns", json!({"executionArn": parent})).await;
-        if let Some(arn) = runs["mapRuns"][0]["mapRunArn"].as_str() {
-            break arn.to_string();
-        }
-        assert!(Instant::now() < deadline, "no Map Run started");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let machine = create(&server, &client, "redriven-map", &definition).await;
+    let parent = start(&server, &client, &machine, &json!({"items": ["a", "b", "c"]})).await;
+    let map_run = first_map_run(&server, &client, &parent).await;
     // The child of item `index`: children are named `<run id>-<index>`.
     let run_id = map_run.rsplit(':').next().expect("run id").to_string();
-    let child = |index: usize| {
-        let machine = created["stateMachineArn"].as_str().expect("arn").replace(":stateMachine:", ":execution:");
-        format!("{machine}/Each:{run_id}-{index}")
-    };
+    let executions = machine.replace(":stateMachine:", ":execution:");
+    let child = |index: usize| format!("{executions}/Each:{run_id}-{index}");
     running_children(&server, &client, &map_run, 3).await;
     let first_token = token_of(&server, &client, &child(0)).await;
     call(&server, &client, "SendTaskSuccess", json!({"taskToken": first_token, "output": "{\"done\":\"a\"}"})).await;

@@ -63,6 +63,43 @@ fn run_with_items(
     (snapshot, events)
 }
 
+/// One execution of a definition, driven a signal at a time.
+struct Stepper {
+    machine: Machine,
+    info: ExecutionInfo,
+    env: FixedEnvironment,
+}
+
+impl Stepper {
+    fn new(definition: Value, input: Value) -> Self {
+        let machine = Machine::from_value(&definition).expect("readable");
+        Self { machine, info: ExecutionInfo::new("M", "e", input, 0), env: FixedEnvironment::new(1, 0) }
+    }
+
+    fn step(&mut self, snapshot: &mut Snapshot, signal: Signal) -> Decision {
+        let context = Context {
+            machine: &self.machine,
+            info: &self.info,
+            env: &mut self.env,
+            items: &NoItems,
+            activities: &AnyActivity,
+        };
+        apply(context, snapshot, signal)
+    }
+}
+
+/// The tasks a decision asks the driver to run.
+fn invoked(decision: &Decision) -> Vec<TaskRequest> {
+    decision
+        .actions
+        .iter()
+        .filter_map(|action| match action {
+            Action::Invoke(request) => Some(request.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
 fn types(events: &[HistoryEvent]) -> Vec<(u64, u64, &str)> {
     events.iter().map(|event| (event.id, event.previous_event_id, event.event_type.as_str())).collect()
 }
@@ -323,21 +360,15 @@ fn without_history_nothing_is_recorded_but_causes_still_quote_event_ids() {
 
 #[test]
 fn a_redrive_resumes_at_the_failed_state_and_keeps_counting_events() {
-    let machine = Machine::from_value(&json!({"StartAt": "Prepare", "States": {
-        "Prepare": {"Type": "Pass", "Result": {"n": 1}, "Next": "Charge"},
-        "Charge": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}
-    }}))
-    .unwrap();
-    let info = ExecutionInfo::new("M", "e", json!({}), 0);
-    let mut env = FixedEnvironment::new(1, 0);
+    let mut execution = Stepper::new(
+        json!({"StartAt": "Prepare", "States": {
+            "Prepare": {"Type": "Pass", "Result": {"n": 1}, "Next": "Charge"},
+            "Charge": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}
+        }}),
+        json!({}),
+    );
     let mut snapshot = Snapshot::default();
-    let mut step = |snapshot: &mut Snapshot, signal: Signal| {
-        apply(
-            Context { machine: &machine, info: &info, env: &mut env, items: &NoItems, activities: &AnyActivity },
-            snapshot,
-            signal,
-        )
-    };
+    let mut step = |snapshot: &mut Snapshot, signal: Signal| execution.step(snapshot, signal);
     let started = step(&mut snapshot, Signal::Start);
     let Some(Action::Invoke(first)) = started.actions.first().cloned() else { panic!("{:?}", started.actions) };
     let failed = step(&mut snapshot, Signal::TaskFailed { key: first.key, failure: Failure::new("Boom", "down") });
@@ -365,52 +396,31 @@ fn a_redrive_resumes_at_the_failed_state_and_keeps_counting_events() {
 
 #[test]
 fn a_redriven_parallel_state_runs_again_only_the_branches_that_did_not_succeed() {
-    let machine = Machine::from_value(&json!({"StartAt": "Both", "States": {
-        "Both": {"Type": "Parallel", "End": true, "Branches": [
-            {"StartAt": "Charge", "States": {"Charge": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}},
-            {"StartAt": "Pack", "States": {
-                "Pack": {"Type": "Pass", "Result": {"box": 7}, "Assign": {"packed": true}, "Next": "Ship"},
-                "Ship": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"box.$": "$.box", "packed.$": "$packed"}, "End": true}
-            }}
-        ]}
-    }}))
-    .unwrap();
-    let info = ExecutionInfo::new("M", "e", json!({}), 0);
-    let mut env = FixedEnvironment::new(1, 0);
+    let mut execution = Stepper::new(
+        json!({"StartAt": "Both", "States": {
+            "Both": {"Type": "Parallel", "End": true, "Branches": [
+                {"StartAt": "Charge", "States": {"Charge": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}},
+                {"StartAt": "Pack", "States": {
+                    "Pack": {"Type": "Pass", "Result": {"box": 7}, "Assign": {"packed": true}, "Next": "Ship"},
+                    "Ship": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"box.$": "$.box", "packed.$": "$packed"}, "End": true}
+                }}
+            ]}
+        }}),
+        json!({}),
+    );
     let mut snapshot = Snapshot::default();
-    let mut step = |snapshot: &mut Snapshot, signal: Signal| {
-        apply(
-            Context { machine: &machine, info: &info, env: &mut env, items: &NoItems, activities: &AnyActivity },
-            snapshot,
-            signal,
-        )
-    };
-    let started = step(&mut snapshot, Signal::Start);
-    let invoked: Vec<TaskRequest> = started
-        .actions
-        .iter()
-        .filter_map(|action| match action {
-            Action::Invoke(request) => Some(request.clone()),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(invoked.len(), 2, "{:?}", started.actions);
+    let mut step = |snapshot: &mut Snapshot, signal: Signal| execution.step(snapshot, signal);
+    let started = invoked(&step(&mut snapshot, Signal::Start));
+    assert_eq!(started.len(), 2, "{started:?}");
     // Charge succeeds, then Ship fails: the Parallel state fails the execution.
-    step(&mut snapshot, Signal::TaskSucceeded { key: invoked[0].key, output: json!("charged") });
-    step(&mut snapshot, Signal::TaskFailed { key: invoked[1].key, failure: Failure::new("Ship.Down", "no truck") });
+    step(&mut snapshot, Signal::TaskSucceeded { key: started[0].key, output: json!("charged") });
+    step(&mut snapshot, Signal::TaskFailed { key: started[1].key, failure: Failure::new("Ship.Down", "no truck") });
     assert_eq!(snapshot.status.name(), "FAILED");
 
     // Redriven, only the second branch runs again, from Ship, the state that failed, with its
     // input and the variable Pack assigned; Charge's output is kept.
     let redriven = step(&mut snapshot, Signal::Redrive { redrive_count: 1 });
-    let again: Vec<&TaskRequest> = redriven
-        .actions
-        .iter()
-        .filter_map(|action| match action {
-            Action::Invoke(request) => Some(request),
-            _ => None,
-        })
-        .collect();
+    let again = invoked(&redriven);
     assert_eq!(again.iter().map(|request| request.state_name.as_str()).collect::<Vec<_>>(), ["Ship"]);
     let scheduled = redriven.events.iter().filter(|event| event.event_type == "TaskScheduled").count();
     assert_eq!(scheduled, 1);
@@ -423,36 +433,20 @@ fn a_redriven_parallel_state_runs_again_only_the_branches_that_did_not_succeed()
 
 #[test]
 fn a_redriven_inline_map_runs_again_only_the_iterations_that_did_not_succeed() {
-    let machine = Machine::from_value(&json!({"StartAt": "Each", "States": {
-        "Each": {"Type": "Map", "ItemsPath": "$.items", "End": true, "ItemProcessor": {
-            "StartAt": "Prep",
-            "States": {
-                "Prep": {"Type": "Pass", "Parameters": {"item.$": "$"}, "Next": "Charge"},
-                "Charge": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}
-            }
-        }}
-    }}))
-    .unwrap();
-    let info = ExecutionInfo::new("M", "e", json!({"items": ["a", "b", "c"]}), 0);
-    let mut env = FixedEnvironment::new(1, 0);
+    let mut execution = Stepper::new(
+        json!({"StartAt": "Each", "States": {
+            "Each": {"Type": "Map", "ItemsPath": "$.items", "End": true, "ItemProcessor": {
+                "StartAt": "Prep",
+                "States": {
+                    "Prep": {"Type": "Pass", "Parameters": {"item.$": "$"}, "Next": "Charge"},
+                    "Charge": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}
+                }
+            }}
+        }}),
+        json!({"items": ["a", "b", "c"]}),
+    );
     let mut snapshot = Snapshot::default();
-    let mut step = |snapshot: &mut Snapshot, signal: Signal| {
-        apply(
-            Context { machine: &machine, info: &info, env: &mut env, items: &NoItems, activities: &AnyActivity },
-            snapshot,
-            signal,
-        )
-    };
-    let invoked = |decision: &Decision| -> Vec<TaskRequest> {
-        decision
-            .actions
-            .iter()
-            .filter_map(|action| match action {
-                Action::Invoke(request) => Some(request.clone()),
-                _ => None,
-            })
-            .collect()
-    };
+    let mut step = |snapshot: &mut Snapshot, signal: Signal| execution.step(snapshot, signal);
     let started = invoked(&step(&mut snapshot, Signal::Start));
     assert_eq!(started.len(), 3);
     // a succeeds, b fails; c, still charging, is aborted.
@@ -475,35 +469,23 @@ fn a_redriven_inline_map_runs_again_only_the_iterations_that_did_not_succeed() {
 
 #[test]
 fn a_redriven_map_run_asks_again_only_for_the_children_that_did_not_succeed() {
-    let machine = Machine::from_value(&json!({"StartAt": "Each", "States": {
-        "Each": {"Type": "Map", "ItemsPath": "$.items", "End": true, "ItemProcessor": {
-            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
-            "StartAt": "Work", "States": {"Work": {"Type": "Pass", "End": true}}
-        }}
-    }}))
-    .unwrap();
-    let info = ExecutionInfo::new("M", "e", json!({"items": ["a", "b", "c"]}), 0);
-    let mut env = FixedEnvironment::new(1, 0);
+    let mut execution = Stepper::new(
+        json!({"StartAt": "Each", "States": {
+            "Each": {"Type": "Map", "ItemsPath": "$.items", "End": true, "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+                "StartAt": "Work", "States": {"Work": {"Type": "Pass", "End": true}}
+            }}
+        }}),
+        json!({"items": ["a", "b", "c"]}),
+    );
     let mut snapshot = Snapshot { map_children: true, ..Snapshot::default() };
-    let mut step = |snapshot: &mut Snapshot, signal: Signal| {
-        apply(
-            Context { machine: &machine, info: &info, env: &mut env, items: &NoItems, activities: &AnyActivity },
-            snapshot,
-            signal,
-        )
-    };
+    let mut step = |snapshot: &mut Snapshot, signal: Signal| execution.step(snapshot, signal);
+    // The child tasks asked for: (key, item index, the run's redrive count).
     let children = |decision: &Decision| -> Vec<(u64, u64, u64)> {
-        decision
-            .actions
+        let count = |request: &TaskRequest, field: &str| request.arguments[field].as_u64().unwrap_or(99);
+        invoked(decision)
             .iter()
-            .filter_map(|action| match action {
-                Action::Invoke(request) => Some((
-                    request.key,
-                    request.arguments["Index"].as_u64().unwrap_or(99),
-                    request.arguments["RedriveCount"].as_u64().unwrap_or(99),
-                )),
-                _ => None,
-            })
+            .map(|request| (request.key, count(request, "Index"), count(request, "RedriveCount")))
             .collect()
     };
     let started = children(&step(&mut snapshot, Signal::Start));
