@@ -330,4 +330,13 @@ async fn a_redriven_parent_redrives_its_map_run_and_only_the_children_that_did_n
     let described = call(&server, &client, "DescribeMapRun", json!({"mapRunArn": map_run})).await;
     assert_eq!(described["status"], "SUCCEEDED", "{described}");
     assert_eq!(described["itemCounts"]["succeeded"], 3, "{described}");
+    // The Map Run's page says it was redriven.
+    let page = client
+        .get(server.url(&format!("/executions/map-runs/{}", map_run.replace(':', "%3A").replace('/', "%2F"))))
+        .send()
+        .await
+        .expect("the Map Run page");
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.expect("its text");
+    assert!(html.contains(r#"data-testid="map-run-redriven""#) && html.contains("once, last at"), "{html}");
 }

@@ -64,6 +64,10 @@ pub struct MapRunDetail {
     pub tolerated_failure_count: Option<i64>,
     /// `ToleratedFailurePercentage`, when the state sets it.
     pub tolerated_failure_percentage: Option<f64>,
+    /// How many times a redrive of its parent redrove it.
+    pub redrive_count: i64,
+    /// When it was last redriven.
+    pub redrive_millis: Option<i64>,
     /// The items' counts.
     pub items: MapRunCounts,
     /// The child executions' counts.
@@ -210,10 +214,19 @@ fn MapRunView(detail: MapRunDetail, paged: bool, update: ServerAction<UpdateMapR
         max_concurrency,
         tolerated_failure_count,
         tolerated_failure_percentage,
+        redrive_count,
+        redrive_millis,
         items,
         executions,
         children,
     } = detail;
+    let redriven = redrive_millis.filter(|_| redrive_count > 0).map(|millis| {
+        let times = if redrive_count == 1 { "once".to_string() } else { format!("{redrive_count} times") };
+        view! {
+            <dt>"Redriven"</dt>
+            <dd data-testid="map-run-redriven">{format!("{times}, last at {}", format_millis(millis))}</dd>
+        }
+    });
     let page_href = map_run_href(&summary.arn);
     let first = paged.then(|| page_href.clone());
     let next =
@@ -250,6 +263,7 @@ fn MapRunView(detail: MapRunDetail, paged: bool, update: ServerAction<UpdateMapR
                 </dd>
                 <dt>"Tolerated failures"</dt>
                 <dd data-testid="map-run-tolerated">{tolerated_text(tolerated_failure_count, tolerated_failure_percentage)}</dd>
+                {redriven}
             </dl>
         </section>
         <section class="card">

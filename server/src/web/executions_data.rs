@@ -379,7 +379,8 @@ pub async fn map_run(
 ) -> Result<Option<MapRunDetail>, ExecutionsDataError> {
     let Some(row) = sqlx::query(
         "SELECT arn, execution_arn, state_name, status, total, item_total, max_concurrency, tolerated_failure_count, \
-         tolerated_failure_percentage, start_millis, stop_millis FROM map_runs WHERE arn = ?",
+         tolerated_failure_percentage, start_millis, stop_millis, redrive_count, redrive_millis FROM map_runs \
+         WHERE arn = ?",
     )
     .bind(arn)
     .fetch_optional(pool)
@@ -413,6 +414,8 @@ pub async fn map_run(
         max_concurrency: row.try_get("max_concurrency")?,
         tolerated_failure_count: row.try_get("tolerated_failure_count")?,
         tolerated_failure_percentage: row.try_get("tolerated_failure_percentage")?,
+        redrive_count: row.try_get("redrive_count")?,
+        redrive_millis: row.try_get("redrive_millis")?,
         items,
         executions,
         children: ExecutionPage { rows, next },
