@@ -371,6 +371,10 @@ pub struct MapRun {
     /// each). Failure thresholds count items, not batches.
     #[serde(default)]
     pub batch_sizes: Vec<u32>,
+    /// How many items the batches hold in all (0, in snapshots written before it: one item
+    /// each).
+    #[serde(default)]
+    pub item_total: usize,
     /// A distributed Map's children that succeeded, by index (their results are in
     /// `outputs`, beside the error outputs of tolerated failures).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -68,6 +68,7 @@ impl Decider<'_> {
         let kept = kept.or(kept_children);
         let run = MapRun {
             batch_sizes,
+            item_total,
             redrive_count,
             items,
             next_index: 0,
@@ -605,11 +606,7 @@ impl MapRun {
             tolerated_failure_count: self.tolerated_failure_count,
             tolerated_failure_percentage: self.tolerated_failure_percentage,
         };
-        let item_total = if self.batch_sizes.is_empty() {
-            self.items.len()
-        } else {
-            self.batch_sizes.iter().map(|size| *size as usize).sum()
-        };
+        let item_total = if self.item_total == 0 { self.items.len() } else { self.item_total };
         config.exceeded(self.failures, item_total).then(|| {
             Failure::new(
                 "States.ExceedToleratedFailureThreshold",
