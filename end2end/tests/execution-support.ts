@@ -51,8 +51,11 @@ export function watchForProblems(page: Page): string[] {
   });
   page.on("pageerror", (error) => problems.push(`page error on ${page.url()}: ${error.message}`));
   page.on("requestfailed", (request) => {
-    // An open event stream is cut when the page navigates away; that is not a failure.
-    if (!request.url().includes("/executions-events")) {
+    // An open event stream is cut when the page navigates away, and so is the browser's own
+    // favicon fetch when the next navigation starts before it ends (net::ERR_ABORTED); neither
+    // is a failure. A missing favicon would still show as an error status below.
+    const cancelledFavicon = request.url().endsWith("/favicon.svg") && request.failure()?.errorText === "net::ERR_ABORTED";
+    if (!request.url().includes("/executions-events") && !cancelledFavicon) {
       problems.push(`request failed: ${request.url()}`);
     }
   });
