@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use asl::{
     Document, SourceFormat,
-    graph::{EdgeKind, NodeKind},
+    graph::{EdgeKind, NodeKind, node_name},
 };
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -109,31 +109,41 @@ pub fn StateGraph(
             NodeKind::End => statuses.values().any(|status| *status == StateStatus::Succeeded),
         })
     };
-    let edges = layout
+    // The layout routes the graph's edges in order; labels are placed clear of each other and
+    // of the states where there is room.
+    let routes: Vec<Vec<(f64, f64)>> =
+        layout.edges.iter().map(|routed| routed.points.iter().map(|point| (point.x, point.y)).collect()).collect();
+    let labelled: Vec<(&[(f64, f64)], &str)> =
+        routes.iter().zip(&graph.edges).map(|(route, edge)| (route.as_slice(), edge.label.as_str())).collect();
+    let boxes: Vec<(f64, f64, f64, f64)> =
+        layout.nodes.iter().map(|node| (node.x, node.y, node.width, node.height)).collect();
+    let label_places = asl::graph::place_edge_labels(&labelled, &boxes, false);
+    let edges = graph
         .edges
         .iter()
-        .filter(|routed| routed.points.len() >= 2)
-        .map(|routed| {
-            let edge = graph.edges.iter().find(|edge| edge.from == routed.from && edge.to == routed.to);
+        .zip(&layout.edges)
+        .zip(label_places)
+        .filter(|((_, routed), _)| routed.points.len() >= 2)
+        .map(|((edge, routed), place)| {
             let points = routed
                 .points
                 .iter()
                 .map(|point| format!("{:.1},{:.1}", point.x, point.y))
                 .collect::<Vec<_>>()
                 .join(" ");
-            let kind = match edge.map(|edge| &edge.kind) {
-                Some(EdgeKind::Catch(_)) => "catch",
-                Some(EdgeKind::Choice(_) | EdgeKind::Default) => "choice",
+            let kind = match edge.kind {
+                EdgeKind::Catch(_) => "catch",
+                EdgeKind::Choice(_) | EdgeKind::Default => "choice",
                 _ => "next",
             };
             let taken = reached(&routed.from) && reached(&routed.to);
             let class = format!("graph-edge edge-{kind}{}", if taken { " taken" } else { "" });
-            let label = edge.map(|edge| edge.label.clone()).filter(|label| !label.is_empty());
-            let middle = routed.points[routed.points.len() / 2];
+            let title = (!edge.label.is_empty()).then(|| edge.label.clone());
             view! {
                 <g class=class>
+                    {title.map(|title| view! { <title>{title}</title> })}
                     <polyline points=points marker-end="url(#graph-arrow)" />
-                    {label.map(|label| view! { <text x=middle.x + 4.0 y=middle.y - 4.0>{label}</text> })}
+                    {place.map(|place| view! { <text x=place.x y=place.y text-anchor=place.anchor>{place.text}</text> })}
                 </g>
             }
         })
@@ -192,7 +202,7 @@ pub fn StateGraph(
                             <title>{format!("{} ({state_type}): {}", node.label, status.as_str())}</title>
                             <rect x=placed.x y=placed.y width=placed.width height=placed.height rx="8" />
                             <text class="state-name" x=center_x y=center_y - 2.0 text-anchor="middle">
-                                {node.label.clone()}
+                                {node_name(&node.label, placed.width).into_owned()}
                             </text>
                             <text class="state-type" x=center_x y=center_y + 13.0 text-anchor="middle">
                                 {state_type.clone()}

@@ -328,15 +328,268 @@ pub fn layout(graph: &Graph) -> crate::layout::Layout {
     crate::layout::layout(&input, &LayoutOptions::default())
 }
 
-/// The drawn size of a node: markers are small circles; states grow with their name.
+/// The widest a state's node gets; longer names are shortened with an ellipsis when drawn.
+pub const NODE_MAX_WIDTH: f64 = 280.0;
+/// The room a node's name leaves on each side of it.
+pub const NODE_NAME_PADDING: f64 = 12.0;
+
+/// The drawn size of a node: markers are small circles; states grow with their name, up to
+/// [`NODE_MAX_WIDTH`].
 pub fn node_size(node: &GraphNode) -> (f64, f64) {
     match node.kind {
         NodeKind::Start | NodeKind::End => (28.0, 28.0),
         NodeKind::State { .. } => {
-            let characters = node.label.chars().count() as f64;
-            ((characters * 7.5 + 40.0).clamp(120.0, 280.0), 48.0)
+            let name = text_width(&node.label, TextStyle::Name);
+            ((name + 2.0 * NODE_NAME_PADDING + 16.0).clamp(120.0, NODE_MAX_WIDTH), 48.0)
         }
     }
+}
+
+/// The name drawn in a node `width` wide: the whole name, or as much of it as fits followed
+/// by an ellipsis.
+pub fn node_name(name: &str, width: f64) -> std::borrow::Cow<'_, str> {
+    fit_text(name, width - 2.0 * NODE_NAME_PADDING, TextStyle::Name)
+}
+
+/// The widest an edge's label is drawn; longer labels are shortened with an ellipsis (the
+/// whole label is in the edge's tooltip).
+pub const EDGE_LABEL_MAX_WIDTH: f64 = 160.0;
+
+/// The label drawn on an edge: the whole label, or its start and an ellipsis.
+pub fn edge_label(label: &str) -> std::borrow::Cow<'_, str> {
+    fit_text(label, EDGE_LABEL_MAX_WIDTH, TextStyle::Label)
+}
+
+/// Where an edge's label is drawn, as `(x, y, text-anchor)`: just above the middle of its
+/// route, on the side the route heads to. For a label that moves with a dragged node; a still
+/// picture places its labels with [`place_edge_labels`].
+pub fn edge_label_place(points: &[(f64, f64)]) -> (f64, f64, &'static str) {
+    let Some(&first) = points.first() else { return (0.0, 0.0, "start") };
+    let (x, y) = point_along(points, 0.5, true);
+    let heading = points[points.len() - 1].0 - first.0;
+    if heading < -8.0 { (x - 4.0, y - 4.0, "end") } else { (x + 4.0, y - 4.0, "start") }
+}
+
+/// The control points of the curve drawn for a two-point edge from `(x1, y1)` down to
+/// `(x2, y2)`: it leaves and enters vertically.
+pub fn curve_controls((x1, y1): (f64, f64), (x2, y2): (f64, f64)) -> [(f64, f64); 2] {
+    let bend = ((y2 - y1).abs() / 2.0).max(40.0);
+    [(x1, y1 + bend), (x2, y2 - bend)]
+}
+
+/// The point a fraction `t` of the way along a drawn edge: along the curve of
+/// [`curve_controls`] for two points when `curved`, else along the straight segments.
+pub fn point_along(points: &[(f64, f64)], t: f64, curved: bool) -> (f64, f64) {
+    match points {
+        [] => (0.0, 0.0),
+        [only] => *only,
+        [from, to] if curved => {
+            let [c1, c2] = curve_controls(*from, *to);
+            let u = 1.0 - t;
+            let at = |a: f64, b: f64, c: f64, d: f64| {
+                u * u * u * a + 3.0 * u * u * t * b + 3.0 * u * t * t * c + t * t * t * d
+            };
+            (at(from.0, c1.0, c2.0, to.0), at(from.1, c1.1, c2.1, to.1))
+        }
+        _ => {
+            let lengths: Vec<f64> =
+                points.windows(2).map(|pair| (pair[1].0 - pair[0].0).hypot(pair[1].1 - pair[0].1)).collect();
+            let mut left = lengths.iter().sum::<f64>() * t.clamp(0.0, 1.0);
+            for (pair, length) in points.windows(2).zip(&lengths) {
+                if left <= *length && *length > 0.0 {
+                    let f = left / length;
+                    return (pair[0].0 + (pair[1].0 - pair[0].0) * f, pair[0].1 + (pair[1].1 - pair[0].1) * f);
+                }
+                left -= length;
+            }
+            points[points.len() - 1]
+        }
+    }
+}
+
+/// Where a label's text is drawn: its baseline point and SVG `text-anchor`, and the text itself
+/// (shortened by [`edge_label`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LabelPlace {
+    /// The anchor point.
+    pub x: f64,
+    /// The baseline.
+    pub y: f64,
+    /// `start` (the text runs right of `x`) or `end` (left of it).
+    pub anchor: &'static str,
+    /// What is drawn.
+    pub text: String,
+}
+
+/// Places the labels of a picture's edges so that, where the room allows, none covers another
+/// label or a node. Each label goes beside its route, first at the middle on the side the
+/// edge heads to, else at the first of a few other points along it (either side) that is
+/// clear, else where it covers least. `edges` are the drawn routes with their labels (an empty
+/// label gets no place), `nodes` the boxes as `(x, y, width, height)`, and `curved` says
+/// whether two-point routes are drawn as curves. Deterministic, in the order of `edges`.
+pub fn place_edge_labels(
+    edges: &[(&[(f64, f64)], &str)],
+    nodes: &[(f64, f64, f64, f64)],
+    curved: bool,
+) -> Vec<Option<LabelPlace>> {
+    let mut taken = Occupied::default();
+    for &(x, y, width, height) in nodes {
+        // Covering a node's text is worse than covering another label.
+        taken.add((x, y, x + width, y + height), 2.0);
+    }
+    edges
+        .iter()
+        .map(|&(points, label)| {
+            let (first, last) = (points.first()?, points.last()?);
+            if label.is_empty() {
+                return None;
+            }
+            let text = edge_label(label).into_owned();
+            let width = text_width(&text, TextStyle::Label);
+            let sides = if last.0 - first.0 < -8.0 { ["end", "start"] } else { ["start", "end"] };
+            let mut best: Option<(f64, f64, f64, &'static str, Rect)> = None;
+            'search: for t in [0.5, 0.35, 0.65, 0.2, 0.8] {
+                let (px, py) = point_along(points, t, curved);
+                for anchor in sides {
+                    let (x, y) = (if anchor == "end" { px - 4.0 } else { px + 4.0 }, py - 4.0);
+                    let (left, right) = if anchor == "end" { (x - width, x) } else { (x, x + width) };
+                    // The text's box: 11-pixel text stands about 10 above its baseline, 3 below.
+                    let rect = (left, y - 10.0, right, y + 3.0);
+                    let cost = taken.covered(&rect);
+                    if best.as_ref().is_none_or(|best| cost < best.0) {
+                        best = Some((cost, x, y, anchor, rect));
+                    }
+                    if cost == 0.0 {
+                        break 'search;
+                    }
+                }
+            }
+            let (_, x, y, anchor, rect) = best?;
+            taken.add(rect, 1.0);
+            Some(LabelPlace { x, y, anchor, text })
+        })
+        .collect()
+}
+
+/// A box as `(left, top, right, bottom)`.
+type Rect = (f64, f64, f64, f64);
+
+/// The boxes already drawn, each with how bad covering it is, in a grid of cells so that a
+/// box is tested against its neighbours only.
+#[derive(Default)]
+struct Occupied {
+    rects: Vec<(Rect, f64)>,
+    grid: std::collections::HashMap<(i64, i64), Vec<usize>>,
+}
+
+impl Occupied {
+    const CELL: f64 = 128.0;
+
+    fn cells(rect: &Rect) -> impl Iterator<Item = (i64, i64)> + use<> {
+        let cell = |value: f64| (value / Self::CELL).floor() as i64;
+        let (x0, y0, x1, y1) = (cell(rect.0), cell(rect.1), cell(rect.2), cell(rect.3));
+        (x0..=x1).flat_map(move |x| (y0..=y1).map(move |y| (x, y)))
+    }
+
+    fn add(&mut self, rect: Rect, weight: f64) {
+        for cell in Self::cells(&rect) {
+            self.grid.entry(cell).or_default().push(self.rects.len());
+        }
+        self.rects.push((rect, weight));
+    }
+
+    /// How much of `rect` is covered, weighted: 0 when it is clear.
+    fn covered(&self, rect: &Rect) -> f64 {
+        let mut total = 0.0;
+        for cell in Self::cells(rect) {
+            for &index in self.grid.get(&cell).map(Vec::as_slice).unwrap_or_default() {
+                let (other, weight) = self.rects[index];
+                let (left, top) = (rect.0.max(other.0), rect.1.max(other.1));
+                let (width, height) = (rect.2.min(other.2) - left, rect.3.min(other.3) - top);
+                // Two boxes can share several cells: their overlap is counted in the cell of
+                // its top-left corner only.
+                if width > 0.0 && height > 0.0 && Self::cells(&(left, top, left, top)).next() == Some(cell) {
+                    total += width * height * weight;
+                }
+            }
+        }
+        total
+    }
+}
+
+/// The two text styles of a drawn graph (see `style/`): a state's name, bold at 12 px, and an
+/// edge's label at 11 px.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextStyle {
+    /// A state's name in its node.
+    Name,
+    /// A transition's label.
+    Label,
+}
+
+/// Advance widths of the printable ASCII characters (space to `~`), in tenths of a pixel, of
+/// DejaVu Sans (what `system-ui, sans-serif` is on Linux; wider than the macOS and Windows
+/// system fonts, so text measured with it fits there too), measured in Chromium: bold at 12 px
+/// and regular at 11 px.
+const NAME_WIDTHS: [u8; 95] = [
+    42, 55, 62, 100, 84, 120, 105, 37, 55, 55, 63, 100, 46, 50, 46, 44, 84, 84, 84, 84, 84, 84, 84, 84, 84, 84, 48, 48,
+    100, 100, 100, 70, 120, 93, 92, 88, 100, 82, 82, 98, 100, 45, 45, 93, 76, 119, 100, 102, 88, 102, 92, 86, 82, 97,
+    93, 132, 92, 87, 87, 55, 44, 55, 100, 60, 60, 81, 86, 71, 86, 81, 52, 86, 85, 41, 41, 80, 41, 125, 85, 82, 86, 86,
+    59, 71, 57, 85, 78, 111, 77, 78, 70, 85, 44, 85, 100,
+];
+const LABEL_WIDTHS: [u8; 95] = [
+    35, 44, 51, 92, 70, 104, 86, 30, 43, 43, 55, 92, 35, 40, 35, 37, 70, 70, 70, 70, 70, 70, 70, 70, 70, 70, 37, 37,
+    92, 92, 92, 58, 110, 75, 76, 77, 85, 70, 63, 85, 83, 32, 32, 72, 61, 95, 82, 87, 66, 87, 76, 70, 67, 80, 75, 109,
+    75, 67, 75, 43, 37, 43, 92, 55, 55, 67, 70, 60, 70, 68, 39, 70, 70, 31, 31, 64, 31, 107, 70, 67, 70, 70, 45, 57,
+    43, 70, 65, 90, 65, 65, 58, 70, 37, 70, 92,
+];
+
+/// The estimated width of one character, in pixels.
+fn char_width(character: char, style: TextStyle) -> f64 {
+    let (table, em) = match style {
+        TextStyle::Name => (&NAME_WIDTHS, 12.0),
+        TextStyle::Label => (&LABEL_WIDTHS, 11.0),
+    };
+    match character as u32 {
+        code @ 0x20..=0x7e => f64::from(table[(code - 0x20) as usize]) / 10.0,
+        // Combining marks and zero-width characters take no room of their own.
+        0x300..=0x36f | 0x200b..=0x200f => 0.0,
+        // East Asian scripts, full-width forms and emoji: a whole em.
+        0x1100..=0x115f
+        | 0x2e80..=0xa4cf
+        | 0xac00..=0xd7a3
+        | 0xf900..=0xfaff
+        | 0xfe30..=0xfe4f
+        | 0xff00..=0xff60
+        | 0x1f300..=0x1faff
+        | 0x20000..=0x3fffd => em,
+        // Other letters (accented Latin, Greek, Cyrillic, …): about a wide lowercase letter.
+        _ => em * 0.72,
+    }
+}
+
+/// The estimated width of `text` drawn in `style`, in pixels.
+pub fn text_width(text: &str, style: TextStyle) -> f64 {
+    text.chars().map(|character| char_width(character, style)).sum()
+}
+
+/// `text` if it fits in `max_width` pixels, else its longest start that fits with an
+/// ellipsis after it.
+pub fn fit_text(text: &str, max_width: f64, style: TextStyle) -> std::borrow::Cow<'_, str> {
+    if text_width(text, style) <= max_width {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let room = max_width - char_width('\u{2026}', style).max(char_width('.', style) * 3.0);
+    let mut used = 0.0;
+    let mut end = 0;
+    for (index, character) in text.char_indices() {
+        used += char_width(character, style);
+        if used > room {
+            break;
+        }
+        end = index + character.len_utf8();
+    }
+    std::borrow::Cow::Owned(format!("{}\u{2026}", text[..end].trim_end()))
 }
 
 #[cfg(test)]
@@ -390,6 +643,101 @@ mod tests {
         let edges = edges(&graph);
         assert!(edges.contains(&("/States/P".into(), "/States/P/Branches/0/States/A".into(), String::new())));
         assert!(edges.contains(&("/States/P/Branches/1/States/B".into(), "/States/After".into(), String::new())));
+    }
+
+    #[test]
+    fn long_names_are_shortened_to_fit_their_node() {
+        let state = |label: &str| GraphNode {
+            id: format!("/States/{label}"),
+            label: label.to_string(),
+            kind: NodeKind::State { state_type: "Pass".into(), query_language: "JSONPath".into() },
+            group: None,
+        };
+        // A short name gets the narrowest node and is drawn whole.
+        let short = state("Done");
+        let (width, _) = node_size(&short);
+        assert_eq!(width, 120.0);
+        assert_eq!(node_name("Done", width), "Done");
+        // A name that fits in the widest node is drawn whole, in a node wide enough for it.
+        let fits = "Update Process1 Failure";
+        let (width, _) = node_size(&state(fits));
+        assert!(width > 120.0 && width < NODE_MAX_WIDTH, "{width}");
+        assert_eq!(node_name(fits, width), fits);
+        // A longer one (a real name from the corpus) is cut short with an ellipsis,
+        // and what is drawn fits between the node's paddings.
+        let long = "Wait For Other Processes to Complete or For Time out 1";
+        let (width, _) = node_size(&state(long));
+        assert_eq!(width, NODE_MAX_WIDTH);
+        let drawn = node_name(long, width);
+        assert!(drawn.ends_with('\u{2026}') && long.starts_with(drawn.trim_end_matches('\u{2026}')), "{drawn}");
+        assert!(text_width(&drawn, TextStyle::Name) <= width - 2.0 * NODE_NAME_PADDING, "{drawn}");
+        assert!(drawn.chars().count() > 30, "{drawn}");
+        // Wide scripts count as wide.
+        assert!(text_width("承認待ち", TextStyle::Name) > text_width("Wait", TextStyle::Name) * 1.5);
+        assert_eq!(fit_text("承認待ちの状態です", 40.0, TextStyle::Label), "承認\u{2026}");
+    }
+
+    /// The box a placed label covers, as `place_edge_labels` measures it.
+    fn label_box(place: &LabelPlace) -> (f64, f64, f64, f64) {
+        let width = text_width(&place.text, TextStyle::Label);
+        let left = if place.anchor == "end" { place.x - width } else { place.x };
+        (left, place.y - 10.0, left + width, place.y + 3.0)
+    }
+
+    fn apart(a: (f64, f64, f64, f64), b: (f64, f64, f64, f64)) -> bool {
+        a.2 <= b.0 || b.2 <= a.0 || a.3 <= b.1 || b.3 <= a.1
+    }
+
+    #[test]
+    fn labels_of_edges_that_fan_out_cover_neither_each_other_nor_a_state() {
+        // A Choice at the top with three rules to three states in the row below it, as the
+        // layout places them: two of the edges head left, one right.
+        let choice = (372.0, 296.0, 165.0, 44.0);
+        let targets = [(220.0, 384.0, 113.0, 44.0), (368.0, 384.0, 126.0, 44.0), (530.0, 384.0, 253.0, 44.0)];
+        let out = (choice.0 + choice.2 / 2.0, choice.1 + choice.3);
+        let routes: Vec<Vec<(f64, f64)>> = targets.iter().map(|t| vec![out, (t.0 + t.2 / 2.0, t.1)]).collect();
+        let labels = [
+            "$.completed_processes_count >= $$.Execution.Input.quorum",
+            "$.failed_processes_count > $$.Execution.Input.allowed_failures",
+            "Default",
+        ];
+        let edges: Vec<(&[(f64, f64)], &str)> = routes.iter().map(Vec::as_slice).zip(labels).collect();
+        let mut nodes = vec![choice];
+        nodes.extend(targets);
+        let places: Vec<LabelPlace> = place_edge_labels(&edges, &nodes, true).into_iter().map(Option::unwrap).collect();
+
+        let boxes: Vec<_> = places.iter().map(label_box).collect();
+        for (i, a) in boxes.iter().enumerate() {
+            for b in &boxes[i + 1..] {
+                assert!(apart(*a, *b), "{places:?}");
+            }
+            for node in &nodes {
+                assert!(
+                    apart(*a, (node.0, node.1, node.0 + node.2, node.1 + node.3)),
+                    "{:?} covers {node:?}",
+                    places[i]
+                );
+            }
+        }
+        // Long rules are shortened; the first label keeps its preferred place, on the left of
+        // its edge's middle, since its edge heads left.
+        assert!(places[0].text.ends_with('\u{2026}') && places[0].text.len() < labels[0].len());
+        assert_eq!(places[0].anchor, "end");
+        assert_eq!(places[2].text, "Default");
+        // No label, no place.
+        assert_eq!(place_edge_labels(&[(routes[0].as_slice(), "")], &nodes, true), [None]);
+    }
+
+    #[test]
+    fn points_along_a_route_follow_its_segments_and_its_curve() {
+        let route = [(0.0, 0.0), (0.0, 100.0), (100.0, 100.0)];
+        assert_eq!(point_along(&route, 0.5, true), (0.0, 100.0));
+        assert_eq!(point_along(&route, 0.75, false), (50.0, 100.0));
+        // A two-point curve leaves and enters vertically, and passes through the middle.
+        let curve = [(0.0, 0.0), (100.0, 200.0)];
+        assert_eq!(point_along(&curve, 0.5, true), (50.0, 100.0));
+        let near_start = point_along(&curve, 0.1, true);
+        assert!(near_start.0 < 10.0 && near_start.1 > 20.0, "{near_start:?}");
     }
 
     #[test]

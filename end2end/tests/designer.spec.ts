@@ -4,7 +4,8 @@
 // export matches the expected JSON; invalid JSON typed in the code view is marked and the graph
 // keeps its shape until it is fixed. Also: every template opens without errors; copy, paste,
 // duplicate, Delete and Escape from the keyboard; states dragged into a Parallel or a Map; a fitted
-// graph clear of the minimap, which can be hidden; the layout on a 1024-pixel screen and a phone.
+// graph clear of the minimap, which can be hidden; the layout on a 1024-pixel screen and a phone;
+// long names shortened to fit their nodes and rule labels that do not cover each other.
 import { expect, test, type Page } from "@playwright/test";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -271,6 +272,68 @@ test.describe("the designer", () => {
     });
     const exported = JSON.parse((await exportFile(page, "export-json")).text);
     expect(exported.States.Z).toBeUndefined();
+  });
+
+  test("long names are shortened to fit their nodes, and a Choice's labels do not cover each other", async ({ page }) => {
+    await openDesigner(page, { clear: true });
+    // Names and rules as long as real ones (the quorum sample of the corpus has both).
+    const long = "Wait For Other Processes to Complete or For Time out 1";
+    const start = {
+      StartAt: "Check If Quorum Met",
+      States: {
+        "Check If Quorum Met": {
+          Type: "Choice",
+          Choices: [
+            { Variable: "$.completed_processes_count", NumericGreaterThanEqualsPath: "$$.Execution.Input.quorum", Next: "Quorum Met" },
+            { Variable: "$.failed_processes_count", NumericGreaterThanPath: "$$.Execution.Input.allowed_failures", Next: "Quorum Failed" },
+          ],
+          Default: long,
+        },
+        "Quorum Met": { Type: "Succeed" },
+        "Quorum Failed": { Type: "Fail" },
+        [long]: { Type: "Pass", End: true },
+      },
+    };
+    await openFile(page, "long-names.asl.json", JSON.stringify(start, null, 2) + "\n");
+    await expect(page.locator("[data-state]")).toHaveCount(4);
+
+    // Every name is drawn inside its box, measured with the browser's own font.
+    const fits = await page.locator("[data-state]").evaluateAll((nodes) =>
+      nodes.map((node) => {
+        const text = node.querySelector<SVGTextElement>(".node-name")!;
+        const box = node.querySelector<SVGRectElement>(".node-box")!;
+        return { name: node.getAttribute("data-state"), text: text.getBBox().width, box: box.width.baseVal.value };
+      }),
+    );
+    for (const fit of fits) expect(fit.text, `${fit.name}: ${fit.text} in ${fit.box}`).toBeLessThanOrEqual(fit.box - 8);
+
+    // The long one is shortened with an ellipsis, and hovering it shows the whole name.
+    const node = page.locator(`[data-state="${long}"]`);
+    await expect(node.locator(".node-name")).toHaveText(/^Wait For Other Processes.*…$/);
+    await expect(node.locator("title")).toHaveText(long);
+
+    // The Choice's rule labels sit on their own sides; none covers another.
+    const labels = await page.locator('[data-edge-from="Check If Quorum Met"] .edge-label').evaluateAll((texts) =>
+      texts.map((text) => {
+        const r = text.getBoundingClientRect();
+        return { text: text.textContent, left: r.left, right: r.right, top: r.top, bottom: r.bottom };
+      }),
+    );
+    expect(labels).toHaveLength(3);
+    for (const [i, a] of labels.entries()) {
+      for (const b of labels.slice(i + 1)) {
+        const apart = a.right <= b.left || b.right <= a.left || a.bottom <= b.top || b.bottom <= a.top;
+        expect(apart, `"${a.text}" and "${b.text}" overlap`).toBe(true);
+      }
+    }
+    // The whole rule is in the edge's tooltip.
+    await expect(page.locator(`[data-edge-from="Check If Quorum Met"][data-edge-to="Quorum Met"] > title`)).toContainText(
+      "$.completed_processes_count >= $$.Execution.Input.quorum",
+    );
+
+    // Shortening is only how it is drawn: the export keeps every name whole.
+    const exported = JSON.parse((await exportFile(page, "export-json")).text);
+    expect(exported).toEqual(start);
   });
 
   test("problems are listed, and clicking one selects its state", async ({ page }) => {

@@ -14,6 +14,7 @@
 
 use std::collections::HashMap;
 
+use asl::graph::{curve_controls, edge_label, edge_label_place, node_name};
 use leptos::{ev, html, prelude::*, reactive::computed::Selector, wasm_bindgen::JsCast, web_sys};
 
 use super::{
@@ -462,23 +463,14 @@ fn edge_points(
 /// An SVG path through `points`: a curve for two points, straight segments for more.
 fn edge_path(points: &[(f64, f64)]) -> String {
     if let [(x1, y1), (x2, y2)] = points {
-        let bend = ((y2 - y1).abs() / 2.0).max(40.0);
-        format!("M {x1:.1} {y1:.1} C {x1:.1} {:.1}, {x2:.1} {:.1}, {x2:.1} {y2:.1}", y1 + bend, y2 - bend)
+        let [(c1x, c1y), (c2x, c2y)] = curve_controls((*x1, *y1), (*x2, *y2));
+        format!("M {x1:.1} {y1:.1} C {c1x:.1} {c1y:.1}, {c2x:.1} {c2y:.1}, {x2:.1} {y2:.1}")
     } else {
         let mut d = String::new();
         for (index, (x, y)) in points.iter().enumerate() {
             d.push_str(&format!("{}{x:.1} {y:.1} ", if index == 0 { "M " } else { "L " }));
         }
         d
-    }
-}
-
-/// Where an edge's label goes: the middle of a curve, or the middle point of a route.
-fn label_point(points: &[(f64, f64)]) -> (f64, f64) {
-    match points {
-        [] => (0.0, 0.0),
-        [(x1, y1), (x2, y2)] => ((x1 + x2) / 2.0, (y1 + y2) / 2.0),
-        _ => points[points.len() / 2],
     }
 }
 
@@ -492,7 +484,6 @@ fn render_edge(
 ) -> impl IntoView + use<> {
     let points = edge_points(edge.route.as_deref(), from, to, (0.0, 0.0), (0.0, 0.0));
     let path = edge_path(&points);
-    let (label_x, label_y) = label_point(&points);
     let end_at = points.last().copied().unwrap_or((0.0, 0.0));
     let label = (!edge.label.is_empty()).then(|| edge.label.clone());
     let reconnectable = !matches!(edge.field, EdgeField::Fixed);
@@ -526,8 +517,8 @@ fn render_edge(
             <title>{title}</title>
             <path class="edge-hit" d=path.clone() />
             <path class="edge-line" d=path marker-end="url(#designer-arrow)" />
-            {label.map(|label| {
-                view! { <text class="edge-label" x=label_x + 4.0 y=label_y - 4.0>{label}</text> }
+            {edge.label_place.map(|place| {
+                view! { <text class="edge-label" x=place.x y=place.y text-anchor=place.anchor>{place.text}</text> }
             })}
             {reconnectable.then(|| {
                 view! {
@@ -570,10 +561,15 @@ fn render_preview(preview: Preview, moved_by: RwSignal<(f64, f64)>) -> impl Into
                 )
             };
             let label = (!edge.label.is_empty()).then(|| {
-                let (at_x, at_y) = (points.clone(), points.clone());
+                let (at_x, at_y, at_anchor) = (points.clone(), points.clone(), points.clone());
                 view! {
-                    <text class="edge-label" x=move || label_point(&at_x()).0 + 4.0 y=move || label_point(&at_y()).1 - 4.0>
-                        {edge.label.clone()}
+                    <text
+                        class="edge-label"
+                        x=move || edge_label_place(&at_x()).0
+                        y=move || edge_label_place(&at_y()).1
+                        text-anchor=move || edge_label_place(&at_anchor()).2
+                    >
+                        {edge_label(&edge.label).into_owned()}
                     </text>
                 }
             });
@@ -595,7 +591,9 @@ fn render_preview(preview: Preview, moved_by: RwSignal<(f64, f64)>) -> impl Into
             {edges}
             <g class=format!("node node-{} selected", node.state_type.to_ascii_lowercase()) transform=transform>
                 <rect class="node-box" width=width height=height rx="8" />
-                <text class="node-name" x=width / 2.0 y=height / 2.0 - 2.0 text-anchor="middle">{node.name.clone()}</text>
+                <text class="node-name" x=width / 2.0 y=height / 2.0 - 2.0 text-anchor="middle">
+                    {node_name(&node.name, width).into_owned()}
+                </text>
                 <text class="node-type" x=width / 2.0 y=height / 2.0 + 13.0 text-anchor="middle">{node.state_type.clone()}</text>
             </g>
         </g>
@@ -699,6 +697,9 @@ fn render_node(
         move |_| designer.selected.set(Some(name.clone()))
     };
     let can_connect = !matches!(node.state_type.as_str(), "Succeed" | "Fail");
+    // A name too long for its node is drawn shortened; hovering the node shows it whole.
+    let drawn_name = node_name(&name, width).into_owned();
+    let shortened = drawn_name != name;
     let language = if node.query_language == "JSONata" { Some("JSONata") } else { None };
     view! {
         <g
@@ -714,8 +715,9 @@ fn render_node(
             on:keydown=on_key
             on:focus=on_focus
         >
+            {shortened.then(|| view! { <title>{name.clone()}</title> })}
             <rect class="node-box" width=width height=height rx="8" />
-            <text class="node-name" x=width / 2.0 y=height / 2.0 - 2.0 text-anchor="middle">{name.clone()}</text>
+            <text class="node-name" x=width / 2.0 y=height / 2.0 - 2.0 text-anchor="middle">{drawn_name}</text>
             <text class="node-type" x=width / 2.0 y=height / 2.0 + 13.0 text-anchor="middle">
                 {node.state_type.clone()}
                 {language.map(|language| format!(" · {language}"))}

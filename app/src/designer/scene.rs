@@ -8,7 +8,7 @@ use std::{
 };
 
 use asl::{
-    graph::{EdgeKind, GroupKind, NodeKind},
+    graph::{EdgeKind, GroupKind, LabelPlace, NodeKind},
     json::Node,
 };
 
@@ -82,6 +82,9 @@ pub struct SceneEdge {
     pub route: Option<Vec<(f64, f64)>>,
     /// What dragging its end rewrites.
     pub field: EdgeField,
+    /// Where its label is drawn (placed clear of the other labels and the nodes where there is
+    /// room), if it has one.
+    pub label_place: Option<LabelPlace>,
 }
 
 /// A group box as drawn.
@@ -139,6 +142,28 @@ fn hash_f64s(hasher: &mut impl Hasher, values: &[f64]) {
     }
 }
 
+/// Places every edge's label ([`asl::graph::place_edge_labels`]) along the route the canvas
+/// draws: the automatic route, or a curve between the nodes' ports when an end was moved.
+fn place_labels(nodes: &[SceneNode], edges: &mut [SceneEdge]) {
+    let by_id: std::collections::HashMap<&str, &SceneNode> =
+        nodes.iter().map(|node| (node.id.as_str(), node)).collect();
+    let routes: Vec<Vec<(f64, f64)>> = edges
+        .iter()
+        .map(|edge| match (&edge.route, by_id.get(edge.from.as_str()), by_id.get(edge.to.as_str())) {
+            (Some(route), _, _) => route.clone(),
+            (None, Some(from), Some(to)) => vec![from.out_port(0.0, 0.0), to.in_port(0.0, 0.0)],
+            _ => Vec::new(),
+        })
+        .collect();
+    let labelled: Vec<(&[(f64, f64)], &str)> =
+        routes.iter().zip(edges.iter()).map(|(route, edge)| (route.as_slice(), edge.label.as_str())).collect();
+    let boxes: Vec<(f64, f64, f64, f64)> = nodes.iter().map(|node| (node.x, node.y, node.width, node.height)).collect();
+    let places = asl::graph::place_edge_labels(&labelled, &boxes, true);
+    for (edge, place) in edges.iter_mut().zip(places) {
+        edge.label_place = place;
+    }
+}
+
 impl SceneNode {
     fn draw_hash(&self, hasher: &mut impl Hasher) {
         (&self.id, &self.name, &self.state_type, self.marker, &self.query_language, self.placed).hash(hasher);
@@ -188,6 +213,10 @@ impl Scene {
                     for (x, y) in route {
                         hash_f64s(hasher, &[*x, *y]);
                     }
+                }
+                if let Some(place) = &edge.label_place {
+                    (place.anchor, &place.text).hash(hasher);
+                    hash_f64s(hasher, &[place.x, place.y]);
                 }
                 from.draw_hash(hasher);
                 to.draw_hash(hasher);
@@ -241,7 +270,7 @@ impl Scene {
         }
         let moved = |id: &str| by_id.get(id).is_some_and(|index| nodes[*index].placed);
 
-        let edges = graph
+        let mut edges = graph
             .edges
             .iter()
             .zip(&layout.edges)
@@ -271,9 +300,11 @@ impl Scene {
                     label: edge.label.clone(),
                     route,
                     field,
+                    label_place: None,
                 }
             })
-            .collect();
+            .collect::<Vec<_>>();
+        place_labels(&nodes, &mut edges);
 
         let mut groups: Vec<SceneGroup> = graph
             .groups
