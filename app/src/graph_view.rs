@@ -215,8 +215,55 @@ pub fn StateGraph(
         })
         .collect_view();
 
+    // The graph is drawn at its own size in a box that scrolls, so a wide one starts partly out
+    // of view. The box scrolls to what a reader looks for first (the failed state, else one
+    // still running, else one whose failure was caught, else the start), and later to a
+    // chosen state that is out of view. Boxes are in the SVG's pixels.
+    let to_pixels =
+        |placed: &asl::layout::PlacedNode| (placed.x + margin, placed.y + margin, placed.width, placed.height);
+    let boxes: BTreeMap<String, (f64, f64, f64, f64)> = graph
+        .nodes
+        .iter()
+        .zip(&layout.nodes)
+        .filter(|(node, _)| matches!(node.kind, NodeKind::State { .. }))
+        .map(|(node, placed)| (node.label.clone(), to_pixels(placed)))
+        .collect();
+    let start = graph
+        .nodes
+        .iter()
+        .zip(&layout.nodes)
+        .find(|(node, _)| node.kind == NodeKind::Start)
+        .map(|(_, placed)| to_pixels(placed));
+    // A failed Parallel or Map failed because of a state inside it: that one is preferred.
+    let with_status = |wanted: StateStatus, inner: bool| {
+        graph.nodes.iter().find(|node| {
+            let NodeKind::State { state_type, .. } = &node.kind else { return false };
+            statuses.get(&node.label) == Some(&wanted) && (!inner || !matches!(state_type.as_str(), "Parallel" | "Map"))
+        })
+    };
+    let first = [StateStatus::Failed, StateStatus::Running, StateStatus::Caught]
+        .into_iter()
+        .find_map(|wanted| with_status(wanted, true).or_else(|| with_status(wanted, false)))
+        .and_then(|node| boxes.get(&node.label).copied())
+        .or(start);
+    let scroller = NodeRef::<leptos::html::Div>::new();
+    let svg_width = layout.width + 2.0 * margin;
+    Effect::new(move |revealed: Option<bool>| {
+        let chosen = selected.and_then(|selected| selected.get());
+        let Some(element) = scroller.get() else { return false };
+        let target = match chosen {
+            Some(name) => boxes.get(&name).copied(),
+            None if revealed != Some(true) => first,
+            None => None,
+        };
+        if let Some(target) = target {
+            reveal(&element, target, svg_width);
+        }
+        true
+    });
+
     view! {
-        <div class="graph-scroll">
+        <div class="graph-scroll" node_ref=scroller>
             <svg
                 class="state-graph"
                 data-testid="graph"
@@ -238,4 +285,17 @@ pub fn StateGraph(
         </div>
     }
     .into_any()
+}
+
+/// Scrolls `scroller` so that the box `(x, y, width, height)` of its SVG (`svg_width` wide,
+/// centred when narrower than the box) is in view, centred, unless it is wholly in view already.
+fn reveal(scroller: &leptos::web_sys::Element, (x, y, width, height): (f64, f64, f64, f64), svg_width: f64) {
+    let (view_width, view_height) = (f64::from(scroller.client_width()), f64::from(scroller.client_height()));
+    let x = x + ((view_width - svg_width) / 2.0).max(0.0);
+    let (left, top) = (f64::from(scroller.scroll_left()), f64::from(scroller.scroll_top()));
+    let in_view = x >= left && x + width <= left + view_width && y >= top && y + height <= top + view_height;
+    if !in_view {
+        scroller.set_scroll_left((x + width / 2.0 - view_width / 2.0).max(0.0).round() as i32);
+        scroller.set_scroll_top((y + height / 2.0 - view_height / 2.0).max(0.0).round() as i32);
+    }
 }

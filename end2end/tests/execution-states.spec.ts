@@ -1,7 +1,8 @@
 // One execution's states: the graph's colours match the history (every state the history
 // enters is coloured, the failed one is `failed`, the caught one `caught`, the rest
 // `not-reached`); choosing a state (click, keyboard, list or timeline) shows its input,
-// output, error, attempts and timings; the timeline draws one bar per state visit.
+// output, error, attempts and timings; the timeline draws one bar per state visit. A graph wider
+// than the page opens scrolled to its failed state and follows a state chosen out of view.
 import { expect, test } from "@playwright/test";
 
 import { createMachine, sfn, waitForEnd, waitForHydration, watchForProblems } from "./execution-support";
@@ -123,5 +124,52 @@ test("the graph, the state details and the timeline follow the history", async (
   await expect(details).toHaveAttribute("data-state-details", "Recover");
   await expect(details.getByTestId("state-input")).toContainText('"caught"');
 
+  expect(problems).toEqual([]);
+});
+
+test("a wide graph opens scrolled to the failed state, and scrolls to a state chosen out of view", async ({ page, request }) => {
+  // Eight branches side by side are wider than the page; the last one fails.
+  const branch = (index: number, last: boolean) => ({
+    StartAt: `Check inventory in warehouse number ${index}`,
+    States: {
+      [`Check inventory in warehouse number ${index}`]: last
+        ? { Type: "Fail", Error: "Stock.Missing", Cause: "warehouse 8 is empty" }
+        : { Type: "Pass", End: true },
+    },
+  });
+  const machine = await createMachine(request, `wide-${Date.now().toString(36)}`, {
+    StartAt: "Ask every warehouse",
+    States: {
+      "Ask every warehouse": { Type: "Parallel", Branches: [1, 2, 3, 4, 5, 6, 7, 8].map((i) => branch(i, i === 8)), End: true },
+    },
+  });
+  const { executionArn } = await sfn(request, "StartExecution", { stateMachineArn: machine, input: "{}" });
+  expect(await waitForEnd(request, executionArn)).toBe("FAILED");
+  const problems = watchForProblems(page);
+  await page.goto(`/executions/${encodeURIComponent(executionArn)}`);
+  await waitForHydration(page);
+
+  /// Whether a state's box lies wholly inside the graph's scrolling box.
+  const inView = (name: string) =>
+    page.evaluate((name) => {
+      const scroller = document.querySelector('[data-testid="graph"]')!.parentElement!.getBoundingClientRect();
+      const node = document.querySelector(`[data-testid="graph"] [data-state="${name}"] rect`)!.getBoundingClientRect();
+      return node.left >= scroller.left && node.right <= scroller.right && node.top >= scroller.top && node.bottom <= scroller.bottom;
+    }, name);
+  const graphWidth = await page.getByTestId("graph").evaluate((svg) => svg.getBoundingClientRect().width);
+  const boxWidth = await page.getByTestId("graph").evaluate((svg) => svg.parentElement!.clientWidth);
+  expect(graphWidth, "the graph is wider than its box").toBeGreaterThan(boxWidth * 1.5);
+
+  const failed = "Check inventory in warehouse number 8";
+  await expect(page.locator(`[data-testid="graph"] [data-state="${failed}"]`)).toHaveAttribute("data-status", "failed");
+  await expect.poll(() => inView(failed)).toBe(true);
+  // The page itself did not scroll down to the graph.
+  expect(await page.evaluate(() => window.scrollY)).toBe(0);
+
+  // The first branch is out of view; choosing it from the list brings it in.
+  const first = "Check inventory in warehouse number 1";
+  expect(await inView(first)).toBe(false);
+  await page.getByTestId("state-select").selectOption(first);
+  await expect.poll(() => inView(first)).toBe(true);
   expect(problems).toEqual([]);
 });
