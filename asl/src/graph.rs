@@ -453,8 +453,10 @@ pub fn place_edge_labels(
                 for anchor in sides {
                     let (x, y) = (if anchor == "end" { px - 4.0 } else { px + 4.0 }, py - 4.0);
                     let (left, right) = if anchor == "end" { (x - width, x) } else { (x, x + width) };
-                    // The text's box: 11-pixel text stands about 10 above its baseline, 3 below.
-                    let rect = (left, y - 10.0, right, y + 3.0);
+                    // The text's box (11-pixel text stands about 10 above its baseline and 3
+                    // below it), with a little room around it so that two labels side by side
+                    // do not read as one.
+                    let rect = (left - 4.0, y - 11.0, right + 4.0, y + 4.0);
                     let cost = taken.covered(&rect);
                     if best.as_ref().is_none_or(|best| cost < best.0) {
                         best = Some((cost, x, y, anchor, rect));
@@ -709,7 +711,9 @@ mod tests {
         let boxes: Vec<_> = places.iter().map(label_box).collect();
         for (i, a) in boxes.iter().enumerate() {
             for b in &boxes[i + 1..] {
-                assert!(apart(*a, *b), "{places:?}");
+                // Labels side by side keep a gap, so that they do not read as one.
+                let widened = (b.0 - 4.0, b.1, b.2 + 4.0, b.3);
+                assert!(apart(*a, widened), "{places:?}");
             }
             for node in &nodes {
                 assert!(
