@@ -1,6 +1,6 @@
 // The designer's code editor (`app/editor/`, CodeMirror behind `window.StatehouseEditor`):
 // loaded from /pkg/statehouse-editor.js into the start page and driven through its API and the
-// keyboard, the way the designer's wasm will drive it.
+// keyboard, the way the designer's wasm will drive it. Its colours follow the page's light or dark scheme.
 import { expect, test, type Locator, type Page } from "@playwright/test";
 
 // Line 3 is `  "StartAt": "Hello",`; the test below puts an error on it.
@@ -111,6 +111,36 @@ test("the editor fills its box, numbers its lines and highlights JSON", async ({
   const number = await colour(page.locator(".cm-line span", { hasText: /^60$/ }));
   const boolean = await colour(page.locator(".cm-line span", { hasText: /^true$/ }));
   expect(new Set([plain, string, number, boolean]).size).toBe(4);
+});
+
+test("the editor follows the page's dark scheme, and keys read apart from string values", async ({ page }) => {
+  /** Relative luminance (0 black, 1 white) of a CSS `rgb(…)` colour. */
+  const luminance = (css: string) => {
+    const [r, g, b] = css.match(/[\d.]+/g)!.slice(0, 3).map((value) => {
+      const channel = Number(value) / 255;
+      return channel <= 0.03928 ? channel / 12.92 : ((channel + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const contrast = (a: string, b: string) => {
+    const [light, dark] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+    return (light + 0.05) / (dark + 0.05);
+  };
+  const background = (page: Page) => page.locator("#editor-host .cm-editor").evaluate((node) => getComputedStyle(node).backgroundColor);
+  const key = (page: Page) => colour(page.locator(".cm-line span", { hasText: '"StartAt"' }));
+  const value = (page: Page) => colour(page.locator(".cm-line span", { hasText: '"Hello"' }).first());
+
+  for (const scheme of ["light", "dark"] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await openEditor(page);
+    const back = await background(page);
+    // Dark on light, or light on dark, like the page's cards around it.
+    expect(luminance(back) > 0.5, `${scheme} background ${back}`).toBe(scheme === "light");
+    for (const text of [await colour(page.locator(".cm-content")), await key(page), await value(page)]) {
+      expect(contrast(text, back), `${scheme}: ${text} on ${back}`).toBeGreaterThanOrEqual(4.5);
+    }
+    expect(await key(page)).not.toEqual(await value(page));
+  }
 });
 
 test("setLanguage switches the highlighting to YAML without touching the text", async ({ page }) => {

@@ -23,6 +23,8 @@ import { yaml } from "@codemirror/lang-yaml";
 import { lintGutter, setDiagnostics } from "@codemirror/lint";
 import { Annotation, Compartment, EditorSelection, EditorState, StateEffect, StateField, Transaction } from "@codemirror/state";
 import { Decoration, EditorView } from "@codemirror/view";
+import { HighlightStyle, syntaxHighlighting } from "@codemirror/language";
+import { tags } from "@lezer/highlight";
 
 const DEFAULT_CHANGE_DELAY_MS = 100;
 const SEVERITIES = ["error", "warning", "info"];
@@ -37,18 +39,29 @@ function languageSupport(language) {
   throw new TypeError(`StatehouseEditor: language must be "json" or "yaml", not ${JSON.stringify(language)}`);
 }
 
+// Colours come from the page's CSS variables (style/main.css), so the editor follows the
+// page's light or dark scheme; the fallbacks are the light ones.
 const theme = EditorView.theme({
   // Fill the parent, scroll inside.
   "&": {
     height: "100%",
-    backgroundColor: "#ffffff",
-    color: "#1c2430",
+    backgroundColor: "var(--card, #ffffff)",
+    color: "var(--ink, #1c2430)",
     fontSize: "13px",
   },
   ".cm-scroller": {
     overflow: "auto",
     fontFamily: 'ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace',
   },
+  ".cm-content": { caretColor: "var(--ink, #1c2430)" },
+  ".cm-cursor, .cm-dropCursor": { borderLeftColor: "var(--ink, #1c2430)" },
+  "&.cm-focused > .cm-scroller > .cm-selectionLayer .cm-selectionBackground, .cm-selectionBackground, .cm-content ::selection":
+    { backgroundColor: "var(--code-selection, #d7d4f0)" },
+  ".cm-activeLine": { backgroundColor: "var(--code-active-line, rgba(47, 91, 211, 0.05))" },
+  ".cm-activeLineGutter": { backgroundColor: "var(--code-active-line, rgba(47, 91, 211, 0.05))" },
+  ".cm-foldPlaceholder": { backgroundColor: "var(--paper, #f7f8fa)", color: "var(--ink-soft, #5a6577)", border: "1px solid var(--line, #dfe3ea)" },
+  ".cm-panels": { backgroundColor: "var(--paper, #f7f8fa)", color: "var(--ink, #1c2430)" },
+  ".cm-tooltip": { backgroundColor: "var(--card, #ffffff)", color: "var(--ink, #1c2430)", border: "1px solid var(--line, #dfe3ea)" },
   // A focus ring as visible as the rest of the app's (`--focus` in style/main.css). It is
   // drawn inside the editor, over the gutters (an outline would be painted under them), so a
   // parent that clips its overflow does not hide it.
@@ -63,11 +76,24 @@ const theme = EditorView.theme({
     zIndex: "300",
   },
   ".cm-gutters": {
-    backgroundColor: "#f7f8fa",
-    color: "#5a6577",
-    borderRight: "1px solid #dfe3ea",
+    backgroundColor: "var(--paper, #f7f8fa)",
+    color: "var(--ink-soft, #5a6577)",
+    borderRight: "1px solid var(--line, #dfe3ea)",
   },
 });
+
+/** JSON and YAML tokens, coloured by the page's `--code-*` variables. */
+const highlighting = syntaxHighlighting(
+  HighlightStyle.define([
+    { tag: [tags.propertyName, tags.definition(tags.propertyName)], color: "var(--code-key, #0b4f8a)" },
+    { tag: [tags.string, tags.special(tags.string), tags.content], color: "var(--code-string, #a31515)" },
+    { tag: tags.number, color: "var(--code-number, #116644)" },
+    { tag: [tags.bool, tags.null, tags.atom, tags.keyword], color: "var(--code-literal, #3a3ab8)" },
+    { tag: [tags.comment, tags.meta], color: "var(--code-comment, #6a7385)", fontStyle: "italic" },
+    { tag: [tags.punctuation, tags.separator, tags.brace, tags.squareBracket], color: "var(--ink-soft, #5a6577)" },
+    { tag: tags.invalid, color: "var(--code-invalid, #c53030)" },
+  ]),
+);
 
 /** The editors alive on this page, by id. */
 const editors = new Map();
@@ -135,6 +161,7 @@ function create(parent, options) {
         editor.languageCompartment.of(languageSupport(language)),
         EditorState.readOnly.of(Boolean(readOnly)),
         theme,
+        highlighting,
         revealed,
         reportChanges,
       ],
