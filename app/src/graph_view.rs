@@ -109,15 +109,8 @@ pub fn StateGraph(
             NodeKind::End => statuses.values().any(|status| *status == StateStatus::Succeeded),
         })
     };
-    // The layout routes the graph's edges in order; labels are placed clear of each other and
-    // of the states where there is room.
-    let routes: Vec<Vec<(f64, f64)>> =
-        layout.edges.iter().map(|routed| routed.points.iter().map(|point| (point.x, point.y)).collect()).collect();
-    let labelled: Vec<(&[(f64, f64)], &str)> =
-        routes.iter().zip(&graph.edges).map(|(route, edge)| (route.as_slice(), edge.label.as_str())).collect();
-    let boxes: Vec<(f64, f64, f64, f64)> =
-        layout.nodes.iter().map(|node| (node.x, node.y, node.width, node.height)).collect();
-    let label_places = asl::graph::place_edge_labels(&labelled, &boxes, false);
+    // Labels placed clear of each other and of the states where there is room.
+    let label_places = asl::graph::layout_labels(&graph, &layout, false);
     let edges = graph
         .edges
         .iter()

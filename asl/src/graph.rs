@@ -355,9 +355,66 @@ pub fn node_name(name: &str, width: f64) -> std::borrow::Cow<'_, str> {
 /// whole label is in the edge's tooltip).
 pub const EDGE_LABEL_MAX_WIDTH: f64 = 160.0;
 
-/// The label drawn on an edge: the whole label, or its start and an ellipsis.
+/// The label drawn on an edge: the whole label if it fits in [`EDGE_LABEL_MAX_WIDTH`]; else,
+/// for a Choice rule's label, its paths shortened to their last step (`$.order.total > 100`
+/// reads `…total > 100`: rules often differ in their values, not their paths); and what still
+/// does not fit is cut with an ellipsis.
 pub fn edge_label(label: &str) -> std::borrow::Cow<'_, str> {
-    fit_text(label, EDGE_LABEL_MAX_WIDTH, TextStyle::Label)
+    if text_width(label, TextStyle::Label) <= EDGE_LABEL_MAX_WIDTH {
+        return std::borrow::Cow::Borrowed(label);
+    }
+    let short = shorten_paths(label);
+    std::borrow::Cow::Owned(fit_text(&short, EDGE_LABEL_MAX_WIDTH, TextStyle::Label).into_owned())
+}
+
+/// `label` with each path outside quotes (a word that starts with `$` and has a `.` or `[`
+/// after it) replaced by an ellipsis and its last step: `$$.Execution.Input.quorum` becomes
+/// `…quorum`, `$.items[0]` becomes `…items[0]`.
+fn shorten_paths(label: &str) -> String {
+    let mut out = String::with_capacity(label.len());
+    let mut quoted = false;
+    for (index, word) in label.split(' ').enumerate() {
+        if index > 0 {
+            out.push(' ');
+        }
+        // Rules join with `(…) and (…)`: a path may follow opening parentheses.
+        let opened = word.len() - word.trim_start_matches('(').len();
+        out.push_str(&word[..opened]);
+        let word = &word[opened..];
+        let is_path = !quoted && word.starts_with('$') && word[1..].contains(['.', '[']);
+        if is_path {
+            // The last step: after the last `.` that is not inside brackets.
+            let mut depth = 0usize;
+            let mut cut = None;
+            for (at, character) in word.char_indices() {
+                match character {
+                    '[' => depth += 1,
+                    ']' => depth = depth.saturating_sub(1),
+                    '.' if depth == 0 => cut = Some(at),
+                    _ => {}
+                }
+            }
+            match cut {
+                Some(at) if at + 1 < word.len() => {
+                    out.push('\u{2026}');
+                    out.push_str(&word[at + 1..]);
+                }
+                _ => out.push_str(word),
+            }
+        } else {
+            out.push_str(word);
+        }
+        // A quote that opens or closes a string value (escaped quotes do not count).
+        let mut escaped = false;
+        for character in word.chars() {
+            match character {
+                '\\' if !escaped => escaped = true,
+                '"' if !escaped => quoted = !quoted,
+                _ => escaped = false,
+            }
+        }
+    }
+    out
 }
 
 /// Where an edge's label is drawn, as `(x, y, text-anchor)`: just above the middle of its
@@ -471,6 +528,19 @@ pub fn place_edge_labels(
             Some(LabelPlace { x, y, anchor, text })
         })
         .collect()
+}
+
+/// [`place_edge_labels`] for a graph as [`layout`] placed it: the labels of `graph.edges`, in
+/// order, along the layout's routes (straight segments, or curves for two-point routes when
+/// `curved`).
+pub fn layout_labels(graph: &Graph, layout: &crate::layout::Layout, curved: bool) -> Vec<Option<LabelPlace>> {
+    let routes: Vec<Vec<(f64, f64)>> =
+        layout.edges.iter().map(|routed| routed.points.iter().map(|point| (point.x, point.y)).collect()).collect();
+    let labelled: Vec<(&[(f64, f64)], &str)> =
+        routes.iter().zip(&graph.edges).map(|(route, edge)| (route.as_slice(), edge.label.as_str())).collect();
+    let boxes: Vec<(f64, f64, f64, f64)> =
+        layout.nodes.iter().map(|node| (node.x, node.y, node.width, node.height)).collect();
+    place_edge_labels(&labelled, &boxes, curved)
 }
 
 /// A box as `(left, top, right, bottom)`.
@@ -730,6 +800,34 @@ mod tests {
         assert_eq!(places[2].text, "Default");
         // No label, no place.
         assert_eq!(place_edge_labels(&[(routes[0].as_slice(), "")], &nodes, true), [None]);
+    }
+
+    #[test]
+    fn long_rule_labels_keep_their_values_and_lose_their_paths_first() {
+        // Short enough: unchanged.
+        assert_eq!(edge_label("$.n > 1"), "$.n > 1");
+        // Paths are cut to their last step, so what tells two rules apart stays readable.
+        assert_eq!(edge_label("$.taskresult.detail.action == \"remedy\""), "\u{2026}action == \"remedy\"");
+        assert_eq!(
+            edge_label("$.counts.completed >= $$.Execution.Input.quorum"),
+            "\u{2026}completed >= \u{2026}quorum"
+        );
+        // A path inside a quoted value is a value, and stays.
+        assert_eq!(
+            shorten_paths("$.body.kind == \"$.not.a.path here\" and $.x.y"),
+            "\u{2026}kind == \"$.not.a.path here\" and \u{2026}y"
+        );
+        // Bracketed steps stay whole.
+        assert_eq!(
+            shorten_paths("$.items[0].price.amount > $.limits['a.b']"),
+            "\u{2026}amount > \u{2026}limits['a.b']"
+        );
+        // What still does not fit is cut.
+        let long = edge_label(
+            "($.order.customer.tier == \"gold\") and ($.order.total.amount >= 1000) and ($.order.region == \"eu\")",
+        );
+        assert!(long.ends_with('\u{2026}') && text_width(&long, TextStyle::Label) <= EDGE_LABEL_MAX_WIDTH, "{long}");
+        assert!(long.starts_with("(\u{2026}tier == \"gold\")"), "{long}");
     }
 
     #[test]

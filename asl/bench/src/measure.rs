@@ -182,14 +182,8 @@ pub fn run(environment: &str, runs: usize, clock: &dyn Fn() -> f64, progress: &m
             consume(asl::graph::layout(black_box(&graph)));
         });
         let layout = asl::graph::layout(&graph);
-        let routes: Vec<Vec<(f64, f64)>> =
-            layout.edges.iter().map(|edge| edge.points.iter().map(|point| (point.x, point.y)).collect()).collect();
-        let labelled: Vec<(&[(f64, f64)], &str)> =
-            routes.iter().zip(&graph.edges).map(|(route, edge)| (route.as_slice(), edge.label.as_str())).collect();
-        let boxes: Vec<(f64, f64, f64, f64)> =
-            layout.nodes.iter().map(|node| (node.x, node.y, node.width, node.height)).collect();
-        time("labels", "asl::graph::place_edge_labels (every edge label, clear of the others)", &mut || {
-            consume(asl::graph::place_edge_labels(black_box(&labelled), &boxes, true));
+        time("labels", "asl::graph::layout_labels (every edge label placed clear of the others)", &mut || {
+            consume(asl::graph::layout_labels(black_box(&graph), &layout, true));
         });
     }
     report
