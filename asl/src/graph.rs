@@ -449,8 +449,7 @@ pub fn point_along(points: &[(f64, f64)], t: f64, curved: bool) -> (f64, f64) {
             (at(from.0, c1.0, c2.0, to.0), at(from.1, c1.1, c2.1, to.1))
         }
         _ => {
-            let lengths: Vec<f64> =
-                points.windows(2).map(|pair| (pair[1].0 - pair[0].0).hypot(pair[1].1 - pair[0].1)).collect();
+            let lengths: Vec<f64> = points.windows(2).map(|pair| segment_length(pair[0], pair[1])).collect();
             let mut left = lengths.iter().sum::<f64>() * t.clamp(0.0, 1.0);
             for (pair, length) in points.windows(2).zip(&lengths) {
                 if left <= *length && *length > 0.0 {
@@ -462,6 +461,14 @@ pub fn point_along(points: &[(f64, f64)], t: f64, curved: bool) -> (f64, f64) {
             points[points.len() - 1]
         }
     }
+}
+
+/// The length of a segment, with only IEEE-exact operations (`hypot` comes from the platform's
+/// maths library, which may round differently on the server and in the browser; the execution
+/// views' pictures are drawn on both and must agree).
+fn segment_length(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+    (dx * dx + dy * dy).sqrt()
 }
 
 /// Where a label's text is drawn: its baseline point and SVG `text-anchor`, and the text itself
