@@ -240,7 +240,10 @@ pub fn StateGraph(
         .and_then(|node| boxes.get(&node.label).copied())
         .or(start);
     let scroller = NodeRef::<leptos::html::Div>::new();
-    let svg_width = layout.width + 2.0 * margin;
+    let (full_width, full_height) = (layout.width + 2.0 * margin, layout.height + 2.0 * margin);
+    // The scale the graph is drawn at; zooming keeps the middle of the view where it was.
+    let zoom = RwSignal::new(1.0_f64);
+    let scaled = move |(x, y, width, height): (f64, f64, f64, f64), k: f64| (x * k, y * k, width * k, height * k);
     Effect::new(move |revealed: Option<bool>| {
         let chosen = selected.and_then(|selected| selected.get());
         let Some(element) = scroller.get() else { return false };
@@ -250,19 +253,50 @@ pub fn StateGraph(
             None => None,
         };
         if let Some(target) = target {
-            reveal(&element, target, svg_width);
+            let k = zoom.get_untracked();
+            reveal(&element, scaled(target, k), full_width * k);
         }
         true
     });
+    let zoom_to = move |next: f64| {
+        let next = next.clamp(MIN_ZOOM, MAX_ZOOM);
+        let before = zoom.get_untracked();
+        let Some(element) = scroller.get_untracked() else { return zoom.set(next) };
+        let (view_width, view_height) = (f64::from(element.client_width()), f64::from(element.client_height()));
+        let middle_x = (f64::from(element.scroll_left()) + view_width / 2.0) / before;
+        let middle_y = (f64::from(element.scroll_top()) + view_height / 2.0) / before;
+        zoom.set(next);
+        request_animation_frame(move || {
+            element.set_scroll_left((middle_x * next - view_width / 2.0).max(0.0).round() as i32);
+            element.set_scroll_top((middle_y * next - view_height / 2.0).max(0.0).round() as i32);
+        });
+    };
+    let fit = move |_| {
+        if let Some(element) = scroller.get_untracked() {
+            let (view_width, view_height) = (f64::from(element.client_width()), f64::from(element.client_height()));
+            zoom_to((view_width / full_width).min(view_height / full_height).min(1.0));
+        }
+    };
 
     view! {
+        <div class="graph-zoom" role="toolbar" aria-label="Zoom the graph">
+            <button type="button" data-testid="graph-zoom-out" aria-label="Zoom out" on:click=move |_| zoom_to(zoom.get_untracked() / ZOOM_STEP)>
+                "−"
+            </button>
+            <button type="button" data-testid="graph-zoom-in" aria-label="Zoom in" on:click=move |_| zoom_to(zoom.get_untracked() * ZOOM_STEP)>
+                "+"
+            </button>
+            <button type="button" data-testid="graph-fit" on:click=fit>"Fit"</button>
+            <button type="button" data-testid="graph-actual-size" on:click=move |_| zoom_to(1.0)>"Actual size"</button>
+            <span class="muted" data-testid="graph-zoom">{move || format!("{:.0}%", zoom.get() * 100.0)}</span>
+        </div>
         <div class="graph-scroll" node_ref=scroller>
             <svg
                 class="state-graph"
                 data-testid="graph"
                 viewBox=view_box
-                width=layout.width + 2.0 * margin
-                height=layout.height + 2.0 * margin
+                width=move || full_width * zoom.get()
+                height=move || full_height * zoom.get()
                 role="img"
                 aria-label="The state machine's graph"
             >
@@ -279,6 +313,11 @@ pub fn StateGraph(
     }
     .into_any()
 }
+
+/// How far one press of the zoom buttons scales the graph, and the scales allowed.
+const ZOOM_STEP: f64 = 1.25;
+const MIN_ZOOM: f64 = 0.1;
+const MAX_ZOOM: f64 = 2.0;
 
 /// Scrolls `scroller` so that the box `(x, y, width, height)` of its SVG (`svg_width` wide,
 /// centred when narrower than the box) is in view, centred, unless it is wholly in view already.

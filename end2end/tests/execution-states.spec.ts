@@ -2,7 +2,7 @@
 // enters is coloured, the failed one is `failed`, the caught one `caught`, the rest
 // `not-reached`); choosing a state (click, keyboard, list or timeline) shows its input,
 // output, error, attempts and timings; the timeline draws one bar per state visit. A graph wider
-// than the page opens scrolled to its failed state and follows a state chosen out of view.
+// than the page opens scrolled to its failed state, follows a state chosen out of view and zooms to fit.
 import { expect, test } from "@playwright/test";
 
 import { createMachine, sfn, waitForEnd, waitForHydration, watchForProblems } from "./execution-support";
@@ -127,7 +127,7 @@ test("the graph, the state details and the timeline follow the history", async (
   expect(problems).toEqual([]);
 });
 
-test("a wide graph opens scrolled to the failed state, and scrolls to a state chosen out of view", async ({ page, request }) => {
+test("a wide graph opens scrolled to the failed state, follows a state chosen out of view, and zooms to fit", async ({ page, request }) => {
   // Eight branches side by side are wider than the page; the last one fails.
   const branch = (index: number, last: boolean) => ({
     StartAt: `Check inventory in warehouse number ${index}`,
@@ -171,5 +171,18 @@ test("a wide graph opens scrolled to the failed state, and scrolls to a state ch
   expect(await inView(first)).toBe(false);
   await page.getByTestId("state-select").selectOption(first);
   await expect.poll(() => inView(first)).toBe(true);
+
+  // Fit shows the whole graph at once; Actual size goes back.
+  await page.getByTestId("graph-fit").click();
+  await expect(page.getByTestId("graph-zoom")).not.toHaveText("100%");
+  for (let i = 1; i <= 8; i++) {
+    await expect.poll(() => inView(`Check inventory in warehouse number ${i}`)).toBe(true);
+  }
+  await page.getByTestId("graph-zoom-in").click();
+  const zoomedIn = Number((await page.getByTestId("graph-zoom").textContent())!.replace("%", ""));
+  await page.getByTestId("graph-actual-size").click();
+  await expect(page.getByTestId("graph-zoom")).toHaveText("100%");
+  expect(zoomedIn).toBeLessThan(100);
+  expect(await page.getByTestId("graph").evaluate((svg) => svg.getBoundingClientRect().width)).toBeCloseTo(graphWidth, 0);
   expect(problems).toEqual([]);
 });
