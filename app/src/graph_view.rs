@@ -115,15 +115,11 @@ pub fn StateGraph(
         .edges
         .iter()
         .zip(&layout.edges)
+        .zip(asl::graph::drawn_routes(&graph, &layout))
         .zip(label_places)
-        .filter(|((_, routed), _)| routed.points.len() >= 2)
-        .map(|((edge, routed), place)| {
-            let points = routed
-                .points
-                .iter()
-                .map(|point| format!("{:.1},{:.1}", point.x, point.y))
-                .collect::<Vec<_>>()
-                .join(" ");
+        .filter(|(((_, _), route), _)| route.len() >= 2)
+        .map(|(((edge, routed), route), place)| {
+            let points = route.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect::<Vec<_>>().join(" ");
             let kind = match edge.kind {
                 EdgeKind::Catch(_) => "catch",
                 EdgeKind::Choice(_) | EdgeKind::Default => "choice",

@@ -5,7 +5,8 @@
 // keeps its shape until it is fixed. Also: every template opens without errors; copy, paste,
 // duplicate, Delete and Escape from the keyboard; states dragged into a Parallel or a Map; a fitted
 // graph clear of the minimap, which can be hidden; the layout on a 1024-pixel screen and a phone;
-// long names shortened to fit their nodes and rule labels that do not cover each other.
+// long names shortened to fit their nodes and rule labels that do not cover each other; two
+// transitions between the same states drawn apart.
 import { expect, test, type Page } from "@playwright/test";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -334,6 +335,32 @@ test.describe("the designer", () => {
     // Shortening is only how it is drawn: the export keeps every name whole.
     const exported = JSON.parse((await exportFile(page, "export-json")).text);
     expect(exported).toEqual(start);
+  });
+
+  test("two transitions between the same states are drawn side by side, each one reconnectable", async ({ page }) => {
+    await openDesigner(page, { clear: true });
+    const start = {
+      StartAt: "Route",
+      States: {
+        Route: { Type: "Choice", Choices: [{ Variable: "$.kind", StringEquals: "alert", Next: "Notify" }], Default: "Notify" },
+        Notify: { Type: "Pass", End: true },
+        Other: { Type: "Succeed" },
+      },
+    };
+    await openFile(page, "twice.asl.json", JSON.stringify(start, null, 2) + "\n");
+    const rule = page.locator('[data-edge-from="Route"][data-edge-to="Notify"][data-edge-kind="choice"]');
+    const fallback = page.locator('[data-edge-from="Route"][data-edge-to="Notify"][data-edge-kind="default"]');
+    const ends = await Promise.all([rule, fallback].map((edge) => edge.locator(".edge-end").boundingBox()));
+    // Their ends are apart by more than an end's own size, so either can be grabbed.
+    expect(Math.abs(ends[0]!.x - ends[1]!.x), JSON.stringify(ends)).toBeGreaterThan(ends[0]!.width);
+    expect(await rule.locator(".edge-line").getAttribute("d")).not.toEqual(await fallback.locator(".edge-line").getAttribute("d"));
+    // Dragging the Default's end moves the Default only.
+    await fallback.hover();
+    await drag(page, '[data-edge-from="Route"][data-edge-kind="default"] .edge-end', '[data-state="Other"] .node-name');
+    await expect(page.locator('[data-edge-from="Route"][data-edge-to="Other"]')).toHaveAttribute("data-edge-kind", "default");
+    const exported = JSON.parse((await exportFile(page, "export-json")).text);
+    expect(exported.States.Route.Default).toBe("Other");
+    expect(exported.States.Route.Choices[0].Next).toBe("Notify");
   });
 
   test("problems are listed, and clicking one selects its state", async ({ page }) => {

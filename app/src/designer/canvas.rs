@@ -99,6 +99,7 @@ struct Preview {
 struct PreviewEdge {
     kind: &'static str,
     label: String,
+    offset: f64,
     from: SceneNode,
     to: SceneNode,
 }
@@ -116,6 +117,7 @@ impl Preview {
                 Some(PreviewEdge {
                     kind: edge.kind,
                     label: edge.label.clone(),
+                    offset: edge.offset,
                     from: (*by_id.get(edge.from.as_str())?).clone(),
                     to: (*by_id.get(edge.to.as_str())?).clone(),
                 })
@@ -446,9 +448,11 @@ fn render_group(group: SceneGroup) -> impl IntoView + use<> {
 }
 
 /// The points an edge is drawn through: its automatic route while neither end has moved,
-/// otherwise a curve from the source's bottom to the target's top, each end moved by its delta.
+/// otherwise a curve from the source's bottom to the target's top, each end moved by its delta,
+/// both shifted by the edge's `offset` (apart from other edges between the same nodes).
 fn edge_points(
     route: Option<&[(f64, f64)]>,
+    offset: f64,
     from: &SceneNode,
     to: &SceneNode,
     from_delta: (f64, f64),
@@ -456,7 +460,7 @@ fn edge_points(
 ) -> Vec<(f64, f64)> {
     match route {
         Some(points) if from_delta == (0.0, 0.0) && to_delta == (0.0, 0.0) => points.to_vec(),
-        _ => vec![from.out_port(from_delta.0, from_delta.1), to.in_port(to_delta.0, to_delta.1)],
+        _ => vec![from.out_port(from_delta.0 + offset, from_delta.1), to.in_port(to_delta.0 + offset, to_delta.1)],
     }
 }
 
@@ -482,7 +486,7 @@ fn render_edge(
     interaction: StoredValue<Interaction>,
     rubber_band: RubberBand,
 ) -> impl IntoView + use<> {
-    let points = edge_points(edge.route.as_deref(), from, to, (0.0, 0.0), (0.0, 0.0));
+    let points = edge_points(edge.route.as_deref(), edge.offset, from, to, (0.0, 0.0), (0.0, 0.0));
     let path = edge_path(&points);
     let end_at = points.last().copied().unwrap_or((0.0, 0.0));
     let label = (!edge.label.is_empty()).then(|| edge.label.clone());
@@ -554,6 +558,7 @@ fn render_preview(preview: Preview, moved_by: RwSignal<(f64, f64)>) -> impl Into
                 let zero = (0.0, 0.0);
                 edge_points(
                     None,
+                    edge.offset,
                     &edge.from,
                     &edge.to,
                     if from_moves { delta } else { zero },

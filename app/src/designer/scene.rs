@@ -85,6 +85,9 @@ pub struct SceneEdge {
     /// Where its label is drawn (placed clear of the other labels and the nodes where there is
     /// room), if it has one.
     pub label_place: Option<LabelPlace>,
+    /// Its horizontal shift from the nodes' ports, apart from other edges between the same two
+    /// nodes ([`asl::graph::parallel_offsets`]); the route already has it.
+    pub offset: f64,
 }
 
 /// A group box as drawn.
@@ -151,7 +154,7 @@ fn place_labels(nodes: &[SceneNode], edges: &mut [SceneEdge]) {
         .iter()
         .map(|edge| match (&edge.route, by_id.get(edge.from.as_str()), by_id.get(edge.to.as_str())) {
             (Some(route), _, _) => route.clone(),
-            (None, Some(from), Some(to)) => vec![from.out_port(0.0, 0.0), to.in_port(0.0, 0.0)],
+            (None, Some(from), Some(to)) => vec![from.out_port(edge.offset, 0.0), to.in_port(edge.offset, 0.0)],
             _ => Vec::new(),
         })
         .collect();
@@ -214,6 +217,7 @@ impl Scene {
                         hash_f64s(hasher, &[*x, *y]);
                     }
                 }
+                hash_f64s(hasher, &[edge.offset]);
                 if let Some(place) = &edge.label_place {
                     (place.anchor, &place.text).hash(hasher);
                     hash_f64s(hasher, &[place.x, place.y]);
@@ -270,11 +274,13 @@ impl Scene {
         }
         let moved = |id: &str| by_id.get(id).is_some_and(|index| nodes[*index].placed);
 
+        let ends: Vec<(&str, &str)> = graph.edges.iter().map(|edge| (edge.from.as_str(), edge.to.as_str())).collect();
         let mut edges = graph
             .edges
             .iter()
             .zip(&layout.edges)
-            .map(|(edge, routed)| {
+            .zip(asl::graph::parallel_offsets(&ends))
+            .map(|((edge, routed), offset)| {
                 let (kind, field) = match &edge.kind {
                     EdgeKind::Next if edge.from == "#start" => ("next", EdgeField::StartAt(String::new())),
                     EdgeKind::Next => {
@@ -290,7 +296,7 @@ impl Scene {
                     EdgeKind::Enter => ("branch", EdgeField::Fixed),
                 };
                 let route = (!moved(&edge.from) && !moved(&edge.to) && routed.points.len() >= 2)
-                    .then(|| routed.points.iter().map(|point| (point.x, point.y)).collect());
+                    .then(|| routed.points.iter().map(|point| (point.x + offset, point.y)).collect());
                 SceneEdge {
                     from: edge.from.clone(),
                     to: edge.to.clone(),
@@ -301,6 +307,7 @@ impl Scene {
                     route,
                     field,
                     label_place: None,
+                    offset,
                 }
             })
             .collect::<Vec<_>>();

@@ -190,11 +190,10 @@ pub fn place_edge_labels(
 }
 
 /// [`place_edge_labels`] for a graph as [`super::layout`] placed it: the labels of `graph.edges`, in
-/// order, along the layout's routes (straight segments, or curves for two-point routes when
-/// `curved`).
+/// order, along the routes as drawn ([`super::drawn_routes`]: straight segments, or curves for
+/// two-point routes when `curved`).
 pub fn layout_labels(graph: &Graph, layout: &crate::layout::Layout, curved: bool) -> Vec<Option<LabelPlace>> {
-    let routes: Vec<Vec<(f64, f64)>> =
-        layout.edges.iter().map(|routed| routed.points.iter().map(|point| (point.x, point.y)).collect()).collect();
+    let routes = super::drawn_routes(graph, layout);
     let labelled: Vec<(&[(f64, f64)], &str)> =
         routes.iter().zip(&graph.edges).map(|(route, edge)| (route.as_slice(), edge.label.as_str())).collect();
     let boxes: Vec<(f64, f64, f64, f64)> =

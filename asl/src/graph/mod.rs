@@ -337,6 +337,40 @@ pub fn layout(graph: &Graph) -> crate::layout::Layout {
     crate::layout::layout(&input, &LayoutOptions::default())
 }
 
+/// How far apart, in pixels, edges that join the same two nodes are drawn (a Choice rule and
+/// the Default to one state, or a Next and a Catch): side by side instead of one over the other.
+pub const PARALLEL_EDGE_GAP: f64 = 14.0;
+
+/// For each edge, given by its two ends, the horizontal shift to draw it with: 0 for the only
+/// edge between its nodes; for n edges between the same two, shifts `PARALLEL_EDGE_GAP` apart
+/// around 0, in the order given.
+pub fn parallel_offsets<'a>(ends: &[(&'a str, &'a str)]) -> Vec<f64> {
+    let mut counts: std::collections::HashMap<(&str, &str), (usize, usize)> = std::collections::HashMap::new();
+    for end in ends {
+        counts.entry(*end).or_default().0 += 1;
+    }
+    ends.iter()
+        .map(|end| {
+            let (total, seen) = counts.get_mut(end).expect("counted above");
+            let offset = (*seen as f64 - (*total as f64 - 1.0) / 2.0) * PARALLEL_EDGE_GAP;
+            *seen += 1;
+            offset
+        })
+        .collect()
+}
+
+/// The routes of a laid-out graph's edges as drawn, in the order of `graph.edges`: the
+/// layout's points, each shifted by [`parallel_offsets`].
+pub fn drawn_routes(graph: &Graph, layout: &crate::layout::Layout) -> Vec<Vec<(f64, f64)>> {
+    let ends: Vec<(&str, &str)> = graph.edges.iter().map(|edge| (edge.from.as_str(), edge.to.as_str())).collect();
+    layout
+        .edges
+        .iter()
+        .zip(parallel_offsets(&ends))
+        .map(|(routed, offset)| routed.points.iter().map(|point| (point.x + offset, point.y)).collect())
+        .collect()
+}
+
 /// The widest a state's node gets; longer names are shortened with an ellipsis when drawn.
 pub const NODE_MAX_WIDTH: f64 = 280.0;
 /// The room a node's name leaves on each side of it.
@@ -411,6 +445,14 @@ mod tests {
         let edges = edges(&graph);
         assert!(edges.contains(&("/States/P".into(), "/States/P/Branches/0/States/A".into(), String::new())));
         assert!(edges.contains(&("/States/P/Branches/1/States/B".into(), "/States/After".into(), String::new())));
+    }
+
+    #[test]
+    fn edges_between_the_same_two_nodes_are_drawn_apart() {
+        let ends = [("C", "A"), ("C", "B"), ("C", "A"), ("T", "A"), ("C", "A")];
+        let gap = PARALLEL_EDGE_GAP;
+        assert_eq!(parallel_offsets(&ends), [-gap, 0.0, 0.0, 0.0, gap]);
+        assert_eq!(parallel_offsets(&[("C", "A"), ("C", "A")]), [-gap / 2.0, gap / 2.0]);
     }
 
     #[test]
