@@ -324,7 +324,9 @@ fn transition_controls(designer: Designer, pointer: String, siblings: Signal<Vec
     .into_any()
 }
 
-#[cfg(test)]
+// These render views to HTML, which needs Leptos's `ssr` feature: `cargo test` over the
+// workspace has it (the server enables it), `cargo test -p app` alone does not, and skips them.
+#[cfg(all(test, feature = "ssr"))]
 mod tests {
     use asl::SourceFormat;
     use leptos::prelude::*;
