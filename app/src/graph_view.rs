@@ -110,12 +110,13 @@ pub fn StateGraph(
         })
     };
     // Labels placed clear of each other and of the states where there is room.
-    let label_places = asl::graph::layout_labels(&graph, &layout, false);
+    let routes = asl::graph::drawn_routes(&graph, &layout);
+    let label_places = asl::graph::layout_labels(&graph, &layout, &routes, false);
     let edges = graph
         .edges
         .iter()
         .zip(&layout.edges)
-        .zip(asl::graph::drawn_routes(&graph, &layout))
+        .zip(routes)
         .zip(label_places)
         .filter(|(((_, _), route), _)| route.len() >= 2)
         .map(|(((edge, routed), route), place)| {

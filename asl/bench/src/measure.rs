@@ -183,7 +183,8 @@ pub fn run(environment: &str, runs: usize, clock: &dyn Fn() -> f64, progress: &m
         });
         let layout = asl::graph::layout(&graph);
         time("labels", "asl::graph::layout_labels (every edge label placed clear of the others)", &mut || {
-            consume(asl::graph::layout_labels(black_box(&graph), &layout, true));
+            let routes = asl::graph::drawn_routes(black_box(&graph), &layout);
+            consume(asl::graph::layout_labels(&graph, &layout, &routes, true));
         });
     }
     report

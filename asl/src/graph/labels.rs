@@ -73,10 +73,22 @@ fn shorten_paths(label: &str) -> String {
 /// route, on the side the route heads to. For a label that moves with a dragged node; a still
 /// picture places its labels with [`place_edge_labels`].
 pub fn edge_label_place(points: &[(f64, f64)]) -> (f64, f64, &'static str) {
-    let Some(&first) = points.first() else { return (0.0, 0.0, "start") };
-    let (x, y) = point_along(points, 0.5, true);
-    let heading = points[points.len() - 1].0 - first.0;
-    if heading < -8.0 { (x - 4.0, y - 4.0, "end") } else { (x + 4.0, y - 4.0, "start") }
+    let side = sides(points)[0];
+    let (x, y) = beside(point_along(points, 0.5, true), side);
+    (x, y, side)
+}
+
+/// The two sides a route's label can go on (`text-anchor`), the one the route heads to first.
+fn sides(points: &[(f64, f64)]) -> [&'static str; 2] {
+    match (points.first(), points.last()) {
+        (Some(first), Some(last)) if last.0 - first.0 < -8.0 => ["end", "start"],
+        _ => ["start", "end"],
+    }
+}
+
+/// Where a label's text is anchored beside the point `(x, y)` of its route, on side `anchor`.
+fn beside((x, y): (f64, f64), anchor: &str) -> (f64, f64) {
+    (if anchor == "end" { x - 4.0 } else { x + 4.0 }, y - 4.0)
 }
 
 /// The control points of the curve drawn for a two-point edge from `(x1, y1)` down to
@@ -156,18 +168,16 @@ pub fn place_edge_labels(
     edges
         .iter()
         .map(|&(points, label)| {
-            let (first, last) = (points.first()?, points.last()?);
-            if label.is_empty() {
+            if label.is_empty() || points.is_empty() {
                 return None;
             }
             let text = edge_label(label).into_owned();
             let width = text_width(&text, TextStyle::Label);
-            let sides = if last.0 - first.0 < -8.0 { ["end", "start"] } else { ["start", "end"] };
             let mut best: Option<(f64, f64, f64, &'static str, Rect)> = None;
             'search: for t in [0.5, 0.35, 0.65, 0.2, 0.8] {
-                let (px, py) = point_along(points, t, curved);
-                for anchor in sides {
-                    let (x, y) = (if anchor == "end" { px - 4.0 } else { px + 4.0 }, py - 4.0);
+                let point = point_along(points, t, curved);
+                for anchor in sides(points) {
+                    let (x, y) = beside(point, anchor);
                     let (left, right) = if anchor == "end" { (x - width, x) } else { (x, x + width) };
                     // The text's box (11-pixel text stands about 10 above its baseline and 3
                     // below it), with a little room around it so that two labels side by side
@@ -190,10 +200,14 @@ pub fn place_edge_labels(
 }
 
 /// [`place_edge_labels`] for a graph as [`super::layout`] placed it: the labels of `graph.edges`, in
-/// order, along the routes as drawn ([`super::drawn_routes`]: straight segments, or curves for
-/// two-point routes when `curved`).
-pub fn layout_labels(graph: &Graph, layout: &crate::layout::Layout, curved: bool) -> Vec<Option<LabelPlace>> {
-    let routes = super::drawn_routes(graph, layout);
+/// order, along `routes`, the routes as drawn ([`super::drawn_routes`]: straight segments, or
+/// curves for two-point routes when `curved`).
+pub fn layout_labels(
+    graph: &Graph,
+    layout: &crate::layout::Layout,
+    routes: &[Vec<(f64, f64)>],
+    curved: bool,
+) -> Vec<Option<LabelPlace>> {
     let labelled: Vec<(&[(f64, f64)], &str)> =
         routes.iter().zip(&graph.edges).map(|(route, edge)| (route.as_slice(), edge.label.as_str())).collect();
     let boxes: Vec<(f64, f64, f64, f64)> =
