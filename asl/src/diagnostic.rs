@@ -56,6 +56,22 @@ pub struct Fix {
     pub title: String,
     /// The edits, applied in order.
     pub edits: Vec<FixEdit>,
+    /// Whether the fix is a guess at what was meant (a misspelt field or state name, see
+    /// [`crate::suggest`]) rather than a change known to resolve the finding. A person applies
+    /// a guess; `statehouse lint --fix` leaves it.
+    pub guess: bool,
+}
+
+impl Fix {
+    /// A fix known to resolve its finding.
+    pub fn new(title: impl Into<String>, edits: Vec<FixEdit>) -> Self {
+        Self { title: title.into(), edits, guess: false }
+    }
+
+    /// A guess at what was meant, for a person to confirm.
+    pub fn guess(title: impl Into<String>, edits: Vec<FixEdit>) -> Self {
+        Self { title: title.into(), edits, guess: true }
+    }
 }
 
 /// One edit of a fix: set the value at a JSON pointer (creating the last member if missing),
@@ -81,6 +97,14 @@ pub enum FixEdit {
         pointer: String,
         /// The new last element.
         value: serde_json::Value,
+    },
+    /// Give the member at `pointer` the key `to`, in place: its value and its position among
+    /// its object's members stay.
+    Rename {
+        /// The member.
+        pointer: String,
+        /// The new key.
+        to: String,
     },
 }
 

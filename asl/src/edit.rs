@@ -526,6 +526,16 @@ fn apply_fix(root: &mut Node, fix: &Fix) -> Result<Edit, EditError> {
             let length = elements.len();
             insert_element(root, pointer, length, Node::from_serde(value))
         }
+        FixEdit::Rename { pointer, to } => {
+            let Some((object, key)) = split_last(pointer)? else {
+                return Err(EditError::MissingValue { pointer: pointer.clone() });
+            };
+            let index = object_at_mut(root, object)?
+                .iter()
+                .position(|member| member.key == key)
+                .ok_or_else(|| EditError::MissingValue { pointer: pointer.clone() })?;
+            rename_member(root, object, index, to)
+        }
     })?;
     Ok(Edit::Batch(inverses))
 }
@@ -1130,6 +1140,7 @@ mod tests {
                 },
             ]),
             Edit::ApplyFix(Fix {
+                guess: false,
                 title: "several".into(),
                 edits: vec![
                     FixEdit::Set { pointer: "/States/Validate/TimeoutSeconds".into(), value: json!(300) },
@@ -1369,6 +1380,7 @@ mod tests {
             (move_to("Done", "/States/Nope"), EditError::MissingScope { scope: "/States/Nope".into() }),
             (
                 Edit::ApplyFix(Fix {
+                    guess: false,
                     title: "append to a string".into(),
                     edits: vec![
                         FixEdit::Set { pointer: "/States/Validate/TimeoutSeconds".into(), value: json!(5) },

@@ -12,6 +12,7 @@
 //! - [`jsonata`]: the JSONata expression language: parser (and, later, evaluator).
 //! - [`validate`]: what AWS would refuse, with AWS's codes, messages and locations.
 //! - [`lint`]: warnings about definitions AWS accepts but that are likely mistakes.
+//! - [`suggest`]: the known word a misspelt one stands for, behind the validator's quick fixes.
 //! - [`eval`]: evaluation (data flow, intrinsics, Choice rules, JSONata, variables, TestState).
 //! - [`graph`]: states, labelled transitions and nested groups, for drawing.
 //! - [`layout`]: a deterministic layered layout for graphs with nested groups.
@@ -35,6 +36,7 @@ pub mod path;
 mod regex_engine;
 pub mod reprint;
 pub mod sort;
+pub mod suggest;
 pub mod templates;
 pub mod validate;
 pub mod yaml;

@@ -619,7 +619,7 @@ impl Linter {
         };
         self.diagnostics.push(
             Diagnostic::warning(LAMBDA_WITHOUT_SERVICE_RETRY, state_pointer, message)
-                .with_fix(Fix { title: "Add AWS's recommended Lambda retrier".to_string(), edits: vec![edit] }),
+                .with_fix(Fix::new("Add AWS's recommended Lambda retrier", vec![edit])),
         );
     }
 
@@ -780,10 +780,10 @@ impl Linter {
                     serde_json::Value::Array(kept),
                 ));
             } else if kind == "retrier" {
-                diagnostic = diagnostic.with_fix(Fix {
-                    title: format!("Remove retrier {index}"),
-                    edits: vec![FixEdit::Remove { pointer: entry_pointer }],
-                });
+                diagnostic = diagnostic.with_fix(Fix::new(
+                    format!("Remove retrier {index}"),
+                    vec![FixEdit::Remove { pointer: entry_pointer }],
+                ));
             }
             self.diagnostics.push(diagnostic);
         }
@@ -872,7 +872,7 @@ impl Linter {
 
 /// A fix made of one `Set` edit.
 fn set_fix(title: String, pointer: String, value: serde_json::Value) -> Fix {
-    Fix { title, edits: vec![FixEdit::Set { pointer, value }] }
+    Fix::new(title, vec![FixEdit::Set { pointer, value }])
 }
 
 /// Whether the state has a non-empty Catch array.
@@ -1760,7 +1760,10 @@ mod tests {
     fn apply_fix(document: &mut serde_json::Value, fix: &Fix) {
         for edit in &fix.edits {
             let pointer = match edit {
-                FixEdit::Set { pointer, .. } | FixEdit::Remove { pointer } | FixEdit::Append { pointer, .. } => pointer,
+                FixEdit::Set { pointer, .. }
+                | FixEdit::Remove { pointer }
+                | FixEdit::Append { pointer, .. }
+                | FixEdit::Rename { pointer, .. } => pointer,
             };
             let tokens: Vec<String> =
                 pointer.split('/').skip(1).map(|token| token.replace("~1", "/").replace("~0", "~")).collect();
@@ -1799,6 +1802,10 @@ mod tests {
                 }
                 (FixEdit::Remove { .. }, serde_json::Value::Object(map)) => {
                     map.remove(last).expect("member to remove");
+                }
+                (FixEdit::Rename { to, .. }, serde_json::Value::Object(map)) => {
+                    let value = map.remove(last).expect("member to rename");
+                    map.insert(to.clone(), value);
                 }
                 (FixEdit::Remove { .. }, serde_json::Value::Array(elements)) => {
                     elements.remove(last.parse().expect("index"));

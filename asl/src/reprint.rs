@@ -10,7 +10,35 @@
 //! member of equal value (a renamed key). Array elements are paired by position when the length
 //! is unchanged, otherwise by equal value in order.
 
-use crate::json::{self, Member, Node, Value};
+use crate::{
+    SourceFormat,
+    json::{self, Member, Node, Value},
+};
+
+/// Prints an edited definition in its text's format, changing as little of `old_text` as
+/// possible. JSON goes through [`reprint`] and is read back; should that ever not give `new`,
+/// the whole tree is printed in the text's indentation instead. YAML goes through
+/// [`crate::yaml::reprint_yaml`], which does the same check itself. For JSON printed by
+/// [`reprint`], the tree read back comes too (`new` with its places in the new text), so the
+/// caller need not read the text again.
+pub fn reprint_in_format(new: &Node, old: &Node, old_text: &str, format: SourceFormat) -> (String, Option<Node>) {
+    match format {
+        SourceFormat::Json => {
+            let text = reprint(new, old, old_text);
+            match json::parse(&text) {
+                Ok(reread) if reread.same_value(new) => (text, Some(reread)),
+                _ => {
+                    let mut text = json::print(new, &json::detect_indent(old_text));
+                    if old_text.ends_with('\n') {
+                        text.push('\n');
+                    }
+                    (text, None)
+                }
+            }
+        }
+        SourceFormat::Yaml => (crate::yaml::reprint_yaml(new, old, old_text), None),
+    }
+}
 
 /// Prints `new` (an edited copy of `old`) by changing as little of `old_text` as possible.
 /// `old` must be the tree read from `old_text` (its spans point into it).

@@ -370,10 +370,60 @@ test.describe("the designer", () => {
     const problem = page.getByTestId("problems").locator('[data-code="MISSING_TRANSITION_TARGET"]');
     await expect(problem).toBeVisible();
     await expect(page.locator('[data-state="A"]')).toHaveClass(/has-error/);
-    await problem.locator("button").click();
+    await problem.locator(".problem-go").click();
     await expect(page.locator('[data-state="A"]')).toHaveClass(/selected/);
     await expect(page.getByTestId("state-name")).toHaveValue("A");
     await expect(page.getByTestId("asl-code").locator(".cm-lint-marker-error").first()).toBeVisible();
+  });
+
+  test("quick fixes correct a misspelt field and state name and add a lint rule's fix, each one undo step", async ({ page }) => {
+    await openDesigner(page, { clear: true });
+    const start = {
+      StartAt: "Check",
+      States: {
+        Check: { Type: "Pass", Nxt: "Charge" },
+        Charge: { Type: "Task", Resource: "arn:aws:states:::http:invoke", Next: "Dne" },
+        Done: { Type: "Succeed" },
+      },
+    };
+    await openFile(page, "typos.asl.json", JSON.stringify(start, null, 2) + "\n");
+    const problems = page.getByTestId("problems");
+    const fixes = problems.getByTestId("problem-fix");
+    await expect(fixes).toHaveText([
+      'Quick fix: Rename "Nxt" to "Next"',
+      'Quick fix: Go to "Done"',
+      "Quick fix: Add TimeoutSeconds: 300",
+    ], { ignoreCase: false });
+
+    // The misspelt field becomes Next in its place; the Pass state is connected at once.
+    await fixes.first().click();
+    await expect(page.locator('[data-edge-from="Check"][data-edge-to="Charge"]')).toBeVisible();
+    await expect(problems.locator('[data-code="SCHEMA_VALIDATION_FAILED"]')).toHaveCount(0);
+    // Then the transition to a state that does not exist goes to the one meant.
+    await problems.getByTestId("problem-fix").filter({ hasText: 'Go to "Done"' }).click();
+    await expect(page.locator('[data-edge-from="Charge"][data-edge-to="Done"]')).toBeVisible();
+    await expect(problems.locator('[data-severity="error"]')).toHaveCount(0);
+    await problems.getByTestId("problem-fix").filter({ hasText: "TimeoutSeconds" }).click();
+    await expect(problems.locator('[data-code="TASK_WITHOUT_TIMEOUT"]')).toHaveCount(0);
+
+    // Only what each fix touched changed: the file is the corrected one, byte for byte.
+    const fixed = {
+      StartAt: "Check",
+      States: {
+        Check: { Type: "Pass", Next: "Charge" },
+        Charge: { Type: "Task", Resource: "arn:aws:states:::http:invoke", Next: "Done", TimeoutSeconds: 300 },
+        Done: { Type: "Succeed" },
+      },
+    };
+    expect((await exportFile(page, "export-json")).text).toBe(JSON.stringify(fixed, null, 2) + "\n");
+
+    // Each fix is one undo step: two undos leave the rename only.
+    await page.locator("body").click({ position: { x: 2, y: 2 } });
+    await page.keyboard.press("Control+z");
+    await page.keyboard.press("Control+z");
+    await expect(problems.getByTestId("problem-fix")).toHaveText(['Quick fix: Go to "Done"', "Quick fix: Add TimeoutSeconds: 300"]);
+    await expect(page.getByTestId("asl-code")).toContainText('"Next": "Dne"');
+    await expect(page.getByTestId("asl-code")).toContainText('"Next": "Charge"');
   });
 
   test("saves are versions with messages that can be diffed and restored", async ({ page }) => {

@@ -50,6 +50,14 @@ pub struct LintArgs {
     /// Print the documentation of one rule (or of all with `all`) and exit.
     #[arg(long, value_name = "CODE")]
     pub explain: Option<String>,
+    /// Apply the quick fixes known to resolve their findings (the lint rules' fixes) to each
+    /// file, changing only what they touch, then report what is left.
+    #[arg(long)]
+    pub fix: bool,
+    /// With --fix, also apply the likely corrections of misspelt fields, state names and state
+    /// types (`Nxt` → `Next`). Check the diff: these are guesses.
+    #[arg(long, requires = "fix")]
+    pub fix_guesses: bool,
 }
 
 /// `statehouse fmt FILE…`
@@ -178,15 +186,76 @@ pub fn lint(args: &LintArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     }
     let options =
         LintOptions { workflow_type: if args.express { WorkflowType::Express } else { WorkflowType::Standard } };
+    if args.fix {
+        for path in &args.files {
+            fix_file(path, &options, args.fix_guesses, args.format, out)?;
+        }
+    }
     let mut checked: Vec<Checked> = args.files.iter().map(|path| read_file(path)).collect();
     for file in &mut checked {
-        let Some(document) = &file.document else { continue };
-        let Some(root) = document.root() else { continue };
-        let mut warnings = asl::lint::lint(root, &options);
-        document.locate(&mut warnings);
-        file.diagnostics.extend(warnings);
+        if let Some(document) = &file.document {
+            file.diagnostics.extend(lint_warnings(document, &options));
+        }
     }
     report(&checked, args.format, out)
+}
+
+/// The lint warnings of a document that could be read, with their places.
+fn lint_warnings(document: &Document, options: &LintOptions) -> Vec<Diagnostic> {
+    let Some(root) = document.root() else { return Vec::new() };
+    let mut warnings = asl::lint::lint(root, options);
+    document.locate(&mut warnings);
+    warnings
+}
+
+/// The most fixes `lint --fix` applies to one file: each one resolves a finding, so a file
+/// needs at most about as many as it has findings; this only stops a pair of fixes that
+/// would undo each other.
+const MAX_FIXES_PER_FILE: usize = 1_000;
+
+/// Applies the file's quick fixes one at a time, each to the text the previous one left (so
+/// every fix's pointers are current), and writes the file once if anything changed. A fix
+/// that cannot be applied is skipped. Prints what was applied (in text output).
+fn fix_file(
+    path: &Path,
+    options: &LintOptions,
+    guesses: bool,
+    format: OutputFormat,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let Ok(original) = std::fs::read_to_string(path) else {
+        return Ok(()); // Reported as unreadable by the check that follows.
+    };
+    let source_format = SourceFormat::from_file_name(&path.to_string_lossy());
+    let mut text = original.clone();
+    let mut applied: Vec<String> = Vec::new();
+    let mut refused: Vec<String> = Vec::new();
+    while applied.len() < MAX_FIXES_PER_FILE {
+        let (document, mut findings) = asl::parse_as(&text, source_format);
+        let Some(root) = document.root() else { break };
+        findings.extend(lint_warnings(&document, options));
+        let next = findings
+            .into_iter()
+            .filter_map(|finding| finding.fix)
+            .find(|fix| (guesses || !fix.guess) && !refused.contains(&fix.title));
+        let Some(fix) = next else { break };
+        let mut edited = root.clone();
+        if asl::edit::apply(&mut edited, &asl::edit::Edit::ApplyFix(fix.clone())).is_err() {
+            refused.push(fix.title);
+            continue;
+        }
+        text = asl::reprint::reprint_in_format(&edited, root, &text, source_format).0;
+        applied.push(fix.title);
+    }
+    if text != original {
+        write_atomically(path, &text)?;
+    }
+    if format == OutputFormat::Text {
+        for title in &applied {
+            writeln!(out, "{}: fixed: {title}", path.display())?;
+        }
+    }
+    Ok(())
 }
 
 fn explain(code: &str, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
@@ -239,6 +308,11 @@ fn report(checked: &[Checked], format: OutputFormat, out: &mut dyn Write) -> any
                         diagnostic.code,
                         diagnostic.message
                     )?;
+                    match &diagnostic.fix {
+                        Some(fix) if fix.guess => writeln!(out, "  = did you mean: {}?", fix.title)?,
+                        Some(fix) => writeln!(out, "  = fix: {}", fix.title)?,
+                        None => {}
+                    }
                 }
             }
             writeln!(out, "{} file(s) checked: {errors} error(s), {warnings} warning(s)", checked.len())?;
@@ -271,10 +345,12 @@ fn diagnostic_json(diagnostic: &Diagnostic) -> serde_json::Value {
         "column": diagnostic.column,
         "fix": diagnostic.fix.as_ref().map(|fix| serde_json::json!({
             "title": fix.title,
+            "guess": fix.guess,
             "edits": fix.edits.iter().map(|edit| match edit {
                 asl::FixEdit::Set { pointer, value } => serde_json::json!({ "set": pointer, "value": value }),
                 asl::FixEdit::Remove { pointer } => serde_json::json!({ "remove": pointer }),
                 asl::FixEdit::Append { pointer, value } => serde_json::json!({ "append": pointer, "value": value }),
+                asl::FixEdit::Rename { pointer, to } => serde_json::json!({ "rename": pointer, "to": to }),
             }).collect::<Vec<_>>(),
         })),
     })

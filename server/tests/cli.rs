@@ -108,6 +108,58 @@ fn lint_warns_without_failing_and_explains_its_rules() {
 }
 
 #[test]
+fn lint_suggests_corrections_and_fix_applies_them_changing_only_what_they_touch() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let typos = r#"{
+  "StartAt": "Check",
+  "States": {
+    "Check": { "Type": "Pass", "Nxt": "Charge" },
+    "Charge": { "Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem", "Next": "Dne" },
+    "Done": { "Type": "Succeed" }
+  }
+}
+"#;
+    let path = dir.path().join("typos.asl.json");
+    std::fs::write(&path, typos).expect("write");
+
+    // The findings name what was probably meant; nothing is written.
+    let (code, output) = statehouse(&["lint", "typos.asl.json"], dir.path());
+    assert_eq!(code, 1, "{output}");
+    assert!(output.contains("error[SCHEMA_VALIDATION_FAILED]: Field 'Nxt' is not supported\n  = did you mean: Rename \"Nxt\" to \"Next\"?\n"), "{output}");
+    assert!(output.contains("Missing 'Next' target: Dne\n  = did you mean: Go to \"Done\"?\n"), "{output}");
+    assert!(output.contains("warning[TASK_WITHOUT_TIMEOUT]"), "{output}");
+    assert!(output.contains("  = fix: Add TimeoutSeconds: 300\n"), "{output}");
+    assert_eq!(std::fs::read_to_string(&path).expect("read"), typos);
+
+    // --fix applies the lint rule's fix only: guesses are for a person.
+    let (code, output) = statehouse(&["lint", "--fix", "typos.asl.json"], dir.path());
+    assert_eq!(code, 1, "the misspellings are still errors: {output}");
+    assert!(output.contains("typos.asl.json: fixed: Add TimeoutSeconds: 300"), "{output}");
+    let timeout_added = typos.replace(r#""Next": "Dne" }"#, r#""Next": "Dne", "TimeoutSeconds": 300 }"#);
+    assert_eq!(std::fs::read_to_string(&path).expect("read"), timeout_added);
+    assert!(!output.contains("TASK_WITHOUT_TIMEOUT"), "{output}");
+
+    // --fix-guesses also corrects the names, each in place.
+    let (code, output) = statehouse(&["lint", "--fix", "--fix-guesses", "typos.asl.json"], dir.path());
+    assert_eq!(code, 0, "{output}");
+    assert!(output.contains("fixed: Rename \"Nxt\" to \"Next\""), "{output}");
+    assert!(output.contains("fixed: Go to \"Done\""), "{output}");
+    assert!(output.contains("0 error(s), 1 warning(s)"), "TASK_WITHOUT_CATCH has no mechanical fix: {output}");
+    let corrected = timeout_added.replace(r#""Nxt""#, r#""Next""#).replace(r#""Dne""#, r#""Done""#);
+    assert_eq!(std::fs::read_to_string(&path).expect("read"), corrected);
+
+    // YAML keeps its comments and layout.
+    let yaml = "# Order flow\nStartAt: Check\nStates:\n  Check:\n    Type: Pass\n    Nxt: Done   # go on\n  Done:\n    Type: Succeed\n";
+    std::fs::write(dir.path().join("flow.asl.yaml"), yaml).expect("write");
+    let (code, output) = statehouse(&["lint", "--fix", "--fix-guesses", "flow.asl.yaml"], dir.path());
+    assert_eq!(code, 0, "{output}");
+    assert_eq!(std::fs::read_to_string(dir.path().join("flow.asl.yaml")).expect("read"), yaml.replace("Nxt:", "Next:"));
+
+    let (code, output) = statehouse(&["lint", "--fix-guesses", "flow.asl.yaml"], dir.path());
+    assert_ne!(code, 0, "--fix-guesses needs --fix: {output}");
+}
+
+#[test]
 fn fmt_rewrites_to_the_canonical_layout_and_check_reports_without_writing() {
     let dir = tempfile::tempdir().expect("temp dir");
     let compact = r#"{"StartAt":"A","States":{"A":{"Type":"Pass","Result":1.50,"End":true}}}"#;

@@ -722,6 +722,7 @@ fn find_problems(model: &Model, workflow: WorkflowType) -> Vec<Problem> {
             message: diagnostic.message,
             line: diagnostic.line,
             column: diagnostic.column,
+            fix: diagnostic.fix.map(|fix| problems::QuickFix(std::sync::Arc::new(fix))),
         })
         .collect();
     browser::measure("designer:problems", started);

@@ -381,21 +381,9 @@ impl Model {
         };
         let mut edited = Node::clone(root);
         edit::apply(&mut edited, edit).map_err(|error| error.to_string())?;
-        let (text, reread) = match self.format {
-            // Change only what the edit touched; should that ever not read back as the edited
-            // tree, print the whole tree in the text's layout instead. The text read back is
-            // the new tree (with its places in the new text), so it is not read a third time.
-            SourceFormat::Json => {
-                let text = asl::reprint::reprint(&edited, root, &self.text);
-                match json::parse(&text) {
-                    Ok(reread) if reread.same_value(&edited) => (text, Some(reread)),
-                    _ => (print(&edited, self.format, &self.text), None),
-                }
-            }
-            // The same for YAML; `reprint_yaml` reads its text back and prints the whole tree
-            // itself when that would not give the edited tree.
-            SourceFormat::Yaml => (asl::yaml::reprint_yaml(&edited, root, &self.text), None),
-        };
+        // Change only what the edit touched. The JSON text read back is the new tree (with its
+        // places in the new text), so it is not read a third time.
+        let (text, reread) = asl::reprint::reprint_in_format(&edited, root, &self.text, self.format);
         self.record(label);
         match reread {
             Some(root) => self.install(text, root),

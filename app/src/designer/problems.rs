@@ -1,6 +1,13 @@
 //! The problems list: validation errors and lint warnings, each naming its line; clicking one
-//! selects its state and shows the place in the code.
+//! selects its state and shows the place in the code, and its quick fix, when it has one, is
+//! a button beside it.
 
+use std::{
+    hash::{Hash, Hasher},
+    sync::Arc,
+};
+
+use asl::edit::Edit;
 use leptos::prelude::*;
 
 use super::Designer;
@@ -24,6 +31,21 @@ pub struct Problem {
     pub from: usize,
     /// See `from`.
     pub to: usize,
+    /// A change that resolves it, when one is known.
+    pub fix: Option<QuickFix>,
+}
+
+/// A problem's quick fix. Compared by its contents and hashed by its title, so the list's
+/// keys stay cheap.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QuickFix(pub Arc<asl::Fix>);
+
+impl Eq for QuickFix {}
+
+impl Hash for QuickFix {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.title.hash(state);
+    }
 }
 
 /// How many problems the list shows until asked for all: a large definition can have a
@@ -63,7 +85,7 @@ pub fn ProblemsList(designer: Designer) -> impl IntoView {
                     }
                     key=|(index, problem)| (*index, problem.clone())
                     children=move |(_, problem)| {
-                        let Problem { severity, code, message, line, column, state, from, to } = problem;
+                        let Problem { severity, code, message, line, column, state, from, to, fix } = problem;
                         let go = {
                             let state = state.clone();
                             move |_| {
@@ -75,14 +97,27 @@ pub fn ProblemsList(designer: Designer) -> impl IntoView {
                                 }
                             }
                         };
+                        let fix = fix.map(|QuickFix(fix)| {
+                            let title = fix.title.clone();
+                            let apply = move |_| {
+                                designer.edit(&format!("fix: {}", fix.title), Edit::ApplyFix(asl::Fix::clone(&fix)));
+                            };
+                            view! {
+                                <button type="button" class="problem-fix" data-testid="problem-fix" on:click=apply>
+                                    "Quick fix: "
+                                    {title}
+                                </button>
+                            }
+                        });
                         view! {
                             <li class=format!("problem problem-{severity}") data-severity=severity data-code=code>
-                                <button type="button" on:click=go>
+                                <button type="button" class="problem-go" on:click=go>
                                     <span class="problem-where">{format!("{line}:{column}")}</span>
                                     <span class="problem-state">{state.unwrap_or_default()}</span>
                                     <span class="problem-message">{message}</span>
                                     <code class="problem-code">{code}</code>
                                 </button>
+                                {fix}
                             </li>
                         }
                     }

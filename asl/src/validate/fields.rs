@@ -5,7 +5,7 @@
 pub const STATE_TYPES: &[&str] = &["Pass", "Task", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map"];
 
 /// Fields every state accepts.
-const COMMON: &[&str] = &["Type", "Comment", "QueryLanguage"];
+pub(super) const COMMON: &[&str] = &["Type", "Comment", "QueryLanguage"];
 
 /// Fields a state of `state_type` accepts in either query language (without [`COMMON`]).
 pub fn state_fields(state_type: &str) -> &'static [&'static str] {
@@ -179,6 +179,49 @@ pub fn comparison_kind(operator: &str) -> Option<ComparisonKind> {
         _ => return None,
     })
 }
+
+/// Every Choice comparison operator, each with its [`comparison_kind`].
+pub const COMPARISON_OPERATORS: &[&str] = &[
+    "StringEquals",
+    "StringLessThan",
+    "StringGreaterThan",
+    "StringLessThanEquals",
+    "StringGreaterThanEquals",
+    "StringMatches",
+    "NumericEquals",
+    "NumericLessThan",
+    "NumericGreaterThan",
+    "NumericLessThanEquals",
+    "NumericGreaterThanEquals",
+    "BooleanEquals",
+    "TimestampEquals",
+    "TimestampLessThan",
+    "TimestampGreaterThan",
+    "TimestampLessThanEquals",
+    "TimestampGreaterThanEquals",
+    "StringEqualsPath",
+    "StringLessThanPath",
+    "StringGreaterThanPath",
+    "StringLessThanEqualsPath",
+    "StringGreaterThanEqualsPath",
+    "NumericEqualsPath",
+    "NumericLessThanPath",
+    "NumericGreaterThanPath",
+    "NumericLessThanEqualsPath",
+    "NumericGreaterThanEqualsPath",
+    "BooleanEqualsPath",
+    "TimestampEqualsPath",
+    "TimestampLessThanPath",
+    "TimestampGreaterThanPath",
+    "TimestampLessThanEqualsPath",
+    "TimestampGreaterThanEqualsPath",
+    "IsNull",
+    "IsPresent",
+    "IsNumeric",
+    "IsString",
+    "IsBoolean",
+    "IsTimestamp",
+];
 
 /// What a Choice comparison operator compares against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -23,7 +23,7 @@ pub use fields::{
 pub use timestamp::is_rfc3339_timestamp;
 
 use crate::{
-    Diagnostic,
+    Diagnostic, Fix, FixEdit,
     diagnostic::pointer_push,
     intrinsic,
     json::{Node, Value},
@@ -66,6 +66,9 @@ struct Validator<'a> {
 const SCHEMA: &str = "SCHEMA_VALIDATION_FAILED";
 const MISSING_TARGET: &str = "MISSING_TRANSITION_TARGET";
 
+/// The fields of the machine itself.
+const MACHINE_FIELDS: &[&str] = &["Comment", "StartAt", "States", "Version", "TimeoutSeconds", "QueryLanguage"];
+
 impl<'a> Validator<'a> {
     fn error(&mut self, code: &'static str, pointer: impl Into<String>, message: impl Into<String>) {
         self.diagnostics.push(Diagnostic::error(code, pointer, message));
@@ -80,6 +83,36 @@ impl<'a> Validator<'a> {
     ) {
         let location = crate::diagnostic::aws_location(&location.to_string());
         self.diagnostics.push(Diagnostic::error(code, pointer, message).with_location(Some(location)));
+    }
+
+    /// Reports `field` of `object` as not supported, at AWS's `location`. When it looks like a
+    /// misspelling of one of the `known` fields that `object` does not have yet, the finding
+    /// carries a quick fix that renames it in place.
+    fn unsupported(&mut self, object: &Node, field_pointer: String, location: &Ptr<'_>, field: &str, known: &[&str]) {
+        let location = crate::diagnostic::aws_location(&location.to_string());
+        let mut diagnostic =
+            Diagnostic::error(SCHEMA, field_pointer.clone(), format!("Field '{field}' is not supported"))
+                .with_location(Some(location));
+        let free = known.iter().copied().filter(|known| object.get(known).is_none());
+        if let Some(meant) = crate::suggest::closest(field, free) {
+            let title = format!("Rename \"{field}\" to \"{meant}\"");
+            diagnostic = diagnostic
+                .with_fix(Fix::guess(title, vec![FixEdit::Rename { pointer: field_pointer, to: meant.to_string() }]));
+        }
+        self.diagnostics.push(diagnostic);
+    }
+
+    /// Reports a transition (or `StartAt`) naming no state of its scope. When the name looks
+    /// like a misspelling of one of the scope's `names`, the finding carries a quick fix that
+    /// names that state instead.
+    fn missing_target<'n>(&mut self, pointer: String, target: &str, names: impl IntoIterator<Item = &'n str>) {
+        let mut diagnostic =
+            Diagnostic::error(MISSING_TARGET, pointer.clone(), format!("Missing 'Next' target: {target}"));
+        if let Some(meant) = crate::suggest::closest(target, names) {
+            let title = format!("Go to \"{meant}\"");
+            diagnostic = diagnostic.with_fix(Fix::guess(title, vec![FixEdit::Set { pointer, value: meant.into() }]));
+        }
+        self.diagnostics.push(diagnostic);
     }
 
     fn machine(&mut self, root: &'a Node) {
@@ -114,7 +147,7 @@ impl<'a> Validator<'a> {
                     Some("JSONata") => self.top_language = Some(QueryLanguage::Jsonata),
                     _ => self.error(SCHEMA, pointer, "QueryLanguage must be \"JSONPath\" or \"JSONata\""),
                 },
-                other => self.error_at(SCHEMA, pointer, &Ptr::ROOT, format!("Field '{other}' is not supported")),
+                other => self.unsupported(root, pointer.to_string(), &Ptr::ROOT, other, MACHINE_FIELDS),
             }
         }
         self.scope(root, &Ptr::ROOT);
@@ -162,7 +195,7 @@ impl<'a> Validator<'a> {
             Some(start) => match start.as_str() {
                 Some(start_name) if names_here.contains_key(start_name) => {}
                 Some(start_name) => {
-                    self.error(MISSING_TARGET, pointer.key("StartAt"), format!("Missing 'Next' target: {start_name}"))
+                    self.missing_target(pointer.key("StartAt").to_string(), start_name, names_here.keys().copied())
                 }
                 None => self.expect_string(start, &pointer.key("StartAt")),
             },
@@ -286,11 +319,7 @@ impl<'a> Validator<'a> {
         if let Some(&to) = names.get(target) {
             edges.push((from, to));
         } else {
-            self.diagnostics.push(Diagnostic::error(
-                MISSING_TARGET,
-                target_pointer(),
-                format!("Missing 'Next' target: {target}"),
-            ));
+            self.missing_target(target_pointer().into(), target, names.keys().copied());
         }
     }
 
@@ -308,7 +337,21 @@ impl<'a> Validator<'a> {
             return;
         };
         let Some(state_type) = state_type.as_str().filter(|name| STATE_TYPES.contains(name)) else {
-            self.error(SCHEMA, pointer.key("Type"), format!("Type must be one of {}", STATE_TYPES.join(", ")));
+            let type_pointer = pointer.key("Type").to_string();
+            let mut diagnostic = Diagnostic::error(
+                SCHEMA,
+                type_pointer.clone(),
+                format!("Type must be one of {}", STATE_TYPES.join(", ")),
+            );
+            if let Some(meant) =
+                state_type.as_str().and_then(|name| crate::suggest::closest(name, STATE_TYPES.iter().copied()))
+            {
+                diagnostic = diagnostic.with_fix(Fix::guess(
+                    format!("Make it a {meant} state"),
+                    vec![FixEdit::Set { pointer: type_pointer, value: meant.into() }],
+                ));
+            }
+            self.diagnostics.push(diagnostic);
             return;
         };
         let language = self.state_language(state, pointer);
@@ -322,7 +365,8 @@ impl<'a> Validator<'a> {
             }
             let field_pointer = || pointer.key(field);
             if !allowed.contains(&field) {
-                self.error_at(SCHEMA, field_pointer(), pointer, format!("Field '{field}' is not supported"));
+                let known: Vec<&str> = allowed.iter().chain(fields::COMMON).copied().collect();
+                self.unsupported(state, field_pointer().to_string(), pointer, field, &known);
                 continue;
             }
             let wrong_language = match language {
@@ -694,9 +738,13 @@ impl<'a> Validator<'a> {
                     "Next" | "Comment" => {}
                     "Output" => self.jsonata_values(&member.value, &member_pointer),
                     "Assign" => self.assign(&member.value, language, &member_pointer),
-                    other => {
-                        self.error_at(SCHEMA, member_pointer, pointer, format!("Field '{other}' is not supported"))
-                    }
+                    other => self.unsupported(
+                        rule,
+                        member_pointer.to_string(),
+                        pointer,
+                        other,
+                        &["Condition", "Next", "Comment", "Output", "Assign"],
+                    ),
                 }
             }
             if rule.get("Condition").is_none() {
@@ -745,7 +793,14 @@ impl<'a> Validator<'a> {
                         operators.push(operator);
                         self.comparison_value(operator, kind, &member.value, &member_pointer);
                     }
-                    None => self.error_at(SCHEMA, member_pointer, pointer, format!("Field '{operator}' is not supported")),
+                    None => {
+                        let mut known = vec!["Variable", "And", "Or", "Not", "Comment"];
+                        if top_level {
+                            known.extend(["Next", "Assign"]);
+                        }
+                        known.extend(fields::COMPARISON_OPERATORS);
+                        self.unsupported(rule, member_pointer.to_string(), pointer, operator, &known);
+                    }
                 },
             }
         }
@@ -1023,12 +1078,7 @@ impl<'a> Validator<'a> {
         };
         for member in members {
             if !allowed.contains(&member.key.as_str()) {
-                self.error_at(
-                    SCHEMA,
-                    pointer.key(&member.key),
-                    pointer,
-                    format!("Field '{}' is not supported", member.key),
-                );
+                self.unsupported(node, pointer.key(&member.key).to_string(), pointer, &member.key, allowed);
             }
         }
         for group in exclusive {
@@ -1061,7 +1111,7 @@ impl<'a> Validator<'a> {
                     self.error(SCHEMA, member_pointer, "ExecutionType must be \"STANDARD\" or \"EXPRESS\"")
                 }
                 (other, _) => {
-                    self.error_at(SCHEMA, member_pointer, pointer, format!("Field '{other}' is not supported"))
+                    self.unsupported(config, member_pointer.to_string(), pointer, other, &["Mode", "ExecutionType"])
                 }
             }
         }
@@ -1088,12 +1138,7 @@ impl<'a> Validator<'a> {
         }
         for member in members {
             if !allowed.contains(&member.key.as_str()) {
-                self.error_at(
-                    SCHEMA,
-                    pointer.key(&member.key),
-                    pointer,
-                    format!("Field '{}' is not supported", member.key),
-                );
+                self.unsupported(machine, pointer.key(&member.key).to_string(), pointer, &member.key, allowed);
             }
         }
         if machine.get("States").is_some() && machine.get("StartAt").is_some() {
@@ -1137,11 +1182,20 @@ impl<'a> Validator<'a> {
                             self.error(SCHEMA, member_pointer, "JitterStrategy must be \"FULL\" or \"NONE\"");
                         }
                     }
-                    other => self.error_at(
-                        SCHEMA,
-                        member_pointer,
+                    other => self.unsupported(
+                        retrier,
+                        member_pointer.to_string(),
                         &retrier_pointer,
-                        format!("Field '{other}' is not supported"),
+                        other,
+                        &[
+                            "ErrorEquals",
+                            "Comment",
+                            "IntervalSeconds",
+                            "MaxAttempts",
+                            "MaxDelaySeconds",
+                            "BackoffRate",
+                            "JitterStrategy",
+                        ],
                     ),
                 }
             }
@@ -1183,7 +1237,11 @@ impl<'a> Validator<'a> {
                             if language == QueryLanguage::JsonPath { "JSONata" } else { "JSONPath" }
                         ),
                     ),
-                    (other, _) => self.error_at(SCHEMA, member_pointer, &catcher_pointer, format!("Field '{other}' is not supported")),
+                    (other, _) => {
+                        let result = if language == QueryLanguage::JsonPath { "ResultPath" } else { "Output" };
+                        let known = ["ErrorEquals", "Comment", "Next", result, "Assign"];
+                        self.unsupported(catcher, member_pointer.to_string(), &catcher_pointer, other, &known);
+                    }
                 }
             }
         }

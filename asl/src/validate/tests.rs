@@ -164,3 +164,84 @@ fn duplicate_names_and_keys_are_refused() {
     );
     assert_eq!(diagnostics.iter().map(|diagnostic| diagnostic.code).collect::<Vec<_>>(), ["DUPLICATE_STATE_NAME"]);
 }
+
+/// The quick fix of the first finding that has one (and there must be one).
+fn first_fix(root: &crate::json::Node) -> crate::Fix {
+    validate(root).into_iter().find_map(|diagnostic| diagnostic.fix).expect("a finding with a quick fix")
+}
+
+#[test]
+fn misspelt_fields_names_and_types_get_a_quick_fix_that_resolves_them() {
+    let cases = [
+        (
+            r#"{"StartAt":"A","States":{"A":{"Type":"Pass","Nxt":"B"},"B":{"Type":"Pass","End":true}}}"#,
+            r#"Rename "Nxt" to "Next""#,
+        ),
+        (r#"{"StartAt":"A","States":{"A":{"Type":"Pass","end":true}}}"#, r#"Rename "end" to "End""#),
+        (r#"{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"Shp"},"Ship":{"Type":"Succeed"}}}"#, r#"Go to "Ship""#),
+        (r#"{"StartAt":"a","States":{"A":{"Type":"Pass","End":true}}}"#, r#"Go to "A""#),
+        (r#"{"StartAt":"A","States":{"A":{"Type":"Succed"}}}"#, "Make it a Succeed state"),
+        (r#"{"startAt":"A","States":{"A":{"Type":"Pass","End":true}}}"#, r#"Rename "startAt" to "StartAt""#),
+        (
+            r#"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true,
+                "Retry":[{"ErrorEquals":["States.ALL"],"MaxAttemps":2}]}}}"#,
+            r#"Rename "MaxAttemps" to "MaxAttempts""#,
+        ),
+        (
+            r#"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true,
+                "Catch":[{"ErrorEquals":["States.ALL"],"Next":"F","ResultPth":"$.error"}]},"F":{"Type":"Fail"}}}"#,
+            r#"Rename "ResultPth" to "ResultPath""#,
+        ),
+        (
+            r#"{"StartAt":"C","States":{"C":{"Type":"Choice","Default":"D",
+                "Choices":[{"Variable":"$.a","StringEqual":"x","Next":"D"}]},"D":{"Type":"Succeed"}}}"#,
+            r#"Rename "StringEqual" to "StringEquals""#,
+        ),
+        (
+            r#"{"StartAt":"C","States":{"C":{"Type":"Choice","QueryLanguage":"JSONata","Default":"D",
+                "Choices":[{"Conditon":"{% true %}","Next":"D"}]},"D":{"Type":"Succeed"}}}"#,
+            r#"Rename "Conditon" to "Condition""#,
+        ),
+        (
+            r#"{"StartAt":"M","States":{"M":{"Type":"Map","End":true,
+                "ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}},"ProcessorConfg":{"Mode":"INLINE"}}}}}"#,
+            r#"Rename "ProcessorConfg" to "ProcessorConfig""#,
+        ),
+    ];
+    for (definition, title) in cases {
+        let mut root = crate::json::parse(definition).expect("valid JSON");
+        let Some(fix) = validate(&root).into_iter().find_map(|diagnostic| diagnostic.fix) else {
+            panic!("no quick fix for {definition}: {:?}", validate(&root));
+        };
+        assert_eq!(fix.title, title, "{definition}");
+        assert!(fix.guess, "a misspelling's fix is a guess for a person to confirm: {definition}");
+        crate::edit::apply(&mut root, &crate::edit::Edit::ApplyFix(fix)).expect("the fix applies");
+        let left: Vec<String> = validate(&root).into_iter().map(|diagnostic| diagnostic.aws_text()).collect();
+        assert_eq!(left, Vec::<String>::new(), "{definition}");
+    }
+}
+
+#[test]
+fn a_renamed_field_keeps_its_place_and_the_rest_of_the_text() {
+    let text = "{\n  \"StartAt\": \"A\",\n  \"States\": {\n    \"A\": { \"Type\": \"Pass\", \"Nxt\": \"B\", \"Comment\": \"first\" },\n    \"B\": { \"Type\": \"Pass\", \"End\": true }\n  }\n}\n";
+    let old = crate::json::parse(text).expect("valid JSON");
+    let mut new = old.clone();
+    crate::edit::apply(&mut new, &crate::edit::Edit::ApplyFix(first_fix(&old))).expect("the fix applies");
+    assert_eq!(crate::reprint::reprint(&new, &old, text), text.replace("\"Nxt\"", "\"Next\""));
+}
+
+#[test]
+fn no_guess_when_nothing_is_near_two_are_or_the_field_is_there_already() {
+    let no_fix = |definition: &str| {
+        let root = crate::json::parse(definition).expect("valid JSON");
+        let diagnostics = validate(&root);
+        assert!(!diagnostics.is_empty(), "{definition}");
+        assert!(diagnostics.iter().all(|diagnostic| diagnostic.fix.is_none()), "{definition}: {diagnostics:?}");
+    };
+    no_fix(r#"{"StartAt":"A","States":{"A":{"Type":"Pass","Banana":1,"End":true}}}"#);
+    no_fix(
+        r#"{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"Ship"},"Shop":{"Type":"Succeed"},"Slip":{"Type":"Succeed"}}}"#,
+    );
+    no_fix(r#"{"StartAt":"A","States":{"A":{"Type":"Pass","End":true,"Ned":true}}}"#);
+    no_fix(r#"{"StartAt":"A","States":{"A":{"Type":"Banana","End":true}}}"#);
+}
