@@ -70,6 +70,8 @@ pub const EXPRESS_WAIT_TOO_LONG: &str = "EXPRESS_WAIT_TOO_LONG";
 pub const LAMBDA_WITHOUT_SERVICE_RETRY: &str = "LAMBDA_WITHOUT_SERVICE_RETRY";
 /// Code: a Parallel state discards its result, yet waits for and fails with its branches.
 pub const PARALLEL_FIRE_AND_FORGET: &str = "PARALLEL_FIRE_AND_FORGET";
+/// Code: a Retry or Catch entry names a `States.` error that nothing raises.
+pub const UNKNOWN_STATES_ERROR: &str = "UNKNOWN_STATES_ERROR";
 
 /// Every lint rule, in the order `statehouse lint --explain` lists them.
 pub const RULES: &[Rule] = &[
@@ -375,7 +377,88 @@ pub const RULES: &[Rule] = &[
               replace the Parallel with one asynchronous hand-off: an EventBridge PutEvents or SNS \
               Publish task, or StartExecution of another state machine without .sync.",
     },
+    Rule {
+        code: UNKNOWN_STATES_ERROR,
+        summary: "A Retry or Catch entry names a States. error that Step Functions never raises and no Fail state of the workflow raises either, so it never matches.",
+        why: "Error names are compared exactly. The names that start with `States.` are Step \
+              Functions' own (States.ALL, States.TaskFailed, States.Timeout, States.HeartbeatTimeout, \
+              States.Http.StatusCode.NNN, …), and a misspelt one (States.Timout, States.TaskFailedId) \
+              is accepted by AWS but matches nothing: the retry or the handler it was written for \
+              never runs, and the error fails the step as if it were not there. A `States.` name \
+              that a Fail state of the same workflow raises with its Error field is a deliberate \
+              custom error and is not flagged (an ErrorPath or a function's own error type is not \
+              looked into).",
+        example: r#"{
+  "StartAt": "Dispense",
+  "States": {
+    "Dispense": {
+      "Type": "Task",
+      "Resource": "arn:aws:states:::sqs:sendMessage",
+      "Parameters": { "QueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/cash", "MessageBody.$": "$" },
+      "TimeoutSeconds": 30,
+      "Retry": [{ "ErrorEquals": ["States.TaskFailedId"], "IntervalSeconds": 2, "MaxAttempts": 3 }],
+      "Catch": [{ "ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Failed" }],
+      "End": true
+    },
+    "Failed": { "Type": "Fail" }
+  }
+}"#,
+        fix: "Use the name Step Functions raises; the quick fix offers the nearest predefined one \
+              (States.TaskFailed for States.TaskFailedId) as a guess to confirm, since only you \
+              know which error was meant.",
+    },
 ];
+
+/// The errors Step Functions itself raises, besides `States.Http.StatusCode.NNN`.
+const PREDEFINED_ERRORS: [&str; 17] = [
+    "States.ALL",
+    "States.BranchFailed",
+    "States.DataLimitExceeded",
+    "States.ExceedToleratedFailureThreshold",
+    "States.HeartbeatTimeout",
+    "States.Http.Socket",
+    "States.IntrinsicFailure",
+    "States.ItemReaderFailed",
+    "States.NoChoiceMatched",
+    "States.ParameterPathFailure",
+    "States.Permissions",
+    "States.QueryEvaluationError",
+    "States.ResultPathMatchFailure",
+    "States.ResultWriterFailed",
+    "States.Runtime",
+    "States.TaskFailed",
+    "States.Timeout",
+];
+
+/// Whether Step Functions raises `name` itself.
+fn is_predefined_error(name: &str) -> bool {
+    PREDEFINED_ERRORS.contains(&name)
+        || name
+            .strip_prefix("States.Http.StatusCode.")
+            .is_some_and(|code| code.len() == 3 && code.bytes().all(|byte| byte.is_ascii_digit()))
+}
+
+/// Every literal `Error` of a Fail state anywhere in the definition.
+fn fail_errors<'a>(node: &'a Node, found: &mut Vec<&'a str>) {
+    match &node.value {
+        Value::Object(members) => {
+            if node.get("Type").and_then(Node::as_str) == Some("Fail")
+                && let Some(error) = node.get("Error").and_then(Node::as_str)
+            {
+                found.push(error);
+            }
+            for member in members {
+                fail_errors(&member.value, found);
+            }
+        }
+        Value::Array(elements) => {
+            for element in elements {
+                fail_errors(element, found);
+            }
+        }
+        _ => {}
+    }
+}
 
 /// The documentation of the rule with this code, if there is one.
 pub fn rule(code: &str) -> Option<&'static Rule> {
@@ -385,7 +468,9 @@ pub fn rule(code: &str) -> Option<&'static Rule> {
 /// Lints a definition: warnings only, ordered by pointer (reference tokens compared in turn,
 /// numerically where both are array indexes). Never panics; skips what it cannot read.
 pub fn lint(root: &Node, options: &LintOptions) -> Vec<Diagnostic> {
-    let mut linter = Linter { diagnostics: Vec::new() };
+    let mut raised = Vec::new();
+    fail_errors(root, &mut raised);
+    let mut linter = Linter { diagnostics: Vec::new(), raised: &raised };
     let scope = Scope { express: options.workflow_type == WorkflowType::Express, failure_caught_outside: false };
     linter.walk_states(root, "", scope);
     sort::sort_by(&mut linter.diagnostics, |left, right| compare_pointers(&left.pointer, &right.pointer));
@@ -453,11 +538,13 @@ enum Integration {
     Activity,
 }
 
-struct Linter {
+struct Linter<'a> {
     diagnostics: Vec<Diagnostic>,
+    /// The errors the definition's Fail states raise.
+    raised: &'a [&'a str],
 }
 
-impl Linter {
+impl Linter<'_> {
     /// Lints every state of the `States` object of `container` (the definition, a branch or an
     /// item processor), found at `container_pointer`.
     fn walk_states(&mut self, container: &Node, container_pointer: &str, scope: Scope) {
@@ -699,6 +786,7 @@ impl Linter {
         let catch_pointer = pointer_push(state_pointer, "Catch");
         if let Some(retriers) = state.get("Retry").and_then(Node::elements) {
             self.check_shadowed_errors(retriers, &retry_pointer, "retrier", is_task);
+            self.check_unknown_errors(retriers, &retry_pointer, "retrier");
             for (index, retrier) in retriers.iter().enumerate() {
                 let retrier_pointer = pointer_push(&retry_pointer, &index.to_string());
                 self.check_backoff(retrier, &retrier_pointer, index, scope);
@@ -706,6 +794,7 @@ impl Linter {
         }
         if let Some(catchers) = state.get("Catch").and_then(Node::elements) {
             self.check_shadowed_errors(catchers, &catch_pointer, "catcher", is_task);
+            self.check_unknown_errors(catchers, &catch_pointer, "catcher");
             for (index, catcher) in catchers.iter().enumerate() {
                 if matches!(catcher.get("ResultPath").map(|node| &node.value), Some(Value::Null)) {
                     let result_path_pointer =
@@ -725,6 +814,38 @@ impl Linter {
                         )),
                     );
                 }
+            }
+        }
+    }
+
+    fn check_unknown_errors(&mut self, entries: &[Node], list_pointer: &str, kind: &str) {
+        for (index, entry) in entries.iter().enumerate() {
+            let Some(names) = entry.get("ErrorEquals").and_then(Node::elements) else {
+                continue;
+            };
+            for (position, name) in names.iter().enumerate() {
+                let Some(name) = name.as_str() else { continue };
+                if !name.starts_with("States.") || is_predefined_error(name) || self.raised.contains(&name) {
+                    continue;
+                }
+                let pointer = [index.to_string().as_str(), "ErrorEquals", &position.to_string()]
+                    .iter()
+                    .fold(list_pointer.to_string(), |pointer, token| pointer_push(&pointer, token));
+                let mut diagnostic = Diagnostic::warning(
+                    UNKNOWN_STATES_ERROR,
+                    pointer.clone(),
+                    format!(
+                        "{name:?} is not an error Step Functions raises, and no Fail state of this workflow raises it, so {kind} {index} never matches it."
+                    ),
+                );
+                let candidates = PREDEFINED_ERRORS.iter().copied().filter(|known| *known != "States.ALL");
+                if let Some(meant) = crate::suggest::closest(name, candidates) {
+                    diagnostic = diagnostic.with_fix(Fix::guess(
+                        format!("Replace with {meant:?}"),
+                        vec![FixEdit::Set { pointer, value: json!(meant) }],
+                    ));
+                }
+                self.diagnostics.push(diagnostic);
             }
         }
     }
@@ -1846,9 +1967,48 @@ mod tests {
             BACKOFF_WITHOUT_MAX_DELAY,
             CATCH_DISCARDS_ERROR,
             LAMBDA_WITHOUT_SERVICE_RETRY,
+            UNKNOWN_STATES_ERROR,
         ] {
             assert!(checked.contains(&code), "no fix of {code} was checked");
         }
+    }
+
+    #[test]
+    fn unknown_states_error() {
+        let task = |retry: &str, catch: &str| {
+            format!(
+                r#"{{"StartAt": "S", "States": {{"S": {{"Type": "Task", "Resource": "arn:aws:states:::sns:publish", "TimeoutSeconds": 5, "Retry": [{{"ErrorEquals": [{retry}]}}], "Catch": [{{"ErrorEquals": [{catch}], "ResultPath": "$.error", "Next": "Failed"}}], "End": true}}, "Failed": {{"Type": "Fail"}}, "Custom": {{"Type": "Fail", "Error": "States.QuorumMet"}}}}}}"#
+            )
+        };
+        let text = task(r#""Throttled", "States.Timout""#, r#""States.TaskFailedId""#);
+        let misspelt = assert_reports(&text, &STANDARD, UNKNOWN_STATES_ERROR, "/States/S/Retry/0/ErrorEquals/1");
+        assert_eq!(
+            misspelt.message,
+            r#""States.Timout" is not an error Step Functions raises, and no Fail state of this workflow raises it, so retrier 0 never matches it."#
+        );
+        let fix = misspelt.fix.expect("a guess");
+        assert!(fix.guess);
+        assert_eq!(fix.title, r#"Replace with "States.Timeout""#);
+        let caught = assert_reports(&text, &STANDARD, UNKNOWN_STATES_ERROR, "/States/S/Catch/0/ErrorEquals/0");
+        assert_eq!(caught.fix.expect("a guess").title, r#"Replace with "States.TaskFailed""#);
+
+        // Names Step Functions raises, HTTP status codes and a Fail state's own error are known;
+        // names outside `States.` are the tasks' own.
+        for (retry, catch) in [
+            (r#""States.Timeout", "States.HeartbeatTimeout""#, r#""States.TaskFailed""#),
+            (r#""States.Http.StatusCode.429""#, r#""States.QuorumMet""#),
+            (r#""Lambda.ServiceException""#, r#""MyApp.States.Odd""#),
+        ] {
+            assert_silent(&task(retry, catch), &STANDARD, UNKNOWN_STATES_ERROR);
+        }
+        // Nothing near: a warning without a guess.
+        let far = assert_reports(
+            &task(r#""States.SomethingElseEntirely""#, r#""States.ALL""#),
+            &STANDARD,
+            UNKNOWN_STATES_ERROR,
+            "/States/S/Retry/0/ErrorEquals/0",
+        );
+        assert!(far.fix.is_none());
     }
 
     #[test]

@@ -98,6 +98,31 @@ pub fn is_common(field: &str) -> bool {
     COMMON.contains(&field)
 }
 
+/// Whether `field` is a field somewhere in the language: of a state type, the machine, a
+/// retrier, a catcher or a Choice rule.
+pub(super) fn is_asl_field(field: &str) -> bool {
+    const OTHERS: &[&str] = &[
+        "ErrorEquals",
+        "IntervalSeconds",
+        "MaxAttempts",
+        "MaxDelaySeconds",
+        "BackoffRate",
+        "JitterStrategy",
+        "Variable",
+        "And",
+        "Or",
+        "Not",
+        "Condition",
+        "StartAt",
+        "States",
+        "Version",
+    ];
+    COMMON.contains(&field)
+        || OTHERS.contains(&field)
+        || COMPARISON_OPERATORS.contains(&field)
+        || super::STATE_TYPES.iter().any(|state_type| state_fields(state_type).contains(&field))
+}
+
 /// Fields that exist only in the JSONPath query language.
 pub const JSONPATH_ONLY: &[&str] = &[
     "InputPath",

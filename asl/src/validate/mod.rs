@@ -93,8 +93,12 @@ impl<'a> Validator<'a> {
         let mut diagnostic =
             Diagnostic::error(SCHEMA, field_pointer.clone(), format!("Field '{field}' is not supported"))
                 .with_location(Some(location));
+        // A field that exists elsewhere in the language is misplaced, not misspelt ("End" in a
+        // Choice rule is not a misspelling of "And").
         let free = known.iter().copied().filter(|known| object.get(known).is_none());
-        if let Some(meant) = crate::suggest::closest(field, free) {
+        if !fields::is_asl_field(field)
+            && let Some(meant) = crate::suggest::closest(field, free)
+        {
             let title = format!("Rename \"{field}\" to \"{meant}\"");
             diagnostic = diagnostic
                 .with_fix(Fix::guess(title, vec![FixEdit::Rename { pointer: field_pointer, to: meant.to_string() }]));

@@ -244,4 +244,9 @@ fn no_guess_when_nothing_is_near_two_are_or_the_field_is_there_already() {
     );
     no_fix(r#"{"StartAt":"A","States":{"A":{"Type":"Pass","End":true,"Ned":true}}}"#);
     no_fix(r#"{"StartAt":"A","States":{"A":{"Type":"Banana","End":true}}}"#);
+    // "End" in a Choice rule is misplaced, not a misspelling of "And".
+    no_fix(
+        r#"{"StartAt":"C","States":{"C":{"Type":"Choice","Default":"D",
+            "Choices":[{"Variable":"$.a","IsPresent":true,"Next":"D","End":true}]},"D":{"Type":"Succeed"}}}"#,
+    );
 }
