@@ -263,72 +263,107 @@ pub enum ComparisonKind {
     Path,
 }
 
-/// Optimised service integrations (`arn:aws:states:::SERVICE:ACTION`) and the integration
-/// patterns each supports beyond request-response.
+const NONE: Patterns = Patterns { sync: false, sync2: false, wait_for_task_token: false };
+const TOKEN: Patterns = Patterns { sync: false, sync2: false, wait_for_task_token: true };
+const SYNC: Patterns = Patterns { sync: true, sync2: false, wait_for_task_token: false };
+const SYNC_TOKEN: Patterns = Patterns { sync: true, sync2: false, wait_for_task_token: true };
+const ALL: Patterns = Patterns { sync: true, sync2: true, wait_for_task_token: true };
+
+/// Optimised service integrations (`arn:aws:states:::SERVICE:ACTION`): each service, its
+/// actions, and the integration patterns they support beyond request-response.
+const INTEGRATIONS: &[(&str, &[&str], Patterns)] = &[
+    ("lambda", &["invoke"], TOKEN),
+    ("sns", &["publish"], TOKEN),
+    ("sqs", &["sendMessage"], TOKEN),
+    ("events", &["putEvents"], TOKEN),
+    ("apigateway", &["invoke"], TOKEN),
+    ("dynamodb", &["getItem", "putItem", "updateItem", "deleteItem"], NONE),
+    ("states", &["startExecution"], ALL),
+    ("ecs", &["runTask"], SYNC_TOKEN),
+    ("batch", &["submitJob"], SYNC),
+    ("glue", &["startJobRun"], SYNC),
+    ("athena", &["startQueryExecution"], SYNC),
+    ("athena", &["stopQueryExecution", "getQueryExecution", "getQueryResults"], NONE),
+    ("codebuild", &["startBuild", "startBuildBatch", "retryBuild", "retryBuildBatch"], SYNC),
+    ("codebuild", &["stopBuild", "stopBuildBatch", "batchDeleteBuilds", "batchGetReports", "deleteBuildBatch"], NONE),
+    (
+        "sagemaker",
+        &[
+            "createTrainingJob",
+            "createTransformJob",
+            "createProcessingJob",
+            "createHyperParameterTuningJob",
+            "createLabelingJob",
+        ],
+        SYNC,
+    ),
+    ("sagemaker", &["createModel", "createEndpoint", "createEndpointConfig", "updateEndpoint"], NONE),
+    ("elasticmapreduce", &["createCluster", "terminateCluster", "addStep"], SYNC),
+    (
+        "elasticmapreduce",
+        &["cancelStep", "setClusterTerminationProtection", "modifyInstanceFleetByName", "modifyInstanceGroupByName"],
+        NONE,
+    ),
+    ("emr-containers", &["startJobRun", "deleteVirtualCluster"], SYNC),
+    ("emr-containers", &["createVirtualCluster"], NONE),
+    (
+        "emr-serverless",
+        &[
+            "createApplication",
+            "startApplication",
+            "stopApplication",
+            "deleteApplication",
+            "startJobRun",
+            "cancelJobRun",
+        ],
+        SYNC,
+    ),
+    (
+        "eks",
+        &[
+            "createCluster",
+            "deleteCluster",
+            "createNodegroup",
+            "deleteNodegroup",
+            "createFargateProfile",
+            "deleteFargateProfile",
+            "runJob",
+        ],
+        SYNC,
+    ),
+    ("eks", &["call"], NONE),
+    ("databrew", &["startJobRun"], SYNC),
+    ("mediaconvert", &["createJob"], SYNC),
+    ("bedrock", &["invokeModel"], NONE),
+    ("bedrock", &["createModelCustomizationJob"], SYNC),
+    ("http", &["invoke"], NONE),
+    // Distributed Map's ItemReader and ResultWriter.
+    ("s3", &["getObject", "listObjectsV2", "putObject"], NONE),
+];
+
+/// The integration patterns of an optimised service integration's action, if it is one.
 pub fn service_integration(service: &str, action: &str) -> Option<Patterns> {
-    const NONE: Patterns = Patterns { sync: false, sync2: false, wait_for_task_token: false };
-    const TOKEN: Patterns = Patterns { sync: false, sync2: false, wait_for_task_token: true };
-    const SYNC: Patterns = Patterns { sync: true, sync2: false, wait_for_task_token: false };
-    const SYNC_TOKEN: Patterns = Patterns { sync: true, sync2: false, wait_for_task_token: true };
-    const ALL: Patterns = Patterns { sync: true, sync2: true, wait_for_task_token: true };
-    Some(match (service, action) {
-        ("lambda", "invoke") => TOKEN,
-        ("sns", "publish") | ("sqs", "sendMessage") | ("events", "putEvents") | ("apigateway", "invoke") => TOKEN,
-        ("dynamodb", "getItem" | "putItem" | "updateItem" | "deleteItem") => NONE,
-        ("states", "startExecution") => ALL,
-        ("ecs", "runTask") => SYNC_TOKEN,
-        ("batch", "submitJob") => SYNC,
-        ("glue", "startJobRun") => SYNC,
-        ("athena", "startQueryExecution") => SYNC,
-        ("athena", "stopQueryExecution" | "getQueryExecution" | "getQueryResults") => NONE,
-        ("codebuild", "startBuild" | "startBuildBatch" | "retryBuild" | "retryBuildBatch") => SYNC,
-        (
-            "codebuild",
-            "stopBuild" | "stopBuildBatch" | "batchDeleteBuilds" | "batchGetReports" | "deleteBuildBatch",
-        ) => NONE,
-        (
-            "sagemaker",
-            "createTrainingJob"
-            | "createTransformJob"
-            | "createProcessingJob"
-            | "createHyperParameterTuningJob"
-            | "createLabelingJob",
-        ) => SYNC,
-        ("sagemaker", "createModel" | "createEndpoint" | "createEndpointConfig" | "updateEndpoint") => NONE,
-        ("elasticmapreduce", "createCluster" | "terminateCluster" | "addStep") => SYNC,
-        (
-            "elasticmapreduce",
-            "cancelStep"
-            | "setClusterTerminationProtection"
-            | "modifyInstanceFleetByName"
-            | "modifyInstanceGroupByName",
-        ) => NONE,
-        ("emr-containers", "startJobRun" | "deleteVirtualCluster") => SYNC,
-        ("emr-containers", "createVirtualCluster") => NONE,
-        (
-            "emr-serverless",
-            "createApplication" | "startApplication" | "stopApplication" | "deleteApplication" | "startJobRun"
-            | "cancelJobRun",
-        ) => SYNC,
-        (
-            "eks",
-            "createCluster"
-            | "deleteCluster"
-            | "createNodegroup"
-            | "deleteNodegroup"
-            | "createFargateProfile"
-            | "deleteFargateProfile"
-            | "runJob",
-        ) => SYNC,
-        ("eks", "call") => NONE,
-        ("databrew", "startJobRun") => SYNC,
-        ("mediaconvert", "createJob") => SYNC,
-        ("bedrock", "invokeModel") => NONE,
-        ("bedrock", "createModelCustomizationJob") => SYNC,
-        ("http", "invoke") => NONE,
-        // Distributed Map's ItemReader and ResultWriter.
-        ("s3", "getObject" | "listObjectsV2" | "putObject") => NONE,
-        _ => return None,
+    INTEGRATIONS
+        .iter()
+        .find(|(known, actions, _)| *known == service && actions.contains(&action))
+        .map(|(_, _, patterns)| *patterns)
+}
+
+/// Every `SERVICE:ACTION` and `SERVICE:ACTION.PATTERN` an optimised integration accepts.
+pub fn service_integration_resources() -> impl Iterator<Item = String> {
+    INTEGRATIONS.iter().flat_map(|(service, actions, patterns)| {
+        actions.iter().flat_map(move |action| {
+            let suffixes = [
+                ("", true),
+                (".sync", patterns.sync),
+                (".sync:2", patterns.sync2),
+                (".waitForTaskToken", patterns.wait_for_task_token),
+            ];
+            suffixes
+                .into_iter()
+                .filter(|(_, supported)| *supported)
+                .map(move |(suffix, _)| format!("{service}:{action}{suffix}"))
+        })
     })
 }
 

@@ -119,6 +119,18 @@ impl<'a> Validator<'a> {
         self.diagnostics.push(diagnostic);
     }
 
+    /// Reports a Resource AWS would not recognise. When it looks like a misspelling of an
+    /// optimised integration (`lambda:invok`, `sqs:sendMessage.waitForTaskTokn`), the finding
+    /// carries a quick fix with the ARN meant.
+    fn unrecognised_resource(&mut self, pointer: String, arn: &str, message: String) {
+        let mut diagnostic = Diagnostic::error(SCHEMA, pointer.clone(), message);
+        if let Some(meant) = resource_guess(arn) {
+            let title = format!("Use \"{meant}\"");
+            diagnostic = diagnostic.with_fix(Fix::guess(title, vec![FixEdit::Set { pointer, value: meant.into() }]));
+        }
+        self.diagnostics.push(diagnostic);
+    }
+
     fn machine(&mut self, root: &'a Node) {
         let Some(members) = root.members() else {
             self.error(SCHEMA, "", format!("the definition must be a JSON object, not {}", article(root.type_name())));
@@ -635,7 +647,7 @@ impl<'a> Validator<'a> {
                 None => self.expect_string(resource, &pointer.key("Resource")),
                 Some(arn) => {
                     if let Err(message) = check_resource(arn) {
-                        self.error(SCHEMA, pointer.key("Resource"), message);
+                        self.unrecognised_resource(pointer.key("Resource").to_string(), arn, message);
                     }
                 }
             },
@@ -1023,7 +1035,7 @@ impl<'a> Validator<'a> {
                 }
                 if let Some(resource) = value.get("Resource").and_then(Node::as_str) {
                     if let Err(message) = check_resource(resource) {
-                        self.error(SCHEMA, field_pointer.key("Resource"), message);
+                        self.unrecognised_resource(field_pointer.key("Resource").to_string(), resource, message);
                     }
                 } else if field == "ItemReader" {
                     self.error(SCHEMA, field_pointer, "These fields are required: [Resource]");
@@ -1606,6 +1618,19 @@ pub fn check_resource(arn: &str) -> Result<(), String> {
         }
         _ => unrecognised(),
     }
+}
+
+/// The optimised integration a rejected `arn:PARTITION:states:REGION:ACCOUNT:SERVICE:ACTION`
+/// most likely misspells, as a whole ARN with the same partition, region and account.
+fn resource_guess(arn: &str) -> Option<String> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let [arn_prefix, partition, "states", region, account, rest] = parts[..] else { return None };
+    if rest.starts_with("aws-sdk:") || rest.starts_with("activity:") {
+        return None;
+    }
+    let known: Vec<String> = fields::service_integration_resources().collect();
+    let meant = crate::suggest::closest(rest, known.iter().map(String::as_str))?;
+    Some(format!("{arn_prefix}:{partition}:states:{region}:{account}:{meant}"))
 }
 
 /// `NAME` or `NAME:QUALIFIER` of a Lambda function ARN: letters, digits, `-` and `_`

@@ -203,6 +203,15 @@ fn misspelt_fields_names_and_types_get_a_quick_fix_that_resolves_them() {
             r#"Rename "Conditon" to "Condition""#,
         ),
         (
+            r#"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invok","End":true}}}"#,
+            r#"Use "arn:aws:states:::lambda:invoke""#,
+        ),
+        (
+            r#"{"StartAt":"T","States":{"T":{"Type":"Task","End":true,
+                "Resource":"arn:aws-cn:states:::sqs:sendMessage.waitForTaskTokn","TimeoutSeconds":60}}}"#,
+            r#"Use "arn:aws-cn:states:::sqs:sendMessage.waitForTaskToken""#,
+        ),
+        (
             r#"{"StartAt":"M","States":{"M":{"Type":"Map","End":true,
                 "ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}},"ProcessorConfg":{"Mode":"INLINE"}}}}}"#,
             r#"Rename "ProcessorConfg" to "ProcessorConfig""#,
@@ -244,6 +253,8 @@ fn no_guess_when_nothing_is_near_two_are_or_the_field_is_there_already() {
     );
     no_fix(r#"{"StartAt":"A","States":{"A":{"Type":"Pass","End":true,"Ned":true}}}"#);
     no_fix(r#"{"StartAt":"A","States":{"A":{"Type":"Banana","End":true}}}"#);
+    // A real DynamoDB API that is not an optimised integration is not a misspelling of one.
+    no_fix(r#"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::dynamodb:query","End":true}}}"#);
     // "End" in a Choice rule is misplaced, not a misspelling of "And".
     no_fix(
         r#"{"StartAt":"C","States":{"C":{"Type":"Choice","Default":"D",
