@@ -393,7 +393,7 @@ test.describe("the designer", () => {
       'Quick fix: Rename "Nxt" to "Next"',
       'Quick fix: Go to "Done"',
       "Quick fix: Add TimeoutSeconds: 300",
-    ], { ignoreCase: false });
+    ]);
 
     // The misspelt field becomes Next in its place; the Pass state is connected at once.
     await fixes.first().click();
@@ -403,7 +403,12 @@ test.describe("the designer", () => {
     await problems.getByTestId("problem-fix").filter({ hasText: 'Go to "Done"' }).click();
     await expect(page.locator('[data-edge-from="Charge"][data-edge-to="Done"]')).toBeVisible();
     await expect(problems.locator('[data-severity="error"]')).toHaveCount(0);
-    await problems.getByTestId("problem-fix").filter({ hasText: "TimeoutSeconds" }).click();
+
+    // The code view offers a problem's fix in its marker's tooltip too.
+    await page.getByTestId("asl-code").locator(".cm-lintRange-warning").first().hover();
+    const action = page.locator(".cm-tooltip-lint .cm-diagnosticAction");
+    await expect(action).toHaveText("Quick fix: Add TimeoutSeconds: 300");
+    await action.click();
     await expect(problems.locator('[data-code="TASK_WITHOUT_TIMEOUT"]')).toHaveCount(0);
 
     // Only what each fix touched changed: the file is the corrected one, byte for byte.

@@ -5,11 +5,13 @@
 // Every offset is a UTF-16 code unit offset into the text, as CodeMirror counts; the Rust side
 // converts from its byte offsets. Editors are named by the number `create` returns.
 //
-//   create(parent, {text, language: "json" | "yaml", onChange?, changeDelayMs? = 100, readOnly?}) -> id
+//   create(parent, {text, language: "json" | "yaml", onChange?, onFix?, changeDelayMs? = 100, readOnly?}) -> id
 //   setText(id, text)        replace the document without calling onChange (no-op when equal)
 //   getText(id) -> string    the current document
 //   setLanguage(id, "json" | "yaml")
-//   setDiagnostics(id, [{from, to, severity: "error" | "warning" | "info", message}])
+//   setDiagnostics(id, [{from, to, severity: "error" | "warning" | "info", message, fix?, problem?}])
+//                            a diagnostic with a `fix` title offers it in its tooltip as an action,
+//                            which calls onFix(problem, fix)
 //   select(id, from, to)     select, scroll into view, focus
 //   reveal(id, from, to, top) mark the lines of from..to (none when to <= from) and, unless the
 //                            editor has the focus, scroll them into view (their first line to the
@@ -134,7 +136,7 @@ const revealed = StateField.define({
 
 function create(parent, options) {
   if (!(parent instanceof HTMLElement)) throw new TypeError("StatehouseEditor.create: parent must be an element");
-  const { text = "", language = "json", onChange, readOnly = false } = options ?? {};
+  const { text = "", language = "json", onChange, onFix, readOnly = false } = options ?? {};
   const delay = Number(options?.changeDelayMs);
   const id = nextId++;
   const editor = {
@@ -142,6 +144,7 @@ function create(parent, options) {
     language,
     languageCompartment: new Compartment(),
     onChange: typeof onChange === "function" ? onChange : null,
+    onFix: typeof onFix === "function" ? onFix : null,
     changeDelayMs: Number.isFinite(delay) && delay >= 0 ? delay : DEFAULT_CHANGE_DELAY_MS,
     timer: null,
   };
@@ -216,7 +219,8 @@ function setLanguage(id, language) {
 }
 
 function setEditorDiagnostics(id, diagnostics) {
-  const view = editorById(id).view;
+  const editor = editorById(id);
+  const view = editor.view;
   const doc = view.state.doc;
   const shown = Array.from(diagnostics ?? [], (diagnostic) => {
     let from = clamp(diagnostic.from, doc.length);
@@ -230,7 +234,12 @@ function setEditorDiagnostics(id, diagnostics) {
       else if (from > line.from) from -= 1;
     }
     const severity = SEVERITIES.includes(diagnostic.severity) ? diagnostic.severity : "error";
-    return { from, to, severity, message: String(diagnostic.message ?? "") };
+    const shown = { from, to, severity, message: String(diagnostic.message ?? "") };
+    if (typeof diagnostic.fix === "string" && editor.onFix) {
+      const { fix, problem } = diagnostic;
+      shown.actions = [{ name: `Quick fix: ${fix}`, apply: () => editor.onFix(problem, fix) }];
+    }
+    return shown;
   });
   view.dispatch(setDiagnostics(view.state, shown));
 }

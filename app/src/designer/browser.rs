@@ -103,15 +103,22 @@ pub struct Marker {
     pub severity: &'static str,
     /// What is wrong.
     pub message: String,
+    /// The title of the problem's quick fix, offered in the marker's tooltip.
+    pub fix: Option<String>,
+    /// The problem's position in the problems list, given back with the fix's title.
+    pub problem: usize,
 }
 
 impl Editor {
     /// Creates an editor in `parent`; `None` when the editor bundle is not loaded.
+    /// `on_fix` is called with a problem's position and its fix's title when the fix is chosen
+    /// in a marker's tooltip.
     pub fn create(
         parent: &web_sys::HtmlElement,
         text: &str,
         yaml: bool,
         on_change: impl Fn(String) + 'static,
+        on_fix: impl Fn(f64, String) + 'static,
     ) -> Option<Editor> {
         let options = js_sys::Object::new();
         let set = |key: &str, value: &JsValue| js_sys::Reflect::set(&options, &JsValue::from_str(key), value).ok();
@@ -120,8 +127,11 @@ impl Editor {
         set("changeDelayMs", &JsValue::from_f64(120.0));
         let callback = Closure::<dyn Fn(String)>::new(on_change);
         set("onChange", callback.as_ref());
+        let fix_callback = Closure::<dyn Fn(f64, String)>::new(on_fix);
+        set("onFix", fix_callback.as_ref());
         // The editor calls back for as long as it lives; `destroy` ends that.
         callback.forget();
+        fix_callback.forget();
         editor_create(parent, &options).ok().map(Editor)
     }
 
@@ -145,6 +155,10 @@ impl Editor {
             set("to", JsValue::from_f64(marker.to as f64));
             set("severity", JsValue::from_str(marker.severity));
             set("message", JsValue::from_str(&marker.message));
+            if let Some(fix) = &marker.fix {
+                set("fix", JsValue::from_str(fix));
+                set("problem", JsValue::from_f64(marker.problem as f64));
+            }
             array.push(&object);
         }
         let _ = editor_set_diagnostics(self.0, &array);

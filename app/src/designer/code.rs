@@ -34,9 +34,13 @@ pub fn CodeView(designer: Designer) -> impl IntoView {
             return;
         }
         let (text, yaml) = designer.model.with_untracked(|model| (model.text().to_string(), model.is_yaml()));
-        let created = Editor::create(&element, &text, yaml, move |text: String| {
-            designer.type_text(&text);
-        });
+        let created = Editor::create(
+            &element,
+            &text,
+            yaml,
+            move |text: String| designer.type_text(&text),
+            move |problem: f64, title: String| designer.apply_fix(problem as usize, &title),
+        );
         match created {
             Some(editor) => designer.editor.set_value(Some(editor)),
             None => fallback.set(true),

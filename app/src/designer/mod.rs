@@ -180,11 +180,14 @@ impl Designer {
             problems.with(|problems| {
                 problems
                     .iter()
-                    .map(|problem| Marker {
+                    .enumerate()
+                    .map(|(index, problem)| Marker {
                         from: problem.from,
                         to: problem.to,
                         severity: problem.severity,
                         message: format!("{} ({})", problem.message, problem.code),
+                        fix: problem.fix.as_ref().map(|fix| fix.0.title.clone()),
+                        problem: index,
                     })
                     .collect()
             })
@@ -315,6 +318,20 @@ impl Designer {
     /// Replaces the text with what was typed in the code view.
     pub fn type_text(self, text: &str) {
         self.model.maybe_update(|model| model.set_text(text));
+    }
+
+    /// Applies the quick fix of the problem at `index` of the list, if that problem still has
+    /// the fix titled `title` (the list may have changed since the fix was offered).
+    pub fn apply_fix(self, index: usize, title: &str) {
+        let fix = self.problems.with_untracked(|problems| {
+            problems.get(index).and_then(|problem| problem.fix.clone()).filter(|fix| fix.0.title == title)
+        });
+        match fix {
+            Some(problems::QuickFix(fix)) => {
+                self.edit(&format!("fix: {title}"), Edit::ApplyFix(asl::Fix::clone(&fix)));
+            }
+            None => self.say(true, format!("Cannot fix: \"{title}\" no longer applies to the text.")),
+        }
     }
 
     /// Applies an edit (one undo step); a refusal becomes a notice.

@@ -7,7 +7,6 @@ use std::{
     sync::Arc,
 };
 
-use asl::edit::Edit;
 use leptos::prelude::*;
 
 use super::Designer;
@@ -84,7 +83,7 @@ pub fn ProblemsList(designer: Designer) -> impl IntoView {
                         designer.problems.with(|problems| problems.iter().take(shown).cloned().enumerate().collect::<Vec<_>>())
                     }
                     key=|(index, problem)| (*index, problem.clone())
-                    children=move |(_, problem)| {
+                    children=move |(index, problem)| {
                         let Problem { severity, code, message, line, column, state, from, to, fix } = problem;
                         let go = {
                             let state = state.clone();
@@ -99,9 +98,7 @@ pub fn ProblemsList(designer: Designer) -> impl IntoView {
                         };
                         let fix = fix.map(|QuickFix(fix)| {
                             let title = fix.title.clone();
-                            let apply = move |_| {
-                                designer.edit(&format!("fix: {}", fix.title), Edit::ApplyFix(asl::Fix::clone(&fix)));
-                            };
+                            let apply = move |_| designer.apply_fix(index, &fix.title);
                             view! {
                                 <button type="button" class="problem-fix" data-testid="problem-fix" on:click=apply>
                                     "Quick fix: "
