@@ -18,7 +18,8 @@ use std::{
 };
 
 pub use fields::{
-    ComparisonKind, EXCLUSIVE, JSONATA_ONLY, JSONPATH_ONLY, STATE_TYPES, comparison_kind, is_common, state_fields,
+    COMPARISON_OPERATORS, ComparisonKind, EXCLUSIVE, JSONATA_ONLY, JSONPATH_ONLY, STATE_TYPES, comparison_kind,
+    is_common, state_fields,
 };
 pub use timestamp::is_rfc3339_timestamp;
 

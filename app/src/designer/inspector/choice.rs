@@ -21,47 +21,7 @@ use super::{
 };
 
 /// Every comparison operator of JSONPath Choice rules, in the order the select lists them.
-pub const OPERATORS: &[&str] = &[
-    "StringEquals",
-    "StringLessThan",
-    "StringGreaterThan",
-    "StringLessThanEquals",
-    "StringGreaterThanEquals",
-    "StringMatches",
-    "NumericEquals",
-    "NumericLessThan",
-    "NumericGreaterThan",
-    "NumericLessThanEquals",
-    "NumericGreaterThanEquals",
-    "BooleanEquals",
-    "TimestampEquals",
-    "TimestampLessThan",
-    "TimestampGreaterThan",
-    "TimestampLessThanEquals",
-    "TimestampGreaterThanEquals",
-    "StringEqualsPath",
-    "StringLessThanPath",
-    "StringGreaterThanPath",
-    "StringLessThanEqualsPath",
-    "StringGreaterThanEqualsPath",
-    "NumericEqualsPath",
-    "NumericLessThanPath",
-    "NumericGreaterThanPath",
-    "NumericLessThanEqualsPath",
-    "NumericGreaterThanEqualsPath",
-    "BooleanEqualsPath",
-    "TimestampEqualsPath",
-    "TimestampLessThanPath",
-    "TimestampGreaterThanPath",
-    "TimestampLessThanEqualsPath",
-    "TimestampGreaterThanEqualsPath",
-    "IsNull",
-    "IsPresent",
-    "IsNumeric",
-    "IsString",
-    "IsBoolean",
-    "IsTimestamp",
-];
+pub use asl::validate::COMPARISON_OPERATORS as OPERATORS;
 
 /// A JSONPath Choice condition as the builder sees it.
 #[derive(Clone, Debug, PartialEq)]
