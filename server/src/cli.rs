@@ -293,7 +293,13 @@ fn report(checked: &[Checked], format: OutputFormat, out: &mut dyn Write) -> any
         OutputFormat::Text => {
             let (mut errors, mut warnings) = (0, 0);
             for file in checked {
-                for diagnostic in &file.diagnostics {
+                // In the order of the file, as a compiler lists them (validation and lint each
+                // find in their own order); the sort is stable, so one place keeps that order.
+                let mut diagnostics: Vec<&Diagnostic> = file.diagnostics.iter().collect();
+                asl::sort::sort_by(&mut diagnostics, |left, right| {
+                    (left.line, left.column).cmp(&(right.line, right.column))
+                });
+                for diagnostic in diagnostics {
                     match diagnostic.severity {
                         Severity::Error => errors += 1,
                         Severity::Warning => warnings += 1,

@@ -130,6 +130,17 @@ fn lint_suggests_corrections_and_fix_applies_them_changing_only_what_they_touch(
     assert!(output.contains("warning[TASK_WITHOUT_TIMEOUT]"), "{output}");
     assert!(output.contains("  = fix: Add TimeoutSeconds: 300\n"), "{output}");
     assert_eq!(std::fs::read_to_string(&path).expect("read"), typos);
+    // Errors and warnings together, in the order of the file.
+    let places: Vec<(usize, usize)> = output
+        .lines()
+        .filter_map(|line| line.strip_prefix("typos.asl.json:"))
+        .map(|rest| {
+            let mut numbers = rest.split(':').map(|number| number.parse::<usize>().expect("line:column"));
+            (numbers.next().expect("line"), numbers.next().expect("column"))
+        })
+        .collect();
+    assert_eq!(places.len(), 7, "{output}");
+    assert!(places.windows(2).all(|pair| pair[0] <= pair[1]), "{places:?}");
 
     // --fix applies the lint rule's fix only: guesses are for a person.
     let (code, output) = statehouse(&["lint", "--fix", "typos.asl.json"], dir.path());
