@@ -12,6 +12,7 @@
 //! - [`jsonata`]: the JSONata expression language: parser (and, later, evaluator).
 //! - [`validate`]: what AWS would refuse, with AWS's codes, messages and locations.
 //! - [`lint`]: warnings about definitions AWS accepts but that are likely mistakes.
+//! - [`fix`]: applying the findings' quick fixes in bulk.
 //! - [`suggest`]: the known word a misspelt one stands for, behind the validator's quick fixes.
 //! - [`eval`]: evaluation (data flow, intrinsics, Choice rules, JSONata, variables, TestState).
 //! - [`graph`]: states, labelled transitions and nested groups, for drawing.
@@ -26,6 +27,7 @@ pub mod diagnostic;
 pub mod document;
 pub mod edit;
 pub mod eval;
+pub mod fix;
 pub mod graph;
 pub mod intrinsic;
 pub mod json;

@@ -431,6 +431,39 @@ test.describe("the designer", () => {
     await expect(page.getByTestId("asl-code")).toContainText('"Next": "Charge"');
   });
 
+  test("Fix all applies every lint rule's fix as one undo step and leaves the guesses", async ({ page }) => {
+    await openDesigner(page, { clear: true });
+    const task = (next: string) => ({ Type: "Task", Resource: "arn:aws:states:::sqs:sendMessage", Next: next,
+      Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: null, Next: "Done" }] });
+    const start = { StartAt: "First", States: { First: task("Second"), Second: task("Dne"), Done: { Type: "Succeed" } } };
+    const text = JSON.stringify(start, null, 2) + "\n";
+    await openFile(page, "many.asl.json", text);
+    const problems = page.getByTestId("problems");
+    await expect(page.getByTestId("fix-all")).toHaveText("Fix all 4");
+
+    await page.getByTestId("fix-all").click();
+    await expect(page.getByText("Fixed 4: Add TimeoutSeconds: 300 (×2); Keep the error at $.error (×2).")).toBeVisible();
+    await expect(page.getByTestId("fix-all")).toHaveCount(0);
+    await expect(problems.locator('[data-code="TASK_WITHOUT_TIMEOUT"], [data-code="CATCH_DISCARDS_ERROR"]')).toHaveCount(0);
+    // The misspelt target is a guess: it stays, with its own button.
+    await expect(problems.getByTestId("problem-fix")).toHaveText(['Quick fix: Go to "Done"']);
+    const fixed = {
+      StartAt: "First",
+      States: {
+        First: { ...task("Second"), Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "Done" }], TimeoutSeconds: 300 },
+        Second: { ...task("Dne"), Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "Done" }], TimeoutSeconds: 300 },
+        Done: { Type: "Succeed" },
+      },
+    };
+    expect((await exportFile(page, "export-json")).text).toBe(JSON.stringify(fixed, null, 2) + "\n");
+
+    // One undo gives the file back as it was.
+    await page.locator("body").click({ position: { x: 2, y: 2 } });
+    await page.keyboard.press("Control+z");
+    await expect(page.getByTestId("fix-all")).toHaveText("Fix all 4");
+    expect((await exportFile(page, "export-json")).text).toBe(text);
+  });
+
   test("saves are versions with messages that can be diffed and restored", async ({ page }) => {
     await openDesigner(page, { clear: true });
     const start = { StartAt: "A", States: { A: { Type: "Pass", End: true } } };

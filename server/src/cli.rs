@@ -208,14 +208,9 @@ fn lint_warnings(document: &Document, options: &LintOptions) -> Vec<Diagnostic> 
     warnings
 }
 
-/// The most fixes `lint --fix` applies to one file: each one resolves a finding, so a file
-/// needs at most about as many as it has findings; this only stops a pair of fixes that
-/// would undo each other.
-const MAX_FIXES_PER_FILE: usize = 1_000;
-
-/// Applies the file's quick fixes one at a time, each to the text the previous one left (so
-/// every fix's pointers are current), and writes the file once if anything changed. A fix
-/// that cannot be applied is skipped. Prints what was applied (in text output).
+/// Applies the file's quick fixes (`asl::fix::apply_all`) and writes the file once if
+/// anything changed, changing only what the fixes touched. Prints what was applied (in text
+/// output).
 fn fix_file(
     path: &Path,
     options: &LintOptions,
@@ -227,31 +222,16 @@ fn fix_file(
         return Ok(()); // Reported as unreadable by the check that follows.
     };
     let source_format = SourceFormat::from_file_name(&path.to_string_lossy());
-    let mut text = original.clone();
-    let mut applied: Vec<String> = Vec::new();
-    let mut refused: Vec<String> = Vec::new();
-    while applied.len() < MAX_FIXES_PER_FILE {
-        let (document, mut findings) = asl::parse_as(&text, source_format);
-        let Some(root) = document.root() else { break };
-        findings.extend(lint_warnings(&document, options));
-        let next = findings
-            .into_iter()
-            .filter_map(|finding| finding.fix)
-            .find(|fix| (guesses || !fix.guess) && !refused.contains(&fix.title));
-        let Some(fix) = next else { break };
-        let mut edited = root.clone();
-        if asl::edit::apply(&mut edited, &asl::edit::Edit::ApplyFix(fix.clone())).is_err() {
-            refused.push(fix.title);
-            continue;
-        }
-        text = asl::reprint::reprint_in_format(&edited, root, &text, source_format).0;
-        applied.push(fix.title);
+    let (document, _) = Document::read(&original, source_format);
+    let Some(root) = document.root() else { return Ok(()) };
+    let fixed = asl::fix::apply_all(root, options, guesses);
+    if fixed.applied.is_empty() {
+        return Ok(());
     }
-    if text != original {
-        write_atomically(path, &text)?;
-    }
+    let (text, _) = asl::reprint::reprint_in_format(&fixed.root, root, &original, source_format);
+    write_atomically(path, &text)?;
     if format == OutputFormat::Text {
-        for title in &applied {
+        for title in &fixed.applied {
             writeln!(out, "{}: fixed: {title}", path.display())?;
         }
     }

@@ -472,8 +472,7 @@ impl Model {
         }
         let Some(root) = &self.root else { return Vec::new() };
         let (document, _) = Document::read(&self.text, self.format);
-        let mut diagnostics = asl::validate::validate(root);
-        diagnostics.extend(asl::lint::lint(root, &LintOptions { workflow_type }));
+        let mut diagnostics = asl::fix::findings(root, &LintOptions { workflow_type });
         document.locate(&mut diagnostics);
         asl::sort::sort_by_key(&mut diagnostics, |diagnostic| {
             (diagnostic.severity != Severity::Error, diagnostic.span.start)

@@ -73,9 +73,33 @@ pub fn ProblemsList(designer: Designer) -> impl IntoView {
             }
         })
     };
+    let certain = move || {
+        designer.problems.with(|problems| {
+            problems.iter().filter(|problem| problem.fix.as_ref().is_some_and(|QuickFix(fix)| !fix.guess)).count()
+        })
+    };
     view! {
         <section class="problems" aria-label="Problems">
-            <h3>"Problems " <span class="problems-summary" data-testid="problems-summary">{summary}</span></h3>
+            <h3>
+                "Problems " <span class="problems-summary" data-testid="problems-summary">{summary}</span>
+                {move || {
+                    let count = certain();
+                    (count > 1)
+                        .then(|| {
+                            view! {
+                                <button
+                                    type="button"
+                                    class="problem-fix problems-fix-all"
+                                    data-testid="fix-all"
+                                    title="Apply every lint rule's fix as one undo step (misspellings are left for you to confirm)"
+                                    on:click=move |_| designer.fix_all()
+                                >
+                                    {format!("Fix all {count}")}
+                                </button>
+                            }
+                        })
+                }}
+            </h3>
             <ul data-testid="problems">
                 <For
                     each=move || {
