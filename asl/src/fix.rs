@@ -1,12 +1,14 @@
 //! Applying quick fixes in bulk: every fix of a definition's findings, one after another, each
 //! on the tree the previous one left, for `statehouse lint --fix` and the designer's *Fix all*.
 
+use std::collections::HashSet;
+
 use crate::{
-    Diagnostic, Fix,
+    Diagnostic, Fix, FixEdit,
     edit::{self, Edit},
     json::Node,
-    lint::{self, LintOptions},
-    validate,
+    lint::{self, LintOptions, compare_pointers},
+    sort, validate,
 };
 
 /// The most fixes one call applies: each resolves a finding, so a definition needs about as
@@ -29,28 +31,66 @@ pub fn findings(root: &Node, options: &LintOptions) -> Vec<Diagnostic> {
     findings
 }
 
-/// Applies the fixes of `root`'s findings one at a time, finding them again after each (so
-/// every fix's pointers are current): the lint rules' fixes, and with `guesses` also the
-/// likely corrections of misspellings. A fix that cannot be applied is skipped.
+/// Applies the fixes of `root`'s findings: the lint rules' fixes, and with `guesses` also the
+/// likely corrections of misspellings. Each round applies every fix found that touches an
+/// object or array no other fix of the round touches, the latest place first (so no fix moves
+/// an array element a later one points at); then the findings are found again, until no fix
+/// is left. A fix that cannot be applied is skipped.
 pub fn apply_all(root: &Node, options: &LintOptions, guesses: bool) -> Fixed {
     let mut current = root.clone();
     let mut applied = Vec::new();
     let mut refused: Vec<String> = Vec::new();
     while applied.len() < MAX_FIXES {
         let wanted = |fix: &Fix| (guesses || !fix.guess) && !refused.contains(&fix.title);
-        let Some(fix) = findings(&current, options).into_iter().filter_map(|finding| finding.fix).find(wanted) else {
+        let mut fixes: Vec<Fix> =
+            findings(&current, options).into_iter().filter_map(|finding| finding.fix).filter(wanted).collect();
+        if fixes.is_empty() {
             break;
-        };
-        let mut next = current.clone();
-        match edit::apply(&mut next, &Edit::ApplyFix(fix.clone())) {
-            Ok(_) => {
-                current = next;
-                applied.push(fix.title);
-            }
-            Err(_) => refused.push(fix.title),
         }
+        sort::sort_by(&mut fixes, |left, right| compare_pointers(first_place(right), first_place(left)));
+        let mut touched: HashSet<&str> = HashSet::new();
+        let mut round = Vec::new();
+        for fix in &fixes {
+            let places: Vec<&str> = fix.edits.iter().map(touched_place).collect();
+            if places.iter().any(|place| touched.contains(place)) {
+                continue; // The next round finds it again, if it is still needed.
+            }
+            match edit::apply(&mut current, &Edit::ApplyFix(fix.clone())) {
+                Ok(_) => {
+                    touched.extend(places);
+                    round.push(fix.title.clone());
+                }
+                Err(_) => refused.push(fix.title.clone()),
+            }
+        }
+        // In the order of the document.
+        applied.extend(round.into_iter().rev());
     }
     Fixed { root: current, applied }
+}
+
+/// Where a fix's first edit points.
+fn first_place(fix: &Fix) -> &str {
+    fix.edits.first().map_or("", edit_pointer)
+}
+
+fn edit_pointer(edit: &FixEdit) -> &str {
+    match edit {
+        FixEdit::Set { pointer, .. }
+        | FixEdit::Remove { pointer }
+        | FixEdit::Append { pointer, .. }
+        | FixEdit::Rename { pointer, .. } => pointer,
+    }
+}
+
+/// The object or array an edit changes: the parent of what it sets, removes or renames, or
+/// the array it appends to.
+fn touched_place(edit: &FixEdit) -> &str {
+    let pointer = edit_pointer(edit);
+    match edit {
+        FixEdit::Append { .. } => pointer,
+        _ => pointer.rfind('/').map_or("", |slash| &pointer[..slash]),
+    }
 }
 
 /// How many of these findings have a fix [`apply_all`] applies without `guesses`.
@@ -81,11 +121,37 @@ mod tests {
         let before = findings(&root, &STANDARD);
         assert_eq!(certain_fixes(&before), 2, "{before:#?}");
         let fixed = apply_all(&root, &STANDARD, false);
-        assert_eq!(fixed.applied, ["Add TimeoutSeconds: 300", "Keep the error at $.error"]);
+        assert_eq!(fixed.applied, ["Keep the error at $.error", "Add TimeoutSeconds: 300"]);
         let codes: Vec<&str> = findings(&fixed.root, &STANDARD).iter().map(|finding| finding.code).collect();
         assert!(!codes.contains(&"TASK_WITHOUT_TIMEOUT") && !codes.contains(&"CATCH_DISCARDS_ERROR"), "{codes:?}");
         assert!(codes.contains(&"MISSING_TRANSITION_TARGET"), "the misspelt target is left to a person: {codes:?}");
         assert_eq!(root, json::parse(TYPOS).expect("valid JSON"), "the tree given is not changed");
+    }
+
+    #[test]
+    fn fixes_in_one_list_or_one_object_wait_for_the_next_round() {
+        // Two misspellings of Next in one state: only one may become Next.
+        let root =
+            json::parse(r#"{"StartAt":"A","States":{"A":{"Type":"Pass","Nxt":"B","Nex":"B"},"B":{"Type":"Succeed"}}}"#)
+                .expect("valid JSON");
+        let fixed = apply_all(&root, &STANDARD, true);
+        assert_eq!(fixed.applied, [r#"Rename "Nxt" to "Next""#]);
+        let state = fixed.root.get("States").and_then(|states| states.get("A")).expect("state A");
+        let keys: Vec<&str> = state.members().expect("object").iter().map(|member| member.key.as_str()).collect();
+        assert_eq!(keys, ["Type", "Next", "Nex"]);
+
+        // Dead retriers removed from one list, one a round, each at its current place.
+        let root = json::parse(
+            r#"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage","TimeoutSeconds":5,
+                "Retry":[{"ErrorEquals":["A"]},{"ErrorEquals":["A"]},{"ErrorEquals":["B"]},{"ErrorEquals":["B"]}],
+                "Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.error","Next":"F"}],"End":true},"F":{"Type":"Fail"}}}"#,
+        )
+        .expect("valid JSON");
+        let fixed = apply_all(&root, &STANDARD, false);
+        assert_eq!(fixed.applied, ["Remove retrier 3", "Remove retrier 1"]);
+        let retry = fixed.root.get("States").and_then(|states| states.get("T")).and_then(|state| state.get("Retry"));
+        assert_eq!(retry.and_then(Node::elements).map(<[Node]>::len), Some(2));
+        assert_eq!(findings(&fixed.root, &STANDARD), Vec::new());
     }
 
     #[test]

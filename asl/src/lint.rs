@@ -1216,7 +1216,7 @@ fn describe_seconds(seconds: f64) -> String {
 }
 
 /// Orders JSON pointers token by token, comparing array indexes (all-digit tokens) as numbers.
-fn compare_pointers(left: &str, right: &str) -> Ordering {
+pub(crate) fn compare_pointers(left: &str, right: &str) -> Ordering {
     let mut left_tokens = left.split('/');
     let mut right_tokens = right.split('/');
     loop {

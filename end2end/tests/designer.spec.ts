@@ -442,7 +442,7 @@ test.describe("the designer", () => {
     await expect(page.getByTestId("fix-all")).toHaveText("Fix all 4");
 
     await page.getByTestId("fix-all").click();
-    await expect(page.getByText("Fixed 4: Add TimeoutSeconds: 300 (×2); Keep the error at $.error (×2).")).toBeVisible();
+    await expect(page.getByText("Fixed 4: Keep the error at $.error (×2); Add TimeoutSeconds: 300 (×2).")).toBeVisible();
     await expect(page.getByTestId("fix-all")).toHaveCount(0);
     await expect(problems.locator('[data-code="TASK_WITHOUT_TIMEOUT"], [data-code="CATCH_DISCARDS_ERROR"]')).toHaveCount(0);
     // The misspelt target is a guess: it stays, with its own button.
