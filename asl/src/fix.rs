@@ -93,11 +93,6 @@ fn touched_place(edit: &FixEdit) -> &str {
     }
 }
 
-/// How many of these findings have a fix [`apply_all`] applies without `guesses`.
-pub fn certain_fixes(findings: &[Diagnostic]) -> usize {
-    findings.iter().filter(|finding| finding.fix.as_ref().is_some_and(|fix| !fix.guess)).count()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,7 +114,8 @@ mod tests {
     fn the_certain_fixes_resolve_their_findings_and_leave_the_guesses() {
         let root = json::parse(TYPOS).expect("valid JSON");
         let before = findings(&root, &STANDARD);
-        assert_eq!(certain_fixes(&before), 2, "{before:#?}");
+        let certain = before.iter().filter(|finding| finding.fix.as_ref().is_some_and(|fix| !fix.guess)).count();
+        assert_eq!(certain, 2, "{before:#?}");
         let fixed = apply_all(&root, &STANDARD, false);
         assert_eq!(fixed.applied, ["Keep the error at $.error", "Add TimeoutSeconds: 300"]);
         let codes: Vec<&str> = findings(&fixed.root, &STANDARD).iter().map(|finding| finding.code).collect();
