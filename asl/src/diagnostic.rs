@@ -47,6 +47,9 @@ pub struct Diagnostic {
     pub column: usize,
     /// A change that resolves the finding, when one is known (lint rules offer these).
     pub fix: Option<Fix>,
+    /// The finding is about the member's key, not its value (a field that is not supported
+    /// there), so its place in the text is the key.
+    pub at_key: bool,
 }
 
 /// A change the designer (or `statehouse lint --fix`) can apply to resolve a diagnostic.
@@ -131,6 +134,7 @@ impl Diagnostic {
             line: 0,
             column: 0,
             fix: None,
+            at_key: false,
         }
     }
 }
@@ -148,6 +152,12 @@ impl Diagnostic {
             Some(location) => format!("{}: {} at {location}", self.code, self.message),
             None => format!("{}: {} at null", self.code, self.message),
         }
+    }
+
+    /// Places the finding at the member's key rather than its value.
+    pub fn at_key(mut self) -> Self {
+        self.at_key = true;
+        self
     }
 
     /// Attaches a fix.

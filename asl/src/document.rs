@@ -121,7 +121,11 @@ impl Document {
             if diagnostic.line != 0 {
                 continue;
             }
-            let span = resolve_span(root, &diagnostic.pointer);
+            let span = if diagnostic.at_key {
+                resolve_key_span(root, &diagnostic.pointer)
+            } else {
+                resolve_span(root, &diagnostic.pointer)
+            };
             diagnostic.span = span;
             let (line, column) = self.line_column(span.start);
             diagnostic.line = line;
@@ -164,6 +168,30 @@ impl Document {
 /// the span of the deepest value that does.
 pub fn resolve_span(root: &Node, pointer: &str) -> Span {
     resolve(root, pointer).map(|(node, key_span)| key_span.unwrap_or(node.span)).unwrap_or(root.span)
+}
+
+/// The span of the key of the member a JSON pointer names; for a pointer that names no object
+/// member (an array element, the root, something missing), [`resolve_span`].
+pub fn resolve_key_span(root: &Node, pointer: &str) -> Span {
+    let mut node = root;
+    let mut key_span = None;
+    for token in pointer.split('/').skip(1) {
+        let token = token.replace("~1", "/").replace("~0", "~");
+        let next = match &node.value {
+            Value::Object(members) => members.iter().find(|member| member.key == token).map(|member| {
+                key_span = Some(member.key_span);
+                &member.value
+            }),
+            Value::Array(elements) => {
+                key_span = None;
+                token.parse::<usize>().ok().and_then(|index| elements.get(index))
+            }
+            _ => None,
+        };
+        let Some(next) = next else { return resolve_span(root, pointer) };
+        node = next;
+    }
+    key_span.filter(|span| span.end > span.start).unwrap_or_else(|| resolve_span(root, pointer))
 }
 
 /// Where the state `name` is written (its key through the end of its object), found in the

@@ -93,7 +93,8 @@ impl<'a> Validator<'a> {
         let location = crate::diagnostic::aws_location(&location.to_string());
         let mut diagnostic =
             Diagnostic::error(SCHEMA, field_pointer.clone(), format!("Field '{field}' is not supported"))
-                .with_location(Some(location));
+                .with_location(Some(location))
+                .at_key();
         // A field that exists elsewhere in the language is misplaced, not misspelt ("End" in a
         // Choice rule is not a misspelling of "And").
         let free = known.iter().copied().filter(|known| object.get(known).is_none());

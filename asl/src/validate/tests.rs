@@ -261,3 +261,21 @@ fn no_guess_when_nothing_is_near_two_are_or_the_field_is_there_already() {
             "Choices":[{"Variable":"$.a","IsPresent":true,"Next":"D","End":true}]},"D":{"Type":"Succeed"}}}"#,
     );
 }
+
+#[test]
+fn an_unsupported_field_is_marked_at_its_key() {
+    let text = "{\"StartAt\": \"Z\", \"States\": {\"A\": {\"Type\": \"Pass\", \"Nxt\": \"B\"}, \"B\": {\"Type\": \"Succeed\"}}}";
+    let (_, diagnostics) = crate::parse(text);
+    let unsupported = diagnostics
+        .iter()
+        .find(|diagnostic| diagnostic.message == "Field 'Nxt' is not supported")
+        .expect("the finding");
+    assert_eq!(&text[unsupported.span.start..unsupported.span.end], "\"Nxt\"");
+    assert_eq!((unsupported.line, unsupported.column), (1, 51));
+    // A finding about a value still marks the value.
+    let target = diagnostics
+        .iter()
+        .find(|diagnostic| diagnostic.message == "Missing 'Next' target: Z")
+        .expect("the missing start");
+    assert_eq!(&text[target.span.start..target.span.end], "\"Z\"");
+}
