@@ -570,15 +570,22 @@ impl<'a> Validator<'a> {
                     if member.key.ends_with(".$") && member.key.len() > 2 {
                         let valid = member.value.as_str().is_some_and(is_path_or_intrinsic);
                         if !valid {
-                            self.error_at(
-                                SCHEMA,
-                                member_pointer,
-                                pointer,
-                                format!(
-                                    "The value for the field '{}' must be a valid JSONPath or a valid intrinsic function call",
-                                    member.key
-                                ),
+                            let location = crate::diagnostic::aws_location(&pointer.to_string());
+                            let message = format!(
+                                "The value for the field '{}' must be a valid JSONPath or a valid intrinsic function call",
+                                member.key
                             );
+                            let field_pointer = member_pointer.to_string();
+                            let mut diagnostic =
+                                Diagnostic::error(SCHEMA, field_pointer.clone(), message).with_location(Some(location));
+                            if let Some((corrected, renames)) = member.value.as_str().and_then(intrinsic_guess) {
+                                let pairs: Vec<String> =
+                                    renames.iter().map(|(wrong, right)| format!("{right} for {wrong}")).collect();
+                                let title = format!("Use {}", pairs.join(" and "));
+                                let edit = FixEdit::Set { pointer: field_pointer, value: corrected.into() };
+                                diagnostic = diagnostic.with_fix(Fix::guess(title, vec![edit]));
+                            }
+                            self.diagnostics.push(diagnostic);
                         }
                     } else {
                         self.payload_template(&member.value, &member_pointer);
@@ -1526,6 +1533,30 @@ fn has_duplicate_key(members: &[crate::json::Member]) -> bool {
 }
 
 /// Whether a `.$` value is a path (`$…`) or an intrinsic function call.
+/// An intrinsic call whose only problems are misspelt function names (`States.Fromat`),
+/// corrected, with each name replaced and its correction; `None` when a name has no near
+/// function or something else is wrong.
+fn intrinsic_guess(text: &str) -> Option<(String, Vec<(String, &'static str)>)> {
+    let names = intrinsic::IntrinsicFunction::ALL.map(intrinsic::IntrinsicFunction::name);
+    let mut corrected = text.to_string();
+    let mut renames = Vec::new();
+    // Each round corrects one name (a call may nest several); a call has few.
+    for _ in 0..8 {
+        let error = match intrinsic::parse_intrinsic(&corrected) {
+            Ok(_) => return (!renames.is_empty()).then_some((corrected, renames)),
+            Err(error) if error.kind == intrinsic::IntrinsicErrorKind::UnknownFunction => error,
+            Err(_) => return None,
+        };
+        let start = corrected.char_indices().nth(error.offset).map(|(at, _)| at)?;
+        let length = corrected[start..].find('(')?;
+        let wrong = corrected[start..start + length].to_string();
+        let right = crate::suggest::closest(&wrong, names)?;
+        corrected.replace_range(start..start + length, right);
+        renames.push((wrong, right));
+    }
+    None
+}
+
 fn is_path_or_intrinsic(text: &str) -> bool {
     if has_substitution(text) && !text.starts_with('$') {
         return true;

@@ -203,6 +203,11 @@ fn misspelt_fields_names_and_types_get_a_quick_fix_that_resolves_them() {
             r#"Rename "Conditon" to "Condition""#,
         ),
         (
+            r#"{"StartAt":"A","States":{"A":{"Type":"Pass","End":true,
+                "Parameters":{"x.$":"States.Fromat('{} of {}', States.ArrayLenght($.items), $.name)"}}}}"#,
+            "Use States.Format for States.Fromat and States.ArrayLength for States.ArrayLenght",
+        ),
+        (
             r#"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invok","End":true}}}"#,
             r#"Use "arn:aws:states:::lambda:invoke""#,
         ),
