@@ -7,6 +7,7 @@ use std::{
     sync::Arc,
 };
 
+use asl::edit::Edit;
 use leptos::prelude::*;
 
 use super::Designer;
@@ -44,6 +45,51 @@ impl Eq for QuickFix {}
 impl Hash for QuickFix {
     fn hash<H: Hasher>(&self, state: &mut H) {
         self.0.title.hash(state);
+    }
+}
+
+impl Designer {
+    /// Applies the quick fix of the problem at `index` of the list, if that problem still has
+    /// the fix titled `title` (the list may have changed since the fix was offered).
+    pub fn apply_fix(self, index: usize, title: &str) {
+        let fix = self.problems.with_untracked(|problems| {
+            problems.get(index).and_then(|problem| problem.fix.clone()).filter(|fix| fix.0.title == title)
+        });
+        match fix {
+            Some(QuickFix(fix)) => {
+                self.edit(&format!("fix: {title}"), Edit::ApplyFix(asl::Fix::clone(&fix)));
+            }
+            None => self.say(true, format!("Cannot fix: \"{title}\" no longer applies to the text.")),
+        }
+    }
+
+    /// Applies every fix known to resolve its finding (the lint rules', not the guesses at
+    /// misspellings; `asl::fix::apply_all`) as one undo step, and says which.
+    pub fn fix_all(self) {
+        let options = asl::lint::LintOptions { workflow_type: self.workflow.get_untracked() };
+        let fixed =
+            self.model.with_untracked(|model| model.root().map(|root| asl::fix::apply_all(root, &options, false)));
+        let Some(fixed) = fixed.filter(|fixed| !fixed.applied.is_empty()) else {
+            self.say(false, "Nothing to fix.");
+            return;
+        };
+        let count = fixed.applied.len();
+        let edit = Edit::SetNode { pointer: String::new(), node: fixed.root };
+        if self.edit(&format!("fix {count} problem(s)"), edit) {
+            // The same fix on many states is said once, with how many times.
+            let mut kinds: Vec<(&str, usize)> = Vec::new();
+            for title in &fixed.applied {
+                match kinds.iter_mut().find(|(kind, _)| kind == title) {
+                    Some((_, times)) => *times += 1,
+                    None => kinds.push((title, 1)),
+                }
+            }
+            let said: Vec<String> = kinds
+                .into_iter()
+                .map(|(title, times)| if times > 1 { format!("{title} (×{times})") } else { title.to_string() })
+                .collect();
+            self.say(false, format!("Fixed {count}: {}.", said.join("; ")));
+        }
     }
 }
 
