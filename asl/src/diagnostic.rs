@@ -111,6 +111,19 @@ pub enum FixEdit {
     },
 }
 
+impl FixEdit {
+    /// Where the edit applies: the member or element it sets, removes or renames, or the
+    /// array it appends to.
+    pub fn pointer(&self) -> &str {
+        match self {
+            FixEdit::Set { pointer, .. }
+            | FixEdit::Remove { pointer }
+            | FixEdit::Append { pointer, .. }
+            | FixEdit::Rename { pointer, .. } => pointer,
+        }
+    }
+}
+
 impl Diagnostic {
     /// An error at `pointer`; its position is resolved later by [`crate::Document`].
     pub fn error(code: &'static str, pointer: impl Into<String>, message: impl Into<String>) -> Self {

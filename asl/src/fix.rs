@@ -71,22 +71,13 @@ pub fn apply_all(root: &Node, options: &LintOptions, guesses: bool) -> Fixed {
 
 /// Where a fix's first edit points.
 fn first_place(fix: &Fix) -> &str {
-    fix.edits.first().map_or("", edit_pointer)
-}
-
-fn edit_pointer(edit: &FixEdit) -> &str {
-    match edit {
-        FixEdit::Set { pointer, .. }
-        | FixEdit::Remove { pointer }
-        | FixEdit::Append { pointer, .. }
-        | FixEdit::Rename { pointer, .. } => pointer,
-    }
+    fix.edits.first().map_or("", FixEdit::pointer)
 }
 
 /// The object or array an edit changes: the parent of what it sets, removes or renames, or
 /// the array it appends to.
 fn touched_place(edit: &FixEdit) -> &str {
-    let pointer = edit_pointer(edit);
+    let pointer = edit.pointer();
     match edit {
         FixEdit::Append { .. } => pointer,
         _ => pointer.rfind('/').map_or("", |slash| &pointer[..slash]),

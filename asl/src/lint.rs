@@ -1880,12 +1880,7 @@ mod tests {
     /// `Append` pushes onto the array the pointer names.
     fn apply_fix(document: &mut serde_json::Value, fix: &Fix) {
         for edit in &fix.edits {
-            let pointer = match edit {
-                FixEdit::Set { pointer, .. }
-                | FixEdit::Remove { pointer }
-                | FixEdit::Append { pointer, .. }
-                | FixEdit::Rename { pointer, .. } => pointer,
-            };
+            let pointer = edit.pointer();
             let tokens: Vec<String> =
                 pointer.split('/').skip(1).map(|token| token.replace("~1", "/").replace("~0", "~")).collect();
             let (last, parents) = tokens.split_last().expect("a pointer below the root");
