@@ -82,18 +82,15 @@ impl<'a> Validator<'a> {
         location: &Ptr<'_>,
         message: impl Into<String>,
     ) {
-        let location = crate::diagnostic::aws_location(&location.to_string());
-        self.diagnostics.push(Diagnostic::error(code, pointer, message).with_location(Some(location)));
+        self.diagnostics.push(located_error(code, pointer, location, message));
     }
 
     /// Reports `field` of `object` as not supported, at AWS's `location`. When it looks like a
     /// misspelling of one of the `known` fields that `object` does not have yet, the finding
     /// carries a quick fix that renames it in place.
     fn unsupported(&mut self, object: &Node, field_pointer: String, location: &Ptr<'_>, field: &str, known: &[&str]) {
-        let location = crate::diagnostic::aws_location(&location.to_string());
         let mut diagnostic =
-            Diagnostic::error(SCHEMA, field_pointer.clone(), format!("Field '{field}' is not supported"))
-                .with_location(Some(location))
+            located_error(SCHEMA, field_pointer.clone(), location, format!("Field '{field}' is not supported"))
                 .at_key();
         // A field that exists elsewhere in the language is misplaced, not misspelt ("End" in a
         // Choice rule is not a misspelling of "And").
@@ -570,14 +567,12 @@ impl<'a> Validator<'a> {
                     if member.key.ends_with(".$") && member.key.len() > 2 {
                         let valid = member.value.as_str().is_some_and(is_path_or_intrinsic);
                         if !valid {
-                            let location = crate::diagnostic::aws_location(&pointer.to_string());
                             let message = format!(
                                 "The value for the field '{}' must be a valid JSONPath or a valid intrinsic function call",
                                 member.key
                             );
                             let field_pointer = member_pointer.to_string();
-                            let mut diagnostic =
-                                Diagnostic::error(SCHEMA, field_pointer.clone(), message).with_location(Some(location));
+                            let mut diagnostic = located_error(SCHEMA, field_pointer.clone(), pointer, message);
                             if let Some((corrected, renames)) = member.value.as_str().and_then(intrinsic_guess) {
                                 let pairs: Vec<String> =
                                     renames.iter().map(|(wrong, right)| format!("{right} for {wrong}")).collect();
@@ -1533,6 +1528,17 @@ fn has_duplicate_key(members: &[crate::json::Member]) -> bool {
 }
 
 /// Whether a `.$` value is a path (`$…`) or an intrinsic function call.
+/// An error at `pointer` that AWS reports at `location` (an enclosing object).
+fn located_error(
+    code: &'static str,
+    pointer: impl Into<String>,
+    location: &Ptr<'_>,
+    message: impl Into<String>,
+) -> Diagnostic {
+    let location = crate::diagnostic::aws_location(&location.to_string());
+    Diagnostic::error(code, pointer, message).with_location(Some(location))
+}
+
 /// An intrinsic call whose only problems are misspelt function names (`States.Fromat`),
 /// corrected, with each name replaced and its correction; `None` when a name has no near
 /// function or something else is wrong.
