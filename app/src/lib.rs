@@ -291,6 +291,7 @@ pub mod ssr {
         approvals::{InboxError, InboxFacets, InboxFilter, InboxPage, RequestDetail},
         executions::{
             Cursor, ExecutionDetail, ExecutionFilter, ExecutionPage, ExecutionsError, MapRunDetail, cost::MachineCost,
+            failures::FailurePatterns,
         },
     };
 
@@ -354,5 +355,12 @@ pub mod ssr {
             pool: &'a sqlx::SqlitePool,
             machine: &'a str,
         ) -> BoxFuture<'a, Result<MachineCost, ExecutionsError>>;
+        /// The failed and timed-out executions `filter` selects (its page position ignored),
+        /// grouped into patterns.
+        fn failure_patterns<'a>(
+            &'a self,
+            pool: &'a sqlx::SqlitePool,
+            filter: &'a ExecutionFilter,
+        ) -> BoxFuture<'a, Result<FailurePatterns, ExecutionsError>>;
     }
 }

@@ -119,3 +119,103 @@ test("the executions list and pages show what the history says", async ({ page, 
 
   expect(problems).toEqual([]);
 });
+
+test("failure patterns group failed executions, list one pattern's executions, and follow new failures", async ({
+  page,
+  request,
+}) => {
+  const problems = watchForProblems(page);
+  const suffix = Date.now().toString(36);
+  // $.kind: "stock" fails in a Parallel's branch (the pattern names the Parallel), "order"
+  // fails at Reject with the cause the input gives, anything else succeeds.
+  const failing = {
+    StartAt: "Route",
+    States: {
+      Route: {
+        Type: "Choice",
+        Choices: [
+          { Variable: "$.kind", StringEquals: "stock", Next: "Checks" },
+          { Variable: "$.kind", StringEquals: "order", Next: "Reject" },
+        ],
+        Default: "Done",
+      },
+      Checks: {
+        Type: "Parallel",
+        End: true,
+        Branches: [
+          {
+            StartAt: "Stock",
+            States: { Stock: { Type: "Fail", Error: "Stock.Missing", Cause: "item <b>17</b> & more missing" } },
+          },
+        ],
+      },
+      Reject: { Type: "Fail", Error: "Order.Rejected", CausePath: "$.cause" },
+      Done: { Type: "Succeed" },
+    },
+  };
+  const { stateMachineArn } = await sfn(request, "CreateStateMachine", {
+    name: `patterns-${suffix}`,
+    definition: JSON.stringify(failing),
+    roleArn: "arn:aws:iam::123456789012:role/statehouse",
+  });
+  const run = async (name: string, input: object) => {
+    const { executionArn } = await sfn(request, "StartExecution", {
+      stateMachineArn,
+      name: `${name}-${suffix}`,
+      input: JSON.stringify(input),
+    });
+    return waitForEnd(request, executionArn);
+  };
+  for (const order of [101, 202, 303]) {
+    expect(await run(`order-${order}`, { kind: "order", cause: `order ${order} rejected by the warehouse` })).toBe(
+      "FAILED",
+    );
+  }
+  expect(await run("stock-1", { kind: "stock" })).toBe("FAILED");
+  expect(await run("fine-1", { kind: "none" })).toBe("SUCCEEDED");
+
+  await page.goto(`/executions?machine=${encodeURIComponent(stateMachineArn)}`);
+  const section = page.getByTestId("failure-patterns");
+  await expect(page.getByTestId("failure-summary")).toContainText("4 failed executions in 2 patterns");
+  const rows = section.locator("tbody tr");
+  await expect(rows).toHaveCount(2);
+  const rejected = rows.nth(0);
+  await expect(rejected).toHaveAttribute("data-error", "Order.Rejected");
+  await expect(rejected).toHaveAttribute("data-state", "Reject");
+  await expect(rejected).toHaveAttribute("data-count", "3");
+  // Causes that differ only in their numbers are one, shown by the latest.
+  await expect(rejected.locator("li[data-cause-count]")).toHaveCount(1);
+  await expect(rejected.locator("li[data-cause-count]")).toHaveAttribute("data-cause-count", "3");
+  await expect(rejected.locator("li[data-cause-count] code")).toHaveText("order 303 rejected by the warehouse");
+  const stock = rows.nth(1);
+  await expect(stock).toHaveAttribute("data-state", "Checks");
+  await expect(stock).toHaveAttribute("data-count", "1");
+  // Untrusted text is text.
+  await expect(stock.locator("code").last()).toHaveText("item <b>17</b> & more missing");
+  await expect(stock.locator("b")).toHaveCount(0);
+  await waitForHydration(page);
+  await expect(page.getByTestId("live")).toHaveAttribute("data-live", "on");
+
+  // A new failure of the same kind is counted without a reload.
+  expect(await run("order-404", { kind: "order", cause: "order 404 rejected by the warehouse" })).toBe("FAILED");
+  await expect(rejected).toHaveAttribute("data-count", "4");
+  await expect(rejected.locator("li[data-cause-count] code")).toHaveText("order 404 rejected by the warehouse");
+
+  // "List them": the list of that pattern's executions, by its error.
+  await rejected.getByRole("link", { name: "List them" }).click();
+  await expect(page).toHaveURL(/error=Order\.Rejected/);
+  await expect(page.locator("#filter-error")).toHaveValue("Order.Rejected");
+  const listed = page.locator("[data-testid=executions] tbody tr");
+  await expect(listed).toHaveCount(4);
+  for (const name of await listed.evaluateAll((rows) => rows.map((row) => row.getAttribute("data-execution")))) {
+    expect(name).toMatch(/^order-/);
+  }
+  await expect(page.getByTestId("failure-patterns").locator("tbody tr")).toHaveCount(1);
+
+  // Only succeeded executions: no failures, no section.
+  await page.goto(`/executions?machine=${encodeURIComponent(stateMachineArn)}&status=SUCCEEDED`);
+  await expect(page.locator("[data-testid=executions] tbody tr")).toHaveCount(1);
+  await expect(page.getByTestId("failure-patterns")).toHaveCount(0);
+
+  expect(problems).toEqual([]);
+});

@@ -7,7 +7,10 @@
 //! several times (median and fastest): the list's first page unfiltered and filtered (status,
 //! name, date range, one state machine, a page deep in the list), and `daily_cost` for `Busy`:
 //! the first view (which counts every finished history into `execution_costs`), later views,
-//! and a view after 100 more executions ended. A benchmark prints figures; it never fails on them.
+//! and a view after 100 more executions ended; and the failure patterns above the list (the
+//! failed executions carry a snapshot of the engine's shape, about 700 bytes, whose failed
+//! state the query reads, and one of three errors with a cause naming their order). A
+//! benchmark prints figures; it never fails on them.
 
 use std::time::{Duration, Instant};
 
@@ -105,6 +108,44 @@ async fn run(executions: usize) -> anyhow::Result<()> {
     .await?;
     println!("  {:<48} {}", "page 101 (keyset cursor)", summary(&times));
 
+    println!(
+        "\nFailure patterns (the newest {} failures grouped), {RUNS} runs each:",
+        app::executions::failures::FAILURES_EXAMINED
+    );
+    let pattern_cases = [
+        ("all state machines", ExecutionFilter::default()),
+        ("one state machine (Busy)", ExecutionFilter { machine: Some(busy.clone()), ..Default::default() }),
+        (
+            "one state machine, one day",
+            ExecutionFilter {
+                machine: Some(busy.clone()),
+                started_after: Some(day_text(mid_day)),
+                started_before: Some(day_text(mid_day + DAY_MILLIS)),
+                ..Default::default()
+            },
+        ),
+        ("one error (Order.Rejected)", ExecutionFilter { error: Some("Order.Rejected".into()), ..Default::default() }),
+    ];
+    for (label, filter) in &pattern_cases {
+        let patterns = executions_data::failure_patterns(&pool, &engine, filter)
+            .await
+            .map_err(|error| anyhow::anyhow!("{error}"))?;
+        let times = time(RUNS, || async {
+            executions_data::failure_patterns(&pool, &engine, filter)
+                .await
+                .map_err(|error| anyhow::anyhow!("{error}"))?;
+            Ok(())
+        })
+        .await?;
+        println!(
+            "  {label:<48} {}  ({} failures, {} patterns{})",
+            summary(&times),
+            patterns.examined,
+            patterns.patterns.len(),
+            if patterns.capped { ", capped" } else { "" }
+        );
+    }
+
     let busy_executions = executions.div_ceil(MACHINES) * 4;
     println!("\nActual cost per day of Busy (~{busy_executions} executions over {DAYS} days):");
     let first = Instant::now();
@@ -184,15 +225,17 @@ async fn seed(pool: &SqlitePool, first: usize, count: usize, machine: Option<usi
                 .push_bind(row.status)
                 .push_bind("{}")
                 .push_bind((row.status == "SUCCEEDED").then_some("{}"))
-                .push_bind((row.status == "FAILED").then_some("States.TaskFailed"))
-                .push_bind((row.status == "FAILED").then_some("the task failed twice"))
+                .push_bind((row.status == "FAILED").then(|| row.error()))
+                .push_bind(
+                    (row.status == "FAILED").then(|| format!("order {number} failed twice: see request {number:x}")),
+                )
                 .push_bind(
                     r#"{"StartAt":"Work","States":{"Work":{"Type":"Pass","Next":"Done"},"Done":{"Type":"Succeed"}}}"#,
                 )
                 .push_bind("arn:aws:iam::123456789012:role/bench")
                 .push_bind(row.start_millis)
                 .push_bind((row.status != "RUNNING").then_some(row.start_millis + 1_500))
-                .push_bind("{}")
+                .push_bind(if row.status == "FAILED" { row.failed_snapshot(*number) } else { "{}".into() })
                 .push_bind(*number as i64 + 1);
         });
         insert.build().execute(&mut *transaction).await?;
@@ -259,6 +302,26 @@ impl SeedRow {
             status,
             start_millis,
         }
+    }
+
+    /// A failed execution's error: one of three, by its number.
+    fn error(&self) -> &'static str {
+        ["States.TaskFailed", "Order.Rejected", "States.Timeout"][self.start_millis as usize % 3]
+    }
+
+    /// A failed execution's snapshot, in the shape the engine stores (a failed Task at the top).
+    fn failed_snapshot(&self, number: usize) -> String {
+        serde_json::json!({
+            "status": {"status": "Failed", "failure": {"error": self.error(), "cause": "failed twice"}},
+            "root": {"path": [], "last": 8, "variables": {}, "muted": false, "at": {"Failed": {
+                "failure": {"error": self.error(), "cause": "failed twice"}, "failed_task": "Work"}}},
+            "last_event_id": 9, "last_key": 2, "timeout_key": null, "history_limit": 25000,
+            "record_history": true,
+            "redrive_from": ["Work", {"order": number, "customer": "c-0001", "items": [{"sku": "A-1", "count": 2}]}],
+            "redrive_map_run": null, "redrive_outputs": null, "map_children": true,
+            "invocations": {"Work": 2}
+        })
+        .to_string()
     }
 
     /// Its history: `(previous event id, type)` in id order.

@@ -13,8 +13,9 @@ use leptos_router::hooks::use_query_map;
 use super::{
     Cursor, ExecutionFilter, ExecutionPage, STATUSES, StatusBadge,
     cost::{MachineCostSection, machine_cost_resource},
-    duration_text, encode_component, error_list, execution_href, format_millis, last_segment, list_executions,
-    parse_instant,
+    duration_text, encode_component, error_list, execution_href,
+    failures::{FailurePatternsSection, failure_statuses, read_failure_patterns},
+    format_millis, last_segment, list_executions, parse_instant,
 };
 
 /// The page at `/executions`: filters and one page of executions.
@@ -29,6 +30,7 @@ pub fn ExecutionsPage() -> impl IntoView {
                 machine: text("machine"),
                 status: text("status"),
                 name: text("name"),
+                error: text("error"),
                 started_after: text("started_after"),
                 started_before: text("started_before"),
                 before: text("before").and_then(|text| Cursor::parse(&text)),
@@ -39,6 +41,17 @@ pub fn ExecutionsPage() -> impl IntoView {
     let page = Resource::new(move || filter.get(), list_executions);
     let machine = Memo::new(move |_| filter.with(|filter| filter.machine.clone()));
     let cost = machine_cost_resource(machine);
+    // The patterns ignore the page position: every page of a filter shows the same ones.
+    let failure_filter = Memo::new(move |_| filter.with(|filter| ExecutionFilter { before: None, ..filter.clone() }));
+    let failures = Resource::new(
+        move || failure_filter.get(),
+        |filter| async move {
+            if failure_statuses(&filter).is_empty() {
+                return Ok(Default::default());
+            }
+            read_failure_patterns(filter).await
+        },
+    );
     let live = RwSignal::new(false);
     Effect::new(move |_| {
         let query = filter
@@ -47,6 +60,7 @@ pub fn ExecutionsPage() -> impl IntoView {
             page.refetch();
             if ended {
                 cost.refetch();
+                failures.refetch();
             }
         });
     });
@@ -74,7 +88,9 @@ pub fn ExecutionsPage() -> impl IntoView {
             <Transition fallback=|| view! { <p>"Loading executions…"</p> }>
                 {move || Suspend::new(async move {
                     let cost = cost.await;
+                    let failures = failures.await;
                     page.await.map(|page| view! {
+                        <FailurePatternsSection patterns=failures filter=failure_filter.get_untracked() />
                         <ExecutionTable page filter=filter.get_untracked() />
                         <MachineCostSection cost />
                     })
@@ -104,6 +120,16 @@ fn ExecutionFilters(filter: ExecutionFilter) -> impl IntoView {
             <div class="field">
                 <label for="filter-name">"Name contains"</label>
                 <input id="filter-name" name="name" type="search" value=filter.name.clone() />
+            </div>
+            <div class="field">
+                <label for="filter-error">"Error"</label>
+                <input
+                    id="filter-error"
+                    name="error"
+                    type="search"
+                    placeholder="States.TaskFailed"
+                    value=filter.error.clone()
+                />
             </div>
             <div class="field">
                 <label for="filter-started-after">"Started after (UTC)"</label>

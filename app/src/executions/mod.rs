@@ -11,6 +11,7 @@
 pub mod actions;
 pub mod cost;
 mod detail;
+pub mod failures;
 pub mod history;
 pub mod import;
 mod list;
@@ -40,6 +41,9 @@ pub struct ExecutionFilter {
     pub status: Option<String>,
     /// Text the execution's name contains.
     pub name: Option<String>,
+    /// The error it failed (or was stopped) with, exactly.
+    #[serde(default)]
+    pub error: Option<String>,
     /// Only executions started at or after this instant (see [`parse_instant`]).
     pub started_after: Option<String>,
     /// Only executions started before this instant (see [`parse_instant`]).
@@ -84,6 +88,7 @@ impl ExecutionFilter {
             ("machine", &self.machine),
             ("status", &self.status),
             ("name", &self.name),
+            ("error", &self.error),
             ("started_after", &self.started_after),
             ("started_before", &self.started_before),
             ("order", &order),

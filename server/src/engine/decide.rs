@@ -109,7 +109,21 @@ impl Status {
     pub fn is_final(&self) -> bool {
         !matches!(self, Status::Running)
     }
+
+    /// The error and cause of an execution that failed, timed out or was stopped.
+    pub fn failure(&self) -> Option<&FailureRecord> {
+        match self {
+            Status::Failed { failure } | Status::TimedOut { failure } | Status::Aborted { failure } => Some(failure),
+            Status::Running | Status::Succeeded { .. } => None,
+        }
+    }
 }
+
+/// [`Snapshot::failed_state`] as SQL over a stored execution's `snapshot` column (NULL for
+/// text that is not JSON).
+pub const FAILED_STATE_SQL: &str = "CASE WHEN json_valid(snapshot) THEN coalesce(\
+     json_extract(snapshot, '$.redrive_from[0]'), json_extract(snapshot, '$.root.at.Run.state'), \
+     json_extract(snapshot, '$.root.at.Enter.state')) END";
 
 /// Everything the engine needs to resume an execution, apart from its definition and
 /// identity: this is what a Standard execution commits after every decision.
@@ -153,6 +167,22 @@ pub struct Snapshot {
     /// How many times each Task state has been invoked (mock responses are chosen by it).
     #[serde(default)]
     pub invocations: std::collections::BTreeMap<String, u32>,
+}
+
+impl Snapshot {
+    /// The top-level state an execution that did not succeed ended in: the one whose failure
+    /// failed it (where a redrive resumes), or the one running when it timed out or was
+    /// stopped. [`FAILED_STATE_SQL`] reads the same from a stored snapshot.
+    pub fn failed_state(&self) -> Option<&str> {
+        if let Some((state, _)) = &self.redrive_from {
+            return Some(state);
+        }
+        match &self.root.as_ref()?.at {
+            At::Run(attempt) => Some(&attempt.state),
+            At::Enter { state, .. } => Some(state),
+            At::Done { .. } | At::Failed { .. } => None,
+        }
+    }
 }
 
 impl Default for Snapshot {

@@ -1182,6 +1182,28 @@ impl Engine {
             .collect()
     }
 
+    /// The ended Express executions held in memory that `keep` selects, each with the
+    /// top-level state it ended in ([`decide::Snapshot::failed_state`]), for the failure patterns.
+    pub fn express_failures(
+        &self,
+        keep: impl Fn(&ExecutionRecord, &Status) -> bool,
+    ) -> Vec<(ExecutionView, Option<String>)> {
+        lock(&self.inner.express)
+            .values()
+            .filter(|execution| {
+                execution.snapshot.status.is_final() && keep(&execution.record, &execution.snapshot.status)
+            })
+            .map(|execution| {
+                let mut record = execution.record.clone();
+                if record.stop_millis.is_none() {
+                    record.stop_millis = execution.events.last().map(|event| event.timestamp_millis);
+                }
+                let state = execution.snapshot.failed_state().map(str::to_string);
+                (ExecutionView { record, status: execution.snapshot.status.clone() }, state)
+            })
+            .collect()
+    }
+
     /// An execution's history.
     pub async fn history(&self, arn: &str) -> Result<Option<Vec<HistoryEvent>>, EngineError> {
         if let Some(execution) = lock(&self.inner.express).get(arn) {

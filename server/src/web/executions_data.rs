@@ -3,7 +3,7 @@
 //! Express executions the engine holds in memory; one execution with its definition and
 //! history and Map Runs (an Express one from the engine); one Map Run with its counts (as
 //! DescribeMapRun counts them) and a keyset page of its child executions; a state machine's
-//! actual cost per UTC day; and `GET /executions-export?arn=…`, the history as
+//! actual cost per UTC day; the failure patterns of the executions a filter selects; and `GET /executions-export?arn=…`, the history as
 //! `aws stepfunctions get-execution-history` prints it.
 //!
 //! The cost counts billed transitions with `asl::cost::actual::billed_transitions` over each
@@ -18,6 +18,7 @@ use app::{
         Cursor, EventRow, ExecutionDetail, ExecutionFilter, ExecutionPage, ExecutionRow, ExecutionsError as PageError,
         MapRunCounts, MapRunDetail, MapRunSummary, PAGE_SIZE, WaitingTask, WorkflowType,
         cost::{DailyCost, MachineCost, arn_region},
+        failures::{FAILURES_EXAMINED, FailedExecution, FailurePatterns, failure_statuses, group_failures},
     },
     ssr::{BoxFuture, ExecutionReader},
 };
@@ -33,7 +34,7 @@ use crate::{
     api::ApiState,
     engine::{
         Engine, EngineError, ExecutionView,
-        decide::{Status, TaskRequest},
+        decide::{FAILED_STATE_SQL, Status, TaskRequest},
         history::{Details, HistoryEvent},
         store::{ExecutionRecord, INTERNAL_TOKEN_PREFIX},
     },
@@ -90,6 +91,14 @@ impl ExecutionReader for SqliteExecutions {
         machine: &'a str,
     ) -> BoxFuture<'a, Result<MachineCost, PageError>> {
         Box::pin(async move { daily_cost(pool, machine).await.map_err(for_the_page) })
+    }
+
+    fn failure_patterns<'a>(
+        &'a self,
+        pool: &'a SqlitePool,
+        filter: &'a ExecutionFilter,
+    ) -> BoxFuture<'a, Result<FailurePatterns, PageError>> {
+        Box::pin(failure_patterns(pool, &self.engine, filter))
     }
 }
 
@@ -155,13 +164,54 @@ fn express_selected(
     record: &ExecutionRecord,
     status: &Status,
 ) -> bool {
+    express_matches(filter, started_after, started_before, record, status)
+        && filter.status.as_deref().is_none_or(|wanted| wanted == status.name())
+        && filter.before.as_ref().is_none_or(|cursor| filter.comes_after(cursor, record.start_millis, &record.arn))
+}
+
+/// Whether an Express execution passes `filter`'s machine, name, error and dates (not its
+/// status or page position): the conditions [`push_conditions`] writes in SQL.
+fn express_matches(
+    filter: &ExecutionFilter,
+    started_after: Option<i64>,
+    started_before: Option<i64>,
+    record: &ExecutionRecord,
+    status: &Status,
+) -> bool {
     record.map_run_arn.is_none()
         && filter.machine.as_ref().is_none_or(|machine| *machine == record.state_machine_arn)
-        && filter.status.as_deref().is_none_or(|wanted| wanted == status.name())
         && filter.name.as_deref().is_none_or(|text| record.name.contains(text))
+        && filter
+            .error
+            .as_deref()
+            .is_none_or(|error| status.failure().and_then(|failure| failure.error.as_deref()) == Some(error))
         && started_after.is_none_or(|after| record.start_millis >= after)
         && started_before.is_none_or(|before| record.start_millis < before)
-        && filter.before.as_ref().is_none_or(|cursor| filter.comes_after(cursor, record.start_millis, &record.arn))
+}
+
+/// Appends `filter`'s machine, name, error and date conditions (not its status or page
+/// position) to a query of top-level executions (`… WHERE map_run_arn IS NULL`).
+fn push_conditions(
+    select: &mut QueryBuilder<'_, Sqlite>,
+    filter: &ExecutionFilter,
+    started_after: Option<i64>,
+    started_before: Option<i64>,
+) {
+    if let Some(machine) = &filter.machine {
+        select.push(" AND state_machine_arn = ").push_bind(machine.clone());
+    }
+    if let Some(name) = &filter.name {
+        select.push(" AND instr(name, ").push_bind(name.clone()).push(") > 0");
+    }
+    if let Some(error) = &filter.error {
+        select.push(" AND error = ").push_bind(error.clone());
+    }
+    if let Some(after) = started_after {
+        select.push(" AND start_millis >= ").push_bind(after);
+    }
+    if let Some(before) = started_before {
+        select.push(" AND start_millis < ").push_bind(before);
+    }
 }
 
 /// The first [`PAGE_SIZE`] of `rows` in the list's order (newest first unless
@@ -189,20 +239,9 @@ async fn stored_rows(
 ) -> Result<Vec<ExecutionRow>, ExecutionsDataError> {
     let mut select = QueryBuilder::<Sqlite>::new(ROW_COLUMNS);
     select.push(" WHERE map_run_arn IS NULL");
-    if let Some(machine) = &filter.machine {
-        select.push(" AND state_machine_arn = ").push_bind(machine);
-    }
+    push_conditions(&mut select, filter, started_after, started_before);
     if let Some(status) = &filter.status {
         select.push(" AND status = ").push_bind(status);
-    }
-    if let Some(name) = &filter.name {
-        select.push(" AND instr(name, ").push_bind(name).push(") > 0");
-    }
-    if let Some(after) = started_after {
-        select.push(" AND start_millis >= ").push_bind(after);
-    }
-    if let Some(before) = started_before {
-        select.push(" AND start_millis < ").push_bind(before);
     }
     let (past, direction) = if filter.oldest_first { (">", "ASC") } else { ("<", "DESC") };
     if let Some(Cursor { start_millis, arn }) = &filter.before {
@@ -213,6 +252,71 @@ async fn stored_rows(
     select.push_bind(i64::from(PAGE_SIZE) + 1);
     let rows = select.build().fetch_all(pool).await?.iter().map(row_from).collect::<Result<Vec<ExecutionRow>, _>>()?;
     Ok(rows)
+}
+
+/// The failure patterns of the executions `filter` selects (its page position ignored): the
+/// newest [`FAILURES_EXAMINED`] failed or timed-out ones, Standard and Express together.
+pub async fn failure_patterns(
+    pool: &SqlitePool,
+    engine: &Engine,
+    filter: &ExecutionFilter,
+) -> Result<FailurePatterns, PageError> {
+    let (started_after, started_before) = filter.started_range()?;
+    let statuses = failure_statuses(filter);
+    if statuses.is_empty() {
+        return Ok(FailurePatterns::default());
+    }
+    let mut select = QueryBuilder::<Sqlite>::new(format!(
+        "SELECT arn, name, state_machine_arn, status, error, substr(cause, 1, 2000) AS cause, {FAILED_STATE_SQL} AS state, \
+         start_millis, stop_millis FROM executions WHERE map_run_arn IS NULL"
+    ));
+    push_conditions(&mut select, filter, started_after, started_before);
+    select.push(" AND status IN (");
+    let mut separated = select.separated(", ");
+    for status in &statuses {
+        separated.push_bind(*status);
+    }
+    select.push(") ORDER BY start_millis DESC, arn DESC LIMIT ");
+    select.push_bind(FAILURES_EXAMINED as i64 + 1);
+    let rows = select.build().fetch_all(pool).await.map_err(|error| for_the_page(error.into()))?;
+    let mut failures = rows
+        .iter()
+        .map(|row| {
+            Ok(FailedExecution {
+                arn: row.try_get("arn")?,
+                name: row.try_get("name")?,
+                state_machine_arn: row.try_get("state_machine_arn")?,
+                status: row.try_get("status")?,
+                error: row.try_get("error")?,
+                cause: row.try_get("cause")?,
+                state: row.try_get("state")?,
+                start_millis: row.try_get("start_millis")?,
+                stop_millis: row.try_get("stop_millis")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()
+        .map_err(|error| for_the_page(error.into()))?;
+    let express = engine.express_failures(|record, status| {
+        statuses.contains(&status.name()) && express_matches(filter, started_after, started_before, record, status)
+    });
+    failures.extend(express.into_iter().map(|(ExecutionView { record, status }, state)| {
+        let failure = status.failure();
+        FailedExecution {
+            arn: record.arn,
+            name: record.name,
+            state_machine_arn: record.state_machine_arn,
+            status: status.name().to_string(),
+            error: failure.and_then(|failure| failure.error.clone()),
+            cause: failure.and_then(|failure| failure.cause.clone()),
+            state,
+            start_millis: record.start_millis,
+            stop_millis: record.stop_millis,
+        }
+    }));
+    failures.sort_unstable_by(|a, b| (b.start_millis, &b.arn).cmp(&(a.start_millis, &a.arn)));
+    let capped = failures.len() > FAILURES_EXAMINED;
+    failures.truncate(FAILURES_EXAMINED);
+    Ok(group_failures(failures, capped))
 }
 
 /// One execution with its definition and history (a Standard one from SQLite, an Express
@@ -787,6 +891,99 @@ mod tests {
         let (items, executions) = map_run_counts("RUNNING", 10, 3, &batched);
         assert_eq!((items.pending, items.running, items.succeeded, items.total), (2, 4, 4, 10));
         assert_eq!((executions.pending, executions.running, executions.succeeded, executions.total), (1, 1, 1, 3));
+    }
+
+    #[tokio::test]
+    async fn failures_group_alike_for_standard_and_express_executions() {
+        use crate::engine::{EngineSettings, ExecutionType, StartRequest};
+        let folder = tempfile::tempdir().expect("a data folder");
+        let pool = crate::db::open(folder.path()).await.expect("the database");
+        let engine = Engine::new(pool.clone(), EngineSettings::default());
+        let timers = engine.spawn_timer_loop();
+        // $.kind picks the way to fail: a Fail state in a Parallel's branch (the pattern's
+        // state is the Parallel), a Fail state at the top, or the execution's own timeout
+        // while a Wait runs.
+        let definition = serde_json::json!({
+            "StartAt": "Route",
+            "TimeoutSeconds": 1,
+            "States": {
+                "Route": {"Type": "Choice", "Choices": [
+                    {"Variable": "$.kind", "StringEquals": "branch", "Next": "Checks"},
+                    {"Variable": "$.kind", "StringEquals": "slow", "Next": "Linger"}
+                ], "Default": "Reject"},
+                "Checks": {"Type": "Parallel", "End": true, "Branches": [{"StartAt": "Stock", "States": {
+                    "Stock": {"Type": "Fail", "Error": "Stock.Missing", "Cause": "item 17 missing"}
+                }}]},
+                "Linger": {"Type": "Wait", "Seconds": 30, "End": true},
+                "Reject": {"Type": "Fail", "Error": "Order.Rejected", "Cause": "order 5 rejected"}
+            }
+        });
+        let runs = [("branch", 3), ("reject", 2), ("slow", 1)];
+        for (kind, machine) in [(ExecutionType::Standard, "standard"), (ExecutionType::Express, "express")] {
+            let mut started = Vec::new();
+            for (way, times) in runs {
+                for index in 0..times {
+                    let execution = engine
+                        .start(StartRequest {
+                            state_machine_arn: format!("arn:aws:states:us-east-1:123456789012:stateMachine:{machine}"),
+                            state_machine_name: machine.into(),
+                            name: format!("{way}-{index}"),
+                            definition: definition.to_string(),
+                            input: serde_json::json!({"kind": way}),
+                            input_text: None,
+                            role_arn: "arn:aws:iam::123456789012:role/failing".into(),
+                            kind,
+                            test_case: None,
+                            map_run_arn: None,
+                            item_count: None,
+                            qualifiers: Default::default(),
+                        })
+                        .await
+                        .expect("started");
+                    started.push(execution.arn);
+                }
+            }
+            for arn in started {
+                engine.wait(&arn).await.expect("it ends");
+            }
+        }
+        for machine in ["standard", "express"] {
+            let filter = ExecutionFilter {
+                machine: Some(format!("arn:aws:states:us-east-1:123456789012:stateMachine:{machine}")),
+                ..Default::default()
+            };
+            let grouped = failure_patterns(&pool, &engine, &filter).await.expect("the patterns");
+            let summary: Vec<(Option<&str>, Option<&str>, u32, u32)> = grouped
+                .patterns
+                .iter()
+                .map(|pattern| (pattern.state.as_deref(), pattern.error.as_deref(), pattern.count, pattern.timed_out))
+                .collect();
+            assert_eq!(
+                summary,
+                [
+                    (Some("Checks"), Some("Stock.Missing"), 3, 0),
+                    (Some("Reject"), Some("Order.Rejected"), 2, 0),
+                    (Some("Linger"), Some("States.Timeout"), 1, 1),
+                ],
+                "{machine}"
+            );
+            assert_eq!(grouped.examined, 6, "{machine}");
+            let causes: Vec<(&str, u32)> =
+                grouped.patterns[0].causes.iter().map(|cause| (cause.example.as_str(), cause.count)).collect();
+            assert_eq!(causes, [("item 17 missing", 3)], "{machine}");
+            // The list's error filter selects one pattern's executions; the status filter
+            // narrows the patterns.
+            let rejected = ExecutionFilter { error: Some("Order.Rejected".into()), ..filter.clone() };
+            let names = walk(&pool, &engine, rejected).await;
+            assert_eq!(names.len(), 2, "{machine}: {names:?}");
+            assert!(names.iter().all(|name| name.starts_with("reject-")), "{machine}: {names:?}");
+            let timed_out = ExecutionFilter { status: Some("TIMED_OUT".into()), ..filter.clone() };
+            let grouped = failure_patterns(&pool, &engine, &timed_out).await.expect("the patterns");
+            assert_eq!(grouped.patterns.len(), 1, "{machine}");
+            let succeeded = ExecutionFilter { status: Some("SUCCEEDED".into()), ..filter };
+            assert!(failure_patterns(&pool, &engine, &succeeded).await.expect("the patterns").patterns.is_empty());
+        }
+        timers.abort();
     }
 
     /// Walks every page of the list in `filter`'s order; returns the names seen.
