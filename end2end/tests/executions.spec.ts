@@ -158,12 +158,14 @@ test("failure patterns group failed executions, list one pattern's executions, a
     definition: JSON.stringify(failing),
     roleArn: "arn:aws:iam::123456789012:role/statehouse",
   });
+  const arns: Record<string, string> = {};
   const run = async (name: string, input: object) => {
     const { executionArn } = await sfn(request, "StartExecution", {
       stateMachineArn,
       name: `${name}-${suffix}`,
       input: JSON.stringify(input),
     });
+    arns[name] = executionArn;
     return waitForEnd(request, executionArn);
   };
   for (const order of [101, 202, 303]) {
@@ -200,6 +202,15 @@ test("failure patterns group failed executions, list one pattern's executions, a
   expect(await run("order-404", { kind: "order", cause: "order 404 rejected by the warehouse" })).toBe("FAILED");
   await expect(rejected).toHaveAttribute("data-count", "4");
   await expect(rejected.locator("li[data-cause-count] code")).toHaveText("order 404 rejected by the warehouse");
+
+  // An execution's page links to the others that failed with its error.
+  await page.goto(`/executions/${encodeURIComponent(arns["stock-1"])}`);
+  await page.getByTestId("same-error").click();
+  await expect(page).toHaveURL(/error=Stock\.Missing/);
+  await expect(page.locator("[data-testid=executions] tbody tr")).toHaveCount(1);
+  await expect(page.locator(`tr[data-execution="stock-1-${suffix}"]`)).toBeVisible();
+  await page.goto(`/executions?machine=${encodeURIComponent(stateMachineArn)}`);
+  await waitForHydration(page);
 
   // "List them": the list of that pattern's executions, by its error.
   await rejected.getByRole("link", { name: "List them" }).click();

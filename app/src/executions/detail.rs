@@ -128,7 +128,21 @@ fn ExecutionView(
                 <dt>"Started"</dt><dd>{format_millis(execution.start_millis)}</dd>
                 <dt>"Stopped"</dt><dd>{execution.stop_millis.map(format_millis).unwrap_or_else(|| "—".into())}</dd>
                 <dt>"Duration"</dt><dd>{duration_text(execution.start_millis, execution.stop_millis)}</dd>
-                {error.map(|error| view! { <dt>"Error"</dt><dd><code data-testid="execution-error">{error}</code></dd> })}
+                {error.map(|error| {
+                    let same = format!(
+                        "/executions?machine={}&error={}",
+                        encode_component(&execution.state_machine_arn),
+                        encode_component(&error),
+                    );
+                    view! {
+                        <dt>"Error"</dt>
+                        <dd>
+                            <code data-testid="execution-error">{error}</code>
+                            " · "
+                            <a href=same data-testid="same-error">"executions of this state machine with this error"</a>
+                        </dd>
+                    }
+                })}
                 {cause.map(|cause| view! { <dt>"Cause"</dt><dd><pre class="details" data-testid="execution-cause">{cause}</pre></dd> })}
             </dl>
             {cost_line}

@@ -17,7 +17,7 @@ pub const FAILURE_STATUSES: [&str; 2] = ["FAILED", "TIMED_OUT"];
 
 /// The most failed executions read for the patterns, newest first: enough to see what is
 /// going wrong now, few enough to group in a moment on every view.
-pub const FAILURES_EXAMINED: usize = 10_000;
+pub const FAILURES_EXAMINED: usize = 5_000;
 
 /// How many patterns show before "N more patterns".
 const PATTERNS_SHOWN: usize = 6;
