@@ -592,13 +592,88 @@ async fn a_waiting_request_is_escalated_and_reminded_before_its_deadline() {
     }
     assert!(started.elapsed() >= Duration::from_millis(2_900), "reminded too early: {:?}", started.elapsed());
     reminded.sort();
-    assert_eq!(reminded, vec![(false, escalated.link()), (true, first.link())], "the same links, once each");
+    assert_eq!(reminded.iter().map(|(boss, _)| *boss).collect::<Vec<_>>(), [false, true], "each approver once");
+    // A reminder's link is new, and the earlier mail's stops working.
+    for ((_, link), earlier) in reminded.iter().zip([escalated.link(), first.link()]) {
+        assert_ne!(*link, earlier);
+        let (status, page) = portal.get(&earlier).await;
+        assert_eq!(status, 404, "{page}");
+    }
+    let deputy_link = reminded[0].1.clone();
 
-    let (_, page) = portal.get(&escalated.link()).await;
-    portal.decide(&escalated.link(), &[("csrf", &csrf_field(&page)), ("decision", "approve")]).await;
+    let (_, page) = portal.get(&deputy_link).await;
+    portal.decide(&deputy_link, &[("csrf", &csrf_field(&page)), ("decision", "approve")]).await;
     let described = portal.wait_for_end(&execution).await;
     let output: Value = serde_json::from_str(described["output"].as_str().expect("output")).expect("JSON output");
     assert_eq!(output["approver"], "deputy@example.com", "{output}");
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(sink.mails.try_recv().is_err(), "nothing more once decided");
+}
+
+#[tokio::test]
+async fn an_expired_link_decides_nothing_and_mails_its_approver_a_new_one_on_request() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut sink = SmtpSink::start().await;
+    let config = dir.path().join("statehouse.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[approvals.channels]]\nname = \"orders\"\nqueue_url = \"{QUEUE_URL}\"\napprovers = [\"boss@example.com\"]\n\
+             link_lifetime = \"2s\"\n"
+        ),
+    )
+    .expect("write statehouse.toml");
+    let portal = Portal::start(dir.path(), &config, Some(sink.port)).await;
+    let execution = portal.start_execution("order-49").await;
+    let mail = sink.next_mail().await;
+    assert!(mail.raw.contains("It works until"), "the mail says how long the link works: {}", mail.raw);
+    let link = mail.link();
+
+    // While it works: the form, and until when.
+    let (status, page) = portal.get(&link).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("This link works until") && page.contains("name=\"decision\""), "{page}");
+    let csrf = csrf_field(&page);
+    // Asking for a new link while this one works sends nothing.
+    let (status, page) = portal.post(&format!("{link}/renew"), &[("csrf", &csrf)]).await;
+    assert_eq!(status, 409, "{page}");
+
+    tokio::time::sleep(Duration::from_millis(2_200)).await;
+    // Expired: the page decides nothing and offers a new link instead of the form.
+    let (status, page) = portal.get(&link).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("This link expired on") && !page.contains("name=\"decision\""), "{page}");
+    assert!(page.contains("Email me a new link"), "{page}");
+    // A decision posted with the form loaded before it expired is refused.
+    let (status, page) = portal.post(&link, &[("csrf", &csrf), ("decision", "approve")]).await;
+    assert_eq!(status, 410, "{page}");
+    assert_eq!(portal.describe(&execution).await["status"], "RUNNING");
+    // Without the CSRF field, no new link.
+    let (status, _) = portal.post(&format!("{link}/renew"), &[]).await;
+    assert_eq!(status, 403);
+    assert!(sink.mails.try_recv().is_err(), "no mail for a refused request");
+
+    // Asking for one mails it to the approver, never shows it, and retires the old URL.
+    let (status, page) =
+        portal.post(&format!("{link}/renew"), &[("csrf", &csrf_field(&portal.get(&link).await.1))]).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("New link sent") && page.contains("boss@example.com"), "{page}");
+    let renewed = sink.next_mail().await;
+    assert!(renewed.raw.contains("To: boss@example.com"), "{}", renewed.raw);
+    assert!(renewed.raw.contains("Subject: New link: approval requested: Ship order 42?"), "{}", renewed.raw);
+    let new_link = renewed.link();
+    assert_ne!(new_link, link);
+    assert!(!page.contains(new_link.rsplit('/').next().expect("a key")), "the page never shows the new link");
+    let (status, _) = portal.get(&link).await;
+    assert_eq!(status, 404, "the old URL no longer works");
+    let (status, _) = portal.post(&format!("{link}/renew"), &[("csrf", &csrf)]).await;
+    assert_eq!(status, 404, "and cannot ask again");
+
+    // The new link decides.
+    let (_, page) = portal.get(&new_link).await;
+    portal.decide(&new_link, &[("csrf", &csrf_field(&page)), ("decision", "approve")]).await;
+    let described = portal.wait_for_end(&execution).await;
+    assert_eq!(described["status"], "SUCCEEDED", "{described}");
+    let output: Value = serde_json::from_str(described["output"].as_str().expect("output")).expect("JSON output");
+    assert_eq!(output["approver"], "boss@example.com", "{output}");
 }

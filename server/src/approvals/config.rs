@@ -38,7 +38,13 @@ pub struct Channel {
     /// Escalation: links go to these addresses too when no decision came this long after the
     /// request (milliseconds).
     pub escalation: Option<Escalation>,
+    /// How long a mailed link works (milliseconds; `link_lifetime`, [`DEFAULT_LINK_LIFETIME_MILLIS`]
+    /// unless set). A reminder sends a new link; after it, the approver's page offers one.
+    pub link_lifetime_millis: i64,
 }
+
+/// How long a mailed approval link works unless its channel says otherwise: seven days.
+pub const DEFAULT_LINK_LIFETIME_MILLIS: i64 = 7 * 86_400_000;
 
 /// Who a request is escalated to, and when.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -327,6 +333,10 @@ impl ApprovalsConfig {
                 .map(parse_duration)
                 .transpose()
                 .map_err(|message| refuse(format!("remind_before: {message}")))?;
+            let link_lifetime_millis = match raw.link_lifetime.as_deref() {
+                None => DEFAULT_LINK_LIFETIME_MILLIS,
+                Some(text) => parse_duration(text).map_err(|message| refuse(format!("link_lifetime: {message}")))?,
+            };
             let escalation = match (raw.escalate_to, raw.escalate_after.as_deref()) {
                 (None, None) => None,
                 (Some(to), Some(after)) if !to.is_empty() => {
@@ -355,6 +365,7 @@ impl ApprovalsConfig {
                 aws,
                 remind_before_millis,
                 escalation,
+                link_lifetime_millis,
             });
         }
         Ok(Self { channels })
@@ -393,6 +404,7 @@ struct RawChannel {
     remind_before: Option<String>,
     escalate_to: Option<Vec<String>>,
     escalate_after: Option<String>,
+    link_lifetime: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -551,5 +563,8 @@ mod tests {
             Err("set escalate_to (a non-empty list) and escalate_after"),
         );
         check(&format!("{channel}escalate_to = [\"b\"]\nescalate_after = \"1h\"\n"), Err("escalate_to: \"b\""));
+        check(&format!("{channel}link_lifetime = \"36h\"\n"), Ok("link_lifetime_millis: 129600000"));
+        check(channel, Ok("link_lifetime_millis: 604800000"));
+        check(&format!("{channel}link_lifetime = \"a week\"\n"), Err("link_lifetime: \"a week\" is not a duration"));
     }
 }

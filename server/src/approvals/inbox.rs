@@ -348,6 +348,8 @@ mod tests {
                 .enumerate()
                 .map(|(index, approver)| NewLink {
                     id: format!("{token}-link-{index}"),
+                    key: format!("{token}-link-{index}"),
+                    expires_at: now + DAY,
                     approver: (*approver).into(),
                     mail_subject: format!("Approval requested: Subject {token}"),
                     text_body: "text".into(),
@@ -382,7 +384,7 @@ mod tests {
         let submitted = store::submit(
             &pool,
             &Submission {
-                link_id: "b-link-1",
+                key: "b-link-1",
                 approve: false,
                 comment: "too much",
                 remote_address: Some("127.0.0.1".into()),

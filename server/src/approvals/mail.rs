@@ -40,6 +40,8 @@ pub struct MailContent {
     pub approver: String,
     /// The approver's own link.
     pub link: String,
+    /// Until when the link works, as `2025-01-15 10:30 UTC`.
+    pub link_expires: String,
 }
 
 #[derive(Template)]
@@ -366,6 +368,7 @@ mod tests {
             deadline: Some("2030-01-01T00:00:00Z".into()),
             approver: "a@x".into(),
             link: "http://127.0.0.1:3000/approve/abc".into(),
+            link_expires: "2025-01-15 10:30 UTC".into(),
         };
         let (text, html) = render(&content).expect("renders");
         assert!(html.contains("&#60;script&#62;") && !html.contains("<script>"), "{html}");

@@ -171,6 +171,7 @@ mod tests {
             aws: None,
             remind_before_millis: None,
             escalation: None,
+            link_lifetime_millis: 86_400_000,
         }
     }
 

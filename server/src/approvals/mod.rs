@@ -219,28 +219,63 @@ impl Approvals {
         self.record_message(channel, execution, state_name, remote.token, remote.message, Origin::Aws).await
     }
 
-    /// One approver's link and its rendered mail, `template` giving everything but the
-    /// approver and the link.
+    /// One approver's link (row `id`, under a new key that works until `expires_at`) and its
+    /// rendered mail, `template` giving everything but the approver and the link.
     fn link_mail(
         &self,
         template: &MailContent,
-        id: String,
+        id: Option<String>,
         approver: String,
         subject_prefix: &str,
+        expires_at: i64,
     ) -> Result<NewLink, ApprovalsError> {
+        let key = new_link_id();
         let content = MailContent {
             approver: approver.clone(),
-            link: format!("{}/approve/{id}", self.inner.settings.public_url),
+            link: format!("{}/approve/{key}", self.inner.settings.public_url),
+            link_expires: link_expiry_text(expires_at),
             ..template.clone()
         };
         let (text_body, html_body) = mail::render(&content)?;
         Ok(NewLink {
-            id,
+            id: id.unwrap_or_else(|| key.clone()),
+            key,
+            expires_at,
             approver,
             mail_subject: format!("{subject_prefix}: {}", template.subject),
             text_body,
             html_body,
         })
+    }
+
+    /// A new link for `link` (an expired one whose approver asked for it), with its mail.
+    fn renewal_mail(&self, link: &store::LinkView, now: i64) -> Result<NewLink, ApprovalsError> {
+        let details = match serde_json::from_str::<serde_json::Value>(&link.details) {
+            Ok(serde_json::Value::Null) | Err(_) => String::new(),
+            Ok(value) => serde_json::to_string_pretty(&value).unwrap_or_default(),
+        };
+        let template = MailContent {
+            subject: link.subject.clone(),
+            workflow: link.state_machine_arn.rsplit(':').next().unwrap_or_default().to_string(),
+            execution: link.execution_arn.rsplit(':').next().unwrap_or_default().to_string(),
+            execution_arn: link.execution_arn.clone(),
+            state_name: link.state_name.clone(),
+            details,
+            deadline: link.deadline.clone(),
+            approver: String::new(),
+            link: String::new(),
+            link_expires: String::new(),
+        };
+        let lifetime = self
+            .channel(&link.channel)
+            .map_or(config::DEFAULT_LINK_LIFETIME_MILLIS, |channel| channel.link_lifetime_millis);
+        self.link_mail(
+            &template,
+            Some(link.link_id.clone()),
+            link.approver.clone(),
+            "New link: approval requested",
+            now + lifetime,
+        )
     }
 
     pub(crate) fn wake_mails(&self) {
@@ -288,13 +323,16 @@ impl Approvals {
             deadline: message.deadline.clone(),
             approver: String::new(),
             link: String::new(),
+            link_expires: String::new(),
         };
-        for approver in approvers {
-            links.push(self.link_mail(&template, new_link_id(), approver, "Approval requested")?);
-        }
         let now = now_millis();
         let deadline_at =
             message.deadline.as_deref().and_then(asl::eval::time::parse_timestamp).map(|instant| instant.to_millis());
+        // A link need not outlive its request's deadline; the mail then says the deadline's time.
+        let expires_at = (now + channel.link_lifetime_millis).min(deadline_at.unwrap_or(i64::MAX));
+        for approver in approvers {
+            links.push(self.link_mail(&template, None, approver, "Approval requested", expires_at)?);
+        }
         let new = NewRequest {
             channel: channel.name.clone(),
             token,
@@ -397,7 +435,13 @@ impl ExecutionInfo {
     }
 }
 
-/// A link id: 192 random bits in hex.
+/// When a link stops working, as its mail and page say it: `2025-01-15 10:30 UTC`.
+pub(crate) fn link_expiry_text(millis: i64) -> String {
+    let text = asl::eval::time::format_millis(millis);
+    format!("{} {} UTC", &text[..10], &text[11..16])
+}
+
+/// A link key: 192 random bits in hex.
 fn new_link_id() -> String {
     hex::encode(rand::rng().random::<[u8; 24]>())
 }

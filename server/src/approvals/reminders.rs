@@ -10,7 +10,6 @@ use tokio::sync::Notify;
 use super::{
     Approvals, ApprovalsError,
     mail::MailContent,
-    new_link_id,
     store::{self, DueFollowUp, FollowUpKind},
 };
 use crate::engine::now_millis;
@@ -64,13 +63,24 @@ async fn send(approvals: &Approvals, due: &DueFollowUp, now: i64) -> Result<(), 
         deadline: due.deadline.clone(),
         approver: String::new(),
         link: String::new(),
+        link_expires: String::new(),
     };
+    let lifetime = approvals
+        .channel(&due.channel)
+        .map_or(super::config::DEFAULT_LINK_LIFETIME_MILLIS, |channel| channel.link_lifetime_millis);
     let links = store::request_links(approvals.pool(), due.request_id).await?;
     let (kind, mails) = if due.is_reminder {
         let mut mails = Vec::new();
         for (id, approver, decided) in links {
             if !decided {
-                mails.push(approvals.link_mail(&template, id, approver, "Reminder: approval requested")?);
+                // A new key: the reminder's link works for a full lifetime, the older mail's no more.
+                mails.push(approvals.link_mail(
+                    &template,
+                    Some(id),
+                    approver,
+                    "Reminder: approval requested",
+                    now + lifetime,
+                )?);
             }
         }
         (FollowUpKind::Reminder, mails)
@@ -83,7 +93,13 @@ async fn send(approvals: &Approvals, due: &DueFollowUp, now: i64) -> Result<(), 
         let mut mails = Vec::new();
         for approver in escalate_to {
             if !links.iter().any(|(_, existing, _)| *existing == approver) {
-                mails.push(approvals.link_mail(&template, new_link_id(), approver, "Escalated: approval requested")?);
+                mails.push(approvals.link_mail(
+                    &template,
+                    None,
+                    approver,
+                    "Escalated: approval requested",
+                    now + lifetime,
+                )?);
             }
         }
         (FollowUpKind::Escalation, mails)

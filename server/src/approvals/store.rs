@@ -1,7 +1,7 @@
 //! The approval tables: requests with their links and mails (one transaction), decisions with
 //! their callbacks (one transaction), and the two outboxes' claims and outcomes.
 
-use sqlx::{SqlitePool, sqlite::SqliteQueryResult};
+use sqlx::SqlitePool;
 
 use super::{
     config::Policy,
@@ -65,8 +65,12 @@ impl Origin {
 /// One approver's link and mail.
 #[derive(Clone, Debug)]
 pub struct NewLink {
-    /// The link's random id.
+    /// The link's row id (a new link's is its first key).
     pub id: String,
+    /// What its URL carries: 192 random bits, new every time the link is sent.
+    pub key: String,
+    /// When the URL stops working, milliseconds since the epoch.
+    pub expires_at: i64,
     /// The approver's email address.
     pub approver: String,
     /// The mail's subject.
@@ -80,8 +84,12 @@ pub struct NewLink {
 /// A link with its request, as the approver's page shows it.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct LinkView {
-    /// The link's id.
+    /// The link's row id.
     pub link_id: String,
+    /// What its URL carries.
+    pub key: String,
+    /// When that URL stops working (none for links made before links expired).
+    pub expires_at: Option<i64>,
     /// Whose link it is.
     pub approver: String,
     /// The request.
@@ -113,8 +121,8 @@ pub struct LinkView {
 /// A decision as submitted.
 #[derive(Clone, Debug)]
 pub struct Submission<'a> {
-    /// The link it came through.
-    pub link_id: &'a str,
+    /// The key of the link it came through (its URL's).
+    pub key: &'a str,
     /// Approve (true) or reject.
     pub approve: bool,
     /// The approver's comment.
@@ -132,6 +140,8 @@ pub struct Submission<'a> {
 pub enum Submitted {
     /// No such link.
     UnknownLink,
+    /// The link's URL expired (the request may still wait); nothing changed.
+    LinkExpired,
     /// This approver has decided already; nothing changed.
     AlreadyDecidedByYou,
     /// The request is no longer pending (its status); nothing changed.
@@ -266,8 +276,10 @@ async fn insert_link(
     request_id: i64,
     link: &NewLink,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO approval_links (id, request_id, approver) VALUES (?, ?, ?)")
+    sqlx::query("INSERT INTO approval_links (id, key, expires_at, request_id, approver) VALUES (?, ?, ?, ?, ?)")
         .bind(&link.id)
+        .bind(&link.key)
+        .bind(link.expires_at)
         .bind(request_id)
         .bind(&link.approver)
         .execute(&mut **transaction)
@@ -370,8 +382,9 @@ pub async fn request_links(pool: &SqlitePool, request_id: i64) -> Result<Vec<(St
     .await
 }
 
-/// Records a reminder (`mails` to existing links) or an escalation (`mails` to new links,
-/// created here), and marks it sent, in one transaction. False, writing nothing, when the
+/// Records a reminder (`mails` to existing links, each under a new key and lifetime, so the
+/// URL of the earlier mail stops working) or an escalation (`mails` to new links, created
+/// here), and marks it sent, in one transaction. False, writing nothing, when the
 /// request is no longer pending or the follow-up was sent already.
 pub async fn record_follow_up(
     pool: &SqlitePool,
@@ -395,8 +408,9 @@ pub async fn record_follow_up(
         return Ok(false);
     }
     for mail in mails {
-        if kind == FollowUpKind::Escalation {
-            insert_link(&mut transaction, request_id, mail).await?;
+        match kind {
+            FollowUpKind::Escalation => insert_link(&mut transaction, request_id, mail).await?,
+            FollowUpKind::Reminder => rekey_link(&mut transaction, mail).await?,
         }
         insert_mail(&mut transaction, request_id, mail, now).await?;
     }
@@ -404,15 +418,62 @@ pub async fn record_follow_up(
     Ok(true)
 }
 
-/// A link and its request.
-pub async fn find_link(pool: &SqlitePool, link_id: &str) -> Result<Option<LinkView>, sqlx::Error> {
+/// Gives an existing link `link`'s new key and lifetime.
+async fn rekey_link(transaction: &mut sqlx::Transaction<'_, sqlx::Sqlite>, link: &NewLink) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE approval_links SET key = ?, expires_at = ? WHERE id = ?")
+        .bind(&link.key)
+        .bind(link.expires_at)
+        .bind(&link.id)
+        .execute(&mut **transaction)
+        .await
+        .map(drop)
+}
+
+/// Sends link `old_key` again under a new key and lifetime (`mail`), when it has expired, its
+/// approver has not decided and its request still waits: the approver asked for a new link.
+/// False, writing nothing, otherwise (the key was replaced already, or there is nothing to
+/// decide).
+pub async fn renew_expired_link(
+    pool: &SqlitePool,
+    old_key: &str,
+    mail: &NewLink,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let mut transaction = pool.begin().await?;
+    let renewed = sqlx::query(
+        "UPDATE approval_links SET key = ?, expires_at = ? WHERE key = ? AND id = ? AND expires_at <= ? \
+         AND NOT EXISTS (SELECT 1 FROM approval_decisions d WHERE d.link_id = approval_links.id) \
+         AND EXISTS (SELECT 1 FROM approval_requests r WHERE r.id = approval_links.request_id AND r.status = 'pending')",
+    )
+    .bind(&mail.key)
+    .bind(mail.expires_at)
+    .bind(old_key)
+    .bind(&mail.id)
+    .bind(now)
+    .execute(&mut *transaction)
+    .await?;
+    if renewed.rows_affected() == 0 {
+        transaction.rollback().await?;
+        return Ok(false);
+    }
+    let request_id: i64 = sqlx::query_scalar("SELECT request_id FROM approval_links WHERE id = ?")
+        .bind(&mail.id)
+        .fetch_one(&mut *transaction)
+        .await?;
+    insert_mail(&mut transaction, request_id, mail, now).await?;
+    transaction.commit().await?;
+    Ok(true)
+}
+
+/// A link and its request, by the key its URL carries.
+pub async fn find_link(pool: &SqlitePool, key: &str) -> Result<Option<LinkView>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT l.id AS link_id, l.approver, r.id AS request_id, r.channel, r.execution_arn, r.state_machine_arn, \
+        "SELECT l.id AS link_id, l.key, l.expires_at, l.approver, r.id AS request_id, r.channel, r.execution_arn, r.state_machine_arn, \
          r.state_name, r.subject, r.details, r.deadline, r.policy, r.status, d.decision AS own_decision, r.origin \
          FROM approval_links l JOIN approval_requests r ON r.id = l.request_id \
-         LEFT JOIN approval_decisions d ON d.link_id = l.id WHERE l.id = ?",
+         LEFT JOIN approval_decisions d ON d.link_id = l.id WHERE l.key = ?",
     )
-    .bind(link_id)
+    .bind(key)
     .fetch_optional(pool)
     .await
 }
@@ -451,33 +512,38 @@ pub async fn close_if_pending(pool: &SqlitePool, request_id: i64, status: &str, 
 /// sees the first's outcome.
 pub async fn submit(pool: &SqlitePool, submission: &Submission<'_>) -> Result<Submitted, sqlx::Error> {
     let mut transaction = pool.begin().await?;
-    let inserted: SqliteQueryResult = sqlx::query(
+    let link_id: Option<String> = sqlx::query_scalar(
         "INSERT INTO approval_decisions (request_id, link_id, approver, decision, comment, remote_address, at) \
          SELECT r.id, l.id, l.approver, ?, ?, ?, ? FROM approval_links l JOIN approval_requests r ON r.id = l.request_id \
-         WHERE l.id = ? AND r.status = 'pending' ON CONFLICT (link_id) DO NOTHING",
+         WHERE l.key = ? AND r.status = 'pending' AND (l.expires_at IS NULL OR l.expires_at > ?) \
+         ON CONFLICT (link_id) DO NOTHING RETURNING link_id",
     )
     .bind(if submission.approve { "approve" } else { "reject" })
     .bind(submission.comment)
     .bind(&submission.remote_address)
     .bind(submission.now)
-    .bind(submission.link_id)
-    .execute(&mut *transaction)
+    .bind(submission.key)
+    .bind(submission.now)
+    .fetch_optional(&mut *transaction)
     .await?;
-    if inserted.rows_affected() == 0 {
-        let found: Option<(String, Option<String>)> = sqlx::query_as(
-            "SELECT r.status, d.decision FROM approval_links l JOIN approval_requests r ON r.id = l.request_id \
-             LEFT JOIN approval_decisions d ON d.link_id = l.id WHERE l.id = ?",
+    let Some(link_id) = link_id else {
+        let found: Option<(String, Option<String>, Option<i64>)> = sqlx::query_as(
+            "SELECT r.status, d.decision, l.expires_at FROM approval_links l \
+             JOIN approval_requests r ON r.id = l.request_id \
+             LEFT JOIN approval_decisions d ON d.link_id = l.id WHERE l.key = ?",
         )
-        .bind(submission.link_id)
+        .bind(submission.key)
         .fetch_optional(&mut *transaction)
         .await?;
         transaction.rollback().await?;
         return Ok(match found {
             None => Submitted::UnknownLink,
-            Some((_, Some(_))) => Submitted::AlreadyDecidedByYou,
-            Some((status, None)) => Submitted::Closed(status),
+            Some((_, Some(_), _)) => Submitted::AlreadyDecidedByYou,
+            Some((status, None, _)) if status != "pending" => Submitted::Closed(status),
+            Some((_, None, Some(expires_at))) if expires_at <= submission.now => Submitted::LinkExpired,
+            Some((status, None, _)) => Submitted::Closed(status),
         });
-    }
+    };
     let (request_id, token, policy_text, reject_error, approver_count, approvals, rejections): (
         i64,
         String,
@@ -493,7 +559,7 @@ pub async fn submit(pool: &SqlitePool, submission: &Submission<'_>) -> Result<Su
          (SELECT count(*) FROM approval_decisions WHERE request_id = r.id AND decision = 'reject') \
          FROM approval_links l JOIN approval_requests r ON r.id = l.request_id WHERE l.id = ?",
     )
-    .bind(submission.link_id)
+    .bind(&link_id)
     .fetch_one(&mut *transaction)
     .await?;
     let policy = policy_text.parse::<Policy>().unwrap_or(Policy::Any);
@@ -503,7 +569,7 @@ pub async fn submit(pool: &SqlitePool, submission: &Submission<'_>) -> Result<Su
         return Ok(Submitted::Recorded);
     };
     let approver: String = sqlx::query_scalar("SELECT approver FROM approval_links WHERE id = ?")
-        .bind(submission.link_id)
+        .bind(&link_id)
         .fetch_one(&mut *transaction)
         .await?;
     let (status, callback_outcome, output, error, cause) = match outcome {

@@ -5,6 +5,11 @@
 //! GET shows a one-time confirmation kept in a short-lived session (tower-sessions, stored in
 //! SQLite by [`SqliteSessionStore`], so a restart between the two keeps it), and a refresh
 //! never posts again. Refusals are answered directly, with their own status.
+//!
+//! A link's URL carries its key, which works for the channel's `link_lifetime`. An expired
+//! link's page decides nothing and offers a new link instead (`POST /approve/<id>/renew`, also
+//! CSRF-protected): it is mailed to the link's approver, never shown on the page, and the old
+//! URL stops working.
 
 use std::net::SocketAddr;
 
@@ -44,7 +49,10 @@ pub fn routes<S: Clone + Send + Sync + 'static>(approvals: Approvals) -> Router<
         .with_same_site(SameSite::Lax)
         .with_secure(approvals.public_url_is_https())
         .with_expiry(Expiry::OnInactivity(Duration::minutes(FLASH_MINUTES)));
-    let approver_page = Router::new().route("/approve/{id}", get(show).post(decide)).layer(sessions);
+    let approver_page = Router::new()
+        .route("/approve/{id}", get(show).post(decide))
+        .route("/approve/{id}/renew", axum::routing::post(renew))
+        .layer(sessions);
     Router::new()
         .merge(approver_page)
         .route("/approvals/dev-mailbox", get(dev_mailbox))
@@ -73,7 +81,12 @@ type RemoteAddress = Option<Extension<ConnectInfo<SocketAddr>>>;
 #[derive(Template)]
 #[template(path = "approvals/approve.html")]
 struct ApprovePage<'a> {
+    /// The link's key (its URL's).
     link_id: &'a str,
+    /// Until when the link works, while it does.
+    valid_until: Option<String>,
+    /// When it stopped working, once it has: the page offers a new link instead of the form.
+    expired: Option<String>,
     csrf: String,
     subject: &'a str,
     workflow: &'a str,
@@ -154,7 +167,7 @@ fn not_found() -> Response {
     message(
         StatusCode::NOT_FOUND,
         "Link not found",
-        "This approval link does not exist. Check that it was copied whole from the email.",
+        "This approval link does not exist, or a newer email replaced it. Use the link in the latest email, copied whole.",
     )
 }
 
@@ -205,6 +218,11 @@ fn page(
     page_with(approvals, link, status, note, None)
 }
 
+/// Whether link's URL no longer works at `now`.
+fn link_expired(link: &LinkView, now: i64) -> bool {
+    link.expires_at.is_some_and(|expires_at| expires_at <= now)
+}
+
 fn page_with(
     approvals: &Approvals,
     link: &LinkView,
@@ -216,9 +234,13 @@ fn page_with(
         Ok(serde_json::Value::Null) | Err(_) => String::new(),
         Ok(value) => serde_json::to_string_pretty(&value).unwrap_or_default(),
     };
+    let expired = link_expired(link, now_millis()) && note.is_none() && confirmation.is_none();
+    let expiry = link.expires_at.map(super::link_expiry_text);
     let html = ApprovePage {
-        link_id: &link.link_id,
-        csrf: approvals.csrf_token(&link.link_id),
+        link_id: &link.key,
+        valid_until: expiry.clone().filter(|_| !expired),
+        expired: expiry.filter(|_| expired),
+        csrf: approvals.csrf_token(&link.key),
         subject: &link.subject,
         workflow: link.state_machine_arn.rsplit(':').next().unwrap_or_default(),
         execution: link.execution_arn.rsplit(':').next().unwrap_or_default(),
@@ -271,7 +293,7 @@ async fn show(
         return Ok(not_found());
     };
     let remote = remote.map(|Extension(ConnectInfo(address))| address.ip().to_string());
-    store::record_view(approvals.pool(), &id, remote.as_deref(), now_millis()).await?;
+    store::record_view(approvals.pool(), &link.link_id, remote.as_deref(), now_millis()).await?;
     if let Some(flash) = take_flash(&session, &id).await {
         return page_with(&approvals, &link, StatusCode::OK, None, Some((flash.title, flash.text)));
     }
@@ -318,11 +340,7 @@ async fn decide(
         return Ok(not_found());
     };
     if !approvals.csrf_valid(&id, &csrf) {
-        return Ok(message(
-            StatusCode::FORBIDDEN,
-            "Form not accepted",
-            "This form did not come from the approval page. Open the link from your email again and decide there. Nothing was changed.",
-        ));
+        return Ok(form_not_accepted());
     }
     let approve = match decision.as_str() {
         "approve" => true,
@@ -342,7 +360,7 @@ async fn decide(
     }
     let now = now_millis();
     let submission = Submission {
-        link_id: &id,
+        key: &id,
         approve,
         comment: comment.trim(),
         remote_address: remote.map(|Extension(ConnectInfo(address))| address.ip().to_string()),
@@ -351,6 +369,13 @@ async fn decide(
     };
     let (title, text) = match store::submit(approvals.pool(), &submission).await? {
         Submitted::UnknownLink => return Ok(not_found()),
+        Submitted::LinkExpired => {
+            return Ok(message(
+                StatusCode::GONE,
+                "Link expired",
+                "This approval link has expired, so nothing was decided. Open it again: the page offers to email you a new one.",
+            ));
+        }
         Submitted::AlreadyDecidedByYou => {
             return Ok(message(
                 StatusCode::CONFLICT,
@@ -387,6 +412,60 @@ async fn decide(
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     Ok(response)
+}
+
+fn form_not_accepted() -> Response {
+    message(
+        StatusCode::FORBIDDEN,
+        "Form not accepted",
+        "This form did not come from the approval page. Open the link from your email again and decide there. Nothing was changed.",
+    )
+}
+
+/// `POST /approve/<id>/renew`: mails the approver of an expired link a new one (a new key and
+/// lifetime; the old URL stops working). The new link is never shown here: whoever holds the
+/// old URL learns nothing, and can ask only once, since the old key is gone after.
+async fn renew(State(approvals): State<Approvals>, Path(id): Path<String>, body: Bytes) -> Result<Response, PageError> {
+    if !plausible_id(&id) {
+        return Ok(not_found());
+    }
+    let csrf = form_urlencoded::parse(&body).find(|(name, _)| name == "csrf").map(|(_, value)| value.into_owned());
+    let Some(link) = store::find_link(approvals.pool(), &id).await? else {
+        return Ok(not_found());
+    };
+    if !approvals.csrf_valid(&id, csrf.as_deref().unwrap_or_default()) {
+        return Ok(form_not_accepted());
+    }
+    let status = current_status(&approvals, &link).await?;
+    if status != "pending" {
+        let (code, text) = closed_message(&status);
+        return Ok(message(code, "Request closed", &text));
+    }
+    if link.own_decision.is_some() {
+        return Ok(message(StatusCode::CONFLICT, "Already decided", "You have already decided this request."));
+    }
+    let now = now_millis();
+    if !link_expired(&link, now) {
+        return Ok(message(
+            StatusCode::CONFLICT,
+            "Link still works",
+            "This link has not expired: open it again to decide. No new link was sent.",
+        ));
+    }
+    let mail = approvals.renewal_mail(&link, now).map_err(PageError::Internal)?;
+    if !store::renew_expired_link(approvals.pool(), &id, &mail, now).await? {
+        return Ok(not_found());
+    }
+    approvals.wake_mails();
+    tracing::info!(request = link.request_id, approver = %link.approver, "a new approval link was requested");
+    Ok(message(
+        StatusCode::OK,
+        "New link sent",
+        &format!(
+            "A new link is on its way to {}. Use the link in that email; this one no longer works.",
+            link.approver
+        ),
+    ))
 }
 
 /// `GET /approvals/dev-mailbox`: the mails kept when no SMTP server is configured. With one,
