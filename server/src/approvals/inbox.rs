@@ -208,10 +208,7 @@ pub async fn request(pool: &SqlitePool, id: i64) -> Result<Option<RequestDetail>
 
     Ok(Some(RequestDetail {
         request: row.into(),
-        details: match serde_json::from_str::<serde_json::Value>(&details) {
-            Ok(serde_json::Value::Null) | Err(_) => String::new(),
-            Ok(value) => serde_json::to_string_pretty(&value).unwrap_or_default(),
-        },
+        details: super::mail::pretty_details(&details),
         deadline,
         policy,
         views,

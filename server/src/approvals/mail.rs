@@ -44,6 +44,45 @@ pub struct MailContent {
     pub link_expires: String,
 }
 
+impl MailContent {
+    /// What every mail of a stored request says, before its approver and link are filled in
+    /// (a reminder's, an escalation's, a new link's).
+    pub fn for_stored_request(
+        subject: &str,
+        state_machine_arn: &str,
+        execution_arn: &str,
+        state_name: &str,
+        details: &str,
+        deadline: Option<&str>,
+    ) -> Self {
+        let workflow = match state_machine_arn.rsplit(':').next() {
+            Some(name) if !name.is_empty() => name.to_string(),
+            _ => "AWS Step Functions".to_string(),
+        };
+        MailContent {
+            subject: subject.to_string(),
+            workflow,
+            execution: execution_arn.rsplit(':').next().unwrap_or_default().to_string(),
+            execution_arn: execution_arn.to_string(),
+            state_name: state_name.to_string(),
+            details: pretty_details(details),
+            deadline: deadline.map(str::to_string),
+            approver: String::new(),
+            link: String::new(),
+            link_expires: String::new(),
+        }
+    }
+}
+
+/// A request's stored details (JSON text) as mails and pages show them: pretty-printed, or
+/// nothing for `null` or text that is not JSON.
+pub fn pretty_details(details: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(details) {
+        Ok(serde_json::Value::Null) | Err(_) => String::new(),
+        Ok(value) => serde_json::to_string_pretty(&value).unwrap_or_default(),
+    }
+}
+
 #[derive(Template)]
 #[template(path = "approvals/request_mail.html")]
 struct HtmlMail<'a> {

@@ -250,22 +250,14 @@ impl Approvals {
 
     /// A new link for `link` (an expired one whose approver asked for it), with its mail.
     fn renewal_mail(&self, link: &store::LinkView, now: i64) -> Result<NewLink, ApprovalsError> {
-        let details = match serde_json::from_str::<serde_json::Value>(&link.details) {
-            Ok(serde_json::Value::Null) | Err(_) => String::new(),
-            Ok(value) => serde_json::to_string_pretty(&value).unwrap_or_default(),
-        };
-        let template = MailContent {
-            subject: link.subject.clone(),
-            workflow: link.state_machine_arn.rsplit(':').next().unwrap_or_default().to_string(),
-            execution: link.execution_arn.rsplit(':').next().unwrap_or_default().to_string(),
-            execution_arn: link.execution_arn.clone(),
-            state_name: link.state_name.clone(),
-            details,
-            deadline: link.deadline.clone(),
-            approver: String::new(),
-            link: String::new(),
-            link_expires: String::new(),
-        };
+        let template = MailContent::for_stored_request(
+            &link.subject,
+            &link.state_machine_arn,
+            &link.execution_arn,
+            &link.state_name,
+            &link.details,
+            link.deadline.as_deref(),
+        );
         let lifetime = self
             .channel(&link.channel)
             .map_or(config::DEFAULT_LINK_LIFETIME_MILLIS, |channel| channel.link_lifetime_millis);

@@ -45,26 +45,14 @@ pub async fn run_worker(approvals: Approvals, wake: Arc<Notify>) {
 }
 
 async fn send(approvals: &Approvals, due: &DueFollowUp, now: i64) -> Result<(), ApprovalsError> {
-    let details = match serde_json::from_str::<serde_json::Value>(&due.details) {
-        Ok(serde_json::Value::Null) | Err(_) => String::new(),
-        Ok(value) => serde_json::to_string_pretty(&value).unwrap_or_default(),
-    };
-    let workflow = match due.state_machine_arn.rsplit(':').next() {
-        Some(name) if !name.is_empty() => name.to_string(),
-        _ => "AWS Step Functions".to_string(),
-    };
-    let template = MailContent {
-        subject: due.subject.clone(),
-        workflow,
-        execution: due.execution_arn.rsplit(':').next().unwrap_or_default().to_string(),
-        execution_arn: due.execution_arn.clone(),
-        state_name: due.state_name.clone(),
-        details,
-        deadline: due.deadline.clone(),
-        approver: String::new(),
-        link: String::new(),
-        link_expires: String::new(),
-    };
+    let template = MailContent::for_stored_request(
+        &due.subject,
+        &due.state_machine_arn,
+        &due.execution_arn,
+        &due.state_name,
+        &due.details,
+        due.deadline.as_deref(),
+    );
     let lifetime = approvals
         .channel(&due.channel)
         .map_or(super::config::DEFAULT_LINK_LIFETIME_MILLIS, |channel| channel.link_lifetime_millis);

@@ -230,10 +230,7 @@ fn page_with(
     note: Option<String>,
     confirmation: Option<(String, String)>,
 ) -> Result<Response, PageError> {
-    let details = match serde_json::from_str::<serde_json::Value>(&link.details) {
-        Ok(serde_json::Value::Null) | Err(_) => String::new(),
-        Ok(value) => serde_json::to_string_pretty(&value).unwrap_or_default(),
-    };
+    let details = super::mail::pretty_details(&link.details);
     let expired = link_expired(link, now_millis()) && note.is_none() && confirmation.is_none();
     let expiry = link.expires_at.map(super::link_expiry_text);
     let html = ApprovePage {
