@@ -36,6 +36,19 @@ fn write_config(dir: &Path, approvers: &[&str], policy: &str) -> std::path::Path
     path
 }
 
+/// The "orders" channel with boss@example.com as its approver, plus `extra` TOML lines.
+fn write_boss_channel(dir: &Path, extra: &str) -> std::path::PathBuf {
+    let path = dir.join("statehouse.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[[approvals.channels]]\nname = \"orders\"\nqueue_url = \"{QUEUE_URL}\"\napprovers = [\"boss@example.com\"]\n{extra}"
+        ),
+    )
+    .expect("write statehouse.toml");
+    path
+}
+
 fn definition() -> String {
     definition_with(json!("Ship order 42?"), json!(["ApprovalRejected"]))
 }
@@ -558,15 +571,10 @@ fn a_bad_statehouse_toml_stops_the_server_with_the_field_named() {
 async fn a_waiting_request_is_escalated_and_reminded_before_its_deadline() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut sink = SmtpSink::start().await;
-    let config = dir.path().join("statehouse.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[[approvals.channels]]\nname = \"orders\"\nqueue_url = \"{QUEUE_URL}\"\napprovers = [\"boss@example.com\"]\n\
-             remind_before = \"3s\"\nescalate_to = [\"deputy@example.com\", \"boss@example.com\"]\nescalate_after = \"1s\"\n"
-        ),
-    )
-    .expect("write statehouse.toml");
+    let config = write_boss_channel(
+        dir.path(),
+        "remind_before = \"3s\"\nescalate_to = [\"deputy@example.com\", \"boss@example.com\"]\nescalate_after = \"1s\"\n",
+    );
     let portal = Portal::start(dir.path(), &config, Some(sink.port)).await;
     let machine = portal.create_machine("deadlines", &definition_with_deadline()).await;
     let started = Instant::now();
@@ -614,15 +622,7 @@ async fn a_waiting_request_is_escalated_and_reminded_before_its_deadline() {
 async fn an_expired_link_decides_nothing_and_mails_its_approver_a_new_one_on_request() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut sink = SmtpSink::start().await;
-    let config = dir.path().join("statehouse.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[[approvals.channels]]\nname = \"orders\"\nqueue_url = \"{QUEUE_URL}\"\napprovers = [\"boss@example.com\"]\n\
-             link_lifetime = \"2s\"\n"
-        ),
-    )
-    .expect("write statehouse.toml");
+    let config = write_boss_channel(dir.path(), "link_lifetime = \"2s\"\n");
     let portal = Portal::start(dir.path(), &config, Some(sink.port)).await;
     let execution = portal.start_execution("order-49").await;
     let mail = sink.next_mail().await;
