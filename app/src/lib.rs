@@ -362,5 +362,14 @@ pub mod ssr {
             pool: &'a sqlx::SqlitePool,
             filter: &'a ExecutionFilter,
         ) -> BoxFuture<'a, Result<FailurePatterns, ExecutionsError>>;
+        /// The ARNs of the failed and timed-out Standard executions `filter` selects that
+        /// ended in top-level state `state`, newest first: one more than
+        /// [`crate::executions::failures::REDRIVE_BATCH`] at most.
+        fn failed_standard_executions<'a>(
+            &'a self,
+            pool: &'a sqlx::SqlitePool,
+            filter: &'a ExecutionFilter,
+            state: Option<&'a str>,
+        ) -> BoxFuture<'a, Result<Vec<String>, ExecutionsError>>;
     }
 }

@@ -223,6 +223,24 @@ test("failure patterns group failed executions, list one pattern's executions, a
   }
   await expect(page.getByTestId("failure-patterns").locator("tbody tr")).toHaveCount(1);
 
+  // Redrive the pattern (after the cause was fixed, an operator would): it asks first, then
+  // redrives each Standard execution; the Fail state fails them again, so they come back.
+  await page.goto(`/executions?machine=${encodeURIComponent(stateMachineArn)}`);
+  await waitForHydration(page);
+  const pattern = page.getByTestId("failure-patterns").locator('tr[data-error="Order.Rejected"]');
+  await pattern.getByTestId("pattern-redrive").click();
+  await expect(pattern).toContainText("Redrive 4 Standard executions?");
+  await pattern.getByTestId("pattern-redrive-confirm").click();
+  await expect(page.getByTestId("pattern-redrive-outcome")).toHaveText("Redrove 4 executions.");
+  for (const name of ["order-101", "order-404"]) {
+    const described = await sfn(request, "DescribeExecution", { executionArn: arns[name] });
+    expect(described.redriveCount).toBe(1);
+    expect(await waitForEnd(request, arns[name])).toBe("FAILED");
+  }
+  // The stock pattern was left alone.
+  const stockAgain = await sfn(request, "DescribeExecution", { executionArn: arns["stock-1"] });
+  expect(stockAgain.redriveCount ?? 0).toBe(0);
+
   // Only succeeded executions: no failures, no section.
   await page.goto(`/executions?machine=${encodeURIComponent(stateMachineArn)}&status=SUCCEEDED`);
   await expect(page.locator("[data-testid=executions] tbody tr")).toHaveCount(1);

@@ -3,14 +3,19 @@
 //! an operator sees "47 × Order.NotFound in ChargeCard" instead of 47 rows. Within a pattern
 //! the causes are grouped again by their shape ([`cause_shape`]: every word with a digit in it
 //! counts as the same word, so order numbers, request ids and timestamps do not split them).
-//! Each pattern links to the list filtered to its error and to its latest execution.
+//! Each pattern links to the list filtered to its error and to its latest execution, and one
+//! whose Standard executions can be redriven (once the cause is fixed) has *Redrive*, which
+//! redrives them all, each under AWS's rules, and reports what it did.
 
 use std::collections::HashMap;
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{ExecutionFilter, ExecutionsError, encode_component, execution_href, format_millis, last_segment};
+use super::{
+    ExecutionFilter, ExecutionsError, actions::ExecutionActionError, encode_component, execution_href, format_millis,
+    last_segment,
+};
 
 /// The statuses of failures: what a pattern groups.
 pub const FAILURE_STATUSES: [&str; 2] = ["FAILED", "TIMED_OUT"];
@@ -18,6 +23,9 @@ pub const FAILURE_STATUSES: [&str; 2] = ["FAILED", "TIMED_OUT"];
 /// The most failed executions read for the patterns, newest first: enough to see what is
 /// going wrong now, few enough to group in a moment on every view.
 pub const FAILURES_EXAMINED: usize = 5_000;
+
+/// The most executions one *Redrive* redrives (a pattern with more takes more clicks).
+pub const REDRIVE_BATCH: usize = 1_000;
 
 /// How many patterns show before "N more patterns".
 const PATTERNS_SHOWN: usize = 6;
@@ -49,6 +57,8 @@ pub struct FailedExecution {
     pub start_millis: i64,
     /// When it stopped.
     pub stop_millis: Option<i64>,
+    /// Whether it is a Standard execution (only those can be redriven).
+    pub standard: bool,
 }
 
 /// Causes of one shape within a pattern.
@@ -73,6 +83,8 @@ pub struct FailurePattern {
     pub count: u32,
     /// How many of them timed out (the execution's own `TimeoutSeconds`).
     pub timed_out: u32,
+    /// How many of them are Standard executions, which a redrive can resume.
+    pub standard: u32,
     /// The first and the last time one stopped, milliseconds since the epoch.
     pub first_millis: i64,
     /// See `first_millis`.
@@ -155,6 +167,7 @@ pub fn group_failures(failures: Vec<FailedExecution>, capped: bool) -> FailurePa
                 error: failure.error.clone(),
                 count: 0,
                 timed_out: 0,
+                standard: 0,
                 first_millis: stopped,
                 last_millis: stopped,
                 latest_arn: failure.arn.clone(),
@@ -168,6 +181,7 @@ pub fn group_failures(failures: Vec<FailedExecution>, capped: bool) -> FailurePa
         let pattern = &mut building.pattern;
         pattern.count += 1;
         pattern.timed_out += u32::from(failure.status == "TIMED_OUT");
+        pattern.standard += u32::from(failure.standard);
         pattern.first_millis = pattern.first_millis.min(stopped);
         pattern.last_millis = pattern.last_millis.max(stopped);
         if (stopped, failure.start_millis) > building.latest_stop {
@@ -227,6 +241,81 @@ pub fn failure_statuses(filter: &ExecutionFilter) -> Vec<&'static str> {
     }
 }
 
+/// What *Redrive* did to a pattern's executions.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RedriveOutcome {
+    /// How many were redriven.
+    pub redriven: u32,
+    /// The refusals, by reason (the engine's, as RedriveExecution gives it): an example
+    /// reason and how many executions got one of its shape.
+    pub refused: Vec<(String, u32)>,
+    /// How many more the pattern had beyond this batch of [`REDRIVE_BATCH`].
+    pub remaining: u32,
+}
+
+impl RedriveOutcome {
+    /// "Redrove 3 executions." / "Redrove 2 executions; 1 was refused: …".
+    pub fn summary(&self) -> String {
+        let mut text = format!("Redrove {}.", plural(self.redriven, "execution", "executions"));
+        for (reason, count) in &self.refused {
+            let verb = if *count == 1 { "was" } else { "were" };
+            text.push_str(&format!(" {count} {verb} refused: {reason}"));
+            if !reason.ends_with('.') {
+                text.push('.');
+            }
+        }
+        if self.remaining > 0 {
+            text.push_str(&format!(" {} more wait for another Redrive.", self.remaining));
+        }
+        text
+    }
+}
+
+/// Redrives the Standard executions of one pattern: those `filter` selects (its machine and
+/// error set to the pattern's) that failed in `state`, newest first, at most [`REDRIVE_BATCH`].
+#[server(prefix = "/api", endpoint = "executions/redrive-failures", input = leptos::server_fn::codec::Json)]
+pub async fn redrive_failures(
+    filter: ExecutionFilter,
+    state: Option<String>,
+) -> Result<RedriveOutcome, ExecutionActionError> {
+    use super::actions::{refuse, ssr::ExecutionControls};
+    if filter.machine.is_none() || filter.error.is_none() {
+        return refuse(ExecutionActionError::InvalidField {
+            field: "pattern".into(),
+            reason: "a redrive names the pattern's state machine and error".into(),
+        });
+    }
+    if let Err(error) = filter.started_range() {
+        return refuse(ExecutionActionError::InvalidField { field: "filter".into(), reason: error.to_string() });
+    }
+    let context = expect_context::<crate::ssr::ServerContext>();
+    let controls = expect_context::<ExecutionControls>();
+    let arns = context
+        .executions
+        .failed_standard_executions(&context.pool, &filter, state.as_deref())
+        .await
+        .map_err(|_| ExecutionActionError::Storage)?;
+    let remaining = arns.len().saturating_sub(REDRIVE_BATCH) as u32;
+    let mut outcome = RedriveOutcome { remaining, ..RedriveOutcome::default() };
+    let mut refusals: Vec<(String, String, u32)> = Vec::new();
+    for arn in arns.iter().take(REDRIVE_BATCH) {
+        match controls.0.redrive(arn).await {
+            Ok(()) => outcome.redriven += 1,
+            Err(ExecutionActionError::Storage) => return Err(ExecutionActionError::Storage),
+            Err(error) => {
+                let reason = error.to_string();
+                let shape = cause_shape(&reason.replace(arn.as_str(), "the execution"));
+                match refusals.iter_mut().find(|(known, ..)| *known == shape) {
+                    Some((.., count)) => *count += 1,
+                    None => refusals.push((shape, reason, 1)),
+                }
+            }
+        }
+    }
+    outcome.refused = refusals.into_iter().map(|(_, reason, count)| (reason, count)).collect();
+    Ok(outcome)
+}
+
 /// The failure patterns of the executions `filter` selects (its page position ignored).
 #[server(prefix = "/api", endpoint = "executions/failures", input = leptos::server_fn::codec::Json)]
 pub async fn read_failure_patterns(filter: ExecutionFilter) -> Result<FailurePatterns, ExecutionsError> {
@@ -241,6 +330,8 @@ pub async fn read_failure_patterns(filter: ExecutionFilter) -> Result<FailurePat
 pub(crate) fn FailurePatternsSection(
     patterns: Result<FailurePatterns, ExecutionsError>,
     filter: ExecutionFilter,
+    /// The page's redrive of a pattern (the page shows its outcome and reads the list again).
+    redrive: ServerAction<RedriveFailures>,
 ) -> impl IntoView {
     let patterns = match patterns {
         Ok(patterns) if patterns.patterns.is_empty() => return None,
@@ -276,13 +367,13 @@ pub(crate) fn FailurePatternsSection(
                     {summary}
                     " Grouped by state machine, the state the execution failed in, and the error; causes that differ only in numbers and ids count as one."
                 </p>
-                <PatternTable patterns=first filter=filter.clone() />
+                <PatternTable patterns=first filter=filter.clone() redrive />
                 {(!rest.is_empty())
                     .then(|| {
                         view! {
                             <details class="more-patterns">
                                 <summary>{plural(rest.len() as u32, "more pattern", "more patterns")}</summary>
-                                <PatternTable patterns=rest filter />
+                                <PatternTable patterns=rest filter redrive />
                             </details>
                         }
                     })}
@@ -293,7 +384,11 @@ pub(crate) fn FailurePatternsSection(
 }
 
 #[component]
-fn PatternTable(patterns: Vec<FailurePattern>, filter: ExecutionFilter) -> impl IntoView {
+fn PatternTable(
+    patterns: Vec<FailurePattern>,
+    filter: ExecutionFilter,
+    redrive: ServerAction<RedriveFailures>,
+) -> impl IntoView {
     view! {
         <table class="executions patterns">
             <thead>
@@ -309,7 +404,7 @@ fn PatternTable(patterns: Vec<FailurePattern>, filter: ExecutionFilter) -> impl 
             <tbody>
                 {patterns
                     .into_iter()
-                    .map(|pattern| view! { <PatternRow pattern filter=filter.clone() /> })
+                    .map(|pattern| view! { <PatternRow pattern filter=filter.clone() redrive /> })
                     .collect_view()}
             </tbody>
         </table>
@@ -317,13 +412,18 @@ fn PatternTable(patterns: Vec<FailurePattern>, filter: ExecutionFilter) -> impl 
 }
 
 #[component]
-fn PatternRow(pattern: FailurePattern, filter: ExecutionFilter) -> impl IntoView {
+fn PatternRow(
+    pattern: FailurePattern,
+    filter: ExecutionFilter,
+    redrive: ServerAction<RedriveFailures>,
+) -> impl IntoView {
     let FailurePattern {
         state_machine_arn,
         state,
         error,
         count,
         timed_out,
+        standard,
         first_millis,
         last_millis,
         latest_arn,
@@ -352,6 +452,17 @@ fn PatternRow(pattern: FailurePattern, filter: ExecutionFilter) -> impl IntoView
                 <a class="pattern-list" href=list_href>
                     "List them"
                 </a>
+                {(standard > 0 && error.is_some())
+                    .then(|| {
+                        view! {
+                            <RedriveButton
+                                filter=list_filter.clone()
+                                state=state.clone()
+                                standard
+                                redrive
+                            />
+                        }
+                    })}
             </td>
             <td data-label="Error">
                 {match error {
@@ -403,6 +514,86 @@ fn PatternRow(pattern: FailurePattern, filter: ExecutionFilter) -> impl IntoView
     }
 }
 
+/// *Redrive* for a pattern: asks first, then dispatches the page's `redrive` action, whose
+/// progress and outcome the page shows above the patterns (they are drawn again while it
+/// runs, as executions change).
+#[component]
+fn RedriveButton(
+    filter: ExecutionFilter,
+    state: Option<String>,
+    standard: u32,
+    redrive: ServerAction<RedriveFailures>,
+) -> impl IntoView {
+    let asking = RwSignal::new(false);
+    let label = format!("Redrive {}", plural(standard, "execution", "executions"));
+    let question = format!(
+        "Redrive {}? Each resumes at the state that failed, with the same input.",
+        plural(standard, "Standard execution", "Standard executions")
+    );
+    view! {
+        <div class="pattern-redrive">
+            <Show
+                when=move || asking.get()
+                fallback={
+                    let label = label.clone();
+                    move || {
+                        view! {
+                            <button
+                                type="button"
+                                class="link-button"
+                                data-testid="pattern-redrive"
+                                disabled=move || redrive.pending().get()
+                                on:click=move |_| asking.set(true)
+                            >
+                                {label.clone()}
+                            </button>
+                        }
+                    }
+                }
+            >
+                <p class="pattern-question">{question.clone()}</p>
+                <button
+                    type="button"
+                    data-testid="pattern-redrive-confirm"
+                    on:click={
+                        let (filter, state) = (filter.clone(), state.clone());
+                        move |_| {
+                            asking.set(false);
+                            redrive.dispatch(RedriveFailures { filter: filter.clone(), state: state.clone() });
+                        }
+                    }
+                >
+                    "Redrive"
+                </button>
+                " "
+                <button type="button" class="secondary" on:click=move |_| asking.set(false)>
+                    "Cancel"
+                </button>
+            </Show>
+        </div>
+    }
+}
+
+/// What the page's last pattern redrive did, or that it runs (`data-testid="pattern-redrive-outcome"`).
+#[component]
+pub(crate) fn RedriveNotice(redrive: ServerAction<RedriveFailures>) -> impl IntoView {
+    move || {
+        if redrive.pending().get() {
+            return Some(view! { <p class="notice" role="status">"Redriving…"</p> }.into_any());
+        }
+        redrive.value().get().map(|outcome| match outcome {
+            Ok(outcome) => view! {
+                <p class="notice" role="status" data-testid="pattern-redrive-outcome">{outcome.summary()}</p>
+            }
+            .into_any(),
+            Err(error) => view! {
+                <p class="action-error" role="alert" data-testid="pattern-redrive-outcome">{error.to_string()}</p>
+            }
+            .into_any(),
+        })
+    }
+}
+
 /// "1 failed execution", "3 failed executions".
 fn plural(count: u32, one: &str, many: &str) -> String {
     if count == 1 { format!("1 {one}") } else { format!("{count} {many}") }
@@ -423,6 +614,7 @@ mod tests {
             state: Some(state.into()),
             start_millis: stop - 10,
             stop_millis: Some(stop),
+            standard: true,
         }
     }
 
@@ -489,6 +681,22 @@ mod tests {
         assert_eq!((counts, pattern.other_causes), (vec![4, 3, 2], 1));
         let long = "x".repeat(1_000);
         assert_eq!(shorten(&long).chars().count(), CAUSE_TEXT_LIMIT + 1);
+    }
+
+    #[test]
+    fn a_redrive_says_what_it_did() {
+        let all = RedriveOutcome { redriven: 3, ..Default::default() };
+        assert_eq!(all.summary(), "Redrove 3 executions.");
+        let some = RedriveOutcome {
+            redriven: 1,
+            refused: vec![("The execution can be redriven only within 14 days of its end".into(), 2)],
+            remaining: 5,
+        };
+        assert_eq!(
+            some.summary(),
+            "Redrove 1 execution. 2 were refused: The execution can be redriven only within 14 days of its end. \
+             5 more wait for another Redrive."
+        );
     }
 
     #[test]

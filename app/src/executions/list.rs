@@ -14,7 +14,7 @@ use super::{
     Cursor, ExecutionFilter, ExecutionPage, STATUSES, StatusBadge,
     cost::{MachineCostSection, machine_cost_resource},
     duration_text, encode_component, error_list, execution_href,
-    failures::{FailurePatternsSection, failure_statuses, read_failure_patterns},
+    failures::{FailurePatternsSection, RedriveFailures, RedriveNotice, failure_statuses, read_failure_patterns},
     format_millis, last_segment, list_executions, parse_instant,
 };
 
@@ -52,6 +52,15 @@ pub fn ExecutionsPage() -> impl IntoView {
             read_failure_patterns(filter).await
         },
     );
+    let redrive = ServerAction::<RedriveFailures>::new();
+    Effect::new(move |previous: Option<usize>| {
+        let finished = redrive.version().get();
+        if previous.is_some_and(|previous| previous != finished) {
+            page.refetch();
+            failures.refetch();
+        }
+        finished
+    });
     let live = RwSignal::new(false);
     Effect::new(move |_| {
         let query = filter
@@ -84,13 +93,14 @@ pub fn ExecutionsPage() -> impl IntoView {
         <p class="live muted" data-testid="live" data-live=move || if live.get() { "on" } else { "off" }>
             {move || if live.get() { "Live: the list updates as executions start and end." } else { "" }}
         </p>
+        <RedriveNotice redrive />
         <ErrorBoundary fallback=error_list>
             <Transition fallback=|| view! { <p>"Loading executions…"</p> }>
                 {move || Suspend::new(async move {
                     let cost = cost.await;
                     let failures = failures.await;
                     page.await.map(|page| view! {
-                        <FailurePatternsSection patterns=failures filter=failure_filter.get_untracked() />
+                        <FailurePatternsSection patterns=failures filter=failure_filter.get_untracked() redrive />
                         <ExecutionTable page filter=filter.get_untracked() />
                         <MachineCostSection cost />
                     })

@@ -18,7 +18,9 @@ use app::{
         Cursor, EventRow, ExecutionDetail, ExecutionFilter, ExecutionPage, ExecutionRow, ExecutionsError as PageError,
         MapRunCounts, MapRunDetail, MapRunSummary, PAGE_SIZE, WaitingTask, WorkflowType,
         cost::{DailyCost, MachineCost, arn_region},
-        failures::{FAILURES_EXAMINED, FailedExecution, FailurePatterns, failure_statuses, group_failures},
+        failures::{
+            FAILURES_EXAMINED, FailedExecution, FailurePatterns, REDRIVE_BATCH, failure_statuses, group_failures,
+        },
     },
     ssr::{BoxFuture, ExecutionReader},
 };
@@ -99,6 +101,15 @@ impl ExecutionReader for SqliteExecutions {
         filter: &'a ExecutionFilter,
     ) -> BoxFuture<'a, Result<FailurePatterns, PageError>> {
         Box::pin(failure_patterns(pool, &self.engine, filter))
+    }
+
+    fn failed_standard_executions<'a>(
+        &'a self,
+        pool: &'a SqlitePool,
+        filter: &'a ExecutionFilter,
+        state: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Vec<String>, PageError>> {
+        Box::pin(failed_standard_executions(pool, filter, state))
     }
 }
 
@@ -296,6 +307,7 @@ pub async fn failure_patterns(
                 state: row.try_get("state")?,
                 start_millis: row.try_get("start_millis")?,
                 stop_millis: row.try_get("stop_millis")?,
+                standard: true,
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()
@@ -315,12 +327,43 @@ pub async fn failure_patterns(
             state,
             start_millis: record.start_millis,
             stop_millis: record.stop_millis,
+            standard: false,
         }
     }));
     failures.sort_unstable_by(|a, b| (b.start_millis, &b.arn).cmp(&(a.start_millis, &a.arn)));
     let capped = failures.len() > FAILURES_EXAMINED;
     failures.truncate(FAILURES_EXAMINED);
     Ok(group_failures(failures, capped))
+}
+
+/// The failed and timed-out Standard executions `filter` selects that ended in `state` (a
+/// failure pattern's), newest first, at most one more than [`REDRIVE_BATCH`]: what *Redrive*
+/// on a pattern redrives.
+pub async fn failed_standard_executions(
+    pool: &SqlitePool,
+    filter: &ExecutionFilter,
+    state: Option<&str>,
+) -> Result<Vec<String>, PageError> {
+    let (started_after, started_before) = filter.started_range()?;
+    let statuses = failure_statuses(filter);
+    if statuses.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut select = QueryBuilder::<Sqlite>::new(
+        "SELECT arn FROM executions INDEXED BY executions_failures \
+         WHERE status IN ('FAILED', 'TIMED_OUT') AND map_run_arn IS NULL",
+    );
+    push_conditions(&mut select, filter, started_after, started_before);
+    if let [status] = statuses[..] {
+        select.push(" AND status = ").push_bind(status);
+    }
+    select.push(format!(" AND ({FAILED_STATE_SQL}) IS ")).push_bind(state.map(str::to_string));
+    select.push(" ORDER BY start_millis DESC, arn DESC LIMIT ").push_bind(REDRIVE_BATCH as i64 + 1);
+    let rows = select.build().fetch_all(pool).await.map_err(|error| for_the_page(error.into()))?;
+    rows.iter()
+        .map(|row| row.try_get("arn"))
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(|error| for_the_page(error.into()))
 }
 
 /// One execution with its definition and history (a Standard one from SQLite, an Express
@@ -981,6 +1024,18 @@ mod tests {
             let names = walk(&pool, &engine, rejected).await;
             assert_eq!(names.len(), 2, "{machine}: {names:?}");
             assert!(names.iter().all(|name| name.starts_with("reject-")), "{machine}: {names:?}");
+            // What Redrive on a pattern redrives: its Standard executions that ended in its state.
+            let redrivable = failed_standard_executions(&pool, &rejected_filter(&filter), Some("Reject"))
+                .await
+                .expect("the executions");
+            let elsewhere = failed_standard_executions(&pool, &rejected_filter(&filter), Some("Checks"))
+                .await
+                .expect("the executions");
+            assert_eq!(
+                (redrivable.len(), elsewhere.len()),
+                (if machine == "standard" { 2 } else { 0 }, 0),
+                "{machine}"
+            );
             let timed_out = ExecutionFilter { status: Some("TIMED_OUT".into()), ..filter.clone() };
             let grouped = failure_patterns(&pool, &engine, &timed_out).await.expect("the patterns");
             assert_eq!(grouped.patterns.len(), 1, "{machine}");
@@ -988,6 +1043,10 @@ mod tests {
             assert!(failure_patterns(&pool, &engine, &succeeded).await.expect("the patterns").patterns.is_empty());
         }
         timers.abort();
+    }
+
+    fn rejected_filter(filter: &ExecutionFilter) -> ExecutionFilter {
+        ExecutionFilter { error: Some("Order.Rejected".into()), ..filter.clone() }
     }
 
     /// Walks every page of the list in `filter`'s order; returns the names seen.
