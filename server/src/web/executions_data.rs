@@ -265,6 +265,27 @@ async fn stored_rows(
     Ok(rows)
 }
 
+/// Appends ` FROM … WHERE …` selecting the top-level executions of `statuses` (failures) that
+/// `filter` selects, through the partial index of failures (migration `…_failure_patterns`).
+/// The WHERE starts with the index's own, word for word: that is how SQLite knows the index
+/// applies, and `INDEXED BY` makes a query that could not use it fail instead of scanning.
+fn push_failures_selection(
+    select: &mut QueryBuilder<'_, Sqlite>,
+    filter: &ExecutionFilter,
+    statuses: &[&'static str],
+    started_after: Option<i64>,
+    started_before: Option<i64>,
+) {
+    select.push(
+        " FROM executions INDEXED BY executions_failures \
+         WHERE status IN ('FAILED', 'TIMED_OUT') AND map_run_arn IS NULL",
+    );
+    push_conditions(select, filter, started_after, started_before);
+    if let [status] = statuses {
+        select.push(" AND status = ").push_bind(*status);
+    }
+}
+
 /// The failure patterns of the executions `filter` selects (its page position ignored): the
 /// newest [`FAILURES_EXAMINED`] failed or timed-out ones, Standard and Express together.
 pub async fn failure_patterns(
@@ -277,19 +298,13 @@ pub async fn failure_patterns(
     if statuses.is_empty() {
         return Ok(FailurePatterns::default());
     }
-    // The newest failures' keys come from the partial index alone (migration
-    // `…_failure_patterns`; the WHERE starts with the index's own, word for word, which is how
-    // SQLite knows it applies), so only the rows kept are read and their snapshots parsed.
+    // The newest failures' keys come from the partial index alone, so only the rows kept are
+    // read and their snapshots parsed.
     let mut select = QueryBuilder::<Sqlite>::new(format!(
         "SELECT arn, name, state_machine_arn, status, error, substr(cause, 1, 2000) AS cause, {FAILED_STATE_SQL} AS state, \
-         start_millis, stop_millis FROM executions WHERE history_key IN (\
-         SELECT history_key FROM executions INDEXED BY executions_failures \
-         WHERE status IN ('FAILED', 'TIMED_OUT') AND map_run_arn IS NULL"
+         start_millis, stop_millis FROM executions WHERE history_key IN (SELECT history_key"
     ));
-    push_conditions(&mut select, filter, started_after, started_before);
-    if let [status] = statuses[..] {
-        select.push(" AND status = ").push_bind(status);
-    }
+    push_failures_selection(&mut select, filter, &statuses, started_after, started_before);
     select.push(" ORDER BY start_millis DESC, arn DESC LIMIT ");
     select.push_bind(FAILURES_EXAMINED as i64 + 1);
     select.push(")");
@@ -349,14 +364,8 @@ pub async fn failed_standard_executions(
     if statuses.is_empty() {
         return Ok(Vec::new());
     }
-    let mut select = QueryBuilder::<Sqlite>::new(
-        "SELECT arn FROM executions INDEXED BY executions_failures \
-         WHERE status IN ('FAILED', 'TIMED_OUT') AND map_run_arn IS NULL",
-    );
-    push_conditions(&mut select, filter, started_after, started_before);
-    if let [status] = statuses[..] {
-        select.push(" AND status = ").push_bind(status);
-    }
+    let mut select = QueryBuilder::<Sqlite>::new("SELECT arn");
+    push_failures_selection(&mut select, filter, &statuses, started_after, started_before);
     select.push(format!(" AND ({FAILED_STATE_SQL}) IS ")).push_bind(state.map(str::to_string));
     select.push(" ORDER BY start_millis DESC, arn DESC LIMIT ").push_bind(REDRIVE_BATCH as i64 + 1);
     let rows = select.build().fetch_all(pool).await.map_err(|error| for_the_page(error.into()))?;
