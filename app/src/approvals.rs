@@ -118,6 +118,8 @@ pub struct RequestDetail {
     pub deadline: Option<String>,
     /// any, all or quorum:N.
     pub policy: String,
+    /// Each approver's link: whether it still works, and until when.
+    pub links: Vec<LinkEntry>,
     /// Who opened a link, from where and when.
     pub views: Vec<ViewEntry>,
     /// Who decided what.
@@ -126,6 +128,20 @@ pub struct RequestDetail {
     pub mails: Vec<MailEntry>,
     /// The callback to the workflow (SendTaskSuccess / SendTaskFailure).
     pub callbacks: Vec<CallbackEntry>,
+}
+
+/// An approver's link as it stands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkEntry {
+    /// Whose link.
+    pub approver: String,
+    /// When its URL stops (or stopped) working (RFC 3339); none for links made before links
+    /// expired, which live as long as their request.
+    pub expires_at: Option<String>,
+    /// Whether it has expired.
+    pub expired: bool,
+    /// Whether its approver has decided.
+    pub decided: bool,
 }
 
 /// An approver's link opened (a GET, which decides nothing).
@@ -476,7 +492,23 @@ pub fn ApprovalPage() -> impl IntoView {
 /// One request, rendered. Every value is text, so Leptos escapes it.
 #[component]
 fn RequestView(detail: RequestDetail, execution: Result<Option<ExecutionDetail>, ExecutionsError>) -> impl IntoView {
-    let RequestDetail { request, details, deadline, policy, views, decisions, mails, callbacks } = detail;
+    let RequestDetail { request, details, deadline, policy, links, views, decisions, mails, callbacks } = detail;
+    let pending = request.status == "pending";
+    let links: Vec<String> = links
+        .into_iter()
+        .map(|link| {
+            let state = match (link.decided, link.expired, link.expires_at) {
+                (true, ..) => "decided".to_string(),
+                (false, true, Some(at)) if pending => {
+                    format!("expired {at}; the page it opens offers the approver a new link")
+                }
+                (false, true, Some(at)) => format!("expired {at}"),
+                (false, false, Some(at)) => format!("works until {at}"),
+                (false, _, None) => "works while the request waits".to_string(),
+            };
+            format!("{} — {state}", link.approver)
+        })
+        .collect();
     let title = format!("Approval request {}", request.id);
     let local = matches!(execution, Ok(Some(_)));
     let graph = view! {
@@ -537,6 +569,8 @@ fn RequestView(detail: RequestDetail, execution: Result<Option<ExecutionDetail>,
                     )
                 })
                 .collect() />
+            <h3>"Links"</h3>
+            <AuditList empty="No links." items=links />
             <h3>"Links opened"</h3>
             <AuditList empty="No link has been opened." items=views
                 .into_iter()

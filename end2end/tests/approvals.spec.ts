@@ -249,6 +249,7 @@ test("an approval is mailed, decided in the browser, called back and audited", a
   const trail = page.locator("section.audit");
   await expect(trail).toContainText(/boss@example\.com rejected from 127\.0\.0\.1: “not this one”/);
   await expect(trail).toContainText(/boss@example\.com opened the link from 127\.0\.0\.1/);
+  await expect(trail).toContainText(/boss@example\.com — decided/);
   await expect(trail).toContainText(/to boss@example\.com: Approval requested: .* — sent \(dev-mailbox\)/);
   await expect(trail).toContainText(/SendTaskFailure ApprovalRejected \(not this one\) — delivered/);
 

@@ -1,12 +1,12 @@
 //! Read-only queries behind the app's Approvals pages: the inbox (requests with filters,
-//! newest first, in pages) and one request's audit trail (links opened, decisions, mails,
-//! callbacks). Nothing here writes; [`SqliteInbox`] hands them to the app as its
+//! newest first, in pages) and one request's audit trail (its links and whether they still
+//! work, links opened, decisions, mails, callbacks). Nothing here writes; [`SqliteInbox`] hands them to the app as its
 //! [`app::ssr::ApprovalInbox`].
 
 use app::{
     approvals::{
         CallbackEntry, DecisionEntry, InboxError as PageError, InboxFacets, InboxFilter, InboxPage, InboxRow,
-        MailEntry, PAGE_SIZE, RequestDetail, STATUSES, ViewEntry, is_day,
+        LinkEntry, MailEntry, PAGE_SIZE, RequestDetail, STATUSES, ViewEntry, is_day,
     },
     ssr::{ApprovalInbox, BoxFuture},
 };
@@ -138,6 +138,23 @@ pub async fn request(pool: &SqlitePool, id: i64) -> Result<Option<RequestDetail>
             .fetch_one(pool)
             .await?;
 
+    let now = crate::engine::now_millis();
+    let links = sqlx::query_as::<_, (String, Option<i64>, bool)>(
+        "SELECT l.approver, l.expires_at, d.id IS NOT NULL FROM approval_links l \
+         LEFT JOIN approval_decisions d ON d.link_id = l.id WHERE l.request_id = ? ORDER BY l.rowid",
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|(approver, expires_at, decided)| LinkEntry {
+        approver,
+        expires_at: expires_at.map(format_millis),
+        expired: expires_at.is_some_and(|at| at <= now),
+        decided,
+    })
+    .collect();
+
     let views = sqlx::query_as::<_, (String, Option<String>, i64)>(
         "SELECT l.approver, v.remote_address, v.at FROM approval_views v \
          JOIN approval_links l ON l.id = v.link_id WHERE l.request_id = ? ORDER BY v.at, v.id",
@@ -211,6 +228,7 @@ pub async fn request(pool: &SqlitePool, id: i64) -> Result<Option<RequestDetail>
         details: super::mail::pretty_details(&details),
         deadline,
         policy,
+        links,
         views,
         decisions,
         mails,
@@ -442,6 +460,12 @@ mod tests {
         let detail = request(&pool, b_id).await.expect("reading").expect("b exists");
         assert_eq!(detail.details, "{\n  \"amount\": \"<b>42</b>\"\n}");
         assert_eq!(detail.policy, "any");
+        // Both links expired a day after the request (the test's clock is in the past); the
+        // CFO decided.
+        let links: Vec<(&str, bool, bool)> =
+            detail.links.iter().map(|link| (link.approver.as_str(), link.expired, link.decided)).collect();
+        assert_eq!(links, [("Boss@Example.com", true, false), ("cfo@example.com", true, true)]);
+        assert_eq!(detail.links[0].expires_at, Some(format_millis(NOV_20_NOON + DAY)));
         assert_eq!(detail.views.len(), 1);
         assert_eq!(detail.views[0].approver, "cfo@example.com");
         assert_eq!(detail.views[0].remote_address.as_deref(), Some("127.0.0.1"));
