@@ -258,9 +258,7 @@ impl Approvals {
             &link.details,
             link.deadline.as_deref(),
         );
-        let lifetime = self
-            .channel(&link.channel)
-            .map_or(config::DEFAULT_LINK_LIFETIME_MILLIS, |channel| channel.link_lifetime_millis);
+        let lifetime = self.link_lifetime(&link.channel);
         self.link_mail(
             &template,
             Some(link.link_id.clone()),
@@ -268,6 +266,12 @@ impl Approvals {
             "New link: approval requested",
             now + lifetime,
         )
+    }
+
+    /// How long a link of channel `name` works (the default when the channel is gone from the
+    /// configuration).
+    fn link_lifetime(&self, name: &str) -> i64 {
+        self.channel(name).map_or(config::DEFAULT_LINK_LIFETIME_MILLIS, |channel| channel.link_lifetime_millis)
     }
 
     pub(crate) fn wake_mails(&self) {

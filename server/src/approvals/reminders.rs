@@ -53,9 +53,7 @@ async fn send(approvals: &Approvals, due: &DueFollowUp, now: i64) -> Result<(), 
         &due.details,
         due.deadline.as_deref(),
     );
-    let lifetime = approvals
-        .channel(&due.channel)
-        .map_or(super::config::DEFAULT_LINK_LIFETIME_MILLIS, |channel| channel.link_lifetime_millis);
+    let lifetime = approvals.link_lifetime(&due.channel);
     let links = store::request_links(approvals.pool(), due.request_id).await?;
     let (kind, mails) = if due.is_reminder {
         let mut mails = Vec::new();

@@ -345,6 +345,18 @@ struct ExpressExecution {
     counted_finished: bool,
 }
 
+impl ExpressExecution {
+    /// The execution as the views and Map Run results see it: a finished one's stop time is
+    /// its last event's.
+    fn view(&self) -> ExecutionView {
+        let mut record = self.record.clone();
+        if record.stop_millis.is_none() && self.snapshot.status.is_final() {
+            record.stop_millis = self.events.last().map(|event| event.timestamp_millis);
+        }
+        ExecutionView { record, status: self.snapshot.status.clone() }
+    }
+}
+
 #[derive(Clone, Debug)]
 struct ActivityTask {
     token: String,
@@ -1057,11 +1069,8 @@ impl Engine {
                 .values()
                 .filter(|execution| execution.record.map_run_arn.as_deref() == Some(request.map_run_arn.as_str()))
                 .map(|execution| {
-                    let mut record = execution.record.clone();
-                    if record.stop_millis.is_none() && execution.snapshot.status.is_final() {
-                        record.stop_millis = execution.events.last().map(|event| event.timestamp_millis);
-                    }
-                    child_result(record, execution.snapshot.status.clone())
+                    let ExecutionView { record, status } = execution.view();
+                    child_result(record, status)
                 }),
         );
         let objects = results::result_files(&request, &children);
@@ -1172,13 +1181,7 @@ impl Engine {
         lock(&self.inner.express)
             .values()
             .filter(|execution| keep(&execution.record, &execution.snapshot.status))
-            .map(|execution| {
-                let mut record = execution.record.clone();
-                if record.stop_millis.is_none() && execution.snapshot.status.is_final() {
-                    record.stop_millis = execution.events.last().map(|event| event.timestamp_millis);
-                }
-                ExecutionView { record, status: execution.snapshot.status.clone() }
-            })
+            .map(|execution| execution.view())
             .collect()
     }
 
@@ -1193,14 +1196,7 @@ impl Engine {
             .filter(|execution| {
                 execution.snapshot.status.is_final() && keep(&execution.record, &execution.snapshot.status)
             })
-            .map(|execution| {
-                let mut record = execution.record.clone();
-                if record.stop_millis.is_none() {
-                    record.stop_millis = execution.events.last().map(|event| event.timestamp_millis);
-                }
-                let state = execution.snapshot.failed_state().map(str::to_string);
-                (ExecutionView { record, status: execution.snapshot.status.clone() }, state)
-            })
+            .map(|execution| (execution.view(), execution.snapshot.failed_state().map(str::to_string)))
             .collect()
     }
 
