@@ -141,6 +141,10 @@ fn TopBar() -> impl IntoView {
                 "Statehouse"
             </NavLink>
             <Navigation />
+            // The account page is served by the server (sign-in), outside either bundle.
+            <a href="/account" class="account-link" rel="external">
+                "Account"
+            </a>
         </header>
     }
 }

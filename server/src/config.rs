@@ -14,8 +14,10 @@ use crate::{api::sigv4::AccessKeys, approvals::mail::SmtpUrl};
 /// Where the server listens, what it stores and which browser bundle it serves.
 #[derive(Args, Clone, Debug)]
 pub struct ServeConfig {
-    /// Address to listen on, as host:port. Only loopback addresses are accepted until
-    /// Statehouse has authentication.
+    /// Address to listen on, as host:port. A loopback address serves this machine only. Any
+    /// other (`0.0.0.0:3000` for every interface) needs an account (`statehouse user add`),
+    /// the API's access keys (`STATEHOUSE_ACCESS_KEYS`) and, for `0.0.0.0` or `[::]`, the
+    /// public URL; pages then always ask for a sign-in.
     #[arg(long, env = "STATEHOUSE_LISTEN", default_value = "127.0.0.1:3000", value_name = "HOST:PORT")]
     pub listen: ListenAddr,
 
@@ -143,7 +145,7 @@ impl ServeConfig {
     }
 }
 
-/// A socket address that is known to be on the loopback interface.
+/// A socket address to listen on: an IP address (or `localhost`) and a port.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ListenAddr(SocketAddr);
 
@@ -152,6 +154,44 @@ impl ListenAddr {
     pub fn socket_addr(self) -> SocketAddr {
         self.0
     }
+
+    /// Whether only this machine can connect (127.0.0.0/8 or `[::1]`).
+    pub fn is_loopback(self) -> bool {
+        self.0.ip().is_loopback()
+    }
+}
+
+/// Why `serve` refuses to listen on `listen`: empty when it may. On loopback it always may;
+/// beyond it, the pages need accounts to sign in with, the API needs access keys (an open
+/// API would let anyone on the network run executions, whose HTTP Tasks call out from this
+/// machine), and approval links need an address approvers can reach.
+pub fn exposure_problems(listen: ListenAddr, accounts: bool, access_keys: bool, public_url: bool) -> Vec<String> {
+    if listen.is_loopback() {
+        return Vec::new();
+    }
+    let mut problems = Vec::new();
+    if !accounts {
+        problems.push(
+            "there is no account, so the pages could not ask for a sign-in: make one with `statehouse user add NAME` \
+             (with the same --data-dir)"
+                .to_string(),
+        );
+    }
+    if !access_keys {
+        problems.push(
+            "the Step Functions API has no access keys, so anyone who reaches it could run executions: set \
+             STATEHOUSE_ACCESS_KEYS=AKID:SECRET (the AWS CLI and SDKs then sign with them)"
+                .to_string(),
+        );
+    }
+    if listen.0.ip().is_unspecified() && !public_url {
+        problems.push(format!(
+            "approval emails would link to http://{}, which no approver can open: set STATEHOUSE_PUBLIC_URL to the \
+             address they reach this server at",
+            listen.0
+        ));
+    }
+    problems
 }
 
 impl fmt::Display for ListenAddr {
@@ -166,13 +206,6 @@ pub enum ListenAddrError {
     /// The text is not `host:port` with an IP address (or `localhost`) and a port number.
     #[error("{0:?} is not host:port with an IP address and a port, for example 127.0.0.1:3000")]
     Syntax(String),
-    /// The address is valid but not loopback, and there is no authentication yet.
-    #[error(
-        "refusing to listen on {0}: Statehouse has no authentication yet, so it only listens on \
-         loopback addresses (127.0.0.0/8 or [::1]); use for example 127.0.0.1:{port}",
-        port = .0.port()
-    )]
-    NotLoopback(SocketAddr),
 }
 
 impl FromStr for ListenAddr {
@@ -189,7 +222,7 @@ impl FromStr for ListenAddr {
                 _ => return Err(ListenAddrError::Syntax(text.to_string())),
             },
         };
-        if address.ip().is_loopback() { Ok(Self(address)) } else { Err(ListenAddrError::NotLoopback(address)) }
+        Ok(Self(address))
     }
 }
 
@@ -209,17 +242,33 @@ mod tests {
     }
 
     #[test]
-    fn accepts_loopback_and_refuses_everything_else() {
+    fn reads_ip_addresses_and_localhost() {
         check("127.0.0.1:3000", Ok("127.0.0.1:3000"));
         check("127.8.9.10:80", Ok("127.8.9.10:80"));
         check("[::1]:0", Ok("[::1]:0"));
         check("localhost:4000", Ok("127.0.0.1:4000"));
-        check("0.0.0.0:3000", Err("refusing to listen on 0.0.0.0:3000"));
-        check("[::]:3000", Err("only listens on loopback"));
-        check("192.168.1.4:3000", Err("use for example 127.0.0.1:3000"));
+        check("0.0.0.0:3000", Ok("0.0.0.0:3000"));
+        check("[::]:3000", Ok("[::]:3000"));
+        check("192.168.1.4:3000", Ok("192.168.1.4:3000"));
         check("127.0.0.1", Err("is not host:port"));
         check("localhost:http", Err("is not host:port"));
         check("example.com:3000", Err("is not host:port"));
+    }
+
+    #[test]
+    fn beyond_loopback_needs_accounts_access_keys_and_a_public_url() {
+        let listen = |text: &str| text.parse::<ListenAddr>().expect(text);
+        assert!(exposure_problems(listen("127.0.0.1:3000"), false, false, false).is_empty());
+        assert!(exposure_problems(listen("[::1]:3000"), false, false, false).is_empty());
+        let problems = exposure_problems(listen("0.0.0.0:3000"), false, false, false);
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert!(problems[0].contains("statehouse user add"), "{problems:?}");
+        assert!(problems[1].contains("STATEHOUSE_ACCESS_KEYS"), "{problems:?}");
+        assert!(problems[2].contains("STATEHOUSE_PUBLIC_URL"), "{problems:?}");
+        // A concrete address is a reachable default for the links.
+        assert_eq!(exposure_problems(listen("192.168.1.4:3000"), true, true, false), Vec::<String>::new());
+        assert_eq!(exposure_problems(listen("[::]:3000"), true, true, true), Vec::<String>::new());
+        assert_eq!(exposure_problems(listen("0.0.0.0:3000"), true, false, true).len(), 1);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod approvals;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;

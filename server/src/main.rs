@@ -12,8 +12,12 @@ use clap::{Parser, Subcommand};
 
 use server::{
     approvals::{Approvals, ApprovalsSettings, config::ApprovalsConfig},
+    auth::{
+        self,
+        web::{Auth, AuthSettings},
+    },
     cli,
-    config::{PublicUrl, ServeConfig},
+    config::{PublicUrl, ServeConfig, exposure_problems},
     db,
     engine::{Engine, EngineSettings, mock::MockConfig},
     tls::{self, ExtraRoots},
@@ -47,6 +51,9 @@ enum Command {
     Graph(cli::GraphArgs),
     /// Estimate a definition's monthly cost on Standard and Express (`--help` for assumptions).
     Cost(cli::CostArgs),
+    /// Manage the web app's accounts (`add`, `password`, `remove`, `list`); once one exists,
+    /// every page asks for a sign-in.
+    User(auth::cli::UserArgs),
 }
 
 fn main() -> anyhow::Result<ExitCode> {
@@ -58,6 +65,7 @@ fn main() -> anyhow::Result<ExitCode> {
         Some(Command::Fmt(args)) => return cli::fmt(&args, &mut stdout),
         Some(Command::Graph(args)) => return cli::graph(&args, &mut stdout),
         Some(Command::Cost(args)) => return cli::cost(&args, &mut stdout),
+        Some(Command::User(args)) => return auth::cli::run(&args, &mut stdout),
         Some(Command::Serve(config)) => *config,
         None => cli.serve,
     };
@@ -89,6 +97,18 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         ApprovalsConfig::load(&config.config).context("reading the approval channels (STATEHOUSE_CONFIG)")?;
     let pool = db::open(&config.data_dir).await?;
     tracing::info!(path = %config.data_dir.join(db::DATABASE_FILE).display(), "database ready");
+    let accounts = auth::any_users(&pool).await.context("reading the accounts")?;
+    let problems =
+        exposure_problems(config.listen, accounts, config.access_keys.is_some(), config.public_url.is_some());
+    if !problems.is_empty() {
+        anyhow::bail!(
+            "refusing to listen on {}, an address other machines can reach:\n- {}\nOr listen on a loopback \
+             address, such as 127.0.0.1:{}, and put a reverse proxy in front.",
+            config.listen,
+            problems.join("\n- "),
+            config.listen.socket_addr().port()
+        );
+    }
 
     let site_dir = config.site_dir();
     if !site_dir.join("pkg").join(format!("{}.js", app::OUTPUT_NAME)).is_file() {
@@ -118,6 +138,7 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let listener = TcpListener::bind(address).await.with_context(|| format!("listening on {address}"))?;
     let bound = listener.local_addr().context("reading the bound address")?;
 
+    let public_url = config.public_url.clone().unwrap_or_else(|| PublicUrl::for_address(bound));
     let engine = Engine::new(pool.clone(), settings);
     let channels = approvals_config.channels.len();
     let approvals = Approvals::new(
@@ -127,7 +148,7 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
             config: approvals_config,
             smtp: config.smtp_url.clone(),
             mail_from: config.mail_from.clone(),
-            public_url: config.public_url.clone().unwrap_or_else(|| PublicUrl::for_address(bound)).as_str().to_string(),
+            public_url: public_url.as_str().to_string(),
         },
     )
     .await
@@ -138,7 +159,22 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let timers = engine.spawn_timer_loop();
     let workers = approvals.spawn_workers();
     tracing::info!(channels, smtp = ?config.smtp_url, "approval portal ready");
-    let mut router = web::router(web::AppState::new(&site_dir, pool.clone(), engine).with_approvals(approvals));
+    let auth = Auth::new(
+        pool.clone(),
+        AuthSettings {
+            always_required: !config.listen.is_loopback(),
+            secure_cookies: public_url.as_str().starts_with("https://"),
+        },
+    )
+    .await
+    .context("starting sign-in")?;
+    if auth.required().await.context("reading the accounts")? {
+        tracing::info!("pages ask for a sign-in");
+    } else {
+        tracing::info!("no accounts: pages ask for no sign-in (make one with `statehouse user add NAME`)");
+    }
+    let mut router =
+        web::router(web::AppState::new(&site_dir, pool.clone(), engine).with_approvals(approvals).with_auth(auth));
     if let Some(keys) = config.access_keys.clone() {
         tracing::info!(?keys, "the Step Functions API requires SigV4 signatures");
         router = router.layer(axum::Extension(Arc::new(keys)));

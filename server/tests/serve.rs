@@ -60,21 +60,6 @@ async fn a_restart_reuses_the_same_database() {
     assert!(exit.success(), "{log:#?}");
 }
 
-#[test]
-fn refuses_to_listen_on_a_non_loopback_address() {
-    let data = tempfile::tempdir().expect("temp dir");
-    let output = Command::new(env!("CARGO_BIN_EXE_statehouse"))
-        .env("STATEHOUSE_LISTEN", "0.0.0.0:3000")
-        .env("STATEHOUSE_DATA_DIR", data.path())
-        .output()
-        .expect("statehouse runs");
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("refusing to listen on 0.0.0.0:3000"), "{stderr}");
-    assert!(stderr.contains("only listens on loopback"), "{stderr}");
-    assert!(!data.path().join("statehouse.db").exists(), "nothing is created before the address is accepted");
-}
-
 #[tokio::test]
 async fn bundle_files_go_out_gzipped_to_browsers_that_accept_it_and_are_revalidated() {
     let data = tempfile::tempdir().expect("temp dir");

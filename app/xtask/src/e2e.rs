@@ -1,6 +1,7 @@
 //! The browser tests: start the real server on a free port with a fresh data folder (and a test
-//! `statehouse.toml` with one approval channel in it), run Playwright against it with Debian's
-//! Chromium, then stop the server and check it stopped cleanly.
+//! `statehouse.toml` with one approval channel in it), and a second one with an account, so
+//! its pages ask for a sign-in (`end2end/tests/auth.spec.ts`); run Playwright against them with
+//! Debian's Chromium, then stop the servers and check they stopped cleanly.
 
 use std::{
     io::{BufRead, BufReader, Read, Write},
@@ -28,6 +29,10 @@ const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(15);
 const APPROVAL_QUEUE_URL: &str = "https://sqs.us-east-1.amazonaws.com/123456789012/e2e-approvals";
 /// The test's `statehouse.toml`: one approval channel on that queue, decided by its first answer.
 const TEST_CONFIG: &str = "[[approvals.channels]]\nname = \"e2e\"\nqueue_url = \"QUEUE_URL\"\napprovers = [\"boss@example.com\"]\npolicy = \"any\"\n";
+/// The account of the second server, which asks for a sign-in.
+const AUTH_USER: &str = "e2e-operator";
+/// Its password (a test server on loopback, gone when the tests end).
+const AUTH_PASSWORD: &str = "e2e password for the browser tests";
 
 /// Starts `server`, runs `npx playwright test` against it and stops it again.
 pub fn run_browser_tests(workspace: &Workspace, server: &Path) -> anyhow::Result<()> {
@@ -39,22 +44,51 @@ pub fn run_browser_tests(workspace: &Workspace, server: &Path) -> anyhow::Result
             .with_context(|| format!("writing {}", config_path.display()))?;
         let mut running = RunningServer::start(server, &data_dir, &log_path)?;
         eprintln!("    server at {} (data {}, log {})", running.base_url, data_dir.display(), log_path.display());
+        let auth_dir = PathBuf::from(format!("{}-auth", data_dir.display()));
+        let auth_log = auth_dir.with_extension("log");
+        add_account(server, &auth_dir)?;
+        let mut signing_in = RunningServer::start(server, &auth_dir, &auth_log)?;
+        eprintln!("    server with sign-in at {} (log {})", signing_in.base_url, auth_log.display());
 
         let tests = run(Command::new("npx")
             .args(["playwright", "test"])
             .current_dir(workspace.end2end_dir())
             .env("BASE_URL", &running.base_url)
+            .env("AUTH_BASE_URL", &signing_in.base_url)
+            .env("AUTH_USER", AUTH_USER)
+            .env("AUTH_PASSWORD", AUTH_PASSWORD)
             .env("APPROVAL_QUEUE_URL", APPROVAL_QUEUE_URL)
             .env("CHROMIUM_PATH", CHROMIUM));
         let stopped = running.stop();
-        if tests.is_err() || stopped.is_err() {
-            eprintln!("    the server's log is at {}", log_path.display());
+        let stopped_auth = signing_in.stop();
+        if tests.is_err() || stopped.is_err() || stopped_auth.is_err() {
+            eprintln!("    the servers' logs are at {} and {}", log_path.display(), auth_log.display());
         }
         tests?;
         stopped?;
+        stopped_auth?;
         std::fs::remove_dir_all(&data_dir).ok();
+        std::fs::remove_dir_all(&auth_dir).ok();
         Ok(())
     })
+}
+
+/// Makes the account [`AUTH_USER`] in `data_dir` with `statehouse user add`, the password on
+/// its standard input.
+fn add_account(server: &Path, data_dir: &Path) -> anyhow::Result<()> {
+    let mut child = Command::new(server)
+        .args(["user", "add", AUTH_USER])
+        .env("STATEHOUSE_DATA_DIR", data_dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .with_context(|| format!("starting {} user add", server.display()))?;
+    child.stdin.take().context("its stdin")?.write_all(format!("{AUTH_PASSWORD}\n").as_bytes())?;
+    let status = child.wait()?;
+    if !status.success() {
+        bail!("`statehouse user add {AUTH_USER}` failed ({status})");
+    }
+    Ok(())
 }
 
 /// A server process started for the tests (and the designer benchmark).

@@ -19,7 +19,7 @@ use axum::{
     body::Bytes,
     extract::{ConnectInfo, DefaultBodyLimit, Path, State},
     http::{HeaderValue, StatusCode, header},
-    response::{Html, IntoResponse, Redirect, Response},
+    response::{IntoResponse, Redirect, Response},
     routing::get,
 };
 use serde::{Deserialize, Serialize};
@@ -33,7 +33,10 @@ use super::{
     session_store::SqliteSessionStore,
     store::{self, LinkView, MailRow, Submission, Submitted},
 };
-use crate::engine::{decide::Status, now_millis};
+use crate::{
+    engine::{decide::Status, now_millis},
+    web::private_html,
+};
 
 /// The largest request body the portal reads.
 pub const BODY_LIMIT: usize = 256 * 1024;
@@ -102,7 +105,7 @@ struct ApprovePage<'a> {
 }
 
 #[derive(Template)]
-#[template(path = "approvals/message.html")]
+#[template(path = "message.html")]
 struct MessagePage<'a> {
     title: &'a str,
     message: &'a str,
@@ -143,19 +146,9 @@ impl IntoResponse for PageError {
     }
 }
 
-fn private(status: StatusCode, html: String) -> Response {
-    let mut response = (status, Html(html)).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    headers.insert("x-robots-tag", HeaderValue::from_static("noindex"));
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    response
-}
-
 fn message(status: StatusCode, title: &str, text: &str) -> Response {
     match (MessagePage { title, message: text }).render() {
-        Ok(html) => private(status, html),
+        Ok(html) => private_html(status, html),
         Err(error) => {
             tracing::error!(%error, "rendering an approval message page");
             (status, text.to_string()).into_response()
@@ -254,7 +247,7 @@ fn page_with(
         confirmation,
     }
     .render()?;
-    Ok(private(status, html))
+    Ok(private_html(status, html))
 }
 
 /// Takes this link's confirmation out of the session, if the decision just redirected here.
@@ -477,5 +470,5 @@ async fn dev_mailbox(State(approvals): State<Approvals>) -> Result<Response, Pag
     }
     let mails = store::all_mails(approvals.pool(), 200).await?;
     let html = DevMailboxPage { mails }.render()?;
-    Ok(private(StatusCode::OK, html))
+    Ok(private_html(StatusCode::OK, html))
 }

@@ -13,7 +13,8 @@ use app::ssr::ServerContext;
 use axum::{
     Router,
     handler::HandlerWithoutStateExt,
-    http::{HeaderValue, header},
+    http::{HeaderValue, StatusCode, header},
+    response::{Html, IntoResponse, Response},
     routing::{get, post},
 };
 use leptos::prelude::{LeptosOptions, provide_context};
@@ -23,6 +24,7 @@ use sqlx::SqlitePool;
 use crate::{
     api::{self, ApiState},
     approvals::{self, Approvals},
+    auth::web::{self as auth_web, Auth},
     engine::Engine,
 };
 use tower_http::{
@@ -40,6 +42,8 @@ pub struct AppState {
     pub api: ApiState,
     /// The approval portal, when the server runs one.
     pub approvals: Option<Approvals>,
+    /// Sign-in: when set, pages ask for a session once accounts exist (see `auth`).
+    pub auth: Option<Auth>,
 }
 
 impl AppState {
@@ -51,13 +55,30 @@ impl AppState {
             .site_pkg_dir("pkg")
             .build();
         let api = ApiState { pool: pool.clone(), engine, machines: Default::default() };
-        Self { leptos_options, pool, api, approvals: None }
+        Self { leptos_options, pool, api, approvals: None, auth: None }
     }
 
     /// Serves the approval portal's pages too.
     pub fn with_approvals(self, approvals: Approvals) -> Self {
         Self { approvals: Some(approvals), ..self }
     }
+
+    /// Asks for a sign-in (see `auth::web`).
+    pub fn with_auth(self, auth: Auth) -> Self {
+        Self { auth: Some(auth), ..self }
+    }
+}
+
+/// An HTML answer that no cache keeps, no referrer leaves, no robot indexes and no frame shows:
+/// the server-rendered pages (approvals, sign-in) all carry something private.
+pub(crate) fn private_html(status: StatusCode, html: String) -> Response {
+    let mut response = (status, Html(html)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert("x-robots-tag", HeaderValue::from_static("noindex"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    response
 }
 
 /// The whole application: Leptos pages and server functions, `/healthz`, and the static
@@ -98,14 +119,22 @@ pub fn router(state: AppState) -> Router {
         Some(approvals) => approvals::web::routes(approvals),
         None => Router::new(),
     };
-    Router::new()
+    let mut router = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/", post(api::handle))
         .route("/executions-export", get(executions_data::export))
         .route("/executions-events", get(live::execution_events))
         .merge(approval_pages)
         .leptos_routes_with_context(&state, generate_route_list(app::App), provide_server_context, shell)
-        .fallback_service(static_files)
+        .fallback_service(static_files);
+    if let Some(auth) = state.auth.clone() {
+        // The session layer wraps the check, which wraps every route (the sign-in pages too).
+        router = router
+            .merge(auth_web::routes(auth.clone()))
+            .layer(axum::middleware::from_fn_with_state(auth.clone(), auth_web::require_sign_in))
+            .layer(auth.session_layer());
+    }
+    router
         .layer(axum::middleware::from_fn(csrf::refuse_cross_site_writes))
         // Pages, API answers and exports are gzipped for clients that accept it; the default
         // predicate leaves alone what is tiny, images, and event streams (the live views' SSE),
