@@ -5,7 +5,7 @@
 //! executions; and the actual cost of recorded executions (per execution and per day).
 //!
 //! The data types here are shared by the server (which fills them in
-//! `server/src/web/executions_data.rs`) and the browser. The server functions reach the
+//! `server/src/web/executions_data/`) and the browser. The server functions reach the
 //! queries through [`crate::ssr::ServerContext`]: its `executions` runs them on its `pool`.
 
 pub mod actions;
