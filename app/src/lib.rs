@@ -39,6 +39,15 @@ pub const SIMULATOR_OUTPUT_NAME: &str = "statehouse-simulator";
 /// The designer's page, the only page the designer's bundle renders.
 pub const DESIGNER_PATH: &str = "/designer";
 
+/// What a server function's caller is told when the server asked for a sign-in instead of
+/// answering (the `SignedOut` variant of every server function's error). The server answers
+/// such a call with 401 and [`SIGNED_OUT_BODY`].
+pub const SIGNED_OUT: &str = "You are signed out: your session ended or was signed out elsewhere. Sign in again \
+                              in another tab, then try again here; this page keeps your work.";
+
+/// The body of that 401: the `SignedOut` variant in the server functions' JSON error encoding.
+pub const SIGNED_OUT_BODY: &str = "\"SignedOut\"";
+
 /// Whether `path` (a request's, without the query) is the designer's page.
 pub fn is_designer_path(path: &str) -> bool {
     path.trim_end_matches('/') == DESIGNER_PATH

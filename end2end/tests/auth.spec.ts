@@ -1,7 +1,7 @@
 // Sign-in in a real browser. `cargo xtask test` starts a second server with an account
 // (AUTH_BASE_URL, AUTH_USER, AUTH_PASSWORD), so its pages ask for a sign-in; the main server
 // (BASE_URL) has none and stays open.
-import { expect, test } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
 
 const authBase = process.env.AUTH_BASE_URL;
 const user = process.env.AUTH_USER;
@@ -20,6 +20,15 @@ test("a server without accounts asks for no sign-in, and its Account page says h
   await expect(page).toHaveURL(/\/account$/);
   await expect(page.getByTestId("sign-in-off")).toContainText("statehouse user add NAME");
 });
+
+/** Signs in on the auth server's sign-in page, from wherever `page` is. */
+async function signIn(page: Page) {
+  await page.goto(`${authBase}/login`);
+  await page.getByLabel("Name").fill(user!);
+  await page.getByLabel("Password").fill(password!);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(`${authBase}/`);
+}
 
 test("signing in leads back to the page asked for, the app works under the session, and signing out ends it", async ({
   page,
@@ -74,4 +83,36 @@ test("signing in leads back to the page asked for, the app works under the sessi
   await expect(page).toHaveURL(/\/login\?next=%2Fdesigner$/);
 
   expect(problems).toEqual([]);
+});
+
+test("a save after the session ended says so and keeps the work; it saves once signed in again elsewhere", async ({
+  page,
+  context,
+}) => {
+  await signIn(page);
+  await page.goto(`${authBase}/designer`);
+  await expect(page.getByTestId("asl-code").locator(".cm-editor")).toBeVisible({ timeout: 15_000 });
+  const name = `signed-out-${Date.now()}`;
+  const definition = { StartAt: "Keep", States: { Keep: { Type: "Pass", End: true } } };
+  await page.getByTestId("open-file").setInputFiles({
+    name: `${name}.asl.json`,
+    mimeType: "application/json",
+    buffer: Buffer.from(JSON.stringify(definition, null, 2) + "\n"),
+  });
+  await expect(page.getByTestId("design-name")).toHaveText(name);
+  await page.locator('[data-tab="versions"]').click();
+  await page.locator("#saved-message").fill("After a sign-out");
+
+  // The session ends (here: its cookie is gone, as after a sign-out in another tab).
+  await context.clearCookies();
+  await page.getByTestId("save-design").click();
+  await expect(page.locator(".saved-error")).toContainText("You are signed out");
+  await expect(page.locator('[data-state="Keep"]')).toBeVisible();
+
+  // Signed in again in another tab, the same page saves what it kept.
+  const other = await context.newPage();
+  await signIn(other);
+  await other.close();
+  await page.getByTestId("save-design").click();
+  await expect(page.getByText("Saved version 1")).toBeVisible();
 });

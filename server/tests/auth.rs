@@ -159,6 +159,7 @@ async fn pages_ask_for_a_sign_in_once_an_account_exists_and_sessions_end_with_th
     // What is not a page visit gets 401: server functions, the live events, exports.
     let server_fn = browser.post_form("/api/approvals/facets", &[]).await;
     assert_eq!(server_fn.status, StatusCode::UNAUTHORIZED, "{}", server_fn.body);
+    assert_eq!(server_fn.body, app::SIGNED_OUT_BODY, "decoded by the app as its error's SignedOut");
     let events = browser.send(browser.client.get(server.url("/executions-events"))).await;
     assert_eq!(events.status, StatusCode::UNAUTHORIZED);
     // What carries its own credential, or none, stays reachable.

@@ -40,6 +40,10 @@ pub enum ExecutionActionError {
     /// The server function itself failed (network, encoding).
     #[error("the server did not answer: {0}")]
     Server(String),
+    /// The request had no session (it ended, or was signed out elsewhere): the server asks
+    /// for a sign-in. The page keeps its work.
+    #[error("{}", crate::SIGNED_OUT)]
+    SignedOut,
 }
 
 impl FromServerFnError for ExecutionActionError {

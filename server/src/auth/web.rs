@@ -190,6 +190,13 @@ pub async fn require_sign_in(State(auth): State<Auth>, session: Session, mut req
                 let next = request.uri().path_and_query().map(|target| target.as_str()).unwrap_or("/");
                 let query: String = form_urlencoded::Serializer::new(String::new()).append_pair("next", next).finish();
                 Redirect::to(&format!("/login?{query}")).into_response()
+            } else if request.uri().path().starts_with("/api/") {
+                // A server function: its caller decodes this as its error's `SignedOut`.
+                let mut response = (StatusCode::UNAUTHORIZED, app::SIGNED_OUT_BODY).into_response();
+                let headers = response.headers_mut();
+                headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                response
             } else {
                 let mut response =
                     (StatusCode::UNAUTHORIZED, "Sign in first: this server asks for a sign-in at /login.")
@@ -495,6 +502,21 @@ mod tests {
         ] {
             assert!(!is_public(&get, path), "{path}");
         }
+    }
+
+    #[test]
+    fn a_server_function_called_without_a_session_decodes_as_signed_out() {
+        use app::{
+            approvals::InboxError,
+            designer::saved::SavedError,
+            executions::{ExecutionsError, actions::ExecutionActionError},
+        };
+        let body = app::SIGNED_OUT_BODY;
+        assert_eq!(serde_json::from_str::<InboxError>(body).ok(), Some(InboxError::SignedOut));
+        assert_eq!(serde_json::from_str::<ExecutionsError>(body).ok(), Some(ExecutionsError::SignedOut));
+        assert_eq!(serde_json::from_str::<ExecutionActionError>(body).ok(), Some(ExecutionActionError::SignedOut));
+        assert_eq!(serde_json::from_str::<SavedError>(body).ok(), Some(SavedError::SignedOut));
+        assert!(SavedError::SignedOut.to_string().starts_with("You are signed out"));
     }
 
     #[test]
