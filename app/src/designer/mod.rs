@@ -21,6 +21,7 @@ pub mod problems;
 pub mod saved;
 pub mod scene;
 pub mod simulate;
+pub mod test_run;
 pub mod toolbar;
 
 use std::collections::BTreeSet;
@@ -896,13 +897,18 @@ pub fn DesignerPage() -> impl IntoView {
     }
 }
 
-/// The panels under the canvas: the selected state's fields, the simulator, the cost and the
-/// saved versions.
+/// The panels under the canvas: the selected state's fields, the simulator, a test run on the
+/// server, the cost and the saved versions.
 #[component]
 fn SidePanels(designer: Designer) -> impl IntoView {
     let tab = designer.panel;
-    let tabs =
-        [("inspector", "Inspector"), ("simulate", "Simulate"), ("cost", "Cost"), ("versions", "Save & versions")];
+    let tabs = [
+        ("inspector", "Inspector"),
+        ("simulate", "Simulate"),
+        ("test-run", "Test run"),
+        ("cost", "Cost"),
+        ("versions", "Save & versions"),
+    ];
     let name = Signal::derive(move || designer.model.with(|model| Some(model.name.clone())));
     // What a save sends, remembered so that the save marks exactly that as kept (edits made
     // while it was on its way stay unsaved).
@@ -949,6 +955,9 @@ fn SidePanels(designer: Designer) -> impl IntoView {
                 </div>
                 <div hidden=move || tab.get() != "simulate">
                     <simulate::Simulator designer />
+                </div>
+                <div hidden=move || tab.get() != "test-run">
+                    <test_run::TestRunPanel designer />
                 </div>
                 <div hidden=move || tab.get() != "cost">
                     <cost::CostPanel designer />

@@ -508,7 +508,7 @@ mod tests {
     fn a_server_function_called_without_a_session_decodes_as_signed_out() {
         use app::{
             approvals::InboxError,
-            designer::saved::SavedError,
+            designer::{saved::SavedError, test_run::TestRunError},
             executions::{ExecutionsError, actions::ExecutionActionError},
         };
         let body = app::SIGNED_OUT_BODY;
@@ -516,6 +516,7 @@ mod tests {
         assert_eq!(serde_json::from_str::<ExecutionsError>(body).ok(), Some(ExecutionsError::SignedOut));
         assert_eq!(serde_json::from_str::<ExecutionActionError>(body).ok(), Some(ExecutionActionError::SignedOut));
         assert_eq!(serde_json::from_str::<SavedError>(body).ok(), Some(SavedError::SignedOut));
+        assert_eq!(serde_json::from_str::<TestRunError>(body).ok(), Some(TestRunError::SignedOut));
         assert!(SavedError::SignedOut.to_string().starts_with("You are signed out"));
     }
 

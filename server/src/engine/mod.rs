@@ -12,6 +12,7 @@ pub mod mock;
 pub mod results;
 pub mod store;
 pub mod task;
+pub mod test_runs;
 
 use std::{
     cmp::Reverse,
@@ -229,6 +230,8 @@ struct Inner {
     interceptor: std::sync::OnceLock<Arc<dyn TaskInterceptor>>,
     /// Executions that started, ended or were redriven, for live views.
     changes: broadcast::Sender<ExecutionChange>,
+    /// The designer's test runs' mocks by test case (`test_runs.rs`).
+    test_mocks: Mutex<FastMap<String, Arc<MockConfig>>>,
 }
 
 /// The activities that exist, as the decider asks about them. Until they are loaded (an
@@ -455,6 +458,7 @@ impl Engine {
                 finished: Mutex::default(),
                 interceptor: std::sync::OnceLock::new(),
                 changes: broadcast::channel(CHANGES_BUFFERED).0,
+                test_mocks: Mutex::default(),
             }),
         }
     }
@@ -479,6 +483,7 @@ impl Engine {
     /// executions and hands their tasks in flight back to their backends. Returns how many
     /// executions are running.
     pub async fn recover(&self) -> Result<usize, EngineError> {
+        self.load_test_mocks().await?;
         let activities = self.inner.store.activities().await?;
         *self.inner.known_activities.write().unwrap_or_else(PoisonError::into_inner) =
             KnownActivities { loaded: true, arns: activities.into_iter().collect() };
@@ -896,7 +901,9 @@ impl Engine {
             });
             return;
         }
-        if let (Some(mocks), Some(test_case)) = (&self.inner.settings.mocks, &record.test_case) {
+        if let Some(test_case) = &record.test_case
+            && let Some(mocks) = self.mocks_for(test_case)
+        {
             // A distributed Map's children answer from their parent state machine's mocks.
             let state_machine_name =
                 record.state_machine_arn.rsplit(':').next().unwrap_or_default().split('/').next().unwrap_or_default();

@@ -6,6 +6,7 @@ mod execution_actions;
 pub mod executions_data;
 mod health;
 mod live;
+mod test_runs;
 
 use std::path::Path;
 
@@ -93,9 +94,13 @@ pub fn router(state: AppState) -> Router {
         app::executions::actions::ssr::ExecutionControls(std::sync::Arc::new(execution_actions::EngineControls {
             engine: state.api.engine.clone(),
         }));
+    let test_runs = app::designer::test_run::ssr::TestRunners(std::sync::Arc::new(test_runs::EngineTestRuns {
+        engine: state.api.engine.clone(),
+    }));
     let provide_server_context = move || {
         provide_context(server_context.clone());
         provide_context(controls.clone());
+        provide_context(test_runs.clone());
     };
     let options = state.leptos_options.clone();
     let shell = move || app::shell(options.clone());

@@ -1,0 +1,339 @@
+//! The designer's *Test run*: the definition being edited runs on the server's engine as an
+//! execution of `designer-<design name>`, Standard or Express as the toolbar says, with its
+//! Task states answered by mocks in Step Functions Local's MockConfigFile format (*Mock every
+//! Task* writes one that returns `{}` from each). The panel follows the run until it ends and
+//! shows its output or error, with a link to the execution's page (graph, events, states).
+//!
+//! The server starts it through [`ssr::TestRunners`], provided as Leptos context (the app
+//! cannot depend on the server's engine).
+
+use leptos::{prelude::*, server_fn::codec::JsonEncoding, server_fn::error::FromServerFnError};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use super::Designer;
+use asl::lint::WorkflowType;
+
+/// What a test run needs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestRunRequest {
+    /// The design's name.
+    pub design_name: String,
+    /// The definition's text.
+    pub definition: String,
+    /// The input's JSON text (empty: `{}`).
+    pub input: String,
+    /// Run as Express (else Standard).
+    pub express: bool,
+    /// A MockConfigFile's text (empty: no mocks).
+    pub mocks: String,
+    /// Which of its test cases (empty: its only one).
+    pub test_case: String,
+}
+
+/// Where a test run stands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestRunProgress {
+    /// `RUNNING`, `SUCCEEDED`, `FAILED`, `TIMED_OUT` or `ABORTED`.
+    pub status: String,
+    /// The output, pretty-printed, once it succeeded.
+    pub output: Option<String>,
+    /// The error, once it failed.
+    pub error: Option<String>,
+    /// The cause, once it failed.
+    pub cause: Option<String>,
+    /// How long it ran, once it ended.
+    pub duration_millis: Option<i64>,
+}
+
+/// Why a test run did not start or cannot be followed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum TestRunError {
+    /// A field's value cannot be used.
+    #[error("{field}: {reason}")]
+    Invalid {
+        /// `input`, `mocks`, `test case` or `definition`.
+        field: String,
+        /// Why.
+        reason: String,
+    },
+    /// The engine refused (no such execution, …).
+    #[error("{0}")]
+    Refused(String),
+    /// The server failed; the details are in its log.
+    #[error("the server could not start or follow the run; its log has the details")]
+    Storage,
+    /// The server function itself failed (network, encoding).
+    #[error("the server did not answer: {0}")]
+    Server(String),
+    /// The request had no session (it ended, or was signed out elsewhere): the server asks
+    /// for a sign-in. The page keeps its work.
+    #[error("{}", crate::SIGNED_OUT)]
+    SignedOut,
+}
+
+impl FromServerFnError for TestRunError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
+        TestRunError::Server(value.to_string())
+    }
+}
+
+/// Starts a test run; answers its execution's ARN.
+#[server(prefix = "/api", endpoint = "designer/test-run", input = leptos::server_fn::codec::Json)]
+pub async fn start_test_run(request: TestRunRequest) -> Result<String, TestRunError> {
+    let runners = expect_context::<ssr::TestRunners>();
+    let started = runners.0.start(request).await;
+    if matches!(started, Err(TestRunError::Invalid { .. }))
+        && let Some(response) = use_context::<crate::leptos_axum_response::ResponseOptions>()
+    {
+        response.set_status(crate::leptos_axum_response::StatusCode::BAD_REQUEST);
+    }
+    started
+}
+
+/// Where test run `arn` stands.
+#[server(prefix = "/api", endpoint = "designer/test-run-status")]
+pub async fn test_run_status(arn: String) -> Result<TestRunProgress, TestRunError> {
+    let runners = expect_context::<ssr::TestRunners>();
+    runners.0.status(&arn).await
+}
+
+/// The server's side.
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    use std::sync::Arc;
+
+    use super::{TestRunError, TestRunProgress, TestRunRequest};
+    use crate::ssr::BoxFuture;
+
+    /// Runs test executions (the server's engine).
+    pub trait TestRunner: Send + Sync + std::fmt::Debug {
+        /// Starts one; answers its ARN.
+        fn start(&self, request: TestRunRequest) -> BoxFuture<'_, Result<String, TestRunError>>;
+        /// Where one stands.
+        fn status<'a>(&'a self, arn: &'a str) -> BoxFuture<'a, Result<TestRunProgress, TestRunError>>;
+    }
+
+    /// The runner, as Leptos context.
+    #[derive(Clone, Debug)]
+    pub struct TestRunners(pub Arc<dyn TestRunner>);
+}
+
+/// A MockConfigFile that mocks every Task state in `tasks` for state machine `machine`, in
+/// one test case `Mocked`: each returns `{}` on its first 1,000 calls (a Retry or a Map calls
+/// a Task more than once).
+pub fn mocks_for_tasks(machine: &str, tasks: &[String]) -> String {
+    let mut case = Map::new();
+    let mut responses = Map::new();
+    for task in tasks {
+        let response = format!("{task} returns");
+        case.insert(task.clone(), Value::String(response.clone()));
+        responses.insert(response, json!({ "0-999": { "Return": {} } }));
+    }
+    let config = json!({
+        "StateMachines": { machine: { "TestCases": { "Mocked": case } } },
+        "MockedResponses": responses,
+    });
+    serde_json::to_string_pretty(&config).unwrap_or_default()
+}
+
+/// The Task states of the definition, in document order (branches and iterations too).
+fn task_states(designer: Designer) -> Vec<String> {
+    designer.model.with_untracked(|model| {
+        model
+            .shown_root()
+            .map(|root| {
+                asl::graph::graph(root)
+                    .nodes
+                    .into_iter()
+                    .filter(|node| {
+                        matches!(&node.kind, asl::graph::NodeKind::State { state_type, .. } if state_type == "Task")
+                    })
+                    .map(|node| node.label)
+                    .collect()
+            })
+            .unwrap_or_default()
+    })
+}
+
+/// Where the panel stands.
+#[derive(Clone, Debug, PartialEq)]
+enum RunState {
+    Idle,
+    Starting,
+    Following { arn: String, status: Option<TestRunProgress> },
+    Failed(String),
+}
+
+/// How often the panel asks how a run stands.
+const POLL_MILLIS: u64 = 250;
+
+/// The panel.
+#[component]
+pub fn TestRunPanel(designer: Designer) -> impl IntoView {
+    let input = RwSignal::new("{}".to_string());
+    let mocks = RwSignal::new(String::new());
+    let test_case = RwSignal::new(String::new());
+    let state = RwSignal::new(RunState::Idle);
+    // Each run counts up, so a slower answer about an earlier run is dropped.
+    let generation = StoredValue::new(0u64);
+
+    let fill_mocks = move |_| {
+        let name = designer.model.with_untracked(|model| model.name.clone());
+        mocks.set(mocks_for_tasks(&name, &task_states(designer)));
+        test_case.set(String::new());
+    };
+
+    let start = move |_| {
+        let request = designer.model.with_untracked(|model| TestRunRequest {
+            design_name: model.name.clone(),
+            definition: model.text().to_string(),
+            input: input.get_untracked(),
+            express: designer.workflow.get_untracked() == WorkflowType::Express,
+            mocks: mocks.get_untracked(),
+            test_case: test_case.get_untracked(),
+        });
+        let run = generation.get_value() + 1;
+        generation.set_value(run);
+        state.set(RunState::Starting);
+        leptos::task::spawn_local(async move {
+            match start_test_run(request).await {
+                Ok(arn) => {
+                    state.set(RunState::Following { arn: arn.clone(), status: None });
+                    poll(arn, run, state, generation);
+                }
+                Err(error) => state.set(RunState::Failed(error.to_string())),
+            }
+        });
+    };
+
+    let busy = move || {
+        matches!(state.get(), RunState::Starting)
+            || matches!(state.get(), RunState::Following { status: None, .. })
+            || matches!(state.get(), RunState::Following { status: Some(ref status), .. } if status.status == "RUNNING")
+    };
+    let kind = move || if designer.workflow.get() == WorkflowType::Express { "Express" } else { "Standard" };
+
+    view! {
+        <section class="test-run" data-testid="test-run">
+            <p class="hint">
+                "Runs this definition on the server's engine as a " {kind}
+                " execution (the toolbar's type). Task states answer from the mocks, in Step Functions Local's MockConfigFile format; a Task without one fails with States.Runtime, naming it."
+            </p>
+            <label for="test-run-input">"Input (JSON)"</label>
+            <textarea
+                id="test-run-input"
+                class="test-run-text"
+                spellcheck="false"
+                rows="4"
+                prop:value=move || input.get()
+                on:input=move |event| input.set(event_target_value(&event))
+            ></textarea>
+            <label for="test-run-mocks">"Mocks (MockConfigFile; empty for none)"</label>
+            <textarea
+                id="test-run-mocks"
+                class="test-run-text"
+                spellcheck="false"
+                rows="8"
+                prop:value=move || mocks.get()
+                on:input=move |event| mocks.set(event_target_value(&event))
+            ></textarea>
+            <div class="test-run-row">
+                <button type="button" data-testid="test-run-mock-all" on:click=fill_mocks>
+                    "Mock every Task"
+                </button>
+                <label for="test-run-case">"Test case"</label>
+                <input
+                    id="test-run-case"
+                    type="text"
+                    placeholder="its only one"
+                    prop:value=move || test_case.get()
+                    on:input=move |event| test_case.set(event_target_value(&event))
+                />
+            </div>
+            <button type="button" class="primary" data-testid="test-run-start" disabled=busy on:click=start>
+                "Run"
+            </button>
+            <div role="status" aria-live="polite" data-testid="test-run-outcome">
+                {move || match state.get() {
+                    RunState::Idle => ().into_any(),
+                    RunState::Starting => view! { <p>"Starting…"</p> }.into_any(),
+                    RunState::Failed(message) => view! { <p role="alert" class="saved-error">{message}</p> }.into_any(),
+                    RunState::Following { arn, status } => outcome_view(&arn, status.as_ref()).into_any(),
+                }}
+            </div>
+        </section>
+    }
+}
+
+fn outcome_view(arn: &str, status: Option<&TestRunProgress>) -> impl IntoView {
+    let href = crate::executions::execution_href(arn);
+    let headline = match status {
+        None => "Running…".to_string(),
+        Some(status) if status.status == "RUNNING" => "Running…".to_string(),
+        Some(status) => match status.duration_millis {
+            Some(millis) => format!("{} in {millis} ms", status.status),
+            None => status.status.clone(),
+        },
+    };
+    let outcome_class = status.map(|status| status.status.to_ascii_lowercase()).unwrap_or_else(|| "running".into());
+    let output = status.and_then(|status| status.output.clone());
+    let failure = status.and_then(|status| {
+        status.error.clone().map(|error| match &status.cause {
+            Some(cause) => format!("{error}: {cause}"),
+            None => error,
+        })
+    });
+    view! {
+        <p class=format!("test-run-status {outcome_class}") data-testid="test-run-status">{headline}</p>
+        {output.map(|output| view! { <pre class="test-run-output" data-testid="test-run-output">{output}</pre> })}
+        {failure.map(|failure| view! { <p class="saved-error" data-testid="test-run-error">{failure}</p> })}
+        <p>
+            <a href=href target="_blank" rel="noopener" data-testid="test-run-link">
+                "Open the execution"
+            </a>
+            " (graph, events and each state's input and output)"
+        </p>
+    }
+}
+
+/// Asks how run `arn` stands, shows it, and asks again while it runs, unless a newer run
+/// (`generation`) started meanwhile.
+fn poll(arn: String, run: u64, state: RwSignal<RunState>, generation: StoredValue<u64>) {
+    leptos::task::spawn_local(async move {
+        if generation.get_value() != run {
+            return;
+        }
+        match test_run_status(arn.clone()).await {
+            Ok(status) => {
+                if generation.get_value() != run {
+                    return;
+                }
+                let running = status.status == "RUNNING";
+                state.set(RunState::Following { arn: arn.clone(), status: Some(status) });
+                if running {
+                    set_timeout(
+                        move || poll(arn, run, state, generation),
+                        std::time::Duration::from_millis(POLL_MILLIS),
+                    );
+                }
+            }
+            Err(error) => state.set(RunState::Failed(error.to_string())),
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_task_gets_a_mock_that_returns_an_empty_object() {
+        let text = mocks_for_tasks("orders", &["Charge".into(), "Ship it".into()]);
+        let value: Value = serde_json::from_str(&text).expect("JSON");
+        assert_eq!(value["StateMachines"]["orders"]["TestCases"]["Mocked"]["Ship it"], "Ship it returns");
+        assert_eq!(value["MockedResponses"]["Charge returns"]["0-999"]["Return"], json!({}));
+    }
+}
