@@ -37,7 +37,8 @@ test("a test run answers Tasks from the panel's mocks, shows the outcome and lin
   await panel.getByTestId("test-run-start").click();
   await expect(panel.getByTestId("test-run-outcome")).toContainText("input: not JSON");
 
-  // Every Task mocked to return {}: the run succeeds with the mocked result in place.
+  // Every Task mocked (a Lambda invoke answers as Lambda does): the run succeeds with the mocked
+  // result in place.
   await panel.getByLabel("Input (JSON)").fill('{"order": 7}');
   await panel.getByTestId("test-run-mock-all").click();
   const mocks = panel.getByLabel("Mocks (MockConfigFile; empty for none)");
@@ -45,7 +46,14 @@ test("a test run answers Tasks from the panel's mocks, shows the outcome and lin
   await panel.getByTestId("test-run-start").click();
   await expect(panel.getByTestId("test-run-status")).toHaveText(/^SUCCEEDED in \d+ ms$/);
   const output = JSON.parse((await panel.getByTestId("test-run-output").textContent()) ?? "");
-  expect(output).toEqual({ order: 7, charge: {} });
+  expect(output).toEqual({ order: 7, charge: { StatusCode: 200, Payload: {} } }); // a Lambda invoke result
+
+  // The panel's fields are kept in the browser with the design: a reload finds them.
+  await page.reload();
+  await expect(page.getByTestId("design-name")).toHaveText(name, { timeout: 15_000 });
+  await page.locator('[data-tab="test-run"]').click();
+  await expect(panel.getByLabel("Input (JSON)")).toHaveValue('{"order": 7}');
+  await expect(mocks).toHaveValue(/"Charge": "Charge returns"/);
 
   // The mock throws what the Catch handles: the run fails at the Fail state it leads to.
   const throwing = JSON.parse(await mocks.inputValue());

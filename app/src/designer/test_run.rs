@@ -1,8 +1,9 @@
 //! The designer's *Test run*: the definition being edited runs on the server's engine as an
 //! execution of `designer-<design name>`, Standard or Express as the toolbar says, with its
 //! Task states answered by mocks in Step Functions Local's MockConfigFile format (*Mock every
-//! Task* writes one that returns `{}` from each). The panel follows the run until it ends and
-//! shows its output or error, with a link to the execution's page (graph, events, states).
+//! Task* writes one with a `Return` for each, shaped like the service's answer). The panel
+//! follows the run until it ends and shows its output or error, with a link to the execution's
+//! page (graph, events, states). Its fields are kept in the browser per design.
 //!
 //! The server starts it through [`ssr::TestRunners`], provided as Leptos context (the app
 //! cannot depend on the server's engine).
@@ -11,7 +12,7 @@ use leptos::{prelude::*, server_fn::codec::JsonEncoding, server_fn::error::FromS
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::Designer;
+use super::{Designer, browser};
 use asl::lint::WorkflowType;
 
 /// What a test run needs.
@@ -121,16 +122,23 @@ pub mod ssr {
     pub struct TestRunners(pub Arc<dyn TestRunner>);
 }
 
-/// A MockConfigFile that mocks every Task state in `tasks` for state machine `machine`, in
-/// one test case `Mocked`: each returns `{}` on its first 1,000 calls (a Retry or a Map calls
-/// a Task more than once).
-pub fn mocks_for_tasks(machine: &str, tasks: &[String]) -> String {
+/// The result a mock of a Task calling `resource` returns: Lambda's invoke result for
+/// `arn:aws:states:::lambda:invoke` (`{"StatusCode": 200, "Payload": {}}`, as Step Functions
+/// receives it), `{}` for anything else.
+fn mocked_result(resource: &str) -> Value {
+    if resource == "arn:aws:states:::lambda:invoke" { json!({ "StatusCode": 200, "Payload": {} }) } else { json!({}) }
+}
+
+/// A MockConfigFile that mocks every Task state in `tasks` (name and resource) for state
+/// machine `machine`, in one test case `Mocked`: each returns [`mocked_result`] on its first
+/// 1,000 calls (a Retry or a Map calls a Task more than once).
+pub fn mocks_for_tasks(machine: &str, tasks: &[(String, String)]) -> String {
     let mut case = Map::new();
     let mut responses = Map::new();
-    for task in tasks {
+    for (task, resource) in tasks {
         let response = format!("{task} returns");
         case.insert(task.clone(), Value::String(response.clone()));
-        responses.insert(response, json!({ "0-999": { "Return": {} } }));
+        responses.insert(response, json!({ "0-999": { "Return": mocked_result(resource) } }));
     }
     let config = json!({
         "StateMachines": { machine: { "TestCases": { "Mocked": case } } },
@@ -139,23 +147,41 @@ pub fn mocks_for_tasks(machine: &str, tasks: &[String]) -> String {
     serde_json::to_string_pretty(&config).unwrap_or_default()
 }
 
-/// The Task states of the definition, in document order (branches and iterations too).
-fn task_states(designer: Designer) -> Vec<String> {
-    designer.model.with_untracked(|model| {
-        model
-            .shown_root()
-            .map(|root| {
-                asl::graph::graph(root)
-                    .nodes
-                    .into_iter()
-                    .filter(|node| {
-                        matches!(&node.kind, asl::graph::NodeKind::State { state_type, .. } if state_type == "Task")
-                    })
-                    .map(|node| node.label)
-                    .collect()
-            })
-            .unwrap_or_default()
+/// The node a JSON pointer names.
+fn node_at<'a>(root: &'a asl::json::Node, pointer: &str) -> Option<&'a asl::json::Node> {
+    pointer.split('/').skip(1).try_fold(root, |node, token| {
+        let token = token.replace("~1", "/").replace("~0", "~");
+        match &node.value {
+            asl::json::Value::Array(items) => token.parse::<usize>().ok().and_then(|index| items.get(index)),
+            _ => node.get(&token),
+        }
     })
+}
+
+/// The Task states of the definition with their resources, in document order (branches and
+/// iterations too).
+fn task_states(designer: Designer) -> Vec<(String, String)> {
+    designer.model.with_untracked(|model| {
+        let Some(root) = model.shown_root() else { return Vec::new() };
+        asl::graph::graph(root)
+            .nodes
+            .into_iter()
+            .filter(|node| matches!(&node.kind, asl::graph::NodeKind::State { state_type, .. } if state_type == "Task"))
+            .map(|node| {
+                let resource = node_at(root, &node.id)
+                    .and_then(|state| state.get("Resource"))
+                    .and_then(|resource| resource.as_str())
+                    .unwrap_or_default()
+                    .to_string();
+                (node.label, resource)
+            })
+            .collect()
+    })
+}
+
+/// The browser's key of a design's test run field.
+fn field_key(design: &str, field: &str) -> String {
+    format!("statehouse.designer.test-run.{field}.{design}")
 }
 
 /// Where the panel stands.
@@ -177,13 +203,27 @@ pub fn TestRunPanel(designer: Designer) -> impl IntoView {
     let mocks = RwSignal::new(String::new());
     let test_case = RwSignal::new(String::new());
     let state = RwSignal::new(RunState::Idle);
+    // The fields are kept in the browser per design, so a reload or a return to the design
+    // finds them as they were.
+    let design = Memo::new(move |_| designer.model.with(|model| model.name.clone()));
+    Effect::new(move |_| {
+        let name = design.get();
+        input.set(browser::preference(&field_key(&name, "input")).unwrap_or_else(|| "{}".to_string()));
+        mocks.set(browser::preference(&field_key(&name, "mocks")).unwrap_or_default());
+        test_case.set(browser::preference(&field_key(&name, "case")).unwrap_or_default());
+        state.set(RunState::Idle);
+    });
+    let keep = move |field: &str, signal: RwSignal<String>, value: String| {
+        browser::set_preference(&field_key(&design.get_untracked(), field), &value);
+        signal.set(value);
+    };
     // Each run counts up, so a slower answer about an earlier run is dropped.
     let generation = StoredValue::new(0u64);
 
     let fill_mocks = move |_| {
         let name = designer.model.with_untracked(|model| model.name.clone());
-        mocks.set(mocks_for_tasks(&name, &task_states(designer)));
-        test_case.set(String::new());
+        keep("mocks", mocks, mocks_for_tasks(&name, &task_states(designer)));
+        keep("case", test_case, String::new());
     };
 
     let start = move |_| {
@@ -229,7 +269,7 @@ pub fn TestRunPanel(designer: Designer) -> impl IntoView {
                 spellcheck="false"
                 rows="4"
                 prop:value=move || input.get()
-                on:input=move |event| input.set(event_target_value(&event))
+                on:input=move |event| keep("input", input, event_target_value(&event))
             ></textarea>
             <label for="test-run-mocks">"Mocks (MockConfigFile; empty for none)"</label>
             <textarea
@@ -238,7 +278,7 @@ pub fn TestRunPanel(designer: Designer) -> impl IntoView {
                 spellcheck="false"
                 rows="8"
                 prop:value=move || mocks.get()
-                on:input=move |event| mocks.set(event_target_value(&event))
+                on:input=move |event| keep("mocks", mocks, event_target_value(&event))
             ></textarea>
             <div class="test-run-row">
                 <button type="button" data-testid="test-run-mock-all" on:click=fill_mocks>
@@ -250,7 +290,7 @@ pub fn TestRunPanel(designer: Designer) -> impl IntoView {
                     type="text"
                     placeholder="its only one"
                     prop:value=move || test_case.get()
-                    on:input=move |event| test_case.set(event_target_value(&event))
+                    on:input=move |event| keep("case", test_case, event_target_value(&event))
                 />
             </div>
             <button type="button" class="primary" data-testid="test-run-start" disabled=busy on:click=start>
@@ -330,10 +370,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_task_gets_a_mock_that_returns_an_empty_object() {
-        let text = mocks_for_tasks("orders", &["Charge".into(), "Ship it".into()]);
+    fn every_task_gets_a_mock_shaped_like_its_service_answer() {
+        let tasks = [
+            ("Charge".to_string(), "arn:aws:states:::lambda:invoke".to_string()),
+            ("Ship it".to_string(), "arn:aws:states:::sqs:sendMessage".to_string()),
+        ];
+        let text = mocks_for_tasks("orders", &tasks);
         let value: Value = serde_json::from_str(&text).expect("JSON");
         assert_eq!(value["StateMachines"]["orders"]["TestCases"]["Mocked"]["Ship it"], "Ship it returns");
-        assert_eq!(value["MockedResponses"]["Charge returns"]["0-999"]["Return"], json!({}));
+        assert_eq!(
+            value["MockedResponses"]["Charge returns"]["0-999"]["Return"],
+            json!({"StatusCode": 200, "Payload": {}})
+        );
+        assert_eq!(value["MockedResponses"]["Ship it returns"]["0-999"]["Return"], json!({}));
+    }
+
+    #[test]
+    fn pointers_find_nested_states() {
+        let root = asl::json::parse(
+            r#"{"States": {"P": {"Branches": [{"States": {"a/b": {"Type": "Task", "Resource": "r"}}}]}}}"#,
+        )
+        .expect("a tree");
+        let state = node_at(&root, "/States/P/Branches/0/States/a~1b").expect("found");
+        assert_eq!(state.get("Resource").and_then(|resource| resource.as_str()), Some("r"));
     }
 }
