@@ -51,6 +51,9 @@ enum Command {
     Graph(cli::GraphArgs),
     /// Estimate a definition's monthly cost on Standard and Express (`--help` for assumptions).
     Cost(cli::CostArgs),
+    /// Run a definition once on the engine, with a MockConfigFile answering its Tasks; exit 1
+    /// unless it ends as expected (`--expect-status`, `--expect-output`).
+    Run(Box<cli::run::RunArgs>),
     /// Manage the web app's accounts (`add`, `password`, `remove`, `list`); once one exists,
     /// every page asks for a sign-in.
     User(auth::cli::UserArgs),
@@ -66,6 +69,7 @@ fn main() -> anyhow::Result<ExitCode> {
         Some(Command::Graph(args)) => return cli::graph(&args, &mut stdout),
         Some(Command::Cost(args)) => return cli::cost(&args, &mut stdout),
         Some(Command::User(args)) => return auth::cli::run(&args, &mut stdout),
+        Some(Command::Run(args)) => return cli::run::run(&args, &mut stdout),
         Some(Command::Serve(config)) => *config,
         None => cli.serve,
     };

@@ -260,3 +260,123 @@ fn cost_prints_standard_and_express_side_by_side() {
     assert_eq!(code, 1, "{output}");
     assert!(output.contains("broken.asl.json:"), "{output}");
 }
+
+const ORDERS: &str = r#"{
+  "StartAt": "Charge",
+  "States": {
+    "Charge": {
+      "Type": "Task",
+      "Resource": "arn:aws:states:::lambda:invoke",
+      "Parameters": {"FunctionName": "charge", "Payload.$": "$"},
+      "ResultSelector": {"paid.$": "$.Payload.paid"},
+      "ResultPath": "$.charge",
+      "Retry": [{"ErrorEquals": ["Lambda.TooManyRequestsException"], "IntervalSeconds": 1, "MaxAttempts": 2}],
+      "Catch": [{"ErrorEquals": ["Card.Declined"], "ResultPath": "$.declined", "Next": "Declined"}],
+      "End": true
+    },
+    "Declined": {"Type": "Fail", "Error": "Order.Declined", "Cause": "the card was declined"}
+  }
+}
+"#;
+
+const ORDER_MOCKS: &str = r#"{
+  "StateMachines": {"Orders": {"TestCases": {
+    "HappyPath": {"Charge": "Paid"},
+    "Throttled": {"Charge": "ThrottledThenPaid"},
+    "Declined": {"Charge": "Declined"}
+  }}},
+  "MockedResponses": {
+    "Paid": {"0": {"Return": {"StatusCode": 200, "Payload": {"paid": true}}}},
+    "ThrottledThenPaid": {
+      "0": {"Throw": {"Error": "Lambda.TooManyRequestsException", "Cause": "slow down"}},
+      "1": {"Return": {"StatusCode": 200, "Payload": {"paid": true}}}
+    },
+    "Declined": {"0": {"Throw": {"Error": "Card.Declined", "Cause": "no funds"}}}
+  }
+}
+"#;
+
+#[test]
+fn run_executes_a_definition_with_mocks_and_exits_by_the_expectation() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("orders.asl.json"), ORDERS).expect("written");
+    std::fs::write(dir.path().join("mocks.json"), ORDER_MOCKS).expect("written");
+    let run = |extra: &[&str]| {
+        let mut args = vec!["run", "orders.asl.json", "--mocks", "mocks.json"];
+        args.extend_from_slice(extra);
+        statehouse(&args, dir.path())
+    };
+
+    // The happy path, with its output checked as JSON.
+    let (code, text) = run(&[
+        "--test-case",
+        "HappyPath",
+        "--input",
+        r#"{"order": 7}"#,
+        "--expect-output",
+        r#"{"charge": {"paid": true}, "order": 7}"#,
+    ]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.starts_with("SUCCEEDED in "), "{text}");
+    assert!(text.contains("1 state entered"), "{text}");
+
+    // A throttled call is retried as the Retry says (the second invocation answers).
+    let (code, text) = run(&["--test-case", "Orders#Throttled"]);
+    assert_eq!(code, 0, "{text}");
+
+    // The declined card ends at the Fail state: a failure unless it was expected.
+    let (code, text) = run(&["--test-case", "Declined"]);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("Order.Declined: the card was declined"), "{text}");
+    assert!(text.contains("expected SUCCEEDED, but it ended FAILED"), "{text}");
+    let (code, text) = run(&["--test-case", "Declined", "--expect-status", "FAILED", "--history"]);
+    assert_eq!(code, 0, "{text}");
+    let history: serde_json::Value =
+        serde_json::from_str(&text[text.find("{\n").expect("the history")..]).expect("the history is JSON");
+    let types: Vec<&str> =
+        history["events"].as_array().expect("events").iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        types,
+        [
+            "ExecutionStarted",
+            "TaskStateEntered",
+            "TaskScheduled",
+            "TaskStarted",
+            "TaskFailed",
+            "TaskStateExited",
+            "FailStateEntered",
+            "ExecutionFailed"
+        ]
+    );
+
+    // A wrong output fails, saying what was expected.
+    let (code, text) = run(&["--test-case", "HappyPath", "--expect-output", "{}"]);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("expected the output {}"), "{text}");
+
+    // What cannot run exits 2, naming the field.
+    let (code, text) = run(&[]);
+    assert_eq!(code, 2, "{text}");
+    assert!(
+        text.contains("test case: the mocks have 3 test cases; choose one of Declined, HappyPath, Throttled"),
+        "{text}"
+    );
+    let (code, text) = run(&["--test-case", "HappyPath", "--input", "{"]);
+    assert_eq!((code, text.contains("input: not JSON")), (2, true), "{text}");
+
+    // Without mocks the Task fails as an unbound Task does, naming it.
+    let (code, text) = statehouse(&["run", "orders.asl.json"], dir.path());
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("The Task state 'Charge'"), "{text}");
+
+    // Waits really wait: the time limit ends the run.
+    std::fs::write(
+        dir.path().join("wait.asl.json"),
+        r#"{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":30,"End":true}}}"#,
+    )
+    .expect("written");
+    let (code, text) = statehouse(&["run", "wait.asl.json", "--time-limit", "1"], dir.path());
+    assert_eq!(code, 1, "{text}");
+    assert!(text.starts_with("RUNNING after 1 s"), "{text}");
+    assert!(!dir.path().join("must-not-be-created").exists(), "run keeps no data folder");
+}

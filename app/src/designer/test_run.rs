@@ -288,7 +288,7 @@ pub fn TestRunPanel(designer: Designer) -> impl IntoView {
                 <input
                     id="test-run-case"
                     type="text"
-                    placeholder="its only one"
+                    placeholder="CASE or MACHINE#CASE; empty: the only one"
                     prop:value=move || test_case.get()
                     on:input=move |event| keep("case", test_case, event_target_value(&event))
                 />

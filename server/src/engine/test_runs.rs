@@ -76,25 +76,37 @@ pub fn test_machine_name(design_name: &str) -> String {
 }
 
 /// `config`'s test case to run, copied as test case `case_id` of state machine `machine`
-/// (with every mocked response, so the copy answers as the original would).
+/// (with every mocked response, so the copy answers as the original would). `wanted` is
+/// `CASE` or `MACHINE#CASE`, as Step Functions Local names a test case; either part may be
+/// left out when the file has only one.
 fn rekey(config: &MockConfig, wanted: Option<&str>, machine: &str, case_id: &str) -> Result<MockConfig, TestRunError> {
+    let wanted = wanted.map(str::trim).filter(|wanted| !wanted.is_empty());
+    let (wanted_machine, wanted_case) = match wanted.map(|wanted| wanted.split_once('#')) {
+        Some(Some((machine, case))) => (Some(machine).filter(|m| !m.is_empty()), Some(case).filter(|c| !c.is_empty())),
+        Some(None) => (None, wanted),
+        None => (None, None),
+    };
     let machines: Vec<&String> = config.state_machines.keys().collect();
-    let cases = match machines.as_slice() {
-        [] => return Err(invalid("mocks", "StateMachines is empty: add the test case to run")),
-        [only] => &config.state_machines[*only],
-        several => {
+    let machine_names = || machines.iter().map(|name| name.as_str()).collect::<Vec<_>>().join(", ");
+    let cases = match (wanted_machine, machines.as_slice()) {
+        (Some(name), _) => config.state_machines.get(name).ok_or_else(|| {
+            invalid("test case", format!("the mocks have no state machine {name:?}; they have {}", machine_names()))
+        })?,
+        (None, []) => return Err(invalid("mocks", "StateMachines is empty: add the test case to run")),
+        (None, [only]) => &config.state_machines[*only],
+        (None, several) => {
             return Err(invalid(
-                "mocks",
+                "test case",
                 format!(
-                    "StateMachines names {} state machines ({}); keep only the one to run",
+                    "the mocks name {} state machines ({}); choose one as MACHINE#CASE",
                     several.len(),
-                    several.iter().map(|name| name.as_str()).collect::<Vec<_>>().join(", ")
+                    machine_names()
                 ),
             ));
         }
     };
     let names = || cases.keys().map(String::as_str).collect::<Vec<_>>().join(", ");
-    let mapping = match wanted.filter(|name| !name.is_empty()) {
+    let mapping = match wanted_case {
         Some(name) => cases.get(name).ok_or_else(|| {
             invalid("test case", format!("the mocks have no test case {name:?}; they have {}", names()))
         })?,
@@ -352,5 +364,16 @@ mod tests {
         assert_eq!(error, "test case: the mocks have 2 test cases; choose one of Declined, HappyPath");
         let error = rekey(&config, Some("Nope"), "m", "c").expect_err("unknown case").to_string();
         assert!(error.starts_with("test case: the mocks have no test case \"Nope\""), "{error}");
+
+        // MACHINE#CASE, as Step Functions Local names one, picks among several state machines.
+        let mut several = config.clone();
+        several.state_machines.insert("Refunds".into(), BTreeMap::from([("Only".into(), BTreeMap::new())]));
+        let error = rekey(&several, Some("Declined"), "m", "c").expect_err("which machine?").to_string();
+        assert_eq!(error, "test case: the mocks name 2 state machines (Orders, Refunds); choose one as MACHINE#CASE");
+        let copy = rekey(&several, Some("Orders#Declined"), "m", "c").expect("picked");
+        assert!(copy.response("m", "c", "Charge", 1).is_ok());
+        assert!(rekey(&several, Some("Refunds#"), "m", "c").is_ok(), "the machine's only case");
+        let error = rekey(&several, Some("Nobody#X"), "m", "c").expect_err("no such machine").to_string();
+        assert!(error.contains("no state machine \"Nobody\"; they have Orders, Refunds"), "{error}");
     }
 }

@@ -1,5 +1,8 @@
-//! The command-line tools for deployment repositories: `validate`, `lint`, `fmt`, `graph` and `cost`.
-//! They read files, need no server or database, and exit non-zero when a check fails.
+//! The command-line tools for deployment repositories: `validate`, `lint`, `fmt`, `graph` and `cost`,
+//! and `run` (a mocked execution, in [`run`]). They read files, need no server, and exit
+//! non-zero when a check fails.
+
+pub mod run;
 
 use std::{
     io::Write,
