@@ -5,7 +5,7 @@
 //! `server/src/approvals/inbox.rs`) and the browser. The server functions reach the queries
 //! through [`crate::ssr::ServerContext`]: its `inbox` runs them on its `pool`.
 
-use leptos::{prelude::*, server_fn::codec::JsonEncoding, server_fn::error::FromServerFnError};
+use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use serde::{Deserialize, Serialize};
@@ -233,13 +233,7 @@ pub enum InboxError {
     SignedOut,
 }
 
-impl FromServerFnError for InboxError {
-    type Encoder = JsonEncoding;
-
-    fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
-        InboxError::Server(value.to_string())
-    }
-}
+crate::server_fn_error!(InboxError);
 
 /// One page of requests matching `filter`, newest first.
 #[server(prefix = "/api", endpoint = "approvals/list")]

@@ -6,6 +6,22 @@
 //! router; see `shell` and `Pages`). Server-only code (database access behind server
 //! functions) sits behind `#[cfg(feature = "ssr")]`.
 
+/// Makes a server function's error type decodable by its callers: JSON encoded (so the
+/// server's `SignedOut` answer, [`SIGNED_OUT_BODY`], decodes as its `SignedOut` variant), and
+/// what fails on the way (network, encoding) becomes its `Server(String)` variant.
+macro_rules! server_fn_error {
+    ($error:ident) => {
+        impl leptos::server_fn::error::FromServerFnError for $error {
+            type Encoder = leptos::server_fn::codec::JsonEncoding;
+
+            fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
+                $error::Server(value.to_string())
+            }
+        }
+    };
+}
+pub(crate) use server_fn_error;
+
 pub mod approvals;
 pub mod designer;
 pub mod executions;

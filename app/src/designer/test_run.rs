@@ -8,7 +8,7 @@
 //! The server starts it through [`ssr::TestRunners`], provided as Leptos context (the app
 //! cannot depend on the server's engine).
 
-use leptos::{prelude::*, server_fn::codec::JsonEncoding, server_fn::error::FromServerFnError};
+use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
@@ -73,13 +73,7 @@ pub enum TestRunError {
     SignedOut,
 }
 
-impl FromServerFnError for TestRunError {
-    type Encoder = JsonEncoding;
-
-    fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
-        TestRunError::Server(value.to_string())
-    }
-}
+crate::server_fn_error!(TestRunError);
 
 /// Starts a test run; answers its execution's ARN.
 #[server(prefix = "/api", endpoint = "designer/test-run", input = leptos::server_fn::codec::Json)]

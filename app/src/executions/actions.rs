@@ -8,7 +8,7 @@
 //! The server carries them out through [`ssr::ExecutionControls`], provided as Leptos context
 //! beside `ServerContext` (the app cannot depend on the server's engine).
 
-use leptos::{prelude::*, server_fn::codec::JsonEncoding, server_fn::error::FromServerFnError};
+use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::{WaitingTask, format_millis};
@@ -46,13 +46,7 @@ pub enum ExecutionActionError {
     SignedOut,
 }
 
-impl FromServerFnError for ExecutionActionError {
-    type Encoder = JsonEncoding;
-
-    fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
-        ExecutionActionError::Server(value.to_string())
-    }
-}
+crate::server_fn_error!(ExecutionActionError);
 
 #[cfg(any(feature = "ssr", test))]
 /// An optional text field: empty means absent; longer than `limit` characters is an error.

@@ -18,7 +18,7 @@ mod list;
 pub mod map_run;
 pub mod states;
 
-use leptos::{prelude::*, server_fn::codec::JsonEncoding, server_fn::error::FromServerFnError};
+use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub use detail::ExecutionPage;
@@ -275,13 +275,7 @@ pub enum ExecutionsError {
     SignedOut,
 }
 
-impl FromServerFnError for ExecutionsError {
-    type Encoder = JsonEncoding;
-
-    fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
-        ExecutionsError::Server(value.to_string())
-    }
-}
+crate::server_fn_error!(ExecutionsError);
 
 /// One page of executions matching `filter`, newest first.
 /// The filter travels as JSON: a form-encoded filter with every field empty would be no field at all.

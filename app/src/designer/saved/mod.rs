@@ -7,7 +7,7 @@
 //! diff (the `similar` crate) are compiled only with `ssr`. [`SavedPanel`] is the designer's
 //! panel for all of it.
 
-use leptos::{prelude::*, server_fn::codec::JsonEncoding, server_fn::error::FromServerFnError};
+use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// The largest definition that can be saved, in bytes: 1 MB, AWS's limit for a definition.
@@ -250,13 +250,7 @@ impl SavedError {
     }
 }
 
-impl FromServerFnError for SavedError {
-    type Encoder = JsonEncoding;
-
-    fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
-        SavedError::Server(value.to_string())
-    }
-}
+crate::server_fn_error!(SavedError);
 
 /// A design's name: 1 to [`MAX_NAME_CHARS`] letters, digits, spaces, `-`, `_` and `.`, with
 /// no space at either end.
