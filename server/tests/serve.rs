@@ -22,6 +22,12 @@ async fn serves_health_and_pages_then_stops_cleanly_on_sigterm() {
 
     let home = client.get(server.url("/")).send().await.expect("GET /");
     assert_eq!(home.status(), 200);
+    // No other site may frame a page (clickjacking), nor a browser sniff an answer's type.
+    let headers = home.headers();
+    assert_eq!(headers["content-security-policy"], "frame-ancestors 'self'");
+    assert_eq!(headers["x-frame-options"], "SAMEORIGIN");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["referrer-policy"], "strict-origin-when-cross-origin");
     let html = home.text().await.expect("body");
     assert!(html.contains("<h1>Statehouse</h1>"), "{html}");
     assert!(html.contains("/pkg/statehouse.js"), "the page loads the browser bundle: {html}");

@@ -141,6 +141,23 @@ pub fn router(state: AppState) -> Router {
     }
     router
         .layer(axum::middleware::from_fn(csrf::refuse_cross_site_writes))
+        // No page of this site may be framed by another (a framed designer or execution page
+        // could be clicked through to Stop, Redrive or Save), no answer is sniffed into
+        // another type, and links to other sites carry no path. The approver's and sign-in
+        // pages set stricter values of their own.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("frame-ancestors 'self'"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("SAMEORIGIN")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        ))
         // Pages, API answers and exports are gzipped for clients that accept it; the default
         // predicate leaves alone what is tiny, images, and event streams (the live views' SSE),
         // and a bundle file already sent as its gzip copy is not compressed twice.
