@@ -338,6 +338,17 @@ pub mod ssr {
     /// A boxed future, so [`ApprovalInbox`] can be used as a trait object.
     pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
+    /// The signed-in account a request came with: the server's sign-in check puts it in the
+    /// request's extensions (none when sign-in is off).
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct Account(pub String);
+
+    /// The account of the request a server function is answering, if it came with one.
+    pub fn current_account() -> Option<String> {
+        leptos::prelude::use_context::<http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<Account>().map(|account| account.0.clone()))
+    }
+
     /// The read-only approval queries the app's pages need. The server implements it (the app
     /// cannot depend on the server crate, which depends on it).
     pub trait ApprovalInbox: Send + Sync + std::fmt::Debug {

@@ -115,4 +115,6 @@ test("a save after the session ended says so and keeps the work; it saves once s
   await other.close();
   await page.getByTestId("save-design").click();
   await expect(page.getByText("Saved version 1")).toBeVisible();
+  // The version names the account that saved it.
+  await expect(page.getByTestId("versions")).toContainText(`by ${user}`);
 });

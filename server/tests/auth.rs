@@ -106,6 +106,29 @@ impl Browser {
         self.send(request).await
     }
 
+    /// Calls a server function that takes JSON.
+    async fn post_json(&mut self, path: &str, body: &serde_json::Value) -> Answer {
+        let request = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("sec-fetch-site", "same-origin")
+            .body(body.to_string());
+        self.send(request).await
+    }
+
+    /// Saves a version of design `name` and answers who the server says saved each version.
+    async fn save_and_list_authors(&mut self, name: &str) -> Vec<serde_json::Value> {
+        let definition = r#"{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}"#;
+        let saved = self
+            .post_json("/api/designs/save", &json!({"name": name, "message": "A version", "definition": definition}))
+            .await;
+        assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+        let listed = self.post_json("/api/designs/versions", &json!({"name": name})).await;
+        let versions: Vec<serde_json::Value> = serde_json::from_str(&listed.body).expect("versions");
+        versions.iter().map(|version| version["saved_by"].clone()).collect()
+    }
+
     /// Opens the sign-in page and posts `name` and `password` with its form's token.
     async fn sign_in(&mut self, name: &str, password: &str, next: &str) -> Answer {
         let page = self.visit("/login").await;
@@ -128,8 +151,10 @@ async fn pages_ask_for_a_sign_in_once_an_account_exists_and_sessions_end_with_th
     let server = TestServer::spawn(data.path());
     let mut browser = Browser::new(&server);
 
-    // No account: a workstation server on loopback is open, as it always was.
+    // No account: a workstation server on loopback is open, as it always was, and a saved
+    // version has no author.
     assert_eq!(browser.visit("/executions").await.status, StatusCode::OK);
+    assert_eq!(browser.save_and_list_authors("checkout").await, [serde_json::Value::Null]);
     let account = browser.visit("/account").await;
     assert!(account.body.contains("Sign-in is off"), "{}", account.body);
 
@@ -206,6 +231,8 @@ async fn pages_ask_for_a_sign_in_once_an_account_exists_and_sessions_end_with_th
     assert_eq!(browser.post_form("/api/approvals/facets", &[]).await.status, StatusCode::OK);
     let account = browser.visit("/account").await;
     assert!(account.body.contains("data-testid=\"signed-in-as\">alice<"), "{}", account.body);
+    // A version saved while signed in names its author.
+    assert_eq!(browser.save_and_list_authors("checkout").await, [json!("alice"), serde_json::Value::Null]);
     let elsewhere = browser.sign_in("alice", PASSWORD, "//evil.example/").await;
     assert_eq!(elsewhere.location, "/", "an outside `next` goes to the start page");
 

@@ -180,6 +180,7 @@ pub async fn require_sign_in(State(auth): State<Auth>, session: Session, mut req
             if let Err(error) = keep_alive(&session).await {
                 return internal(&error);
             }
+            request.extensions_mut().insert(app::ssr::Account(user.name.to_string()));
             request.extensions_mut().insert(user);
             next.run(request).await
         }

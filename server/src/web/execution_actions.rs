@@ -36,13 +36,19 @@ impl ExecutionControl for EngineControls {
                     "the execution is {}, so there is nothing to stop",
                     view.status.name()
                 ))),
-                Some(_) => self.engine.stop(arn, error, cause).await.map(|_| ()).map_err(refused),
+                Some(_) => {
+                    tracing::info!(arn, account = ?app::ssr::current_account(), "stopping an execution from its page");
+                    self.engine.stop(arn, error, cause).await.map(|_| ()).map_err(refused)
+                }
             }
         })
     }
 
     fn redrive<'a>(&'a self, arn: &'a str) -> BoxFuture<'a, Result<(), ExecutionActionError>> {
-        Box::pin(async move { self.engine.redrive(arn).await.map(|_| ()).map_err(refused) })
+        Box::pin(async move {
+            tracing::info!(arn, account = ?app::ssr::current_account(), "redriving an execution from its page");
+            self.engine.redrive(arn).await.map(|_| ()).map_err(refused)
+        })
     }
 
     fn send_success<'a>(&'a self, token: &'a str, output: Value) -> BoxFuture<'a, Result<(), ExecutionActionError>> {

@@ -118,6 +118,9 @@ pub struct VersionEntry {
     pub size: u64,
     /// The version it copies, when it was made by [`restore_version`].
     pub restored_from: Option<u32>,
+    /// The account that saved it, when the server asks for a sign-in.
+    #[serde(default)]
+    pub saved_by: Option<String>,
 }
 
 /// How a line of a diff changed.
@@ -387,7 +390,8 @@ pub async fn save_design(
     check_definition(&definition)?;
     let layout = check_layout(layout)?;
     let context = expect_context::<crate::ssr::ServerContext>();
-    storage::save(&context.pool, &name, &message, &definition, layout.as_deref()).await
+    let account = crate::ssr::current_account();
+    storage::save(&context.pool, &name, &message, &definition, layout.as_deref(), account.as_deref()).await
 }
 
 /// The design's versions, newest first; none for a design never saved.
@@ -423,7 +427,8 @@ pub async fn restore_version(name: String, version: u32, message: String) -> Res
     let message = if message.trim().is_empty() { format!("Restored version {version}") } else { message };
     let message = VersionMessage::parse(&message)?;
     let context = expect_context::<crate::ssr::ServerContext>();
-    storage::restore(&context.pool, &name, version, &message).await
+    let account = crate::ssr::current_account();
+    storage::restore(&context.pool, &name, version, &message, account.as_deref()).await
 }
 
 #[cfg(feature = "ssr")]

@@ -330,6 +330,7 @@ pub fn SavedPanel(
                                                             {entry.created_at.clone()}
                                                         </time>
                                                         {format!(" · {} bytes", entry.size)}
+                                                        {entry.saved_by.map(|account| format!(" · by {account}"))}
                                                         {restored}
                                                     </span>
                                                     <button

@@ -136,6 +136,7 @@ pub(super) async fn save(
     message: &VersionMessage,
     definition: &str,
     layout: Option<&str>,
+    saved_by: Option<&str>,
 ) -> Result<u32, SavedError> {
     let now = now_millis();
     let mut transaction = pool.begin().await.map_err(storage_error("starting a save"))?;
@@ -147,9 +148,9 @@ pub(super) async fn save(
         .map_err(storage_error("creating a design"))?;
     // One statement picks the next number and inserts it, so two saves cannot take the same.
     let version: i64 = sqlx::query_scalar(
-        "INSERT INTO design_versions (design_id, version, message, definition, layout, created_millis)
+        "INSERT INTO design_versions (design_id, version, message, definition, layout, created_millis, saved_by)
          SELECT d.id, COALESCE((SELECT MAX(w.version) FROM design_versions w WHERE w.design_id = d.id), 0) + 1,
-                ?2, ?3, ?4, ?5
+                ?2, ?3, ?4, ?5, ?6
          FROM designs d WHERE d.name = ?1
          RETURNING version",
     )
@@ -158,6 +159,7 @@ pub(super) async fn save(
     .bind(definition)
     .bind(layout)
     .bind(now)
+    .bind(saved_by)
     .fetch_one(&mut *transaction)
     .await
     .map_err(storage_error("saving a version"))?;
@@ -165,9 +167,12 @@ pub(super) async fn save(
     Ok(version_number(version))
 }
 
+/// A version's number, message, save time, size, the version it restores and its author.
+type VersionRow = (i64, String, i64, i64, Option<i64>, Option<String>);
+
 pub(super) async fn list_versions(pool: &SqlitePool, name: &str) -> Result<Vec<VersionEntry>, SavedError> {
-    let rows: Vec<(i64, String, i64, i64, Option<i64>)> = sqlx::query_as(
-        "SELECT v.version, v.message, v.created_millis, octet_length(v.definition), v.restored_from
+    let rows: Vec<VersionRow> = sqlx::query_as(
+        "SELECT v.version, v.message, v.created_millis, octet_length(v.definition), v.restored_from, v.saved_by
          FROM design_versions v JOIN designs d ON d.id = v.design_id
          WHERE d.name = ?1
          ORDER BY v.version DESC",
@@ -180,12 +185,13 @@ pub(super) async fn list_versions(pool: &SqlitePool, name: &str) -> Result<Vec<V
     // designer asks for the versions of whatever it shows, saved or not).
     Ok(rows
         .into_iter()
-        .map(|(version, message, millis, size, restored_from)| VersionEntry {
+        .map(|(version, message, millis, size, restored_from, saved_by)| VersionEntry {
             version: version_number(version),
             message,
             created_at: time(millis),
             size: u64::try_from(size).unwrap_or(0),
             restored_from: restored_from.map(version_number),
+            saved_by,
         })
         .collect())
 }
@@ -195,13 +201,14 @@ pub(super) async fn restore(
     name: &str,
     version: u32,
     message: &VersionMessage,
+    saved_by: Option<&str>,
 ) -> Result<SavedDefinition, SavedError> {
     let now = now_millis();
     // One statement copies the old version into the next number: nothing is rewritten.
     let row: Option<(i64, String, Option<String>)> = sqlx::query_as(
-        "INSERT INTO design_versions (design_id, version, message, definition, layout, restored_from, created_millis)
+        "INSERT INTO design_versions (design_id, version, message, definition, layout, restored_from, created_millis, saved_by)
          SELECT v.design_id, (SELECT MAX(w.version) FROM design_versions w WHERE w.design_id = v.design_id) + 1,
-                ?3, v.definition, v.layout, v.version, ?4
+                ?3, v.definition, v.layout, v.version, ?4, ?5
          FROM design_versions v JOIN designs d ON d.id = v.design_id
          WHERE d.name = ?1 AND v.version = ?2
          RETURNING version, definition, layout",
@@ -210,6 +217,7 @@ pub(super) async fn restore(
     .bind(i64::from(version))
     .bind(message.as_str())
     .bind(now)
+    .bind(saved_by)
     .fetch_optional(pool)
     .await
     .map_err(storage_error("restoring a version"))?;
