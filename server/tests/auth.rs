@@ -233,7 +233,11 @@ async fn pages_ask_for_a_sign_in_once_an_account_exists_and_sessions_end_with_th
     assert!(account.body.contains("data-testid=\"signed-in-as\">alice<"), "{}", account.body);
     // A version saved while signed in names its author.
     assert_eq!(browser.save_and_list_authors("checkout").await, [json!("alice"), serde_json::Value::Null]);
-    let elsewhere = browser.sign_in("alice", PASSWORD, "//evil.example/").await;
+    let again = browser.visit("/login?next=%2Fapprovals").await;
+    assert_eq!((again.status, again.location.as_str()), (StatusCode::SEE_OTHER, "/approvals"), "signed in already");
+
+    let mut outsider = Browser::new(&server);
+    let elsewhere = outsider.sign_in("alice", PASSWORD, "//evil.example/").await;
     assert_eq!(elsewhere.location, "/", "an outside `next` goes to the start page");
 
     // A second browser signs in too; a password change from the first ends the second's session

@@ -269,8 +269,17 @@ fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, value)| value)
 }
 
-/// The sign-in page, with a fresh nonce cookie unless the browser has one.
-async fn login_page(State(auth): State<Auth>, headers: HeaderMap, Query(query): Query<LoginQuery>) -> Response {
+/// The sign-in page, with a fresh nonce cookie unless the browser has one; a browser that is
+/// signed in already goes straight on to `next`.
+async fn login_page(
+    State(auth): State<Auth>,
+    session: Session,
+    headers: HeaderMap,
+    Query(query): Query<LoginQuery>,
+) -> Response {
+    if let Ok(Some(_)) = auth.signed_in(&session).await {
+        return Redirect::to(safe_next(&query.next)).into_response();
+    }
     let notice = query.signed_out.is_some().then_some("You are signed out.");
     render_login(&auth, &headers, safe_next(&query.next), "", None, notice, StatusCode::OK).await
 }

@@ -63,6 +63,9 @@ pub enum EngineError {
     MapRunNotRunning(String, String),
 }
 
+/// How many parsed definitions the engine keeps, by their text.
+const MACHINES_CACHED: usize = 256;
+
 /// Standard (durable) or Express (in memory).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ExecutionType {
@@ -555,7 +558,15 @@ impl Engine {
             .map_err(|error| EngineError::Definition(format!("the definition is not JSON: {error}")))?;
         let machine =
             Arc::new(Machine::from_value(&value).map_err(|error| EngineError::Definition(error.to_string()))?);
-        lock(&self.inner.machines).insert(definition.to_string(), machine.clone());
+        let mut machines = lock(&self.inner.machines);
+        if machines.len() >= MACHINES_CACHED {
+            // A cache, bounded: the designer's test runs bring a new definition with each
+            // edit. One entry goes (any: a running execution's is parsed again if needed).
+            if let Some(key) = machines.keys().next().cloned() {
+                machines.remove(&key);
+            }
+        }
+        machines.insert(definition.to_string(), machine.clone());
         Ok(machine)
     }
 
@@ -1373,6 +1384,20 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn parsed_definitions_are_kept_up_to_a_bound() {
+        let folder = tempfile::tempdir().expect("a data folder");
+        let engine =
+            Engine::new(crate::db::open(folder.path()).await.expect("the database"), EngineSettings::default());
+        for index in 0..MACHINES_CACHED + 50 {
+            let definition =
+                format!(r#"{{"StartAt": "P{index}", "States": {{"P{index}": {{"Type": "Pass", "End": true}}}}}}"#);
+            engine.machine(&definition).expect("a machine");
+            assert!(lock(&engine.inner.machines).len() <= MACHINES_CACHED, "after {index}");
+        }
+        assert_eq!(lock(&engine.inner.machines).len(), MACHINES_CACHED);
+    }
 
     #[test]
     fn real_uuids_are_version_4_in_the_8_4_4_4_12_form_and_differ() {
