@@ -1,5 +1,5 @@
-//! The HTTP surface: one axum router for pages, server functions, static files, health and
-//! the approval portal.
+//! The HTTP surface: one axum router for pages, server functions, static files, health, the
+//! approval portal and sign-in (`auth::web`, which wraps the rest when the server has one).
 
 mod csrf;
 mod execution_actions;
@@ -83,7 +83,8 @@ pub(crate) fn private_html(status: StatusCode, html: String) -> Response {
 }
 
 /// The whole application: Leptos pages and server functions, `/healthz`, and the static
-/// files of the site folder, with cross-site POSTs refused.
+/// files of the site folder, with cross-site POSTs refused, framing by other sites forbidden
+/// and, with `state.auth`, a session asked for.
 pub fn router(state: AppState) -> Router {
     let server_context = ServerContext {
         pool: state.pool.clone(),
