@@ -12,6 +12,7 @@ use std::{
 };
 
 use anyhow::{Context, bail};
+use asl::eval::time::format_millis;
 use clap::{Args, Subcommand};
 
 use super::{UserName, add_user, check_new_password, list_users, remove_user, set_password};
@@ -99,10 +100,6 @@ async fn run_async(args: &UserArgs, out: &mut impl Write) -> anyhow::Result<Exit
     }
     pool.close().await;
     Ok(ExitCode::SUCCESS)
-}
-
-fn format_millis(millis: i64) -> String {
-    asl::eval::time::format_millis(millis)
 }
 
 /// The new password: typed twice at a terminal, or the first line of standard input.

@@ -196,24 +196,22 @@ pub async fn add_user(pool: &SqlitePool, name: &UserName, password: &str) -> Res
     Ok(())
 }
 
-/// Sets an account's password; every session signed in before ends.
-pub async fn set_password(pool: &SqlitePool, name: &UserName, password: &str) -> Result<(), AuthError> {
+/// Sets an account's password; every session signed in before ends. Answers the password's
+/// new date, which a session signed in with it carries.
+pub async fn set_password(pool: &SqlitePool, name: &UserName, password: &str) -> Result<i64, AuthError> {
     check_new_password(password)?;
     let hash = hash_blocking(password.to_string()).await?;
     // Strictly later than the previous change, so sessions made in the same millisecond end too.
-    let updated = sqlx::query(
+    let since: Option<i64> = sqlx::query_scalar(
         "UPDATE users SET password_hash = ?, password_changed_millis = max(?, password_changed_millis + 1) \
-         WHERE name = ?",
+         WHERE name = ? RETURNING password_changed_millis",
     )
     .bind(hash)
     .bind(now_millis())
     .bind(name.as_str())
-    .execute(pool)
+    .fetch_optional(pool)
     .await?;
-    if updated.rows_affected() == 0 {
-        return Err(AccountError::Unknown(name.to_string()).into());
-    }
-    Ok(())
+    since.ok_or_else(|| AccountError::Unknown(name.to_string()).into())
 }
 
 /// Removes an account; its sessions end at their next request.

@@ -463,20 +463,15 @@ async fn change_password(State(auth): State<Auth>, session: Session, body: Bytes
     if field("new") != field("again") {
         return refuse("New password: the two entries differ.".into(), StatusCode::UNPROCESSABLE_ENTITY);
     }
-    match set_password(&auth.inner.pool, &user.name, field("new")).await {
-        Ok(()) => {}
+    let since = match set_password(&auth.inner.pool, &user.name, field("new")).await {
+        Ok(since) => since,
         Err(AuthError::Account(error)) => {
             return refuse(format!("New {error}"), StatusCode::UNPROCESSABLE_ENTITY);
         }
         Err(error) => return internal(&error),
-    }
-    // This session goes on under the new password's date.
-    let refreshed = match verify(&auth.inner.pool, &user.name, field("new")).await {
-        Ok(Some(refreshed)) => refreshed,
-        Ok(None) => return Redirect::to("/login").into_response(),
-        Err(error) => return internal(&error),
     };
-    if let Err(error) = start_session(&session, &refreshed).await {
+    // This session goes on under the new password's date.
+    if let Err(error) = start_session(&session, &SignedIn { name: user.name.clone(), since }).await {
         return internal(&error);
     }
     tracing::info!(account = %user.name, "changed the password");

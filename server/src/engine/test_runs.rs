@@ -13,8 +13,7 @@ use std::{collections::BTreeMap, sync::Arc};
 use serde_json::Value;
 
 use super::{
-    Engine, EngineError, ExecutionType, Qualifiers, RealEnvironment, StartRequest, Started, lock,
-    mock::{MockConfig, MockError},
+    Engine, EngineError, ExecutionType, Qualifiers, RealEnvironment, StartRequest, Started, lock, mock::MockConfig,
 };
 use asl::eval::Environment as _;
 
@@ -147,9 +146,8 @@ impl Engine {
         let test_case = if run.mocks.trim().is_empty() {
             None
         } else {
-            let config = MockConfig::from_json(&run.mocks).map_err(|error| invalid("mocks", mock_error(&error)))?;
             let case_id = format!("designer-{}", RealEnvironment.uuid());
-            let copy = rekey(&config, run.test_case.as_deref(), &machine_name, &case_id)?;
+            let copy = read_test_case(&run.mocks, run.test_case.as_deref(), &machine_name, &case_id)?;
             sqlx::query(
                 "INSERT INTO test_mocks (test_case, state_machine_name, source_test_case, config, created_millis) \
                  VALUES (?, ?, ?, ?, ?)",
@@ -198,10 +196,7 @@ impl Engine {
         let mut loaded = lock(&self.inner.test_mocks);
         for (case_id, machine, source_case, text) in rows {
             let wanted = (!source_case.is_empty()).then_some(source_case.as_str());
-            match MockConfig::from_json(&text)
-                .map_err(|error| invalid("mocks", mock_error(&error)))
-                .and_then(|config| rekey(&config, wanted, &machine, &case_id))
-            {
+            match read_test_case(&text, wanted, &machine, &case_id) {
                 Ok(copy) => {
                     loaded.insert(case_id, Arc::new(copy));
                 }
@@ -212,8 +207,10 @@ impl Engine {
     }
 }
 
-fn mock_error(error: &MockError) -> String {
-    error.to_string()
+/// Reads a MockConfigFile's text and copies its test case `wanted` (see [`rekey`]).
+fn read_test_case(text: &str, wanted: Option<&str>, machine: &str, case_id: &str) -> Result<MockConfig, TestRunError> {
+    let config = MockConfig::from_json(text).map_err(|error| invalid("mocks", error.to_string()))?;
+    rekey(&config, wanted, machine, case_id)
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use app::{
 };
 
 use crate::engine::{
-    Engine, EngineError, ExecutionType,
+    Engine, ExecutionType,
     decide::Status,
     test_runs::{TestRun, TestRunError as EngineTestRunError},
 };
@@ -34,9 +34,6 @@ impl TestRunner for EngineTestRuns {
                 Ok(started) => Ok(started.arn),
                 Err(EngineTestRunError::Invalid { field, reason }) => {
                     Err(TestRunError::Invalid { field: field.to_string(), reason })
-                }
-                Err(EngineTestRunError::Engine(EngineError::Definition(reason))) => {
-                    Err(TestRunError::Invalid { field: "definition".into(), reason })
                 }
                 Err(error) => {
                     tracing::error!(%error, "a designer test run did not start");
