@@ -71,3 +71,40 @@ test("a test run answers Tasks from the panel's mocks, shows the outcome and lin
   await expect(page.locator("main")).toContainText("Order.Declined");
   await expect(page.locator("main")).toContainText("Card.Declined"); // the caught Task failure, in the events
 });
+
+test("a test run skips Waits unless the author unticks it, and the choice is kept with the design", async ({ page }) => {
+  const waiting = {
+    StartAt: "Tomorrow",
+    States: {
+      Tomorrow: { Type: "Wait", Seconds: 86400, Next: "Done" },
+      Done: { Type: "Pass", Result: "done", End: true },
+    },
+  };
+  await page.goto("/designer");
+  await expect(page.getByTestId("asl-code").locator(".cm-editor")).toBeVisible({ timeout: 15_000 });
+  const name = `patient-${Date.now()}`;
+  await page.getByTestId("open-file").setInputFiles({
+    name: `${name}.asl.json`,
+    mimeType: "application/json",
+    buffer: Buffer.from(JSON.stringify(waiting, null, 2) + "\n"),
+  });
+  await expect(page.getByTestId("design-name")).toHaveText(name);
+  await page.locator('[data-tab="test-run"]').click();
+  const panel = page.getByTestId("test-run");
+  const skip = panel.getByTestId("test-run-skip-waits");
+  await expect(skip).toBeChecked(); // the default: a day's Wait ends at once
+  await panel.getByTestId("test-run-start").click();
+  await expect(panel.getByTestId("test-run-status")).toHaveText(/^SUCCEEDED in \d+ ms$/);
+  await expect(panel.getByTestId("test-run-output")).toHaveText('"done"');
+
+  // Unticked, the Wait takes its day: the run is still running.
+  await skip.uncheck();
+  await panel.getByTestId("test-run-start").click();
+  await expect(panel.getByTestId("test-run-status")).toHaveText("Running…");
+  await page.waitForTimeout(1_000);
+  await expect(panel.getByTestId("test-run-status")).toHaveText("Running…");
+  await page.reload();
+  await expect(page.getByTestId("design-name")).toHaveText(name, { timeout: 15_000 });
+  await page.locator('[data-tab="test-run"]').click();
+  await expect(skip).not.toBeChecked();
+});

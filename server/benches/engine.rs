@@ -66,6 +66,7 @@ fn request(definition: &str, name: String, kind: ExecutionType) -> StartRequest 
         map_run_arn: None,
         item_count: None,
         qualifiers: Default::default(),
+        skip_waits: false,
     }
 }
 

@@ -378,5 +378,37 @@ fn run_executes_a_definition_with_mocks_and_exits_by_the_expectation() {
     let (code, text) = statehouse(&["run", "wait.asl.json", "--time-limit", "1"], dir.path());
     assert_eq!(code, 1, "{text}");
     assert!(text.starts_with("RUNNING after 1 s"), "{text}");
+    assert!(text.contains("or pass --skip-waits"), "{text}");
+
+    // --skip-waits ends an hour's Wait and a ten-minute retry interval at once; the history
+    // still shows the Wait and both attempts.
+    std::fs::write(
+        dir.path().join("patient.asl.json"),
+        r#"{"StartAt":"W","States":{
+            "W":{"Type":"Wait","Seconds":3600,"Next":"Charge"},
+            "Charge":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+                "Parameters":{"FunctionName":"charge"},"ResultSelector":{"paid.$":"$.Payload.paid"},
+                "Retry":[{"ErrorEquals":["Flaky"],"IntervalSeconds":600}],"End":true}}}"#,
+    )
+    .expect("written");
+    std::fs::write(
+        dir.path().join("flaky.json"),
+        r#"{"StateMachines":{"patient":{"TestCases":{"Flaky":{"Charge":"FlakyCharge"}}}},
+            "MockedResponses":{"FlakyCharge":{
+                "0":{"Throw":{"Error":"Flaky","Cause":"try again"}},
+                "1":{"Return":{"StatusCode":200,"Payload":{"paid":true}}}}}}"#,
+    )
+    .expect("written");
+    let patient = ["run", "patient.asl.json", "--mocks", "flaky.json", "--time-limit", "10", "--history"];
+    let (code, text) = statehouse(&[&patient[..], &["--skip-waits"]].concat(), dir.path());
+    assert_eq!(code, 0, "{text}");
+    assert!(text.starts_with("SUCCEEDED in "), "{text}");
+    assert!(text.contains(r#""paid": true"#), "{text}");
+    for event in ["WaitStateEntered", "WaitStateExited", "TaskFailed", "TaskSucceeded"] {
+        assert!(text.contains(&format!(r#""type": "{event}""#)), "{event} in {text}");
+    }
+    assert_eq!(text.matches(r#""type": "TaskScheduled""#).count(), 2, "two attempts: {text}");
+    let (code, text) = statehouse(&[&patient[..4], &["--time-limit", "1"]].concat(), dir.path());
+    assert_eq!(code, 1, "without --skip-waits the hour is waited: {text}");
     assert!(!dir.path().join("must-not-be-created").exists(), "run keeps no data folder");
 }

@@ -105,6 +105,7 @@ fn start_request(name: &str, definition: &str) -> StartRequest {
         map_run_arn: None,
         item_count: None,
         qualifiers: Default::default(),
+        skip_waits: false,
     }
 }
 

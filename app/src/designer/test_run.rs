@@ -30,6 +30,9 @@ pub struct TestRunRequest {
     pub mocks: String,
     /// Which of its test cases (empty: its only one).
     pub test_case: String,
+    /// Whether Wait states and Retry intervals end at once (timeouts keep their time).
+    #[serde(default)]
+    pub skip_waits: bool,
 }
 
 /// Where a test run stands.
@@ -196,6 +199,7 @@ pub fn TestRunPanel(designer: Designer) -> impl IntoView {
     let input = RwSignal::new("{}".to_string());
     let mocks = RwSignal::new(String::new());
     let test_case = RwSignal::new(String::new());
+    let skip_waits = RwSignal::new(true);
     let state = RwSignal::new(RunState::Idle);
     // The fields are kept in the browser per design, so a reload or a return to the design
     // finds them as they were.
@@ -205,6 +209,9 @@ pub fn TestRunPanel(designer: Designer) -> impl IntoView {
         input.set(browser::preference(&field_key(&name, "input")).unwrap_or_else(|| "{}".to_string()));
         mocks.set(browser::preference(&field_key(&name, "mocks")).unwrap_or_default());
         test_case.set(browser::preference(&field_key(&name, "case")).unwrap_or_default());
+        // Waiting out a Wait of an hour is rarely what a test run is for: skipped unless the
+        // author unticked it for this design.
+        skip_waits.set(browser::preference(&field_key(&name, "skip-waits")).as_deref() != Some("false"));
         state.set(RunState::Idle);
     });
     let keep = move |field: &str, signal: RwSignal<String>, value: String| {
@@ -228,6 +235,7 @@ pub fn TestRunPanel(designer: Designer) -> impl IntoView {
             express: designer.workflow.get_untracked() == WorkflowType::Express,
             mocks: mocks.get_untracked(),
             test_case: test_case.get_untracked(),
+            skip_waits: skip_waits.get_untracked(),
         });
         let run = generation.get_value() + 1;
         generation.set_value(run);
@@ -287,6 +295,25 @@ pub fn TestRunPanel(designer: Designer) -> impl IntoView {
                     on:input=move |event| keep("case", test_case, event_target_value(&event))
                 />
             </div>
+            <label class="test-run-check">
+                <input
+                    type="checkbox"
+                    data-testid="test-run-skip-waits"
+                    prop:checked=move || skip_waits.get()
+                    on:change=move |event| {
+                        let checked = event_target_checked(&event);
+                        browser::set_preference(
+                            &field_key(&design.get_untracked(), "skip-waits"),
+                            if checked { "true" } else { "false" },
+                        );
+                        skip_waits.set(checked);
+                    }
+                />
+                <span>
+                    <strong>"Skip waits"</strong>
+                    ": Wait states and Retry intervals end at once (timeouts keep their time)"
+                </span>
+            </label>
             <button type="button" class="primary" data-testid="test-run-start" disabled=busy on:click=start>
                 "Run"
             </button>

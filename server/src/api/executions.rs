@@ -69,6 +69,7 @@ pub async fn start(state: &ApiState, request: &Value, sync: bool) -> Result<Valu
         map_run_arn: None,
         item_count: None,
         qualifiers: Qualifiers { version_arn: target.version_arn.clone(), alias_arn: target.alias_arn.clone() },
+        skip_waits: false,
     };
     let started = match state.engine.start(start).await {
         Ok(started) => started,

@@ -5,8 +5,8 @@
 //! `SUCCEEDED`, and `--expect-output` when given).
 //!
 //! The execution runs as the designer's test runs do (`engine/test_runs.rs`), on a database in
-//! a temporary folder that is removed afterwards. Waits really wait: `--time-limit` bounds the
-//! run.
+//! a temporary folder that is removed afterwards. Waits really wait unless `--skip-waits`
+//! ends Wait states and Retry intervals at once; `--time-limit` bounds the run.
 
 use std::{
     io::Write,
@@ -67,7 +67,13 @@ pub struct RunArgs {
     #[arg(long)]
     pub history: bool,
 
-    /// Seconds the execution may take before the run gives up (Waits really wait).
+    /// End Wait states and Retry intervals at once (TimeoutSeconds and HeartbeatSeconds keep
+    /// their time).
+    #[arg(long)]
+    pub skip_waits: bool,
+
+    /// Seconds the execution may take before the run gives up (Waits really wait, unless
+    /// `--skip-waits`).
     #[arg(long, default_value_t = 60, value_name = "SECONDS")]
     pub time_limit: u64,
 
@@ -180,6 +186,7 @@ fn run_checked(args: &RunArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> 
         kind: if args.express { ExecutionType::Express } else { ExecutionType::Standard },
         mocks,
         test_case: args.test_case.clone(),
+        skip_waits: args.skip_waits,
     };
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")?;
@@ -231,8 +238,9 @@ fn report(
         writeln!(
             out,
             "RUNNING after {} s: the run gave up (a Wait, or a Task waiting for a callback or an activity \
-             worker without a mock?); raise --time-limit if it needs longer",
-            args.time_limit
+             worker without a mock?); raise --time-limit if it needs longer{}",
+            args.time_limit,
+            if args.skip_waits { "" } else { ", or pass --skip-waits" }
         )?;
     } else {
         let states = if outcome.states == 1 {

@@ -300,6 +300,7 @@ impl Engine {
             map_run_arn: None,
             item_count: None,
             qualifiers: super::Qualifiers::default(),
+            skip_waits: request.skip_waits,
         };
         match self.start(start).await {
             Ok(started) => Ok(Child { arn: started.arn, start_millis: started.start_millis, attached: false }),

@@ -167,6 +167,10 @@ pub struct Snapshot {
     /// How many times each Task state has been invoked (mock responses are chosen by it).
     #[serde(default)]
     pub invocations: std::collections::BTreeMap<String, u32>,
+    /// Whether Wait states and Retry intervals end at once (a test run's choice; AWS always
+    /// waits). Timeouts keep their time.
+    #[serde(default)]
+    pub skip_waits: bool,
 }
 
 impl Snapshot {
@@ -200,6 +204,7 @@ impl Default for Snapshot {
             redrive_outputs: None,
             map_children: false,
             invocations: Default::default(),
+            skip_waits: false,
         }
     }
 }
@@ -540,6 +545,9 @@ pub struct TaskRequest {
     pub heartbeat_seconds: Option<u64>,
     /// How many times this state was invoked before in this execution (0 the first time).
     pub invocation: u32,
+    /// Whether the execution skips its waits, which child executions it starts inherit.
+    #[serde(default)]
+    pub skip_waits: bool,
 }
 
 /// Something the driver must do.
@@ -685,6 +693,7 @@ pub fn apply(context: Context<'_>, snapshot: &mut Snapshot, signal: Signal) -> D
         failing_map_run: None,
         failing_outputs: None,
         map_children: snapshot.map_children,
+        skip_waits: snapshot.skip_waits,
         invocations: std::mem::take(&mut snapshot.invocations),
         start_input_text: None,
         spare_attempt: None,
@@ -724,6 +733,8 @@ struct Decider<'a> {
     failing_map_run: Option<FailedMapRun>,
     failing_outputs: Option<KeptOutputs>,
     map_children: bool,
+    /// [`Snapshot::skip_waits`].
+    skip_waits: bool,
     invocations: std::collections::BTreeMap<String, u32>,
     /// The input text as StartExecution received it, until the first state is entered.
     start_input_text: Option<String>,
@@ -1262,6 +1273,7 @@ impl<'a> Decider<'a> {
             Step::Wait { until, completion } => {
                 let now = self.env.now_millis();
                 let delay = match &until {
+                    _ if self.skip_waits => 0,
                     WaitUntil::Seconds(seconds) => i64::try_from(*seconds).unwrap_or(i64::MAX).saturating_mul(1000),
                     WaitUntil::Timestamp { instant, .. } => instant.to_millis().saturating_sub(now),
                 };
@@ -1429,6 +1441,7 @@ impl<'a> Decider<'a> {
             token,
             timeout_seconds: timeouts.timeout_seconds,
             heartbeat_seconds: timeouts.heartbeat_seconds,
+            skip_waits: self.skip_waits,
         }));
         if let At::Run(attempt) = &mut thread.at {
             attempt.phase = Phase::Task(Box::new(TaskWait {
@@ -1502,7 +1515,13 @@ impl<'a> Decider<'a> {
         match recovery {
             Recovery::Retry { retrier, delay_seconds } => {
                 let full_jitter = state.retriers.get(retrier).is_some_and(|retrier| retrier.full_jitter);
-                let delay = if full_jitter { delay_seconds * self.env.random() } else { delay_seconds };
+                let delay = if self.skip_waits {
+                    0.0
+                } else if full_jitter {
+                    delay_seconds * self.env.random()
+                } else {
+                    delay_seconds
+                };
                 let key = self.timer(seconds_to_millis(delay));
                 if let At::Run(attempt) = &mut thread.at {
                     if let Some(count) = attempt.retry_counts.get_mut(retrier) {

@@ -138,6 +138,8 @@ pub struct StartRequest {
     pub item_count: Option<u32>,
     /// The version and alias it starts through (recorded with it, for DescribeExecution).
     pub qualifiers: Qualifiers,
+    /// Whether its Wait states and Retry intervals end at once (test runs only).
+    pub skip_waits: bool,
 }
 
 /// An execution as the API describes it.
@@ -641,7 +643,7 @@ impl Engine {
             ExecutionType::Express => None,
         };
         let info = self.info(&record, &request.state_machine_name);
-        let mut snapshot = Snapshot { map_children: true, ..Snapshot::default() };
+        let mut snapshot = Snapshot { map_children: true, skip_waits: request.skip_waits, ..Snapshot::default() };
         if request.kind == ExecutionType::Express {
             snapshot.history_limit = None;
             snapshot.record_history = self.inner.settings.express_history;
@@ -1015,6 +1017,7 @@ impl Engine {
             map_run_arn: Some(map_run_arn.clone()),
             item_count: Some(arguments["ItemCount"].as_u64().map_or(1, |count| count as u32)),
             qualifiers: Qualifiers::default(),
+            skip_waits: request.skip_waits,
         };
         // A redriven Map Run asks again for the children it already ran: one that succeeded
         // keeps its result, one that did not is redriven (once for each redrive of the run).

@@ -38,6 +38,8 @@ pub struct TestRun {
     pub mocks: String,
     /// Which of its test cases; `None` when it has exactly one.
     pub test_case: Option<String>,
+    /// Whether Wait states and Retry intervals end at once.
+    pub skip_waits: bool,
 }
 
 /// Why a test run did not start. Each names the field at fault.
@@ -176,6 +178,7 @@ impl Engine {
             map_run_arn: None,
             item_count: None,
             qualifiers: Qualifiers::default(),
+            skip_waits: run.skip_waits,
         };
         Ok(self.start(request).await?)
     }
@@ -236,6 +239,7 @@ mod tests {
             kind,
             mocks: mocks.into(),
             test_case: case.map(String::from),
+            skip_waits: false,
         }
     }
 
@@ -340,6 +344,32 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[tokio::test]
+    async fn skipped_waits_reach_the_child_executions_of_a_distributed_map() {
+        let folder = tempfile::tempdir().expect("a data folder");
+        let pool = crate::db::open(folder.path()).await.expect("the database");
+        let engine = Engine::new(pool, super::super::EngineSettings::default());
+        let timers = engine.spawn_timer_loop();
+        let definition = serde_json::json!({"StartAt": "Each", "States": {"Each": {
+            "Type": "Map",
+            "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                "StartAt": "Later",
+                "States": {"Later": {"Type": "Wait", "Seconds": 3600, "End": true}}
+            },
+            "End": true
+        }}});
+        let mut test_run = run(&definition, "[1, 2, 3]", ExecutionType::Standard, "", None);
+        test_run.skip_waits = true;
+        let started = engine.start_test_run(test_run).await.expect("started");
+        let status = tokio::time::timeout(std::time::Duration::from_secs(20), engine.wait(&started.arn))
+            .await
+            .expect("the children's hour was skipped")
+            .expect("ended");
+        timers.abort();
+        assert_eq!(status, super::super::decide::Status::Succeeded { output: serde_json::json!([1, 2, 3]) });
     }
 
     #[test]

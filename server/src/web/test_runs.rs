@@ -29,6 +29,7 @@ impl TestRunner for EngineTestRuns {
                 kind: if request.express { ExecutionType::Express } else { ExecutionType::Standard },
                 mocks: request.mocks,
                 test_case: Some(request.test_case).filter(|case| !case.trim().is_empty()),
+                skip_waits: request.skip_waits,
             };
             match self.engine.start_test_run(run).await {
                 Ok(started) => Ok(started.arn),

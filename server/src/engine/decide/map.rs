@@ -274,6 +274,7 @@ impl Decider<'_> {
                         timeout_seconds: None,
                         heartbeat_seconds: None,
                         invocation: u32::try_from(index).unwrap_or(u32::MAX),
+                        skip_waits: self.skip_waits,
                     }));
                     run.children.push(ChildItem { index, key });
                     progressed = true;
@@ -534,6 +535,7 @@ impl Decider<'_> {
             timeout_seconds: None,
             heartbeat_seconds: None,
             invocation: 0,
+            skip_waits: false,
         }));
         run.writer_key = Some(key);
         Written::Waiting

@@ -299,6 +299,46 @@ fn waits_park_on_timers() {
 }
 
 #[test]
+fn skipped_waits_end_waits_and_retry_intervals_at_once_but_keep_timeouts() {
+    let mut execution = Stepper::new(
+        json!({"StartAt": "W", "States": {
+            "W": {"Type": "Wait", "Seconds": 3600, "Next": "T"},
+            "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "TimeoutSeconds": 30,
+                  "Retry": [{"ErrorEquals": ["Flaky"], "IntervalSeconds": 600, "BackoffRate": 2}],
+                  "End": true},
+        }}),
+        json!({}),
+    );
+    execution.env = FixedEnvironment::new(1, 1_000);
+    // It survives a restart: the choice is part of the snapshot.
+    let snapshot = Snapshot { skip_waits: true, ..Snapshot::default() };
+    let mut snapshot: Snapshot = serde_json::from_str(&serde_json::to_string(&snapshot).unwrap()).unwrap();
+    let started = execution.step(&mut snapshot, Signal::Start);
+    assert_eq!(started.actions, vec![Action::SetTimer { key: 1, at_millis: 1_000 }], "the Wait ends at once");
+    let waited = execution.step(&mut snapshot, Signal::Timer { key: 1 });
+    let task = invoked(&waited)[0].clone();
+    assert!(task.skip_waits, "child executions the task starts inherit the choice");
+    // The task's own timeout keeps its 30 s.
+    assert!(waited.actions.contains(&Action::SetTimer { key: 3, at_millis: 31_000 }), "{:?}", waited.actions);
+    let failed =
+        execution.step(&mut snapshot, Signal::TaskFailed { key: task.key, failure: Failure::new("Flaky", "") });
+    let backoff = failed
+        .actions
+        .iter()
+        .find_map(|action| match action {
+            Action::SetTimer { at_millis, .. } => Some(*at_millis),
+            _ => None,
+        })
+        .expect("a backoff timer");
+    assert_eq!(backoff, 1_000, "the retry interval of 600 s is skipped");
+
+    // Without the choice, the same Wait takes its hour.
+    let mut waiting = Snapshot::default();
+    let started = execution.step(&mut waiting, Signal::Start);
+    assert_eq!(started.actions, vec![Action::SetTimer { key: 1, at_millis: 3_601_000 }]);
+}
+
+#[test]
 fn a_timed_out_task_records_no_cause_but_its_error_output_has_an_empty_one() {
     // Recorded on AWS (test_task_service_lambda::test_invoke_timeout): `TaskTimedOut` has
     // only an error, the caught error output says `"Cause": ""`; the first state shows the

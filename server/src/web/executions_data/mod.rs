@@ -479,6 +479,7 @@ mod tests {
                             map_run_arn: None,
                             item_count: None,
                             qualifiers: Default::default(),
+                            skip_waits: false,
                         })
                         .await
                         .expect("started");
@@ -582,6 +583,7 @@ mod tests {
                     map_run_arn: None,
                     item_count: None,
                     qualifiers: Default::default(),
+                    skip_waits: false,
                 })
                 .await
                 .expect("started");
