@@ -244,7 +244,7 @@ mod tests {
         let approval = text("human-approval");
         for needle in [
             "sqs:sendMessage.waitForTaskToken",
-            "\"TaskToken.$\": \"$$.Task.Token\"",
+            "\"taskToken.$\": \"$$.Task.Token\"",
             "\"ApprovalRejected\"",
             "\"States.Timeout\"",
             "\"TimeoutSeconds\"",

@@ -94,8 +94,14 @@ struct Portal {
 
 impl Portal {
     async fn start(dir: &Path, config: &Path, smtp_port: Option<u16>) -> Self {
+        Self::start_with(dir, config, smtp_port, &[]).await
+    }
+
+    /// [`Portal::start`] with more environment variables for the server.
+    async fn start_with(dir: &Path, config: &Path, smtp_port: Option<u16>, extra: &[(&str, &str)]) -> Self {
         let smtp_url = smtp_port.map(|port| format!("smtp://127.0.0.1:{port}"));
         let mut environment = vec![("STATEHOUSE_CONFIG", config.to_str().expect("utf-8 path"))];
+        environment.extend_from_slice(extra);
         if let Some(url) = &smtp_url {
             environment.push(("STATEHOUSE_SMTP_URL", url.as_str()));
         }
@@ -329,6 +335,66 @@ async fn an_approval_by_mail_resumes_the_execution_and_bad_or_late_posts_change_
     assert_eq!(successes, 1);
     // With SMTP configured there is no dev mailbox to leak links.
     assert_eq!(portal.get(&portal.server.url("/approvals/dev-mailbox")).await.0, 404);
+}
+
+#[tokio::test]
+async fn the_designers_human_approval_template_works_with_the_portal() {
+    let template = asl::templates::template("human-approval").expect("the template");
+    let definition: Value = serde_json::from_str(template.definition).expect("JSON");
+    let queue = definition["States"]["Request approval"]["Parameters"]["QueueUrl"].as_str().expect("its queue");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("statehouse.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[approvals.channels]]\nname = \"purchases\"\nqueue_url = \"{queue}\"\napprovers = [\"ops@example.com\"]\n"
+        ),
+    )
+    .expect("written");
+    // The DynamoDB write after an approval is mocked; the approval itself is the portal's.
+    let mocks = dir.path().join("mocks.json");
+    std::fs::write(
+        &mocks,
+        r#"{"StateMachines": {"purchases": {"TestCases": {"Recorded": {"Record approval": "Stored"}}}},
+            "MockedResponses": {"Stored": {"0-9": {"Return": {}}}}}"#,
+    )
+    .expect("written");
+    let mut sink = SmtpSink::start().await;
+    let portal = Portal::start_with(
+        dir.path(),
+        &config,
+        Some(sink.port),
+        &[("SFN_MOCK_CONFIG", mocks.to_str().expect("utf-8"))],
+    )
+    .await;
+    let machine = portal.create_machine("purchases", template.definition).await;
+    let input = json!({"requestId": "PR-77", "requester": "dana", "amount": 1250.5, "description": "Two <monitors>"});
+
+    for (name, decision) in [("approved", "approve"), ("rejected", "reject")] {
+        let execution = portal.start_on(&format!("{machine}#Recorded"), name, &input).await;
+        let mail = sink.next_mail().await;
+        // The message's approvers, subject and details reach the approver.
+        assert!(mail.raw.contains("To: finance-approvers@example.com"), "{}", mail.raw);
+        assert!(mail.raw.contains("Approve purchase request PR-77"), "{}", mail.raw);
+        let link = mail.link();
+        let (status, page) = portal.get(&link).await;
+        assert_eq!(status, 200, "{page}");
+        assert!(page.contains("1250.5") && page.contains("Two &#60;monitors&#62;"), "{page}");
+        let csrf = csrf_field(&page);
+        portal.decide(&link, &[("csrf", &csrf), ("comment", "fine by me"), ("decision", decision)]).await;
+        let described = portal.wait_for_end(&execution).await;
+        let history = portal.history(&execution).await;
+        let entered: Vec<&str> =
+            history.iter().filter_map(|event| event["stateEnteredEventDetails"]["name"].as_str()).collect();
+        if decision == "approve" {
+            assert_eq!(described["status"], "SUCCEEDED", "{described}");
+            assert_eq!(entered, ["Request approval", "Approved?", "Record approval", "Approved"]);
+        } else {
+            assert_eq!(described["status"], "FAILED", "{described}");
+            assert_eq!(described["error"], "ApprovalRejected");
+            assert_eq!(entered, ["Request approval", "Request rejected"]);
+        }
+    }
 }
 
 #[tokio::test]

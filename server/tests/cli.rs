@@ -410,5 +410,13 @@ fn run_executes_a_definition_with_mocks_and_exits_by_the_expectation() {
     assert_eq!(text.matches(r#""type": "TaskScheduled""#).count(), 2, "two attempts: {text}");
     let (code, text) = statehouse(&[&patient[..4], &["--time-limit", "1"]].concat(), dir.path());
     assert_eq!(code, 1, "without --skip-waits the hour is waited: {text}");
+
+    // A state the test case does not name is carried out as without mocks (Step Functions
+    // Local calls the service then); with nothing bound to it, it fails saying so.
+    std::fs::write(dir.path().join("hybrid.json"), r#"{"StateMachines":{"patient":{"TestCases":{"Hybrid":{}}}}}"#)
+        .expect("written");
+    let (code, text) = statehouse(&["run", "patient.asl.json", "--mocks", "hybrid.json", "--skip-waits"], dir.path());
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("'Charge' calls 'arn:aws:states:::lambda:invoke', which has no local binding, and the execution's test case does not mock it"), "{text}");
     assert!(!dir.path().join("must-not-be-created").exists(), "run keeps no data folder");
 }

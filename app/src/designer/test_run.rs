@@ -262,7 +262,7 @@ pub fn TestRunPanel(designer: Designer) -> impl IntoView {
         <section class="test-run" data-testid="test-run">
             <p class="hint">
                 "Runs this definition on the server's engine as a " {kind}
-                " execution (the toolbar's type). Task states answer from the mocks, in Step Functions Local's MockConfigFile format; a Task without one fails with States.Runtime, naming it."
+                " execution (the toolbar's type). Task states answer from the mocks, in Step Functions Local's MockConfigFile format; a Task without one runs as it would on the server, and fails with States.Runtime, naming it, when nothing is bound to it."
             </p>
             <label for="test-run-input">"Input (JSON)"</label>
             <textarea

@@ -134,20 +134,25 @@ pub fn read_remote(body: &Value) -> Result<RemoteMessage, RemoteMessageError> {
 }
 
 fn read_object(object: &Value) -> RequestMessage {
-    let approvers = match &object["approvers"] {
+    // `approvers` or, as AWS's own fields are spelled, `Approvers` (and so on).
+    let field = |name: &str| {
+        let capitalised = format!("{}{}", name[..1].to_ascii_uppercase(), &name[1..]);
+        object.get(name).or_else(|| object.get(&capitalised)).unwrap_or(&Value::Null)
+    };
+    let approvers = match field("approvers") {
         Value::Array(items) => items.iter().filter_map(Value::as_str).map(str::to_string).collect(),
         Value::String(one) => vec![one.clone()],
         _ => Vec::new(),
     };
-    let deadline = match &object["deadline"] {
+    let deadline = match field("deadline") {
         Value::String(text) => Some(text.clone()),
         Value::Null => None,
         other => Some(other.to_string()),
     };
     RequestMessage {
         approvers,
-        subject: object["subject"].as_str().map(str::to_string),
-        details: object.get("details").cloned().unwrap_or(Value::Null),
+        subject: field("subject").as_str().map(str::to_string),
+        details: field("details").clone(),
         deadline,
     }
 }
@@ -200,6 +205,21 @@ mod tests {
         let object = read_message("events", &json!({"Entries": [{"Detail": {"deadline": "2030-01-01T00:00:00Z"}}]}));
         assert_eq!(object.deadline.as_deref(), Some("2030-01-01T00:00:00Z"));
         assert_eq!(read_message("sns", &json!({"Message": "plain"})).subject.as_deref(), Some("plain"));
+
+        // AWS's own spelling of fields, capitalised, is read too.
+        let capitalised = read_message(
+            "sqs",
+            &json!({"MessageBody": {"Approvers": ["b@x"], "Subject": "Pay?", "Details": {"n": 2}, "Deadline": "soon"}}),
+        );
+        assert_eq!(
+            capitalised,
+            RequestMessage {
+                approvers: vec!["b@x".into()],
+                subject: Some("Pay?".into()),
+                details: json!({"n": 2}),
+                deadline: Some("soon".into()),
+            }
+        );
     }
 
     #[test]

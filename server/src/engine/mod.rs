@@ -30,7 +30,7 @@ use asl::eval::{Environment, context::ExecutionInfo, failure::Failure, machine::
 
 use decide::{Action, Context, Decision, NoItems, Signal, Snapshot, Status, TaskRequest};
 use history::{HistoryEvent, TaskEvents};
-use mock::{MockConfig, MockOutcome};
+use mock::{MockConfig, MockMiss, MockOutcome};
 use store::{ExecutionRecord, SqliteStore, StoreError};
 use task::Pattern;
 
@@ -914,6 +914,9 @@ impl Engine {
             });
             return;
         }
+        // A state its test case does not name is carried out as without mocks (Step Functions
+        // Local calls the service then): its binding, the approval portal, a callback.
+        let mut not_mocked = false;
         if let Some(test_case) = &record.test_case
             && let Some(mocks) = self.mocks_for(test_case)
         {
@@ -921,12 +924,20 @@ impl Engine {
             let state_machine_name =
                 record.state_machine_arn.rsplit(':').next().unwrap_or_default().split('/').next().unwrap_or_default();
             let signal = match mocks.response(state_machine_name, test_case, &request.state_name, request.invocation) {
-                Ok(MockOutcome::Return(output)) => Signal::TaskSucceeded { key, output },
-                Ok(MockOutcome::Throw(failure)) => Signal::TaskFailed { key, failure },
-                Err(miss) => Signal::TaskFailed { key, failure: Failure::new("States.Runtime", miss.to_string()) },
+                Ok(MockOutcome::Return(output)) => Some(Signal::TaskSucceeded { key, output }),
+                Ok(MockOutcome::Throw(failure)) => Some(Signal::TaskFailed { key, failure }),
+                Err(MockMiss::StateNotMocked { .. }) => {
+                    not_mocked = true;
+                    None
+                }
+                Err(miss) => {
+                    Some(Signal::TaskFailed { key, failure: Failure::new("States.Runtime", miss.to_string()) })
+                }
             };
-            self.spawn_signal(arn, signal);
-            return;
+            if let Some(signal) = signal {
+                self.spawn_signal(arn, signal);
+                return;
+            }
         }
         if let TaskEvents::Activity { resource } = &request.resource.events {
             let Some(token) = request.token.clone() else { return };
@@ -957,14 +968,20 @@ impl Engine {
             } else {
                 ""
             };
-        let failure = Failure::new(
-            "States.Runtime",
+        let cause = if not_mocked {
+            format!(
+                "The Task state '{}' calls '{}', which has no local binding, and the execution's test case does not \
+                 mock it{lambda_hint}.",
+                request.state_name, request.resource.arn
+            )
+        } else {
             format!(
                 "The Task state '{}' calls '{}', which has no local binding and no mock. Name a MockConfigFile in \
                  SFN_MOCK_CONFIG and start the execution as 'STATE_MACHINE_ARN#TEST_CASE'{lambda_hint}.",
                 request.state_name, request.resource.arn
-            ),
-        );
+            )
+        };
+        let failure = Failure::new("States.Runtime", cause);
         self.spawn_signal(arn, Signal::TaskFailed { key, failure });
     }
 
