@@ -497,10 +497,9 @@ fn RequestView(detail: RequestDetail, execution: Result<Option<ExecutionDetail>,
         .map(|link| {
             let state = match (link.decided, link.expired, link.expires_at) {
                 (true, ..) => "decided".to_string(),
-                (false, true, Some(at)) if pending => {
-                    format!("expired {at}; the page it opens offers the approver a new link")
-                }
-                (false, true, Some(at)) => format!("expired {at}"),
+                // Once the request is over, no link decides anything: its page says so.
+                (false, ..) if !pending => format!("unused; the request is {}", request.status),
+                (false, true, Some(at)) => format!("expired {at}; the page it opens offers the approver a new link"),
                 (false, false, Some(at)) => format!("works until {at}"),
                 (false, _, None) => "works while the request waits".to_string(),
             };

@@ -167,6 +167,16 @@ test.describe("the designer", () => {
     // Rename in the inspector: the transition follows.
     await page.locator('[data-state="Pass"]').click();
     const nameField = page.getByTestId("state-name");
+    // A name in use, or none, is refused at the field, which keeps what was typed.
+    await nameField.fill("Start here");
+    await nameField.press("Enter");
+    await expect(page.getByTestId("state-name-error")).toHaveText("Another state is named “Start here”: names are unique across the whole machine.");
+    await expect(nameField).toHaveValue("Start here");
+    await expect(nameField).toHaveAttribute("aria-invalid", "true");
+    await nameField.fill("");
+    await nameField.press("Enter");
+    await expect(page.getByTestId("state-name-error")).toHaveText("A state needs a name.");
+    await expect(page.locator('[data-edge-from="Start here"][data-edge-to="Pass"]')).toBeVisible();
     await nameField.fill("Finish");
     await nameField.press("Enter");
     await expect(page.locator('[data-edge-from="Start here"][data-edge-to="Finish"]')).toBeVisible();

@@ -125,9 +125,12 @@ test("Stop aborts a running execution and Redrive resumes it", async ({ page, re
   await expect(page.getByTestId("redrive-panel")).toHaveCount(0);
   await waitForHydration(page);
   const stop = page.getByTestId("stop-panel");
+  // Two steps: the form opens first.
+  await expect(stop.getByLabel("Error")).toBeHidden();
+  await stop.getByText("Stop execution…").click();
   await stop.getByLabel("Error").fill("Manual.Stop");
   await stop.getByLabel("Cause").fill("stopped from the <page>");
-  await stop.getByRole("button", { name: "Stop execution" }).click();
+  await stop.getByRole("button", { name: "Stop now" }).click();
   await expect(page.getByTestId("execution-status")).toHaveText("ABORTED");
   await expect(page.getByTestId("execution-error")).toHaveText("Manual.Stop");
   await expect(page.getByTestId("execution-cause")).toHaveText("stopped from the <page>");

@@ -115,6 +115,10 @@ test("the graph, the state details and the timeline follow the history", async (
   // The failed state: its error and cause; a state never entered says so.
   await page.locator("[data-testid=timeline] [data-timeline-state=Finally] rect").click();
   await expect(details).toHaveAttribute("data-state-details", "Finally");
+  // The execution ended inside it: no exit, but an end, not a state still running.
+  await expect(details.getByTestId("state-exited")).toHaveText(/^never: the execution failed inside it, \d{4}-\d\d-\d\dT/);
+  await expect(details.getByTestId("state-duration")).toHaveText(/^\d+\.\d{3} s$/);
+  await expect(page.locator("[data-testid=timeline] [data-timeline-state=Finally]")).toHaveClass(/bar-failed/);
   await page.getByTestId("state-select").selectOption("Unused");
   await expect(details).toContainText("Not entered in this execution.");
 
@@ -123,6 +127,15 @@ test("the graph, the state details and the timeline follow the history", async (
   await page.keyboard.press("Enter");
   await expect(details).toHaveAttribute("data-state-details", "Recover");
   await expect(details.getByTestId("state-input")).toContainText('"caught"');
+
+  // Readable on a phone: tables and the timeline scroll in their own boxes, the page does not.
+  await page.setViewportSize({ width: 375, height: 800 });
+  for (const path of [page.url(), "/executions"]) {
+    await page.goto(path);
+    await expect(page.locator("h1")).toBeVisible();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow, `horizontal overflow on ${path}`).toBeLessThanOrEqual(0);
+  }
 
   expect(problems).toEqual([]);
 });

@@ -18,7 +18,13 @@ const LAYOUT_3: &str = r#"{"Validate":{"x":10,"y":20},"Ship":{"x":10,"y":120}}"#
 
 /// Calls the server function at `/api/designs/<endpoint>` as the browser does; `Err` holds
 /// the typed error the server answered with.
-async fn call(client: &reqwest::Client, server: &TestServer, endpoint: &str, arguments: Value) -> Result<Value, Value> {
+/// Calls a designs server function: its answer, or its HTTP status and error.
+async fn call(
+    client: &reqwest::Client,
+    server: &TestServer,
+    endpoint: &str,
+    arguments: Value,
+) -> Result<Value, (u16, Value)> {
     let response = client
         .post(server.url(&format!("/api/designs/{endpoint}")))
         .header("Content-Type", "application/json")
@@ -32,7 +38,7 @@ async fn call(client: &reqwest::Client, server: &TestServer, endpoint: &str, arg
     let status = response.status();
     let text = response.text().await.expect("body");
     let body: Value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("{endpoint}: not JSON ({status}): {text}"));
-    if status.is_success() { Ok(body) } else { Err(body) }
+    if status.is_success() { Ok(body) } else { Err((status.as_u16(), body)) }
 }
 
 async fn save(
@@ -49,7 +55,7 @@ async fn save(
         json!({"name": "Order flow", "message": message, "definition": definition, "layout": layout}),
     )
     .await
-    .unwrap_or_else(|error| panic!("saving {message:?}: {error}"));
+    .unwrap_or_else(|error| panic!("saving {message:?}: {error:?}"));
     saved.as_u64().unwrap_or_else(|| panic!("a version number: {saved}"))
 }
 
@@ -171,7 +177,7 @@ async fn saves_versions_diffs_restores_and_opens_state_machines() {
     assert_eq!(versions[0]["restored_from"], 1);
 
     // Bad input is refused with an error naming the field.
-    let bad_name = call(
+    let (status, bad_name) = call(
         &client,
         &server,
         "save",
@@ -179,15 +185,18 @@ async fn saves_versions_diffs_restores_and_opens_state_machines() {
     )
     .await
     .expect_err("a name with a slash");
+    assert_eq!(status, 400, "{bad_name}");
     let (field, reason) = invalid(&bad_name);
     assert_eq!(field, "name");
     assert!(reason.contains("“/”"), "the reason names the character: {reason}");
     let long_name = "n".repeat(81);
-    let too_long = call(&client, &server, "save", json!({"name": long_name, "message": "x", "definition": VERSION_1}))
-        .await
-        .expect_err("an 81-character name");
+    let (status, too_long) =
+        call(&client, &server, "save", json!({"name": long_name, "message": "x", "definition": VERSION_1}))
+            .await
+            .expect_err("an 81-character name");
+    assert_eq!(status, 400, "{too_long}");
     assert_eq!(invalid(&too_long).0, "name");
-    let no_message = call(
+    let (status, no_message) = call(
         &client,
         &server,
         "save",
@@ -195,19 +204,23 @@ async fn saves_versions_diffs_restores_and_opens_state_machines() {
     )
     .await
     .expect_err("a blank message");
+    assert_eq!(status, 400, "{no_message}");
     let (field, reason) = invalid(&no_message);
     assert_eq!(field, "message");
     assert!(reason.contains("required"), "{reason}");
     let huge = format!("{{\"Comment\": \"{}\"}}", "x".repeat(1_048_576));
-    let too_big = call(&client, &server, "save", json!({"name": "Huge", "message": "big", "definition": huge}))
-        .await
-        .expect_err("a definition over 1 MB");
+    let (status, too_big) =
+        call(&client, &server, "save", json!({"name": "Huge", "message": "big", "definition": huge}))
+            .await
+            .expect_err("a definition over 1 MB");
+    assert_eq!(status, 400, "{too_big}");
     let (field, reason) = invalid(&too_big);
     assert_eq!(field, "definition");
     assert!(reason.contains("1048576 bytes"), "{reason}");
-    let missing = call(&client, &server, "diff", json!({"name": "Order flow", "from": 1, "to": 9}))
+    let (status, missing) = call(&client, &server, "diff", json!({"name": "Order flow", "from": 1, "to": 9}))
         .await
         .expect_err("a version that does not exist");
+    assert_eq!(status, 404, "{missing}");
     assert_eq!(missing["NoVersion"]["version"], 9, "{missing}");
     let versions = call(&client, &server, "versions", json!({"name": "Order flow"})).await.expect("versions");
     assert_eq!(versions.as_array().map(Vec::len), Some(4), "refused saves add no version");

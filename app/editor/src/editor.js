@@ -269,7 +269,10 @@ function reveal(id, from, to, top) {
       if (line.to >= end || line.number === doc.lines) break;
     }
     lines = Decoration.set(marks);
-    if (!view.hasFocus) effects.push(EditorView.scrollIntoView(start, { y: top ? "start" : "nearest", yMargin: 24 }));
+    // The whole state when it fits (its lines, not just the first at the bottom edge);
+    // its start when it does not (the range's head, which CodeMirror keeps in view).
+    const whole = EditorSelection.range(end, start);
+    if (!view.hasFocus) effects.push(EditorView.scrollIntoView(whole, { y: top ? "start" : "nearest", yMargin: 24 }));
   }
   effects.unshift(setRevealed.of(lines));
   view.dispatch({ effects });

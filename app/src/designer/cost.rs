@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use asl::{
     cost::{Assumptions, Estimate, Options, estimate_definition, prices::REGIONS},
     json::Node,
-    lint::WorkflowType,
+    lint::{EXPRESS_UNSUPPORTED_INTEGRATION, LintOptions, WorkflowType, lint},
 };
 use leptos::prelude::*;
 use serde_json::{Map, Value, json};
@@ -20,6 +20,18 @@ use super::{Designer, scene::resolve};
 
 /// Monte Carlo runs per estimate: enough for a steady p95, quick enough to run on every edit.
 pub const SIMULATIONS: u32 = 10_000;
+
+/// The longest an Express execution may run, in seconds.
+const EXPRESS_LIMIT_SECONDS: f64 = 300.0;
+
+/// Why AWS would not create the definition as an Express workflow (`.sync`,
+/// `.waitForTaskToken` or activity tasks), if it would not: the linter's first reason.
+fn express_refusal(root: &Node) -> Option<String> {
+    lint(root, &LintOptions { workflow_type: WorkflowType::Express })
+        .into_iter()
+        .find(|diagnostic| diagnostic.code == EXPRESS_UNSUPPORTED_INTEGRATION)
+        .map(|diagnostic| diagnostic.message)
+}
 
 /// The assumptions JSON with `key` of the state `state` (or, with `None`, the top-level `key`)
 /// set to `value`, or removed when `value` is `None`; a state left with no assumptions goes.
@@ -142,16 +154,18 @@ pub fn CostPanel(designer: Designer) -> impl IntoView {
         if designer.panel.get() != "cost" {
             return None;
         }
-        let (definition, names) = designer.model.with(|model| {
+        let definition = designer.model.with(|model| {
             let root = model.shown_root()?;
             let names = designer
                 .scene
                 .with(|scene| scene.as_ref().map(|scene| scene.places.keys().cloned().collect()).unwrap_or_default());
-            Some((root.to_serde(), names))
+            Some((root.to_serde(), names, express_refusal(root)))
         })?;
+        let (definition, names, refusal) = definition;
         Some(
             assumptions
-                .with(|assumptions| estimate_design(&definition, assumptions, &names, executions.get(), &region.get())),
+                .with(|assumptions| estimate_design(&definition, assumptions, &names, executions.get(), &region.get()))
+                .map(|estimate| (estimate, refusal)),
         )
     });
     let selected = Memo::new(move |_| {
@@ -248,7 +262,7 @@ pub fn CostPanel(designer: Designer) -> impl IntoView {
             {move || match estimate.get() {
                 None => view! { <p class="muted">"The definition cannot be read yet."</p> }.into_any(),
                 Some(Err(error)) => view! { <p class="notice notice-error" role="alert" data-testid="cost-error">{error}</p> }.into_any(),
-                Some(Ok(estimate)) => estimate_view(&estimate, designer.workflow.get()),
+                Some(Ok((estimate, refusal))) => estimate_view(&estimate, refusal, designer.workflow.get()),
             }}
         </div>
     }
@@ -349,8 +363,19 @@ fn state_assumptions(assumptions: RwSignal<Value>, selected: Selected) -> AnyVie
     .into_any()
 }
 
-fn estimate_view(estimate: &Estimate, workflow: WorkflowType) -> AnyView {
-    let cheaper = estimate.cheaper;
+fn estimate_view(estimate: &Estimate, express_refusal: Option<String>, workflow: WorkflowType) -> AnyView {
+    let monte_carlo = &estimate.monte_carlo;
+    // Express is no choice when AWS would refuse the definition as Express, or when its
+    // executions run past Express's five minutes.
+    let express_refusal = express_refusal.or_else(|| {
+        (monte_carlo.p95_duration_seconds > EXPRESS_LIMIT_SECONDS).then(|| {
+            format!(
+                "Its executions take longer than Express's {EXPRESS_LIMIT_SECONDS:.0} s (p95 {:.0} s).",
+                monte_carlo.p95_duration_seconds
+            )
+        })
+    });
+    let cheaper = if express_refusal.is_some() { None } else { estimate.cheaper };
     let column = |kind: WorkflowType| {
         let mut class = String::from("cost-column");
         if cheaper == Some(kind) {
@@ -367,6 +392,9 @@ fn estimate_view(estimate: &Estimate, workflow: WorkflowType) -> AnyView {
             <div class=column(WorkflowType::Express) data-testid="cost-express" data-cheaper=(cheaper == Some(WorkflowType::Express)).to_string()>
                 <h4>"Express" {(cheaper == Some(WorkflowType::Express)).then(|| view! { <span class="badge">"cheaper"</span> })}</h4>
                 <p class="cost-amount">{usd(express.monthly_cost_usd)} <small>" / month"</small></p>
+                {express_refusal.clone().map(|reason| view! {
+                    <p class="notice notice-warning" data-testid="cost-express-refused">{format!("Not possible as Express: {reason}")}</p>
+                })}
                 <dl>
                     <dt>"Requests"</dt><dd>{count(express.monthly_requests)}</dd>
                     <dt>"Billed duration"</dt><dd>{format!("{} ms × {} MB", count(express.mean_billed_duration_ms), express.billed_memory_mb)}</dd>
@@ -386,7 +414,6 @@ fn estimate_view(estimate: &Estimate, workflow: WorkflowType) -> AnyView {
         }
         .into_any()
     });
-    let monte_carlo = &estimate.monte_carlo;
     let costliest = estimate
         .costliest_states
         .iter()
@@ -442,6 +469,16 @@ fn estimate_view(estimate: &Estimate, workflow: WorkflowType) -> AnyView {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn express_is_refused_for_callbacks_and_the_human_approval_template() {
+        let root = |text: &str| asl::json::parse(text).expect("a tree");
+        let approval = asl::templates::template("human-approval").expect("the template").definition;
+        let reason = express_refusal(&root(approval)).expect("refused");
+        assert!(reason.contains(".waitForTaskToken"), "{reason}");
+        let plain = r#"{"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}"#;
+        assert_eq!(express_refusal(&root(plain)), None);
+    }
 
     #[test]
     fn transitions_are_counted_in_words() {

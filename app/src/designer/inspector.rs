@@ -150,6 +150,22 @@ pub fn Inspector(designer: Designer) -> impl IntoView {
     }
 }
 
+/// Why state `from` cannot be renamed `to` (as typed), if it cannot: AWS's rules for a name,
+/// and unique across the whole machine.
+fn rename_problem(designer: Designer, from: &str, to: &str) -> Option<String> {
+    let to = to.trim();
+    let length = to.chars().count();
+    if to.is_empty() {
+        Some("A state needs a name.".into())
+    } else if length > asl::edit::MAX_STATE_NAME_CHARACTERS {
+        Some(format!("At most {} characters; this is {length}.", asl::edit::MAX_STATE_NAME_CHARACTERS))
+    } else if to != from && designer.names().contains(to) {
+        Some(format!("Another state is named “{to}”: names are unique across the whole machine."))
+    } else {
+        None
+    }
+}
+
 fn state_form(designer: Designer, selection: Selection) -> AnyView {
     let Selection { name, pointer, scope, state_type, jsonata, query_language } = selection;
     // A memo: the state selects' options are rebuilt only when the names change, not on
@@ -158,10 +174,17 @@ fn state_form(designer: Designer, selection: Selection) -> AnyView {
         let (scope, name) = (scope.clone(), name.clone());
         Signal::from(Memo::new(move |_| siblings(designer, &scope, &name)))
     };
+    // A name that cannot be used is said at the field, which keeps what was typed.
+    let name_error = RwSignal::new(None::<String>);
     let on_rename = {
         let name = name.clone();
         move |event: leptos::ev::Event| {
             let to = event_target_value(&event);
+            if let Some(problem) = rename_problem(designer, &name, &to) {
+                name_error.set(Some(problem));
+                return;
+            }
+            name_error.set(None);
             if !designer.rename(&name, &to) {
                 event_target::<web_sys::HtmlInputElement>(&event).set_value(&name);
             }
@@ -237,7 +260,15 @@ fn state_form(designer: Designer, selection: Selection) -> AnyView {
             <div class="inspector-head">
                 <label class="field">
                     <span class="field-label">"Name"</span>
-                    <input type="text" data-testid="state-name" value=name.clone() prop:value=name.clone() on:change=on_rename />
+                    <input
+                        type="text"
+                        data-testid="state-name"
+                        value=name.clone()
+                        prop:value=name.clone()
+                        aria-invalid=move || name_error.get().is_some().then_some("true")
+                        on:change=on_rename
+                    />
+                    {move || name_error.get().map(|error| view! { <span class="field-error" role="alert" data-testid="state-name-error">{error}</span> })}
                 </label>
                 <span class="state-type-badge" data-testid="state-type">{state_type.clone()}</span>
                 <button type="button" data-testid="duplicate-state" on:click=move |_| designer.duplicate(&duplicate_name)>

@@ -141,6 +141,14 @@ pub fn Simulator(designer: Designer) -> impl IntoView {
                             />
                         </label>
                     </div>
+                    {move || {
+                        form.with(|form| !form.mock_error.trim().is_empty() && !form.mock_result.trim().is_empty())
+                            .then(|| view! {
+                                <p class="hint" data-testid="simulate-mock-both">
+                                    "The mocked error is what the Task answers; the mocked result is not used while an error is given."
+                                </p>
+                            })
+                    }}
                 </Show>
                 {text_area("simulate-variables", "Variables (JSON object, optional)", 3, |form| &form.variables, |form, text| form.variables = text)}
                 <button

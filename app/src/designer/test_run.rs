@@ -129,19 +129,52 @@ fn mocked_result(resource: &str) -> Value {
 /// A MockConfigFile that mocks every Task state in `tasks` (name and resource) for state
 /// machine `machine`, in one test case `Mocked`: each returns [`mocked_result`] on its first
 /// 1,000 calls (a Retry or a Map calls a Task more than once).
-pub fn mocks_for_tasks(machine: &str, tasks: &[(String, String)]) -> String {
-    let mut case = Map::new();
-    let mut responses = Map::new();
-    for (task, resource) in tasks {
-        let response = format!("{task} returns");
-        case.insert(task.clone(), Value::String(response.clone()));
-        responses.insert(response, json!({ "0-999": { "Return": mocked_result(resource) } }));
+///
+/// Mocks already written (`existing`) are kept: each of their test cases gets a mock only for
+/// the Tasks it does not mock yet. Answers the text and how many mocks were added, or why
+/// `existing` cannot be read.
+pub fn mocks_for_tasks(machine: &str, tasks: &[(String, String)], existing: &str) -> Result<(String, usize), String> {
+    let mut config = if existing.trim().is_empty() {
+        Map::new()
+    } else {
+        match serde_json::from_str::<Value>(existing) {
+            Ok(Value::Object(config)) => config,
+            Ok(_) => return Err("mocks: a MockConfigFile is a JSON object; fix or clear them first".into()),
+            Err(error) => return Err(format!("mocks: not JSON ({error}); fix or clear them first")),
+        }
+    };
+    let machines = config.entry("StateMachines").or_insert_with(|| json!({}));
+    let Some(machines) = machines.as_object_mut() else {
+        return Err("mocks: StateMachines must be an object".into());
+    };
+    if machines.is_empty() {
+        machines.insert(machine.to_string(), json!({ "TestCases": { "Mocked": {} } }));
     }
-    let config = json!({
-        "StateMachines": { machine: { "TestCases": { "Mocked": case } } },
-        "MockedResponses": responses,
-    });
-    serde_json::to_string_pretty(&config).unwrap_or_default()
+    let mut wanted = Vec::new();
+    let mut added = 0;
+    for (name, entry) in machines.iter_mut() {
+        let Some(cases) = entry.get_mut("TestCases").and_then(Value::as_object_mut) else {
+            return Err(format!("mocks: StateMachines.{name}.TestCases must be an object"));
+        };
+        for case in cases.values_mut().filter_map(Value::as_object_mut) {
+            for (task, resource) in tasks {
+                if !case.contains_key(task) {
+                    let response = format!("{task} returns");
+                    case.insert(task.clone(), Value::String(response.clone()));
+                    wanted.push((response, resource));
+                    added += 1;
+                }
+            }
+        }
+    }
+    let responses = config.entry("MockedResponses").or_insert_with(|| json!({}));
+    let Some(responses) = responses.as_object_mut() else {
+        return Err("mocks: MockedResponses must be an object".into());
+    };
+    for (response, resource) in wanted {
+        responses.entry(response).or_insert_with(|| json!({ "0-999": { "Return": mocked_result(resource) } }));
+    }
+    Ok((serde_json::to_string_pretty(&Value::Object(config)).unwrap_or_default(), added))
 }
 
 /// The node a JSON pointer names.
@@ -200,6 +233,8 @@ pub fn TestRunPanel(designer: Designer) -> impl IntoView {
     let mocks = RwSignal::new(String::new());
     let test_case = RwSignal::new(String::new());
     let skip_waits = RwSignal::new(true);
+    // What *Mock every Task* did (or why it could not).
+    let mock_note = RwSignal::new(None::<String>);
     let state = RwSignal::new(RunState::Idle);
     // The fields are kept in the browser per design, so a reload or a return to the design
     // finds them as they were.
@@ -223,8 +258,22 @@ pub fn TestRunPanel(designer: Designer) -> impl IntoView {
 
     let fill_mocks = move |_| {
         let name = designer.model.with_untracked(|model| model.name.clone());
-        keep("mocks", mocks, mocks_for_tasks(&name, &task_states(designer)));
-        keep("case", test_case, String::new());
+        let had_mocks = !mocks.get_untracked().trim().is_empty();
+        match mocks_for_tasks(&name, &task_states(designer), &mocks.get_untracked()) {
+            Ok((text, added)) => {
+                keep("mocks", mocks, text);
+                if !had_mocks {
+                    keep("case", test_case, String::new());
+                }
+                let kept = if had_mocks { "; the mocks already written are kept" } else { "" };
+                mock_note.set(Some(match added {
+                    0 => "Every Task is mocked already.".to_string(),
+                    1 => format!("Added a mock for 1 Task{kept}."),
+                    count => format!("Added mocks for {count} Tasks{kept}."),
+                }));
+            }
+            Err(error) => mock_note.set(Some(error)),
+        }
     };
 
     let start = move |_| {
@@ -286,6 +335,7 @@ pub fn TestRunPanel(designer: Designer) -> impl IntoView {
                 <button type="button" data-testid="test-run-mock-all" on:click=fill_mocks>
                     "Mock every Task"
                 </button>
+                {move || mock_note.get().map(|note| view! { <span class="hint" role="status" data-testid="test-run-mock-note">{note}</span> })}
                 <label for="test-run-case">"Test case"</label>
                 <input
                     id="test-run-case"
@@ -396,7 +446,8 @@ mod tests {
             ("Charge".to_string(), "arn:aws:states:::lambda:invoke".to_string()),
             ("Ship it".to_string(), "arn:aws:states:::sqs:sendMessage".to_string()),
         ];
-        let text = mocks_for_tasks("orders", &tasks);
+        let (text, added) = mocks_for_tasks("orders", &tasks, "").expect("written");
+        assert_eq!(added, 2);
         let value: Value = serde_json::from_str(&text).expect("JSON");
         assert_eq!(value["StateMachines"]["orders"]["TestCases"]["Mocked"]["Ship it"], "Ship it returns");
         assert_eq!(
@@ -404,6 +455,21 @@ mod tests {
             json!({"StatusCode": 200, "Payload": {}})
         );
         assert_eq!(value["MockedResponses"]["Ship it returns"]["0-999"]["Return"], json!({}));
+
+        // Mocks written by hand are kept: only the Tasks a test case does not mock are added.
+        let written = r#"{"StateMachines": {"orders": {"TestCases": {
+            "Declined": {"Charge": "Refused"}, "Happy": {}}}},
+            "MockedResponses": {"Refused": {"0": {"Throw": {"Error": "Card.Declined"}}}}}"#;
+        let (text, added) = mocks_for_tasks("orders", &tasks, written).expect("merged");
+        assert_eq!(added, 3, "Ship it in both cases, Charge in Happy");
+        let value: Value = serde_json::from_str(&text).expect("JSON");
+        let cases = &value["StateMachines"]["orders"]["TestCases"];
+        assert_eq!(cases["Declined"], json!({"Charge": "Refused", "Ship it": "Ship it returns"}));
+        assert_eq!(cases["Happy"], json!({"Charge": "Charge returns", "Ship it": "Ship it returns"}));
+        assert_eq!(value["MockedResponses"]["Refused"], json!({"0": {"Throw": {"Error": "Card.Declined"}}}));
+        assert_eq!(mocks_for_tasks("orders", &tasks, &text).map(|(_, added)| added), Ok(0));
+        let error = mocks_for_tasks("orders", &tasks, "{ half").expect_err("not JSON");
+        assert!(error.starts_with("mocks: not JSON"), "{error}");
     }
 
     #[test]

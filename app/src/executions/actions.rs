@@ -200,20 +200,26 @@ pub fn ExecutionControlsPanel(
         "RUNNING" => view! {
             <section class="card" data-testid="stop-panel">
                 <h2>"Stop"</h2>
-                <ActionForm action=stop attr:class="action-form">
-                    <input type="hidden" name="arn" value=arn />
-                    <div class="field">
-                        <label for="stop-error">"Error"</label>
-                        <input id="stop-error" name="error" type="text" maxlength=ERROR_LIMIT_CHARS />
-                    </div>
-                    <div class="field">
-                        <label for="stop-cause">"Cause"</label>
-                        <textarea id="stop-cause" name="cause" rows="2"></textarea>
-                    </div>
-                    <div class="field actions">
-                        <button type="submit" class="danger" disabled=move || stop.pending().get()>"Stop execution"</button>
-                    </div>
-                </ActionForm>
+                // Two steps, so a stray click stops nothing: the form opens first (it works
+                // without the page's script too).
+                <details class="stop-details">
+                    <summary>"Stop execution…"</summary>
+                    <p class="muted">"The execution ends now as ABORTED, with this error and cause; a Standard execution can be redriven later."</p>
+                    <ActionForm action=stop attr:class="action-form">
+                        <input type="hidden" name="arn" value=arn />
+                        <div class="field">
+                            <label for="stop-error">"Error"</label>
+                            <input id="stop-error" name="error" type="text" maxlength=ERROR_LIMIT_CHARS />
+                        </div>
+                        <div class="field">
+                            <label for="stop-cause">"Cause"</label>
+                            <textarea id="stop-cause" name="cause" rows="2"></textarea>
+                        </div>
+                        <div class="field actions">
+                            <button type="submit" class="danger" disabled=move || stop.pending().get()>"Stop now"</button>
+                        </div>
+                    </ActionForm>
+                </details>
                 {failure_alert(stop_value)}
             </section>
         }

@@ -98,7 +98,18 @@ fn ExecutionView(
     let cost_line = view! { <ExecutionCostLine arn=execution.arn.clone() events=events.clone() /> };
     let states = ExecutionStates::new(&events, execution.start_millis, execution.stop_millis);
     let all_states = state_names(&definition);
-    let choose = Callback::new(move |name: String| selected.set(Some(name)));
+    let choose = Callback::new(move |name: String| {
+        selected.set(Some(name));
+        // The details are below the graph: a click whose answer would land out of sight
+        // brings them up.
+        request_animation_frame(|| {
+            let Some(details) = document().query_selector(".state-details-card").ok().flatten() else { return };
+            let below = window().inner_height().ok().and_then(|height| height.as_f64()).unwrap_or(f64::MAX);
+            if details.get_bounding_client_rect().top() > below - 120.0 {
+                details.scroll_into_view_with_bool(true);
+            }
+        });
+    });
     let statuses = state_statuses(&events, &execution.status);
     let mut types: Vec<String> = events.iter().map(|event| event.event_type.clone()).collect();
     asl::sort::sort(&mut types);

@@ -13,9 +13,9 @@ use crate::graph_view::StateStatus;
 /// not been reached.
 ///
 /// A state is *running* while it has been entered more often than exited and the execution
-/// runs; *failed* when the execution ended while it was inside it; *caught* when it exited
-/// after a failure it did not recover from by a retry (a Catch took over); otherwise
-/// *succeeded*. Each event belongs to the state whose `…StateEntered` event its
+/// runs; *failed* when the execution ended while it was inside it (and no redrive entered it
+/// again since); *caught* when it exited after a failure it did not recover from by a retry (a
+/// Catch took over); otherwise *succeeded*. Each event belongs to the state whose `…StateEntered` event its
 /// `previousEventId` chain reaches first.
 pub fn state_statuses(events: &[EventRow], execution_status: &str) -> BTreeMap<String, StateStatus> {
     #[derive(Default)]
@@ -24,6 +24,8 @@ pub fn state_statuses(events: &[EventRow], execution_status: &str) -> BTreeMap<S
         exited: u32,
         failing: bool,
         caught: bool,
+        /// The execution ended (failed, timed out, stopped) while it was inside.
+        ended_inside: bool,
     }
     let by_id: BTreeMap<u64, &EventRow> = events.iter().map(|event| (event.id, event)).collect();
     let owner = |event: &EventRow| -> Option<String> {
@@ -49,6 +51,7 @@ pub fn state_statuses(events: &[EventRow], execution_status: &str) -> BTreeMap<S
                 let tally = tallies.entry(name.clone()).or_default();
                 tally.entered += 1;
                 tally.failing = false;
+                tally.ended_inside = false;
             }
         } else if kind.ends_with("StateExited") {
             if let Some(name) = &event.state_name {
@@ -59,7 +62,14 @@ pub fn state_statuses(events: &[EventRow], execution_status: &str) -> BTreeMap<S
                 }
             }
         } else if kind.starts_with("Execution") {
-            continue;
+            if execution_end(kind).is_some() {
+                // AWS records no exit for the states the execution ended in; a redrive enters
+                // them again.
+                for tally in tallies.values_mut().filter(|tally| tally.entered > tally.exited) {
+                    tally.exited = tally.entered;
+                    tally.ended_inside = true;
+                }
+            }
         } else if let Some(name) = container_failure(kind, events, event.id) {
             tallies.entry(name).or_default().failing = true;
         } else if (kind.ends_with("Failed") || kind.ends_with("TimedOut") || kind.ends_with("Aborted"))
@@ -79,6 +89,8 @@ pub fn state_statuses(events: &[EventRow], execution_status: &str) -> BTreeMap<S
         .map(|(name, tally)| {
             let status = if tally.entered > tally.exited {
                 if running { StateStatus::Running } else { StateStatus::Failed }
+            } else if tally.ended_inside {
+                StateStatus::Failed
             } else if tally.caught {
                 StateStatus::Caught
             } else {
@@ -102,6 +114,9 @@ pub struct StateVisit {
     pub entered_millis: i64,
     /// When it was left; `None` while it has not been.
     pub exited_millis: Option<i64>,
+    /// When the execution ended (failed, timed out, was stopped) while inside it, never to
+    /// leave it, and how: AWS records no exit then.
+    pub ended_inside: Option<(i64, EndedInside)>,
     /// Its input, pretty-printed JSON.
     pub input: Option<String>,
     /// Its output, pretty-printed JSON.
@@ -115,10 +130,47 @@ pub struct StateVisit {
     pub attempts: u32,
 }
 
+/// How an execution ended inside a state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EndedInside {
+    /// `ExecutionFailed`.
+    Failed,
+    /// `ExecutionTimedOut`.
+    TimedOut,
+    /// `ExecutionAborted` (StopExecution).
+    Aborted,
+}
+
+impl EndedInside {
+    /// What happened, as the details say it: "the execution failed".
+    pub fn text(self) -> &'static str {
+        match self {
+            EndedInside::Failed => "the execution failed",
+            EndedInside::TimedOut => "the execution timed out",
+            EndedInside::Aborted => "the execution was stopped",
+        }
+    }
+}
+
 impl StateVisit {
-    /// How long it took, or has taken until `now_millis` while it has not been left.
+    /// When it ended: its exit, or the execution's end inside it.
+    pub fn end_millis(&self) -> Option<i64> {
+        self.exited_millis.or(self.ended_inside.map(|(millis, _)| millis))
+    }
+
+    /// How long it took, or has taken until `now_millis` while it goes on.
     pub fn duration_millis(&self, now_millis: i64) -> i64 {
-        (self.exited_millis.unwrap_or(now_millis) - self.entered_millis).max(0)
+        (self.end_millis().unwrap_or(now_millis) - self.entered_millis).max(0)
+    }
+}
+
+/// How an event of this type ends the execution, unless it is a success or no end.
+fn execution_end(kind: &str) -> Option<EndedInside> {
+    match kind {
+        "ExecutionFailed" => Some(EndedInside::Failed),
+        "ExecutionTimedOut" => Some(EndedInside::TimedOut),
+        "ExecutionAborted" => Some(EndedInside::Aborted),
+        _ => None,
     }
 }
 
@@ -157,6 +209,7 @@ pub fn state_visits(events: &[EventRow]) -> Vec<StateVisit> {
                 entered_id: event.id,
                 entered_millis: event.timestamp_millis,
                 exited_millis: None,
+                ended_inside: None,
                 input: text("input").map(pretty_json),
                 output: None,
                 error: None,
@@ -165,7 +218,7 @@ pub fn state_visits(events: &[EventRow]) -> Vec<StateVisit> {
             });
         } else if kind.ends_with("StateExited") {
             let name = event.state_name.clone().unwrap_or_default();
-            let open = |index: &usize| visits[*index].state_name == name && visits[*index].exited_millis.is_none();
+            let open = |index: &usize| visits[*index].state_name == name && visits[*index].end_millis().is_none();
             let index = owner(event)
                 .and_then(|entered| visit_of_entered.get(&entered).copied())
                 .filter(open)
@@ -175,10 +228,13 @@ pub fn state_visits(events: &[EventRow]) -> Vec<StateVisit> {
                 visits[index].output = text("output").map(pretty_json);
             }
         } else if kind.starts_with("Execution") {
-            continue;
+            let Some(how) = execution_end(kind) else { continue };
+            for visit in visits.iter_mut().filter(|visit| visit.end_millis().is_none()) {
+                visit.ended_inside = Some((event.timestamp_millis, how));
+            }
         } else if let Some(name) = container_failure(kind, events, event.id) {
             if let Some(visit) =
-                visits.iter_mut().rev().find(|visit| visit.state_name == name && visit.exited_millis.is_none())
+                visits.iter_mut().rev().find(|visit| visit.state_name == name && visit.end_millis().is_none())
             {
                 visit.error = text("error").or_else(|| Some(kind.to_string()));
                 visit.cause = text("cause");
@@ -311,5 +367,56 @@ mod tests {
         assert_eq!(charge.attempts, 2);
         assert_eq!((charge.entered_millis, charge.exited_millis, charge.duration_millis(0)), (200, Some(700), 500));
         assert_eq!((visits[1].exited_millis, visits[1].duration_millis(1000)), (None, 200));
+    }
+
+    /// An activity that fails the execution, a redrive that enters it again and succeeds.
+    fn failed_then_redriven() -> Vec<EventRow> {
+        let at = |mut event: EventRow, millis: i64| {
+            event.timestamp_millis = millis;
+            event
+        };
+        vec![
+            at(event(1, 0, "ExecutionStarted", None), 0),
+            at(event(2, 1, "TaskStateEntered", Some("Work")), 100),
+            at(event(3, 2, "ActivityScheduled", None), 100),
+            with_details(
+                at(event(4, 3, "ActivityFailed", None), 0),
+                r#"{"activityFailedEventDetails": {"error": "Worker.Crashed"}}"#,
+            ),
+            at(event(5, 4, "ExecutionFailed", None), 7_500),
+            at(event(6, 5, "ExecutionRedriven", None), 9_000),
+            at(event(7, 6, "TaskStateEntered", Some("Work")), 9_000),
+            at(event(8, 7, "ActivityScheduled", None), 9_000),
+            at(event(9, 8, "ActivitySucceeded", None), 9_500),
+            at(event(10, 9, "TaskStateExited", Some("Work")), 9_600),
+            at(event(11, 10, "ExecutionSucceeded", None), 9_600),
+        ]
+    }
+
+    #[test]
+    fn a_state_the_execution_ended_in_is_failed_and_ended_until_a_redrive_enters_it_again() {
+        let events = failed_then_redriven();
+        let failed = &events[..5];
+        assert_eq!(state_statuses(failed, "FAILED")["Work"], StateStatus::Failed);
+        let visits = state_visits(failed);
+        assert_eq!(visits[0].ended_inside, Some((7_500, EndedInside::Failed)));
+        assert_eq!((visits[0].end_millis(), visits[0].duration_millis(99_999)), (Some(7_500), 7_400));
+        assert_eq!(visits[0].error.as_deref(), Some("Worker.Crashed"));
+
+        // Redriven and succeeded: the state is green, its first visit ended with the failure and
+        // its second exited.
+        assert_eq!(state_statuses(&events, "SUCCEEDED")["Work"], StateStatus::Succeeded);
+        assert_eq!(state_statuses(&events[..8], "RUNNING")["Work"], StateStatus::Running);
+        let visits = state_visits(&events);
+        assert_eq!(visits.len(), 2);
+        assert_eq!((visits[0].ended_inside, visits[0].exited_millis), (Some((7_500, EndedInside::Failed)), None));
+        assert_eq!((visits[1].ended_inside, visits[1].exited_millis), (None, Some(9_600)));
+        assert_eq!(visits[1].error, None);
+
+        // A stopped execution ends its running state as stopped.
+        let mut stopped = events[..3].to_vec();
+        stopped.push(event(4, 3, "ExecutionAborted", None));
+        assert_eq!(state_visits(&stopped)[0].ended_inside.map(|(_, how)| how), Some(EndedInside::Aborted));
+        assert_eq!(state_statuses(&stopped, "ABORTED")["Work"], StateStatus::Failed);
     }
 }

@@ -154,16 +154,21 @@ fn VisitView(visit: StateVisit, index: usize, end_millis: i64) -> impl IntoView 
         1 => "1 (no retries)".to_string(),
         count => format!("{count} ({retries} {})", if retries == 1 { "retry" } else { "retries" }),
     };
-    let duration = match visit.exited_millis {
-        Some(exited) => duration_text(visit.entered_millis, Some(exited)),
+    let duration = match visit.end_millis() {
+        Some(end) => duration_text(visit.entered_millis, Some(end)),
         None => format!("{} so far", duration_text(visit.entered_millis, Some(end_millis))),
+    };
+    let exited = match (visit.exited_millis, visit.ended_inside) {
+        (Some(exited), _) => format_millis(exited),
+        (None, Some((millis, how))) => format!("never: {} inside it, {}", how.text(), format_millis(millis)),
+        (None, None) => "not yet".into(),
     };
     view! {
         <article class="visit" data-testid="state-visit" data-visit=index>
             <dl class="facts">
                 <dt>"Type"</dt><dd>{visit.state_type.clone()}</dd>
                 <dt>"Entered"</dt><dd data-testid="state-entered">{format_millis(visit.entered_millis)}</dd>
-                <dt>"Exited"</dt><dd data-testid="state-exited">{visit.exited_millis.map(format_millis).unwrap_or_else(|| "not yet".into())}</dd>
+                <dt>"Exited"</dt><dd data-testid="state-exited">{exited}</dd>
                 <dt>"Duration"</dt><dd data-testid="state-duration">{duration}</dd>
                 <dt>"Attempts"</dt><dd data-testid="state-attempts">{attempts}</dd>
                 {visit.error.clone().map(|error| view! { <dt>"Error"</dt><dd><code data-testid="state-error">{error}</code></dd> })}
@@ -216,13 +221,13 @@ pub fn Timeline(
         .map(|(row, visit)| {
             let y = TOP + row as f64 * ROW;
             let x = x_of(visit.entered_millis);
-            let bar_width = (x_of(visit.exited_millis.unwrap_or(end_millis)) - x).max(2.0);
-            let status = match (visit.exited_millis, &visit.error) {
-                (None, _) => "running",
-                (Some(_), Some(_)) => "failed",
-                (Some(_), None) => "succeeded",
+            let bar_width = (x_of(visit.end_millis().unwrap_or(end_millis)) - x).max(2.0);
+            let status = match (visit.exited_millis, visit.ended_inside, &visit.error) {
+                (None, Some(_), _) | (Some(_), _, Some(_)) => "failed",
+                (None, None, _) => "running",
+                (Some(_), _, None) => "succeeded",
             };
-            let duration = duration_text(visit.entered_millis, Some(visit.exited_millis.unwrap_or(end_millis)));
+            let duration = duration_text(visit.entered_millis, Some(visit.end_millis().unwrap_or(end_millis)));
             let name = visit.state_name.clone();
             let label = visit.state_name.clone();
             view! {

@@ -358,6 +358,27 @@ pub fn check_layout(layout: Option<String>) -> Result<Option<String>, SavedError
     Ok(Some(layout))
 }
 
+/// `result` as a server function's answer, with the HTTP status its error deserves: 400 for a
+/// field that cannot be used, 404 for what does not exist (else Leptos answers 500, and the
+/// server logs a fault that is the request's).
+#[cfg(feature = "ssr")]
+fn answered<T>(result: Result<T, SavedError>) -> Result<T, SavedError> {
+    use crate::leptos_axum_response::StatusCode;
+    let status = match &result {
+        Err(SavedError::Invalid { .. }) => Some(StatusCode::BAD_REQUEST),
+        Err(SavedError::NotFound(_) | SavedError::NoVersion { .. } | SavedError::NoStateMachine(_)) => {
+            Some(StatusCode::NOT_FOUND)
+        }
+        _ => None,
+    };
+    if let Some(status) = status
+        && let Some(response) = use_context::<crate::leptos_axum_response::ResponseOptions>()
+    {
+        response.set_status(status);
+    }
+    result
+}
+
 /// Every saved design (by name) and every state machine created through the Step Functions
 /// API (by name), so a person can pick one to open.
 #[server(prefix = "/api", endpoint = "designs/list", input = leptos::server_fn::codec::Json)]
@@ -370,10 +391,10 @@ pub async fn list_saved() -> Result<Vec<SavedEntry>, SavedError> {
 #[server(prefix = "/api", endpoint = "designs/load", input = leptos::server_fn::codec::Json)]
 pub async fn load_saved(source: SavedSource) -> Result<SavedDefinition, SavedError> {
     let context = expect_context::<crate::ssr::ServerContext>();
-    match source {
+    answered(match source {
         SavedSource::Design { name, version } => storage::load_version(&context.pool, &name, version).await,
         SavedSource::StateMachine { arn } => storage::load_state_machine(&context.pool, &arn).await,
-    }
+    })
 }
 
 /// Saves `definition` (exactly as given) and its `layout` sidecar as the next version of the
@@ -385,13 +406,24 @@ pub async fn save_design(
     definition: String,
     layout: Option<String>,
 ) -> Result<u32, SavedError> {
-    let name = DesignName::parse(&name)?;
-    let message = VersionMessage::parse(&message)?;
-    check_definition(&definition)?;
-    let layout = check_layout(layout)?;
+    let (name, message, layout) = answered(check_save(&name, &message, &definition, layout))?;
     let context = expect_context::<crate::ssr::ServerContext>();
     let account = crate::ssr::current_account();
     storage::save(&context.pool, &name, &message, &definition, layout.as_deref(), account.as_deref()).await
+}
+
+/// A save's fields, checked in the order the form shows them.
+#[cfg(feature = "ssr")]
+fn check_save(
+    name: &str,
+    message: &str,
+    definition: &str,
+    layout: Option<String>,
+) -> Result<(DesignName, VersionMessage, Option<String>), SavedError> {
+    let name = DesignName::parse(name)?;
+    let message = VersionMessage::parse(message)?;
+    check_definition(definition)?;
+    Ok((name, message, check_layout(layout)?))
 }
 
 /// The design's versions, newest first; none for a design never saved.
@@ -405,8 +437,8 @@ pub async fn list_versions(name: String) -> Result<Vec<VersionEntry>, SavedError
 #[server(prefix = "/api", endpoint = "designs/diff", input = leptos::server_fn::codec::Json)]
 pub async fn diff_versions(name: String, from: u32, to: u32) -> Result<VersionDiff, SavedError> {
     let context = expect_context::<crate::ssr::ServerContext>();
-    let old = storage::load_version(&context.pool, &name, Some(from)).await?;
-    let new = storage::load_version(&context.pool, &name, Some(to)).await?;
+    let old = answered(storage::load_version(&context.pool, &name, Some(from)).await)?;
+    let new = answered(storage::load_version(&context.pool, &name, Some(to)).await)?;
     let hunks = diff::line_hunks(&old.definition, &new.definition, DIFF_CONTEXT_LINES);
     let count =
         |kind: LineKind| hunks.iter().flat_map(|hunk| &hunk.lines).filter(|line| line.kind == kind).count() as u32;
@@ -425,10 +457,10 @@ pub async fn diff_versions(name: String, from: u32, to: u32) -> Result<VersionDi
 #[server(prefix = "/api", endpoint = "designs/restore", input = leptos::server_fn::codec::Json)]
 pub async fn restore_version(name: String, version: u32, message: String) -> Result<SavedDefinition, SavedError> {
     let message = if message.trim().is_empty() { format!("Restored version {version}") } else { message };
-    let message = VersionMessage::parse(&message)?;
+    let message = answered(VersionMessage::parse(&message))?;
     let context = expect_context::<crate::ssr::ServerContext>();
     let account = crate::ssr::current_account();
-    storage::restore(&context.pool, &name, version, &message, account.as_deref()).await
+    answered(storage::restore(&context.pool, &name, version, &message, account.as_deref()).await)
 }
 
 #[cfg(feature = "ssr")]
