@@ -1,7 +1,7 @@
 // The designer's Test run: the definition being edited runs on the server's engine, with its
 // Task states answered by a MockConfigFile written in the panel; the panel follows the run
 // to its end and links to the execution's page.
-import { expect, test } from "@playwright/test";
+import { type Page, expect, test } from "@playwright/test";
 
 const definition = {
   StartAt: "Charge",
@@ -18,18 +18,24 @@ const definition = {
   },
 };
 
-test("a test run answers Tasks from the panel's mocks, shows the outcome and links to the execution", async ({ page }) => {
+/// Opens `opened` in the designer as a file named after `prefix` and shows the Test run tab;
+/// answers the design's name and the panel.
+async function openForTestRun(page: Page, prefix: string, opened: object) {
   await page.goto("/designer");
   await expect(page.getByTestId("asl-code").locator(".cm-editor")).toBeVisible({ timeout: 15_000 });
-  const name = `orders-${Date.now()}`;
+  const name = `${prefix}-${Date.now()}`;
   await page.getByTestId("open-file").setInputFiles({
     name: `${name}.asl.json`,
     mimeType: "application/json",
-    buffer: Buffer.from(JSON.stringify(definition, null, 2) + "\n"),
+    buffer: Buffer.from(JSON.stringify(opened, null, 2) + "\n"),
   });
   await expect(page.getByTestId("design-name")).toHaveText(name);
   await page.locator('[data-tab="test-run"]').click();
-  const panel = page.getByTestId("test-run");
+  return { name, panel: page.getByTestId("test-run") };
+}
+
+test("a test run answers Tasks from the panel's mocks, shows the outcome and links to the execution", async ({ page }) => {
+  const { name, panel } = await openForTestRun(page, "orders", definition);
   await expect(panel).toContainText("as a Standard execution");
 
   // A bad input is refused, naming the field.
@@ -80,17 +86,7 @@ test("a test run skips Waits unless the author unticks it, and the choice is kep
       Done: { Type: "Pass", Result: "done", End: true },
     },
   };
-  await page.goto("/designer");
-  await expect(page.getByTestId("asl-code").locator(".cm-editor")).toBeVisible({ timeout: 15_000 });
-  const name = `patient-${Date.now()}`;
-  await page.getByTestId("open-file").setInputFiles({
-    name: `${name}.asl.json`,
-    mimeType: "application/json",
-    buffer: Buffer.from(JSON.stringify(waiting, null, 2) + "\n"),
-  });
-  await expect(page.getByTestId("design-name")).toHaveText(name);
-  await page.locator('[data-tab="test-run"]').click();
-  const panel = page.getByTestId("test-run");
+  const { name, panel } = await openForTestRun(page, "patient", waiting);
   const skip = panel.getByTestId("test-run-skip-waits");
   await expect(skip).toBeChecked(); // the default: a day's Wait ends at once
   await panel.getByTestId("test-run-start").click();
