@@ -1039,7 +1039,7 @@ impl<'a> Decider<'a> {
             (Found::HeartbeatTimeout, Signal::Timer { .. }) => {
                 // AWS fails a service integration whose heartbeat stopped with
                 // `States.Timeout` (recorded, `TaskTimedOut`); activities keep the
-                // documented `States.HeartbeatTimeout`.
+                // documented `States.HeartbeatTimeout`, in an `ActivityTimedOut` event.
                 let Phase::Task(task) = &attempt.phase else { return };
                 let error = match task.resource.events {
                     history::TaskEvents::Service { .. } => "States.Timeout",

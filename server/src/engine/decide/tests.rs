@@ -788,3 +788,38 @@ fn a_task_naming_an_activity_that_does_not_exist_fails_the_execution_unscheduled
         )
     );
 }
+
+#[test]
+fn an_activity_whose_heartbeat_stops_times_out_as_activity_timed_out() {
+    // AWS records `ActivityTimedOut` (error States.HeartbeatTimeout) for an activity whose
+    // worker stopped sending heartbeats, as it records `TaskTimedOut` for a service task.
+    let mut execution = Stepper::new(
+        json!({"StartAt": "Work", "States": {"Work": {
+            "Type": "Task", "Resource": "arn:aws:states:us-east-1:123456789012:activity:work",
+            "TimeoutSeconds": 60, "HeartbeatSeconds": 5, "End": true}}}),
+        json!({}),
+    );
+    let mut snapshot = Snapshot::default();
+    let started = execution.step(&mut snapshot, Signal::Start);
+    let task = invoked(&started).pop().expect("the activity is scheduled");
+    let worker = execution.step(&mut snapshot, Signal::TaskStarted { key: task.key, worker_name: None });
+    // The heartbeat timer is the one due 5 s after the start.
+    let heartbeat = started
+        .actions
+        .iter()
+        .chain(&worker.actions)
+        .filter_map(|action| match action {
+            Action::SetTimer { key, at_millis } if *at_millis == 5_000 => Some(*key),
+            _ => None,
+        })
+        .last()
+        .expect("a heartbeat timer");
+    let timed_out = execution.step(&mut snapshot, Signal::Timer { key: heartbeat });
+    assert_eq!(timed_out.events[0].event_type, "ActivityTimedOut", "{:?}", types(&timed_out.events));
+    assert_eq!(
+        timed_out.events[0].details.as_ref().expect("details").to_value(),
+        json!({"error": "States.HeartbeatTimeout"})
+    );
+    let Status::Failed { failure } = &snapshot.status else { panic!("{:?}", snapshot.status) };
+    assert_eq!(failure.error.as_deref(), Some("States.HeartbeatTimeout"));
+}
