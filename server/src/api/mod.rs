@@ -88,7 +88,10 @@ impl From<EngineError> for AwsError {
             EngineError::ExecutionDoesNotExist(arn) => {
                 AwsError::new("ExecutionDoesNotExist", format!("Execution Does Not Exist: '{arn}'"))
             }
-            EngineError::TaskDoesNotExist => AwsError::new("TaskDoesNotExist", "Task Does Not Exist"),
+            EngineError::InvalidToken => AwsError::new("InvalidToken", "Invalid Token: 'Invalid token'"),
+            EngineError::TaskTimedOut => {
+                AwsError::new("TaskTimedOut", "Task Timed Out: 'Provided task does not exist anymore'")
+            }
             EngineError::ExecutionNotRedrivable(message) => AwsError::new("ExecutionNotRedrivable", message),
             EngineError::Definition(message) => AwsError::new("InvalidDefinition", message),
             EngineError::MapRunDoesNotExist(arn) => {
