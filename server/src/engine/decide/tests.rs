@@ -851,11 +851,11 @@ fn an_activity_whose_heartbeat_stops_times_out_as_activity_timed_out() {
         .actions
         .iter()
         .chain(&worker.actions)
-        .filter_map(|action| match action {
+        .rev()
+        .find_map(|action| match action {
             Action::SetTimer { key, at_millis } if *at_millis == 5_000 => Some(*key),
             _ => None,
         })
-        .last()
         .expect("a heartbeat timer");
     let timed_out = execution.step(&mut snapshot, Signal::Timer { key: heartbeat });
     assert_eq!(timed_out.events[0].event_type, "ActivityTimedOut", "{:?}", types(&timed_out.events));
