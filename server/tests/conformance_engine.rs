@@ -374,8 +374,11 @@ fn execute(definition: &Value, input_text: &str, replay: Option<&Replay>, outsid
                 None => break,
             },
         };
-        let decision =
-            apply(Context { machine: &machine, info: &info, env: &mut env, items, activities }, &mut snapshot, signal);
+        let decision = apply(
+            Context { machine: &machine, info: &info, execution_arn: "", env: &mut env, items, activities },
+            &mut snapshot,
+            signal,
+        );
         events.extend(decision.events);
         if snapshot.status.is_final() {
             break;

@@ -949,6 +949,14 @@ fn wait_jsonata(state: &State, scope: &ExpressionScope, env: &mut dyn Environmen
         return match value.as_u64() {
             Some(seconds) => Ok(WaitUntil::Seconds(seconds)),
             None => Err(match body {
+                // As SecondsPath words it: a negative whole number is no type mistake.
+                Some(body) if value.as_f64().is_some_and(|number| number < 0.0 && number.fract() == 0.0) => {
+                    EvalError::query(format!(
+                        "The JSONata expression '{}' specified for the field 'Seconds' returned a negative value: {}; Seconds must be a non-negative integer",
+                        body.trim(),
+                        compact(&value)
+                    ))
+                }
                 Some(body) => wrong_type(body, "Seconds", "integer", &value),
                 None => EvalError::query(format!(
                     "The Seconds field must be a non-negative integer, but was: {}",
@@ -1070,6 +1078,29 @@ mod tests {
         );
         assert!(cause(json!({})).ends_with("The SecondsPath parameter does not reference an input value: $.s"));
         assert!(matches!(run_first(&machine, json!({"s": 0})), Step::Wait { until: WaitUntil::Seconds(0), .. }));
+    }
+
+    #[test]
+    fn a_jsonata_wait_of_negative_seconds_says_so() {
+        let machine = machine(json!({"QueryLanguage": "JSONata", "StartAt": "W", "States": {"W": {
+            "Type": "Wait", "Seconds": "{% $states.input.s %}", "End": true
+        }}}));
+        let failure = |input: Value| match run_first(&machine, input) {
+            Step::Fail(failure) => failure,
+            other => panic!("{other:?}"),
+        };
+        let negative = failure(json!({"s": -1}));
+        assert_eq!(negative.error.as_deref(), Some("States.QueryEvaluationError"));
+        assert!(
+            negative.cause.as_deref().unwrap_or_default().ends_with(
+                "The JSONata expression '$states.input.s' specified for the field 'Seconds' returned a negative value: -1; Seconds must be a non-negative integer"
+            ),
+            "{negative:?}"
+        );
+        // A fraction is a type mistake still, worded as AWS words those.
+        let fraction = failure(json!({"s": 1.5})).cause.unwrap_or_default();
+        assert!(fraction.contains("Expected 'integer', but was 'number' for value: 1.5"), "{fraction}");
+        assert!(matches!(run_first(&machine, json!({"s": 2})), Step::Wait { until: WaitUntil::Seconds(2), .. }));
     }
 
     #[test]

@@ -8,13 +8,19 @@ use sqlx::Row;
 
 use super::{
     ApiState, AwsError, check_name, decode_token, encode_token, epoch_seconds, machines, max_results, optional,
-    required, versions,
+    optional_within, required, versions,
 };
 use crate::engine::{
     ExecutionType, ExecutionView, Qualifiers, RealEnvironment, StartRequest,
     decide::{PAYLOAD_LIMIT_BYTES, Status},
 };
 use asl::eval::Environment;
+
+/// AWS's longest `error` of SendTaskFailure and StopExecution, in characters.
+const MAX_ERROR_CHARACTERS: usize = 256;
+
+/// AWS's longest `cause` of SendTaskFailure and StopExecution, in characters.
+const MAX_CAUSE_CHARACTERS: usize = 32_768;
 
 /// How long GetActivityTask waits for work, as AWS does.
 const ACTIVITY_POLL: Duration = Duration::from_secs(60);
@@ -203,9 +209,9 @@ pub async fn describe(state: &ApiState, request: &Value) -> Result<Value, AwsErr
 /// StopExecution.
 pub async fn stop(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
     let arn = required(request, "executionArn")?;
+    let error = optional_within(request, "error", MAX_ERROR_CHARACTERS)?.map(str::to_string);
+    let cause = optional_within(request, "cause", MAX_CAUSE_CHARACTERS)?.map(str::to_string);
     view(state, arn).await?;
-    let error = optional(request, "error")?.map(str::to_string);
-    let cause = optional(request, "cause")?.map(str::to_string);
     state.engine.stop(arn, error, cause).await?;
     Ok(json!({"stopDate": epoch_seconds(crate::engine::now_millis())}))
 }
@@ -253,9 +259,11 @@ pub async fn history(state: &ApiState, request: &Value) -> Result<Value, AwsErro
     Ok(response)
 }
 
-/// GetActivityTask (long poll).
+/// GetActivityTask (long poll). An ARN that is not an activity's is `InvalidArn` and one of
+/// an activity that does not exist `ActivityDoesNotExist`, at once, as AWS answers.
 pub async fn get_activity_task(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
     let arn = required(request, "activityArn")?;
+    machines::require_activity(state, arn).await?;
     let worker = optional(request, "workerName")?.map(str::to_string);
     match state.engine.get_activity_task(arn, worker, ACTIVITY_POLL).await? {
         Some(work) => Ok(json!({"taskToken": work.token, "input": work.input.to_string()})),
@@ -274,8 +282,8 @@ pub async fn send_task_success(state: &ApiState, request: &Value) -> Result<Valu
 /// SendTaskFailure.
 pub async fn send_task_failure(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
     let token = required(request, "taskToken")?;
-    let error = optional(request, "error")?.map(str::to_string);
-    let cause = optional(request, "cause")?.map(str::to_string);
+    let error = optional_within(request, "error", MAX_ERROR_CHARACTERS)?.map(str::to_string);
+    let cause = optional_within(request, "cause", MAX_CAUSE_CHARACTERS)?.map(str::to_string);
     state.engine.send_task_failure(token, error, cause).await?;
     Ok(json!({}))
 }

@@ -3,7 +3,11 @@
 use serde_json::{Value, json};
 use sqlx::Row;
 
-use asl::{Severity, parse};
+use asl::{
+    Severity, SourceFormat,
+    lint::{LintOptions, WorkflowType},
+    parse_as,
+};
 
 use super::{
     ApiState, AwsError, check_name, epoch_seconds, invalid_arn, max_results, next_offset_token, offset_from_token,
@@ -73,23 +77,112 @@ impl MachineCache {
     }
 }
 
-/// The errors AWS reports for a definition it refuses, joined as its message does.
-fn definition_errors(definition: &str) -> Vec<String> {
-    let (_, diagnostics) = parse(definition);
-    diagnostics
-        .iter()
-        .filter(|diagnostic| diagnostic.severity == Severity::Error)
-        .map(|diagnostic| diagnostic.aws_text())
-        .collect()
+/// AWS's longest definition, in characters.
+pub const MAX_DEFINITION_CHARACTERS: usize = 1_048_576;
+
+/// What AWS would refuse in `definition` (code, message, location): it is read as JSON only
+/// (AWS reads no YAML: other text is `INVALID_JSON_DESCRIPTION`) and validated; for `kind`
+/// `EXPRESS` (and inside a Distributed Map whose children run as Express) the lint rule
+/// `EXPRESS_UNSUPPORTED_INTEGRATION`'s findings are errors too, as AWS refuses `.sync`,
+/// `.waitForTaskToken` and activities in Express workflows.
+fn definition_errors(definition: &str, kind: WorkflowType) -> Vec<asl::Diagnostic> {
+    let (document, diagnostics) = parse_as(definition, SourceFormat::Json);
+    let mut errors: Vec<asl::Diagnostic> =
+        diagnostics.into_iter().filter(|diagnostic| diagnostic.severity == Severity::Error).collect();
+    if errors.is_empty()
+        && let Some(root) = document.root()
+    {
+        let options = LintOptions { workflow_type: kind };
+        for finding in asl::lint::lint(root, &options) {
+            if finding.code != asl::lint::EXPRESS_UNSUPPORTED_INTEGRATION {
+                continue;
+            }
+            // The lint message ends with advice for the linting person; the refusal keeps
+            // what is wrong.
+            let message = match finding.message.split_once(": AWS will refuse") {
+                Some((what, _)) => what.to_string(),
+                None => finding.message.clone(),
+            };
+            let mut error = asl::Diagnostic::error("SCHEMA_VALIDATION_FAILED", finding.pointer.clone(), message);
+            error.location = finding.location.clone();
+            errors.push(error);
+        }
+    }
+    errors
 }
 
-fn check_definition(definition: &str) -> Result<(), AwsError> {
-    let errors = definition_errors(definition);
+/// The workflow type a request's `type` names (`STANDARD` when absent); anything else is
+/// AWS's enum `ValidationException`.
+fn workflow_type(kind: Option<&str>) -> Result<WorkflowType, AwsError> {
+    match kind.unwrap_or("STANDARD") {
+        "STANDARD" => Ok(WorkflowType::Standard),
+        "EXPRESS" => Ok(WorkflowType::Express),
+        other => Err(AwsError::validation(format!(
+            "1 validation error detected: Value '{other}' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]"
+        ))),
+    }
+}
+
+/// AWS's length limits of `definition`: 1 to 1,048,576 characters.
+fn check_definition_length(definition: &str) -> Result<(), AwsError> {
+    if definition.is_empty() {
+        return Err(AwsError::validation(
+            "1 validation error detected: Value at 'definition' failed to satisfy constraint: Member must have length greater than or equal to 1",
+        ));
+    }
+    super::check_length(definition, "definition", MAX_DEFINITION_CHARACTERS)
+}
+
+/// Refuses a definition AWS would refuse, with AWS's `InvalidDefinition` message.
+fn check_definition(definition: &str, kind: WorkflowType) -> Result<(), AwsError> {
+    check_definition_length(definition)?;
+    let errors = definition_errors(definition, kind);
     if errors.is_empty() {
         Ok(())
     } else {
+        let errors: Vec<String> = errors.iter().map(asl::Diagnostic::aws_text).collect();
         Err(AwsError::new("InvalidDefinition", format!("Invalid State Machine Definition: '{}'", errors.join(", "))))
     }
+}
+
+/// Refuses a role ARN that is not an IAM role's (`arn:PARTITION:iam::ACCOUNT:role/NAME`), as
+/// AWS does (`InvalidArn: Invalid Role Arn: '…'`).
+fn check_role_arn(role_arn: &str) -> Result<(), AwsError> {
+    let parts: Vec<&str> = role_arn.splitn(6, ':').collect();
+    let valid = match parts.as_slice() {
+        ["arn", partition, "iam", "", account, resource] => {
+            !partition.is_empty()
+                && partition.bytes().all(|byte| byte.is_ascii_lowercase() || byte == b'-')
+                && account.len() == 12
+                && account.bytes().all(|byte| byte.is_ascii_digit())
+                && resource.strip_prefix("role/").is_some_and(|name| !name.is_empty() && !name.ends_with('/'))
+        }
+        _ => false,
+    };
+    if valid { Ok(()) } else { Err(AwsError::new("InvalidArn", format!("Invalid Role Arn: '{role_arn}'"))) }
+}
+
+/// Refuses a `loggingConfiguration` AWS refuses: a level that logs (ALL, ERROR, FATAL) needs
+/// exactly one destination, and no level takes more than one.
+fn check_logging(logging: Option<&Value>) -> Result<(), AwsError> {
+    let Some(logging) = logging.filter(|logging| !logging.is_null()) else { return Ok(()) };
+    let level = logging.get("level").and_then(Value::as_str).unwrap_or("OFF");
+    let destinations = match logging.get("destinations") {
+        None | Some(Value::Null) => 0,
+        Some(Value::Array(destinations)) => destinations.len(),
+        Some(_) => {
+            return Err(AwsError::validation(
+                "1 validation error detected: 'loggingConfiguration.destinations' must be a list",
+            ));
+        }
+    };
+    if destinations > 1 || (level != "OFF" && destinations == 0) {
+        return Err(AwsError::new(
+            "InvalidLoggingConfiguration",
+            "Invalid Logging Configuration: Must specify exactly one Log Destination.",
+        ));
+    }
+    Ok(())
 }
 
 /// Loads a state machine by ARN (a `#TestCase` suffix and a version/alias qualifier are
@@ -142,12 +235,10 @@ pub async fn create(state: &ApiState, request: &Value) -> Result<Value, AwsError
     let role_arn = required(request, "roleArn")?;
     check_name(name, "state machine")?;
     let kind = optional(request, "type")?.unwrap_or("STANDARD");
-    if !matches!(kind, "STANDARD" | "EXPRESS") {
-        return Err(AwsError::validation(format!(
-            "1 validation error detected: Value '{kind}' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]"
-        )));
-    }
-    check_definition(definition)?;
+    let workflow = workflow_type(Some(kind))?;
+    check_definition(definition, workflow)?;
+    check_role_arn(role_arn)?;
+    check_logging(request.get("loggingConfiguration"))?;
     let new_tags = tags::read_tags(request)?;
     let publish = request.get("publish").and_then(Value::as_bool) == Some(true);
     let version_description = optional(request, "versionDescription")?;
@@ -277,13 +368,14 @@ pub async fn delete(state: &ApiState, request: &Value) -> Result<Value, AwsError
     Ok(json!({}))
 }
 
-/// ValidateStateMachineDefinition.
+/// ValidateStateMachineDefinition: the errors CreateStateMachine would refuse the definition
+/// for, as a machine of `type` (STANDARD when absent).
 pub fn validate(request: &Value) -> Result<Value, AwsError> {
     let definition = required(request, "definition")?;
-    let (_, diagnostics) = parse(definition);
-    let errors: Vec<Value> = diagnostics
+    check_definition_length(definition)?;
+    let kind = workflow_type(optional(request, "type")?)?;
+    let errors: Vec<Value> = definition_errors(definition, kind)
         .iter()
-        .filter(|diagnostic| diagnostic.severity == Severity::Error)
         .map(|diagnostic| {
             json!({
                 "severity": "ERROR",
@@ -332,14 +424,25 @@ pub async fn delete_activity(state: &ApiState, request: &Value) -> Result<Value,
     Ok(json!({}))
 }
 
-/// Checks the shape of an activity ARN in this account and region.
+/// Checks the shape of an activity ARN in this partition and region.
 pub fn check_activity_arn(state: &ApiState, arn: &str) -> Result<(), AwsError> {
-    let settings = state.engine.settings();
-    let prefix = format!("arn:{}:states:{}:{}:activity:", settings.partition, settings.region, settings.account);
-    match arn.strip_prefix(&prefix) {
-        Some(name) if !name.is_empty() => Ok(()),
+    match super::arn_resource(state, arn, "activity") {
+        Some(name) if !name.contains(':') => Ok(()),
         _ => Err(invalid_arn(arn)),
     }
+}
+
+/// The error for an activity ARN of the right shape that names no activity.
+fn activity_does_not_exist(arn: &str) -> AwsError {
+    AwsError::new("ActivityDoesNotExist", format!("Activity Does Not Exist: '{arn}'"))
+}
+
+/// Checks that `arn` is an activity ARN of this account and that the activity exists.
+pub async fn require_activity(state: &ApiState, arn: &str) -> Result<(), AwsError> {
+    check_activity_arn(state, arn)?;
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM activities WHERE arn = ?").bind(arn).fetch_optional(&state.pool).await?;
+    found.map(drop).ok_or_else(|| activity_does_not_exist(arn))
 }
 
 /// DescribeActivity.
@@ -351,7 +454,7 @@ pub async fn describe_activity(state: &ApiState, request: &Value) -> Result<Valu
         .fetch_optional(&state.pool)
         .await?;
     let Some(row) = row else {
-        return Err(AwsError::new("ActivityDoesNotExist", format!("Activity Does Not Exist: '{arn}'")));
+        return Err(activity_does_not_exist(arn));
     };
     Ok(json!({
         "activityArn": row.try_get::<String, _>("arn")?,
@@ -408,10 +511,14 @@ pub async fn update(state: &ApiState, request: &Value) -> Result<Value, AwsError
             "Either the definition, the role ARN, the LoggingConfiguration, or the TracingConfiguration must be specified",
         ));
     }
-    load(state, arn).await?;
+    let machine = load(state, arn).await?;
     if let Some(definition) = definition {
-        check_definition(definition)?;
+        check_definition(definition, workflow_type(Some(&machine.kind))?)?;
     }
+    if let Some(role_arn) = role_arn {
+        check_role_arn(role_arn)?;
+    }
+    check_logging(logging)?;
     let updated = now_millis();
     let revision_id = RealEnvironment.uuid();
     let mut transaction = state.pool.begin().await?;

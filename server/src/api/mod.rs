@@ -88,7 +88,10 @@ impl From<EngineError> for AwsError {
             EngineError::ExecutionDoesNotExist(arn) => {
                 AwsError::new("ExecutionDoesNotExist", format!("Execution Does Not Exist: '{arn}'"))
             }
-            EngineError::TaskDoesNotExist => AwsError::new("TaskDoesNotExist", "Task Does Not Exist"),
+            EngineError::InvalidToken => AwsError::new("InvalidToken", "Invalid Token: 'Invalid token'"),
+            EngineError::TaskTimedOut => {
+                AwsError::new("TaskTimedOut", "Task Timed Out: 'Provided task does not exist anymore'")
+            }
             EngineError::ExecutionNotRedrivable(message) => AwsError::new("ExecutionNotRedrivable", message),
             EngineError::Definition(message) => AwsError::new("InvalidDefinition", message),
             EngineError::MapRunDoesNotExist(arn) => {
@@ -238,6 +241,26 @@ fn optional<'a>(request: &'a Value, field: &str) -> Result<Option<&'a str>, AwsE
     }
 }
 
+/// AWS's length constraint on a string member: at most `max` characters, refused as AWS
+/// words it (the value is left out, as AWS leaves out sensitive members').
+fn check_length(value: &str, field: &str, max: usize) -> Result<(), AwsError> {
+    if value.len() > max && value.chars().count() > max {
+        return Err(AwsError::validation(format!(
+            "1 validation error detected: Value at '{field}' failed to satisfy constraint: Member must have length less than or equal to {max}"
+        )));
+    }
+    Ok(())
+}
+
+/// An optional string member of at most `max` characters.
+fn optional_within<'a>(request: &'a Value, field: &str, max: usize) -> Result<Option<&'a str>, AwsError> {
+    let value = optional(request, field)?;
+    if let Some(value) = value {
+        check_length(value, field, max)?;
+    }
+    Ok(value)
+}
+
 /// `maxResults`: 0 or absent means the default of 100; AWS refuses more than 1000.
 fn max_results(request: &Value) -> Result<usize, AwsError> {
     match request.get("maxResults") {
@@ -288,6 +311,21 @@ fn offset_from_token(request: &Value) -> Result<usize, AwsError> {
 /// The `nextToken` after a page of `page_length` items that started at `offset`, if more follow.
 fn next_offset_token(offset: usize, page_length: usize, total: usize) -> Option<String> {
     (offset + page_length < total).then(|| encode_token(&format!("offset:{}", offset + page_length)))
+}
+
+/// What follows `…:RESOURCE_TYPE:` in a Step Functions ARN of this partition and region, when
+/// `arn` has that shape and something follows. Any 12-digit account is taken: another
+/// account's resources are not here, so they do not exist (as AWS answers), rather than
+/// being ARNs of the wrong shape.
+fn arn_resource<'a>(state: &ApiState, arn: &'a str, resource_type: &str) -> Option<&'a str> {
+    let settings = state.engine.settings();
+    let rest = arn.strip_prefix("arn:")?.strip_prefix(settings.partition.as_str())?.strip_prefix(":states:")?;
+    let rest = rest.strip_prefix(settings.region.as_str())?.strip_prefix(':')?;
+    let (account, rest) = rest.split_once(':')?;
+    if account.len() != 12 || !account.bytes().all(|byte| byte.is_ascii_digit()) {
+        return None;
+    }
+    rest.strip_prefix(resource_type)?.strip_prefix(':').filter(|resource| !resource.is_empty())
 }
 
 /// The error for a resource ARN of the wrong shape.

@@ -134,15 +134,17 @@ fn too_many_tags(arn: &str) -> AwsError {
     AwsError::new("TooManyTags", format!("Too many tags on resource: '{arn}' (at most {MAX_TAGS})"))
 }
 
-/// Checks that `arn` names a state machine or activity of this account that exists:
-/// `InvalidArn` for another shape, `ResourceNotFound` for one that is not there.
+/// Checks that `arn` names a state machine or activity that exists: `InvalidArn` for another
+/// shape, `ResourceNotFound` for one that is not there. Versions and aliases take no tags (AWS
+/// tags state machines and activities only), so their ARNs are `InvalidArn`.
 async fn check_resource(state: &ApiState, arn: &str) -> Result<(), AwsError> {
-    let settings = state.engine.settings();
-    let prefix = format!("arn:{}:states:{}:{}:", settings.partition, settings.region, settings.account);
-    let table = match arn.strip_prefix(&prefix) {
-        Some(rest) if rest.strip_prefix("stateMachine:").is_some_and(|name| !name.is_empty()) => "state_machines",
-        Some(rest) if rest.strip_prefix("activity:").is_some_and(|name| !name.is_empty()) => "activities",
-        _ => return Err(invalid_arn(arn)),
+    let unqualified = |name: &str| !name.contains(':');
+    let table = if super::arn_resource(state, arn, "stateMachine").is_some_and(unqualified) {
+        "state_machines"
+    } else if super::arn_resource(state, arn, "activity").is_some_and(unqualified) {
+        "activities"
+    } else {
+        return Err(invalid_arn(arn));
     };
     let found: Option<i64> = sqlx::query_scalar(&format!("SELECT 1 FROM {table} WHERE arn = ?"))
         .bind(arn)

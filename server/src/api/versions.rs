@@ -35,14 +35,12 @@ pub struct MachineArn {
 }
 
 impl MachineArn {
-    /// Reads a state machine ARN of this account and region, qualified or not; any other
-    /// shape is `InvalidArn`.
+    /// Reads a state machine ARN of this partition and region, qualified or not; any other
+    /// shape is `InvalidArn`. Another account's machines are read too: they do not exist here.
     pub fn parse(state: &ApiState, arn: &str) -> Result<Self, AwsError> {
-        let settings = state.engine.settings();
-        let prefix =
-            format!("arn:{}:states:{}:{}:stateMachine:", settings.partition, settings.region, settings.account);
         let invalid = || super::invalid_arn(arn);
-        let rest = arn.strip_prefix(&prefix).ok_or_else(invalid)?;
+        let rest = super::arn_resource(state, arn, "stateMachine").ok_or_else(invalid)?;
+        let prefix = &arn[..arn.len() - rest.len()];
         let mut parts = rest.split(':');
         let name = parts.next().filter(|name| !name.is_empty()).ok_or_else(invalid)?;
         let qualifier = match (parts.next(), parts.next()) {

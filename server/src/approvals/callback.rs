@@ -78,8 +78,10 @@ async fn deliver_to_engine(engine: &Engine, callback: &CallbackRow, output: serd
         Ok(()) => Delivery::Delivered,
         // A delivery that went through just before a stop, whose outbox row was not marked
         // yet, finds its task gone when it is made again: the history shows it arrived.
-        Err(EngineError::TaskDoesNotExist) if arrived_before(engine, callback).await => Delivery::Delivered,
-        Err(EngineError::TaskDoesNotExist) => Delivery::Gone,
+        Err(EngineError::TaskTimedOut | EngineError::InvalidToken) if arrived_before(engine, callback).await => {
+            Delivery::Delivered
+        }
+        Err(EngineError::TaskTimedOut | EngineError::InvalidToken) => Delivery::Gone,
         Err(error) => Delivery::Failed(error.to_string()),
     }
 }

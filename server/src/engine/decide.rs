@@ -17,6 +17,7 @@
 
 use std::sync::Arc;
 
+use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -664,6 +665,8 @@ pub struct Context<'a> {
     pub machine: &'a Machine,
     /// The execution's identity.
     pub info: &'a ExecutionInfo,
+    /// The execution's ARN, which its task tokens carry.
+    pub execution_arn: &'a str,
     /// The clock and randomness.
     pub env: &'a mut dyn Environment,
     /// Where ItemReaders read from.
@@ -674,10 +677,11 @@ pub struct Context<'a> {
 
 /// Applies `signal` to the execution in `snapshot` and returns what happened.
 pub fn apply(context: Context<'_>, snapshot: &mut Snapshot, signal: Signal) -> Decision {
-    let Context { machine, info, env, items, activities } = context;
+    let Context { machine, info, execution_arn, env, items, activities } = context;
     let mut decider = Decider {
         machine,
         info,
+        execution_arn,
         env,
         items,
         activities,
@@ -716,6 +720,7 @@ pub fn apply(context: Context<'_>, snapshot: &mut Snapshot, signal: Signal) -> D
 struct Decider<'a> {
     machine: &'a Machine,
     info: &'a ExecutionInfo,
+    execution_arn: &'a str,
     env: &'a mut dyn Environment,
     items: &'a dyn ItemSource,
     activities: &'a dyn Activities,
@@ -1039,7 +1044,7 @@ impl<'a> Decider<'a> {
             (Found::HeartbeatTimeout, Signal::Timer { .. }) => {
                 // AWS fails a service integration whose heartbeat stopped with
                 // `States.Timeout` (recorded, `TaskTimedOut`); activities keep the
-                // documented `States.HeartbeatTimeout`.
+                // documented `States.HeartbeatTimeout`, in an `ActivityTimedOut` event.
                 let Phase::Task(task) = &attempt.phase else { return };
                 let error = match task.resource.events {
                     history::TaskEvents::Service { .. } => "States.Timeout",
@@ -1165,7 +1170,7 @@ impl<'a> Decider<'a> {
                         };
                         return;
                     }
-                    let token = wants_token(state).then(|| new_token(self.env));
+                    let token = wants_token(state).then(|| new_token(self.execution_arn, self.env));
                     let attempt = Attempt {
                         state: name,
                         input,
@@ -1423,7 +1428,7 @@ impl<'a> Decider<'a> {
             At::Run(attempt) => attempt.token.clone(),
             _ => None,
         };
-        let token = if is_activity { Some(new_token(self.env)) } else { token };
+        let token = if is_activity { Some(new_token(self.execution_arn, self.env)) } else { token };
         if !is_activity {
             self.emit_on(thread, resource.events.started(None));
         }
@@ -1775,13 +1780,30 @@ fn wants_token(state: &State) -> bool {
         && state.field("Resource").and_then(Value::as_str).is_some_and(|resource| TaskResource::parse(resource).waits())
 }
 
-/// A task token: long, random and opaque, like AWS's.
-fn new_token(env: &mut dyn Environment) -> String {
-    let mut token = String::with_capacity(96);
+/// What a task token holds before it is encoded: this, the execution's ARN, this again and
+/// 96 random hexadecimal digits.
+const TOKEN_SEPARATOR: char = '|';
+
+/// A task token: long, random and opaque to its holder, like AWS's, but readable by the
+/// engine: URL-safe base64 of the execution's ARN and 96 random hexadecimal digits, so a token
+/// whose task has closed can be told from one the engine never gave ([`token_execution`]).
+fn new_token(execution_arn: &str, env: &mut dyn Environment) -> String {
+    let mut text = String::with_capacity(execution_arn.len() + 97);
+    text.push_str(execution_arn);
+    text.push(TOKEN_SEPARATOR);
     for _ in 0..3 {
-        token.push_str(&env.uuid().replace('-', ""));
+        text.push_str(&env.uuid().replace('-', ""));
     }
-    token
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text)
+}
+
+/// The execution ARN a token made by [`new_token`] carries; `None` for any other text.
+pub fn token_execution(token: &str) -> Option<String> {
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let (execution_arn, random) = text.rsplit_once(TOKEN_SEPARATOR)?;
+    let random_ok = random.len() == 96 && random.bytes().all(|byte| byte.is_ascii_hexdigit());
+    (random_ok && execution_arn.starts_with("arn:")).then(|| execution_arn.to_string())
 }
 
 /// A Task state's `Credentials`, evaluated like its parameters (JSONPath `RoleArn.$` paths,

@@ -512,12 +512,14 @@ impl TaskEvents {
         EventBody::new(format!("{prefix}Succeeded"), &format!("{}SucceededEventDetails", lower(prefix)), details.into())
     }
 
-    /// `…Failed` or `…TimedOut`.
+    /// `…Failed`, or `…TimedOut` for a task that ran out of time (`States.Timeout`) or of
+    /// heartbeats (`States.HeartbeatTimeout`, as an activity does: `ActivityTimedOut`).
     pub fn failed(&self, failure: &Failure) -> EventBody {
         let mut details = self.service_details();
         details.extend(failure_details(failure));
         let prefix = self.prefix();
-        let outcome = if failure.error.as_deref() == Some("States.Timeout") { "TimedOut" } else { "Failed" };
+        let timed_out = matches!(failure.error.as_deref(), Some("States.Timeout" | "States.HeartbeatTimeout"));
+        let outcome = if timed_out { "TimedOut" } else { "Failed" };
         EventBody::new(format!("{prefix}{outcome}"), &format!("{}{outcome}EventDetails", lower(prefix)), details.into())
     }
 

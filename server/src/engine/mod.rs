@@ -49,9 +49,13 @@ pub enum EngineError {
     /// No such execution.
     #[error("execution does not exist: {0}")]
     ExecutionDoesNotExist(String),
-    /// No task waits for this token.
-    #[error("task does not exist")]
-    TaskDoesNotExist,
+    /// The token is not one this engine gave (AWS's `InvalidToken`).
+    #[error("the task token is not one this engine gave")]
+    InvalidToken,
+    /// The token's task has closed: it succeeded, failed or timed out, or its execution
+    /// ended (AWS's `TaskTimedOut`).
+    #[error("the task no longer exists (it was answered, timed out or its execution ended)")]
+    TaskTimedOut,
     /// RedriveExecution refused: the reason says why.
     #[error("{0}")]
     ExecutionNotRedrivable(String),
@@ -651,7 +655,7 @@ impl Engine {
         let mut env = RealEnvironment;
         let decision = self.with_outside(|items, activities| {
             decide::apply(
-                Context { machine: &machine, info: &info, env: &mut env, items, activities },
+                Context { machine: &machine, info: &info, execution_arn: &arn, env: &mut env, items, activities },
                 &mut snapshot,
                 Signal::Start,
             )
@@ -769,7 +773,14 @@ impl Engine {
         let mut env = RealEnvironment;
         Ok(self.with_outside(|items, activities| {
             decide::apply(
-                Context { machine: &machine, info: &info, env: &mut env, items, activities },
+                Context {
+                    machine: &machine,
+                    info: &info,
+                    execution_arn: &record.arn,
+                    env: &mut env,
+                    items,
+                    activities,
+                },
                 snapshot,
                 signal,
             )
@@ -1335,11 +1346,24 @@ impl Engine {
         self.signal(arn, Signal::Stop { failure: Failure { error, cause } }).await
     }
 
+    /// The execution and task key a token's task has while it is open; `TaskTimedOut` when
+    /// the token is ours but its task has closed, `InvalidToken` when it is not ours.
     async fn task_for_token(&self, token: &str) -> Result<(String, u64), EngineError> {
         if let Some(found) = lock(&self.inner.express_tokens).get(token).cloned() {
             return Ok(found);
         }
-        self.inner.store.task_by_token(token).await?.ok_or(EngineError::TaskDoesNotExist)
+        if let Some(found) = self.inner.store.task_by_token(token).await? {
+            return Ok(found);
+        }
+        let Some(execution_arn) = decide::token_execution(token) else {
+            return Err(EngineError::InvalidToken);
+        };
+        let settings = &self.inner.settings;
+        let ours = format!("arn:{}:states:{}:{}:", settings.partition, settings.region, settings.account);
+        // Finished Express executions are forgotten after a while; a token of one is still ours.
+        let known = execution_arn.starts_with(&ours)
+            && (execution_arn.contains(":express:") || self.describe(&execution_arn).await?.is_some());
+        Err(if known { EngineError::TaskTimedOut } else { EngineError::InvalidToken })
     }
 
     /// SendTaskSuccess.

@@ -15,7 +15,10 @@ use serde_json::Value;
 use super::{
     Engine, EngineError, ExecutionType, Qualifiers, RealEnvironment, StartRequest, Started, lock, mock::MockConfig,
 };
-use asl::eval::Environment as _;
+use asl::eval::{
+    Environment as _,
+    machine::{Scope, StateKind},
+};
 
 /// The largest input, as AWS limits StartExecution's.
 pub const INPUT_LIMIT_BYTES: usize = 256 * 1024;
@@ -80,7 +83,12 @@ pub fn test_machine_name(design_name: &str) -> String {
 /// (with every mocked response, so the copy answers as the original would). `wanted` is
 /// `CASE` or `MACHINE#CASE`, as Step Functions Local names a test case; either part may be
 /// left out when the file has only one.
-fn rekey(config: &MockConfig, wanted: Option<&str>, machine: &str, case_id: &str) -> Result<MockConfig, TestRunError> {
+fn rekey(
+    config: &MockConfig,
+    wanted: Option<&str>,
+    machine: &str,
+    case_id: &str,
+) -> Result<(MockConfig, String), TestRunError> {
     let wanted = wanted.map(str::trim).filter(|wanted| !wanted.is_empty());
     let (wanted_machine, wanted_case) = match wanted.map(|wanted| wanted.split_once('#')) {
         Some(Some((machine, case))) => (Some(machine).filter(|m| !m.is_empty()), Some(case).filter(|c| !c.is_empty())),
@@ -107,11 +115,11 @@ fn rekey(config: &MockConfig, wanted: Option<&str>, machine: &str, case_id: &str
         }
     };
     let names = || cases.keys().map(String::as_str).collect::<Vec<_>>().join(", ");
-    let mapping = match wanted_case {
-        Some(name) => cases.get(name).ok_or_else(|| {
+    let (case_name, mapping) = match wanted_case {
+        Some(name) => cases.get_key_value(name).ok_or_else(|| {
             invalid("test case", format!("the mocks have no test case {name:?}; they have {}", names()))
         })?,
-        None if cases.len() == 1 => cases.values().next().expect("one test case"),
+        None if cases.len() == 1 => cases.iter().next().expect("one test case"),
         None if cases.is_empty() => return Err(invalid("mocks", "TestCases is empty: add the test case to run")),
         None => {
             return Err(invalid(
@@ -122,7 +130,7 @@ fn rekey(config: &MockConfig, wanted: Option<&str>, machine: &str, case_id: &str
     };
     let mut state_machines = BTreeMap::new();
     state_machines.insert(machine.to_string(), BTreeMap::from([(case_id.to_string(), mapping.clone())]));
-    Ok(MockConfig { state_machines, responses: config.responses.clone() })
+    Ok((MockConfig { state_machines, responses: config.responses.clone() }, case_name.clone()))
 }
 
 impl Engine {
@@ -135,7 +143,7 @@ impl Engine {
         let input_text = if run.input.trim().is_empty() { "{}".to_string() } else { run.input.clone() };
         let input: Value =
             serde_json::from_str(&input_text).map_err(|error| invalid("input", format!("not JSON: {error}")))?;
-        self.machine(&run.definition).map_err(|error| invalid("definition", error.to_string()))?;
+        let machine = self.machine(&run.definition).map_err(|error| invalid("definition", error.to_string()))?;
         if run.mocks.len() > MOCKS_LIMIT_BYTES {
             return Err(invalid("mocks", format!("it is {} bytes; at most {MOCKS_LIMIT_BYTES}", run.mocks.len())));
         }
@@ -149,7 +157,8 @@ impl Engine {
             None
         } else {
             let case_id = format!("designer-{}", RealEnvironment.uuid());
-            let copy = read_test_case(&run.mocks, run.test_case.as_deref(), &machine_name, &case_id)?;
+            let (copy, case_name) = read_test_case(&run.mocks, run.test_case.as_deref(), &machine_name, &case_id)?;
+            check_mocked_states(&copy, &case_name, &machine.root)?;
             sqlx::query(
                 "INSERT INTO test_mocks (test_case, state_machine_name, source_test_case, config, created_millis) \
                  VALUES (?, ?, ?, ?, ?)",
@@ -200,7 +209,7 @@ impl Engine {
         for (case_id, machine, source_case, text) in rows {
             let wanted = (!source_case.is_empty()).then_some(source_case.as_str());
             match read_test_case(&text, wanted, &machine, &case_id) {
-                Ok(copy) => {
+                Ok((copy, _)) => {
                     loaded.insert(case_id, Arc::new(copy));
                 }
                 Err(error) => tracing::warn!(%case_id, %error, "a stored test run's mocks no longer read"),
@@ -210,10 +219,49 @@ impl Engine {
     }
 }
 
-/// Reads a MockConfigFile's text and copies its test case `wanted` (see [`rekey`]).
-fn read_test_case(text: &str, wanted: Option<&str>, machine: &str, case_id: &str) -> Result<MockConfig, TestRunError> {
+/// Reads a MockConfigFile's text and copies its test case `wanted` (see [`rekey`]); also
+/// answers the test case's name in the file.
+fn read_test_case(
+    text: &str,
+    wanted: Option<&str>,
+    machine: &str,
+    case_id: &str,
+) -> Result<(MockConfig, String), TestRunError> {
     let config = MockConfig::from_json(text).map_err(|error| invalid("mocks", error.to_string()))?;
     rekey(&config, wanted, machine, case_id)
+}
+
+/// Refuses a test case that mocks a state the definition does not have (a misspelt name
+/// would otherwise be ignored, and the state run without its mock). The states are the
+/// machine's and its Parallel branches' and Map processors' (a distributed Map's children
+/// answer from the same test case).
+fn check_mocked_states(copy: &MockConfig, case_name: &str, root: &Scope) -> Result<(), TestRunError> {
+    let mut names = Vec::new();
+    state_names(root, &mut names);
+    for case in copy.state_machines.values().flat_map(BTreeMap::values) {
+        if let Some(unknown) = case.keys().find(|state| !names.contains(&state.as_str())) {
+            let guess = asl::suggest::closest(unknown, names.iter().copied())
+                .map(|near| format!(" (did you mean {near:?}?)"))
+                .unwrap_or_default();
+            return Err(invalid(
+                "mocks",
+                format!("test case {case_name:?} names state {unknown:?}, which the definition does not have{guess}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The names of the states of `scope` and of every scope nested in it.
+fn state_names<'m>(scope: &'m Scope, names: &mut Vec<&'m str>) {
+    for state in &scope.states {
+        names.push(&state.name);
+        match &state.kind {
+            StateKind::Parallel { branches } => branches.iter().for_each(|branch| state_names(branch, names)),
+            StateKind::Map { processor, .. } => state_names(processor, names),
+            _ => {}
+        }
+    }
 }
 
 #[cfg(test)]
@@ -317,6 +365,63 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_test_case_mocking_a_state_the_definition_lacks_is_refused() {
+        let folder = tempfile::tempdir().expect("a data folder");
+        let pool = crate::db::open(folder.path()).await.expect("the database");
+        let engine = Engine::new(pool, super::super::EngineSettings::default());
+        let definition = serde_json::json!({"StartAt": "T", "States": {"T": {
+            "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"FunctionName": "f"},
+            "End": true
+        }}});
+        let mocks = |state: &str| {
+            format!(
+                r#"{{"StateMachines": {{"M": {{"TestCases": {{"A": {{"{state}": "Ok"}}, "B": {{"Elsewhere": "Ok"}}}}}}}},
+                    "MockedResponses": {{"Ok": {{"0": {{"Return": {{"ok": true}}}}}}}}}}"#
+            )
+        };
+        let error = engine
+            .start_test_run(run(&definition, "{}", ExecutionType::Standard, &mocks("Tx"), Some("A")))
+            .await
+            .expect_err("a misspelt state")
+            .to_string();
+        assert_eq!(
+            error,
+            r#"mocks: test case "A" names state "Tx", which the definition does not have (did you mean "T"?)"#
+        );
+        let error = engine
+            .start_test_run(run(&definition, "{}", ExecutionType::Standard, &mocks("Unrelated"), Some("A")))
+            .await
+            .expect_err("a state of another machine")
+            .to_string();
+        assert_eq!(error, r#"mocks: test case "A" names state "Unrelated", which the definition does not have"#);
+        // Only the test case run is checked: B's stray state does not stop A.
+        let started = engine
+            .start_test_run(run(&definition, "{}", ExecutionType::Standard, &mocks("T"), Some("A")))
+            .await
+            .expect("A names only T");
+        assert!(matches!(
+            engine.wait(&started.arn).await.expect("ended"),
+            super::super::decide::Status::Succeeded { .. }
+        ));
+
+        // States of Parallel branches and of Map processors, inline or distributed, are the machine's.
+        let nested = serde_json::json!({"StartAt": "P", "States": {
+            "P": {"Type": "Parallel", "Branches": [{"StartAt": "InBranch", "States": {"InBranch": {
+                "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"FunctionName": "f"}, "End": true}}}],
+                "Next": "D"},
+            "D": {"Type": "Map", "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                "StartAt": "InMap", "States": {"InMap": {
+                    "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"FunctionName": "f"}, "End": true}}},
+                "End": true}}});
+        let both = r#"{"StateMachines": {"M": {"TestCases": {"A": {"InBranch": "Ok", "InMap": "Ok"}}}},
+                       "MockedResponses": {"Ok": {"0-99": {"Return": {"ok": true}}}}}"#;
+        engine
+            .start_test_run(run(&nested, "[1]", ExecutionType::Standard, both, Some("A")))
+            .await
+            .expect("nested states are the machine's");
+    }
+
+    #[tokio::test]
     async fn a_standard_test_run_finds_its_mocks_after_a_restart() {
         let folder = tempfile::tempdir().expect("a data folder");
         let pool = crate::db::open(folder.path()).await.expect("the database");
@@ -382,7 +487,8 @@ mod tests {
     #[test]
     fn the_chosen_test_case_is_copied_under_the_runs_own_name() {
         let config = MockConfig::from_json(MOCKS).expect("mocks");
-        let copy = rekey(&config, Some("Declined"), "designer-orders", "designer-1").expect("copied");
+        let (copy, case) = rekey(&config, Some("Declined"), "designer-orders", "designer-1").expect("copied");
+        assert_eq!(case, "Declined");
         let outcome = copy.response("designer-orders", "designer-1", "Charge", 0).expect("mocked");
         assert!(matches!(outcome, super::super::mock::MockOutcome::Throw(_)), "{outcome:?}");
         assert!(copy.response("designer-orders", "HappyPath", "Charge", 0).is_err(), "only the chosen case");
@@ -397,7 +503,7 @@ mod tests {
         several.state_machines.insert("Refunds".into(), BTreeMap::from([("Only".into(), BTreeMap::new())]));
         let error = rekey(&several, Some("Declined"), "m", "c").expect_err("which machine?").to_string();
         assert_eq!(error, "test case: the mocks name 2 state machines (Orders, Refunds); choose one as MACHINE#CASE");
-        let copy = rekey(&several, Some("Orders#Declined"), "m", "c").expect("picked");
+        let (copy, _) = rekey(&several, Some("Orders#Declined"), "m", "c").expect("picked");
         assert!(copy.response("m", "c", "Charge", 1).is_ok());
         assert!(rekey(&several, Some("Refunds#"), "m", "c").is_ok(), "the machine's only case");
         let error = rekey(&several, Some("Nobody#X"), "m", "c").expect_err("no such machine").to_string();

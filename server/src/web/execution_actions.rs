@@ -90,9 +90,10 @@ fn refused(error: EngineError) -> ExecutionActionError {
             tracing::error!(%error, "an execution action failed");
             ExecutionActionError::Storage
         }
-        EngineError::TaskDoesNotExist => ExecutionActionError::Refused(
+        EngineError::TaskTimedOut => ExecutionActionError::Refused(
             "no task waits for this token any more (it was answered, timed out or its execution ended)".into(),
         ),
+        EngineError::InvalidToken => ExecutionActionError::Refused("this is not a task token of this server".into()),
         other => ExecutionActionError::Refused(other.to_string()),
     }
 }

@@ -187,6 +187,8 @@ for _ in range(100):
     time.sleep(0.05)
 assert second_token and second_token != token
 sfn.send_task_success(taskToken=second_token, output=json.dumps({"approved": True}))
+# A token of a task that has closed is TaskTimedOut, as AWS answers; one never given is InvalidToken.
+raises(sfn.exceptions.TaskTimedOut, sfn.send_task_heartbeat, taskToken=token)
 redriven = wait_for(attempt)
 assert redriven["status"] == "SUCCEEDED" and redriven["redriveCount"] == 1, redriven
 assert redriven["redriveDate"] >= failed_run["stopDate"], redriven
@@ -283,7 +285,7 @@ raises(sfn.exceptions.ActivityDoesNotExist, sfn.describe_activity, activityArn=f
 raises(sfn.exceptions.InvalidDefinition, sfn.create_state_machine, name=f"broken-{RUN}", definition='{"StartAt": "A", "States": {}}', roleArn=ROLE)
 raises(sfn.exceptions.InvalidName, sfn.create_state_machine, name="bad name", definition=definition({"A": {"Type": "Pass", "End": True}}, "A"), roleArn=ROLE)
 raises(sfn.exceptions.ExecutionAlreadyExists, sfn.start_execution, stateMachineArn=hello, name="run-0", input=json.dumps({"who": "someone else"}))
-raises(sfn.exceptions.TaskDoesNotExist, sfn.send_task_success, taskToken="no-such-token", output="{}")
+raises(sfn.exceptions.InvalidToken, sfn.send_task_success, taskToken="no-such-token", output="{}")
 raises(sfn.exceptions.InvalidArn, sfn.describe_execution, executionArn="not-an-arn")
 raises(sfn.exceptions.InvalidArn, sfn.describe_state_machine, stateMachineArn="arn:aws:states:us-east-1:123456789012:activity:x")
 raises(sfn.exceptions.ResourceNotFound, sfn.list_tags_for_resource, resourceArn=f"{account_prefix}:stateMachine:nope-{RUN}")

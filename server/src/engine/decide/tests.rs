@@ -40,7 +40,14 @@ fn run_with_items(
     let mut pending = vec![Signal::Start];
     while let Some(signal) = pending.pop() {
         let decision = apply(
-            Context { machine: &machine, info: &info, env: &mut env, items, activities: &AnyActivity },
+            Context {
+                machine: &machine,
+                info: &info,
+                execution_arn: "",
+                env: &mut env,
+                items,
+                activities: &AnyActivity,
+            },
             &mut snapshot,
             signal,
         );
@@ -80,6 +87,7 @@ impl Stepper {
         let context = Context {
             machine: &self.machine,
             info: &self.info,
+            execution_arn: "",
             env: &mut self.env,
             items: &NoItems,
             activities: &AnyActivity,
@@ -278,7 +286,14 @@ fn waits_park_on_timers() {
     let mut env = FixedEnvironment::new(1, 1_000);
     let mut snapshot = Snapshot::default();
     let decision = apply(
-        Context { machine: &machine, info: &info, env: &mut env, items: &NoItems, activities: &AnyActivity },
+        Context {
+            machine: &machine,
+            info: &info,
+            execution_arn: "",
+            env: &mut env,
+            items: &NoItems,
+            activities: &AnyActivity,
+        },
         &mut snapshot,
         Signal::Start,
     );
@@ -287,7 +302,14 @@ fn waits_park_on_timers() {
     // The snapshot survives a round trip through JSON, as a restart needs.
     let mut snapshot: Snapshot = serde_json::from_str(&serde_json::to_string(&snapshot).unwrap()).unwrap();
     let decision = apply(
-        Context { machine: &machine, info: &info, env: &mut env, items: &NoItems, activities: &AnyActivity },
+        Context {
+            machine: &machine,
+            info: &info,
+            execution_arn: "",
+            env: &mut env,
+            items: &NoItems,
+            activities: &AnyActivity,
+        },
         &mut snapshot,
         Signal::Timer { key: 1 },
     );
@@ -354,7 +376,14 @@ fn a_timed_out_task_records_no_cause_but_its_error_output_has_an_empty_one() {
     let mut snapshot = Snapshot::default();
     let context = |env: &mut FixedEnvironment, snapshot: &mut Snapshot, signal| {
         apply(
-            Context { machine: &machine, info: &info, env, items: &NoItems, activities: &AnyActivity },
+            Context {
+                machine: &machine,
+                info: &info,
+                execution_arn: "",
+                env,
+                items: &NoItems,
+                activities: &AnyActivity,
+            },
             snapshot,
             signal,
         )
@@ -386,7 +415,14 @@ fn without_history_nothing_is_recorded_but_causes_still_quote_event_ids() {
     let mut env = FixedEnvironment::new(1, 0);
     let mut snapshot = Snapshot { record_history: false, ..Snapshot::default() };
     let decision = apply(
-        Context { machine: &machine, info: &info, env: &mut env, items: &NoItems, activities: &AnyActivity },
+        Context {
+            machine: &machine,
+            info: &info,
+            execution_arn: "",
+            env: &mut env,
+            items: &NoItems,
+            activities: &AnyActivity,
+        },
         &mut snapshot,
         Signal::Start,
     );
@@ -770,7 +806,14 @@ fn a_task_naming_an_activity_that_does_not_exist_fails_the_execution_unscheduled
     let mut env = FixedEnvironment::new(1, 0);
     let mut snapshot = Snapshot::default();
     let decision = apply(
-        Context { machine: &machine, info: &info, env: &mut env, items: &NoItems, activities: &NoActivities },
+        Context {
+            machine: &machine,
+            info: &info,
+            execution_arn: "",
+            env: &mut env,
+            items: &NoItems,
+            activities: &NoActivities,
+        },
         &mut snapshot,
         Signal::Start,
     );
@@ -787,4 +830,52 @@ fn a_task_naming_an_activity_that_does_not_exist_fails_the_execution_unscheduled
             "An error occurred while executing the state 'Work' (entered at the event id #2). The activity arn:aws:states:us-east-1:123456789012:activity:gone does not exist."
         )
     );
+}
+
+#[test]
+fn an_activity_whose_heartbeat_stops_times_out_as_activity_timed_out() {
+    // AWS records `ActivityTimedOut` (error States.HeartbeatTimeout) for an activity whose
+    // worker stopped sending heartbeats, as it records `TaskTimedOut` for a service task.
+    let mut execution = Stepper::new(
+        json!({"StartAt": "Work", "States": {"Work": {
+            "Type": "Task", "Resource": "arn:aws:states:us-east-1:123456789012:activity:work",
+            "TimeoutSeconds": 60, "HeartbeatSeconds": 5, "End": true}}}),
+        json!({}),
+    );
+    let mut snapshot = Snapshot::default();
+    let started = execution.step(&mut snapshot, Signal::Start);
+    let task = invoked(&started).pop().expect("the activity is scheduled");
+    let worker = execution.step(&mut snapshot, Signal::TaskStarted { key: task.key, worker_name: None });
+    // The heartbeat timer is the one due 5 s after the start.
+    let heartbeat = started
+        .actions
+        .iter()
+        .chain(&worker.actions)
+        .rev()
+        .find_map(|action| match action {
+            Action::SetTimer { key, at_millis } if *at_millis == 5_000 => Some(*key),
+            _ => None,
+        })
+        .expect("a heartbeat timer");
+    let timed_out = execution.step(&mut snapshot, Signal::Timer { key: heartbeat });
+    assert_eq!(timed_out.events[0].event_type, "ActivityTimedOut", "{:?}", types(&timed_out.events));
+    assert_eq!(
+        timed_out.events[0].details.as_ref().expect("details").to_value(),
+        json!({"error": "States.HeartbeatTimeout"})
+    );
+    let Status::Failed { failure } = &snapshot.status else { panic!("{:?}", snapshot.status) };
+    assert_eq!(failure.error.as_deref(), Some("States.HeartbeatTimeout"));
+}
+
+#[test]
+fn task_tokens_carry_their_execution_and_nothing_else_reads_as_one() {
+    let arn = "arn:aws:states:us-east-1:123456789012:execution:orders:run-1";
+    let mut env = FixedEnvironment::new(7, 0);
+    let token = new_token(arn, &mut env);
+    assert_ne!(token, new_token(arn, &mut env), "each token is new");
+    assert!(token.bytes().all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_'), "{token}");
+    assert_eq!(token_execution(&token).as_deref(), Some(arn));
+    for other in ["no-such-token", "", "YWJj", &token[1..], &format!("{token}x")] {
+        assert_eq!(token_execution(other), None, "{other}");
+    }
 }

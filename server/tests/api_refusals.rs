@@ -1,0 +1,328 @@
+//! What the Step Functions API refuses, and in which words, as AWS's clients see it from the
+//! real `statehouse` binary: definitions that are not JSON or too long, Express machines with
+//! integrations Express workflows lack, role ARNs and logging configurations AWS refuses,
+//! task tokens that are not ours or whose task has closed, over-long errors and causes,
+//! activity polls of ARNs that name no activity, and ARNs of other accounts and of aliases.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use support::TestServer;
+
+const ACCOUNT_ARN: &str = "arn:aws:states:us-east-1:123456789012";
+const ROLE: &str = "arn:aws:iam::123456789012:role/refusals";
+
+/// A Pass machine's definition, as JSON text.
+fn pass_definition() -> String {
+    json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}).to_string()
+}
+
+/// A machine whose one Task waits for its token (handed out in the TaskScheduled event).
+fn callback_definition() -> String {
+    json!({"StartAt": "Wait for it", "States": {"Wait for it": {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+        "Parameters": {"QueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/q", "MessageBody": {"token.$": "$$.Task.Token"}},
+        "End": true
+    }}})
+    .to_string()
+}
+
+struct Api {
+    server: TestServer,
+    client: reqwest::Client,
+    _data: tempfile::TempDir,
+}
+
+impl Api {
+    fn start() -> Self {
+        let data = tempfile::tempdir().expect("a data folder");
+        let server = TestServer::spawn(data.path());
+        Api { server, client: reqwest::Client::new(), _data: data }
+    }
+
+    async fn call(&self, operation: &str, request: Value) -> Result<Value, (u16, String, String)> {
+        self.server.call(&self.client, operation, &request).await
+    }
+
+    async fn ok(&self, operation: &str, request: Value) -> Value {
+        match self.call(operation, request.clone()).await {
+            Ok(response) => response,
+            Err(error) => panic!("{operation} {request}: {error:?}"),
+        }
+    }
+
+    /// The error an operation answers: `(__type, message)`.
+    async fn refused(&self, operation: &str, request: Value) -> (String, String) {
+        match self.call(operation, request.clone()).await {
+            Ok(response) => panic!("{operation} {request} was accepted: {response}"),
+            Err((status, kind, message)) => {
+                assert_eq!(status, 400, "{kind}: {message}");
+                (kind, message)
+            }
+        }
+    }
+
+    async fn create(&self, name: &str, definition: &str, kind: &str) -> Result<Value, (u16, String, String)> {
+        self.call("CreateStateMachine", json!({"name": name, "definition": definition, "roleArn": ROLE, "type": kind}))
+            .await
+    }
+
+    /// The task token of `execution_arn`'s first TaskScheduled event, once it is there.
+    async fn scheduled_token(&self, execution_arn: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let history = self.ok("GetExecutionHistory", json!({"executionArn": execution_arn})).await;
+            let token = history["events"].as_array().expect("events").iter().find_map(|event| {
+                let parameters = event["taskScheduledEventDetails"]["parameters"].as_str()?;
+                let parameters: Value = serde_json::from_str(parameters).ok()?;
+                parameters["MessageBody"]["token"].as_str().map(str::to_string)
+            });
+            if let Some(token) = token {
+                return token;
+            }
+            assert!(Instant::now() < deadline, "no task was scheduled: {history}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn definitions_are_json_only_within_awss_length_and_express_machines_lack_callbacks() {
+    let api = Api::start();
+    let yaml = "StartAt: A\nStates:\n  A:\n    Type: Pass\n    End: true\n";
+    for (text, what) in [(yaml, "YAML"), ("not json", "a bare word"), ("  ", "blanks")] {
+        let (kind, message) =
+            api.refused("CreateStateMachine", json!({"name": "m", "definition": text, "roleArn": ROLE})).await;
+        assert_eq!(kind, "InvalidDefinition", "{what}: {message}");
+        assert!(
+            message.starts_with("Invalid State Machine Definition: 'INVALID_JSON_DESCRIPTION: "),
+            "{what}: {message}"
+        );
+        let validated = api.ok("ValidateStateMachineDefinition", json!({"definition": text})).await;
+        assert_eq!(validated["result"], "FAIL", "{what}: {validated}");
+        assert_eq!(validated["diagnostics"][0]["code"], "INVALID_JSON_DESCRIPTION", "{what}: {validated}");
+    }
+    api.create("m", &pass_definition(), "STANDARD").await.expect("JSON is taken");
+    let machine_arn = format!("{ACCOUNT_ARN}:stateMachine:m");
+    let (kind, message) =
+        api.refused("UpdateStateMachine", json!({"stateMachineArn": machine_arn, "definition": yaml})).await;
+    assert_eq!(kind, "InvalidDefinition");
+    assert!(message.contains("INVALID_JSON_DESCRIPTION"), "{message}");
+    // What was stored still runs: the refused update changed nothing.
+    let described = api.ok("DescribeStateMachine", json!({"stateMachineArn": machine_arn})).await;
+    assert_eq!(described["definition"], pass_definition());
+
+    // AWS's limit is 1,048,576 characters, named as AWS names it.
+    let padded = format!(
+        r#"{{"Comment": "{}", "StartAt": "A", "States": {{"A": {{"Type": "Pass", "End": true}}}}}}"#,
+        "x".repeat(1_048_576)
+    );
+    let too_long = "1 validation error detected: Value at 'definition' failed to satisfy constraint: Member must have length less than or equal to 1048576";
+    for operation in ["CreateStateMachine", "ValidateStateMachineDefinition"] {
+        let request = json!({"name": "long", "definition": padded, "roleArn": ROLE});
+        assert_eq!(api.refused(operation, request).await, ("ValidationException".into(), too_long.into()));
+    }
+    let request = json!({"stateMachineArn": machine_arn, "definition": padded});
+    assert_eq!(api.refused("UpdateStateMachine", request).await, ("ValidationException".into(), too_long.into()));
+
+    // Express workflows support neither callbacks nor .sync jobs nor activities.
+    let sync = json!({"StartAt": "Run", "States": {"Run": {
+        "Type": "Task", "Resource": "arn:aws:states:::ecs:runTask.sync",
+        "Parameters": {"Cluster": "c", "TaskDefinition": "t"}, "End": true}}})
+    .to_string();
+    let activity = json!({"StartAt": "Work", "States": {"Work": {
+        "Type": "Task", "Resource": format!("{ACCOUNT_ARN}:activity:work"), "End": true}}})
+    .to_string();
+    for (definition, pattern) in
+        [(callback_definition(), ".waitForTaskToken"), (sync.clone(), ".sync"), (activity, "an activity")]
+    {
+        let (kind, message) = api
+            .refused(
+                "CreateStateMachine",
+                json!({"name": "fast", "definition": definition, "roleArn": ROLE, "type": "EXPRESS"}),
+            )
+            .await;
+        assert_eq!(kind, "InvalidDefinition", "{message}");
+        assert!(message.contains(pattern) && message.contains("Express workflows do not support"), "{message}");
+        let validated =
+            api.ok("ValidateStateMachineDefinition", json!({"definition": definition, "type": "EXPRESS"})).await;
+        assert_eq!(validated["result"], "FAIL", "{validated}");
+        assert!(
+            validated["diagnostics"][0]["location"].as_str().unwrap_or_default().ends_with("/Resource"),
+            "{validated}"
+        );
+        let standard = api.ok("ValidateStateMachineDefinition", json!({"definition": definition})).await;
+        assert_eq!(standard["result"], "OK", "a Standard machine may: {standard}");
+    }
+    api.create("slow", &callback_definition(), "STANDARD").await.expect("Standard machines wait for callbacks");
+    api.create("fast", &pass_definition(), "EXPRESS").await.expect("an Express Pass machine");
+    let request = json!({"stateMachineArn": format!("{ACCOUNT_ARN}:stateMachine:fast"), "definition": sync});
+    let (kind, message) = api.refused("UpdateStateMachine", request).await;
+    assert_eq!(kind, "InvalidDefinition");
+    assert!(message.contains(".sync integration"), "{message}");
+}
+
+#[tokio::test]
+async fn role_arns_and_logging_configurations_are_checked_as_aws_checks_them() {
+    let api = Api::start();
+    let request = json!({"name": "m", "definition": pass_definition(), "roleArn": "notanarn"});
+    let refused = api.refused("CreateStateMachine", request).await;
+    assert_eq!(refused, ("InvalidArn".into(), "Invalid Role Arn: 'notanarn'".into()));
+    let logging_without_destination = json!({"level": "ALL", "includeExecutionData": true});
+    let no_destination = (
+        "InvalidLoggingConfiguration".to_string(),
+        "Invalid Logging Configuration: Must specify exactly one Log Destination.".to_string(),
+    );
+    let request = json!({"name": "m", "definition": pass_definition(), "roleArn": ROLE, "loggingConfiguration": logging_without_destination});
+    assert_eq!(api.refused("CreateStateMachine", request).await, no_destination);
+    let listed = api.ok("ListStateMachines", json!({})).await;
+    assert_eq!(listed["stateMachines"], json!([]), "nothing refused was stored");
+
+    let request = json!({"name": "m", "definition": pass_definition(), "roleArn": ROLE,
+        "loggingConfiguration": {"level": "OFF"}});
+    api.ok("CreateStateMachine", request).await;
+    let machine_arn = format!("{ACCOUNT_ARN}:stateMachine:m");
+    let refused = api
+        .refused("UpdateStateMachine", json!({"stateMachineArn": machine_arn, "roleArn": "arn:aws:iam::123:role/x"}))
+        .await;
+    assert_eq!(refused, ("InvalidArn".into(), "Invalid Role Arn: 'arn:aws:iam::123:role/x'".into()));
+    let request =
+        json!({"stateMachineArn": machine_arn, "loggingConfiguration": {"level": "ERROR", "destinations": []}});
+    assert_eq!(api.refused("UpdateStateMachine", request).await, no_destination);
+    let described = api.ok("DescribeStateMachine", json!({"stateMachineArn": machine_arn})).await;
+    assert_eq!(described["roleArn"], ROLE);
+    assert_eq!(described["loggingConfiguration"]["level"], "OFF");
+    let with_destination = json!({"level": "ERROR", "destinations": [
+        {"cloudWatchLogsLogGroup": {"logGroupArn": "arn:aws:logs:us-east-1:123456789012:log-group:sfn:*"}}]});
+    api.ok("UpdateStateMachine", json!({"stateMachineArn": machine_arn, "loggingConfiguration": with_destination}))
+        .await;
+}
+
+#[tokio::test]
+async fn task_tokens_not_ours_are_invalid_and_those_of_closed_tasks_timed_out() {
+    let api = Api::start();
+    api.create("callback", &callback_definition(), "STANDARD").await.expect("created");
+    let machine_arn = format!("{ACCOUNT_ARN}:stateMachine:callback");
+
+    for (operation, extra) in
+        [("SendTaskSuccess", json!({"output": "{}"})), ("SendTaskFailure", json!({})), ("SendTaskHeartbeat", json!({}))]
+    {
+        let mut request = extra.clone();
+        request["taskToken"] = json!("garbage");
+        let refused = api.refused(operation, request).await;
+        assert_eq!(refused.0, "InvalidToken", "{operation}: {refused:?}");
+    }
+
+    // A task answered once is closed: answering it again is TaskTimedOut.
+    let answered = api.ok("StartExecution", json!({"stateMachineArn": machine_arn, "name": "answered"})).await;
+    let token = api.scheduled_token(answered["executionArn"].as_str().expect("arn")).await;
+    api.ok("SendTaskHeartbeat", json!({"taskToken": token})).await;
+    api.ok("SendTaskSuccess", json!({"taskToken": token, "output": "{\"ok\": true}"})).await;
+    let timed_out = ("TaskTimedOut".to_string(), "Task Timed Out: 'Provided task does not exist anymore'".to_string());
+    assert_eq!(api.refused("SendTaskSuccess", json!({"taskToken": token, "output": "{}"})).await, timed_out);
+    assert_eq!(api.refused("SendTaskFailure", json!({"taskToken": token})).await, timed_out);
+    assert_eq!(api.refused("SendTaskHeartbeat", json!({"taskToken": token})).await, timed_out);
+
+    // So is the task of an execution that was stopped.
+    let stopped = api.ok("StartExecution", json!({"stateMachineArn": machine_arn, "name": "stopped"})).await;
+    let stopped_arn = stopped["executionArn"].as_str().expect("arn");
+    let token = api.scheduled_token(stopped_arn).await;
+
+    // Over-long errors and causes are refused first, naming the field (and stop nothing).
+    let long_error = "E".repeat(257);
+    let long_cause = "c".repeat(32_769);
+    let message = |field: &str, max: usize| {
+        (
+            "ValidationException".to_string(),
+            format!(
+                "1 validation error detected: Value at '{field}' failed to satisfy constraint: Member must have length less than or equal to {max}"
+            ),
+        )
+    };
+    assert_eq!(
+        api.refused("StopExecution", json!({"executionArn": stopped_arn, "error": long_error})).await,
+        message("error", 256)
+    );
+    assert_eq!(
+        api.refused("StopExecution", json!({"executionArn": stopped_arn, "cause": long_cause})).await,
+        message("cause", 32768)
+    );
+    assert_eq!(
+        api.refused("SendTaskFailure", json!({"taskToken": token, "error": long_error})).await,
+        message("error", 256)
+    );
+    assert_eq!(
+        api.refused("SendTaskFailure", json!({"taskToken": token, "cause": long_cause})).await,
+        message("cause", 32768)
+    );
+    let described = api.ok("DescribeExecution", json!({"executionArn": stopped_arn})).await;
+    assert_eq!(described["status"], "RUNNING", "{described}");
+    // At the limits, both are taken.
+    api.ok(
+        "StopExecution",
+        json!({"executionArn": stopped_arn, "error": "E".repeat(256), "cause": "c".repeat(32_768)}),
+    )
+    .await;
+    assert_eq!(api.refused("SendTaskSuccess", json!({"taskToken": token, "output": "{}"})).await, timed_out);
+}
+
+#[tokio::test]
+async fn get_activity_task_refuses_at_once_what_names_no_activity() {
+    let api = Api::start();
+    api.ok("CreateActivity", json!({"name": "there"})).await;
+    let began = Instant::now();
+    let invalid = [
+        "not-an-arn",
+        "arn:aws:states:us-east-1:123456789012:stateMachine:m",
+        "arn:aws:states:us-east-1:123456789012:activity:",
+    ];
+    for arn in invalid {
+        let (kind, message) = api.refused("GetActivityTask", json!({"activityArn": arn})).await;
+        assert_eq!(kind, "InvalidArn", "{arn}: {message}");
+        assert!(message.contains(arn), "{message}");
+    }
+    let missing = format!("{ACCOUNT_ARN}:activity:missing");
+    let refused = api.refused("GetActivityTask", json!({"activityArn": missing})).await;
+    assert_eq!(refused, ("ActivityDoesNotExist".into(), format!("Activity Does Not Exist: '{missing}'")));
+    assert!(
+        began.elapsed() < Duration::from_secs(10),
+        "answered at once, not after a long poll: {:?}",
+        began.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn other_accounts_machines_do_not_exist_and_aliases_take_no_tags() {
+    let api = Api::start();
+    let elsewhere = "arn:aws:states:us-east-1:999999999999:stateMachine:m1";
+    let refused = api.refused("DescribeStateMachine", json!({"stateMachineArn": elsewhere})).await;
+    assert_eq!(refused, ("StateMachineDoesNotExist".into(), format!("State Machine Does Not Exist: '{elsewhere}'")));
+    let refused = api.refused("StartExecution", json!({"stateMachineArn": elsewhere})).await;
+    assert_eq!(refused.0, "StateMachineDoesNotExist");
+
+    let created = api
+        .ok(
+            "CreateStateMachine",
+            json!({"name": "m1", "definition": pass_definition(), "roleArn": ROLE, "publish": true}),
+        )
+        .await;
+    let version_arn = created["stateMachineVersionArn"].as_str().expect("a version").to_string();
+    let alias = api
+        .ok(
+            "CreateStateMachineAlias",
+            json!({"name": "live", "routingConfiguration": [{"stateMachineVersionArn": version_arn, "weight": 100}]}),
+        )
+        .await;
+    let alias_arn = alias["stateMachineAliasArn"].as_str().expect("an alias");
+    let tags = json!([{"key": "team", "value": "orders"}]);
+    for arn in [alias_arn, version_arn.as_str()] {
+        let refused = api.refused("TagResource", json!({"resourceArn": arn, "tags": tags})).await;
+        assert_eq!(refused.0, "InvalidArn", "{arn}: {refused:?}");
+    }
+    api.ok("TagResource", json!({"resourceArn": format!("{ACCOUNT_ARN}:stateMachine:m1"), "tags": tags})).await;
+    let refused = api.refused("TagResource", json!({"resourceArn": elsewhere, "tags": tags})).await;
+    assert_eq!(refused.0, "ResourceNotFound");
+}
