@@ -372,10 +372,12 @@ fn FilterForm(filter: Memo<InboxFilter>, facets: Resource<Result<InboxFacets, In
 fn InboxTable(page: InboxPage, filter: InboxFilter) -> impl IntoView {
     let InboxPage { rows, total, page } = page;
     let last_page = (total.max(1) as u32).div_ceil(PAGE_SIZE);
-    let previous = (page > 1).then(|| format!("/approvals?{}", filter.query_for_page(page - 1)));
+    // Past the last page (an old link, a hand-typed number), "previous" leads to the last one.
+    let previous = (page > 1).then(|| format!("/approvals?{}", filter.query_for_page((page - 1).min(last_page))));
     let next = (page < last_page).then(|| format!("/approvals?{}", filter.query_for_page(page + 1)));
     let summary = match total {
         0 => "No requests match.".to_string(),
+        _ if page > last_page => format!("{total} request(s); there is no page {page}, the last is {last_page}."),
         1 => "1 request.".to_string(),
         _ => format!("{total} requests, page {page} of {last_page}."),
     };

@@ -377,6 +377,10 @@ async fn the_designers_human_approval_template_works_with_the_portal() {
         assert!(mail.raw.contains("To: finance-approvers@example.com"), "{}", mail.raw);
         assert!(mail.raw.contains("Approve purchase request PR-77"), "{}", mail.raw);
         let link = mail.link();
+        // The approver's page may be framed by no site, itself included, in every browser.
+        let headers = portal.client.get(&link).send().await.expect("GET").headers().clone();
+        assert_eq!(headers["x-frame-options"], "DENY");
+        assert_eq!(headers["content-security-policy"], "frame-ancestors 'none'");
         let (status, page) = portal.get(&link).await;
         assert_eq!(status, 200, "{page}");
         assert!(page.contains("1250.5") && page.contains("Two &#60;monitors&#62;"), "{page}");
@@ -394,6 +398,48 @@ async fn the_designers_human_approval_template_works_with_the_portal() {
             assert_eq!(described["error"], "ApprovalRejected");
             assert_eq!(entered, ["Request approval", "Request rejected"]);
         }
+    }
+}
+
+#[tokio::test]
+async fn approvers_are_each_asked_once_and_a_request_nobody_can_decide_fails_its_task() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = write_config(dir.path(), &["boss@example.com", "cfo@example.com"], "quorum:2");
+    let mut sink = SmtpSink::start().await;
+    let portal = Portal::start(dir.path(), &config, Some(sink.port)).await;
+    let definition = json!({
+        "StartAt": "Approve",
+        "States": {"Approve": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+            "Parameters": {"QueueUrl": QUEUE_URL, "MessageBody": {
+                "taskToken.$": "$$.Task.Token", "subject": "Pay?", "approvers.$": "$.approvers"}},
+            "End": true
+        }}
+    });
+    let machine = portal.create_machine("named", &definition.to_string()).await;
+
+    // One person under two spellings is one approver: a quorum of two cannot be met by them.
+    let same = json!({"approvers": ["dave@example.com", " Dave@Example.com", "erin@example.com"]});
+    let execution = portal.start_on(&machine, "same-person", &same).await;
+    let mut recipients = [sink.next_mail().await, sink.next_mail().await]
+        .iter()
+        .map(|mail| mail.raw.lines().find(|line| line.starts_with("To: ")).unwrap_or_default().to_string())
+        .collect::<Vec<_>>();
+    recipients.sort();
+    assert_eq!(recipients, ["To: dave@example.com", "To: erin@example.com"]);
+    assert_eq!(portal.describe(&execution).await["status"], "RUNNING");
+
+    // Requests nobody can decide fail their task at once, saying why, instead of waiting.
+    for (name, approvers, reason) in [
+        ("one-for-two", json!(["erin@example.com"]), "decides by quorum:2, and the request has 1 approver(s)"),
+        ("not-an-address", json!(["erin@example.com", "x@y\r\nBcc: evil@example.com"]), "is not an email address"),
+    ] {
+        let execution = portal.start_on(&machine, name, &json!({"approvers": approvers})).await;
+        let described = portal.wait_for_end(&execution).await;
+        assert_eq!(described["status"], "FAILED", "{described}");
+        assert_eq!(described["error"], "ApprovalRequestInvalid", "{described}");
+        assert!(described["cause"].as_str().unwrap_or_default().contains(reason), "{described}");
     }
 }
 

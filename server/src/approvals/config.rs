@@ -305,16 +305,14 @@ impl ApprovalsConfig {
                 .unwrap_or("any")
                 .parse::<Policy>()
                 .map_err(|message| refuse(format!("policy: {message}")))?;
-            if let Some(approver) = raw.approvers.iter().find(|approver| !approver.contains('@')) {
-                return Err(refuse(format!("approvers: {approver:?} is not an email address")));
-            }
+            let approvers = listed_once("approvers", &raw.approvers).map_err(refuse)?;
             if let Policy::Quorum(count) = policy
-                && !raw.approvers.is_empty()
-                && count as usize > raw.approvers.len()
+                && !approvers.is_empty()
+                && count as usize > approvers.len()
             {
                 return Err(refuse(format!(
                     "policy: quorum:{count} needs more approvers than the {} listed",
-                    raw.approvers.len()
+                    approvers.len()
                 )));
             }
             let intake_secret = match raw.intake_secret {
@@ -340,9 +338,7 @@ impl ApprovalsConfig {
             let escalation = match (raw.escalate_to, raw.escalate_after.as_deref()) {
                 (None, None) => None,
                 (Some(to), Some(after)) if !to.is_empty() => {
-                    if let Some(address) = to.iter().find(|address| !address.contains('@')) {
-                        return Err(refuse(format!("escalate_to: {address:?} is not an email address")));
-                    }
+                    let to = listed_once("escalate_to", &to).map_err(refuse)?;
                     let after_millis =
                         parse_duration(after).map_err(|message| refuse(format!("escalate_after: {message}")))?;
                     Some(Escalation { to, after_millis })
@@ -357,7 +353,7 @@ impl ApprovalsConfig {
             channels.push(Channel {
                 name: raw.name,
                 target,
-                approvers: raw.approvers,
+                approvers,
                 policy,
                 reject_error: raw.reject_error.unwrap_or_else(|| "ApprovalRejected".into()),
                 expire_error: raw.expire_error.unwrap_or_else(|| "ApprovalExpired".into()),
@@ -369,6 +365,35 @@ impl ApprovalsConfig {
             });
         }
         Ok(Self { channels })
+    }
+}
+
+/// Email addresses as approvals use them: each trimmed and checked (`field` names where they
+/// come from in the refusal), and each person once: addresses are compared without case, as
+/// mail systems treat them. Answers the list and the addresses given again.
+pub fn approver_addresses(field: &str, addresses: &[String]) -> Result<(Vec<String>, Vec<String>), String> {
+    let mut seen = std::collections::HashSet::new();
+    let (mut kept, mut again) = (Vec::with_capacity(addresses.len()), Vec::new());
+    for address in addresses {
+        let trimmed = address.trim();
+        if trimmed.parse::<lettre::Address>().is_err() {
+            return Err(format!("{field}: {address:?} is not an email address"));
+        }
+        if seen.insert(trimmed.to_lowercase()) {
+            kept.push(trimmed.to_string());
+        } else {
+            again.push(trimmed.to_string());
+        }
+    }
+    Ok((kept, again))
+}
+
+/// [`approver_addresses`] for a list in the file, where an address given twice is a mistake.
+fn listed_once(field: &str, addresses: &[String]) -> Result<Vec<String>, String> {
+    let (kept, again) = approver_addresses(field, addresses)?;
+    match again.first() {
+        Some(address) => Err(format!("{field}: {address:?} is listed twice (addresses are compared without case)")),
+        None => Ok(kept),
     }
 }
 
@@ -480,6 +505,14 @@ mod tests {
         check("[[approvals.channels]]\nname = \"o\"\nqueue_url = \"q\"\napprover = []\n", Err("approver"));
         check("[[approvals.channels]]\nname = \"o\"\nqueue_url = \"q\"\napprovers = \"a@x\"\n", Err("approvers"));
         check("[[approvals.channels]]\nname = \"o\"\nqueue_url = \"q\"\napprovers = [\"boss\"]\n", Err("not an email"));
+        check(
+            "[[approvals.channels]]\nname = \"o\"\nqueue_url = \"q\"\napprovers = [\"a@x.org\", \"A@X.org \"]\n",
+            Err("approvers: \"A@X.org\" is listed twice"),
+        );
+        check(
+            "[[approvals.channels]]\nname = \"o\"\nqueue_url = \"q\"\napprovers = [\"a@x.org\\r\\nBcc: e@y.org\"]\n",
+            Err("not an email"),
+        );
         check(
             "[[approvals.channels]]\nname = \"o\"\nqueue_url = \"q\"\napprovers = [\"a@x\"]\npolicy = \"quorum:2\"\n",
             Err("quorum:2 needs more approvers"),

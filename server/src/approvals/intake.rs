@@ -71,6 +71,10 @@ pub async fn intake(
             Json(json!({"recorded": false, "message": "a request with this task token is already known"})),
         )
             .into_response(),
+        Err(super::ApprovalsError::Refused(reason)) => answer(
+            StatusCode::BAD_REQUEST,
+            &format!("{reason}; the task was failed with {}", super::REQUEST_INVALID_ERROR),
+        ),
         Err(error) => {
             tracing::error!(channel = %channel_name, %error, "recording an intake request failed");
             answer(StatusCode::INTERNAL_SERVER_ERROR, "the request could not be recorded; try again")

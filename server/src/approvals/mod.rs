@@ -38,7 +38,7 @@ use tokio::{sync::Notify, task::JoinHandle};
 
 use crate::engine::{Engine, TaskInterceptor, decide::TaskRequest, now_millis, store::ExecutionRecord};
 use aws::AwsClient;
-use config::{ApprovalsConfig, Channel, Target};
+use config::{ApprovalsConfig, Channel, Policy, Target};
 use mail::{MailContent, SmtpUrl, Transport};
 use message::{RemoteMessage, RequestMessage};
 use store::{FollowUpSchedule, NewLink, NewRequest, Origin};
@@ -68,6 +68,40 @@ pub enum ApprovalsError {
     /// The SMTP transport's TLS settings cannot be built.
     #[error("setting up SMTP: {0}")]
     Smtp(#[from] lettre::transport::smtp::Error),
+    /// The request cannot be decided as it is (the reason says why): its task is failed with
+    /// [`REQUEST_INVALID_ERROR`] instead of waiting for a decision that cannot come.
+    #[error("{0}")]
+    Refused(String),
+}
+
+/// The error a task fails with when its approval request cannot be decided as sent.
+pub const REQUEST_INVALID_ERROR: &str = "ApprovalRequestInvalid";
+
+/// The approvers of a request of `channel` that names `named` (the channel's own when it names
+/// none): valid addresses, each person once. Refused when an address is not one, when there is
+/// nobody to ask, or when the channel's quorum needs more approvers than the request has.
+fn request_approvers(channel: &Channel, named: &[String]) -> Result<Vec<String>, String> {
+    let (approvers, _) = if named.is_empty() {
+        (channel.approvers.clone(), Vec::new())
+    } else {
+        config::approver_addresses("approvers", named)?
+    };
+    if approvers.is_empty() {
+        return Err(format!(
+            "the request names no approvers and the channel {:?} has none, so nobody can decide it",
+            channel.name
+        ));
+    }
+    if let Policy::Quorum(count) = channel.policy
+        && count as usize > approvers.len()
+    {
+        return Err(format!(
+            "the channel {:?} decides by quorum:{count}, and the request has {} approver(s)",
+            channel.name,
+            approvers.len()
+        ));
+    }
+    Ok(approvers)
 }
 
 /// The portal. Cheap to clone.
@@ -213,10 +247,21 @@ impl Approvals {
 
     /// Records a request that came from real AWS (the channel's queue or the HTTP intake),
     /// idempotent by token: false when the token is known. Its decision goes back to AWS.
+    /// A request that cannot be decided as sent is refused, and its task is failed on AWS
+    /// (with [`REQUEST_INVALID_ERROR`]) rather than left waiting.
     pub async fn record_remote(&self, channel: &Channel, remote: RemoteMessage) -> Result<bool, ApprovalsError> {
         let execution = ExecutionInfo::remote(&remote);
         let state_name = remote.state_name.clone().unwrap_or_default();
-        self.record_message(channel, execution, state_name, remote.token, remote.message, Origin::Aws).await
+        let token = remote.token.clone();
+        let recorded =
+            self.record_message(channel, execution, state_name, remote.token, remote.message, Origin::Aws).await;
+        if let Err(ApprovalsError::Refused(reason)) = &recorded
+            && let Some(client) = self.inner.aws_clients.get(&channel.name)
+            && let Err(error) = client.send_task_failure(&token, Some(REQUEST_INVALID_ERROR), Some(reason)).await
+        {
+            tracing::warn!(channel = %channel.name, %error, "failing the task of a refused approval request on AWS");
+        }
+        recorded
     }
 
     /// One approver's link (row `id`, under a new key that works until `expires_at`) and its
@@ -292,11 +337,7 @@ impl Approvals {
         message: RequestMessage,
         origin: Origin,
     ) -> Result<bool, ApprovalsError> {
-        let approvers =
-            if message.approvers.is_empty() { channel.approvers.clone() } else { message.approvers.clone() };
-        if approvers.is_empty() {
-            tracing::warn!(channel = %channel.name, execution = %execution.arn, "an approval request names no approvers and its channel has none: nobody is mailed");
-        }
+        let approvers = request_approvers(channel, &message.approvers).map_err(ApprovalsError::Refused)?;
         let subject = message.subject.clone().unwrap_or_else(|| {
             if state_name.is_empty() {
                 format!("Approval in {}", execution.workflow)
@@ -387,8 +428,21 @@ impl TaskInterceptor for Approvals {
         let (approvals, channel, request) = (self.clone(), channel.clone(), request.clone());
         runtime.spawn(async move {
             let arn = info.arn.clone();
-            if let Err(error) = approvals.record(channel, info, request).await {
-                tracing::error!(execution = %arn, %error, "an approval request could not be recorded");
+            let token = request.token.clone().unwrap_or_default();
+            match approvals.record(channel, info, request).await {
+                Ok(_) => {}
+                Err(ApprovalsError::Refused(reason)) => {
+                    tracing::warn!(execution = %arn, %reason, "an approval request was refused; its task fails");
+                    let failed = approvals
+                        .inner
+                        .engine
+                        .send_task_failure(&token, Some(REQUEST_INVALID_ERROR.into()), Some(reason))
+                        .await;
+                    if let Err(error) = failed {
+                        tracing::error!(execution = %arn, %error, "failing the task of a refused approval request");
+                    }
+                }
+                Err(error) => tracing::error!(execution = %arn, %error, "an approval request could not be recorded"),
             }
         });
         true

@@ -78,7 +78,7 @@ async fn send(approvals: &Approvals, due: &DueFollowUp, now: i64) -> Result<(), 
             .unwrap_or_default();
         let mut mails = Vec::new();
         for approver in escalate_to {
-            if !links.iter().any(|(_, existing, _)| *existing == approver) {
+            if !links.iter().any(|(_, existing, _)| existing.eq_ignore_ascii_case(&approver)) {
                 mails.push(approvals.link_mail(
                     &template,
                     None,

@@ -49,6 +49,13 @@ pub async fn run_poller(approvals: Approvals, channel_name: String, queue_url: S
                         tracing::warn!(channel = %channel_name, %error, "deleting a recorded queue message failed");
                     }
                 }
+                Err(super::ApprovalsError::Refused(reason)) => {
+                    // Its task was failed on AWS: nothing is left to decide.
+                    tracing::warn!(channel = %channel_name, %reason, "a queued approval request was refused");
+                    if let Err(error) = client.delete_message(&queue_url, &queued.receipt_handle).await {
+                        tracing::warn!(channel = %channel_name, %error, "deleting a refused queue message failed");
+                    }
+                }
                 Err(error) => {
                     tracing::error!(channel = %channel_name, %error, "recording a queued approval request failed; it stays on the queue");
                 }
