@@ -59,9 +59,10 @@ pub struct Fix {
     pub title: String,
     /// The edits, applied in order.
     pub edits: Vec<FixEdit>,
-    /// Whether the fix is a guess at what was meant (a misspelt field or state name, see
-    /// [`crate::suggest`]) rather than a change known to resolve the finding. A person applies
-    /// a guess; `statehouse lint --fix` leaves it.
+    /// Whether the fix needs a person's confirmation: a guess at what was meant (a misspelt
+    /// field or state name, see [`crate::suggest`]), or a change that resolves the finding but
+    /// alters what the workflow does at run time (a catcher that starts keeping its error). A
+    /// person applies it; `statehouse lint --fix` leaves it unless `--fix-guesses`.
     pub guess: bool,
 }
 

@@ -106,12 +106,15 @@ mod tests {
         let root = json::parse(TYPOS).expect("valid JSON");
         let before = findings(&root, &STANDARD);
         let certain = before.iter().filter(|finding| finding.fix.as_ref().is_some_and(|fix| !fix.guess)).count();
-        assert_eq!(certain, 2, "{before:#?}");
+        assert_eq!(certain, 1, "{before:#?}");
         let fixed = apply_all(&root, &STANDARD, false);
-        assert_eq!(fixed.applied, ["Keep the error at $.error", "Add TimeoutSeconds: 300"]);
+        assert_eq!(fixed.applied, ["Add TimeoutSeconds: 300"]);
         let codes: Vec<&str> = findings(&fixed.root, &STANDARD).iter().map(|finding| finding.code).collect();
-        assert!(!codes.contains(&"TASK_WITHOUT_TIMEOUT") && !codes.contains(&"CATCH_DISCARDS_ERROR"), "{codes:?}");
+        assert!(!codes.contains(&"TASK_WITHOUT_TIMEOUT"), "{codes:?}");
         assert!(codes.contains(&"MISSING_TRANSITION_TARGET"), "the misspelt target is left to a person: {codes:?}");
+        // A catcher that starts keeping its error changes the handler's input (and fails on an
+        // input that is not an object): left to a person too.
+        assert!(codes.contains(&"CATCH_DISCARDS_ERROR"), "{codes:?}");
         assert_eq!(root, json::parse(TYPOS).expect("valid JSON"), "the tree given is not changed");
     }
 

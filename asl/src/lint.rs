@@ -807,10 +807,12 @@ impl Linter<'_> {
                                 "Catcher {index} has \"ResultPath\": null, so its handler gets the original input and never learns which error happened or why."
                             ),
                         )
-                        .with_fix(set_fix(
-                            "Keep the error at $.error".to_string(),
-                            result_path_pointer,
-                            json!("$.error"),
+                        // Offered, not applied by `lint --fix`: with a ResultPath the handler's
+                        // input changes, and a state input that is not an object makes the
+                        // catch fail with States.ResultPathMatchFailure.
+                        .with_fix(Fix::guess(
+                            "Keep the error at $.error",
+                            vec![FixEdit::Set { pointer: result_path_pointer, value: json!("$.error") }],
                         )),
                     );
                 }

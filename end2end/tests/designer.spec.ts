@@ -449,19 +449,22 @@ test.describe("the designer", () => {
     const text = JSON.stringify(start, null, 2) + "\n";
     await openFile(page, "many.asl.json", text);
     const problems = page.getByTestId("problems");
-    await expect(page.getByTestId("fix-all")).toHaveText("Fix all 4");
+    await expect(page.getByTestId("fix-all")).toHaveText("Fix all 2");
 
     await page.getByTestId("fix-all").click();
-    await expect(page.getByText("Fixed 4: Keep the error at $.error (×2); Add TimeoutSeconds: 300 (×2).")).toBeVisible();
+    await expect(page.getByText("Fixed 2: Add TimeoutSeconds: 300 (×2).")).toBeVisible();
     await expect(page.getByTestId("fix-all")).toHaveCount(0);
-    await expect(problems.locator('[data-code="TASK_WITHOUT_TIMEOUT"], [data-code="CATCH_DISCARDS_ERROR"]')).toHaveCount(0);
-    // The misspelt target is a guess: it stays, with its own button.
-    await expect(problems.getByTestId("problem-fix")).toHaveText(['Quick fix: Go to "Done"']);
+    await expect(problems.locator('[data-code="TASK_WITHOUT_TIMEOUT"]')).toHaveCount(0);
+    // The guesses stay, each with its own button: the misspelt target, and the catchers that
+    // would start keeping their error (that changes what their handlers receive).
+    await expect(problems.locator('[data-code="CATCH_DISCARDS_ERROR"]')).toHaveCount(2);
+    await expect(problems.getByTestId("problem-fix").filter({ hasText: 'Quick fix: Go to "Done"' })).toHaveCount(1);
+    await expect(problems.getByTestId("problem-fix").filter({ hasText: "Quick fix: Keep the error at $.error" })).toHaveCount(2);
     const fixed = {
       StartAt: "First",
       States: {
-        First: { ...task("Second"), Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "Done" }], TimeoutSeconds: 300 },
-        Second: { ...task("Dne"), Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "Done" }], TimeoutSeconds: 300 },
+        First: { ...task("Second"), TimeoutSeconds: 300 },
+        Second: { ...task("Dne"), TimeoutSeconds: 300 },
         Done: { Type: "Succeed" },
       },
     };
@@ -470,7 +473,7 @@ test.describe("the designer", () => {
     // One undo gives the file back as it was.
     await page.locator("body").click({ position: { x: 2, y: 2 } });
     await page.keyboard.press("Control+z");
-    await expect(page.getByTestId("fix-all")).toHaveText("Fix all 4");
+    await expect(page.getByTestId("fix-all")).toHaveText("Fix all 2");
     expect((await exportFile(page, "export-json")).text).toBe(text);
   });
 

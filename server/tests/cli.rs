@@ -168,6 +168,17 @@ fn lint_suggests_corrections_and_fix_applies_them_changing_only_what_they_touch(
 
     let (code, output) = statehouse(&["lint", "--fix-guesses", "flow.asl.yaml"], dir.path());
     assert_ne!(code, 0, "--fix-guesses needs --fix: {output}");
+
+    // A fix that changes what the workflow does (a catcher keeping its error changes its
+    // handler's input) is offered, and --fix leaves it to a person.
+    let discarding = r#"{"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem",
+        "TimeoutSeconds": 5, "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": null, "Next": "Done"}], "End": true},
+        "Done": {"Type": "Succeed"}}}"#;
+    std::fs::write(dir.path().join("discarding.asl.json"), discarding).expect("write");
+    let (_, output) = statehouse(&["lint", "--fix", "discarding.asl.json"], dir.path());
+    assert!(output.contains("warning[CATCH_DISCARDS_ERROR]"), "{output}");
+    assert!(output.contains("  = fix, to confirm (changes behaviour): Keep the error at $.error\n"), "{output}");
+    assert_eq!(std::fs::read_to_string(dir.path().join("discarding.asl.json")).expect("read"), discarding);
 }
 
 #[test]

@@ -297,7 +297,12 @@ fn report(checked: &[Checked], format: OutputFormat, out: &mut dyn Write) -> any
                         diagnostic.code,
                         diagnostic.message
                     )?;
+                    // A guess on an error is a misspelling's correction; on a warning, a fix
+                    // that changes what the workflow does, which `--fix` leaves to a person.
                     match &diagnostic.fix {
+                        Some(fix) if fix.guess && diagnostic.severity == asl::Severity::Warning => {
+                            writeln!(out, "  = fix, to confirm (changes behaviour): {}", fix.title)?
+                        }
                         Some(fix) if fix.guess => writeln!(out, "  = did you mean: {}?", fix.title)?,
                         Some(fix) => writeln!(out, "  = fix: {}", fix.title)?,
                         None => {}
