@@ -606,11 +606,13 @@ test.describe("the designer", () => {
     await page.reload();
     await expect(page.getByTestId("asl-code").locator(".cm-editor")).toBeVisible({ timeout: 15_000 });
     await expect(page.locator('[data-state="Wait"]')).toBeVisible();
+    await page.getByTestId("template").focus();
     await page.getByTestId("template").selectOption("saga");
     await expect(question).toBeVisible();
-    // Escape answers "Keep editing".
+    // Escape answers "Keep editing", and the focus goes back to the list it came from.
     await page.keyboard.press("Escape");
     await expect(question).toHaveCount(0);
+    await expect(page.getByTestId("template")).toBeFocused();
     await expect(page.getByTestId("design-name")).toHaveText(name);
 
     // Exported: nothing is unsaved, so the template opens at once.
@@ -627,6 +629,19 @@ test.describe("the designer", () => {
     await page.getByTestId("discard-and-open").click();
     await expect(page.getByTestId("design-name")).toHaveText(name);
     await expect(page.locator("[data-state]")).toHaveCount(1);
+  });
+
+  test("the paste box takes the focus, and Escape closes it back to its button", async ({ page }) => {
+    await openDesigner(page, { clear: true });
+    const button = page.getByRole("button", { name: "Paste…" });
+    await expect(button).toHaveAttribute("aria-expanded", "false");
+    await button.click();
+    await expect(button).toHaveAttribute("aria-expanded", "true");
+    await expect(page.getByTestId("paste-text")).toBeFocused();
+    await page.keyboard.press("Escape");
+    await expect(page.getByTestId("paste-text")).toHaveCount(0);
+    await expect(button).toBeFocused();
+    await expect(button).toHaveAttribute("aria-expanded", "false");
   });
 
   test("YAML exports read back as the same definition", async ({ page }) => {
@@ -696,11 +711,15 @@ test.describe("the designer", () => {
     await page.keyboard.press("Control+d");
     await expect(page.locator('[data-state="A 2 copy"]')).toBeVisible();
 
-    // Delete removes the selected state (the duplicate); Escape clears the selection, after
-    // which Delete removes nothing.
+    // Delete removes the selected state (the duplicate), and the graph keeps the keyboard's
+    // focus; Escape clears the selection, after which Delete removes nothing.
     await expect(page.getByTestId("state-name")).toHaveValue("A 2 copy");
+    await page.locator('[data-state="A 2 copy"]').focus();
+    await expect(page.locator('[data-state="A 2 copy"]')).toHaveAttribute("aria-pressed", "true");
+    await expect(page.locator('[data-state="A"]')).toHaveAttribute("aria-pressed", "false");
     await page.keyboard.press("Delete");
     await expect(page.locator('[data-state="A 2 copy"]')).toHaveCount(0);
+    await expect(page.getByTestId("canvas")).toBeFocused();
     await page.locator('[data-state="A 2"] .node-name').click();
     await page.keyboard.press("Escape");
     await expect(page.getByTestId("state-name")).toHaveCount(0);

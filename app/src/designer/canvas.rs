@@ -341,6 +341,9 @@ pub fn Canvas(designer: Designer) -> impl IntoView {
         <div
             class="canvas"
             data-testid="canvas"
+            // Focus lands here when the focused state is deleted, so the keyboard stays on the graph.
+            tabindex="-1"
+            aria-label="Graph"
             node_ref=svg_ref
             on:dragover=on_drag_over
             on:drop=on_drop
@@ -626,6 +629,10 @@ fn render_node(
         .into_any();
     }
     let name = node.name.clone();
+    let pressed = {
+        let (name, is_selected) = (name.clone(), is_selected.clone());
+        move || if is_selected.selected(&Some(name.clone())) { "true" } else { "false" }
+    };
     let class = {
         let name = name.clone();
         let state_type = node.state_type.to_ascii_lowercase();
@@ -716,6 +723,7 @@ fn render_node(
             tabindex="0"
             role="button"
             aria-label=format!("{} state {}", node.state_type, name)
+            aria-pressed=pressed
             on:pointerdown=start_drag
             on:keydown=on_key
             on:focus=on_focus

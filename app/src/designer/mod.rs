@@ -831,7 +831,18 @@ pub fn DesignerPage() -> impl IntoView {
             }
             (false, _, "Delete" | "Backspace") => match designer.selected.get_untracked() {
                 Some(name) => {
+                    // A focused state goes with its node: the graph keeps the focus.
+                    let on_node = document().active_element().is_some_and(|element| {
+                        element.closest("[data-state]").ok().flatten().and_then(|node| node.get_attribute("data-state"))
+                            == Some(name.clone())
+                    });
                     designer.delete(&name);
+                    if on_node
+                        && let Some(canvas) = document().query_selector("[data-testid=canvas]").ok().flatten()
+                        && let Ok(canvas) = canvas.dyn_into::<web_sys::HtmlElement>()
+                    {
+                        canvas.focus().ok();
+                    }
                     true
                 }
                 None => false,

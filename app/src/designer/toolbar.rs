@@ -31,6 +31,14 @@ pub fn Toolbar(designer: Designer) -> impl IntoView {
     };
     let paste_open = RwSignal::new(false);
     let pasted = RwSignal::new(String::new());
+    let paste_button = NodeRef::<leptos::html::Button>::new();
+    let paste_text = NodeRef::<leptos::html::Textarea>::new();
+    // The box takes the focus as it opens, so what is typed or pasted next goes in.
+    Effect::new(move |_| {
+        if let Some(text) = paste_text.get() {
+            text.focus().ok();
+        }
+    });
     let export = move |kind: &'static str| {
         let file = designer.model.with_untracked(|model| {
             let name = model.name.clone();
@@ -68,7 +76,15 @@ pub fn Toolbar(designer: Designer) -> impl IntoView {
                     on:change=on_files
                 />
             </label>
-            <button type="button" on:click=move |_| paste_open.update(|open| *open = !*open)>"Paste…"</button>
+            <button
+                type="button"
+                node_ref=paste_button
+                aria-expanded=move || paste_open.get().to_string()
+                aria-controls="paste-box"
+                on:click=move |_| paste_open.update(|open| *open = !*open)
+            >
+                "Paste…"
+            </button>
             <label>
                 "Template "
                 <select data-testid="template" on:change=on_template>
@@ -118,9 +134,28 @@ pub fn Toolbar(designer: Designer) -> impl IntoView {
             </span>
         </div>
         <Show when=move || paste_open.get()>
-            <div class="paste-box">
+            // Escape closes the box and gives the focus back to its button.
+            <div
+                class="paste-box"
+                id="paste-box"
+                on:keydown=move |event: leptos::ev::KeyboardEvent| {
+                    if event.key() == "Escape" {
+                        event.prevent_default();
+                        paste_open.set(false);
+                        if let Some(button) = paste_button.get_untracked() {
+                            button.focus().ok();
+                        }
+                    }
+                }
+            >
                 <label for="paste-text">"Paste a definition (JSON or YAML)"</label>
-                <textarea id="paste-text" data-testid="paste-text" rows="8" on:input=move |event| pasted.set(event_target_value(&event))></textarea>
+                <textarea
+                    id="paste-text"
+                    data-testid="paste-text"
+                    rows="8"
+                    node_ref=paste_text
+                    on:input=move |event| pasted.set(event_target_value(&event))
+                ></textarea>
                 <button
                     type="button"
                     data-testid="paste-open"
@@ -144,9 +179,27 @@ pub fn Toolbar(designer: Designer) -> impl IntoView {
 #[component]
 fn UnsavedQuestion(designer: Designer) -> impl IntoView {
     let keep = NodeRef::<leptos::html::Button>::new();
+    // Where the focus was when the question came (the template list, say): it goes back there
+    // once the question is answered, rather than to the page's start.
+    let before = StoredValue::new_local(None::<web_sys::Element>);
     Effect::new(move |_| {
-        if let Some(button) = keep.get() {
-            let _ = button.focus();
+        let asking = designer.pending_open.with(Option::is_some);
+        match keep.get() {
+            Some(button) if asking => {
+                if before.with_value(Option::is_none) {
+                    before.set_value(document().active_element());
+                }
+                let _ = button.focus();
+            }
+            _ if !asking => {
+                if let Some(element) = before.try_update_value(Option::take).flatten()
+                    && element.is_connected()
+                    && let Some(element) = element.dyn_ref::<web_sys::HtmlElement>()
+                {
+                    let _ = element.focus();
+                }
+            }
+            _ => {}
         }
     });
     move || {
