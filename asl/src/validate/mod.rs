@@ -49,6 +49,35 @@ impl QueryLanguage {
     }
 }
 
+/// AWS's longest definition, in characters: `CreateStateMachine` and `UpdateStateMachine`
+/// refuse a longer one.
+pub const MAX_DEFINITION_CHARACTERS: usize = 1_048_576;
+
+/// The code of a definition longer than [`MAX_DEFINITION_CHARACTERS`]. AWS refuses it with a
+/// `ValidationException` before reading it, so it has no code of AWS's own; like the syntax
+/// errors it concerns the whole file and is placed at its start.
+pub const DEFINITION_TOO_LARGE: &str = "DEFINITION_TOO_LARGE";
+
+/// The error for a definition of `characters` characters (as AWS counts them: Unicode
+/// characters of the JSON text), when that is more than AWS accepts.
+pub fn definition_size(characters: usize) -> Option<Diagnostic> {
+    if characters <= MAX_DEFINITION_CHARACTERS {
+        return None;
+    }
+    let mut diagnostic = Diagnostic::error(
+        DEFINITION_TOO_LARGE,
+        "",
+        format!(
+            "the definition has {characters} characters; AWS refuses definitions longer than \
+             {MAX_DEFINITION_CHARACTERS} characters"
+        ),
+    )
+    .with_location(None);
+    diagnostic.line = 1;
+    diagnostic.column = 1;
+    Some(diagnostic)
+}
+
 /// Checks a definition's tree and returns every error found, in document order.
 pub fn validate(root: &Node) -> Vec<Diagnostic> {
     let mut validator = Validator::default();
