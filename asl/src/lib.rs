@@ -60,14 +60,7 @@ pub fn parse(text: &str) -> (Document, Vec<Diagnostic>) {
 /// the characters of the JSON it is given: for YAML, the JSON the tree prints as, compactly).
 pub fn parse_as(text: &str, format: SourceFormat) -> (Document, Vec<Diagnostic>) {
     let (document, mut diagnostics) = Document::read(text, format);
-    let characters = match (format, document.root()) {
-        // A text of no more bytes than the limit has no more characters either.
-        (SourceFormat::Json, _) if text.len() <= validate::MAX_DEFINITION_CHARACTERS => 0,
-        (SourceFormat::Json, _) => text.chars().count(),
-        (SourceFormat::Yaml, Some(root)) => root.to_serde().to_string().chars().count(),
-        (SourceFormat::Yaml, None) => 0,
-    };
-    diagnostics.extend(validate::definition_size(characters));
+    diagnostics.extend(validate::document_size(&document));
     if let Some(root) = document.root() {
         diagnostics.extend(validate::validate(root));
     }
