@@ -56,12 +56,53 @@ pub fn parse(text: &str) -> (Document, Vec<Diagnostic>) {
     parse_as(text, format)
 }
 
-/// Reads a definition in the given format and validates it.
+/// Reads a definition in the given format and validates it, its size included (AWS counts
+/// the characters of the JSON it is given: for YAML, the JSON the tree prints as, compactly).
 pub fn parse_as(text: &str, format: SourceFormat) -> (Document, Vec<Diagnostic>) {
     let (document, mut diagnostics) = Document::read(text, format);
+    diagnostics.extend(validate::document_size(&document));
     if let Some(root) = document.root() {
         diagnostics.extend(validate::validate(root));
     }
     document.locate(&mut diagnostics);
     (document, diagnostics)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A valid definition of exactly `characters` characters, padded with `pad` in a Result.
+    fn definition_of(characters: usize, pad: char) -> String {
+        let (head, tail) = (r#"{"StartAt":"A","States":{"A":{"Type":"Pass","Result":""#, r#"","End":true}}}"#);
+        let padding: String = std::iter::repeat_n(pad, characters - head.len() - tail.len()).collect();
+        format!("{head}{padding}{tail}")
+    }
+
+    fn codes(text: &str, format: SourceFormat) -> Vec<(&'static str, usize, usize)> {
+        parse_as(text, format)
+            .1
+            .iter()
+            .map(|diagnostic| (diagnostic.code, diagnostic.line, diagnostic.column))
+            .collect()
+    }
+
+    #[test]
+    fn a_definition_longer_than_aws_accepts_is_an_error_at_its_start() {
+        let limit = validate::MAX_DEFINITION_CHARACTERS;
+        assert_eq!(codes(&definition_of(limit, 'x'), SourceFormat::Json), []);
+        // AWS counts characters, not bytes: two-byte characters up to the limit pass.
+        assert_eq!(codes(&definition_of(limit, 'é'), SourceFormat::Json), []);
+        let (_, diagnostics) = parse_as(&definition_of(limit + 1, 'x'), SourceFormat::Json);
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        assert_eq!((diagnostics[0].code, diagnostics[0].line, diagnostics[0].column), ("DEFINITION_TOO_LARGE", 1, 1));
+        assert_eq!(
+            diagnostics[0].message,
+            "the definition has 1048577 characters; AWS refuses definitions longer than 1048576 characters"
+        );
+        // YAML is measured as the JSON it becomes.
+        let yaml =
+            format!("StartAt: A\nStates:\n  A:\n    Type: Pass\n    Result: {}\n    End: true\n", "y".repeat(limit));
+        assert_eq!(codes(&yaml, SourceFormat::Yaml), [("DEFINITION_TOO_LARGE", 1, 1)]);
+    }
 }

@@ -19,7 +19,7 @@ use server::{
     cli,
     config::{PublicUrl, ServeConfig, exposure_problems},
     db,
-    engine::{Engine, EngineSettings, mock::MockConfig},
+    engine::{Engine, EngineSettings, MockSource, mock::MockConfig},
     tls::{self, ExtraRoots},
     web,
 };
@@ -136,6 +136,7 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         express_history: config.express_history,
         lambda_endpoint: config.lambda_endpoint.clone(),
         s3_root: Some(config.s3_dir.clone().unwrap_or_else(|| config.data_dir.join("s3"))),
+        mock_source: MockSource::Server,
     };
     // Bound before the engine starts: approval links need the address (port 0 picks one).
     let address = config.listen.socket_addr();

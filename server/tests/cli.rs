@@ -428,6 +428,141 @@ fn run_executes_a_definition_with_mocks_and_exits_by_the_expectation() {
         .expect("written");
     let (code, text) = statehouse(&["run", "patient.asl.json", "--mocks", "hybrid.json", "--skip-waits"], dir.path());
     assert_eq!(code, 1, "{text}");
-    assert!(text.contains("'Charge' calls 'arn:aws:states:::lambda:invoke', which has no local binding, and the execution's test case does not mock it"), "{text}");
+    assert!(text.contains("'Charge' calls 'arn:aws:states:::lambda:invoke', which has no local binding, and the test case does not mock it. Add the state to the test case in the --mocks file."), "{text}");
     assert!(!dir.path().join("must-not-be-created").exists(), "run keeps no data folder");
+}
+
+#[test]
+fn run_refuses_what_validate_rejects_and_exits_2_with_its_errors() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("typo.asl.json"),
+        "{\"StartAt\": \"A\", \"States\": {\n  \"A\": {\"Type\": \"Pass\", \"Nxt\": \"B\", \"End\": true}}}\n",
+    )
+    .expect("written");
+    let (code, text) = statehouse(&["run", "typo.asl.json"], dir.path());
+    assert_eq!(code, 2, "{text}");
+    assert!(
+        text.contains("typo.asl.json:2:25: error[SCHEMA_VALIDATION_FAILED]: Field 'Nxt' is not supported"),
+        "{text}"
+    );
+    assert!(text.contains("nothing was run"), "{text}");
+    assert!(!text.contains("SUCCEEDED"), "{text}");
+
+    // An expected failure does not make a broken transition pass.
+    std::fs::write(
+        dir.path().join("nope.asl.json"),
+        r#"{"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "Nope"}}}"#,
+    )
+    .expect("written");
+    let (code, text) = statehouse(&["run", "nope.asl.json", "--expect-status", "FAILED"], dir.path());
+    assert_eq!(code, 2, "{text}");
+    assert!(
+        text.contains("nope.asl.json:1:59: error[MISSING_TRANSITION_TARGET]: Missing 'Next' target: Nope"),
+        "{text}"
+    );
+
+    // Lint warnings do not stop it: a Task with no Catch and no timeout runs (and fails here,
+    // unmocked, advising the command line's options rather than the server's settings).
+    std::fs::write(dir.path().join("flow.asl.json"), VALID).expect("written");
+    let (code, text) = statehouse(&["run", "flow.asl.json", "--expect-status", "FAILED"], dir.path());
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("Give a MockConfigFile with --mocks FILE and choose its test case with --test-case CASE"),
+        "{text}"
+    );
+    assert!(!text.contains("SFN_MOCK_CONFIG") && !text.contains("STATEHOUSE_LAMBDA_ENDPOINT"), "{text}");
+}
+
+#[test]
+fn validate_refuses_a_definition_longer_than_aws_accepts() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let big = format!(
+        r#"{{"StartAt": "A", "States": {{"A": {{"Type": "Pass", "Result": "{}", "End": true}}}}}}"#,
+        "x".repeat(1_505_500)
+    );
+    let characters = big.chars().count();
+    std::fs::write(dir.path().join("big.asl.json"), &big).expect("written");
+    let (code, output) = statehouse(&["validate", "big.asl.json"], dir.path());
+    assert_eq!(code, 1, "{output}");
+    assert!(
+        output.contains(&format!(
+            "big.asl.json:1:1: error[DEFINITION_TOO_LARGE]: the definition has {characters} characters; \
+             AWS refuses definitions longer than 1048576 characters"
+        )),
+        "{output}"
+    );
+    let (code, _) = statehouse(&["lint", "big.asl.json"], dir.path());
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn cost_help_and_errors_speak_of_cost() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (code, help) = statehouse(&["cost", "--help"], dir.path());
+    assert_eq!(code, 0, "{help}");
+    assert!(help.contains("Standard and Express side by side"), "{help}");
+    assert!(!help.contains("file:line:col") && !help.contains("every file's findings"), "{help}");
+
+    std::fs::write(dir.path().join("flow.asl.json"), VALID).expect("written");
+    std::fs::write(dir.path().join("broken.yaml"), "states: [unclosed\n").expect("written");
+    let (code, output) = statehouse(
+        &["cost", "flow.asl.json", "--executions-per-month", "1", "--assumptions", "broken.yaml"],
+        dir.path(),
+    );
+    assert_eq!(code, 1, "{output}");
+    assert!(output.contains("broken.yaml:") && output.contains("the assumptions file is not valid YAML"), "{output}");
+    assert!(!output.contains("the definition"), "{output}");
+}
+
+#[test]
+fn fmt_goes_on_past_an_unreadable_file_and_every_tool_reads_past_a_byte_order_mark() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let compact = r#"{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}"#;
+    std::fs::write(dir.path().join("ok.asl.json"), compact).expect("written");
+    let (code, output) = statehouse(&["fmt", "nosuch.json", "ok.asl.json"], dir.path());
+    assert_eq!(code, 1, "{output}");
+    assert!(output.contains("nosuch.json:1:1: error[FILE_UNREADABLE]: cannot read the file"), "{output}");
+    assert!(output.contains("ok.asl.json: formatted"), "{output}");
+    let formatted = std::fs::read_to_string(dir.path().join("ok.asl.json")).expect("read");
+    assert!(formatted.starts_with("{\n  \"StartAt\": \"A\","), "{formatted}");
+
+    // A byte-order mark: validate, lint, graph, cost and run read past it; fmt drops it.
+    std::fs::write(dir.path().join("bom.asl.json"), format!("\u{feff}{formatted}")).expect("written");
+    for args in [
+        &["validate", "bom.asl.json"][..],
+        &["lint", "bom.asl.json"],
+        &["graph", "bom.asl.json"],
+        &["cost", "bom.asl.json", "--executions-per-month", "1", "--simulations", "10"],
+        &["run", "bom.asl.json"],
+    ] {
+        let (code, output) = statehouse(args, dir.path());
+        assert_eq!(code, 0, "{args:?}: {output}");
+    }
+    let (code, output) = statehouse(&["fmt", "--check", "bom.asl.json"], dir.path());
+    assert_eq!(code, 1, "the canonical layout has no byte-order mark: {output}");
+    let (code, output) = statehouse(&["fmt", "bom.asl.json"], dir.path());
+    assert_eq!(code, 0, "{output}");
+    assert_eq!(std::fs::read_to_string(dir.path().join("bom.asl.json")).expect("read"), formatted);
+}
+
+#[test]
+fn graph_escapes_line_breaks_quotes_and_backslashes_in_dot() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("odd.asl.json"),
+        r#"{"StartAt": "Say \"hi\"\nthen go", "States": {
+            "Say \"hi\"\nthen go": {"Type": "Pass", "Next": "C:\\temp"},
+            "C:\\temp": {"Type": "Succeed"}}}"#,
+    )
+    .expect("written");
+    let (code, output) = statehouse(&["graph", "odd.asl.json"], dir.path());
+    assert_eq!(code, 0, "{output}");
+    assert!(output.contains(r#"[label="Say \"hi\"\nthen go", shape=box"#), "{output}");
+    assert!(output.contains(r#""/States/Say \"hi\"\nthen go" -> "/States/C:\\temp""#), "{output}");
+    // Every statement is on one line: nothing is cut by a raw line break.
+    for line in output.lines().skip(1) {
+        let line = line.trim_end();
+        assert!(line.ends_with(';') || line.ends_with('{') || line.ends_with('}'), "{line:?} in {output}");
+    }
 }

@@ -474,6 +474,8 @@ impl Model {
         let (document, _) = Document::read(&self.text, self.format);
         let mut diagnostics = asl::fix::findings(root, &LintOptions { workflow_type });
         document.locate(&mut diagnostics);
+        // Placed at the start of the text, the size error sorts first among the errors.
+        diagnostics.extend(asl::validate::document_size(&document));
         asl::sort::sort_by_key(&mut diagnostics, |diagnostic| {
             (diagnostic.severity != Severity::Error, diagnostic.span.start)
         });
@@ -662,6 +664,16 @@ mod tests {
         assert!(model.shown_root().is_some());
         assert!(model.apply("x", &Edit::RemoveField { pointer: "/States/A/Result".into() }).is_err());
         assert_eq!(model.problems(WorkflowType::Standard).len(), 1);
+    }
+
+    #[test]
+    fn a_definition_longer_than_aws_accepts_is_a_problem() {
+        let big = MACHINE.replace("\"Result\": 1.0", &format!("\"Result\": \"{}\"", "x".repeat(1_048_576)));
+        let model = Model::open_file("x.asl.json", &big);
+        let problems = model.problems(WorkflowType::Standard);
+        let codes: Vec<&str> = problems.iter().map(|problem| problem.code).collect();
+        assert_eq!(codes[0], "DEFINITION_TOO_LARGE", "{codes:?}");
+        assert!(problems[0].message.contains("longer than 1048576 characters"), "{}", problems[0].message);
     }
 
     #[test]

@@ -49,6 +49,50 @@ impl QueryLanguage {
     }
 }
 
+/// AWS's longest definition, in characters: `CreateStateMachine` and `UpdateStateMachine`
+/// refuse a longer one.
+pub const MAX_DEFINITION_CHARACTERS: usize = 1_048_576;
+
+/// The code of a definition longer than [`MAX_DEFINITION_CHARACTERS`]. AWS refuses it with a
+/// `ValidationException` before reading it, so it has no code of AWS's own; like the syntax
+/// errors it concerns the whole file and is placed at its start.
+pub const DEFINITION_TOO_LARGE: &str = "DEFINITION_TOO_LARGE";
+
+/// The size error of a definition read as `document`, measured as AWS measures it: the
+/// characters of the JSON text, and for YAML of the compact JSON the tree prints as (what a
+/// deployment tool would send at the least).
+pub fn document_size(document: &crate::Document) -> Option<Diagnostic> {
+    let text = document.text();
+    let characters = match (document.format(), document.root()) {
+        // A text of no more bytes than the limit has no more characters either.
+        (crate::SourceFormat::Json, _) if text.len() <= MAX_DEFINITION_CHARACTERS => return None,
+        (crate::SourceFormat::Json, _) => text.chars().count(),
+        (crate::SourceFormat::Yaml, Some(root)) => root.to_serde().to_string().chars().count(),
+        (crate::SourceFormat::Yaml, None) => return None,
+    };
+    definition_size(characters)
+}
+
+/// The error for a definition of `characters` characters (as AWS counts them: Unicode
+/// characters of the JSON text), when that is more than AWS accepts.
+pub fn definition_size(characters: usize) -> Option<Diagnostic> {
+    if characters <= MAX_DEFINITION_CHARACTERS {
+        return None;
+    }
+    let mut diagnostic = Diagnostic::error(
+        DEFINITION_TOO_LARGE,
+        "",
+        format!(
+            "the definition has {characters} characters; AWS refuses definitions longer than \
+             {MAX_DEFINITION_CHARACTERS} characters"
+        ),
+    )
+    .with_location(None);
+    diagnostic.line = 1;
+    diagnostic.column = 1;
+    Some(diagnostic)
+}
+
 /// Checks a definition's tree and returns every error found, in document order.
 pub fn validate(root: &Node) -> Vec<Diagnostic> {
     let mut validator = Validator::default();

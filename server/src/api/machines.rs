@@ -78,7 +78,7 @@ impl MachineCache {
 }
 
 /// AWS's longest definition, in characters.
-pub const MAX_DEFINITION_CHARACTERS: usize = 1_048_576;
+pub const MAX_DEFINITION_CHARACTERS: usize = asl::validate::MAX_DEFINITION_CHARACTERS;
 
 /// What AWS would refuse in `definition` (code, message, location): it is read as JSON only
 /// (AWS reads no YAML: other text is `INVALID_JSON_DESCRIPTION`) and validated; for `kind`

@@ -119,9 +119,9 @@ pub struct CostArgs {
     /// The AWS region whose prices apply.
     #[arg(long, value_name = "R", default_value = "us-east-1")]
     pub region: String,
-    /// Output format: a table, or JSON.
+    /// Output format.
     #[arg(long, value_enum, default_value_t)]
-    pub format: OutputFormat,
+    pub format: CostFormat,
     /// The type the state machine is created as (marked in the output; both are estimated).
     #[arg(long = "type", value_enum, value_name = "TYPE")]
     pub workflow_type: Option<CostWorkflowType>,
@@ -134,6 +134,29 @@ pub struct CostArgs {
     /// Monte Carlo seed (the same seed gives the same figures).
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub seed: u64,
+}
+
+/// How `statehouse cost` prints its estimate (an invalid definition's errors are printed as
+/// `validate` prints them, in the same format).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum CostFormat {
+    /// A table: Standard and Express side by side, the Monte Carlo p50/p95 and the costliest
+    /// states.
+    #[default]
+    Text,
+    /// One JSON document with the estimate: both types, the Monte Carlo figures and the
+    /// costliest states.
+    Json,
+}
+
+impl CostFormat {
+    /// The format for findings that stop the estimate.
+    fn findings(self) -> OutputFormat {
+        match self {
+            CostFormat::Text => OutputFormat::Text,
+            CostFormat::Json => OutputFormat::Json,
+        }
+    }
 }
 
 /// `--type` of `statehouse cost`.
@@ -160,19 +183,47 @@ struct Checked {
     diagnostics: Vec<Diagnostic>,
 }
 
+/// Reads a file as text, skipping a leading UTF-8 byte-order mark (editors on Windows write
+/// one; it is not part of the JSON or YAML). Every tool reads its files through this.
+fn read_text(path: &Path) -> std::io::Result<String> {
+    let text = std::fs::read_to_string(path)?;
+    Ok(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    })
+}
+
+/// The finding for a file that cannot be read, at its start (`file:1:1`).
+fn unreadable(error: &std::io::Error) -> Diagnostic {
+    let mut diagnostic = Diagnostic::error("FILE_UNREADABLE", "", format!("cannot read the file: {error}"));
+    diagnostic.line = 1;
+    diagnostic.column = 1;
+    diagnostic
+}
+
+/// Prints one finding as `file:line:col: severity[CODE]: message`.
+fn write_diagnostic(path: &Path, diagnostic: &Diagnostic, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{}:{}:{}: {}[{}]: {}",
+        path.display(),
+        diagnostic.line,
+        diagnostic.column,
+        diagnostic.severity.as_str(),
+        diagnostic.code,
+        diagnostic.message
+    )
+}
+
+/// Reads and validates a definition file, as `validate` does.
 fn read_file(path: &Path) -> Checked {
-    match std::fs::read_to_string(path) {
+    match read_text(path) {
         Ok(text) => {
             let format = SourceFormat::from_file_name(&path.to_string_lossy());
             let (document, diagnostics) = asl::parse_as(&text, format);
             Checked { path: path.to_path_buf(), document: Some(document), diagnostics }
         }
-        Err(error) => {
-            let mut diagnostic = Diagnostic::error("FILE_UNREADABLE", "", format!("cannot read the file: {error}"));
-            diagnostic.line = 1;
-            diagnostic.column = 1;
-            Checked { path: path.to_path_buf(), document: None, diagnostics: vec![diagnostic] }
-        }
+        Err(error) => Checked { path: path.to_path_buf(), document: None, diagnostics: vec![unreadable(&error)] },
     }
 }
 
@@ -221,7 +272,8 @@ fn fix_file(
     format: OutputFormat,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    let Ok(original) = std::fs::read_to_string(path) else {
+    // Written back without a byte-order mark, if it had one.
+    let Ok(original) = read_text(path) else {
         return Ok(()); // Reported as unreadable by the check that follows.
     };
     let source_format = SourceFormat::from_file_name(&path.to_string_lossy());
@@ -287,20 +339,11 @@ fn report(checked: &[Checked], format: OutputFormat, out: &mut dyn Write) -> any
                         Severity::Error => errors += 1,
                         Severity::Warning => warnings += 1,
                     }
-                    writeln!(
-                        out,
-                        "{}:{}:{}: {}[{}]: {}",
-                        file.path.display(),
-                        diagnostic.line,
-                        diagnostic.column,
-                        diagnostic.severity.as_str(),
-                        diagnostic.code,
-                        diagnostic.message
-                    )?;
+                    write_diagnostic(&file.path, diagnostic, out)?;
                     // A guess on an error is a misspelling's correction; on a warning, a fix
                     // that changes what the workflow does, which `--fix` leaves to a person.
                     match &diagnostic.fix {
-                        Some(fix) if fix.guess && diagnostic.severity == asl::Severity::Warning => {
+                        Some(fix) if fix.guess && diagnostic.severity == Severity::Warning => {
                             writeln!(out, "  = fix, to confirm (changes behaviour): {}", fix.title)?
                         }
                         Some(fix) if fix.guess => writeln!(out, "  = did you mean: {}?", fix.title)?,
@@ -353,29 +396,31 @@ fn diagnostic_json(diagnostic: &Diagnostic) -> serde_json::Value {
 /// Runs `fmt`: rewrites JSON files in the canonical layout, or with `--check` reports them.
 pub fn fmt(args: &FmtArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let mut unformatted = 0;
-    let mut unreadable = 0;
+    let mut unreadable_files = 0;
     for path in &args.files {
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        // An unreadable file is reported and the others are still formatted.
+        let original = match std::fs::read_to_string(path) {
+            Ok(original) => original,
+            Err(error) => {
+                write_diagnostic(path, &unreadable(&error), out)?;
+                unreadable_files += 1;
+                continue;
+            }
+        };
+        // A leading byte-order mark is read past and dropped: the canonical layout has none,
+        // so a file with one is rewritten without it (and fails --check).
+        let text = original.strip_prefix('\u{feff}').unwrap_or(&original);
         if SourceFormat::from_file_name(&path.to_string_lossy()) == SourceFormat::Yaml {
             writeln!(out, "{}: skipped: fmt formats JSON definitions only", path.display())?;
             continue;
         }
-        let (document, diagnostics) = Document::read(&text, SourceFormat::Json);
+        let (document, diagnostics) = Document::read(text, SourceFormat::Json);
         let Some(formatted) = document.to_canonical_json() else {
-            let diagnostic = &diagnostics[0];
-            writeln!(
-                out,
-                "{}:{}:{}: error[{}]: {}",
-                path.display(),
-                diagnostic.line,
-                diagnostic.column,
-                diagnostic.code,
-                diagnostic.message
-            )?;
-            unreadable += 1;
+            write_diagnostic(path, &diagnostics[0], out)?;
+            unreadable_files += 1;
             continue;
         };
-        if formatted == text {
+        if formatted == original {
             continue;
         }
         unformatted += 1;
@@ -386,7 +431,7 @@ pub fn fmt(args: &FmtArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
             writeln!(out, "{}: formatted", path.display())?;
         }
     }
-    let failed = unreadable > 0 || (args.check && unformatted > 0);
+    let failed = unreadable_files > 0 || (args.check && unformatted > 0);
     Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
@@ -401,20 +446,11 @@ fn write_atomically(path: &Path, contents: &str) -> anyhow::Result<()> {
 
 /// Runs `graph`: prints the graph as DOT or JSON.
 pub fn graph(args: &GraphArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
-    let text = std::fs::read_to_string(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let text = read_text(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
     let format = SourceFormat::from_file_name(&args.file.to_string_lossy());
     let (document, diagnostics) = Document::read(&text, format);
     let Some(root) = document.root() else {
-        let diagnostic = &diagnostics[0];
-        writeln!(
-            out,
-            "{}:{}:{}: error[{}]: {}",
-            args.file.display(),
-            diagnostic.line,
-            diagnostic.column,
-            diagnostic.code,
-            diagnostic.message
-        )?;
+        write_diagnostic(&args.file, &diagnostics[0], out)?;
         return Ok(ExitCode::FAILURE);
     };
     let graph = asl::graph::graph(root);
@@ -430,8 +466,22 @@ pub fn graph(args: &GraphArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> 
     Ok(ExitCode::SUCCESS)
 }
 
+/// `text` as a DOT quoted string: backslashes and double quotes escaped, and line breaks
+/// written as `\n` and `\r` (line breaks in a label), so every statement stays on one line.
 fn dot_quote(text: &str) -> String {
-    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+    let mut quoted = String::with_capacity(text.len() + 2);
+    quoted.push('"');
+    for character in text.chars() {
+        match character {
+            '\\' => quoted.push_str("\\\\"),
+            '"' => quoted.push_str("\\\""),
+            '\n' => quoted.push_str("\\n"),
+            '\r' => quoted.push_str("\\r"),
+            other => quoted.push(other),
+        }
+    }
+    quoted.push('"');
+    quoted
 }
 
 fn write_dot(graph: &asl::graph::Graph, out: &mut dyn Write) -> anyhow::Result<()> {
@@ -544,7 +594,7 @@ pub fn cost(args: &CostArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let has_errors = checked.diagnostics.iter().any(|diagnostic| diagnostic.severity == Severity::Error);
     let root = checked.document.as_ref().and_then(Document::root);
     let Some(root) = root.filter(|_| !has_errors) else {
-        return report(&[checked], args.format, out);
+        return report(&[checked], args.format.findings(), out);
     };
     let definition = root.to_serde();
     let assumptions = match &args.assumptions {
@@ -564,24 +614,29 @@ pub fn cost(args: &CostArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
         CostWorkflowType::Express => "express",
     });
     match args.format {
-        OutputFormat::Json => {
+        CostFormat::Json => {
             let mut json = estimate.to_json();
             json["file"] = serde_json::json!(args.file.display().to_string());
             json["workflow_type"] = serde_json::json!(chosen);
             serde_json::to_writer_pretty(&mut *out, &json)?;
             writeln!(out)?;
         }
-        OutputFormat::Text => write_cost_table(args, &estimate, chosen, out)?,
+        CostFormat::Text => write_cost_table(args, &estimate, chosen, out)?,
     }
     Ok(ExitCode::SUCCESS)
 }
 
 fn read_assumptions(path: &Path) -> anyhow::Result<asl::cost::Assumptions> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading the assumptions {}", path.display()))?;
+    let text = read_text(path).with_context(|| format!("reading the assumptions {}", path.display()))?;
     let (document, diagnostics) = Document::read(&text, SourceFormat::from_file_name(&path.to_string_lossy()));
     let Some(root) = document.root() else {
         let diagnostic = &diagnostics[0];
-        anyhow::bail!("{}:{}:{}: {}", path.display(), diagnostic.line, diagnostic.column, diagnostic.message);
+        // The reader words its syntax errors for a definition; this file is the assumptions.
+        let message = match diagnostic.message.strip_prefix("the definition ") {
+            Some(rest) => format!("the assumptions file {rest}"),
+            None => diagnostic.message.clone(),
+        };
+        anyhow::bail!("{}:{}:{}: {message}", path.display(), diagnostic.line, diagnostic.column);
     };
     asl::cost::Assumptions::from_value(&root.to_serde()).with_context(|| format!("in {}", path.display()))
 }

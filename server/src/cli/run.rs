@@ -2,7 +2,8 @@
 //! its Task states answered by a MockConfigFile: a test a deployment repository's CI can run
 //! without a server or AWS. It prints how the execution ended (and its history with
 //! `--history`) and exits 0 only when it ended as expected (`--expect-status`, default
-//! `SUCCEEDED`, and `--expect-output` when given).
+//! `SUCCEEDED`, and `--expect-output` when given). A definition `statehouse validate` rejects
+//! is not run: its errors are printed as `validate` prints them, and the exit is 2.
 //!
 //! The execution runs as the designer's test runs do (`engine/test_runs.rs`), on a database in
 //! a temporary folder that is removed afterwards. Waits really wait unless `--skip-waits`
@@ -22,7 +23,7 @@ use serde_json::Value;
 use crate::{
     db,
     engine::{
-        Engine, EngineSettings, ExecutionType,
+        Engine, EngineSettings, ExecutionType, MockSource,
         decide::Status,
         test_runs::{TestRun, TestRunError},
     },
@@ -124,25 +125,24 @@ impl Drop for Scratch {
 }
 
 fn read(path: &Path, what: &str) -> anyhow::Result<String> {
-    std::fs::read_to_string(path).with_context(|| format!("{what}: cannot read {}", path.display()))
+    super::read_text(path).with_context(|| format!("{what}: cannot read {}", path.display()))
 }
 
-/// The definition as JSON text: as written for JSON, printed from the tree for YAML.
-fn definition_json(path: &Path) -> anyhow::Result<String> {
-    let text = read(path, "definition")?;
-    let format = asl::SourceFormat::from_file_name(&path.to_string_lossy());
-    if format == asl::SourceFormat::Json {
-        return Ok(text);
-    }
-    let (document, diagnostics) = asl::parse_as(&text, format);
-    match document.to_json() {
-        Some(json) => Ok(json),
-        None => bail!(
-            "definition: {} is not readable YAML: {}",
-            path.display(),
-            diagnostics.first().map(|diagnostic| diagnostic.message.clone()).unwrap_or_default()
-        ),
-    }
+/// The definition as JSON text (as written for JSON, printed from the tree for YAML), once it
+/// has passed validation. When it has not, its errors are printed as `statehouse validate`
+/// prints them (warnings are not looked for) and the result is `None`.
+fn valid_definition_json(path: &Path, out: &mut dyn Write) -> anyhow::Result<Option<String>> {
+    let checked = super::read_file(path);
+    let has_errors = checked.diagnostics.iter().any(|diagnostic| diagnostic.severity == asl::Severity::Error);
+    let document = checked.document.as_ref().filter(|_| !has_errors);
+    let Some(document) = document else {
+        super::report(&[checked], super::OutputFormat::Text, out)?;
+        return Ok(None);
+    };
+    Ok(Some(match document.format() {
+        asl::SourceFormat::Json => document.text().to_string(),
+        asl::SourceFormat::Yaml => document.to_json().context("definition: the YAML has no tree")?,
+    }))
 }
 
 /// Runs `statehouse run`: exit 0 when the execution ended as expected, 1 when it did not,
@@ -158,7 +158,10 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
 }
 
 fn run_checked(args: &RunArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
-    let definition = definition_json(&args.file)?;
+    let Some(definition) = valid_definition_json(&args.file, out)? else {
+        eprintln!("statehouse run: {} is not a valid definition; nothing was run", args.file.display());
+        return Ok(ExitCode::from(2));
+    };
     let input = match (&args.input, &args.input_file) {
         (Some(text), _) => text.clone(),
         (None, Some(path)) => read(path, "input")?,
@@ -204,7 +207,11 @@ struct Outcome {
 
 async fn execute(run: TestRun, args: &RunArgs, data_dir: &Path) -> anyhow::Result<Outcome> {
     let pool = db::open(data_dir).await?;
-    let settings = EngineSettings { s3_root: args.s3_dir.clone(), ..EngineSettings::default() };
+    let settings = EngineSettings {
+        s3_root: args.s3_dir.clone(),
+        mock_source: MockSource::CommandLine,
+        ..EngineSettings::default()
+    };
     let engine = Engine::new(pool.clone(), settings);
     engine.recover().await.context("starting the engine")?;
     let timers = engine.spawn_timer_loop();

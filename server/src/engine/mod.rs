@@ -98,6 +98,19 @@ pub struct EngineSettings {
     /// The folder that stands in for S3 for Map ItemReaders and ResultWriters (`BUCKET/KEY`
     /// under it).
     pub s3_root: Option<std::path::PathBuf>,
+    /// How mocks are given to this engine: what the failure of a Task with no mock advises.
+    pub mock_source: MockSource,
+}
+
+/// How a person gives the engine its mocks, so that a Task with none can say how to add one.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MockSource {
+    /// The server: a MockConfigFile in `SFN_MOCK_CONFIG`, executions started as
+    /// `STATE_MACHINE_ARN#TEST_CASE`, and Lambda tasks may call `STATEHOUSE_LAMBDA_ENDPOINT`.
+    #[default]
+    Server,
+    /// `statehouse run`: `--mocks FILE` and `--test-case CASE` (it has no Lambda endpoint).
+    CommandLine,
 }
 
 impl Default for EngineSettings {
@@ -110,6 +123,7 @@ impl Default for EngineSettings {
             lambda_endpoint: None,
             express_history: true,
             s3_root: None,
+            mock_source: MockSource::Server,
         }
     }
 }
@@ -973,24 +987,35 @@ impl Engine {
         if request.resource.pattern == Pattern::WaitForTaskToken {
             return; // SendTaskSuccess / SendTaskFailure with the token continue it
         }
-        let lambda_hint =
-            if backends::Backend::for_resource(&request.resource).is_some_and(backends::Backend::is_lambda) {
-                ", or set STATEHOUSE_LAMBDA_ENDPOINT to a Lambda-Invoke-compatible endpoint (sam local start-lambda)"
-            } else {
-                ""
-            };
-        let cause = if not_mocked {
-            format!(
+        let mock_source = self.inner.settings.mock_source;
+        let lambda_hint = if mock_source == MockSource::Server
+            && backends::Backend::for_resource(&request.resource).is_some_and(backends::Backend::is_lambda)
+        {
+            ", or set STATEHOUSE_LAMBDA_ENDPOINT to a Lambda-Invoke-compatible endpoint (sam local start-lambda)"
+        } else {
+            ""
+        };
+        let cause = match (not_mocked, mock_source) {
+            (true, MockSource::Server) => format!(
                 "The Task state '{}' calls '{}', which has no local binding, and the execution's test case does not \
                  mock it{lambda_hint}.",
                 request.state_name, request.resource.arn
-            )
-        } else {
-            format!(
+            ),
+            (true, MockSource::CommandLine) => format!(
+                "The Task state '{}' calls '{}', which has no local binding, and the test case does not mock it. \
+                 Add the state to the test case in the --mocks file.",
+                request.state_name, request.resource.arn
+            ),
+            (false, MockSource::Server) => format!(
                 "The Task state '{}' calls '{}', which has no local binding and no mock. Name a MockConfigFile in \
                  SFN_MOCK_CONFIG and start the execution as 'STATE_MACHINE_ARN#TEST_CASE'{lambda_hint}.",
                 request.state_name, request.resource.arn
-            )
+            ),
+            (false, MockSource::CommandLine) => format!(
+                "The Task state '{}' calls '{}', which has no local binding and no mock. Give a MockConfigFile with \
+                 --mocks FILE and choose its test case with --test-case CASE.",
+                request.state_name, request.resource.arn
+            ),
         };
         let failure = Failure::new("States.Runtime", cause);
         self.spawn_signal(arn, Signal::TaskFailed { key, failure });
