@@ -5,7 +5,9 @@
 // trails, and a request's page draws its execution's graph (the approval state waiting before
 // the decision). Everything goes through the real server: the Step Functions API, the approver's
 // pages and the app.
-import { expect, test, type APIRequestContext, type ConsoleMessage, type Page } from "@playwright/test";
+import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+
+import { watchForProblems } from "./execution-support";
 
 const queueUrl = process.env.APPROVAL_QUEUE_URL;
 if (!queueUrl) {
@@ -24,24 +26,6 @@ async function sfn(request: APIRequestContext, action: string, body: object): Pr
   const text = await response.text();
   expect(response.status(), `${action}: ${text}`).toBe(200);
   return JSON.parse(text);
-}
-
-/// Collects console errors and warnings, page errors and failed requests of a page.
-function watchForProblems(page: Page): string[] {
-  const problems: string[] = [];
-  page.on("console", (message: ConsoleMessage) => {
-    if (message.type() === "error" || message.type() === "warning") {
-      problems.push(`${message.type()} on ${page.url()} (${message.location().url}): ${message.text()}`);
-    }
-  });
-  page.on("pageerror", (error) => problems.push(`page error on ${page.url()}: ${error.message}`));
-  page.on("requestfailed", (request) => problems.push(`request failed: ${request.url()}`));
-  page.on("response", (response) => {
-    if (response.status() >= 400) {
-      problems.push(`HTTP ${response.status()} for ${response.url()}`);
-    }
-  });
-  return problems;
 }
 
 /// Waits until the dev mailbox holds the mail about `subject` and returns the approver's link.
