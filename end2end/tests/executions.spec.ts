@@ -248,3 +248,43 @@ test("failure patterns group failed executions, list one pattern's executions, a
 
   expect(problems).toEqual([]);
 });
+
+test("a long cause keeps its failure pattern one row high, and the whole cause is a hover away", async ({ page, request }) => {
+  const problems = watchForProblems(page);
+  const suffix = Date.now().toString(36);
+  const { stateMachineArn } = await sfn(request, "CreateStateMachine", {
+    name: `long-cause-${suffix}`,
+    definition: JSON.stringify({
+      StartAt: "Crash",
+      States: { Crash: { Type: "Fail", Error: "Lambda.Unknown", CausePath: "$.trace" } },
+    }),
+    roleArn: "arn:aws:iam::123456789012:role/statehouse",
+  });
+  // A stack trace as a Lambda function's failure gives it: long, with long unbroken words.
+  const trace = Array.from({ length: 30 }, (_, i) => `at com.example.orders.Handler${i}.handleRequest(Handler${i}.java:${i})`).join("\n");
+  const { executionArn } = await sfn(request, "StartExecution", {
+    stateMachineArn,
+    name: `crash-${suffix}`,
+    input: JSON.stringify({ trace }),
+  });
+  expect(await waitForEnd(request, executionArn)).toBe("FAILED");
+
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.goto(`/executions?machine=${encodeURIComponent(stateMachineArn)}`);
+  const row = page.getByTestId("failure-patterns").locator('tr[data-error="Lambda.Unknown"]');
+  const cause = row.locator("li[data-cause-count]");
+  // The page shows the cause's first lines; the title holds what the page keeps of it.
+  await expect(cause).toHaveAttribute("title", /^at com\.example\.orders\.Handler0\.handleRequest/);
+  expect((await cause.getAttribute("title"))!.length).toBeGreaterThan(300);
+  const rowBox = await row.boundingBox();
+  expect(rowBox!.height).toBeLessThan(160);
+  // Every column keeps its text inside the table: nothing is pushed off to the right.
+  const table = await row.locator("xpath=ancestor::table").boundingBox();
+  const lastFailed = await row.locator('td[data-label="Last failed"] a').boundingBox();
+  expect(lastFailed!.x + lastFailed!.width).toBeLessThanOrEqual(table!.x + table!.width + 1);
+  // The executions themselves stay within the first screen and a half.
+  const list = await page.getByTestId("executions").boundingBox();
+  expect(list!.y).toBeLessThan(1350);
+
+  expect(problems).toEqual([]);
+});

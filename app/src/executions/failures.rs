@@ -485,8 +485,9 @@ fn PatternRow(
                     {causes
                         .into_iter()
                         .map(|cause| {
+                            let whole = cause.example.clone();
                             view! {
-                                <li data-cause-count=cause.count>
+                                <li data-cause-count=cause.count title=whole>
                                     {(count > 1).then(|| view! { <span class="muted">{cause.count} " × "</span> })}
                                     <code>{cause.example}</code>
                                 </li>
