@@ -67,6 +67,10 @@ test("the graph, the state details and the timeline follow the history", async (
   const enteredNames = new Set<string>(entered.map((event: any) => event.stateEnteredEventDetails.name));
 
   await page.goto(`/executions/${encodeURIComponent(executionArn)}`);
+  // A failed execution opens on the state it failed in (not on Boom, whose failure was caught).
+  await expect(page.getByTestId("state-details")).toHaveAttribute("data-state-details", "Finally");
+  await expect(page.getByTestId("state-select")).toHaveValue("Finally");
+  await expect(page.getByTestId("state-details").getByTestId("state-error")).toHaveText("Final.Error");
   // Every state of the definition: coloured when the history entered it, not reached otherwise.
   const nodes = page.locator("[data-testid=graph] [data-state]");
   await expect(nodes).toHaveCount(8);
@@ -176,6 +180,8 @@ test("a wide graph opens scrolled to the failed state, follows a state chosen ou
   const failed = "Check inventory in warehouse number 8";
   await expect(page.locator(`[data-testid="graph"] [data-state="${failed}"]`)).toHaveAttribute("data-status", "failed");
   await expect.poll(() => inView(failed)).toBe(true);
+  // Its details are open: the branch's state, not the Parallel that failed because of it.
+  await expect(page.getByTestId("state-details")).toHaveAttribute("data-state-details", failed);
   // The page itself did not scroll down to the graph.
   expect(await page.evaluate(() => window.scrollY)).toBe(0);
 

@@ -60,7 +60,10 @@ fn OneExecution() -> impl IntoView {
         },
     );
     // The state whose details show: `?state=NAME` links to one; clicks choose another.
-    let selected = RwSignal::new(query.with_untracked(|query| query.get("state").filter(|name| !name.is_empty())));
+    // The reader's choice of state, kept while the page redraws (`None`: not chosen yet, so a
+    // failed execution shows the state it failed in; `Some(None)`: chose none).
+    let chosen =
+        RwSignal::new(query.with_untracked(|query| query.get("state").filter(|name| !name.is_empty()).map(Some)));
     let actions = ExecutionActions::new();
     Effect::new(move |previous: Option<usize>| {
         let finished = actions.finished();
@@ -79,7 +82,7 @@ fn OneExecution() -> impl IntoView {
         <ErrorBoundary fallback=error_list>
             <Transition fallback=|| view! { <p>"Loading the execution…"</p> }>
                 {move || Suspend::new(async move {
-                    detail.await.map(|detail| view! { <ExecutionView detail event_type=event_type.get_untracked() actions selected /> })
+                    detail.await.map(|detail| view! { <ExecutionView detail event_type=event_type.get_untracked() actions chosen /> })
                 })}
             </Transition>
         </ErrorBoundary>
@@ -92,11 +95,25 @@ fn ExecutionView(
     detail: ExecutionDetail,
     event_type: Option<String>,
     actions: ExecutionActions,
-    selected: RwSignal<Option<String>>,
+    /// The reader's choice of state, if any (see [`ExecutionPage`]).
+    chosen: RwSignal<Option<Option<String>>>,
 ) -> impl IntoView {
     let ExecutionDetail { execution, input, output, error, cause, definition, events, waiting, map_runs } = detail;
     let cost_line = view! { <ExecutionCostLine arn=execution.arn.clone() events=events.clone() /> };
     let states = ExecutionStates::new(&events, execution.start_millis, execution.stop_millis);
+    // The state whose details show: the reader's choice, else where a failed, timed-out or
+    // stopped execution ended. Decided from the data alone, so the server and the browser draw
+    // the same; only a change after that is the reader's choice.
+    let ended = matches!(execution.status.as_str(), "FAILED" | "TIMED_OUT" | "ABORTED");
+    let selected = RwSignal::new(
+        chosen.get_untracked().unwrap_or_else(|| states.ended_in().filter(|_| ended).map(str::to_string)),
+    );
+    Effect::new(move |drawn: Option<()>| {
+        let now = selected.get();
+        if drawn.is_some() {
+            chosen.set(Some(now));
+        }
+    });
     let all_states = state_names(&definition);
     let choose = Callback::new(move |name: String| {
         selected.set(Some(name));

@@ -229,6 +229,15 @@ pub fn state_visits(events: &[EventRow]) -> Vec<StateVisit> {
             }
         } else if kind.starts_with("Execution") {
             let Some(how) = execution_end(kind) else { continue };
+            // The state entered last of those still open is where it ended (a Fail state, a
+            // Task out of retries, the branch's state a Parallel failed for): it failed with
+            // the execution's error unless its own events said otherwise.
+            if let Some(last) = visits.iter_mut().rev().find(|visit| visit.end_millis().is_none())
+                && last.error.is_none()
+            {
+                last.error = text("error");
+                last.cause = text("cause");
+            }
             for visit in visits.iter_mut().filter(|visit| visit.end_millis().is_none()) {
                 visit.ended_inside = Some((event.timestamp_millis, how));
             }
@@ -418,5 +427,37 @@ mod tests {
         stopped.push(event(4, 3, "ExecutionAborted", None));
         assert_eq!(state_visits(&stopped)[0].ended_inside.map(|(_, how)| how), Some(EndedInside::Aborted));
         assert_eq!(state_statuses(&stopped, "ABORTED")["Work"], StateStatus::Failed);
+    }
+    #[test]
+    fn the_state_entered_last_is_where_a_failed_execution_ended_with_its_error() {
+        // A Parallel's Fail state (caught, so never exited), then a Fail state that ends it all.
+        let events = [
+            event(1, 0, "ExecutionStarted", None),
+            event(2, 1, "ParallelStateEntered", Some("Try")),
+            event(3, 2, "ParallelStateStarted", None),
+            event(4, 3, "FailStateEntered", Some("Boom")),
+            event(5, 4, "ParallelStateFailed", None),
+            event(6, 5, "ParallelStateExited", Some("Try")),
+            event(7, 6, "FailStateEntered", Some("Finally")),
+            with_details(
+                event(8, 7, "ExecutionFailed", None),
+                r#"{"executionFailedEventDetails": {"error": "Final.Error", "cause": "gave up"}}"#,
+            ),
+        ];
+        let states = crate::executions::states::ExecutionStates::new(&events, 0, Some(800));
+        assert_eq!(states.ended_in(), Some("Finally"));
+        let finally = states.visits.iter().find(|visit| visit.state_name == "Finally").unwrap();
+        assert_eq!((finally.error.as_deref(), finally.cause.as_deref()), (Some("Final.Error"), Some("gave up")));
+        let boom = states.visits.iter().find(|visit| visit.state_name == "Boom").unwrap();
+        assert_eq!(boom.error, None, "Boom did not fail with the execution's error");
+
+        // An execution that succeeded ended in no state.
+        let fine = [
+            event(1, 0, "ExecutionStarted", None),
+            event(2, 1, "SucceedStateEntered", Some("Done")),
+            event(3, 2, "SucceedStateExited", Some("Done")),
+            event(4, 3, "ExecutionSucceeded", None),
+        ];
+        assert_eq!(crate::executions::states::ExecutionStates::new(&fine, 0, Some(400)).ended_in(), None);
     }
 }

@@ -39,6 +39,13 @@ impl ExecutionStates {
         }
     }
 
+    /// The state an ended execution was last inside (it failed, timed out or was stopped
+    /// there): the innermost one, since a Parallel or Map that failed because of a state inside
+    /// it was entered before it. `None` for an execution that did not end inside a state.
+    pub fn ended_in(&self) -> Option<&str> {
+        self.visits.iter().rev().find(|visit| visit.ended_inside.is_some()).map(|visit| visit.state_name.as_str())
+    }
+
     /// The names of the states entered, in the order first entered.
     pub fn names(&self) -> Vec<String> {
         let mut names: Vec<String> = Vec::new();
