@@ -326,3 +326,78 @@ async fn other_accounts_machines_do_not_exist_and_aliases_take_no_tags() {
     let refused = api.refused("TagResource", json!({"resourceArn": elsewhere, "tags": tags})).await;
     assert_eq!(refused.0, "ResourceNotFound");
 }
+
+/// The `nextToken` of `operation` called with `request` and `maxResults` 1, which must be there.
+async fn first_token(api: &Api, operation: &str, request: Value) -> String {
+    let mut request = request;
+    request["maxResults"] = json!(1);
+    let page = api.ok(operation, request.clone()).await;
+    page["nextToken"].as_str().unwrap_or_else(|| panic!("{operation} {request} gave no nextToken: {page}")).to_string()
+}
+
+#[tokio::test]
+async fn next_tokens_serve_only_the_listing_that_issued_them_unaltered() {
+    let api = Api::start();
+    let mut machines = Vec::new();
+    for name in ["m1", "m2"] {
+        let created =
+            api.ok("CreateStateMachine", json!({"name": name, "definition": pass_definition(), "roleArn": ROLE})).await;
+        machines.push(created["stateMachineArn"].as_str().expect("an ARN").to_string());
+    }
+    for name in ["a1", "a2"] {
+        api.ok("CreateActivity", json!({"name": name})).await;
+    }
+    let mut executions = Vec::new();
+    for machine in [&machines[0], &machines[0], &machines[1], &machines[1]] {
+        let started = api.ok("StartExecution", json!({"stateMachineArn": machine})).await;
+        executions.push(started["executionArn"].as_str().expect("an ARN").to_string());
+    }
+    for execution in &executions {
+        api.server.finished(&api.client, execution, Duration::from_secs(20)).await;
+    }
+    let invalid = |token: &str| ("InvalidToken".to_string(), format!("Invalid Token: '{token}'"));
+
+    // Each token resumes its own listing.
+    let machines_token = first_token(&api, "ListStateMachines", json!({})).await;
+    let page = api.ok("ListStateMachines", json!({"maxResults": 1, "nextToken": machines_token})).await;
+    assert_eq!(page["stateMachines"][0]["name"], "m2", "{page}");
+    let executions_request = json!({"stateMachineArn": machines[0]});
+    let executions_token = first_token(&api, "ListExecutions", executions_request.clone()).await;
+    let page = api.ok("ListExecutions", json!({"stateMachineArn": machines[0], "nextToken": executions_token})).await;
+    assert_eq!(page["executions"].as_array().map(Vec::len), Some(1), "{page}");
+    let history_request = json!({"executionArn": executions[0]});
+    let history_token = first_token(&api, "GetExecutionHistory", history_request.clone()).await;
+    let page = api.ok("GetExecutionHistory", json!({"executionArn": executions[0], "nextToken": history_token})).await;
+    assert_eq!(page["events"][0]["id"], 2, "{page}");
+
+    // Another operation's token, or this one's for another resource or filter, is refused.
+    let activities_token = first_token(&api, "ListActivities", json!({})).await;
+    let refused = api.refused("ListStateMachines", json!({"nextToken": activities_token})).await;
+    assert_eq!(refused, invalid(&activities_token));
+    let refused = api.refused("ListActivities", json!({"nextToken": machines_token})).await;
+    assert_eq!(refused, invalid(&machines_token));
+    let refused =
+        api.refused("ListExecutions", json!({"stateMachineArn": machines[1], "nextToken": executions_token})).await;
+    assert_eq!(refused, invalid(&executions_token));
+    let filtered = json!({"stateMachineArn": machines[0], "statusFilter": "SUCCEEDED", "nextToken": executions_token});
+    assert_eq!(api.refused("ListExecutions", filtered).await, invalid(&executions_token));
+    let refused =
+        api.refused("GetExecutionHistory", json!({"executionArn": executions[1], "nextToken": history_token})).await;
+    assert_eq!(refused, invalid(&history_token));
+    let reversed = json!({"executionArn": executions[0], "reverseOrder": true, "nextToken": history_token});
+    assert_eq!(api.refused("GetExecutionHistory", reversed).await, invalid(&history_token));
+
+    // A token altered by one character is refused.
+    for (operation, request, token) in [
+        ("ListStateMachines", json!({}), &machines_token),
+        ("ListExecutions", executions_request, &executions_token),
+        ("GetExecutionHistory", history_request, &history_token),
+    ] {
+        let mut altered = token.clone();
+        let last = altered.pop().expect("a token");
+        altered.push(if last == '0' { '1' } else { '0' });
+        let mut request = request;
+        request["nextToken"] = json!(altered);
+        assert_eq!(api.refused(operation, request).await, invalid(&altered), "{operation}");
+    }
+}

@@ -7,8 +7,8 @@ use serde_json::{Map, Value, json};
 use sqlx::Row;
 
 use super::{
-    ApiState, AwsError, check_name, decode_token, encode_token, epoch_seconds, machines, max_results, optional,
-    optional_within, required, versions,
+    ApiState, AwsError, check_name, epoch_seconds, machines, max_results, optional, optional_within, paging::PageScope,
+    required, versions,
 };
 use crate::engine::{
     ExecutionType, ExecutionView, Qualifiers, RealEnvironment, StartRequest,
@@ -230,31 +230,21 @@ pub async fn redrive(state: &ApiState, request: &Value) -> Result<Value, AwsErro
 pub async fn history(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
     let arn = required(request, "executionArn")?;
     view(state, arn).await?;
+    let reverse_order = request.get("reverseOrder").and_then(Value::as_bool) == Some(true);
+    let include_data = request.get("includeExecutionData").and_then(Value::as_bool).unwrap_or(true);
+    let max_results = max_results(request)?;
+    let scope =
+        PageScope::new("GetExecutionHistory", &[Some(arn), Some(if reverse_order { "reverse" } else { "forward" })]);
+    let offset = scope.offset(request)?;
     let mut events = state.engine.history(arn).await?.unwrap_or_default();
-    if request.get("reverseOrder").and_then(Value::as_bool) == Some(true) {
+    if reverse_order {
         events.reverse();
     }
-    let include_data = request.get("includeExecutionData").and_then(Value::as_bool).unwrap_or(true);
-    let max_results = match request.get("maxResults").and_then(Value::as_u64) {
-        None | Some(0) => 100,
-        Some(count) if count > 1000 => {
-            return Err(AwsError::validation(format!(
-                "1 validation error detected: Value '{count}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000"
-            )));
-        }
-        Some(count) => count as usize,
-    };
-    let offset = match optional(request, "nextToken")? {
-        Some(token) => {
-            token.parse::<usize>().map_err(|_| AwsError::new("InvalidToken", format!("Invalid Token: '{token}'")))?
-        }
-        None => 0,
-    };
     let page: Vec<Value> =
         events.iter().skip(offset).take(max_results).map(|event| event.to_aws_json(include_data)).collect();
     let mut response = json!({"events": page});
-    if offset + max_results < events.len() {
-        response["nextToken"] = json!((offset + max_results).to_string());
+    if let Some(token) = scope.next_offset_token(offset, max_results, events.len()) {
+        response["nextToken"] = json!(token);
     }
     Ok(response)
 }
@@ -368,10 +358,11 @@ pub async fn list(state: &ApiState, request: &Value) -> Result<Value, AwsError> 
     let limit = max_results(request)?;
     // The token is the (start time, ARN) of the last execution returned, so executions
     // started meanwhile neither repeat nor shift the pages.
-    let after = match optional(request, "nextToken")? {
+    let scope = PageScope::new("ListExecutions", &[machine_arn, map_run, status_filter, redrive_filter]);
+    let after = match scope.position(request)? {
         None => None,
-        Some(token) => {
-            let position = decode_token(token)?;
+        Some(position) => {
+            let token = optional(request, "nextToken")?.unwrap_or_default();
             let parsed = position
                 .strip_prefix("after:")
                 .and_then(|rest| rest.split_once(':'))
@@ -441,7 +432,7 @@ pub async fn list(state: &ApiState, request: &Value) -> Result<Value, AwsError> 
     {
         let position =
             format!("after:{}:{}", last.try_get::<i64, _>("start_millis")?, last.try_get::<String, _>("arn")?);
-        response["nextToken"] = json!(encode_token(&position));
+        response["nextToken"] = json!(scope.token(&position));
     }
     Ok(response)
 }

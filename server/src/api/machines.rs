@@ -10,8 +10,8 @@ use asl::{
 };
 
 use super::{
-    ApiState, AwsError, check_name, epoch_seconds, invalid_arn, max_results, next_offset_token, offset_from_token,
-    optional, required, tags, versions,
+    ApiState, AwsError, check_name, epoch_seconds, invalid_arn, max_results, optional, paging::PageScope, required,
+    tags, versions,
 };
 use crate::engine::{RealEnvironment, now_millis};
 use asl::eval::Environment;
@@ -330,7 +330,8 @@ pub async fn describe(state: &ApiState, request: &Value) -> Result<Value, AwsErr
 /// ListStateMachines, by name, with `maxResults` and `nextToken`.
 pub async fn list(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
     let limit = max_results(request)?;
-    let offset = offset_from_token(request)?;
+    let scope = PageScope::new("ListStateMachines", &[]);
+    let offset = scope.offset(request)?;
     let rows = sqlx::query("SELECT arn, name, type, created_millis FROM state_machines ORDER BY name")
         .fetch_all(&state.pool)
         .await?;
@@ -349,7 +350,7 @@ pub async fn list(state: &ApiState, request: &Value) -> Result<Value, AwsError> 
         })
         .collect::<Result<Vec<Value>, sqlx::Error>>()?;
     let mut response = json!({"stateMachines": machines});
-    if let Some(token) = next_offset_token(offset, limit, total) {
+    if let Some(token) = scope.next_offset_token(offset, limit, total) {
         response["nextToken"] = json!(token);
     }
     Ok(response)
@@ -466,7 +467,8 @@ pub async fn describe_activity(state: &ApiState, request: &Value) -> Result<Valu
 /// ListActivities, by name, with `maxResults` and `nextToken`.
 pub async fn list_activities(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
     let limit = max_results(request)?;
-    let offset = offset_from_token(request)?;
+    let scope = PageScope::new("ListActivities", &[]);
+    let offset = scope.offset(request)?;
     let rows =
         sqlx::query("SELECT arn, name, created_millis FROM activities ORDER BY name").fetch_all(&state.pool).await?;
     let activities = rows
@@ -482,7 +484,7 @@ pub async fn list_activities(state: &ApiState, request: &Value) -> Result<Value,
         })
         .collect::<Result<Vec<Value>, sqlx::Error>>()?;
     let mut response = json!({"activities": activities});
-    if let Some(token) = next_offset_token(offset, limit, rows.len()) {
+    if let Some(token) = scope.next_offset_token(offset, limit, rows.len()) {
         response["nextToken"] = json!(token);
     }
     Ok(response)

@@ -8,6 +8,7 @@
 mod executions;
 mod machines;
 mod map_runs;
+mod paging;
 pub mod sigv4;
 mod tags;
 mod test_state;
@@ -276,41 +277,6 @@ fn max_results(request: &Value) -> Result<usize, AwsError> {
             ))),
         },
     }
-}
-
-/// Wraps a position in a listing as an opaque `nextToken` (hex, so clients treat it as opaque).
-fn encode_token(position: &str) -> String {
-    position.bytes().map(|byte| format!("{byte:02x}")).collect()
-}
-
-/// Reads a `nextToken` written by [`encode_token`]; anything else is `InvalidToken`.
-fn decode_token(token: &str) -> Result<String, AwsError> {
-    let invalid = || AwsError::new("InvalidToken", format!("Invalid Token: '{token}'"));
-    if !token.len().is_multiple_of(2) || !token.is_ascii() {
-        return Err(invalid());
-    }
-    let bytes = (0..token.len())
-        .step_by(2)
-        .map(|index| u8::from_str_radix(&token[index..index + 2], 16))
-        .collect::<Result<Vec<u8>, _>>()
-        .map_err(|_| invalid())?;
-    String::from_utf8(bytes).map_err(|_| invalid())
-}
-
-/// A `nextToken` for offset-paged listings (ordered by a stable key such as the name).
-fn offset_from_token(request: &Value) -> Result<usize, AwsError> {
-    match optional(request, "nextToken")? {
-        None => Ok(0),
-        Some(token) => decode_token(token)?
-            .strip_prefix("offset:")
-            .and_then(|offset| offset.parse().ok())
-            .ok_or_else(|| AwsError::new("InvalidToken", format!("Invalid Token: '{token}'"))),
-    }
-}
-
-/// The `nextToken` after a page of `page_length` items that started at `offset`, if more follow.
-fn next_offset_token(offset: usize, page_length: usize, total: usize) -> Option<String> {
-    (offset + page_length < total).then(|| encode_token(&format!("offset:{}", offset + page_length)))
 }
 
 /// What follows `…:RESOURCE_TYPE:` in a Step Functions ARN of this partition and region, when
