@@ -401,3 +401,57 @@ async fn next_tokens_serve_only_the_listing_that_issued_them_unaltered() {
         assert_eq!(api.refused(operation, request).await, invalid(&altered), "{operation}");
     }
 }
+
+#[tokio::test]
+async fn members_are_checked_as_the_model_constrains_them() {
+    let api = Api::start();
+    let created =
+        api.ok("CreateStateMachine", json!({"name": "m1", "definition": pass_definition(), "roleArn": ROLE})).await;
+    let machine_arn = created["stateMachineArn"].as_str().expect("an ARN");
+    let started = api.ok("StartExecution", json!({"stateMachineArn": machine_arn})).await;
+    let execution_arn = started["executionArn"].as_str().expect("an ARN");
+
+    // maxResults is 0 to 1000 for GetExecutionHistory as for the listings.
+    let (kind, message) =
+        api.refused("GetExecutionHistory", json!({"executionArn": execution_arn, "maxResults": -1})).await;
+    assert_eq!(kind, "ValidationException");
+    assert!(message.contains("'maxResults'") && message.contains("greater than or equal to 0"), "{message}");
+
+    // ListMapRuns names a malformed execution ARN as such, not as a missing execution.
+    for arn in ["not-an-arn", machine_arn] {
+        let refused = api.refused("ListMapRuns", json!({"executionArn": arn})).await;
+        assert_eq!(
+            refused,
+            ("InvalidArn".into(), format!("Invalid Arn: 'Resource type not valid in this context: {arn}'"))
+        );
+    }
+
+    // TagResource needs its tags.
+    let (kind, message) = api.refused("TagResource", json!({"resourceArn": machine_arn})).await;
+    assert_eq!(kind, "ValidationException");
+    assert!(message.contains("Value null at 'tags'"), "{message}");
+
+    // ValidateStateMachineDefinition: maxResults of 0 to 100 and a severity of ERROR or
+    // WARNING; the diagnostics are cut to maxResults and `truncated` says whether they were.
+    let broken = json!({"StartAt": "Nowhere", "States": {"A": {"Type": "Pass", "Next": "Missing"}}}).to_string();
+    let all = api.ok("ValidateStateMachineDefinition", json!({"definition": broken})).await;
+    let found = all["diagnostics"].as_array().expect("diagnostics").len();
+    assert!(found >= 2, "{all}");
+    assert_eq!((&all["result"], &all["truncated"]), (&json!("FAIL"), &json!(false)), "{all}");
+    let cut = api.ok("ValidateStateMachineDefinition", json!({"definition": broken, "maxResults": 1})).await;
+    assert_eq!(cut["diagnostics"].as_array().map(Vec::len), Some(1), "{cut}");
+    assert_eq!(cut["truncated"], true, "{cut}");
+    let fine = api.ok("ValidateStateMachineDefinition", json!({"definition": pass_definition()})).await;
+    assert_eq!(fine, json!({"result": "OK", "diagnostics": [], "truncated": false}));
+    for (member, value, reason) in [
+        ("maxResults", json!(101), "less than or equal to 100"),
+        ("maxResults", json!(-1), "greater than or equal to 0"),
+        ("severity", json!("INFO"), "enum value set: [ERROR, WARNING]"),
+    ] {
+        let mut request = json!({"definition": broken});
+        request[member] = value;
+        let (kind, message) = api.refused("ValidateStateMachineDefinition", request).await;
+        assert_eq!(kind, "ValidationException");
+        assert!(message.contains(&format!("at '{member}'")) && message.contains(reason), "{message}");
+    }
+}

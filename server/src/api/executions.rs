@@ -176,7 +176,7 @@ fn add_qualifiers(response: &mut Value, version_arn: Option<String>, alias_arn: 
     }
 }
 
-fn check_execution_arn(arn: &str) -> Result<(), AwsError> {
+pub(super) fn check_execution_arn(arn: &str) -> Result<(), AwsError> {
     if !arn.starts_with("arn:") || !(arn.contains(":execution:") || arn.contains(":express:")) {
         return Err(AwsError::new(
             "InvalidArn",

@@ -375,7 +375,17 @@ pub fn validate(request: &Value) -> Result<Value, AwsError> {
     let definition = required(request, "definition")?;
     check_definition_length(definition)?;
     let kind = workflow_type(optional(request, "type")?)?;
-    let errors: Vec<Value> = definition_errors(definition, kind)
+    // Every diagnostic found is an error, so the `WARNING` severity (errors and warnings)
+    // lists the same ones.
+    if let Some(severity) = optional(request, "severity")?
+        && !["ERROR", "WARNING"].contains(&severity)
+    {
+        return Err(AwsError::validation(format!(
+            "1 validation error detected: Value '{severity}' at 'severity' failed to satisfy constraint: Member must satisfy enum value set: [ERROR, WARNING]"
+        )));
+    }
+    let limit = validation_max_results(request)?;
+    let mut errors: Vec<Value> = definition_errors(definition, kind)
         .iter()
         .map(|diagnostic| {
             json!({
@@ -387,7 +397,27 @@ pub fn validate(request: &Value) -> Result<Value, AwsError> {
         })
         .collect();
     let result = if errors.is_empty() { "OK" } else { "FAIL" };
-    Ok(json!({"result": result, "diagnostics": errors}))
+    let truncated = errors.len() > limit;
+    errors.truncate(limit);
+    Ok(json!({"result": result, "diagnostics": errors, "truncated": truncated}))
+}
+
+/// ValidateStateMachineDefinition's `maxResults`: 0 or absent means AWS's default and
+/// largest, 100.
+fn validation_max_results(request: &Value) -> Result<usize, AwsError> {
+    match request.get("maxResults") {
+        None | Some(Value::Null) => Ok(100),
+        Some(value) => match value.as_i64() {
+            Some(0) => Ok(100),
+            Some(count @ 1..=100) => Ok(count as usize),
+            Some(count) if count < 0 => Err(AwsError::validation(format!(
+                "1 validation error detected: Value '{count}' at 'maxResults' failed to satisfy constraint: Member must have value greater than or equal to 0"
+            ))),
+            _ => Err(AwsError::validation(format!(
+                "1 validation error detected: Value '{value}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 100"
+            ))),
+        },
+    }
 }
 
 /// CreateActivity.

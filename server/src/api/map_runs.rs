@@ -27,6 +27,7 @@ pub async fn require(state: &ApiState, map_run_arn: &str) -> Result<(), AwsError
 /// ListMapRuns: the Map Runs an execution started, oldest first.
 pub async fn list(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
     let execution_arn = required(request, "executionArn")?;
+    super::executions::check_execution_arn(execution_arn)?;
     let exists: Option<String> = sqlx::query_scalar("SELECT arn FROM executions WHERE arn = ?")
         .bind(execution_arn)
         .fetch_optional(&state.pool)
