@@ -2,7 +2,9 @@
 //! real `statehouse` binary: definitions that are not JSON or too long, Express machines with
 //! integrations Express workflows lack, role ARNs and logging configurations AWS refuses,
 //! task tokens that are not ours or whose task has closed, over-long errors and causes,
-//! activity polls of ARNs that name no activity, and ARNs of other accounts and of aliases.
+//! activity polls of ARNs that name no activity, ARNs of other accounts and of aliases,
+//! `nextToken`s of another listing or altered, and members outside the model's ranges; and
+//! that every answer names its request id.
 
 mod support;
 
@@ -454,4 +456,26 @@ async fn members_are_checked_as_the_model_constrains_them() {
         assert_eq!(kind, "ValidationException");
         assert!(message.contains(&format!("at '{member}'")) && message.contains(reason), "{message}");
     }
+}
+
+#[tokio::test]
+async fn every_answer_names_its_request_id() {
+    let api = Api::start();
+    let mut ids = Vec::new();
+    for (operation, request) in [("ListActivities", json!({})), ("DescribeActivity", json!({"activityArn": "nope"}))] {
+        let response = api
+            .client
+            .post(api.server.url("/"))
+            .header("X-Amz-Target", format!("AWSStepFunctions.{operation}"))
+            .header("Content-Type", "application/x-amz-json-1.0")
+            .body(request.to_string())
+            .send()
+            .await
+            .expect("an answer");
+        let id = response.headers().get("x-amzn-RequestId").and_then(|value| value.to_str().ok()).map(str::to_string);
+        let id = id.unwrap_or_else(|| panic!("{operation} answered {} without x-amzn-RequestId", response.status()));
+        assert_eq!(id.len(), 36, "{id}");
+        ids.push(id);
+    }
+    assert_ne!(ids[0], ids[1]);
 }

@@ -100,10 +100,10 @@ pub async fn start(state: &ApiState, request: &Value, sync: bool) -> Result<Valu
         return Err(AwsError::new("ExecutionDoesNotExist", format!("Execution Does Not Exist: '{arn}'")));
     };
     let mut response = execution_json(&ExecutionView { record: view.record, status });
-    add_qualifiers(&mut response, target.version_arn, target.alias_arn);
     if let Value::Object(members) = &mut response {
-        members.remove("redriveCount");
-        members.remove("redriveStatus");
+        // StartSyncExecution's output has none of DescribeExecution's redrive members or
+        // qualifiers (the version or alias that ran).
+        members.retain(|member, _| SYNC_EXECUTION_MEMBERS.contains(&member.as_str()));
         let duration = members.get("stopDate").and_then(Value::as_f64).unwrap_or_default()
             - members.get("startDate").and_then(Value::as_f64).unwrap_or_default();
         let billed_millis = ((duration * 1000.0 / 100.0).ceil() * 100.0).max(100.0) as u64;
@@ -114,6 +114,23 @@ pub async fn start(state: &ApiState, request: &Value, sync: bool) -> Result<Valu
     }
     Ok(response)
 }
+
+/// The members of StartSyncExecution's output (`billingDetails` is added after).
+const SYNC_EXECUTION_MEMBERS: [&str; 13] = [
+    "executionArn",
+    "stateMachineArn",
+    "name",
+    "startDate",
+    "stopDate",
+    "status",
+    "error",
+    "cause",
+    "input",
+    "inputDetails",
+    "output",
+    "outputDetails",
+    "traceHeader",
+];
 
 fn execution_json(view: &ExecutionView) -> Value {
     let record = &view.record;
