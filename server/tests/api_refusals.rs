@@ -479,3 +479,65 @@ async fn every_answer_names_its_request_id() {
     }
     assert_ne!(ids[0], ids[1]);
 }
+
+#[tokio::test]
+async fn map_runs_children_name_their_map_and_its_arn_starts_nothing() {
+    let api = Api::start();
+    let definition = json!({"StartAt": "Each", "States": {"Each": {
+        "Type": "Map",
+        "Label": "items",
+        "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "Echo",
+            "States": {"Echo": {"Type": "Pass", "End": true}}
+        },
+        "End": true
+    }}})
+    .to_string();
+    api.create("fan", &definition, "STANDARD").await.expect("a distributed Map machine");
+    let machine_arn = format!("{ACCOUNT_ARN}:stateMachine:fan");
+    let started = api.ok("StartExecution", json!({"stateMachineArn": machine_arn, "input": "[1, 2]"})).await;
+    let parent_arn = started["executionArn"].as_str().expect("an ARN");
+    let parent = api.server.finished(&api.client, parent_arn, Duration::from_secs(30)).await;
+    assert_eq!(parent["status"], "SUCCEEDED", "{parent}");
+    let runs = api.ok("ListMapRuns", json!({"executionArn": parent_arn})).await;
+    let map_run_arn = runs["mapRuns"][0]["mapRunArn"].as_str().expect("a Map Run").to_string();
+    let children = api.ok("ListExecutions", json!({"mapRunArn": map_run_arn})).await;
+    let child = &children["executions"][0];
+    let label_arn = format!("{machine_arn}/items");
+    assert_eq!(child["stateMachineArn"], label_arn, "{children}");
+
+    // DescribeStateMachineForExecution of a child names its Map Run and the Map's label.
+    let described = api.ok("DescribeStateMachineForExecution", json!({"executionArn": child["executionArn"]})).await;
+    assert_eq!((&described["mapRunArn"], &described["label"]), (&json!(map_run_arn), &json!("items")), "{described}");
+    let of_parent = api.ok("DescribeStateMachineForExecution", json!({"executionArn": parent_arn})).await;
+    assert!(of_parent.get("mapRunArn").is_none() && of_parent.get("label").is_none(), "{of_parent}");
+
+    // A Distributed Map state's ARN starts no execution (ValidationException, as AWS documents).
+    for operation in ["StartExecution", "StartSyncExecution"] {
+        let (kind, message) = api.refused(operation, json!({"stateMachineArn": label_arn})).await;
+        assert_eq!(kind, "ValidationException", "{operation}: {message}");
+        assert!(message.contains(&label_arn), "{message}");
+    }
+
+    // ListExecutions refuses both ARNs before looking either up.
+    let both = json!({"stateMachineArn": machine_arn, "mapRunArn": format!("{ACCOUNT_ARN}:mapRun:fan/items:nope")});
+    let (kind, message) = api.refused("ListExecutions", both).await;
+    assert_eq!(kind, "ValidationException", "{message}");
+}
+
+#[tokio::test]
+async fn test_state_checks_its_role_and_inspection_level() {
+    let api = Api::start();
+    let pass = json!({"Type": "Pass", "End": true}).to_string();
+    let refused = api.refused("TestState", json!({"definition": pass, "roleArn": "not-a-role"})).await;
+    assert_eq!(refused, ("InvalidArn".into(), "Invalid Role Arn: 'not-a-role'".into()));
+    let tested = api.ok("TestState", json!({"definition": pass, "roleArn": ROLE, "input": "{}"})).await;
+    assert_eq!(tested["status"], "SUCCEEDED", "{tested}");
+    let (kind, message) = api.refused("TestState", json!({"definition": pass, "inspectionLevel": "LOUD"})).await;
+    assert_eq!(kind, "ValidationException");
+    assert_eq!(
+        message,
+        "1 validation error detected: Value 'LOUD' at 'inspectionLevel' failed to satisfy constraint: Member must satisfy enum value set: [INFO, DEBUG, TRACE]"
+    );
+}

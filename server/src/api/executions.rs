@@ -44,6 +44,12 @@ pub async fn start(state: &ApiState, request: &Value, sync: bool) -> Result<Valu
         Some((arn, case)) => (arn, Some(case.to_string())),
         None => (qualified, None),
     };
+    // `…:stateMachine:NAME/LABEL` names a Distributed Map state, which AWS does not start.
+    if super::arn_resource(state, machine_arn, "stateMachine").is_some_and(|resource| resource.contains('/')) {
+        return Err(AwsError::validation(format!(
+            "Invalid State Machine Arn: '{machine_arn}': a Distributed Map state's ARN cannot start an execution"
+        )));
+    }
     let target = versions::resolve(state, machine_arn).await?;
     let machine = &target.machine;
     let name = match optional(request, "name")? {
@@ -335,9 +341,6 @@ async fn machine_filters<'a>(
 /// redriven or not (`redriveFilter`), paged by `maxResults` and an opaque `nextToken`.
 pub async fn list(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
     let map_run = optional(request, "mapRunArn")?;
-    if let Some(map_run) = map_run {
-        super::map_runs::require(state, map_run).await?;
-    }
     let machine_arn = match (optional(request, "stateMachineArn")?, map_run) {
         (Some(machine_arn), None) => Some(machine_arn),
         (None, Some(_)) => None,
@@ -346,6 +349,9 @@ pub async fn list(state: &ApiState, request: &Value) -> Result<Value, AwsError> 
         }
         (None, None) => return Err(AwsError::validation("Must provide a StateMachine ARN or MapRun ARN")),
     };
+    if let Some(map_run) = map_run {
+        super::map_runs::require(state, map_run).await?;
+    }
     let (machine, version_filter, alias_filter) = match machine_arn {
         Some(machine_arn) => {
             let (machine, version_filter, alias_filter) = machine_filters(state, machine_arn).await?;
@@ -465,6 +471,13 @@ pub async fn describe_machine_for_execution(state: &ApiState, request: &Value) -
     response.insert("name".into(), json!(machine_name));
     response.insert("definition".into(), json!(record.definition));
     response.insert("roleArn".into(), json!(record.role_arn));
+    // A Map Run's child names the Map Run and the Map state's label (`…:stateMachine:NAME/LABEL`).
+    if let Some(map_run_arn) = &record.map_run_arn {
+        response.insert("mapRunArn".into(), json!(map_run_arn));
+        if let Some((_, label)) = record.state_machine_arn.rsplit_once('/') {
+            response.insert("label".into(), json!(label));
+        }
+    }
     let machine = sqlx::query(
         "SELECT definition, created_millis, updated_millis, logging_configuration, tracing_configuration, revision_id
          FROM state_machines WHERE arn = ?",

@@ -147,7 +147,7 @@ fn check_definition(definition: &str, kind: WorkflowType) -> Result<(), AwsError
 
 /// Refuses a role ARN that is not an IAM role's (`arn:PARTITION:iam::ACCOUNT:role/NAME`), as
 /// AWS does (`InvalidArn: Invalid Role Arn: '…'`).
-fn check_role_arn(role_arn: &str) -> Result<(), AwsError> {
+pub(super) fn check_role_arn(role_arn: &str) -> Result<(), AwsError> {
     let parts: Vec<&str> = role_arn.splitn(6, ':').collect();
     let valid = match parts.as_slice() {
         ["arn", partition, "iam", "", account, resource] => {
