@@ -507,7 +507,11 @@ async fn map_runs_children_name_their_map_and_its_arn_starts_nothing() {
     let label_arn = format!("{machine_arn}/items");
     assert_eq!(child["stateMachineArn"], label_arn, "{children}");
 
-    // DescribeStateMachineForExecution of a child names its Map Run and the Map's label.
+    // DescribeExecution of a child names its Map Run, DescribeStateMachineForExecution its
+    // Map Run and the Map's label.
+    let child_described = api.ok("DescribeExecution", json!({"executionArn": child["executionArn"]})).await;
+    assert_eq!(child_described["mapRunArn"], json!(map_run_arn), "{child_described}");
+    assert!(parent.get("mapRunArn").is_none(), "{parent}");
     let described = api.ok("DescribeStateMachineForExecution", json!({"executionArn": child["executionArn"]})).await;
     assert_eq!((&described["mapRunArn"], &described["label"]), (&json!(map_run_arn), &json!("items")), "{described}");
     let of_parent = api.ok("DescribeStateMachineForExecution", json!({"executionArn": parent_arn})).await;

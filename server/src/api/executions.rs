@@ -168,6 +168,9 @@ fn execution_json(view: &ExecutionView) -> Value {
         }
         Status::Running => {}
     }
+    if let Some(map_run_arn) = &record.map_run_arn {
+        members.insert("mapRunArn".into(), json!(map_run_arn));
+    }
     members.insert("redriveCount".into(), json!(record.redrive_count));
     if let Some(redrive_millis) = record.redrive_millis {
         members.insert("redriveDate".into(), json!(epoch_seconds(redrive_millis)));
