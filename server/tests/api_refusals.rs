@@ -481,7 +481,7 @@ async fn every_answer_names_its_request_id() {
 }
 
 #[tokio::test]
-async fn map_runs_children_name_their_map_and_its_arn_starts_nothing() {
+async fn distributed_maps_and_their_children_are_described_and_a_maps_arn_starts_nothing() {
     let api = Api::start();
     let definition = json!({"StartAt": "Each", "States": {"Each": {
         "Type": "Map",
@@ -516,6 +516,18 @@ async fn map_runs_children_name_their_map_and_its_arn_starts_nothing() {
     assert_eq!((&described["mapRunArn"], &described["label"]), (&json!(map_run_arn), &json!("items")), "{described}");
     let of_parent = api.ok("DescribeStateMachineForExecution", json!({"executionArn": parent_arn})).await;
     assert!(of_parent.get("mapRunArn").is_none() && of_parent.get("label").is_none(), "{of_parent}");
+
+    // DescribeStateMachine of that ARN describes the Map's item processor, which the child ran.
+    let map_described = api.ok("DescribeStateMachine", json!({"stateMachineArn": label_arn})).await;
+    assert_eq!((&map_described["label"], &map_described["stateMachineArn"]), (&json!("items"), &json!(label_arn)));
+    let as_json = |described: &Value| -> Value {
+        serde_json::from_str(described["definition"].as_str().expect("a definition")).expect("JSON")
+    };
+    assert_eq!(as_json(&map_described), json!({"StartAt": "Echo", "States": {"Echo": {"Type": "Pass", "End": true}}}));
+    assert_eq!(as_json(&map_described), as_json(&described));
+    let no_such_map = format!("{machine_arn}/other");
+    let refused = api.refused("DescribeStateMachine", json!({"stateMachineArn": no_such_map})).await;
+    assert_eq!(refused, ("StateMachineDoesNotExist".into(), format!("State Machine Does Not Exist: '{no_such_map}'")));
 
     // A Distributed Map state's ARN starts no execution (ValidationException, as AWS documents).
     for operation in ["StartExecution", "StartSyncExecution"] {

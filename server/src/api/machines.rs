@@ -305,14 +305,22 @@ pub async fn describe(state: &ApiState, request: &Value) -> Result<Value, AwsErr
         versions::Qualifier::Version(_) => return versions::describe_version(state, arn).await,
         versions::Qualifier::Alias(_) => return Err(super::invalid_arn(arn)),
     }
-    let row = sqlx::query("SELECT * FROM state_machines WHERE arn = ?").bind(arn).fetch_optional(&state.pool).await?;
-    let Some(row) = row else {
-        return Err(AwsError::new("StateMachineDoesNotExist", format!("State Machine Does Not Exist: '{arn}'")));
+    // `…:stateMachine:NAME/LABEL` names a Distributed Map state of NAME (its Map Runs'
+    // children run under that ARN): it is described as its item processor, with its label.
+    let (machine_arn, label) = match arn.rsplit_once('/') {
+        Some((machine_arn, label)) => (machine_arn, Some(label)),
+        None => (arn, None),
     };
+    let does_not_exist = || AwsError::new("StateMachineDoesNotExist", format!("State Machine Does Not Exist: '{arn}'"));
+    let row = sqlx::query("SELECT * FROM state_machines WHERE arn = ?")
+        .bind(machine_arn)
+        .fetch_optional(&state.pool)
+        .await?
+        .ok_or_else(does_not_exist)?;
     let logging: Option<String> = row.try_get("logging_configuration")?;
     let tracing: Option<String> = row.try_get("tracing_configuration")?;
-    Ok(json!({
-        "stateMachineArn": row.try_get::<String, _>("arn")?,
+    let mut response = json!({
+        "stateMachineArn": arn,
         "name": row.try_get::<String, _>("name")?,
         "status": "ACTIVE",
         "definition": row.try_get::<String, _>("definition")?,
@@ -324,7 +332,40 @@ pub async fn describe(state: &ApiState, request: &Value) -> Result<Value, AwsErr
         "tracingConfiguration": tracing.and_then(|text| serde_json::from_str::<Value>(&text).ok())
             .unwrap_or_else(|| json!({"enabled": false})),
         "revisionId": row.try_get::<String, _>("revision_id")?,
-    }))
+    });
+    if let Some(label) = label {
+        let definition: Value =
+            serde_json::from_str(response["definition"].as_str().unwrap_or_default()).map_err(|_| does_not_exist())?;
+        let processor = definition
+            .get("States")
+            .and_then(Value::as_object)
+            .and_then(|states| distributed_map_processor(states, label))
+            .ok_or_else(does_not_exist)?;
+        response["definition"] = json!(processor.to_string());
+        response["label"] = json!(label);
+    }
+    Ok(response)
+}
+
+/// The item processor (without its `ProcessorConfig`) of the Distributed Map state among
+/// `states`, or nested in them, whose `Label` (its name when it has none) is `label`.
+fn distributed_map_processor(states: &serde_json::Map<String, Value>, label: &str) -> Option<Value> {
+    states.iter().find_map(|(name, state)| {
+        let processor = state.get("ItemProcessor").or_else(|| state.get("Iterator"));
+        let distributed = processor
+            .and_then(|processor| processor.pointer("/ProcessorConfig/Mode"))
+            .is_some_and(|mode| mode == "DISTRIBUTED");
+        let state_label = state.get("Label").and_then(Value::as_str).unwrap_or(name);
+        if state.get("Type").is_some_and(|kind| kind == "Map") && distributed && state_label == label {
+            let mut processor = processor?.as_object()?.clone();
+            processor.remove("ProcessorConfig");
+            return Some(Value::Object(processor));
+        }
+        let nested = processor.into_iter().chain(state.get("Branches").and_then(Value::as_array).into_iter().flatten());
+        nested
+            .filter_map(|inner| inner.get("States").and_then(Value::as_object))
+            .find_map(|inner| distributed_map_processor(inner, label))
+    })
 }
 
 /// ListStateMachines, by name, with `maxResults` and `nextToken`.
