@@ -557,3 +557,27 @@ async fn test_state_checks_its_role_and_inspection_level() {
         "1 validation error detected: Value 'LOUD' at 'inspectionLevel' failed to satisfy constraint: Member must satisfy enum value set: [INFO, DEBUG, TRACE]"
     );
 }
+
+#[tokio::test]
+async fn describe_state_machine_leaves_the_definition_out_for_metadata_only() {
+    let api = Api::start();
+    let created = api
+        .ok(
+            "CreateStateMachine",
+            json!({"name": "m1", "definition": pass_definition(), "roleArn": ROLE, "publish": true}),
+        )
+        .await;
+    let version_arn = created["stateMachineVersionArn"].as_str().expect("a version");
+    let machine_arn = format!("{ACCOUNT_ARN}:stateMachine:m1");
+    for arn in [machine_arn.as_str(), version_arn] {
+        let metadata =
+            api.ok("DescribeStateMachine", json!({"stateMachineArn": arn, "includedData": "METADATA_ONLY"})).await;
+        assert_eq!((&metadata["definition"], &metadata["name"]), (&json!("{}"), &json!("m1")), "{metadata}");
+        let all = api.ok("DescribeStateMachine", json!({"stateMachineArn": arn, "includedData": "ALL_DATA"})).await;
+        assert_eq!(all["definition"], pass_definition(), "{all}");
+    }
+    let (kind, message) =
+        api.refused("DescribeStateMachine", json!({"stateMachineArn": machine_arn, "includedData": "SOME"})).await;
+    assert_eq!(kind, "ValidationException");
+    assert!(message.contains("at 'includedData'"), "{message}");
+}

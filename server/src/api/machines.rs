@@ -297,14 +297,33 @@ pub async fn create(state: &ApiState, request: &Value) -> Result<Value, AwsError
     Ok(response)
 }
 
-/// DescribeStateMachine, of the machine or of one of its versions.
+/// DescribeStateMachine, of the machine, one of its versions or one of its Distributed Map
+/// states. With `includedData` `METADATA_ONLY` the definition is `{}`, as AWS answers then
+/// (except for a Map state's, which AWS gives in full whatever `includedData` says).
 pub async fn describe(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
     let arn = required(request, "stateMachineArn")?;
-    match versions::MachineArn::parse(state, arn)?.qualifier {
-        versions::Qualifier::Latest => {}
-        versions::Qualifier::Version(_) => return versions::describe_version(state, arn).await,
+    let metadata_only = match optional(request, "includedData")? {
+        None | Some("ALL_DATA") => false,
+        Some("METADATA_ONLY") => true,
+        Some(other) => {
+            return Err(AwsError::validation(format!(
+                "1 validation error detected: Value '{other}' at 'includedData' failed to satisfy constraint: Member must satisfy enum value set: [ALL_DATA, METADATA_ONLY]"
+            )));
+        }
+    };
+    let mut response = match versions::MachineArn::parse(state, arn)?.qualifier {
+        versions::Qualifier::Latest => describe_latest(state, arn).await?,
+        versions::Qualifier::Version(_) => versions::describe_version(state, arn).await?,
         versions::Qualifier::Alias(_) => return Err(super::invalid_arn(arn)),
+    };
+    if metadata_only && response.get("label").is_none() {
+        response["definition"] = json!("{}");
     }
+    Ok(response)
+}
+
+/// DescribeStateMachine of an unversioned ARN: the machine or one of its Distributed Maps.
+async fn describe_latest(state: &ApiState, arn: &str) -> Result<Value, AwsError> {
     // `…:stateMachine:NAME/LABEL` names a Distributed Map state of NAME (its Map Runs'
     // children run under that ARN): it is described as its item processor, with its label.
     let (machine_arn, label) = match arn.rsplit_once('/') {
