@@ -581,3 +581,29 @@ async fn describe_state_machine_leaves_the_definition_out_for_metadata_only() {
     assert_eq!(kind, "ValidationException");
     assert!(message.contains("at 'includedData'"), "{message}");
 }
+
+#[tokio::test]
+async fn customer_managed_kms_keys_are_refused_for_want_of_kms() {
+    let api = Api::start();
+    let kms = json!({"type": "CUSTOMER_MANAGED_KMS_KEY", "kmsKeyId": "alias/orders"});
+    let owned = json!({"type": "AWS_OWNED_KEY"});
+    let machine = |name: &str, encryption: &Value| json!({"name": name, "definition": pass_definition(), "roleArn": ROLE, "encryptionConfiguration": encryption});
+    let (kind, message) = api.refused("CreateStateMachine", machine("m1", &kms)).await;
+    assert_eq!(kind, "InvalidEncryptionConfiguration");
+    assert!(message.contains("no KMS") && message.contains("AWS_OWNED_KEY"), "{message}");
+    let (kind, _) = api.refused("CreateActivity", json!({"name": "a1", "encryptionConfiguration": kms})).await;
+    assert_eq!(kind, "InvalidEncryptionConfiguration");
+    let (kind, message) = api.refused("CreateStateMachine", machine("m1", &json!({"type": "MINE"}))).await;
+    assert_eq!(kind, "ValidationException");
+    assert!(message.contains("at 'encryptionConfiguration.type'"), "{message}");
+
+    // AWS's own key is what the local database stands in for: taken, and so is an update to it.
+    let created = api.ok("CreateStateMachine", machine("m1", &owned)).await;
+    let machine_arn = created["stateMachineArn"].as_str().expect("an ARN");
+    api.ok("CreateActivity", json!({"name": "a1", "encryptionConfiguration": owned})).await;
+    api.ok("UpdateStateMachine", json!({"stateMachineArn": machine_arn, "encryptionConfiguration": owned})).await;
+    let refused = api
+        .refused("UpdateStateMachine", json!({"stateMachineArn": machine_arn, "encryptionConfiguration": kms}))
+        .await;
+    assert_eq!(refused.0, "InvalidEncryptionConfiguration");
+}

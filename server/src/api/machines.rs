@@ -145,6 +145,28 @@ fn check_definition(definition: &str, kind: WorkflowType) -> Result<(), AwsError
     }
 }
 
+/// Statehouse has no KMS: an `encryptionConfiguration` may name AWS's own key (which the
+/// local database stands in for), but a customer managed KMS key is refused
+/// (`InvalidEncryptionConfiguration`) rather than taken and not used.
+fn check_encryption(request: &Value) -> Result<(), AwsError> {
+    let Some(configuration) = request.get("encryptionConfiguration").filter(|value| !value.is_null()) else {
+        return Ok(());
+    };
+    match configuration.get("type").and_then(Value::as_str) {
+        Some("AWS_OWNED_KEY") => Ok(()),
+        Some("CUSTOMER_MANAGED_KMS_KEY") => Err(AwsError::new(
+            "InvalidEncryptionConfiguration",
+            "Statehouse has no KMS, so it cannot encrypt with a customer managed KMS key: use the type 'AWS_OWNED_KEY' or leave encryptionConfiguration out",
+        )),
+        Some(other) => Err(AwsError::validation(format!(
+            "1 validation error detected: Value '{other}' at 'encryptionConfiguration.type' failed to satisfy constraint: Member must satisfy enum value set: [AWS_OWNED_KEY, CUSTOMER_MANAGED_KMS_KEY]"
+        ))),
+        None => Err(AwsError::validation(
+            "1 validation error detected: Value null at 'encryptionConfiguration.type' failed to satisfy constraint: Member must not be null",
+        )),
+    }
+}
+
 /// Refuses a role ARN that is not an IAM role's (`arn:PARTITION:iam::ACCOUNT:role/NAME`), as
 /// AWS does (`InvalidArn: Invalid Role Arn: '…'`).
 pub(super) fn check_role_arn(role_arn: &str) -> Result<(), AwsError> {
@@ -239,6 +261,7 @@ pub async fn create(state: &ApiState, request: &Value) -> Result<Value, AwsError
     check_definition(definition, workflow)?;
     check_role_arn(role_arn)?;
     check_logging(request.get("loggingConfiguration"))?;
+    check_encryption(request)?;
     let new_tags = tags::read_tags(request)?;
     let publish = request.get("publish").and_then(Value::as_bool) == Some(true);
     let version_description = optional(request, "versionDescription")?;
@@ -484,6 +507,7 @@ fn validation_max_results(request: &Value) -> Result<usize, AwsError> {
 pub async fn create_activity(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
     let name = required(request, "name")?;
     check_name(name, "activity")?;
+    check_encryption(request)?;
     let settings = state.engine.settings();
     let arn = format!("arn:{}:states:{}:{}:activity:{name}", settings.partition, settings.region, settings.account);
     let new_tags = tags::read_tags(request)?;
@@ -591,13 +615,15 @@ pub async fn update(state: &ApiState, request: &Value) -> Result<Value, AwsError
     let role_arn = optional(request, "roleArn")?;
     let logging = request.get("loggingConfiguration").filter(|value| !value.is_null());
     let tracing = request.get("tracingConfiguration").filter(|value| !value.is_null());
+    let encryption = request.get("encryptionConfiguration").filter(|value| !value.is_null());
+    check_encryption(request)?;
     let publish = request.get("publish").and_then(Value::as_bool) == Some(true);
     let version_description = optional(request, "versionDescription")?;
     versions::check_description(version_description, "versionDescription")?;
     if version_description.is_some() && !publish {
         return Err(AwsError::validation("Version description can only be set when publish is true"));
     }
-    if definition.is_none() && role_arn.is_none() && logging.is_none() && tracing.is_none() {
+    if definition.is_none() && role_arn.is_none() && logging.is_none() && tracing.is_none() && encryption.is_none() {
         return Err(AwsError::new(
             "MissingRequiredParameter",
             "Either the definition, the role ARN, the LoggingConfiguration, or the TracingConfiguration must be specified",
