@@ -607,3 +607,36 @@ async fn customer_managed_kms_keys_are_refused_for_want_of_kms() {
         .await;
     assert_eq!(refused.0, "InvalidEncryptionConfiguration");
 }
+
+#[tokio::test]
+async fn a_map_runs_children_are_redriven_through_their_parent_only() {
+    let api = Api::start();
+    let definition = json!({"StartAt": "Each", "States": {"Each": {
+        "Type": "Map",
+        "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "Fail",
+            "States": {"Fail": {"Type": "Fail", "Error": "Broken"}}
+        },
+        "End": true
+    }}})
+    .to_string();
+    api.create("failing", &definition, "STANDARD").await.expect("a distributed Map machine");
+    let started = api
+        .ok("StartExecution", json!({"stateMachineArn": format!("{ACCOUNT_ARN}:stateMachine:failing"), "input": "[1]"}))
+        .await;
+    let parent_arn = started["executionArn"].as_str().expect("an ARN");
+    let parent = api.server.finished(&api.client, parent_arn, Duration::from_secs(30)).await;
+    assert_eq!((&parent["status"], &parent["redriveStatus"]), (&json!("FAILED"), &json!("REDRIVABLE")), "{parent}");
+    let runs = api.ok("ListMapRuns", json!({"executionArn": parent_arn})).await;
+    let map_run_arn = runs["mapRuns"][0]["mapRunArn"].as_str().expect("a Map Run");
+    let children = api.ok("ListExecutions", json!({"mapRunArn": map_run_arn})).await;
+    let child_arn = children["executions"][0]["executionArn"].as_str().expect("a child");
+    let child = api.ok("DescribeExecution", json!({"executionArn": child_arn})).await;
+    assert_eq!((&child["status"], &child["redriveStatus"]), (&json!("FAILED"), &json!("REDRIVABLE_BY_MAP_RUN")));
+
+    let (kind, message) = api.refused("RedriveExecution", json!({"executionArn": child_arn})).await;
+    assert_eq!(kind, "ExecutionNotRedrivable");
+    assert!(message.contains(map_run_arn) && message.contains("parent"), "{message}");
+    api.ok("RedriveExecution", json!({"executionArn": parent_arn})).await;
+}

@@ -176,7 +176,12 @@ fn execution_json(view: &ExecutionView) -> Value {
         members.insert("redriveDate".into(), json!(epoch_seconds(redrive_millis)));
     }
     let express = record.arn.contains(":express:");
+    let unsuccessful = matches!(view.status, Status::Failed { .. } | Status::TimedOut { .. } | Status::Aborted { .. });
     match (&view.status, express) {
+        // A Map Run's unsuccessful children are redriven by redriving their Map Run.
+        _ if unsuccessful && record.map_run_arn.is_some() => {
+            members.insert("redriveStatus".into(), json!("REDRIVABLE_BY_MAP_RUN"));
+        }
         (Status::Failed { .. } | Status::TimedOut { .. } | Status::Aborted { .. }, false) => {
             members.insert("redriveStatus".into(), json!("REDRIVABLE"));
         }
@@ -246,7 +251,16 @@ pub async fn stop(state: &ApiState, request: &Value) -> Result<Value, AwsError> 
 /// that did not succeed.
 pub async fn redrive(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
     let arn = required(request, "executionArn")?;
-    view(state, arn).await?;
+    let view = view(state, arn).await?;
+    // A Map Run's children are redriven with their Map Run, by redriving the parent.
+    if let Some(map_run_arn) = &view.record.map_run_arn {
+        return Err(AwsError::new(
+            "ExecutionNotRedrivable",
+            format!(
+                "Execution '{arn}' is a child workflow execution of the Map Run '{map_run_arn}': redrive its parent execution to redrive it"
+            ),
+        ));
+    }
     state.engine.redrive(arn).await?;
     Ok(json!({"redriveDate": epoch_seconds(crate::engine::now_millis())}))
 }
