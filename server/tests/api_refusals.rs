@@ -3,8 +3,9 @@
 //! integrations Express workflows lack, role ARNs and logging configurations AWS refuses,
 //! task tokens that are not ours or whose task has closed, over-long errors and causes,
 //! activity polls of ARNs that name no activity, ARNs of other accounts and of aliases,
-//! `nextToken`s of another listing or altered, and members outside the model's ranges; and
-//! that every answer names its request id.
+//! `nextToken`s of another listing or altered, members outside the model's ranges, customer
+//! managed KMS keys, Distributed Map ARNs started and Map Run children redriven directly; and
+//! that every answer names its request id and Distributed Maps are described as AWS does.
 
 mod support;
 
