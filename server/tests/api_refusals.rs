@@ -2,7 +2,10 @@
 //! real `statehouse` binary: definitions that are not JSON or too long, Express machines with
 //! integrations Express workflows lack, role ARNs and logging configurations AWS refuses,
 //! task tokens that are not ours or whose task has closed, over-long errors and causes,
-//! activity polls of ARNs that name no activity, and ARNs of other accounts and of aliases.
+//! activity polls of ARNs that name no activity, ARNs of other accounts and of aliases,
+//! `nextToken`s of another listing or altered, members outside the model's ranges, customer
+//! managed KMS keys, Distributed Map ARNs started and Map Run children redriven directly; and
+//! that every answer names its request id and Distributed Maps are described as AWS does.
 
 mod support;
 
@@ -325,4 +328,316 @@ async fn other_accounts_machines_do_not_exist_and_aliases_take_no_tags() {
     api.ok("TagResource", json!({"resourceArn": format!("{ACCOUNT_ARN}:stateMachine:m1"), "tags": tags})).await;
     let refused = api.refused("TagResource", json!({"resourceArn": elsewhere, "tags": tags})).await;
     assert_eq!(refused.0, "ResourceNotFound");
+}
+
+/// The `nextToken` of `operation` called with `request` and `maxResults` 1, which must be there.
+async fn first_token(api: &Api, operation: &str, request: Value) -> String {
+    let mut request = request;
+    request["maxResults"] = json!(1);
+    let page = api.ok(operation, request.clone()).await;
+    page["nextToken"].as_str().unwrap_or_else(|| panic!("{operation} {request} gave no nextToken: {page}")).to_string()
+}
+
+#[tokio::test]
+async fn next_tokens_serve_only_the_listing_that_issued_them_unaltered() {
+    let api = Api::start();
+    let mut machines = Vec::new();
+    for name in ["m1", "m2"] {
+        let created =
+            api.ok("CreateStateMachine", json!({"name": name, "definition": pass_definition(), "roleArn": ROLE})).await;
+        machines.push(created["stateMachineArn"].as_str().expect("an ARN").to_string());
+    }
+    for name in ["a1", "a2"] {
+        api.ok("CreateActivity", json!({"name": name})).await;
+    }
+    let mut executions = Vec::new();
+    for machine in [&machines[0], &machines[0], &machines[1], &machines[1]] {
+        let started = api.ok("StartExecution", json!({"stateMachineArn": machine})).await;
+        executions.push(started["executionArn"].as_str().expect("an ARN").to_string());
+    }
+    for execution in &executions {
+        api.server.finished(&api.client, execution, Duration::from_secs(20)).await;
+    }
+    let invalid = |token: &str| ("InvalidToken".to_string(), format!("Invalid Token: '{token}'"));
+
+    // Each token resumes its own listing.
+    let machines_token = first_token(&api, "ListStateMachines", json!({})).await;
+    let page = api.ok("ListStateMachines", json!({"maxResults": 1, "nextToken": machines_token})).await;
+    assert_eq!(page["stateMachines"][0]["name"], "m2", "{page}");
+    let executions_request = json!({"stateMachineArn": machines[0]});
+    let executions_token = first_token(&api, "ListExecutions", executions_request.clone()).await;
+    let page = api.ok("ListExecutions", json!({"stateMachineArn": machines[0], "nextToken": executions_token})).await;
+    assert_eq!(page["executions"].as_array().map(Vec::len), Some(1), "{page}");
+    let history_request = json!({"executionArn": executions[0]});
+    let history_token = first_token(&api, "GetExecutionHistory", history_request.clone()).await;
+    let page = api.ok("GetExecutionHistory", json!({"executionArn": executions[0], "nextToken": history_token})).await;
+    assert_eq!(page["events"][0]["id"], 2, "{page}");
+
+    // Another operation's token, or this one's for another resource or filter, is refused.
+    let activities_token = first_token(&api, "ListActivities", json!({})).await;
+    let refused = api.refused("ListStateMachines", json!({"nextToken": activities_token})).await;
+    assert_eq!(refused, invalid(&activities_token));
+    let refused = api.refused("ListActivities", json!({"nextToken": machines_token})).await;
+    assert_eq!(refused, invalid(&machines_token));
+    let refused =
+        api.refused("ListExecutions", json!({"stateMachineArn": machines[1], "nextToken": executions_token})).await;
+    assert_eq!(refused, invalid(&executions_token));
+    let filtered = json!({"stateMachineArn": machines[0], "statusFilter": "SUCCEEDED", "nextToken": executions_token});
+    assert_eq!(api.refused("ListExecutions", filtered).await, invalid(&executions_token));
+    let refused =
+        api.refused("GetExecutionHistory", json!({"executionArn": executions[1], "nextToken": history_token})).await;
+    assert_eq!(refused, invalid(&history_token));
+    let reversed = json!({"executionArn": executions[0], "reverseOrder": true, "nextToken": history_token});
+    assert_eq!(api.refused("GetExecutionHistory", reversed).await, invalid(&history_token));
+
+    // A token altered by one character is refused.
+    for (operation, request, token) in [
+        ("ListStateMachines", json!({}), &machines_token),
+        ("ListExecutions", executions_request, &executions_token),
+        ("GetExecutionHistory", history_request, &history_token),
+    ] {
+        let mut altered = token.clone();
+        let last = altered.pop().expect("a token");
+        altered.push(if last == '0' { '1' } else { '0' });
+        let mut request = request;
+        request["nextToken"] = json!(altered);
+        assert_eq!(api.refused(operation, request).await, invalid(&altered), "{operation}");
+    }
+}
+
+#[tokio::test]
+async fn members_are_checked_as_the_model_constrains_them() {
+    let api = Api::start();
+    let created =
+        api.ok("CreateStateMachine", json!({"name": "m1", "definition": pass_definition(), "roleArn": ROLE})).await;
+    let machine_arn = created["stateMachineArn"].as_str().expect("an ARN");
+    let started = api.ok("StartExecution", json!({"stateMachineArn": machine_arn})).await;
+    let execution_arn = started["executionArn"].as_str().expect("an ARN");
+
+    // maxResults is 0 to 1000 for GetExecutionHistory as for the listings.
+    let (kind, message) =
+        api.refused("GetExecutionHistory", json!({"executionArn": execution_arn, "maxResults": -1})).await;
+    assert_eq!(kind, "ValidationException");
+    assert!(message.contains("'maxResults'") && message.contains("greater than or equal to 0"), "{message}");
+
+    // ListMapRuns names a malformed execution ARN as such, not as a missing execution.
+    for arn in ["not-an-arn", machine_arn] {
+        let refused = api.refused("ListMapRuns", json!({"executionArn": arn})).await;
+        assert_eq!(
+            refused,
+            ("InvalidArn".into(), format!("Invalid Arn: 'Resource type not valid in this context: {arn}'"))
+        );
+    }
+
+    // TagResource needs its tags.
+    let (kind, message) = api.refused("TagResource", json!({"resourceArn": machine_arn})).await;
+    assert_eq!(kind, "ValidationException");
+    assert!(message.contains("Value null at 'tags'"), "{message}");
+
+    // ValidateStateMachineDefinition: maxResults of 0 to 100 and a severity of ERROR or
+    // WARNING; the diagnostics are cut to maxResults and `truncated` says whether they were.
+    let broken = json!({"StartAt": "Nowhere", "States": {"A": {"Type": "Pass", "Next": "Missing"}}}).to_string();
+    let all = api.ok("ValidateStateMachineDefinition", json!({"definition": broken})).await;
+    let found = all["diagnostics"].as_array().expect("diagnostics").len();
+    assert!(found >= 2, "{all}");
+    assert_eq!((&all["result"], &all["truncated"]), (&json!("FAIL"), &json!(false)), "{all}");
+    let cut = api.ok("ValidateStateMachineDefinition", json!({"definition": broken, "maxResults": 1})).await;
+    assert_eq!(cut["diagnostics"].as_array().map(Vec::len), Some(1), "{cut}");
+    assert_eq!(cut["truncated"], true, "{cut}");
+    let fine = api.ok("ValidateStateMachineDefinition", json!({"definition": pass_definition()})).await;
+    assert_eq!(fine, json!({"result": "OK", "diagnostics": [], "truncated": false}));
+    for (member, value, reason) in [
+        ("maxResults", json!(101), "less than or equal to 100"),
+        ("maxResults", json!(-1), "greater than or equal to 0"),
+        ("severity", json!("INFO"), "enum value set: [ERROR, WARNING]"),
+    ] {
+        let mut request = json!({"definition": broken});
+        request[member] = value;
+        let (kind, message) = api.refused("ValidateStateMachineDefinition", request).await;
+        assert_eq!(kind, "ValidationException");
+        assert!(message.contains(&format!("at '{member}'")) && message.contains(reason), "{message}");
+    }
+}
+
+#[tokio::test]
+async fn every_answer_names_its_request_id() {
+    let api = Api::start();
+    let mut ids = Vec::new();
+    for (operation, request) in [("ListActivities", json!({})), ("DescribeActivity", json!({"activityArn": "nope"}))] {
+        let response = api
+            .client
+            .post(api.server.url("/"))
+            .header("X-Amz-Target", format!("AWSStepFunctions.{operation}"))
+            .header("Content-Type", "application/x-amz-json-1.0")
+            .body(request.to_string())
+            .send()
+            .await
+            .expect("an answer");
+        let id = response.headers().get("x-amzn-RequestId").and_then(|value| value.to_str().ok()).map(str::to_string);
+        let id = id.unwrap_or_else(|| panic!("{operation} answered {} without x-amzn-RequestId", response.status()));
+        assert_eq!(id.len(), 36, "{id}");
+        ids.push(id);
+    }
+    assert_ne!(ids[0], ids[1]);
+}
+
+#[tokio::test]
+async fn distributed_maps_and_their_children_are_described_and_a_maps_arn_starts_nothing() {
+    let api = Api::start();
+    let definition = json!({"StartAt": "Each", "States": {"Each": {
+        "Type": "Map",
+        "Label": "items",
+        "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "Echo",
+            "States": {"Echo": {"Type": "Pass", "End": true}}
+        },
+        "End": true
+    }}})
+    .to_string();
+    api.create("fan", &definition, "STANDARD").await.expect("a distributed Map machine");
+    let machine_arn = format!("{ACCOUNT_ARN}:stateMachine:fan");
+    let started = api.ok("StartExecution", json!({"stateMachineArn": machine_arn, "input": "[1, 2]"})).await;
+    let parent_arn = started["executionArn"].as_str().expect("an ARN");
+    let parent = api.server.finished(&api.client, parent_arn, Duration::from_secs(30)).await;
+    assert_eq!(parent["status"], "SUCCEEDED", "{parent}");
+    let runs = api.ok("ListMapRuns", json!({"executionArn": parent_arn})).await;
+    let map_run_arn = runs["mapRuns"][0]["mapRunArn"].as_str().expect("a Map Run").to_string();
+    let children = api.ok("ListExecutions", json!({"mapRunArn": map_run_arn})).await;
+    let child = &children["executions"][0];
+    let label_arn = format!("{machine_arn}/items");
+    assert_eq!(child["stateMachineArn"], label_arn, "{children}");
+
+    // DescribeExecution of a child names its Map Run, DescribeStateMachineForExecution its
+    // Map Run and the Map's label.
+    let child_described = api.ok("DescribeExecution", json!({"executionArn": child["executionArn"]})).await;
+    assert_eq!(child_described["mapRunArn"], json!(map_run_arn), "{child_described}");
+    assert!(parent.get("mapRunArn").is_none(), "{parent}");
+    let described = api.ok("DescribeStateMachineForExecution", json!({"executionArn": child["executionArn"]})).await;
+    assert_eq!((&described["mapRunArn"], &described["label"]), (&json!(map_run_arn), &json!("items")), "{described}");
+    let of_parent = api.ok("DescribeStateMachineForExecution", json!({"executionArn": parent_arn})).await;
+    assert!(of_parent.get("mapRunArn").is_none() && of_parent.get("label").is_none(), "{of_parent}");
+
+    // DescribeStateMachine of that ARN describes the Map's item processor, which the child ran.
+    let map_described = api.ok("DescribeStateMachine", json!({"stateMachineArn": label_arn})).await;
+    assert_eq!((&map_described["label"], &map_described["stateMachineArn"]), (&json!("items"), &json!(label_arn)));
+    let as_json = |described: &Value| -> Value {
+        serde_json::from_str(described["definition"].as_str().expect("a definition")).expect("JSON")
+    };
+    assert_eq!(as_json(&map_described), json!({"StartAt": "Echo", "States": {"Echo": {"Type": "Pass", "End": true}}}));
+    assert_eq!(as_json(&map_described), as_json(&described));
+    let no_such_map = format!("{machine_arn}/other");
+    let refused = api.refused("DescribeStateMachine", json!({"stateMachineArn": no_such_map})).await;
+    assert_eq!(refused, ("StateMachineDoesNotExist".into(), format!("State Machine Does Not Exist: '{no_such_map}'")));
+
+    // A Distributed Map state's ARN starts no execution (ValidationException, as AWS documents).
+    for operation in ["StartExecution", "StartSyncExecution"] {
+        let (kind, message) = api.refused(operation, json!({"stateMachineArn": label_arn})).await;
+        assert_eq!(kind, "ValidationException", "{operation}: {message}");
+        assert!(message.contains(&label_arn), "{message}");
+    }
+
+    // ListExecutions refuses both ARNs before looking either up.
+    let both = json!({"stateMachineArn": machine_arn, "mapRunArn": format!("{ACCOUNT_ARN}:mapRun:fan/items:nope")});
+    let (kind, message) = api.refused("ListExecutions", both).await;
+    assert_eq!(kind, "ValidationException", "{message}");
+}
+
+#[tokio::test]
+async fn test_state_checks_its_role_and_inspection_level() {
+    let api = Api::start();
+    let pass = json!({"Type": "Pass", "End": true}).to_string();
+    let refused = api.refused("TestState", json!({"definition": pass, "roleArn": "not-a-role"})).await;
+    assert_eq!(refused, ("InvalidArn".into(), "Invalid Role Arn: 'not-a-role'".into()));
+    let tested = api.ok("TestState", json!({"definition": pass, "roleArn": ROLE, "input": "{}"})).await;
+    assert_eq!(tested["status"], "SUCCEEDED", "{tested}");
+    let (kind, message) = api.refused("TestState", json!({"definition": pass, "inspectionLevel": "LOUD"})).await;
+    assert_eq!(kind, "ValidationException");
+    assert_eq!(
+        message,
+        "1 validation error detected: Value 'LOUD' at 'inspectionLevel' failed to satisfy constraint: Member must satisfy enum value set: [INFO, DEBUG, TRACE]"
+    );
+}
+
+#[tokio::test]
+async fn describe_state_machine_leaves_the_definition_out_for_metadata_only() {
+    let api = Api::start();
+    let created = api
+        .ok(
+            "CreateStateMachine",
+            json!({"name": "m1", "definition": pass_definition(), "roleArn": ROLE, "publish": true}),
+        )
+        .await;
+    let version_arn = created["stateMachineVersionArn"].as_str().expect("a version");
+    let machine_arn = format!("{ACCOUNT_ARN}:stateMachine:m1");
+    for arn in [machine_arn.as_str(), version_arn] {
+        let metadata =
+            api.ok("DescribeStateMachine", json!({"stateMachineArn": arn, "includedData": "METADATA_ONLY"})).await;
+        assert_eq!((&metadata["definition"], &metadata["name"]), (&json!("{}"), &json!("m1")), "{metadata}");
+        let all = api.ok("DescribeStateMachine", json!({"stateMachineArn": arn, "includedData": "ALL_DATA"})).await;
+        assert_eq!(all["definition"], pass_definition(), "{all}");
+    }
+    let (kind, message) =
+        api.refused("DescribeStateMachine", json!({"stateMachineArn": machine_arn, "includedData": "SOME"})).await;
+    assert_eq!(kind, "ValidationException");
+    assert!(message.contains("at 'includedData'"), "{message}");
+}
+
+#[tokio::test]
+async fn customer_managed_kms_keys_are_refused_for_want_of_kms() {
+    let api = Api::start();
+    let kms = json!({"type": "CUSTOMER_MANAGED_KMS_KEY", "kmsKeyId": "alias/orders"});
+    let owned = json!({"type": "AWS_OWNED_KEY"});
+    let machine = |name: &str, encryption: &Value| json!({"name": name, "definition": pass_definition(), "roleArn": ROLE, "encryptionConfiguration": encryption});
+    let (kind, message) = api.refused("CreateStateMachine", machine("m1", &kms)).await;
+    assert_eq!(kind, "InvalidEncryptionConfiguration");
+    assert!(message.contains("no KMS") && message.contains("AWS_OWNED_KEY"), "{message}");
+    let (kind, _) = api.refused("CreateActivity", json!({"name": "a1", "encryptionConfiguration": kms})).await;
+    assert_eq!(kind, "InvalidEncryptionConfiguration");
+    let (kind, message) = api.refused("CreateStateMachine", machine("m1", &json!({"type": "MINE"}))).await;
+    assert_eq!(kind, "ValidationException");
+    assert!(message.contains("at 'encryptionConfiguration.type'"), "{message}");
+
+    // AWS's own key is what the local database stands in for: taken, and so is an update to it.
+    let created = api.ok("CreateStateMachine", machine("m1", &owned)).await;
+    let machine_arn = created["stateMachineArn"].as_str().expect("an ARN");
+    api.ok("CreateActivity", json!({"name": "a1", "encryptionConfiguration": owned})).await;
+    api.ok("UpdateStateMachine", json!({"stateMachineArn": machine_arn, "encryptionConfiguration": owned})).await;
+    let refused = api
+        .refused("UpdateStateMachine", json!({"stateMachineArn": machine_arn, "encryptionConfiguration": kms}))
+        .await;
+    assert_eq!(refused.0, "InvalidEncryptionConfiguration");
+}
+
+#[tokio::test]
+async fn a_map_runs_children_are_redriven_through_their_parent_only() {
+    let api = Api::start();
+    let definition = json!({"StartAt": "Each", "States": {"Each": {
+        "Type": "Map",
+        "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "Fail",
+            "States": {"Fail": {"Type": "Fail", "Error": "Broken"}}
+        },
+        "End": true
+    }}})
+    .to_string();
+    api.create("failing", &definition, "STANDARD").await.expect("a distributed Map machine");
+    let started = api
+        .ok("StartExecution", json!({"stateMachineArn": format!("{ACCOUNT_ARN}:stateMachine:failing"), "input": "[1]"}))
+        .await;
+    let parent_arn = started["executionArn"].as_str().expect("an ARN");
+    let parent = api.server.finished(&api.client, parent_arn, Duration::from_secs(30)).await;
+    assert_eq!((&parent["status"], &parent["redriveStatus"]), (&json!("FAILED"), &json!("REDRIVABLE")), "{parent}");
+    let runs = api.ok("ListMapRuns", json!({"executionArn": parent_arn})).await;
+    let map_run_arn = runs["mapRuns"][0]["mapRunArn"].as_str().expect("a Map Run");
+    let children = api.ok("ListExecutions", json!({"mapRunArn": map_run_arn})).await;
+    let child_arn = children["executions"][0]["executionArn"].as_str().expect("a child");
+    let child = api.ok("DescribeExecution", json!({"executionArn": child_arn})).await;
+    assert_eq!((&child["status"], &child["redriveStatus"]), (&json!("FAILED"), &json!("REDRIVABLE_BY_MAP_RUN")));
+
+    let (kind, message) = api.refused("RedriveExecution", json!({"executionArn": child_arn})).await;
+    assert_eq!(kind, "ExecutionNotRedrivable");
+    assert!(message.contains(map_run_arn) && message.contains("parent"), "{message}");
+    api.ok("RedriveExecution", json!({"executionArn": parent_arn})).await;
 }

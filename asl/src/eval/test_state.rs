@@ -203,7 +203,11 @@ impl TestStateRequest {
             None | Some("INFO") => InspectionLevel::Info,
             Some("DEBUG") => InspectionLevel::Debug,
             Some("TRACE") => InspectionLevel::Trace,
-            Some(other) => return Err(validation(format!("Invalid inspectionLevel '{other}'"))),
+            Some(other) => {
+                return Err(validation(format!(
+                    "1 validation error detected: Value '{other}' at 'inspectionLevel' failed to satisfy constraint: Member must satisfy enum value set: [INFO, DEBUG, TRACE]"
+                )));
+            }
         };
         let mock = match request.get("mock") {
             None => None,

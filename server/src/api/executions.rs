@@ -7,8 +7,8 @@ use serde_json::{Map, Value, json};
 use sqlx::Row;
 
 use super::{
-    ApiState, AwsError, check_name, decode_token, encode_token, epoch_seconds, machines, max_results, optional,
-    optional_within, required, versions,
+    ApiState, AwsError, check_name, epoch_seconds, machines, max_results, optional, optional_within, paging::PageScope,
+    required, versions,
 };
 use crate::engine::{
     ExecutionType, ExecutionView, Qualifiers, RealEnvironment, StartRequest,
@@ -44,6 +44,12 @@ pub async fn start(state: &ApiState, request: &Value, sync: bool) -> Result<Valu
         Some((arn, case)) => (arn, Some(case.to_string())),
         None => (qualified, None),
     };
+    // `…:stateMachine:NAME/LABEL` names a Distributed Map state, which AWS does not start.
+    if super::arn_resource(state, machine_arn, "stateMachine").is_some_and(|resource| resource.contains('/')) {
+        return Err(AwsError::validation(format!(
+            "Invalid State Machine Arn: '{machine_arn}': a Distributed Map state's ARN cannot start an execution"
+        )));
+    }
     let target = versions::resolve(state, machine_arn).await?;
     let machine = &target.machine;
     let name = match optional(request, "name")? {
@@ -100,10 +106,10 @@ pub async fn start(state: &ApiState, request: &Value, sync: bool) -> Result<Valu
         return Err(AwsError::new("ExecutionDoesNotExist", format!("Execution Does Not Exist: '{arn}'")));
     };
     let mut response = execution_json(&ExecutionView { record: view.record, status });
-    add_qualifiers(&mut response, target.version_arn, target.alias_arn);
     if let Value::Object(members) = &mut response {
-        members.remove("redriveCount");
-        members.remove("redriveStatus");
+        // StartSyncExecution's output has none of DescribeExecution's redrive members or
+        // qualifiers (the version or alias that ran).
+        members.retain(|member, _| SYNC_EXECUTION_MEMBERS.contains(&member.as_str()));
         let duration = members.get("stopDate").and_then(Value::as_f64).unwrap_or_default()
             - members.get("startDate").and_then(Value::as_f64).unwrap_or_default();
         let billed_millis = ((duration * 1000.0 / 100.0).ceil() * 100.0).max(100.0) as u64;
@@ -114,6 +120,23 @@ pub async fn start(state: &ApiState, request: &Value, sync: bool) -> Result<Valu
     }
     Ok(response)
 }
+
+/// The members of StartSyncExecution's output (`billingDetails` is added after).
+const SYNC_EXECUTION_MEMBERS: [&str; 13] = [
+    "executionArn",
+    "stateMachineArn",
+    "name",
+    "startDate",
+    "stopDate",
+    "status",
+    "error",
+    "cause",
+    "input",
+    "inputDetails",
+    "output",
+    "outputDetails",
+    "traceHeader",
+];
 
 fn execution_json(view: &ExecutionView) -> Value {
     let record = &view.record;
@@ -145,12 +168,20 @@ fn execution_json(view: &ExecutionView) -> Value {
         }
         Status::Running => {}
     }
+    if let Some(map_run_arn) = &record.map_run_arn {
+        members.insert("mapRunArn".into(), json!(map_run_arn));
+    }
     members.insert("redriveCount".into(), json!(record.redrive_count));
     if let Some(redrive_millis) = record.redrive_millis {
         members.insert("redriveDate".into(), json!(epoch_seconds(redrive_millis)));
     }
     let express = record.arn.contains(":express:");
+    let unsuccessful = matches!(view.status, Status::Failed { .. } | Status::TimedOut { .. } | Status::Aborted { .. });
     match (&view.status, express) {
+        // A Map Run's unsuccessful children are redriven by redriving their Map Run.
+        _ if unsuccessful && record.map_run_arn.is_some() => {
+            members.insert("redriveStatus".into(), json!("REDRIVABLE_BY_MAP_RUN"));
+        }
         (Status::Failed { .. } | Status::TimedOut { .. } | Status::Aborted { .. }, false) => {
             members.insert("redriveStatus".into(), json!("REDRIVABLE"));
         }
@@ -176,7 +207,7 @@ fn add_qualifiers(response: &mut Value, version_arn: Option<String>, alias_arn: 
     }
 }
 
-fn check_execution_arn(arn: &str) -> Result<(), AwsError> {
+pub(super) fn check_execution_arn(arn: &str) -> Result<(), AwsError> {
     if !arn.starts_with("arn:") || !(arn.contains(":execution:") || arn.contains(":express:")) {
         return Err(AwsError::new(
             "InvalidArn",
@@ -220,7 +251,16 @@ pub async fn stop(state: &ApiState, request: &Value) -> Result<Value, AwsError> 
 /// that did not succeed.
 pub async fn redrive(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
     let arn = required(request, "executionArn")?;
-    view(state, arn).await?;
+    let view = view(state, arn).await?;
+    // A Map Run's children are redriven with their Map Run, by redriving the parent.
+    if let Some(map_run_arn) = &view.record.map_run_arn {
+        return Err(AwsError::new(
+            "ExecutionNotRedrivable",
+            format!(
+                "Execution '{arn}' is a child workflow execution of the Map Run '{map_run_arn}': redrive its parent execution to redrive it"
+            ),
+        ));
+    }
     state.engine.redrive(arn).await?;
     Ok(json!({"redriveDate": epoch_seconds(crate::engine::now_millis())}))
 }
@@ -230,31 +270,21 @@ pub async fn redrive(state: &ApiState, request: &Value) -> Result<Value, AwsErro
 pub async fn history(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
     let arn = required(request, "executionArn")?;
     view(state, arn).await?;
+    let reverse_order = request.get("reverseOrder").and_then(Value::as_bool) == Some(true);
+    let include_data = request.get("includeExecutionData").and_then(Value::as_bool).unwrap_or(true);
+    let max_results = max_results(request)?;
+    let scope =
+        PageScope::new("GetExecutionHistory", &[Some(arn), Some(if reverse_order { "reverse" } else { "forward" })]);
+    let offset = scope.offset(request)?;
     let mut events = state.engine.history(arn).await?.unwrap_or_default();
-    if request.get("reverseOrder").and_then(Value::as_bool) == Some(true) {
+    if reverse_order {
         events.reverse();
     }
-    let include_data = request.get("includeExecutionData").and_then(Value::as_bool).unwrap_or(true);
-    let max_results = match request.get("maxResults").and_then(Value::as_u64) {
-        None | Some(0) => 100,
-        Some(count) if count > 1000 => {
-            return Err(AwsError::validation(format!(
-                "1 validation error detected: Value '{count}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000"
-            )));
-        }
-        Some(count) => count as usize,
-    };
-    let offset = match optional(request, "nextToken")? {
-        Some(token) => {
-            token.parse::<usize>().map_err(|_| AwsError::new("InvalidToken", format!("Invalid Token: '{token}'")))?
-        }
-        None => 0,
-    };
     let page: Vec<Value> =
         events.iter().skip(offset).take(max_results).map(|event| event.to_aws_json(include_data)).collect();
     let mut response = json!({"events": page});
-    if offset + max_results < events.len() {
-        response["nextToken"] = json!((offset + max_results).to_string());
+    if let Some(token) = scope.next_offset_token(offset, max_results, events.len()) {
+        response["nextToken"] = json!(token);
     }
     Ok(response)
 }
@@ -328,9 +358,6 @@ async fn machine_filters<'a>(
 /// redriven or not (`redriveFilter`), paged by `maxResults` and an opaque `nextToken`.
 pub async fn list(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
     let map_run = optional(request, "mapRunArn")?;
-    if let Some(map_run) = map_run {
-        super::map_runs::require(state, map_run).await?;
-    }
     let machine_arn = match (optional(request, "stateMachineArn")?, map_run) {
         (Some(machine_arn), None) => Some(machine_arn),
         (None, Some(_)) => None,
@@ -339,6 +366,9 @@ pub async fn list(state: &ApiState, request: &Value) -> Result<Value, AwsError> 
         }
         (None, None) => return Err(AwsError::validation("Must provide a StateMachine ARN or MapRun ARN")),
     };
+    if let Some(map_run) = map_run {
+        super::map_runs::require(state, map_run).await?;
+    }
     let (machine, version_filter, alias_filter) = match machine_arn {
         Some(machine_arn) => {
             let (machine, version_filter, alias_filter) = machine_filters(state, machine_arn).await?;
@@ -368,10 +398,11 @@ pub async fn list(state: &ApiState, request: &Value) -> Result<Value, AwsError> 
     let limit = max_results(request)?;
     // The token is the (start time, ARN) of the last execution returned, so executions
     // started meanwhile neither repeat nor shift the pages.
-    let after = match optional(request, "nextToken")? {
+    let scope = PageScope::new("ListExecutions", &[machine_arn, map_run, status_filter, redrive_filter]);
+    let after = match scope.position(request)? {
         None => None,
-        Some(token) => {
-            let position = decode_token(token)?;
+        Some(position) => {
+            let token = optional(request, "nextToken")?.unwrap_or_default();
             let parsed = position
                 .strip_prefix("after:")
                 .and_then(|rest| rest.split_once(':'))
@@ -441,7 +472,7 @@ pub async fn list(state: &ApiState, request: &Value) -> Result<Value, AwsError> 
     {
         let position =
             format!("after:{}:{}", last.try_get::<i64, _>("start_millis")?, last.try_get::<String, _>("arn")?);
-        response["nextToken"] = json!(encode_token(&position));
+        response["nextToken"] = json!(scope.token(&position));
     }
     Ok(response)
 }
@@ -457,6 +488,13 @@ pub async fn describe_machine_for_execution(state: &ApiState, request: &Value) -
     response.insert("name".into(), json!(machine_name));
     response.insert("definition".into(), json!(record.definition));
     response.insert("roleArn".into(), json!(record.role_arn));
+    // A Map Run's child names the Map Run and the Map state's label (`…:stateMachine:NAME/LABEL`).
+    if let Some(map_run_arn) = &record.map_run_arn {
+        response.insert("mapRunArn".into(), json!(map_run_arn));
+        if let Some((_, label)) = record.state_machine_arn.rsplit_once('/') {
+            response.insert("label".into(), json!(label));
+        }
+    }
     let machine = sqlx::query(
         "SELECT definition, created_millis, updated_millis, logging_configuration, tracing_configuration, revision_id
          FROM state_machines WHERE arn = ?",

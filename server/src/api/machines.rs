@@ -10,8 +10,8 @@ use asl::{
 };
 
 use super::{
-    ApiState, AwsError, check_name, epoch_seconds, invalid_arn, max_results, next_offset_token, offset_from_token,
-    optional, required, tags, versions,
+    ApiState, AwsError, check_name, epoch_seconds, invalid_arn, max_results, optional, paging::PageScope, required,
+    tags, versions,
 };
 use crate::engine::{RealEnvironment, now_millis};
 use asl::eval::Environment;
@@ -145,9 +145,31 @@ fn check_definition(definition: &str, kind: WorkflowType) -> Result<(), AwsError
     }
 }
 
+/// Statehouse has no KMS: an `encryptionConfiguration` may name AWS's own key (which the
+/// local database stands in for), but a customer managed KMS key is refused
+/// (`InvalidEncryptionConfiguration`) rather than taken and not used.
+fn check_encryption(request: &Value) -> Result<(), AwsError> {
+    let Some(configuration) = request.get("encryptionConfiguration").filter(|value| !value.is_null()) else {
+        return Ok(());
+    };
+    match configuration.get("type").and_then(Value::as_str) {
+        Some("AWS_OWNED_KEY") => Ok(()),
+        Some("CUSTOMER_MANAGED_KMS_KEY") => Err(AwsError::new(
+            "InvalidEncryptionConfiguration",
+            "Statehouse has no KMS, so it cannot encrypt with a customer managed KMS key: use the type 'AWS_OWNED_KEY' or leave encryptionConfiguration out",
+        )),
+        Some(other) => Err(AwsError::validation(format!(
+            "1 validation error detected: Value '{other}' at 'encryptionConfiguration.type' failed to satisfy constraint: Member must satisfy enum value set: [AWS_OWNED_KEY, CUSTOMER_MANAGED_KMS_KEY]"
+        ))),
+        None => Err(AwsError::validation(
+            "1 validation error detected: Value null at 'encryptionConfiguration.type' failed to satisfy constraint: Member must not be null",
+        )),
+    }
+}
+
 /// Refuses a role ARN that is not an IAM role's (`arn:PARTITION:iam::ACCOUNT:role/NAME`), as
 /// AWS does (`InvalidArn: Invalid Role Arn: '…'`).
-fn check_role_arn(role_arn: &str) -> Result<(), AwsError> {
+pub(super) fn check_role_arn(role_arn: &str) -> Result<(), AwsError> {
     let parts: Vec<&str> = role_arn.splitn(6, ':').collect();
     let valid = match parts.as_slice() {
         ["arn", partition, "iam", "", account, resource] => {
@@ -239,6 +261,7 @@ pub async fn create(state: &ApiState, request: &Value) -> Result<Value, AwsError
     check_definition(definition, workflow)?;
     check_role_arn(role_arn)?;
     check_logging(request.get("loggingConfiguration"))?;
+    check_encryption(request)?;
     let new_tags = tags::read_tags(request)?;
     let publish = request.get("publish").and_then(Value::as_bool) == Some(true);
     let version_description = optional(request, "versionDescription")?;
@@ -297,22 +320,49 @@ pub async fn create(state: &ApiState, request: &Value) -> Result<Value, AwsError
     Ok(response)
 }
 
-/// DescribeStateMachine, of the machine or of one of its versions.
+/// DescribeStateMachine, of the machine, one of its versions or one of its Distributed Map
+/// states. With `includedData` `METADATA_ONLY` the definition is `{}`, as AWS answers then
+/// (except for a Map state's, which AWS gives in full whatever `includedData` says).
 pub async fn describe(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
     let arn = required(request, "stateMachineArn")?;
-    match versions::MachineArn::parse(state, arn)?.qualifier {
-        versions::Qualifier::Latest => {}
-        versions::Qualifier::Version(_) => return versions::describe_version(state, arn).await,
-        versions::Qualifier::Alias(_) => return Err(super::invalid_arn(arn)),
-    }
-    let row = sqlx::query("SELECT * FROM state_machines WHERE arn = ?").bind(arn).fetch_optional(&state.pool).await?;
-    let Some(row) = row else {
-        return Err(AwsError::new("StateMachineDoesNotExist", format!("State Machine Does Not Exist: '{arn}'")));
+    let metadata_only = match optional(request, "includedData")? {
+        None | Some("ALL_DATA") => false,
+        Some("METADATA_ONLY") => true,
+        Some(other) => {
+            return Err(AwsError::validation(format!(
+                "1 validation error detected: Value '{other}' at 'includedData' failed to satisfy constraint: Member must satisfy enum value set: [ALL_DATA, METADATA_ONLY]"
+            )));
+        }
     };
+    let mut response = match versions::MachineArn::parse(state, arn)?.qualifier {
+        versions::Qualifier::Latest => describe_latest(state, arn).await?,
+        versions::Qualifier::Version(_) => versions::describe_version(state, arn).await?,
+        versions::Qualifier::Alias(_) => return Err(super::invalid_arn(arn)),
+    };
+    if metadata_only && response.get("label").is_none() {
+        response["definition"] = json!("{}");
+    }
+    Ok(response)
+}
+
+/// DescribeStateMachine of an unversioned ARN: the machine or one of its Distributed Maps.
+async fn describe_latest(state: &ApiState, arn: &str) -> Result<Value, AwsError> {
+    // `…:stateMachine:NAME/LABEL` names a Distributed Map state of NAME (its Map Runs'
+    // children run under that ARN): it is described as its item processor, with its label.
+    let (machine_arn, label) = match arn.rsplit_once('/') {
+        Some((machine_arn, label)) => (machine_arn, Some(label)),
+        None => (arn, None),
+    };
+    let does_not_exist = || AwsError::new("StateMachineDoesNotExist", format!("State Machine Does Not Exist: '{arn}'"));
+    let row = sqlx::query("SELECT * FROM state_machines WHERE arn = ?")
+        .bind(machine_arn)
+        .fetch_optional(&state.pool)
+        .await?
+        .ok_or_else(does_not_exist)?;
     let logging: Option<String> = row.try_get("logging_configuration")?;
     let tracing: Option<String> = row.try_get("tracing_configuration")?;
-    Ok(json!({
-        "stateMachineArn": row.try_get::<String, _>("arn")?,
+    let mut response = json!({
+        "stateMachineArn": arn,
         "name": row.try_get::<String, _>("name")?,
         "status": "ACTIVE",
         "definition": row.try_get::<String, _>("definition")?,
@@ -324,13 +374,47 @@ pub async fn describe(state: &ApiState, request: &Value) -> Result<Value, AwsErr
         "tracingConfiguration": tracing.and_then(|text| serde_json::from_str::<Value>(&text).ok())
             .unwrap_or_else(|| json!({"enabled": false})),
         "revisionId": row.try_get::<String, _>("revision_id")?,
-    }))
+    });
+    if let Some(label) = label {
+        let definition: Value =
+            serde_json::from_str(response["definition"].as_str().unwrap_or_default()).map_err(|_| does_not_exist())?;
+        let processor = definition
+            .get("States")
+            .and_then(Value::as_object)
+            .and_then(|states| distributed_map_processor(states, label))
+            .ok_or_else(does_not_exist)?;
+        response["definition"] = json!(processor.to_string());
+        response["label"] = json!(label);
+    }
+    Ok(response)
+}
+
+/// The item processor (without its `ProcessorConfig`) of the Distributed Map state among
+/// `states`, or nested in them, whose `Label` (its name when it has none) is `label`.
+fn distributed_map_processor(states: &serde_json::Map<String, Value>, label: &str) -> Option<Value> {
+    states.iter().find_map(|(name, state)| {
+        let processor = state.get("ItemProcessor").or_else(|| state.get("Iterator"));
+        let distributed = processor
+            .and_then(|processor| processor.pointer("/ProcessorConfig/Mode"))
+            .is_some_and(|mode| mode == "DISTRIBUTED");
+        let state_label = state.get("Label").and_then(Value::as_str).unwrap_or(name);
+        if state.get("Type").is_some_and(|kind| kind == "Map") && distributed && state_label == label {
+            let mut processor = processor?.as_object()?.clone();
+            processor.remove("ProcessorConfig");
+            return Some(Value::Object(processor));
+        }
+        let nested = processor.into_iter().chain(state.get("Branches").and_then(Value::as_array).into_iter().flatten());
+        nested
+            .filter_map(|inner| inner.get("States").and_then(Value::as_object))
+            .find_map(|inner| distributed_map_processor(inner, label))
+    })
 }
 
 /// ListStateMachines, by name, with `maxResults` and `nextToken`.
 pub async fn list(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
     let limit = max_results(request)?;
-    let offset = offset_from_token(request)?;
+    let scope = PageScope::new("ListStateMachines", &[]);
+    let offset = scope.offset(request)?;
     let rows = sqlx::query("SELECT arn, name, type, created_millis FROM state_machines ORDER BY name")
         .fetch_all(&state.pool)
         .await?;
@@ -349,7 +433,7 @@ pub async fn list(state: &ApiState, request: &Value) -> Result<Value, AwsError> 
         })
         .collect::<Result<Vec<Value>, sqlx::Error>>()?;
     let mut response = json!({"stateMachines": machines});
-    if let Some(token) = next_offset_token(offset, limit, total) {
+    if let Some(token) = scope.next_offset_token(offset, limit, total) {
         response["nextToken"] = json!(token);
     }
     Ok(response)
@@ -374,7 +458,17 @@ pub fn validate(request: &Value) -> Result<Value, AwsError> {
     let definition = required(request, "definition")?;
     check_definition_length(definition)?;
     let kind = workflow_type(optional(request, "type")?)?;
-    let errors: Vec<Value> = definition_errors(definition, kind)
+    // Every diagnostic found is an error, so the `WARNING` severity (errors and warnings)
+    // lists the same ones.
+    if let Some(severity) = optional(request, "severity")?
+        && !["ERROR", "WARNING"].contains(&severity)
+    {
+        return Err(AwsError::validation(format!(
+            "1 validation error detected: Value '{severity}' at 'severity' failed to satisfy constraint: Member must satisfy enum value set: [ERROR, WARNING]"
+        )));
+    }
+    let limit = validation_max_results(request)?;
+    let mut errors: Vec<Value> = definition_errors(definition, kind)
         .iter()
         .map(|diagnostic| {
             json!({
@@ -386,13 +480,34 @@ pub fn validate(request: &Value) -> Result<Value, AwsError> {
         })
         .collect();
     let result = if errors.is_empty() { "OK" } else { "FAIL" };
-    Ok(json!({"result": result, "diagnostics": errors}))
+    let truncated = errors.len() > limit;
+    errors.truncate(limit);
+    Ok(json!({"result": result, "diagnostics": errors, "truncated": truncated}))
+}
+
+/// ValidateStateMachineDefinition's `maxResults`: 0 or absent means AWS's default and
+/// largest, 100.
+fn validation_max_results(request: &Value) -> Result<usize, AwsError> {
+    match request.get("maxResults") {
+        None | Some(Value::Null) => Ok(100),
+        Some(value) => match value.as_i64() {
+            Some(0) => Ok(100),
+            Some(count @ 1..=100) => Ok(count as usize),
+            Some(count) if count < 0 => Err(AwsError::validation(format!(
+                "1 validation error detected: Value '{count}' at 'maxResults' failed to satisfy constraint: Member must have value greater than or equal to 0"
+            ))),
+            _ => Err(AwsError::validation(format!(
+                "1 validation error detected: Value '{value}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 100"
+            ))),
+        },
+    }
 }
 
 /// CreateActivity.
 pub async fn create_activity(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
     let name = required(request, "name")?;
     check_name(name, "activity")?;
+    check_encryption(request)?;
     let settings = state.engine.settings();
     let arn = format!("arn:{}:states:{}:{}:activity:{name}", settings.partition, settings.region, settings.account);
     let new_tags = tags::read_tags(request)?;
@@ -466,7 +581,8 @@ pub async fn describe_activity(state: &ApiState, request: &Value) -> Result<Valu
 /// ListActivities, by name, with `maxResults` and `nextToken`.
 pub async fn list_activities(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
     let limit = max_results(request)?;
-    let offset = offset_from_token(request)?;
+    let scope = PageScope::new("ListActivities", &[]);
+    let offset = scope.offset(request)?;
     let rows =
         sqlx::query("SELECT arn, name, created_millis FROM activities ORDER BY name").fetch_all(&state.pool).await?;
     let activities = rows
@@ -482,7 +598,7 @@ pub async fn list_activities(state: &ApiState, request: &Value) -> Result<Value,
         })
         .collect::<Result<Vec<Value>, sqlx::Error>>()?;
     let mut response = json!({"activities": activities});
-    if let Some(token) = next_offset_token(offset, limit, rows.len()) {
+    if let Some(token) = scope.next_offset_token(offset, limit, rows.len()) {
         response["nextToken"] = json!(token);
     }
     Ok(response)
@@ -499,13 +615,15 @@ pub async fn update(state: &ApiState, request: &Value) -> Result<Value, AwsError
     let role_arn = optional(request, "roleArn")?;
     let logging = request.get("loggingConfiguration").filter(|value| !value.is_null());
     let tracing = request.get("tracingConfiguration").filter(|value| !value.is_null());
+    let encryption = request.get("encryptionConfiguration").filter(|value| !value.is_null());
+    check_encryption(request)?;
     let publish = request.get("publish").and_then(Value::as_bool) == Some(true);
     let version_description = optional(request, "versionDescription")?;
     versions::check_description(version_description, "versionDescription")?;
     if version_description.is_some() && !publish {
         return Err(AwsError::validation("Version description can only be set when publish is true"));
     }
-    if definition.is_none() && role_arn.is_none() && logging.is_none() && tracing.is_none() {
+    if definition.is_none() && role_arn.is_none() && logging.is_none() && tracing.is_none() && encryption.is_none() {
         return Err(AwsError::new(
             "MissingRequiredParameter",
             "Either the definition, the role ARN, the LoggingConfiguration, or the TracingConfiguration must be specified",

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 use sqlx::Row;
 
-use super::{ApiState, AwsError, epoch_seconds, max_results, optional, required};
+use super::{ApiState, AwsError, epoch_seconds, max_results, paging::PageScope, required};
 
 /// Fails with `ResourceNotFound` unless the Map Run exists.
 pub async fn require(state: &ApiState, map_run_arn: &str) -> Result<(), AwsError> {
@@ -27,6 +27,7 @@ pub async fn require(state: &ApiState, map_run_arn: &str) -> Result<(), AwsError
 /// ListMapRuns: the Map Runs an execution started, oldest first.
 pub async fn list(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
     let execution_arn = required(request, "executionArn")?;
+    super::executions::check_execution_arn(execution_arn)?;
     let exists: Option<String> = sqlx::query_scalar("SELECT arn FROM executions WHERE arn = ?")
         .bind(execution_arn)
         .fetch_optional(&state.pool)
@@ -35,12 +36,8 @@ pub async fn list(state: &ApiState, request: &Value) -> Result<Value, AwsError> 
         return Err(AwsError::new("ExecutionDoesNotExist", format!("Execution Does Not Exist: '{execution_arn}'")));
     }
     let limit = max_results(request)?;
-    let offset = match optional(request, "nextToken")? {
-        Some(token) => {
-            token.parse::<usize>().map_err(|_| AwsError::new("InvalidToken", format!("Invalid Token: '{token}'")))?
-        }
-        None => 0,
-    };
+    let scope = PageScope::new("ListMapRuns", &[Some(execution_arn)]);
+    let offset = scope.offset(request)?;
     let rows = sqlx::query(
         "SELECT map_runs.arn, map_runs.start_millis, map_runs.stop_millis, executions.state_machine_arn
          FROM map_runs JOIN executions ON executions.arn = map_runs.execution_arn
@@ -66,7 +63,7 @@ pub async fn list(state: &ApiState, request: &Value) -> Result<Value, AwsError> 
     }
     let mut response = json!({"mapRuns": runs});
     if rows.len() > limit {
-        response["nextToken"] = json!((offset + limit).to_string());
+        response["nextToken"] = json!(scope.token(&(offset + limit).to_string()));
     }
     Ok(response)
 }

@@ -8,6 +8,7 @@
 mod executions;
 mod machines;
 mod map_runs;
+mod paging;
 pub mod sigv4;
 mod tags;
 mod test_state;
@@ -19,13 +20,15 @@ use axum::{
     Extension,
     body::Bytes,
     extract::State,
-    http::{HeaderMap, Method, StatusCode, Uri, header},
+    http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header},
     response::{IntoResponse, Response},
 };
 use serde_json::{Value, json};
 use sqlx::SqlitePool;
 
-use crate::engine::{Engine, EngineError};
+use asl::eval::Environment as _;
+
+use crate::engine::{Engine, EngineError, RealEnvironment};
 
 /// AWS's largest accepted request body for this API (payloads are 256 KB; definitions 1 MB).
 pub const MAX_REQUEST_BYTES: usize = 2 * 1024 * 1024;
@@ -120,7 +123,8 @@ impl From<sigv4::SignatureError> for AwsError {
 ///
 /// When the router carries an `Extension<Arc<AccessKeys>>` (`statehouse serve` adds it when
 /// `STATEHOUSE_ACCESS_KEYS` is set), the request's SigV4 signature is checked first; without
-/// it, requests are served whatever their signature.
+/// it, requests are served whatever their signature. Every answer, error or not, carries a
+/// fresh `x-amzn-RequestId`, as AWS's do (the SDKs report it as the request id).
 pub async fn handle(
     State(state): State<ApiState>,
     access_keys: Option<Extension<Arc<sigv4::AccessKeys>>>,
@@ -129,13 +133,32 @@ pub async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let mut response = answer(&state, access_keys, &method, &uri, &headers, &body).await;
+    let request_id = RealEnvironment.uuid();
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert(REQUEST_ID_HEADER, value);
+    }
+    response
+}
+
+/// The header AWS names each request's id in.
+const REQUEST_ID_HEADER: &str = "x-amzn-requestid";
+
+async fn answer(
+    state: &ApiState,
+    access_keys: Option<Extension<Arc<sigv4::AccessKeys>>>,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Response {
     if let Some(Extension(keys)) = access_keys {
         let request = sigv4::SignedRequest {
             method: method.as_str(),
             path: uri.path(),
             query: uri.query().unwrap_or_default(),
-            headers: &headers,
-            body: &body,
+            headers,
+            body,
         };
         let now =
             SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs() as i64);
@@ -156,7 +179,7 @@ pub async fn handle(
     let request: Value = if body.is_empty() {
         json!({})
     } else {
-        match serde_json::from_slice(&body) {
+        match serde_json::from_slice(body) {
             Ok(value @ Value::Object(_)) => value,
             Ok(_) => {
                 return AwsError::new("SerializationException", "The request body is not a JSON object.")
@@ -168,7 +191,7 @@ pub async fn handle(
             }
         }
     };
-    match dispatch(&state, operation, &request).await {
+    match dispatch(state, operation, &request).await {
         Ok(response) => ([(header::CONTENT_TYPE, "application/x-amz-json-1.0")], response.to_string()).into_response(),
         Err(error) => error.into_response(),
     }
@@ -276,41 +299,6 @@ fn max_results(request: &Value) -> Result<usize, AwsError> {
             ))),
         },
     }
-}
-
-/// Wraps a position in a listing as an opaque `nextToken` (hex, so clients treat it as opaque).
-fn encode_token(position: &str) -> String {
-    position.bytes().map(|byte| format!("{byte:02x}")).collect()
-}
-
-/// Reads a `nextToken` written by [`encode_token`]; anything else is `InvalidToken`.
-fn decode_token(token: &str) -> Result<String, AwsError> {
-    let invalid = || AwsError::new("InvalidToken", format!("Invalid Token: '{token}'"));
-    if !token.len().is_multiple_of(2) || !token.is_ascii() {
-        return Err(invalid());
-    }
-    let bytes = (0..token.len())
-        .step_by(2)
-        .map(|index| u8::from_str_radix(&token[index..index + 2], 16))
-        .collect::<Result<Vec<u8>, _>>()
-        .map_err(|_| invalid())?;
-    String::from_utf8(bytes).map_err(|_| invalid())
-}
-
-/// A `nextToken` for offset-paged listings (ordered by a stable key such as the name).
-fn offset_from_token(request: &Value) -> Result<usize, AwsError> {
-    match optional(request, "nextToken")? {
-        None => Ok(0),
-        Some(token) => decode_token(token)?
-            .strip_prefix("offset:")
-            .and_then(|offset| offset.parse().ok())
-            .ok_or_else(|| AwsError::new("InvalidToken", format!("Invalid Token: '{token}'"))),
-    }
-}
-
-/// The `nextToken` after a page of `page_length` items that started at `offset`, if more follow.
-fn next_offset_token(offset: usize, page_length: usize, total: usize) -> Option<String> {
-    (offset + page_length < total).then(|| encode_token(&format!("offset:{}", offset + page_length)))
 }
 
 /// What follows `…:RESOURCE_TYPE:` in a Step Functions ARN of this partition and region, when

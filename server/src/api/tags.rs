@@ -12,8 +12,12 @@ pub const MAX_TAGS: usize = 50;
 /// TagResource: adds tags, replacing the values of keys already there.
 pub async fn tag_resource(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
     let arn = required(request, "resourceArn")?;
+    let tags = read_tags(request)?.ok_or_else(|| {
+        AwsError::validation(
+            "1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null",
+        )
+    })?;
     check_resource(state, arn).await?;
-    let tags = read_tags(request)?.unwrap_or_default();
     let mut transaction = state.pool.begin().await?;
     store_tags(&mut transaction, arn, &tags).await?;
     let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tags WHERE resource_arn = ?")

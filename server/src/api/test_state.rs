@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use asl::eval::test_state::{TestStateRequest, test_state as run_test_state};
 
-use super::{AwsError, required};
+use super::{AwsError, machines::check_role_arn, optional, required};
 use crate::engine::RealEnvironment;
 
 /// TestState: `definition` (a state or a machine with `stateName`), `input`, `inspectionLevel`,
@@ -13,6 +13,9 @@ use crate::engine::RealEnvironment;
 /// and `inspectionData`.
 pub fn test_state(request: &Value) -> Result<Value, AwsError> {
     required(request, "definition")?;
+    if let Some(role_arn) = optional(request, "roleArn")? {
+        check_role_arn(role_arn)?;
+    }
     let output = TestStateRequest::from_api_json(request)
         .and_then(|request| run_test_state(&request, &mut RealEnvironment))
         .map_err(|error| AwsError::new(error.code, error.message))?;

@@ -6,8 +6,8 @@ use serde_json::{Value, json};
 use sqlx::{Row, SqliteConnection};
 
 use super::{
-    ApiState, AwsError, epoch_seconds, machines, machines::StoredMachine, max_results, next_offset_token,
-    offset_from_token, optional, required,
+    ApiState, AwsError, epoch_seconds, machines, machines::StoredMachine, max_results, optional, paging::PageScope,
+    required,
 };
 use crate::engine::now_millis;
 
@@ -287,7 +287,8 @@ pub async fn list_versions(state: &ApiState, request: &Value) -> Result<Value, A
     let arn = required(request, "stateMachineArn")?;
     let machine_arn = machines::unqualified_machine_arn(state, arn)?;
     let limit = max_results(request)?;
-    let offset = offset_from_token(request)?;
+    let scope = PageScope::new("ListStateMachineVersions", &[Some(&machine_arn)]);
+    let offset = scope.offset(request)?;
     let rows = sqlx::query(
         "SELECT version, created_millis FROM state_machine_versions WHERE machine_arn = ? ORDER BY version DESC",
     )
@@ -306,7 +307,7 @@ pub async fn list_versions(state: &ApiState, request: &Value) -> Result<Value, A
         })
         .collect::<Result<Vec<Value>, sqlx::Error>>()?;
     let mut response = json!({"stateMachineVersions": versions});
-    if let Some(token) = next_offset_token(offset, limit, rows.len()) {
+    if let Some(token) = scope.next_offset_token(offset, limit, rows.len()) {
         response["nextToken"] = json!(token);
     }
     Ok(response)
@@ -625,7 +626,8 @@ pub async fn list_aliases(state: &ApiState, request: &Value) -> Result<Value, Aw
     };
     machines::load(state, &parsed.machine_arn).await.map_err(|_| not_found(arn))?;
     let limit = max_results(request)?;
-    let offset = offset_from_token(request)?;
+    let scope = PageScope::new("ListStateMachineAliases", &[Some(arn)]);
+    let offset = scope.offset(request)?;
     let mut connection = state.pool.acquire().await?;
     let aliases: Vec<StoredAlias> = aliases_of(&mut connection, &parsed.machine_arn)
         .await?
@@ -639,7 +641,7 @@ pub async fn list_aliases(state: &ApiState, request: &Value) -> Result<Value, Aw
         .map(|alias| json!({"stateMachineAliasArn": alias.arn, "creationDate": epoch_seconds(alias.created_millis)}))
         .collect();
     let mut response = json!({"stateMachineAliases": page});
-    if let Some(token) = next_offset_token(offset, limit, aliases.len()) {
+    if let Some(token) = scope.next_offset_token(offset, limit, aliases.len()) {
         response["nextToken"] = json!(token);
     }
     Ok(response)

@@ -1,7 +1,8 @@
 """One pass through the Step Functions API with the real boto3 client against Statehouse.
 
 Usage: boto3_flow.py BASE_URL. Asserts with plain `assert`; any failure exits non-zero.
-Not covered (Statehouse does not implement them yet): Map Runs.
+Every answer is checked against botocore's model of the service (`check_answer`).
+Not covered: Map Runs.
 """
 
 import json
@@ -25,6 +26,70 @@ sfn = boto3.client(
 )
 ROLE = "arn:aws:iam::123456789012:role/statehouse-test"
 RUN = uuid.uuid4().hex[:8]
+
+# Every answer is checked against botocore's model of the service as it arrives: an output
+# has the members the model requires and no others, of the model's types and enum values,
+# and names its request id; an error is one the model lists for the operation.
+SHAPE_PROBLEMS = []
+COMMON_ERRORS = {"ValidationException", "InternalFailure", "ThrottlingException", "AccessDeniedException"}
+
+
+def check_shape(shape, value, path):
+    kind = shape.type_name
+    if kind == "structure":
+        if not isinstance(value, dict):
+            SHAPE_PROBLEMS.append(f"{path}: {value!r:.80} is not an object")
+            return
+        SHAPE_PROBLEMS.extend(f"{path}: no {member}" for member in shape.required_members if member not in value)
+        for member, item in value.items():
+            if member not in shape.members:
+                SHAPE_PROBLEMS.append(f"{path}: {member} is not in the model")
+            else:
+                check_shape(shape.members[member], item, f"{path}.{member}")
+    elif kind == "list":
+        if not isinstance(value, list):
+            SHAPE_PROBLEMS.append(f"{path}: {value!r:.80} is not a list")
+            return
+        for index, item in enumerate(value):
+            check_shape(shape.member, item, f"{path}[{index}]")
+    elif kind == "map":
+        if not isinstance(value, dict):
+            SHAPE_PROBLEMS.append(f"{path}: {value!r:.80} is not a map")
+            return
+        for key, item in value.items():
+            check_shape(shape.value, item, f"{path}[{key}]")
+    elif kind == "string":
+        if not isinstance(value, str) or (shape.enum and value not in shape.enum):
+            SHAPE_PROBLEMS.append(f"{path}: {value!r:.80} is not a string the model allows")
+    elif kind in ("integer", "long"):
+        if not isinstance(value, int) or isinstance(value, bool):
+            SHAPE_PROBLEMS.append(f"{path}: {value!r} is not an integer")
+    elif kind == "boolean":
+        if not isinstance(value, bool):
+            SHAPE_PROBLEMS.append(f"{path}: {value!r} is not a boolean")
+    elif kind == "timestamp":
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            SHAPE_PROBLEMS.append(f"{path}: {value!r} is not epoch seconds")
+
+
+def check_answer(http_response, model, **_):
+    if not http_response.headers.get("x-amzn-RequestId"):
+        SHAPE_PROBLEMS.append(f"{model.name}: no x-amzn-RequestId")
+    try:
+        body = json.loads(http_response.content) if http_response.content else {}
+    except ValueError:
+        SHAPE_PROBLEMS.append(f"{model.name}: a body that is not JSON: {http_response.content[:200]!r}")
+        return
+    if http_response.status_code == 200:
+        if model.output_shape is not None:
+            check_shape(model.output_shape, body, model.name)
+    else:
+        code = body.get("__type", "").split("#")[-1]
+        if code not in {error.name for error in model.error_shapes} | COMMON_ERRORS:
+            SHAPE_PROBLEMS.append(f"{model.name}: the model lists no {code} ({body})")
+
+
+sfn.meta.events.register("after-call", check_answer)
 
 
 def definition(states, start):
@@ -399,4 +464,10 @@ assert finished["cause"] == (
 types = [event["type"] for event in sfn.get_execution_history(executionArn=orphan_run)["events"]]
 assert types == ["ExecutionStarted", "TaskStateEntered", "ExecutionFailed"], types
 
+# StartSyncExecution answers with its own output's members, none of DescribeExecution's others.
+express = create("sync", {"A": {"Type": "Pass", "End": True}}, "A", type="EXPRESS")
+synced = sfn.start_sync_execution(stateMachineArn=express, input=json.dumps({"n": 1}))
+assert synced["status"] == "SUCCEEDED" and json.loads(synced["output"]) == {"n": 1}, synced
+
+assert not SHAPE_PROBLEMS, "answers unlike botocore's model:\n" + "\n".join(SHAPE_PROBLEMS)
 print("boto3 flow: all checks passed")
