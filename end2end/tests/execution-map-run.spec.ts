@@ -122,6 +122,9 @@ test("a Map Run's page lists its counts and child executions, and the cost count
   await expect(page.getByTestId("execution-error")).toHaveText("Item.Bad");
   // Check and Boom: two transitions.
   await expect(page.getByTestId("execution-cost")).toHaveAttribute("data-transitions", "2");
+  // A child is redriven with its Map Run, as on AWS: the page says so and offers no button.
+  await expect(page.getByTestId("redrive-by-map-run")).toContainText("redrive the parent execution");
+  await expect(page.getByRole("button", { name: "Redrive execution" })).toHaveCount(0);
 
   // The state machine's cost today: one execution, 52 children, 2 + 52 × 2 = 106 transitions.
   await page.goto(`/executions?machine=${encodeURIComponent(stateMachineArn)}`);

@@ -191,6 +191,8 @@ pub fn ExecutionControlsPanel(
     arn: String,
     status: String,
     workflow_type: super::WorkflowType,
+    /// A Distributed Map's child execution, which only its Map Run redrives.
+    map_run_child: bool,
     actions: ExecutionActions,
 ) -> impl IntoView {
     let ExecutionActions { stop, redrive, .. } = actions;
@@ -221,6 +223,15 @@ pub fn ExecutionControlsPanel(
                     </ActionForm>
                 </details>
                 {failure_alert(stop_value)}
+            </section>
+        }
+        .into_any(),
+        "FAILED" | "ABORTED" | "TIMED_OUT" if map_run_child => view! {
+            <section class="card" data-testid="redrive-panel">
+                <h2>"Redrive"</h2>
+                <p class="muted" data-testid="redrive-by-map-run">
+                    "A Distributed Map's child execution is redriven with its Map Run: redrive the parent execution, and the children that did not succeed run again."
+                </p>
             </section>
         }
         .into_any(),

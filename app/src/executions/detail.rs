@@ -184,6 +184,7 @@ fn ExecutionView(
             arn=execution.arn.clone()
             status=execution.status.clone()
             workflow_type=execution.workflow_type
+            map_run_child=is_map_run_child(&execution.state_machine_arn)
             actions
         />
         <CallbackPanel waiting actions />
@@ -270,4 +271,10 @@ pub(crate) fn EventsTable(events: Vec<EventRow>) -> impl IntoView {
         </tbody>
     </table>
     }
+}
+
+/// Whether a state machine ARN names a Distributed Map's processor (`…:stateMachine:NAME/LABEL`),
+/// the state machine of a Map Run's child executions.
+fn is_map_run_child(state_machine_arn: &str) -> bool {
+    state_machine_arn.split_once(":stateMachine:").is_some_and(|(_, name)| name.contains('/'))
 }

@@ -251,16 +251,7 @@ pub async fn stop(state: &ApiState, request: &Value) -> Result<Value, AwsError> 
 /// that did not succeed.
 pub async fn redrive(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
     let arn = required(request, "executionArn")?;
-    let view = view(state, arn).await?;
-    // A Map Run's children are redriven with their Map Run, by redriving the parent.
-    if let Some(map_run_arn) = &view.record.map_run_arn {
-        return Err(AwsError::new(
-            "ExecutionNotRedrivable",
-            format!(
-                "Execution '{arn}' is a child workflow execution of the Map Run '{map_run_arn}': redrive its parent execution to redrive it"
-            ),
-        ));
-    }
+    view(state, arn).await?;
     state.engine.redrive(arn).await?;
     Ok(json!({"redriveDate": epoch_seconds(crate::engine::now_millis())}))
 }

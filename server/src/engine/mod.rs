@@ -79,6 +79,15 @@ pub enum ExecutionType {
     Express,
 }
 
+/// Who redrives an execution: a caller may not redrive a Map Run's child on its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Redriver {
+    /// RedriveExecution, the executions page.
+    Caller,
+    /// A redriven Map Run, for its children that did not succeed.
+    MapRun,
+}
+
 /// Where the engine runs and what its task backends use.
 #[derive(Clone, Debug)]
 pub struct EngineSettings {
@@ -1084,7 +1093,7 @@ impl Engine {
                         Status::Failed { .. } | Status::TimedOut { .. } | Status::Aborted { .. }
                     ) && u64::from(view.record.redrive_count) < redrive_count =>
                 {
-                    match self.redrive(&arn).await {
+                    match self.redrive_as(&arn, Redriver::MapRun).await {
                         Ok(_) => (arn, Status::Running),
                         // Not redrivable (it cannot resume): it stays as it ended.
                         Err(EngineError::ExecutionNotRedrivable(_)) => (arn, view.status),
@@ -1301,6 +1310,12 @@ impl Engine {
     /// RedriveExecution: resumes a failed, aborted or timed-out Standard execution at the
     /// state that did not succeed. Returns the new redrive count.
     pub async fn redrive(&self, arn: &str) -> Result<u32, EngineError> {
+        self.redrive_as(arn, Redriver::Caller).await
+    }
+
+    /// Redrives `arn` for `redriver`: a caller (the API, the executions page) may not redrive a
+    /// Map Run's child on its own, as on AWS; its Map Run's redrive may.
+    async fn redrive_as(&self, arn: &str, redriver: Redriver) -> Result<u32, EngineError> {
         if lock(&self.inner.express).contains_key(arn) {
             return Err(EngineError::ExecutionNotRedrivable(format!(
                 "Execution '{arn}' is an Express execution; only Standard executions can be redriven."
@@ -1308,16 +1323,21 @@ impl Engine {
         }
         let lock_handle = self.lock_for(arn);
         let guard = lock_handle.lock().await;
-        let result = self.redrive_locked(arn).await;
+        let result = self.redrive_locked(arn, redriver).await;
         drop(guard);
         self.release(arn, lock_handle);
         result
     }
 
-    async fn redrive_locked(&self, arn: &str) -> Result<u32, EngineError> {
+    async fn redrive_locked(&self, arn: &str, redriver: Redriver) -> Result<u32, EngineError> {
         let Some((mut record, mut snapshot, _)) = self.inner.store.load(arn).await? else {
             return Err(EngineError::ExecutionDoesNotExist(arn.to_string()));
         };
+        if let (Some(map_run_arn), Redriver::Caller) = (&record.map_run_arn, redriver) {
+            return Err(EngineError::ExecutionNotRedrivable(format!(
+                "Execution '{arn}' is a child workflow execution of the Map Run '{map_run_arn}': redrive its parent execution to redrive it"
+            )));
+        }
         if !matches!(snapshot.status, Status::Failed { .. } | Status::TimedOut { .. } | Status::Aborted { .. }) {
             return Err(EngineError::ExecutionNotRedrivable(format!(
                 "Execution '{arn}' is {}; only FAILED, ABORTED and TIMED_OUT executions can be redriven.",
