@@ -105,6 +105,8 @@ pub struct InboxFacets {
     pub channels: Vec<String>,
     /// The state machines (ARNs) that have requests.
     pub state_machines: Vec<String>,
+    /// The channels this server's settings name (requests may exist for others, since removed).
+    pub configured: Vec<String>,
 }
 
 /// One request with everything known about it.
@@ -289,6 +291,13 @@ pub fn ApprovalsPage() -> impl IntoView {
             "waitForTaskToken tasks mailed to approvers and decided on their links."
         </p>
         <FilterForm filter facets />
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let unconfigured = facets.await.is_ok_and(|facets| facets.configured.is_empty());
+                // Always an element, so the server's HTML and hydration agree on the shape.
+                view! { <div class="setup-hints">{unconfigured.then(|| view! { <NoChannels /> })}</div> }
+            })}
+        </Suspense>
         <ErrorBoundary fallback=error_list>
             <Suspense fallback=|| view! { <p>"Loading the requests…"</p> }>
                 {move || Suspend::new(async move {
@@ -327,7 +336,11 @@ fn FilterForm(filter: Memo<InboxFilter>, facets: Resource<Result<InboxFacets, In
                 {move || {
                     let (channel, state_machine) = (channel.clone(), state_machine.clone());
                     Suspend::new(async move {
-                        let InboxFacets { channels, state_machines } = facets.await.unwrap_or_default();
+                        let InboxFacets { mut channels, state_machines, configured } = facets.await.unwrap_or_default();
+                        // A configured channel can be chosen before it has any request.
+                        channels.extend(configured);
+                        asl::sort::sort(&mut channels);
+                        channels.dedup();
                         view! {
                             <div class="field">
                                 <label for="filter-channel">"Channel"</label>
@@ -364,6 +377,29 @@ fn FilterForm(filter: Memo<InboxFilter>, facets: Resource<Result<InboxFacets, In
                 <a href="/approvals" rel="external">"Clear"</a>
             </div>
         </form>
+    }
+}
+
+/// What to do when this server has no approval channel: no request can arrive until one is set.
+#[component]
+fn NoChannels() -> impl IntoView {
+    view! {
+        <section class="card" data-testid="no-channels">
+            <h2>"No approval channels yet"</h2>
+            <p>
+                "This server has no approval channel, so no waitForTaskToken task becomes a request. "
+                "Name one in "<code>"statehouse.toml"</code>" (or the file "<code>"STATEHOUSE_CONFIG"</code>
+                " names) and restart the server:"
+            </p>
+            <pre class="details">
+                "[[approvals.channels]]\nname = \"orders\"\nqueue_url = \"https://sqs.us-east-1.amazonaws.com/123456789012/approvals\"\napprovers = [\"boss@example.com\"]\npolicy = \"any\""
+            </pre>
+            <p class="muted">
+                "A Task that sends to that queue (or topic, event bus or function) with "
+                <code>".waitForTaskToken"</code>
+                " then mails its approvers a link. The README's Approvals section lists every setting."
+            </p>
+        </section>
     }
 }
 

@@ -118,3 +118,19 @@ test("a save after the session ended says so and keeps the work; it saves once s
   // The version names the account that saved it.
   await expect(page.getByTestId("versions")).toContainText(`by ${user}`);
 });
+
+test("a server without approval channels says on its Approvals page how to add one", async ({ page }) => {
+  // The signing-in server's data folder has no statehouse.toml, so no channel.
+  await signIn(page);
+  await page.goto(`${authBase}/approvals`);
+  const hint = page.getByTestId("no-channels");
+  await expect(hint).toContainText("No approval channels yet");
+  await expect(hint.locator("pre")).toContainText("[[approvals.channels]]");
+  await expect(page.locator("#filter-channel option")).toHaveText(["Any"]);
+
+  // The main server has its channel: no hint, and the channel is offered as a filter.
+  await page.goto("/approvals");
+  await expect(page.getByRole("heading", { name: "Approvals", exact: true })).toBeVisible();
+  await expect(page.locator("#filter-channel option[value=e2e]")).toHaveCount(1);
+  await expect(page.getByTestId("no-channels")).toHaveCount(0);
+});

@@ -25,8 +25,11 @@ pub enum InboxError {
 }
 
 /// The app's view of these queries, on the pool the app's context carries.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct SqliteInbox;
+#[derive(Clone, Debug, Default)]
+pub struct SqliteInbox {
+    /// The channels this server's settings name, in their order.
+    pub configured_channels: Vec<String>,
+}
 
 impl ApprovalInbox for SqliteInbox {
     fn list<'a>(
@@ -38,7 +41,11 @@ impl ApprovalInbox for SqliteInbox {
     }
 
     fn facets<'a>(&'a self, pool: &'a SqlitePool) -> BoxFuture<'a, Result<InboxFacets, PageError>> {
-        Box::pin(async move { facets(pool).await.map_err(for_the_page) })
+        Box::pin(async move {
+            let mut facets = facets(pool).await.map_err(for_the_page)?;
+            facets.configured = self.configured_channels.clone();
+            Ok(facets)
+        })
     }
 
     fn request<'a>(&'a self, pool: &'a SqlitePool, id: i64) -> BoxFuture<'a, Result<Option<RequestDetail>, PageError>> {
@@ -122,7 +129,7 @@ pub async fn facets(pool: &SqlitePool) -> Result<InboxFacets, InboxError> {
         sqlx::query_scalar("SELECT DISTINCT state_machine_arn FROM approval_requests ORDER BY state_machine_arn")
             .fetch_all(pool)
             .await?;
-    Ok(InboxFacets { channels, state_machines })
+    Ok(InboxFacets { channels, state_machines, configured: Vec::new() })
 }
 
 /// One request with its audit trail, oldest entry first; `None` when there is no such request.

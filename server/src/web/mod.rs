@@ -90,7 +90,13 @@ pub(crate) fn private_html(status: StatusCode, html: String) -> Response {
 pub fn router(state: AppState) -> Router {
     let server_context = ServerContext {
         pool: state.pool.clone(),
-        inbox: std::sync::Arc::new(approvals::inbox::SqliteInbox),
+        inbox: std::sync::Arc::new(approvals::inbox::SqliteInbox {
+            configured_channels: state
+                .approvals
+                .as_ref()
+                .map(|approvals| approvals.channels().iter().map(|channel| channel.name.clone()).collect())
+                .unwrap_or_default(),
+        }),
         executions: std::sync::Arc::new(executions_data::SqliteExecutions { engine: state.api.engine.clone() }),
     };
     let controls =
