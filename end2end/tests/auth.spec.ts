@@ -119,9 +119,19 @@ test("a save after the session ended says so and keeps the work; it saves once s
   await expect(page.getByTestId("versions")).toContainText(`by ${user}`);
 });
 
-test("a server without approval channels says on its Approvals page how to add one", async ({ page }) => {
-  // The signing-in server's data folder has no statehouse.toml, so no channel.
+test("a fresh server says how to begin: how to add an approval channel, how to start an execution", async ({ page }) => {
+  // The signing-in server's data folder has no statehouse.toml, so no channel, and its tests
+  // start no execution.
   await signIn(page);
+  await page.goto(`${authBase}/executions`);
+  await expect(page.getByTestId("executions-summary")).toHaveText("No executions yet.");
+  await expect(page.getByTestId("first-execution")).toContainText("aws stepfunctions start-execution");
+  await expect(page.getByTestId("first-execution").getByRole("link", { name: "Designer" })).toHaveAttribute("href", "/designer");
+  // A filter that matches nothing is not a first visit.
+  await page.goto(`${authBase}/executions?status=FAILED`);
+  await expect(page.getByTestId("executions-summary")).toHaveText("No executions match.");
+  await expect(page.getByTestId("first-execution")).toHaveCount(0);
+
   await page.goto(`${authBase}/approvals`);
   const hint = page.getByTestId("no-channels");
   await expect(hint).toContainText("No approval channels yet");

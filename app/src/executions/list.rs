@@ -176,6 +176,25 @@ fn ExecutionFilters(filter: ExecutionFilter) -> impl IntoView {
     }
 }
 
+/// How to start a first execution: from the designer, or with the AWS CLI against this server.
+#[component]
+fn FirstExecution() -> impl IntoView {
+    view! {
+        <section class="card" data-testid="first-execution">
+            <h2>"Start an execution"</h2>
+            <p>
+                "Open a definition in the "<a href="/designer">"Designer"</a>" and use its "<em>"Test run"</em>
+                ", or point the AWS CLI or an SDK at this server (its address as "<code class="flag">"--endpoint-url"</code>
+                ", any credentials):"
+            </p>
+            <pre class="details">
+                "aws stepfunctions create-state-machine --endpoint-url http://127.0.0.1:3000 --region us-east-1 \\\n    --name hello --role-arn arn:aws:iam::123456789012:role/local \\\n    --definition '{\"StartAt\":\"Hi\",\"States\":{\"Hi\":{\"Type\":\"Pass\",\"End\":true}}}'\naws stepfunctions start-execution --endpoint-url http://127.0.0.1:3000 --region us-east-1 \\\n    --state-machine-arn arn:aws:states:us-east-1:123456789012:stateMachine:hello"
+            </pre>
+            <p class="muted">"Executions appear here as they start, without a reload."</p>
+        </section>
+    }
+}
+
 /// The executions of one page, with links to the first and the next (older) page.
 #[component]
 fn ExecutionTable(page: ExecutionPage, filter: ExecutionFilter) -> impl IntoView {
@@ -183,13 +202,17 @@ fn ExecutionTable(page: ExecutionPage, filter: ExecutionFilter) -> impl IntoView
     let oldest_first = filter.oldest_first;
     let first = filter.before.is_some().then(|| format!("/executions?{}", filter.query_before(None)));
     let older = next.map(|cursor| format!("/executions?{}", filter.query_before(Some(&cursor))));
+    // Nothing at all yet (no filter narrows the list): how to start the first one.
+    let first_visit = rows.is_empty() && filter == ExecutionFilter::default();
     let summary = match rows.len() {
+        0 if first_visit => "No executions yet.".to_string(),
         0 => "No executions match.".to_string(),
         1 => "1 execution.".to_string(),
         count => format!("{count} executions{}.", if older.is_some() { " on this page" } else { "" }),
     };
     view! {
         <p role="status" data-testid="executions-summary">{summary}</p>
+        {first_visit.then(|| view! { <FirstExecution /> })}
         <Show when={
             let empty = rows.is_empty();
             move || !empty
