@@ -59,9 +59,9 @@ fn OneExecution() -> impl IntoView {
             }
         },
     );
-    // The state whose details show: `?state=NAME` links to one; clicks choose another.
-    // The reader's choice of state, kept while the page redraws (`None`: not chosen yet, so a
-    // failed execution shows the state it failed in; `Some(None)`: chose none).
+    // The reader's choice of state, kept while the page redraws: `?state=NAME` links to one,
+    // clicks choose another (`None`: not chosen yet, so a failed execution shows the state it
+    // failed in; `Some(None)`: chose none).
     let chosen =
         RwSignal::new(query.with_untracked(|query| query.get("state").filter(|name| !name.is_empty()).map(Some)));
     let actions = ExecutionActions::new();
@@ -95,7 +95,7 @@ fn ExecutionView(
     detail: ExecutionDetail,
     event_type: Option<String>,
     actions: ExecutionActions,
-    /// The reader's choice of state, if any (see [`ExecutionPage`]).
+    /// The reader's choice of state, if any (see [`OneExecution`]).
     chosen: RwSignal<Option<Option<String>>>,
 ) -> impl IntoView {
     let ExecutionDetail { execution, input, output, error, cause, definition, events, waiting, map_runs } = detail;

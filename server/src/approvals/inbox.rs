@@ -41,11 +41,7 @@ impl ApprovalInbox for SqliteInbox {
     }
 
     fn facets<'a>(&'a self, pool: &'a SqlitePool) -> BoxFuture<'a, Result<InboxFacets, PageError>> {
-        Box::pin(async move {
-            let mut facets = facets(pool).await.map_err(for_the_page)?;
-            facets.configured = self.configured_channels.clone();
-            Ok(facets)
-        })
+        Box::pin(async move { facets(pool, &self.configured_channels).await.map_err(for_the_page) })
     }
 
     fn request<'a>(&'a self, pool: &'a SqlitePool, id: i64) -> BoxFuture<'a, Result<Option<RequestDetail>, PageError>> {
@@ -122,14 +118,14 @@ pub async fn list(pool: &SqlitePool, filter: &InboxFilter) -> Result<InboxPage, 
 }
 
 /// The channels and state machines that have requests, for the filters' choices.
-pub async fn facets(pool: &SqlitePool) -> Result<InboxFacets, InboxError> {
+pub async fn facets(pool: &SqlitePool, configured: &[String]) -> Result<InboxFacets, InboxError> {
     let channels =
         sqlx::query_scalar("SELECT DISTINCT channel FROM approval_requests ORDER BY channel").fetch_all(pool).await?;
     let state_machines =
         sqlx::query_scalar("SELECT DISTINCT state_machine_arn FROM approval_requests ORDER BY state_machine_arn")
             .fetch_all(pool)
             .await?;
-    Ok(InboxFacets { channels, state_machines, configured: Vec::new() })
+    Ok(InboxFacets { channels, state_machines, configured: configured.to_vec() })
 }
 
 /// One request with its audit trail, oldest entry first; `None` when there is no such request.
@@ -459,8 +455,9 @@ mod tests {
             assert!(matches!(list(&pool, &bad).await, Err(InboxError::InvalidFilter(_))), "{bad:?}");
         }
 
-        let facets = facets(&pool).await.expect("facets");
+        let facets = facets(&pool, &["orders".into(), "payroll".into()]).await.expect("facets");
         assert_eq!(facets.channels, ["hr", "orders"]);
+        assert_eq!(facets.configured, ["orders", "payroll"]);
         assert_eq!(facets.state_machines.len(), 3);
 
         // The audit trail: the view, the decision, two mails and the failure callback.
