@@ -217,6 +217,23 @@ async fn task_tokens_not_ours_are_invalid_and_those_of_closed_tasks_timed_out() 
         request["taskToken"] = json!("garbage");
         let refused = api.refused(operation, request).await;
         assert_eq!(refused.0, "InvalidToken", "{operation}: {refused:?}");
+        // Outside the model's 1 to 2,048 characters, the token is refused before any look-up.
+        for (token, constraint) in
+            [(String::new(), "greater than or equal to 1"), ("t".repeat(2049), "less than or equal to 2048")]
+        {
+            let mut request = extra.clone();
+            request["taskToken"] = json!(token);
+            assert_eq!(
+                api.refused(operation, request).await,
+                (
+                    "ValidationException".to_string(),
+                    format!(
+                        "1 validation error detected: Value at 'taskToken' failed to satisfy constraint: Member must have length {constraint}"
+                    )
+                ),
+                "{operation}"
+            );
+        }
     }
 
     // A task answered once is closed: answering it again is TaskTimedOut.

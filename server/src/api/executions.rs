@@ -7,8 +7,8 @@ use serde_json::{Map, Value, json};
 use sqlx::Row;
 
 use super::{
-    ApiState, AwsError, check_name, epoch_seconds, machines, max_results, optional, optional_within, paging::PageScope,
-    required, versions,
+    ApiState, AwsError, check_length, check_name, epoch_seconds, machines, max_results, optional, optional_within,
+    paging::PageScope, required, versions,
 };
 use crate::engine::{
     ExecutionType, ExecutionView, Qualifiers, RealEnvironment, StartRequest,
@@ -294,7 +294,7 @@ pub async fn get_activity_task(state: &ApiState, request: &Value) -> Result<Valu
 
 /// SendTaskSuccess.
 pub async fn send_task_success(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
-    let token = required(request, "taskToken")?;
+    let token = task_token(request)?;
     let output = parse_payload(required(request, "output")?, "output", "InvalidOutput")?;
     state.engine.send_task_success(token, output).await?;
     Ok(json!({}))
@@ -302,7 +302,7 @@ pub async fn send_task_success(state: &ApiState, request: &Value) -> Result<Valu
 
 /// SendTaskFailure.
 pub async fn send_task_failure(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
-    let token = required(request, "taskToken")?;
+    let token = task_token(request)?;
     let error = optional_within(request, "error", MAX_ERROR_CHARACTERS)?.map(str::to_string);
     let cause = optional_within(request, "cause", MAX_CAUSE_CHARACTERS)?.map(str::to_string);
     state.engine.send_task_failure(token, error, cause).await?;
@@ -311,10 +311,26 @@ pub async fn send_task_failure(state: &ApiState, request: &Value) -> Result<Valu
 
 /// SendTaskHeartbeat.
 pub async fn send_task_heartbeat(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
-    let token = required(request, "taskToken")?;
+    let token = task_token(request)?;
     state.engine.send_task_heartbeat(token).await?;
     Ok(json!({}))
 }
+
+/// A request's `taskToken`: AWS's model allows 1 to 2,048 characters and refuses others
+/// before it looks the token up.
+fn task_token(request: &Value) -> Result<&str, AwsError> {
+    let token = required(request, "taskToken")?;
+    if token.is_empty() {
+        return Err(AwsError::validation(
+            "1 validation error detected: Value at 'taskToken' failed to satisfy constraint: Member must have length greater than or equal to 1",
+        ));
+    }
+    check_length(token, "taskToken", MAX_TASK_TOKEN_CHARACTERS)?;
+    Ok(token)
+}
+
+/// The longest task token AWS accepts.
+const MAX_TASK_TOKEN_CHARACTERS: usize = 2048;
 
 /// The statuses ListExecutions filters on.
 const STATUS_FILTERS: [&str; 6] = ["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"];
