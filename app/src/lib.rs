@@ -333,6 +333,37 @@ pub mod ssr {
         pub inbox: Arc<dyn ApprovalInbox>,
         /// The execution views' queries (the server's `web::executions_data`), run on `pool`.
         pub executions: Arc<dyn ExecutionReader>,
+        /// Where clients reach the Step Functions API, for the pages' hints.
+        pub api: ApiAddress,
+    }
+
+    /// Where the AWS CLI reaches this server and the region and account its ARNs name.
+    #[derive(Clone, Debug, Default)]
+    pub struct ApiAddress {
+        /// The server's public URL (`STATEHOUSE_PUBLIC_URL`, or its bound address); when not
+        /// known, the address the request came to (its Host) stands in.
+        pub public_url: Option<String>,
+        /// The engine's region.
+        pub region: String,
+        /// The engine's account.
+        pub account: String,
+    }
+
+    impl ApiAddress {
+        /// The hint for the request being answered.
+        pub fn start_hint(&self) -> crate::executions::StartHint {
+            let endpoint_url = self.public_url.clone().unwrap_or_else(|| {
+                let host = leptos::prelude::use_context::<http::request::Parts>().and_then(|parts| {
+                    parts.headers.get(http::header::HOST).and_then(|host| host.to_str().ok().map(str::to_string))
+                });
+                format!("http://{}", host.as_deref().unwrap_or("127.0.0.1:3000"))
+            });
+            crate::executions::StartHint {
+                endpoint_url: endpoint_url.trim_end_matches('/').to_string(),
+                region: self.region.clone(),
+                account: self.account.clone(),
+            }
+        }
     }
 
     /// A boxed future, so [`ApprovalInbox`] can be used as a trait object.

@@ -126,6 +126,10 @@ test("a fresh server says how to begin: how to add an approval channel, how to s
   await page.goto(`${authBase}/executions`);
   await expect(page.getByTestId("executions-summary")).toHaveText("No executions yet.");
   await expect(page.getByTestId("first-execution")).toContainText("aws stepfunctions start-execution");
+  // The commands name this server: the address the page came from, the region its ARNs use.
+  const commands = page.getByTestId("first-execution-commands");
+  await expect(commands).toContainText(`--endpoint-url ${new URL(authBase).origin} --region us-east-1`);
+  await expect(commands).toContainText("--state-machine-arn arn:aws:states:us-east-1:123456789012:stateMachine:hello");
   await expect(page.getByTestId("first-execution").getByRole("link", { name: "Designer" })).toHaveAttribute("href", "/designer");
   // A filter that matches nothing is not a first visit.
   await page.goto(`${authBase}/executions?status=FAILED`);

@@ -52,6 +52,13 @@ test("the executions list and pages show what the history says", async ({ page, 
   await expect(page.locator(`tr[data-execution="good-${suffix}"]`)).toHaveAttribute("data-status", "SUCCEEDED");
   await expect(page.locator(`tr[data-execution="bad-${suffix}"]`)).toHaveAttribute("data-status", "FAILED");
   await expect(page.locator(`tr[data-execution="good-${suffix}"]`)).toContainText(machineName);
+  // When it stopped: the time alone on the day it started, the whole date as the cell's title.
+  const goodRow = page.locator(`tr[data-execution="good-${suffix}"]`);
+  const stopped = goodRow.locator('td[data-label="Stopped"]');
+  const stopDate = (await stopped.getAttribute("title")) ?? "";
+  expect(stopDate).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+  const startDate = (await goodRow.locator('td[data-label="Started"]').textContent()) ?? "";
+  await expect(stopped).toHaveText(startDate.slice(0, 10) === stopDate.slice(0, 10) ? stopDate.slice(11) : stopDate);
 
   // Filters: by status, and by name within one state machine.
   await page.goto(`/executions?status=FAILED&name=${suffix}`);

@@ -178,8 +178,12 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     } else {
         tracing::info!("no accounts: pages ask for no sign-in (make one with `statehouse user add NAME`)");
     }
-    let mut router =
-        web::router(web::AppState::new(&site_dir, pool.clone(), engine).with_approvals(approvals).with_auth(auth));
+    let mut router = web::router(
+        web::AppState::new(&site_dir, pool.clone(), engine)
+            .with_approvals(approvals)
+            .with_auth(auth)
+            .with_public_url(public_url.as_str()),
+    );
     if let Some(keys) = config.access_keys.clone() {
         tracing::info!(?keys, "the Step Functions API requires SigV4 signatures");
         router = router.layer(axum::Extension(Arc::new(keys)));

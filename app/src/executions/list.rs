@@ -11,7 +11,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::{
-    Cursor, ExecutionFilter, ExecutionPage, STATUSES, StatusBadge,
+    Cursor, ExecutionFilter, ExecutionPage, STATUSES, StartHint, StatusBadge,
     cost::{MachineCostSection, machine_cost_resource},
     duration_text, encode_component, error_list, execution_href,
     failures::{FailurePatternsSection, RedriveFailures, RedriveNotice, failure_statuses, read_failure_patterns},
@@ -176,9 +176,18 @@ fn ExecutionFilters(filter: ExecutionFilter) -> impl IntoView {
     }
 }
 
-/// How to start a first execution: from the designer, or with the AWS CLI against this server.
+/// How to start a first execution: from the designer, or with the AWS CLI against this server
+/// (its address, region and account as the server names them).
 #[component]
-fn FirstExecution() -> impl IntoView {
+fn FirstExecution(hint: StartHint) -> impl IntoView {
+    let StartHint { endpoint_url, region, account } = hint;
+    let commands = format!(
+        "aws stepfunctions create-state-machine --endpoint-url {endpoint_url} --region {region} \\\n    --name hello \
+         --role-arn arn:aws:iam::{account}:role/local \\\n    --definition \
+         '{{\"StartAt\":\"Hi\",\"States\":{{\"Hi\":{{\"Type\":\"Pass\",\"End\":true}}}}}}'\naws stepfunctions \
+         start-execution --endpoint-url {endpoint_url} --region {region} \\\n    --state-machine-arn \
+         arn:aws:states:{region}:{account}:stateMachine:hello"
+    );
     view! {
         <section class="card" data-testid="first-execution">
             <h2>"Start an execution"</h2>
@@ -187,9 +196,7 @@ fn FirstExecution() -> impl IntoView {
                 ", or point the AWS CLI or an SDK at this server (its address as "<code class="flag">"--endpoint-url"</code>
                 ", any credentials):"
             </p>
-            <pre class="details">
-                "aws stepfunctions create-state-machine --endpoint-url http://127.0.0.1:3000 --region us-east-1 \\\n    --name hello --role-arn arn:aws:iam::123456789012:role/local \\\n    --definition '{\"StartAt\":\"Hi\",\"States\":{\"Hi\":{\"Type\":\"Pass\",\"End\":true}}}'\naws stepfunctions start-execution --endpoint-url http://127.0.0.1:3000 --region us-east-1 \\\n    --state-machine-arn arn:aws:states:us-east-1:123456789012:stateMachine:hello"
-            </pre>
+            <pre class="details" data-testid="first-execution-commands">{commands}</pre>
             <p class="muted">"Executions appear here as they start, without a reload."</p>
         </section>
     }
@@ -198,12 +205,13 @@ fn FirstExecution() -> impl IntoView {
 /// The executions of one page, with links to the first and the next (older) page.
 #[component]
 fn ExecutionTable(page: ExecutionPage, filter: ExecutionFilter) -> impl IntoView {
-    let ExecutionPage { rows, next } = page;
+    let ExecutionPage { rows, next, start_hint } = page;
     let oldest_first = filter.oldest_first;
     let first = filter.before.is_some().then(|| format!("/executions?{}", filter.query_before(None)));
     let older = next.map(|cursor| format!("/executions?{}", filter.query_before(Some(&cursor))));
     // Nothing at all yet (no filter narrows the list): how to start the first one.
     let first_visit = rows.is_empty() && filter == ExecutionFilter::default();
+    let start_hint = start_hint.filter(|_| first_visit);
     let summary = match rows.len() {
         0 if first_visit => "No executions yet.".to_string(),
         0 => "No executions match.".to_string(),
@@ -212,7 +220,7 @@ fn ExecutionTable(page: ExecutionPage, filter: ExecutionFilter) -> impl IntoView
     };
     view! {
         <p role="status" data-testid="executions-summary">{summary}</p>
-        {first_visit.then(|| view! { <FirstExecution /> })}
+        {start_hint.map(|hint| view! { <FirstExecution hint /> })}
         <Show when={
             let empty = rows.is_empty();
             move || !empty
@@ -252,7 +260,9 @@ fn ExecutionTable(page: ExecutionPage, filter: ExecutionFilter) -> impl IntoView
                                         </a>
                                     </td>
                                     <td data-label="Started">{format_millis(row.start_millis)}</td>
-                                    <td data-label="Stopped">{row.stop_millis.map(format_millis).unwrap_or_else(|| "—".into())}</td>
+                                    <td data-label="Stopped" title=row.stop_millis.map(format_millis)>
+                                        {stop_text(row.start_millis, row.stop_millis)}
+                                    </td>
                                     <td data-label="Duration">{duration}</td>
                                 </tr>
                             }
@@ -265,6 +275,19 @@ fn ExecutionTable(page: ExecutionPage, filter: ExecutionFilter) -> impl IntoView
             {first.map(|href| view! { <a href=href rel="first">{if oldest_first { "Oldest" } else { "Newest" }}</a> })}
             {older.map(|href| view! { <a href=href rel="next">{if oldest_first { "Newer" } else { "Older" }}</a> })}
         </nav>
+    }
+}
+
+/// When an execution stopped, without the date when it is the day it started (the full time
+/// is the cell's title): `12:00:03.250Z`, `2025-01-16T00:00:01.000Z`, or `—` while it runs.
+fn stop_text(start_millis: i64, stop_millis: Option<i64>) -> String {
+    let Some(stop_millis) = stop_millis else {
+        return "—".into();
+    };
+    let (start, stop) = (format_millis(start_millis), format_millis(stop_millis));
+    match (start.split_once('T'), stop.split_once('T')) {
+        (Some((start_day, _)), Some((stop_day, time))) if start_day == stop_day => time.to_string(),
+        _ => stop,
     }
 }
 
@@ -345,5 +368,13 @@ mod tests {
         assert!(!change_is_an_end(r#"{"arn":"a","status":"RUNNING"}"#));
         assert!(change_is_an_end(r#"{"arn":"a","status":"SUCCEEDED"}"#));
         assert!(change_is_an_end(r#"{"lagged":3}"#));
+    }
+
+    #[test]
+    fn a_stop_on_the_day_of_the_start_shows_its_time_only() {
+        let start = 1_736_942_400_000; // 2025-01-15T12:00:00.000Z
+        assert_eq!(stop_text(start, None), "—");
+        assert_eq!(stop_text(start, Some(start + 3_250)), "12:00:03.250Z");
+        assert_eq!(stop_text(start, Some(start + 12 * 3_600_000 + 1_000)), "2025-01-16T00:00:01.000Z");
     }
 }

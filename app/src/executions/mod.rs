@@ -194,6 +194,20 @@ pub struct ExecutionPage {
     pub rows: Vec<ExecutionRow>,
     /// Where the next (older) page starts, when there is one.
     pub next: Option<Cursor>,
+    /// How to reach this server's API, given with an empty unfiltered list (the first visit).
+    #[serde(default)]
+    pub start_hint: Option<StartHint>,
+}
+
+/// What the first-execution hint needs to name this server for the AWS CLI.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StartHint {
+    /// The server's address as `--endpoint-url` takes it (`http://127.0.0.1:3000`).
+    pub endpoint_url: String,
+    /// The region the server's ARNs name.
+    pub region: String,
+    /// The account the server's ARNs name.
+    pub account: String,
 }
 
 /// One history event as the events table shows it.
@@ -288,7 +302,11 @@ pub async fn list_executions(filter: ExecutionFilter) -> Result<ExecutionPage, E
     }
     filter.started_range()?;
     let context = expect_context::<crate::ssr::ServerContext>();
-    context.executions.list(&context.pool, &filter).await
+    let mut page = context.executions.list(&context.pool, &filter).await?;
+    if page.rows.is_empty() && filter == ExecutionFilter::default() {
+        page.start_hint = Some(context.api.start_hint());
+    }
+    Ok(page)
 }
 
 /// One execution with its history.

@@ -45,6 +45,8 @@ pub struct AppState {
     pub approvals: Option<Approvals>,
     /// Sign-in: when set, pages ask for a session once accounts exist (see `auth`).
     pub auth: Option<Auth>,
+    /// The address people reach the server at; unset, pages name the one a request came to.
+    pub public_url: Option<String>,
 }
 
 impl AppState {
@@ -56,7 +58,7 @@ impl AppState {
             .site_pkg_dir("pkg")
             .build();
         let api = ApiState { pool: pool.clone(), engine, machines: Default::default() };
-        Self { leptos_options, pool, api, approvals: None, auth: None }
+        Self { leptos_options, pool, api, approvals: None, auth: None, public_url: None }
     }
 
     /// Serves the approval portal's pages too.
@@ -67,6 +69,11 @@ impl AppState {
     /// Asks for a sign-in (see `auth::web`).
     pub fn with_auth(self, auth: Auth) -> Self {
         Self { auth: Some(auth), ..self }
+    }
+
+    /// Names `url` as the server's address in the pages' hints (the AWS CLI's `--endpoint-url`).
+    pub fn with_public_url(self, url: &str) -> Self {
+        Self { public_url: Some(url.to_string()), ..self }
     }
 }
 
@@ -98,6 +105,11 @@ pub fn router(state: AppState) -> Router {
                 .unwrap_or_default(),
         }),
         executions: std::sync::Arc::new(executions_data::SqliteExecutions { engine: state.api.engine.clone() }),
+        api: app::ssr::ApiAddress {
+            public_url: state.public_url.clone(),
+            region: state.api.engine.settings().region.clone(),
+            account: state.api.engine.settings().account.clone(),
+        },
     };
     let controls =
         app::executions::actions::ssr::ExecutionControls(std::sync::Arc::new(execution_actions::EngineControls {

@@ -76,7 +76,7 @@ pub async fn map_run(
         redrive_millis: row.try_get("redrive_millis")?,
         items,
         executions,
-        children: ExecutionPage { rows, next },
+        children: ExecutionPage { rows, next, start_hint: None },
     }))
 }
 

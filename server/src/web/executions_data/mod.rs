@@ -231,7 +231,7 @@ fn page_of(mut rows: Vec<ExecutionRow>, oldest_first: bool) -> ExecutionPage {
     } else {
         None
     };
-    ExecutionPage { rows, next }
+    ExecutionPage { rows, next, start_hint: None }
 }
 
 /// The Standard executions of the page `filter` asks for, and one more when there is one.
