@@ -97,7 +97,9 @@ test("Send failure fails an activity's task", async ({ page, request }) => {
 
   await page.goto(executionPage(executionArn));
   const panel = page.getByTestId("callbacks");
-  await expect(panel.locator('[data-callback-state="Work"]')).toContainText("Activity");
+  await expect(panel.locator('[data-callback-state="Work"]')).toContainText(
+    "Activity · no worker has taken it yet; an answer here stands in for one",
+  );
   await waitForHydration(page);
   await panel.getByLabel("Error").fill("Worker.Broke");
   await panel.getByLabel("Cause").fill("the worker gave up");
@@ -107,6 +109,10 @@ test("Send failure fails an activity's task", async ({ page, request }) => {
   await expect(page.getByTestId("execution-cause")).toHaveText("the worker gave up");
   await expect(page.locator('[data-state="Work"]')).toHaveAttribute("data-status", "failed");
   expect(await waitForEnd(request, executionArn)).toBe("FAILED");
+  // The answer stood in for a worker: the history shows the activity started, then failed.
+  const { events } = await sfn(request, "GetExecutionHistory", { executionArn });
+  expect(events.map((event: { type: string }) => event.type).filter((type: string) => type.startsWith("Activity")))
+    .toEqual(["ActivityScheduled", "ActivityStarted", "ActivityFailed"]);
 
   expect(problems).toEqual([]);
 });

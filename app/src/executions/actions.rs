@@ -274,14 +274,17 @@ pub fn CallbackPanel(waiting: Vec<WaitingTask>, actions: ExecutionActions) -> im
                     let success_id = format!("callback-output-{index}");
                     let error_id = format!("callback-error-{index}");
                     let cause_id = format!("callback-cause-{index}");
-                    let kind = if task.activity { "Activity" } else { "Callback (.waitForTaskToken)" };
-                    let taken = task.activity && task.started;
+                    let kind = match (task.activity, task.started) {
+                        (false, _) => "Callback (.waitForTaskToken)",
+                        (true, true) => "Activity · taken by a worker",
+                        (true, false) => "Activity · no worker has taken it yet; an answer here stands in for one",
+                    };
                     let (success_token, failure_token) = (task.token.clone(), task.token.clone());
                     view! {
                         <article class="callback" data-callback-state=task.state_name.clone()>
                             <dl class="facts">
                                 <dt>"State"</dt><dd>{task.state_name.clone()}</dd>
-                                <dt>"Kind"</dt><dd>{kind}{taken.then_some(" · taken by a worker")}</dd>
+                                <dt>"Kind"</dt><dd>{kind}</dd>
                                 <dt>"Resource"</dt><dd><code>{task.resource.clone()}</code></dd>
                                 <dt>"Since"</dt><dd>{format_millis(task.created_millis)}</dd>
                                 <dt>"Task token"</dt><dd><code class="token" data-testid="task-token">{task.token.clone()}</code></dd>

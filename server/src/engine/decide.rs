@@ -1034,7 +1034,7 @@ impl<'a> Decider<'a> {
                 }
             }
             (Found::Task, Signal::TaskSucceeded { output, .. }) => self.task_succeeded(target, state, output),
-            (Found::Task, Signal::TaskFailed { failure, .. }) => self.task_failed(target, state, failure),
+            (Found::Task, Signal::TaskFailed { failure, .. }) => self.task_failed(target, state, failure, true),
             // A timed-out task's error output has an empty `Cause` while its events have none
             // (recorded; `history` leaves empty causes out).
             (Found::TaskTimeout, Signal::Timer { .. }) => {
@@ -1063,7 +1063,7 @@ impl<'a> Decider<'a> {
         {
             self.decision.actions.push(Action::Cancel { key: task.key });
         }
-        self.task_failed(thread, state, failure);
+        self.task_failed(thread, state, failure, false);
     }
 
     fn task_succeeded(&mut self, thread: &mut Thread, state: &State, output: Value) {
@@ -1099,10 +1099,14 @@ impl<'a> Decider<'a> {
         }
     }
 
-    fn task_failed(&mut self, thread: &mut Thread, state: &State, failure: Failure) {
+    /// A task's failure: `answered` when it came from the task (SendTaskFailure, its service),
+    /// not from a timer. An activity answered before a worker took it (the execution page
+    /// answers its token) was started by that answer, as `task_succeeded` records too; one that
+    /// times out before any worker took it was never started.
+    fn task_failed(&mut self, thread: &mut Thread, state: &State, failure: Failure, answered: bool) {
         let At::Run(attempt) = &mut thread.at else { return };
         let Phase::Task(task) = std::mem::replace(&mut attempt.phase, Phase::Ready) else { return };
-        if !task.started && !matches!(task.resource.events, history::TaskEvents::Activity { .. }) {
+        if !task.started && (answered || !matches!(task.resource.events, history::TaskEvents::Activity { .. })) {
             self.emit_on(thread, task.resource.events.started(None));
         }
         self.emit_on(thread, task.resource.events.failed(&failure));

@@ -879,3 +879,41 @@ fn task_tokens_carry_their_execution_and_nothing_else_reads_as_one() {
         assert_eq!(token_execution(other), None, "{other}");
     }
 }
+
+#[test]
+fn an_activity_answered_before_a_worker_took_it_is_started_by_the_answer_but_one_timing_out_never_was() {
+    // An activity's token can be answered from the execution page before any worker called
+    // GetActivityTask; AWS's histories only know activities a worker started, so the answer
+    // records `ActivityStarted` first. A timeout before any worker leaves it never started.
+    let definition = json!({"StartAt": "Work", "States": {
+        "Work": {"Type": "Task", "Resource": "arn:aws:states:us-east-1:123456789012:activity:work",
+                 "TimeoutSeconds": 60, "End": true}}});
+    let activity_types = |events: &[HistoryEvent]| -> Vec<String> {
+        events.iter().map(|event| event.event_type.as_str().to_string()).filter(|t| t.starts_with("Activity")).collect()
+    };
+    for (answer, expected) in [
+        (Some(true), vec!["ActivityScheduled", "ActivityStarted", "ActivitySucceeded"]),
+        (Some(false), vec!["ActivityScheduled", "ActivityStarted", "ActivityFailed"]),
+        (None, vec!["ActivityScheduled", "ActivityTimedOut"]),
+    ] {
+        let mut stepper = Stepper::new(definition.clone(), json!({}));
+        let mut snapshot = Snapshot::default();
+        let started = stepper.step(&mut snapshot, Signal::Start);
+        let mut events = started.events.clone();
+        let key = invoked(&started)[0].key;
+        let signal = match answer {
+            Some(true) => Signal::TaskSucceeded { key, output: json!({"done": true}) },
+            Some(false) => Signal::TaskFailed { key, failure: Failure::new("Refused", "by hand") },
+            None => {
+                let timer = started.actions.iter().find_map(|action| match action {
+                    Action::SetTimer { key, .. } => Some(*key),
+                    _ => None,
+                });
+                Signal::Timer { key: timer.expect("a timeout timer") }
+            }
+        };
+        events.extend(stepper.step(&mut snapshot, signal).events);
+        assert_eq!(activity_types(&events), expected, "answer {answer:?}");
+        assert!(snapshot.status.is_final(), "answer {answer:?}: {:?}", snapshot.status);
+    }
+}
