@@ -11,7 +11,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::{
-    Cursor, ExecutionFilter, ExecutionPage, STATUSES, StartHint, StatusBadge,
+    Cursor, ExecutionFilter, ExecutionPage, STATUSES, StartHint, StatusBadge, StoppedCell,
     cost::{MachineCostSection, machine_cost_resource},
     duration_text, encode_component, error_list, execution_href,
     failures::{FailurePatternsSection, RedriveFailures, RedriveNotice, failure_statuses, read_failure_patterns},
@@ -260,9 +260,7 @@ fn ExecutionTable(page: ExecutionPage, filter: ExecutionFilter) -> impl IntoView
                                         </a>
                                     </td>
                                     <td data-label="Started">{format_millis(row.start_millis)}</td>
-                                    <td data-label="Stopped" title=row.stop_millis.map(format_millis)>
-                                        {stop_text(row.start_millis, row.stop_millis)}
-                                    </td>
+                                    <StoppedCell start_millis=row.start_millis stop_millis=row.stop_millis />
                                     <td data-label="Duration">{duration}</td>
                                 </tr>
                             }
@@ -275,19 +273,6 @@ fn ExecutionTable(page: ExecutionPage, filter: ExecutionFilter) -> impl IntoView
             {first.map(|href| view! { <a href=href rel="first">{if oldest_first { "Oldest" } else { "Newest" }}</a> })}
             {older.map(|href| view! { <a href=href rel="next">{if oldest_first { "Newer" } else { "Older" }}</a> })}
         </nav>
-    }
-}
-
-/// When an execution stopped, without the date when it is the day it started (the full time
-/// is the cell's title): `12:00:03.250Z`, `2025-01-16T00:00:01.000Z`, or `—` while it runs.
-fn stop_text(start_millis: i64, stop_millis: Option<i64>) -> String {
-    let Some(stop_millis) = stop_millis else {
-        return "—".into();
-    };
-    let (start, stop) = (format_millis(start_millis), format_millis(stop_millis));
-    match (start.split_once('T'), stop.split_once('T')) {
-        (Some((start_day, _)), Some((stop_day, time))) if start_day == stop_day => time.to_string(),
-        _ => stop,
     }
 }
 
@@ -368,13 +353,5 @@ mod tests {
         assert!(!change_is_an_end(r#"{"arn":"a","status":"RUNNING"}"#));
         assert!(change_is_an_end(r#"{"arn":"a","status":"SUCCEEDED"}"#));
         assert!(change_is_an_end(r#"{"lagged":3}"#));
-    }
-
-    #[test]
-    fn a_stop_on_the_day_of_the_start_shows_its_time_only() {
-        let start = 1_736_942_400_000; // 2025-01-15T12:00:00.000Z
-        assert_eq!(stop_text(start, None), "—");
-        assert_eq!(stop_text(start, Some(start + 3_250)), "12:00:03.250Z");
-        assert_eq!(stop_text(start, Some(start + 12 * 3_600_000 + 1_000)), "2025-01-16T00:00:01.000Z");
     }
 }

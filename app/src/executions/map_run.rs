@@ -11,7 +11,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    ExecutionPage, ExecutionsError, StatusBadge,
+    ExecutionPage, ExecutionsError, StatusBadge, StoppedCell,
     actions::{ExecutionActionError, failure_alert},
     duration_text, encode_component, error_list, execution_href, format_millis, last_segment, percent_decode,
 };
@@ -399,7 +399,7 @@ fn ChildExecutions(page: ExecutionPage) -> impl IntoView {
                                 <td data-label="Name"><a href=execution_href(&row.arn)>{row.name.clone()}</a></td>
                                 <td data-label="Status"><StatusBadge status=row.status.clone() /></td>
                                 <td data-label="Started">{format_millis(row.start_millis)}</td>
-                                <td data-label="Stopped">{row.stop_millis.map(format_millis).unwrap_or_else(|| "—".into())}</td>
+                                <StoppedCell start_millis=row.start_millis stop_millis=row.stop_millis />
                                 <td data-label="Duration">{duration}</td>
                             </tr>
                         }

@@ -327,6 +327,26 @@ pub(crate) fn StatusBadge(status: String) -> impl IntoView {
     view! { <span class=format!("status exec-{}", status.to_lowercase())>{status.clone()}</span> }
 }
 
+/// A table's *Stopped* cell: the time alone on the day the execution started, the whole date
+/// as the cell's title; `—` while it runs.
+#[component]
+pub(crate) fn StoppedCell(start_millis: i64, stop_millis: Option<i64>) -> impl IntoView {
+    view! { <td data-label="Stopped" title=stop_millis.map(format_millis)>{stop_text(start_millis, stop_millis)}</td> }
+}
+
+/// When an execution stopped, without the date when it is the day it started (the full time
+/// is the cell's title): `12:00:03.250Z`, `2025-01-16T00:00:01.000Z`, or `—` while it runs.
+fn stop_text(start_millis: i64, stop_millis: Option<i64>) -> String {
+    let Some(stop_millis) = stop_millis else {
+        return "—".into();
+    };
+    let (start, stop) = (format_millis(start_millis), format_millis(stop_millis));
+    match (start.split_once('T'), stop.split_once('T')) {
+        (Some((start_day, _)), Some((stop_day, time))) if start_day == stop_day => time.to_string(),
+        _ => stop,
+    }
+}
+
 /// The error boundary's view: each error as a sentence.
 pub(crate) fn error_list(errors: ArcRwSignal<Errors>) -> impl IntoView {
     view! {
@@ -405,6 +425,14 @@ pub fn percent_decode(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stop_on_the_day_of_the_start_shows_its_time_only() {
+        let start = 1_736_942_400_000; // 2025-01-15T12:00:00.000Z
+        assert_eq!(stop_text(start, None), "—");
+        assert_eq!(stop_text(start, Some(start + 3_250)), "12:00:03.250Z");
+        assert_eq!(stop_text(start, Some(start + 12 * 3_600_000 + 1_000)), "2025-01-16T00:00:01.000Z");
+    }
 
     #[test]
     fn arns_survive_the_round_trip_through_a_path() {
