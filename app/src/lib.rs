@@ -319,8 +319,8 @@ pub mod ssr {
     use crate::{
         approvals::{InboxError, InboxFacets, InboxFilter, InboxPage, RequestDetail},
         executions::{
-            Cursor, ExecutionDetail, ExecutionFilter, ExecutionPage, ExecutionsError, MapRunDetail, cost::MachineCost,
-            failures::FailurePatterns,
+            Cursor, ExecutionCounts, ExecutionDetail, ExecutionFilter, ExecutionPage, ExecutionsError, MapRunDetail,
+            cost::MachineCost, failures::FailurePatterns,
         },
     };
 
@@ -402,6 +402,13 @@ pub mod ssr {
     /// The read-only execution queries the app's pages need, implemented by the server.
     pub trait ExecutionReader: Send + Sync + std::fmt::Debug {
         /// One page of executions matching `filter`, newest first.
+        /// How many top-level executions run now, and how many that started at or after
+        /// `since_millis` failed.
+        fn counts<'a>(
+            &'a self,
+            pool: &'a sqlx::SqlitePool,
+            since_millis: i64,
+        ) -> BoxFuture<'a, Result<ExecutionCounts, ExecutionsError>>;
         fn list<'a>(
             &'a self,
             pool: &'a sqlx::SqlitePool,

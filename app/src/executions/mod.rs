@@ -210,6 +210,15 @@ pub struct StartHint {
     pub account: String,
 }
 
+/// What the start page counts of the top-level executions (Map Run children left out).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExecutionCounts {
+    /// Those running now, Standard and Express.
+    pub running: u64,
+    /// Those that started at or after the time asked for and failed.
+    pub failed: u64,
+}
+
 /// One history event as the events table shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventRow {

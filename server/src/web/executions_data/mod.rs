@@ -19,8 +19,9 @@ pub(crate) use map_runs::{map_run_counts, map_run_statuses};
 
 use app::{
     executions::{
-        Cursor, EventRow, ExecutionDetail, ExecutionFilter, ExecutionPage, ExecutionRow, ExecutionsError as PageError,
-        MapRunDetail, PAGE_SIZE, WaitingTask, WorkflowType, cost::MachineCost, failures::FailurePatterns,
+        Cursor, EventRow, ExecutionCounts, ExecutionDetail, ExecutionFilter, ExecutionPage, ExecutionRow,
+        ExecutionsError as PageError, MapRunDetail, PAGE_SIZE, WaitingTask, WorkflowType, cost::MachineCost,
+        failures::FailurePatterns,
     },
     ssr::{BoxFuture, ExecutionReader},
 };
@@ -55,6 +56,14 @@ pub struct SqliteExecutions {
 }
 
 impl ExecutionReader for SqliteExecutions {
+    fn counts<'a>(
+        &'a self,
+        pool: &'a SqlitePool,
+        since_millis: i64,
+    ) -> BoxFuture<'a, Result<ExecutionCounts, PageError>> {
+        Box::pin(async move { counts(pool, &self.engine, since_millis).await.map_err(for_the_page) })
+    }
+
     fn list<'a>(
         &'a self,
         pool: &'a SqlitePool,
@@ -156,6 +165,38 @@ pub async fn list(pool: &SqlitePool, engine: &Engine, filter: &ExecutionFilter) 
             .map(express_row),
     );
     Ok(page_of(rows, filter.oldest_first))
+}
+
+/// How many top-level executions run now and how many that started at or after
+/// `since_millis` failed: Standard ones counted in SQLite (the partial index of running
+/// executions, the start-time index), Express ones in the engine's memory.
+pub async fn counts(
+    pool: &SqlitePool,
+    engine: &Engine,
+    since_millis: i64,
+) -> Result<ExecutionCounts, ExecutionsDataError> {
+    let running: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM executions WHERE status = 'RUNNING' AND map_run_arn IS NULL")
+            .fetch_one(pool)
+            .await?;
+    let failed: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM executions WHERE start_millis >= ? AND status = 'FAILED' AND map_run_arn IS NULL",
+    )
+    .bind(since_millis)
+    .fetch_one(pool)
+    .await?;
+    let mut counts = ExecutionCounts { running: running as u64, failed: failed as u64 };
+    for view in engine.express_executions(|record, status| {
+        record.map_run_arn.is_none()
+            && (matches!(status, Status::Running) || (status.name() == "FAILED" && record.start_millis >= since_millis))
+    }) {
+        if matches!(view.status, Status::Running) {
+            counts.running += 1;
+        } else {
+            counts.failed += 1;
+        }
+    }
+    Ok(counts)
 }
 
 /// Whether the list shows this Express execution under `filter`: the same conditions as
@@ -539,6 +580,70 @@ mod tests {
             assert!(failure_patterns(&pool, &engine, &succeeded).await.expect("the patterns").patterns.is_empty());
         }
         timers.abort();
+    }
+
+    #[tokio::test]
+    async fn the_start_page_counts_running_executions_and_the_failures_since_a_time_of_both_kinds() {
+        use crate::engine::{EngineSettings, ExecutionType, StartRequest};
+        let folder = tempfile::tempdir().expect("a data folder");
+        let pool = crate::db::open(folder.path()).await.expect("the database");
+        let engine = Engine::new(pool.clone(), EngineSettings::default());
+        let definition = serde_json::json!({
+            "StartAt": "Route",
+            "States": {
+                "Route": {"Type": "Choice", "Choices": [
+                    {"Variable": "$.way", "StringEquals": "wait", "Next": "Linger"},
+                    {"Variable": "$.way", "StringEquals": "fail", "Next": "Reject"}
+                ], "Default": "Done"},
+                "Linger": {"Type": "Wait", "Seconds": 3600, "End": true},
+                "Reject": {"Type": "Fail", "Error": "Order.Rejected"},
+                "Done": {"Type": "Succeed"}
+            }
+        });
+        let start = |kind: ExecutionType, name: String, way: &'static str| {
+            let engine = engine.clone();
+            let definition = definition.to_string();
+            async move {
+                let machine = if kind == ExecutionType::Express { "express" } else { "standard" };
+                engine
+                    .start(StartRequest {
+                        state_machine_arn: format!("arn:aws:states:us-east-1:123456789012:stateMachine:{machine}"),
+                        state_machine_name: machine.into(),
+                        name,
+                        definition,
+                        input: serde_json::json!({"way": way}),
+                        input_text: None,
+                        role_arn: "arn:aws:iam::123456789012:role/counted".into(),
+                        kind,
+                        test_case: None,
+                        map_run_arn: None,
+                        item_count: None,
+                        qualifiers: Default::default(),
+                        skip_waits: false,
+                    })
+                    .await
+                    .expect("started")
+            }
+        };
+        assert_eq!(counts(&pool, &engine, 0).await.expect("the counts"), ExecutionCounts { running: 0, failed: 0 });
+        // Standard: 2 waiting, 3 failed, 1 succeeded; Express: 1 waiting, 2 failed.
+        for (kind, waiting, failing) in [(ExecutionType::Standard, 2, 3), (ExecutionType::Express, 1, 2)] {
+            for index in 0..waiting {
+                start(kind, format!("wait-{index}"), "wait").await;
+            }
+            for index in 0..failing {
+                let started = start(kind, format!("fail-{index}"), "fail").await;
+                engine.wait(&started.arn).await.expect("it ends");
+            }
+            let succeeded = start(kind, "done".into(), "done").await;
+            engine.wait(&succeeded.arn).await.expect("it ends");
+        }
+        assert_eq!(counts(&pool, &engine, 0).await.expect("the counts"), ExecutionCounts { running: 3, failed: 5 });
+        // Failures count from the time given on: none started after now.
+        let later = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_millis()
+            as i64
+            + 60_000;
+        assert_eq!(counts(&pool, &engine, later).await.expect("the counts"), ExecutionCounts { running: 3, failed: 0 });
     }
 
     fn rejected_filter(filter: &ExecutionFilter) -> ExecutionFilter {
