@@ -62,18 +62,46 @@ enum Command {
 fn main() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
     let mut stdout = std::io::stdout().lock();
-    let config = match cli.command {
-        Some(Command::Validate(args)) => return cli::validate(&args, &mut stdout),
-        Some(Command::Lint(args)) => return cli::lint(&args, &mut stdout),
-        Some(Command::Fmt(args)) => return cli::fmt(&args, &mut stdout),
-        Some(Command::Graph(args)) => return cli::graph(&args, &mut stdout),
-        Some(Command::Cost(args)) => return cli::cost(&args, &mut stdout),
-        Some(Command::User(args)) => return auth::cli::run(&args, &mut stdout),
-        Some(Command::Run(args)) => return cli::run::run(&args, &mut stdout),
-        Some(Command::Serve(config)) => *config,
-        None => cli.serve,
+    let tool = match cli.command {
+        Some(Command::Validate(args)) => cli::validate(&args, &mut stdout),
+        Some(Command::Lint(args)) => cli::lint(&args, &mut stdout),
+        Some(Command::Fmt(args)) => cli::fmt(&args, &mut stdout),
+        Some(Command::Graph(args)) => cli::graph(&args, &mut stdout),
+        Some(Command::Cost(args)) => cli::cost(&args, &mut stdout),
+        Some(Command::User(args)) => auth::cli::run(&args, &mut stdout),
+        Some(Command::Run(args)) => cli::run::run(&args, &mut stdout),
+        Some(Command::Serve(config)) => {
+            drop(stdout);
+            return serve_until_stopped(*config);
+        }
+        None => {
+            drop(stdout);
+            return serve_until_stopped(cli.serve);
+        }
     };
-    drop(stdout);
+    quiet_when_the_reader_left(tool)
+}
+
+/// A tool's outcome, except that a reader who closed its output early (`statehouse graph … |
+/// head`) ends it quietly and successfully, as `ls` or `grep` end: it took what it wanted.
+fn quiet_when_the_reader_left(outcome: anyhow::Result<ExitCode>) -> anyhow::Result<ExitCode> {
+    match outcome {
+        Err(error)
+            if error.chain().any(|cause| {
+                let kind = match cause.downcast_ref::<std::io::Error>() {
+                    Some(io) => Some(io.kind()),
+                    None => cause.downcast_ref::<serde_json::Error>().and_then(serde_json::Error::io_error_kind),
+                };
+                kind == Some(std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            Ok(ExitCode::SUCCESS)
+        }
+        other => other,
+    }
+}
+
+fn serve_until_stopped(config: ServeConfig) -> anyhow::Result<ExitCode> {
     init_tracing();
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -204,6 +204,42 @@ fn fmt_rewrites_to_the_canonical_layout_and_check_reports_without_writing() {
 }
 
 #[test]
+fn a_reader_that_stops_early_ends_the_tools_quietly() {
+    use std::{io::Read, process::Stdio};
+    // A definition whose graph is far more than a pipe holds, so the tool is still writing
+    // when its reader (`| head -c 100`) goes away.
+    let states: Vec<String> = (0..2_000)
+        .map(|index| format!(r#""S{index}": {{"Type": "Pass", "Next": "S{}"}}"#, index + 1))
+        .chain(std::iter::once(r#""S2000": {"Type": "Succeed"}"#.to_string()))
+        .collect();
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("long.asl.json"),
+        format!(r#"{{"StartAt": "S0", "States": {{{}}}}}"#, states.join(",")),
+    )
+    .expect("write");
+    for args in [
+        &["graph", "long.asl.json"][..],
+        &["graph", "--format", "json", "long.asl.json"],
+        &["cost", "--executions-per-month", "1000", "long.asl.json"],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_statehouse"))
+            .args(args)
+            .current_dir(dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("statehouse runs");
+        let mut first = [0u8; 100];
+        child.stdout.take().expect("its output").read_exact(&mut first).expect("the first bytes");
+        // The reader's end of the pipe is closed here: the tool's next writes fail.
+        let output = child.wait_with_output().expect("it ends");
+        assert!(output.status.success(), "{args:?}: {:?}", output.status);
+        assert_eq!(String::from_utf8_lossy(&output.stderr), "", "{args:?}");
+    }
+}
+
+#[test]
 fn graph_prints_dot_and_json() {
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(dir.path().join("flow.asl.json"), VALID).expect("write");
