@@ -4,7 +4,7 @@
 // exports the history as `aws stepfunctions get-execution-history` prints it.
 import { expect, test } from "@playwright/test";
 
-import { sfn, waitForEnd, waitForHydration, watchForProblems } from "./execution-support";
+import { createMachine, sfn, waitForEnd, waitForHydration, watchForProblems } from "./execution-support";
 
 const definition = {
   Comment: "Execution views test",
@@ -292,6 +292,44 @@ test("a long cause keeps its failure pattern one row high, and the whole cause i
   // The executions themselves stay within the first screen and a half.
   const list = await page.getByTestId("executions").boundingBox();
   expect(list!.y).toBeLessThan(1350);
+
+  expect(problems).toEqual([]);
+});
+
+test("one state machine's list starts an execution with a name and an input, then opens its page", async ({
+  page,
+  request,
+}) => {
+  const problems = watchForProblems(page);
+  const suffix = Date.now().toString(36);
+  const stateMachineArn = await createMachine(request, `starts-${suffix}`, {
+    StartAt: "Echo",
+    States: { Echo: { Type: "Pass", End: true } },
+  });
+  await page.goto(`/executions?machine=${encodeURIComponent(stateMachineArn)}`);
+  await waitForHydration(page);
+  const panel = page.getByTestId("start-execution");
+  await panel.locator("summary").click();
+
+  // What the API would refuse is refused here, naming the field or AWS's error.
+  await panel.getByLabel("Input (JSON)").fill("{order: 7}");
+  await panel.getByRole("button", { name: "Start execution" }).click();
+  await expect(panel.getByRole("alert")).toContainText("Input: not valid JSON");
+  await panel.getByLabel("Input (JSON)").fill('{"order": 7}');
+  await panel.getByLabel("Name (optional)").fill("two words");
+  await panel.getByRole("button", { name: "Start execution" }).click();
+  await expect(panel.getByRole("alert")).toContainText("InvalidName");
+  // Those two answered 400 (the request's fault); nothing else went wrong.
+  expect(problems.filter((problem) => !problem.includes("/api/executions/start"))).toEqual([]);
+  problems.length = 0;
+
+  await panel.getByLabel("Name (optional)").fill(`first-${suffix}`);
+  await panel.getByRole("button", { name: "Start execution" }).click();
+  const executionArn = `${stateMachineArn.replace(":stateMachine:", ":execution:")}:first-${suffix}`;
+  await expect(page).toHaveURL(new RegExp(`/executions/${encodeURIComponent(executionArn)}$`));
+  await expect(page.getByTestId("execution-status")).toHaveText("SUCCEEDED");
+  const described = await sfn(request, "DescribeExecution", { executionArn });
+  expect(JSON.parse(described.output)).toEqual({ order: 7 });
 
   expect(problems).toEqual([]);
 });

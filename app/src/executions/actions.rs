@@ -74,16 +74,35 @@ pub(super) fn refuse<T>(error: ExecutionActionError) -> Result<T, ExecutionActio
 
 /// Reads the output a developer typed for Send success: JSON of at most 256 KiB.
 pub fn parse_output(text: &str) -> Result<serde_json::Value, ExecutionActionError> {
+    parse_json_field("Output", text)
+}
+
+/// Reads a JSON field of a form (`Output`, `Input`): at most 256 KiB, AWS's payload limit.
+pub fn parse_json_field(label: &str, text: &str) -> Result<serde_json::Value, ExecutionActionError> {
     if text.len() > OUTPUT_LIMIT_BYTES {
         return Err(ExecutionActionError::InvalidField {
-            field: "Output".into(),
+            field: label.into(),
             reason: format!("must be at most {OUTPUT_LIMIT_BYTES} bytes, not {}", text.len()),
         });
     }
     serde_json::from_str(text).map_err(|error| ExecutionActionError::InvalidField {
-        field: "Output".into(),
+        field: label.into(),
         reason: format!("not valid JSON ({error})"),
     })
+}
+
+/// StartExecution of the state machine `machine` with `input` (JSON; empty means `{}`) and
+/// `name` (empty: the server picks a UUID, as AWS does). Answers the new execution's ARN.
+#[server(prefix = "/api", endpoint = "executions/start")]
+pub async fn start_execution(machine: String, name: String, input: String) -> Result<String, ExecutionActionError> {
+    let outcome = async {
+        let input = if input.trim().is_empty() { "{}".to_string() } else { input };
+        parse_json_field("Input", &input)?;
+        let name = Some(name.trim().to_string()).filter(|name| !name.is_empty());
+        let controls = expect_context::<ssr::ExecutionControls>();
+        controls.0.start(&machine, name, input).await
+    };
+    outcome.await.or_else(refuse)
 }
 
 /// StopExecution: ends a running execution as ABORTED with this error and cause.
@@ -181,6 +200,46 @@ pub(super) fn failure_alert(value: MappedSignal<Option<Result<(), ExecutionActio
         value.get().and_then(Result::err).map(|error| {
             view! { <p class="action-error" role="alert">{error.to_string()}</p> }
         })
+    }
+}
+
+/// Starts an execution of one state machine from the executions list (`?machine=`): an
+/// optional name and the input, then the new execution's page.
+#[component]
+pub fn StartExecutionPanel(machine: String) -> impl IntoView {
+    let start = ServerAction::<StartExecution>::new();
+    let value = start.value();
+    let navigate = leptos_router::hooks::use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(arn)) = value.get() {
+            navigate(&super::execution_href(&arn), Default::default());
+        }
+    });
+    view! {
+        <details class="card start-execution" data-testid="start-execution">
+            <summary>"Start an execution"</summary>
+            <ActionForm action=start attr:class="action-form">
+                <input type="hidden" name="machine" value=machine />
+                <div class="field">
+                    <label for="start-name">"Name (optional)"</label>
+                    <input id="start-name" name="name" type="text" maxlength="80" placeholder="a UUID when empty" />
+                </div>
+                <div class="field">
+                    <label for="start-input">"Input (JSON)"</label>
+                    <textarea id="start-input" name="input" rows="4">"{}"</textarea>
+                </div>
+                <div class="field actions">
+                    <button type="submit" disabled=move || start.pending().get()>
+                        {move || if start.pending().get() { "Starting…" } else { "Start execution" }}
+                    </button>
+                </div>
+            </ActionForm>
+            {move || {
+                value.get().and_then(Result::err).map(|error| {
+                    view! { <p class="action-error" role="alert">{error.to_string()}</p> }
+                })
+            }}
+        </details>
     }
 }
 
@@ -335,6 +394,13 @@ pub mod ssr {
     /// The engine's operations on one execution, implemented by the server
     /// (`server/src/web/execution_actions.rs`).
     pub trait ExecutionControl: Send + Sync + std::fmt::Debug {
+        /// StartExecution, checked as the API checks it; answers the execution's ARN.
+        fn start<'a>(
+            &'a self,
+            machine: &'a str,
+            name: Option<String>,
+            input: String,
+        ) -> BoxFuture<'a, Result<String, ExecutionActionError>>;
         /// StopExecution.
         fn stop<'a>(
             &'a self,

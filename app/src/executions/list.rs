@@ -12,6 +12,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::{
     Cursor, ExecutionFilter, ExecutionPage, STATUSES, StartHint, StatusBadge, StoppedCell,
+    actions::StartExecutionPanel,
     cost::{MachineCostSection, machine_cost_resource},
     duration_text, encode_component, error_list, execution_href,
     failures::{FailurePatternsSection, RedriveFailures, RedriveNotice, failure_statuses, read_failure_patterns},
@@ -83,9 +84,10 @@ pub fn ExecutionsPage() -> impl IntoView {
                 .map(|machine| {
                     view! {
                         <p>
-                            "State machine " <code data-testid="machine-filter">{machine}</code> " · "
+                            "State machine " <code data-testid="machine-filter">{machine.clone()}</code> " · "
                             <a href="/executions">"all state machines"</a>
                         </p>
+                        <StartExecutionPanel machine />
                     }
                 })
         }}

@@ -33,6 +33,23 @@ use crate::engine::{Engine, EngineError, RealEnvironment};
 /// AWS's largest accepted request body for this API (payloads are 256 KB; definitions 1 MB).
 pub const MAX_REQUEST_BYTES: usize = 2 * 1024 * 1024;
 
+/// StartExecution as the API answers it, for the web app's *Start an execution*: the same
+/// checks (name, input, the machine, versions and aliases, `#TestCase`) and the same errors.
+/// Answers the execution's ARN.
+pub async fn start_execution(
+    state: &ApiState,
+    machine_arn: &str,
+    name: Option<&str>,
+    input: &str,
+) -> Result<String, AwsError> {
+    let mut request = serde_json::json!({"stateMachineArn": machine_arn, "input": input});
+    if let Some(name) = name {
+        request["name"] = serde_json::json!(name);
+    }
+    let started = executions::start(state, &request, false).await?;
+    Ok(started["executionArn"].as_str().unwrap_or_default().to_string())
+}
+
 /// What the API handlers share.
 #[derive(Clone, Debug)]
 pub struct ApiState {

@@ -1,4 +1,5 @@
-//! The execution page's actions, carried out by the engine: Stop, Redrive, and Send success
+//! The execution pages' actions, carried out by the engine: Start (from the list, through the
+//! API's StartExecution), Stop, Redrive, and Send success
 //! or Send failure for a task token; and the Map Run page's UpdateMapRun. The app's server functions reach them through
 //! [`app::executions::actions::ssr::ExecutionControls`]; they arrive as POSTs to `/api/…`
 //! and so pass the router's cross-site check first (`csrf.rs`), like every server function.
@@ -12,16 +13,43 @@ use app::{
 };
 use serde_json::Value;
 
-use crate::engine::{Engine, EngineError};
+use crate::{
+    api::ApiState,
+    engine::{Engine, EngineError},
+};
 
 /// The engine behind the page's actions.
 #[derive(Clone, Debug)]
 pub struct EngineControls {
     /// The engine.
     pub engine: Engine,
+    /// The Step Functions API, whose StartExecution the list's *Start an execution* uses.
+    pub api: ApiState,
 }
 
 impl ExecutionControl for EngineControls {
+    fn start<'a>(
+        &'a self,
+        machine: &'a str,
+        name: Option<String>,
+        input: String,
+    ) -> BoxFuture<'a, Result<String, ExecutionActionError>> {
+        Box::pin(async move {
+            let started = crate::api::start_execution(&self.api, machine, name.as_deref(), &input).await;
+            match started {
+                Ok(arn) => {
+                    tracing::info!(%arn, account = ?app::ssr::current_account(), "started an execution from the list");
+                    Ok(arn)
+                }
+                Err(error) if error.status.is_server_error() => {
+                    tracing::error!(kind = error.kind, message = %error.message, "starting an execution failed");
+                    Err(ExecutionActionError::Storage)
+                }
+                Err(error) => Err(ExecutionActionError::Refused(format!("{}: {}", error.kind, error.message))),
+            }
+        })
+    }
+
     fn stop<'a>(
         &'a self,
         arn: &'a str,

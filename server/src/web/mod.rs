@@ -114,6 +114,7 @@ pub fn router(state: AppState) -> Router {
     let controls =
         app::executions::actions::ssr::ExecutionControls(std::sync::Arc::new(execution_actions::EngineControls {
             engine: state.api.engine.clone(),
+            api: state.api.clone(),
         }));
     let test_runs = app::designer::test_run::ssr::TestRunners(std::sync::Arc::new(test_runs::EngineTestRuns {
         engine: state.api.engine.clone(),
