@@ -130,6 +130,18 @@ test("an approval is mailed, decided in the browser, called back and audited", a
     "href",
     `/executions/${encodeURIComponent(approvedArn)}`,
   );
+  // The execution's page sends to the request rather than answering its token: the approvers
+  // decide, with an audit trail.
+  const requestPath = new URL(page.url()).pathname;
+  expect(requestPath).toMatch(/^\/approvals\/\d+$/);
+  await page.getByRole("link", { name: "Its history and state details" }).click();
+  const waiting = page.getByTestId("callbacks").locator('[data-callback-state="AskForApproval"]');
+  await expect(waiting).toContainText("Approval request");
+  await expect(waiting.getByRole("button")).toHaveCount(0);
+  await expect(waiting.getByTestId("task-token")).toHaveCount(0);
+  await waiting.getByRole("link", { name: `approval request #${requestPath.split("/").pop()}` }).click();
+  await expect(page).toHaveURL(requestPath);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(approveSubject);
   await page.goto(new URL(approveLink).pathname);
   await expect(page.getByRole("heading", { level: 1 })).toContainText(approveSubject);
   await expect(page.locator("pre")).toContainText("<b>not bold</b>");

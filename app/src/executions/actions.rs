@@ -339,6 +339,26 @@ pub fn CallbackPanel(waiting: Vec<WaitingTask>, actions: ExecutionActions) -> im
                         (true, false) => "Activity · no worker has taken it yet; an answer here stands in for one",
                     };
                     let (success_token, failure_token) = (task.token.clone(), task.token.clone());
+                    // An approval request is decided by its approvers, with an audit trail:
+                    // the page links to it instead of answering the token itself.
+                    if let Some(id) = task.approval_request {
+                        return view! {
+                            <article class="callback" data-callback-state=task.state_name.clone()>
+                                <dl class="facts">
+                                    <dt>"State"</dt><dd>{task.state_name.clone()}</dd>
+                                    <dt>"Kind"</dt><dd>"Approval request"</dd>
+                                    <dt>"Resource"</dt><dd><code>{task.resource.clone()}</code></dd>
+                                    <dt>"Since"</dt><dd>{format_millis(task.created_millis)}</dd>
+                                </dl>
+                                <p data-testid="callback-approval">
+                                    "Its approvers decide it from the links they were mailed: see "
+                                    <a href=format!("/approvals/{id}")>{format!("approval request #{id}")}</a>
+                                    " for who was asked and what they said."
+                                </p>
+                            </article>
+                        }
+                        .into_any();
+                    }
                     view! {
                         <article class="callback" data-callback-state=task.state_name.clone()>
                             <dl class="facts">
@@ -376,6 +396,7 @@ pub fn CallbackPanel(waiting: Vec<WaitingTask>, actions: ExecutionActions) -> im
                             </div>
                         </article>
                     }
+                    .into_any()
                 })
                 .collect_view()}
         </section>

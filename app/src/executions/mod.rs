@@ -275,6 +275,10 @@ pub struct WaitingTask {
     pub started: bool,
     /// When it was scheduled, milliseconds since the epoch.
     pub created_millis: i64,
+    /// The approval request it became, when an approval channel took it: its approvers
+    /// decide it, not this page.
+    #[serde(default)]
+    pub approval_request: Option<i64>,
 }
 
 /// Why the executions could not be shown.

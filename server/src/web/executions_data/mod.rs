@@ -435,9 +435,11 @@ async fn stored_execution(pool: &SqlitePool, arn: &str) -> Result<Option<Executi
 /// The tasks execution `arn` waits on with a token (`.waitForTaskToken` tasks and
 /// activities), oldest first; the engine's own tasks (tokens it made up) are left out.
 async fn waiting_tasks(pool: &SqlitePool, arn: &str) -> Result<Vec<WaitingTask>, ExecutionsDataError> {
+    // A task that became an approval request (the token's request, when the portal took it).
     let rows = sqlx::query(
-        "SELECT token, request, activity_arn, started, created_millis FROM tasks \
-         WHERE execution_arn = ? AND substr(token, 1, ?) <> ? ORDER BY created_millis, key",
+        "SELECT tasks.token, request, activity_arn, started, created_millis, approval_requests.id AS approval \
+         FROM tasks LEFT JOIN approval_requests ON approval_requests.token = tasks.token \
+         WHERE tasks.execution_arn = ? AND substr(tasks.token, 1, ?) <> ? ORDER BY created_millis, key",
     )
     .bind(arn)
     .bind(INTERNAL_TOKEN_PREFIX.len() as i64)
@@ -458,6 +460,7 @@ async fn waiting_tasks(pool: &SqlitePool, arn: &str) -> Result<Vec<WaitingTask>,
             activity: row.try_get::<Option<String>, _>("activity_arn")?.is_some(),
             started: row.try_get::<i64, _>("started")? != 0,
             created_millis: row.try_get("created_millis")?,
+            approval_request: row.try_get("approval")?,
         });
     }
     Ok(waiting)
