@@ -409,6 +409,12 @@ pub mod ssr {
             pool: &'a sqlx::SqlitePool,
             since_millis: i64,
         ) -> BoxFuture<'a, Result<ExecutionCounts, ExecutionsError>>;
+        /// Whether `machine` is a state machine of the API (CreateStateMachine made it).
+        fn machine_defined<'a>(
+            &'a self,
+            pool: &'a sqlx::SqlitePool,
+            machine: &'a str,
+        ) -> BoxFuture<'a, Result<bool, ExecutionsError>>;
         fn list<'a>(
             &'a self,
             pool: &'a sqlx::SqlitePool,

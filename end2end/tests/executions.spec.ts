@@ -306,10 +306,21 @@ test("one state machine's list starts an execution with a name and an input, the
     StartAt: "Echo",
     States: { Echo: { Type: "Pass", End: true } },
   });
+  // Only a state machine of the API can be started here (a designer's test runs name others).
+  const unknown = stateMachineArn.replace(`starts-${suffix}`, `never-created-${suffix}`);
+  await page.goto(`/executions?machine=${encodeURIComponent(unknown)}`);
+  await expect(page.getByTestId("executions-summary")).toHaveText("No executions match.");
+  await expect(page.getByTestId("start-execution")).toHaveCount(0);
+
   await page.goto(`/executions?machine=${encodeURIComponent(stateMachineArn)}`);
   await waitForHydration(page);
   const panel = page.getByTestId("start-execution");
   await panel.locator("summary").click();
+  // What is typed survives the list following a new execution live.
+  await panel.getByLabel("Input (JSON)").fill('{"typed": true}');
+  await sfn(request, "StartExecution", { stateMachineArn, name: `elsewhere-${suffix}` });
+  await expect(page.locator(`tr[data-execution="elsewhere-${suffix}"]`)).toBeVisible();
+  await expect(panel.getByLabel("Input (JSON)")).toHaveValue('{"typed": true}');
 
   // What the API would refuse is refused here, naming the field or AWS's error.
   await panel.getByLabel("Input (JSON)").fill("{order: 7}");

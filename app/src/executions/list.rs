@@ -16,7 +16,7 @@ use super::{
     cost::{MachineCostSection, machine_cost_resource},
     duration_text, encode_component, error_list, execution_href,
     failures::{FailurePatternsSection, RedriveFailures, RedriveNotice, failure_statuses, read_failure_patterns},
-    format_millis, last_segment, list_executions, parse_instant,
+    format_millis, last_segment, list_executions, machine_defined, parse_instant,
 };
 
 /// The page at `/executions`: filters and one page of executions.
@@ -42,6 +42,16 @@ pub fn ExecutionsPage() -> impl IntoView {
     let page = Resource::new(move || filter.get(), list_executions);
     let machine = Memo::new(move |_| filter.with(|filter| filter.machine.clone()));
     let cost = machine_cost_resource(machine);
+    // A state machine of the API can be started from here (a designer's test runs cannot).
+    let startable = Resource::new(
+        move || machine.get(),
+        |machine| async move {
+            match machine {
+                Some(machine) if machine_defined(machine.clone()).await.unwrap_or(false) => Some(machine),
+                _ => None,
+            }
+        },
+    );
     // The patterns ignore the page position: every page of a filter shows the same ones.
     let failure_filter = Memo::new(move |_| filter.with(|filter| ExecutionFilter { before: None, ..filter.clone() }));
     let failures = Resource::new(
@@ -84,13 +94,18 @@ pub fn ExecutionsPage() -> impl IntoView {
                 .map(|machine| {
                     view! {
                         <p>
-                            "State machine " <code data-testid="machine-filter">{machine.clone()}</code> " · "
+                            "State machine " <code data-testid="machine-filter">{machine}</code> " · "
                             <a href="/executions">"all state machines"</a>
                         </p>
-                        <StartExecutionPanel machine />
                     }
                 })
         }}
+        <Suspense>
+            {move || Suspend::new(async move {
+                // Always one element at the root: an Option there hydrates wrongly.
+                view! { <div>{startable.await.map(|machine| view! { <StartExecutionPanel machine /> })}</div> }
+            })}
+        </Suspense>
         {move || view! { <ExecutionFilters filter=filter.get() /> }}
         <p class="live muted" data-testid="live" data-live=move || if live.get() { "on" } else { "off" }>
             {move || if live.get() { "Live: the list updates as executions start and end." } else { "" }}

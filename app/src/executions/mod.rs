@@ -322,6 +322,14 @@ pub async fn list_executions(filter: ExecutionFilter) -> Result<ExecutionPage, E
     Ok(page)
 }
 
+/// Whether `machine` is a state machine of the API, which the list can start an execution of
+/// (a designer's test runs name machines that are not).
+#[server(prefix = "/api", endpoint = "executions/machine-defined")]
+pub async fn machine_defined(machine: String) -> Result<bool, ExecutionsError> {
+    let context = expect_context::<crate::ssr::ServerContext>();
+    context.executions.machine_defined(&context.pool, &machine).await
+}
+
 /// One execution with its history.
 #[server(prefix = "/api", endpoint = "executions/one")]
 pub async fn read_execution(arn: String) -> Result<ExecutionDetail, ExecutionsError> {

@@ -56,6 +56,17 @@ pub struct SqliteExecutions {
 }
 
 impl ExecutionReader for SqliteExecutions {
+    fn machine_defined<'a>(&'a self, pool: &'a SqlitePool, machine: &'a str) -> BoxFuture<'a, Result<bool, PageError>> {
+        Box::pin(async move {
+            let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM state_machines WHERE arn = ?")
+                .bind(machine)
+                .fetch_optional(pool)
+                .await
+                .map_err(|error| for_the_page(error.into()))?;
+            Ok(found.is_some())
+        })
+    }
+
     fn counts<'a>(
         &'a self,
         pool: &'a SqlitePool,
