@@ -966,4 +966,25 @@ test.describe("the designer", () => {
     expect(task.y).toBe(pass.y);
     expect((await page.getByTestId("canvas").boundingBox())!.y).toBeLessThan(900);
   });
+
+  test("a state dropped into a branch it cannot move into stays where it was", async ({ page }) => {
+    await openDesigner(page, { clear: true });
+    const start = {
+      StartAt: "Fan",
+      States: {
+        Fan: { Type: "Parallel", Branches: [{ StartAt: "Left", States: { Left: { Type: "Pass", End: true } } }], Next: "Loose" },
+        Loose: { Type: "Pass", Next: "Done" },
+        Done: { Type: "Succeed" },
+      },
+    };
+    await openFile(page, "refused.asl.json", JSON.stringify(start, null, 2) + "\n");
+    const before = await nodePosition(page, "Loose");
+    await drag(page, '[data-state="Loose"] .node-name', '[data-state="Left"] .node-name');
+    // Its transition to Done would leave the branch: the move is refused and says so.
+    await expect(page.getByTestId("notice")).toContainText("Cannot move Loose");
+    await expect(page.locator(".drag-layer .node")).toHaveCount(0);
+    expect(await nodePosition(page, "Loose")).toEqual(before);
+    await expect(page.locator('[data-state="Loose"]')).not.toHaveAttribute("data-placed", "true");
+    await expect(page.getByTestId("undo")).toBeDisabled();
+  });
 });

@@ -569,7 +569,8 @@ impl Designer {
     }
 
     /// A node was dragged by `delta`: keep its new place, and move it into (or out of) the
-    /// Parallel branch or Map its centre is now in.
+    /// Parallel branch or Map its centre is now in; when the definition refuses that move (a
+    /// transition would cross scopes), the node stays where it was and a notice says why.
     pub fn drop_state(self, name: &str, delta: (f64, f64)) {
         let Some(place) = self.place(name) else { return };
         let Some((position, target_scope)) = self.scene.with_untracked(|scene| {
@@ -582,16 +583,16 @@ impl Designer {
             return;
         };
         if target_scope != place.scope {
-            let moved = self.edit_placing(
+            // A move the definition refuses leaves the state where it was: drawn where it was
+            // dropped, inside a branch or a Map it is not in, the picture would say otherwise.
+            self.edit_placing(
                 &format!("move {name}"),
                 Edit::MoveState { from_scope: place.scope.clone(), name: name.to_string(), to_scope: target_scope },
                 |positions| {
                     positions.insert(name.to_string(), position);
                 },
             );
-            if moved {
-                return;
-            }
+            return;
         }
         self.model.update(|model| model.move_state(name, position));
     }
