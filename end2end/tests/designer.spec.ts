@@ -967,6 +967,40 @@ test.describe("the designer", () => {
     expect((await page.getByTestId("canvas").boundingBox())!.y).toBeLessThan(900);
   });
 
+  test("what was typed a moment before an undo, an export or leaving the page is kept", async ({ page }) => {
+    await openDesigner(page, { clear: true });
+    const start = { StartAt: "A", States: { A: { Type: "Pass", Next: "B" }, B: { Type: "Succeed" } } };
+    await openFile(page, "typing.asl.json", JSON.stringify(start, null, 2) + "\n");
+    const code = page.getByTestId("asl-code").locator(".cm-content");
+    // Types at the end of line 5, `"Type": "Pass",` of state A.
+    const typeInA = async (text: string) => {
+      await code.click();
+      await page.keyboard.press("Control+Home");
+      for (let line = 1; line < 5; line++) await page.keyboard.press("ArrowDown");
+      await page.keyboard.press("End");
+      await page.keyboard.insertText(text);
+    };
+    await typeInA(' "Comment": "one",');
+    await expect(page.getByTestId("undo")).toBeEnabled();
+
+    // Undo at once undoes what was just typed, not the step before it.
+    await typeInA(' "Result": 2,');
+    await page.getByTestId("undo").click();
+    await expect(code).toContainText('"Comment": "one",');
+    await expect(code).not.toContainText('"Result"');
+
+    // An export at once writes what is on the screen.
+    await typeInA(' "Result": 3,');
+    const exported = JSON.parse((await exportFile(page, "export-json")).text);
+    expect(exported.States.A).toEqual({ Type: "Pass", Comment: "one", Result: 3, Next: "B" });
+
+    // So does leaving the page: the draft has it.
+    await typeInA(' "OutputPath": "$",');
+    await page.reload();
+    await expect(page.getByTestId("asl-code").locator(".cm-editor")).toBeVisible({ timeout: 15_000 });
+    await expect(page.getByTestId("asl-code").locator(".cm-content")).toContainText('"OutputPath": "$",');
+  });
+
   test("a state dropped into a branch it cannot move into stays where it was", async ({ page }) => {
     await openDesigner(page, { clear: true });
     const start = {

@@ -26,6 +26,8 @@ extern "C" {
     fn editor_select(id: f64, from: f64, to: f64) -> Result<(), JsValue>;
     #[wasm_bindgen(catch, js_namespace = StatehouseEditor, js_name = reveal)]
     fn editor_reveal(id: f64, from: f64, to: f64, top: bool) -> Result<(), JsValue>;
+    #[wasm_bindgen(catch, js_namespace = StatehouseEditor, js_name = flush)]
+    fn editor_flush(id: f64) -> Result<(), JsValue>;
     #[wasm_bindgen(catch, js_namespace = StatehouseEditor, js_name = destroy)]
     fn editor_destroy(id: f64) -> Result<(), JsValue>;
 }
@@ -174,6 +176,13 @@ impl Editor {
     /// someone typing there keeps their place.
     pub fn reveal(self, from: usize, to: usize, top: bool) {
         let _ = editor_reveal(self.0, from as f64, to as f64, top);
+    }
+
+    /// Reports text typed in the last moments (held back until typing pauses) through the
+    /// change callback now, so what is read next is what the person sees. Never call it while
+    /// the model is borrowed: the callback changes the model.
+    pub fn flush(self) {
+        let _ = editor_flush(self.0);
     }
 
     /// Removes the editor.

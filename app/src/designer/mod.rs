@@ -229,6 +229,16 @@ impl Designer {
         }
     }
 
+    /// Takes into the model what was just typed in the code view and is still held back until
+    /// typing pauses: every gesture, undo, export, save and run starts with it, so none of them
+    /// works on (or writes out) the text without the last keystrokes, and the code view never
+    /// replaces them with the model's older text.
+    pub fn take_typing(self) {
+        if let Some(editor) = self.editor.try_get_value().flatten() {
+            editor.flush();
+        }
+    }
+
     fn say(self, error: bool, text: impl Into<String>) {
         self.notice.set(Some(Notice { error, text: text.into() }));
     }
@@ -242,6 +252,7 @@ impl Designer {
     /// or exported since the current design was opened) it asks first: the design waits in
     /// [`Designer::pending_open`] until [`Designer::confirm_open`] or [`Designer::cancel_open`].
     pub fn open(self, model: Model) {
+        self.take_typing();
         let unsaved =
             self.model.with_untracked(|current| current.unsaved().map(|unsaved| (current.name.clone(), unsaved)));
         match unsaved {
@@ -308,6 +319,7 @@ impl Designer {
                     }
                 }
                 (None, Some(positions)) => {
+                    self.take_typing();
                     self.model.update(|model| model.set_positions(positions));
                     self.say(false, "Layout applied.");
                 }
@@ -332,6 +344,7 @@ impl Designer {
         edit: Edit,
         place: impl FnOnce(&mut std::collections::BTreeMap<String, Position>),
     ) -> bool {
+        self.take_typing();
         let started = browser::now();
         let mut outcome = Ok(());
         self.model.maybe_update(|model| {
@@ -572,6 +585,7 @@ impl Designer {
     /// Parallel branch or Map its centre is now in; when the definition refuses that move (a
     /// transition would cross scopes), the node stays where it was and a notice says why.
     pub fn drop_state(self, name: &str, delta: (f64, f64)) {
+        self.take_typing();
         let Some(place) = self.place(name) else { return };
         let Some((position, target_scope)) = self.scene.with_untracked(|scene| {
             let scene = scene.as_ref()?;
@@ -675,16 +689,19 @@ impl Designer {
 
     /// Undoes the last change.
     pub fn undo(self) {
+        self.take_typing();
         self.model.maybe_update(Model::undo);
     }
 
     /// Redoes the last undone change.
     pub fn redo(self) {
+        self.take_typing();
         self.model.maybe_update(Model::redo);
     }
 
     /// Forgets placed positions.
     pub fn auto_layout(self) {
+        self.take_typing();
         self.model.maybe_update(|model| {
             let had = !model.positions().is_empty();
             model.reset_positions();
@@ -790,7 +807,12 @@ pub fn DesignerPage() -> impl IntoView {
         }
         true
     });
-    let leaving = window_event_listener(ev::pagehide, move |_| save_draft());
+    // Leaving the page keeps what was typed a moment before, which no task will save later.
+    let leaving = window_event_listener(ev::pagehide, move |_| {
+        designer.take_typing();
+        draft_pending.set_value(true);
+        save_draft();
+    });
     on_cleanup(move || {
         save_draft();
         leaving.remove();
@@ -926,6 +948,7 @@ fn SidePanels(designer: Designer) -> impl IntoView {
     // while it was on its way stay unsaved).
     let saving = StoredValue::new(None::<model::Kept>);
     let snapshot = Callback::new(move |()| {
+        designer.take_typing();
         designer.model.with_untracked(|model| {
             saving.set_value(Some(model.snapshot_kept()));
             (model.text().to_string(), model.sidecar().to_json())
