@@ -967,6 +967,36 @@ test.describe("the designer", () => {
     expect((await page.getByTestId("canvas").boundingBox())!.y).toBeLessThan(900);
   });
 
+  test("a state renamed in the code view keeps its place on the graph and stays selected", async ({ page }) => {
+    await openDesigner(page, { clear: true });
+    const start = {
+      StartAt: "Alpha",
+      States: { Alpha: { Type: "Pass", Next: "Beta" }, Beta: { Type: "Pass", Next: "Gamma" }, Gamma: { Type: "Succeed" } },
+    };
+    await openFile(page, "renamed.asl.json", JSON.stringify(start, null, 2) + "\n");
+    await drag(page, '[data-state="Beta"] .node-name', [200, 40]);
+    await expect(page.locator('[data-state="Beta"]')).toHaveAttribute("data-placed", "true");
+    const placed = await nodePosition(page, "Beta");
+    await page.locator('[data-state="Beta"] .node-name').click();
+    await expect(page.getByTestId("state-name")).toHaveValue("Beta");
+
+    // Rename it by hand, through text that cannot be read: `"Beta": {` loses `Beta"`, then
+    // gets `Bravo"` typed in its place.
+    const key = page.getByTestId("asl-code").locator(".cm-line", { hasText: '"Beta": {' });
+    await key.locator("span", { hasText: '"Beta"' }).dblclick();
+    await page.keyboard.press("Shift+ArrowRight");
+    await page.keyboard.press("Backspace");
+    await expect(page.getByTestId("syntax-error")).toBeVisible();
+    await page.keyboard.insertText('Bravo"');
+    await expect(page.getByTestId("syntax-error")).toHaveCount(0);
+
+    await expect(page.locator('[data-state="Bravo"]')).toHaveAttribute("data-placed", "true");
+    expect(await nodePosition(page, "Bravo")).toEqual(placed);
+    await expect(page.getByTestId("state-name")).toHaveValue("Bravo");
+    const sidecar = JSON.parse((await exportFile(page, "export-layout")).text);
+    expect(Object.keys(sidecar.positions)).toEqual(["Bravo"]);
+  });
+
   test("what was typed a moment before an undo, an export or leaving the page is kept", async ({ page }) => {
     await openDesigner(page, { clear: true });
     const start = { StartAt: "A", States: { A: { Type: "Pass", Next: "B" }, B: { Type: "Succeed" } } };

@@ -328,9 +328,22 @@ impl Designer {
         });
     }
 
-    /// Replaces the text with what was typed in the code view.
+    /// Replaces the text with what was typed in the code view. A state renamed there keeps its
+    /// place on the canvas and, when selected, stays selected under its new name.
     pub fn type_text(self, text: &str) {
-        self.model.maybe_update(|model| model.set_text(text));
+        let mut renames = Vec::new();
+        self.model.maybe_update(|model| match model.set_text(text) {
+            Some(renamed) => {
+                renames = renamed;
+                true
+            }
+            None => false,
+        });
+        if let Some(selected) = self.selected.get_untracked()
+            && let Some((_, to)) = renames.into_iter().find(|(from, _)| *from == selected)
+        {
+            self.selected.set(Some(to));
+        }
     }
 
     /// Applies an edit (one undo step); a refusal becomes a notice.

@@ -353,14 +353,29 @@ impl Model {
         self.redo.clear();
     }
 
-    /// Replaces the text with what a person typed. One undo step; nothing happens for equal text.
-    pub fn set_text(&mut self, text: &str) -> bool {
+    /// Replaces the text with what a person typed. One undo step; nothing happens for equal text
+    /// (`None`). A state renamed in the text keeps its placed position under its new name, even
+    /// when the text could not be read on the way there; the renames are returned, old name
+    /// first, so the selection can follow them too.
+    pub fn set_text(&mut self, text: &str) -> Option<Vec<(String, String)>> {
         if text == self.text {
-            return false;
+            return None;
         }
         self.record("typing");
+        let before = self.last_readable.clone();
         self.read(text.to_string());
-        true
+        let renames = match (&before, &self.root) {
+            (Some(before), Some(after)) => renamed_states(before, after),
+            _ => Vec::new(),
+        };
+        for (from, to) in &renames {
+            if !self.positions.contains_key(to)
+                && let Some(position) = self.positions.remove(from)
+            {
+                self.positions.insert(to.clone(), position);
+            }
+        }
+        Some(renames)
     }
 
     /// Applies a gesture's edit to the tree and prints it in the text's layout. Refused (with
@@ -496,6 +511,78 @@ pub fn print(root: &Node, format: SourceFormat, like: &str) -> String {
         }
         SourceFormat::Yaml => asl::yaml::print_yaml(root),
     }
+}
+
+/// The name of every state of a definition, in every branch and item processor.
+pub fn state_names(root: &Node) -> BTreeSet<String> {
+    fn collect(scope: &Node, into: &mut BTreeSet<String>) {
+        let Some(states) = scope.get("States").and_then(Node::members) else { return };
+        for member in states {
+            into.insert(member.key.clone());
+            for_each_inner_scope(&member.value, |inner| collect(inner, into));
+        }
+    }
+    let mut names = BTreeSet::new();
+    collect(root, &mut names);
+    names
+}
+
+/// Calls `visit` with each branch of a Parallel state and the item processor of a Map state.
+fn for_each_inner_scope<'n>(state: &'n Node, mut visit: impl FnMut(&'n Node)) {
+    for branch in state.get("Branches").and_then(Node::elements).unwrap_or_default() {
+        visit(branch);
+    }
+    for field in ["ItemProcessor", "Iterator"] {
+        if let Some(processor) = state.get(field) {
+            visit(processor);
+        }
+    }
+}
+
+/// The states renamed between two versions of a definition typed by hand, old name first: in
+/// each scope whose states are as many as before, a state whose name changed at the same place
+/// while neither name is used on the other side. Branches and item processors are compared in
+/// the same way, paired by their place.
+pub fn renamed_states(before: &Node, after: &Node) -> Vec<(String, String)> {
+    fn inner_scopes(state: &Node) -> Vec<&Node> {
+        let mut scopes = Vec::new();
+        for_each_inner_scope(state, |scope| scopes.push(scope));
+        scopes
+    }
+    fn compare(
+        before: &Node,
+        after: &Node,
+        (old_names, new_names): (&BTreeSet<String>, &BTreeSet<String>),
+        renames: &mut Vec<(String, String)>,
+    ) {
+        let (Some(old), Some(new)) =
+            (before.get("States").and_then(Node::members), after.get("States").and_then(Node::members))
+        else {
+            return;
+        };
+        let pairs: Vec<(&asl::json::Member, &asl::json::Member)> = if old.len() == new.len() {
+            old.iter().zip(new).collect()
+        } else {
+            // A state was added or removed: only states that kept their names are paired.
+            old.iter().filter_map(|member| Some((member, new.iter().find(|other| other.key == member.key)?))).collect()
+        };
+        for (old_state, new_state) in pairs {
+            if old_state.key != new_state.key
+                && !new_names.contains(&old_state.key)
+                && !old_names.contains(&new_state.key)
+            {
+                renames.push((old_state.key.clone(), new_state.key.clone()));
+            }
+            for (old_scope, new_scope) in inner_scopes(&old_state.value).into_iter().zip(inner_scopes(&new_state.value))
+            {
+                compare(old_scope, new_scope, (old_names, new_names), renames);
+            }
+        }
+    }
+    let (old_names, new_names) = (state_names(before), state_names(after));
+    let mut renames = Vec::new();
+    compare(before, after, (&old_names, &new_names), &mut renames);
+    renames
 }
 
 /// JSON or YAML from a file name, or from the text when the name says neither.
@@ -721,6 +808,44 @@ mod tests {
         model.undo();
         assert!(model.positions().is_empty());
         assert!(!model.can_undo());
+    }
+
+    #[test]
+    fn a_state_renamed_in_the_text_keeps_its_position_even_through_broken_text() {
+        let mut model = Model::open_file("x.asl.json", MACHINE);
+        model.move_state("B", Position { x: 10.0, y: 20.0 });
+        // Typed a letter at a time: "B" becomes "Bo", then the text breaks, then "Done".
+        let renamed = model.set_text(&MACHINE.replace("\"B\": {", "\"Bo\": {"));
+        assert_eq!(renamed, Some(vec![("B".to_string(), "Bo".to_string())]));
+        model.set_text(&MACHINE.replace("\"B\": {", "\"Do {"));
+        assert!(model.syntax_error().is_some());
+        model.set_text(&MACHINE.replace("\"B\": {", "\"Done\": {"));
+        assert_eq!(model.positions().keys().collect::<Vec<_>>(), vec!["Done"]);
+        assert_eq!(model.positions()["Done"], Position { x: 10.0, y: 20.0 });
+        // Undo takes the name and the position back together.
+        model.undo();
+        model.undo();
+        model.undo();
+        assert_eq!(model.positions().keys().collect::<Vec<_>>(), vec!["B"]);
+    }
+
+    #[test]
+    fn renames_are_found_in_branches_and_not_guessed_when_states_come_and_go() {
+        let read = |text: &str| Document::read(text, SourceFormat::Json).0.root().unwrap().clone();
+        let before = read(
+            r#"{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[{"StartAt":"B","States":{"B":{"Type":"Pass","End":true}}}],"Next":"C"},"C":{"Type":"Succeed"}}}"#,
+        );
+        let inner = read(
+            r#"{"StartAt":"Q","States":{"Q":{"Type":"Parallel","Branches":[{"StartAt":"B","States":{"B2":{"Type":"Pass","End":true}}}],"Next":"C"},"C":{"Type":"Succeed"}}}"#,
+        );
+        assert_eq!(renamed_states(&before, &inner), vec![("P".into(), "Q".into()), ("B".into(), "B2".into())]);
+        // A state removed and another added is not a rename; a swap of two names is not either.
+        let replaced = read(r#"{"StartAt":"P","States":{"X":{"Type":"Pass","End":true}}}"#);
+        assert!(renamed_states(&before, &replaced).is_empty());
+        let swapped = read(
+            r#"{"StartAt":"P","States":{"C":{"Type":"Parallel","Branches":[{"StartAt":"B","States":{"B":{"Type":"Pass","End":true}}}],"Next":"C"},"P":{"Type":"Succeed"}}}"#,
+        );
+        assert!(renamed_states(&before, &swapped).is_empty());
     }
 
     #[test]
