@@ -997,6 +997,53 @@ test.describe("the designer", () => {
     expect(Object.keys(sidecar.positions)).toEqual(["Bravo"]);
   });
 
+  test("a duplicated or pasted Parallel or Map names the states inside it afresh", async ({ page }) => {
+    await openDesigner(page, { clear: true });
+    const start = {
+      StartAt: "Fan",
+      States: {
+        Fan: {
+          Type: "Parallel",
+          Branches: [
+            { StartAt: "Left", States: { Left: { Type: "Pass", Next: "Last" }, Last: { Type: "Pass", End: true } } },
+          ],
+          Next: "Each",
+        },
+        Each: {
+          Type: "Map",
+          ItemProcessor: { StartAt: "Item", States: { Item: { Type: "Pass", End: true } } },
+          End: true,
+        },
+      },
+    };
+    await openFile(page, "groups.asl.json", JSON.stringify(start, null, 2) + "\n");
+    await page.locator('[data-state="Fan"] .node-name').click();
+    await page.keyboard.press("Control+d");
+    await expect(page.locator('[data-state="Fan copy"]')).toBeVisible();
+    await page.locator('[data-state="Each"] .node-name').click();
+    await page.keyboard.press("Control+c");
+    await page.keyboard.press("Control+v");
+    await expect(page.locator('[data-state="Each 2"]')).toBeVisible();
+    // Two Maps from the palette, whose item processors start with the same state.
+    await page.locator('[data-palette="map"]').click();
+    await page.locator('[data-palette="map"]').click();
+    await expect(page.locator('[data-state="Map 2"]')).toBeVisible();
+
+    const names = await page.locator("[data-state]").evaluateAll((nodes) => nodes.map((node) => node.getAttribute("data-state")));
+    expect(names).toHaveLength(14);
+    expect(new Set(names).size).toBe(names.length);
+    const exported = JSON.parse((await exportFile(page, "export-json")).text);
+    expect(exported.States["Fan copy"].Branches[0]).toEqual({
+      StartAt: "Left 2",
+      States: { "Left 2": { Type: "Pass", Next: "Last 2" }, "Last 2": { Type: "Pass", End: true } },
+    });
+    expect(exported.States["Each 2"].ItemProcessor.StartAt).toBe("Item 2");
+    expect(Object.keys(exported.States["Each 2"].ItemProcessor.States)).toEqual(["Item 2"]);
+    // The copies are unreachable, as any new state is; no name is used twice.
+    await expect(page.getByTestId("problems")).toContainText('State "Map 2" is not reachable');
+    await expect(page.getByTestId("problems")).not.toContainText("DUPLICATE_STATE_NAME");
+  });
+
   test("what was typed a moment before an undo, an export or leaving the page is kept", async ({ page }) => {
     await openDesigner(page, { clear: true });
     const start = { StartAt: "A", States: { A: { Type: "Pass", Next: "B" }, B: { Type: "Succeed" } } };

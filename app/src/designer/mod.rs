@@ -377,8 +377,9 @@ impl Designer {
         }
     }
 
+    /// Every state's name, from the model (the picture is a frame behind a fresh edit).
     fn names(self) -> BTreeSet<String> {
-        self.scene.with_untracked(|scene| scene.iter().flat_map(|scene| scene.places.keys().cloned()).collect())
+        self.model.with_untracked(|model| model.shown_root().map(model::state_names).unwrap_or_default())
     }
 
     fn place(self, name: &str) -> Option<model::StatePlace> {
@@ -404,15 +405,19 @@ impl Designer {
         })
     }
 
-    /// Adds a new state: its definition, in `scope`, at `position` (or below everything).
+    /// Adds a new state: its definition, in `scope`, at `position` (or below everything). The
+    /// states in its branches or item processor get names no other state has.
     pub fn add_state(
         self,
         base_name: &str,
-        state: serde_json::Value,
+        mut state: serde_json::Value,
         scope: String,
         position: Option<Position>,
     ) -> Option<String> {
-        let name = unique_name(base_name, &self.names());
+        let mut taken = self.names();
+        let name = unique_name(base_name, &taken);
+        taken.insert(name.clone());
+        model::rename_inner_states(&mut state, &mut taken);
         let position = position.unwrap_or_else(|| {
             self.scene.with_untracked(|scene| {
                 let bottom = scene.as_ref().map(|scene| scene.height).unwrap_or(0.0);

@@ -539,6 +539,60 @@ fn for_each_inner_scope<'n>(state: &'n Node, mut visit: impl FnMut(&'n Node)) {
     }
 }
 
+/// Gives the states inside a state about to be added (a copy, or a palette Parallel or Map)
+/// names that no state in `taken` has, `Left 2` for `Left`, and points the transitions of their
+/// scopes (`StartAt`, `Next`, `Default`, a rule's or a catcher's `Next`) at the new names: AWS
+/// wants every state name of a machine unique, branches included. `taken` gains the names used.
+pub fn rename_inner_states(state: &mut serde_json::Value, taken: &mut BTreeSet<String>) {
+    use serde_json::Value;
+    let mut scopes: Vec<&mut Value> = Vec::new();
+    for (field, value) in state.as_object_mut().into_iter().flatten() {
+        match (field.as_str(), value) {
+            ("Branches", Value::Array(branches)) => scopes.extend(branches.iter_mut()),
+            ("ItemProcessor" | "Iterator", processor) => scopes.push(processor),
+            _ => {}
+        }
+    }
+    for scope in scopes {
+        let Some(states) = scope.get_mut("States").and_then(Value::as_object_mut) else { continue };
+        let mut renames = BTreeMap::new();
+        let renamed: serde_json::Map<String, Value> = std::mem::take(states)
+            .into_iter()
+            .map(|(name, mut inner)| {
+                let fresh = unique_name(&name, taken);
+                taken.insert(fresh.clone());
+                rename_inner_states(&mut inner, taken);
+                if fresh != name {
+                    renames.insert(name, fresh.clone());
+                }
+                (fresh, inner)
+            })
+            .collect();
+        *states = renamed;
+        if renames.is_empty() {
+            continue;
+        }
+        let follow = |value: Option<&mut Value>| {
+            if let Some(value) = value
+                && let Some(to) = value.as_str().and_then(|name| renames.get(name))
+            {
+                *value = Value::String(to.clone());
+            }
+        };
+        follow(scope.get_mut("StartAt"));
+        let Some(states) = scope.get_mut("States").and_then(Value::as_object_mut) else { continue };
+        for inner in states.values_mut() {
+            follow(inner.get_mut("Next"));
+            follow(inner.get_mut("Default"));
+            for list in ["Choices", "Catch"] {
+                for rule in inner.get_mut(list).and_then(Value::as_array_mut).into_iter().flatten() {
+                    follow(rule.get_mut("Next"));
+                }
+            }
+        }
+    }
+}
+
 /// The states renamed between two versions of a definition typed by hand, old name first: in
 /// each scope whose states are as many as before, a state whose name changed at the same place
 /// while neither name is used on the other side. Branches and item processors are compared in
@@ -846,6 +900,33 @@ mod tests {
             r#"{"StartAt":"P","States":{"C":{"Type":"Parallel","Branches":[{"StartAt":"B","States":{"B":{"Type":"Pass","End":true}}}],"Next":"C"},"P":{"Type":"Succeed"}}}"#,
         );
         assert!(renamed_states(&before, &swapped).is_empty());
+    }
+
+    #[test]
+    fn a_copied_parallel_gets_fresh_names_inside_with_its_transitions_following() {
+        let mut copy = serde_json::json!({
+            "Type": "Parallel",
+            "Branches": [{"StartAt": "A", "States": {
+                "A": {"Type": "Choice", "Choices": [{"Variable": "$.x", "IsPresent": true, "Next": "B"}], "Default": "Keep"},
+                "B": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "A"}], "Next": "Keep"},
+                "Keep": {"Type": "Map", "ItemProcessor": {"StartAt": "Item", "States": {"Item": {"Type": "Pass", "End": true}}}, "End": true}
+            }}],
+            "Next": "Outside"
+        });
+        let mut taken: BTreeSet<String> = ["P", "P copy", "A", "B", "Item", "Outside"].map(String::from).into();
+        rename_inner_states(&mut copy, &mut taken);
+        let branch = &copy["Branches"][0];
+        assert_eq!(branch["StartAt"], "A 2");
+        let names: Vec<&String> = branch["States"].as_object().unwrap().keys().collect();
+        assert_eq!(names, ["A 2", "B 2", "Keep"], "order kept, free names kept");
+        assert_eq!(branch["States"]["A 2"]["Choices"][0]["Next"], "B 2");
+        assert_eq!(branch["States"]["A 2"]["Default"], "Keep");
+        assert_eq!(branch["States"]["B 2"]["Catch"][0]["Next"], "A 2");
+        assert_eq!(branch["States"]["Keep"]["ItemProcessor"]["StartAt"], "Item 2");
+        assert!(branch["States"]["Keep"]["ItemProcessor"]["States"]["Item 2"].is_object());
+        // The state's own transition leaves its scope and is not a name inside the copy.
+        assert_eq!(copy["Next"], "Outside");
+        assert!(taken.contains("Item 2") && taken.contains("Keep"));
     }
 
     #[test]
