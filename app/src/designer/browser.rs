@@ -27,7 +27,7 @@ extern "C" {
     #[wasm_bindgen(catch, js_namespace = StatehouseEditor, js_name = reveal)]
     fn editor_reveal(id: f64, from: f64, to: f64, top: bool) -> Result<(), JsValue>;
     #[wasm_bindgen(catch, js_namespace = StatehouseEditor, js_name = flush)]
-    fn editor_flush(id: f64) -> Result<(), JsValue>;
+    fn editor_flush(id: f64) -> Result<bool, JsValue>;
     #[wasm_bindgen(catch, js_namespace = StatehouseEditor, js_name = destroy)]
     fn editor_destroy(id: f64) -> Result<(), JsValue>;
 }
@@ -180,9 +180,9 @@ impl Editor {
 
     /// Reports text typed in the last moments (held back until typing pauses) through the
     /// change callback now, so what is read next is what the person sees. Never call it while
-    /// the model is borrowed: the callback changes the model.
-    pub fn flush(self) {
-        let _ = editor_flush(self.0);
+    /// the model is borrowed: the callback changes the model. Whether there was such text.
+    pub fn flush(self) -> bool {
+        editor_flush(self.0).unwrap_or(false)
     }
 
     /// Removes the editor.

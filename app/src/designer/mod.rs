@@ -232,11 +232,9 @@ impl Designer {
     /// Takes into the model what was just typed in the code view and is still held back until
     /// typing pauses: every gesture, undo, export, save and run starts with it, so none of them
     /// works on (or writes out) the text without the last keystrokes, and the code view never
-    /// replaces them with the model's older text.
-    pub fn take_typing(self) {
-        if let Some(editor) = self.editor.try_get_value().flatten() {
-            editor.flush();
-        }
+    /// replaces them with the model's older text. Whether there was such typing.
+    pub fn take_typing(self) -> bool {
+        self.editor.try_get_value().flatten().is_some_and(Editor::flush)
     }
 
     fn say(self, error: bool, text: impl Into<String>) {
@@ -825,10 +823,12 @@ pub fn DesignerPage() -> impl IntoView {
         }
         true
     });
-    // Leaving the page keeps what was typed a moment before, which no task will save later.
+    // Leaving the page keeps what was typed a moment before, which no task will save later
+    // (and writes nothing when nothing changed: another tab's draft may be newer).
     let leaving = window_event_listener(ev::pagehide, move |_| {
-        designer.take_typing();
-        draft_pending.set_value(true);
+        if designer.take_typing() {
+            draft_pending.set_value(true);
+        }
         save_draft();
     });
     on_cleanup(move || {
