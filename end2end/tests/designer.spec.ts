@@ -1098,4 +1098,33 @@ test.describe("the designer", () => {
     await expect(page.locator('[data-state="Loose"]')).not.toHaveAttribute("data-placed", "true");
     await expect(page.getByTestId("undo")).toBeDisabled();
   });
+
+  test("Ctrl+C copies text selected on the page, and the selected state when there is none", async ({ page }) => {
+    await openDesigner(page, { clear: true });
+    const start = {
+      StartAt: "A",
+      States: { A: { Type: "Task", Resource: "arn:aws:states:::lambda:invoke", Parameters: { FunctionName: "f" }, Next: "B" }, B: { Type: "Succeed" } },
+    };
+    await openFile(page, "copying.asl.json", JSON.stringify(start, null, 2) + "\n");
+    await page.evaluate(() => {
+      (window as any).copied = [];
+      document.addEventListener("copy", () => (window as any).copied.push(String(getSelection())));
+    });
+    // A state is selected, and then a problem's message is selected as text: that is what is copied.
+    await page.locator('[data-state="A"] .node-name').click();
+    await expect(page.getByTestId("state-name")).toHaveValue("A");
+    const message = page.getByTestId("problems").getByText("has no Catch");
+    await message.evaluate((element) => getSelection()?.selectAllChildren(element));
+    await page.keyboard.press("Control+c");
+    await expect.poll(() => page.evaluate(() => (window as any).copied)).toEqual([await message.innerText()]);
+    await expect(page.getByTestId("notice")).not.toContainText("Copied A");
+
+    // Without text selected, Ctrl+C copies the state, and Ctrl+V pastes it.
+    await page.locator('[data-state="A"] .node-name').click();
+    await page.evaluate(() => getSelection()?.removeAllRanges());
+    await page.keyboard.press("Control+c");
+    await expect(page.getByTestId("notice")).toHaveText("Copied A.");
+    await page.keyboard.press("Control+v");
+    await expect(page.locator('[data-state="A 2"]')).toHaveAttribute("data-state-type", "Task");
+  });
 });

@@ -676,14 +676,17 @@ impl Designer {
         })
     }
 
-    /// Copies the selected state.
-    pub fn copy(self) {
+    /// Copies the selected state; false when no state is selected.
+    pub fn copy(self) -> bool {
+        self.take_typing();
         if let Some(name) = self.selected.get_untracked()
             && let Some(value) = self.state_value(&name)
         {
             self.clipboard.set(Some((name.clone(), value)));
             self.say(false, format!("Copied {name}."));
+            return true;
         }
+        false
     }
 
     /// Pastes the copied state into the selected state's scope.
@@ -765,6 +768,11 @@ fn find_problems(model: &Model, workflow: WorkflowType) -> Vec<Problem> {
         .collect();
     browser::measure("designer:problems", started);
     found
+}
+
+/// Whether text is selected on the page (outside the fields, which the shortcuts leave alone).
+fn page_text_selected() -> bool {
+    window().get_selection().ok().flatten().is_some_and(|selection| !selection.is_collapsed())
 }
 
 /// Runs `work` in a task after the next frame has been rendered: the browser paints what is
@@ -856,10 +864,9 @@ pub fn DesignerPage() -> impl IntoView {
                 designer.redo();
                 true
             }
-            (true, false, "c" | "C") => {
-                designer.copy();
-                true
-            }
+            // Text selected on the page (a problem, the simulator's output) is copied as text,
+            // as on any page; only without it does Ctrl+C copy the selected state.
+            (true, false, "c" | "C") if !page_text_selected() => designer.copy(),
             (true, false, "v" | "V") => {
                 designer.paste();
                 true
