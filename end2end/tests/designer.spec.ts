@@ -1127,4 +1127,22 @@ test.describe("the designer", () => {
     await page.keyboard.press("Control+v");
     await expect(page.locator('[data-state="A 2"]')).toHaveAttribute("data-state-type", "Task");
   });
+
+  test("undoing and redoing a rename keeps the renamed state selected", async ({ page }) => {
+    await openDesigner(page, { clear: true });
+    const start = { StartAt: "A", States: { A: { Type: "Pass", Next: "B" }, B: { Type: "Succeed" } } };
+    await openFile(page, "undo-rename.asl.json", JSON.stringify(start, null, 2) + "\n");
+    await page.locator('[data-state="A"] .node-name').click();
+    await page.getByTestId("state-name").fill("Xray");
+    await page.getByTestId("state-name").press("Enter");
+    await expect(page.locator('[data-state="Xray"]')).toBeVisible();
+    await expect(page.getByTestId("state-name")).toHaveValue("Xray");
+
+    await page.getByTestId("undo").click();
+    await expect(page.locator('[data-state="A"]')).toHaveAttribute("aria-pressed", "true");
+    await expect(page.getByTestId("state-name")).toHaveValue("A");
+    await page.getByTestId("redo").click();
+    await expect(page.locator('[data-state="Xray"]')).toHaveAttribute("aria-pressed", "true");
+    await expect(page.getByTestId("state-name")).toHaveValue("Xray");
+  });
 });

@@ -706,16 +706,45 @@ impl Designer {
         self.add_state(&name, value, scope, position);
     }
 
-    /// Undoes the last change.
+    /// Undoes the last change. A selected state that the undo renames stays selected.
     pub fn undo(self) {
         self.take_typing();
-        self.model.maybe_update(Model::undo);
+        let before = self.model.with_untracked(Model::shown_tree);
+        let mut changed = false;
+        self.model.maybe_update(|model| {
+            changed = model.undo();
+            changed
+        });
+        if changed {
+            self.follow_renames(before);
+        }
     }
 
-    /// Redoes the last undone change.
+    /// Redoes the last undone change. A selected state that the redo renames stays selected.
     pub fn redo(self) {
         self.take_typing();
-        self.model.maybe_update(Model::redo);
+        let before = self.model.with_untracked(Model::shown_tree);
+        let mut changed = false;
+        self.model.maybe_update(|model| {
+            changed = model.redo();
+            changed
+        });
+        if changed {
+            self.follow_renames(before);
+        }
+    }
+
+    /// Selects the selected state under its new name when the tree `before` a change had it
+    /// under another.
+    fn follow_renames(self, before: Option<std::sync::Arc<asl::json::Node>>) {
+        let Some(selected) = self.selected.get_untracked() else { return };
+        let renamed = self.model.with_untracked(|model| {
+            let (before, after) = (before?, model.shown_root()?);
+            model::renamed_states(&before, after).into_iter().find(|(from, _)| *from == selected).map(|(_, to)| to)
+        });
+        if let Some(to) = renamed {
+            self.selected.set(Some(to));
+        }
     }
 
     /// Forgets placed positions.

@@ -305,6 +305,11 @@ impl Model {
         self.root.as_deref().or(self.last_readable.as_deref())
     }
 
+    /// [`Model::shown_root`], shared rather than borrowed (to compare with after a change).
+    pub fn shown_tree(&self) -> Option<Arc<Node>> {
+        self.root.clone().or_else(|| self.last_readable.clone())
+    }
+
     /// Why the current text cannot be read, with its line and column.
     pub fn syntax_error(&self) -> Option<&Diagnostic> {
         self.syntax_error.as_ref()
