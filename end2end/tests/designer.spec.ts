@@ -1145,4 +1145,24 @@ test.describe("the designer", () => {
     await expect(page.locator('[data-state="Xray"]')).toHaveAttribute("aria-pressed", "true");
     await expect(page.getByTestId("state-name")).toHaveValue("Xray");
   });
+
+  test("a field typed in the inspector is kept when another state or the background is clicked", async ({ page }) => {
+    await openDesigner(page, { clear: true });
+    const start = { StartAt: "A", States: { A: { Type: "Pass", Next: "B" }, B: { Type: "Pass", Next: "C" }, C: { Type: "Succeed" } } };
+    await openFile(page, "fields.asl.json", JSON.stringify(start, null, 2) + "\n");
+    await page.locator('[data-state="A"] .node-name').click();
+    await page.getByTestId("field-Comment").fill("checks the order");
+    // Straight from the field to another state: its form replaces A's.
+    await page.locator('[data-state="B"] .node-name').click();
+    await expect(page.getByTestId("state-name")).toHaveValue("B");
+    await page.getByTestId("field-Parameters").fill('{"id.$": "$.id"}');
+    // And from there to the graph's background, which clears the selection.
+    const canvas = (await page.getByTestId("canvas").boundingBox())!;
+    await page.getByTestId("canvas").click({ position: { x: 20, y: canvas.height - 20 } });
+    await expect(page.getByTestId("state-name")).toHaveCount(0);
+
+    const exported = JSON.parse((await exportFile(page, "export-json")).text);
+    expect(exported.States.A).toEqual({ Type: "Pass", Next: "B", Comment: "checks the order" });
+    expect(exported.States.B).toEqual({ Type: "Pass", Next: "C", Parameters: { "id.$": "$.id" } });
+  });
 });
