@@ -34,7 +34,10 @@ function countStates(scope: any): number {
 async function openDesigner(page: Page, options: { clear: boolean }) {
   if (options.clear) {
     await page.goto("/");
-    await page.evaluate(() => localStorage.clear());
+    await page.evaluate(() => {
+      localStorage.clear();
+      sessionStorage.clear();
+    });
   }
   await page.goto("/designer");
   await expect(page.getByTestId("asl-code").locator(".cm-editor")).toBeVisible({ timeout: 15_000 });
@@ -1164,5 +1167,41 @@ test.describe("the designer", () => {
     const exported = JSON.parse((await exportFile(page, "export-json")).text);
     expect(exported.States.A).toEqual({ Type: "Pass", Next: "B", Comment: "checks the order" });
     expect(exported.States.B).toEqual({ Type: "Pass", Next: "C", Parameters: { "id.$": "$.id" } });
+  });
+
+  test("with the designer open in two tabs, a reload gives each tab its own work back", async ({ page, context }) => {
+    await openDesigner(page, { clear: true });
+    const first = { StartAt: "First", States: { First: { Type: "Pass", End: true } } };
+    await openFile(page, "first-tab.asl.json", JSON.stringify(first, null, 2) + "\n");
+    await page.locator('[data-palette="wait"]').click();
+    await expect(page.locator('[data-state="Wait"]')).toBeVisible();
+
+    // A second tab opens with the last draft, then opens another design over it and edits it.
+    const other = await context.newPage();
+    await openDesigner(other, { clear: false });
+    await expect(other.getByTestId("design-name")).toHaveText("first-tab");
+    const second = { StartAt: "Second", States: { Second: { Type: "Succeed" } } };
+    await other.getByTestId("open-file").setInputFiles({
+      name: "second-tab.asl.json",
+      mimeType: "application/json",
+      buffer: Buffer.from(JSON.stringify(second, null, 2) + "\n"),
+    });
+    await other.getByTestId("discard-and-open").click();
+    await expect(other.getByTestId("design-name")).toHaveText("second-tab");
+    await other.locator('[data-palette="pass"]').click();
+    await expect(other.locator('[data-state="Pass"]')).toBeVisible();
+
+    // Each tab reloads to its own design and edits; a new tab gets the last one edited.
+    await page.reload();
+    await expect(page.getByTestId("asl-code").locator(".cm-editor")).toBeVisible({ timeout: 15_000 });
+    await expect(page.getByTestId("design-name")).toHaveText("first-tab");
+    await expect(page.locator('[data-state="Wait"]')).toBeVisible();
+    await other.reload();
+    await expect(other.getByTestId("asl-code").locator(".cm-editor")).toBeVisible({ timeout: 15_000 });
+    await expect(other.getByTestId("design-name")).toHaveText("second-tab");
+    await expect(other.locator('[data-state="Pass"]')).toBeVisible();
+    const third = await context.newPage();
+    await openDesigner(third, { clear: false });
+    await expect(third.getByTestId("design-name")).toHaveText("second-tab");
   });
 });

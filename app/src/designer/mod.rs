@@ -8,7 +8,8 @@
 //!
 //! The page is rendered in the browser by the designer's bundle (the server sends a loading
 //! notice in its place, see `crate::shell`). It starts from a starter template and restores
-//! the draft of the last visit from `localStorage` at once, so a reload loses nothing.
+//! the draft of the last visit at once (this tab's own after a reload), so a reload loses
+//! nothing.
 
 pub mod browser;
 pub mod canvas;
