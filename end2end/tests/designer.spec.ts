@@ -6,7 +6,11 @@
 // duplicate, Delete and Escape from the keyboard; states dragged into a Parallel or a Map; a fitted
 // graph clear of the minimap, which can be hidden; the layout on a 1024-pixel screen and a phone;
 // long names shortened to fit their nodes and rule labels that do not cover each other; two
-// transitions between the same states drawn apart.
+// transitions between the same states drawn apart. And what a daily user would lose or be
+// misled by: a state renamed in the code keeps its place; a copied Parallel or Map gets fresh
+// names inside; typing just before an undo, export or reload is kept, and so is a field typed in
+// the inspector; a refused drop leaves the state where it was; Ctrl+C copies selected text;
+// undo keeps a renamed state selected; two tabs each reload to their own work.
 import { expect, test, type Page } from "@playwright/test";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
