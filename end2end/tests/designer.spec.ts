@@ -10,7 +10,8 @@
 // misled by: a state renamed in the code keeps its place; a copied Parallel or Map gets fresh
 // names inside; typing just before an undo, export or reload is kept, and so is a field typed in
 // the inspector; a refused drop leaves the state where it was; Ctrl+C copies selected text;
-// undo keeps a renamed state selected; two tabs each reload to their own work.
+// undo keeps a renamed state selected; two tabs each reload to their own work; a restore over
+// unsaved work asks before it makes a version.
 import { expect, test, type Page } from "@playwright/test";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -1207,5 +1208,36 @@ test.describe("the designer", () => {
     const third = await context.newPage();
     await openDesigner(third, { clear: false });
     await expect(third.getByTestId("design-name")).toHaveText("second-tab");
+  });
+
+  test("restoring a version over unsaved work asks first, and keeping the work restores nothing", async ({ page }) => {
+    await openDesigner(page, { clear: true });
+    const start = { StartAt: "A", States: { A: { Type: "Pass", End: true } } };
+    await openFile(page, `restore-${Date.now()}.asl.json`, JSON.stringify(start, null, 2) + "\n");
+    await page.locator('[data-tab="versions"]').click();
+    await page.locator("#saved-message").fill("First version");
+    await page.getByTestId("save-design").click();
+    await expect(page.getByText("Saved version 1")).toBeVisible();
+    await page.locator('[data-palette="wait"]').click();
+    await expect(page.locator('[data-state="Wait"]')).toBeVisible();
+
+    // Keeping the Wait: the design stays as it is, and the history gains no version, so the
+    // next save is version 2.
+    await page.getByRole("button", { name: "Restore version 1" }).click();
+    await page.getByTestId("keep-editing").click();
+    await expect(page.locator('[data-state="Wait"]')).toBeVisible();
+    await page.locator("#saved-message").fill("Keeps the Wait");
+    await page.getByTestId("save-design").click();
+    await expect(page.getByText("Saved version 2")).toBeVisible();
+
+    // Dropping new work: version 1 is open, and restored as version 3.
+    await page.locator('[data-palette="pass"]').click();
+    await expect(page.locator('[data-state="Pass"]')).toBeVisible();
+    await page.getByRole("button", { name: "Restore version 1" }).click();
+    await page.getByTestId("discard-and-open").click();
+    await expect(page.locator('[data-state="Wait"]')).toHaveCount(0);
+    await expect(page.locator('[data-state="Pass"]')).toHaveCount(0);
+    await expect(page.getByText("Restored version 1 as version 3")).toBeVisible();
+    expect((await exportFile(page, "export-json")).text).toBe(JSON.stringify(start, null, 2) + "\n");
   });
 });

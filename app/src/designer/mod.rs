@@ -60,6 +60,8 @@ pub struct PendingOpen {
     pub current: String,
     /// What the current design would lose.
     pub unsaved: model::Unsaved,
+    /// What to do once it is open (a restored version is made on the server then).
+    pub then: Option<Callback<()>>,
 }
 
 /// The designer's shared state.
@@ -251,12 +253,23 @@ impl Designer {
     /// or exported since the current design was opened) it asks first: the design waits in
     /// [`Designer::pending_open`] until [`Designer::confirm_open`] or [`Designer::cancel_open`].
     pub fn open(self, model: Model) {
+        self.open_then(model, None);
+    }
+
+    /// [`Designer::open`], then `then` once the design is open; if the person keeps the unsaved
+    /// work instead, `then` never runs.
+    pub fn open_then(self, model: Model, then: Option<Callback<()>>) {
         self.take_typing();
         let unsaved =
             self.model.with_untracked(|current| current.unsaved().map(|unsaved| (current.name.clone(), unsaved)));
         match unsaved {
-            Some((current, unsaved)) => self.pending_open.set(Some(PendingOpen { model, current, unsaved })),
-            None => self.replace(model),
+            Some((current, unsaved)) => self.pending_open.set(Some(PendingOpen { model, current, unsaved, then })),
+            None => {
+                self.replace(model);
+                if let Some(then) = then {
+                    then.run(());
+                }
+            }
         }
     }
 
@@ -264,6 +277,9 @@ impl Designer {
     pub fn confirm_open(self) {
         if let Some(pending) = self.pending_open.try_update(Option::take).flatten() {
             self.replace(pending.model);
+            if let Some(then) = pending.then {
+                then.run(());
+            }
         }
     }
 
@@ -1014,10 +1030,11 @@ fn SidePanels(designer: Designer) -> impl IntoView {
             designer.mark_kept(|model| model.set_kept(kept));
         }
     });
-    let on_open = Callback::new(move |(name, text, layout): (String, String, Option<String>)| {
+    let on_open = Callback::new(move |request: saved::OpenRequest| {
+        let saved::OpenRequest { name, definition, layout, then } = request;
         let positions = layout.and_then(|layout| Sidecar::parse(&layout).ok()).map(|sidecar| sidecar.positions);
-        let format = model::guess_format("", &text);
-        designer.open(Model::open(&name, &text, format).with_positions(positions.unwrap_or_default()));
+        let format = model::guess_format("", &definition);
+        designer.open_then(Model::open(&name, &definition, format).with_positions(positions.unwrap_or_default()), then);
     });
     view! {
         <div class="panels">
