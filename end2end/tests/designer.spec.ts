@@ -6,7 +6,12 @@
 // duplicate, Delete and Escape from the keyboard; states dragged into a Parallel or a Map; a fitted
 // graph clear of the minimap, which can be hidden; the layout on a 1024-pixel screen and a phone;
 // long names shortened to fit their nodes and rule labels that do not cover each other; two
-// transitions between the same states drawn apart.
+// transitions between the same states drawn apart. And what a daily user would lose or be
+// misled by: a state renamed in the code keeps its place; a copied Parallel or Map gets fresh
+// names inside; typing just before an undo, export or reload is kept, and so is a field typed in
+// the inspector; a refused drop leaves the state where it was; Ctrl+C copies selected text;
+// undo keeps a renamed state selected; two tabs each reload to their own work; a restore over
+// unsaved work asks before it makes a version.
 import { expect, test, type Page } from "@playwright/test";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -34,7 +39,10 @@ function countStates(scope: any): number {
 async function openDesigner(page: Page, options: { clear: boolean }) {
   if (options.clear) {
     await page.goto("/");
-    await page.evaluate(() => localStorage.clear());
+    await page.evaluate(() => {
+      localStorage.clear();
+      sessionStorage.clear();
+    });
   }
   await page.goto("/designer");
   await expect(page.getByTestId("asl-code").locator(".cm-editor")).toBeVisible({ timeout: 15_000 });
@@ -965,5 +973,271 @@ test.describe("the designer", () => {
     const task = (await page.getByTestId("palette").getByRole("button", { name: "Task", exact: true }).boundingBox())!;
     expect(task.y).toBe(pass.y);
     expect((await page.getByTestId("canvas").boundingBox())!.y).toBeLessThan(900);
+  });
+
+  test("a state renamed in the code view keeps its place on the graph and stays selected", async ({ page }) => {
+    await openDesigner(page, { clear: true });
+    const start = {
+      StartAt: "Alpha",
+      States: { Alpha: { Type: "Pass", Next: "Beta" }, Beta: { Type: "Pass", Next: "Gamma" }, Gamma: { Type: "Succeed" } },
+    };
+    await openFile(page, "renamed.asl.json", JSON.stringify(start, null, 2) + "\n");
+    await drag(page, '[data-state="Beta"] .node-name', [200, 40]);
+    await expect(page.locator('[data-state="Beta"]')).toHaveAttribute("data-placed", "true");
+    const placed = await nodePosition(page, "Beta");
+    await page.locator('[data-state="Beta"] .node-name').click();
+    await expect(page.getByTestId("state-name")).toHaveValue("Beta");
+
+    // Rename it by hand, through text that cannot be read: `"Beta": {` loses `Beta"`, then
+    // gets `Bravo"` typed in its place.
+    const key = page.getByTestId("asl-code").locator(".cm-line", { hasText: '"Beta": {' });
+    await key.locator("span", { hasText: '"Beta"' }).dblclick();
+    await page.keyboard.press("Shift+ArrowRight");
+    await page.keyboard.press("Backspace");
+    await expect(page.getByTestId("syntax-error")).toBeVisible();
+    await page.keyboard.insertText('Bravo"');
+    await expect(page.getByTestId("syntax-error")).toHaveCount(0);
+
+    await expect(page.locator('[data-state="Bravo"]')).toHaveAttribute("data-placed", "true");
+    expect(await nodePosition(page, "Bravo")).toEqual(placed);
+    await expect(page.getByTestId("state-name")).toHaveValue("Bravo");
+    const sidecar = JSON.parse((await exportFile(page, "export-layout")).text);
+    expect(Object.keys(sidecar.positions)).toEqual(["Bravo"]);
+  });
+
+  test("a duplicated or pasted Parallel or Map names the states inside it afresh", async ({ page }) => {
+    await openDesigner(page, { clear: true });
+    const start = {
+      StartAt: "Fan",
+      States: {
+        Fan: {
+          Type: "Parallel",
+          Branches: [
+            { StartAt: "Left", States: { Left: { Type: "Pass", Next: "Last" }, Last: { Type: "Pass", End: true } } },
+          ],
+          Next: "Each",
+        },
+        Each: {
+          Type: "Map",
+          ItemProcessor: { StartAt: "Item", States: { Item: { Type: "Pass", End: true } } },
+          End: true,
+        },
+      },
+    };
+    await openFile(page, "groups.asl.json", JSON.stringify(start, null, 2) + "\n");
+    await page.locator('[data-state="Fan"] .node-name').click();
+    await page.keyboard.press("Control+d");
+    await expect(page.locator('[data-state="Fan copy"]')).toBeVisible();
+    await page.locator('[data-state="Each"] .node-name').click();
+    await page.keyboard.press("Control+c");
+    await page.keyboard.press("Control+v");
+    await expect(page.locator('[data-state="Each 2"]')).toBeVisible();
+    // Two Maps from the palette, whose item processors start with the same state.
+    await page.locator('[data-palette="map"]').click();
+    await page.locator('[data-palette="map"]').click();
+    await expect(page.locator('[data-state="Map 2"]')).toBeVisible();
+
+    const names = await page.locator("[data-state]").evaluateAll((nodes) => nodes.map((node) => node.getAttribute("data-state")));
+    expect(names).toHaveLength(14);
+    expect(new Set(names).size).toBe(names.length);
+    const exported = JSON.parse((await exportFile(page, "export-json")).text);
+    expect(exported.States["Fan copy"].Branches[0]).toEqual({
+      StartAt: "Left 2",
+      States: { "Left 2": { Type: "Pass", Next: "Last 2" }, "Last 2": { Type: "Pass", End: true } },
+    });
+    expect(exported.States["Each 2"].ItemProcessor.StartAt).toBe("Item 2");
+    expect(Object.keys(exported.States["Each 2"].ItemProcessor.States)).toEqual(["Item 2"]);
+    // The copies are unreachable, as any new state is; no name is used twice.
+    await expect(page.getByTestId("problems")).toContainText('State "Map 2" is not reachable');
+    await expect(page.getByTestId("problems")).not.toContainText("DUPLICATE_STATE_NAME");
+  });
+
+  test("what was typed a moment before an undo, an export or leaving the page is kept", async ({ page }) => {
+    await openDesigner(page, { clear: true });
+    const start = { StartAt: "A", States: { A: { Type: "Pass", Next: "B" }, B: { Type: "Succeed" } } };
+    await openFile(page, "typing.asl.json", JSON.stringify(start, null, 2) + "\n");
+    const code = page.getByTestId("asl-code").locator(".cm-content");
+    // Types at the end of line 5, `"Type": "Pass",` of state A.
+    const typeInA = async (text: string) => {
+      await code.click();
+      await page.keyboard.press("Control+Home");
+      for (let line = 1; line < 5; line++) await page.keyboard.press("ArrowDown");
+      await page.keyboard.press("End");
+      await page.keyboard.insertText(text);
+    };
+    await typeInA(' "Comment": "one",');
+    await expect(page.getByTestId("undo")).toBeEnabled();
+
+    // Undo at once undoes what was just typed, not the step before it.
+    await typeInA(' "Result": 2,');
+    await page.getByTestId("undo").click();
+    await expect(code).toContainText('"Comment": "one",');
+    await expect(code).not.toContainText('"Result"');
+
+    // An export at once writes what is on the screen.
+    await typeInA(' "Result": 3,');
+    const exported = JSON.parse((await exportFile(page, "export-json")).text);
+    expect(exported.States.A).toEqual({ Type: "Pass", Comment: "one", Result: 3, Next: "B" });
+
+    // So does leaving the page: the draft has it.
+    await typeInA(' "OutputPath": "$",');
+    await page.reload();
+    await expect(page.getByTestId("asl-code").locator(".cm-editor")).toBeVisible({ timeout: 15_000 });
+    await expect(page.getByTestId("asl-code").locator(".cm-content")).toContainText('"OutputPath": "$",');
+  });
+
+  test("a state dropped into a branch it cannot move into stays where it was", async ({ page }) => {
+    await openDesigner(page, { clear: true });
+    const start = {
+      StartAt: "Fan",
+      States: {
+        Fan: { Type: "Parallel", Branches: [{ StartAt: "Left", States: { Left: { Type: "Pass", End: true } } }], Next: "Loose" },
+        Loose: { Type: "Pass", Next: "Done" },
+        Done: { Type: "Succeed" },
+      },
+    };
+    await openFile(page, "refused.asl.json", JSON.stringify(start, null, 2) + "\n");
+    const before = await nodePosition(page, "Loose");
+    await drag(page, '[data-state="Loose"] .node-name', '[data-state="Left"] .node-name');
+    // Its transition to Done would leave the branch: the move is refused and says so.
+    await expect(page.getByTestId("notice")).toContainText("Cannot move Loose");
+    await expect(page.locator(".drag-layer .node")).toHaveCount(0);
+    expect(await nodePosition(page, "Loose")).toEqual(before);
+    await expect(page.locator('[data-state="Loose"]')).not.toHaveAttribute("data-placed", "true");
+    await expect(page.getByTestId("undo")).toBeDisabled();
+  });
+
+  test("Ctrl+C copies text selected on the page, and the selected state when there is none", async ({ page }) => {
+    await openDesigner(page, { clear: true });
+    const start = {
+      StartAt: "A",
+      States: { A: { Type: "Task", Resource: "arn:aws:states:::lambda:invoke", Parameters: { FunctionName: "f" }, Next: "B" }, B: { Type: "Succeed" } },
+    };
+    await openFile(page, "copying.asl.json", JSON.stringify(start, null, 2) + "\n");
+    await page.evaluate(() => {
+      (window as any).copied = [];
+      document.addEventListener("copy", () => (window as any).copied.push(String(getSelection())));
+    });
+    // A state is selected, and then a problem's message is selected as text: that is what is copied.
+    await page.locator('[data-state="A"] .node-name').click();
+    await expect(page.getByTestId("state-name")).toHaveValue("A");
+    const message = page.getByTestId("problems").getByText("has no Catch");
+    await message.evaluate((element) => getSelection()?.selectAllChildren(element));
+    await page.keyboard.press("Control+c");
+    await expect.poll(() => page.evaluate(() => (window as any).copied)).toEqual([await message.innerText()]);
+    await expect(page.getByTestId("notice")).not.toContainText("Copied A");
+
+    // Without text selected, Ctrl+C copies the state, and Ctrl+V pastes it.
+    await page.locator('[data-state="A"] .node-name').click();
+    await page.evaluate(() => getSelection()?.removeAllRanges());
+    await page.keyboard.press("Control+c");
+    await expect(page.getByTestId("notice")).toHaveText("Copied A.");
+    await page.keyboard.press("Control+v");
+    await expect(page.locator('[data-state="A 2"]')).toHaveAttribute("data-state-type", "Task");
+  });
+
+  test("undoing and redoing a rename keeps the renamed state selected", async ({ page }) => {
+    await openDesigner(page, { clear: true });
+    const start = { StartAt: "A", States: { A: { Type: "Pass", Next: "B" }, B: { Type: "Succeed" } } };
+    await openFile(page, "undo-rename.asl.json", JSON.stringify(start, null, 2) + "\n");
+    await page.locator('[data-state="A"] .node-name').click();
+    await page.getByTestId("state-name").fill("Xray");
+    await page.getByTestId("state-name").press("Enter");
+    await expect(page.locator('[data-state="Xray"]')).toBeVisible();
+    await expect(page.getByTestId("state-name")).toHaveValue("Xray");
+
+    await page.getByTestId("undo").click();
+    await expect(page.locator('[data-state="A"]')).toHaveAttribute("aria-pressed", "true");
+    await expect(page.getByTestId("state-name")).toHaveValue("A");
+    await page.getByTestId("redo").click();
+    await expect(page.locator('[data-state="Xray"]')).toHaveAttribute("aria-pressed", "true");
+    await expect(page.getByTestId("state-name")).toHaveValue("Xray");
+  });
+
+  test("a field typed in the inspector is kept when another state or the background is clicked", async ({ page }) => {
+    await openDesigner(page, { clear: true });
+    const start = { StartAt: "A", States: { A: { Type: "Pass", Next: "B" }, B: { Type: "Pass", Next: "C" }, C: { Type: "Succeed" } } };
+    await openFile(page, "fields.asl.json", JSON.stringify(start, null, 2) + "\n");
+    await page.locator('[data-state="A"] .node-name').click();
+    await page.getByTestId("field-Comment").fill("checks the order");
+    // Straight from the field to another state: its form replaces A's.
+    await page.locator('[data-state="B"] .node-name').click();
+    await expect(page.getByTestId("state-name")).toHaveValue("B");
+    await page.getByTestId("field-Parameters").fill('{"id.$": "$.id"}');
+    // And from there to the graph's background, which clears the selection.
+    const canvas = (await page.getByTestId("canvas").boundingBox())!;
+    await page.getByTestId("canvas").click({ position: { x: 20, y: canvas.height - 20 } });
+    await expect(page.getByTestId("state-name")).toHaveCount(0);
+
+    const exported = JSON.parse((await exportFile(page, "export-json")).text);
+    expect(exported.States.A).toEqual({ Type: "Pass", Next: "B", Comment: "checks the order" });
+    expect(exported.States.B).toEqual({ Type: "Pass", Next: "C", Parameters: { "id.$": "$.id" } });
+  });
+
+  test("with the designer open in two tabs, a reload gives each tab its own work back", async ({ page, context }) => {
+    await openDesigner(page, { clear: true });
+    const first = { StartAt: "First", States: { First: { Type: "Pass", End: true } } };
+    await openFile(page, "first-tab.asl.json", JSON.stringify(first, null, 2) + "\n");
+    await page.locator('[data-palette="wait"]').click();
+    await expect(page.locator('[data-state="Wait"]')).toBeVisible();
+
+    // A second tab opens with the last draft, then opens another design over it and edits it.
+    const other = await context.newPage();
+    await openDesigner(other, { clear: false });
+    await expect(other.getByTestId("design-name")).toHaveText("first-tab");
+    const second = { StartAt: "Second", States: { Second: { Type: "Succeed" } } };
+    await other.getByTestId("open-file").setInputFiles({
+      name: "second-tab.asl.json",
+      mimeType: "application/json",
+      buffer: Buffer.from(JSON.stringify(second, null, 2) + "\n"),
+    });
+    await other.getByTestId("discard-and-open").click();
+    await expect(other.getByTestId("design-name")).toHaveText("second-tab");
+    await other.locator('[data-palette="pass"]').click();
+    await expect(other.locator('[data-state="Pass"]')).toBeVisible();
+
+    // Each tab reloads to its own design and edits; a new tab gets the last one edited.
+    await page.reload();
+    await expect(page.getByTestId("asl-code").locator(".cm-editor")).toBeVisible({ timeout: 15_000 });
+    await expect(page.getByTestId("design-name")).toHaveText("first-tab");
+    await expect(page.locator('[data-state="Wait"]')).toBeVisible();
+    await other.reload();
+    await expect(other.getByTestId("asl-code").locator(".cm-editor")).toBeVisible({ timeout: 15_000 });
+    await expect(other.getByTestId("design-name")).toHaveText("second-tab");
+    await expect(other.locator('[data-state="Pass"]')).toBeVisible();
+    const third = await context.newPage();
+    await openDesigner(third, { clear: false });
+    await expect(third.getByTestId("design-name")).toHaveText("second-tab");
+  });
+
+  test("restoring a version over unsaved work asks first, and keeping the work restores nothing", async ({ page }) => {
+    await openDesigner(page, { clear: true });
+    const start = { StartAt: "A", States: { A: { Type: "Pass", End: true } } };
+    await openFile(page, `restore-${Date.now()}.asl.json`, JSON.stringify(start, null, 2) + "\n");
+    await page.locator('[data-tab="versions"]').click();
+    await page.locator("#saved-message").fill("First version");
+    await page.getByTestId("save-design").click();
+    await expect(page.getByText("Saved version 1")).toBeVisible();
+    await page.locator('[data-palette="wait"]').click();
+    await expect(page.locator('[data-state="Wait"]')).toBeVisible();
+
+    // Keeping the Wait: the design stays as it is, and the history gains no version, so the
+    // next save is version 2.
+    await page.getByRole("button", { name: "Restore version 1" }).click();
+    await page.getByTestId("keep-editing").click();
+    await expect(page.locator('[data-state="Wait"]')).toBeVisible();
+    await page.locator("#saved-message").fill("Keeps the Wait");
+    await page.getByTestId("save-design").click();
+    await expect(page.getByText("Saved version 2")).toBeVisible();
+
+    // Dropping new work: version 1 is open, and restored as version 3.
+    await page.locator('[data-palette="pass"]').click();
+    await expect(page.locator('[data-state="Pass"]')).toBeVisible();
+    await page.getByRole("button", { name: "Restore version 1" }).click();
+    await page.getByTestId("discard-and-open").click();
+    await expect(page.locator('[data-state="Wait"]')).toHaveCount(0);
+    await expect(page.locator('[data-state="Pass"]')).toHaveCount(0);
+    await expect(page.getByText("Restored version 1 as version 3")).toBeVisible();
+    expect((await exportFile(page, "export-json")).text).toBe(JSON.stringify(start, null, 2) + "\n");
   });
 });

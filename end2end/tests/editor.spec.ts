@@ -41,7 +41,7 @@ declare global {
       ): void;
       select(id: number, from: number, to: number): void;
       reveal(id: number, from: number, to: number, top: boolean): void;
-      flush(id: number): void;
+      flush(id: number): boolean;
       destroy(id: number): void;
     };
     editorId: number;
@@ -172,13 +172,15 @@ test("typing reports the new text once, after the debounce", async ({ page }) =>
   expect(changes[0].at - lastKeyAt).toBeGreaterThanOrEqual(CHANGE_DELAY_MS - 1);
   expect(await editorText(page)).toBe(expected);
 
-  // flush delivers a pending change at once rather than after the delay.
+  // flush delivers a pending change at once rather than after the delay, and says so; with
+  // nothing pending it delivers nothing.
   await page.keyboard.type("!");
   const flushed = await page.evaluate((id) => {
-    window.StatehouseEditor.flush(id);
-    return window.recorded.changes.length;
+    const first = window.StatehouseEditor.flush(id);
+    const second = window.StatehouseEditor.flush(id);
+    return { first, second, changes: window.recorded.changes.length };
   }, id);
-  expect(flushed).toBe(2);
+  expect(flushed).toEqual({ first: true, second: false, changes: 2 });
   expect((await recorded(page)).changes[1].text).toBe(expected.replace('"World"', '"World!"'));
 });
 

@@ -16,7 +16,7 @@
 //   reveal(id, from, to, top) mark the lines of from..to (none when to <= from) and, unless the
 //                            editor has the focus, scroll them into view (their first line to the
 //                            top when `top`, else only as far as needed); selection and focus stay
-//   flush(id)                call a pending (debounced) onChange now
+//   flush(id) -> bool        call a pending (debounced) onChange now; whether there was one
 //   destroy(id)              remove the editor; a pending onChange is dropped (flush first to keep it)
 
 import { basicSetup } from "codemirror";
@@ -280,9 +280,10 @@ function reveal(id, from, to, top) {
 
 function flush(id) {
   const editor = editorById(id);
-  if (editor.timer === null) return;
+  if (editor.timer === null) return false;
   cancelPendingChange(editor);
   editor.onChange(editor.view.state.doc.toString());
+  return true;
 }
 
 function destroy(id) {

@@ -1,8 +1,8 @@
 //! The browser's services the designer uses: the code editor (CodeMirror, bundled as
 //! `/pkg/statehouse-editor.js`), the simulator's wasm module (loaded on first use), downloads,
-//! the local draft in `localStorage`, reading files and the clock. Everything here is called
-//! from event handlers and effects, which run only in the browser; on the server these
-//! functions are never reached.
+//! the local draft (the tab's `sessionStorage` and `localStorage`), reading files and the
+//! clock. Everything here is called from event handlers and effects, which run only in the
+//! browser; on the server these functions are never reached.
 
 use std::{cell::RefCell, collections::BTreeMap};
 
@@ -26,6 +26,8 @@ extern "C" {
     fn editor_select(id: f64, from: f64, to: f64) -> Result<(), JsValue>;
     #[wasm_bindgen(catch, js_namespace = StatehouseEditor, js_name = reveal)]
     fn editor_reveal(id: f64, from: f64, to: f64, top: bool) -> Result<(), JsValue>;
+    #[wasm_bindgen(catch, js_namespace = StatehouseEditor, js_name = flush)]
+    fn editor_flush(id: f64) -> Result<bool, JsValue>;
     #[wasm_bindgen(catch, js_namespace = StatehouseEditor, js_name = destroy)]
     fn editor_destroy(id: f64) -> Result<(), JsValue>;
 }
@@ -176,6 +178,13 @@ impl Editor {
         let _ = editor_reveal(self.0, from as f64, to as f64, top);
     }
 
+    /// Reports text typed in the last moments (held back until typing pauses) through the
+    /// change callback now, so what is read next is what the person sees. Never call it while
+    /// the model is borrowed: the callback changes the model. Whether there was such text.
+    pub fn flush(self) -> bool {
+        editor_flush(self.0).unwrap_or(false)
+    }
+
     /// Removes the editor.
     pub fn destroy(self) {
         let _ = editor_destroy(self.0);
@@ -210,7 +219,8 @@ pub fn download(file_name: &str, text: &str, mime: &str) {
     let _ = web_sys::Url::revoke_object_url(&url);
 }
 
-/// The draft kept in `localStorage`, so a reload (or a crash of the tab) loses nothing.
+/// The draft kept in `sessionStorage` for the tab and in `localStorage` for the next visit, so
+/// a reload (or a crash of the tab) loses nothing, even with the designer open in other tabs.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Draft {
     /// The design's name.
@@ -235,15 +245,25 @@ fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
 }
 
-/// The draft saved by the last visit, if any.
+/// The tab's own storage, which a reload keeps and other tabs do not share.
+fn tab_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok().flatten()
+}
+
+/// The draft to open with: this tab's own (a reload), else the last one any tab kept (a new
+/// tab or visit). Another tab's work never replaces this tab's on a reload.
 pub fn load_draft() -> Option<Draft> {
-    let text = storage()?.get_item(DRAFT_KEY).ok().flatten()?;
+    let text = [tab_storage(), storage()]
+        .into_iter()
+        .flatten()
+        .find_map(|storage| storage.get_item(DRAFT_KEY).ok().flatten())?;
     serde_json::from_str(&text).ok()
 }
 
-/// Keeps the draft for the next visit.
+/// Keeps the draft for this tab and for the next visit.
 pub fn save_draft(draft: &Draft) {
-    if let (Some(storage), Ok(text)) = (storage(), serde_json::to_string(draft)) {
+    let Ok(text) = serde_json::to_string(draft) else { return };
+    for storage in [tab_storage(), storage()].into_iter().flatten() {
         let _ = storage.set_item(DRAFT_KEY, &text);
     }
 }

@@ -287,6 +287,7 @@ pub fn Canvas(designer: Designer) -> impl IntoView {
             .map(|element| element.closest("[data-state],[data-edge-from],[data-marker]").ok().flatten().is_none())
             .unwrap_or(true);
         if on_background {
+            finish_field_edit();
             designer.selected.set(None);
             capture(&event);
             interaction.set_value(Interaction::Pan {
@@ -676,6 +677,7 @@ fn render_node(
                 return;
             }
             event.stop_propagation();
+            finish_field_edit();
             designer.selected.set(Some(name.clone()));
             capture(&event);
             interaction.set_value(Interaction::Drag {
@@ -826,6 +828,18 @@ fn target_at((x, y): (f64, f64)) -> Option<String> {
         return Some(name);
     }
     (node.get_attribute("data-marker").as_deref() == Some("end")).then(|| "#end".to_string())
+}
+
+/// Ends an edit under way in a field (the inspector's) by taking the focus from it, so that its
+/// change is written now: a pointer pressed on the graph changes the selection, which replaces
+/// the form, and a field taken out of the page never reports its change.
+fn finish_field_edit() {
+    if let Some(element) = document().active_element()
+        && element.matches("input, textarea, select").unwrap_or(false)
+        && let Ok(element) = element.dyn_into::<web_sys::HtmlElement>()
+    {
+        let _ = element.blur();
+    }
 }
 
 /// Keeps pointer events coming to the canvas while the pointer is held, even outside it.

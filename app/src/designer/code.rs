@@ -66,6 +66,8 @@ pub fn CodeView(designer: Designer) -> impl IntoView {
     // up to date first, as the offsets are the current text's.
     Effect::new(move |previous: Option<Option<String>>| {
         let selected = designer.selected.get();
+        // What was typed a moment ago goes into the model before the text is brought up to date.
+        designer.take_typing();
         let editor = designer.editor.get_value();
         let range = designer.model.with(|model| {
             if let Some(editor) = editor {

@@ -8,7 +8,8 @@
 //!
 //! The page is rendered in the browser by the designer's bundle (the server sends a loading
 //! notice in its place, see `crate::shell`). It starts from a starter template and restores
-//! the draft of the last visit from `localStorage` at once, so a reload loses nothing.
+//! the draft of the last visit at once (this tab's own after a reload), so a reload loses
+//! nothing.
 
 pub mod browser;
 pub mod canvas;
@@ -59,6 +60,8 @@ pub struct PendingOpen {
     pub current: String,
     /// What the current design would lose.
     pub unsaved: model::Unsaved,
+    /// What to do once it is open (a restored version is made on the server then).
+    pub then: Option<Callback<()>>,
 }
 
 /// The designer's shared state.
@@ -229,6 +232,14 @@ impl Designer {
         }
     }
 
+    /// Takes into the model what was just typed in the code view and is still held back until
+    /// typing pauses: every gesture, undo, export, save and run starts with it, so none of them
+    /// works on (or writes out) the text without the last keystrokes, and the code view never
+    /// replaces them with the model's older text. Whether there was such typing.
+    pub fn take_typing(self) -> bool {
+        self.editor.try_get_value().flatten().is_some_and(Editor::flush)
+    }
+
     fn say(self, error: bool, text: impl Into<String>) {
         self.notice.set(Some(Notice { error, text: text.into() }));
     }
@@ -242,11 +253,23 @@ impl Designer {
     /// or exported since the current design was opened) it asks first: the design waits in
     /// [`Designer::pending_open`] until [`Designer::confirm_open`] or [`Designer::cancel_open`].
     pub fn open(self, model: Model) {
+        self.open_then(model, None);
+    }
+
+    /// [`Designer::open`], then `then` once the design is open; if the person keeps the unsaved
+    /// work instead, `then` never runs.
+    pub fn open_then(self, model: Model, then: Option<Callback<()>>) {
+        self.take_typing();
         let unsaved =
             self.model.with_untracked(|current| current.unsaved().map(|unsaved| (current.name.clone(), unsaved)));
         match unsaved {
-            Some((current, unsaved)) => self.pending_open.set(Some(PendingOpen { model, current, unsaved })),
-            None => self.replace(model),
+            Some((current, unsaved)) => self.pending_open.set(Some(PendingOpen { model, current, unsaved, then })),
+            None => {
+                self.replace(model);
+                if let Some(then) = then {
+                    then.run(());
+                }
+            }
         }
     }
 
@@ -254,6 +277,9 @@ impl Designer {
     pub fn confirm_open(self) {
         if let Some(pending) = self.pending_open.try_update(Option::take).flatten() {
             self.replace(pending.model);
+            if let Some(then) = pending.then {
+                then.run(());
+            }
         }
     }
 
@@ -308,6 +334,7 @@ impl Designer {
                     }
                 }
                 (None, Some(positions)) => {
+                    self.take_typing();
                     self.model.update(|model| model.set_positions(positions));
                     self.say(false, "Layout applied.");
                 }
@@ -316,9 +343,22 @@ impl Designer {
         });
     }
 
-    /// Replaces the text with what was typed in the code view.
+    /// Replaces the text with what was typed in the code view. A state renamed there keeps its
+    /// place on the canvas and, when selected, stays selected under its new name.
     pub fn type_text(self, text: &str) {
-        self.model.maybe_update(|model| model.set_text(text));
+        let mut renames = Vec::new();
+        self.model.maybe_update(|model| match model.set_text(text) {
+            Some(renamed) => {
+                renames = renamed;
+                true
+            }
+            None => false,
+        });
+        if let Some(selected) = self.selected.get_untracked()
+            && let Some((_, to)) = renames.into_iter().find(|(from, _)| *from == selected)
+        {
+            self.selected.set(Some(to));
+        }
     }
 
     /// Applies an edit (one undo step); a refusal becomes a notice.
@@ -332,6 +372,7 @@ impl Designer {
         edit: Edit,
         place: impl FnOnce(&mut std::collections::BTreeMap<String, Position>),
     ) -> bool {
+        self.take_typing();
         let started = browser::now();
         let mut outcome = Ok(());
         self.model.maybe_update(|model| {
@@ -351,8 +392,9 @@ impl Designer {
         }
     }
 
+    /// Every state's name, from the model (the picture is a frame behind a fresh edit).
     fn names(self) -> BTreeSet<String> {
-        self.scene.with_untracked(|scene| scene.iter().flat_map(|scene| scene.places.keys().cloned()).collect())
+        self.model.with_untracked(|model| model.shown_root().map(model::state_names).unwrap_or_default())
     }
 
     fn place(self, name: &str) -> Option<model::StatePlace> {
@@ -378,15 +420,19 @@ impl Designer {
         })
     }
 
-    /// Adds a new state: its definition, in `scope`, at `position` (or below everything).
+    /// Adds a new state: its definition, in `scope`, at `position` (or below everything). The
+    /// states in its branches or item processor get names no other state has.
     pub fn add_state(
         self,
         base_name: &str,
-        state: serde_json::Value,
+        mut state: serde_json::Value,
         scope: String,
         position: Option<Position>,
     ) -> Option<String> {
-        let name = unique_name(base_name, &self.names());
+        let mut taken = self.names();
+        let name = unique_name(base_name, &taken);
+        taken.insert(name.clone());
+        model::rename_inner_states(&mut state, &mut taken);
         let position = position.unwrap_or_else(|| {
             self.scene.with_untracked(|scene| {
                 let bottom = scene.as_ref().map(|scene| scene.height).unwrap_or(0.0);
@@ -569,8 +615,10 @@ impl Designer {
     }
 
     /// A node was dragged by `delta`: keep its new place, and move it into (or out of) the
-    /// Parallel branch or Map its centre is now in.
+    /// Parallel branch or Map its centre is now in; when the definition refuses that move (a
+    /// transition would cross scopes), the node stays where it was and a notice says why.
     pub fn drop_state(self, name: &str, delta: (f64, f64)) {
+        self.take_typing();
         let Some(place) = self.place(name) else { return };
         let Some((position, target_scope)) = self.scene.with_untracked(|scene| {
             let scene = scene.as_ref()?;
@@ -582,16 +630,16 @@ impl Designer {
             return;
         };
         if target_scope != place.scope {
-            let moved = self.edit_placing(
+            // A move the definition refuses leaves the state where it was: drawn where it was
+            // dropped, inside a branch or a Map it is not in, the picture would say otherwise.
+            self.edit_placing(
                 &format!("move {name}"),
                 Edit::MoveState { from_scope: place.scope.clone(), name: name.to_string(), to_scope: target_scope },
                 |positions| {
                     positions.insert(name.to_string(), position);
                 },
             );
-            if moved {
-                return;
-            }
+            return;
         }
         self.model.update(|model| model.move_state(name, position));
     }
@@ -645,14 +693,17 @@ impl Designer {
         })
     }
 
-    /// Copies the selected state.
-    pub fn copy(self) {
+    /// Copies the selected state; false when no state is selected.
+    pub fn copy(self) -> bool {
+        self.take_typing();
         if let Some(name) = self.selected.get_untracked()
             && let Some(value) = self.state_value(&name)
         {
             self.clipboard.set(Some((name.clone(), value)));
             self.say(false, format!("Copied {name}."));
+            return true;
         }
+        false
     }
 
     /// Pastes the copied state into the selected state's scope.
@@ -672,18 +723,50 @@ impl Designer {
         self.add_state(&name, value, scope, position);
     }
 
-    /// Undoes the last change.
+    /// Undoes the last change. A selected state that the undo renames stays selected.
     pub fn undo(self) {
-        self.model.maybe_update(Model::undo);
+        self.take_typing();
+        let before = self.model.with_untracked(Model::shown_tree);
+        let mut changed = false;
+        self.model.maybe_update(|model| {
+            changed = model.undo();
+            changed
+        });
+        if changed {
+            self.follow_renames(before);
+        }
     }
 
-    /// Redoes the last undone change.
+    /// Redoes the last undone change. A selected state that the redo renames stays selected.
     pub fn redo(self) {
-        self.model.maybe_update(Model::redo);
+        self.take_typing();
+        let before = self.model.with_untracked(Model::shown_tree);
+        let mut changed = false;
+        self.model.maybe_update(|model| {
+            changed = model.redo();
+            changed
+        });
+        if changed {
+            self.follow_renames(before);
+        }
+    }
+
+    /// Selects the selected state under its new name when the tree `before` a change had it
+    /// under another.
+    fn follow_renames(self, before: Option<std::sync::Arc<asl::json::Node>>) {
+        let Some(selected) = self.selected.get_untracked() else { return };
+        let renamed = self.model.with_untracked(|model| {
+            let (before, after) = (before?, model.shown_root()?);
+            model::renamed_states(&before, after).into_iter().find(|(from, _)| *from == selected).map(|(_, to)| to)
+        });
+        if let Some(to) = renamed {
+            self.selected.set(Some(to));
+        }
     }
 
     /// Forgets placed positions.
     pub fn auto_layout(self) {
+        self.take_typing();
         self.model.maybe_update(|model| {
             let had = !model.positions().is_empty();
             model.reset_positions();
@@ -731,6 +814,11 @@ fn find_problems(model: &Model, workflow: WorkflowType) -> Vec<Problem> {
         .collect();
     browser::measure("designer:problems", started);
     found
+}
+
+/// Whether text is selected on the page (outside the fields, which the shortcuts leave alone).
+fn page_text_selected() -> bool {
+    window().get_selection().ok().flatten().is_some_and(|selection| !selection.is_collapsed())
 }
 
 /// Runs `work` in a task after the next frame has been rendered: the browser paints what is
@@ -789,7 +877,14 @@ pub fn DesignerPage() -> impl IntoView {
         }
         true
     });
-    let leaving = window_event_listener(ev::pagehide, move |_| save_draft());
+    // Leaving the page keeps what was typed a moment before, which no task will save later
+    // (and writes nothing when nothing changed: another tab's draft may be newer).
+    let leaving = window_event_listener(ev::pagehide, move |_| {
+        if designer.take_typing() {
+            draft_pending.set_value(true);
+        }
+        save_draft();
+    });
     on_cleanup(move || {
         save_draft();
         leaving.remove();
@@ -815,10 +910,9 @@ pub fn DesignerPage() -> impl IntoView {
                 designer.redo();
                 true
             }
-            (true, false, "c" | "C") => {
-                designer.copy();
-                true
-            }
+            // Text selected on the page (a problem, the simulator's output) is copied as text,
+            // as on any page; only without it does Ctrl+C copy the selected state.
+            (true, false, "c" | "C") if !page_text_selected() => designer.copy(),
             (true, false, "v" | "V") => {
                 designer.paste();
                 true
@@ -925,6 +1019,7 @@ fn SidePanels(designer: Designer) -> impl IntoView {
     // while it was on its way stay unsaved).
     let saving = StoredValue::new(None::<model::Kept>);
     let snapshot = Callback::new(move |()| {
+        designer.take_typing();
         designer.model.with_untracked(|model| {
             saving.set_value(Some(model.snapshot_kept()));
             (model.text().to_string(), model.sidecar().to_json())
@@ -935,10 +1030,11 @@ fn SidePanels(designer: Designer) -> impl IntoView {
             designer.mark_kept(|model| model.set_kept(kept));
         }
     });
-    let on_open = Callback::new(move |(name, text, layout): (String, String, Option<String>)| {
+    let on_open = Callback::new(move |request: saved::OpenRequest| {
+        let saved::OpenRequest { name, definition, layout, then } = request;
         let positions = layout.and_then(|layout| Sidecar::parse(&layout).ok()).map(|sidecar| sidecar.positions);
-        let format = model::guess_format("", &text);
-        designer.open(Model::open(&name, &text, format).with_positions(positions.unwrap_or_default()));
+        let format = model::guess_format("", &definition);
+        designer.open_then(Model::open(&name, &definition, format).with_positions(positions.unwrap_or_default()), then);
     });
     view! {
         <div class="panels">

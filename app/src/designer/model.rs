@@ -305,6 +305,11 @@ impl Model {
         self.root.as_deref().or(self.last_readable.as_deref())
     }
 
+    /// [`Model::shown_root`], shared rather than borrowed (to compare with after a change).
+    pub fn shown_tree(&self) -> Option<Arc<Node>> {
+        self.root.clone().or_else(|| self.last_readable.clone())
+    }
+
     /// Why the current text cannot be read, with its line and column.
     pub fn syntax_error(&self) -> Option<&Diagnostic> {
         self.syntax_error.as_ref()
@@ -353,14 +358,29 @@ impl Model {
         self.redo.clear();
     }
 
-    /// Replaces the text with what a person typed. One undo step; nothing happens for equal text.
-    pub fn set_text(&mut self, text: &str) -> bool {
+    /// Replaces the text with what a person typed. One undo step; nothing happens for equal text
+    /// (`None`). A state renamed in the text keeps its placed position under its new name, even
+    /// when the text could not be read on the way there; the renames are returned, old name
+    /// first, so the selection can follow them too.
+    pub fn set_text(&mut self, text: &str) -> Option<Vec<(String, String)>> {
         if text == self.text {
-            return false;
+            return None;
         }
         self.record("typing");
+        let before = self.last_readable.clone();
         self.read(text.to_string());
-        true
+        let renames = match (&before, &self.root) {
+            (Some(before), Some(after)) => renamed_states(before, after),
+            _ => Vec::new(),
+        };
+        for (from, to) in &renames {
+            if !self.positions.contains_key(to)
+                && let Some(position) = self.positions.remove(from)
+            {
+                self.positions.insert(to.clone(), position);
+            }
+        }
+        Some(renames)
     }
 
     /// Applies a gesture's edit to the tree and prints it in the text's layout. Refused (with
@@ -496,6 +516,132 @@ pub fn print(root: &Node, format: SourceFormat, like: &str) -> String {
         }
         SourceFormat::Yaml => asl::yaml::print_yaml(root),
     }
+}
+
+/// The name of every state of a definition, in every branch and item processor.
+pub fn state_names(root: &Node) -> BTreeSet<String> {
+    fn collect(scope: &Node, into: &mut BTreeSet<String>) {
+        let Some(states) = scope.get("States").and_then(Node::members) else { return };
+        for member in states {
+            into.insert(member.key.clone());
+            for_each_inner_scope(&member.value, |inner| collect(inner, into));
+        }
+    }
+    let mut names = BTreeSet::new();
+    collect(root, &mut names);
+    names
+}
+
+/// Calls `visit` with each branch of a Parallel state and the item processor of a Map state.
+fn for_each_inner_scope<'n>(state: &'n Node, mut visit: impl FnMut(&'n Node)) {
+    for branch in state.get("Branches").and_then(Node::elements).unwrap_or_default() {
+        visit(branch);
+    }
+    for field in ["ItemProcessor", "Iterator"] {
+        if let Some(processor) = state.get(field) {
+            visit(processor);
+        }
+    }
+}
+
+/// Gives the states inside a state about to be added (a copy, or a palette Parallel or Map)
+/// names that no state in `taken` has, `Left 2` for `Left`, and points the transitions of their
+/// scopes (`StartAt`, `Next`, `Default`, a rule's or a catcher's `Next`) at the new names: AWS
+/// wants every state name of a machine unique, branches included. `taken` gains the names used.
+pub fn rename_inner_states(state: &mut serde_json::Value, taken: &mut BTreeSet<String>) {
+    use serde_json::Value;
+    let mut scopes: Vec<&mut Value> = Vec::new();
+    for (field, value) in state.as_object_mut().into_iter().flatten() {
+        match (field.as_str(), value) {
+            ("Branches", Value::Array(branches)) => scopes.extend(branches.iter_mut()),
+            ("ItemProcessor" | "Iterator", processor) => scopes.push(processor),
+            _ => {}
+        }
+    }
+    for scope in scopes {
+        let Some(states) = scope.get_mut("States").and_then(Value::as_object_mut) else { continue };
+        let mut renames = BTreeMap::new();
+        let renamed: serde_json::Map<String, Value> = std::mem::take(states)
+            .into_iter()
+            .map(|(name, mut inner)| {
+                let fresh = unique_name(&name, taken);
+                taken.insert(fresh.clone());
+                rename_inner_states(&mut inner, taken);
+                if fresh != name {
+                    renames.insert(name, fresh.clone());
+                }
+                (fresh, inner)
+            })
+            .collect();
+        *states = renamed;
+        if renames.is_empty() {
+            continue;
+        }
+        let follow = |value: Option<&mut Value>| {
+            if let Some(value) = value
+                && let Some(to) = value.as_str().and_then(|name| renames.get(name))
+            {
+                *value = Value::String(to.clone());
+            }
+        };
+        follow(scope.get_mut("StartAt"));
+        let Some(states) = scope.get_mut("States").and_then(Value::as_object_mut) else { continue };
+        for inner in states.values_mut() {
+            follow(inner.get_mut("Next"));
+            follow(inner.get_mut("Default"));
+            for list in ["Choices", "Catch"] {
+                for rule in inner.get_mut(list).and_then(Value::as_array_mut).into_iter().flatten() {
+                    follow(rule.get_mut("Next"));
+                }
+            }
+        }
+    }
+}
+
+/// The states renamed between two versions of a definition typed by hand, old name first: in
+/// each scope whose states are as many as before, a state whose name changed at the same place
+/// while neither name is used on the other side. Branches and item processors are compared in
+/// the same way, paired by their place.
+pub fn renamed_states(before: &Node, after: &Node) -> Vec<(String, String)> {
+    fn inner_scopes(state: &Node) -> Vec<&Node> {
+        let mut scopes = Vec::new();
+        for_each_inner_scope(state, |scope| scopes.push(scope));
+        scopes
+    }
+    fn compare(
+        before: &Node,
+        after: &Node,
+        (old_names, new_names): (&BTreeSet<String>, &BTreeSet<String>),
+        renames: &mut Vec<(String, String)>,
+    ) {
+        let (Some(old), Some(new)) =
+            (before.get("States").and_then(Node::members), after.get("States").and_then(Node::members))
+        else {
+            return;
+        };
+        let pairs: Vec<(&asl::json::Member, &asl::json::Member)> = if old.len() == new.len() {
+            old.iter().zip(new).collect()
+        } else {
+            // A state was added or removed: only states that kept their names are paired.
+            old.iter().filter_map(|member| Some((member, new.iter().find(|other| other.key == member.key)?))).collect()
+        };
+        for (old_state, new_state) in pairs {
+            if old_state.key != new_state.key
+                && !new_names.contains(&old_state.key)
+                && !old_names.contains(&new_state.key)
+            {
+                renames.push((old_state.key.clone(), new_state.key.clone()));
+            }
+            for (old_scope, new_scope) in inner_scopes(&old_state.value).into_iter().zip(inner_scopes(&new_state.value))
+            {
+                compare(old_scope, new_scope, (old_names, new_names), renames);
+            }
+        }
+    }
+    let (old_names, new_names) = (state_names(before), state_names(after));
+    let mut renames = Vec::new();
+    compare(before, after, (&old_names, &new_names), &mut renames);
+    renames
 }
 
 /// JSON or YAML from a file name, or from the text when the name says neither.
@@ -721,6 +867,71 @@ mod tests {
         model.undo();
         assert!(model.positions().is_empty());
         assert!(!model.can_undo());
+    }
+
+    #[test]
+    fn a_state_renamed_in_the_text_keeps_its_position_even_through_broken_text() {
+        let mut model = Model::open_file("x.asl.json", MACHINE);
+        model.move_state("B", Position { x: 10.0, y: 20.0 });
+        // Typed a letter at a time: "B" becomes "Bo", then the text breaks, then "Done".
+        let renamed = model.set_text(&MACHINE.replace("\"B\": {", "\"Bo\": {"));
+        assert_eq!(renamed, Some(vec![("B".to_string(), "Bo".to_string())]));
+        model.set_text(&MACHINE.replace("\"B\": {", "\"Do {"));
+        assert!(model.syntax_error().is_some());
+        model.set_text(&MACHINE.replace("\"B\": {", "\"Done\": {"));
+        assert_eq!(model.positions().keys().collect::<Vec<_>>(), vec!["Done"]);
+        assert_eq!(model.positions()["Done"], Position { x: 10.0, y: 20.0 });
+        // Undo takes the name and the position back together.
+        model.undo();
+        model.undo();
+        model.undo();
+        assert_eq!(model.positions().keys().collect::<Vec<_>>(), vec!["B"]);
+    }
+
+    #[test]
+    fn renames_are_found_in_branches_and_not_guessed_when_states_come_and_go() {
+        let read = |text: &str| Document::read(text, SourceFormat::Json).0.root().unwrap().clone();
+        let before = read(
+            r#"{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[{"StartAt":"B","States":{"B":{"Type":"Pass","End":true}}}],"Next":"C"},"C":{"Type":"Succeed"}}}"#,
+        );
+        let inner = read(
+            r#"{"StartAt":"Q","States":{"Q":{"Type":"Parallel","Branches":[{"StartAt":"B","States":{"B2":{"Type":"Pass","End":true}}}],"Next":"C"},"C":{"Type":"Succeed"}}}"#,
+        );
+        assert_eq!(renamed_states(&before, &inner), vec![("P".into(), "Q".into()), ("B".into(), "B2".into())]);
+        // A state removed and another added is not a rename; a swap of two names is not either.
+        let replaced = read(r#"{"StartAt":"P","States":{"X":{"Type":"Pass","End":true}}}"#);
+        assert!(renamed_states(&before, &replaced).is_empty());
+        let swapped = read(
+            r#"{"StartAt":"P","States":{"C":{"Type":"Parallel","Branches":[{"StartAt":"B","States":{"B":{"Type":"Pass","End":true}}}],"Next":"C"},"P":{"Type":"Succeed"}}}"#,
+        );
+        assert!(renamed_states(&before, &swapped).is_empty());
+    }
+
+    #[test]
+    fn a_copied_parallel_gets_fresh_names_inside_with_its_transitions_following() {
+        let mut copy = serde_json::json!({
+            "Type": "Parallel",
+            "Branches": [{"StartAt": "A", "States": {
+                "A": {"Type": "Choice", "Choices": [{"Variable": "$.x", "IsPresent": true, "Next": "B"}], "Default": "Keep"},
+                "B": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "A"}], "Next": "Keep"},
+                "Keep": {"Type": "Map", "ItemProcessor": {"StartAt": "Item", "States": {"Item": {"Type": "Pass", "End": true}}}, "End": true}
+            }}],
+            "Next": "Outside"
+        });
+        let mut taken: BTreeSet<String> = ["P", "P copy", "A", "B", "Item", "Outside"].map(String::from).into();
+        rename_inner_states(&mut copy, &mut taken);
+        let branch = &copy["Branches"][0];
+        assert_eq!(branch["StartAt"], "A 2");
+        let names: Vec<&String> = branch["States"].as_object().unwrap().keys().collect();
+        assert_eq!(names, ["A 2", "B 2", "Keep"], "order kept, free names kept");
+        assert_eq!(branch["States"]["A 2"]["Choices"][0]["Next"], "B 2");
+        assert_eq!(branch["States"]["A 2"]["Default"], "Keep");
+        assert_eq!(branch["States"]["B 2"]["Catch"][0]["Next"], "A 2");
+        assert_eq!(branch["States"]["Keep"]["ItemProcessor"]["StartAt"], "Item 2");
+        assert!(branch["States"]["Keep"]["ItemProcessor"]["States"]["Item 2"].is_object());
+        // The state's own transition leaves its scope and is not a name inside the copy.
+        assert_eq!(copy["Next"], "Outside");
+        assert!(taken.contains("Item 2") && taken.contains("Keep"));
     }
 
     #[test]

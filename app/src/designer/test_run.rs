@@ -277,6 +277,7 @@ pub fn TestRunPanel(designer: Designer) -> impl IntoView {
     };
 
     let start = move |_| {
+        designer.take_typing();
         let request = designer.model.with_untracked(|model| TestRunRequest {
             design_name: model.name.clone(),
             definition: model.text().to_string(),

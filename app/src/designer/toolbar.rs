@@ -40,6 +40,7 @@ pub fn Toolbar(designer: Designer) -> impl IntoView {
         }
     });
     let export = move |kind: &'static str| {
+        designer.take_typing();
         let file = designer.model.with_untracked(|model| {
             let name = model.name.clone();
             match kind {

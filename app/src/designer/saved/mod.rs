@@ -85,6 +85,20 @@ pub enum SavedSource {
     },
 }
 
+/// What the saved-designs panel asks the designer to open.
+#[derive(Clone, Debug)]
+pub struct OpenRequest {
+    /// The design's name.
+    pub name: String,
+    /// The definition's text.
+    pub definition: String,
+    /// The layout sidecar's JSON, if the version has one.
+    pub layout: Option<String>,
+    /// Run once the design is open (a restore's new version); never when the person keeps the
+    /// work the design would have replaced.
+    pub then: Option<leptos::prelude::Callback<()>>,
+}
+
 /// A definition loaded to be opened in the designer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SavedDefinition {

@@ -42,8 +42,10 @@ pub fn SavedPanel(
     name: Signal<Option<String>>,
     /// Returns the current ASL text and the layout sidecar JSON when a save is made.
     snapshot: Callback<(), (String, String)>,
-    /// Called when the person opens a saved design/state machine or restores a version: (name, definition text, layout JSON if any).
-    on_open: Callback<(String, String, Option<String>)>,
+    /// Called when the person opens a saved design/state machine or restores a version: what to
+    /// open. A restore's `then` makes the new version on the server, once the version is open
+    /// (the designer may first ask whether to drop unsaved work; kept, nothing is restored).
+    on_open: Callback<OpenRequest>,
     /// Called after a save with the design's name and the new version's number.
     #[prop(optional)]
     on_saved: Option<Callback<(String, u32)>>,
@@ -87,7 +89,12 @@ pub fn SavedPanel(
                     current.set(Some(loaded.name.clone()));
                     diff_from.set(None);
                     diff_to.set(None);
-                    on_open.run((loaded.name, loaded.definition, loaded.layout));
+                    on_open.run(OpenRequest {
+                        name: loaded.name,
+                        definition: loaded.definition,
+                        layout: loaded.layout,
+                        then: None,
+                    });
                     status.set(PanelStatus::Done(text));
                 }
                 Err(error) => status.set(PanelStatus::Failed(error)),
@@ -117,6 +124,8 @@ pub fn SavedPanel(
         }
     });
 
+    // A restore opens the version first and makes the new version only once it is open: over
+    // unsaved work the designer asks, and keeping that work restores nothing.
     let restore = Action::new(move |request: &(String, u32, String)| {
         let (design, version, message) = request.clone();
         async move {
@@ -126,9 +135,24 @@ pub fn SavedPanel(
                         format!("Restored version {version} as version {}", restored.version.unwrap_or_default());
                     message_field.set(String::new());
                     refresh.update(|count| *count += 1);
-                    on_open.run((restored.name, restored.definition, restored.layout));
                     status.set(PanelStatus::Done(text));
                 }
+                Err(error) => status.set(PanelStatus::Failed(error)),
+            }
+        }
+    });
+    let open_to_restore = Action::new(move |request: &(String, u32, String)| {
+        let (design, version, message) = request.clone();
+        async move {
+            match load_saved(SavedSource::Design { name: design.clone(), version: Some(version) }).await {
+                Ok(loaded) => on_open.run(OpenRequest {
+                    name: loaded.name,
+                    definition: loaded.definition,
+                    layout: loaded.layout,
+                    then: Some(Callback::new(move |()| {
+                        restore.dispatch((design.clone(), version, message.clone()));
+                    })),
+                }),
                 Err(error) => status.set(PanelStatus::Failed(error)),
             }
         }
@@ -159,7 +183,9 @@ pub fn SavedPanel(
         let layout = Some(layout).filter(|layout| !layout.trim().is_empty());
         save.dispatch((name_field.get_untracked(), message_field.get_untracked(), definition, layout));
     };
-    let busy = move || open.pending().get() || save.pending().get() || restore.pending().get();
+    let busy = move || {
+        open.pending().get() || save.pending().get() || restore.pending().get() || open_to_restore.pending().get()
+    };
     let failed_field = move || {
         status.with(|status| match status {
             PanelStatus::Failed(error) => error.field().map(str::to_string),
@@ -339,7 +365,7 @@ pub fn SavedPanel(
                                                         disabled=busy
                                                         on:click=move |_| {
                                                             if let Some(design) = current.get_untracked() {
-                                                                restore
+                                                                open_to_restore
                                                                     .dispatch((
                                                                         design,
                                                                         number,
