@@ -311,6 +311,7 @@ test("one state machine's list starts an execution with a name and an input, the
   await page.goto(`/executions?machine=${encodeURIComponent(unknown)}`);
   await expect(page.getByTestId("executions-summary")).toHaveText("No executions match.");
   await expect(page.getByTestId("start-execution")).toHaveCount(0);
+  await expect(page.getByTestId("open-in-designer")).toHaveCount(0);
 
   await page.goto(`/executions?machine=${encodeURIComponent(stateMachineArn)}`);
   await waitForHydration(page);
@@ -342,5 +343,11 @@ test("one state machine's list starts an execution with a name and an input, the
   const described = await sfn(request, "DescribeExecution", { executionArn });
   expect(JSON.parse(described.output)).toEqual({ order: 7 });
 
+  // Its state machine opens in the designer from here; the address then forgets the request,
+  // so a reload keeps what the designer has.
+  await page.getByTestId("open-in-designer").click();
+  await expect(page.locator('[data-state="Echo"]')).toBeVisible();
+  await expect(page.locator('[data-state-type="Pass"]')).toHaveCount(1);
+  await expect(page).toHaveURL(/\/designer$/);
   expect(problems).toEqual([]);
 });

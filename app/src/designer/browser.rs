@@ -280,6 +280,30 @@ pub fn set_preference(key: &str, value: &str) {
     }
 }
 
+/// What `/designer?open=KEY` asks to open (`machine:ARN` or `design:NAME`, as the execution
+/// pages link), taken out of the address at once: a reload then brings back the draft rather
+/// than opening the link's target over it again.
+pub fn take_open_request() -> Option<String> {
+    let window = web_sys::window()?;
+    let location = window.location();
+    let search = location.search().ok()?;
+    let mut key = None;
+    let mut rest = Vec::new();
+    for pair in search.trim_start_matches('?').split('&').filter(|pair| !pair.is_empty()) {
+        match pair.strip_prefix("open=") {
+            Some(value) if key.is_none() => key = Some(crate::executions::percent_decode(&value.replace('+', " "))),
+            _ => rest.push(pair),
+        }
+    }
+    let key = key?;
+    let path = location.pathname().ok()?;
+    let url = if rest.is_empty() { path } else { format!("{path}?{}", rest.join("&")) };
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url));
+    }
+    Some(key)
+}
+
 /// Milliseconds since the page started (`performance.now()`), or 0 outside a browser.
 pub fn now() -> f64 {
     #[cfg(target_arch = "wasm32")]

@@ -9,7 +9,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::{
-    EventRow, ExecutionDetail, StatusBadge,
+    DesignerLink, EventRow, ExecutionDetail, StatusBadge,
     actions::{CallbackPanel, ExecutionActions, ExecutionControlsPanel},
     cost::ExecutionCostLine,
     duration_text, encode_component, error_list, execution_href, export_href, format_millis,
@@ -152,6 +152,7 @@ fn ExecutionView(
                     <a href=format!("/executions?machine={}", encode_component(&execution.state_machine_arn))>
                         <code>{execution.state_machine_arn.clone()}</code>
                     </a>
+                    <DesignerLink machine=execution.state_machine_arn.clone() />
                 </dd>
                 <dt>"Started"</dt><dd>{format_millis(execution.start_millis)}</dd>
                 <dt>"Stopped"</dt><dd>{execution.stop_millis.map(format_millis).unwrap_or_else(|| "—".into())}</dd>

@@ -11,7 +11,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::{
-    Cursor, ExecutionFilter, ExecutionPage, STATUSES, StartHint, StatusBadge, StoppedCell,
+    Cursor, DesignerLink, ExecutionFilter, ExecutionPage, STATUSES, StartHint, StatusBadge, StoppedCell,
     actions::StartExecutionPanel,
     cost::{MachineCostSection, machine_cost_resource},
     duration_text, encode_component, error_list, execution_href,
@@ -94,8 +94,9 @@ pub fn ExecutionsPage() -> impl IntoView {
                 .map(|machine| {
                     view! {
                         <p>
-                            "State machine " <code data-testid="machine-filter">{machine}</code> " · "
+                            "State machine " <code data-testid="machine-filter">{machine.clone()}</code> " · "
                             <a href="/executions">"all state machines"</a>
+                            <DesignerLink machine />
                         </p>
                     }
                 })

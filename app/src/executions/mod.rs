@@ -348,6 +348,31 @@ pub(crate) fn StatusBadge(status: String) -> impl IntoView {
     view! { <span class=format!("status exec-{}", status.to_lowercase())>{status.clone()}</span> }
 }
 
+/// ` · open in the Designer`, when `machine` is a state machine of the API (the designer opens
+/// those by ARN; a designer's test runs name machines it cannot open).
+#[component]
+pub(crate) fn DesignerLink(machine: String) -> impl IntoView {
+    let defined = Resource::new(
+        move || machine.clone(),
+        |machine| async move { machine_defined(machine.clone()).await.unwrap_or(false).then_some(machine) },
+    );
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                // Always one element at the root: an Option there hydrates wrongly.
+                view! {
+                    <span>
+                        {defined.await.map(|machine| {
+                            let href = format!("/designer?open={}", encode_component(&format!("machine:{machine}")));
+                            view! { " · " <a href=href rel="external" data-testid="open-in-designer">"open in the Designer"</a> }
+                        })}
+                    </span>
+                }
+            })}
+        </Suspense>
+    }
+}
+
 /// A table's *Stopped* cell: the time alone on the day the execution started, the whole date
 /// as the cell's title; `—` while it runs.
 #[component]

@@ -102,6 +102,14 @@ pub fn SavedPanel(
         }
     });
 
+    // `/designer?open=machine:ARN` (an execution's page links so) opens it once the page is up;
+    // over unsaved work the designer asks first, as for any open.
+    Effect::new(move |_| {
+        if let Some(source) = crate::designer::browser::take_open_request().as_deref().and_then(source_from_key) {
+            open.dispatch(source);
+        }
+    });
+
     let save = Action::new(move |request: &(String, String, String, Option<String>)| {
         let (design, message, definition, layout) = request.clone();
         async move {
