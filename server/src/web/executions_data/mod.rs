@@ -488,11 +488,13 @@ fn pretty_text(text: String) -> String {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[tokio::test]
     async fn failures_group_alike_for_standard_and_express_executions() {
-        use crate::engine::{EngineSettings, ExecutionType, StartRequest};
+        use crate::engine::{EngineSettings, ExecutionType};
         let folder = tempfile::tempdir().expect("a data folder");
         let pool = crate::db::open(folder.path()).await.expect("the database");
         let engine = Engine::new(pool.clone(), EngineSettings::default());
@@ -521,21 +523,13 @@ mod tests {
             for (way, times) in runs {
                 for index in 0..times {
                     let execution = engine
-                        .start(StartRequest {
-                            state_machine_arn: format!("arn:aws:states:us-east-1:123456789012:stateMachine:{machine}"),
-                            state_machine_name: machine.into(),
-                            name: format!("{way}-{index}"),
-                            definition: definition.to_string(),
-                            input: serde_json::json!({"kind": way}),
-                            input_text: None,
-                            role_arn: "arn:aws:iam::123456789012:role/failing".into(),
+                        .start(start_request(
+                            machine,
+                            format!("{way}-{index}"),
+                            &definition,
+                            json!({"kind": way}),
                             kind,
-                            test_case: None,
-                            map_run_arn: None,
-                            item_count: None,
-                            qualifiers: Default::default(),
-                            skip_waits: false,
-                        })
+                        ))
                         .await
                         .expect("started");
                     started.push(execution.arn);
@@ -598,7 +592,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_start_page_counts_running_executions_and_the_failures_since_a_time_of_both_kinds() {
-        use crate::engine::{EngineSettings, ExecutionType, StartRequest};
+        use crate::engine::{EngineSettings, ExecutionType};
         let folder = tempfile::tempdir().expect("a data folder");
         let pool = crate::db::open(folder.path()).await.expect("the database");
         let engine = Engine::new(pool.clone(), EngineSettings::default());
@@ -615,29 +609,10 @@ mod tests {
             }
         });
         let start = |kind: ExecutionType, name: String, way: &'static str| {
+            let machine = if kind == ExecutionType::Express { "express" } else { "standard" };
+            let request = start_request(machine, name, &definition, json!({"way": way}), kind);
             let engine = engine.clone();
-            let definition = definition.to_string();
-            async move {
-                let machine = if kind == ExecutionType::Express { "express" } else { "standard" };
-                engine
-                    .start(StartRequest {
-                        state_machine_arn: format!("arn:aws:states:us-east-1:123456789012:stateMachine:{machine}"),
-                        state_machine_name: machine.into(),
-                        name,
-                        definition,
-                        input: serde_json::json!({"way": way}),
-                        input_text: None,
-                        role_arn: "arn:aws:iam::123456789012:role/counted".into(),
-                        kind,
-                        test_case: None,
-                        map_run_arn: None,
-                        item_count: None,
-                        qualifiers: Default::default(),
-                        skip_waits: false,
-                    })
-                    .await
-                    .expect("started")
-            }
+            async move { engine.start(request).await.expect("started") }
         };
         assert_eq!(counts(&pool, &engine, 0).await.expect("the counts"), ExecutionCounts { running: 0, failed: 0 });
         // Standard: 2 waiting, 3 failed, 1 succeeded; Express: 1 waiting, 2 failed.
@@ -660,6 +635,31 @@ mod tests {
         assert_eq!(counts(&pool, &engine, later).await.expect("the counts"), ExecutionCounts { running: 3, failed: 0 });
     }
 
+    /// A start of `definition` as state machine `machine` of this account.
+    fn start_request(
+        machine: &str,
+        name: String,
+        definition: &Value,
+        input: Value,
+        kind: crate::engine::ExecutionType,
+    ) -> crate::engine::StartRequest {
+        crate::engine::StartRequest {
+            state_machine_arn: format!("arn:aws:states:us-east-1:123456789012:stateMachine:{machine}"),
+            state_machine_name: machine.into(),
+            name,
+            definition: definition.to_string(),
+            input,
+            input_text: None,
+            role_arn: "arn:aws:iam::123456789012:role/views".into(),
+            kind,
+            test_case: None,
+            map_run_arn: None,
+            item_count: None,
+            qualifiers: Default::default(),
+            skip_waits: false,
+        }
+    }
+
     fn rejected_filter(filter: &ExecutionFilter) -> ExecutionFilter {
         ExecutionFilter { error: Some("Order.Rejected".into()), ..filter.clone() }
     }
@@ -680,7 +680,7 @@ mod tests {
 
     #[tokio::test]
     async fn pages_walk_every_execution_once_in_either_order() {
-        use crate::engine::{EngineSettings, ExecutionType, StartRequest};
+        use crate::engine::{EngineSettings, ExecutionType};
         let folder = tempfile::tempdir().expect("a data folder");
         let pool = crate::db::open(folder.path()).await.expect("the database");
         let engine = Engine::new(pool.clone(), EngineSettings::default());
@@ -689,21 +689,7 @@ mod tests {
         for index in 0..(2 * PAGE_SIZE + 7) {
             let kind = if index % 5 == 0 { ExecutionType::Express } else { ExecutionType::Standard };
             engine
-                .start(StartRequest {
-                    state_machine_arn: "arn:aws:states:us-east-1:123456789012:stateMachine:paged".into(),
-                    state_machine_name: "paged".into(),
-                    name: format!("run-{index:03}"),
-                    definition: definition.to_string(),
-                    input: serde_json::json!({}),
-                    input_text: None,
-                    role_arn: "arn:aws:iam::123456789012:role/paged".into(),
-                    kind,
-                    test_case: None,
-                    map_run_arn: None,
-                    item_count: None,
-                    qualifiers: Default::default(),
-                    skip_waits: false,
-                })
+                .start(start_request("paged", format!("run-{index:03}"), &definition, json!({}), kind))
                 .await
                 .expect("started");
         }
