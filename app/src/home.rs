@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     executions::{
         ExecutionCounts, ExecutionRow, ExecutionsError, StatusBadge, encode_component, execution_href, format_millis,
-        last_segment,
+        last_segment, machine_href,
     },
     status::{ServerStatus, check_server},
 };
@@ -161,10 +161,7 @@ fn Glance(overview: Overview) -> impl IntoView {
                                         <td data-label="Status"><StatusBadge status=row.status.clone() /></td>
                                         <td data-label="Name"><a href=execution_href(&row.arn)>{row.name.clone()}</a></td>
                                         <td data-label="State machine">
-                                            <a href=format!(
-                                                "/executions?machine={}",
-                                                encode_component(&row.state_machine_arn),
-                                            )>{last_segment(&row.state_machine_arn).to_string()}</a>
+                                            <a href=machine_href(&row.state_machine_arn)>{last_segment(&row.state_machine_arn).to_string()}</a>
                                         </td>
                                         <td data-label="Started">{format_millis(row.start_millis)}</td>
                                     </tr>

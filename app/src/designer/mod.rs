@@ -725,25 +725,21 @@ impl Designer {
 
     /// Undoes the last change. A selected state that the undo renames stays selected.
     pub fn undo(self) {
-        self.take_typing();
-        let before = self.model.with_untracked(Model::shown_tree);
-        let mut changed = false;
-        self.model.maybe_update(|model| {
-            changed = model.undo();
-            changed
-        });
-        if changed {
-            self.follow_renames(before);
-        }
+        self.step_history(Model::undo);
     }
 
     /// Redoes the last undone change. A selected state that the redo renames stays selected.
     pub fn redo(self) {
+        self.step_history(Model::redo);
+    }
+
+    /// An undo or a redo (`step` says whether there was one), after what was just typed.
+    fn step_history(self, step: fn(&mut Model) -> bool) {
         self.take_typing();
         let before = self.model.with_untracked(Model::shown_tree);
         let mut changed = false;
         self.model.maybe_update(|model| {
-            changed = model.redo();
+            changed = step(model);
             changed
         });
         if changed {

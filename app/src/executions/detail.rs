@@ -12,9 +12,10 @@ use super::{
     DesignerLink, EventRow, ExecutionDetail, StatusBadge,
     actions::{CallbackPanel, ExecutionActions, ExecutionControlsPanel},
     cost::ExecutionCostLine,
-    duration_text, encode_component, error_list, execution_href, export_href, format_millis,
+    defined_machine, duration_text, encode_component, error_list, execution_href, export_href, format_millis,
     history::state_statuses,
     list::follow_changes,
+    machine_href,
     map_run::MapRunsSection,
     percent_decode, read_execution,
     states::{ExecutionStates, StateDetails, Timeline},
@@ -149,10 +150,13 @@ fn ExecutionView(
                 <dt>"Execution"</dt><dd><code>{execution.arn.clone()}</code></dd>
                 <dt>"State machine"</dt>
                 <dd>
-                    <a href=format!("/executions?machine={}", encode_component(&execution.state_machine_arn))>
+                    <a href=machine_href(&execution.state_machine_arn)>
                         <code>{execution.state_machine_arn.clone()}</code>
                     </a>
-                    <DesignerLink machine=execution.state_machine_arn.clone() />
+                    <DesignerLink defined=defined_machine({
+                        let machine = execution.state_machine_arn.clone();
+                        move || Some(machine.clone())
+                    }) />
                 </dd>
                 <dt>"Started"</dt><dd>{format_millis(execution.start_millis)}</dd>
                 <dt>"Stopped"</dt><dd>{execution.stop_millis.map(format_millis).unwrap_or_else(|| "—".into())}</dd>

@@ -13,8 +13,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    ExecutionFilter, ExecutionsError, actions::ExecutionActionError, encode_component, execution_href, format_millis,
-    last_segment,
+    ExecutionFilter, ExecutionsError, actions::ExecutionActionError, execution_href, format_millis, last_segment,
 };
 
 /// The statuses of failures: what a pattern groups.
@@ -442,7 +441,7 @@ fn PatternRow(
         some => Some(format!("{some} by the execution's own timeout")),
     };
     let span = (first_millis != last_millis).then(|| format!("first {}", format_millis(first_millis)));
-    let machine_href = format!("/executions?machine={}", encode_component(&state_machine_arn));
+    let machine_href = super::machine_href(&state_machine_arn);
     let (error_attribute, state_attribute) = (error.clone().unwrap_or_default(), state.clone().unwrap_or_default());
     view! {
         <tr data-error=error_attribute data-state=state_attribute data-count=count>

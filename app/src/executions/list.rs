@@ -14,9 +14,9 @@ use super::{
     Cursor, DesignerLink, ExecutionFilter, ExecutionPage, STATUSES, StartHint, StatusBadge, StoppedCell,
     actions::StartExecutionPanel,
     cost::{MachineCostSection, machine_cost_resource},
-    duration_text, encode_component, error_list, execution_href,
+    defined_machine, duration_text, encode_component, error_list, execution_href,
     failures::{FailurePatternsSection, RedriveFailures, RedriveNotice, failure_statuses, read_failure_patterns},
-    format_millis, last_segment, list_executions, machine_defined, parse_instant,
+    format_millis, last_segment, list_executions, machine_href, parse_instant,
 };
 
 /// The page at `/executions`: filters and one page of executions.
@@ -42,16 +42,9 @@ pub fn ExecutionsPage() -> impl IntoView {
     let page = Resource::new(move || filter.get(), list_executions);
     let machine = Memo::new(move |_| filter.with(|filter| filter.machine.clone()));
     let cost = machine_cost_resource(machine);
-    // A state machine of the API can be started from here (a designer's test runs cannot).
-    let startable = Resource::new(
-        move || machine.get(),
-        |machine| async move {
-            match machine {
-                Some(machine) if machine_defined(machine.clone()).await.unwrap_or(false) => Some(machine),
-                _ => None,
-            }
-        },
-    );
+    // A state machine of the API can be started and opened in the designer from here (a
+    // designer's test runs cannot).
+    let startable = defined_machine(move || machine.get());
     // The patterns ignore the page position: every page of a filter shows the same ones.
     let failure_filter = Memo::new(move |_| filter.with(|filter| ExecutionFilter { before: None, ..filter.clone() }));
     let failures = Resource::new(
@@ -94,9 +87,9 @@ pub fn ExecutionsPage() -> impl IntoView {
                 .map(|machine| {
                     view! {
                         <p>
-                            "State machine " <code data-testid="machine-filter">{machine.clone()}</code> " · "
+                            "State machine " <code data-testid="machine-filter">{machine}</code> " · "
                             <a href="/executions">"all state machines"</a>
-                            <DesignerLink machine />
+                            <DesignerLink defined=startable />
                         </p>
                     }
                 })
@@ -273,7 +266,7 @@ fn ExecutionTable(page: ExecutionPage, filter: ExecutionFilter) -> impl IntoView
                                     </td>
                                     <td data-label="Type">{row.workflow_type.label()}</td>
                                     <td data-label="State machine">
-                                        <a href=format!("/executions?machine={}", encode_component(&row.state_machine_arn))>
+                                        <a href=machine_href(&row.state_machine_arn)>
                                             {last_segment(&row.state_machine_arn).to_string()}
                                         </a>
                                     </td>

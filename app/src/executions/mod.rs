@@ -348,14 +348,23 @@ pub(crate) fn StatusBadge(status: String) -> impl IntoView {
     view! { <span class=format!("status exec-{}", status.to_lowercase())>{status.clone()}</span> }
 }
 
-/// ` · open in the Designer`, when `machine` is a state machine of the API (the designer opens
-/// those by ARN; a designer's test runs name machines it cannot open).
+/// The state machine `machine` names, once the server says it is one of the API's (the
+/// designer opens those by ARN and the list starts them; a designer's test runs name machines
+/// that are not).
+pub(crate) fn defined_machine(
+    machine: impl Fn() -> Option<String> + Send + Sync + 'static,
+) -> Resource<Option<String>> {
+    Resource::new(machine, |machine| async move {
+        match machine {
+            Some(machine) if machine_defined(machine.clone()).await.unwrap_or(false) => Some(machine),
+            _ => None,
+        }
+    })
+}
+
+/// ` · open in the Designer`, once [`defined_machine`] has found the state machine.
 #[component]
-pub(crate) fn DesignerLink(machine: String) -> impl IntoView {
-    let defined = Resource::new(
-        move || machine.clone(),
-        |machine| async move { machine_defined(machine.clone()).await.unwrap_or(false).then_some(machine) },
-    );
+pub(crate) fn DesignerLink(defined: Resource<Option<String>>) -> impl IntoView {
     view! {
         <Suspense>
             {move || Suspend::new(async move {
@@ -408,6 +417,11 @@ pub(crate) fn error_list(errors: ArcRwSignal<Errors>) -> impl IntoView {
 /// The page of execution `arn`.
 pub fn execution_href(arn: &str) -> String {
     format!("/executions/{}", encode_component(arn))
+}
+
+/// Where the executions of state machine `arn` are listed.
+pub fn machine_href(arn: &str) -> String {
+    format!("/executions?machine={}", encode_component(arn))
 }
 
 /// `1.234 s`, `2 min 5 s`, or "running" for an execution that has not stopped.
