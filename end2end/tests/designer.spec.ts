@@ -3,15 +3,16 @@
 // reload; a state added from the palette is connected, renamed, undone and redone, and the
 // export matches the expected JSON; invalid JSON typed in the code view is marked and the graph
 // keeps its shape until it is fixed. Also: every template opens without errors; copy, paste,
-// duplicate, Delete and Escape from the keyboard; states dragged into a Parallel or a Map; a fitted
-// graph clear of the minimap, which can be hidden; the layout on a 1024-pixel screen and a phone;
+// duplicate, Delete and Escape from the keyboard; states dragged into a Parallel or a Map; a
+// Parallel dragged whole, with its branches; a fitted graph clear of the minimap, which can be
+// hidden; the layout on a 1024-pixel screen and a phone;
 // long names shortened to fit their nodes and rule labels that do not cover each other; two
 // transitions between the same states drawn apart. And what a daily user would lose or be
 // misled by: a state renamed in the code keeps its place; a copied Parallel or Map gets fresh
 // names inside; typing just before an undo, export or reload is kept, and so is a field typed in
 // the inspector; a refused drop leaves the state where it was; Ctrl+C copies selected text;
 // undo keeps a renamed state selected; two tabs each reload to their own work; a restore over
-// unsaved work asks before it makes a version.
+// unsaved work asks before it makes a version; Ctrl+Z in the code view undoes graph edits too.
 import { expect, test, type Page } from "@playwright/test";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -291,6 +292,141 @@ test.describe("the designer", () => {
     });
     const exported = JSON.parse((await exportFile(page, "export-json")).text);
     expect(exported.States.Z).toBeUndefined();
+  });
+
+  test("a dragged Parallel takes its branches and their states along, as one undo step", async ({ page }) => {
+    await openDesigner(page, { clear: true });
+    const start = {
+      StartAt: "Fan",
+      States: {
+        Fan: {
+          Type: "Parallel",
+          Branches: [
+            { StartAt: "A", States: { A: { Type: "Pass", Next: "B" }, B: { Type: "Pass", End: true } } },
+            { StartAt: "C", States: { C: { Type: "Pass", End: true } } },
+          ],
+          Next: "Done",
+        },
+        Done: { Type: "Succeed" },
+      },
+    };
+    await openFile(page, "fan.asl.json", JSON.stringify(start, null, 2) + "\n");
+    const inside = ["Fan", "A", "B", "C"];
+    const boxes = ["/States/Fan", "/States/Fan/Branches/0", "/States/Fan/Branches/1"];
+    const box = async (id: string) => {
+      const rect = page.locator(`.designer-graph:not(.drag-layer) [data-group="${id}"] > rect`);
+      return Promise.all(["x", "y", "width", "height"].map(async (name) => Number(await rect.getAttribute(name))));
+    };
+    const picture = async () => ({
+      nodes: await Promise.all([...inside, "Done"].map((name) => nodePosition(page, name))),
+      boxes: await Promise.all(boxes.map(box)),
+    });
+    const before = await picture();
+
+    const grip = (await page.locator('[data-state="Fan"] .node-name').boundingBox())!;
+    await page.mouse.move(grip.x + grip.width / 2, grip.y + grip.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(grip.x + grip.width / 2 + 240, grip.y + grip.height / 2 + 60, { steps: 6 });
+    // While the pointer is held, the Parallel, its boxes and its three states move on the drag layer.
+    await expect(page.locator(".drag-layer .node")).toHaveCount(4);
+    await expect(page.locator(".drag-layer .group")).toHaveCount(3);
+    await expect(page.locator('[data-group="/States/Fan"]')).toHaveClass(/drag-origin/);
+    await expect(page.locator('[data-state="B"]')).toHaveClass(/drag-origin/);
+    await expect(page.locator('[data-state="Done"]')).not.toHaveClass(/drag-origin/);
+    await page.mouse.up();
+    await expect(page.locator('[data-state="B"]')).toHaveAttribute("data-placed", "true");
+    await expect(page.locator(".drag-layer .node")).toHaveCount(0);
+
+    // Everything inside moved by the same distance as the Parallel; its boxes kept their size.
+    const after = await picture();
+    const [dx, dy] = [after.nodes[0][0] - before.nodes[0][0], after.nodes[0][1] - before.nodes[0][1]];
+    expect(dx).toBeGreaterThan(100);
+    expect(dy).toBeGreaterThan(20);
+    for (const [index, name] of inside.entries()) {
+      expect(after.nodes[index][0] - before.nodes[index][0], name).toBeCloseTo(dx, 1);
+      expect(after.nodes[index][1] - before.nodes[index][1], name).toBeCloseTo(dy, 1);
+    }
+    for (const [index, id] of boxes.entries()) {
+      const [was, now] = [before.boxes[index], after.boxes[index]];
+      expect([now[0] - was[0], now[1] - was[1], now[2], now[3]].map((v) => Math.round(v * 10) / 10), id).toEqual(
+        [dx, dy, was[2], was[3]].map((v) => Math.round(v * 10) / 10),
+      );
+    }
+    // The state after it stays, and the definition is untouched.
+    expect(after.nodes[4]).toEqual(before.nodes[4]);
+    await expect(page.locator('[data-state="Done"]')).not.toHaveAttribute("data-placed", "true");
+    expect(JSON.parse((await exportFile(page, "export-json")).text)).toEqual(start);
+
+    // One undo puts the whole group back; redo moves it again; a reload keeps it.
+    await page.locator("body").click({ position: { x: 2, y: 2 } });
+    await page.keyboard.press("Control+z");
+    await expect(page.locator('[data-state="B"]')).not.toHaveAttribute("data-placed", "true");
+    expect(await picture()).toEqual(before);
+    await page.keyboard.press("Control+Shift+z");
+    await expect(page.locator('[data-state="B"]')).toHaveAttribute("data-placed", "true");
+    expect(await picture()).toEqual(after);
+    await page.reload();
+    await expect(page.getByTestId("asl-code").locator(".cm-editor")).toBeVisible({ timeout: 15_000 });
+    await expect.poll(picture).toEqual(after);
+
+    // Deleting the Parallel takes the positions of the states inside it out of the layout too.
+    await page.locator('[data-state="Fan"] .node-name').click();
+    await page.locator('[data-state="Fan"]').focus();
+    await page.keyboard.press("Delete");
+    await expect(page.locator('[data-state="A"]')).toHaveCount(0);
+    const sidecar = JSON.parse((await exportFile(page, "export-layout")).text);
+    expect(sidecar.positions).toEqual({});
+  });
+
+  test("a long design name is cut short in the toolbar, whole in its title, without wrapping the toolbar", async ({ page }) => {
+    await openDesigner(page, { clear: true });
+    const toolbar = page.locator(".designer-toolbar");
+    const definition = JSON.stringify({ StartAt: "A", States: { A: { Type: "Pass", End: true } } }, null, 2) + "\n";
+    await openFile(page, "short.asl.json", definition);
+    const oneName = (await toolbar.boundingBox())!.height;
+    const name = "nightly-export-of-every-customer-order-to-the-warehouse-and-the-finance-ledger-with-retries";
+    await openFile(page, `${name}.asl.json`, definition);
+    await expect(page.getByTestId("design-name")).toHaveAttribute("title", name);
+    expect((await toolbar.boundingBox())!.height).toBe(oneName);
+    const shown = (await page.getByTestId("design-name").boundingBox())!;
+    expect(shown.width).toBeLessThan(400);
+  });
+
+  test("Ctrl+Z in the code view undoes the last change wherever it was made, a graph edit included", async ({ page }) => {
+    await openDesigner(page, { clear: true });
+    const start = { StartAt: "A", States: { A: { Type: "Pass", Next: "B" }, B: { Type: "Pass", End: true } } };
+    await openFile(page, "history.asl.json", JSON.stringify(start, null, 2) + "\n");
+    const code = page.getByTestId("asl-code");
+
+    // A rename on the graph, then typing in the code view.
+    await page.locator('[data-state="B"] .node-name').click();
+    await page.getByTestId("state-name").fill("Renamed");
+    await page.getByTestId("state-name").press("Enter");
+    await expect(page.locator('[data-state="Renamed"]')).toBeVisible();
+    await code.locator(".cm-content").click();
+    await page.keyboard.press("Control+Home");
+    await page.keyboard.press("End");
+    await page.keyboard.press("Enter");
+    await page.keyboard.type('"Comment": "typed",');
+    await expect(code).toContainText('"Comment": "typed"');
+
+    // Undone from the code view, newest first: the typing, then the rename made on the graph.
+    await page.keyboard.press("Control+z");
+    await expect(code).not.toContainText('"Comment"');
+    await expect(page.locator('[data-state="Renamed"]')).toBeVisible();
+    await page.keyboard.press("Control+z");
+    await expect(page.locator('[data-state="B"]')).toBeVisible();
+    await expect(code).toContainText('"Next": "B"');
+    await expect(code.locator(".cm-content")).toBeFocused();
+    // And redone in the same order.
+    await page.keyboard.press("Control+Shift+z");
+    await expect(page.locator('[data-state="Renamed"]')).toBeVisible();
+    await expect(code).not.toContainText('"Comment"');
+    await page.keyboard.press("Control+y");
+    await expect(code).toContainText('"Comment": "typed"');
+    const exported = JSON.parse((await exportFile(page, "export-json")).text);
+    expect(exported.Comment).toBe("typed");
+    expect(exported.States.A.Next).toBe("Renamed");
   });
 
   test("long names are shortened to fit their nodes, and a Choice's labels do not cover each other", async ({ page }) => {

@@ -5,7 +5,11 @@
 // Every offset is a UTF-16 code unit offset into the text, as CodeMirror counts; the Rust side
 // converts from its byte offsets. Editors are named by the number `create` returns.
 //
-//   create(parent, {text, language: "json" | "yaml", onChange?, onFix?, changeDelayMs? = 100, readOnly?}) -> id
+//   create(parent, {text, language: "json" | "yaml", onChange?, onFix?, onUndo?, onRedo?,
+//          changeDelayMs? = 100, readOnly?}) -> id
+//                            with onUndo and onRedo, Ctrl/Cmd+Z and Shift+Ctrl/Cmd+Z (or Ctrl+Y)
+//                            call them instead of CodeMirror's own history: the page's history
+//                            also holds changes made elsewhere (the designer's graph edits)
 //   setText(id, text)        replace the document without calling onChange (no-op when equal)
 //   getText(id) -> string    the current document
 //   setLanguage(id, "json" | "yaml")
@@ -23,8 +27,8 @@ import { basicSetup } from "codemirror";
 import { json } from "@codemirror/lang-json";
 import { yaml } from "@codemirror/lang-yaml";
 import { lintGutter, setDiagnostics } from "@codemirror/lint";
-import { Annotation, Compartment, EditorSelection, EditorState, StateEffect, StateField, Transaction } from "@codemirror/state";
-import { Decoration, EditorView } from "@codemirror/view";
+import { Annotation, Compartment, EditorSelection, EditorState, Prec, StateEffect, StateField, Transaction } from "@codemirror/state";
+import { Decoration, EditorView, keymap } from "@codemirror/view";
 import { HighlightStyle, syntaxHighlighting } from "@codemirror/language";
 import { tags } from "@lezer/highlight";
 
@@ -136,7 +140,7 @@ const revealed = StateField.define({
 
 function create(parent, options) {
   if (!(parent instanceof HTMLElement)) throw new TypeError("StatehouseEditor.create: parent must be an element");
-  const { text = "", language = "json", onChange, onFix, readOnly = false } = options ?? {};
+  const { text = "", language = "json", onChange, onFix, onUndo, onRedo, readOnly = false } = options ?? {};
   const delay = Number(options?.changeDelayMs);
   const id = nextId++;
   const editor = {
@@ -154,6 +158,25 @@ function create(parent, options) {
     cancelPendingChange(editor);
     editor.timer = setTimeout(() => flush(id), editor.changeDelayMs);
   });
+  // The page's undo history instead of CodeMirror's, when the page has one: text typed here and
+  // edits made elsewhere are then undone in one order, the order they were made in.
+  // The keys are read as the page's own shortcuts read them (`z` with or without Shift, as
+  // keyboards and layouts report it), not by CodeMirror's names, which treat Ctrl+Shift+z
+  // reported as a lowercase `z` as Ctrl+z.
+  const pageHistory = [];
+  if (typeof onUndo === "function" && typeof onRedo === "function") {
+    pageHistory.push({
+      any(_view, event) {
+        if (!(event.ctrlKey || event.metaKey) || event.altKey) return false;
+        const key = event.key.toLowerCase();
+        const answer = key === "z" ? (event.shiftKey ? onRedo : onUndo) : key === "y" && !event.shiftKey ? onRedo : null;
+        if (!answer) return false;
+        event.preventDefault();
+        answer();
+        return true;
+      },
+    });
+  }
   editor.view = new EditorView({
     parent,
     state: EditorState.create({
@@ -167,6 +190,7 @@ function create(parent, options) {
         highlighting,
         revealed,
         reportChanges,
+        Prec.highest(keymap.of(pageHistory)),
       ],
     }),
   });

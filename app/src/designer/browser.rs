@@ -114,13 +114,15 @@ pub struct Marker {
 impl Editor {
     /// Creates an editor in `parent`; `None` when the editor bundle is not loaded.
     /// `on_fix` is called with a problem's position and its fix's title when the fix is chosen
-    /// in a marker's tooltip.
+    /// in a marker's tooltip; `on_undo` and `on_redo` take the editor's undo and redo keys.
     pub fn create(
         parent: &web_sys::HtmlElement,
         text: &str,
         yaml: bool,
         on_change: impl Fn(String) + 'static,
         on_fix: impl Fn(f64, String) + 'static,
+        on_undo: impl Fn() + 'static,
+        on_redo: impl Fn() + 'static,
     ) -> Option<Editor> {
         let options = js_sys::Object::new();
         let set = |key: &str, value: &JsValue| js_sys::Reflect::set(&options, &JsValue::from_str(key), value).ok();
@@ -131,9 +133,14 @@ impl Editor {
         set("onChange", callback.as_ref());
         let fix_callback = Closure::<dyn Fn(f64, String)>::new(on_fix);
         set("onFix", fix_callback.as_ref());
+        let (undo_callback, redo_callback) = (Closure::<dyn Fn()>::new(on_undo), Closure::<dyn Fn()>::new(on_redo));
+        set("onUndo", undo_callback.as_ref());
+        set("onRedo", redo_callback.as_ref());
         // The editor calls back for as long as it lives; `destroy` ends that.
         callback.forget();
         fix_callback.forget();
+        undo_callback.forget();
+        redo_callback.forget();
         editor_create(parent, &options).ok().map(Editor)
     }
 

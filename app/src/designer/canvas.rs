@@ -12,15 +12,15 @@
 //! Stable hooks: each state is `[data-state][data-state-type]`, each edge
 //! `[data-edge-from][data-edge-to][data-edge-kind]`, markers `[data-marker="start"|"end"]`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use asl::graph::{curve_controls, edge_label, edge_label_place, node_name};
+use asl::graph::{LabelPlace, curve_controls, edge_label, edge_label_place, node_name};
 use leptos::{ev, html, prelude::*, reactive::computed::Selector, wasm_bindgen::JsCast, web_sys};
 
 use super::{
     Designer, browser,
     model::Position,
-    scene::{EdgeField, Scene, SceneEdge, SceneGroup, SceneNode},
+    scene::{EdgeField, Scene, SceneEdge, SceneGroup, SceneNode, within},
 };
 
 /// The canvas transform: translation and scale.
@@ -85,16 +85,23 @@ enum Interaction {
     },
 }
 
-/// The dragged node and its edges, as drawn on the drag layer.
+/// The dragged node and its edges, as drawn on the drag layer. A dragged Parallel or Map
+/// takes its boxes and the states inside it along.
 #[derive(Clone, Debug, PartialEq)]
 struct Preview {
     /// The dragged node where it was when the drag began.
     node: SceneNode,
-    /// The edges that start or end at it.
+    /// The states inside a dragged Parallel or Map.
+    inside: Vec<SceneNode>,
+    /// The ids of every moving node, the dragged one among them.
+    moving: HashSet<String>,
+    /// The boxes of a dragged Parallel or Map and the boxes inside it.
+    groups: Vec<SceneGroup>,
+    /// The edges that start or end at a moving node.
     edges: Vec<PreviewEdge>,
 }
 
-/// An edge of the dragged node.
+/// An edge of a moving node.
 #[derive(Clone, Debug, PartialEq)]
 struct PreviewEdge {
     kind: &'static str,
@@ -102,33 +109,56 @@ struct PreviewEdge {
     offset: f64,
     from: SceneNode,
     to: SceneNode,
+    from_moves: bool,
+    to_moves: bool,
+    /// Its route and label in the graph, kept when both ends move.
+    route: Option<Vec<(f64, f64)>>,
+    label_place: Option<LabelPlace>,
 }
 
 impl Preview {
     /// The preview of the node named `name` in `scene`.
     fn of(scene: &Scene, name: &str) -> Option<Preview> {
         let node = scene.nodes.iter().find(|node| !node.marker && node.name == name)?.clone();
+        let inside: Vec<SceneNode> = scene
+            .nodes
+            .iter()
+            .filter(|other| !other.marker && other.id != node.id && within(&node.id, &other.id))
+            .cloned()
+            .collect();
+        let moving: HashSet<String> = inside.iter().map(|other| other.id.clone()).chain([node.id.clone()]).collect();
+        let groups = scene.groups.iter().filter(|group| within(&node.id, &group.id)).cloned().collect();
         let by_id: HashMap<&str, &SceneNode> = scene.nodes.iter().map(|node| (node.id.as_str(), node)).collect();
         let edges = scene
             .edges
             .iter()
-            .filter(|edge| edge.from == node.id || edge.to == node.id)
+            .filter(|edge| moving.contains(&edge.from) || moving.contains(&edge.to))
             .filter_map(|edge| {
+                let (from_moves, to_moves) = (moving.contains(&edge.from), moving.contains(&edge.to));
                 Some(PreviewEdge {
                     kind: edge.kind,
                     label: edge.label.clone(),
                     offset: edge.offset,
                     from: (*by_id.get(edge.from.as_str())?).clone(),
                     to: (*by_id.get(edge.to.as_str())?).clone(),
+                    from_moves,
+                    to_moves,
+                    route: (from_moves && to_moves).then(|| edge.route.clone()).flatten(),
+                    label_place: edge.label_place.clone(),
                 })
             })
             .collect();
-        Some(Preview { node, edges })
+        Some(Preview { node, inside, moving, groups, edges })
     }
 
-    /// Whether the node with this id is the dragged one.
-    fn is_node(preview: &Option<Preview>, id: &str) -> bool {
-        preview.as_ref().is_some_and(|preview| preview.node.id == id)
+    /// Whether the node with this id moves with the drag.
+    fn moves(preview: &Option<Preview>, id: &str) -> bool {
+        preview.as_ref().is_some_and(|preview| preview.moving.contains(id))
+    }
+
+    /// Whether the box with this id moves with the drag.
+    fn moves_group(preview: &Option<Preview>, id: &str) -> bool {
+        preview.as_ref().is_some_and(|preview| preview.groups.iter().any(|group| group.id == id))
     }
 }
 
@@ -372,7 +402,7 @@ pub fn Canvas(designer: Designer) -> impl IntoView {
                 <g class="viewport" transform=transform>
                     {empty}
                     <g class="groups">
-                        <For each=groups key=|(key, _)| *key children=|(_, group)| render_group(group) />
+                        <For each=groups key=|(key, _)| *key children=move |(_, group)| render_group(group, preview) />
                     </g>
                     <g class="edges">
                         <For
@@ -441,13 +471,30 @@ pub fn Canvas(designer: Designer) -> impl IntoView {
     }
 }
 
-/// A Parallel, branch or Map box with its title.
-fn render_group(group: SceneGroup) -> impl IntoView + use<> {
+/// A Parallel, branch or Map box with its title; faded while it is dragged.
+fn render_group(group: SceneGroup, preview: RwSignal<Option<Preview>>) -> impl IntoView + use<> {
+    let class = {
+        let (id, base) = (group.id.clone(), format!("group group-{}", group.kind));
+        move || {
+            if preview.with(|preview| Preview::moves_group(preview, &id)) {
+                format!("{base} drag-origin")
+            } else {
+                base.clone()
+            }
+        }
+    };
     view! {
-        <g class=format!("group group-{}", group.kind) data-group=group.id>
-            <rect x=group.x y=group.y width=group.width height=group.height rx="8" />
-            <text x=group.x + 8.0 y=group.y + 15.0>{group.label}</text>
+        <g class=class data-group=group.id.clone()>
+            {group_box(&group)}
         </g>
+    }
+}
+
+/// A box's rectangle and title.
+fn group_box(group: &SceneGroup) -> impl IntoView + use<> {
+    view! {
+        <rect x=group.x y=group.y width=group.width height=group.height rx="8" />
+        <text x=group.x + 8.0 y=group.y + 15.0>{group.label.clone()}</text>
     }
 }
 
@@ -508,7 +555,7 @@ fn render_edge(
         let (from_id, to_id) = (edge.from.clone(), edge.to.clone());
         let base = format!("edge edge-{}", edge.kind);
         move || {
-            if preview.with(|preview| Preview::is_node(preview, &from_id) || Preview::is_node(preview, &to_id)) {
+            if preview.with(|preview| Preview::moves(preview, &from_id) || Preview::moves(preview, &to_id)) {
                 format!("{base} drag-origin")
             } else {
                 base.clone()
@@ -549,14 +596,16 @@ fn render_edge(
     }
 }
 
-/// The dragged node and its edges on the drag layer, moved by `moved_by`.
+/// The dragged node and its edges on the drag layer, moved by `moved_by`: what moves whole
+/// (the node, the boxes and states inside it, the edges between them) in one translated group,
+/// and the edges to states that stay, drawn again on each move.
 fn render_preview(preview: Preview, moved_by: RwSignal<(f64, f64)>) -> impl IntoView + use<> {
-    let Preview { node, edges } = preview;
-    let node_id = node.id.clone();
-    let edges = edges
+    let Preview { node, inside, groups, edges, .. } = preview;
+    let (stretched, rigid): (Vec<PreviewEdge>, Vec<PreviewEdge>) =
+        edges.into_iter().partition(|edge| !(edge.from_moves && edge.to_moves));
+    let stretched = stretched
         .into_iter()
         .map(|edge| {
-            let (from_moves, to_moves) = (edge.from.id == node_id, edge.to.id == node_id);
             let points = move || {
                 let delta = moved_by.get();
                 let zero = (0.0, 0.0);
@@ -565,8 +614,8 @@ fn render_preview(preview: Preview, moved_by: RwSignal<(f64, f64)>) -> impl Into
                     edge.offset,
                     &edge.from,
                     &edge.to,
-                    if from_moves { delta } else { zero },
-                    if to_moves { delta } else { zero },
+                    if edge.from_moves { delta } else { zero },
+                    if edge.to_moves { delta } else { zero },
                 )
             };
             let label = (!edge.label.is_empty()).then(|| {
@@ -590,21 +639,55 @@ fn render_preview(preview: Preview, moved_by: RwSignal<(f64, f64)>) -> impl Into
             }
         })
         .collect_view();
-    let (x, y, width, height) = (node.x, node.y, node.width, node.height);
+    let rigid = rigid
+        .into_iter()
+        .map(|edge| {
+            let points =
+                edge_points(edge.route.as_deref(), edge.offset, &edge.from, &edge.to, (0.0, 0.0), (0.0, 0.0));
+            view! {
+                <g class=format!("edge edge-{}", edge.kind)>
+                    <path class="edge-line" d=edge_path(&points) marker-end="url(#designer-arrow)" />
+                    {edge.label_place.map(|place| {
+                        view! { <text class="edge-label" x=place.x y=place.y text-anchor=place.anchor>{place.text}</text> }
+                    })}
+                </g>
+            }
+        })
+        .collect_view();
+    let groups = groups
+        .iter()
+        .map(|group| view! { <g class=format!("group group-{}", group.kind)>{group_box(group)}</g> })
+        .collect_view();
+    let nodes = inside.iter().map(|other| preview_node(other, false)).collect_view();
     let transform = move || {
         let (dx, dy) = moved_by.get();
-        format!("translate({:.1} {:.1})", x + dx, y + dy)
+        format!("translate({dx:.1} {dy:.1})")
     };
     view! {
         <g class="drag-preview">
-            {edges}
-            <g class=format!("node node-{} selected", node.state_type.to_ascii_lowercase()) transform=transform>
-                <rect class="node-box" width=width height=height rx="8" />
-                <text class="node-name" x=width / 2.0 y=height / 2.0 - 2.0 text-anchor="middle">
-                    {node_name(&node.name, width).into_owned()}
-                </text>
-                <text class="node-type" x=width / 2.0 y=height / 2.0 + 13.0 text-anchor="middle">{node.state_type.clone()}</text>
+            {stretched}
+            <g transform=transform>
+                {groups}
+                {rigid}
+                {nodes}
+                {preview_node(&node, true)}
             </g>
+        </g>
+    }
+}
+
+/// A state as the drag layer draws it.
+fn preview_node(node: &SceneNode, selected: bool) -> impl IntoView + use<> {
+    let (width, height) = (node.width, node.height);
+    let class =
+        format!("node node-{}{}", node.state_type.to_ascii_lowercase(), if selected { " selected" } else { "" });
+    view! {
+        <g class=class transform=format!("translate({:.1} {:.1})", node.x, node.y)>
+            <rect class="node-box" width=width height=height rx="8" />
+            <text class="node-name" x=width / 2.0 y=height / 2.0 - 2.0 text-anchor="middle">
+                {node_name(&node.name, width).into_owned()}
+            </text>
+            <text class="node-type" x=width / 2.0 y=height / 2.0 + 13.0 text-anchor="middle">{node.state_type.clone()}</text>
         </g>
     }
 }
@@ -641,7 +724,7 @@ fn render_node(
         move || {
             let (errors, warnings) = designer.problem_counts(&name);
             let mut class = format!("node node-{state_type}");
-            if preview.with(|preview| Preview::is_node(preview, &id)) {
+            if preview.with(|preview| Preview::moves(preview, &id)) {
                 class.push_str(" drag-origin");
             }
             if is_selected.selected(&Some(name.clone())) {

@@ -40,6 +40,10 @@ pub fn CodeView(designer: Designer) -> impl IntoView {
             yaml,
             move |text: String| designer.type_text(&text),
             move |problem: f64, title: String| designer.apply_fix(problem as usize, &title),
+            // One history for the graph and the code: Ctrl+Z in the code undoes the last change
+            // wherever it was made, typing included.
+            move || designer.undo(),
+            move || designer.redo(),
         );
         match created {
             Some(editor) => designer.editor.set_value(Some(editor)),

@@ -620,40 +620,51 @@ impl Designer {
     pub fn drop_state(self, name: &str, delta: (f64, f64)) {
         self.take_typing();
         let Some(place) = self.place(name) else { return };
-        let Some((position, target_scope)) = self.scene.with_untracked(|scene| {
+        // A Parallel or a Map moves with everything inside it.
+        let Some((moves, target_scope)) = self.scene.with_untracked(|scene| {
             let scene = scene.as_ref()?;
             let node = scene.node(&place.pointer)?;
-            let position = Position { x: node.x + delta.0, y: node.y + delta.1 };
-            let centre = (position.x + node.width / 2.0, position.y + node.height / 2.0);
-            Some((position, scene.scope_at(centre.0, centre.1, Some(&place.pointer))))
+            let centre = (node.x + delta.0 + node.width / 2.0, node.y + delta.1 + node.height / 2.0);
+            let moves: Vec<(String, Position)> = scene
+                .nodes
+                .iter()
+                .filter(|node| !node.marker && scene::within(&place.pointer, &node.id))
+                .map(|node| (node.name.clone(), Position { x: node.x + delta.0, y: node.y + delta.1 }))
+                .collect();
+            Some((moves, scene.scope_at(centre.0, centre.1, Some(&place.pointer))))
         }) else {
             return;
         };
+        let label = format!("move {name}");
         if target_scope != place.scope {
             // A move the definition refuses leaves the state where it was: drawn where it was
             // dropped, inside a branch or a Map it is not in, the picture would say otherwise.
             self.edit_placing(
-                &format!("move {name}"),
+                &label,
                 Edit::MoveState { from_scope: place.scope.clone(), name: name.to_string(), to_scope: target_scope },
-                |positions| {
-                    positions.insert(name.to_string(), position);
-                },
+                |positions| positions.extend(moves),
             );
             return;
         }
-        self.model.update(|model| model.move_state(name, position));
+        self.model.update(|model| model.move_states(&label, moves));
     }
 
     /// Removes a state.
     pub fn delete(self, name: &str) {
         let Some(place) = self.place(name) else { return };
-        let removed = name.to_string();
+        // A Parallel or a Map goes with the states inside it, and so do their positions.
+        let mut removed = self.model.with_untracked(|model| {
+            model
+                .root()
+                .and_then(|root| resolve(root, &place.pointer))
+                .map(model::inner_state_names)
+                .unwrap_or_default()
+        });
+        removed.insert(name.to_string());
         if self.edit_placing(
             &format!("delete {name}"),
             Edit::RemoveState { scope: place.scope, name: name.into() },
-            |positions| {
-                positions.remove(&removed);
-            },
+            |positions| positions.retain(|state, _| !removed.contains(state)),
         ) {
             self.selected.set(None);
         }

@@ -420,11 +420,16 @@ impl Model {
 
     /// Places a state where a person dropped it. One undo step.
     pub fn move_state(&mut self, name: &str, position: Position) {
-        if self.positions.get(name) == Some(&position) {
+        self.move_states(&format!("move {name}"), vec![(name.to_string(), position)]);
+    }
+
+    /// Places several states at once (a Parallel or a Map with what is inside it). One undo step.
+    pub fn move_states(&mut self, label: &str, moves: Vec<(String, Position)>) {
+        if moves.iter().all(|(name, position)| self.positions.get(name) == Some(position)) {
             return;
         }
-        self.record(&format!("move {name}"));
-        self.positions.insert(name.to_string(), position);
+        self.record(label);
+        self.positions.extend(moves);
     }
 
     /// Replaces all positions (a sidecar was imported). One undo step.
@@ -529,6 +534,13 @@ pub fn state_names(root: &Node) -> BTreeSet<String> {
     }
     let mut names = BTreeSet::new();
     collect(root, &mut names);
+    names
+}
+
+/// The names of the states inside a Parallel's branches or a Map's item processor, at any depth.
+pub fn inner_state_names(state: &Node) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    for_each_inner_scope(state, |scope| names.extend(state_names(scope)));
     names
 }
 

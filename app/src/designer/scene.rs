@@ -272,7 +272,10 @@ impl Scene {
                 placed: chosen.is_some(),
             });
         }
-        let moved = |id: &str| by_id.get(id).is_some_and(|index| nodes[*index].placed);
+        // How far each node is from its automatic place: nothing unless a person placed it.
+        let shifts: Vec<(f64, f64)> =
+            nodes.iter().zip(&layout.nodes).map(|(node, placed)| (node.x - placed.x, node.y - placed.y)).collect();
+        let shift = |id: &str| by_id.get(id).map(|index| shifts[*index]);
 
         let ends: Vec<(&str, &str)> = graph.edges.iter().map(|edge| (edge.from.as_str(), edge.to.as_str())).collect();
         let mut edges = graph
@@ -295,8 +298,16 @@ impl Scene {
                     EdgeKind::Catch(index) => ("catch", EdgeField::Field(format!("{}/Catch/{index}/Next", edge.from))),
                     EdgeKind::Enter => ("branch", EdgeField::Fixed),
                 };
-                let route = (!moved(&edge.from) && !moved(&edge.to) && routed.points.len() >= 2)
-                    .then(|| routed.points.iter().map(|point| (point.x + offset, point.y)).collect());
+                // The automatic route while both ends are where it put them, or moved together
+                // (a dragged Parallel or Map moves what is inside it); otherwise a curve.
+                let route = match (shift(&edge.from), shift(&edge.to)) {
+                    (Some(from), Some(to))
+                        if (from.0 - to.0).abs() < 0.01 && (from.1 - to.1).abs() < 0.01 && routed.points.len() >= 2 =>
+                    {
+                        Some(routed.points.iter().map(|point| (point.x + offset + from.0, point.y + from.1)).collect())
+                    }
+                    _ => None,
+                };
                 SceneEdge {
                     from: edge.from.clone(),
                     to: edge.to.clone(),
@@ -352,35 +363,50 @@ impl Scene {
             })
             .collect();
 
-        // Grow boxes (innermost first) around states a person moved.
+        // Boxes follow what they hold, innermost first. Around states a person moved, a box is
+        // the box around where they are now, with the margins the automatic layout gave it: a
+        // group moved whole keeps its box, one state moved out of it widens it.
+        let laid: Vec<Bounds> =
+            groups.iter().map(|group| (group.x, group.y, group.x + group.width, group.y + group.height)).collect();
         let mut order: Vec<usize> = (0..groups.len()).collect();
         asl::sort::sort_by_key(&mut order, |index| std::cmp::Reverse(groups[*index].depth));
         for index in order {
             let id = groups[index].id.clone();
-            let inside = |pointer: &str| pointer.starts_with(&id) && pointer.as_bytes().get(id.len()) == Some(&b'/');
-            let mut bounds: Vec<(f64, f64, f64, f64)> = nodes
-                .iter()
-                .filter(|node| node.placed && (node.id == id || inside(&node.id)))
-                .map(|node| (node.x, node.y, node.x + node.width, node.y + node.height))
-                .collect();
-            bounds.extend(
-                groups
-                    .iter()
-                    .filter(|group| inside(&group.id))
-                    .map(|group| (group.x, group.y, group.x + group.width, group.y + group.height)),
-            );
-            let group = &mut groups[index];
-            for (left, top, right, bottom) in bounds {
-                let (pad, title) = (16.0, 22.0);
-                let new_left = group.x.min(left - pad);
-                let new_top = group.y.min(top - pad - title);
-                let new_right = (group.x + group.width).max(right + pad);
-                let new_bottom = (group.y + group.height).max(bottom + pad);
-                group.x = new_left;
-                group.y = new_top;
-                group.width = new_right - new_left;
-                group.height = new_bottom - new_top;
+            let members: Vec<usize> =
+                (0..nodes.len()).filter(|at| !nodes[*at].marker && within(&id, &nodes[*at].id)).collect();
+            if !members.iter().any(|at| nodes[*at].placed) {
+                continue;
             }
+            let inner: Vec<usize> =
+                (0..groups.len()).filter(|at| *at != index && within(&id, &groups[*at].id)).collect();
+            let before = enclosing(
+                members
+                    .iter()
+                    .map(|at| {
+                        let (node, placed) = (&nodes[*at], &layout.nodes[*at]);
+                        (placed.x, placed.y, placed.x + node.width, placed.y + node.height)
+                    })
+                    .chain(inner.iter().map(|at| laid[*at])),
+            );
+            let now = enclosing(
+                members
+                    .iter()
+                    .map(|at| {
+                        let node = &nodes[*at];
+                        (node.x, node.y, node.x + node.width, node.y + node.height)
+                    })
+                    .chain(inner.iter().map(|at| {
+                        let group = &groups[*at];
+                        (group.x, group.y, group.x + group.width, group.y + group.height)
+                    })),
+            );
+            let (Some(before), Some(now)) = (before, now) else { continue };
+            let (left, top, right, bottom) = laid[index];
+            let group = &mut groups[index];
+            group.x = now.0 - (before.0 - left);
+            group.y = now.1 - (before.1 - top);
+            group.width = now.2 + (right - before.2) - group.x;
+            group.height = now.3 + (bottom - before.3) - group.y;
         }
         asl::sort::sort_by_key(&mut groups, |group| group.depth);
 
@@ -405,11 +431,7 @@ impl Scene {
     /// The scope of the innermost box under a point that a state can be dropped into (`""` for
     /// the top level), ignoring the boxes of the state at `exclude` (a state being dragged).
     pub fn scope_at(&self, x: f64, y: f64, exclude: Option<&str>) -> String {
-        let excluded = |id: &str| {
-            exclude.is_some_and(|pointer| {
-                id == pointer || (id.starts_with(pointer) && id.as_bytes().get(pointer.len()) == Some(&b'/'))
-            })
-        };
+        let excluded = |id: &str| exclude.is_some_and(|pointer| within(pointer, id));
         self.groups
             .iter()
             .filter(|group| group.scope.is_some() && !excluded(&group.id))
@@ -418,6 +440,20 @@ impl Scene {
             .and_then(|group| group.scope.clone())
             .unwrap_or_default()
     }
+}
+
+/// A box as left, top, right and bottom.
+type Bounds = (f64, f64, f64, f64);
+
+/// The smallest box around `boxes`; `None` when there are none.
+fn enclosing(boxes: impl Iterator<Item = Bounds>) -> Option<Bounds> {
+    boxes.reduce(|a, b| (a.0.min(b.0), a.1.min(b.1), a.2.max(b.2), a.3.max(b.3)))
+}
+
+/// Whether the graph id `id` is the state or group at `pointer` or inside it (a Parallel's or
+/// Map's states and boxes are inside it).
+pub fn within(pointer: &str, id: &str) -> bool {
+    id.strip_prefix(pointer).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 /// The scope pointer of a state pointer (`/States/P/Branches/0/States/B` → `/States/P/Branches/0`).
@@ -529,5 +565,46 @@ mod tests {
         assert!(scene.edges.iter().find(|e| e.to_name == "C").unwrap().route.is_none());
         assert!(scene.edges.iter().find(|e| e.from_name == "Start").unwrap().route.is_some());
         assert!(scene.width >= 900.0 + c.width);
+    }
+
+    #[test]
+    fn a_group_moved_whole_keeps_its_box_and_routes_shifted_by_the_move() {
+        let before = Scene::build(&root(NESTED), &BTreeMap::new(), &|| 0.0);
+        let mut positions = BTreeMap::new();
+        for node in before.nodes.iter().filter(|node| within("/States/P", &node.id)) {
+            positions.insert(node.name.clone(), Position { x: node.x + 300.0, y: node.y + 40.0 });
+        }
+        assert_eq!(positions.len(), 3, "P, B and C");
+        let after = Scene::build(&root(NESTED), &positions, &|| 0.0);
+        let group = |scene: &Scene, kind: &str| scene.groups.iter().find(|g| g.kind == kind).unwrap().clone();
+        for kind in ["parallel", "branch"] {
+            let (was, now) = (group(&before, kind), group(&after, kind));
+            assert_eq!((now.x, now.y, now.width, now.height), (was.x + 300.0, was.y + 40.0, was.width, was.height));
+        }
+        // What was not moved stays as it was.
+        assert_eq!(group(&after, "map"), group(&before, "map"));
+        let route = |scene: &Scene, from: &str, to: &str| {
+            scene.edges.iter().find(|e| e.from_name == from && e.to_name == to).unwrap().route.clone()
+        };
+        let shifted: Vec<(f64, f64)> =
+            route(&before, "B", "C").unwrap().iter().map(|(x, y)| (x + 300.0, y + 40.0)).collect();
+        assert_eq!(route(&after, "B", "C"), Some(shifted));
+        assert!(route(&after, "P", "B").is_some());
+        // Between a moved state and one that stayed, a curve.
+        assert_eq!(route(&after, "C", "M"), None);
+    }
+
+    #[test]
+    fn a_state_moved_back_inside_its_box_shrinks_it_again() {
+        let before = Scene::build(&root(NESTED), &BTreeMap::new(), &|| 0.0);
+        let c = before.nodes.iter().find(|n| n.name == "C").unwrap();
+        let mut positions = BTreeMap::new();
+        positions.insert("C".to_string(), Position { x: c.x + 600.0, y: c.y });
+        let wide = Scene::build(&root(NESTED), &positions, &|| 0.0);
+        positions.insert("C".to_string(), Position { x: c.x, y: c.y });
+        let back = Scene::build(&root(NESTED), &positions, &|| 0.0);
+        let branch = |scene: &Scene| scene.groups.iter().find(|g| g.kind == "branch").unwrap().width;
+        assert!(branch(&wide) >= branch(&before) + 600.0);
+        assert_eq!(branch(&back), branch(&before));
     }
 }

@@ -125,7 +125,9 @@ pub fn Toolbar(designer: Designer) -> impl IntoView {
                 </select>
             </label>
             <span class="toolbar-gap"></span>
-            <span class="design-name" data-testid="design-name">{move || designer.model.with(|model| model.name.clone())}</span>
+            <span class="design-name" data-testid="design-name" title=move || designer.model.with(|model| model.name.clone())>
+                {move || designer.model.with(|model| model.name.clone())}
+            </span>
             <span class="toolbar-group" role="group" aria-labelledby="export-label">
                 <span id="export-label">"Export"</span>
                 <button type="button" data-testid="export-json" title="The JSON as written (an unedited file byte for byte)" aria-label="Export JSON" on:click=move |_| export("json")>"JSON"</button>
