@@ -20,7 +20,7 @@ use leptos::{ev, html, prelude::*, reactive::computed::Selector, wasm_bindgen::J
 use super::{
     Designer, browser,
     model::Position,
-    scene::{EdgeField, Scene, SceneEdge, SceneGroup, SceneNode, within},
+    scene::{EdgeField, EdgePlace, Places, Scene, SceneEdge, SceneGroup, SceneNode, within},
 };
 
 /// The canvas transform: translation and scale.
@@ -356,6 +356,8 @@ pub fn Canvas(designer: Designer) -> impl IntoView {
     let groups = move || designer.scene.with(|scene| scene.as_ref().map(Scene::keyed_groups).unwrap_or_default());
     let edges = move || designer.scene.with(|scene| scene.as_ref().map(Scene::keyed_edges).unwrap_or_default());
     let nodes = move || designer.scene.with(|scene| scene.as_ref().map(Scene::keyed_nodes).unwrap_or_default());
+    // Where they are: states and edges are drawn once per key and follow this.
+    let places = Memo::new(move |_| designer.scene.with(|scene| scene.as_ref().map(Scene::places).unwrap_or_default()));
     let empty = move || {
         designer
             .scene
@@ -408,9 +410,7 @@ pub fn Canvas(designer: Designer) -> impl IntoView {
                         <For
                             each=edges
                             key=|(key, _)| *key
-                            children=move |(_, (edge, from, to))| {
-                                render_edge(edge, &from, &to, preview, interaction, rubber_band)
-                            }
+                            children=move |(_, edge)| render_edge(edge, places, preview, interaction, rubber_band)
                         />
                     </g>
                     <g class="nodes">
@@ -418,7 +418,7 @@ pub fn Canvas(designer: Designer) -> impl IntoView {
                             each=nodes
                             key=|(key, _)| *key
                             children=move |(_, node)| {
-                                render_node(node, preview, is_selected.clone(), designer, interaction, rubber_band)
+                                render_node(node, places, preview, is_selected.clone(), designer, interaction, rubber_band)
                             }
                         />
                     </g>
@@ -529,17 +529,24 @@ fn edge_path(points: &[(f64, f64)]) -> String {
     }
 }
 
+/// An edge, drawn once per draw key; its path, handle and label follow `places`.
 fn render_edge(
     edge: SceneEdge,
-    from: &SceneNode,
-    to: &SceneNode,
+    places: Memo<Places>,
     preview: RwSignal<Option<Preview>>,
     interaction: StoredValue<Interaction>,
     rubber_band: RubberBand,
 ) -> impl IntoView + use<> {
-    let points = edge_points(edge.route.as_deref(), edge.offset, from, to, (0.0, 0.0), (0.0, 0.0));
-    let path = edge_path(&points);
-    let end_at = points.last().copied().unwrap_or((0.0, 0.0));
+    let identity = edge.identity();
+    // The edge's place in the current scene (its last one while the scene drops it).
+    let place = Memo::new(move |last: Option<&EdgePlace>| {
+        places
+            .with(|places| places.edges.get(&identity).cloned())
+            .or_else(|| last.cloned())
+            .unwrap_or(EdgePlace { points: Vec::new(), label: None })
+    });
+    let path = Memo::new(move |_| place.with(|place| edge_path(&place.points)));
+    let end_at = move || place.with(|place| place.points.last().copied().unwrap_or((0.0, 0.0)));
     let label = (!edge.label.is_empty()).then(|| edge.label.clone());
     let reconnectable = !matches!(edge.field, EdgeField::Fixed);
     let field = edge.field.clone();
@@ -562,6 +569,9 @@ fn render_edge(
             }
         }
     };
+    let label_at = move |read: fn(&LabelPlace) -> String| {
+        move || place.with(|place| place.label.as_ref().map(read).unwrap_or_default())
+    };
     view! {
         <g
             class=class
@@ -570,24 +580,34 @@ fn render_edge(
             data-edge-kind=edge.kind
         >
             <title>{title}</title>
-            <path class="edge-hit" d=path.clone() />
+            <path class="edge-hit" d=path />
             <path class="edge-line" d=path marker-end="url(#designer-arrow)" />
-            {edge.label_place.map(|place| {
-                view! { <text class="edge-label" x=place.x y=place.y text-anchor=place.anchor>{place.text}</text> }
+            {edge.label_place.is_some().then(|| {
+                view! {
+                    <text
+                        class="edge-label"
+                        x=label_at(|label| format!("{}", label.x))
+                        y=label_at(|label| format!("{}", label.y))
+                        text-anchor=label_at(|label| label.anchor.to_string())
+                    >
+                        {label_at(|label| label.text.clone())}
+                    </text>
+                }
             })}
             {reconnectable.then(|| {
                 view! {
                     <circle
                         class="edge-end"
                         r="6"
-                        cx=end_at.0
-                        cy=end_at.1 - 6.0
+                        cx=move || end_at().0
+                        cy=move || end_at().1 - 6.0
                         aria-label="Drag to reconnect this transition"
                         on:pointerdown=move |event: ev::PointerEvent| {
                             event.stop_propagation();
                             capture(&event);
-                            interaction.set_value(Interaction::Connect { from: source.clone(), field: Some(field.clone()), start: end_at });
-                            rubber_band.set(Some((end_at, end_at)));
+                            let start = place.with_untracked(|place| place.points.last().copied().unwrap_or((0.0, 0.0)));
+                            interaction.set_value(Interaction::Connect { from: source.clone(), field: Some(field.clone()), start });
+                            rubber_band.set(Some((start, start)));
                         }
                     />
                 }
@@ -694,14 +714,27 @@ fn preview_node(node: &SceneNode, selected: bool) -> impl IntoView + use<> {
 
 fn render_node(
     node: SceneNode,
+    places: Memo<Places>,
     preview: RwSignal<Option<Preview>>,
     is_selected: Selector<Option<String>>,
     designer: Designer,
     interaction: StoredValue<Interaction>,
     rubber_band: RubberBand,
 ) -> impl IntoView + use<> {
-    let (x, y, width, height) = (node.x, node.y, node.width, node.height);
-    let transform = format!("translate({x:.1} {y:.1})");
+    let (width, height) = (node.width, node.height);
+    // Where it is in the current scene (its last place while the scene drops it): a state that
+    // only moved is moved, not drawn again.
+    let corner = {
+        let id = node.id.clone();
+        let first = (node.x, node.y);
+        Memo::new(move |last: Option<&(f64, f64)>| {
+            places.with(|places| places.nodes.get(&id).copied()).or_else(|| last.copied()).unwrap_or(first)
+        })
+    };
+    let transform = move || {
+        let (x, y) = corner.get();
+        format!("translate({x:.1} {y:.1})")
+    };
     if node.marker {
         let kind = if node.id == "#start" { "start" } else { "end" };
         return view! {
@@ -775,6 +808,7 @@ fn render_node(
         move |event: ev::PointerEvent| {
             event.stop_propagation();
             capture(&event);
+            let (x, y) = corner.get_untracked();
             let start = (x + width / 2.0, y + height);
             interaction.set_value(Interaction::Connect { from: name.clone(), field: None, start });
             rubber_band.set(Some((start, start)));

@@ -90,6 +90,34 @@ pub struct SceneEdge {
     pub offset: f64,
 }
 
+/// What tells an edge from the others: its ends, its kind and its field.
+pub type EdgeIdentity = (String, String, &'static str, EdgeField);
+
+impl SceneEdge {
+    /// What tells it from the other edges of a scene, whatever its route.
+    pub fn identity(&self) -> EdgeIdentity {
+        (self.from.clone(), self.to.clone(), self.kind, self.field.clone())
+    }
+}
+
+/// Where an edge is drawn.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EdgePlace {
+    /// The points its path goes through.
+    pub points: Vec<(f64, f64)>,
+    /// Its label's place, when it has one.
+    pub label: Option<LabelPlace>,
+}
+
+/// Where everything of a scene is drawn ([`Scene::places`]).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Places {
+    /// Each node's top-left corner, by id.
+    pub nodes: std::collections::HashMap<String, (f64, f64)>,
+    /// Each edge's path and label.
+    pub edges: std::collections::HashMap<EdgeIdentity, EdgePlace>,
+}
+
 /// A group box as drawn.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SceneGroup {
@@ -168,9 +196,11 @@ fn place_labels(nodes: &[SceneNode], edges: &mut [SceneEdge]) {
 }
 
 impl SceneNode {
+    /// Everything drawn from it but its place: the canvas moves a state whose place changed
+    /// instead of drawing it again.
     fn draw_hash(&self, hasher: &mut impl Hasher) {
         (&self.id, &self.name, &self.state_type, self.marker, &self.query_language, self.placed).hash(hasher);
-        hash_f64s(hasher, &[self.x, self.y, self.width, self.height]);
+        hash_f64s(hasher, &[self.width, self.height]);
     }
 }
 
@@ -200,33 +230,44 @@ impl Scene {
         keyed(self.nodes.iter().map(|node| (finish(|hasher| node.draw_hash(hasher)), node.clone())))
     }
 
-    /// The edges that join known nodes, each with its two nodes and its draw key (which covers
-    /// the nodes too: an edge whose end moved is drawn again).
-    pub fn keyed_edges(&self) -> Vec<(DrawKey, (SceneEdge, SceneNode, SceneNode))> {
+    /// The edges that join known nodes, each with its draw key. The key leaves out the edge's
+    /// route and its label's place, which the canvas follows without drawing the edge again.
+    pub fn keyed_edges(&self) -> Vec<(DrawKey, SceneEdge)> {
+        let known: std::collections::HashSet<&str> = self.nodes.iter().map(|node| node.id.as_str()).collect();
+        keyed(
+            self.edges
+                .iter()
+                .filter(|edge| known.contains(edge.from.as_str()) && known.contains(edge.to.as_str()))
+                .map(|edge| {
+                    let hash = finish(|hasher| {
+                        (&edge.from, &edge.to, &edge.from_name, &edge.to_name, edge.kind, &edge.label, &edge.field)
+                            .hash(hasher);
+                        edge.label_place.is_some().hash(hasher);
+                    });
+                    (hash, edge.clone())
+                }),
+        )
+    }
+
+    /// Where the canvas draws each state (its corner, by id) and each edge (by
+    /// [`SceneEdge::identity`]): its path's points and its label.
+    pub fn places(&self) -> Places {
         let by_id: std::collections::HashMap<&str, &SceneNode> =
             self.nodes.iter().map(|node| (node.id.as_str(), node)).collect();
-        keyed(self.edges.iter().filter_map(|edge| {
-            let from = *by_id.get(edge.from.as_str())?;
-            let to = *by_id.get(edge.to.as_str())?;
-            let hash = finish(|hasher| {
-                (&edge.from, &edge.to, &edge.from_name, &edge.to_name, edge.kind, &edge.label, &edge.field)
-                    .hash(hasher);
-                if let Some(route) = &edge.route {
-                    hasher.write_usize(route.len());
-                    for (x, y) in route {
-                        hash_f64s(hasher, &[*x, *y]);
-                    }
-                }
-                hash_f64s(hasher, &[edge.offset]);
-                if let Some(place) = &edge.label_place {
-                    (place.anchor, &place.text).hash(hasher);
-                    hash_f64s(hasher, &[place.x, place.y]);
-                }
-                from.draw_hash(hasher);
-                to.draw_hash(hasher);
-            });
-            Some((hash, (edge.clone(), from.clone(), to.clone())))
-        }))
+        let nodes = self.nodes.iter().map(|node| (node.id.clone(), (node.x, node.y))).collect();
+        let edges = self
+            .edges
+            .iter()
+            .filter_map(|edge| {
+                let (from, to) = (*by_id.get(edge.from.as_str())?, *by_id.get(edge.to.as_str())?);
+                let points = match &edge.route {
+                    Some(route) => route.clone(),
+                    None => vec![from.out_port(edge.offset, 0.0), to.in_port(edge.offset, 0.0)],
+                };
+                Some((edge.identity(), EdgePlace { points, label: edge.label_place.clone() }))
+            })
+            .collect();
+        Places { nodes, edges }
     }
 
     /// The groups with their draw keys.
@@ -512,31 +553,41 @@ mod tests {
         let keys = |scene: &Scene| {
             let nodes: BTreeMap<String, DrawKey> =
                 scene.keyed_nodes().into_iter().map(|(key, node)| (node.name, key)).collect();
-            let edges: BTreeMap<(String, String), DrawKey> = scene
-                .keyed_edges()
-                .into_iter()
-                .map(|(key, (edge, _, _))| ((edge.from_name, edge.to_name), key))
-                .collect();
+            let edges: BTreeMap<(String, String), DrawKey> =
+                scene.keyed_edges().into_iter().map(|(key, edge)| ((edge.from_name, edge.to_name), key)).collect();
             (nodes, edges)
         };
         let ((nodes_before, edges_before), (nodes_after, edges_after)) = (keys(&before), keys(&after));
-        // Moving I redraws I and the edges at its ends, and nothing else.
+        // Moving I draws I again (it is marked placed now), and nothing else: its edges move.
         let changed_nodes: Vec<&String> = nodes_before
             .iter()
             .filter(|(name, key)| nodes_after.get(*name) != Some(*key))
             .map(|(name, _)| name)
             .collect();
         assert_eq!(changed_nodes, vec!["I"]);
-        let changed_edges: Vec<&(String, String)> = edges_before
+        assert_eq!(edges_before, edges_after);
+        // What moved is in the places: I's corner and the paths of the edges at its ends.
+        let (places_before, places_after) = (before.places(), after.places());
+        let moved_nodes: Vec<&String> = places_before
+            .nodes
             .iter()
-            .filter(|(ends, key)| edges_after.get(*ends) != Some(*key))
-            .map(|(ends, _)| ends)
+            .filter(|(id, place)| places_after.nodes.get(*id) != Some(*place))
+            .map(|(id, _)| id)
             .collect();
-        assert!(!changed_edges.is_empty());
-        assert!(changed_edges.iter().all(|(from, to)| from == "I" || to == "I"), "{changed_edges:?}");
-        // Every key in a scene is distinct (For needs unique keys), and the same scene gives the same keys.
+        assert_eq!(moved_nodes, vec!["/States/M/ItemProcessor/States/I"]);
+        let moved_edges: Vec<&EdgeIdentity> = places_before
+            .edges
+            .iter()
+            .filter(|(identity, place)| places_after.edges.get(*identity) != Some(*place))
+            .map(|(identity, _)| identity)
+            .collect();
+        assert!(!moved_edges.is_empty());
+        assert!(moved_edges.iter().all(|(from, to, ..)| from.ends_with("/I") || to.ends_with("/I")), "{moved_edges:?}");
+        // Every key and every edge identity in a scene is distinct (For needs unique keys), and
+        // the same scene gives the same keys.
         let all: std::collections::BTreeSet<DrawKey> = after.keyed_edges().into_iter().map(|(key, _)| key).collect();
         assert_eq!(all.len(), after.keyed_edges().len());
+        assert_eq!(places_after.edges.len(), after.edges.len());
         assert_eq!(keys(&after), keys(&Scene::build(&root(NESTED), &positions, &|| 0.0)));
     }
 
