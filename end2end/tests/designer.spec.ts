@@ -1204,7 +1204,9 @@ test.describe("the designer", () => {
     await typeInA(' "Comment": "one",');
     await expect(page.getByTestId("undo")).toBeEnabled();
 
-    // Undo at once undoes what was just typed, not the step before it.
+    // Undo at once undoes what was just typed, not the step before it (typed after a pause of
+    // more than a second: typing within a second of the last is one undo step with it).
+    await page.waitForTimeout(1_200);
     await typeInA(' "Result": 2,');
     await page.getByTestId("undo").click();
     await expect(code).toContainText('"Comment": "one",');

@@ -347,7 +347,8 @@ impl Designer {
     /// place on the canvas and, when selected, stays selected under its new name.
     pub fn type_text(self, text: &str) {
         let mut renames = Vec::new();
-        self.model.maybe_update(|model| match model.set_text(text) {
+        let now = browser::now();
+        self.model.maybe_update(|model| match model.type_text(text, now) {
             Some(renamed) => {
                 renames = renamed;
                 true

@@ -90,7 +90,14 @@ pub struct Model {
     kept: Kept,
     undo: Vec<Step>,
     redo: Vec<Step>,
+    /// When typing was last reported, while the undo step on top is that typing's: more typing
+    /// soon after joins the step instead of making a new one (see [`Model::type_text`]).
+    typing_at: Option<f64>,
 }
+
+/// Typing reported within this many milliseconds of the last report is one undo step with it,
+/// as an editor groups a burst of keystrokes.
+const TYPING_GROUP_MS: f64 = 1_000.0;
 
 /// Fingerprints of the text and of the positions as they were last opened, saved or exported.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -158,6 +165,7 @@ impl Model {
             kept: Kept::default(),
             undo: Vec::new(),
             redo: Vec::new(),
+            typing_at: None,
         };
         model.read(text.to_string());
         model.mark_kept();
@@ -350,6 +358,7 @@ impl Model {
     }
 
     fn record(&mut self, label: &str) {
+        self.typing_at = None;
         let step = self.snapshot(label);
         self.undo.push(step);
         if self.undo.len() > UNDO_LIMIT {
@@ -367,6 +376,29 @@ impl Model {
             return None;
         }
         self.record("typing");
+        self.replace_text(text)
+    }
+
+    /// [`Model::set_text`] for typing reported at `now` (milliseconds): typing within a second
+    /// of the last report, with no other change between, joins its undo step, so an undo takes
+    /// back a burst of typing rather than a keystroke.
+    pub fn type_text(&mut self, text: &str, now: f64) -> Option<Vec<(String, String)>> {
+        if text == self.text {
+            return None;
+        }
+        let joins = self.typing_at.is_some_and(|at| (0.0..TYPING_GROUP_MS).contains(&(now - at)))
+            && self.undo.last().is_some_and(|step| step.label == "typing");
+        if joins {
+            self.redo.clear();
+        } else {
+            self.record("typing");
+        }
+        self.typing_at = Some(now);
+        self.replace_text(text)
+    }
+
+    /// Reads typed text, its renamed states keeping their positions; the renames, old name first.
+    fn replace_text(&mut self, text: &str) -> Option<Vec<(String, String)>> {
         let before = self.last_readable.clone();
         self.read(text.to_string());
         let renames = match (&before, &self.root) {
@@ -450,6 +482,7 @@ impl Model {
 
     /// Undoes the last change; false when there is none.
     pub fn undo(&mut self) -> bool {
+        self.typing_at = None;
         let Some(step) = self.undo.pop() else { return false };
         let redo = self.snapshot(&step.label);
         self.redo.push(redo);
@@ -460,6 +493,7 @@ impl Model {
 
     /// Redoes the last undone change; false when there is none.
     pub fn redo(&mut self) -> bool {
+        self.typing_at = None;
         let Some(step) = self.redo.pop() else { return false };
         let undo = self.snapshot(&step.label);
         self.undo.push(undo);
@@ -866,6 +900,37 @@ mod tests {
         // Positions opened with the definition (a sidecar) are not unsaved work.
         let with_layout = Model::open_file("x.asl.json", MACHINE).with_positions(model.positions().clone());
         assert_eq!(with_layout.unsaved(), None);
+    }
+
+    #[test]
+    fn a_burst_of_typing_is_one_undo_step_and_a_pause_or_another_change_starts_the_next() {
+        let mut model = Model::open_file("x.asl.json", MACHINE);
+        let typed = |n: usize| MACHINE.replace("\"B\": {", &format!("\"B{}\": {{", "x".repeat(n)));
+        // Three reports within a second of each other: one step.
+        model.type_text(&typed(1), 1_000.0);
+        model.type_text(&typed(2), 1_400.0);
+        model.type_text(&typed(3), 2_300.0);
+        // A pause of more than a second: a new step.
+        model.type_text(&typed(4), 3_500.0);
+        // A move between two reports ends the burst too.
+        model.move_state("A", Position { x: 1.0, y: 2.0 });
+        model.type_text(&typed(5), 3_600.0);
+        assert!(model.undo());
+        assert_eq!(model.text(), typed(4));
+        assert!(model.undo());
+        assert!(model.positions().is_empty());
+        assert!(model.undo());
+        assert_eq!(model.text(), typed(3));
+        assert!(model.undo());
+        assert_eq!(model.text(), MACHINE);
+        assert!(!model.can_undo());
+        // Typing after an undo starts a step of its own, and redo has nothing left.
+        model.redo();
+        model.type_text(&typed(9), 3_700.0);
+        model.type_text(&typed(10), 3_800.0);
+        assert!(!model.can_redo());
+        assert!(model.undo());
+        assert_eq!(model.text(), typed(3));
     }
 
     #[test]
