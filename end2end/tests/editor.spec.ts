@@ -29,6 +29,7 @@ declare global {
           language: "json" | "yaml";
           onChange?: (text: string) => void;
           changeDelayMs?: number;
+          minChangeDelayMs?: number;
           readOnly?: boolean;
         },
       ): number;
@@ -155,6 +156,37 @@ test("setLanguage switches the highlighting to YAML without touching the text", 
   expect(await editorText(page)).toBe(yamlText);
   await page.waitForTimeout(CHANGE_DELAY_MS * 2);
   expect((await recorded(page)).changes).toEqual([]);
+});
+
+test("with a shortest pause, a short text is reported sooner and a long one after the whole pause", async ({ page }) => {
+  await openEditor(page);
+  // Two more editors, each waiting 20 to 400 ms by the length of its text (1 ms per 2,500
+  // characters): a short text waits 20 ms, a text of a million characters the whole 400.
+  const pauses = async (text: string) => {
+    const id = await page.evaluate((text) => {
+      const host = document.createElement("div");
+      host.style.cssText = "position:fixed;top:260px;left:0;width:640px;height:120px;z-index:10";
+      document.body.append(host);
+      window.recorded = { changes: [], lastKeyAt: 0 };
+      host.addEventListener("keydown", () => (window.recorded.lastKeyAt = performance.now()), { capture: true });
+      const id = window.StatehouseEditor.create(host, {
+        text,
+        language: "json",
+        changeDelayMs: 400,
+        minChangeDelayMs: 20,
+        onChange: (changed) => window.recorded.changes.push({ text: changed, at: performance.now() }),
+      });
+      window.StatehouseEditor.select(id, 1, 1);
+      return id;
+    }, text);
+    await page.keyboard.type("x");
+    await expect.poll(async () => (await recorded(page)).changes.length).toBe(1);
+    const { changes, lastKeyAt } = await recorded(page);
+    await page.evaluate((id) => window.StatehouseEditor.destroy(id), id);
+    return changes[0].at - lastKeyAt;
+  };
+  expect(await pauses(DEFINITION)).toBeLessThan(200);
+  expect(await pauses(`"${"a".repeat(1_000_000)}"`)).toBeGreaterThanOrEqual(399);
 });
 
 test("typing reports the new text once, after the debounce", async ({ page }) => {

@@ -6,7 +6,10 @@
 // converts from its byte offsets. Editors are named by the number `create` returns.
 //
 //   create(parent, {text, language: "json" | "yaml", onChange?, onFix?, onUndo?, onRedo?,
-//          changeDelayMs? = 100, readOnly?}) -> id
+//          changeDelayMs? = 100, minChangeDelayMs?, readOnly?}) -> id
+//                            onChange waits for a pause in typing: changeDelayMs, or, with
+//                            minChangeDelayMs, 1 ms per 2,500 characters of text between the
+//                            two (a short text is read again sooner; reading it costs less)
 //                            with onUndo and onRedo, Ctrl/Cmd+Z and Shift+Ctrl/Cmd+Z (or Ctrl+Y)
 //                            call them instead of CodeMirror's own history: the page's history
 //                            also holds changes made elsewhere (the designer's graph edits)
@@ -33,6 +36,8 @@ import { HighlightStyle, syntaxHighlighting } from "@codemirror/language";
 import { tags } from "@lezer/highlight";
 
 const DEFAULT_CHANGE_DELAY_MS = 100;
+/** With `minChangeDelayMs`, the pause before onChange grows by 1 ms per this many characters. */
+const CHARACTERS_PER_MS = 2_500;
 const SEVERITIES = ["error", "warning", "info"];
 
 /** Marks the transactions `setText` makes, so they do not reach onChange. */
@@ -142,6 +147,7 @@ function create(parent, options) {
   if (!(parent instanceof HTMLElement)) throw new TypeError("StatehouseEditor.create: parent must be an element");
   const { text = "", language = "json", onChange, onFix, onUndo, onRedo, readOnly = false } = options ?? {};
   const delay = Number(options?.changeDelayMs);
+  const minDelay = Number(options?.minChangeDelayMs);
   const id = nextId++;
   const editor = {
     view: null,
@@ -150,13 +156,19 @@ function create(parent, options) {
     onChange: typeof onChange === "function" ? onChange : null,
     onFix: typeof onFix === "function" ? onFix : null,
     changeDelayMs: Number.isFinite(delay) && delay >= 0 ? delay : DEFAULT_CHANGE_DELAY_MS,
+    minChangeDelayMs: null,
     timer: null,
   };
+  if (Number.isFinite(minDelay) && minDelay >= 0) editor.minChangeDelayMs = Math.min(minDelay, editor.changeDelayMs);
   const reportChanges = EditorView.updateListener.of((update) => {
     if (!editor.onChange || !update.docChanged) return;
     if (update.transactions.every((transaction) => transaction.annotation(fromOutside))) return;
     cancelPendingChange(editor);
-    editor.timer = setTimeout(() => flush(id), editor.changeDelayMs);
+    const pause =
+      editor.minChangeDelayMs === null
+        ? editor.changeDelayMs
+        : Math.min(editor.changeDelayMs, Math.max(editor.minChangeDelayMs, update.state.doc.length / CHARACTERS_PER_MS));
+    editor.timer = setTimeout(() => flush(id), pause);
   });
   // The page's undo history instead of CodeMirror's, when the page has one: text typed here and
   // edits made elsewhere are then undone in one order, the order they were made in.
