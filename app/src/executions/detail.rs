@@ -102,6 +102,7 @@ fn ExecutionView(
     let ExecutionDetail { execution, input, output, error, cause, definition, events, waiting, map_runs } = detail;
     let cost_line = view! { <ExecutionCostLine arn=execution.arn.clone() events=events.clone() /> };
     let states = ExecutionStates::new(&events, execution.start_millis, execution.stop_millis);
+    let now = states.clock(execution.status == "RUNNING");
     // The state whose details show: the reader's choice, else where a failed, timed-out or
     // stopped execution ended. Decided from the data alone, so the server and the browser draw
     // the same; only a change after that is the reader's choice.
@@ -197,11 +198,11 @@ fn ExecutionView(
             <h2>"Graph"</h2>
             <StateGraph definition statuses on_select=choose selected />
         </section>
-        <StateDetails states=states.clone() all_states map_runs=map_runs.clone() selected />
+        <StateDetails states=states.clone() all_states map_runs=map_runs.clone() selected now />
         <MapRunsSection map_runs />
         <section class="card">
             <h2>"Timeline"</h2>
-            <Timeline states selected />
+            <Timeline states selected now />
         </section>
         <section class="card io">
             <div>
