@@ -488,6 +488,10 @@ async fn a_request_past_its_deadline_expires_and_its_link_is_refused() {
 
     let mail = sink.next_mail().await;
     assert!(mail.text.contains(&deadline), "{}", mail.text);
+    // The link ends with the request, at its deadline: no new link can be had after it.
+    for body in [&mail.text, &mail.html] {
+        assert!(body.contains("the request's deadline") && !body.contains("offers you a new one"), "{body}");
+    }
     let link = mail.link();
     let (status, page) = portal.get(&link).await;
     assert_eq!(status, 200, "{page}");
@@ -708,6 +712,8 @@ async fn a_waiting_request_is_escalated_and_reminded_before_its_deadline() {
     for _ in 0..2 {
         let reminder = sink.next_mail().await;
         assert!(reminder.raw.contains("Subject: Reminder: approval requested: Ship order 42?"), "{}", reminder.raw);
+        // A reminder's link works no longer than the request: until its deadline, as the mail says.
+        assert!(reminder.text.contains("the request's deadline"), "{}", reminder.text);
         reminded.push((reminder.raw.contains("To: boss@example.com"), reminder.link()));
     }
     assert!(started.elapsed() >= Duration::from_millis(2_900), "reminded too early: {:?}", started.elapsed());
