@@ -311,9 +311,13 @@ async fn an_approval_by_mail_resumes_the_execution_and_bad_or_late_posts_change_
     let (body, cookie) =
         portal.decide(&link, &[("csrf", &csrf), ("comment", "Looks <fine>"), ("decision", "approve")]).await;
     assert!(body.contains("<h1>Thank you</h1>") && body.contains("Your approval was recorded"), "{body}");
+    // The link decides nothing any more, so the page no longer says until when it works.
+    assert!(!body.contains("This link works until"), "{body}");
     let refreshed = portal.client.get(&link).header("cookie", &cookie).send().await.expect("GET");
     assert_eq!(refreshed.status().as_u16(), 409);
-    assert!(!refreshed.text().await.expect("body").contains("was recorded"), "the confirmation is shown once");
+    let refreshed = refreshed.text().await.expect("body");
+    assert!(!refreshed.contains("was recorded"), "the confirmation is shown once");
+    assert!(!refreshed.contains("This link works until"), "{refreshed}");
     let described = portal.wait_for_end(&execution).await;
     assert_eq!(described["status"], "SUCCEEDED", "{described}");
     let output: Value = serde_json::from_str(described["output"].as_str().expect("output")).expect("JSON output");
@@ -509,7 +513,9 @@ async fn a_request_past_its_deadline_expires_and_its_link_is_refused() {
     let (status, body) = portal.post(&link, &[("csrf", &csrf), ("decision", "approve")]).await;
     assert_eq!(status, 410, "{body}");
     assert!(body.contains("expired"), "{body}");
-    assert_eq!(portal.get(&link).await.0, 410);
+    let (status, page) = portal.get(&link).await;
+    assert_eq!(status, 410);
+    assert!(page.contains("This request has expired") && !page.contains("This link works until"), "{page}");
     assert_eq!(portal.describe(&execution).await["output"], described["output"]);
 }
 
