@@ -535,6 +535,20 @@ async fn a_stopped_execution_cancels_its_request() {
         .await
         .expect("StopExecution");
 
+    // Before anyone opens the link again, the inbox shows it cancelled, no longer waiting.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let (status, inbox) = portal.get(&portal.server.url("/approvals?status=cancelled")).await;
+        assert_eq!(status, 200, "{inbox}");
+        if inbox.contains("order-46") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the stopped execution's request is not cancelled: {inbox}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (_, waiting) = portal.get(&portal.server.url("/approvals?status=pending")).await;
+    assert!(!waiting.contains("order-46"), "{waiting}");
+
     let (status, body) = portal.post(&link, &[("csrf", &csrf), ("decision", "approve")]).await;
     assert_eq!(status, 410, "{body}");
     assert!(body.contains("cancelled"), "{body}");

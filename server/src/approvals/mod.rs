@@ -16,6 +16,7 @@
 pub mod aws;
 pub mod callback;
 pub mod config;
+pub mod ended;
 pub mod inbox;
 pub mod intake;
 pub mod mail;
@@ -156,7 +157,7 @@ impl Approvals {
         })
     }
 
-    /// Starts the mail and callback workers, and one SQS poller per `queue_url` channel with
+    /// Starts the mail, callback and ended-execution workers, and one SQS poller per `queue_url` channel with
     /// an `[aws]` table.
     pub fn spawn_workers(&self) -> Vec<JoinHandle<()>> {
         let inner = &self.inner;
@@ -177,6 +178,7 @@ impl Approvals {
                 inner.settings.mail_from.clone(),
                 Arc::clone(&inner.mail_wake),
             )),
+            tokio::spawn(ended::run_worker(inner.pool.clone(), inner.engine.clone())),
             tokio::spawn(callback::run_worker(
                 inner.pool.clone(),
                 inner.engine.clone(),
