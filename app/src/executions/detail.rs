@@ -130,6 +130,19 @@ fn ExecutionView(
         });
     });
     let statuses = state_statuses(&events, &execution.status);
+    // A redrive that fails again at once leaves the status as it was: the facts say it happened.
+    let redrives: Vec<i64> = events
+        .iter()
+        .filter(|event| event.event_type == "ExecutionRedriven")
+        .map(|event| event.timestamp_millis)
+        .collect();
+    let redriven = redrives.last().map(|last| {
+        let times = if redrives.len() == 1 { "once".to_string() } else { format!("{} times", redrives.len()) };
+        view! {
+            <dt>"Redriven"</dt>
+            <dd data-testid="execution-redriven">{format!("{times}, last at {}", format_millis(*last))}</dd>
+        }
+    });
     let mut types: Vec<String> = events.iter().map(|event| event.event_type.clone()).collect();
     asl::sort::sort(&mut types);
     types.dedup();
@@ -162,6 +175,7 @@ fn ExecutionView(
                 <dt>"Started"</dt><dd>{format_millis(execution.start_millis)}</dd>
                 <dt>"Stopped"</dt><dd>{execution.stop_millis.map(format_millis).unwrap_or_else(|| "—".into())}</dd>
                 <dt>"Duration"</dt><dd>{duration_text(execution.start_millis, execution.stop_millis)}</dd>
+                {redriven}
                 {error.map(|error| {
                     let same = format!(
                         "/executions?machine={}&error={}",
