@@ -454,7 +454,9 @@ fn InboxTable(page: InboxPage, filter: InboxFilter) -> impl IntoView {
                                     <td data-label="Execution">{last_segment(&row.execution_arn).to_string()}</td>
                                     <td data-label="Approvers">{row.approvers}</td>
                                     <td data-label="Created">{row.created_at}</td>
-                                    <td data-label="Decided">{row.decided_at.unwrap_or_else(|| "—".into())}</td>
+                                    <td data-label="Decided">
+                                        {row.decided_at.filter(|_| decided(&row.status)).unwrap_or_else(|| "—".into())}
+                                    </td>
                                 </tr>
                             }
                         })
@@ -544,6 +546,12 @@ fn RequestView(detail: RequestDetail, execution: Result<Option<ExecutionDetail>,
             format!("{} — {state}", link.approver)
         })
         .collect();
+    let nobody_decided = match request.status.as_str() {
+        "pending" => "Nobody has decided yet.",
+        "expired" => "Nobody decided: the request expired.",
+        "cancelled" => "Nobody decided: the request was cancelled.",
+        _ => "No decision is recorded.",
+    };
     let title = format!("Approval request {}", request.id);
     let local = matches!(execution, Ok(Some(_)));
     let graph = view! {
@@ -575,7 +583,9 @@ fn RequestView(detail: RequestDetail, execution: Result<Option<ExecutionDetail>,
                 </dd>
                 <dt>"State"</dt><dd>{request.state_name}</dd>
                 <dt>"Created"</dt><dd>{request.created_at}</dd>
-                <dt>"Decided"</dt><dd>{request.decided_at.unwrap_or_else(|| "—".into())}</dd>
+                // An expired or cancelled request was closed, not decided.
+                <dt>{if pending || decided(&request.status) { "Decided" } else { "Closed" }}</dt>
+                <dd>{request.decided_at.unwrap_or_else(|| "—".into())}</dd>
                 {deadline.map(|deadline| view! { <dt>"Deadline"</dt><dd>{deadline}</dd> })}
             </dl>
         </section>
@@ -591,7 +601,7 @@ fn RequestView(detail: RequestDetail, execution: Result<Option<ExecutionDetail>,
         <section class="card audit">
             <h2>"Audit trail"</h2>
             <h3>"Decisions"</h3>
-            <AuditList empty="Nobody has decided yet." items=decisions
+            <AuditList empty=nobody_decided items=decisions
                 .into_iter()
                 .map(|entry| {
                     format!(
@@ -707,6 +717,12 @@ fn AuditList(items: Vec<String>, empty: &'static str) -> impl IntoView {
         view! { <ul class="trail">{items.into_iter().map(|item| view! { <li>{item}</li> }).collect_view()}</ul> }
             .into_any()
     }
+}
+
+/// Whether a request's status is a decision (approved or rejected), not a close without one
+/// (expired, cancelled) or a wait.
+fn decided(status: &str) -> bool {
+    matches!(status, "approved" | "rejected")
 }
 
 /// The error boundary's view: each error as a sentence.

@@ -271,3 +271,54 @@ test("a request that does not exist answers 404 with a clear message", async ({ 
   // The 404 itself is the expected answer (Chromium also logs it as a failed resource).
   expect(problems.filter((problem) => !problem.includes("404"))).toEqual([]);
 });
+
+test("a request nobody decided does not say it was decided", async ({ page, request }) => {
+  test.setTimeout(60_000);
+  const problems = watchForProblems(page);
+  const suffix = Date.now().toString(36);
+  const machine = await sfn(request, "CreateStateMachine", {
+    name: `approval-cancel-${suffix}`,
+    definition: JSON.stringify({
+      StartAt: "AskForApproval",
+      States: {
+        AskForApproval: {
+          Type: "Task",
+          Resource: "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+          Parameters: { QueueUrl: queueUrl, MessageBody: { "taskToken.$": "$$.Task.Token", "subject.$": "$.subject" } },
+          End: true,
+        },
+      },
+    }),
+    roleArn: "arn:aws:iam::123456789012:role/statehouse-e2e",
+  });
+  const subject = `Cancelled order C-${suffix}`;
+  const { executionArn } = await sfn(request, "StartExecution", {
+    stateMachineArn: machine.stateMachineArn,
+    name: `cancel-${suffix}`,
+    input: JSON.stringify({ subject }),
+  });
+  await expect.poll(async () => {
+    await page.goto("/approvals?status=pending");
+    return page.getByRole("row").filter({ hasText: subject }).count();
+  }).toBe(1);
+  // The workflow stops waiting: the request is cancelled, by nobody's decision.
+  await sfn(request, "StopExecution", { executionArn, error: "Operator.Stopped" });
+  expect((await waitForEnd(request, executionArn)).status).toBe("ABORTED");
+
+  // The request is cancelled at once, before anyone opens its link.
+  const row = page.getByRole("row").filter({ hasText: subject });
+  await expect(async () => {
+    await page.goto("/approvals");
+    await expect(row.locator('td[data-label="Status"]')).toHaveText("cancelled", { timeout: 500 });
+  }).toPass({ timeout: 5_000 });
+  await expect(row.locator('td[data-label="Decided"]')).toHaveText("—");
+  await row.getByRole("link").click();
+  await expect(page.getByTestId("request-status")).toHaveText("cancelled");
+  const facts = page.locator("dl.facts");
+  await expect(facts.locator("dt", { hasText: /^Decided$/ })).toHaveCount(0);
+  await expect(facts.locator("dt", { hasText: /^Closed$/ })).toHaveCount(1);
+  const trail = page.locator("section.audit");
+  await expect(trail).not.toContainText("Nobody has decided yet");
+  await expect(trail).toContainText("Nobody decided: the request was cancelled.");
+  expect(problems).toEqual([]);
+});

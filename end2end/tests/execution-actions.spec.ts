@@ -158,3 +158,27 @@ test("Stop aborts a running execution and Redrive resumes it", async ({ page, re
 
   expect(problems).toEqual([]);
 });
+
+test("a redrive that fails again at once still shows that it happened", async ({ page, request }) => {
+  const problems = watchForProblems(page);
+  const suffix = Date.now().toString(36);
+  const stateMachineArn = await createMachine(request, `refail-${suffix}`, {
+    StartAt: "Broken",
+    States: { Broken: { Type: "Fail", Error: "Still.Broken", Cause: "not fixed yet" } },
+  });
+  const { executionArn } = await sfn(request, "StartExecution", { stateMachineArn, name: `refail-${suffix}` });
+  expect(await waitForEnd(request, executionArn)).toBe("FAILED");
+
+  await page.goto(executionPage(executionArn));
+  await expect(page.getByTestId("execution-redriven")).toHaveCount(0);
+  await waitForHydration(page);
+  await page.getByRole("button", { name: "Redrive execution" }).click();
+  // The status reads FAILED before and after: the facts say it was redriven, and when.
+  const redriven = page.getByTestId("execution-redriven");
+  await expect(redriven).toHaveText(/^once, last at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  await expect(page.getByTestId("execution-status")).toHaveText("FAILED");
+  expect((await sfn(request, "DescribeExecution", { executionArn })).redriveCount).toBe(1);
+  await page.getByRole("button", { name: "Redrive execution" }).click();
+  await expect(redriven).toHaveText(/^2 times, last at /);
+  expect(problems).toEqual([]);
+});

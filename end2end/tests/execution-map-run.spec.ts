@@ -248,3 +248,60 @@ test("a running Map Run's limits change from its page", async ({ page, request }
   await sfn(request, "StopExecution", { executionArn });
   expect(problems).toEqual([]);
 });
+
+test("a running Map Run's page follows its child executions live, keeping what is typed in its form", async ({ page, request }) => {
+  test.setTimeout(60_000);
+  const problems = watchForProblems(page);
+  const suffix = Date.now().toString(36);
+  // Five items, one child at a time, each waiting two seconds: about ten seconds in all.
+  const stateMachineArn = await createMachine(request, `follow-${suffix}`, {
+    StartAt: "Each",
+    States: {
+      Each: {
+        Type: "Map",
+        ItemsPath: "$.items",
+        MaxConcurrency: 1,
+        ItemProcessor: {
+          ProcessorConfig: { Mode: "DISTRIBUTED", ExecutionType: "STANDARD" },
+          StartAt: "Nap",
+          States: { Nap: { Type: "Wait", Seconds: 2, End: true } },
+        },
+        Next: "After",
+      },
+      After: { Type: "Wait", Seconds: 2, End: true },
+    },
+  });
+  const { executionArn } = await sfn(request, "StartExecution", {
+    stateMachineArn,
+    name: `follow-${suffix}`,
+    input: JSON.stringify({ items: [1, 2, 3, 4, 5] }),
+  });
+  let mapRunArn = "";
+  await expect.poll(async () => {
+    const { mapRuns } = await sfn(request, "ListMapRuns", { executionArn });
+    mapRunArn = mapRuns[0]?.mapRunArn ?? "";
+    return mapRunArn;
+  }).not.toBe("");
+
+  await page.goto(`/executions/map-runs/${encodeURIComponent(mapRunArn)}`);
+  await waitForHydration(page);
+  await expect(page.getByTestId("map-run-status")).toHaveText("RUNNING");
+  const succeeded = page.locator("[data-testid=map-run-counts] tr[data-counts=executions] [data-count=succeeded]");
+  const before = Number(await succeeded.textContent());
+  // The operator starts typing a new limit while children keep ending.
+  const concurrency = page.getByTestId("map-run-limits").getByLabel("Max concurrency (0: no limit)");
+  await concurrency.fill("4");
+  // While a field has the focus the page holds still (a redraw would take the focus away);
+  // once the operator looks elsewhere, it catches up.
+  await page.getByRole("heading", { level: 1 }).click();
+  // Without a reload, the counts move on as children end, and the typed value stays.
+  await expect.poll(async () => Number(await succeeded.textContent()), { timeout: 8_000 }).toBeGreaterThan(before);
+  await expect(page.getByTestId("map-run-status")).toHaveText("RUNNING");
+  await expect(concurrency).toHaveValue("4");
+  // The run ends while its parent goes on (its next state waits): the page says so.
+  await expect(page.getByTestId("map-run-status")).toHaveText("SUCCEEDED", { timeout: 20_000 });
+  await expect(succeeded).toHaveText("5");
+  await expect(page.locator("[data-testid=map-run-counts] tr[data-counts=executions] [data-count=running]")).toHaveText("0");
+  expect(await waitForEnd(request, executionArn)).toBe("SUCCEEDED");
+  expect(problems).toEqual([]);
+});

@@ -205,3 +205,38 @@ test("a wide graph opens scrolled to the failed state, follows a state chosen ou
   expect(await page.getByTestId("graph").evaluate((svg) => svg.getBoundingClientRect().width)).toBeCloseTo(graphWidth, 0);
   expect(problems).toEqual([]);
 });
+
+test("a state still running shows how long it has run by the clock, not by its last event", async ({ page, request }) => {
+  test.setTimeout(60_000);
+  const problems = watchForProblems(page);
+  const suffix = Date.now().toString(36);
+  // A task that waits for its callback records no event while it waits.
+  const stateMachineArn = await createMachine(request, `waiting-${suffix}`, {
+    StartAt: "AwaitCallback",
+    States: {
+      AwaitCallback: {
+        Type: "Task",
+        Resource: "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+        Parameters: {
+          QueueUrl: "https://sqs.us-east-1.amazonaws.com/123456789012/not-an-approval-channel",
+          MessageBody: { "token.$": "$$.Task.Token" },
+        },
+        End: true,
+      },
+    },
+  });
+  const { executionArn } = await sfn(request, "StartExecution", { stateMachineArn, name: `waits-${suffix}`, input: "{}" });
+  // Its last event is at most a moment after the start; the reader comes a few seconds later.
+  await page.waitForTimeout(3_000);
+  await page.goto(`/executions/${encodeURIComponent(executionArn)}?state=AwaitCallback`);
+  await waitForHydration(page);
+  const seconds = async (locator: any) => parseFloat((await locator.textContent()) ?? "");
+  const duration = page.getByTestId("state-details").getByTestId("state-duration");
+  await expect(duration).toContainText("so far");
+  await expect.poll(() => seconds(duration)).toBeGreaterThanOrEqual(3);
+  // It keeps counting while the page stays open, and so does the timeline's axis.
+  await expect.poll(() => seconds(duration), { timeout: 5_000 }).toBeGreaterThanOrEqual(5);
+  await expect.poll(() => seconds(page.getByTestId("timeline-end")), { timeout: 5_000 }).toBeGreaterThanOrEqual(5);
+  await sfn(request, "StopExecution", { executionArn });
+  expect(problems).toEqual([]);
+});

@@ -311,9 +311,13 @@ async fn an_approval_by_mail_resumes_the_execution_and_bad_or_late_posts_change_
     let (body, cookie) =
         portal.decide(&link, &[("csrf", &csrf), ("comment", "Looks <fine>"), ("decision", "approve")]).await;
     assert!(body.contains("<h1>Thank you</h1>") && body.contains("Your approval was recorded"), "{body}");
+    // The link decides nothing any more, so the page no longer says until when it works.
+    assert!(!body.contains("This link works until"), "{body}");
     let refreshed = portal.client.get(&link).header("cookie", &cookie).send().await.expect("GET");
     assert_eq!(refreshed.status().as_u16(), 409);
-    assert!(!refreshed.text().await.expect("body").contains("was recorded"), "the confirmation is shown once");
+    let refreshed = refreshed.text().await.expect("body");
+    assert!(!refreshed.contains("was recorded"), "the confirmation is shown once");
+    assert!(!refreshed.contains("This link works until"), "{refreshed}");
     let described = portal.wait_for_end(&execution).await;
     assert_eq!(described["status"], "SUCCEEDED", "{described}");
     let output: Value = serde_json::from_str(described["output"].as_str().expect("output")).expect("JSON output");
@@ -488,6 +492,10 @@ async fn a_request_past_its_deadline_expires_and_its_link_is_refused() {
 
     let mail = sink.next_mail().await;
     assert!(mail.text.contains(&deadline), "{}", mail.text);
+    // The link ends with the request, at its deadline: no new link can be had after it.
+    for body in [&mail.text, &mail.html] {
+        assert!(body.contains("the request's deadline") && !body.contains("offers you a new one"), "{body}");
+    }
     let link = mail.link();
     let (status, page) = portal.get(&link).await;
     assert_eq!(status, 200, "{page}");
@@ -505,7 +513,9 @@ async fn a_request_past_its_deadline_expires_and_its_link_is_refused() {
     let (status, body) = portal.post(&link, &[("csrf", &csrf), ("decision", "approve")]).await;
     assert_eq!(status, 410, "{body}");
     assert!(body.contains("expired"), "{body}");
-    assert_eq!(portal.get(&link).await.0, 410);
+    let (status, page) = portal.get(&link).await;
+    assert_eq!(status, 410);
+    assert!(page.contains("This request has expired") && !page.contains("This link works until"), "{page}");
     assert_eq!(portal.describe(&execution).await["output"], described["output"]);
 }
 
@@ -524,6 +534,20 @@ async fn a_stopped_execution_cancels_its_request() {
         .call(&portal.client, "StopExecution", &json!({"executionArn": execution}))
         .await
         .expect("StopExecution");
+
+    // Before anyone opens the link again, the inbox shows it cancelled, no longer waiting.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let (status, inbox) = portal.get(&portal.server.url("/approvals?status=cancelled")).await;
+        assert_eq!(status, 200, "{inbox}");
+        if inbox.contains("order-46") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the stopped execution's request is not cancelled: {inbox}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (_, waiting) = portal.get(&portal.server.url("/approvals?status=pending")).await;
+    assert!(!waiting.contains("order-46"), "{waiting}");
 
     let (status, body) = portal.post(&link, &[("csrf", &csrf), ("decision", "approve")]).await;
     assert_eq!(status, 410, "{body}");
@@ -708,6 +732,8 @@ async fn a_waiting_request_is_escalated_and_reminded_before_its_deadline() {
     for _ in 0..2 {
         let reminder = sink.next_mail().await;
         assert!(reminder.raw.contains("Subject: Reminder: approval requested: Ship order 42?"), "{}", reminder.raw);
+        // A reminder's link works no longer than the request: until its deadline, as the mail says.
+        assert!(reminder.text.contains("the request's deadline"), "{}", reminder.text);
         reminded.push((reminder.raw.contains("To: boss@example.com"), reminder.link()));
     }
     assert!(started.elapsed() >= Duration::from_millis(2_900), "reminded too early: {:?}", started.elapsed());

@@ -102,6 +102,7 @@ fn ExecutionView(
     let ExecutionDetail { execution, input, output, error, cause, definition, events, waiting, map_runs } = detail;
     let cost_line = view! { <ExecutionCostLine arn=execution.arn.clone() events=events.clone() /> };
     let states = ExecutionStates::new(&events, execution.start_millis, execution.stop_millis);
+    let now = states.clock(execution.status == "RUNNING");
     // The state whose details show: the reader's choice, else where a failed, timed-out or
     // stopped execution ended. Decided from the data alone, so the server and the browser draw
     // the same; only a change after that is the reader's choice.
@@ -129,6 +130,19 @@ fn ExecutionView(
         });
     });
     let statuses = state_statuses(&events, &execution.status);
+    // A redrive that fails again at once leaves the status as it was: the facts say it happened.
+    let redrives: Vec<i64> = events
+        .iter()
+        .filter(|event| event.event_type == "ExecutionRedriven")
+        .map(|event| event.timestamp_millis)
+        .collect();
+    let redriven = redrives.last().map(|last| {
+        let times = if redrives.len() == 1 { "once".to_string() } else { format!("{} times", redrives.len()) };
+        view! {
+            <dt>"Redriven"</dt>
+            <dd data-testid="execution-redriven">{format!("{times}, last at {}", format_millis(*last))}</dd>
+        }
+    });
     let mut types: Vec<String> = events.iter().map(|event| event.event_type.clone()).collect();
     asl::sort::sort(&mut types);
     types.dedup();
@@ -161,6 +175,7 @@ fn ExecutionView(
                 <dt>"Started"</dt><dd>{format_millis(execution.start_millis)}</dd>
                 <dt>"Stopped"</dt><dd>{execution.stop_millis.map(format_millis).unwrap_or_else(|| "—".into())}</dd>
                 <dt>"Duration"</dt><dd>{duration_text(execution.start_millis, execution.stop_millis)}</dd>
+                {redriven}
                 {error.map(|error| {
                     let same = format!(
                         "/executions?machine={}&error={}",
@@ -197,11 +212,11 @@ fn ExecutionView(
             <h2>"Graph"</h2>
             <StateGraph definition statuses on_select=choose selected />
         </section>
-        <StateDetails states=states.clone() all_states map_runs=map_runs.clone() selected />
+        <StateDetails states=states.clone() all_states map_runs=map_runs.clone() selected now />
         <MapRunsSection map_runs />
         <section class="card">
             <h2>"Timeline"</h2>
-            <Timeline states selected />
+            <Timeline states selected now />
         </section>
         <section class="card io">
             <div>

@@ -2,8 +2,10 @@
 //! its status, its item and child execution counts as DescribeMapRun gives them, its
 //! tolerated failure settings, start and stop, and its child executions (oldest first, keyset
 //! pages of [`super::PAGE_SIZE`]), each linking to its execution page. While it runs, a form
-//! changes its concurrency and failure threshold (UpdateMapRun). The parent execution's page
-//! lists its Map Runs ([`MapRunsSection`]).
+//! changes its concurrency and failure threshold (UpdateMapRun). The page follows the run live
+//! (its children's and its parent's changes on `/executions-events`), keeping what is typed in
+//! that form while it redraws. The parent execution's page lists its Map Runs
+//! ([`MapRunsSection`]).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -13,7 +15,9 @@ use serde::{Deserialize, Serialize};
 use super::{
     ExecutionPage, ExecutionsError, StatusBadge, StoppedCell,
     actions::{ExecutionActionError, failure_alert},
-    duration_text, encode_component, error_list, execution_href, format_millis, last_segment, percent_decode,
+    duration_text, encode_component, error_list, execution_href, format_millis, last_segment,
+    list::follow_changes,
+    percent_decode,
 };
 
 /// A Map Run as the parent execution's page lists it.
@@ -192,22 +196,93 @@ pub fn MapRunPage() -> impl IntoView {
             }
         },
     );
+    // Live: read again when a child execution starts or ends, or the parent does (a Map Run's
+    // start, end or redrive comes as its parent's change).
+    // What the reader types in the limits form outlives the redraws; a change made clears it
+    // (the form then shows the new limits as its placeholders).
+    let typed = TypedLimits::default();
+    let parent = Memo::new(move |_| {
+        detail.with(|detail| {
+            detail.as_ref().and_then(|detail| detail.as_ref().ok()).map(|detail| detail.execution_arn.clone())
+        })
+    });
+    let live = RwSignal::new(false);
+    Effect::new(move |_| {
+        let Some(parent) = parent.get() else { return };
+        let query = format!("execution={}&map_run={}", encode_component(&parent), encode_component(&arn.get()));
+        follow_changes(&query, live, move |_| {
+            if typed.editing.get_untracked() {
+                typed.missed.set(true);
+            } else {
+                detail.refetch();
+            }
+        });
+    });
+    // Once the reader leaves the form's fields (not merely moves to the next one), what was
+    // held back is read.
+    Effect::new(move |_| {
+        if typed.editing.get() {
+            return;
+        }
+        set_timeout(
+            move || {
+                if typed.editing.try_get_untracked() == Some(false) && typed.missed.get_untracked() {
+                    typed.missed.set(false);
+                    detail.refetch();
+                }
+            },
+            std::time::Duration::ZERO,
+        );
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(())) = update.value().get() {
+            typed.clear();
+        }
+    });
     view! {
         <ErrorBoundary fallback=error_list>
             <Transition fallback=|| view! { <p>"Loading the Map Run…"</p> }>
                 {move || Suspend::new(async move {
                     detail
                         .await
-                        .map(|detail| view! { <MapRunView detail paged=after.get_untracked().is_some() update /> })
+                        .map(|detail| view! { <MapRunView detail paged=after.get_untracked().is_some() update typed /> })
                 })}
             </Transition>
         </ErrorBoundary>
     }
 }
 
+/// What the reader has typed in the limits form (empty: the field keeps its limit), kept by
+/// the page so that a live redraw of the run does not lose it; and whether a field has the
+/// focus, when the page holds live redraws back (a redraw would take the focus away).
+#[derive(Clone, Copy, Default)]
+struct TypedLimits {
+    max_concurrency: RwSignal<String>,
+    tolerated_failure_count: RwSignal<String>,
+    tolerated_failure_percentage: RwSignal<String>,
+    /// A field of the form has the focus.
+    editing: RwSignal<bool>,
+    /// A change came while it had: the page reads the run again once the form is left.
+    missed: RwSignal<bool>,
+}
+
+impl TypedLimits {
+    /// Empties every field.
+    fn clear(&self) {
+        self.max_concurrency.set(String::new());
+        self.tolerated_failure_count.set(String::new());
+        self.tolerated_failure_percentage.set(String::new());
+    }
+}
+
 /// One Map Run, rendered. Every value is text, so Leptos escapes it.
 #[component]
-fn MapRunView(detail: MapRunDetail, paged: bool, update: ServerAction<UpdateMapRun>) -> impl IntoView {
+fn MapRunView(
+    detail: MapRunDetail,
+    paged: bool,
+    update: ServerAction<UpdateMapRun>,
+    typed: TypedLimits,
+) -> impl IntoView {
     let MapRunDetail {
         summary,
         execution_arn,
@@ -240,6 +315,7 @@ fn MapRunView(detail: MapRunDetail, paged: bool, update: ServerAction<UpdateMapR
                 tolerated_failure_count
                 tolerated_failure_percentage
                 update
+                typed
             />
         }
     });
@@ -308,8 +384,16 @@ fn LimitsForm(
     tolerated_failure_count: Option<i64>,
     tolerated_failure_percentage: Option<f64>,
     update: ServerAction<UpdateMapRun>,
+    typed: TypedLimits,
 ) -> impl IntoView {
     let value = update.value();
+    let TypedLimits {
+        max_concurrency: typed_concurrency,
+        tolerated_failure_count: typed_count,
+        tolerated_failure_percentage: typed_percentage,
+        editing,
+        ..
+    } = typed;
     view! {
         <section class="card" data-testid="map-run-limits">
             <h2>"Change limits"</h2>
@@ -318,15 +402,49 @@ fn LimitsForm(
                 <input type="hidden" name="arn" value=arn />
                 <div class="field">
                     <label for="limit-concurrency">"Max concurrency (0: no limit)"</label>
-                    <input id="limit-concurrency" name="max_concurrency" type="number" min="0" step="1" placeholder=max_concurrency.to_string() />
+                    <input
+                        id="limit-concurrency"
+                        name="max_concurrency"
+                        type="number"
+                        min="0"
+                        step="1"
+                        placeholder=max_concurrency.to_string()
+                        prop:value=move || typed_concurrency.get()
+                        on:input=move |event| typed_concurrency.set(event_target_value(&event))
+                        on:focus=move |_| editing.set(true)
+                        on:blur=move |_| editing.set(false)
+                    />
                 </div>
                 <div class="field">
                     <label for="limit-count">"Tolerated failure count"</label>
-                    <input id="limit-count" name="tolerated_failure_count" type="number" min="0" step="1" placeholder=tolerated_failure_count.map(|count| count.to_string()).unwrap_or_default() />
+                    <input
+                        id="limit-count"
+                        name="tolerated_failure_count"
+                        type="number"
+                        min="0"
+                        step="1"
+                        placeholder=tolerated_failure_count.map(|count| count.to_string()).unwrap_or_default()
+                        prop:value=move || typed_count.get()
+                        on:input=move |event| typed_count.set(event_target_value(&event))
+                        on:focus=move |_| editing.set(true)
+                        on:blur=move |_| editing.set(false)
+                    />
                 </div>
                 <div class="field">
                     <label for="limit-percentage">"Tolerated failure percentage"</label>
-                    <input id="limit-percentage" name="tolerated_failure_percentage" type="number" min="0" max="100" step="any" placeholder=tolerated_failure_percentage.map(|percentage| percentage.to_string()).unwrap_or_default() />
+                    <input
+                        id="limit-percentage"
+                        name="tolerated_failure_percentage"
+                        type="number"
+                        min="0"
+                        max="100"
+                        step="any"
+                        placeholder=tolerated_failure_percentage.map(|percentage| percentage.to_string()).unwrap_or_default()
+                        prop:value=move || typed_percentage.get()
+                        on:input=move |event| typed_percentage.set(event_target_value(&event))
+                        on:focus=move |_| editing.set(true)
+                        on:blur=move |_| editing.set(false)
+                    />
                 </div>
                 <div class="field actions">
                     <button type="submit" disabled=move || update.pending().get()>"Update Map Run"</button>

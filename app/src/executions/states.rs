@@ -46,6 +46,28 @@ impl ExecutionStates {
         self.visits.iter().rev().find(|visit| visit.ended_inside.is_some()).map(|visit| visit.state_name.as_str())
     }
 
+    /// The instant the open visits are measured to: [`Self::end_millis`], and while the
+    /// execution runs, once the page is live in the browser, the browser's clock, ticking every
+    /// second (a state waiting for a callback records no event while it waits, so its last
+    /// event alone would say it has run for no time). The server draws the first value, so
+    /// hydration finds what it drew.
+    pub fn clock(&self, running: bool) -> Signal<i64> {
+        let end_millis = self.end_millis;
+        let now = RwSignal::new(end_millis);
+        if running {
+            Effect::new(move |_| {
+                let tick = move || {
+                    now.try_set((js_sys::Date::now() as i64).max(end_millis));
+                };
+                tick();
+                if let Ok(handle) = set_interval_with_handle(tick, std::time::Duration::from_secs(1)) {
+                    on_cleanup(move || handle.clear());
+                }
+            });
+        }
+        now.into()
+    }
+
     /// The names of the states entered, in the order first entered.
     pub fn names(&self) -> Vec<String> {
         let mut names: Vec<String> = Vec::new();
@@ -70,8 +92,12 @@ pub fn StateDetails(
     map_runs: Vec<MapRunSummary>,
     /// The chosen state.
     selected: RwSignal<Option<String>>,
+    /// What open visits are measured to ([`ExecutionStates::clock`]; the end of the history
+    /// when not given).
+    #[prop(optional, into)]
+    now: Option<Signal<i64>>,
 ) -> impl IntoView {
-    let end_millis = states.end_millis;
+    let now = now.unwrap_or_else(|| Signal::stored(states.end_millis));
     let visits = StoredValue::new(states.visits);
     let map_runs = StoredValue::new(map_runs);
     view! {
@@ -116,7 +142,7 @@ pub fn StateDetails(
                             <StateMapRuns map_runs=map_runs.with_value(|runs| {
                                 runs.iter().filter(|run| run.state_name == name).cloned().collect()
                             }) />
-                            {shown.into_iter().take(VISITS_SHOWN).enumerate().map(|(index, visit)| view! { <VisitView visit index end_millis /> }).collect_view()}
+                            {shown.into_iter().take(VISITS_SHOWN).enumerate().map(|(index, visit)| view! { <VisitView visit index now /> }).collect_view()}
                         </div>
                     }
                 })
@@ -154,16 +180,17 @@ fn StateMapRuns(map_runs: Vec<MapRunSummary>) -> impl IntoView {
 
 /// One visit of a state.
 #[component]
-fn VisitView(visit: StateVisit, index: usize, end_millis: i64) -> impl IntoView {
+fn VisitView(visit: StateVisit, index: usize, now: Signal<i64>) -> impl IntoView {
     let retries = visit.attempts.saturating_sub(1);
     let attempts = match visit.attempts {
         0 => "—".to_string(),
         1 => "1 (no retries)".to_string(),
         count => format!("{count} ({retries} {})", if retries == 1 { "retry" } else { "retries" }),
     };
-    let duration = match visit.end_millis() {
-        Some(end) => duration_text(visit.entered_millis, Some(end)),
-        None => format!("{} so far", duration_text(visit.entered_millis, Some(end_millis))),
+    let (entered_millis, ended_millis) = (visit.entered_millis, visit.end_millis());
+    let duration = move || match ended_millis {
+        Some(end) => duration_text(entered_millis, Some(end)),
+        None => format!("{} so far", duration_text(entered_millis, Some(now.get()))),
     };
     let exited = match (visit.exited_millis, visit.ended_inside) {
         (Some(exited), _) => format_millis(exited),
@@ -199,13 +226,17 @@ fn VisitView(visit: StateVisit, index: usize, end_millis: i64) -> impl IntoView 
 }
 
 /// The timeline: one bar per visit from entered to exited, on one time axis from the
-/// execution's start to its end. Clicking a bar chooses its state.
+/// execution's start to its end (to `now` while it runs). Clicking a bar chooses its state.
 #[component]
 pub fn Timeline(
     /// The execution's states.
     states: ExecutionStates,
     /// The chosen state.
     selected: RwSignal<Option<String>>,
+    /// Where the axis ends and open visits' bars end ([`ExecutionStates::clock`]; the end of
+    /// the history when not given).
+    #[prop(optional, into)]
+    now: Option<Signal<i64>>,
 ) -> impl IntoView {
     const LABEL_WIDTH: f64 = 170.0;
     const BAR_AREA: f64 = 560.0;
@@ -215,42 +246,50 @@ pub fn Timeline(
     if visits.is_empty() {
         return view! { <p class="muted">"No state was entered."</p> }.into_any();
     }
-    let span = (end_millis - start_millis).max(1) as f64;
+    let now = now.unwrap_or_else(|| Signal::stored(end_millis));
     let total = visits.len();
     let rows = visits.len().min(TIMELINE_BARS);
     let height = TOP + rows as f64 * ROW + 8.0;
     let width = LABEL_WIDTH + BAR_AREA + 10.0;
-    let x_of = move |millis: i64| LABEL_WIDTH + ((millis - start_millis) as f64 / span * BAR_AREA).clamp(0.0, BAR_AREA);
-    let bars = visits
-        .into_iter()
-        .take(TIMELINE_BARS)
-        .enumerate()
-        .map(|(row, visit)| {
-            let y = TOP + row as f64 * ROW;
-            let x = x_of(visit.entered_millis);
-            let bar_width = (x_of(visit.end_millis().unwrap_or(end_millis)) - x).max(2.0);
-            let status = match (visit.exited_millis, visit.ended_inside, &visit.error) {
-                (None, Some(_), _) | (Some(_), _, Some(_)) => "failed",
-                (None, None, _) => "running",
-                (Some(_), _, None) => "succeeded",
-            };
-            let duration = duration_text(visit.entered_millis, Some(visit.end_millis().unwrap_or(end_millis)));
-            let name = visit.state_name.clone();
-            let label = visit.state_name.clone();
-            view! {
-                <g
-                    class=format!("timeline-bar bar-{status}")
-                    data-timeline-state=visit.state_name.clone()
-                    data-duration-millis=visit.duration_millis(end_millis)
-                    on:click=move |_| selected.set(Some(name.clone()))
-                >
-                    <title>{format!("{}: {duration}", visit.state_name)}</title>
-                    <text x=LABEL_WIDTH - 8.0 y=y + 14.0 text-anchor="end">{label}</text>
-                    <rect x=x y=y + 3.0 width=bar_width height=ROW - 6.0 rx="3" />
-                </g>
-            }
+    let visits = StoredValue::new(visits);
+    let bars = move || {
+        let end_millis = now.get();
+        let span = (end_millis - start_millis).max(1) as f64;
+        let x_of =
+            move |millis: i64| LABEL_WIDTH + ((millis - start_millis) as f64 / span * BAR_AREA).clamp(0.0, BAR_AREA);
+        visits.with_value(|visits| {
+            visits
+                .iter()
+                .take(TIMELINE_BARS)
+                .enumerate()
+                .map(|(row, visit)| {
+                    let y = TOP + row as f64 * ROW;
+                    let x = x_of(visit.entered_millis);
+                    let bar_width = (x_of(visit.end_millis().unwrap_or(end_millis)) - x).max(2.0);
+                    let status = match (visit.exited_millis, visit.ended_inside, &visit.error) {
+                        (None, Some(_), _) | (Some(_), _, Some(_)) => "failed",
+                        (None, None, _) => "running",
+                        (Some(_), _, None) => "succeeded",
+                    };
+                    let duration = duration_text(visit.entered_millis, Some(visit.end_millis().unwrap_or(end_millis)));
+                    let name = visit.state_name.clone();
+                    let label = visit.state_name.clone();
+                    view! {
+                        <g
+                            class=format!("timeline-bar bar-{status}")
+                            data-timeline-state=visit.state_name.clone()
+                            data-duration-millis=visit.duration_millis(end_millis)
+                            on:click=move |_| selected.set(Some(name.clone()))
+                        >
+                            <title>{format!("{}: {duration}", visit.state_name)}</title>
+                            <text x=LABEL_WIDTH - 8.0 y=y + 14.0 text-anchor="end">{label}</text>
+                            <rect x=x y=y + 3.0 width=bar_width height=ROW - 6.0 rx="3" />
+                        </g>
+                    }
+                })
+                .collect_view()
         })
-        .collect_view();
+    };
     let more = (total > TIMELINE_BARS)
         .then(|| view! { <p class="muted">{format!("The first {TIMELINE_BARS} of {total} visits are drawn.")}</p> });
     view! {
@@ -265,8 +304,8 @@ pub fn Timeline(
                 aria-label="Timeline of the states' durations"
             >
                 <text class="axis" x=LABEL_WIDTH y="14">"0 s"</text>
-                <text class="axis" x=LABEL_WIDTH + BAR_AREA y="14" text-anchor="end">
-                    {duration_text(start_millis, Some(end_millis))}
+                <text class="axis" x=LABEL_WIDTH + BAR_AREA y="14" text-anchor="end" data-testid="timeline-end">
+                    {move || duration_text(start_millis, Some(now.get()))}
                 </text>
                 <line class="axis" x1=LABEL_WIDTH y1=TOP - 2.0 x2=LABEL_WIDTH + BAR_AREA y2=TOP - 2.0 />
                 {bars}

@@ -42,6 +42,9 @@ pub struct MailContent {
     pub link: String,
     /// Until when the link works, as `2025-01-15 10:30 UTC`.
     pub link_expires: String,
+    /// Whether the link stops working at the request's deadline, when the request expires too:
+    /// the mail then promises no new link.
+    pub link_ends_at_deadline: bool,
 }
 
 impl MailContent {
@@ -70,6 +73,7 @@ impl MailContent {
             approver: String::new(),
             link: String::new(),
             link_expires: String::new(),
+            link_ends_at_deadline: false,
         }
     }
 }
@@ -408,6 +412,7 @@ mod tests {
             approver: "a@x".into(),
             link: "http://127.0.0.1:3000/approve/abc".into(),
             link_expires: "2025-01-15 10:30 UTC".into(),
+            link_ends_at_deadline: false,
         };
         let (text, html) = render(&content).expect("renders");
         assert!(html.contains("&#60;script&#62;") && !html.contains("<script>"), "{html}");

@@ -16,6 +16,7 @@
 pub mod aws;
 pub mod callback;
 pub mod config;
+pub mod ended;
 pub mod inbox;
 pub mod intake;
 pub mod mail;
@@ -156,7 +157,7 @@ impl Approvals {
         })
     }
 
-    /// Starts the mail and callback workers, and one SQS poller per `queue_url` channel with
+    /// Starts the mail, callback and ended-execution workers, and one SQS poller per `queue_url` channel with
     /// an `[aws]` table.
     pub fn spawn_workers(&self) -> Vec<JoinHandle<()>> {
         let inner = &self.inner;
@@ -177,6 +178,7 @@ impl Approvals {
                 inner.settings.mail_from.clone(),
                 Arc::clone(&inner.mail_wake),
             )),
+            tokio::spawn(ended::run_worker(inner.pool.clone(), inner.engine.clone())),
             tokio::spawn(callback::run_worker(
                 inner.pool.clone(),
                 inner.engine.clone(),
@@ -264,7 +266,7 @@ impl Approvals {
         recorded
     }
 
-    /// One approver's link (row `id`, under a new key that works until `expires_at`) and its
+    /// One approver's link (row `id`, under a new key that works until `expiry`) and its
     /// rendered mail, `template` giving everything but the approver and the link.
     fn link_mail(
         &self,
@@ -272,13 +274,15 @@ impl Approvals {
         id: Option<String>,
         approver: String,
         subject_prefix: &str,
-        expires_at: i64,
+        expiry: LinkExpiry,
     ) -> Result<NewLink, ApprovalsError> {
         let key = new_link_id();
+        let expires_at = expiry.at_millis;
         let content = MailContent {
             approver: approver.clone(),
             link: format!("{}/approve/{key}", self.inner.settings.public_url),
             link_expires: link_expiry_text(expires_at),
+            link_ends_at_deadline: expiry.at_deadline,
             ..template.clone()
         };
         let (text_body, html_body) = mail::render(&content)?;
@@ -303,13 +307,13 @@ impl Approvals {
             &link.details,
             link.deadline.as_deref(),
         );
-        let lifetime = self.link_lifetime(&link.channel);
+        let expiry = LinkExpiry::new(now, self.link_lifetime(&link.channel), link.deadline.as_deref());
         self.link_mail(
             &template,
             Some(link.link_id.clone()),
             link.approver.clone(),
             "New link: approval requested",
-            now + lifetime,
+            expiry,
         )
     }
 
@@ -361,14 +365,13 @@ impl Approvals {
             approver: String::new(),
             link: String::new(),
             link_expires: String::new(),
+            link_ends_at_deadline: false,
         };
         let now = now_millis();
-        let deadline_at =
-            message.deadline.as_deref().and_then(asl::eval::time::parse_timestamp).map(|instant| instant.to_millis());
-        // A link need not outlive its request's deadline; the mail then says the deadline's time.
-        let expires_at = (now + channel.link_lifetime_millis).min(deadline_at.unwrap_or(i64::MAX));
+        let deadline_at = deadline_millis(message.deadline.as_deref());
+        let expiry = LinkExpiry::new(now, channel.link_lifetime_millis, message.deadline.as_deref());
         for approver in approvers {
-            links.push(self.link_mail(&template, None, approver, "Approval requested", expires_at)?);
+            links.push(self.link_mail(&template, None, approver, "Approval requested", expiry)?);
         }
         let new = NewRequest {
             channel: channel.name.clone(),
@@ -482,6 +485,33 @@ impl ExecutionInfo {
             _ => "AWS Step Functions".to_string(),
         };
         Self { name: arn.rsplit(':').next().unwrap_or_default().to_string(), arn, state_machine_arn, workflow }
+    }
+}
+
+/// A request's deadline as written, in milliseconds since the epoch, when it is a timestamp
+/// (the request expires then).
+fn deadline_millis(deadline: Option<&str>) -> Option<i64> {
+    deadline.and_then(asl::eval::time::parse_timestamp).map(|instant| instant.to_millis())
+}
+
+/// When a new link stops working: its channel's lifetime from now, but never after its
+/// request's deadline, when the request expires and no link can decide it any more.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct LinkExpiry {
+    /// The instant, in milliseconds since the epoch.
+    pub at_millis: i64,
+    /// Whether it is the request's deadline (the mail then promises no new link).
+    pub at_deadline: bool,
+}
+
+impl LinkExpiry {
+    /// A link made at `now` for `lifetime_millis`, for a request with this deadline.
+    pub(crate) fn new(now: i64, lifetime_millis: i64, deadline: Option<&str>) -> Self {
+        let lifetime_end = now.saturating_add(lifetime_millis);
+        match deadline_millis(deadline) {
+            Some(deadline_at) if deadline_at <= lifetime_end => Self { at_millis: deadline_at, at_deadline: true },
+            _ => Self { at_millis: lifetime_end, at_deadline: false },
+        }
     }
 }
 

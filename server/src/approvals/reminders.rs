@@ -53,7 +53,8 @@ async fn send(approvals: &Approvals, due: &DueFollowUp, now: i64) -> Result<(), 
         &due.details,
         due.deadline.as_deref(),
     );
-    let lifetime = approvals.link_lifetime(&due.channel);
+    // A new link works for a full lifetime, but never past the request's deadline.
+    let expiry = super::LinkExpiry::new(now, approvals.link_lifetime(&due.channel), due.deadline.as_deref());
     let links = store::request_links(approvals.pool(), due.request_id).await?;
     let (kind, mails) = if due.is_reminder {
         let mut mails = Vec::new();
@@ -65,7 +66,7 @@ async fn send(approvals: &Approvals, due: &DueFollowUp, now: i64) -> Result<(), 
                     Some(id),
                     approver,
                     "Reminder: approval requested",
-                    now + lifetime,
+                    expiry,
                 )?);
             }
         }
@@ -79,13 +80,7 @@ async fn send(approvals: &Approvals, due: &DueFollowUp, now: i64) -> Result<(), 
         let mut mails = Vec::new();
         for approver in escalate_to {
             if !links.iter().any(|(_, existing, _)| existing.eq_ignore_ascii_case(&approver)) {
-                mails.push(approvals.link_mail(
-                    &template,
-                    None,
-                    approver,
-                    "Escalated: approval requested",
-                    now + lifetime,
-                )?);
+                mails.push(approvals.link_mail(&template, None, approver, "Escalated: approval requested", expiry)?);
             }
         }
         (FollowUpKind::Escalation, mails)

@@ -224,8 +224,11 @@ fn page_with(
     confirmation: Option<(String, String)>,
 ) -> Result<Response, PageError> {
     let details = super::mail::pretty_details(&link.details);
-    let expired = link_expired(link, now_millis()) && note.is_none() && confirmation.is_none();
-    let expiry = link.expires_at.map(super::link_expiry_text);
+    // The link's lifetime matters only while the request waits for this approver: once it is
+    // closed or the approver has decided, the page says so and not until when the link works.
+    let open = note.is_none() && confirmation.is_none();
+    let expired = link_expired(link, now_millis());
+    let expiry = link.expires_at.map(super::link_expiry_text).filter(|_| open);
     let html = ApprovePage {
         link_id: &link.key,
         valid_until: expiry.clone().filter(|_| !expired),

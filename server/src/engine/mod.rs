@@ -198,7 +198,8 @@ pub struct Qualifiers {
     pub alias_arn: Option<String>,
 }
 
-/// An execution started, ended or was redriven: what live views are told (see
+/// An execution started, ended or was redriven, or one of its Map Runs started, ended or was
+/// redriven (`status` is then the execution's own, `RUNNING`): what live views are told (see
 /// [`Engine::subscribe`]). Sent after the change is committed, so a reader sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExecutionChange {
@@ -444,10 +445,12 @@ impl Environment for RealEnvironment {
     }
 }
 
-/// Whether `events` change an execution's status: `ExecutionStarted`, `ExecutionSucceeded`,
-/// `ExecutionRedriven`, ….
+/// Whether `events` change what live views show of an execution: its status
+/// (`ExecutionStarted`, `ExecutionSucceeded`, `ExecutionRedriven`, …) or one of its Map Runs'
+/// (`MapRunStarted`, `MapRunSucceeded`, `MapRunRedriven`, …), which its page and the Map
+/// Run's page show while it goes on running.
 fn status_changed(events: &[HistoryEvent]) -> bool {
-    events.iter().any(|event| event.event_type.starts_with("Execution"))
+    events.iter().any(|event| event.event_type.starts_with("Execution") || event.event_type.starts_with("MapRun"))
 }
 
 /// The news that `record` now stands at `status`.
@@ -501,7 +504,8 @@ impl Engine {
         self.inner.interceptor.set(interceptor).is_ok()
     }
 
-    /// Tells of every execution that starts, ends or is redriven from now on.
+    /// Tells of every execution that starts, ends or is redriven from now on (and of each
+    /// Map Run's start, end and redrive, as a change of its parent execution).
     pub fn subscribe(&self) -> broadcast::Receiver<ExecutionChange> {
         self.inner.changes.subscribe()
     }

@@ -2,7 +2,9 @@
 //! message says that an execution started, ended or was redriven (`{"arn", "status"}`), or
 //! that this stream fell behind (`{"lagged": n}`); the list then reads its page again. Map Run
 //! children are left out, as the list leaves them out (Express executions are in it);
-//! `?machine=ARN` keeps one state machine's, `?execution=ARN` one execution's (its page).
+//! `?machine=ARN` keeps one state machine's, `?execution=ARN` one execution's (its page; a Map
+//! Run's start and end come as a change of its parent), `?map_run=ARN` one Map Run's child
+//! executions (with `execution=` its parent: the Map Run's page).
 //!
 //! A stream ends when the process is told to stop (SIGTERM, Ctrl-C), so an open browser tab
 //! never holds up a graceful shutdown; `EventSource` reconnects by itself.
@@ -26,6 +28,8 @@ pub struct LiveQuery {
     machine: Option<String>,
     /// Only this execution.
     execution: Option<String>,
+    /// Only this Map Run's child executions (and `execution`, when given too).
+    map_run: Option<String>,
 }
 
 /// The server-sent events stream of execution changes.
@@ -37,6 +41,7 @@ pub async fn execution_events(
     let filter = Filter {
         machine: query.machine.filter(|machine| !machine.is_empty()),
         execution: query.execution.filter(|execution| !execution.is_empty()),
+        map_run: query.map_run.filter(|map_run| !map_run.is_empty()),
     };
     let stop = Box::pin(shutting_down());
     let events = stream::unfold((receiver, stop, filter), |(mut receiver, mut stop, filter)| async move {
@@ -66,15 +71,18 @@ struct Filter {
     machine: Option<String>,
     /// Only this execution's (a Map Run child's too).
     execution: Option<String>,
+    /// Only this Map Run's children (and `execution`'s, when given too).
+    map_run: Option<String>,
 }
 
 impl Filter {
     /// Whether the page this stream serves shows this change: one execution's page its own;
-    /// the list executions, Standard and Express, that are not Map Run children (of one
-    /// state machine).
+    /// a Map Run's page its children's and its parent's; the list executions, Standard and
+    /// Express, that are not Map Run children (of one state machine).
     fn selects(&self, change: &ExecutionChange) -> bool {
-        if let Some(execution) = &self.execution {
-            return *execution == change.arn;
+        if self.execution.is_some() || self.map_run.is_some() {
+            return self.execution.as_ref() == Some(&change.arn)
+                || (self.map_run.is_some() && self.map_run == change.map_run_arn);
         }
         change.map_run_arn.is_none() && self.machine.as_ref().is_none_or(|machine| *machine == change.state_machine_arn)
     }
@@ -110,13 +118,23 @@ mod tests {
             map_run_arn: None,
             kind: ExecutionType::Standard,
         };
-        let machine = |arn: &str| Filter { machine: Some(arn.into()), execution: None };
+        let machine = |arn: &str| Filter { machine: Some(arn.into()), ..Filter::default() };
         assert!(Filter::default().selects(&change));
         assert!(machine("arn:aws:states:us-east-1:123456789012:stateMachine:M").selects(&change));
         assert!(!machine("arn:aws:states:us-east-1:123456789012:stateMachine:Other").selects(&change));
         let child = ExecutionChange { map_run_arn: Some("run".into()), ..change.clone() };
         assert!(!Filter::default().selects(&child));
-        assert!(Filter { machine: None, execution: Some(change.arn.clone()) }.selects(&child));
+        assert!(Filter { execution: Some(change.arn.clone()), ..Filter::default() }.selects(&child));
+        // A Map Run's page: its children and its parent, nothing else.
+        let run_page = Filter {
+            execution: Some("arn:aws:states:us-east-1:123456789012:execution:M:parent".into()),
+            map_run: Some("run".into()),
+            ..Filter::default()
+        };
+        assert!(run_page.selects(&child));
+        assert!(!run_page.selects(&ExecutionChange { map_run_arn: Some("another run".into()), ..child.clone() }));
+        assert!(!run_page.selects(&change));
+        assert!(run_page.selects(&ExecutionChange { arn: run_page.execution.clone().expect("set"), ..change.clone() }));
         let express = ExecutionChange { kind: ExecutionType::Express, ..change };
         assert!(Filter::default().selects(&express));
         assert!(!machine("arn:aws:states:us-east-1:123456789012:stateMachine:Other").selects(&express));
