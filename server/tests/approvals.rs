@@ -559,6 +559,53 @@ async fn a_stopped_execution_cancels_its_request() {
 }
 
 #[tokio::test]
+async fn a_task_that_timed_out_cancels_its_request_and_no_reminder_goes_out() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut sink = SmtpSink::start().await;
+    let config = write_boss_channel(dir.path(), "remind_before = \"5s\"\n");
+    let portal = Portal::start(dir.path(), &config, Some(sink.port)).await;
+    // The approval task times out after a second; a Catch carries the execution on to a long Wait.
+    let mut definition: Value = serde_json::from_str(&definition_with_deadline()).expect("JSON");
+    definition["States"]["Approve"]["TimeoutSeconds"] = json!(1);
+    let rejected = definition["States"]["Approve"]["Catch"][0].clone();
+    definition["States"]["Approve"]["Catch"] =
+        json!([{"ErrorEquals": ["States.Timeout"], "ResultPath": "$.timeout", "Next": "Later"}, rejected]);
+    definition["States"]["Later"] = json!({"Type": "Wait", "Seconds": 600, "End": true});
+    let machine = portal.create_machine("timeouts", &definition.to_string()).await;
+    let started = Instant::now();
+    let now =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_millis() as i64;
+    // Its reminder would be due 3 seconds after the start (5 seconds before the deadline).
+    let execution =
+        portal.start_on(&machine, "order-49", &json!({"deadline": asl::eval::time::format_millis(now + 8_000)})).await;
+    let request = sink.next_mail().await;
+    assert!(request.raw.contains("Subject: Approval requested:"), "{}", request.raw);
+
+    // The request is cancelled while the execution goes on, no longer counted as waiting.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, inbox) = portal.get(&portal.server.url("/approvals?status=cancelled")).await;
+        assert_eq!(status, 200, "{inbox}");
+        if inbox.contains("order-49") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the timed-out task's request is not cancelled: {inbox}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (_, waiting) = portal.get(&portal.server.url("/approvals?status=pending")).await;
+    assert!(!waiting.contains("order-49"), "{waiting}");
+    assert_eq!(portal.describe(&execution).await["status"], "RUNNING");
+
+    // No reminder goes out for it, and its link decides nothing.
+    if let Some(left) = (started + Duration::from_millis(4_500)).checked_duration_since(Instant::now()) {
+        tokio::time::sleep(left).await;
+    }
+    assert!(sink.mails.try_recv().is_err(), "a reminder went out for a task that had timed out");
+    let (status, body) = portal.get(&request.link()).await;
+    assert_eq!(status, 410, "{body}");
+}
+
+#[tokio::test]
 async fn a_restart_keeps_the_request_and_mails_nobody_twice() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut sink = SmtpSink::start().await;

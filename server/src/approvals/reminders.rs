@@ -18,8 +18,15 @@ use crate::engine::now_millis;
 /// one was recorded.
 pub async fn run_worker(approvals: Approvals, wake: Arc<Notify>) {
     loop {
-        let now = now_millis();
-        match store::due_follow_ups(approvals.pool(), now).await {
+        let mut now = now_millis();
+        let mut due = store::due_follow_ups(approvals.pool(), now).await;
+        if due.as_ref().is_ok_and(|due| !due.is_empty()) {
+            // No reminder for a task that no longer waits (it timed out and a Catch went on).
+            super::ended::sweep(approvals.pool(), approvals.engine()).await;
+            now = now_millis();
+            due = store::due_follow_ups(approvals.pool(), now).await;
+        }
+        match due {
             Ok(due) => {
                 for follow_up in due {
                     if let Err(error) = send(&approvals, &follow_up, now).await {

@@ -1415,6 +1415,16 @@ impl Engine {
         Err(if known { EngineError::TaskTimedOut } else { EngineError::InvalidToken })
     }
 
+    /// Whether the task a callback token names still waits for its answer: false once it
+    /// succeeded, failed, timed out or its execution ended, and for a token that is not ours.
+    pub async fn task_waiting(&self, token: &str) -> Result<bool, EngineError> {
+        match self.task_for_token(token).await {
+            Ok(_) => Ok(true),
+            Err(EngineError::TaskTimedOut | EngineError::InvalidToken) => Ok(false),
+            Err(error) => Err(error),
+        }
+    }
+
     /// SendTaskSuccess.
     pub async fn send_task_success(&self, token: &str, output: Value) -> Result<(), EngineError> {
         let (arn, key) = self.task_for_token(token).await?;
