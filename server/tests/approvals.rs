@@ -417,14 +417,15 @@ async fn approvers_are_each_asked_once_and_a_request_nobody_can_decide_fails_its
             "Type": "Task",
             "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
             "Parameters": {"QueueUrl": QUEUE_URL, "MessageBody": {
-                "taskToken.$": "$$.Task.Token", "subject": "Pay?", "approvers.$": "$.approvers"}},
+                "taskToken.$": "$$.Task.Token", "subject": "Pay?", "approvers.$": "$.approvers",
+                "deadline.$": "$.deadline"}},
             "End": true
         }}
     });
     let machine = portal.create_machine("named", &definition.to_string()).await;
 
     // One person under two spellings is one approver: a quorum of two cannot be met by them.
-    let same = json!({"approvers": ["dave@example.com", " Dave@Example.com", "erin@example.com"]});
+    let same = json!({"approvers": ["dave@example.com", " Dave@Example.com", "erin@example.com"], "deadline": null});
     let execution = portal.start_on(&machine, "same-person", &same).await;
     let mut recipients = [sink.next_mail().await, sink.next_mail().await]
         .iter()
@@ -435,11 +436,25 @@ async fn approvers_are_each_asked_once_and_a_request_nobody_can_decide_fails_its
     assert_eq!(portal.describe(&execution).await["status"], "RUNNING");
 
     // Requests nobody can decide fail their task at once, saying why, instead of waiting.
-    for (name, approvers, reason) in [
-        ("one-for-two", json!(["erin@example.com"]), "decides by quorum:2, and the request has 1 approver(s)"),
-        ("not-an-address", json!(["erin@example.com", "x@y\r\nBcc: evil@example.com"]), "is not an email address"),
+    // So does a deadline that is not a time: shown as written, it would never be reached.
+    let two = json!(["erin@example.com", "frank@example.com"]);
+    for (name, approvers, deadline, reason) in [
+        (
+            "one-for-two",
+            json!(["erin@example.com"]),
+            json!(null),
+            "decides by quorum:2, and the request has 1 approver(s)",
+        ),
+        (
+            "not-an-address",
+            json!(["erin@example.com", "x@y\r\nBcc: evil@example.com"]),
+            json!(null),
+            "is not an email address",
+        ),
+        ("no-time", two, json!("end of the week"), "deadline \"end of the week\" is not an RFC 3339 timestamp"),
     ] {
-        let execution = portal.start_on(&machine, name, &json!({"approvers": approvers})).await;
+        let input = json!({"approvers": approvers, "deadline": deadline});
+        let execution = portal.start_on(&machine, name, &input).await;
         let described = portal.wait_for_end(&execution).await;
         assert_eq!(described["status"], "FAILED", "{described}");
         assert_eq!(described["error"], "ApprovalRequestInvalid", "{described}");

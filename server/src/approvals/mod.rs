@@ -342,6 +342,14 @@ impl Approvals {
         origin: Origin,
     ) -> Result<bool, ApprovalsError> {
         let approvers = request_approvers(channel, &message.approvers).map_err(ApprovalsError::Refused)?;
+        if let Some(deadline) = message.deadline.as_deref()
+            && deadline_millis(Some(deadline)).is_none()
+        {
+            // Shown as written but never reached, it would promise an expiry that never comes.
+            return Err(ApprovalsError::Refused(format!(
+                "the request's deadline {deadline:?} is not an RFC 3339 timestamp (such as 2030-01-31T17:00:00Z), so the request could never expire"
+            )));
+        }
         let subject = message.subject.clone().unwrap_or_else(|| {
             if state_name.is_empty() {
                 format!("Approval in {}", execution.workflow)
