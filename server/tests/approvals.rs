@@ -97,6 +97,23 @@ impl Portal {
         Self::start_with(dir, config, smtp_port, &[]).await
     }
 
+    /// Waits up to `within` for the inbox to list the request of the execution `name` as
+    /// cancelled, then checks that it no longer lists it as waiting.
+    async fn wait_until_cancelled(&self, name: &str, within: Duration) {
+        let deadline = Instant::now() + within;
+        loop {
+            let (status, inbox) = self.get(&self.server.url("/approvals?status=cancelled")).await;
+            assert_eq!(status, 200, "{inbox}");
+            if inbox.contains(name) {
+                break;
+            }
+            assert!(Instant::now() < deadline, "the request of {name} is not cancelled: {inbox}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let (_, waiting) = self.get(&self.server.url("/approvals?status=pending")).await;
+        assert!(!waiting.contains(name), "{waiting}");
+    }
+
     /// [`Portal::start`] with more environment variables for the server.
     async fn start_with(dir: &Path, config: &Path, smtp_port: Option<u16>, extra: &[(&str, &str)]) -> Self {
         let smtp_url = smtp_port.map(|port| format!("smtp://127.0.0.1:{port}"));
@@ -551,18 +568,7 @@ async fn a_stopped_execution_cancels_its_request() {
         .expect("StopExecution");
 
     // Before anyone opens the link again, the inbox shows it cancelled, no longer waiting.
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let (status, inbox) = portal.get(&portal.server.url("/approvals?status=cancelled")).await;
-        assert_eq!(status, 200, "{inbox}");
-        if inbox.contains("order-46") {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the stopped execution's request is not cancelled: {inbox}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let (_, waiting) = portal.get(&portal.server.url("/approvals?status=pending")).await;
-    assert!(!waiting.contains("order-46"), "{waiting}");
+    portal.wait_until_cancelled("order-46", Duration::from_secs(5)).await;
 
     let (status, body) = portal.post(&link, &[("csrf", &csrf), ("decision", "approve")]).await;
     assert_eq!(status, 410, "{body}");
@@ -597,18 +603,7 @@ async fn a_task_that_timed_out_cancels_its_request_and_no_reminder_goes_out() {
     assert!(request.raw.contains("Subject: Approval requested:"), "{}", request.raw);
 
     // The request is cancelled while the execution goes on, no longer counted as waiting.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let (status, inbox) = portal.get(&portal.server.url("/approvals?status=cancelled")).await;
-        assert_eq!(status, 200, "{inbox}");
-        if inbox.contains("order-49") {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the timed-out task's request is not cancelled: {inbox}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let (_, waiting) = portal.get(&portal.server.url("/approvals?status=pending")).await;
-    assert!(!waiting.contains("order-49"), "{waiting}");
+    portal.wait_until_cancelled("order-49", Duration::from_secs(10)).await;
     assert_eq!(portal.describe(&execution).await["status"], "RUNNING");
 
     // No reminder goes out for it, and its link decides nothing.
