@@ -6,7 +6,8 @@
 //     frame: until the problems have been found again (the `designer:problems` measure's end),
 //     and until the graph shows the new name (and the problems are found);
 //   - code edit → graph: a state's name replaced in the code view in one input, until the end
-//     of the first frame whose graph shows it (the editor's 120 ms typing pause included);
+//     of the first frame whose graph shows it (the first change after a pause in typing is read
+//     at once; what follows it within the pause waits for the next pause);
 //   - drag frame time: a node dragged over 120 animation frames; for each frame, the time from
 //     the pointer move to the end of that frame's rendering work (handler + style + layout +
 //     paint + commit). Chromium delivers pointer moves at the start of a frame, just before its
@@ -125,6 +126,10 @@ async function main() {
   const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
   const errors = [];
   page.on("pageerror", (error) => errors.push(error.message));
+  if (process.env.BENCH_DEBUG) {
+    page.on("console", (message) => console.error(message.text()));
+    await page.addInitScript(() => (window.__benchDebug = true));
+  }
   await page.goto(`${options.baseUrl}/`);
   await page.evaluate(() => localStorage.clear());
   await page.goto(`${options.baseUrl}/designer`);
@@ -140,6 +145,7 @@ async function main() {
   const editToProblems = [];
   const editToSettled = [];
   const codeToGraph = [];
+  let codeToGraphWithoutFrame = 0;
   for (let run = 0; run < options.runs; run++) {
     // Open a fresh document: its states have names no earlier run used, so the canvas can keep
     // nothing it drew before (it redraws only what changed, and the same text opened again
@@ -301,7 +307,7 @@ async function main() {
 
     // A code edit reaching the graph: a state's name replaced in the code view in one input (as
     // a paste or an IME would type it), until the end of the first frame that draws the graph
-    // with it. This includes the editor's pause before it reports typing (120 ms). The state is
+    // with it. This includes any wait of the editor before it reports typing. The state is
     // one never moved, in the middle of the graph, and the new name has another length, so its
     // node changes width and the layout moves the states around it, as a real rename does.
     const typed = `Typed in the code ${run}`;
@@ -337,22 +343,32 @@ async function main() {
         try {
           observer.observe({ type: "long-animation-frame" });
         } catch {}
+        // `seen`: the animation-frame callback of the first frame that draws it; `after`: a
+        // task of the highest priority posted from it, which runs once that frame's rendering
+        // is done, before the page's own tasks queued from the frame (for a frame too short to
+        // be a long animation frame, which gets no entry).
         const seen = await new Promise((resolve) => {
           const deadline = performance.now() + 30_000;
           const check = (now) => {
-            if (document.querySelector(`[data-state="${CSS.escape(name)}"]`)) resolve(now);
-            else if (performance.now() > deadline) resolve(null);
+            if (document.querySelector(`[data-state="${CSS.escape(name)}"]`)) {
+              scheduler.postTask(() => resolve({ at: now, after: performance.now() }), { priority: "user-blocking" });
+            } else if (performance.now() > deadline) resolve(null);
             else requestAnimationFrame(check);
           };
           requestAnimationFrame(check);
         });
         await new Promise((resolve) => setTimeout(resolve, 1_000));
+        frames.push(...observer.takeRecords());
         observer.disconnect();
         if (seen === null || window.__typedAt === null) return null;
-        const frame = frames.find((entry) => entry.startTime <= seen && seen <= entry.startTime + entry.duration);
-        return (frame ? frame.startTime + frame.duration : seen) - window.__typedAt;
+        const frame = frames.find((entry) => entry.startTime <= seen.at && seen.at <= entry.startTime + entry.duration);
+        if (window.__benchDebug) console.log(`frame end ${frame ? frame.startTime + frame.duration - window.__typedAt : "-"} task after ${seen.after - window.__typedAt} seen ${seen.at - window.__typedAt}`);
+        return { ms: (frame ? frame.startTime + frame.duration : seen.after) - window.__typedAt, fromFrame: Boolean(frame) };
       }, typed);
-      if (drawn !== null) codeToGraph.push(drawn);
+      if (drawn !== null) {
+        codeToGraph.push(drawn.ms);
+        if (!drawn.fromFrame) codeToGraphWithoutFrame++;
+      }
       // Let the edit's deferred work (problems, draft) finish before the next run opens a file.
       await page.evaluate(() => new Promise((resolve) => requestIdleCallback(resolve, { timeout: 2_000 })));
     }
@@ -368,6 +384,7 @@ async function main() {
     bytes: text.length,
     open_to_drawn_ms: summary(open),
     open_runs_without_frame_entry: openWithoutFrame,
+    code_to_graph_runs_without_frame_entry: codeToGraphWithoutFrame,
     layout_ms: summary(layout),
     drag_frame_ms: summary(drag),
     drag_handler_ms: summary(dragHandler),
@@ -397,7 +414,7 @@ async function main() {
   if (results.edit_to_code_ms) console.log(row("graph edit (rename) → shown in the code", results.edit_to_code_ms, "≤ 100"));
   if (results.edit_to_problems_ms) console.log(row("graph edit (rename) → problems found again", results.edit_to_problems_ms, "—"));
   if (results.edit_to_settled_ms) console.log(row("graph edit (rename) → graph drawn with it", results.edit_to_settled_ms, "—"));
-  if (results.code_to_graph_ms) console.log(row("code edit (a name typed) → graph drawn with it, its 120 ms typing pause included", results.code_to_graph_ms, "—"));
+  if (results.code_to_graph_ms) console.log(row(`code edit (a name typed) → graph drawn with it${codeToGraphWithoutFrame ? ` (${codeToGraphWithoutFrame} runs without a frame entry: the task after it)` : ""}`, results.code_to_graph_ms, "≤ 100"));
   if (options.json) await writeFile(options.json, JSON.stringify(results, null, 2));
 }
 

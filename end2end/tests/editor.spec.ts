@@ -30,6 +30,7 @@ declare global {
           onChange?: (text: string) => void;
           changeDelayMs?: number;
           minChangeDelayMs?: number;
+          reportFirstAtOnce?: boolean;
           readOnly?: boolean;
         },
       ): number;
@@ -189,6 +190,50 @@ test("with a shortest pause, a short text is reported sooner and a long one afte
   expect(await pauses(`"${"a".repeat(1_000_000)}"`)).toBeGreaterThanOrEqual(399);
 });
 
+test("with reportFirstAtOnce, a change after a pause is reported at once and the rest of its burst after the pause", async ({ page }) => {
+  await openEditor(page);
+  const id = await page.evaluate(() => {
+    const host = document.createElement("div");
+    host.style.cssText = "position:fixed;top:260px;left:0;width:640px;height:120px;z-index:10";
+    document.body.append(host);
+    window.recorded = { changes: [], lastKeyAt: 0 };
+    host.addEventListener("keydown", () => (window.recorded.lastKeyAt = performance.now()), { capture: true });
+    const id = window.StatehouseEditor.create(host, {
+      text: '"ab"',
+      language: "json",
+      changeDelayMs: 600,
+      reportFirstAtOnce: true,
+      onChange: (changed) => window.recorded.changes.push({ text: changed, at: performance.now() }),
+    });
+    window.StatehouseEditor.select(id, 3, 3);
+    return id;
+  });
+  // The first key after a quiet moment is reported long before the 600 ms pause.
+  await page.keyboard.type("x");
+  await expect.poll(async () => (await recorded(page)).changes.length).toBe(1);
+  let { changes, lastKeyAt } = await recorded(page);
+  expect(changes[0].text).toBe('"abx"');
+  expect(changes[0].at - lastKeyAt).toBeLessThan(300);
+
+  // Keys that follow within the pause wait for it, and are reported once.
+  await page.keyboard.type("yz");
+  await expect.poll(async () => (await recorded(page)).changes.length, { timeout: 3_000 }).toBe(2);
+  ({ changes, lastKeyAt } = await recorded(page));
+  expect(changes[1].text).toBe('"abxyz"');
+  expect(changes[1].at - lastKeyAt).toBeGreaterThanOrEqual(599);
+
+  // After a quiet moment, the next key is again reported at once, and nothing after it.
+  await page.waitForTimeout(700);
+  await page.keyboard.type("!");
+  await expect.poll(async () => (await recorded(page)).changes.length).toBe(3);
+  ({ changes, lastKeyAt } = await recorded(page));
+  expect(changes[2].at - lastKeyAt).toBeLessThan(300);
+  expect(changes.map((change) => change.text)).toEqual(['"abx"', '"abxyz"', '"abxyz!"']);
+  await page.waitForTimeout(800);
+  expect((await recorded(page)).changes).toHaveLength(3);
+  await page.evaluate((id) => window.StatehouseEditor.destroy(id), id);
+});
+
 test("typing reports the new text once, after the debounce", async ({ page }) => {
   const id = await openEditor(page);
   // Double-click the word Hello in `"StartAt": "Hello"` and type over it.
@@ -271,6 +316,39 @@ test("diagnostics show in the gutter and underline their text", async ({ page })
   // Hovering the marker tells what is wrong.
   await marker.hover();
   await expect(page.locator(".cm-tooltip")).toContainText("State Hello is not defined");
+});
+
+test("diagnostics set again after an edit moved them are kept as drawn; changed ones replace them", async ({ page }) => {
+  const id = await openEditor(page);
+  const diagnostic = (text: string, message: string) => {
+    const from = text.indexOf('"Hello"');
+    return { from, to: from + 7, severity: "error" as const, message };
+  };
+  const set = (diagnostics: ReturnType<typeof diagnostic>[]) =>
+    page.evaluate(({ id, diagnostics }) => window.StatehouseEditor.setDiagnostics(id, diagnostics), { id, diagnostics });
+  await set([diagnostic(DEFINITION, "State Hello is not defined")]);
+  const range = page.locator(".cm-lintRange-error");
+  await expect(range).toHaveText('"Hello"');
+
+  // Typing before it moves it with the text; the same diagnostic found again at its new place
+  // is the one shown, so the editor draws nothing again (the underline is the same element).
+  await page.locator(".cm-line", { hasText: '"Comment"' }).click();
+  await page.keyboard.press("End");
+  await page.keyboard.type(" ");
+  const typed = await editorText(page);
+  await expect(range).toHaveText('"Hello"');
+  // (A property, not an attribute: the editor watches its attributes.)
+  await range.evaluate((element) => ((element as HTMLElement & { kept?: boolean }).kept = true));
+  await set([diagnostic(typed, "State Hello is not defined")]);
+  await expect(range).toHaveText('"Hello"');
+  expect(await range.evaluate((element) => (element as HTMLElement & { kept?: boolean }).kept)).toBe(true);
+
+  // Another message at the same place replaces it.
+  await set([diagnostic(typed, "State Hello is never reached")]);
+  await expect(page.locator(".cm-lintRange-error")).toHaveCount(1);
+  await page.locator(".cm-lint-marker-error").hover();
+  await expect(page.locator(".cm-tooltip")).toContainText("State Hello is never reached");
+  await expect(page.locator(".cm-tooltip")).not.toContainText("not defined");
 });
 
 test("select selects the text, scrolls to it and focuses the editor", async ({ page }) => {

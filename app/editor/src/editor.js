@@ -6,10 +6,13 @@
 // converts from its byte offsets. Editors are named by the number `create` returns.
 //
 //   create(parent, {text, language: "json" | "yaml", onChange?, onFix?, onUndo?, onRedo?,
-//          changeDelayMs? = 100, minChangeDelayMs?, readOnly?}) -> id
+//          changeDelayMs? = 100, minChangeDelayMs?, reportFirstAtOnce? = false, readOnly?}) -> id
 //                            onChange waits for a pause in typing: changeDelayMs, or, with
 //                            minChangeDelayMs, 1 ms per 2,500 characters of text between the
-//                            two (a short text is read again sooner; reading it costs less)
+//                            two (a short text is read again sooner; reading it costs less).
+//                            With reportFirstAtOnce, a change made after such a pause since the
+//                            last report is reported at once, once its frame has been painted;
+//                            changes that follow it within the pause wait for the next pause
 //                            with onUndo and onRedo, Ctrl/Cmd+Z and Shift+Ctrl/Cmd+Z (or Ctrl+Y)
 //                            call them instead of CodeMirror's own history: the page's history
 //                            also holds changes made elsewhere (the designer's graph edits)
@@ -18,7 +21,8 @@
 //   setLanguage(id, "json" | "yaml")
 //   setDiagnostics(id, [{from, to, severity: "error" | "warning" | "info", message, fix?, problem?}])
 //                            a diagnostic with a `fix` title offers it in its tooltip as an action,
-//                            which calls onFix(problem, fix)
+//                            which calls onFix(problem, fix); diagnostics equal to the ones shown
+//                            (where edits since moved them) change nothing
 //   select(id, from, to)     select, scroll into view, focus
 //   reveal(id, from, to, top) mark the lines of from..to (none when to <= from) and, unless the
 //                            editor has the focus, scroll them into view (their first line to the
@@ -29,7 +33,7 @@
 import { basicSetup } from "codemirror";
 import { json } from "@codemirror/lang-json";
 import { yaml } from "@codemirror/lang-yaml";
-import { lintGutter, setDiagnostics } from "@codemirror/lint";
+import { forEachDiagnostic, lintGutter, setDiagnostics } from "@codemirror/lint";
 import { Annotation, Compartment, EditorSelection, EditorState, Prec, StateEffect, StateField, Transaction } from "@codemirror/state";
 import { Decoration, EditorView, keymap } from "@codemirror/view";
 import { HighlightStyle, syntaxHighlighting } from "@codemirror/language";
@@ -128,6 +132,10 @@ function cancelPendingChange(editor) {
     clearTimeout(editor.timer);
     editor.timer = null;
   }
+  if (editor.frame !== null) {
+    cancelAnimationFrame(editor.frame);
+    editor.frame = null;
+  }
 }
 
 /** The lines `reveal` marks (the selected state's), kept in place through edits. */
@@ -145,7 +153,8 @@ const revealed = StateField.define({
 
 function create(parent, options) {
   if (!(parent instanceof HTMLElement)) throw new TypeError("StatehouseEditor.create: parent must be an element");
-  const { text = "", language = "json", onChange, onFix, onUndo, onRedo, readOnly = false } = options ?? {};
+  const { text = "", language = "json", onChange, onFix, onUndo, onRedo, readOnly = false, reportFirstAtOnce = false } =
+    options ?? {};
   const delay = Number(options?.changeDelayMs);
   const minDelay = Number(options?.minChangeDelayMs);
   const id = nextId++;
@@ -157,18 +166,33 @@ function create(parent, options) {
     onFix: typeof onFix === "function" ? onFix : null,
     changeDelayMs: Number.isFinite(delay) && delay >= 0 ? delay : DEFAULT_CHANGE_DELAY_MS,
     minChangeDelayMs: null,
+    reportFirstAtOnce: Boolean(reportFirstAtOnce),
+    // A pending report: a timer, or (a first change reported at once) the frame it waits for.
     timer: null,
+    frame: null,
+    // When the last report's onChange returned.
+    reportedAt: -Infinity,
   };
   if (Number.isFinite(minDelay) && minDelay >= 0) editor.minChangeDelayMs = Math.min(minDelay, editor.changeDelayMs);
   const reportChanges = EditorView.updateListener.of((update) => {
     if (!editor.onChange || !update.docChanged) return;
     if (update.transactions.every((transaction) => transaction.annotation(fromOutside))) return;
-    cancelPendingChange(editor);
     const pause =
       editor.minChangeDelayMs === null
         ? editor.changeDelayMs
         : Math.min(editor.changeDelayMs, Math.max(editor.minChangeDelayMs, update.state.doc.length / CHARACTERS_PER_MS));
-    editor.timer = setTimeout(() => flush(id), pause);
+    const quiet = editor.timer === null && editor.frame === null && performance.now() - editor.reportedAt >= pause;
+    cancelPendingChange(editor);
+    if (editor.reportFirstAtOnce && quiet) {
+      // The first change after a pause (a paste, a word replaced, one key) is reported in the
+      // task after the frame that paints it, so the key is shown before the page's work on it.
+      editor.frame = requestAnimationFrame(() => {
+        editor.frame = null;
+        editor.timer = setTimeout(() => flush(id), 0);
+      });
+    } else {
+      editor.timer = setTimeout(() => flush(id), pause);
+    }
   });
   // The page's undo history instead of CodeMirror's, when the page has one: text typed here and
   // edits made elsewhere are then undone in one order, the order they were made in.
@@ -274,9 +298,19 @@ function setEditorDiagnostics(id, diagnostics) {
     if (typeof diagnostic.fix === "string" && editor.onFix) {
       const { fix, problem } = diagnostic;
       shown.actions = [{ name: `Quick fix: ${fix}`, apply: () => editor.onFix(problem, fix) }];
+      shown.fix = `${problem}:${fix}`;
     }
     return shown;
   });
+  // An edit moves the shown diagnostics with the text, so after typing they are often the ones
+  // found again. Dispatching them anyway would redraw the editor's lines and selection.
+  const key = (from, to, diagnostic) => `${from} ${to} ${diagnostic.severity} ${diagnostic.fix ?? ""} ${diagnostic.message}`;
+  const current = [];
+  forEachDiagnostic(view.state, (diagnostic, from, to) => current.push(key(from, to, diagnostic)));
+  const next = shown.map((diagnostic) => key(diagnostic.from, diagnostic.to, diagnostic));
+  current.sort();
+  next.sort();
+  if (current.length === next.length && current.every((value, index) => value === next[index])) return;
   view.dispatch(setDiagnostics(view.state, shown));
 }
 
@@ -316,9 +350,10 @@ function reveal(id, from, to, top) {
 
 function flush(id) {
   const editor = editorById(id);
-  if (editor.timer === null) return false;
+  if (editor.timer === null && editor.frame === null) return false;
   cancelPendingChange(editor);
   editor.onChange(editor.view.state.doc.toString());
+  editor.reportedAt = performance.now();
   return true;
 }
 

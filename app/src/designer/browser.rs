@@ -132,6 +132,10 @@ impl Editor {
         // (1 ms per 2,500 characters between the two; reading costs about that).
         set("changeDelayMs", &JsValue::from_f64(120.0));
         set("minChangeDelayMs", &JsValue::from_f64(25.0));
+        // The first change after such a pause (a paste, a word typed over, one key) is read as
+        // soon as it is painted, so it reaches the graph without waiting for the pause; typing
+        // that goes on is read at its next pause.
+        set("reportFirstAtOnce", &JsValue::TRUE);
         let callback = Closure::<dyn Fn(String)>::new(on_change);
         set("onChange", callback.as_ref());
         let fix_callback = Closure::<dyn Fn(f64, String)>::new(on_fix);

@@ -20,7 +20,7 @@ use leptos::{ev, html, prelude::*, reactive::computed::Selector, wasm_bindgen::J
 use super::{
     Designer, browser,
     model::Position,
-    scene::{EdgeField, EdgePlace, Places, Scene, SceneEdge, SceneGroup, SceneNode, within},
+    scene::{EdgeField, EdgeIdentity, EdgePlace, Places, Scene, SceneEdge, SceneGroup, SceneNode, within},
 };
 
 /// The canvas transform: translation and scale.
@@ -354,10 +354,18 @@ pub fn Canvas(designer: Designer) -> impl IntoView {
     // Keyed by what each item draws: when the scene changes, only the changed states, edges
     // and boxes are drawn again (a rename redraws one state and its edges, not 500).
     let groups = move || designer.scene.with(|scene| scene.as_ref().map(Scene::keyed_groups).unwrap_or_default());
-    let edges = move || designer.scene.with(|scene| scene.as_ref().map(Scene::keyed_edges).unwrap_or_default());
-    let nodes = move || designer.scene.with(|scene| scene.as_ref().map(Scene::keyed_nodes).unwrap_or_default());
-    // Where they are: states and edges are drawn once per key and follow this.
-    let places = Memo::new(move |_| designer.scene.with(|scene| scene.as_ref().map(Scene::places).unwrap_or_default()));
+    // Where they are: states and edges are drawn once per key and follow their own place,
+    // brought up to date before either list is (so a state or edge drawn anew finds it).
+    let places = PlaceSignals::default();
+    let followed = Memo::new(move |_| designer.scene.with(|scene| places.follow(scene.as_ref())));
+    let edges = move || {
+        followed.get();
+        designer.scene.with(|scene| scene.as_ref().map(Scene::keyed_edges).unwrap_or_default())
+    };
+    let nodes = move || {
+        followed.get();
+        designer.scene.with(|scene| scene.as_ref().map(Scene::keyed_nodes).unwrap_or_default())
+    };
     let empty = move || {
         designer
             .scene
@@ -529,21 +537,80 @@ fn edge_path(points: &[(f64, f64)]) -> String {
     }
 }
 
-/// An edge, drawn once per draw key; its path, handle and label follow `places`.
+/// Where each state and edge is drawn, a signal each: a new scene sets only the places that
+/// changed, so it wakes only what moved. (One signal for all places woke every state and edge,
+/// and each of the 1,200 of a 500-state graph then left and joined its subscribers again.)
+#[derive(Clone, Copy, Default)]
+struct PlaceSignals {
+    nodes: StoredValue<HashMap<String, ArcRwSignal<(f64, f64)>>>,
+    edges: StoredValue<HashMap<EdgeIdentity, ArcRwSignal<EdgePlace>>>,
+}
+
+impl PlaceSignals {
+    /// Moves what the scene moved; forgets what it no longer has (its drawing, until removed,
+    /// keeps its last place).
+    fn follow(self, scene: Option<&Scene>) {
+        let Places { nodes, edges } = scene.map(Scene::places).unwrap_or_default();
+        self.nodes.update_value(|signals| {
+            signals.retain(|id, _| nodes.contains_key(id));
+            for (id, corner) in nodes {
+                match signals.get(&id) {
+                    Some(signal) if signal.with_untracked(|shown| *shown != corner) => signal.set(corner),
+                    Some(_) => {}
+                    None => {
+                        signals.insert(id, ArcRwSignal::new(corner));
+                    }
+                }
+            }
+        });
+        self.edges.update_value(|signals| {
+            signals.retain(|identity, _| edges.contains_key(identity));
+            for (identity, place) in edges {
+                match signals.get(&identity) {
+                    Some(signal) if signal.with_untracked(|shown| *shown != place) => signal.set(place),
+                    Some(_) => {}
+                    None => {
+                        signals.insert(identity, ArcRwSignal::new(place));
+                    }
+                }
+            }
+        });
+    }
+
+    /// A state's corner, starting at `first` when the scene that draws it is not followed yet.
+    fn node(self, id: &str, first: (f64, f64)) -> RwSignal<(f64, f64)> {
+        let signal = self.nodes.try_update_value(|signals| {
+            signals.entry(id.to_string()).or_insert_with(|| ArcRwSignal::new(first)).clone()
+        });
+        RwSignal::from(signal.unwrap_or_else(|| ArcRwSignal::new(first)))
+    }
+
+    /// An edge's place, starting at `first` when the scene that draws it is not followed yet.
+    fn edge(self, identity: &EdgeIdentity, first: impl FnOnce() -> EdgePlace) -> RwSignal<EdgePlace> {
+        let signal = self.edges.try_update_value(|signals| match signals.get(identity) {
+            Some(signal) => signal.clone(),
+            None => {
+                let signal = ArcRwSignal::new(first());
+                signals.insert(identity.clone(), signal.clone());
+                signal
+            }
+        });
+        RwSignal::from(signal.unwrap_or_else(|| ArcRwSignal::new(EdgePlace { points: Vec::new(), label: None })))
+    }
+}
+
+/// An edge, drawn once per draw key; its path, handle and label follow its place.
 fn render_edge(
     edge: SceneEdge,
-    places: Memo<Places>,
+    places: PlaceSignals,
     preview: RwSignal<Option<Preview>>,
     interaction: StoredValue<Interaction>,
     rubber_band: RubberBand,
 ) -> impl IntoView + use<> {
-    let identity = edge.identity();
     // The edge's place in the current scene (its last one while the scene drops it).
-    let place = Memo::new(move |last: Option<&EdgePlace>| {
-        places
-            .with(|places| places.edges.get(&identity).cloned())
-            .or_else(|| last.cloned())
-            .unwrap_or(EdgePlace { points: Vec::new(), label: None })
+    let place = places.edge(&edge.identity(), || EdgePlace {
+        points: edge.route.clone().unwrap_or_default(),
+        label: edge.label_place.clone(),
     });
     let path = Memo::new(move |_| place.with(|place| edge_path(&place.points)));
     let end_at = move || place.with(|place| place.points.last().copied().unwrap_or((0.0, 0.0)));
@@ -714,7 +781,7 @@ fn preview_node(node: &SceneNode, selected: bool) -> impl IntoView + use<> {
 
 fn render_node(
     node: SceneNode,
-    places: Memo<Places>,
+    places: PlaceSignals,
     preview: RwSignal<Option<Preview>>,
     is_selected: Selector<Option<String>>,
     designer: Designer,
@@ -724,13 +791,7 @@ fn render_node(
     let (width, height) = (node.width, node.height);
     // Where it is in the current scene (its last place while the scene drops it): a state that
     // only moved is moved, not drawn again.
-    let corner = {
-        let id = node.id.clone();
-        let first = (node.x, node.y);
-        Memo::new(move |last: Option<&(f64, f64)>| {
-            places.with(|places| places.nodes.get(&id).copied()).or_else(|| last.copied()).unwrap_or(first)
-        })
-    };
+    let corner = places.node(&node.id, (node.x, node.y));
     let transform = move || {
         let (x, y) = corner.get();
         format!("translate({x:.1} {y:.1})")

@@ -33,7 +33,8 @@ pub fn CodeView(designer: Designer) -> impl IntoView {
             }
             return;
         }
-        let (text, yaml) = designer.model.with_untracked(|model| (model.text().to_string(), model.is_yaml()));
+        let (text, yaml, revision) =
+            designer.model.with_untracked(|model| (model.text().to_string(), model.is_yaml(), model.revision()));
         let created = Editor::create(
             &element,
             &text,
@@ -46,7 +47,10 @@ pub fn CodeView(designer: Designer) -> impl IntoView {
             move || designer.redo(),
         );
         match created {
-            Some(editor) => designer.editor.set_value(Some(editor)),
+            Some(editor) => {
+                designer.editor.set_value(Some(editor));
+                designer.editor_shows(revision);
+            }
             None => fallback.set(true),
         }
     });
@@ -59,7 +63,7 @@ pub fn CodeView(designer: Designer) -> impl IntoView {
         designer.model.with(|model| {
             if let Some(editor) = editor {
                 editor.set_yaml(model.is_yaml());
-                editor.set_text(model.text());
+                designer.show_in_editor(editor, model);
             }
         });
         browser::measure("designer:code", started);
@@ -75,7 +79,7 @@ pub fn CodeView(designer: Designer) -> impl IntoView {
         let editor = designer.editor.get_value();
         let range = designer.model.with(|model| {
             if let Some(editor) = editor {
-                editor.set_text(model.text());
+                designer.show_in_editor(editor, model);
             }
             selected.as_deref().and_then(|name| model.state_range(name))
         });

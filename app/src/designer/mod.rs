@@ -80,9 +80,10 @@ pub struct Designer {
     counts: Memo<std::collections::BTreeMap<String, (usize, usize)>>,
     /// The selected state's name.
     pub selected: RwSignal<Option<String>>,
-    /// Bumped in a task after the frame that shows a change of the model (once per burst): the
-    /// picture (the scene) and the inspector follow this rather than the model, so an edit reaches the
-    /// code view in the first frame and the form is refreshed after it has been painted.
+    /// Bumped in a task after the frame that shows a change of the model (once per burst), or at
+    /// once for typing, which the code view already shows: the picture (the scene) and the
+    /// inspector follow this rather than the model, so an edit reaches the code view in the first
+    /// frame and the form is refreshed after it has been painted.
     pub settled: RwSignal<u64>,
     /// A rename waiting for that task to select the state under its new name: (old, new).
     renamed: StoredValue<Option<(String, String)>>,
@@ -96,6 +97,8 @@ pub struct Designer {
     pub clipboard: RwSignal<Option<(String, serde_json::Value)>>,
     /// The code editor, once created.
     pub editor: StoredValue<Option<Editor>>,
+    /// Which of the model's texts ([`Model::revision`]) the code editor shows.
+    shown_in_editor: StoredValue<u64>,
     /// The side panel shown (`inspector`, `simulate`, `cost`, `versions`); hidden panels skip
     /// their work (the cost panel's Monte Carlo).
     pub panel: RwSignal<&'static str>,
@@ -114,24 +117,34 @@ impl Designer {
         // The picture and the inspector's fields follow the model one painted frame later, so
         // the code view shows an edit at once while a large graph is laid out again, and the
         // inspector's form rebuilt, afterwards. A burst of changes is caught up with once, with
-        // the latest model. (The inspector follows the selection itself at once.)
+        // the latest model. (The inspector follows the selection itself at once.) Typing is the
+        // exception: the code view painted it before reporting it, so the picture follows it in
+        // the task that reads it.
         let settled = RwSignal::new(0_u64);
         let pending = StoredValue::new(false);
+        let settle = move || {
+            // A renamed state stays selected under its new name.
+            if let Some((from, to)) = renamed.try_update_value(Option::take).flatten()
+                && selected.try_with_untracked(|selected| selected.as_deref() == Some(from.as_str())) == Some(true)
+            {
+                let _ = selected.try_set(Some(to));
+            }
+            settled.try_update(|count| *count += 1);
+            browser::mark("designer:settled");
+        };
         Effect::new(move |previous: Option<()>| {
             model.track();
-            if previous.is_some() && !pending.get_value() {
+            if previous.is_none() {
+                return;
+            }
+            // Typing is already shown in the code view: the picture follows it in this task.
+            if model.with_untracked(Model::typed_last) {
+                settle();
+            } else if !pending.get_value() {
                 pending.set_value(true);
                 after_paint(move || {
                     let _ = pending.try_set_value(false);
-                    // A renamed state stays selected under its new name.
-                    if let Some((from, to)) = renamed.try_update_value(Option::take).flatten()
-                        && selected.try_with_untracked(|selected| selected.as_deref() == Some(from.as_str()))
-                            == Some(true)
-                    {
-                        let _ = selected.try_set(Some(to));
-                    }
-                    settled.try_update(|count| *count += 1);
-                    browser::mark("designer:settled");
+                    settle();
                 });
             }
         });
@@ -226,10 +239,26 @@ impl Designer {
             opened: RwSignal::new(0),
             clipboard: RwSignal::new(None),
             editor: StoredValue::new(None),
+            shown_in_editor: StoredValue::new(0),
             panel: RwSignal::new("inspector"),
             pending_open: RwSignal::new(None),
             kept: RwSignal::new(0),
         }
+    }
+
+    /// Brings the code editor's text up to the model's, unless it shows that text already
+    /// (typed there, or sent before): a large definition is then neither copied to the editor
+    /// nor compared with its text.
+    pub(crate) fn show_in_editor(self, editor: Editor, model: &Model) {
+        if self.shown_in_editor.get_value() != model.revision() {
+            editor.set_text(model.text());
+            self.shown_in_editor.set_value(model.revision());
+        }
+    }
+
+    /// Marks the model's current text as the one the code editor shows (it was created with it).
+    pub(crate) fn editor_shows(self, revision: u64) {
+        self.shown_in_editor.set_value(revision);
     }
 
     /// Takes into the model what was just typed in the code view and is still held back until
@@ -355,6 +384,8 @@ impl Designer {
             }
             None => false,
         });
+        // The code view shows what was typed: it is not sent back to it.
+        self.shown_in_editor.set_value(self.model.with_untracked(Model::revision));
         if let Some(selected) = self.selected.get_untracked()
             && let Some((_, to)) = renames.into_iter().find(|(from, _)| *from == selected)
         {

@@ -93,6 +93,14 @@ pub struct Model {
     /// When typing was last reported, while the undo step on top is that typing's: more typing
     /// soon after joins the step instead of making a new one (see [`Model::type_text`]).
     typing_at: Option<f64>,
+    /// Which text this is: a number no other text of any model had (see [`Model::revision`]).
+    revision: u64,
+}
+
+/// A number for a text no other text was given, across all models of the page.
+fn next_revision() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// Typing reported within this many milliseconds of the last report is one undo step with it,
@@ -166,6 +174,7 @@ impl Model {
             undo: Vec::new(),
             redo: Vec::new(),
             typing_at: None,
+            revision: 0,
         };
         model.read(text.to_string());
         model.mark_kept();
@@ -258,6 +267,7 @@ impl Model {
         }
         self.syntax_error = diagnostics.into_iter().next();
         self.text = text;
+        self.revision = next_revision();
     }
 
     /// Takes `text` whose tree is already known to be `root` (read from `text`), without
@@ -268,11 +278,26 @@ impl Model {
         self.root = Some(root);
         self.syntax_error = None;
         self.text = text;
+        self.revision = next_revision();
     }
 
     /// The current text.
     pub fn text(&self) -> &str {
         &self.text
+    }
+
+    /// Which text [`Model::text`] is: it changes whenever the text is replaced, and no other
+    /// text, of this model or another, has the same number. The code view uses it to tell
+    /// whether it already shows the text without comparing the two.
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+
+    /// Whether the last change was typing reported by the code view (nothing changed since,
+    /// not even a position): the code view already shows it, so the picture need not wait for
+    /// a frame to show the text first.
+    pub fn typed_last(&self) -> bool {
+        self.typing_at.is_some()
     }
 
     /// The text as it was opened.
@@ -931,6 +956,35 @@ mod tests {
         assert!(!model.can_redo());
         assert!(model.undo());
         assert_eq!(model.text(), typed(3));
+    }
+
+    #[test]
+    fn each_text_has_its_own_revision_and_typing_is_known_until_the_next_change() {
+        let mut model = Model::open_file("x.asl.json", MACHINE);
+        let other = Model::open_file("y.asl.json", MACHINE);
+        // The same text opened twice is two texts: the code view of one does not show the other's.
+        assert_ne!(model.revision(), other.revision());
+        let opened = model.revision();
+        assert!(!model.typed_last());
+
+        let typed = MACHINE.replace("\"B\": {", "\"Bx\": {");
+        model.type_text(&typed, 1_000.0);
+        let after_typing = model.revision();
+        assert_ne!(after_typing, opened);
+        assert!(model.typed_last(), "the code view already shows what was typed");
+        // The same text again is no change.
+        model.type_text(&typed, 1_100.0);
+        assert_eq!(model.revision(), after_typing);
+
+        // A move, an edit or an undo after it is not typing any more.
+        model.move_state("A", Position { x: 1.0, y: 2.0 });
+        assert!(!model.typed_last());
+        assert_eq!(model.revision(), after_typing, "a move leaves the text alone");
+        model.type_text(&MACHINE.replace("\"B\": {", "\"By\": {"), 1_200.0);
+        assert!(model.typed_last());
+        assert!(model.undo());
+        assert!(!model.typed_last());
+        assert_ne!(model.revision(), after_typing);
     }
 
     #[test]

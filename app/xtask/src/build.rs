@@ -233,10 +233,16 @@ pub fn bindgen(compiled: &Path, out_dir: &Path, out_name: &str) -> anyhow::Resul
         .typescript(false)
         .debug(false)
         .keep_debug(false)
-        .remove_name_section(true)
+        .remove_name_section(!keep_names())
         .remove_producers_section(true);
     bindgen.generate(out_dir).with_context(|| format!("running wasm-bindgen on {}", compiled.display()))?;
     Ok(out_dir.join(format!("{out_name}_bg.wasm")))
+}
+
+/// Whether the wasm keeps its functions' names (`STATEHOUSE_WASM_NAMES=1`), so a browser's
+/// profile names them: for profiling only, as the names make the bundle larger.
+fn keep_names() -> bool {
+    std::env::var_os("STATEHOUSE_WASM_NAMES").is_some_and(|value| value == "1")
 }
 
 /// Runs `wasm-opt -Oz` from the npm package `binaryen` (Debian's older wasm-opt breaks hydration).
@@ -250,7 +256,8 @@ pub fn optimise_wasm(workspace: &Workspace, wasm: &Path) -> anyhow::Result<()> {
         .arg(wasm)
         .arg("-o")
         .arg(&optimised)
-        .args(["-Oz", "--strip-debug", "--strip-producers"])
+        .arg("-Oz")
+        .args(if keep_names() { &["--debuginfo"][..] } else { &["--strip-debug", "--strip-producers"][..] })
         // The features rustc enables by default for wasm32-unknown-unknown.
         .args([
             "--enable-bulk-memory",
