@@ -151,11 +151,6 @@ impl Preview {
         Some(Preview { node, inside, moving, groups, edges })
     }
 
-    /// Whether the node with this id moves with the drag.
-    fn moves(preview: &Option<Preview>, id: &str) -> bool {
-        preview.as_ref().is_some_and(|preview| preview.moving.contains(id))
-    }
-
     /// Whether the box with this id moves with the drag.
     fn moves_group(preview: &Option<Preview>, id: &str) -> bool {
         preview.as_ref().is_some_and(|preview| preview.groups.iter().any(|group| group.id == id))
@@ -356,7 +351,23 @@ pub fn Canvas(designer: Designer) -> impl IntoView {
     let groups = move || designer.scene.with(|scene| scene.as_ref().map(Scene::keyed_groups).unwrap_or_default());
     // Where they are: states and edges are drawn once per key and follow their own place,
     // brought up to date before either list is (so a state or edge drawn anew finds it).
-    let places = PlaceSignals::default();
+    let places = PlaceSignals::new();
+    // Each state's problem counts (by name) and whether it moves with a drag (by id), a signal
+    // each for the same reason.
+    let counts = Keyed::<String, (usize, usize)>::new();
+    Effect::new(move |_| {
+        designer
+            .counts
+            .with(|all| counts.follow(all.iter().map(|(name, count)| (name.clone(), *count)).collect(), Some((0, 0))))
+    });
+    let moving = Keyed::<String, bool>::new();
+    Effect::new(move |_| {
+        preview.with(|preview| {
+            let ids = preview.iter().flat_map(|preview| preview.moving.iter().map(|id| (id.clone(), true)));
+            moving.follow(ids.collect(), Some(false));
+        })
+    });
+    let marks = Marks { counts, moving };
     let followed = Memo::new(move |_| designer.scene.with(|scene| places.follow(scene.as_ref())));
     let edges = move || {
         followed.get();
@@ -418,7 +429,7 @@ pub fn Canvas(designer: Designer) -> impl IntoView {
                         <For
                             each=edges
                             key=|(key, _)| *key
-                            children=move |(_, edge)| render_edge(edge, places, preview, interaction, rubber_band)
+                            children=move |(_, edge)| render_edge(edge, places, marks, interaction, rubber_band)
                         />
                     </g>
                     <g class="nodes">
@@ -426,7 +437,7 @@ pub fn Canvas(designer: Designer) -> impl IntoView {
                             each=nodes
                             key=|(key, _)| *key
                             children=move |(_, node)| {
-                                render_node(node, places, preview, is_selected.clone(), designer, interaction, rubber_band)
+                                render_node(node, places, marks, is_selected.clone(), designer, interaction, rubber_band)
                             }
                         />
                     </g>
@@ -537,65 +548,92 @@ fn edge_path(points: &[(f64, f64)]) -> String {
     }
 }
 
-/// Where each state and edge is drawn, a signal each: a new scene sets only the places that
-/// changed, so it wakes only what moved. (One signal for all places woke every state and edge,
-/// and each of the 1,200 of a 500-state graph then left and joined its subscribers again.)
-#[derive(Clone, Copy, Default)]
+/// A value per key, a signal each: setting them wakes only the keys whose value changed. One
+/// signal read by every state and edge instead woke all of them on any change, and each of the
+/// 1,200 of a 500-state graph then left its subscribers (an `IndexSet`, removed from in O(n))
+/// and joined them again.
+struct Keyed<K, V> {
+    signals: StoredValue<HashMap<K, ArcRwSignal<V>>>,
+}
+
+impl<K, V> Clone for Keyed<K, V> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<K, V> Copy for Keyed<K, V> {}
+
+impl<K, V> Keyed<K, V>
+where
+    K: Eq + std::hash::Hash + Clone + Send + Sync + 'static,
+    V: Clone + Default + PartialEq + Send + Sync + 'static,
+{
+    fn new() -> Self {
+        Keyed { signals: StoredValue::new(HashMap::new()) }
+    }
+
+    /// The signal of `key`, starting at `first()` when the key is new.
+    fn signal(self, key: &K, first: impl FnOnce() -> V) -> RwSignal<V> {
+        let signal = self.signals.try_update_value(|signals| {
+            signals.entry(key.clone()).or_insert_with(|| ArcRwSignal::new(first())).clone()
+        });
+        // (No store once the canvas is gone: a signal of its own.)
+        RwSignal::from(signal.unwrap_or_default())
+    }
+
+    /// Gives each key of `values` its value. The other keys get `others`, or with none are
+    /// forgotten (what still shows them keeps their last value until it goes).
+    fn follow(self, values: HashMap<K, V>, others: Option<V>) {
+        self.signals.update_value(|signals| {
+            match &others {
+                None => signals.retain(|key, _| values.contains_key(key)),
+                Some(other) => {
+                    for (key, signal) in signals.iter() {
+                        if !values.contains_key(key) && signal.with_untracked(|shown| shown != other) {
+                            signal.set(other.clone());
+                        }
+                    }
+                }
+            }
+            for (key, value) in values {
+                match signals.get(&key) {
+                    Some(signal) if signal.with_untracked(|shown| *shown != value) => signal.set(value),
+                    Some(_) => {}
+                    None => {
+                        signals.insert(key, ArcRwSignal::new(value));
+                    }
+                }
+            }
+        });
+    }
+}
+
+/// What a state or edge shows besides its place: a state's problem counts (by name), and
+/// whether a state moves with the current drag (by id; an edge at it is hidden then).
+#[derive(Clone, Copy)]
+struct Marks {
+    counts: Keyed<String, (usize, usize)>,
+    moving: Keyed<String, bool>,
+}
+
+/// Where each state (its corner, by id) and each edge is drawn.
+#[derive(Clone, Copy)]
 struct PlaceSignals {
-    nodes: StoredValue<HashMap<String, ArcRwSignal<(f64, f64)>>>,
-    edges: StoredValue<HashMap<EdgeIdentity, ArcRwSignal<EdgePlace>>>,
+    nodes: Keyed<String, (f64, f64)>,
+    edges: Keyed<EdgeIdentity, EdgePlace>,
 }
 
 impl PlaceSignals {
-    /// Moves what the scene moved; forgets what it no longer has (its drawing, until removed,
-    /// keeps its last place).
+    fn new() -> Self {
+        PlaceSignals { nodes: Keyed::new(), edges: Keyed::new() }
+    }
+
+    /// Moves what the scene moved.
     fn follow(self, scene: Option<&Scene>) {
         let Places { nodes, edges } = scene.map(Scene::places).unwrap_or_default();
-        self.nodes.update_value(|signals| {
-            signals.retain(|id, _| nodes.contains_key(id));
-            for (id, corner) in nodes {
-                match signals.get(&id) {
-                    Some(signal) if signal.with_untracked(|shown| *shown != corner) => signal.set(corner),
-                    Some(_) => {}
-                    None => {
-                        signals.insert(id, ArcRwSignal::new(corner));
-                    }
-                }
-            }
-        });
-        self.edges.update_value(|signals| {
-            signals.retain(|identity, _| edges.contains_key(identity));
-            for (identity, place) in edges {
-                match signals.get(&identity) {
-                    Some(signal) if signal.with_untracked(|shown| *shown != place) => signal.set(place),
-                    Some(_) => {}
-                    None => {
-                        signals.insert(identity, ArcRwSignal::new(place));
-                    }
-                }
-            }
-        });
-    }
-
-    /// A state's corner, starting at `first` when the scene that draws it is not followed yet.
-    fn node(self, id: &str, first: (f64, f64)) -> RwSignal<(f64, f64)> {
-        let signal = self.nodes.try_update_value(|signals| {
-            signals.entry(id.to_string()).or_insert_with(|| ArcRwSignal::new(first)).clone()
-        });
-        RwSignal::from(signal.unwrap_or_else(|| ArcRwSignal::new(first)))
-    }
-
-    /// An edge's place, starting at `first` when the scene that draws it is not followed yet.
-    fn edge(self, identity: &EdgeIdentity, first: impl FnOnce() -> EdgePlace) -> RwSignal<EdgePlace> {
-        let signal = self.edges.try_update_value(|signals| match signals.get(identity) {
-            Some(signal) => signal.clone(),
-            None => {
-                let signal = ArcRwSignal::new(first());
-                signals.insert(identity.clone(), signal.clone());
-                signal
-            }
-        });
-        RwSignal::from(signal.unwrap_or_else(|| ArcRwSignal::new(EdgePlace { points: Vec::new(), label: None })))
+        self.nodes.follow(nodes, None);
+        self.edges.follow(edges, None);
     }
 }
 
@@ -603,12 +641,12 @@ impl PlaceSignals {
 fn render_edge(
     edge: SceneEdge,
     places: PlaceSignals,
-    preview: RwSignal<Option<Preview>>,
+    marks: Marks,
     interaction: StoredValue<Interaction>,
     rubber_band: RubberBand,
 ) -> impl IntoView + use<> {
     // The edge's place in the current scene (its last one while the scene drops it).
-    let place = places.edge(&edge.identity(), || EdgePlace {
+    let place = places.edges.signal(&edge.identity(), || EdgePlace {
         points: edge.route.clone().unwrap_or_default(),
         label: edge.label_place.clone(),
     });
@@ -626,14 +664,11 @@ fn render_edge(
     );
     // Hidden while its node is dragged: the drag layer draws it then.
     let class = {
-        let (from_id, to_id) = (edge.from.clone(), edge.to.clone());
+        let (from_moves, to_moves) =
+            (marks.moving.signal(&edge.from, || false), marks.moving.signal(&edge.to, || false));
         let base = format!("edge edge-{}", edge.kind);
         move || {
-            if preview.with(|preview| Preview::moves(preview, &from_id) || Preview::moves(preview, &to_id)) {
-                format!("{base} drag-origin")
-            } else {
-                base.clone()
-            }
+            if from_moves.get() || to_moves.get() { format!("{base} drag-origin") } else { base.clone() }
         }
     };
     let label_at = move |read: fn(&LabelPlace) -> String| {
@@ -782,7 +817,7 @@ fn preview_node(node: &SceneNode, selected: bool) -> impl IntoView + use<> {
 fn render_node(
     node: SceneNode,
     places: PlaceSignals,
-    preview: RwSignal<Option<Preview>>,
+    marks: Marks,
     is_selected: Selector<Option<String>>,
     designer: Designer,
     interaction: StoredValue<Interaction>,
@@ -791,7 +826,7 @@ fn render_node(
     let (width, height) = (node.width, node.height);
     // Where it is in the current scene (its last place while the scene drops it): a state that
     // only moved is moved, not drawn again.
-    let corner = places.node(&node.id, (node.x, node.y));
+    let corner = places.nodes.signal(&node.id, || (node.x, node.y));
     let transform = move || {
         let (x, y) = corner.get();
         format!("translate({x:.1} {y:.1})")
@@ -811,14 +846,17 @@ fn render_node(
         let (name, is_selected) = (name.clone(), is_selected.clone());
         move || if is_selected.selected(&Some(name.clone())) { "true" } else { "false" }
     };
+    let count = marks
+        .counts
+        .signal(&name, || designer.counts.with_untracked(|counts| counts.get(&name).copied().unwrap_or_default()));
+    let moves = marks.moving.signal(&node.id, || false);
     let class = {
         let name = name.clone();
         let state_type = node.state_type.to_ascii_lowercase();
-        let id = node.id.clone();
         move || {
-            let (errors, warnings) = designer.problem_counts(&name);
+            let (errors, warnings) = count.get();
             let mut class = format!("node node-{state_type}");
-            if preview.with(|preview| Preview::moves(preview, &id)) {
+            if moves.get() {
                 class.push_str(" drag-origin");
             }
             if is_selected.selected(&Some(name.clone())) {
@@ -833,9 +871,8 @@ fn render_node(
         }
     };
     let badge = {
-        let name = name.clone();
         move || {
-            let (errors, warnings) = designer.problem_counts(&name);
+            let (errors, warnings) = count.get();
             (errors + warnings > 0).then(|| {
                 let text = if errors > 0 { errors.to_string() } else { warnings.to_string() };
                 view! {

@@ -273,11 +273,6 @@ impl Designer {
         self.notice.set(Some(Notice { error, text: text.into() }));
     }
 
-    /// How many errors and warnings concern a state.
-    pub fn problem_counts(self, name: &str) -> (usize, usize) {
-        self.counts.with(|counts| counts.get(name).copied().unwrap_or_default())
-    }
-
     /// Opens a definition as a new design. Over unsaved work (changes or moved states not saved
     /// or exported since the current design was opened) it asks first: the design waits in
     /// [`Designer::pending_open`] until [`Designer::confirm_open`] or [`Designer::cancel_open`].

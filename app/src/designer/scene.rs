@@ -101,7 +101,7 @@ impl SceneEdge {
 }
 
 /// Where an edge is drawn.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EdgePlace {
     /// The points its path goes through.
     pub points: Vec<(f64, f64)>,
