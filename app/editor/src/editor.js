@@ -11,8 +11,10 @@
 //                            minChangeDelayMs, 1 ms per 2,500 characters of text between the
 //                            two (a short text is read again sooner; reading it costs less).
 //                            With reportFirstAtOnce, a change made after such a pause since the
-//                            last report is reported at once, once its frame has been painted;
-//                            changes that follow it within the pause wait for the next pause
+//                            last report is reported at once, once its frame has been painted,
+//                            when it leaves JSON that parses (else, and for YAML, it waits for
+//                            the pause); changes that follow it within the pause wait for the
+//                            next pause
 //                            with onUndo and onRedo, Ctrl/Cmd+Z and Shift+Ctrl/Cmd+Z (or Ctrl+Y)
 //                            call them instead of CodeMirror's own history: the page's history
 //                            also holds changes made elsewhere (the designer's graph edits)
@@ -188,7 +190,15 @@ function create(parent, options) {
       // task after the frame that paints it, so the key is shown before the page's work on it.
       editor.frame = requestAnimationFrame(() => {
         editor.frame = null;
-        editor.timer = setTimeout(() => flush(id), 0);
+        editor.timer = setTimeout(() => {
+          editor.timer = null;
+          const text = editor.view.state.doc.toString();
+          // A first key that leaves the text unreadable (the quote that opens a new key, a
+          // comma) waits for the pause like the rest of its burst: reporting it would mark an
+          // error in the middle of the typing that is about to fix it.
+          if (readable(editor.language, text)) report(editor, text);
+          else editor.timer = setTimeout(() => flush(id), pause);
+        }, 0);
       });
     } else {
       editor.timer = setTimeout(() => flush(id), pause);
@@ -352,9 +362,24 @@ function flush(id) {
   const editor = editorById(id);
   if (editor.timer === null && editor.frame === null) return false;
   cancelPendingChange(editor);
-  editor.onChange(editor.view.state.doc.toString());
-  editor.reportedAt = performance.now();
+  report(editor, editor.view.state.doc.toString());
   return true;
+}
+
+function report(editor, text) {
+  editor.onChange(text);
+  editor.reportedAt = performance.now();
+}
+
+/** Whether a first change may be reported at once: JSON that parses (YAML always waits). */
+function readable(language, text) {
+  if (language !== "json") return false;
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function destroy(id) {
