@@ -513,18 +513,61 @@ pub fn ApprovalPage() -> impl IntoView {
             }
         },
     );
+    // While the request waits for a decision or its callback, the page asks every few seconds
+    // whether anything of it changed (a decision, an approver opening a link, a mail or the
+    // callback sent), and reads it again when something did: a decision made elsewhere shows
+    // without a reload. (Effects run only in the browser.)
+    Effect::new(move |_| {
+        let Some(Ok(shown)) = detail.get() else { return };
+        if !still_moving(&shown.detail) {
+            return;
+        }
+        let shown = std::sync::Arc::new(shown.detail);
+        let asking = StoredValue::new(false);
+        let handle = set_interval_with_handle(
+            move || {
+                if asking.get_value() {
+                    return;
+                }
+                asking.set_value(true);
+                let shown = std::sync::Arc::clone(&shown);
+                let id = id.get_untracked();
+                leptos::task::spawn_local(async move {
+                    let now = approval_request(id).await;
+                    let _ = asking.try_set_value(false);
+                    if now.is_ok_and(|now| now != *shown) {
+                        detail.refetch();
+                    }
+                });
+            },
+            std::time::Duration::from_millis(LIVE_REQUEST_MILLIS),
+        );
+        if let Ok(handle) = handle {
+            on_cleanup(move || handle.clear());
+        }
+    });
     view! {
         <p><a href="/approvals">"← All approval requests"</a></p>
         <ErrorBoundary fallback=error_list>
-            <Suspense fallback=|| view! { <p>"Loading the request…"</p> }>
+            // A Transition keeps the request on the page while it is read again.
+            <Transition fallback=|| view! { <p>"Loading the request…"</p> }>
                 {move || {
                     Suspend::new(async move {
                         detail.await.map(|ApprovalView { detail, execution }| view! { <RequestView detail execution /> })
                     })
                 }}
-            </Suspense>
+            </Transition>
         </ErrorBoundary>
     }
+}
+
+/// How often the request page asks whether a request that waits has changed.
+const LIVE_REQUEST_MILLIS: u64 = 3_000;
+
+/// Whether a request may still change by itself: it waits for a decision, or its decision for
+/// its callback.
+fn still_moving(detail: &RequestDetail) -> bool {
+    detail.request.status == "pending" || detail.callbacks.iter().any(|callback| callback.status == "pending")
 }
 
 /// One request, rendered. Every value is text, so Leptos escapes it.

@@ -142,6 +142,13 @@ test("an approval is mailed, decided in the browser, called back and audited", a
   await waiting.getByRole("link", { name: `approval request #${requestPath.split("/").pop()}` }).click();
   await expect(page).toHaveURL(requestPath);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(approveSubject);
+  // An operator keeps the request's page open while the approver decides: it shows the
+  // decision and the execution going on without a reload.
+  const operator = await context.newPage();
+  const operatorProblems = watchForProblems(operator);
+  await operator.goto(requestPath);
+  await expect(operator.getByTestId("request-status")).toHaveText("pending");
+  await operator.evaluate(() => ((window as Window & { notReloaded?: boolean }).notReloaded = true));
   await page.goto(new URL(approveLink).pathname);
   await expect(page.getByRole("heading", { level: 1 })).toContainText(approveSubject);
   await expect(page.locator("pre")).toContainText("<b>not bold</b>");
@@ -166,6 +173,16 @@ test("an approval is mailed, decided in the browser, called back and audited", a
 
   const approved = await waitForEnd(request, approvedArn);
   expect(approved.status).toBe("SUCCEEDED");
+  await expect(operator.getByTestId("request-status")).toHaveText("approved", { timeout: 15_000 });
+  await expect(operator.getByText("looks right")).toBeVisible();
+  await expect(operator.getByTestId("graph").locator('[data-state="AskForApproval"]')).toHaveAttribute(
+    "data-status",
+    "succeeded",
+    { timeout: 15_000 },
+  );
+  expect(await operator.evaluate(() => (window as Window & { notReloaded?: boolean }).notReloaded)).toBe(true);
+  expect(operatorProblems).toEqual([]);
+  await operator.close();
   const approvedOutput = JSON.parse(approved.output);
   expect(approvedOutput).toMatchObject({ approved: true, approver: "boss@example.com", comment: "looks right" });
   expect(typeof approvedOutput.decidedAt).toBe("string");
