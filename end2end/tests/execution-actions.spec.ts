@@ -71,6 +71,19 @@ test("Send success answers a waiting task and the page shows the output", async 
     expect(problem).toMatch(/HTTP 400 for .*\/api\/executions\/send-success|status of 400/);
   }
 
+  // A second refusal replaces the first: only the latest action's alert is shown.
+  await panel.getByLabel("Cause").fill("x".repeat(32_769));
+  await panel.getByRole("button", { name: "Send failure" }).click();
+  await expect(page.getByRole("alert")).toContainText("Cause: must be at most 32768 characters, not 32769");
+  await expect(page.getByRole("alert")).toHaveCount(1);
+  await expect(page.getByRole("alert")).not.toContainText("Output");
+  await expect(page.getByTestId("execution-status")).toHaveText("RUNNING");
+  const refusedAgain = problems.splice(0);
+  expect(refusedAgain).toHaveLength(2);
+  for (const problem of refusedAgain) {
+    expect(problem).toMatch(/HTTP 400 for .*\/api\/executions\/send-failure|status of 400/);
+  }
+
   await panel.getByLabel("Output (JSON)").fill('{"approved": true, "by": "<dev> & co"}');
   await panel.getByRole("button", { name: "Send success" }).click();
   await expect(page.getByTestId("execution-status")).toHaveText("SUCCEEDED");

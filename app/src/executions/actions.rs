@@ -169,14 +169,37 @@ pub struct ExecutionActions {
 }
 
 impl ExecutionActions {
-    /// New actions for one page.
+    /// New actions for one page. Only the latest action's refusal is shown: when one starts,
+    /// the others' outcomes are forgotten, so an old alert never stands beside a new one.
     pub fn new() -> Self {
-        Self {
+        let actions = Self {
             stop: ServerAction::new(),
             redrive: ServerAction::new(),
             success: ServerAction::new(),
             failure: ServerAction::new(),
-        }
+        };
+        let Self { stop, redrive, success, failure } = actions;
+        Effect::new(move |previous: Option<[bool; 4]>| {
+            let now = [stop.pending().get(), redrive.pending().get(), success.pending().get(), failure.pending().get()];
+            let started: [bool; 4] =
+                std::array::from_fn(|index| now[index] && previous.is_some_and(|previous| !previous[index]));
+            if started.contains(&true) {
+                if !started[0] {
+                    stop.value().set(None);
+                }
+                if !started[1] {
+                    redrive.value().set(None);
+                }
+                if !started[2] {
+                    success.value().set(None);
+                }
+                if !started[3] {
+                    failure.value().set(None);
+                }
+            }
+            now
+        });
+        actions
     }
 
     /// How many actions have finished so far (the page reads the execution again when it grows).
