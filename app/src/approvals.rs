@@ -282,6 +282,8 @@ pub fn ApprovalsPage() -> impl IntoView {
     });
     let inbox = Resource::new(move || filter.get(), list_approvals);
     let facets = Resource::new(|| (), |_| approval_facets());
+    // New requests and decisions show without a reload.
+    stay_current(inbox, |_| true, move || list_approvals(filter.get_untracked()), |shown, now| shown == now);
 
     view! {
         <Title text="Approvals" />
@@ -299,11 +301,12 @@ pub fn ApprovalsPage() -> impl IntoView {
             })}
         </Suspense>
         <ErrorBoundary fallback=error_list>
-            <Suspense fallback=|| view! { <p>"Loading the requests…"</p> }>
+            // A Transition keeps the requests on the page while they are read again.
+            <Transition fallback=|| view! { <p>"Loading the requests…"</p> }>
                 {move || Suspend::new(async move {
                     inbox.await.map(|page| view! { <InboxTable page filter=filter.get_untracked() /> })
                 })}
-            </Suspense>
+            </Transition>
         </ErrorBoundary>
     }
 }
@@ -513,39 +516,14 @@ pub fn ApprovalPage() -> impl IntoView {
             }
         },
     );
-    // While the request waits for a decision or its callback, the page asks every few seconds
-    // whether anything of it changed (a decision, an approver opening a link, a mail or the
-    // callback sent), and reads it again when something did: a decision made elsewhere shows
-    // without a reload. (Effects run only in the browser.)
-    Effect::new(move |_| {
-        let Some(Ok(shown)) = detail.get() else { return };
-        if !still_moving(&shown.detail) {
-            return;
-        }
-        let shown = std::sync::Arc::new(shown.detail);
-        let asking = StoredValue::new(false);
-        let handle = set_interval_with_handle(
-            move || {
-                if asking.get_value() {
-                    return;
-                }
-                asking.set_value(true);
-                let shown = std::sync::Arc::clone(&shown);
-                let id = id.get_untracked();
-                leptos::task::spawn_local(async move {
-                    let now = approval_request(id).await;
-                    let _ = asking.try_set_value(false);
-                    if now.is_ok_and(|now| now != *shown) {
-                        detail.refetch();
-                    }
-                });
-            },
-            std::time::Duration::from_millis(LIVE_REQUEST_MILLIS),
-        );
-        if let Ok(handle) = handle {
-            on_cleanup(move || handle.clear());
-        }
-    });
+    // While the request waits for a decision or its callback, a decision made elsewhere (an
+    // approver opening a link, a mail or the callback sent) shows without a reload.
+    stay_current(
+        detail,
+        |shown| still_moving(&shown.detail),
+        move || approval_request(id.get_untracked()),
+        |shown, now| shown.detail == *now,
+    );
     view! {
         <p><a href="/approvals">"← All approval requests"</a></p>
         <ErrorBoundary fallback=error_list>
@@ -561,8 +539,52 @@ pub fn ApprovalPage() -> impl IntoView {
     }
 }
 
-/// How often the request page asks whether a request that waits has changed.
-const LIVE_REQUEST_MILLIS: u64 = 3_000;
+/// How often a page of the inbox asks whether what it shows has changed.
+const LIVE_MILLIS: u64 = 3_000;
+
+/// Keeps what a page of the inbox shows current: while `watch` says it may still change, asks
+/// `ask` every [`LIVE_MILLIS`] and reads `resource` again when the answer is not `same` as what
+/// is shown (so an unchanged page is not drawn again). Effects run only in the browser.
+fn stay_current<T, A, Fut>(
+    resource: Resource<Result<T, InboxError>>,
+    watch: fn(&T) -> bool,
+    ask: impl Fn() -> Fut + Clone + 'static,
+    same: fn(&T, &A) -> bool,
+) where
+    T: Clone + Send + Sync + Serialize + for<'de> Deserialize<'de> + 'static,
+    A: 'static,
+    Fut: std::future::Future<Output = Result<A, InboxError>> + 'static,
+{
+    Effect::new(move |_| {
+        let Some(Ok(shown)) = resource.get() else { return };
+        if !watch(&shown) {
+            return;
+        }
+        let shown = std::sync::Arc::new(shown);
+        let asking = StoredValue::new(false);
+        let ask = ask.clone();
+        let handle = set_interval_with_handle(
+            move || {
+                if asking.get_value() {
+                    return;
+                }
+                asking.set_value(true);
+                let (shown, ask) = (std::sync::Arc::clone(&shown), ask.clone());
+                leptos::task::spawn_local(async move {
+                    let now = ask().await;
+                    let _ = asking.try_set_value(false);
+                    if now.is_ok_and(|now| !same(&shown, &now)) {
+                        resource.refetch();
+                    }
+                });
+            },
+            std::time::Duration::from_millis(LIVE_MILLIS),
+        );
+        if let Ok(handle) = handle {
+            on_cleanup(move || handle.clear());
+        }
+    });
+}
 
 /// Whether a request may still change by itself: it waits for a decision, or its decision for
 /// its callback.

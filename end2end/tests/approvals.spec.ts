@@ -149,6 +149,13 @@ test("an approval is mailed, decided in the browser, called back and audited", a
   await operator.goto(requestPath);
   await expect(operator.getByTestId("request-status")).toHaveText("pending");
   await operator.evaluate(() => ((window as Window & { notReloaded?: boolean }).notReloaded = true));
+  // So does the inbox's list.
+  const inbox = await context.newPage();
+  const inboxProblems = watchForProblems(inbox);
+  await inbox.goto("/approvals");
+  const inboxRow = inbox.getByRole("row").filter({ hasText: approveSubject });
+  await expect(inboxRow.locator('[data-label="Status"]')).toHaveText("pending");
+  await inbox.evaluate(() => ((window as Window & { notReloaded?: boolean }).notReloaded = true));
   await page.goto(new URL(approveLink).pathname);
   await expect(page.getByRole("heading", { level: 1 })).toContainText(approveSubject);
   await expect(page.locator("pre")).toContainText("<b>not bold</b>");
@@ -183,6 +190,10 @@ test("an approval is mailed, decided in the browser, called back and audited", a
   expect(await operator.evaluate(() => (window as Window & { notReloaded?: boolean }).notReloaded)).toBe(true);
   expect(operatorProblems).toEqual([]);
   await operator.close();
+  await expect(inboxRow.locator('[data-label="Status"]')).toHaveText("approved", { timeout: 15_000 });
+  expect(await inbox.evaluate(() => (window as Window & { notReloaded?: boolean }).notReloaded)).toBe(true);
+  expect(inboxProblems).toEqual([]);
+  await inbox.close();
   const approvedOutput = JSON.parse(approved.output);
   expect(approvedOutput).toMatchObject({ approved: true, approver: "boss@example.com", comment: "looks right" });
   expect(typeof approvedOutput.decidedAt).toBe("string");
