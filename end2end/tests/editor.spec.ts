@@ -87,6 +87,36 @@ async function openEditor(page: Page, text: string = DEFINITION): Promise<number
   );
 }
 
+/**
+ * A second editor below the first, created with `options` and its cursor at `at`; its changes
+ * and keys are recorded (in place of the first editor's).
+ */
+async function openSecondEditor(
+  page: Page,
+  text: string,
+  options: { changeDelayMs: number; minChangeDelayMs?: number; reportFirstAtOnce?: boolean },
+  at: number,
+): Promise<number> {
+  return page.evaluate(
+    ({ text, options, at }) => {
+      const host = document.createElement("div");
+      host.style.cssText = "position:fixed;top:260px;left:0;width:640px;height:120px;z-index:10";
+      document.body.append(host);
+      window.recorded = { changes: [], lastKeyAt: 0 };
+      host.addEventListener("keydown", () => (window.recorded.lastKeyAt = performance.now()), { capture: true });
+      const id = window.StatehouseEditor.create(host, {
+        text,
+        language: "json",
+        ...options,
+        onChange: (changed) => window.recorded.changes.push({ text: changed, at: performance.now() }),
+      });
+      window.StatehouseEditor.select(id, at, at);
+      return id;
+    },
+    { text, options, at },
+  );
+}
+
 test.afterEach(async ({ page }) => {
   expect(pageProblems.get(page) ?? []).toEqual([]);
 });
@@ -164,22 +194,7 @@ test("with a shortest pause, a short text is reported sooner and a long one afte
   // Two more editors, each waiting 20 to 400 ms by the length of its text (1 ms per 2,500
   // characters): a short text waits 20 ms, a text of a million characters the whole 400.
   const pauses = async (text: string) => {
-    const id = await page.evaluate((text) => {
-      const host = document.createElement("div");
-      host.style.cssText = "position:fixed;top:260px;left:0;width:640px;height:120px;z-index:10";
-      document.body.append(host);
-      window.recorded = { changes: [], lastKeyAt: 0 };
-      host.addEventListener("keydown", () => (window.recorded.lastKeyAt = performance.now()), { capture: true });
-      const id = window.StatehouseEditor.create(host, {
-        text,
-        language: "json",
-        changeDelayMs: 400,
-        minChangeDelayMs: 20,
-        onChange: (changed) => window.recorded.changes.push({ text: changed, at: performance.now() }),
-      });
-      window.StatehouseEditor.select(id, 1, 1);
-      return id;
-    }, text);
+    const id = await openSecondEditor(page, text, { changeDelayMs: 400, minChangeDelayMs: 20 }, 1);
     await page.keyboard.type("x");
     await expect.poll(async () => (await recorded(page)).changes.length).toBe(1);
     const { changes, lastKeyAt } = await recorded(page);
@@ -192,22 +207,7 @@ test("with a shortest pause, a short text is reported sooner and a long one afte
 
 test("with reportFirstAtOnce, a change after a pause that leaves readable JSON is reported at once, and the rest of its burst after the pause", async ({ page }) => {
   await openEditor(page);
-  const id = await page.evaluate(() => {
-    const host = document.createElement("div");
-    host.style.cssText = "position:fixed;top:260px;left:0;width:640px;height:120px;z-index:10";
-    document.body.append(host);
-    window.recorded = { changes: [], lastKeyAt: 0 };
-    host.addEventListener("keydown", () => (window.recorded.lastKeyAt = performance.now()), { capture: true });
-    const id = window.StatehouseEditor.create(host, {
-      text: '"ab"',
-      language: "json",
-      changeDelayMs: 600,
-      reportFirstAtOnce: true,
-      onChange: (changed) => window.recorded.changes.push({ text: changed, at: performance.now() }),
-    });
-    window.StatehouseEditor.select(id, 3, 3);
-    return id;
-  });
+  const id = await openSecondEditor(page, '"ab"', { changeDelayMs: 600, reportFirstAtOnce: true }, 3);
   // The first key after a quiet moment is reported long before the 600 ms pause.
   await page.keyboard.type("x");
   await expect.poll(async () => (await recorded(page)).changes.length).toBe(1);
