@@ -16,6 +16,7 @@ pub mod canvas;
 pub mod code;
 pub mod cost;
 pub mod inspector;
+mod keyed;
 pub mod model;
 pub mod palette;
 pub mod problems;
