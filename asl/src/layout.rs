@@ -73,6 +73,21 @@ pub struct LayoutInput {
     pub edges: Vec<LayoutEdge>,
     /// The groups. A node or group with a missing or invalid group index sits at the top level.
     pub groups: Vec<LayoutGroup>,
+    /// Edges that shape the layout as edges do (ranks, order within a rank, alignment, ports of
+    /// the groups they leave or enter) but are not drawn: they get no route. A caller uses them
+    /// to keep a node that lost its edges where its edges would put it.
+    pub hints: Vec<LayoutHint>,
+}
+
+/// An edge that is laid out but not drawn ([`LayoutInput::hints`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayoutHint {
+    /// The edge.
+    pub edge: LayoutEdge,
+    /// The index in [`LayoutInput::edges`] before which it counts (any index past the end puts
+    /// it after them): the order of edges decides ties, so a hint that stands for a
+    /// transition goes where that transition's edge would be.
+    pub before: usize,
 }
 
 /// A node to place: its id and its size. Negative or non-finite sizes count as zero.
@@ -393,7 +408,22 @@ impl CompoundGraph {
         for (index, node) in input.nodes.iter().enumerate() {
             node_by_id.entry(node.id.as_str()).or_insert(index);
         }
-        for (edge_index, edge) in input.edges.iter().enumerate() {
+        // A hint is cut as an edge is, and its pieces shape each container as an edge's do;
+        // only no route is drawn for it. Its index follows the edges', so it never names a
+        // routed edge.
+        let edge_count = input.edges.len();
+        let mut hints: Vec<(usize, &LayoutHint)> = input.hints.iter().enumerate().collect();
+        sort::sort_by_key(&mut hints, |&(index, hint)| (hint.before.min(edge_count), index));
+        let mut hints = hints.into_iter().peekable();
+        let mut sequence = Vec::with_capacity(edge_count + input.hints.len());
+        for (index, edge) in input.edges.iter().enumerate() {
+            while let Some((hint_index, hint)) = hints.next_if(|(_, hint)| hint.before <= index) {
+                sequence.push((edge_count + hint_index, &hint.edge));
+            }
+            sequence.push((index, edge));
+        }
+        sequence.extend(hints.map(|(hint_index, hint)| (edge_count + hint_index, &hint.edge)));
+        for (edge_index, edge) in sequence {
             let (Some(&source), Some(&target)) = (node_by_id.get(edge.from.as_str()), node_by_id.get(edge.to.as_str()))
             else {
                 continue;
@@ -437,7 +467,9 @@ impl CompoundGraph {
                 });
                 visited.push(container);
             }
-            self.edge_containers[edge_index] = visited;
+            if edge_index < edge_count {
+                self.edge_containers[edge_index] = visited;
+            }
         }
     }
 
@@ -1983,6 +2015,7 @@ mod tests {
                 group("Branch2", Some(0), 0.0),
                 group("Map", Some(2), 24.0),
             ],
+            hints: vec![],
         }
     }
 
@@ -1992,6 +2025,7 @@ mod tests {
             nodes: vec![state("A"), state("B"), state("C"), state("D")],
             edges: vec![edge("A", "B"), edge("B", "C"), edge("C", "D")],
             groups: vec![],
+            hints: vec![],
         };
         let result = layout(&input, &LayoutOptions::default());
         assert_well_formed(&input, &result, LayoutDirection::TopToBottom);
@@ -2010,6 +2044,7 @@ mod tests {
             nodes: vec![state("Choice"), state("Yes"), state("No"), state("Join")],
             edges: vec![edge("Choice", "Yes"), edge("Choice", "No"), edge("Yes", "Join"), edge("No", "Join")],
             groups: vec![],
+            hints: vec![],
         };
         let result = layout(&input, &LayoutOptions::default());
         assert_well_formed(&input, &result, LayoutDirection::TopToBottom);
@@ -2030,6 +2065,7 @@ mod tests {
             nodes: vec![state("A"), state("B"), state("C")],
             edges: vec![edge("A", "B"), edge("B", "C"), edge("C", "A")],
             groups: vec![],
+            hints: vec![],
         };
         let result = layout(&input, &LayoutOptions::default());
         assert_well_formed(&input, &result, LayoutDirection::TopToBottom);
@@ -2047,6 +2083,7 @@ mod tests {
             nodes: vec![state("Wait"), state("Next")],
             edges: vec![edge("Wait", "Wait"), edge("Wait", "Next")],
             groups: vec![],
+            hints: vec![],
         };
         let result = layout(&input, &LayoutOptions::default());
         assert_well_formed(&input, &result, LayoutDirection::TopToBottom);
@@ -2078,6 +2115,7 @@ mod tests {
             nodes: vec![state_in("Inside", 0)],
             edges: vec![],
             groups: vec![group("Titled", None, 30.0)],
+            hints: vec![],
         };
         let result = layout(&input, &options);
         assert_well_formed(&input, &result, LayoutDirection::TopToBottom);
@@ -2145,6 +2183,7 @@ mod tests {
             edges: vec![edge("A", "B"), edge("A", "missing"), edge("B", "A")],
             // Two groups that name each other as parent, and an empty group.
             groups: vec![group("G0", Some(1), f64::NAN), group("G1", Some(0), 10.0), group("Empty", Some(99), 5.0)],
+            hints: vec![],
         };
         let options = LayoutOptions { node_spacing: -1.0, rank_spacing: f64::NAN, ..LayoutOptions::default() };
         let result = layout(&input, &options);
@@ -2214,7 +2253,7 @@ mod tests {
                 if random(4) == 0 { from.saturating_sub(random(12)) } else { (from + 1 + random(15)).min(count - 1) };
             edges.push(edge(&format!("S{from}"), &format!("S{to}")));
         }
-        LayoutInput { nodes, edges, groups }
+        LayoutInput { nodes, edges, groups, hints: vec![] }
     }
 
     /// The shape of the designer benchmark's machine (`generate` in
@@ -2286,7 +2325,7 @@ mod tests {
             }
         }
         edges.push(edge("Fail", "end"));
-        LayoutInput { nodes, edges, groups }
+        LayoutInput { nodes, edges, groups, hints: vec![] }
     }
 
     /// The distinct cross coordinates (x top to bottom, y left to right) of the points of `routes`.
@@ -2352,7 +2391,7 @@ mod tests {
         edges.push(edge("Choice", "T0"));
         let jumps: Vec<usize> = (1..8).map(|step| 5 * step).collect();
         edges.extend(jumps.iter().map(|&to| edge("Choice", &format!("T{to}"))));
-        let input = LayoutInput { nodes, edges, groups: vec![] };
+        let input = LayoutInput { nodes, edges, groups: vec![], hints: vec![] };
         let (result, unit_count) = layout_counting_units(&input, &LayoutOptions::default());
         assert_well_formed(&input, &result, LayoutDirection::TopToBottom);
         // One dummy per rank down to T35 (rank 36), not one per rank per jump (140).

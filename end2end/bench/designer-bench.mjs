@@ -328,6 +328,10 @@ async function main() {
         const at = text.indexOf(`"${name}": {`);
         if (at < 0) return false;
         window.StatehouseEditor.select(id, at + 1, at + 1 + name.length);
+        if (window.__benchDebug) {
+          window.__renamed = name;
+          window.__corners = new Map([...document.querySelectorAll(".designer-graph:not(.drag-layer) [data-state]")].map((node) => [node.getAttribute("data-state"), node.getAttribute("transform")]));
+        }
         window.__typedAt = null;
         window.addEventListener("beforeinput", () => (window.__typedAt ??= performance.now()), { capture: true, once: true });
         return true;
@@ -364,7 +368,13 @@ async function main() {
         observer.disconnect();
         if (seen === null || window.__typedAt === null) return null;
         const frame = frames.find((entry) => entry.startTime <= seen.at && seen.at <= entry.startTime + entry.duration);
-        if (window.__benchDebug) console.log(`frame end ${frame ? frame.startTime + frame.duration - window.__typedAt : "-"} task after ${seen.after - window.__typedAt} seen ${seen.at - window.__typedAt}`);
+        if (window.__benchDebug) {
+          const moved = [...document.querySelectorAll(".designer-graph:not(.drag-layer) [data-state]")].filter((node) => {
+            const before = window.__corners.get(node.getAttribute("data-state"));
+            return before !== undefined && before !== node.getAttribute("transform");
+          }).length;
+          console.log(`renamed ${window.__renamed}: frame end ${frame ? frame.startTime + frame.duration - window.__typedAt : "-"} task after ${seen.after - window.__typedAt} seen ${seen.at - window.__typedAt}; ${moved} states moved`);
+        }
         // The page is done with the edit (graph, problems, their marks, draft) when its last
         // long animation frame ends.
         const done = Math.max(...frames.map((entry) => entry.startTime + entry.duration), seen.after);

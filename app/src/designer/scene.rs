@@ -251,23 +251,43 @@ impl Scene {
 
     /// Where the canvas draws each state (its corner, by id) and each edge (by
     /// [`SceneEdge::identity`]): its path's points and its label.
+    ///
+    /// Places are given in 64ths of a pixel: the layout's least-squares placement can put a
+    /// rank a thousandth of a pixel apart after an edit elsewhere, and what did not move to
+    /// the eye should not be moved in the page.
     pub fn places(&self) -> Places {
+        let grid = |value: f64| (value * 64.0).round() / 64.0;
+        let point = |(x, y): (f64, f64)| (grid(x), grid(y));
         let by_id: std::collections::HashMap<&str, &SceneNode> =
             self.nodes.iter().map(|node| (node.id.as_str(), node)).collect();
-        let nodes = self.nodes.iter().map(|node| (node.id.clone(), (node.x, node.y))).collect();
+        let nodes = self.nodes.iter().map(|node| (node.id.clone(), point((node.x, node.y)))).collect();
         let edges = self
             .edges
             .iter()
             .filter_map(|edge| {
                 let (from, to) = (*by_id.get(edge.from.as_str())?, *by_id.get(edge.to.as_str())?);
                 let points = match &edge.route {
-                    Some(route) => route.clone(),
-                    None => vec![from.out_port(edge.offset, 0.0), to.in_port(edge.offset, 0.0)],
+                    Some(route) => route.iter().copied().map(point).collect(),
+                    None => vec![point(from.out_port(edge.offset, 0.0)), point(to.in_port(edge.offset, 0.0))],
                 };
-                Some((edge.identity(), EdgePlace { points, label: edge.label_place.clone() }))
+                let label =
+                    edge.label_place.clone().map(|label| LabelPlace { x: grid(label.x), y: grid(label.y), ..label });
+                Some((edge.identity(), EdgePlace { points, label }))
             })
             .collect();
         Places { nodes, edges }
+    }
+
+    /// The minimap's picture of the states: a box for each, as one path (whole pixels, which is
+    /// finer than the minimap shows).
+    pub fn minimap_path(&self) -> String {
+        use std::fmt::Write as _;
+        let mut path = String::new();
+        for node in self.nodes.iter().filter(|node| !node.marker) {
+            let (x, y, width, height) = (node.x.round(), node.y.round(), node.width.round(), node.height.round());
+            let _ = write!(path, "M{x} {y}h{width}v{height}h-{width}z");
+        }
+        path
     }
 
     /// The groups with their draw keys.

@@ -30,6 +30,9 @@ pub struct Graph {
     pub edges: Vec<GraphEdge>,
     /// Parallel states, their branches, and Map item processors.
     pub groups: Vec<GraphGroup>,
+    /// For each Parallel and Map state, by id: the inner states whose completion leaves it
+    /// (they lead to its `Next` or to the end), in document order.
+    pub exits: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// A state or a marker.
@@ -125,7 +128,7 @@ pub fn graph(root: &Node) -> Graph {
         let target = pointer_push("/States", start);
         builder.edge("#start", &target, EdgeKind::Next, "");
     }
-    builder.scope(root, "", None, "#end");
+    builder.scope(root, "", None, Some("#end"));
     builder.graph
 }
 
@@ -147,9 +150,11 @@ impl Builder {
         self.graph.edges.push(GraphEdge { from: from.to_string(), to: to.to_string(), kind, label: label.into() });
     }
 
-    /// Adds the states of a scope. `exit` is where the scope's terminal states lead.
-    fn scope(&mut self, container: &Node, pointer: &str, group: Option<usize>, exit: &str) {
-        let Some(states) = container.get("States").and_then(Node::members) else { return };
+    /// Adds the states of a scope. `exit` is where the scope's terminal states lead (nowhere for
+    /// a Parallel or Map whose `Next` names no state). Returns the states that lead to it.
+    fn scope(&mut self, container: &Node, pointer: &str, group: Option<usize>, exit: Option<&str>) -> Vec<String> {
+        let mut leaving = Vec::new();
+        let Some(states) = container.get("States").and_then(Node::members) else { return leaving };
         let states_pointer = pointer_push(pointer, "States");
         let target = |name: &str| pointer_push(&states_pointer, name);
         let exists = |name: &str| states.iter().any(|member| member.key == name);
@@ -181,13 +186,18 @@ impl Builder {
             let next = state.get("Next").and_then(Node::as_str).filter(|name| exists(name)).map(target);
             let ends = state.get("End").and_then(Node::as_bool) == Some(true)
                 || matches!(state_type.as_str(), "Succeed" | "Fail");
-            let onward = next.clone().or_else(|| ends.then(|| exit.to_string()));
+            let onward = next.clone().or_else(|| if ends { exit.map(str::to_string) } else { None });
 
-            if nested {
-                let inner_exit = onward.clone().unwrap_or_else(|| exit.to_string());
-                self.nested(state, &id, &state_type, own_group, &inner_exit);
-            } else if let Some(onward) = &onward {
-                self.edge(&id, onward, EdgeKind::Next, "");
+            let completes = if nested {
+                self.nested(state, &id, &state_type, own_group, onward.as_deref())
+            } else {
+                if let Some(onward) = &onward {
+                    self.edge(&id, onward, EdgeKind::Next, "");
+                }
+                vec![id.clone()]
+            };
+            if next.is_none() && ends {
+                leaving.extend(completes);
             }
 
             if let Some(rules) = state.get("Choices").and_then(Node::elements) {
@@ -215,9 +225,19 @@ impl Builder {
                 }
             }
         }
+        leaving
     }
 
-    fn nested(&mut self, state: &Node, id: &str, state_type: &str, own_group: Option<usize>, exit: &str) {
+    /// Adds a Parallel's branches or a Map's item processor, whose terminal states lead to
+    /// `exit`. Returns those states, which it also keeps in [`Graph::exits`].
+    fn nested(
+        &mut self,
+        state: &Node,
+        id: &str,
+        state_type: &str,
+        own_group: Option<usize>,
+        exit: Option<&str>,
+    ) -> Vec<String> {
         let inner: Vec<(String, &Node, Option<usize>)> = if state_type == "Parallel" {
             let branches = state.get("Branches").and_then(Node::elements).unwrap_or_default();
             branches
@@ -238,6 +258,7 @@ impl Builder {
             let field = if state.get("ItemProcessor").is_some() { "ItemProcessor" } else { "Iterator" };
             state.get(field).map(|processor| vec![(pointer_push(id, field), processor, own_group)]).unwrap_or_default()
         };
+        let mut leaving = Vec::new();
         for (pointer, machine, group) in inner {
             if let Some(start) = machine.get("StartAt").and_then(Node::as_str)
                 && machine.get("States").and_then(|states| states.get(start)).is_some()
@@ -245,8 +266,11 @@ impl Builder {
                 let start_id = pointer_push(&pointer_push(&pointer, "States"), start);
                 self.edge(id, &start_id, EdgeKind::Enter, "");
             }
-            self.scope(machine, &pointer, group, exit);
+            let completes = self.scope(machine, &pointer, group, exit);
+            leaving.extend(completes);
         }
+        self.graph.exits.insert(id.to_string(), leaving.clone());
+        leaving
     }
 }
 
@@ -333,8 +357,81 @@ pub fn layout(graph: &Graph) -> crate::layout::Layout {
             .iter()
             .map(|group| LayoutGroup { id: group.id.clone(), parent: group.parent, label_height: 22.0 })
             .collect(),
+        hints: unreached_hints(graph),
     };
     crate::layout::layout(&input, &LayoutOptions::default())
+}
+
+/// Hints that keep a state nothing leads to below the state written before it in its `States`,
+/// where a transition from that state would put it. Such a state is a passing error while a
+/// definition is edited: a key renamed before the `Next` naming it, a state pasted before it is
+/// connected. Without them, the state would start a column of its own at the top, and the
+/// states after it would go with it, so the whole picture would change while one name is
+/// typed. No hint is given where it would close a cycle.
+fn unreached_hints(graph: &Graph) -> Vec<crate::layout::LayoutHint> {
+    use crate::layout::{LayoutEdge, LayoutHint};
+    use std::collections::HashMap;
+    let index: HashMap<&str, usize> = graph.nodes.iter().enumerate().map(|(at, node)| (node.id.as_str(), at)).collect();
+    let mut next: Vec<Vec<usize>> = vec![Vec::new(); graph.nodes.len()];
+    let mut reached = vec![false; graph.nodes.len()];
+    for edge in &graph.edges {
+        if let (Some(&from), Some(&to)) = (index.get(edge.from.as_str()), index.get(edge.to.as_str())) {
+            next[from].push(to);
+            reached[to] = true;
+        }
+    }
+    // The state written last in each `States` object, by the object's pointer.
+    let mut last_in: HashMap<&str, usize> = HashMap::new();
+    let mut hints = Vec::new();
+    for (at, node) in graph.nodes.iter().enumerate() {
+        if !matches!(node.kind, NodeKind::State { .. }) {
+            continue;
+        }
+        let Some(cut) = node.id.rfind("/States/") else { continue };
+        let states = &node.id[..cut];
+        if let Some(previous) = last_in.insert(states, at)
+            && !reached[at]
+            && !leads_to(&next, at, &graph.nodes, &graph.nodes[previous].id)
+        {
+            // From where a transition from that state would leave: a Parallel's or a Map's
+            // inner states that complete it.
+            let previous = &graph.nodes[previous].id;
+            let from = match graph.exits.get(previous) {
+                Some(inner) if !inner.is_empty() => inner.clone(),
+                _ => vec![previous.clone()],
+            };
+            for from in from {
+                let Some(&source) = index.get(from.as_str()) else { continue };
+                next[source].push(at);
+                // Where its edge would be: edges come in the document order of their sources.
+                let before = graph
+                    .edges
+                    .iter()
+                    .position(|edge| index.get(edge.from.as_str()).is_some_and(|&other| other >= source))
+                    .unwrap_or(graph.edges.len());
+                hints.push(LayoutHint { edge: LayoutEdge { from, to: node.id.clone() }, before });
+            }
+        }
+    }
+    hints
+}
+
+/// Whether a path leads from node `start` to the state `target` or into it (a state inside
+/// it, when it is a Parallel or a Map).
+fn leads_to(next: &[Vec<usize>], start: usize, nodes: &[GraphNode], target: &str) -> bool {
+    let inside = |id: &str| id.strip_prefix(target).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+    let mut seen = vec![false; nodes.len()];
+    let mut stack = vec![start];
+    while let Some(at) = stack.pop() {
+        if std::mem::replace(&mut seen[at], true) {
+            continue;
+        }
+        if inside(&nodes[at].id) {
+            return true;
+        }
+        stack.extend(next[at].iter().copied().filter(|&to| !seen[to]));
+    }
+    false
 }
 
 /// How far apart, in pixels, edges that join the same two nodes are drawn (a Choice rule and
@@ -445,6 +542,136 @@ mod tests {
         let edges = edges(&graph);
         assert!(edges.contains(&("/States/P".into(), "/States/P/Branches/0/States/A".into(), String::new())));
         assert!(edges.contains(&("/States/P/Branches/1/States/B".into(), "/States/After".into(), String::new())));
+    }
+
+    /// A chain of `count` Tasks that catch into one Fail, a Choice every fifth state that skips
+    /// one, and a Parallel past the middle: the shape of a long real workflow.
+    fn long_chain(count: usize) -> String {
+        let name = |index: usize| format!("Step {index}");
+        let mut states = Vec::new();
+        for index in 0..count {
+            let next =
+                if index + 1 < count { format!(r#""Next":"{}""#, name(index + 1)) } else { r#""End":true"#.into() };
+            let state = if index % 5 == 4 && index + 2 < count {
+                format!(
+                    r#"{{"Type":"Choice","Choices":[{{"Variable":"$.n","NumericGreaterThan":1,"Next":"{}"}}],"Default":"{}"}}"#,
+                    name(index + 2),
+                    name(index + 1)
+                )
+            } else if index == count / 2 + 2 {
+                format!(
+                    r#"{{"Type":"Parallel",{next},"Branches":[
+                        {{"StartAt":"L","States":{{"L":{{"Type":"Pass","Next":"L2"}},"L2":{{"Type":"Pass","End":true}}}}}},
+                        {{"StartAt":"R","States":{{"R":{{"Type":"Pass","End":true}}}}}}]}}"#
+                )
+            } else {
+                format!(
+                    r#"{{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",{next},"Catch":[{{"ErrorEquals":["States.ALL"],"Next":"Failed"}}]}}"#
+                )
+            };
+            states.push(format!(r#""{}":{state}"#, name(index)));
+        }
+        states.push(r#""Failed":{"Type":"Fail"}"#.into());
+        format!(r#"{{"StartAt":"{}","States":{{{}}}}}"#, name(0), states.join(","))
+    }
+
+    fn corners(text: &str) -> std::collections::BTreeMap<String, (f64, f64)> {
+        let root = crate::json::parse(text).expect("valid JSON");
+        let layout = layout(&graph(&root));
+        layout.nodes.into_iter().map(|node| (node.id, (node.x, node.y))).collect()
+    }
+
+    #[test]
+    fn a_state_renamed_before_its_references_leaves_the_others_in_place() {
+        // Typing a new name over a state's key in the code renames the key before the `Next`
+        // that leads to it: nothing leads to the state for a while. The picture must not
+        // change around it while the name is typed.
+        let text = long_chain(60);
+        let before = corners(&text);
+        // (Step 33 follows the Parallel; Step 44 is a Choice. None of them is a Choice's
+        // target: a rule that named it would lose its edge too, and the picture with it.)
+        for renamed in [1, 13, 29, 33, 44, 58] {
+            let key = format!(r#""Step {renamed}":{{"#);
+            assert!(text.contains(&key));
+            let after = corners(&text.replacen(&key, r#""Step X":{"#, 1));
+            let moved: Vec<&String> = after
+                .iter()
+                .filter(|(id, corner)| {
+                    before
+                        .get(*id)
+                        .is_some_and(|was| (was.0 - corner.0).abs() > 0.02 || (was.1 - corner.1).abs() > 0.02)
+                })
+                .map(|(id, _)| id)
+                .collect();
+            assert!(
+                moved.is_empty(),
+                "renaming Step {renamed} moved {:?}",
+                moved.iter().map(|id| (id, before[*id], after[*id])).take(4).collect::<Vec<_>>()
+            );
+            // The renamed state is drawn where the old one was, in height.
+            let old = before[&format!("/States/Step {renamed}")];
+            assert_eq!(after["/States/Step X"].1, old.1, "Step {renamed}");
+        }
+    }
+
+    #[test]
+    fn a_state_nothing_leads_to_sits_below_the_state_written_before_it() {
+        let root = crate::json::parse(
+            r#"{"StartAt":"A","States":{
+                "A":{"Type":"Pass","Next":"B"},
+                "B":{"Type":"Pass","Next":"C"},
+                "C":{"Type":"Pass","End":true},
+                "Pasted":{"Type":"Pass","Next":"Loose end"},
+                "Loose end":{"Type":"Succeed"},
+                "M":{"Type":"Map","Next":"Gone","ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}}},
+                "After M":{"Type":"Succeed"}}}"#,
+        )
+        .expect("valid JSON");
+        let graph = graph(&root);
+        let hints = unreached_hints(&graph);
+        let hints: Vec<(&str, &str)> =
+            hints.iter().map(|hint| (hint.edge.from.as_str(), hint.edge.to.as_str())).collect();
+        // `Loose end` is reached, from `Pasted`. After a Map, from the inner state that
+        // completes it, as its `Next` would be drawn (which names no state here, so the inner
+        // state leads nowhere).
+        assert_eq!(
+            hints,
+            [
+                ("/States/C", "/States/Pasted"),
+                ("/States/Loose end", "/States/M"),
+                ("/States/M/ItemProcessor/States/I", "/States/After M")
+            ]
+        );
+        assert!(!graph.edges.iter().any(|edge| edge.from.ends_with("/I")));
+        let layout = layout(&graph);
+        let y = |name: &str| layout.nodes.iter().find(|node| node.id == format!("/States/{name}")).expect(name).y;
+        assert!(y("Pasted") > y("C") && y("Loose end") > y("Pasted") && y("M") > y("Loose end"));
+        assert!(y("After M") > y("M/ItemProcessor/States/I"));
+        // Hints are not drawn: one route per edge.
+        assert_eq!(layout.edges.len(), graph.edges.len());
+    }
+
+    #[test]
+    fn no_hint_closes_a_cycle() {
+        // `Orphan` leads back to `A`, written before it: a hint from `B` would close a cycle
+        // through `A`, and the layout would then draw one of the real edges as a loop.
+        let root = crate::json::parse(
+            r#"{"StartAt":"A","States":{
+                "A":{"Type":"Pass","Next":"B"},
+                "B":{"Type":"Pass","End":true},
+                "Orphan":{"Type":"Pass","Next":"A"}}}"#,
+        )
+        .expect("valid JSON");
+        let graph = graph(&root);
+        assert!(unreached_hints(&graph).is_empty());
+        // And into a Parallel that it would close a cycle through, from inside it.
+        let root = crate::json::parse(
+            r#"{"StartAt":"P","States":{
+                "P":{"Type":"Parallel","End":true,"Branches":[{"StartAt":"In","States":{"In":{"Type":"Pass","End":true}}}]},
+                "Orphan":{"Type":"Pass","Next":"P"}}}"#,
+        )
+        .expect("valid JSON");
+        assert!(unreached_hints(&super::graph(&root)).is_empty());
     }
 
     #[test]
