@@ -919,15 +919,11 @@ fn Minimap(designer: Designer, view: RwSignal<View>, container_size: Callback<()
             scene.as_ref().map(|scene| (scene.width.max(1.0), scene.height.max(1.0))).unwrap_or((1.0, 1.0))
         })
     };
-    let boxes = move || {
-        designer.scene.with(|scene| {
-            scene
-                .iter()
-                .flat_map(|scene| scene.nodes.iter().filter(|node| !node.marker))
-                .map(|node| view! { <rect x=node.x y=node.y width=node.width height=node.height /> })
-                .collect_view()
-        })
-    };
+    // One path for all the boxes, set again only when it changed: a rect per state, each
+    // given its attributes again on every scene, restyled and repainted 500 of them for an
+    // edit that moved nothing.
+    let boxes =
+        Memo::new(move |_| designer.scene.with(|scene| scene.as_ref().map(Scene::minimap_path).unwrap_or_default()));
     let frame = move || {
         let current = view.get();
         let (cw, ch) = container_size.run(());
@@ -962,7 +958,7 @@ fn Minimap(designer: Designer, view: RwSignal<View>, container_size: Callback<()
             on:click=on_click
             aria-hidden="true"
         >
-            <g class="minimap-nodes">{boxes}</g>
+            <path class="minimap-boxes" d=boxes />
             <rect
                 class="minimap-frame"
                 x=move || frame().0

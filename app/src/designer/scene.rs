@@ -612,6 +612,28 @@ mod tests {
     }
 
     #[test]
+    fn the_minimap_draws_a_box_per_state_in_one_path() {
+        let scene = Scene::build(&root(NESTED), &BTreeMap::new(), &|| 0.0);
+        let path = scene.minimap_path();
+        let states: Vec<&SceneNode> = scene.nodes.iter().filter(|node| !node.marker).collect();
+        assert_eq!(path.matches('M').count(), states.len());
+        let first = states[0];
+        assert!(
+            path.starts_with(&format!(
+                "M{} {}h{}v{}h-{}z",
+                first.x.round(),
+                first.y.round(),
+                first.width.round(),
+                first.height.round(),
+                first.width.round()
+            )),
+            "{path}"
+        );
+        // The same scene gives the same path, so the page is not touched again.
+        assert_eq!(path, Scene::build(&root(NESTED), &BTreeMap::new(), &|| 0.0).minimap_path());
+    }
+
+    #[test]
     fn boxes_give_the_scope_a_drop_joins() {
         let scene = Scene::build(&root(NESTED), &BTreeMap::new(), &|| 0.0);
         let c = scene.nodes.iter().find(|n| n.name == "C").unwrap();
