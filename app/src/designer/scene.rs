@@ -348,9 +348,13 @@ impl Scene {
                 let (kind, field) = match &edge.kind {
                     EdgeKind::Next if edge.from == "#start" => ("next", EdgeField::StartAt(String::new())),
                     EdgeKind::Next => {
-                        let next = format!("{}/Next", edge.from);
-                        let named = resolve(root, &next).and_then(Node::as_str) == Some(name_of(&edge.to).as_str());
-                        ("next", if named && edge.to != "#end" { EdgeField::Field(next) } else { EdgeField::Fixed })
+                        // A `Next` names a state of its own `States`; an `End` leads out of them
+                        // (to the end, or to a Parallel's or Map's `Next`), and is not a field.
+                        fn scope(id: &str) -> Option<&str> {
+                            id.rfind("/States/").map(|cut| &id[..cut])
+                        }
+                        let named = scope(&edge.from).is_some() && scope(&edge.from) == scope(&edge.to);
+                        ("next", if named { EdgeField::Field(format!("{}/Next", edge.from)) } else { EdgeField::Fixed })
                     }
                     EdgeKind::Choice(index) => {
                         ("choice", EdgeField::Field(format!("{}/Choices/{index}/Next", edge.from)))

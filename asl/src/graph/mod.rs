@@ -157,7 +157,8 @@ impl Builder {
         let Some(states) = container.get("States").and_then(Node::members) else { return leaving };
         let states_pointer = pointer_push(pointer, "States");
         let target = |name: &str| pointer_push(&states_pointer, name);
-        let exists = |name: &str| states.iter().any(|member| member.key == name);
+        let names: std::collections::HashSet<&str> = states.iter().map(|member| member.key.as_str()).collect();
+        let exists = |name: &str| names.contains(name);
         for member in states {
             let state = &member.value;
             let id = target(&member.key);
@@ -560,7 +561,7 @@ mod tests {
                 )
             } else if index == count / 2 + 2 {
                 format!(
-                    r#"{{"Type":"Parallel",{next},"Branches":[
+                    r#"{{"Type":"Parallel",{next},"Catch":[{{"ErrorEquals":["States.ALL"],"Next":"Failed"}}],"Branches":[
                         {{"StartAt":"L","States":{{"L":{{"Type":"Pass","Next":"L2"}},"L2":{{"Type":"Pass","End":true}}}}}},
                         {{"StartAt":"R","States":{{"R":{{"Type":"Pass","End":true}}}}}}]}}"#
                 )
