@@ -40,6 +40,7 @@ declare global {
       setDiagnostics(
         id: number,
         diagnostics: { from: number; to: number; severity: "error" | "warning" | "info"; message: string }[],
+        options?: { ofReported?: boolean },
       ): void;
       select(id: number, from: number, to: number): void;
       reveal(id: number, from: number, to: number, top: boolean): void;
@@ -358,6 +359,42 @@ test("diagnostics set again after an edit moved them are kept as drawn; changed 
   await page.locator(".cm-lint-marker-error").hover();
   await expect(page.locator(".cm-tooltip")).toContainText("State Hello is never reached");
   await expect(page.locator(".cm-tooltip")).not.toContainText("not defined");
+});
+
+test("diagnostics found in the text last reported are moved by what was typed since", async ({ page }) => {
+  await openEditor(page);
+  const text = '{"A": 1, "Hello": 2}';
+  // The caret after the brace; a pause long enough that nothing typed is reported meanwhile.
+  const id = await openSecondEditor(page, text, { changeDelayMs: 10_000 }, 1);
+  await page.keyboard.type("  ");
+  const typed = await page.evaluate((id) => window.StatehouseEditor.getText(id), id);
+  expect(typed).toBe('{  "A": 1, "Hello": 2}');
+  const set = (from: number, ofReported: boolean) =>
+    page.evaluate(
+      ({ id, from, ofReported }) =>
+        window.StatehouseEditor.setDiagnostics(id, [{ from, to: from + 7, severity: "error", message: "Found" }], { ofReported }),
+      { id, from, ofReported },
+    );
+  const range = page.locator(".cm-lintRange-error");
+
+  // Found in the text the page had (the one it was given), while two spaces wait to be
+  // reported: the mark is on what was found.
+  await set(text.indexOf('"Hello"'), true);
+  await expect(range).toHaveText('"Hello"');
+  // Without ofReported, the same positions are read in the text as it is now.
+  await set(text.indexOf('"Hello"'), false);
+  await expect(range).toHaveText(typed.slice(text.indexOf('"Hello"'), text.indexOf('"Hello"') + 7));
+
+  // Once the text is reported, the page's positions are in it: nothing is moved.
+  expect(await page.evaluate((id) => window.StatehouseEditor.flush(id), id)).toBe(true);
+  expect((await recorded(page)).changes.map((change) => change.text)).toEqual([typed]);
+  await set(typed.indexOf('"Hello"'), true);
+  await expect(range).toHaveText('"Hello"');
+  // Text set by the page is the page's too.
+  await page.evaluate((id) => window.StatehouseEditor.setText(id, '{"Hello": 2, "A": 1}'), id);
+  await set(0, true);
+  await expect(range).toHaveText('{"Hello');
+  await page.evaluate((id) => window.StatehouseEditor.destroy(id), id);
 });
 
 test("select selects the text, scrolls to it and focuses the editor", async ({ page }) => {

@@ -21,10 +21,13 @@
 //   setText(id, text)        replace the document without calling onChange (no-op when equal)
 //   getText(id) -> string    the current document
 //   setLanguage(id, "json" | "yaml")
-//   setDiagnostics(id, [{from, to, severity: "error" | "warning" | "info", message, fix?, problem?}])
+//   setDiagnostics(id, [{from, to, severity: "error" | "warning" | "info", message, fix?, problem?}],
+//                  {ofReported?})
 //                            a diagnostic with a `fix` title offers it in its tooltip as an action,
 //                            which calls onFix(problem, fix); diagnostics equal to the ones shown
-//                            (where edits since moved them) change nothing
+//                            (where edits since moved them) change nothing; with ofReported, the
+//                            positions are in the text last reported to onChange (or set by
+//                            setText), and what was typed since moves them
 //   select(id, from, to)     select, scroll into view, focus
 //   reveal(id, from, to, top) mark the lines of from..to (none when to <= from) and, unless the
 //                            editor has the focus, scroll them into view (their first line to the
@@ -174,8 +177,16 @@ function create(parent, options) {
     frame: null,
     // When the last report's onChange returned.
     reportedAt: -Infinity,
+    // The edits typed since the text the page last had (reported, or given by setText): a
+    // ChangeSet, or null for none. Diagnostics the page found in that text are moved by them.
+    sinceReport: null,
   };
   if (Number.isFinite(minDelay) && minDelay >= 0) editor.minChangeDelayMs = Math.min(minDelay, editor.changeDelayMs);
+  const trackChanges = EditorView.updateListener.of((update) => {
+    if (!update.docChanged) return;
+    if (update.transactions.some((transaction) => transaction.annotation(fromOutside))) editor.sinceReport = null;
+    else editor.sinceReport = editor.sinceReport ? editor.sinceReport.compose(update.changes) : update.changes;
+  });
   const reportChanges = EditorView.updateListener.of((update) => {
     if (!editor.onChange || !update.docChanged) return;
     if (update.transactions.every((transaction) => transaction.annotation(fromOutside))) return;
@@ -235,6 +246,7 @@ function create(parent, options) {
         theme,
         highlighting,
         revealed,
+        trackChanges,
         reportChanges,
         Prec.highest(keymap.of(pageHistory)),
       ],
@@ -288,14 +300,21 @@ function setLanguage(id, language) {
   editor.view.dispatch({ effects: editor.languageCompartment.reconfigure(support) });
 }
 
-function setEditorDiagnostics(id, diagnostics) {
+function setEditorDiagnostics(id, diagnostics, options) {
   const editor = editorById(id);
   const view = editor.view;
   const doc = view.state.doc;
+  // Found in the text the page last had: moved by what was typed since, so that a check that
+  // ends while keys wait for the pause marks the text it found, not a few characters beside it.
+  const since = options?.ofReported ? editor.sinceReport : null;
   const shown = Array.from(diagnostics ?? [], (diagnostic) => {
-    let from = clamp(diagnostic.from, doc.length);
-    let to = clamp(diagnostic.to, doc.length);
+    let from = clamp(diagnostic.from, since ? since.length : doc.length);
+    let to = clamp(diagnostic.to, since ? since.length : doc.length);
     if (to < from) [from, to] = [to, from];
+    if (since) {
+      from = since.mapPos(from, 1);
+      to = Math.max(from, since.mapPos(to, -1));
+    }
     if (from === to) {
       // An empty range draws nothing: cover the character after it, or at the end of a line
       // the one before it. Only an empty line keeps the empty range (lint draws a point).
@@ -367,6 +386,7 @@ function flush(id) {
 }
 
 function report(editor, text) {
+  editor.sinceReport = null;
   editor.onChange(text);
   editor.reportedAt = performance.now();
 }

@@ -21,7 +21,7 @@ extern "C" {
     #[wasm_bindgen(catch, js_namespace = StatehouseEditor, js_name = setLanguage)]
     fn editor_set_language(id: f64, language: &str) -> Result<(), JsValue>;
     #[wasm_bindgen(catch, js_namespace = StatehouseEditor, js_name = setDiagnostics)]
-    fn editor_set_diagnostics(id: f64, diagnostics: &JsValue) -> Result<(), JsValue>;
+    fn editor_set_diagnostics(id: f64, diagnostics: &JsValue, options: &JsValue) -> Result<(), JsValue>;
     #[wasm_bindgen(catch, js_namespace = StatehouseEditor, js_name = select)]
     fn editor_select(id: f64, from: f64, to: f64) -> Result<(), JsValue>;
     #[wasm_bindgen(catch, js_namespace = StatehouseEditor, js_name = reveal)]
@@ -161,7 +161,8 @@ impl Editor {
         let _ = editor_set_language(self.0, if yaml { "yaml" } else { "json" });
     }
 
-    /// Shows markers in the text and the gutter.
+    /// Shows markers in the text and the gutter. They were found in the text the editor last
+    /// reported or was given; it moves them by what was typed since.
     pub fn set_markers(self, markers: &[Marker]) {
         let array = js_sys::Array::new();
         for marker in markers {
@@ -177,7 +178,9 @@ impl Editor {
             }
             array.push(&object);
         }
-        let _ = editor_set_diagnostics(self.0, &array);
+        let options = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&options, &JsValue::from_str("ofReported"), &JsValue::TRUE);
+        let _ = editor_set_diagnostics(self.0, &array, &options);
     }
 
     /// Selects a range and scrolls to it.
