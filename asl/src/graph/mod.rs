@@ -33,6 +33,25 @@ pub struct Graph {
     /// For each Parallel and Map state, by id: the inner states whose completion leaves it
     /// (they lead to its `Next` or to the end), in document order.
     pub exits: std::collections::BTreeMap<String, Vec<String>>,
+    /// Transitions that name a state their `States` does not have, as while a key is renamed.
+    pub dangling: Vec<Dangling>,
+}
+
+/// A transition that names a state its `States` does not have: it gets no edge.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dangling {
+    /// The node it leaves: the state, `#start` for the machine's `StartAt`, a Parallel's or
+    /// Map's node for its branches' `StartAt`.
+    pub from: String,
+    /// The pointer of the object whose `States` it names a state of (`""` for the machine's).
+    pub scope: String,
+    /// The name it gives.
+    pub name: String,
+    /// Whether it is a `Next`, which for a Parallel or a Map leaves from the inner states that
+    /// complete it ([`Graph::exits`]).
+    pub next: bool,
+    /// Where its edge would be in [`Graph::edges`].
+    pub at: usize,
 }
 
 /// A state or a marker.
@@ -122,11 +141,13 @@ pub fn graph(root: &Node) -> Graph {
     let mut builder = Builder { graph: Graph::default(), machine_language: language_of(root, "JSONPath") };
     builder.graph.nodes.push(marker("#start", "Start", NodeKind::Start));
     builder.graph.nodes.push(marker("#end", "End", NodeKind::End));
-    if let Some(start) = root.get("StartAt").and_then(Node::as_str)
-        && root.get("States").and_then(|states| states.get(start)).is_some()
-    {
-        let target = pointer_push("/States", start);
-        builder.edge("#start", &target, EdgeKind::Next, "");
+    if let Some(start) = root.get("StartAt").and_then(Node::as_str) {
+        if root.get("States").and_then(|states| states.get(start)).is_some() {
+            let target = pointer_push("/States", start);
+            builder.edge("#start", &target, EdgeKind::Next, "");
+        } else {
+            builder.dangle("#start", "", start, false);
+        }
     }
     builder.scope(root, "", None, Some("#end"));
     builder.graph
@@ -148,6 +169,19 @@ struct Builder {
 impl Builder {
     fn edge(&mut self, from: &str, to: &str, kind: EdgeKind, label: impl Into<String>) {
         self.graph.edges.push(GraphEdge { from: from.to_string(), to: to.to_string(), kind, label: label.into() });
+    }
+
+    /// Notes a transition from `from` to `name`, which the `States` of `scope` lack, where its
+    /// edge would be.
+    fn dangle(&mut self, from: &str, scope: &str, name: &str, next: bool) {
+        let at = self.graph.edges.len();
+        self.graph.dangling.push(Dangling {
+            from: from.to_string(),
+            scope: scope.to_string(),
+            name: name.to_string(),
+            next,
+            at,
+        });
     }
 
     /// Adds the states of a scope. `exit` is where the scope's terminal states lead (nowhere for
@@ -188,6 +222,11 @@ impl Builder {
             let ends = state.get("End").and_then(Node::as_bool) == Some(true)
                 || matches!(state_type.as_str(), "Succeed" | "Fail");
             let onward = next.clone().or_else(|| if ends { exit.map(str::to_string) } else { None });
+            if let Some(name) = state.get("Next").and_then(Node::as_str)
+                && !exists(name)
+            {
+                self.dangle(&id, pointer, name, true);
+            }
 
             let completes = if nested {
                 self.nested(state, &id, &state_type, own_group, onward.as_deref())
@@ -203,25 +242,35 @@ impl Builder {
 
             if let Some(rules) = state.get("Choices").and_then(Node::elements) {
                 for (index, rule) in rules.iter().enumerate() {
-                    if let Some(name) = rule.get("Next").and_then(Node::as_str).filter(|name| exists(name)) {
-                        self.edge(&id, &target(name), EdgeKind::Choice(index), rule_label(rule));
+                    match rule.get("Next").and_then(Node::as_str) {
+                        Some(name) if exists(name) => {
+                            self.edge(&id, &target(name), EdgeKind::Choice(index), rule_label(rule));
+                        }
+                        Some(name) => self.dangle(&id, pointer, name, false),
+                        None => {}
                     }
                 }
             }
-            if let Some(name) = state.get("Default").and_then(Node::as_str).filter(|name| exists(name)) {
-                self.edge(&id, &target(name), EdgeKind::Default, "Default");
+            match state.get("Default").and_then(Node::as_str) {
+                Some(name) if exists(name) => self.edge(&id, &target(name), EdgeKind::Default, "Default"),
+                Some(name) => self.dangle(&id, pointer, name, false),
+                None => {}
             }
             if let Some(catchers) = state.get("Catch").and_then(Node::elements) {
                 for (index, catcher) in catchers.iter().enumerate() {
-                    if let Some(name) = catcher.get("Next").and_then(Node::as_str).filter(|name| exists(name)) {
-                        let errors: Vec<&str> = catcher
-                            .get("ErrorEquals")
-                            .and_then(Node::elements)
-                            .unwrap_or_default()
-                            .iter()
-                            .filter_map(Node::as_str)
-                            .collect();
-                        self.edge(&id, &target(name), EdgeKind::Catch(index), errors.join(", "));
+                    match catcher.get("Next").and_then(Node::as_str) {
+                        Some(name) if exists(name) => {
+                            let errors: Vec<&str> = catcher
+                                .get("ErrorEquals")
+                                .and_then(Node::elements)
+                                .unwrap_or_default()
+                                .iter()
+                                .filter_map(Node::as_str)
+                                .collect();
+                            self.edge(&id, &target(name), EdgeKind::Catch(index), errors.join(", "));
+                        }
+                        Some(name) => self.dangle(&id, pointer, name, false),
+                        None => {}
                     }
                 }
             }
@@ -261,11 +310,13 @@ impl Builder {
         };
         let mut leaving = Vec::new();
         for (pointer, machine, group) in inner {
-            if let Some(start) = machine.get("StartAt").and_then(Node::as_str)
-                && machine.get("States").and_then(|states| states.get(start)).is_some()
-            {
-                let start_id = pointer_push(&pointer_push(&pointer, "States"), start);
-                self.edge(id, &start_id, EdgeKind::Enter, "");
+            if let Some(start) = machine.get("StartAt").and_then(Node::as_str) {
+                if machine.get("States").and_then(|states| states.get(start)).is_some() {
+                    let start_id = pointer_push(&pointer_push(&pointer, "States"), start);
+                    self.edge(id, &start_id, EdgeKind::Enter, "");
+                } else {
+                    self.dangle(id, &pointer, start, false);
+                }
             }
             let completes = self.scope(machine, &pointer, group, exit);
             leaving.extend(completes);
@@ -363,12 +414,16 @@ pub fn layout(graph: &Graph) -> crate::layout::Layout {
     crate::layout::layout(&input, &LayoutOptions::default())
 }
 
-/// Hints that keep a state nothing leads to below the state written before it in its `States`,
-/// where a transition from that state would put it. Such a state is a passing error while a
-/// definition is edited: a key renamed before the `Next` naming it, a state pasted before it is
-/// connected. Without them, the state would start a column of its own at the top, and the
-/// states after it would go with it, so the whole picture would change while one name is
-/// typed. No hint is given where it would close a cycle.
+/// Hints that keep a state nothing leads to where its transitions would put it. Such a state is
+/// a passing error while a definition is edited: a key renamed before the names that lead to
+/// it, a state pasted before it is connected. Without them, the state would start a column of
+/// its own at the top, and the states after it would go with it, so the whole picture would
+/// change while one name is typed.
+/// - Where its `States` hold one such state and the transitions in them name one state they
+///   lack, that is a key being renamed: those transitions are laid out to it, where their edges
+///   were.
+/// - Otherwise it is laid out below the state written before it, as if that one's `Next` named
+///   it, unless that would close a cycle.
 fn unreached_hints(graph: &Graph) -> Vec<crate::layout::LayoutHint> {
     use crate::layout::{LayoutEdge, LayoutHint};
     use std::collections::HashMap;
@@ -381,40 +436,80 @@ fn unreached_hints(graph: &Graph) -> Vec<crate::layout::LayoutHint> {
             reached[to] = true;
         }
     }
-    // The state written last in each `States` object, by the object's pointer.
-    let mut last_in: HashMap<&str, usize> = HashMap::new();
+    // Where a transition from `from` would leave: a Parallel's or a Map's inner states that
+    // complete it, for its `Next`.
+    let sources = |from: &str, completing: bool| match graph.exits.get(from) {
+        Some(inner) if completing && !inner.is_empty() => inner.clone(),
+        _ => vec![from.to_string()],
+    };
+    // Where an edge from `source` would be: edges come in the document order of their sources.
+    let place = |source: usize| {
+        graph
+            .edges
+            .iter()
+            .position(|edge| index.get(edge.from.as_str()).is_some_and(|&other| other >= source))
+            .unwrap_or(graph.edges.len())
+    };
     let mut hints = Vec::new();
+
+    // Renamed keys.
+    let mut renamed = Vec::new();
+    for (first, reference) in graph.dangling.iter().enumerate() {
+        let references = || graph.dangling.iter().filter(|other| other.scope == reference.scope);
+        // Each scope once, and only where the transitions name one state.
+        if graph.dangling[..first].iter().any(|other| other.scope == reference.scope)
+            || references().any(|other| other.name != reference.name)
+        {
+            continue;
+        }
+        let mut unreached = (0..graph.nodes.len()).filter(|&at| {
+            let node = &graph.nodes[at];
+            !reached[at]
+                && matches!(node.kind, NodeKind::State { .. })
+                && scope_of(&node.id) == Some(reference.scope.as_str())
+        });
+        if let (Some(state), None) = (unreached.next(), unreached.next()) {
+            renamed.push((state, references().collect::<Vec<_>>()));
+        }
+    }
+    for (state, references) in renamed {
+        for reference in references {
+            let inner = sources(&reference.from, reference.next);
+            let own = inner.len() == 1 && inner[0] == reference.from;
+            for from in inner {
+                let Some(&source) = index.get(from.as_str()) else { continue };
+                next[source].push(state);
+                let before = if own { reference.at } else { place(source) };
+                hints.push(LayoutHint { edge: LayoutEdge { from, to: graph.nodes[state].id.clone() }, before });
+            }
+        }
+        reached[state] = true;
+    }
+
+    // States nothing leads to, below the state written before them.
+    let mut last_in: HashMap<&str, usize> = HashMap::new();
     for (at, node) in graph.nodes.iter().enumerate() {
         if !matches!(node.kind, NodeKind::State { .. }) {
             continue;
         }
-        let Some(cut) = node.id.rfind("/States/") else { continue };
-        let states = &node.id[..cut];
-        if let Some(previous) = last_in.insert(states, at)
+        let Some(scope) = scope_of(&node.id) else { continue };
+        if let Some(previous) = last_in.insert(scope, at)
             && !reached[at]
             && !leads_to(&next, at, &graph.nodes, &graph.nodes[previous].id)
         {
-            // From where a transition from that state would leave: a Parallel's or a Map's
-            // inner states that complete it.
-            let previous = &graph.nodes[previous].id;
-            let from = match graph.exits.get(previous) {
-                Some(inner) if !inner.is_empty() => inner.clone(),
-                _ => vec![previous.clone()],
-            };
-            for from in from {
+            for from in sources(&graph.nodes[previous].id, true) {
                 let Some(&source) = index.get(from.as_str()) else { continue };
                 next[source].push(at);
-                // Where its edge would be: edges come in the document order of their sources.
-                let before = graph
-                    .edges
-                    .iter()
-                    .position(|edge| index.get(edge.from.as_str()).is_some_and(|&other| other >= source))
-                    .unwrap_or(graph.edges.len());
-                hints.push(LayoutHint { edge: LayoutEdge { from, to: node.id.clone() }, before });
+                hints.push(LayoutHint { edge: LayoutEdge { from, to: node.id.clone() }, before: place(source) });
             }
         }
     }
     hints
+}
+
+/// The pointer of the object whose `States` hold the state `id` (`""` for the machine's).
+fn scope_of(id: &str) -> Option<&str> {
+    id.rfind("/States/").map(|cut| &id[..cut])
 }
 
 /// Whether a path leads from node `start` to the state `target` or into it (a state inside
@@ -589,10 +684,13 @@ mod tests {
         // change around it while the name is typed.
         let text = long_chain(60);
         let before = corners(&text);
-        // (Step 33 follows the Parallel; Step 44 is a Choice. None of them is a Choice's
-        // target: a rule that named it would lose its edge too, and the picture with it.)
-        for renamed in [1, 13, 29, 33, 44, 58] {
-            let key = format!(r#""Step {renamed}":{{"#);
+        // Step 33 follows the Parallel, Step 44 is a Choice, Step 31 is a Choice rule's target
+        // as well as a `Next`'s, every Task's Catch names Failed, StartAt names Step 0, and Step 32
+        // is the Parallel.
+        for renamed in
+            ["Step 0", "Step 1", "Step 13", "Step 29", "Step 31", "Step 33", "Step 44", "Step 58", "Failed", "Step 32"]
+        {
+            let key = format!(r#""{renamed}":{{"#);
             assert!(text.contains(&key));
             let after = corners(&text.replacen(&key, r#""Step X":{"#, 1));
             let moved: Vec<&String> = after
@@ -606,12 +704,12 @@ mod tests {
                 .collect();
             assert!(
                 moved.is_empty(),
-                "renaming Step {renamed} moved {:?}",
+                "renaming {renamed} moved {:?}",
                 moved.iter().map(|id| (id, before[*id], after[*id])).take(4).collect::<Vec<_>>()
             );
             // The renamed state is drawn where the old one was, in height.
-            let old = before[&format!("/States/Step {renamed}")];
-            assert_eq!(after["/States/Step X"].1, old.1, "Step {renamed}");
+            let old = before[&format!("/States/{renamed}")];
+            assert_eq!(after["/States/Step X"].1, old.1, "{renamed}");
         }
     }
 
