@@ -350,10 +350,8 @@ impl Scene {
                     EdgeKind::Next => {
                         // A `Next` names a state of its own `States`; an `End` leads out of them
                         // (to the end, or to a Parallel's or Map's `Next`), and is not a field.
-                        fn scope(id: &str) -> Option<&str> {
-                            id.rfind("/States/").map(|cut| &id[..cut])
-                        }
-                        let named = scope(&edge.from).is_some() && scope(&edge.from) == scope(&edge.to);
+                        let scope = asl::graph::scope_of(&edge.from);
+                        let named = scope.is_some() && scope == asl::graph::scope_of(&edge.to);
                         ("next", if named { EdgeField::Field(format!("{}/Next", edge.from)) } else { EdgeField::Fixed })
                     }
                     EdgeKind::Choice(index) => {

@@ -171,6 +171,23 @@ impl Builder {
         self.graph.edges.push(GraphEdge { from: from.to_string(), to: to.to_string(), kind, label: label.into() });
     }
 
+    /// A transition from `from` to the state `name` of the `States` of `scope`: an edge to `to`,
+    /// its id, when they have it, or else a note that it names no state.
+    fn transition(
+        &mut self,
+        from: &str,
+        scope: &str,
+        name: &str,
+        to: Option<String>,
+        kind: EdgeKind,
+        label: impl FnOnce() -> String,
+    ) {
+        match to {
+            Some(to) => self.edge(from, &to, kind, label()),
+            None => self.dangle(from, scope, name, false),
+        }
+    }
+
     /// Notes a transition from `from` to `name`, which the `States` of `scope` lack, where its
     /// edge would be.
     fn dangle(&mut self, from: &str, scope: &str, name: &str, next: bool) {
@@ -218,13 +235,12 @@ impl Builder {
             });
 
             // Where this state's normal completion leads.
-            let next = state.get("Next").and_then(Node::as_str).filter(|name| exists(name)).map(target);
+            let named_next = state.get("Next").and_then(Node::as_str);
+            let next = named_next.filter(|name| exists(name)).map(target);
             let ends = state.get("End").and_then(Node::as_bool) == Some(true)
                 || matches!(state_type.as_str(), "Succeed" | "Fail");
             let onward = next.clone().or_else(|| if ends { exit.map(str::to_string) } else { None });
-            if let Some(name) = state.get("Next").and_then(Node::as_str)
-                && !exists(name)
-            {
+            if let Some(name) = named_next.filter(|name| !exists(name)) {
                 self.dangle(&id, pointer, name, true);
             }
 
@@ -242,35 +258,25 @@ impl Builder {
 
             if let Some(rules) = state.get("Choices").and_then(Node::elements) {
                 for (index, rule) in rules.iter().enumerate() {
-                    match rule.get("Next").and_then(Node::as_str) {
-                        Some(name) if exists(name) => {
-                            self.edge(&id, &target(name), EdgeKind::Choice(index), rule_label(rule));
-                        }
-                        Some(name) => self.dangle(&id, pointer, name, false),
-                        None => {}
+                    if let Some(name) = rule.get("Next").and_then(Node::as_str) {
+                        let to = exists(name).then(|| target(name));
+                        self.transition(&id, pointer, name, to, EdgeKind::Choice(index), || rule_label(rule));
                     }
                 }
             }
-            match state.get("Default").and_then(Node::as_str) {
-                Some(name) if exists(name) => self.edge(&id, &target(name), EdgeKind::Default, "Default"),
-                Some(name) => self.dangle(&id, pointer, name, false),
-                None => {}
+            if let Some(name) = state.get("Default").and_then(Node::as_str) {
+                let to = exists(name).then(|| target(name));
+                self.transition(&id, pointer, name, to, EdgeKind::Default, || "Default".to_string());
             }
             if let Some(catchers) = state.get("Catch").and_then(Node::elements) {
                 for (index, catcher) in catchers.iter().enumerate() {
-                    match catcher.get("Next").and_then(Node::as_str) {
-                        Some(name) if exists(name) => {
-                            let errors: Vec<&str> = catcher
-                                .get("ErrorEquals")
-                                .and_then(Node::elements)
-                                .unwrap_or_default()
-                                .iter()
-                                .filter_map(Node::as_str)
-                                .collect();
-                            self.edge(&id, &target(name), EdgeKind::Catch(index), errors.join(", "));
-                        }
-                        Some(name) => self.dangle(&id, pointer, name, false),
-                        None => {}
+                    if let Some(name) = catcher.get("Next").and_then(Node::as_str) {
+                        let to = exists(name).then(|| target(name));
+                        let errors = || {
+                            let errors = catcher.get("ErrorEquals").and_then(Node::elements).unwrap_or_default();
+                            errors.iter().filter_map(Node::as_str).collect::<Vec<_>>().join(", ")
+                        };
+                        self.transition(&id, pointer, name, to, EdgeKind::Catch(index), errors);
                     }
                 }
             }
@@ -507,8 +513,9 @@ fn unreached_hints(graph: &Graph) -> Vec<crate::layout::LayoutHint> {
     hints
 }
 
-/// The pointer of the object whose `States` hold the state `id` (`""` for the machine's).
-fn scope_of(id: &str) -> Option<&str> {
+/// The pointer of the object whose `States` hold the state `id` (`""` for the machine's), or
+/// `None` for a marker.
+pub fn scope_of(id: &str) -> Option<&str> {
     id.rfind("/States/").map(|cut| &id[..cut])
 }
 
