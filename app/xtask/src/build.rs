@@ -148,15 +148,17 @@ fn build_bundle(workspace: &Workspace, site: &Path) -> anyhow::Result<()> {
 
     fs::copy(workspace.root().join("style/main.css"), pkg.join(format!("{OUTPUT_NAME}.css")))
         .context("copying style/main.css")?;
-    precompress(&pkg)?;
+    precompress(workspace, &pkg)?;
     copy_dir(&workspace.root().join("public"), site)
 }
 
 /// Writes a gzip copy (`NAME.gz`) beside every wasm, JavaScript and CSS file under `pkg` (the
 /// bindgen snippets' folders too), which the server sends to browsers that accept gzip. Zopfli
 /// makes files that any gzip reader reads, about 5 % smaller than `gzip -9`'s, at a few seconds
-/// per megabyte, paid once per build. A file that gzip would not make smaller gets no copy.
-fn precompress(pkg: &Path) -> anyhow::Result<()> {
+/// per megabyte, paid once per build. It is Google's C zopfli compiled to wasm (npm
+/// `@gfx/zopfli`, run by `end2end/tools/gzip.mjs`): the Rust port made the designer's wasm 3 KB
+/// larger at the same settings. A file that gzip would not make smaller gets no copy.
+fn precompress(workspace: &Workspace, pkg: &Path) -> anyhow::Result<()> {
     let mut folders = vec![pkg.to_path_buf()];
     let mut files = Vec::new();
     while let Some(folder) = folders.pop() {
@@ -170,13 +172,20 @@ fn precompress(pkg: &Path) -> anyhow::Result<()> {
         }
     }
     files.sort();
-    for file in files {
-        let size = file_size(&file)?;
+    let end2end = workspace.end2end_dir();
+    let script = end2end.join("tools/gzip.mjs");
+    ensure_npm_packages(&end2end)?;
+    // One line per file: its size, its copy's size (`-` for none), its path.
+    let report = output(Command::new("node").current_dir(&end2end).arg(&script).args(&files))?;
+    for line in report.lines() {
+        let mut fields = line.splitn(3, ' ');
+        let (Some(size), Some(shipped), Some(file)) = (fields.next(), fields.next(), fields.next()) else {
+            bail!("{} printed an unexpected line: {line:?}", script.display());
+        };
+        let (Ok(size), Ok(shipped)) = (size.parse::<u64>(), shipped.parse::<u64>()) else { continue };
         // Sizes are printed for the files that matter, not for a few bytes of snippet.
-        if let Some(shipped) = gzip_copy(&file)?
-            && size >= 1024
-        {
-            let name = file.strip_prefix(pkg).unwrap_or(&file).display();
+        if size >= 1024 {
+            let name = Path::new(file).strip_prefix(pkg).unwrap_or(Path::new(file)).display().to_string();
             eprintln!("    {name}: {} KiB, {} KiB sent gzipped", size / 1024, shipped / 1024);
         }
     }
@@ -188,21 +197,6 @@ pub fn gzip_path(file: &Path) -> PathBuf {
     let mut name = file.as_os_str().to_owned();
     name.push(".gz");
     PathBuf::from(name)
-}
-
-/// Compresses `file` into [`gzip_path`] with zopfli and returns the compressed size, or writes
-/// nothing and returns `None` when the copy would not be smaller.
-fn gzip_copy(file: &Path) -> anyhow::Result<Option<u64>> {
-    let bytes = fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-    let mut compressed = Vec::with_capacity(bytes.len() / 3);
-    zopfli::compress(zopfli::Options::default(), zopfli::Format::Gzip, bytes.as_slice(), &mut compressed)
-        .with_context(|| format!("compressing {}", file.display()))?;
-    if compressed.len() >= bytes.len() {
-        return Ok(None);
-    }
-    let destination = gzip_path(file);
-    fs::write(&destination, &compressed).with_context(|| format!("writing {}", destination.display()))?;
-    Ok(Some(compressed.len() as u64))
 }
 
 /// Bundles `app/editor/src/editor.js` and its npm packages into one minified script at `bundle`
