@@ -1111,6 +1111,40 @@ test.describe("the designer", () => {
     expect((await page.getByTestId("canvas").boundingBox())!.y).toBeLessThan(900);
   });
 
+  test("a name typed in a Parallel's first branch moves only what it widens, not the whole picture", async ({ page }) => {
+    await openDesigner(page, { clear: true });
+    const branch = (first: string, next?: string) => ({
+      StartAt: first,
+      States: next ? { [first]: { Type: "Pass", Next: next }, [next]: { Type: "Pass", End: true } } : { [first]: { Type: "Pass", End: true } },
+    });
+    const start = {
+      StartAt: "A",
+      States: {
+        A: { Type: "Pass", Next: "P" },
+        P: { Type: "Parallel", Next: "Z", Branches: [branch("L"), branch("R", "S")] },
+        Z: { Type: "Succeed" },
+      },
+    };
+    await openFile(page, "fan.asl.json", JSON.stringify(start, null, 2) + "\n");
+    const startMarker = async () => page.locator('[data-marker="start"]').getAttribute("transform");
+    const before = { start: await startMarker(), a: await nodePosition(page, "A"), z: await nodePosition(page, "Z") };
+
+    // A long name makes the first branch's state wider: its branch grows to the left of
+    // everything else drawn. Typed over the key, as a person renames it.
+    const long = "Check the customer's credit before anything else";
+    const key = page.getByTestId("asl-code").locator(".cm-line", { hasText: '"L": {' });
+    await key.locator("span", { hasText: '"L"' }).dblclick();
+    await page.keyboard.insertText(long);
+    await expect(page.locator(`[data-state="${long}"]`)).toHaveCount(1);
+
+    // The states outside the Parallel, and the start, stay where they were drawn.
+    expect(await startMarker()).toBe(before.start);
+    expect(await nodePosition(page, "A")).toEqual(before.a);
+    expect(await nodePosition(page, "Z")).toEqual(before.z);
+    // The wider state reaches further left than the branch did.
+    expect((await nodePosition(page, long))[0]).toBeLessThan(before.a[0]);
+  });
+
   test("a state renamed in the code view keeps its place on the graph and stays selected", async ({ page }) => {
     await openDesigner(page, { clear: true });
     const start = {

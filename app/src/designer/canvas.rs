@@ -204,14 +204,18 @@ pub fn Canvas(designer: Designer) -> impl IntoView {
     // The minimap shows unless it was hidden (a choice kept for the next visit).
     let show_minimap = RwSignal::new(browser::preference(MINIMAP_PREFERENCE).as_deref() != Some("hidden"));
     let fit = move || {
-        let extent = designer.scene.with_untracked(|scene| {
-            scene.as_ref().map(|scene| (scene.width.max(1.0), scene.height.max(1.0))).unwrap_or((1.0, 1.0))
+        let (extent, origin) = designer.scene.with_untracked(|scene| {
+            scene
+                .as_ref()
+                .map(|scene| ((scene.width.max(1.0), scene.height.max(1.0)), scene.origin))
+                .unwrap_or(((1.0, 1.0), (0.0, 0.0)))
         });
         let corner = show_minimap.get_untracked().then(|| {
             let (width, height) = minimap_size(extent);
             (width + MINIMAP_MARGIN, height + MINIMAP_MARGIN)
         });
-        view.set(fitted(extent, container_size(), corner));
+        let fitted = fitted(extent, container_size(), corner);
+        view.set(View { x: fitted.x - origin.0 * fitted.k, y: fitted.y - origin.1 * fitted.k, k: fitted.k });
     };
     let zoom_at = move |factor: f64, (cx, cy): (f64, f64)| {
         view.update(|current| {
@@ -569,11 +573,22 @@ impl PlaceSignals {
         PlaceSignals { nodes: Keyed::new(), edges: Keyed::new() }
     }
 
-    /// Moves what the scene moved.
+    /// Moves what the scene moved. What moved by less than half a pixel stays where it is
+    /// drawn: an edit in one place can move the layout's whole solution by a tenth of a pixel
+    /// (a wider state in one branch), which nobody sees and which would draw every state and
+    /// edge again.
     fn follow(self, scene: Option<&Scene>) {
         let Places { nodes, edges } = scene.map(Scene::places).unwrap_or_default();
-        self.nodes.follow(nodes, None);
-        self.edges.follow(edges, None);
+        let near = |a: (f64, f64), b: (f64, f64)| (a.0 - b.0).abs() < 0.5 && (a.1 - b.1).abs() < 0.5;
+        self.nodes.follow_by(nodes, None, |shown, place| near(*shown, *place));
+        self.edges.follow_by(edges, None, |shown, place| {
+            shown.points.len() == place.points.len()
+                && shown.points.iter().zip(&place.points).all(|(a, b)| near(*a, *b))
+                && match (&shown.label, &place.label) {
+                    (Some(a), Some(b)) => a.text == b.text && a.anchor == b.anchor && near((a.x, a.y), (b.x, b.y)),
+                    (a, b) => a == b,
+                }
+        });
     }
 }
 
@@ -914,9 +929,13 @@ fn render_node(
 /// The overview: every state as a small box and the visible part as a frame. A click centres there.
 #[component]
 fn Minimap(designer: Designer, view: RwSignal<View>, container_size: Callback<(), (f64, f64)>) -> impl IntoView {
+    // The drawing's box: its corner (where the layout's (0, 0) is drawn) and its size.
     let extent = move || {
         designer.scene.with(|scene| {
-            scene.as_ref().map(|scene| (scene.width.max(1.0), scene.height.max(1.0))).unwrap_or((1.0, 1.0))
+            scene
+                .as_ref()
+                .map(|scene| (scene.origin.0, scene.origin.1, scene.width.max(1.0), scene.height.max(1.0)))
+                .unwrap_or((0.0, 0.0, 1.0, 1.0))
         })
     };
     // One path for all the boxes, set again only when it changed: a rect per state, each
@@ -934,16 +953,19 @@ fn Minimap(designer: Designer, view: RwSignal<View>, container_size: Callback<()
             return;
         };
         let rect = target.get_bounding_client_rect();
-        let (width, height) = extent();
-        let x = (f64::from(event.client_x()) - rect.left()) / rect.width() * width;
-        let y = (f64::from(event.client_y()) - rect.top()) / rect.height() * height;
+        let (left, top, width, height) = extent();
+        let x = left + (f64::from(event.client_x()) - rect.left()) / rect.width() * width;
+        let y = top + (f64::from(event.client_y()) - rect.top()) / rect.height() * height;
         let (cw, ch) = container_size.run(());
         view.update(|current| {
             current.x = cw / 2.0 - x * current.k;
             current.y = ch / 2.0 - y * current.k;
         });
     };
-    let size = move || minimap_size(extent());
+    let size = move || {
+        let (_, _, width, height) = extent();
+        minimap_size((width, height))
+    };
     view! {
         <svg
             class="minimap"
@@ -951,8 +973,8 @@ fn Minimap(designer: Designer, view: RwSignal<View>, container_size: Callback<()
             width=move || format!("{:.0}", size().0)
             height=move || format!("{:.0}", size().1)
             viewBox=move || {
-                let (width, height) = extent();
-                format!("0 0 {width:.0} {height:.0}")
+                let (left, top, width, height) = extent();
+                format!("{left:.0} {top:.0} {width:.0} {height:.0}")
             }
             preserveAspectRatio="none"
             on:click=on_click

@@ -41,12 +41,17 @@ where
     /// Gives each key of `values` its value. The other keys get `others`, or with none are
     /// forgotten (what still shows them keeps their last value until it goes).
     pub(crate) fn follow(self, values: HashMap<K, V>, others: Option<V>) {
+        self.follow_by(values, others, |shown, value| shown == value);
+    }
+
+    /// [`Keyed::follow`], where a key keeps what it shows while `same(shown, value)`.
+    pub(crate) fn follow_by(self, values: HashMap<K, V>, others: Option<V>, same: impl Fn(&V, &V) -> bool) {
         self.signals.update_value(|signals| {
             match &others {
                 None => signals.retain(|key, _| values.contains_key(key)),
                 Some(other) => {
                     for (key, signal) in signals.iter() {
-                        if !values.contains_key(key) && signal.with_untracked(|shown| shown != other) {
+                        if !values.contains_key(key) && signal.with_untracked(|shown| !same(shown, other)) {
                             signal.set(other.clone());
                         }
                     }
@@ -54,7 +59,7 @@ where
             }
             for (key, value) in values {
                 match signals.get(&key) {
-                    Some(signal) if signal.with_untracked(|shown| *shown != value) => signal.set(value),
+                    Some(signal) if signal.with_untracked(|shown| !same(shown, &value)) => signal.set(value),
                     Some(_) => {}
                     None => {
                         signals.insert(key, ArcRwSignal::new(value));

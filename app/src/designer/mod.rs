@@ -122,6 +122,7 @@ impl Designer {
         // exception: the code view painted it before reporting it, so the picture follows it in
         // the task that reads it.
         let settled = RwSignal::new(0_u64);
+        let opened = RwSignal::new(0_u64);
         let pending = StoredValue::new(false);
         let settle = move || {
             // A renamed state stays selected under its new name.
@@ -149,12 +150,20 @@ impl Designer {
                 });
             }
         });
-        let scene = Memo::new(move |_| {
+        let drawn_for = StoredValue::new(0_u64);
+        let scene = Memo::new(move |previous: Option<&Option<Scene>>| {
             settled.track();
             let started = browser::now();
-            let scene = model.with_untracked(|model| {
+            let mut scene = model.with_untracked(|model| {
                 model.shown_root().map(|root| Scene::build(root, model.positions(), &browser::now))
             });
+            // An edit keeps the start marker where it was; a document opened starts afresh.
+            let document = opened.get_untracked();
+            let same_document = drawn_for.get_value() == document;
+            drawn_for.set_value(document);
+            if let (Some(scene), Some(Some(previous)), true) = (&mut scene, previous, same_document) {
+                scene.keep_start_of(previous);
+            }
             if let Some(scene) = &scene {
                 browser::measure("designer:scene", started);
                 browser::measure_value("designer:layout", scene.layout_ms);
@@ -237,7 +246,7 @@ impl Designer {
             renamed,
             notice: RwSignal::new(None),
             workflow,
-            opened: RwSignal::new(0),
+            opened,
             clipboard: RwSignal::new(None),
             editor: StoredValue::new(None),
             shown_in_editor: StoredValue::new(0),
@@ -461,11 +470,12 @@ impl Designer {
         let name = unique_name(base_name, &taken);
         taken.insert(name.clone());
         model::rename_inner_states(&mut state, &mut taken);
-        let position = position.unwrap_or_else(|| {
-            self.scene.with_untracked(|scene| {
-                let bottom = scene.as_ref().map(|scene| scene.height).unwrap_or(0.0);
-                Position { x: 40.0, y: bottom + 40.0 }
-            })
+        // Given where it is drawn; kept from the layout's (0, 0).
+        let position = self.scene.with_untracked(|scene| {
+            let Some(scene) = scene else { return position.unwrap_or(Position { x: 40.0, y: 40.0 }) };
+            let drawn =
+                position.unwrap_or(Position { x: scene.origin.0 + 40.0, y: scene.origin.1 + scene.height + 40.0 });
+            scene.position_at(drawn.x, drawn.y)
         });
         let mut edits = vec![Edit::AddState { scope: scope.clone(), name: name.clone(), state }];
         if !self.scope_has_start(&scope) {
@@ -657,7 +667,7 @@ impl Designer {
                 .nodes
                 .iter()
                 .filter(|node| !node.marker && scene::within(&place.pointer, &node.id))
-                .map(|node| (node.name.clone(), Position { x: node.x + delta.0, y: node.y + delta.1 }))
+                .map(|node| (node.name.clone(), scene.position_at(node.x + delta.0, node.y + delta.1)))
                 .collect();
             Some((moves, scene.scope_at(centre.0, centre.1, Some(&place.pointer))))
         }) else {

@@ -153,10 +153,14 @@ pub struct Scene {
     pub groups: Vec<SceneGroup>,
     /// Every state's place, by name.
     pub places: BTreeMap<String, StatePlace>,
-    /// The drawing's extent.
+    /// The drawing's extent, from `origin`.
     pub width: f64,
-    /// The drawing's extent.
+    /// The drawing's extent, from `origin`.
     pub height: f64,
+    /// Where the layout's (0, 0) is drawn. It is (0, 0) as built, and it moves with the picture
+    /// when [`Scene::keep_start_of`] keeps the start marker in place; the positions people gave
+    /// (`Position`) are kept from the layout's (0, 0), so this is subtracted from a place drawn.
+    pub origin: (f64, f64),
     /// How long the automatic layout took, in milliseconds (when a clock was given).
     pub layout_ms: f64,
 }
@@ -483,7 +487,45 @@ impl Scene {
             .map(|node| node.y + node.height)
             .chain(groups.iter().map(|g| g.y + g.height))
             .fold(layout.height, f64::max);
-        Scene { nodes, edges, groups, places, width, height, layout_ms }
+        Scene { nodes, edges, groups, places, width, height, origin: (0.0, 0.0), layout_ms }
+    }
+
+    /// Moves the whole picture so that its start marker is drawn where `previous` drew its own.
+    /// An edit can move the layout's (0, 0): a state that grows to the left of everything (a
+    /// name typed in a Parallel's first branch) moves the left edge, and the layout then puts
+    /// every state further right. Kept at the start marker, the picture holds still and only
+    /// what the edit changed moves: on the canvas, and in the elements it has to draw again.
+    pub fn keep_start_of(&mut self, previous: &Scene) {
+        let start = |scene: &Scene| scene.node("#start").map(|node| (node.x, node.y));
+        let (Some(was), Some(now)) = (start(previous), start(self)) else { return };
+        let (dx, dy) = (was.0 - now.0, was.1 - now.1);
+        if dx == 0.0 && dy == 0.0 {
+            return;
+        }
+        for node in &mut self.nodes {
+            node.x += dx;
+            node.y += dy;
+        }
+        for edge in &mut self.edges {
+            for point in edge.route.iter_mut().flatten() {
+                point.0 += dx;
+                point.1 += dy;
+            }
+            if let Some(label) = &mut edge.label_place {
+                label.x += dx;
+                label.y += dy;
+            }
+        }
+        for group in &mut self.groups {
+            group.x += dx;
+            group.y += dy;
+        }
+        self.origin = (self.origin.0 + dx, self.origin.1 + dy);
+    }
+
+    /// A place drawn on the canvas as a position to keep (from the layout's (0, 0)).
+    pub fn position_at(&self, x: f64, y: f64) -> Position {
+        Position { x: x - self.origin.0, y: y - self.origin.1 }
     }
 
     /// The node with this id.
@@ -551,6 +593,58 @@ mod tests {
     const NESTED: &str = r#"{"StartAt":"P","States":{
         "P":{"Type":"Parallel","Next":"M","Branches":[{"StartAt":"B","States":{"B":{"Type":"Pass","Next":"C"},"C":{"Type":"Pass","End":true}}}]},
         "M":{"Type":"Map","End":true,"ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}}}}}"#;
+
+    /// A chain with a Parallel of two branches in the middle, its first branch's first state
+    /// named `first`.
+    fn fan(first: &str) -> String {
+        format!(
+            r#"{{"StartAt":"A","States":{{"A":{{"Type":"Pass","Next":"P"}},
+            "P":{{"Type":"Parallel","Next":"Z","Branches":[
+                {{"StartAt":"{first}","States":{{"{first}":{{"Type":"Pass","End":true}}}}}},
+                {{"StartAt":"R","States":{{"R":{{"Type":"Pass","Next":"S"}},"S":{{"Type":"Pass","End":true}}}}}}]}},
+            "Z":{{"Type":"Succeed"}}}}}}"#
+        )
+    }
+
+    #[test]
+    fn a_state_that_grows_to_the_left_moves_nothing_else() {
+        let before = Scene::build(&root(&fan("L")), &BTreeMap::new(), &|| 0.0);
+        // Its new name makes it wider: the first branch grows to the left of everything else.
+        let wider = "A much longer name typed in the first branch";
+        let mut after = Scene::build(&root(&fan(wider)), &BTreeMap::new(), &|| 0.0);
+        let place = |scene: &Scene, name: &str| {
+            let node = scene.nodes.iter().find(|node| node.name == name).expect(name);
+            (node.x, node.y)
+        };
+        // As laid out, the layout's left edge moved and everything went right with it.
+        assert!(place(&after, "A").0 > place(&before, "A").0 + 20.0, "{:?}", place(&after, "A"));
+        after.keep_start_of(&before);
+        // Kept at the start marker, the states outside the Parallel stay. (Its box is centred
+        // under A, so it grows to both sides, and the second branch moves right by half.)
+        for name in ["Start", "A", "Z", "End"] {
+            let (was, now) = (place(&before, name), place(&after, name));
+            assert!((was.0 - now.0).abs() < 1e-9 && (was.1 - now.1).abs() < 1e-9, "{name}: {was:?} → {now:?}");
+        }
+        assert!(after.origin.0 < -20.0, "{:?}", after.origin);
+        // Its edges and boxes went with it: the edge from A still leaves A where it did.
+        let route = |scene: &Scene| {
+            scene.edges.iter().find(|edge| edge.from_name == "A").and_then(|edge| edge.route.clone()).expect("A's edge")
+        };
+        assert_eq!(route(&after)[0], route(&before)[0]);
+
+        // A place drawn is kept from the layout's (0, 0), and drawn there again.
+        let (x, y) = place(&after, "S");
+        let mut positions = BTreeMap::new();
+        positions.insert("S".to_string(), after.position_at(x + 100.0, y));
+        let mut moved = Scene::build(&root(&fan(wider)), &positions, &|| 0.0);
+        moved.keep_start_of(&after);
+        assert_eq!(place(&moved, "S"), (x + 100.0, y));
+        // Opened afresh (a reload), the picture is the same but for where it sits.
+        let fresh = Scene::build(&root(&fan(wider)), &positions, &|| 0.0);
+        let (a, s) = (place(&fresh, "A"), place(&fresh, "S"));
+        let (a2, s2) = (place(&moved, "A"), place(&moved, "S"));
+        assert!(((s.0 - a.0) - (s2.0 - a2.0)).abs() < 1e-9 && ((s.1 - a.1) - (s2.1 - a2.1)).abs() < 1e-9);
+    }
 
     #[test]
     fn edges_name_the_field_they_stand_for() {
