@@ -12,7 +12,8 @@
 // names inside; typing just before an undo, export or reload is kept, and so is a field typed in
 // the inspector; a refused drop leaves the state where it was; Ctrl+C copies selected text;
 // undo keeps a renamed state selected; two tabs each reload to their own work; a restore over
-// unsaved work asks before it makes a version; Ctrl+Z in the code view undoes graph edits too.
+// unsaved work asks before it makes a version; Ctrl+Z in the code view undoes graph edits too;
+// a large graph, drawn in layers, takes clicks, drags and Tab through them in the order written.
 import { expect, test, type Page } from "@playwright/test";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -1143,6 +1144,53 @@ test.describe("the designer", () => {
     expect(await nodePosition(page, "Z")).toEqual(before.z);
     // The wider state reaches further left than the branch did.
     expect((await nodePosition(page, long))[0]).toBeLessThan(before.a[0]);
+  });
+
+  test("a large graph is drawn in layers that let the pointer through and keep the order written", async ({ page }) => {
+    await openDesigner(page, { clear: true });
+    // 153 states: more than two layers of 64, all in view at once.
+    const names = (branch: number) => Array.from({ length: 50 }, (_, i) => `B${branch}-${String(i + 1).padStart(2, "0")}`);
+    const chain = (branch: number) => {
+      const [first, ...rest] = names(branch);
+      const states: Record<string, object> = {};
+      names(branch).forEach((name, i) => (states[name] = rest[i] ? { Type: "Pass", Next: rest[i] } : { Type: "Pass", End: true }));
+      return { StartAt: first, States: states };
+    };
+    const definition = {
+      StartAt: "A",
+      States: {
+        A: { Type: "Pass", Next: "P" },
+        P: { Type: "Parallel", Branches: [chain(1), chain(2), chain(3)], Next: "Z" },
+        Z: { Type: "Succeed" },
+      },
+    };
+    await openFile(page, "layers.asl.json", JSON.stringify(definition, null, 2) + "\n");
+    const written = ["A", "P", ...names(1), ...names(2), ...names(3), "Z"];
+    await expect(page.locator("[data-state]")).toHaveCount(written.length);
+    const layers = await page.evaluate(() =>
+      [...document.querySelectorAll(".graph-layers > svg")]
+        .map((svg) => [...svg.querySelectorAll("[data-state]")].map((node) => node.getAttribute("data-state")))
+        .filter((names) => names.length > 0),
+    );
+    expect(layers.length).toBeGreaterThanOrEqual(3);
+    expect(layers.flat()).toEqual(written);
+
+    // A state in the lowest layer takes a click through the layers over it, and a drag.
+    await page.locator('[data-state="B1-01"]').click();
+    await expect(page.locator('[data-state="B1-01"]')).toHaveAttribute("aria-pressed", "true");
+    await expect(page.getByTestId("state-name")).toHaveValue("B1-01");
+    const before = await nodePosition(page, "B1-02");
+    // (A few pixels at this zoom, so it stays in its branch.)
+    await drag(page, '[data-state="B1-02"] .node-box', [3, 0]);
+    await expect.poll(async () => (await nodePosition(page, "B1-02"))[0]).toBeGreaterThan(before[0] + 10);
+
+    // Tab goes from the last state of one layer to the first of the next, as written.
+    const last = layers[0][layers[0].length - 1];
+    await page.locator(`[data-state="${last}"]`).focus();
+    await page.keyboard.press("Tab");
+    const focused = await page.evaluate(() => document.activeElement?.getAttribute("data-state"));
+    expect(focused).toBe(layers[1][0]);
+    expect(written.indexOf(focused!)).toBe(written.indexOf(last) + 1);
   });
 
   test("a state renamed in the code view keeps its place on the graph and stays selected", async ({ page }) => {

@@ -170,6 +170,18 @@ pub struct Scene {
 /// scenes keeps its key, so the canvas keeps its elements and draws only what changed.
 pub type DrawKey = (u64, u32);
 
+/// The states and edges of a scene cut into layers, in the scene's order: the canvas draws
+/// each layer as an SVG of its own, so a change repaints one layer instead of the whole graph
+/// (Chromium repaints a whole SVG when anything in it changes). Each edge is in the layer of
+/// the state it leaves.
+#[derive(Clone, Debug, Default)]
+pub struct Layers {
+    /// Each layer's nodes: their draw keys and indices in [`Scene::nodes`].
+    pub nodes: Vec<Vec<(DrawKey, usize)>>,
+    /// Each layer's edges: their draw keys and indices in [`Scene::edges`].
+    pub edges: Vec<Vec<(DrawKey, usize)>>,
+}
+
 /// Hashes `f64`s by their bits (the scene's coordinates are finite, so equal means equal bits).
 fn hash_f64s(hasher: &mut impl Hasher, values: &[f64]) {
     for value in values {
@@ -229,26 +241,46 @@ fn finish(hash: impl FnOnce(&mut std::collections::hash_map::DefaultHasher)) -> 
 }
 
 impl Scene {
-    /// The nodes with their draw keys.
-    pub fn keyed_nodes(&self) -> Vec<(DrawKey, SceneNode)> {
-        keyed(self.nodes.iter().map(|node| (finish(|hasher| node.draw_hash(hasher)), node.clone())))
+    /// Each node's draw key, with the node's index in `nodes`.
+    pub fn node_keys(&self) -> Vec<(DrawKey, usize)> {
+        keyed(self.nodes.iter().enumerate().map(|(index, node)| (finish(|hasher| node.draw_hash(hasher)), index)))
     }
 
-    /// The edges that join known nodes, each with its draw key. The key leaves out the edge's
-    /// route and its label's place, which the canvas follows without drawing the edge again.
-    pub fn keyed_edges(&self) -> Vec<(DrawKey, SceneEdge)> {
+    /// The nodes and edges by their draw keys and indices, cut into layers of `size` nodes (at
+    /// least one layer). A state keeps its layer while the states before it keep their number.
+    pub fn layers(&self, size: usize) -> Layers {
+        let size = size.max(1);
+        let count = self.nodes.len().div_ceil(size).max(1);
+        let mut layers = Layers { nodes: vec![Vec::new(); count], edges: vec![Vec::new(); count] };
+        let mut layer_of = std::collections::HashMap::with_capacity(self.nodes.len());
+        for (key, index) in self.node_keys() {
+            layer_of.insert(self.nodes[index].id.as_str(), index / size);
+            layers.nodes[index / size].push((key, index));
+        }
+        for (key, index) in self.edge_keys() {
+            let layer = layer_of.get(self.edges[index].from.as_str()).copied().unwrap_or_default();
+            layers.edges[layer].push((key, index));
+        }
+        layers
+    }
+
+    /// The draw key of each edge that joins known nodes, with the edge's index in `edges`. The
+    /// key leaves out the edge's route and its label's place, which the canvas follows without
+    /// drawing the edge again.
+    pub fn edge_keys(&self) -> Vec<(DrawKey, usize)> {
         let known: std::collections::HashSet<&str> = self.nodes.iter().map(|node| node.id.as_str()).collect();
         keyed(
             self.edges
                 .iter()
-                .filter(|edge| known.contains(edge.from.as_str()) && known.contains(edge.to.as_str()))
-                .map(|edge| {
+                .enumerate()
+                .filter(|(_, edge)| known.contains(edge.from.as_str()) && known.contains(edge.to.as_str()))
+                .map(|(index, edge)| {
                     let hash = finish(|hasher| {
                         (&edge.from, &edge.to, &edge.from_name, &edge.to_name, edge.kind, &edge.label, &edge.field)
                             .hash(hasher);
                         edge.label_place.is_some().hash(hasher);
                     });
-                    (hash, edge.clone())
+                    (hash, index)
                 }),
         )
     }
@@ -607,6 +639,35 @@ mod tests {
     }
 
     #[test]
+    fn layers_keep_the_scenes_order_and_put_each_edge_with_the_state_it_leaves() {
+        let scene = Scene::build(&root(NESTED), &BTreeMap::new(), &|| 0.0);
+        let layers = scene.layers(2);
+        assert_eq!(layers.nodes.len(), scene.nodes.len().div_ceil(2));
+        assert_eq!(layers.nodes.len(), layers.edges.len());
+        assert!(layers.nodes.iter().all(|layer| layer.len() == 2 || layer.len() == scene.nodes.len() % 2));
+        let flat: Vec<DrawKey> = layers.nodes.iter().flatten().map(|(key, _)| *key).collect();
+        let keys: Vec<DrawKey> = scene.node_keys().into_iter().map(|(key, _)| key).collect();
+        assert_eq!(flat, keys);
+        let mut edges: Vec<DrawKey> = layers.edges.iter().flatten().map(|(key, _)| *key).collect();
+        let mut all: Vec<DrawKey> = scene.edge_keys().into_iter().map(|(key, _)| key).collect();
+        edges.sort();
+        all.sort();
+        assert_eq!(edges, all);
+        assert!(!all.is_empty());
+        for (nodes, edges) in layers.nodes.iter().zip(&layers.edges) {
+            for (_, edge) in edges {
+                let from = &scene.edges[*edge].from;
+                assert!(
+                    nodes.iter().any(|(_, node)| scene.nodes[*node].id == *from),
+                    "{from} is not in its source's layer"
+                );
+            }
+        }
+        // A scene of nothing still has one (empty) layer to draw into.
+        assert_eq!(Scene::default().layers(64).nodes.len(), 1);
+    }
+
+    #[test]
     fn a_state_that_grows_to_the_left_moves_nothing_else() {
         let before = Scene::build(&root(&fan("L")), &BTreeMap::new(), &|| 0.0);
         // Its new name makes it wider: the first branch grows to the left of everything else.
@@ -668,9 +729,15 @@ mod tests {
         let after = Scene::build(&root(NESTED), &positions, &|| 0.0);
         let keys = |scene: &Scene| {
             let nodes: BTreeMap<String, DrawKey> =
-                scene.keyed_nodes().into_iter().map(|(key, node)| (node.name, key)).collect();
-            let edges: BTreeMap<(String, String), DrawKey> =
-                scene.keyed_edges().into_iter().map(|(key, edge)| ((edge.from_name, edge.to_name), key)).collect();
+                scene.node_keys().into_iter().map(|(key, index)| (scene.nodes[index].name.clone(), key)).collect();
+            let edges: BTreeMap<(String, String), DrawKey> = scene
+                .edge_keys()
+                .into_iter()
+                .map(|(key, index)| {
+                    let edge = &scene.edges[index];
+                    ((edge.from_name.clone(), edge.to_name.clone()), key)
+                })
+                .collect();
             (nodes, edges)
         };
         let ((nodes_before, edges_before), (nodes_after, edges_after)) = (keys(&before), keys(&after));
@@ -701,8 +768,8 @@ mod tests {
         assert!(moved_edges.iter().all(|(from, to, ..)| from.ends_with("/I") || to.ends_with("/I")), "{moved_edges:?}");
         // Every key and every edge identity in a scene is distinct (For needs unique keys), and
         // the same scene gives the same keys.
-        let all: std::collections::BTreeSet<DrawKey> = after.keyed_edges().into_iter().map(|(key, _)| key).collect();
-        assert_eq!(all.len(), after.keyed_edges().len());
+        let all: std::collections::BTreeSet<DrawKey> = after.edge_keys().into_iter().map(|(key, _)| key).collect();
+        assert_eq!(all.len(), after.edge_keys().len());
         assert_eq!(places_after.edges.len(), after.edges.len());
         assert_eq!(keys(&after), keys(&Scene::build(&root(NESTED), &positions, &|| 0.0)));
     }
