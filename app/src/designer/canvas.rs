@@ -39,12 +39,18 @@ struct View {
 /// How many layers the graph is drawn in (see [`Layers`](super::scene::Layers)), at most.
 const LAYERS: usize = 16;
 
-/// How many states each layer of the graph holds: 64, or more when 16 layers of 64 are too few.
-/// An edit repaints its layer, so the cost of a frame that changes one state is that of about
-/// this many (an edit in a 500-state machine: the graph's paint 14–22 ms as one SVG, about 2 ms
-/// in layers of 64). A state keeps its layer while the states before it keep their number.
+/// How many states each layer of the graph holds: 64, or the next power of two that 16 layers
+/// of are enough (so the size changes, and states change layers, only when a machine passes
+/// 1,024, 2,048, … states). An edit repaints its layer, so the cost of a frame that changes one
+/// state is that of about this many (an edit in a 500-state machine: the graph's paint 14–22 ms
+/// as one SVG, about 2 ms in layers of 64). A state keeps its layer while the states before it
+/// keep their number.
 fn layer_size(states: usize) -> usize {
-    states.div_ceil(LAYERS).max(64)
+    let mut size = 64;
+    while states > size * LAYERS {
+        size *= 2;
+    }
+    size
 }
 
 /// The minimap's largest size in pixels (it takes the graph's proportions within it).
@@ -1087,6 +1093,18 @@ mod tests {
 
     /// The corner the largest minimap takes.
     const MINIMAP_CORNER: (f64, f64) = (MINIMAP_SIZE.0 + MINIMAP_MARGIN, MINIMAP_SIZE.1 + MINIMAP_MARGIN);
+
+    #[test]
+    fn layers_hold_64_states_and_grow_by_doubling_past_16_of_them() {
+        assert_eq!(layer_size(0), 64);
+        assert_eq!(layer_size(500), 64);
+        assert_eq!(layer_size(1_024), 64);
+        assert_eq!(layer_size(1_025), 128);
+        // Between two sizes, a state added or removed moves no other state to another layer.
+        assert_eq!(layer_size(1_500), layer_size(1_501));
+        assert_eq!(layer_size(5_000), 512);
+        assert!((1_usize..20_000).all(|states| states.div_ceil(layer_size(states)) <= LAYERS));
+    }
 
     #[test]
     fn the_minimap_takes_the_graphs_proportions() {

@@ -799,7 +799,9 @@ impl<'a> Decider<'a> {
                 for key in keys {
                     self.decision.actions.push(Action::Cancel { key });
                 }
-                self.emit(self.last_event_id, history::execution_ended("ExecutionAborted", &failure));
+                // AWS links neither a stop nor the execution's timeout to an event before it
+                // (`previousEventId` 0), as its recordings show.
+                self.emit(0, history::execution_ended("ExecutionAborted", &failure));
                 snapshot.status = Status::Aborted { failure: failure.into() };
                 return;
             }
@@ -812,7 +814,7 @@ impl<'a> Decider<'a> {
                     self.decision.actions.push(Action::Cancel { key });
                 }
                 let failure = Failure { error: Some("States.Timeout".into()), cause: None };
-                self.emit(self.last_event_id, history::execution_ended("ExecutionTimedOut", &failure));
+                self.emit(0, history::execution_ended("ExecutionTimedOut", &failure));
                 snapshot.status = Status::TimedOut { failure: failure.into() };
                 return;
             }

@@ -321,6 +321,35 @@ fn waits_park_on_timers() {
 }
 
 #[test]
+fn a_stop_and_the_executions_timeout_follow_no_event_as_on_aws() {
+    // Recorded on AWS (LocalStack's test_sfn_api::test_stop_execution, a Wait stopped):
+    // ExecutionStarted (1, 0), WaitStateEntered (2, 0), ExecutionAborted (3, 0) with empty
+    // details. The execution's own timeout ends it the same way, with States.Timeout.
+    let definition = json!({"StartAt": "W", "TimeoutSeconds": 5, "States": {
+        "W": {"Type": "Wait", "Seconds": 3600, "Next": "P"},
+        "P": {"Type": "Pass", "End": true}}});
+    let mut execution = Stepper::new(definition.clone(), json!({}));
+    let mut stopped = Snapshot::default();
+    let started = execution.step(&mut stopped, Signal::Start);
+    let stop = execution.step(&mut stopped, Signal::Stop { failure: Failure { error: None, cause: None } });
+    let events: Vec<HistoryEvent> = started.events.into_iter().chain(stop.events).collect();
+    assert_eq!(
+        types(&events),
+        vec![(1, 0, "ExecutionStarted"), (2, 0, "WaitStateEntered"), (3, 0, "ExecutionAborted")]
+    );
+    assert_eq!(events[2].to_aws_json(true)["executionAbortedEventDetails"], json!({}));
+    assert!(matches!(stopped.status, Status::Aborted { .. }), "{:?}", stopped.status);
+
+    let mut execution = Stepper::new(definition, json!({}));
+    let mut timed_out = Snapshot::default();
+    execution.step(&mut timed_out, Signal::Start);
+    let key = timed_out.timeout_key.expect("the execution's timer");
+    let ended = execution.step(&mut timed_out, Signal::Timer { key });
+    assert_eq!(types(&ended.events), vec![(3, 0, "ExecutionTimedOut")]);
+    assert_eq!(ended.events[0].to_aws_json(true)["executionTimedOutEventDetails"], json!({"error": "States.Timeout"}));
+}
+
+#[test]
 fn skipped_waits_end_waits_and_retry_intervals_at_once_but_keep_timeouts() {
     let mut execution = Stepper::new(
         json!({"StartAt": "W", "States": {
