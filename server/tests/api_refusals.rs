@@ -431,6 +431,23 @@ async fn members_are_checked_as_the_model_constrains_them() {
     let started = api.ok("StartExecution", json!({"stateMachineArn": machine_arn})).await;
     let execution_arn = started["executionArn"].as_str().expect("an ARN");
 
+    // An input that is not JSON is refused in AWS's words; an empty one as AWS refuses it.
+    for (input, reason) in [
+        ("not json", "not valid JSON: expected ident at line 1 column 2"),
+        ("", "Invalid execution input."),
+        ("  ", "Invalid execution input."),
+    ] {
+        let refused = api.refused("StartExecution", json!({"stateMachineArn": machine_arn, "input": input})).await;
+        assert_eq!(
+            refused,
+            ("InvalidExecutionInput".into(), format!("Invalid State Machine Execution Input: '{reason}'"))
+        );
+    }
+    // Any JSON value is an input, a number or a string as much as an object.
+    for input in ["1", "\"text\"", "null"] {
+        api.ok("StartExecution", json!({"stateMachineArn": machine_arn, "input": input})).await;
+    }
+
     // maxResults is 0 to 1000 for GetExecutionHistory as for the listings.
     let (kind, message) =
         api.refused("GetExecutionHistory", json!({"executionArn": execution_arn, "maxResults": -1})).await;

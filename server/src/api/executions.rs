@@ -31,8 +31,20 @@ fn parse_payload(text: &str, field: &str, kind: &'static str) -> Result<Value, A
             "1 validation error detected: Value at '{field}' failed to satisfy constraint: Member must have length less than or equal to {PAYLOAD_LIMIT_BYTES}"
         )));
     }
-    serde_json::from_str(text)
-        .map_err(|error| AwsError::new(kind, format!("Invalid {field}: the {field} is not valid JSON ({error})")))
+    serde_json::from_str(text).map_err(|error| {
+        if kind == "InvalidExecutionInput" {
+            // AWS's wording (LocalStack's recordings, test_invalid_start_execution_input), with
+            // the reason in our words: AWS quotes its JSON parser's message.
+            let reason = if text.trim().is_empty() {
+                "Invalid execution input.".to_string()
+            } else {
+                format!("not valid JSON: {error}")
+            };
+            AwsError::new(kind, format!("Invalid State Machine Execution Input: '{reason}'"))
+        } else {
+            AwsError::new(kind, format!("Invalid {field}: the {field} is not valid JSON ({error})"))
+        }
+    })
 }
 
 /// StartExecution and StartSyncExecution. The ARN may name a version or an alias (the
