@@ -420,6 +420,17 @@ async fn next_tokens_serve_only_the_listing_that_issued_them_unaltered() {
         request["nextToken"] = json!(altered);
         assert_eq!(api.refused(operation, request).await, invalid(&altered), "{operation}");
     }
+
+    // A token longer than AWS's model allows is refused for its length, as AWS refuses it.
+    let long = "x".repeat(1025);
+    let (kind, message) = api.refused("ListStateMachines", json!({"nextToken": long})).await;
+    assert_eq!(kind, "ValidationException");
+    assert_eq!(
+        message,
+        format!(
+            "1 validation error detected: Value '{long}' at 'nextToken' failed to satisfy constraint: Member must have length less than or equal to 1024"
+        )
+    );
 }
 
 #[tokio::test]
@@ -454,14 +465,25 @@ async fn members_are_checked_as_the_model_constrains_them() {
     assert_eq!(kind, "ValidationException");
     assert!(message.contains("'maxResults'") && message.contains("greater than or equal to 0"), "{message}");
 
-    // ListMapRuns names a malformed execution ARN as such, not as a missing execution.
-    for arn in ["not-an-arn", machine_arn] {
-        let refused = api.refused("ListMapRuns", json!({"executionArn": arn})).await;
-        assert_eq!(
-            refused,
-            ("InvalidArn".into(), format!("Invalid Arn: 'Resource type not valid in this context: {arn}'"))
-        );
+    // ListMapRuns names a malformed execution ARN as such, not as a missing execution; like
+    // DescribeExecution and GetExecutionHistory, in AWS's words for text that is no ARN.
+    for (operation, arn, reason) in [
+        ("ListMapRuns", "not-an-arn", "Invalid ARN prefix"),
+        ("ListMapRuns", machine_arn, "Resource type not valid in this context"),
+        ("DescribeExecution", "invalid_state_machine_arn", "Invalid ARN prefix"),
+        ("GetExecutionHistory", "invalid_state_machine_arn", "Invalid ARN prefix"),
+    ] {
+        let refused = api.refused(operation, json!({"executionArn": arn})).await;
+        assert_eq!(refused, ("InvalidArn".into(), format!("Invalid Arn: '{reason}: {arn}'")), "{operation}");
     }
+    // A status filter that is not one of AWS's is refused with AWS's list, in its order.
+    let (kind, message) =
+        api.refused("ListExecutions", json!({"stateMachineArn": machine_arn, "statusFilter": "succeeded"})).await;
+    assert_eq!(kind, "ValidationException");
+    assert_eq!(
+        message,
+        "1 validation error detected: Value 'succeeded' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [SUCCEEDED, TIMED_OUT, PENDING_REDRIVE, ABORTED, FAILED, RUNNING]"
+    );
 
     // TagResource needs its tags.
     let (kind, message) = api.refused("TagResource", json!({"resourceArn": machine_arn})).await;

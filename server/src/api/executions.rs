@@ -221,10 +221,7 @@ fn add_qualifiers(response: &mut Value, version_arn: Option<String>, alias_arn: 
 
 pub(super) fn check_execution_arn(arn: &str) -> Result<(), AwsError> {
     if !arn.starts_with("arn:") || !(arn.contains(":execution:") || arn.contains(":express:")) {
-        return Err(AwsError::new(
-            "InvalidArn",
-            format!("Invalid Arn: 'Resource type not valid in this context: {arn}'"),
-        ));
+        return Err(super::invalid_arn(arn));
     }
     Ok(())
 }
@@ -345,7 +342,8 @@ fn task_token(request: &Value) -> Result<&str, AwsError> {
 const MAX_TASK_TOKEN_CHARACTERS: usize = 2048;
 
 /// The statuses ListExecutions filters on.
-const STATUS_FILTERS: [&str; 6] = ["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"];
+/// In the order AWS's message lists them.
+const STATUS_FILTERS: [&str; 6] = ["SUCCEEDED", "TIMED_OUT", "PENDING_REDRIVE", "ABORTED", "FAILED", "RUNNING"];
 
 /// The values of ListExecutions' `redriveFilter`.
 const REDRIVE_FILTERS: [&str; 2] = ["REDRIVEN", "NOT_REDRIVEN"];

@@ -9,10 +9,7 @@ use super::{ApiState, AwsError, epoch_seconds, max_results, paging::PageScope, r
 /// Fails with `ResourceNotFound` unless the Map Run exists.
 pub async fn require(state: &ApiState, map_run_arn: &str) -> Result<(), AwsError> {
     if !map_run_arn.starts_with("arn:") || !map_run_arn.contains(":mapRun:") {
-        return Err(AwsError::new(
-            "InvalidArn",
-            format!("Invalid Arn: 'Resource type not valid in this context: {map_run_arn}'"),
-        ));
+        return Err(super::invalid_arn(map_run_arn));
     }
     let found: Option<String> = sqlx::query_scalar("SELECT arn FROM map_runs WHERE arn = ?")
         .bind(map_run_arn)

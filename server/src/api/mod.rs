@@ -333,9 +333,11 @@ fn arn_resource<'a>(state: &ApiState, arn: &'a str, resource_type: &str) -> Opti
     rest.strip_prefix(resource_type)?.strip_prefix(':').filter(|resource| !resource.is_empty())
 }
 
-/// The error for a resource ARN of the wrong shape.
+/// The error for a resource ARN of the wrong shape, in AWS's words: a text that is no ARN at
+/// all has an invalid prefix; an ARN of another resource type is not valid in this context.
 fn invalid_arn(arn: &str) -> AwsError {
-    AwsError::new("InvalidArn", format!("Invalid Arn: 'Resource type not valid in this context: {arn}'"))
+    let reason = if arn.starts_with("arn:") { "Resource type not valid in this context" } else { "Invalid ARN prefix" };
+    AwsError::new("InvalidArn", format!("Invalid Arn: '{reason}: {arn}'"))
 }
 
 fn lower_first(text: &str) -> String {

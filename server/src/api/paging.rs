@@ -15,6 +15,9 @@ use sha2::Sha256;
 
 use super::{AwsError, optional};
 
+/// The longest `nextToken` AWS's model allows.
+const MAX_TOKEN_CHARACTERS: usize = 1024;
+
 /// How long a token stays good: AWS's tokens expire after 24 hours.
 const TOKEN_LIFETIME_SECONDS: i64 = 24 * 60 * 60;
 
@@ -53,6 +56,10 @@ impl PageScope {
     pub fn position(&self, request: &Value) -> Result<Option<String>, AwsError> {
         match optional(request, "nextToken")? {
             None => Ok(None),
+            // AWS checks the length first, as its model constrains it (1,024 characters).
+            Some(token) if token.chars().count() > MAX_TOKEN_CHARACTERS => Err(AwsError::validation(format!(
+                "1 validation error detected: Value '{token}' at 'nextToken' failed to satisfy constraint: Member must have length less than or equal to {MAX_TOKEN_CHARACTERS}"
+            ))),
             Some(token) => self
                 .open_at(token, now_seconds())
                 .map(Some)
