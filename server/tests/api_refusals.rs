@@ -421,16 +421,27 @@ async fn next_tokens_serve_only_the_listing_that_issued_them_unaltered() {
         assert_eq!(api.refused(operation, request).await, invalid(&altered), "{operation}");
     }
 
-    // A token longer than AWS's model allows is refused for its length, as AWS refuses it.
-    let long = "x".repeat(1025);
-    let (kind, message) = api.refused("ListStateMachines", json!({"nextToken": long})).await;
-    assert_eq!(kind, "ValidationException");
-    assert_eq!(
-        message,
-        format!(
-            "1 validation error detected: Value '{long}' at 'nextToken' failed to satisfy constraint: Member must have length less than or equal to 1024"
-        )
-    );
+    // A token longer than AWS's model allows is refused for its length, as AWS refuses it:
+    // 3,096 characters for ListExecutions, 1,024 for the other listings.
+    for (operation, request, max) in
+        [("ListStateMachines", json!({}), 1024), ("ListExecutions", json!({"stateMachineArn": machines[0]}), 3096)]
+    {
+        let long = "x".repeat(max + 1);
+        let mut too_long = request.clone();
+        too_long["nextToken"] = json!(long);
+        let (kind, message) = api.refused(operation, too_long).await;
+        assert_eq!(kind, "ValidationException", "{operation}");
+        assert_eq!(
+            message,
+            format!(
+                "1 validation error detected: Value '{long}' at 'nextToken' failed to satisfy constraint: Member must have length less than or equal to {max}"
+            )
+        );
+        // At the limit, it is refused as a token, not for its length.
+        let mut at_limit = request;
+        at_limit["nextToken"] = json!("x".repeat(max));
+        assert_eq!(api.refused(operation, at_limit).await.0, "InvalidToken", "{operation}");
+    }
 }
 
 #[tokio::test]

@@ -15,8 +15,11 @@ use sha2::Sha256;
 
 use super::{AwsError, optional};
 
-/// The longest `nextToken` AWS's model allows.
-const MAX_TOKEN_CHARACTERS: usize = 1024;
+/// The longest `nextToken` AWS's model allows: 3,096 characters for ListExecutions
+/// (`ListExecutionsPageToken`), 1,024 for the other listings (`PageToken`).
+fn max_token_characters(scope: &str) -> usize {
+    if scope.starts_with("ListExecutions\u{0}") { 3096 } else { 1024 }
+}
 
 /// How long a token stays good: AWS's tokens expire after 24 hours.
 const TOKEN_LIFETIME_SECONDS: i64 = 24 * 60 * 60;
@@ -56,9 +59,10 @@ impl PageScope {
     pub fn position(&self, request: &Value) -> Result<Option<String>, AwsError> {
         match optional(request, "nextToken")? {
             None => Ok(None),
-            // AWS checks the length first, as its model constrains it (1,024 characters).
-            Some(token) if token.chars().count() > MAX_TOKEN_CHARACTERS => Err(AwsError::validation(format!(
-                "1 validation error detected: Value '{token}' at 'nextToken' failed to satisfy constraint: Member must have length less than or equal to {MAX_TOKEN_CHARACTERS}"
+            // AWS checks the length first, as its model constrains it.
+            Some(token) if token.chars().count() > max_token_characters(&self.0) => Err(AwsError::validation(format!(
+                "1 validation error detected: Value '{token}' at 'nextToken' failed to satisfy constraint: Member must have length less than or equal to {}",
+                max_token_characters(&self.0)
             ))),
             Some(token) => self
                 .open_at(token, now_seconds())
