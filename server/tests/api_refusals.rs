@@ -453,6 +453,15 @@ async fn members_are_checked_as_the_model_constrains_them() {
     let started = api.ok("StartExecution", json!({"stateMachineArn": machine_arn})).await;
     let execution_arn = started["executionArn"].as_str().expect("an ARN");
 
+    // A succeeded execution is described as AWS describes it: not redrivable, and why.
+    api.server.finished(&api.client, execution_arn, Duration::from_secs(20)).await;
+    let described = api.ok("DescribeExecution", json!({"executionArn": execution_arn})).await;
+    assert_eq!(
+        (&described["status"], &described["redriveStatus"], &described["redriveStatusReason"]),
+        (&json!("SUCCEEDED"), &json!("NOT_REDRIVABLE"), &json!("Execution is SUCCEEDED and cannot be redriven")),
+        "{described}"
+    );
+
     // An input that is not JSON is refused in AWS's words; an empty one as AWS refuses it.
     for (input, reason) in [
         ("not json", "not valid JSON: expected ident at line 1 column 2"),

@@ -203,7 +203,12 @@ fn execution_json(view: &ExecutionView) -> Value {
         }
         (status, false) => {
             members.insert("redriveStatus".into(), json!("NOT_REDRIVABLE"));
-            members.insert("redriveStatusReason".into(), json!(format!("Execution is {}.", status.name())));
+            // AWS's words (LocalStack's recordings, test_describe_execution), as in a `.sync`
+            // task's output (`engine::results`).
+            members.insert(
+                "redriveStatusReason".into(),
+                json!(format!("Execution is {} and cannot be redriven", status.name())),
+            );
         }
     }
     Value::Object(members)
