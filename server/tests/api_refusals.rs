@@ -347,6 +347,86 @@ async fn other_accounts_machines_do_not_exist_and_aliases_take_no_tags() {
     assert_eq!(refused.0, "ResourceNotFound");
 }
 
+#[tokio::test]
+async fn aliases_and_names_are_refused_in_awss_words() {
+    // AWS's answers as LocalStack recorded them (test_sfn_api_aliasing, 2025-03-03;
+    // test_sfn_api_activities, 2024-03-04).
+    let api = Api::start();
+    let created = api
+        .ok(
+            "CreateStateMachine",
+            json!({"name": "m1", "definition": pass_definition(), "roleArn": ROLE, "publish": true}),
+        )
+        .await;
+    let machine = created["stateMachineArn"].as_str().expect("an ARN").to_string();
+    let v1 = created["stateMachineVersionArn"].as_str().expect("a version").to_string();
+    let updated = api
+        .ok(
+            "UpdateStateMachine",
+            json!({"stateMachineArn": machine, "definition": callback_definition(), "publish": true}),
+        )
+        .await;
+    let v2 = updated["stateMachineVersionArn"].as_str().expect("a version").to_string();
+    let route = |arn: &str, weight: i64| json!({"stateMachineVersionArn": arn, "weight": weight});
+    let refused = |routes: Value| {
+        let api = &api;
+        async move {
+            let (kind, message) =
+                api.refused("CreateStateMachineAlias", json!({"name": "a2", "routingConfiguration": routes})).await;
+            assert_eq!(kind, "ValidationException", "{message}");
+            message
+        }
+    };
+    assert_eq!(
+        refused(json!([route(&machine, 50), route(&v2, 50)])).await,
+        format!("Routing configuration must contain state machine version ARNs. Received: [{machine}, {v2}]")
+    );
+    assert_eq!(
+        refused(json!([route(&v1, 50), route(&v1, 50)])).await,
+        format!("Routing configuration must contain distinct state machine version ARNs. Received: [{v1}, {v1}]")
+    );
+    assert_eq!(
+        refused(json!([route(&v1, 70), route(&v2, 29)])).await,
+        "Sum of routing configuration weights must equal 100. Received: [70, 29]"
+    );
+    assert_eq!(
+        refused(json!([route(&v1, 101)])).await,
+        "1 validation error detected: Value '101' at 'routingConfiguration.1.member.weight' failed to satisfy constraint: Member must have value less than or equal to 100"
+    );
+    assert_eq!(
+        refused(json!([route(&v1, 50), route(&v2, 30), route(&v1, 20)])).await,
+        format!(
+            "1 validation error detected: Value '[RoutingConfigurationListItem(stateMachineVersionArn={v1}, weight=50), RoutingConfigurationListItem(stateMachineVersionArn={v2}, weight=30), RoutingConfigurationListItem(stateMachineVersionArn={v1}, weight=20)]' at 'routingConfiguration' failed to satisfy constraint: Member must have length less than or equal to 2"
+        )
+    );
+    let long = "A".repeat(81);
+    let (_, message) =
+        api.refused("CreateStateMachineAlias", json!({"name": long, "routingConfiguration": [route(&v1, 100)]})).await;
+    assert_eq!(
+        message,
+        format!(
+            "1 validation error detected: Value '{long}' at 'name' failed to satisfy constraint: Member must have length less than or equal to 80"
+        )
+    );
+
+    // The same alias again is answered; another description or other routes conflict.
+    let live = json!({"name": "live", "routingConfiguration": [route(&v1, 100)]});
+    let first = api.ok("CreateStateMachineAlias", live.clone()).await;
+    assert_eq!(api.ok("CreateStateMachineAlias", live.clone()).await, first);
+    let conflict = "Failed to create alias because an alias with the same name and a different routing configuration already exists.";
+    let mut described = live.clone();
+    described["description"] = json!("other");
+    let refused = api.call("CreateStateMachineAlias", described).await.expect_err("a conflict");
+    assert_eq!(refused, (409, "ConflictException".into(), conflict.into()));
+    let rerouted = json!({"name": "live", "routingConfiguration": [route(&v2, 100)]});
+    let refused = api.call("CreateStateMachineAlias", rerouted).await.expect_err("a conflict");
+    assert_eq!(refused, (409, "ConflictException".into(), conflict.into()));
+
+    // A name AWS does not allow, as AWS names it.
+    let refused = api.refused("CreateActivity", json!({"name": "TestActivity InvalidName$"})).await;
+    assert_eq!(refused, ("InvalidName".into(), "Invalid Name: 'TestActivity InvalidName$'".into()));
+}
+
 /// The `nextToken` of `operation` called with `request` and `maxResults` 1, which must be there.
 async fn first_token(api: &Api, operation: &str, request: Value) -> String {
     let mut request = request;

@@ -66,7 +66,7 @@ pub async fn start(state: &ApiState, request: &Value, sync: bool) -> Result<Valu
     let machine = &target.machine;
     let name = match optional(request, "name")? {
         Some(name) => {
-            check_name(name, "execution")?;
+            check_name(name)?;
             name.to_string()
         }
         None => RealEnvironment.uuid(),

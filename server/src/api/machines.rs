@@ -255,7 +255,7 @@ pub async fn create(state: &ApiState, request: &Value) -> Result<Value, AwsError
     let name = required(request, "name")?;
     let definition = required(request, "definition")?;
     let role_arn = required(request, "roleArn")?;
-    check_name(name, "state machine")?;
+    check_name(name)?;
     let kind = optional(request, "type")?.unwrap_or("STANDARD");
     let workflow = workflow_type(Some(kind))?;
     check_definition(definition, workflow)?;
@@ -506,7 +506,7 @@ fn validation_max_results(request: &Value) -> Result<usize, AwsError> {
 /// CreateActivity.
 pub async fn create_activity(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
     let name = required(request, "name")?;
-    check_name(name, "activity")?;
+    check_name(name)?;
     check_encryption(request)?;
     let settings = state.engine.settings();
     let arn = format!("arn:{}:states:{}:{}:activity:{name}", settings.partition, settings.region, settings.account);

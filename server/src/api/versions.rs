@@ -442,28 +442,57 @@ async fn aliases_of(connection: &mut SqliteConnection, machine_arn: &str) -> Res
 }
 
 /// Reads and checks `routingConfiguration`: one or two distinct versions of one machine,
-/// weights 0–100 summing to 100. Returns the machine's ARN and the routes.
+/// weights 0–100 summing to 100. Returns the machine's ARN and the routes. The model's
+/// constraints (length, weights) are checked first, then what they mean; each refusal in AWS's
+/// words (LocalStack's recordings, test_error_create_alias_invalid_router_configs).
 fn read_routing(state: &ApiState, value: &Value) -> Result<(String, Vec<Route>), AwsError> {
     let Some(entries) = value.as_array() else {
         return Err(AwsError::validation("1 validation error detected: 'routingConfiguration' must be a list"));
     };
+    let arns = entries.iter().map(|entry| required(entry, "stateMachineVersionArn")).collect::<Result<Vec<_>, _>>()?;
+    let mut weights = Vec::with_capacity(entries.len());
+    for (index, entry) in entries.iter().enumerate() {
+        match entry.get("weight").and_then(Value::as_i64) {
+            Some(weight) => weights.push(weight),
+            None => {
+                return Err(AwsError::validation(format!(
+                    "1 validation error detected: Value null at 'routingConfiguration.{}.member.weight' failed to satisfy constraint: Member must not be null",
+                    index + 1
+                )));
+            }
+        }
+    }
     if entries.is_empty() || entries.len() > 2 {
+        let items: Vec<String> = arns
+            .iter()
+            .zip(&weights)
+            .map(|(arn, weight)| format!("RoutingConfigurationListItem(stateMachineVersionArn={arn}, weight={weight})"))
+            .collect();
         return Err(AwsError::validation(format!(
-            "1 validation error detected: Value at 'routingConfiguration' failed to satisfy constraint: Member must have length {}",
+            "1 validation error detected: Value '[{}]' at 'routingConfiguration' failed to satisfy constraint: Member must have length {}",
+            items.join(", "),
             if entries.is_empty() { "greater than or equal to 1" } else { "less than or equal to 2" }
         )));
     }
+    for (index, weight) in weights.iter().enumerate() {
+        if !(0..=100).contains(weight) {
+            let bound = if *weight > 100 { "less than or equal to 100" } else { "greater than or equal to 0" };
+            return Err(AwsError::validation(format!(
+                "1 validation error detected: Value '{weight}' at 'routingConfiguration.{}.member.weight' failed to satisfy constraint: Member must have value {bound}",
+                index + 1
+            )));
+        }
+    }
+    let received = || format!("Received: [{}]", arns.join(", "));
     let mut machine = None;
     let mut routes = Vec::new();
-    for (index, entry) in entries.iter().enumerate() {
-        let arn = required(entry, "stateMachineVersionArn")?;
-        let (machine_arn, version) = MachineArn::parse_version(state, arn)?;
-        let weight = match entry.get("weight").and_then(Value::as_u64) {
-            Some(weight @ 0..=100) => weight as u32,
+    for (arn, weight) in arns.iter().zip(&weights) {
+        let (machine_arn, version) = match MachineArn::parse(state, arn)? {
+            MachineArn { machine_arn, qualifier: Qualifier::Version(number) } => (machine_arn, number),
             _ => {
                 return Err(AwsError::validation(format!(
-                    "1 validation error detected: Value at 'routingConfiguration.{}.member.weight' failed to satisfy constraint: Member must have value between 0 and 100",
-                    index + 1
+                    "Routing configuration must contain state machine version ARNs. {}",
+                    received()
                 )));
             }
         };
@@ -471,12 +500,19 @@ fn read_routing(state: &ApiState, value: &Value) -> Result<(String, Vec<Route>),
             return Err(AwsError::validation("Routing configuration must contain versions of the same state machine"));
         }
         if routes.iter().any(|route: &Route| route.version == version) {
-            return Err(AwsError::validation("Routing configuration must contain distinct state machine versions"));
+            return Err(AwsError::validation(format!(
+                "Routing configuration must contain distinct state machine version ARNs. {}",
+                received()
+            )));
         }
-        routes.push(Route { version, weight });
+        routes.push(Route { version, weight: *weight as u32 });
     }
     if routes.iter().map(|route| route.weight).sum::<u32>() != 100 {
-        return Err(AwsError::validation("Sum of routing configuration weights must be equal to 100"));
+        let weights: Vec<String> = weights.iter().map(i64::to_string).collect();
+        return Err(AwsError::validation(format!(
+            "Sum of routing configuration weights must equal 100. Received: [{}]",
+            weights.join(", ")
+        )));
     }
     Ok((machine.unwrap_or_default(), routes))
 }
@@ -495,11 +531,13 @@ async fn check_versions_exist(state: &ApiState, machine_arn: &str, routes: &[Rou
 /// only digits (those would read as a version).
 fn check_alias_name(name: &str) -> Result<(), AwsError> {
     let allowed = |byte: u8| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.');
-    if name.is_empty()
-        || name.len() > 80
-        || !name.bytes().all(allowed)
-        || name.bytes().all(|byte| byte.is_ascii_digit())
-    {
+    // The length first, as AWS checks it.
+    if name.chars().count() > 80 {
+        return Err(AwsError::validation(format!(
+            "1 validation error detected: Value '{name}' at 'name' failed to satisfy constraint: Member must have length less than or equal to 80"
+        )));
+    }
+    if name.is_empty() || !name.bytes().all(allowed) || name.bytes().all(|byte| byte.is_ascii_digit()) {
         return Err(AwsError::validation(format!(
             "1 validation error detected: Value '{name}' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: ^(?=.*[a-zA-Z_\\-\\.])[a-zA-Z0-9_\\-\\.]+$"
         )));
@@ -526,7 +564,10 @@ pub async fn create_alias(state: &ApiState, request: &Value) -> Result<Value, Aw
         if existing.routing == routing && existing.description.as_deref() == description {
             return Ok(json!({"stateMachineAliasArn": arn, "creationDate": epoch_seconds(existing.created_millis)}));
         }
-        return Err(conflict(format!("Alias '{arn}' already exists with a different configuration")));
+        // AWS's words, for a different description as for different routes.
+        return Err(conflict(
+            "Failed to create alias because an alias with the same name and a different routing configuration already exists.",
+        ));
     }
     let created = now_millis();
     sqlx::query(
