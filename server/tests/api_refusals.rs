@@ -422,6 +422,25 @@ async fn aliases_and_names_are_refused_in_awss_words() {
     let refused = api.call("CreateStateMachineAlias", rerouted).await.expect_err("a conflict");
     assert_eq!(refused, (409, "ConflictException".into(), conflict.into()));
 
+    // A version an alias routes to is not deleted; the aliases are named.
+    let refused =
+        api.call("DeleteStateMachineVersion", json!({"stateMachineVersionArn": v1})).await.expect_err("in use");
+    assert_eq!(
+        refused,
+        (
+            409,
+            "ConflictException".into(),
+            "Version to be deleted must not be referenced by an alias. Current list of aliases referencing this version: [live]"
+                .into()
+        )
+    );
+    // An alias that does not exist: updating it is refused, deleting it succeeds.
+    let missing = format!("{machine}:nope");
+    let refused =
+        api.refused("UpdateStateMachineAlias", json!({"stateMachineAliasArn": missing, "description": "x"})).await;
+    assert_eq!(refused, ("ResourceNotFound".into(), "Request references a resource that does not exist.".into()));
+    assert_eq!(api.ok("DeleteStateMachineAlias", json!({"stateMachineAliasArn": missing})).await, json!({}));
+
     // A name AWS does not allow, as AWS names it.
     let refused = api.refused("CreateActivity", json!({"name": "TestActivity InvalidName$"})).await;
     assert_eq!(refused, ("InvalidName".into(), "Invalid Name: 'TestActivity InvalidName$'".into()));
