@@ -202,7 +202,7 @@ pub async fn publish_current(
         && expected != revision_id
     {
         return Err(conflict(format!(
-            "Failed to publish the State Machine version: the revision ID '{expected}' is not the state machine's current revision ID '{revision_id}'"
+            "Failed to publish the State Machine version for revision {expected}. The current State Machine revision is {revision_id}."
         )));
     }
     let existing = sqlx::query(

@@ -372,6 +372,9 @@ again = sfn.publish_state_machine_version(stateMachineArn=versioned, revisionId=
 assert again["stateMachineVersionArn"] == version_1, "publishing an unchanged revision returns the latest version"
 conflict = raises(sfn.exceptions.ConflictException, sfn.publish_state_machine_version, stateMachineArn=versioned, revisionId="stale")
 assert conflict.response["ResponseMetadata"]["HTTPStatusCode"] == 409, "AWS answers ConflictException with HTTP 409"
+assert conflict.response["Error"]["Message"] == (
+    f"Failed to publish the State Machine version for revision stale. The current State Machine revision is {revision}."
+), conflict.response["Error"]
 updated = sfn.update_state_machine(stateMachineArn=versioned, definition=definition(which(2), "Which"), publish=True, versionDescription="second")
 version_2 = updated["stateMachineVersionArn"]
 assert version_2 == f"{versioned}:2", updated
