@@ -68,6 +68,15 @@ impl Api {
         }
     }
 
+    /// Creates the Pass machine `name` with its first version published: its answer.
+    async fn create_published(&self, name: &str) -> Value {
+        self.ok(
+            "CreateStateMachine",
+            json!({"name": name, "definition": pass_definition(), "roleArn": ROLE, "publish": true}),
+        )
+        .await
+    }
+
     async fn create(&self, name: &str, definition: &str, kind: &str) -> Result<Value, (u16, String, String)> {
         self.call("CreateStateMachine", json!({"name": name, "definition": definition, "roleArn": ROLE, "type": kind}))
             .await
@@ -323,12 +332,7 @@ async fn other_accounts_machines_do_not_exist_and_aliases_take_no_tags() {
     let refused = api.refused("StartExecution", json!({"stateMachineArn": elsewhere})).await;
     assert_eq!(refused.0, "StateMachineDoesNotExist");
 
-    let created = api
-        .ok(
-            "CreateStateMachine",
-            json!({"name": "m1", "definition": pass_definition(), "roleArn": ROLE, "publish": true}),
-        )
-        .await;
+    let created = api.create_published("m1").await;
     let version_arn = created["stateMachineVersionArn"].as_str().expect("a version").to_string();
     let alias = api
         .ok(
@@ -352,12 +356,7 @@ async fn aliases_and_names_are_refused_in_awss_words() {
     // AWS's answers as LocalStack recorded them (test_sfn_api_aliasing, 2025-03-03;
     // test_sfn_api_activities, 2024-03-04).
     let api = Api::start();
-    let created = api
-        .ok(
-            "CreateStateMachine",
-            json!({"name": "m1", "definition": pass_definition(), "roleArn": ROLE, "publish": true}),
-        )
-        .await;
+    let created = api.create_published("m1").await;
     let machine = created["stateMachineArn"].as_str().expect("an ARN").to_string();
     let v1 = created["stateMachineVersionArn"].as_str().expect("a version").to_string();
     let updated = api
@@ -737,12 +736,7 @@ async fn test_state_checks_its_role_and_inspection_level() {
 #[tokio::test]
 async fn describe_state_machine_leaves_the_definition_out_for_metadata_only() {
     let api = Api::start();
-    let created = api
-        .ok(
-            "CreateStateMachine",
-            json!({"name": "m1", "definition": pass_definition(), "roleArn": ROLE, "publish": true}),
-        )
-        .await;
+    let created = api.create_published("m1").await;
     let version_arn = created["stateMachineVersionArn"].as_str().expect("a version");
     let machine_arn = format!("{ACCOUNT_ARN}:stateMachine:m1");
     for arn in [machine_arn.as_str(), version_arn] {
