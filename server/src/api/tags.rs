@@ -140,15 +140,17 @@ fn too_many_tags(arn: &str) -> AwsError {
 
 /// Checks that `arn` names a state machine or activity that exists: `InvalidArn` for another
 /// shape, `ResourceNotFound` for one that is not there. Versions and aliases take no tags (AWS
-/// tags state machines and activities only), so their ARNs are `InvalidArn`.
+/// tags state machines and activities only): their ARNs name no taggable resource, so they are
+/// `ResourceNotFound`, as AWS answers for a version (LocalStack's recordings,
+/// test_tag_state_machine_version).
 async fn check_resource(state: &ApiState, arn: &str) -> Result<(), AwsError> {
+    let not_found = || AwsError::new("ResourceNotFound", format!("Resource not found: '{arn}'"));
     let unqualified = |name: &str| !name.contains(':');
-    let table = if super::arn_resource(state, arn, "stateMachine").is_some_and(unqualified) {
-        "state_machines"
-    } else if super::arn_resource(state, arn, "activity").is_some_and(unqualified) {
-        "activities"
-    } else {
-        return Err(invalid_arn(arn));
+    let table = match super::arn_resource(state, arn, "stateMachine") {
+        Some(name) if unqualified(name) => "state_machines",
+        Some(_) => return Err(not_found()),
+        None if super::arn_resource(state, arn, "activity").is_some_and(unqualified) => "activities",
+        None => return Err(invalid_arn(arn)),
     };
     let found: Option<i64> = sqlx::query_scalar(&format!("SELECT 1 FROM {table} WHERE arn = ?"))
         .bind(arn)
@@ -156,6 +158,6 @@ async fn check_resource(state: &ApiState, arn: &str) -> Result<(), AwsError> {
         .await?;
     match found {
         Some(_) => Ok(()),
-        None => Err(AwsError::new("ResourceNotFound", format!("Resource not found: '{arn}'"))),
+        None => Err(not_found()),
     }
 }
