@@ -595,6 +595,13 @@ async fn members_are_checked_as_the_model_constrains_them() {
         let refused = api.refused(operation, json!({"executionArn": arn})).await;
         assert_eq!(refused, ("InvalidArn".into(), format!("Invalid Arn: '{reason}: {arn}'")), "{operation}");
     }
+    // An Express machine's executions are not listed, as on AWS.
+    let express = api.create("e1", &pass_definition(), "EXPRESS").await.expect("created");
+    let refused = api.refused("ListExecutions", json!({"stateMachineArn": express["stateMachineArn"]})).await;
+    assert_eq!(
+        refused,
+        ("StateMachineTypeNotSupported".into(), "This operation is not supported by this type of state machine".into())
+    );
     // A status filter that is not one of AWS's is refused with AWS's list, in its order.
     let (kind, message) =
         api.refused("ListExecutions", json!({"stateMachineArn": machine_arn, "statusFilter": "succeeded"})).await;
