@@ -25,26 +25,19 @@ const MAX_CAUSE_CHARACTERS: usize = 32_768;
 /// How long GetActivityTask waits for work, as AWS does.
 const ACTIVITY_POLL: Duration = Duration::from_secs(60);
 
-fn parse_payload(text: &str, field: &str, kind: &'static str) -> Result<Value, AwsError> {
+/// Reads a JSON payload within AWS's size limit; `invalid` words the refusal of text that is
+/// not JSON, as each operation has its own.
+fn parse_payload(
+    text: &str,
+    field: &str,
+    invalid: impl FnOnce(serde_json::Error) -> AwsError,
+) -> Result<Value, AwsError> {
     if text.len() > PAYLOAD_LIMIT_BYTES {
         return Err(AwsError::validation(format!(
             "1 validation error detected: Value at '{field}' failed to satisfy constraint: Member must have length less than or equal to {PAYLOAD_LIMIT_BYTES}"
         )));
     }
-    serde_json::from_str(text).map_err(|error| {
-        if kind == "InvalidExecutionInput" {
-            // AWS's wording (LocalStack's recordings, test_invalid_start_execution_input), with
-            // the reason in our words: AWS quotes its JSON parser's message.
-            let reason = if text.trim().is_empty() {
-                "Invalid execution input.".to_string()
-            } else {
-                format!("not valid JSON: {error}")
-            };
-            AwsError::new(kind, format!("Invalid State Machine Execution Input: '{reason}'"))
-        } else {
-            AwsError::new(kind, format!("Invalid {field}: the {field} is not valid JSON ({error})"))
-        }
-    })
+    serde_json::from_str(text).map_err(invalid)
 }
 
 /// StartExecution and StartSyncExecution. The ARN may name a version or an alias (the
@@ -72,7 +65,16 @@ pub async fn start(state: &ApiState, request: &Value, sync: bool) -> Result<Valu
         None => RealEnvironment.uuid(),
     };
     let input_text = optional(request, "input")?.unwrap_or("{}");
-    let input = parse_payload(input_text, "input", "InvalidExecutionInput")?;
+    let input = parse_payload(input_text, "input", |error| {
+        // AWS's wording (LocalStack's recordings, test_invalid_start_execution_input), with the
+        // reason in our words: AWS quotes its JSON parser's message.
+        let reason = if input_text.trim().is_empty() {
+            "Invalid execution input.".to_string()
+        } else {
+            format!("not valid JSON: {error}")
+        };
+        AwsError::new("InvalidExecutionInput", format!("Invalid State Machine Execution Input: '{reason}'"))
+    })?;
     let kind = if machine.kind == "EXPRESS" { ExecutionType::Express } else { ExecutionType::Standard };
     if sync && kind != ExecutionType::Express {
         return Err(AwsError::new(
@@ -309,7 +311,9 @@ pub async fn get_activity_task(state: &ApiState, request: &Value) -> Result<Valu
 /// SendTaskSuccess.
 pub async fn send_task_success(state: &ApiState, request: &Value) -> Result<Value, AwsError> {
     let token = task_token(request)?;
-    let output = parse_payload(required(request, "output")?, "output", "InvalidOutput")?;
+    let output = parse_payload(required(request, "output")?, "output", |error| {
+        AwsError::new("InvalidOutput", format!("Invalid output: the output is not valid JSON ({error})"))
+    })?;
     state.engine.send_task_success(token, output).await?;
     Ok(json!({}))
 }

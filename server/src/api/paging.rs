@@ -15,10 +15,10 @@ use sha2::Sha256;
 
 use super::{AwsError, optional};
 
-/// The longest `nextToken` AWS's model allows: 3,096 characters for ListExecutions
-/// (`ListExecutionsPageToken`), 1,024 for the other listings (`PageToken`).
-fn max_token_characters(scope: &str) -> usize {
-    if scope.starts_with("ListExecutions\u{0}") { 3096 } else { 1024 }
+/// The longest `nextToken` AWS's model allows for `operation`: 3,096 characters for
+/// ListExecutions (`ListExecutionsPageToken`), 1,024 for the other listings (`PageToken`).
+fn max_token_characters(operation: &str) -> usize {
+    if operation == "ListExecutions" { 3096 } else { 1024 }
 }
 
 /// How long a token stays good: AWS's tokens expire after 24 hours.
@@ -27,9 +27,10 @@ const TOKEN_LIFETIME_SECONDS: i64 = 24 * 60 * 60;
 /// Bytes of the MAC kept in a token.
 const MAC_BYTES: usize = 16;
 
-/// What a token is good for: the operation and the request members that choose the listing.
+/// What a token is good for: the operation and the request members that choose the listing;
+/// and the longest token the operation takes.
 #[derive(Debug)]
-pub struct PageScope(String);
+pub struct PageScope(String, usize);
 
 impl PageScope {
     /// The scope of `operation` listing what `parameters` (resource ARNs, filters) select.
@@ -39,7 +40,7 @@ impl PageScope {
             scope.push('\u{0}');
             scope.push_str(parameter.unwrap_or("\u{1}"));
         }
-        PageScope(scope)
+        PageScope(scope, max_token_characters(operation))
     }
 
     fn mac(&self, sealed: &[u8]) -> HmacSha256 {
@@ -60,9 +61,9 @@ impl PageScope {
         match optional(request, "nextToken")? {
             None => Ok(None),
             // AWS checks the length first, as its model constrains it.
-            Some(token) if token.chars().count() > max_token_characters(&self.0) => Err(AwsError::validation(format!(
+            Some(token) if token.chars().count() > self.1 => Err(AwsError::validation(format!(
                 "1 validation error detected: Value '{token}' at 'nextToken' failed to satisfy constraint: Member must have length less than or equal to {}",
-                max_token_characters(&self.0)
+                self.1
             ))),
             Some(token) => self
                 .open_at(token, now_seconds())
